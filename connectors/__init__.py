@@ -1,0 +1,1 @@
+"""Tieline connectors: one package per service, plus the ``sdk`` contract they share."""

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests talk to (see tests/peers/README.md). Idempotent: a second
+# run only checks. Needs root (or sudo) for Debian packages on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_need=()
+for pair in "gnome-keyring-daemon:gnome-keyring" "dbus-daemon:dbus" "dbus-launch:dbus-x11" "git:git"; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || apt_need+=("$pkg")
+done
+if [ ${#apt_need[@]} -gt 0 ]; then
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  echo "installing Debian packages: ${apt_need[*]}"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_need[@]}" >/dev/null
+fi
+
+if [ -f tests/peers/package.json ]; then
+  if [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules ]; then
+    (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+    touch tests/peers/node_modules
+  fi
+fi

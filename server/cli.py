@@ -1,0 +1,95 @@
+"""The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``.
+
+Exit codes (documented in the README): 0 success, 1 the command ran and found a problem
+(e.g. ``doctor`` with a failing connector), 2 usage error, 3 authentication failed or was
+refused, 4 configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from server import __version__
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_AUTH, EXIT_CONFIG = 0, 1, 2, 3, 4
+
+
+def _parse_hostport(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host, int(port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tieline", description="Tieline: your services inside your editor, over LSP."
+    )
+    p.add_argument("--version", action="version", version=f"tieline {__version__}")
+    p.add_argument("--log-level", default=None, help="debug, info, warning or error")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="run the language server (stdio unless --tcp)")
+    s.add_argument("--tcp", type=_parse_hostport, metavar="HOST:PORT", help="listen on TCP")
+    s.add_argument("--stdio", action="store_true", help="use stdio (the default)")
+
+    sub.add_parser("doctor", help="show configuration, vault, database and connector health")
+
+    a = sub.add_parser("auth", help="sign in to and out of services")
+    asub = a.add_subparsers(dest="auth_command", metavar="ACTION")
+    login = asub.add_parser("login", help="sign in (device flow unless told otherwise)")
+    login.add_argument("service", help="connector id, e.g. github")
+    login.add_argument("--host", help="service host, e.g. github.example.com (default: public)")
+    login.add_argument("--with-token", action="store_true", help="read a token from stdin")
+    login.add_argument("--web", action="store_true", help="browser sign-in (PKCE loopback)")
+    login.add_argument("--yes", action="store_true", help="accept the requested scopes")
+    st = asub.add_parser("status", help="list signed-in accounts")
+    st.add_argument("service", nargs="?")
+    lo = asub.add_parser("logout", help="forget an account's credentials")
+    lo.add_argument("service")
+    lo.add_argument("--host")
+    lo.add_argument("--account", help="which account, when several are signed in")
+
+    c = sub.add_parser("connectors", help="installed connectors")
+    csub = c.add_subparsers(dest="connectors_command", metavar="ACTION")
+    csub.add_parser("list", help="list installed connectors and their capabilities")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from server.hub.logging import setup_logging
+
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    setup_logging(args.log_level or "info", to_file=args.command == "serve")
+
+    if args.command == "serve":
+        from server.lsp.server import build_server
+
+        server = build_server()
+        if args.tcp:
+            server.start_tcp(*args.tcp)
+        else:
+            server.start_io()
+        return EXIT_OK
+    if args.command == "connectors":
+        return _connectors(args)
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _connectors(args: argparse.Namespace) -> int:
+    from connectors.sdk import default_registry
+
+    reg = default_registry()
+    for cls in reg:
+        m = cls.manifest()
+        print(f"{m.id:<12} {m.name:<16} {', '.join(m.capabilities)}")
+    for b in reg.broken:
+        print(f"{b.name:<12} BROKEN: {b.error}")
+    return EXIT_PROBLEM if reg.broken else EXIT_OK

@@ -1,0 +1,1 @@
+"""The hub: registry, config, auth, vault, HTTP stack, store, jobs, sync, events, health."""

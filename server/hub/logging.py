@@ -1,0 +1,88 @@
+"""Structured logging to stderr and a rotating file, with secrets filtered from every record.
+
+stdout belongs to the LSP stream, so nothing here ever writes to it. Each line is one JSON
+object (time, level, logger, message, and any ``extra`` fields), which ``doctor`` and support
+tooling can parse; the redaction filter runs on the *formatted* message so a secret passed as
+a ``%s`` argument is caught too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from connectors.sdk.redact import redact
+
+from . import paths
+
+_STD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+class RedactingFilter(logging.Filter):
+    """Render the message now and mask secrets in it, its args and its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            msg = record.getMessage()
+        except Exception:  # a bad format string must not lose the record
+            msg = f"{record.msg!r} {record.args!r}"
+        record.msg = redact(msg)
+        record.args = None
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for k, v in record.__dict__.items():
+            if k not in _STD and not k.startswith("_"):
+                out[k] = v if isinstance(v, int | float | bool | None) else redact(str(v))
+        if record.exc_text:
+            out["exc"] = record.exc_text
+        return json.dumps(out, ensure_ascii=False)
+
+
+def setup_logging(level: str = "info", *, to_file: bool = True) -> Path | None:
+    """Configure the ``tieline`` logger tree (and pygls') once per process."""
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    redacting = RedactingFilter()
+    formatter = JsonFormatter()
+
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.addFilter(redacting)
+    stderr.setFormatter(formatter)
+    root.addHandler(stderr)
+
+    logfile: Path | None = None
+    if to_file:
+        try:
+            logfile = paths.ensure(paths.log_dir()) / "tieline.log"
+            fh = logging.handlers.RotatingFileHandler(
+                logfile, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+            )
+            fh.addFilter(redacting)
+            fh.setFormatter(formatter)
+            root.addHandler(fh)
+        except OSError as exc:
+            logging.getLogger("tieline").warning("log file unavailable: %s", exc)
+            logfile = None
+    root.setLevel(logging.WARNING)
+    logging.getLogger("tieline").setLevel(level.upper())
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    return logfile

@@ -1,0 +1,42 @@
+"""Where Tieline keeps its files. ``TIELINE_HOME`` moves all of them (tests, portable use)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+
+def _home() -> Path | None:
+    v = os.environ.get("TIELINE_HOME")
+    return Path(v) if v else None
+
+
+def config_dir() -> Path:
+    h = _home()
+    return h / "config" if h else Path(platformdirs.user_config_dir("tieline"))
+
+
+def data_dir() -> Path:
+    h = _home()
+    return h / "data" if h else Path(platformdirs.user_data_dir("tieline"))
+
+
+def log_dir() -> Path:
+    h = _home()
+    return h / "logs" if h else Path(platformdirs.user_log_dir("tieline"))
+
+
+def user_config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def database_file() -> Path:
+    return data_dir() / "tieline.db"
+
+
+def ensure(path: Path) -> Path:
+    """Create ``path`` (a directory) with owner-only permissions if missing."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path

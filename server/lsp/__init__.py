@@ -1,0 +1,1 @@
+"""The LSP layer: thin handlers that parse params, call the hub and return lsprotocol types."""

@@ -1,0 +1,51 @@
+"""The server starts over stdio and answers ``initialize`` like any LSP server, and answers
+requests whose params are ill-typed with ``-32602`` instead of leaving them pending."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.lsp.raw import raw_request
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "server", "serve"])
+)
+async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    result = await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=types.ClientCapabilities())
+    )
+    lsp_client.init_result = result  # type: ignore[attr-defined]
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def test_initialize_reports_server_info(client: LanguageClient) -> None:
+    info = client.init_result.server_info  # type: ignore[attr-defined]
+    assert info is not None and info.name == "tieline"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"textDocument": {"uri": "file:///x.py"}, "position": {"line": -1, "character": 0}},
+        {"textDocument": {"uri": "file:///x.py"}, "position": {"line": "zero", "character": 0}},
+        None,
+    ],
+)
+async def test_ill_typed_request_gets_invalid_params(
+    client: LanguageClient, params: dict[str, Any] | None
+) -> None:
+    with pytest.raises(JsonRpcException) as info:
+        await raw_request(client, "textDocument/hover", params)
+    assert info.value.code == -32602
+    assert "textDocument/hover" in str(info.value.message)
