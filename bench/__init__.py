@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures (with a baseline side by side where one exists)."""
