@@ -1,0 +1,337 @@
+"""Typed, layered configuration.
+
+Layers, lowest first: built-in defaults < user file (``config.toml`` in the user config dir)
+< workspace ``.tieline.toml`` < ``TIELINE_*`` environment < editor settings (the LSP
+``workspace/configuration`` section ``tieline``). A higher layer overrides a lower one key by
+key, so a workspace file can change one setting without restating the rest.
+
+Invalid values never crash the server: each bad key is dropped with a message that names the
+key, the layer it came from and why, and the value from the layer below (ultimately the
+default) is used. Secrets never belong in configuration: a key that looks like one is
+refused without echoing its value.
+
+Environment variables map onto keys with ``__`` as the separator, e.g.
+``TIELINE_LOG_LEVEL=debug`` or ``TIELINE_CONNECTORS__GITHUB__API_URL=http://127.0.0.1:9000``.
+``TIELINE_HOME`` (paths) and ``TIELINE_<SERVICE>_TOKEN`` (credentials, read by the auth layer)
+are not configuration keys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import paths
+
+log = logging.getLogger("tieline.config")
+
+WORKSPACE_FILE = ".tieline.toml"
+_SECRETISH = re.compile(r"(token|secret|password|passphrase|api_key|apikey)$", re.IGNORECASE)
+_NOT_CONFIG_ENV = re.compile(r"^TIELINE_(HOME|VAULT_PASSPHRASE|[A-Z0-9]+_TOKEN)$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class AccountRule(_Section):
+    """Which signed-in account serves remotes of a host (and optionally an owner)."""
+
+    host: str
+    owner: str | None = None
+    account: str
+
+
+class GitHubSettings(_Section):
+    enabled: bool = True
+    api_url: str = "https://api.github.com"
+    web_url: str = "https://github.com"
+    client_id: str = ""
+    enterprise_hosts: list[str] = Field(default_factory=list)
+    account: str | None = Field(
+        default=None, description="Login of the account this workspace uses (overrides rules)."
+    )
+    accounts: list[AccountRule] = Field(default_factory=list)
+
+    @field_validator("api_url", "web_url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("must be an http(s) URL")
+        return v.rstrip("/")
+
+
+class ConnectorsSettings(_Section):
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+
+
+class AutolinkRule(_Section):
+    """``pattern`` is a regular expression; ``url`` a template where ``$1``..``$9`` are its
+    groups and ``$0`` the whole match, e.g. ``ABC-(\\d+)`` → ``https://t.example/ABC-$1``."""
+
+    pattern: str
+    url: str
+    description: str = ""
+
+
+class NotificationSettings(_Section):
+    """Which domain events become a message in the editor."""
+
+    review_requested: bool = True
+    check_failed: bool = True
+    issue_assigned: bool = True
+    pull_request_merged: bool = False
+    issue_closed: bool = False
+
+
+class SyncSettings(_Section):
+    poll_interval: float = Field(default=60.0, ge=5.0, le=3600.0)
+    jitter: float = Field(default=0.1, ge=0.0, le=0.5)
+    refresh_debounce: float = Field(default=2.0, ge=0.0, le=60.0)
+
+
+class NetworkSettings(_Section):
+    ca_bundle: str | None = None
+    timeout: float = Field(default=20.0, gt=0.0, le=300.0)
+
+
+class Config(_Section):
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    connectors: ConnectorsSettings = Field(default_factory=ConnectorsSettings)
+    autolinks: list[AutolinkRule] = Field(default_factory=list)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    branch_template: str = Field(
+        default="{number}-{slug}",
+        description="Branch name for 'start work on an issue': {number}, {slug}, {login}.",
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration value that was refused, and why (no values echoed)."""
+
+    key: str
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.key} (from {self.source}): {self.reason}; using the default"
+
+
+@dataclass
+class Loaded:
+    config: Config
+    problems: list[Problem] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def load(
+    *,
+    workspace: Path | None = None,
+    editor: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    user_file: Path | None = None,
+) -> Loaded:
+    """Read every layer and merge them; never raises for bad configuration."""
+    problems: list[Problem] = []
+    layers: list[tuple[str, dict[str, Any]]] = []
+    ufile = user_file if user_file is not None else paths.user_config_file()
+    layers.append((str(ufile), _read_toml(ufile, problems)))
+    if workspace is not None:
+        wfile = workspace / WORKSPACE_FILE
+        layers.append((str(wfile), _read_toml(wfile, problems)))
+    layers.append(("environment", _from_env(os.environ if environ is None else environ)))
+    if editor:
+        layers.append(("editor settings", _plain(editor)))
+
+    merged: dict[str, Any] = {}
+    origin: dict[tuple[str, ...], str] = {}
+    sources: list[str] = []
+    for source, data in layers:
+        if not data:
+            continue
+        data = _refuse_secrets(data, source, problems)
+        sources.append(source)
+        _merge(merged, data, (), origin, source)
+    config = _validate(merged, origin, problems)
+    for p in problems:
+        log.warning("configuration: %s", p)
+    return Loaded(config=config, problems=problems, sources=sources)
+
+
+def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        problems.append(Problem("*", str(path), f"cannot read file: {exc.strerror}"))
+        return {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem("*", str(path), f"not valid TOML ({exc}); file ignored"))
+        return {}
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith("TIELINE_") or _NOT_CONFIG_ENV.match(name):
+            continue
+        path = [p.lower() for p in name[len("TIELINE_") :].split("__") if p]
+        if not path:
+            continue
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = _env_value(value)
+    return out
+
+
+def _env_value(value: str) -> Any:
+    """Env values are strings; accept JSON for lists/numbers/booleans (``["a","b"]``, ``true``)."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    return parsed if isinstance(parsed, list | bool | int | float) else value
+
+
+def _plain(value: Any) -> Any:
+    """Editor settings arrive as JSON with camelCase keys (``pollInterval``, VS Code's
+    convention) and ``null`` for unset keys: map the keys to snake_case and drop the nulls."""
+    if isinstance(value, Mapping):
+        return {_snake(str(k)): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
+
+
+def _refuse_secrets(data: dict[str, Any], source: str, problems: list[Problem]) -> dict[str, Any]:
+    def walk(node: dict[str, Any], prefix: str) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        for k, v in node.items():
+            key = f"{prefix}{k}"
+            if isinstance(v, dict):
+                clean[k] = walk(v, key + ".")
+            elif _SECRETISH.search(k):
+                problems.append(
+                    Problem(
+                        key,
+                        source,
+                        "secrets do not belong in configuration; "
+                        "use `tieline auth login` (value ignored)",
+                    )
+                )
+            else:
+                clean[k] = v
+        return clean
+
+    return walk(data, "")
+
+
+def _merge(
+    into: dict[str, Any],
+    data: dict[str, Any],
+    prefix: tuple[str, ...],
+    origin: dict[tuple[str, ...], str],
+    source: str,
+) -> None:
+    for k, v in data.items():
+        path = (*prefix, k)
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v, path, origin, source)
+        else:
+            into[k] = v
+            origin[path] = source
+            if isinstance(v, dict):
+                _mark(v, path, origin, source)
+
+
+def _mark(
+    data: dict[str, Any], prefix: tuple[str, ...], origin: dict[tuple[str, ...], str], src: str
+) -> None:
+    for k, v in data.items():
+        origin[(*prefix, k)] = src
+        if isinstance(v, dict):
+            _mark(v, (*prefix, k), origin, src)
+
+
+def _validate(
+    merged: dict[str, Any], origin: dict[tuple[str, ...], str], problems: list[Problem]
+) -> Config:
+    for _ in range(64):  # each pass drops at least one bad key
+        try:
+            return Config.model_validate(merged)
+        except ValidationError as exc:
+            dropped = False
+            for err in exc.errors():
+                loc = tuple(str(p) for p in err["loc"])
+                # Drop the deepest key that exists (list items drop the whole list).
+                for cut in range(len(loc), 0, -1):
+                    if _drop(merged, loc[:cut]):
+                        key = ".".join(loc[:cut])
+                        source = _source_of(loc[:cut], origin)
+                        reason = (
+                            "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+                        )
+                        problems.append(Problem(key, source, reason))
+                        dropped = True
+                        break
+                if dropped and any(p.isdigit() for p in loc):
+                    break  # list indexes shift after a drop: revalidate before the next
+            if not dropped:
+                break
+    problems.append(Problem("*", "configuration", "could not be repaired; all defaults used"))
+    return Config()
+
+
+def _drop(data: dict[str, Any], loc: tuple[str, ...]) -> bool:
+    """Remove the value at ``loc`` (dict keys or list indexes); False if it is not there."""
+    node: Any = data
+    for part in loc[:-1]:
+        node = _child(node, part)
+        if node is None:
+            return False
+    last = loc[-1]
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return True
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        node.pop(int(last))
+        return True
+    return False
+
+
+def _child(node: Any, part: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return node[int(part)]
+    return None
+
+
+def _source_of(loc: tuple[str, ...], origin: dict[tuple[str, ...], str]) -> str:
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in origin:
+            return origin[loc[:cut]]
+    return "configuration"
