@@ -1,0 +1,1 @@
+"""Sync: mirror what the editor shows, detect what changed, publish domain events."""

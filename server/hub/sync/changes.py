@@ -1,0 +1,121 @@
+"""What changed between two syncs, as domain events a person may want to hear about.
+
+Pure functions over snapshots of the watched lists. The first sync only establishes a
+baseline: opening the editor must not replay every open review request as news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.sdk.models import CheckConclusion, Issue, ItemState, PullRequest
+
+# Event kinds published by the sync (the bus's catalogue lists every kind).
+REVIEW_REQUESTED = "pull_request.review_requested"
+PULL_REQUEST_MERGED = "pull_request.merged"
+CHECK_SUITE_FAILED = "check_suite.failed"
+CHECK_SUITE_SUCCEEDED = "check_suite.succeeded"
+ISSUE_ASSIGNED = "issue.assigned"
+ISSUE_CLOSED = "issue.closed"
+ISSUE_REOPENED = "issue.reopened"
+
+
+@dataclass
+class Snapshot:
+    """The watched lists after one sync, keyed by item key (``owner/repo#N``)."""
+
+    review_requested: dict[str, PullRequest] = field(default_factory=dict)
+    my_pull_requests: dict[str, PullRequest] = field(default_factory=dict)
+    assigned: dict[str, Issue] = field(default_factory=dict)
+    other_issues: dict[str, Issue] = field(default_factory=dict)
+    branch_checks: dict[str, CheckConclusion] = field(default_factory=dict)  # ref -> overall
+
+    def all_items(self) -> dict[str, Issue]:
+        out: dict[str, Issue] = {}
+        for group in (
+            self.other_issues,
+            self.assigned,
+            self.my_pull_requests,
+            self.review_requested,
+        ):
+            out.update(group)
+        return out
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    subject: str
+    title: str
+    url: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+def changes(before: Snapshot | None, after: Snapshot) -> list[Change]:
+    """Domain events implied by going from ``before`` to ``after`` (none on the first sync)."""
+    if before is None:
+        return []
+    out: list[Change] = []
+    for key, pr in after.review_requested.items():
+        if key not in before.review_requested:
+            out.append(
+                Change(
+                    REVIEW_REQUESTED,
+                    key,
+                    pr.title,
+                    pr.url,
+                    {"author": pr.author.login if pr.author else None},
+                )
+            )
+    for key, issue in after.assigned.items():
+        if key not in before.assigned:
+            out.append(Change(ISSUE_ASSIGNED, key, issue.title, issue.url))
+
+    old_items = before.all_items()
+    for key, item in after.all_items().items():
+        old = old_items.get(key)
+        if old is None or old.state == item.state:
+            continue
+        if item.state is ItemState.MERGED:
+            out.append(Change(PULL_REQUEST_MERGED, key, item.title, item.url))
+        elif item.state is ItemState.CLOSED and not item.is_pull_request:
+            out.append(Change(ISSUE_CLOSED, key, item.title, item.url))
+        elif old.state is ItemState.CLOSED and item.state is ItemState.OPEN:
+            out.append(Change(ISSUE_REOPENED, key, item.title, item.url))
+
+    for key, pr in after.my_pull_requests.items():
+        old_pr = before.my_pull_requests.get(key)
+        new_c = pr.checks.overall if pr.checks else None
+        old_c = old_pr.checks.overall if old_pr and old_pr.checks else None
+        out.extend(_check_change(key, pr.title, pr.url, old_c, new_c, old_pr is not None))
+    for ref, conclusion in after.branch_checks.items():
+        out.extend(
+            _check_change(
+                ref,
+                f"branch {ref}",
+                None,
+                before.branch_checks.get(ref),
+                conclusion,
+                ref in before.branch_checks,
+            )
+        )
+    return out
+
+
+def _check_change(
+    subject: str,
+    title: str,
+    url: str | None,
+    old: CheckConclusion | None,
+    new: CheckConclusion | None,
+    known: bool,
+) -> list[Change]:
+    if not known or new == old or new is None:
+        return []
+    if new is CheckConclusion.FAILURE:
+        return [Change(CHECK_SUITE_FAILED, subject, title, url)]
+    if new is CheckConclusion.SUCCESS and old in (CheckConclusion.FAILURE, CheckConclusion.PENDING):
+        return [Change(CHECK_SUITE_SUCCEEDED, subject, title, url)]
+    return []
