@@ -30,7 +30,9 @@ class Job:
     """One unit of background work and its bookkeeping.
 
     ``attempts`` counts claims; together with ``id`` it is the *fencing token* that lets only
-    the current lease holder ack, fail or renew the job.
+    the current lease holder ack, fail or renew the job. ``run_at`` is when the job next needs
+    attention: its due time while queued, the end of its lease (``lease_expires_at``) while
+    running.
     """
 
     id: int

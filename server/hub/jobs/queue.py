@@ -49,23 +49,18 @@ _INSERT = (
     " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-#: Claim in one statement: the earliest due queued job or expired lease, optionally only of
-#: some kinds (a JSON array, so that the SQL text never varies). Two ``LIMIT 1`` arms keep
-#: each on its index instead of sorting the whole table.
+#: Claim in one statement: the job needing attention soonest, queued and due or running with
+#: an expired lease and attempts left, optionally only of some kinds (a JSON array, so the SQL
+#: text never varies). ``run_at`` holds the lease's end while running, so both cases walk the
+#: one ``jobs_pending`` index.
 _CLAIM = (
-    "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?,"
+    "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, run_at = ?,"
     " attempts = attempts + 1, updated_at = ?"
-    " WHERE id = (SELECT id FROM ("
-    "  SELECT * FROM (SELECT id, run_at AS due FROM jobs"
-    "   WHERE state = 'queued' AND run_at <= ?"
-    "   AND (? IS NULL OR kind IN (SELECT value FROM json_each(?)))"
-    "   ORDER BY run_at, id LIMIT 1)"
-    "  UNION ALL"
-    "  SELECT * FROM (SELECT id, lease_expires_at AS due FROM jobs"
-    "   WHERE state = 'running' AND lease_expires_at <= ? AND attempts < max_attempts"
-    "   AND (? IS NULL OR kind IN (SELECT value FROM json_each(?)))"
-    "   ORDER BY lease_expires_at, id LIMIT 1)"
-    " ) ORDER BY due, id LIMIT 1)"
+    " WHERE id = (SELECT id FROM jobs"
+    "  WHERE state IN ('queued', 'running') AND run_at <= ?"
+    "  AND (state = 'queued' OR attempts < max_attempts)"
+    "  AND (? IS NULL OR kind IN (SELECT value FROM json_each(?)))"
+    "  ORDER BY run_at, id LIMIT 1)"
     " RETURNING *"
 )
 
@@ -111,12 +106,12 @@ class JobQueue:
         body = _json(payload)
         sql = _INSERT + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING *"
         params = (kind, body, idempotency_key, None, max_attempts, due, now, now)
-        async with self.db.transaction():
-            row = await self.db.fetchone(sql, params)
-            if row is None:
-                row = await self.db.fetchone(
-                    "SELECT * FROM jobs WHERE idempotency_key = ?", (idempotency_key,)
-                )
+        row = await self.db.fetchone(sql, params)
+        if row is None:  # the key exists: hand back its job (a single statement each is
+            # enough: rows are never deleted except by purge, long after they are done)
+            row = await self.db.fetchone(
+                "SELECT * FROM jobs WHERE idempotency_key = ?", (idempotency_key,)
+            )
         assert row is not None
         self._wakeup.set()
         return Job.from_row(row)
@@ -183,18 +178,19 @@ class JobQueue:
         """
         now = self.clock()
         kind_list = None if kinds is None else json.dumps(sorted(set(kinds)))
-        lease = (worker_id, now + lease_seconds, now)
-        params = (*lease, now, kind_list, kind_list, now, kind_list, kind_list)
+        until = now + lease_seconds
+        params = (worker_id, until, until, now, now, kind_list, kind_list)
         row = await self.db.fetchone(_CLAIM, params)
         return Job.from_row(row) if row else None
 
     async def renew(self, job: Job, lease_seconds: float = DEFAULT_LEASE) -> bool:
         """Extend a running job's lease; ``False`` means the lease is lost (stop working)."""
         now = self.clock()
+        until = now + lease_seconds
         n = await self.db.execute(
-            "UPDATE jobs SET lease_expires_at = ?, updated_at = ?"
+            "UPDATE jobs SET lease_expires_at = ?, run_at = ?, updated_at = ?"
             " WHERE id = ? AND attempts = ? AND state = 'running'",
-            (now + lease_seconds, now, job.id, job.attempts),
+            (until, until, now, job.id, job.attempts),
         )
         return n == 1
 
@@ -265,7 +261,7 @@ class JobQueue:
             "UPDATE jobs SET state = 'dead', finished_at = ?, updated_at = ?,"
             " last_error = coalesce(last_error || '; ', '') || 'lease expired on the last attempt',"
             " lease_owner = NULL, lease_expires_at = NULL"
-            " WHERE state = 'running' AND lease_expires_at <= ? AND attempts >= max_attempts",
+            " WHERE state = 'running' AND run_at <= ? AND attempts >= max_attempts",
             (now, now, now),
         )
 
@@ -305,12 +301,10 @@ class JobQueue:
 
     async def next_due(self) -> float | None:
         """When the next job becomes claimable (due, or its lease ends), or ``None`` if never."""
-        rows = await self.db.fetchall(
-            "SELECT min(run_at) FROM jobs WHERE state = 'queued'"
-            " UNION ALL SELECT min(lease_expires_at) FROM jobs WHERE state = 'running'"
+        row = await self.db.fetchone(
+            "SELECT min(run_at) FROM jobs WHERE state IN ('queued', 'running')"
         )
-        times = [float(r[0]) for r in rows if r[0] is not None]
-        return min(times) if times else None
+        return None if row is None or row[0] is None else float(row[0])
 
     async def purge(self, *, finished_before: datetime | float) -> int:
         """Delete done and dead jobs finished before a time; return how many.

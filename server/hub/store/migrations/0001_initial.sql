@@ -24,9 +24,11 @@ CREATE TABLE checkpoints (
     PRIMARY KEY (connector, account, stream)
 ) WITHOUT ROWID;
 
--- The durable job queue (see server/hub/jobs). A job is claimable when it is queued and due,
--- or running with an expired lease and attempts left. `attempts` counts claims and fences
--- acks: a worker whose lease was taken over holds a stale count and cannot ack.
+-- The durable job queue (see server/hub/jobs). `run_at` is when a job next needs attention:
+-- its due time while queued, the end of its lease while running. So one small partial index
+-- finds both a due job and an expired lease, and each claim or ack rewrites few pages.
+-- `attempts` counts claims and fences acks: a worker whose lease was taken over holds a
+-- stale count and cannot ack.
 CREATE TABLE jobs (
     id               INTEGER PRIMARY KEY,
     kind             TEXT NOT NULL,
@@ -45,9 +47,9 @@ CREATE TABLE jobs (
     updated_at       REAL NOT NULL,
     finished_at      REAL
 );
-CREATE INDEX jobs_due ON jobs (state, run_at, id);
-CREATE INDEX jobs_lease ON jobs (state, lease_expires_at);
-CREATE INDEX jobs_coalesce ON jobs (coalesce_key, state) WHERE coalesce_key IS NOT NULL;
+CREATE INDEX jobs_pending ON jobs (run_at, id) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_dead ON jobs (finished_at) WHERE state = 'dead';
+CREATE INDEX jobs_coalesce ON jobs (coalesce_key) WHERE coalesce_key IS NOT NULL;
 
 -- Once-only side effects of jobs: a row per effect key, written when the effect is done
 -- (or, for at-most-once effects, before it starts).
