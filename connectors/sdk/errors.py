@@ -21,7 +21,13 @@ to anything that came from the wire.
     │   ├── InvalidRequest          400 / 409 / 422: the request is wrong; retrying won't help
     │   ├── RateLimited             403/429 with a limit signal; carries ``retry_at``
     │   └── ServiceUnavailable      5xx: transient, retried with backoff
-    └── TransportError              no answer at all: DNS, refused, reset, timeout (transient)
+    ├── TransportError              no answer at all: DNS, refused, reset, timeout (transient)
+    └── StoreError                  the local database cannot do what was asked
+        ├── SchemaTooNew            the database was written by a newer Tieline; never downgraded
+        └── LeaseLost               a job's lease passed to another worker; its result is discarded
+
+``StoreError`` and its children are raised by the hub, never by a connector; they live here so
+that every error Tieline raises on purpose shares one root and one ``rpc_code`` convention.
 """
 
 from __future__ import annotations
@@ -110,6 +116,31 @@ class ServiceUnavailable(ServiceError):
 
 class TransportError(TielineError):
     """No HTTP answer at all: connection refused or reset, DNS failure, timeout."""
+
+
+class StoreError(TielineError):
+    """The local database cannot do what was asked (it is unreadable, locked, or too new)."""
+
+
+class SchemaTooNew(StoreError):
+    """The database's schema is newer than this code knows.
+
+    Raised instead of opening it: writing with an older schema in mind could corrupt data that a
+    newer Tieline relies on. The fix is to upgrade Tieline, or to point it at another file.
+    """
+
+    def __init__(self, message: str, *, found: int, known: int) -> None:
+        super().__init__(message)
+        self.found = found
+        self.known = known
+
+
+class LeaseLost(StoreError):
+    """A job's lease expired and another worker claimed it; this worker's result is discarded.
+
+    Work fenced by the lease (the ack, and writes made in the same transaction) is rolled back,
+    which is what keeps a job's transactional effects from happening twice.
+    """
 
 
 class Resolution(enum.Enum):

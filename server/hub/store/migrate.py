@@ -1,0 +1,113 @@
+"""Versioned schema migrations: numbered ``.sql`` files applied in order, each in a transaction.
+
+A migration file is ``NNNN_what_it_does.sql`` in :mod:`server.hub.store.migrations`. Each runs
+inside one ``BEGIN IMMEDIATE`` transaction together with its row in ``schema_version``, so a
+crash mid-migration leaves the database at the previous version, and two processes opening
+the same file at once apply each migration exactly once (the second re-reads the version
+after taking the write lock). Files are never edited once released; a change is a new file.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from importlib import resources
+
+from connectors.sdk.errors import SchemaTooNew, StoreError
+
+from .database import Database
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_PACKAGE = "server.hub.store.migrations"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: its version number, its name and its SQL script."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(package: str = _PACKAGE) -> list[Migration]:
+    """Read the migration files of ``package``, checking they number 1, 2, 3 ... with no gap."""
+    found: list[Migration] = []
+    for entry in resources.files(package).iterdir():
+        m = _NAME.match(entry.name)
+        if m:
+            found.append(Migration(int(m.group(1)), m.group(2), entry.read_text("utf-8")))
+    found.sort(key=lambda mig: mig.version)
+    for expected, mig in enumerate(found, start=1):
+        if mig.version != expected:
+            raise StoreError(f"migration {expected:04d} is missing (found {mig.version:04d})")
+    return found
+
+
+def split_statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (``CREATE TRIGGER ... END;`` stays whole).
+
+    ``executescript`` cannot be used: it commits any open transaction before it starts.
+    """
+    out: list[str] = []
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            stmt = buf.strip()
+            if _has_code(stmt):
+                out.append(stmt)
+            buf = ""
+    if _has_code(buf.rstrip(";")):
+        raise StoreError(f"incomplete SQL statement at the end of a migration: {buf.strip()!r}")
+    return out
+
+
+def _has_code(sql: str) -> bool:
+    lines = (line.split("--", 1)[0].strip() for line in sql.splitlines())
+    return any(line and line != ";" for line in lines)
+
+
+async def current_version(db: Database) -> int:
+    """The schema version of the database (0 when empty)."""
+    row = await db.fetchone("SELECT coalesce(max(version), 0) FROM schema_version")
+    return int(row[0]) if row else 0
+
+
+async def migrate(db: Database, migrations: list[Migration] | None = None) -> int:
+    """Bring the database up to the newest known version; return that version.
+
+    Raises :class:`SchemaTooNew` when the file was written by a newer Tieline.
+    """
+    steps = load_migrations() if migrations is None else migrations
+    known = steps[-1].version if steps else 0
+    await db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
+    _check_not_newer(await current_version(db), known, db)
+    for step in steps:
+        async with db.transaction():
+            have = await current_version(db)
+            _check_not_newer(have, known, db)
+            if step.version <= have:
+                continue
+            for stmt in split_statements(step.sql):
+                await db.execute(stmt)
+            await db.execute(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                (step.version, step.name, time.time()),
+            )
+    return await current_version(db)
+
+
+def _check_not_newer(found: int, known: int, db: Database) -> None:
+    if found > known:
+        raise SchemaTooNew(
+            f"the database {db.path} has schema version {found}, but this Tieline knows only "
+            f"up to {known}; upgrade Tieline or use another database file",
+            found=found,
+            known=known,
+        )
