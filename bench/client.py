@@ -1,0 +1,68 @@
+"""Drive a server over stdio with pygls' own LSP client, as an editor would, and time it."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+
+async def start(
+    cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], root: Path
+) -> tuple[LanguageClient, float]:
+    """Start ``cmd`` and initialize it; return the client and seconds to the initialize result."""
+    client = LanguageClient("bench", "0")
+
+    @client.feature(types.WORKSPACE_CONFIGURATION)
+    def _configuration(params: types.ConfigurationParams) -> list[None]:
+        return [None for _ in params.items]
+
+    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+    def _progress(params: types.WorkDoneProgressCreateParams) -> None:
+        return None
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def _prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+        return params.actions[0] if params.actions else None
+
+    t0 = time.perf_counter()
+    await client.start_io(*cmd, cwd=str(cwd), env=dict(env))
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                window=types.WindowClientCapabilities(work_done_progress=True)
+            ),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        )
+    )
+    elapsed = time.perf_counter() - t0
+    client.initialized(types.InitializedParams())
+    return client, elapsed
+
+
+async def stop(client: LanguageClient) -> None:
+    try:
+        await asyncio.wait_for(client.shutdown_async(None), 5)
+        client.exit(None)
+    finally:
+        await client.stop()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p99 * 1000
