@@ -39,6 +39,7 @@ class EventKind(enum.StrEnum):
     PULL_REQUEST_COMMENTED = "pull_request.commented"
     ISSUE_OPENED = "issue.opened"
     ISSUE_CLOSED = "issue.closed"
+    ISSUE_REOPENED = "issue.reopened"
     ISSUE_ASSIGNED = "issue.assigned"
     ISSUE_COMMENTED = "issue.commented"
     CHECK_SUITE_FAILED = "check_suite.failed"

@@ -12,14 +12,16 @@ from typing import Any
 
 from connectors.sdk.models import CheckConclusion, Issue, ItemState, PullRequest
 
-# Event kinds published by the sync (the bus's catalogue lists every kind).
-REVIEW_REQUESTED = "pull_request.review_requested"
-PULL_REQUEST_MERGED = "pull_request.merged"
-CHECK_SUITE_FAILED = "check_suite.failed"
-CHECK_SUITE_SUCCEEDED = "check_suite.succeeded"
-ISSUE_ASSIGNED = "issue.assigned"
-ISSUE_CLOSED = "issue.closed"
-ISSUE_REOPENED = "issue.reopened"
+from ..events import EventKind
+
+# The kinds the sync publishes, from the bus's catalogue.
+REVIEW_REQUESTED = EventKind.PULL_REQUEST_REVIEW_REQUESTED
+PULL_REQUEST_MERGED = EventKind.PULL_REQUEST_MERGED
+CHECK_SUITE_FAILED = EventKind.CHECK_SUITE_FAILED
+CHECK_SUITE_SUCCEEDED = EventKind.CHECK_SUITE_SUCCEEDED
+ISSUE_ASSIGNED = EventKind.ISSUE_ASSIGNED
+ISSUE_CLOSED = EventKind.ISSUE_CLOSED
+ISSUE_REOPENED = EventKind.ISSUE_REOPENED
 
 
 @dataclass
