@@ -482,7 +482,11 @@ class GitHubStandIn:
             if method == "GET" and status == 200:
                 etag = 'W/"' + hashlib.sha256(text + account.encode()).hexdigest()[:40] + '"'
                 out["etag"] = etag
-                out["cache-control"] = f"private, max-age={self.max_age}, s-maxage={self.max_age}"
+                out["cache-control"] = (
+                    "no-cache"  # as GitHub: the budget is always fetched fresh
+                    if path == "/rate_limit"
+                    else f"private, max-age={self.max_age}, s-maxage={self.max_age}"
+                )
                 out["vary"] = VARY
                 if etag in [t.strip() for t in lower.get("if-none-match", "").split(",")]:
                     # GitHub: a conditional request answered 304 does not count.
