@@ -21,6 +21,11 @@ from .errors import CapabilityError
 from .manifest import Manifest
 from .models import CheckResult
 
+#: ``response.extensions[FROM_CACHE]`` is true when the hub's HTTP cache answered (a fresh
+#: entry, or a stored one the service confirmed with 304): the body is one this account has
+#: already received, so a poll may stop paging there.
+FROM_CACHE = "tieline.from_cache"
+
 
 @dataclass
 class ConnectorContext:

@@ -196,6 +196,9 @@ class Page(_Model):
 
     items: tuple[Issue, ...] = ()
     next_cursor: str | None = None
+    #: The service confirmed this page is what this account already received (an HTTP cache
+    #: hit or a 304 revalidation): a poll sorted by "updated" may stop paging here.
+    unchanged: bool = False
 
 
 class Health(enum.StrEnum):

@@ -1,0 +1,166 @@
+"""A library-grade async client for GitHub's REST API, over the ``httpx.AsyncClient`` it is given.
+
+It knows GitHub's URLs, headers and pagination and returns wire models; it knows nothing of
+Tieline's hub (no retries, caching or rate limiting here: the client handed in does that, and
+raises the sdk's errors for non-2xx answers). Pagination follows ``Link`` headers, as GitHub
+asks, rather than computing page numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from connectors.sdk.connector import FROM_CACHE
+
+from .models import (
+    GhCheckRun,
+    GhCheckRuns,
+    GhCombinedStatus,
+    GhComment,
+    GhIssue,
+    GhPull,
+    GhRateLimit,
+    GhReview,
+    GhSearchIssues,
+    GhUser,
+)
+
+API_VERSION = "2022-11-28"
+HEADERS = {"accept": "application/vnd.github+json", "x-github-api-version": API_VERSION}
+PER_PAGE = 100
+
+M = TypeVar("M", bound=BaseModel)
+Params = Mapping[str, str | int]
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+class GitHubPage(Generic[M]):
+    """One page of a list endpoint: items, the ``next`` link, and whether it came from cache."""
+
+    def __init__(self, items: list[M], next_url: str | None, from_cache: bool) -> None:
+        self.items = items
+        self.next_url = next_url
+        self.from_cache = from_cache
+
+
+class GitHubClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    # -- plumbing -----------------------------------------------------------------------
+    async def _request(
+        self, method: str, url: str, *, params: Params | None = None, json: Any = None
+    ) -> httpx.Response:
+        return await self.http.request(method, url, params=params, json=json, headers=HEADERS)
+
+    async def _get(self, model: type[M], url: str, params: Params | None = None) -> M:
+        r = await self._request("GET", url, params=params)
+        return model.model_validate(r.json())
+
+    async def page(self, model: type[M], url: str, params: Params | None = None) -> GitHubPage[M]:
+        """One page; ``url`` may be a path or a ``next`` link from a previous page."""
+        r = await self._request("GET", url, params=None if "?" in url else params)
+        items = TypeAdapter(list[model]).validate_python(r.json())  # type: ignore[valid-type]
+        nxt = r.links.get("next", {}).get("url")
+        return GitHubPage(items, nxt, bool(r.extensions.get(FROM_CACHE)))
+
+    async def paginate(
+        self, model: type[M], url: str, params: Params | None = None
+    ) -> AsyncIterator[M]:
+        """Every item of a list endpoint, following ``Link: rel="next"``."""
+        next_url: str | None = url
+        first = True
+        while next_url:
+            p = await self.page(
+                model, next_url, {"per_page": PER_PAGE, **(params or {})} if first else None
+            )
+            first = False
+            for item in p.items:
+                yield item
+            next_url = p.next_url
+
+    # -- account --------------------------------------------------------------------------
+    async def get_authenticated_user(self) -> GhUser:
+        return await self._get(GhUser, "/user")
+
+    async def rate_limit(self) -> GhRateLimit:
+        return await self._get(GhRateLimit, "/rate_limit")
+
+    # -- issues ---------------------------------------------------------------------------
+    async def get_issue(self, owner: str, repo: str, number: int) -> GhIssue:
+        return await self._get(GhIssue, f"/repos/{_seg(owner)}/{_seg(repo)}/issues/{number}")
+
+    def my_issues_url(self) -> str:
+        return "/issues"
+
+    def repo_issues_url(self, owner: str, repo: str) -> str:
+        return f"/repos/{_seg(owner)}/{_seg(repo)}/issues"
+
+    async def create_issue(
+        self, owner: str, repo: str, title: str, body: str = "", labels: list[str] | None = None
+    ) -> GhIssue:
+        payload: dict[str, Any] = {"title": title}
+        if body:
+            payload["body"] = body
+        if labels:
+            payload["labels"] = labels
+        r = await self._request("POST", self.repo_issues_url(owner, repo), json=payload)
+        return GhIssue.model_validate(r.json())
+
+    async def update_issue(self, owner: str, repo: str, number: int, **fields: Any) -> GhIssue:
+        r = await self._request(
+            "PATCH", f"/repos/{_seg(owner)}/{_seg(repo)}/issues/{number}", json=fields
+        )
+        return GhIssue.model_validate(r.json())
+
+    async def create_comment(self, owner: str, repo: str, number: int, body: str) -> GhComment:
+        r = await self._request(
+            "POST",
+            f"/repos/{_seg(owner)}/{_seg(repo)}/issues/{number}/comments",
+            json={"body": body},
+        )
+        return GhComment.model_validate(r.json())
+
+    async def search_issues(self, q: str, *, per_page: int = 50) -> GhSearchIssues:
+        return await self._get(GhSearchIssues, "/search/issues", {"q": q, "per_page": per_page})
+
+    async def list_assignees(self, owner: str, repo: str) -> AsyncIterator[GhUser]:
+        async for u in self.paginate(GhUser, f"/repos/{_seg(owner)}/{_seg(repo)}/assignees"):
+            yield u
+
+    # -- pull requests ---------------------------------------------------------------------
+    async def list_pulls(self, owner: str, repo: str, **params: str | int) -> list[GhPull]:
+        url = f"/repos/{_seg(owner)}/{_seg(repo)}/pulls"
+        return [p async for p in self.paginate(GhPull, url, params)]
+
+    async def get_pull(self, owner: str, repo: str, number: int) -> GhPull:
+        return await self._get(GhPull, f"/repos/{_seg(owner)}/{_seg(repo)}/pulls/{number}")
+
+    async def list_reviews(self, owner: str, repo: str, number: int) -> list[GhReview]:
+        url = f"/repos/{_seg(owner)}/{_seg(repo)}/pulls/{number}/reviews"
+        return [r async for r in self.paginate(GhReview, url)]
+
+    # -- checks ---------------------------------------------------------------------------
+    async def check_runs(self, owner: str, repo: str, ref: str) -> list[GhCheckRun]:
+        url = f"/repos/{_seg(owner)}/{_seg(repo)}/commits/{_seg(ref)}/check-runs"
+        runs: list[GhCheckRun] = []
+        next_url: str | None = url
+        params: Params | None = {"per_page": PER_PAGE}
+        while next_url:
+            r = await self._request("GET", next_url, params=params)
+            params = None
+            runs += GhCheckRuns.model_validate(r.json()).check_runs
+            next_url = r.links.get("next", {}).get("url")
+        return runs
+
+    async def combined_status(self, owner: str, repo: str, ref: str) -> GhCombinedStatus:
+        url = f"/repos/{_seg(owner)}/{_seg(repo)}/commits/{_seg(ref)}/status"
+        return await self._get(GhCombinedStatus, url)

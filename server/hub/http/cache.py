@@ -1,0 +1,82 @@
+"""RFC 9111 caching (hishel 2.0, ``rfc=True`` as a *private* cache), keyed per account.
+
+Why a private cache: GitHub marks API answers ``Cache-Control: private, max-age=60``; a shared
+cache would refuse to store them. Why our own key: hishel keys an entry by URL and relies on
+``Vary: Authorization`` to keep accounts apart. We also fold a fingerprint of the
+``Authorization`` header into the key, so one account's cached body can never answer another
+account even if a service forgets ``Vary`` (the fingerprint is a truncated SHA-256; the
+credential itself is never stored or logged).
+
+Revalidation: within ``max-age`` a GET is answered from the cache without any request. A
+poller that wants the service's current answer wraps the call in :func:`revalidate`, which
+sends ``Cache-Control: no-cache``: hishel then sends ``If-None-Match`` with the stored ETag, and
+an unchanged resource costs a 304 -- free of GitHub's primary rate limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+from hishel import AsyncSqliteStorage, CacheOptions
+from hishel.httpx import AsyncCacheTransport
+
+_revalidate: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "tieline_revalidate", default=False
+)
+
+CACHE_FILE = "http-cache.sqlite"
+
+
+@contextlib.contextmanager
+def revalidate() -> Iterator[None]:
+    """Within this block, cached GETs are revalidated with the service (ETag → 304)."""
+    token = _revalidate.set(True)
+    try:
+        yield
+    finally:
+        _revalidate.reset(token)
+
+
+def make_storage(cache_dir: Path | None) -> AsyncSqliteStorage:
+    """An on-disk store under ``cache_dir`` (0700; bodies are private data), or in memory."""
+    if cache_dir is None:
+        return AsyncSqliteStorage(database_path=":memory:")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(cache_dir, 0o700)
+    return AsyncSqliteStorage(database_path=str(cache_dir / CACHE_FILE))
+
+
+def account_fingerprint(request: httpx.Request) -> str:
+    auth = request.headers.get("authorization", "")
+    return hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else "anonymous"
+
+
+class AccountKeyedCache(httpx.AsyncBaseTransport):
+    """hishel's RFC transport with a per-account key and opt-in forced revalidation."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, storage: AsyncSqliteStorage) -> None:
+        self.cache = AsyncCacheTransport(
+            inner,
+            storage=storage,
+            rfc=CacheOptions(shared=False, supported_methods=["GET", "HEAD"]),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # In RFC mode every method shares one key per URL, so a PATCH finds (and invalidates)
+        # the entries its GETs stored; the account fingerprint keeps accounts apart.
+        identity = f"RFC {request.url} {account_fingerprint(request)}"
+        key = hashlib.sha256(identity.encode()).hexdigest()
+        request.extensions = {**request.extensions, "caching": {"key": key}}
+        if _revalidate.get() and request.method == "GET" and "cache-control" not in request.headers:
+            request.headers["cache-control"] = "no-cache"
+        return await self.cache.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.cache.aclose()
