@@ -1,9 +1,10 @@
-"""Which GitHub repository (and branch) is this folder? Read from git remotes via gitpython.
+"""Which repository (and branch) is this folder? Read from git remotes via gitpython.
 
 Remotes come as ``https://host/o/r(.git)``, ``git@host:o/r.git`` (scp-like ssh) or
 ``ssh://git@host[:port]/o/r.git``. ``origin`` is preferred, then ``upstream``, then any other
-remote on a known host. A host counts when it is github.com or listed in the connector's
-``enterprise_hosts`` setting, so a GitLab remote in the same clone is ignored.
+remote on a known host. The hosts come from the code-host connectors (github.com plus the
+configured GitHub Enterprise hosts, for GitHub), so a remote no connector serves is ignored.
+This lives in the hub, not in a connector, because every code host's clone looks the same.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import git
 
 from connectors.sdk.models import RepoRef
 
-DEFAULT_HOSTS = ("github.com",)
 PREFERRED = ("origin", "upstream")
 _SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 
@@ -52,8 +52,9 @@ def parse_remote(url: str) -> tuple[str, str, str] | None:
 
 
 def detect(path: Path, *, hosts: Iterable[str] = ()) -> Workspace | None:
-    """The GitHub repository ``path`` belongs to, or ``None`` (not a clone, no GitHub remote)."""
-    known = {h.lower() for h in (*DEFAULT_HOSTS, *hosts)}
+    """The repository ``path`` belongs to on one of ``hosts``, or ``None`` (not a clone, or no
+    remote on those hosts)."""
+    known = {h.lower() for h in hosts}
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):

@@ -7,7 +7,9 @@ from pathlib import Path
 import git
 import pytest
 
-from connectors.github.workspace import detect, parse_remote
+from server.hub.workspace import detect, parse_remote
+
+GH = ["github.com"]
 
 
 @pytest.mark.parametrize(
@@ -43,7 +45,7 @@ def test_prefers_origin_and_reports_branch(tmp_path: Path) -> None:
         branch="feature/x",
     )
     (tmp_path / "sub").mkdir()
-    ws = detect(tmp_path / "sub")
+    ws = detect(tmp_path / "sub", hosts=GH)
     assert ws is not None
     assert (ws.repo.host, ws.repo.owner, ws.repo.name) == ("github.com", "octo", "hello")
     assert ws.remote == "origin" and ws.branch == "feature/x"
@@ -54,16 +56,16 @@ def test_upstream_then_enterprise_hosts(tmp_path: Path) -> None:
         tmp_path,
         {"origin": "git@gitlab.com:me/x.git", "upstream": "ssh://git@ghe.corp/team/svc.git"},
     )
-    assert detect(tmp_path) is None  # ghe.corp is not configured
-    ws = detect(tmp_path, hosts=["ghe.corp"])
+    assert detect(tmp_path, hosts=GH) is None  # ghe.corp is not configured
+    ws = detect(tmp_path, hosts=[*GH, "ghe.corp"])
     assert ws is not None and ws.remote == "upstream" and ws.repo.full_name == "team/svc"
 
 
 def test_detached_head_and_not_a_repo(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "r", {"origin": "https://github.com/o/r"})
     repo.git.checkout(repo.head.commit.hexsha)
-    ws = detect(tmp_path / "r")
+    ws = detect(tmp_path / "r", hosts=GH)
     assert ws is not None and ws.branch is None
     plain = tmp_path / "plain"
     plain.mkdir()
-    assert detect(plain) is None
+    assert detect(plain, hosts=GH) is None
