@@ -1,0 +1,230 @@
+"""Make text imported from a service safe to show in a hover or panel.
+
+Issue bodies, comments and titles are Markdown written by anyone who can open an issue, and
+Markdown may carry raw HTML. Editors render hovers and panel tooltips as Markdown (VS Code in
+a webview-like renderer, JetBrains as HTML), and a VS Code ``MarkdownString`` that the shell
+marks trusted would even run ``command:`` links. So nothing from a service reaches the editor
+unsanitized:
+
+* Raw HTML goes through nh3 (the Rust ``ammonia`` sanitizer) with a conservative allow-list:
+  no scripts, styles, iframes, forms, event handlers or ``style`` attributes; link and image
+  URLs only http(s) (and mailto for links).
+* Markdown links are checked too -- nh3 sees them as plain text -- and a destination that is
+  not http(s), mailto or a ``#fragment`` becomes a harmless fragment (``[x](#javascript:...)``),
+  which defeats ``command:``/``javascript:`` links however they are spelled.
+* Code is kept verbatim: fenced blocks, and inline code spans that hold nothing tag-like that
+  could matter if a renderer disagreed with us about where the span ends. Everything else is
+  HTML-escaped by nh3, which Markdown renders back as the same characters.
+* Control and bidirectional-override characters are removed (they can make a title read
+  differently from what it is, the "Trojan Source" trick).
+
+:func:`escape_inline` is for a title placed inside our own Markdown (``**#12 title**``): every
+Markdown-active character is backslash-escaped, so ``](javascript:...)`` or a stray backtick
+cannot break out. :func:`plain_text` is for places that are not Markdown at all (code-lens
+titles, completion details).
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
+        "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+        "ol", "p", "pre", "s", "samp", "span", "strike", "strong", "sub", "summary", "sup",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+    "details": {"open"},
+    "ol": {"start"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+#: Default size of a body excerpt in a hover.
+EXCERPT_CHARS = 1200
+EXCERPT_LINES = 24
+
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069\ue000\ue001]"
+)
+_FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_INFO = re.compile(r"[\w+#.-]{1,40}")
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^\s<>\"'`]+)>", re.IGNORECASE)
+_RISKY = re.compile(
+    r"<\s*[!?]|<[^>]*=|<\s*/?\s*(?:script|style|iframe|frame|object|embed|svg|math|form|input|"
+    r"button|textarea|select|xmp|noscript|noembed|noframes|template|base|link|meta|title|"
+    r"plaintext|img|video|audio|source|a)\b",
+    re.IGNORECASE,
+)
+#: The start of a Markdown link destination: ``](`` or a reference definition ``[x]:``.
+_DEST = re.compile(r"\]\(\s*<?|^ {0,3}\[[^\]\n]+\]:[ \t]*\n?[ \t]*<?", re.MULTILINE)
+_SAFE_DEST = re.compile(r"(?:https?://|mailto:|#)", re.IGNORECASE)
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+_INLINE_ESCAPE = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&$])")
+_WS = re.compile(r"\s+")
+
+
+def strip_controls(text: str) -> str:
+    """Remove control and bidi-override characters (keeping tab and newline)."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 attribute filter: a hover has no base URL, so relative links and images go."""
+    if attribute in ("href", "src") and not _SAFE_DEST.match(value):
+        return None
+    return value
+
+
+def _clean_html(text: str) -> str:
+    return nh3.clean(
+        text,
+        tags=set(ALLOWED_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=set(URL_SCHEMES),
+        strip_comments=True,
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=_absolute_urls_only,
+    )
+
+
+def _safe_links(text: str) -> str:
+    """Turn every link destination that is not http(s)/mailto/#fragment into a fragment."""
+    out: list[str] = []
+    pos = 0
+    for m in _DEST.finditer(text):
+        out.append(text[pos : m.end()])
+        pos = m.end()
+        if not _SAFE_DEST.match(text, pos):
+            out.append("#")
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _clean_prose(text: str) -> str:
+    kept: list[str] = []
+
+    def keep(value: str) -> str:
+        kept.append(value)
+        return f"\ue000{len(kept) - 1}\ue001"
+
+    def code(m: re.Match[str]) -> str:
+        return m.group(0) if _RISKY.search(m.group(2)) else keep(m.group(0))
+
+    text = _CODE_SPAN.sub(code, text)
+    text = _AUTOLINK.sub(lambda m: keep(m.group(0)), text)
+    text = _clean_html(text).replace("&gt;", ">")
+    text = _safe_links(text)
+    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text)
+
+
+def _blocks(lines: list[str]) -> list[tuple[bool, list[str]]]:
+    """Split lines into (is_fenced_code, lines) blocks, CommonMark's fence rules."""
+    blocks: list[tuple[bool, list[str]]] = []
+    prose: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _FENCE_OPEN.match(lines[i])
+        if m is None or (m.group(2)[0] == "`" and "`" in m.group(3)):
+            prose.append(lines[i])
+            i += 1
+            continue
+        if prose:
+            blocks.append((False, prose))
+            prose = []
+        fence = m.group(2)
+        close = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        info = _INFO.match(m.group(3).strip())
+        body = [m.group(1) + fence + (info.group(0) if info else "")]
+        i += 1
+        while i < len(lines) and not close.match(lines[i]):
+            body.append(lines[i])
+            i += 1
+        body.append(m.group(1) + fence)  # the closing fence, added if the text had none
+        i += 1
+        blocks.append((True, body))
+    if prose:
+        blocks.append((False, prose))
+    return blocks
+
+
+def _truncate(lines: list[str], max_chars: int, max_lines: int) -> tuple[list[str], bool]:
+    out: list[str] = []
+    used = 0
+    for n, line in enumerate(lines):
+        if n >= max_lines:
+            return out, True
+        if used + len(line) > max_chars:
+            room = max_chars - used
+            if room > 20:
+                cut = line[:room]
+                space = cut.rfind(" ")
+                out.append(cut[: space if space > room // 2 else room].rstrip())
+            return out, True
+        out.append(line)
+        used += len(line) + 1
+    return out, False
+
+
+def sanitize_markdown(
+    text: str | None, *, max_chars: int | None = None, max_lines: int | None = None
+) -> str:
+    """Safe Markdown for display, optionally cut to an excerpt (whole lines where possible,
+    code fences closed, an ellipsis paragraph appended)."""
+    if not text:
+        return ""
+    lines = strip_controls(text).split("\n")
+    truncated = False
+    if max_chars is not None or max_lines is not None:
+        lines, truncated = _truncate(lines, max_chars or 1 << 30, max_lines or 1 << 30)
+        while lines and not lines[-1].strip():
+            lines.pop()
+    parts: list[str] = []
+    for is_code, block in _blocks(lines):
+        if is_code:
+            # A blank line first ends any HTML block a renderer might still consider open.
+            parts.append("\n".join(block))
+        else:
+            parts.append(_clean_prose("\n".join(block)).strip("\n"))
+    out = "\n\n".join(p for p in parts if p.strip()).strip("\n")
+    if truncated:
+        out += "\n\n…"
+    return out
+
+
+def excerpt(text: str | None) -> str:
+    """A short sanitized excerpt of an issue or PR body for a hover card."""
+    return sanitize_markdown(text, max_chars=EXCERPT_CHARS, max_lines=EXCERPT_LINES)
+
+
+def plain_text(text: str | None, max_len: int = 80) -> str:
+    """One line of plain text (no Markdown meaning), whitespace collapsed, cut with "…"."""
+    if not text:
+        return ""
+    one = _WS.sub(" ", strip_controls(text)).strip()
+    if len(one) > max_len:
+        one = one[: max(max_len - 1, 0)].rstrip() + "…"
+    return one
+
+
+def escape_inline(text: str | None, max_len: int = 200) -> str:
+    """A service-supplied string made inert for use inside our own Markdown on one line."""
+    return _INLINE_ESCAPE.sub(r"\\\1", plain_text(text, max_len))
+
+
+def code_span(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it contains."""
+    one = _WS.sub(" ", strip_controls(text)).strip()
+    longest = max((len(run) for run in re.findall(r"`+", one)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if one.startswith("`") or one.endswith("`") else ""
+    return f"{fence}{pad}{one}{pad}{fence}"

@@ -1,0 +1,316 @@
+"""The ``tieline/*`` protocol: every custom request and notification, defined once.
+
+LSP has no words for server-described tree views, integration health or sign-in, so these
+few messages are Tieline's own. The models here are the single source of truth: the server
+validates with them, and ``tieline-protocol.schema.json`` (generated from them, committed,
+checked by a test) is what the TypeScript and Kotlin shells validate against. Field names are
+camelCase on the wire, like LSP's; Python code uses snake_case.
+
+Regenerate the schema after changing a model::
+
+    python -m server.lsp.tieline_protocol > server/lsp/tieline-protocol.schema.json
+
+Compatibility rule: add optional fields freely; renaming or removing a field, or making one
+required, is a breaking change and bumps :data:`PROTOCOL_VERSION`'s major number. Results are
+objects (``{"panels": [...]}``) rather than bare arrays so they can grow without breaking.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from pydantic.json_schema import models_json_schema
+
+PROTOCOL_VERSION = "1.0.0"
+SCHEMA_PATH = Path(__file__).with_name("tieline-protocol.schema.json")
+
+# Method names.
+PANELS = "tieline/panels"
+PANEL_ITEMS = "tieline/panel/items"
+PANEL_CHANGED = "tieline/panel/changed"
+STATUS = "tieline/status"
+AUTH_SIGN_IN = "tieline/auth/signIn"
+AUTH_SIGN_OUT = "tieline/auth/signOut"
+AUTH_STATUS = "tieline/auth/status"
+
+
+class WireModel(BaseModel):
+    """Base of every message part: camelCase on the wire, snake_case in Python, unknown
+    fields ignored (a newer shell may send more)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON-ready form sent to the editor (camelCase, ``None`` fields left out)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+HealthState = Literal["healthy", "degraded", "failing", "disabled"]
+
+
+# --- panels ------------------------------------------------------------------------------
+
+
+class Panel(WireModel):
+    """A tree view the shell shows in its side bar."""
+
+    id: str
+    title: str
+    icon: str = Field(description="A codicon name, e.g. 'issues' or 'git-pull-request'.")
+    context_value: str | None = None
+    welcome: str | None = Field(
+        default=None, description="Markdown shown when the panel has no items (e.g. sign in)."
+    )
+
+
+class PanelsResult(WireModel):
+    panels: list[Panel]
+
+
+class Command(WireModel):
+    """An editor command; ``command`` is usually a ``workspace/executeCommand`` id."""
+
+    command: str
+    title: str
+    arguments: list[Any] | None = None
+
+
+class ItemAction(WireModel):
+    """A button on a tree item: ``inline`` shows on hover, ``context`` in its context menu."""
+
+    id: str
+    title: str
+    command: Command
+    icon: str | None = Field(default=None, description="A codicon name.")
+    placement: Literal["inline", "context"] = "context"
+
+
+class TreeItem(WireModel):
+    id: str
+    label: str
+    description: str | None = None
+    tooltip: str | None = Field(default=None, description="Markdown, already sanitized.")
+    icon: str | None = Field(default=None, description="A codicon name.")
+    url: str | None = None
+    command: Command | None = Field(default=None, description="Run when the item is opened.")
+    has_children: bool = False
+    context_value: str | None = None
+    actions: list[ItemAction] = Field(default_factory=list)
+
+
+class PanelItemsParams(WireModel):
+    panel_id: str
+    parent_id: str | None = Field(default=None, description="Absent for the top level.")
+
+
+class PanelItemsResult(WireModel):
+    items: list[TreeItem]
+
+
+class PanelChangedParams(WireModel):
+    """Server → client: refetch the panel (or only ``itemId``'s children)."""
+
+    panel_id: str
+    item_id: str | None = None
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+class ConnectorStatus(WireModel):
+    """Health of one connector account (e.g. github on github.com as @alice)."""
+
+    connector: str
+    host: str | None = None
+    account: str | None = None
+    state: HealthState
+    last_success: datetime | None = None
+    last_error: str | None = Field(default=None, description="Human-readable, secrets redacted.")
+    last_error_at: datetime | None = None
+    error_rate: float | None = Field(default=None, ge=0, le=1)
+    latency_ms: float | None = Field(default=None, ge=0)
+    rate_limit_remaining: int | None = None
+    rate_limit_limit: int | None = None
+    rate_limit_reset: datetime | None = None
+    requests: int = 0
+    cache_hit_rate: float | None = Field(default=None, ge=0, le=1)
+
+
+class StatusResult(WireModel):
+    overall: HealthState
+    connectors: list[ConnectorStatus]
+
+
+# --- auth --------------------------------------------------------------------------------
+
+
+class AuthParams(WireModel):
+    connector: str
+    host: str | None = Field(default=None, description="Enterprise host; absent for the default.")
+
+
+class SignOutParams(AuthParams):
+    account: str | None = None
+
+
+class DeviceCode(WireModel):
+    """OAuth device authorization (RFC 8628): show ``userCode``, open ``verificationUri``."""
+
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None = None
+    expires_in: int = Field(description="Seconds until the code expires.")
+    interval: int = 5
+
+
+class SignInResult(WireModel):
+    state: Literal["signedIn", "pending", "failed", "cancelled"]
+    device_code: DeviceCode | None = None
+    browser_url: str | None = Field(
+        default=None, description="For the PKCE flow: open this URL in the user's browser."
+    )
+    account: str | None = None
+    message: str | None = None
+
+
+class SignOutResult(WireModel):
+    signed_out: bool
+
+
+class AuthStatusParams(WireModel):
+    connector: str | None = Field(default=None, description="Absent: every connector.")
+    host: str | None = None
+
+
+class AccountStatus(WireModel):
+    connector: str
+    host: str | None = None
+    account: str | None = None
+    signed_in: bool
+    method: Literal["device", "pkce", "token", "api_key"] | None = None
+    scopes: list[str] = Field(default_factory=list)
+    expires_at: datetime | None = None
+
+
+class AuthStatusResult(WireModel):
+    accounts: list[AccountStatus]
+
+
+# --- the method table --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    kind: Literal["request", "notification"]
+    direction: Literal["clientToServer", "serverToClient"]
+    params: type[WireModel] | None
+    result: type[WireModel] | None
+    doc: str
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method(PANELS, "request", "clientToServer", None, PanelsResult, "The panels to show."),
+        Method(
+            PANEL_ITEMS,
+            "request",
+            "clientToServer",
+            PanelItemsParams,
+            PanelItemsResult,
+            "The items of a panel, or the children of one item.",
+        ),
+        Method(
+            PANEL_CHANGED,
+            "notification",
+            "serverToClient",
+            PanelChangedParams,
+            None,
+            "A panel's items changed; the shell asks for them again.",
+        ),
+        Method(STATUS, "request", "clientToServer", None, StatusResult, "Integration health."),
+        Method(
+            AUTH_SIGN_IN,
+            "request",
+            "clientToServer",
+            AuthParams,
+            SignInResult,
+            "Start signing in; a device code or browser URL comes back.",
+        ),
+        Method(
+            AUTH_SIGN_OUT,
+            "request",
+            "clientToServer",
+            SignOutParams,
+            SignOutResult,
+            "Forget an account's credentials.",
+        ),
+        Method(
+            AUTH_STATUS,
+            "request",
+            "clientToServer",
+            AuthStatusParams,
+            AuthStatusResult,
+            "Which accounts are signed in.",
+        ),
+    )
+}
+
+
+def json_schema() -> dict[str, Any]:
+    """One JSON Schema document: ``$defs`` per model and a ``methods`` map to them."""
+    models: set[type[WireModel]] = set()
+    for m in METHODS.values():
+        models.update(t for t in (m.params, m.result) if t is not None)
+    ordered = sorted(models, key=lambda t: t.__name__)
+    _, top = models_json_schema(
+        [(t, "validation") for t in ordered],
+        by_alias=True,
+        ref_template="#/$defs/{model}",
+    )
+    defs: dict[str, Any] = top["$defs"]
+    for schema in defs.values():
+        for prop in schema.get("properties", {}).values():
+            prop.pop("title", None)  # "Expiresat": generated noise, the name says it already
+    ref = "#/$defs/{}".format
+    methods = {
+        m.name: {
+            "kind": m.kind,
+            "direction": m.direction,
+            "description": m.doc,
+            "params": {"$ref": ref(m.params.__name__)} if m.params else None,
+            "result": {"$ref": ref(m.result.__name__)} if m.result else None,
+        }
+        for m in METHODS.values()
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:tieline:protocol",
+        "title": "Tieline custom LSP messages",
+        "version": PROTOCOL_VERSION,
+        "methods": methods,
+        "$defs": defs,
+    }
+
+
+def render_schema() -> str:
+    """The schema file's exact text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(render_schema())

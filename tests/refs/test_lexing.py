@@ -1,0 +1,101 @@
+"""Incremental lexing gives the same comment/string spans as lexing from scratch."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from server.hub.refs import lexer_for, split_lines
+from server.hub.refs.lexing import lex
+
+PY = '''import os
+
+def f(x):
+    """Docstring #1
+    spanning lines #2
+    """
+    s = 'a' + "b"  # comment
+    return x
+
+
+class C:
+    t = """triple
+    #3"""
+'''
+
+TS = """// head
+/* block
+   comment */
+const a = `tpl ${x} more`;
+function g(): string { return "s"; } // tail
+"""
+
+C = """#include <stdio.h>
+/* a
+ * b */
+int main(void) { return 0; } // c
+"""
+
+
+def _edits(lines: list[str], rng: random.Random) -> list[str]:
+    out = list(lines)
+    i = rng.randrange(len(out))
+    op = rng.choice(["insert", "delete", "change", "quote", "close"])
+    if op == "insert":
+        out.insert(i, rng.choice(["# new", "x = 1", '"""', "/*", "*/", "'", "`"]))
+    elif op == "delete" and len(out) > 1:
+        del out[i]
+    elif op == "quote":
+        out[i] = out[i] + '"""'
+    elif op == "close":
+        out[i] = "*/" + out[i]
+    else:
+        out[i] = out[i] + " // more"
+    return out
+
+
+@pytest.mark.parametrize(("language", "src"), [("python", PY), ("typescript", TS), ("c", C)])
+def test_incremental_matches_full(language: str, src: str) -> None:
+    lexer = lexer_for(language, None)
+    assert lexer is not None
+    rng = random.Random(language)
+    lines = split_lines(src * 3)
+    state = lex(lexer, lines)
+    for _ in range(150):
+        lines = _edits(lines, rng)
+        state = lex(lexer, lines, state)
+        assert state.spans == lex(lexer, lines).spans, "\n".join(lines)
+        assert len(state.checkpoints) == len(lines)
+
+
+def test_unchanged_document_reuses_result() -> None:
+    lexer = lexer_for("python", None)
+    assert lexer is not None
+    lines = split_lines(PY)
+    state = lex(lexer, lines)
+    assert lex(lexer, list(lines), state) is state
+
+
+def test_spans_cover_multiline_docstring() -> None:
+    lexer = lexer_for("python", None)
+    assert lexer is not None
+    state = lex(lexer, split_lines(PY))
+    assert state.spans[3] == ((4, len('    """Docstring #1')),)
+    assert state.spans[4] == ((0, len("    spanning lines #2")),)
+    assert state.spans[6] == ((8, 11), (14, 17), (19, 28))
+
+
+def test_an_edit_relexes_only_nearby_lines() -> None:
+    lexer = lexer_for("python", None)
+    assert lexer is not None
+    lines = split_lines(PY * 200)
+    state = lex(lexer, lines)
+    edited = list(lines)
+    assert edited[995] == "    return x"
+    edited[995] = edited[995] + "  # a new comment #7"
+    after = lex(lexer, edited, state)
+    assert after.spans == lex(lexer, edited).spans
+    # Far-away lines keep the very objects of the previous result: they were not re-lexed.
+    assert after.spans[10] is state.spans[10]
+    assert after.spans[2000] is state.spans[2000]
