@@ -82,8 +82,8 @@ def open_vault(
         return KeyringVault(index, keyring_backend)
     if choice == "file":
         why = f"{BACKEND_ENV}=file"
-    elif path.exists():
-        why = "an existing vault file"
+    elif usable:
+        why = "kept because it already holds accounts (a keyring is available)"
     else:
         why = reason
     return EncryptedFileVault(
