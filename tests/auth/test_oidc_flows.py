@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -112,12 +113,17 @@ async def test_device_flow_with_pending_and_slow_down(
     assert await grants.get_grant("oidctest", "dora@127.0.0.1") is not None
 
 
-async def test_device_flow_denied_and_expired(oidc: OidcServer, http: httpx.AsyncClient) -> None:
+async def test_device_flow_denied_and_expired(
+    oidc: OidcServer, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     flow = DeviceFlow(oidc.client(), http, service="Test OP", sleep=lambda s: asyncio.sleep(0))
     code = await flow.start()
     await user_enters_device_code(oidc.issuer, code.user_code, abort=True)
-    with pytest.raises(AuthError, match="declined"):
+    with pytest.raises(AuthError, match="declined") as err:
         await flow.poll(code)
+    assert code.device_code not in str(err.value) and code.device_code not in caplog.text
+    assert "access_denied" in caplog.text  # the failure is logged, the secret is not
 
     code = await flow.start()
     await oidc.arrange("expired_token")

@@ -10,6 +10,7 @@ waiting for it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .oauth import OAuthClientConfig, TokenError, TokenSet, raise_for_token_erro
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_INTERVAL = 5.0
 SLOW_DOWN_STEP = 5.0
+log = logging.getLogger("tieline.auth")
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,12 @@ class DeviceFlow:
                 continue
             if result.error == "slow_down":
                 interval += SLOW_DOWN_STEP
+                log.debug("%s asked to poll more slowly", self.service)
                 server_interval = result.extra.get("interval")
                 if isinstance(server_interval, int | float) and server_interval > interval:
                     interval = float(server_interval)
                 continue
+            log.info("device sign-in to %s ended: %s", self.service, result.error)
             raise_for_token_error(result, service=self.service, doing="waiting for confirmation")
 
     async def run(self, show: Callable[[DeviceCode], object]) -> TokenSet:

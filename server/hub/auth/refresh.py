@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Protocol
@@ -28,6 +29,7 @@ from server.hub.vault import AccountRef, Credentials, Vault
 from .oauth import OAuthClientConfig, TokenSet, raise_for_token_error, token_request
 
 DEFAULT_MARGIN = 120.0
+log = logging.getLogger("tieline.auth")
 
 
 class TokenRefresher(Protocol):
@@ -180,6 +182,7 @@ class RefreshingAuth(httpx.Auth):
             # Did someone rotate between our read and our request? Then theirs is valid.
             again = await self._load()
             if again is None or again.refresh_token in (None, base.refresh_token):
+                log.warning("token renewal refused for %s; sign-in needed", self.account.label)
                 raise self._reauth("no longer accepts the saved sign-in") from None
             base = again
             tokens = await self._refresh_with(base)
@@ -187,6 +190,7 @@ class RefreshingAuth(httpx.Auth):
         register_secret(new.access_token.get_secret_value())
         await asyncio.to_thread(self.vault.save, new)
         self._creds = new
+        log.info("renewed the access token for %s", self.account.label)
         return new
 
     async def _refresh_with(self, base: Credentials) -> TokenSet:
