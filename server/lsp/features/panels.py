@@ -215,7 +215,7 @@ def status(hub: Hub) -> proto.StatusResult:
     report = hub.health.snapshot()
     connectors = []
     for s in report.integrations:
-        host, _, login = s.account.partition("/")
+        login, _, host = s.account.rpartition("@")
         connectors.append(
             proto.ConnectorStatus(
                 connector=s.connector,
