@@ -347,6 +347,26 @@ class Hub:
         )
         return cls(ctx)
 
+    async def drop_sessions(self, connector: str, host: str, login: str | None = None) -> int:
+        """Close the sessions of an account (all on ``host`` when ``login`` is ``None``)."""
+        dropped = 0
+        for key, s in list(self.sessions.items()):
+            if s.connector_id == connector and s.host == host and login in (None, s.login):
+                self.scheduler.cancel(key)
+                await s.http.aclose()
+                del self.sessions[key]
+                dropped += 1
+        self._scan_key = None
+        self._refresh_scan_context()
+        return dropped
+
+    async def reconnect(self) -> Session | None:
+        """After a sign-in: reopen the workspace's session with the account now chosen."""
+        ws_host = self.workspace.repo.host if self.workspace else None
+        host = ws_host or _host(self.config.connectors.github.web_url)
+        await self.drop_sessions("github", host)
+        return await self.connect()
+
     # -- sync -------------------------------------------------------------------------------
 
     async def sync_now(self, session: Session | None = None) -> list[Change]:

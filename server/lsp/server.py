@@ -42,6 +42,7 @@ class TielineServer(LanguageServer):
         self.hub_error: str | None = None
         self.commands: dict[str, str] = {}  # command id -> title, for shells' palettes
         self._releases: dict[str, Any] = {}  # uri -> listener release (docs with references)
+        self.background: set[asyncio.Future[Any]] = set()  # work that outlives a request
 
     # -- hub access -------------------------------------------------------------------------
 
