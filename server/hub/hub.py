@@ -274,7 +274,7 @@ class Hub:
     ) -> Session:
         cls = self.registry.get(connector_id)
         if not login:  # an environment token: learn whose it is before naming anything
-            probe = self._connector(cls, host, "", auth, metrics=None, cache=False)
+            probe = self.build_connector(cls, host, "", auth, metrics=None, cache=False)
             try:
                 result = await probe.check()
             finally:
@@ -284,7 +284,7 @@ class Hub:
         account = f"{login}@{host}"
         tracker = self.health.tracker(connector_id, account)
         recorder = PersistingRecorder(tracker, self.store, connector_id, account)
-        connector = self._connector(cls, host, login, auth, metrics=recorder, cache=True)
+        connector = self.build_connector(cls, host, login, auth, metrics=recorder, cache=True)
         http = connector.ctx.http
         cfg = self.config
         session_key = f"{connector_id}:{host}:{login}"
@@ -315,7 +315,7 @@ class Hub:
         self.scheduler.wake()
         return session
 
-    def _connector(
+    def build_connector(
         self,
         cls: type[Connector],
         host: str,
