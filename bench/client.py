@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lsprotocol import types
@@ -13,10 +13,20 @@ from pygls.lsp.client import LanguageClient
 
 
 async def start(
-    cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], root: Path
+    cmd: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    root: Path,
+    configure: Callable[[LanguageClient], None] | None = None,
 ) -> tuple[LanguageClient, float]:
-    """Start ``cmd`` and initialize it; return the client and seconds to the initialize result."""
+    """Start ``cmd`` and initialize it; return the client and seconds to the initialize result.
+
+    ``configure`` may register more client-side handlers (e.g. ``$/progress``) before start.
+    """
     client = LanguageClient("bench", "0")
+    if configure is not None:
+        configure(client)
 
     @client.feature(types.WORKSPACE_CONFIGURATION)
     def _configuration(params: types.ConfigurationParams) -> list[None]:
