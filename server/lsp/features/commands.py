@@ -13,8 +13,6 @@ from typing import Any
 from lsprotocol import types
 
 from connectors.sdk.errors import TielineError
-from connectors.sdk.models import PullRequest
-from server.hub import gitops
 from server.hub.refs import split_lines
 
 from ..guard import INVALID_PARAMS, FeatureError, guarded
@@ -83,6 +81,8 @@ def setup(server: TielineServer) -> None:
     @server.command("tieline.startWork")
     @guarded("tieline.startWork")
     async def start_work(ls: TielineServer, *args: Any) -> dict[str, str]:
+        from server.hub import gitops
+
         number = _arg(list(args), 0, int, "issue number")
         hub = await _hub_or_fail(ls)
         if hub.workspace is None:
@@ -99,6 +99,9 @@ def setup(server: TielineServer) -> None:
     @server.command("tieline.checkoutPullRequest")
     @guarded("tieline.checkoutPullRequest")
     async def checkout_pr(ls: TielineServer, *args: Any) -> dict[str, str]:
+        from connectors.sdk.models import PullRequest
+        from server.hub import gitops
+
         number = _arg(list(args), 0, int, "pull request number")
         hub = await _hub_or_fail(ls)
         if hub.workspace is None:

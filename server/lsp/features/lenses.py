@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from connectors.sdk.errors import TielineError
-from connectors.sdk.models import RepoRef
-from server.hub.refs import IssueTarget
 
-from ..cards import lens_title
 from ..guard import guarded
 from ..server import TielineServer
 from . import notify
+
+if TYPE_CHECKING:
+    from connectors.sdk.models import RepoRef
 
 log = logging.getLogger("tieline.lsp")
 OPEN_COMMAND = "tieline.openInBrowser"
@@ -48,6 +49,10 @@ def setup(server: TielineServer) -> None:
     async def lenses(
         ls: TielineServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
+        from server.hub.refs import IssueTarget
+
+        from ..cards import lens_title
+
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
         if doc is None or hub is None or hub.primary is None:
