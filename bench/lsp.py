@@ -300,7 +300,7 @@ async def warm_run(s: Setup, n: int) -> Warm:
 
 
 def row(label: str, tieline: str, baseline: str, ratio: str, goal: str) -> str:
-    return f"  {label:<34}{tieline:>14}{baseline:>14}{ratio:>9}   {goal}"
+    return f"  {label:<40}{tieline:>12}{baseline:>12}{ratio:>8}   {goal}"
 
 
 async def run(runs: int, n: int) -> None:
@@ -355,8 +355,8 @@ async def run(runs: int, n: int) -> None:
     tb, bb = warm.big
     lenses, links = warm.counts
     print(
-        f"  codeLens + documentLink, {BIG_LINES}-line file, {BIG_REFS} references "
-        f"({lenses} lenses, {links} links; the floor answers 1,000 constant ones of each):"
+        f"  codeLens + documentLink, {BIG_LINES}-line file, {BIG_REFS} references\n"
+        f"  ({lenses} lenses + {links} links; the floor answers 1,000 constant ones of each):"
     )
     for label, key in (
         ("first pair after didOpen", "first"),
