@@ -1,10 +1,29 @@
-"""``python -m bench`` (``make bench``): run every benchmark in turn."""
+"""``python -m bench`` (``make bench``): run every benchmark in turn, each printing its figures."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
-from . import repoll
+from . import jobs, lenses, lsp, repoll
 
-print("== repoll ==")
-asyncio.run(repoll.main())
+
+def _section(title: str) -> None:
+    print(f"\n== {title} ==", flush=True)
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    _section("jobs: durable queue")
+    jobs.main([])
+    _section("lenses: reference scanner, in process")
+    lenses.main()
+    _section("repoll: unchanged re-poll of a 5,000-issue mirror")
+    asyncio.run(repoll.main())
+    _section("lsp: what the editor sees, beside a bare pygls server")
+    lsp.main([])
+    print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,16 +1,61 @@
-"""The floor Tieline is measured against: a bare pygls server answering a constant hover."""
+"""The floor Tieline is measured against: a bare pygls server answering constant results.
+
+A hover is always the same short Markdown; code lenses and document links are always the same
+1,000 items, shaped like Tieline's (a lens with a command title and a URL argument, a link
+with a target and tooltip), built on the first request (not at start: the cold-start floor
+stays a bare server) -- what pygls and the client cost with no work done.
+"""
 
 from __future__ import annotations
+
+from functools import cache
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
+ITEMS = 1000
+
 server = LanguageServer(name="baseline", version="0")
+
+
+def _range(i: int) -> types.Range:
+    pos = types.Position(line=5 * i + 1, character=10)
+    return types.Range(start=pos, end=types.Position(line=5 * i + 1, character=14))
+
+
+@cache
+def _items() -> tuple[list[types.CodeLens], list[types.DocumentLink]]:
+    urls = [f"https://github.com/octo/app/issues/{i % 250 + 1}" for i in range(ITEMS)]
+    lenses = [
+        types.CodeLens(
+            range=types.Range(start=_range(i).start, end=_range(i).start),
+            command=types.Command(
+                title=f"#{i % 250 + 1} open · @octocat",
+                command="tieline.openInBrowser",
+                arguments=[urls[i]],
+            ),
+        )
+        for i in range(ITEMS)
+    ]
+    links = [
+        types.DocumentLink(range=_range(i), target=urls[i], tooltip=urls[i]) for i in range(ITEMS)
+    ]
+    return lenses, links
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(ls: LanguageServer, params: types.HoverParams) -> types.Hover:
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="hi"))
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+def lenses(ls: LanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    return _items()[0]
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
+def links(ls: LanguageServer, params: types.DocumentLinkParams) -> list[types.DocumentLink]:
+    return _items()[1]
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ class TielineServer(LanguageServer):
         self._releases: dict[str, Any] = {}  # uri -> listener release (docs with references)
         self.background: set[asyncio.Future[Any]] = set()  # work that outlives a request
         self._panel_timer: asyncio.TimerHandle | None = None
+        self._memos: dict[str, AnswerMemo] = {}
 
     # -- hub access -------------------------------------------------------------------------
 
@@ -113,6 +115,49 @@ class TielineServer(LanguageServer):
         release = self._releases.pop(uri, None)
         if release is not None:
             release()
+        for memo in self._memos.values():
+            memo.forget(uri)
+
+    def memo(self, feature: str) -> AnswerMemo:
+        """The per-document answer memo of one feature (dropped when the document closes)."""
+        memo = self._memos.get(feature)
+        if memo is None:
+            memo = self._memos[feature] = AnswerMemo()
+        return memo
+
+
+class AnswerMemo:
+    """A feature's last answer per document, reused while it was computed from the very same
+    objects: the scanner's reference list for that version (a new list when the text or the
+    scan context changes) and, for lenses, the index's items (frozen, replaced on each sync).
+
+    Editors ask for lenses and links again on every focus, scroll and refresh; for a file
+    with 1,000 references rebuilding 1,000 lsprotocol objects costs more than the answer's
+    serialization. Identity, not equality, is the test, so a hit is always the same answer.
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self._size = size
+        self._answers: OrderedDict[str, tuple[tuple[object, ...], Any]] = OrderedDict()
+
+    def get(self, uri: str, inputs: Sequence[object]) -> Any | None:
+        hit = self._answers.get(uri)
+        if hit is None:
+            return None
+        held, answer = hit
+        if len(held) != len(inputs) or any(a is not b for a, b in zip(held, inputs, strict=True)):
+            return None
+        self._answers.move_to_end(uri)
+        return answer
+
+    def put(self, uri: str, inputs: Sequence[object], answer: Any) -> None:
+        self._answers[uri] = (tuple(inputs), answer)
+        self._answers.move_to_end(uri)
+        while len(self._answers) > self._size:
+            self._answers.popitem(last=False)
+
+    def forget(self, uri: str) -> None:
+        self._answers.pop(uri, None)
 
 
 def path_of(uri: str) -> Path | None:

@@ -285,3 +285,27 @@ def test_ca_bundle_setting_and_ssl_cert_file_are_trusted(
     # ...and the client's transports are built with that context.
     _, http = connect("https://127.0.0.1:1", network=NetworkSettings(ca_bundle=bundle))
     assert cn in _trusted_names(http.stack.ssl_context)
+
+
+def test_ssl_context_is_shared_until_a_bundle_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clients built from the same CA files share one context (each holds megabytes of parsed
+    certificates); replacing the bundle's file gives the next client a fresh one."""
+    import os
+
+    from server.hub.http import ssl_context
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    bundle = tmp_path / "corp.pem"
+    first_cn = _self_signed_ca(bundle)
+    settings = NetworkSettings(ca_bundle=bundle)
+    first = ssl_context(settings)
+    assert ssl_context(NetworkSettings(ca_bundle=bundle)) is first
+    assert ssl_context(NetworkSettings()) is not first
+
+    _self_signed_ca(bundle)  # the file is replaced (a new key; the same name)
+    os.utime(bundle, ns=(1, 1))  # a different mtime even on a coarse-clock filesystem
+    second = ssl_context(settings)
+    assert second is not first
+    assert first_cn in _trusted_names(second)  # the helper always names its CA the same

@@ -1,13 +1,47 @@
 """Reference detection: ``#12``, ``owner/repo#45``, issue/PR/commit URLs and autolinks in a
-document, in comments and strings of source code and everywhere in prose."""
+document, in comments and strings of source code and everywhere in prose.
+
+Names load on first use (PEP 562): ``split_lines`` alone must not pull in Pygments and the
+sdk's pydantic models, which the language server's feature modules would otherwise import
+before answering ``initialize``.
+"""
 
 from __future__ import annotations
 
-from .lexing import MAX_LINE, is_prose, lexer_for
-from .model import CommitTarget, IssueTarget, LinkTarget, Reference, RefKind, Target, TextRange
-from .positions import Encoding, column, index_of, split_lines
-from .rules import Candidate, RuleSet
-from .scanner import IssuePredicate, ReferenceScanner, ScanContext, reference_at, scan, up_to
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .lexing import MAX_LINE, is_prose, lexer_for
+    from .model import CommitTarget, IssueTarget, LinkTarget, Reference, RefKind, Target, TextRange
+    from .positions import Encoding, column, index_of, split_lines
+    from .rules import Candidate, RuleSet
+    from .scanner import IssuePredicate, ReferenceScanner, ScanContext, reference_at, scan, up_to
+
+_LAZY: dict[str, str] = {
+    "MAX_LINE": ".lexing",
+    "is_prose": ".lexing",
+    "lexer_for": ".lexing",
+    "CommitTarget": ".model",
+    "IssueTarget": ".model",
+    "LinkTarget": ".model",
+    "Reference": ".model",
+    "RefKind": ".model",
+    "Target": ".model",
+    "TextRange": ".model",
+    "Encoding": ".positions",
+    "column": ".positions",
+    "index_of": ".positions",
+    "split_lines": ".positions",
+    "Candidate": ".rules",
+    "RuleSet": ".rules",
+    "IssuePredicate": ".scanner",
+    "ReferenceScanner": ".scanner",
+    "ScanContext": ".scanner",
+    "reference_at": ".scanner",
+    "scan": ".scanner",
+    "up_to": ".scanner",
+}
 
 __all__ = [
     "MAX_LINE",
@@ -33,3 +67,16 @@ __all__ = [
     "split_lines",
     "up_to",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -6,7 +6,7 @@ import re
 
 from lsprotocol import types
 
-from server.hub.refs import IssueTarget, reference_at, split_lines
+from server.hub.refs import split_lines
 
 from ..guard import guarded
 from ..server import TielineServer
@@ -33,6 +33,8 @@ def setup(server: TielineServer) -> None:
     async def code_actions(
         ls: TielineServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
+        from server.hub.refs import IssueTarget, reference_at
+
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
         if doc is None or hub is None:

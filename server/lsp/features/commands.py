@@ -13,8 +13,6 @@ from typing import Any
 from lsprotocol import types
 
 from connectors.sdk.errors import TielineError
-from connectors.sdk.models import PullRequest
-from server.hub import gitops
 from server.hub.refs import split_lines
 
 from ..guard import INVALID_PARAMS, FeatureError, guarded
@@ -94,6 +92,8 @@ def setup(server: TielineServer) -> None:
     @server.command("tieline.startWork")
     @guarded("tieline.startWork")
     async def start_work(ls: TielineServer, *args: Any) -> dict[str, str]:
+        from server.hub import gitops
+
         hub, number, issue = await _item_in_clone(ls, args, "issue", "start work on an issue")
         login = hub.primary.login if hub.primary else ""
         name = gitops.branch_name(
@@ -106,6 +106,9 @@ def setup(server: TielineServer) -> None:
     @server.command("tieline.checkoutPullRequest")
     @guarded("tieline.checkoutPullRequest")
     async def checkout_pr(ls: TielineServer, *args: Any) -> dict[str, str]:
+        from connectors.sdk.models import PullRequest
+        from server.hub import gitops
+
         hub, number, item = await _item_in_clone(
             ls, args, "pull request", "check out a pull request"
         )

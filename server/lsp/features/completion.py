@@ -8,15 +8,17 @@ be noise. Issues come from the index; people are fetched once per session and ca
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from connectors.sdk.models import User
 from server.hub.refs import index_of, split_lines
 
-from ..cards import issue_completion, user_completion
 from ..guard import guarded
 from ..server import TielineServer
+
+if TYPE_CHECKING:
+    from connectors.sdk.models import User
 
 _HASH = re.compile(r"(?:^|[\s(\[{,;:])#(\d*)$")
 _AT = re.compile(r"(?:^|[\s(\[{,;:])@([A-Za-z0-9-]*)$")
@@ -44,6 +46,8 @@ def setup(server: TielineServer) -> None:
     async def complete(
         ls: TielineServer, params: types.CompletionParams
     ) -> types.CompletionList | None:
+        from ..cards import issue_completion, user_completion
+
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
         if doc is None or hub is None or hub.primary is None:

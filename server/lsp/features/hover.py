@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from connectors.sdk.errors import AuthError, NotFound, TielineError
-from server.hub.refs import CommitTarget, IssueTarget, LinkTarget, Reference, reference_at
 from server.hub.sanitize import escape_inline
 
-from ..cards import hover_card
 from ..guard import guarded
 from ..server import TielineServer, markdown
+
+if TYPE_CHECKING:
+    from server.hub.refs import Reference
 
 LOOKUP_WAIT = 8.0  # seconds a hover waits for an item never seen before
 
@@ -26,6 +28,10 @@ def _range(ref: Reference) -> types.Range:
 
 
 async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
+    from server.hub.refs import CommitTarget, IssueTarget, LinkTarget
+
+    from ..cards import hover_card
+
     target = ref.target
     if isinstance(target, LinkTarget):
         return f"[{escape_inline(ref.text)}]({target.url})"
@@ -53,6 +59,8 @@ def setup(server: TielineServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded("textDocument/hover")
     async def hover(ls: TielineServer, params: types.HoverParams) -> types.Hover | None:
+        from server.hub.refs import reference_at
+
         doc = ls.document(params.text_document.uri)
         if doc is None or await ls.wait_hub() is None:
             return None

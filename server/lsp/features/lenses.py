@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from connectors.sdk.errors import TielineError
-from connectors.sdk.models import RepoRef
-from server.hub.refs import IssueTarget
 
-from ..cards import lens_title
 from ..guard import guarded
 from ..server import TielineServer
 from . import notify
+
+if TYPE_CHECKING:
+    from connectors.sdk.models import Issue, RepoRef
+    from server.hub.refs import Reference
 
 log = logging.getLogger("tieline.lsp")
 OPEN_COMMAND = "tieline.openInBrowser"
@@ -48,14 +50,19 @@ def setup(server: TielineServer) -> None:
     async def lenses(
         ls: TielineServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
+        from server.hub.refs import IssueTarget
+
+        from ..cards import lens_title
+
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
         if doc is None or hub is None or hub.primary is None:
             return None
-        out: list[types.CodeLens] = []
         missing: dict[tuple[RepoRef | None, int], None] = {}
-        seen: set[tuple[int, str]] = set()
-        for ref in ls.references(doc):
+        refs = ls.references(doc)
+        found: list[tuple[Reference, Issue]] = []
+        inputs: list[object] = [refs]  # the answer is a function of these very objects
+        for ref in refs:
             target = ref.target
             if not isinstance(target, IssueTarget):
                 continue
@@ -63,18 +70,27 @@ def setup(server: TielineServer) -> None:
             if item is None:
                 missing[(target.repo, target.number)] = None
                 continue
-            if (ref.range.line, item.key) in seen:
-                continue  # the same item twice on one line: one lens
-            seen.add((ref.range.line, item.key))
-            pos = types.Position(line=ref.range.line, character=ref.range.start)
-            out.append(
-                types.CodeLens(
-                    range=types.Range(start=pos, end=pos),
-                    command=types.Command(
-                        title=lens_title(item), command=OPEN_COMMAND, arguments=[item.url]
-                    ),
+            found.append((ref, item))
+            inputs.append(item)
+        memo = ls.memo("lenses")
+        out: list[types.CodeLens] | None = memo.get(doc.uri, inputs)
+        if out is None:
+            out = []
+            seen: set[tuple[int, str]] = set()
+            for ref, item in found:
+                if (ref.range.line, item.key) in seen:
+                    continue  # the same item twice on one line: one lens
+                seen.add((ref.range.line, item.key))
+                pos = types.Position(line=ref.range.line, character=ref.range.start)
+                out.append(
+                    types.CodeLens(
+                        range=types.Range(start=pos, end=pos),
+                        command=types.Command(
+                            title=lens_title(item), command=OPEN_COMMAND, arguments=[item.url]
+                        ),
+                    )
                 )
-            )
+            memo.put(doc.uri, inputs, out)
         if missing:
             task = asyncio.ensure_future(_fetch_missing(ls, list(missing)[:MAX_BACKGROUND]))
             pending.add(task)

@@ -18,8 +18,14 @@ def setup(server: TielineServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None or await ls.wait_hub() is None:
             return None
-        return [
-            types.DocumentLink(range=_range(ref), target=ref.url, tooltip=ref.url)
-            for ref in ls.references(doc)
-            if ref.url
-        ]
+        refs = ls.references(doc)
+        memo = ls.memo("links")
+        out: list[types.DocumentLink] | None = memo.get(doc.uri, (refs,))
+        if out is None:
+            out = [
+                types.DocumentLink(range=_range(ref), target=ref.url, tooltip=ref.url)
+                for ref in refs
+                if ref.url
+            ]
+            memo.put(doc.uri, (refs,), out)
+        return out

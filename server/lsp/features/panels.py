@@ -10,15 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from connectors.sdk.models import CheckConclusion, Health, Issue, PullRequest
 from server.hub.sanitize import plain_text
 
 from .. import tieline_protocol as proto
-from ..cards import checks_text, hover_card, state_word
 from ..guard import guarded
 from ..server import TielineServer
 
 if TYPE_CHECKING:
+    from connectors.sdk.models import Issue
     from server.hub.hub import Hub
 
 PANELS = [
@@ -54,6 +53,10 @@ def _cmd(command: str, title: str, *args: Any) -> proto.Command:
 
 
 def _item_node(parent: str, it: Issue) -> proto.TreeItem:
+    from connectors.sdk.models import PullRequest
+
+    from ..cards import checks_text, hover_card, state_word
+
     is_pr = isinstance(it, PullRequest)
     actions = [
         proto.ItemAction(
@@ -140,6 +143,10 @@ def items_for(hub: Hub, panel_id: str, parent_id: str | None) -> list[proto.Tree
 
 
 def _ci(hub: Hub, parent_id: str | None) -> list[proto.TreeItem]:
+    from connectors.sdk.models import CheckConclusion
+
+    from ..cards import checks_text
+
     session = hub.primary
     ws = hub.workspace
     if session is None or ws is None or not ws.branch:
@@ -212,6 +219,8 @@ def _dt(ts: float | None) -> datetime | None:
 
 
 def status(hub: Hub) -> proto.StatusResult:
+    from connectors.sdk.models import Health
+
     report = hub.health.snapshot()
     connectors = []
     for s in report.integrations:
