@@ -49,6 +49,9 @@ def describe_validation_error(exc: BaseException) -> str:
 class TielineProtocol(LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]) -> Any:
         if "jsonrpc" in data and "method" in data and "id" in data:
+            # JSON-RPC lets a request omit params (vscode-languageclient does for requests
+            # without any); pygls would refuse the message outright.
+            data.setdefault("params", None)
             try:
                 return super().structure_message(data)
             except Exception as exc:

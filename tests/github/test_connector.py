@@ -152,3 +152,12 @@ async def test_foreign_cursor_is_refused(github: GitHubStandIn, bad: str) -> Non
     with pytest.raises(InvalidRequest):
         await gh.list_issues("repo_open", repo=REPO, cursor=bad)
     await http.aclose()
+
+
+async def test_checks_for_a_branch_with_a_slash(github: GitHubStandIn) -> None:
+    github.state.add_pull("o/r", "Slashed", head="feature/upload-retries", head_sha="c" * 40)
+    github.state.add_check_run("o/r", "c" * 40, "build", conclusion="success")
+    connector, http = connect(github.url)
+    async with http:
+        summary = await connector.get_checks(REPO, "feature/upload-retries")
+    assert (summary.total, summary.passed) == (1, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import ssl
 from collections.abc import Generator
 from pathlib import Path
@@ -309,3 +310,15 @@ def test_ssl_context_is_shared_until_a_bundle_changes(
     second = ssl_context(settings)
     assert second is not first
     assert first_cn in _trusted_names(second)  # the helper always names its CA the same
+
+
+async def test_an_in_memory_cache_writes_nothing_to_the_working_directory(
+    github: GitHubStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    github.state.repo("o/r")
+    connector, http = connect(github.url, cache_dir=None)
+    async with http:
+        await connector.check()
+        await connector.list_issues("repo_open", repo=REPO)
+    assert os.listdir(tmp_path) == []

@@ -49,3 +49,10 @@ async def test_ill_typed_request_gets_invalid_params(
         await raw_request(client, "textDocument/hover", params)
     assert info.value.code == -32602
     assert "textDocument/hover" in str(info.value.message)
+
+
+async def test_a_request_without_params_is_answered(client: LanguageClient) -> None:
+    status = await raw_request(client, "tieline/status")  # no "params" member at all
+    assert "overall" in status
+    panels = await raw_request(client, "tieline/panels")
+    assert [p["id"] for p in panels["panels"]][-1] == "integrations"

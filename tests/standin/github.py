@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from . import spec
 
@@ -822,7 +822,8 @@ def _r_checks(
     s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
 ) -> tuple[int, Json, dict[str, str]]:
     r = s._get_repo(m)
-    runs = r.check_runs.get(m["ref"]) or r.check_runs.get(_sha_for(r, m["ref"]), [])
+    ref = unquote(m["ref"])  # a branch with a slash arrives as feature%2Fx
+    runs = r.check_runs.get(ref) or r.check_runs.get(_sha_for(r, ref), [])
     items, link = s._paginate(runs, q, m.group(0), host)
     return 200, {"total_count": len(runs), "check_runs": items}, link
 
@@ -831,7 +832,7 @@ def _r_status(
     s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
 ) -> tuple[int, Json, dict[str, str]]:
     r = s._get_repo(m)
-    sha = _sha_for(r, m["ref"])
+    sha = _sha_for(r, unquote(m["ref"]))
     sts = r.statuses.get(sha, [])
     states = {x["state"] for x in sts}
     state = (

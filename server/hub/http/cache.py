@@ -22,9 +22,11 @@ import contextlib
 import contextvars
 import hashlib
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import anysqlite
 import httpx
 from hishel import AsyncSqliteStorage, CacheOptions
 from hishel.httpx import AsyncCacheTransport
@@ -52,7 +54,10 @@ def revalidate() -> Iterator[None]:
 def make_storage(cache_dir: Path | None) -> AsyncSqliteStorage:
     """An on-disk store under ``cache_dir`` (0700; bodies are private data), or in memory."""
     if cache_dir is None:
-        return AsyncSqliteStorage(database_path=":memory:")
+        # Handed a connection of its own: given a path (even ":memory:") hishel would open a
+        # file under ./.cache/ relative to the process's cwd -- the user's checkout.
+        memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        return AsyncSqliteStorage(connection=anysqlite.Connection(memory))
     cache_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(OSError):
         os.chmod(cache_dir, 0o700)
