@@ -21,3 +21,33 @@ data class StatusSummary(val text: String, val state: String, val tooltip: Strin
         }
     }
 }
+
+/** Command ids the server offers through `workspace/executeCommand`. */
+object TielineCommands {
+    /** Poll every service now; changed panels follow as `tieline/panel/changed`. */
+    const val REFRESH = "tieline.refresh"
+}
+
+/** What to tell the user (and which page to open) for a `tieline/auth/signIn` answer. */
+data class SignInPrompt(val message: String, val openUrl: String?, val failed: Boolean) {
+    companion object {
+        fun of(result: SignInResult): SignInPrompt {
+            val device = result.deviceCode
+            return when {
+                result.state == SignInResult.STATE_SIGNED_IN ->
+                    SignInPrompt("Signed in${result.account?.let { " as @$it" }.orEmpty()}", null, false)
+                device != null -> SignInPrompt(
+                    "Enter code ${device.userCode} at ${device.verificationUri} (expires in " +
+                        "${device.expiresIn / 60} min)",
+                    device.verificationUriComplete ?: device.verificationUri,
+                    false,
+                )
+                result.browserUrl != null ->
+                    SignInPrompt("Finish signing in in your browser", result.browserUrl, false)
+                result.state == SignInResult.STATE_PENDING ->
+                    SignInPrompt(result.message ?: "Signing in…", null, false)
+                else -> SignInPrompt(result.message ?: "Sign-in ${result.state}", null, true)
+            }
+        }
+    }
+}
