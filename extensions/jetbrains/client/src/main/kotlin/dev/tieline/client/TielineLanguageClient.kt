@@ -32,6 +32,9 @@ open class TielineLanguageClient(
     /** `window/logMessage` and `window/showMessage` as they arrive, oldest first. */
     val messages = LinkedBlockingQueue<MessageParams>()
 
+    /** `$/progress` notifications as they arrive, oldest first. */
+    val progress = LinkedBlockingQueue<ProgressParams>()
+
     /** How many `workspace/configuration` requests the server made. */
     val configurationRequests = AtomicInteger()
 
@@ -74,7 +77,13 @@ open class TielineLanguageClient(
     override fun createProgress(params: WorkDoneProgressCreateParams): CompletableFuture<Void?> =
         CompletableFuture.completedFuture(null)
 
-    override fun notifyProgress(params: ProgressParams) {}
+    override fun notifyProgress(params: ProgressParams) {
+        progress.add(params)
+    }
+
+    /** Has any work-done progress (the server's first sync, say) ended? */
+    fun anyProgressEnded(): Boolean =
+        progress.any { it.value?.left is org.eclipse.lsp4j.WorkDoneProgressEnd }
 
     override fun registerCapability(params: RegistrationParams): CompletableFuture<Void?> =
         CompletableFuture.completedFuture(null)

@@ -71,9 +71,11 @@ class TielineConfigurable : BoundConfigurable("Tieline") {
                 manager.stop(SERVER_ID)
                 manager.start(SERVER_ID)
             } else {
+                // The server answers by asking workspace/configuration again (TielineIdeClient).
                 TielinePanels.get(project).server().thenAccept { server ->
+                    val settings = TielineSettingsState.get().toSettings()
                     server.workspaceService.didChangeConfiguration(
-                        org.eclipse.lsp4j.DidChangeConfigurationParams(TielineSettingsState.get().toSettings().toConfiguration()),
+                        org.eclipse.lsp4j.DidChangeConfigurationParams(settings.section(null)),
                     )
                 }
             }
