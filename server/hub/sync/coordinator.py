@@ -18,6 +18,7 @@ from connectors.sdk.capabilities import CIProvider, CodeHost, IssueFilter, Issue
 from connectors.sdk.errors import CapabilityError
 from connectors.sdk.models import CheckSummary, Issue, PullRequest, RepoRef, User
 
+from ..http import revalidate
 from .changes import Change, Snapshot, changes
 
 log = logging.getLogger("tieline.sync")
@@ -82,7 +83,8 @@ class Coordinator:
     async def sync(self) -> list[Change]:
         """Run one sync (never two at once); return the changes it announced."""
         async with self._lock:
-            snap = await self._fetch()
+            with revalidate():  # a poll wants the service's answer: ETag → free 304
+                snap = await self._fetch()
             found = changes(self._previous, snap)
             self._previous = snap
             self.syncs += 1
@@ -100,10 +102,12 @@ class Coordinator:
         lists: dict[str, list[str]] = {}
 
         if isinstance(c, CodeHost):
-            review = await c.list_pull_requests("review_requested")
-            mine = await c.list_pull_requests("mine")
-            if isinstance(c, CIProvider):
-                mine = [await self._with_checks(c, pr) for pr in mine]
+            # Search results lack reviews, mergeability and checks; the cards and the "CI
+            # failing" group need them, and an unchanged PR costs only free 304s.
+            review = [
+                await self._detailed(c, pr) for pr in await c.list_pull_requests("review_requested")
+            ]
+            mine = [await self._detailed(c, pr) for pr in await c.list_pull_requests("mine")]
             snap.review_requested = {p.key: p for p in review}
             snap.my_pull_requests = {p.key: p for p in mine}
             lists["pulls.review_requested"] = [p.key for p in review]
@@ -145,6 +149,14 @@ class Coordinator:
             if not cursor:
                 break
         return list({i.key: i for i in out}.values())  # a page boundary may repeat an item
+
+    async def _detailed(self, c: CodeHost, pr: PullRequest) -> PullRequest:
+        if pr.head_sha and pr.checks is not None:
+            return pr
+        full = await c.get_pull_request(pr.repo, pr.number)
+        if isinstance(c, CIProvider):
+            full = await self._with_checks(c, full)
+        return full
 
     async def _with_checks(self, c: CIProvider, pr: PullRequest) -> PullRequest:
         if pr.checks is not None or not pr.head_sha:
