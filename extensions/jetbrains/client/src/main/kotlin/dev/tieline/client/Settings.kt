@@ -11,7 +11,11 @@ package dev.tieline.client
 
 data class AccountRule(val host: String, val owner: String? = null, val account: String)
 
-data class AutolinkRule(val pattern: String, val url: String, val description: String? = null)
+/**
+ * [pattern] is a regular expression; [url] a template where `{0}` is the whole match, `{1}`...
+ * its groups and `{name}` a named group; [name] is shown in hovers (server/hub/autolinks.py).
+ */
+data class AutolinkRule(val pattern: String, val url: String, val name: String? = null)
 
 data class GitHubSettings(
     val enabled: Boolean? = null,
@@ -108,7 +112,7 @@ private fun GitHubSettings.toMap(): Map<String, Any> = buildMap {
 private fun AutolinkRule.toMap(): Map<String, Any> = buildMap {
     put("pattern", pattern)
     put("url", url)
-    putIfSet("description", description)
+    putIfSet("name", name)
 }
 
 private fun NotificationSettings.toMap(): Map<String, Any> = buildMap {

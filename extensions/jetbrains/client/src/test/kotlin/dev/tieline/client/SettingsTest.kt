@@ -17,7 +17,7 @@ class SettingsTest {
             account = "alice-work",
             accounts = listOf(AccountRule("github.com", "acme", "alice-work"), AccountRule("github.com", account = "alice")),
         ),
-        autolinks = listOf(AutolinkRule("ABC-(\\d+)", "https://tracker.example.com/browse/ABC-$1", "tracker")),
+        autolinks = listOf(AutolinkRule("ABC-(\\d+)", "https://tracker.example.com/browse/ABC-{1}", "Tracker")),
         notifications = NotificationSettings(true, false, true, true, false),
         sync = SyncSettings(pollInterval = 120.0, jitter = 0.2, refreshDebounce = 1.0),
         network = NetworkSettings(caBundle = "/etc/ssl/corp.pem", timeout = 30.0),
@@ -50,8 +50,10 @@ class SettingsTest {
             import json, sys
             from pathlib import Path
             from server.hub import config
+            from server.hub.autolinks import load_autolinks
             loaded = config.load(editor=json.load(sys.stdin), environ={}, user_file=Path("/nonexistent/config.toml"))
-            print(json.dumps({"problems": [str(p) for p in loaded.problems],
+            links = load_autolinks(loaded.config.autolinks)
+            print(json.dumps({"problems": [str(p) for p in loaded.problems] + list(links.problems),
                               "config": loaded.config.model_dump(mode="json")}))
             """.trimIndent(),
             stdin = json,
@@ -66,6 +68,6 @@ class SettingsTest {
         assertEquals(120.0, cfg["sync"]["poll_interval"].asDouble())
         assertEquals(30.0, cfg["network"]["timeout"].asDouble())
         assertEquals("{login}/{number}-{slug}", cfg["branch_template"].asText())
-        assertEquals("tracker", cfg["autolinks"][0]["description"].asText())
+        assertEquals("Tracker", cfg["autolinks"][0]["name"].asText())
     }
 }
