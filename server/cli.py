@@ -79,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             server.start_io()
         return EXIT_OK
+    if args.command == "doctor":
+        from server.cli_doctor import run_doctor
+
+        return run_doctor()
     if args.command == "connectors":
         return _connectors(args)
     if args.command == "auth":

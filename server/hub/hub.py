@@ -75,6 +75,11 @@ class Session:
     def key(self) -> str:
         return f"{self.connector_id}:{self.host}:{self.login}"
 
+    @property
+    def account(self) -> str:
+        """How a person names the account, and how the store keys it: ``login@host``."""
+        return f"{self.login}@{self.host}"
+
 
 @dataclass
 class HubState:
@@ -246,29 +251,40 @@ class Hub:
             if s.host == host:
                 return s
         found = self.credentials.auth_for(
-            "github", host, owner=owner, preferred=self.config.connectors.github.account
+            "github", host, owner=owner, preferred=self._preferred_account(host, owner)
         )
         if found is None:
             return None
         login, auth = found
         return await self._open_session("github", host, login, auth)
 
+    def _preferred_account(self, host: str, owner: str | None) -> str | None:
+        """The workspace's ``account`` setting, else the most specific matching rule."""
+        gh = self.config.connectors.github
+        if gh.account:
+            return gh.account
+        rules = [r for r in gh.accounts if r.host.lower() == host]
+        for r in rules:
+            if r.owner and owner and r.owner.lower() == owner.lower():
+                return r.account
+        return next((r.account for r in rules if not r.owner), None)
+
     async def _open_session(
         self, connector_id: str, host: str, login: str, auth: httpx.Auth
     ) -> Session:
         cls = self.registry.get(connector_id)
         if not login:  # an environment token: learn whose it is before naming anything
-            probe = self._connector(cls, host, "", auth, metrics=None, cache=False)
+            probe = self.build_connector(cls, host, "", auth, metrics=None, cache=False)
             try:
                 result = await probe.check()
             finally:
                 await probe.ctx.http.aclose()
             login = result.account or "unknown"
-            await self.store.record_grant(connector_id, f"{host}/{login}", result.scopes)
-        account = f"{host}/{login}"
+            await self.store.record_grant(connector_id, f"{login}@{host}", result.scopes)
+        account = f"{login}@{host}"
         tracker = self.health.tracker(connector_id, account)
         recorder = PersistingRecorder(tracker, self.store, connector_id, account)
-        connector = self._connector(cls, host, login, auth, metrics=recorder, cache=True)
+        connector = self.build_connector(cls, host, login, auth, metrics=recorder, cache=True)
         http = connector.ctx.http
         cfg = self.config
         session_key = f"{connector_id}:{host}:{login}"
@@ -279,8 +295,8 @@ class Hub:
         coordinator = Coordinator(
             connector,
             watch,
-            mirror=lambda items: self._mirror(connector_id, f"{host}/{login}", items),
-            publish=lambda change: self._publish(connector_id, f"{host}/{login}", change),
+            mirror=lambda items: self._mirror(connector_id, account, items),
+            publish=lambda change: self._publish(connector_id, account, change),
         )
         session = Session(
             connector_id, host, login, connector, http, coordinator, tracker, self._web_url(host)
@@ -299,7 +315,7 @@ class Hub:
         self.scheduler.wake()
         return session
 
-    def _connector(
+    def build_connector(
         self,
         cls: type[Connector],
         host: str,
@@ -330,6 +346,26 @@ class Hub:
             logger=logging.getLogger(f"tieline.connector.{cls.manifest().id}"),
         )
         return cls(ctx)
+
+    async def drop_sessions(self, connector: str, host: str, login: str | None = None) -> int:
+        """Close the sessions of an account (all on ``host`` when ``login`` is ``None``)."""
+        dropped = 0
+        for key, s in list(self.sessions.items()):
+            if s.connector_id == connector and s.host == host and login in (None, s.login):
+                self.scheduler.cancel(key)
+                await s.http.aclose()
+                del self.sessions[key]
+                dropped += 1
+        self._scan_key = None
+        self._refresh_scan_context()
+        return dropped
+
+    async def reconnect(self) -> Session | None:
+        """After a sign-in: reopen the workspace's session with the account now chosen."""
+        ws_host = self.workspace.repo.host if self.workspace else None
+        host = ws_host or _host(self.config.connectors.github.web_url)
+        await self.drop_sessions("github", host)
+        return await self.connect()
 
     # -- sync -------------------------------------------------------------------------------
 
@@ -390,7 +426,7 @@ class Hub:
 
     async def _load_mirror(self, s: Session) -> None:
         """Fill the index from the last run's mirror, so hovers work before the first sync."""
-        account = f"{s.host}/{s.login}"
+        account = s.account
         loaded: list[Issue] = []
         for kind, model in (("issue", Issue), ("pull_request", PullRequest)):
             for row in await self.store.list_items(s.connector_id, account, kind):
@@ -471,7 +507,7 @@ class Hub:
             raise TielineError("open a clone of a GitHub repository and sign in to create issues")
         issue = await self.tracker_of(s).create_issue(repo, title, body)
         s.coordinator.index.put([issue])
-        await self._mirror(s.connector_id, f"{s.host}/{s.login}", [issue])
+        await self._mirror(s.connector_id, s.account, [issue])
         await self.store.audit("user", "issue.create", issue.key, {"title": title})
         self._refresh_scan_context()
         return issue

@@ -128,12 +128,18 @@ async def start_client(e: Env, **extra: str) -> LanguageClient:
     def lens_refresh(params: Any) -> None:
         client.lens_refreshes += 1  # type: ignore[attr-defined]
 
+    client.prompt_answer = None  # type: ignore[attr-defined]  # None: the first action
+
     @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
     def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
         client.messages.append(  # recorded like showMessage, for assertions
             types.ShowMessageParams(type=params.type, message=params.message)
         )
-        return params.actions[0] if params.actions else None
+        wanted = client.prompt_answer  # type: ignore[attr-defined]
+        for action in params.actions or []:
+            if wanted is None or action.title == wanted:
+                return action
+        return None
 
     caps = client_capabilities("visual-studio-code")
     client.init_result = await client.initialize_session(  # type: ignore[attr-defined]

@@ -13,9 +13,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from connectors.sdk.capabilities import CIProvider, CodeHost, IssueFilter, IssueTracker
-from connectors.sdk.errors import CapabilityError
+from connectors.sdk.errors import CapabilityError, NotFound, PermissionDenied
 from connectors.sdk.models import CheckSummary, Issue, PullRequest, RepoRef, User
 
 from ..http import revalidate
@@ -23,6 +24,7 @@ from .changes import Change, Snapshot, changes
 
 log = logging.getLogger("tieline.sync")
 
+T = TypeVar("T")
 MAX_PAGES = 100  # a safety net against a cursor that never ends, not a product limit
 
 
@@ -78,6 +80,7 @@ class Coordinator:
         self._previous: Snapshot | None = None
         self._lock = asyncio.Lock()
         self._inflight: dict[str, asyncio.Future[Issue]] = {}
+        self._repo_hidden = False
         self.syncs = 0
 
     async def sync(self) -> list[Change]:
@@ -114,7 +117,9 @@ class Coordinator:
             lists["pulls.mine"] = [p.key for p in mine]
             lists["pulls.ci_failing"] = [p.key for p in mine if p.checks and p.checks.failed]
             if repo is not None and branch:
-                on_branch = await c.list_pull_requests("branch", repo=repo, branch=branch)
+                on_branch = await self._repo_part(
+                    c.list_pull_requests("branch", repo=repo, branch=branch), []
+                )
                 self.index.branch_pull = on_branch[0] if on_branch else None
 
         if isinstance(c, IssueTracker):
@@ -126,18 +131,31 @@ class Coordinator:
                 else:
                     snap.other_issues.update({i.key: i for i in got})
             if repo is not None:
-                open_items = await self._all(c, "repo_open", repo)
+                open_items = await self._repo_part(self._all(c, "repo_open", repo), [])
                 lists["issues.repo_open"] = [i.key for i in open_items]
                 snap.other_issues.update({i.key: i for i in open_items})
 
         if isinstance(c, CIProvider) and repo is not None and branch:
-            summary = await c.get_checks(repo, branch)
+            summary = await self._repo_part(c.get_checks(repo, branch), None)
             self.index.branch_checks = summary
-            snap.branch_checks = {branch: summary.overall}
+            if summary is not None:
+                snap.branch_checks = {branch: summary.overall}
 
         self.index.put(snap.all_items().values())
         self.index.lists = lists
         return snap
+
+    async def _repo_part(self, work: Awaitable[T], empty: T) -> T:
+        """The workspace repository's lists, or ``empty`` when this account cannot see the
+        repository (a fork's upstream, a private repo of another org): the account-wide
+        lists still sync. Logged once per repository, not on every poll."""
+        try:
+            return await work
+        except (NotFound, PermissionDenied) as exc:
+            if not self._repo_hidden:
+                log.warning("%s is not visible to this account: %s", self.watch.repo, exc.message)
+            self._repo_hidden = True
+            return empty
 
     async def _all(self, c: IssueTracker, which: IssueFilter, repo: RepoRef | None) -> list[Issue]:
         out: list[Issue] = []

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import actions, commands, completion, documents, hover, lenses, lifecycle, links, panels
+from . import (
+    actions,
+    auth,
+    commands,
+    completion,
+    documents,
+    hover,
+    lenses,
+    lifecycle,
+    links,
+    panels,
+)
 
 if TYPE_CHECKING:
     from ..server import TielineServer
@@ -20,4 +31,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     actions.setup,
     commands.setup,
     panels.setup,
+    auth.setup,
 ]

@@ -215,7 +215,7 @@ def status(hub: Hub) -> proto.StatusResult:
     report = hub.health.snapshot()
     connectors = []
     for s in report.integrations:
-        host, _, login = s.account.partition("/")
+        login, _, host = s.account.rpartition("@")
         connectors.append(
             proto.ConnectorStatus(
                 connector=s.connector,
@@ -265,6 +265,7 @@ def setup(server: TielineServer) -> None:
         hub = await ls.wait_hub()
         if hub is None:
             return proto.PanelItemsResult(items=[]).wire()
+        ls.panel_shown()
         return proto.PanelItemsResult(items=items_for(hub, p.panel_id, p.parent_id)).wire()
 
     @server.feature(proto.STATUS)
