@@ -163,6 +163,12 @@ class ServerFeaturesTest {
     }
 
     @Test
+    fun `auth status answers in the schema's shape`() {
+        val accounts = await(server.authStatus(AuthStatusParams("github")))
+        assertEquals(emptyList<String>(), ProtocolSchema.violations("AuthStatusResult", gson.toJson(accounts)))
+    }
+
+    @Test
     fun `a refresh sends tieline panel changed and the tree refetches`() {
         val tree = PanelTree(PanelSource.of(server))
         tree.load().get(30, TimeUnit.SECONDS)
