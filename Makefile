@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOSTPORT ?= 127.0.0.1:2087
 
-.PHONY: run test setup setup-test peers lint typecheck pytest bench clean
+.PHONY: run test setup setup-test peers lint typecheck pytest test-jetbrains bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,14 @@ typecheck:
 pytest:
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test: setup-test lint typecheck pytest
+# The JetBrains client module (Kotlin, Maven) against the real server; installs Maven/JDK if missing.
+test-jetbrains: setup-test
+	bash scripts/test-jetbrains.sh $(BIN)/python
+
+test: setup-test lint typecheck pytest test-jetbrains
 
 bench: setup-test
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) tests/peers/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) tests/peers/node_modules .pytest_cache .mypy_cache .ruff_cache extensions/jetbrains/client/target

@@ -1,0 +1,46 @@
+/*
+ * The two directions of the Tieline protocol as LSP4J service interfaces. LSP4J reads the
+ * annotations to route JSON-RPC messages; the same interfaces serve this module's own
+ * connection (TielineConnection) and LSP4IJ in the plugin (LanguageServerFactory.getServerInterface).
+ */
+package dev.tieline.client
+
+import java.util.concurrent.CompletableFuture
+import org.eclipse.lsp4j.jsonrpc.services.JsonNotification
+import org.eclipse.lsp4j.jsonrpc.services.JsonRequest
+import org.eclipse.lsp4j.services.LanguageClient
+import org.eclipse.lsp4j.services.LanguageServer
+
+/** What the editor may ask the Tieline server, on top of standard LSP. */
+interface TielineServerApi : LanguageServer {
+    /** The panels to show. */
+    @JsonRequest(Methods.PANELS)
+    fun panels(): CompletableFuture<PanelsResult>
+
+    /** The items of a panel, or the children of one item. */
+    @JsonRequest(Methods.PANEL_ITEMS)
+    fun panelItems(params: PanelItemsParams): CompletableFuture<PanelItemsResult>
+
+    /** Integration health. */
+    @JsonRequest(Methods.STATUS)
+    fun status(): CompletableFuture<StatusResult>
+
+    /** Start signing in; a device code or browser URL comes back. */
+    @JsonRequest(Methods.AUTH_SIGN_IN)
+    fun signIn(params: AuthParams): CompletableFuture<SignInResult>
+
+    /** Forget an account's credentials. */
+    @JsonRequest(Methods.AUTH_SIGN_OUT)
+    fun signOut(params: SignOutParams): CompletableFuture<SignOutResult>
+
+    /** Which accounts are signed in. */
+    @JsonRequest(Methods.AUTH_STATUS)
+    fun authStatus(params: AuthStatusParams): CompletableFuture<AuthStatusResult>
+}
+
+/** What the Tieline server may tell the editor, on top of standard LSP. */
+interface TielineClientApi : LanguageClient {
+    /** A panel's items changed; the shell asks for them again. */
+    @JsonNotification(Methods.PANEL_CHANGED)
+    fun panelChanged(params: PanelChangedParams)
+}

@@ -1,0 +1,143 @@
+package dev.tieline.client
+
+import com.fasterxml.jackson.databind.JsonNode
+import com.fasterxml.jackson.databind.node.ObjectNode
+import com.networknt.schema.JsonSchema
+import com.networknt.schema.JsonSchemaFactory
+import com.networknt.schema.SpecVersion
+import java.lang.reflect.Modifier
+import org.eclipse.lsp4j.jsonrpc.json.MessageJsonHandler
+import org.eclipse.lsp4j.jsonrpc.services.JsonNotification
+import org.eclipse.lsp4j.jsonrpc.services.JsonRequest
+import org.eclipse.lsp4j.jsonrpc.services.ServiceEndpoints
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestFactory
+
+/** Validates JSON against one definition of the shared schema (`#/$defs/NAME`). */
+object ProtocolSchema {
+    private val factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+    private val cache = HashMap<String, JsonSchema>()
+
+    fun definitions(): Map<String, JsonNode> =
+        TestEnv.schema["\$defs"].fields().asSequence().associate { it.key to it.value }
+
+    @Synchronized
+    fun forDefinition(name: String): JsonSchema = cache.getOrPut(name) {
+        val doc = TestEnv.schema.deepCopy<ObjectNode>()
+        doc.remove(listOf("methods", "version", "title"))
+        doc.put("\$ref", "#/\$defs/$name")
+        factory.getSchema(doc)
+    }
+
+    /** Schema violations of [json] as `definition name`; empty when it conforms. */
+    fun violations(name: String, json: String): List<String> =
+        forDefinition(name).validate(TestEnv.mapper.readTree(json)).map { it.message }
+
+    /** The definition a method's result (or params) refers to, e.g. `PanelsResult`. */
+    fun definitionOf(method: String, part: String): String? =
+        TestEnv.schema["methods"][method]?.get(part)?.takeIf { !it.isNull }?.get("\$ref")?.asText()
+            ?.substringAfterLast('/')
+}
+
+class ProtocolSchemaTest {
+    private val gson = MessageJsonHandler(
+        ServiceEndpoints.getSupportedMethods(TielineServerApi::class.java),
+    ).gson
+
+    @TestFactory
+    fun `every schema definition has a data class with exactly its fields`(): List<DynamicTest> =
+        ProtocolSchema.definitions().map { (name, def) ->
+            DynamicTest.dynamicTest(name) {
+                val cls = Class.forName("dev.tieline.client.$name")
+                val fields = cls.declaredFields
+                    .filter { !Modifier.isStatic(it.modifiers) && !it.isSynthetic }
+                    .map { it.name }.toSortedSet()
+                val expected = def["properties"].fieldNames().asSequence().toSortedSet()
+                assertEquals(expected, fields, "fields of $name")
+            }
+        }
+
+    @Test
+    fun `every schema method is on the typed interfaces with its direction`() {
+        fun annotated(cls: Class<*>) = cls.methods.mapNotNull { m ->
+            m.getAnnotation(JsonRequest::class.java)?.value
+                ?: m.getAnnotation(JsonNotification::class.java)?.value
+        }.filter { it.startsWith("tieline/") }.toSet()
+
+        val methods = TestEnv.schema["methods"]
+        val toServer = methods.fields().asSequence()
+            .filter { it.value["direction"].asText() == "clientToServer" }.map { it.key }.toSet()
+        val toClient = methods.fields().asSequence()
+            .filter { it.value["direction"].asText() == "serverToClient" }.map { it.key }.toSet()
+        assertEquals(toServer, annotated(TielineServerApi::class.java))
+        assertEquals(toClient, annotated(TielineClientApi::class.java))
+    }
+
+    @Test
+    fun `enumerations match the schema`() {
+        val defs = ProtocolSchema.definitions()
+        fun enumOf(def: String, prop: String): Set<String> {
+            val node = defs.getValue(def)["properties"][prop]
+            val withEnum = node["enum"] ?: node["anyOf"].first { it.has("enum") }["enum"]
+            return withEnum.map { it.asText() }.toSet()
+        }
+        assertEquals(HealthState.ALL.toSet(), enumOf("StatusResult", "overall"))
+        assertEquals(HealthState.ALL.toSet(), enumOf("ConnectorStatus", "state"))
+        assertEquals(
+            setOf(ItemAction.PLACEMENT_INLINE, ItemAction.PLACEMENT_CONTEXT),
+            enumOf("ItemAction", "placement"),
+        )
+        assertEquals(
+            setOf(
+                SignInResult.STATE_SIGNED_IN, SignInResult.STATE_PENDING,
+                SignInResult.STATE_FAILED, SignInResult.STATE_CANCELLED,
+            ),
+            enumOf("SignInResult", "state"),
+        )
+    }
+
+    @Test
+    fun `what this client sends conforms to the schema`() {
+        val samples = mapOf(
+            "PanelItemsParams" to PanelItemsParams("issues"),
+            "AuthParams" to AuthParams("github", host = "ghe.example.com"),
+            "SignOutParams" to SignOutParams("github", account = "octocat"),
+            "AuthStatusParams" to AuthStatusParams(),
+        )
+        for ((name, value) in samples) {
+            val json = gson.toJson(value)
+            assertEquals(emptyList<String>(), ProtocolSchema.violations(name, json), "$name: $json")
+        }
+    }
+
+    @Test
+    fun `a full server answer reads into the data classes, unknown fields ignored`() {
+        val json = """
+            {"items": [{"id": "i1", "label": "#1 Fix it", "description": "open", "hasChildren": true,
+              "tooltip": "**bold**", "icon": "issues", "url": "https://github.com/o/r/issues/1",
+              "command": {"command": "tieline.open", "title": "Open", "arguments": [1, "x"]},
+              "contextValue": "issue", "future": 42,
+              "actions": [{"id": "a", "title": "Start work", "placement": "inline",
+                           "command": {"command": "tieline.startWork", "title": "Start"}}]},
+              {"id": "i2", "label": "minimal"}]}
+        """.trimIndent()
+        assertEquals(emptyList<String>(), ProtocolSchema.violations("PanelItemsResult", json))
+        val result = gson.fromJson(json, PanelItemsResult::class.java)
+        val first = result.items[0]
+        assertTrue(first.hasChildren)
+        assertEquals("tieline.startWork", first.actions.single().command.command)
+        assertEquals(ItemAction.PLACEMENT_INLINE, first.actions.single().placement)
+        val minimal = result.items[1]
+        assertEquals(emptyList<ItemAction>(), minimal.actions) // absent: the default, not null
+        assertEquals(false, minimal.hasChildren)
+    }
+
+    @Test
+    fun `the schema rejects what it should`() {
+        assertTrue(ProtocolSchema.violations("PanelsResult", """{"panels": [{"id": "x"}]}""").isNotEmpty())
+        assertTrue(ProtocolSchema.violations("StatusResult", """{"overall": "fine", "connectors": []}""").isNotEmpty())
+    }
+}

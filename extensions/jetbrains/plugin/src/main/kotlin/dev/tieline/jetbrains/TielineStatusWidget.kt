@@ -1,0 +1,48 @@
+package dev.tieline.jetbrains
+
+import com.intellij.openapi.application.ApplicationManager
+import com.intellij.openapi.project.Project
+import com.intellij.openapi.util.Disposer
+import com.intellij.openapi.wm.StatusBar
+import com.intellij.openapi.wm.StatusBarWidget
+import com.intellij.openapi.wm.StatusBarWidgetFactory
+import com.intellij.util.Alarm
+import dev.tieline.client.StatusSummary
+import java.awt.Component
+
+/** Integration health in the status bar: `tieline/status` every minute, summarized by the client module. */
+class TielineStatusWidgetFactory : StatusBarWidgetFactory {
+    override fun getId() = "dev.tieline.status"
+    override fun getDisplayName() = "Tieline"
+    override fun createWidget(project: Project): StatusBarWidget = TielineStatusWidget(project)
+}
+
+class TielineStatusWidget(private val project: Project) : StatusBarWidget, StatusBarWidget.TextPresentation {
+    @Volatile private var summary = StatusSummary("Tieline", "disabled", "Starting…")
+    private var statusBar: StatusBar? = null
+    private val alarm = Alarm(Alarm.ThreadToUse.POOLED_THREAD, this)
+
+    override fun ID() = "dev.tieline.status"
+    override fun getPresentation() = this
+    override fun getText() = summary.text
+    override fun getTooltipText() = summary.tooltip
+    override fun getAlignment() = Component.LEFT_ALIGNMENT
+
+    override fun install(statusBar: StatusBar) {
+        this.statusBar = statusBar
+        poll()
+    }
+
+    private fun poll() {
+        TielinePanels.get(project).server().thenCompose { it.status() }.whenComplete { status, error ->
+            summary = if (status != null) StatusSummary.of(status)
+            else StatusSummary("Tieline: off", "disabled", error?.message ?: "not running")
+            ApplicationManager.getApplication().invokeLater { statusBar?.updateWidget(ID()) }
+        }
+        if (!alarm.isDisposed) alarm.addRequest(::poll, 60_000)
+    }
+
+    override fun dispose() {
+        Disposer.dispose(alarm)
+    }
+}
