@@ -79,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "connectors":
         return _connectors(args)
+    if args.command == "auth":
+        from server.cli_auth import run_auth
+
+        return run_auth(args)
     parser.print_help(sys.stderr)
     return EXIT_USAGE
 

@@ -1,0 +1,116 @@
+"""Sign-in orchestration shared by the CLI and (later) the editor: consent, the flow, naming
+the account, and storing the result. One function per method; each returns the stored
+:class:`Credentials`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import httpx
+from pydantic import SecretStr
+
+from connectors.sdk.errors import AuthError
+from connectors.sdk.redact import register_secret
+from server.hub.vault import Credentials, Method, Vault
+
+from .consent import ConsentPrompter, ConsentRequest, GrantRecorder, obtain_consent
+from .device import DeviceCode, DeviceFlow
+from .identity import Whoami, whoami_for
+from .oauth import TokenSet, require_client_id
+from .pkce import pkce_login
+from .service import ServiceAuth
+
+
+def consent_request(service: ServiceAuth, account: str | None = None) -> ConsentRequest:
+    return ConsentRequest(service.connector, service.name, service.host, service.scopes, account)
+
+
+async def _store(
+    service: ServiceAuth,
+    tokens: TokenSet,
+    method: Method,
+    http: httpx.AsyncClient,
+    vault: Vault,
+    grants: GrantRecorder,
+    whoami: Whoami | None,
+) -> Credentials:
+    who = await (whoami or whoami_for(service.connector))(http, service, tokens.access_token)
+    scopes = tokens.scopes if who.scopes is None else who.scopes
+    creds = Credentials(
+        connector=service.connector,
+        host=service.host,
+        login=who.login,
+        access_token=SecretStr(tokens.access_token),
+        refresh_token=SecretStr(tokens.refresh_token) if tokens.refresh_token else None,
+        expires_at=tokens.expires_at,
+        token_type=tokens.token_type,
+        scopes=scopes,
+        method=method,
+    )
+    vault.save(creds)
+    await grants.record_grant(service.connector, creds.account.label, scopes)
+    return creds
+
+
+async def login_with_token(
+    service: ServiceAuth,
+    token: str,
+    *,
+    http: httpx.AsyncClient,
+    vault: Vault,
+    grants: GrantRecorder,
+    whoami: Whoami | None = None,
+) -> Credentials:
+    """Store a personal token after asking the service whose it is.
+
+    No consent prompt: the person created the token and chose its scopes themselves; the
+    grant recorded is what the service reports the token carries.
+    """
+    token = token.strip()
+    if not token:
+        raise AuthError(f"no token given on stdin. {service.token_help}".strip())
+    register_secret(token)
+    return await _store(service, TokenSet(token), "token", http, vault, grants, whoami)
+
+
+async def login_device(
+    service: ServiceAuth,
+    *,
+    http: httpx.AsyncClient,
+    vault: Vault,
+    grants: GrantRecorder,
+    prompter: ConsentPrompter | None,
+    show: Callable[[DeviceCode], object],
+    assume_yes: bool = False,
+    whoami: Whoami | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> Credentials:
+    require_client_id(service.oauth, connector=service.connector, service=service.name)
+    assert service.oauth is not None
+    await obtain_consent(consent_request(service), prompter, grants, assume_yes=assume_yes)
+    flow = DeviceFlow(service.oauth, http, service=service.name, sleep=sleep or asyncio.sleep)
+    tokens = await flow.run(show)
+    return await _store(service, tokens, "device", http, vault, grants, whoami)
+
+
+async def login_web(
+    service: ServiceAuth,
+    *,
+    http: httpx.AsyncClient,
+    vault: Vault,
+    grants: GrantRecorder,
+    prompter: ConsentPrompter | None,
+    open_browser: Callable[[str], object],
+    assume_yes: bool = False,
+    whoami: Whoami | None = None,
+    wait_seconds: float | None = 300.0,
+) -> Credentials:
+    require_client_id(service.oauth, connector=service.connector, service=service.name)
+    assert service.oauth is not None
+    await obtain_consent(consent_request(service), prompter, grants, assume_yes=assume_yes)
+    tokens = await pkce_login(
+        service.oauth, http, open_browser, service=service.name, wait_seconds=wait_seconds
+    )
+    return await _store(service, tokens, "pkce", http, vault, grants, whoami)

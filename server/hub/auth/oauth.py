@@ -1,0 +1,168 @@
+"""OAuth 2.0 client pieces shared by the flows: the client configuration, token sets, and one
+token-endpoint call that understands both RFC 6749 servers and GitHub.
+
+Hand-written rather than authlib's ``AsyncOAuth2Client`` because GitHub answers token-endpoint
+errors (``authorization_pending``, ``slow_down``, ``bad_verification_code``) with HTTP 200 and
+an ``error`` field, and returns comma-separated scopes; one small function handles both
+dialects, and every flow maps errors the same way. authlib supplies the PKCE and random-token
+helpers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import httpx
+
+from connectors.sdk.errors import AuthError, ConfigError, ReauthRequired, TransportError
+from connectors.sdk.redact import redact, register_secret
+
+
+@dataclass(frozen=True)
+class OAuthClientConfig:
+    """One OAuth client (app registration) on one service host."""
+
+    client_id: str
+    token_url: str
+    authorize_url: str | None = None
+    device_authorization_url: str | None = None
+    scopes: tuple[str, ...] = ()
+    #: Only for confidential apps (GitHub OAuth apps need it for the browser flow).
+    client_secret: str | None = field(default=None, repr=False)
+
+    def client_auth(self) -> dict[str, str]:
+        """Client authentication in the form body (public clients send only ``client_id``)."""
+        form = {"client_id": self.client_id}
+        if self.client_secret:
+            register_secret(self.client_secret)
+            form["client_secret"] = self.client_secret
+        return form
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """A token endpoint's successful answer, with ``expires_in`` turned into a timestamp."""
+
+    access_token: str = field(repr=False)
+    token_type: str = "bearer"  # noqa: S105 -- the OAuth token_type, not a secret
+    refresh_token: str | None = field(default=None, repr=False)
+    expires_at: float | None = None
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TokenError:
+    """A token endpoint's error answer (RFC 6749 5.2), with the server's extra fields."""
+
+    error: str
+    description: str = ""
+    status: int = 400
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def parse_scopes(value: object) -> tuple[str, ...]:
+    """RFC 6749 says space-separated; GitHub sends commas. Accept both (and lists)."""
+    if isinstance(value, list | tuple):
+        return tuple(str(s) for s in value if s)
+    if not isinstance(value, str):
+        return ()
+    return tuple(s for s in value.replace(",", " ").split() if s)
+
+
+async def token_request(
+    http: httpx.AsyncClient,
+    url: str,
+    form: Mapping[str, str],
+    *,
+    requested_scopes: tuple[str, ...] = (),
+    service: str = "the service",
+    now: float | None = None,
+) -> TokenSet | TokenError:
+    """POST a form to a token endpoint; return the tokens or the error the server sent."""
+    try:
+        resp = await http.post(
+            url,
+            data=dict(form),
+            headers={"Accept": "application/json"},  # GitHub answers form-encoded otherwise
+        )
+    except httpx.TransportError as exc:
+        raise TransportError(f"cannot reach {service} at {url}: {type(exc).__name__}") from None
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise AuthError(
+            f"{service} answered the token request with HTTP {resp.status_code} and no JSON"
+            f" ({redact(resp.text[:200])!r})"
+        )
+    if "error" in body:
+        return TokenError(
+            error=str(body["error"]),
+            description=redact(str(body.get("error_description") or "")),
+            status=resp.status_code,
+            extra={k: v for k, v in body.items() if k in ("interval", "error_uri")},
+        )
+    token = body.get("access_token")
+    if resp.status_code != 200 or not isinstance(token, str) or not token:
+        raise AuthError(f"{service} answered the token request with HTTP {resp.status_code}")
+    register_secret(token)
+    refresh = body.get("refresh_token")
+    refresh = refresh if isinstance(refresh, str) and refresh else None
+    register_secret(refresh)
+    expires_in = body.get("expires_in")
+    issued = time.time() if now is None else now
+    scopes = parse_scopes(body["scope"]) if "scope" in body else requested_scopes
+    return TokenSet(
+        access_token=token,
+        token_type=str(body.get("token_type") or "bearer").lower(),
+        refresh_token=refresh,
+        expires_at=issued + float(expires_in) if isinstance(expires_in, int | float) else None,
+        scopes=scopes,
+    )
+
+
+def raise_for_token_error(err: TokenError, *, service: str, doing: str) -> NoReturn:
+    """Turn a token endpoint's final error into the exception a person can act on."""
+    detail = f" ({err.description})" if err.description else ""
+    match err.error:
+        case "invalid_grant" | "bad_refresh_token" | "bad_verification_code":
+            raise ReauthRequired(
+                f"{service} no longer accepts this sign-in while {doing}{detail}; sign in again"
+            )
+        case "access_denied":
+            raise AuthError(f"sign-in to {service} was declined{detail}")
+        case "expired_token":
+            raise AuthError(
+                f"the sign-in code for {service} expired before it was confirmed; run the login"
+                " again and confirm the code sooner"
+            )
+        case "invalid_client" | "incorrect_client_credentials" | "unauthorized_client":
+            raise ConfigError(
+                f"{service} does not accept the configured OAuth client_id{detail}; check the"
+                " client_id setting, or sign in with --with-token"
+            )
+        case "device_flow_disabled":
+            raise ConfigError(
+                f"device sign-in is disabled for this OAuth app on {service}; enable it in the"
+                " app's settings, use --web, or sign in with --with-token"
+            )
+        case "unsupported_grant_type":
+            raise ConfigError(f"{service} does not support this sign-in method{detail}")
+        case _:
+            raise AuthError(
+                f"{service} refused the token request while {doing}: {err.error}{detail}"
+            )
+
+
+def require_client_id(client: OAuthClientConfig | None, *, connector: str, service: str) -> None:
+    """Device and browser sign-in need an OAuth app; say how to configure one, or avoid it."""
+    if client is None or not client.client_id:
+        raise ConfigError(
+            f"no OAuth client_id is configured for {service}: set client_id under"
+            f" [connectors.{connector}] in your Tieline config file, or sign in with a personal"
+            f" token: tieline auth login {connector} --with-token"
+        )

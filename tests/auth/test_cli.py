@@ -1,0 +1,131 @@
+"""``tieline auth`` as a person runs it: a real subprocess, a token piped on stdin, and a tiny
+local stand-in for GitHub's ``GET /user``."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CANARY = "ghp_" + "C4nary" * 6  # token-shaped, so even the shape filter would catch a leak
+USERS = {CANARY: "octocat", "second-token-abcdef": "octo-work"}
+
+
+class _GitHubUser(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        if self.path != "/user" or token not in USERS:
+            self.send_response(401)
+            self.end_headers()
+            self.wfile.write(b'{"message":"Bad credentials"}')
+            return
+        body = json.dumps({"login": USERS[token], "id": 1}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-OAuth-Scopes", "repo, read:org")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GitHubUser)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def tieline(home: Path, api: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")}
+    env.update(
+        TIELINE_HOME=str(home),
+        TIELINE_GITHUB_API_URL=api,
+        TIELINE_VAULT_PASSPHRASE="cli test passphrase",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args], input=stdin, capture_output=True, text=True,
+        env=env, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+
+
+def test_login_with_token_status_logout(tieline_home: Path, api: str) -> None:
+    r = tieline(tieline_home, api, "auth", "login", "github", "--with-token", stdin=CANARY + "\n")
+    assert r.returncode == 0, r.stderr
+    assert "Signed in to GitHub (github.com) as octocat" in r.stderr
+    assert "repo: Read issues" in r.stderr  # the scopes and why they are needed
+    vault = tieline_home / "data" / "vault.json"
+    assert stat.S_IMODE(vault.stat().st_mode) == 0o600
+    for f in (tieline_home / "data").iterdir():
+        assert CANARY.encode() not in f.read_bytes()
+
+    r = tieline(tieline_home, api, "auth", "login", "github", "--with-token",
+                stdin="second-token-abcdef")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+
+    r = tieline(tieline_home, api, "auth", "status")
+    assert r.returncode == 0, r.stderr
+    lines = sorted(r.stdout.splitlines(), key=lambda line: "octocat" not in line)
+    assert len(lines) == 2 and "octocat" in lines[0] and "octo-work" in lines[1]
+    assert "(token; scopes: repo, read:org)" in lines[0]
+    assert "encrypted file" in r.stderr and "no usable keyring" in r.stderr
+
+    r = tieline(tieline_home, api, "auth", "logout", "github")
+    assert r.returncode == 3 and "several github accounts" in r.stderr and "--account" in r.stderr
+    r = tieline(tieline_home, api, "auth", "logout", "github", "--account", "octocat")
+    assert r.returncode == 0 and "Signed out octocat@github.com" in r.stderr
+    r = tieline(tieline_home, api, "auth", "status", "github")
+    assert r.returncode == 0 and "octocat " not in r.stdout and "octo-work" in r.stdout
+    for out in (r.stdout, r.stderr):
+        assert CANARY not in out
+
+
+def test_rejected_token_never_echoes_it(tieline_home: Path, api: str) -> None:
+    bad = "ghp_" + "Wr0ngCanary" * 4
+    r = tieline(tieline_home, api, "--log-level", "debug", "auth", "login", "github",
+                "--with-token", stdin=bad)  # fmt: skip
+    assert r.returncode == 3
+    assert "rejected the token" in r.stderr
+    assert bad not in r.stderr and bad not in r.stdout
+    assert not (tieline_home / "data" / "vault.json").exists()
+
+
+def test_device_login_without_client_id_points_to_the_fix(tieline_home: Path, api: str) -> None:
+    r = tieline(tieline_home, api, "auth", "login", "github", "--yes")
+    assert r.returncode == 4
+    assert "client_id" in r.stderr and "[connectors.github]" in r.stderr
+    assert "--with-token" in r.stderr
+
+
+def test_status_when_signed_out_and_unknown_service(tieline_home: Path, api: str) -> None:
+    r = tieline(tieline_home, api, "auth", "status")
+    assert r.returncode == 1 and "tieline auth login" in r.stderr
+    r = tieline(tieline_home, api, "auth", "login", "nosuch", "--with-token", stdin="x")
+    assert r.returncode == 2 and "installed: github" in r.stderr
+
+
+def test_no_passphrase_and_no_keyring_is_a_config_error(tieline_home: Path, api: str) -> None:
+    env_home = tieline_home
+    r = subprocess.run(
+        [sys.executable, "-m", "server", "auth", "login", "github", "--with-token"],
+        input=CANARY, capture_output=True, text=True, cwd=ROOT, timeout=60,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")},
+             "TIELINE_HOME": str(env_home), "TIELINE_GITHUB_API_URL": api,
+             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
+    )  # fmt: skip
+    assert r.returncode == 4 and "TIELINE_VAULT_PASSPHRASE" in r.stderr
+    assert CANARY not in r.stderr
