@@ -37,7 +37,7 @@ pytest:
 # The VS Code extension: unit, protocol and end-to-end (code-server) tests, installing what
 # they need (Debian packages, npm packages, code-server) and building the .vsix first.
 test-vscode: setup-test
-	TIELINE_TEST_PYTHON=$(abspath $(BIN)/python) bash extensions/vscode/scripts/test.sh
+	TEST_PYTHON=$(abspath $(BIN)/python) bash extensions/vscode/scripts/test.sh
 
 test: setup-test lint typecheck pytest test-vscode
 

@@ -3,13 +3,13 @@
 #   Debian packages, code-server 4.100.3 + playwright-core (e2e/install.sh), npm ci,
 #   typecheck, unit tests, the server wheels + .vsix, the protocol test against the real
 #   Python server, and the end-to-end test in code-server.
-# Env: TIELINE_TEST_PYTHON (a Python with the server's dependencies; default: the
+# Env: TEST_PYTHON (a Python with the server's dependencies; default: the
 # repository's .venv) is also used to build the wheels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(cd ../.. && pwd)"
-export TIELINE_TEST_PYTHON="${TIELINE_TEST_PYTHON:-$repo/.venv/bin/python}"
-export TIELINE_BUILD_PYTHON="${TIELINE_BUILD_PYTHON:-$TIELINE_TEST_PYTHON}"
+export TEST_PYTHON="${TEST_PYTHON:-$repo/.venv/bin/python}"
+export WHEEL_PYTHON="${WHEEL_PYTHON:-$TEST_PYTHON}"
 step() { printf '\n== vscode: %s (%ss)\n' "$1" "$SECONDS"; }
 
 step "installing code-server, playwright-core and Chromium"

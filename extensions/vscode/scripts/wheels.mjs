@@ -1,6 +1,6 @@
 // Builds the server wheel and its dependencies' wheels into server/wheels/ and describes them
 // in server/manifest.json; the .vsix carries both (see src/venv.ts for how they are installed).
-// Python: $TIELINE_BUILD_PYTHON, else the repository's .venv, else python3.
+// Python: $WHEEL_PYTHON, else the repository's .venv, else python3.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ const repo = path.resolve(ext, '..', '..');
 const out = path.join(ext, 'server');
 const wheels = path.join(out, 'wheels');
 const venvPython = path.join(repo, '.venv', 'bin', 'python');
-const python = process.env.TIELINE_BUILD_PYTHON || (existsSync(venvPython) ? venvPython : 'python3');
+const python = process.env.WHEEL_PYTHON || (existsSync(venvPython) ? venvPython : 'python3');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(wheels, { recursive: true });

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { signedInAccounts, signIn, signOut } from './auth';
 import { Panels } from './panels';
-import { STATUS, type StatusResult } from './protocol';
+import { NO_PARAMS, STATUS, type StatusResult } from './protocol';
 import { ServerManager } from './server';
 import { affectsLaunch, SECTION } from './settings';
 import { StatusBar } from './statusBar';
@@ -53,7 +53,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
     server.onDidStart(async (client) => {
       await panels.attach(client);
       statusBar.attach(client);
-      await updateSignInState(client, panels);
+    }),
+    panels.onDidLoadPanels(() => {
+      if (server.client && server.state === 'running') void updateSignInState(server.client, panels);
     }),
     server.onDidChangeState((state) => {
       if (state !== 'running') {
@@ -73,7 +75,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
       const ok = await signIn(client, typeof connector === 'string' ? connector : undefined);
       if (ok) {
         await panels.reload();
-        await updateSignInState(client, panels);
         void statusBar.refresh();
       }
     }),
@@ -83,7 +84,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
       try {
         if (await signOut(client, typeof connector === 'string' ? connector : undefined)) {
           await panels.reload();
-          await updateSignInState(client, panels);
         }
       } catch (err) {
         void vscode.window.showErrorMessage(`Sign out: ${err instanceof Error ? err.message : String(err)}`);
@@ -101,7 +101,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
     vscode.commands.registerCommand('tieline.showStatus', async () => {
       const client = requireClient(server);
       if (!client) return;
-      const status = await client.sendRequest<StatusResult>(STATUS);
+      const status = await client.sendRequest<StatusResult>(STATUS, NO_PARAMS);
       log.info(`Integration health: ${JSON.stringify(status, null, 2)}`);
       if (!(await panels.focus('integrations'))) log.show();
     }),

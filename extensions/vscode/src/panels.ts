@@ -10,6 +10,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   PANEL_CHANGED,
   PANEL_ITEMS,
+  NO_PARAMS,
   PANELS,
   type ItemAction,
   type Panel,
@@ -111,6 +112,9 @@ export class Panels implements vscode.Disposable {
   /** Fires after a panel's items changed (the status bar listens for the CI panel). */
   readonly onDidChangePanel = this.changedEmitter.event;
   panels: Panel[] = [];
+  private readonly listEmitter = new vscode.EventEmitter<Panel[]>();
+  /** Fires after the panel list was read (sign-in state follows it). */
+  readonly onDidLoadPanels = this.listEmitter.event;
 
   constructor(readonly log: vscode.LogOutputChannel) {
     for (let i = 1; i <= SLOT_COUNT; i++) {
@@ -150,9 +154,21 @@ export class Panels implements vscode.Disposable {
         const slot = this.slots.find((s) => s.panel?.id === params.panelId);
         slot?.refresh(params.itemId);
         this.changedEmitter.fire(params);
+        this.scheduleListRefresh();
       }),
     );
     await this.reload();
+  }
+
+  private listTimer: NodeJS.Timeout | undefined;
+
+  /** Panel titles and welcome texts change with sign-in: re-read the list after changes settle. */
+  private scheduleListRefresh() {
+    if (this.listTimer) clearTimeout(this.listTimer);
+    this.listTimer = setTimeout(() => {
+      this.listTimer = undefined;
+      void this.reload(false);
+    }, 300);
   }
 
   detach() {
@@ -160,12 +176,16 @@ export class Panels implements vscode.Disposable {
     for (const slot of this.slots) slot.refresh();
   }
 
-  async reload(): Promise<void> {
+  /**
+   * Read the panel list and (re)assign slots. `refreshItems` false: only titles, visibility
+   * and welcome texts are updated, and a slot's items are refetched only if its panel changed.
+   */
+  async reload(refreshItems = true): Promise<void> {
     const client = this.client;
     if (!client) return;
     let panels: Panel[] = [];
     try {
-      panels = (await client.sendRequest<PanelsResult>(PANELS))?.panels ?? [];
+      panels = (await client.sendRequest<PanelsResult>(PANELS, NO_PARAMS))?.panels ?? [];
     } catch (err) {
       this.log.warn(`${PANELS}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -174,13 +194,17 @@ export class Panels implements vscode.Disposable {
     for (const p of overflow) this.log.warn(`No room for panel ${p.id} (${p.title}): more than ${SLOT_COUNT} panels.`);
     slots.forEach((panel, i) => {
       const provider = this.slots[i];
+      const samePanel = provider.panel?.id === panel?.id;
       provider.panel = panel;
-      provider.nodes.clear();
       if (provider.view) provider.view.title = panel?.title ?? `Panel ${i + 1}`;
       void vscode.commands.executeCommand('setContext', `tieline.panel${i + 1}.shown`, !!panel);
       void vscode.commands.executeCommand('setContext', `tieline.panel${i + 1}.id`, panel?.id ?? '');
-      provider.refresh();
+      if (refreshItems || !samePanel) {
+        provider.nodes.clear();
+        provider.refresh();
+      }
     });
+    this.listEmitter.fire(panels);
   }
 
   /** Reveal the panel with this id (e.g. from a status-bar click). */
@@ -219,7 +243,9 @@ export class Panels implements vscode.Disposable {
   }
 
   dispose() {
+    if (this.listTimer) clearTimeout(this.listTimer);
     for (const d of this.disposables) d.dispose();
     this.changedEmitter.dispose();
+    this.listEmitter.dispose();
   }
 }

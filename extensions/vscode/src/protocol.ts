@@ -13,6 +13,12 @@ export const AUTH_SIGN_IN = 'tieline/auth/signIn';
 export const AUTH_SIGN_OUT = 'tieline/auth/signOut';
 export const AUTH_STATUS = 'tieline/auth/status';
 
+/**
+ * What the shell sends for requests without params (`tieline/panels`, `tieline/status`): an
+ * empty object rather than no `params` member, which some JSON-RPC servers reject.
+ */
+export const NO_PARAMS: Record<string, never> = Object.freeze({}) as Record<string, never>;
+
 export type HealthState = 'healthy' | 'degraded' | 'failing' | 'disabled';
 
 export interface Panel {

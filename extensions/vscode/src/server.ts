@@ -19,7 +19,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { findInterpreter, parseVersion, PROBE_SCRIPT, PythonNotFoundError } from './python';
-import { answerConfiguration, readLaunchSettings, SECTION, serverSection } from './settings';
+import { answerConfiguration, explicitSection, readLaunchSettings, SECTION } from './settings';
 import { ensureServer, type RunResult } from './venv';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
@@ -187,7 +187,11 @@ export class ServerManager implements vscode.Disposable {
       middleware: {
         workspace: {
           configuration: (params, _token, _next) =>
-            answerConfiguration(params.items, (section) => vscode.workspace.getConfiguration().get(section)),
+            answerConfiguration(
+              params.items,
+              (section) => vscode.workspace.getConfiguration().get(section),
+              () => this.serverSettings(),
+            ),
         },
       },
     };
@@ -254,11 +258,20 @@ export class ServerManager implements vscode.Disposable {
     }
   }
 
+  /** The settings the user set under `tieline.*` (not VS Code's defaults), for the server. */
+  serverSettings(): Record<string, unknown> {
+    const keys = Object.keys(
+      this.context.extension.packageJSON?.contributes?.configuration?.properties ?? {},
+    );
+    const config = vscode.workspace.getConfiguration(SECTION);
+    return explicitSection(keys, (key) => config.inspect(key));
+  }
+
   /** Forward a change of the server's settings (anything but launch settings). */
   notifyConfiguration() {
     const client = this.client;
     if (!client || this.state !== 'running') return;
-    const settings = { [SECTION]: serverSection(vscode.workspace.getConfiguration().get(SECTION)) };
+    const settings = { [SECTION]: this.serverSettings() };
     void client.sendNotification(DidChangeConfigurationNotification.type, { settings });
   }
 

@@ -72,6 +72,41 @@ export function serverSection(section: unknown): Record<string, unknown> {
   return out;
 }
 
+export interface Inspected {
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * The `tieline` section with only the values the user actually set (folder > workspace >
+ * user), nested by their dotted keys. VS Code's defaults are left out on purpose: editor
+ * settings are the server's highest configuration layer, so sending a default would hide
+ * the same key from the workspace's `.tieline.toml`, the user file and `TIELINE_*`.
+ */
+export function explicitSection(
+  keys: readonly string[],
+  inspect: (key: string) => Inspected | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const full of keys) {
+    if (!full.startsWith(`${SECTION}.`)) continue;
+    const key = full.slice(SECTION.length + 1);
+    if ((SHELL_KEYS as readonly string[]).includes(key.split('.')[0])) continue;
+    const i = inspect(key);
+    const value = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    if (value === undefined || value === null) continue;
+    const parts = key.split('.');
+    let node = out;
+    for (const part of parts.slice(0, -1)) {
+      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]] = value;
+  }
+  return out;
+}
+
 /**
  * Answer a `workspace/configuration` request: items asking for `tieline` (or a key inside
  * it) get the server's view; anything else is passed to `fallback`.
@@ -79,9 +114,10 @@ export function serverSection(section: unknown): Record<string, unknown> {
 export function answerConfiguration(
   items: { section?: string }[],
   read: (section: string) => unknown,
+  tieline: () => Record<string, unknown>,
 ): unknown[] {
   return items.map(({ section }) => {
-    if (section === SECTION) return serverSection(read(SECTION));
+    if (section === SECTION) return tieline();
     if (section && section.startsWith(`${SECTION}.`)) {
       const first = section.slice(SECTION.length + 1).split('.')[0];
       if ((SHELL_KEYS as readonly string[]).includes(first)) return null;

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Panels } from './panels';
-import { PANEL_ITEMS, STATUS, type PanelItemsResult, type StatusResult } from './protocol';
+import { NO_PARAMS, PANEL_ITEMS, STATUS, type PanelItemsResult, type StatusResult } from './protocol';
 import { CI_PANEL, ciStatus, healthStatus, INTEGRATIONS_PANEL, type StatusView } from './statusModel';
 
 const BACKGROUND = {
@@ -75,7 +75,7 @@ export class StatusBar implements vscode.Disposable {
     const client = this.client;
     if (!client) return;
     try {
-      apply(this.health, healthStatus(await client.sendRequest<StatusResult>(STATUS)));
+      apply(this.health, healthStatus(await client.sendRequest<StatusResult>(STATUS, NO_PARAMS)));
     } catch {
       this.health.hide();
     }

@@ -12,14 +12,14 @@ import * as path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const SCHEMA_PATH = path.join(REPO_ROOT, 'server', 'lsp', 'tieline-protocol.schema.json');
 export const OWNER_REPO = 'octo-org/demo';
-export const BRANCH = 'feature/upload-retries';
+export const BRANCH = 'upload-retries';
 export const TOKEN = 'tieline-test-token';
 export const LOGIN = 'octocat';
 export const SOURCE_FILE = 'src/upload.py';
 
-/** The Python with the server's dependencies: $TIELINE_TEST_PYTHON, else the repository's .venv. */
+/** The Python with the server's dependencies: $TEST_PYTHON, else the repository's .venv. */
 export function testPython(): string {
-  if (process.env.TIELINE_TEST_PYTHON) return process.env.TIELINE_TEST_PYTHON;
+  if (process.env.TEST_PYTHON) return process.env.TEST_PYTHON;
   const venv = path.join(REPO_ROOT, '.venv', 'bin', 'python');
   return existsSync(venv) ? venv : 'python3';
 }

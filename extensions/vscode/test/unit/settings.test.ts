@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { affectsLaunch, answerConfiguration, expandPath, readLaunchSettings, serverSection } from '../../src/settings';
+import { affectsLaunch, answerConfiguration, expandPath, explicitSection, readLaunchSettings, serverSection } from '../../src/settings';
 
 const reader = (values: Record<string, unknown>) => ({ get: <T>(key: string) => values[key] as T | undefined });
 
@@ -52,14 +52,38 @@ describe('serverSection', () => {
 
   it('answers workspace/configuration for the tieline section and others', () => {
     const read = (s: string) => (s === 'tieline' ? section : s === 'tieline.logLevel' ? 'debug' : s === 'editor' ? { tabSize: 2 } : undefined);
-    expect(answerConfiguration([{ section: 'tieline' }, { section: 'tieline.python' }, { section: 'tieline.logLevel' }, { section: 'editor' }, {}, { section: 'nope' }], read)).toEqual([
-      serverSection(section),
+    const tieline = () => ({ logLevel: 'debug' });
+    expect(answerConfiguration([{ section: 'tieline' }, { section: 'tieline.python' }, { section: 'tieline.logLevel' }, { section: 'editor' }, {}, { section: 'nope' }], read, tieline)).toEqual([
+      { logLevel: 'debug' },
       null,
       'debug',
       { tabSize: 2 },
       null,
       null,
     ]);
+  });
+});
+
+describe('explicitSection', () => {
+  const keys = ['tieline.python', 'tieline.server.path', 'tieline.trace.server', 'tieline.logLevel', 'tieline.connectors.github.apiUrl', 'tieline.connectors.github.enterpriseHosts', 'tieline.sync.pollInterval', 'tieline.network.caBundle'];
+  it('sends only what the user set, nested, most specific scope first, never defaults or shell keys', () => {
+    const inspected: Record<string, any> = {
+      python: { globalValue: '/usr/bin/python3' },
+      logLevel: { globalValue: 'warning', workspaceValue: 'debug' },
+      'connectors.github.apiUrl': { defaultValue: 'https://api.github.com' },
+      'connectors.github.enterpriseHosts': { globalValue: ['ghe.example.com'] },
+      'sync.pollInterval': { workspaceValue: 30, workspaceFolderValue: 10 },
+      'network.caBundle': { globalValue: null },
+    };
+    expect(explicitSection(keys, (k) => inspected[k])).toEqual({
+      logLevel: 'debug',
+      connectors: { github: { enterpriseHosts: ['ghe.example.com'] } },
+      sync: { pollInterval: 10 },
+    });
+  });
+
+  it('is empty when nothing is set, so the server keeps its own layers', () => {
+    expect(explicitSection(keys, () => ({}))).toEqual({});
   });
 });
 
