@@ -8,6 +8,7 @@ refused, 4 configuration error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -66,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    setup_logging(args.log_level or "info", to_file=args.command == "serve")
+    level = args.log_level or os.environ.get("TIELINE_LOG_LEVEL") or "info"
+    setup_logging(level, to_file=args.command == "serve")
 
     if args.command == "serve":
         from server.lsp.server import build_server
@@ -77,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             server.start_io()
         return EXIT_OK
+    if args.command == "doctor":
+        from server.cli_doctor import run_doctor
+
+        return run_doctor()
     if args.command == "connectors":
         return _connectors(args)
     if args.command == "auth":

@@ -25,7 +25,6 @@ from server.hub.auth import (
     ConsentRequest,
     DeviceCode,
     GrantRecorder,
-    MemoryGrants,
     ServiceAuth,
     consent_request,
     env_credentials,
@@ -35,6 +34,7 @@ from server.hub.auth import (
     resolve_service,
     select_account,
 )
+from server.hub.grants import StoreGrants
 from server.hub.vault import AccountSummary, Credentials, Vault, open_vault
 
 
@@ -95,9 +95,7 @@ def run_auth(
             return EXIT_USAGE
         manifest = _manifest(args.service) if getattr(args, "service", None) else None
         vault = vault or open_vault()
-        # Until the store's grants table is wired in, grants live for this command only;
-        # the terminal prompt below is still what the person agrees to.
-        grants = grants or MemoryGrants()
+        grants = grants or StoreGrants()
         if args.auth_command == "login":
             assert manifest is not None
             return _login(args, manifest, vault, grants, stdin or sys.stdin, err, open_browser)

@@ -12,8 +12,9 @@ refused without echoing its value.
 
 Environment variables map onto keys with ``__`` as the separator, e.g.
 ``TIELINE_LOG_LEVEL=debug`` or ``TIELINE_CONNECTORS__GITHUB__API_URL=http://127.0.0.1:9000``.
-``TIELINE_HOME`` (paths) and ``TIELINE_<SERVICE>_TOKEN`` (credentials, read by the auth layer)
-are not configuration keys.
+``TIELINE_HOME`` (paths), ``TIELINE_VAULT_BACKEND`` / ``TIELINE_VAULT_PASSPHRASE`` (the vault)
+and ``TIELINE_<SERVICE>_TOKEN`` / ``TIELINE_<SERVICE>_CLIENT_SECRET`` (credentials, read by the
+auth layer) are not configuration keys.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ log = logging.getLogger("tieline.config")
 
 WORKSPACE_FILE = ".tieline.toml"
 _SECRETISH = re.compile(r"(token|secret|password|passphrase|api_key|apikey)$", re.IGNORECASE)
-_NOT_CONFIG_ENV = re.compile(r"^TIELINE_(HOME|VAULT_PASSPHRASE|[A-Z0-9]+_TOKEN)$")
+_NOT_CONFIG_ENV = re.compile(
+    r"^TIELINE_(HOME|VAULT_PASSPHRASE|VAULT_BACKEND|[A-Z0-9]+_TOKEN|[A-Z0-9]+_CLIENT_SECRET)$"
+)
 
 
 class _Section(BaseModel):
@@ -74,15 +77,6 @@ class ConnectorsSettings(_Section):
     github: GitHubSettings = Field(default_factory=GitHubSettings)
 
 
-class AutolinkRule(_Section):
-    """``pattern`` is a regular expression; ``url`` a template where ``$1``..``$9`` are its
-    groups and ``$0`` the whole match, e.g. ``ABC-(\\d+)`` → ``https://t.example/ABC-$1``."""
-
-    pattern: str
-    url: str
-    description: str = ""
-
-
 class NotificationSettings(_Section):
     """Which domain events become a message in the editor."""
 
@@ -107,7 +101,10 @@ class NetworkSettings(_Section):
 class Config(_Section):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     connectors: ConnectorsSettings = Field(default_factory=ConnectorsSettings)
-    autolinks: list[AutolinkRule] = Field(default_factory=list)
+    autolinks: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="[[autolinks]] tables, validated rule by rule by server.hub.autolinks.",
+    )
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)

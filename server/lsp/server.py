@@ -1,16 +1,35 @@
 """The Tieline language server: a pygls server whose features are small modules.
 
 Each feature module exposes ``setup(server)`` and registers its handlers there (the esbonio
-habit), so a feature can be read, tested and switched off alone.
+habit), so a feature can be read, tested and switched off alone. The hub is opened after
+``initialized`` -- not during ``initialize`` -- so the editor gets its answer as fast as a bare
+server would; a request that needs the hub before it is ready waits for it briefly.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
 
 from server import __version__
 
 from .protocol import TielineProtocol
+
+if TYPE_CHECKING:
+    from server.hub.hub import Hub
+    from server.hub.refs import Reference
+
+log = logging.getLogger("tieline.lsp")
+
+HUB_WAIT = 15.0  # seconds a request waits for the hub to open before answering without it
 
 
 class TielineServer(LanguageServer):
@@ -18,9 +37,89 @@ class TielineServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__(name="tieline", version=__version__, protocol_cls=TielineProtocol)
+        self.hub: Hub | None = None
+        self.hub_ready = asyncio.Event()
+        self.hub_error: str | None = None
+        self.commands: dict[str, str] = {}  # command id -> title, for shells' palettes
+        self._releases: dict[str, Any] = {}  # uri -> listener release (docs with references)
+        self.background: set[asyncio.Future[Any]] = set()  # work that outlives a request
+
+    # -- hub access -------------------------------------------------------------------------
+
+    async def wait_hub(self, patience: float = HUB_WAIT) -> Hub | None:
+        """The hub once it is open, or ``None`` if it failed or is not open in time."""
+        if self.hub is None:
+            try:
+                await asyncio.wait_for(self.hub_ready.wait(), patience)
+            except TimeoutError:
+                return None
+        return self.hub
+
+    def root_path(self) -> Path | None:
+        """The first workspace folder (or the root), as pygls recorded it at initialize."""
+        ws = self.workspace
+        folders = list(ws.folders.values())
+        uri = folders[0].uri if folders else ws.root_uri
+        return path_of(uri) if uri else None
+
+    # -- documents --------------------------------------------------------------------------
+
+    def document(self, uri: str) -> TextDocument | None:
+        """An open document, or ``None``: Tieline never reads unopened files from disk."""
+        doc: TextDocument | None = self.workspace.text_documents.get(uri)
+        return doc
+
+    def references(self, doc: TextDocument) -> Sequence[Reference]:
+        hub = self.hub
+        if hub is None:
+            return ()
+        return hub.scanner.scan(
+            doc.source,
+            language_id=doc.language_id,
+            uri=doc.uri,
+            version=doc.version,
+            context=hub.scan_context,
+        )
+
+    def track_listening(self, doc: TextDocument, has_refs: bool) -> None:
+        """A document with references keeps the sync polling; closing it lets polling stop."""
+        hub = self.hub
+        if hub is None:
+            return
+        held = doc.uri in self._releases
+        if has_refs and not held:
+            self._releases[doc.uri] = hub.listeners.acquire("sync")
+        elif not has_refs and held:
+            self._releases.pop(doc.uri)()
+
+    def release(self, uri: str) -> None:
+        release = self._releases.pop(uri, None)
+        if release is not None:
+            release()
+
+
+def path_of(uri: str) -> Path | None:
+    parts = urlsplit(uri)
+    if parts.scheme != "file":
+        return None
+    return Path(unquote(parts.path))
 
 
 def build_server() -> TielineServer:
     """Create the server with every feature registered."""
+    from .features import FEATURES
+
     server = TielineServer()
+    for setup in FEATURES:
+        setup(server)
     return server
+
+
+def client_supports_code_lens_refresh(server: LanguageServer) -> bool:
+    caps = server.client_capabilities
+    ws = caps.workspace if caps else None
+    return bool(ws and ws.code_lens and ws.code_lens.refresh_support)
+
+
+def markdown(value: str) -> types.MarkupContent:
+    return types.MarkupContent(kind=types.MarkupKind.Markdown, value=value)

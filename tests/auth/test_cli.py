@@ -53,7 +53,7 @@ def tieline(home: Path, api: str, *args: str, stdin: str = "") -> subprocess.Com
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")}
     env.update(
         TIELINE_HOME=str(home),
-        TIELINE_GITHUB_API_URL=api,
+        TIELINE_CONNECTORS__GITHUB__API_URL=api,
         TIELINE_VAULT_PASSPHRASE="cli test passphrase",
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
     )
@@ -124,7 +124,7 @@ def test_no_passphrase_and_no_keyring_is_a_config_error(tieline_home: Path, api:
         [sys.executable, "-m", "server", "auth", "login", "github", "--with-token"],
         input=CANARY, capture_output=True, text=True, cwd=ROOT, timeout=60,
         env={**{k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")},
-             "TIELINE_HOME": str(env_home), "TIELINE_GITHUB_API_URL": api,
+             "TIELINE_HOME": str(env_home), "TIELINE_CONNECTORS__GITHUB__API_URL": api,
              "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
     )  # fmt: skip
     assert r.returncode == 4 and "TIELINE_VAULT_PASSPHRASE" in r.stderr

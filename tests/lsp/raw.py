@@ -26,4 +26,13 @@ async def raw_request(
     if params is not _MISSING:
         message["params"] = params
     client.protocol._send_data(message)
-    return await asyncio.wait_for(asyncio.wrap_future(fut), wait)
+    return plain(await asyncio.wait_for(asyncio.wrap_future(fut), wait))
+
+
+def plain(value: Any) -> Any:
+    """pygls turns untyped JSON objects into namedtuples; give tests plain dicts and lists."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value

@@ -1,26 +1,27 @@
 """Resolve what signing in to one connector on one host needs: API and OAuth URLs, the
 configured client_id, the scopes with their reasons -- and pick among signed-in accounts.
 
-Settings come from ``[connectors.<id>]`` in the user's config file, with the manifest's
-``config`` defaults beneath and ``TIELINE_<ID>_API_URL`` on top. This is a narrow reader
-until the hub's layered config lands; it reads only what auth needs.
+Settings come from the layered configuration (``[connectors.<id>]``; see
+:mod:`server.hub.config`) over the manifest's ``config`` defaults. An OAuth client secret, for
+the few apps that need one, is a secret: it comes from ``TIELINE_<ID>_CLIENT_SECRET``, never
+from a configuration file.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from connectors.sdk.errors import AuthError, ConfigError
+from connectors.sdk.errors import AuthError
 from connectors.sdk.manifest import Manifest, Scope
 from connectors.sdk.redact import register_secret
-from server.hub import paths
+from server.hub import config
 from server.hub.vault import AccountSummary, Credentials, Vault
 
 from .oauth import OAuthClientConfig
@@ -46,21 +47,16 @@ def default_host(manifest: Manifest) -> str:
     return urlsplit(manifest.web_url or manifest.api_url).hostname or manifest.id
 
 
-def connector_settings(connector: str, manifest: Manifest | None = None) -> dict[str, Any]:
-    """``[connectors.<id>]`` from the user config file over the manifest's defaults."""
+def connector_settings(
+    connector: str, manifest: Manifest | None = None, *, workspace: Path | None = None
+) -> dict[str, Any]:
+    """``connectors.<id>`` from the layered configuration over the manifest's defaults."""
     out: dict[str, Any] = {}
     if manifest is not None:
         out.update({f.name: f.default for f in manifest.config})
-    path = paths.user_config_file()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return out
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
-    section = data.get("connectors", {}).get(connector, {})
-    if isinstance(section, dict):
-        out.update(section)
+    section = getattr(config.load(workspace=workspace).config.connectors, connector, None)
+    if section is not None:
+        out.update(section.model_dump())
     return out
 
 
@@ -93,14 +89,13 @@ def resolve_service(
         api_url = f"https://{host}/api/v3"
     else:
         api_url = _with_host(manifest.api_url, host) or manifest.api_url
-    api_url = env.get(f"TIELINE_{manifest.id.upper()}_API_URL") or api_url
     oauth = None
     scopes: tuple[Scope, ...] = ()
     o = manifest.auth.oauth2
     if o is not None:
         scopes = o.scopes
         moved = host != public
-        client_secret = settings.get("client_secret") or None
+        client_secret = env.get(f"TIELINE_{manifest.id.upper()}_CLIENT_SECRET") or None
         register_secret(client_secret)
         oauth = OAuthClientConfig(
             client_id=str(settings.get("client_id") or o.client_id or ""),

@@ -4,8 +4,11 @@ Why a private cache: GitHub marks API answers ``Cache-Control: private, max-age=
 cache would refuse to store them. Why our own key: hishel keys an entry by URL and relies on
 ``Vary: Authorization`` to keep accounts apart. We also fold a fingerprint of the
 ``Authorization`` header into the key, so one account's cached body can never answer another
-account even if a service forgets ``Vary`` (the fingerprint is a truncated SHA-256; the
-credential itself is never stored or logged).
+account even if a service forgets ``Vary`` (the fingerprint is a truncated SHA-256).
+
+The credential itself never reaches the cache file: hishel stores the request it is given,
+headers and all, so the ``Authorization`` header is taken off before the request enters the
+cache and put back on a copy only on its way to the network.
 
 Revalidation: within ``max-age`` a GET is answered from the cache without any request. A
 poller that wants the service's current answer wraps the call in :func:`revalidate`, which
@@ -28,6 +31,9 @@ from hishel.httpx import AsyncCacheTransport
 
 _revalidate: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "tieline_revalidate", default=False
+)
+_credential: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "tieline_credential", default=None
 )
 
 CACHE_FILE = "http-cache.sqlite"
@@ -63,7 +69,7 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
 
     def __init__(self, inner: httpx.AsyncBaseTransport, storage: AsyncSqliteStorage) -> None:
         self.cache = AsyncCacheTransport(
-            inner,
+            _Reattach(inner),
             storage=storage,
             rfc=CacheOptions(shared=False, supported_methods=["GET", "HEAD"]),
         )
@@ -76,7 +82,35 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         request.extensions = {**request.extensions, "caching": {"key": key}}
         if _revalidate.get() and request.method == "GET" and "cache-control" not in request.headers:
             request.headers["cache-control"] = "no-cache"
-        return await self.cache.handle_async_request(request)
+        token = _credential.set(request.headers.pop("authorization", None))
+        try:
+            return await self.cache.handle_async_request(request)
+        finally:
+            _credential.reset(token)
 
     async def aclose(self) -> None:
         await self.cache.aclose()
+
+
+class _Reattach(httpx.AsyncBaseTransport):
+    """Below the cache: put the credential back, on a copy hishel never sees."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        credential = _credential.get()
+        if credential is not None:
+            headers = request.headers.copy()
+            headers["authorization"] = credential
+            request = httpx.Request(
+                request.method,
+                request.url,
+                headers=headers,
+                stream=request.stream,
+                extensions=request.extensions,
+            )
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -130,6 +130,36 @@ class ReferenceScanner:
         self._results.pop(uri, None)
         self._lexed.pop(uri, None)
 
+    def in_prose(
+        self,
+        text: str,
+        line: int,
+        character: int,
+        *,
+        language_id: str | None = None,
+        uri: str | None = None,
+        encoding: Encoding = "utf-16",
+    ) -> bool:
+        """Is the position in prose: anywhere in Markdown/plain text/commit messages, inside a
+        comment or string in source code? Completion of ``#``/``@`` is offered only there."""
+        filename = _filename(uri)
+        if is_prose(language_id, filename):
+            return True
+        lexer = lexer_for(language_id, filename)
+        if lexer is None:
+            return True
+        lines = split_lines(text)
+        if not 0 <= line < len(lines) or len(lines[line]) > MAX_LINE:
+            return False
+        previous = self._lexed.pop(uri, None) if uri else None
+        lexed = lex(lexer, lines, previous)
+        if uri:
+            self._remember(self._lexed, uri, lexed)
+        index = index_of(lines[line], character, encoding)
+        # The character just typed sits before the cursor: look one to the left.
+        probe = max(0, index - 1)
+        return _inside(lexed.spans[line], probe, probe + 1)
+
     def _remember(self, cache: OrderedDict[str, _V], uri: str, value: _V) -> None:
         cache[uri] = value
         cache.move_to_end(uri)

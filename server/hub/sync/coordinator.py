@@ -13,15 +13,18 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from connectors.sdk.capabilities import CIProvider, CodeHost, IssueFilter, IssueTracker
-from connectors.sdk.errors import CapabilityError
+from connectors.sdk.errors import CapabilityError, NotFound, PermissionDenied
 from connectors.sdk.models import CheckSummary, Issue, PullRequest, RepoRef, User
 
+from ..http import revalidate
 from .changes import Change, Snapshot, changes
 
 log = logging.getLogger("tieline.sync")
 
+T = TypeVar("T")
 MAX_PAGES = 100  # a safety net against a cursor that never ends, not a product limit
 
 
@@ -77,12 +80,14 @@ class Coordinator:
         self._previous: Snapshot | None = None
         self._lock = asyncio.Lock()
         self._inflight: dict[str, asyncio.Future[Issue]] = {}
+        self._repo_hidden = False
         self.syncs = 0
 
     async def sync(self) -> list[Change]:
         """Run one sync (never two at once); return the changes it announced."""
         async with self._lock:
-            snap = await self._fetch()
+            with revalidate():  # a poll wants the service's answer: ETag → free 304
+                snap = await self._fetch()
             found = changes(self._previous, snap)
             self._previous = snap
             self.syncs += 1
@@ -100,17 +105,21 @@ class Coordinator:
         lists: dict[str, list[str]] = {}
 
         if isinstance(c, CodeHost):
-            review = await c.list_pull_requests("review_requested")
-            mine = await c.list_pull_requests("mine")
-            if isinstance(c, CIProvider):
-                mine = [await self._with_checks(c, pr) for pr in mine]
+            # Search results lack reviews, mergeability and checks; the cards and the "CI
+            # failing" group need them, and an unchanged PR costs only free 304s.
+            review = [
+                await self._detailed(c, pr) for pr in await c.list_pull_requests("review_requested")
+            ]
+            mine = [await self._detailed(c, pr) for pr in await c.list_pull_requests("mine")]
             snap.review_requested = {p.key: p for p in review}
             snap.my_pull_requests = {p.key: p for p in mine}
             lists["pulls.review_requested"] = [p.key for p in review]
             lists["pulls.mine"] = [p.key for p in mine]
             lists["pulls.ci_failing"] = [p.key for p in mine if p.checks and p.checks.failed]
             if repo is not None and branch:
-                on_branch = await c.list_pull_requests("branch", repo=repo, branch=branch)
+                on_branch = await self._repo_part(
+                    c.list_pull_requests("branch", repo=repo, branch=branch), []
+                )
                 self.index.branch_pull = on_branch[0] if on_branch else None
 
         if isinstance(c, IssueTracker):
@@ -122,18 +131,31 @@ class Coordinator:
                 else:
                     snap.other_issues.update({i.key: i for i in got})
             if repo is not None:
-                open_items = await self._all(c, "repo_open", repo)
+                open_items = await self._repo_part(self._all(c, "repo_open", repo), [])
                 lists["issues.repo_open"] = [i.key for i in open_items]
                 snap.other_issues.update({i.key: i for i in open_items})
 
         if isinstance(c, CIProvider) and repo is not None and branch:
-            summary = await c.get_checks(repo, branch)
+            summary = await self._repo_part(c.get_checks(repo, branch), None)
             self.index.branch_checks = summary
-            snap.branch_checks = {branch: summary.overall}
+            if summary is not None:
+                snap.branch_checks = {branch: summary.overall}
 
         self.index.put(snap.all_items().values())
         self.index.lists = lists
         return snap
+
+    async def _repo_part(self, work: Awaitable[T], empty: T) -> T:
+        """The workspace repository's lists, or ``empty`` when this account cannot see the
+        repository (a fork's upstream, a private repo of another org): the account-wide
+        lists still sync. Logged once per repository, not on every poll."""
+        try:
+            return await work
+        except (NotFound, PermissionDenied) as exc:
+            if not self._repo_hidden:
+                log.warning("%s is not visible to this account: %s", self.watch.repo, exc.message)
+            self._repo_hidden = True
+            return empty
 
     async def _all(self, c: IssueTracker, which: IssueFilter, repo: RepoRef | None) -> list[Issue]:
         out: list[Issue] = []
@@ -145,6 +167,14 @@ class Coordinator:
             if not cursor:
                 break
         return list({i.key: i for i in out}.values())  # a page boundary may repeat an item
+
+    async def _detailed(self, c: CodeHost, pr: PullRequest) -> PullRequest:
+        if pr.head_sha and pr.checks is not None:
+            return pr
+        full = await c.get_pull_request(pr.repo, pr.number)
+        if isinstance(c, CIProvider):
+            full = await self._with_checks(c, full)
+        return full
 
     async def _with_checks(self, c: CIProvider, pr: PullRequest) -> PullRequest:
         if pr.checks is not None or not pr.head_sha:

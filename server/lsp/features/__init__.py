@@ -1,0 +1,35 @@
+"""LSP features, one module each; every module exposes ``setup(server)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from . import (
+    actions,
+    auth,
+    commands,
+    completion,
+    documents,
+    hover,
+    lenses,
+    lifecycle,
+    links,
+    panels,
+)
+
+if TYPE_CHECKING:
+    from ..server import TielineServer
+
+FEATURES: list[Callable[[TielineServer], None]] = [
+    lifecycle.setup,
+    documents.setup,
+    hover.setup,
+    links.setup,
+    lenses.setup,
+    completion.setup,
+    actions.setup,
+    commands.setup,
+    panels.setup,
+    auth.setup,
+]

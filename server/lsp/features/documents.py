@@ -1,0 +1,31 @@
+"""Open documents: scan on open and change so requests read cached references."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from ..server import TielineServer
+
+
+def _scan(ls: TielineServer, uri: str) -> None:
+    doc = ls.document(uri)
+    if doc is None or ls.hub is None:
+        return
+    ls.track_listening(doc, bool(ls.references(doc)))
+
+
+def setup(server: TielineServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: TielineServer, params: types.DidOpenTextDocumentParams) -> None:
+        await ls.wait_hub()
+        _scan(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: TielineServer, params: types.DidChangeTextDocumentParams) -> None:
+        _scan(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: TielineServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.release(params.text_document.uri)
+        if ls.hub is not None:
+            ls.hub.scanner.forget(params.text_document.uri)

@@ -1,0 +1,82 @@
+"""Code lenses: the state of each referenced issue or PR, at a glance, above its line.
+
+Lenses are answered from the index only -- a lens request must never wait on the network.
+References never seen before are fetched in the background (single-flight per item) and the
+editor is asked to refresh its lenses when they arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+
+from connectors.sdk.errors import TielineError
+from connectors.sdk.models import RepoRef
+from server.hub.refs import IssueTarget
+
+from ..cards import lens_title
+from ..guard import guarded
+from ..server import TielineServer
+from . import notify
+
+log = logging.getLogger("tieline.lsp")
+OPEN_COMMAND = "tieline.openInBrowser"
+MAX_BACKGROUND = 20  # items fetched per lens request at most; the rest on the next one
+
+
+async def _fetch_missing(ls: TielineServer, wanted: list[tuple[RepoRef | None, int]]) -> None:
+    hub = ls.hub
+    if hub is None:
+        return
+    results = await asyncio.gather(
+        *(hub.lookup(repo, n) for repo, n in wanted), return_exceptions=True
+    )
+    for r in results:
+        if isinstance(r, TielineError):
+            log.debug("lens item not loaded: %s", r.message)
+    if any(not isinstance(r, BaseException) for r in results):
+        notify.refresh_lenses(ls)
+
+
+def setup(server: TielineServer) -> None:
+    pending: set[asyncio.Task[None]] = set()
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    @guarded("textDocument/codeLens")
+    async def lenses(
+        ls: TielineServer, params: types.CodeLensParams
+    ) -> list[types.CodeLens] | None:
+        doc = ls.document(params.text_document.uri)
+        hub = await ls.wait_hub()
+        if doc is None or hub is None or hub.primary is None:
+            return None
+        out: list[types.CodeLens] = []
+        missing: dict[tuple[RepoRef | None, int], None] = {}
+        seen: set[tuple[int, str]] = set()
+        for ref in ls.references(doc):
+            target = ref.target
+            if not isinstance(target, IssueTarget):
+                continue
+            item = hub.cached(target.repo, target.number)
+            if item is None:
+                missing[(target.repo, target.number)] = None
+                continue
+            if (ref.range.line, item.key) in seen:
+                continue  # the same item twice on one line: one lens
+            seen.add((ref.range.line, item.key))
+            pos = types.Position(line=ref.range.line, character=ref.range.start)
+            out.append(
+                types.CodeLens(
+                    range=types.Range(start=pos, end=pos),
+                    command=types.Command(
+                        title=lens_title(item), command=OPEN_COMMAND, arguments=[item.url]
+                    ),
+                )
+            )
+        if missing:
+            task = asyncio.ensure_future(_fetch_missing(ls, list(missing)[:MAX_BACKGROUND]))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        return out

@@ -1,0 +1,141 @@
+"""Opening the hub after ``initialized``, editor settings, and the first sync with progress."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from lsprotocol import types
+
+from connectors.sdk.errors import ReauthRequired, TielineError
+
+from ..server import TielineServer
+
+log = logging.getLogger("tieline.lsp")
+SECTION = "tieline"
+
+
+async def fetch_settings(ls: TielineServer) -> dict[str, Any] | None:
+    """Ask the editor for the ``tieline`` section, if it can answer ``workspace/configuration``."""
+    caps = ls.client_capabilities
+    if not (caps and caps.workspace and caps.workspace.configuration):
+        return None
+    try:
+        got = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            ),
+            5,
+        )
+    except Exception as exc:  # an editor that answers badly must not stop the server
+        log.warning("workspace/configuration failed: %s", exc)
+        return None
+    first = got[0] if got else None
+    return first if isinstance(first, dict) else None
+
+
+def announce_problems(ls: TielineServer, problems: list[str]) -> None:
+    if problems:
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Warning,
+                message="Tieline settings: " + "; ".join(problems[:5]),
+            )
+        )
+
+
+async def open_hub(ls: TielineServer) -> None:
+    from server.hub.hub import Hub
+
+    from . import notify
+
+    try:
+        hub = await Hub.open(root=ls.root_path())
+    except Exception as exc:
+        ls.hub_error = str(exc)
+        log.error("the hub could not start: %s", exc)
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Error, message=f"Tieline could not start: {exc}"
+            )
+        )
+        ls.hub_ready.set()
+        return
+    settings = await fetch_settings(ls)
+    announce_problems(ls, hub.reconfigure(settings) if settings else hub.state.problems)
+    ls.hub = hub
+    notify.subscribe(ls, hub)
+    ls.hub_ready.set()
+    hub.start_background()
+    await connect_and_sync(ls)
+
+
+async def connect_and_sync(ls: TielineServer) -> None:
+    """Open the workspace's session and run its first sync, with ``$/progress``."""
+    hub = ls.hub
+    if hub is None:
+        return
+    from . import notify
+
+    try:
+        session = await hub.connect()
+    except TielineError as exc:
+        log.warning("could not connect: %s", exc.message)
+        notify.panels_changed(ls)
+        return
+    if session is None:
+        notify.panels_changed(ls)
+        return
+    token = str(uuid.uuid4())
+    progress = await _progress_begin(ls, token, f"Syncing {session.connector_id}")
+    try:
+        await hub.sync_now(session)
+    except ReauthRequired:
+        pass  # the notify module prompts to sign in again
+    except TielineError as exc:
+        log.warning("first sync failed: %s", exc.message)
+    finally:
+        if progress:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+    notify.panels_changed(ls)
+    notify.refresh_lenses(ls)
+
+
+async def _progress_begin(ls: TielineServer, token: str, title: str) -> bool:
+    caps = ls.client_capabilities
+    if not (caps and caps.window and caps.window.work_done_progress):
+        return False
+    try:
+        await asyncio.wait_for(ls.work_done_progress.create_async(token), 5)
+    except Exception:
+        return False
+    ls.work_done_progress.begin(
+        token, types.WorkDoneProgressBegin(title=title, message="first sync", cancellable=False)
+    )
+    return True
+
+
+def setup(server: TielineServer) -> None:
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: TielineServer, params: types.InitializedParams) -> None:
+        await open_hub(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def changed(ls: TielineServer, params: types.DidChangeConfigurationParams) -> None:
+        hub = await ls.wait_hub()
+        if hub is None:
+            return
+        settings = await fetch_settings(ls)
+        if settings is None and isinstance(params.settings, dict):
+            settings = params.settings.get(SECTION, params.settings)
+        announce_problems(ls, hub.reconfigure(settings))
+        if hub.primary is None:
+            await connect_and_sync(ls)
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: TielineServer, params: None) -> None:
+        if ls.hub is not None:
+            await ls.hub.close()
+            ls.hub = None

@@ -1,0 +1,108 @@
+"""Domain events reach the editor: a message where a person would want one, panel refreshes,
+lens refreshes, and one sign-in prompt when credentials stop working."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+
+from server.hub.events import Event, EventKind
+
+from .. import tieline_protocol as proto
+from ..server import TielineServer, client_supports_code_lens_refresh
+
+log = logging.getLogger("tieline.lsp")
+
+MESSAGES: dict[str, tuple[str, str, types.MessageType]] = {
+    # kind -> (notifications.<switch>, text, level)
+    EventKind.PULL_REQUEST_REVIEW_REQUESTED: (
+        "review_requested",
+        "Review requested: {subject} {title}",
+        types.MessageType.Info,
+    ),
+    EventKind.CHECK_SUITE_FAILED: (
+        "check_failed",
+        "Checks failed: {subject} {title}",
+        types.MessageType.Warning,
+    ),
+    EventKind.ISSUE_ASSIGNED: (
+        "issue_assigned",
+        "Assigned to you: {subject} {title}",
+        types.MessageType.Info,
+    ),
+    EventKind.PULL_REQUEST_MERGED: (
+        "pull_request_merged",
+        "Merged: {subject} {title}",
+        types.MessageType.Info,
+    ),
+    EventKind.ISSUE_CLOSED: ("issue_closed", "Closed: {subject} {title}", types.MessageType.Info),
+}
+
+
+def panels_changed(ls: TielineServer) -> None:
+    for panel in ("pulls", "issues", "ci", "integrations"):
+        ls.protocol.notify(proto.PANEL_CHANGED, proto.PanelChangedParams(panel_id=panel).wire())
+
+
+def refresh_lenses(ls: TielineServer) -> None:
+    if client_supports_code_lens_refresh(ls):
+        ls.workspace_code_lens_refresh(None)
+
+
+def subscribe(ls: TielineServer, hub: object) -> None:
+    from server.hub.hub import Hub
+
+    assert isinstance(hub, Hub)
+    prompted: set[str] = set()
+
+    def on_event(event: Event) -> None:
+        spec = MESSAGES.get(event.kind)
+        if spec is None:
+            return
+        switch, text, level = spec
+        if not getattr(hub.config.notifications, switch, False):
+            return
+        title = str(event.payload.get("title") or "")
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=level, message=text.format(subject=event.subject, title=title).strip()
+            )
+        )
+
+    def on_sync(event: Event) -> None:
+        panels_changed(ls)
+        refresh_lenses(ls)
+
+    async def on_auth(event: Event) -> None:
+        if event.account in prompted:
+            return  # once per account: a prompt, not a loop
+        prompted.add(event.account)
+        panels_changed(ls)
+        host = str(event.payload.get("host") or event.subject)
+        try:
+            choice = await asyncio.wait_for(
+                ls.window_show_message_request_async(
+                    types.ShowMessageRequestParams(
+                        type=types.MessageType.Warning,
+                        message=f"Tieline: {host} no longer accepts your credentials.",
+                        actions=[types.MessageActionItem(title="Sign in again")],
+                    )
+                ),
+                600,
+            )
+        except Exception:
+            return
+        if choice is not None:
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Info,
+                    message=f"Run `tieline auth login {event.connector} --host {host}` or the "
+                    "editor's Tieline: Sign in command.",
+                )
+            )
+
+    hub.bus.subscribe("*", on_event)
+    hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
+    hub.bus.subscribe(EventKind.AUTH_REQUIRED, on_auth)

@@ -1,0 +1,121 @@
+"""A dead token, a 429 storm, bad settings, TCP transport: the editor gets one clear prompt
+or message, the panels keep what they had, and the server stays up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.conftest import Env, start_client
+from tests.lsp.raw import raw_request
+from tests.lsp.test_features import items, wait_synced
+
+REAUTH = "no longer accepts your credentials"
+
+
+async def _refresh(client: LanguageClient) -> None:
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="tieline.refresh", arguments=[])
+    )
+
+
+async def test_a_401_prompts_to_sign_in_once_not_in_a_loop(env: Env) -> None:
+    client = await start_client(env, TIELINE_SYNC__REFRESH_DEBOUNCE="0")
+    try:
+        await wait_synced(client)
+        env.github.inject("401", count=1000)
+        await _refresh(client)
+        async with asyncio.timeout(20):
+            while not any(REAUTH in m.message for m in client.messages):
+                await asyncio.sleep(0.05)
+        sent = len(env.github.log)
+        await _refresh(client)
+        await asyncio.sleep(1.5)
+        assert sum(REAUTH in m.message for m in client.messages) == 1
+        assert len(env.github.log) - sent <= 1  # the next sync stops at its first 401
+        status = await raw_request(client, "tieline/status", None)
+        assert status["connectors"][0]["state"] in ("disabled", "failing")
+        review = await items(client, "pulls", "pulls/review")  # what was synced is kept
+        assert [i["label"] for i in review] == ["Refactor config"]
+    finally:
+        await client.shutdown_session()
+
+
+async def test_a_429_storm_degrades_without_losing_anything(env: Env) -> None:
+    client = await start_client(env, TIELINE_SYNC__REFRESH_DEBOUNCE="0")
+    try:
+        await wait_synced(client)
+        env.github.inject("retry_after", count=50, seconds=30)
+        await _refresh(client)
+        async with asyncio.timeout(20):
+            while True:
+                status = await raw_request(client, "tieline/status", None)
+                if status["connectors"][0]["state"] == "degraded":
+                    break
+                await asyncio.sleep(0.1)
+        first = len(env.github.log)
+        for _ in range(5):
+            await _refresh(client)
+        await asyncio.sleep(1.0)
+        assert len(env.github.log) == first  # nothing is sent before retry-after
+        assert [i["label"] for i in await items(client, "issues", "issues/assigned")]
+    finally:
+        await client.shutdown_session()
+
+
+async def test_bad_settings_are_reported_in_the_editor(env: Env) -> None:
+    (env.root / ".tieline.toml").write_text('[sync]\npoll_interval = "often"\n')
+    client = await start_client(env)
+    try:
+        await wait_synced(client)
+        (msg,) = [m for m in client.messages if "Tieline settings" in m.message]
+        assert "sync.poll_interval" in msg.message and ".tieline.toml" in msg.message
+        assert msg.type == types.MessageType.Warning
+    finally:
+        await client.shutdown_session()
+
+
+def test_serve_over_tcp_answers_initialize(env: Env) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--tcp", f"127.0.0.1:{port}"],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise AssertionError("server exited") from None
+                import time
+
+                time.sleep(0.1)
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
+        with conn:
+            conn.sendall(f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
+            data = b""
+            while b"serverInfo" not in data:
+                chunk = conn.recv(65536)
+                assert chunk, "connection closed"
+                data += chunk
+        assert b'"name": "tieline"' in data or b'"name":"tieline"' in data
+    finally:
+        proc.kill()
+        proc.wait()
