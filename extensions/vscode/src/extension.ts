@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { signedInAccounts, signIn, signOut } from './auth';
+import { serverCommandsToRegister } from './commands';
 import { Panels } from './panels';
 import { NO_PARAMS, STATUS, type StatusResult } from './protocol';
 import { ServerManager } from './server';
@@ -92,7 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
     vscode.commands.registerCommand('tieline.runServerCommand', async () => {
       const client = requireClient(server);
       if (!client) return;
-      const ids = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+      const ids = serverCommandsToRegister(client.initializeResult?.capabilities.executeCommandProvider?.commands);
       const picked = await vscode.window.showQuickPick(ids.map((id) => ({ label: id })), {
         placeHolder: 'Run a Tieline server command',
       });

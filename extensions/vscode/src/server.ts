@@ -12,12 +12,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
+import { filterCommandRegistration } from './commands';
 import { findInterpreter, parseVersion, PROBE_SCRIPT, PythonNotFoundError } from './python';
 import { answerConfiguration, explicitSection, readLaunchSettings, SECTION } from './settings';
 import { ensureServer, type RunResult } from './venv';
@@ -196,6 +198,7 @@ export class ServerManager implements vscode.Disposable {
       },
     };
     const client = new LanguageClient('tieline', 'Tieline', serverOptions, clientOptions);
+    filterCommandRegistration(client.getFeature(ExecuteCommandRequest.method));
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped && this.client === client && this.state === 'running') {
         this.setState('stopped');
