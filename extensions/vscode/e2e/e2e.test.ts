@@ -204,6 +204,7 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     await expect(row('Retry flaky uploads').isVisible()).resolves.toBe(true);
     await row('Retry flaky uploads').hover();
     await shot('tree-view');
+    await sidebar.screenshot({ path: path.join(ARTIFACTS, 'tree-view-sidebar.png') });
   }, 150_000);
 
   it("shows the branch's CI state in the status bar", async () => {
@@ -242,6 +243,13 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
       }
     }
     await shot('hover');
+    const box = await page.locator('.monaco-hover').filter({ hasText: 'Uploads fail on flaky networks' }).first().boundingBox();
+    if (box) {
+      await page.screenshot({
+        path: path.join(ARTIFACTS, 'hover-card.png'),
+        clip: { x: Math.max(0, box.x - 140), y: Math.max(0, box.y - 50), width: box.width + 180, height: box.height + 70 },
+      });
+    }
     expect(await hover.first().innerText()).toContain('Uploads fail on flaky networks');
   }, 120_000);
 });
