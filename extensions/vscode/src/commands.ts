@@ -40,3 +40,27 @@ export function filterCommandRegistration(feature: unknown): void {
       registerOptions: { ...data.registerOptions, commands: serverCommandsToRegister(data.registerOptions?.commands) },
     });
 }
+
+/** What a server command needs when it is run from the palette without arguments. */
+export type ArgSource =
+  | { kind: 'number'; prompt: string }
+  | { kind: 'url'; prompt: string }
+  | { kind: 'cursor' }; // [document uri, 0-based line] of the active editor
+
+export const PALETTE_ARGS: Record<string, ArgSource> = {
+  'tieline.startWork': { kind: 'number', prompt: 'Issue number to start work on' },
+  'tieline.checkoutPullRequest': { kind: 'number', prompt: 'Pull request number to check out' },
+  'tieline.openInBrowser': { kind: 'url', prompt: 'Issue, pull request or commit URL' },
+  'tieline.createIssueFromTodo': { kind: 'cursor' },
+};
+
+/** Parse what the user typed for an argument; undefined when it is not acceptable. */
+export function parseArg(source: ArgSource, text: string): number | string | undefined {
+  const t = text.trim();
+  if (source.kind === 'number') {
+    const m = /^#?(\d+)$/.exec(t);
+    return m ? Number(m[1]) : undefined;
+  }
+  if (source.kind === 'url') return /^https?:\/\/\S+$/.test(t) ? t : undefined;
+  return undefined;
+}

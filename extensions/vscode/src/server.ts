@@ -19,7 +19,7 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { filterCommandRegistration } from './commands';
+import { filterCommandRegistration, PALETTE_ARGS, parseArg } from './commands';
 import { findInterpreter, parseVersion, PROBE_SCRIPT, PythonNotFoundError } from './python';
 import { answerConfiguration, explicitSection, readLaunchSettings, SECTION } from './settings';
 import { ensureServer, type RunResult } from './venv';
@@ -72,6 +72,23 @@ async function pythonExtensionInterpreter(): Promise<string | undefined> {
   }
   const details = api?.settings?.getExecutionDetails?.(resource);
   return details?.execCommand?.[0];
+}
+
+async function paletteArgs(command: string): Promise<unknown[] | undefined> {
+  const source = PALETTE_ARGS[command];
+  if (source.kind === 'cursor') {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showWarningMessage('Put the cursor on a TODO line first.');
+      return undefined;
+    }
+    return [editor.document.uri.toString(), editor.selection.active.line];
+  }
+  const text = await vscode.window.showInputBox({
+    prompt: source.prompt,
+    validateInput: (v) => (parseArg(source, v) === undefined ? `Enter ${source.kind === 'number' ? 'a number' : 'an http(s) URL'}` : undefined),
+  });
+  return text === undefined ? undefined : [parseArg(source, text)];
 }
 
 export class ServerManager implements vscode.Disposable {
@@ -187,6 +204,15 @@ export class ServerManager implements vscode.Disposable {
       outputChannel: this.log,
       traceOutputChannel: this.traceChannel,
       middleware: {
+        // Run from the palette, a server command has no arguments: ask for what it needs.
+        executeCommand: async (command, args, next) => {
+          if (args.length === 0 && PALETTE_ARGS[command]) {
+            const filled = await paletteArgs(command);
+            if (!filled) return undefined;
+            return next(command, filled);
+          }
+          return next(command, args);
+        },
         workspace: {
           configuration: (params, _token, _next) =>
             answerConfiguration(

@@ -16,3 +16,18 @@ describe('server commands', () => {
     filterCommandRegistration(undefined); // no feature: nothing to do
   });
 });
+
+import { PALETTE_ARGS, parseArg } from '../../src/commands';
+
+describe('palette arguments', () => {
+  it('asks for numbers and URLs the server commands need', () => {
+    const n = PALETTE_ARGS['tieline.startWork'];
+    expect(parseArg(n, ' #42 ')).toBe(42);
+    expect(parseArg(n, '42')).toBe(42);
+    expect(parseArg(n, 'forty-two')).toBeUndefined();
+    const u = PALETTE_ARGS['tieline.openInBrowser'];
+    expect(parseArg(u, 'https://github.com/o/r/issues/1')).toBe('https://github.com/o/r/issues/1');
+    expect(parseArg(u, 'javascript:alert(1)')).toBeUndefined();
+    expect(PALETTE_ARGS['tieline.createIssueFromTodo'].kind).toBe('cursor');
+  });
+});
