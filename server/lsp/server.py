@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tieline.lsp")
 
 HUB_WAIT = 15.0  # seconds a request waits for the hub to open before answering without it
+PANEL_HOLD = 600.0  # seconds a panel counts as open after the shell last asked for its items
 
 
 class TielineServer(LanguageServer):
@@ -43,6 +44,7 @@ class TielineServer(LanguageServer):
         self.commands: dict[str, str] = {}  # command id -> title, for shells' palettes
         self._releases: dict[str, Any] = {}  # uri -> listener release (docs with references)
         self.background: set[asyncio.Future[Any]] = set()  # work that outlives a request
+        self._panel_timer: asyncio.TimerHandle | None = None
 
     # -- hub access -------------------------------------------------------------------------
 
@@ -91,6 +93,21 @@ class TielineServer(LanguageServer):
             self._releases[doc.uri] = hub.listeners.acquire("sync")
         elif not has_refs and held:
             self._releases.pop(doc.uri)()
+
+    def panel_shown(self, hold: float = PANEL_HOLD) -> None:
+        """A shell is showing a panel: keep the sync polling while it keeps asking.
+
+        Shells fetch panel items when a panel is visible and after each change notification,
+        so "asked within the last ``hold`` seconds" is how the server knows a panel is open.
+        """
+        hub = self.hub
+        if hub is None:
+            return
+        if "panel:" not in self._releases:
+            self._releases["panel:"] = hub.listeners.acquire("sync")
+        if self._panel_timer is not None:
+            self._panel_timer.cancel()
+        self._panel_timer = asyncio.get_running_loop().call_later(hold, self.release, "panel:")
 
     def release(self, uri: str) -> None:
         release = self._releases.pop(uri, None)

@@ -119,3 +119,19 @@ def test_serve_over_tcp_answers_initialize(env: Env) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+async def test_polls_only_while_something_listens(env: Env) -> None:
+    client = await start_client(env, TIELINE_SYNC__POLL_INTERVAL="5", TIELINE_SYNC__JITTER="0")
+    try:
+        await wait_synced(client)
+        await asyncio.sleep(0.5)
+        quiet = len(env.github.log)
+        await asyncio.sleep(6.5)  # more than a poll interval, and nobody is looking
+        assert len(env.github.log) == quiet
+        await items(client, "pulls")  # a shell shows a panel: polling resumes
+        async with asyncio.timeout(15):
+            while len(env.github.log) == quiet:
+                await asyncio.sleep(0.1)
+    finally:
+        await client.shutdown_session()

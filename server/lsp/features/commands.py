@@ -50,6 +50,17 @@ async def _hub_or_fail(ls: TielineServer) -> Any:
     return hub
 
 
+async def _item_in_clone(
+    ls: TielineServer, args: tuple[Any, ...], what: str, doing: str
+) -> tuple[Any, int, Any]:
+    """The hub, the number argument and its item, for commands that act on the clone."""
+    number = _arg(list(args), 0, int, f"{what} number")
+    hub = await _hub_or_fail(ls)
+    if hub.workspace is None:
+        raise TielineError(f"open a clone of the repository to {doing}")
+    return hub, number, await hub.lookup(None, number)
+
+
 def _info(ls: TielineServer, message: str) -> None:
     ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
 
@@ -83,11 +94,7 @@ def setup(server: TielineServer) -> None:
     @server.command("tieline.startWork")
     @guarded("tieline.startWork")
     async def start_work(ls: TielineServer, *args: Any) -> dict[str, str]:
-        number = _arg(list(args), 0, int, "issue number")
-        hub = await _hub_or_fail(ls)
-        if hub.workspace is None:
-            raise TielineError("open a clone of the repository to start work on an issue")
-        issue = await hub.lookup(None, number)
+        hub, number, issue = await _item_in_clone(ls, args, "issue", "start work on an issue")
         login = hub.primary.login if hub.primary else ""
         name = gitops.branch_name(
             hub.config.branch_template, number=number, title=issue.title, login=login
@@ -99,11 +106,9 @@ def setup(server: TielineServer) -> None:
     @server.command("tieline.checkoutPullRequest")
     @guarded("tieline.checkoutPullRequest")
     async def checkout_pr(ls: TielineServer, *args: Any) -> dict[str, str]:
-        number = _arg(list(args), 0, int, "pull request number")
-        hub = await _hub_or_fail(ls)
-        if hub.workspace is None:
-            raise TielineError("open a clone of the repository to check out a pull request")
-        item = await hub.lookup(None, number)
+        hub, number, item = await _item_in_clone(
+            ls, args, "pull request", "check out a pull request"
+        )
         if not isinstance(item, PullRequest):
             raise TielineError(f"#{number} is an issue, not a pull request")
         ws = hub.workspace

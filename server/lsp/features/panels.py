@@ -265,6 +265,7 @@ def setup(server: TielineServer) -> None:
         hub = await ls.wait_hub()
         if hub is None:
             return proto.PanelItemsResult(items=[]).wire()
+        ls.panel_shown()
         return proto.PanelItemsResult(items=items_for(hub, p.panel_id, p.parent_id)).wire()
 
     @server.feature(proto.STATUS)
