@@ -161,6 +161,9 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     expect(found.length, `a 'tieline serve' process under ${venv}\n${log.slice(-2000)}`).toBeGreaterThan(0);
     expect(found[0].args).toMatch(/venv\/bin\/(python\S* \S*venv\/bin\/)?tieline serve/);
     expect(existsSync(path.join(venv, 'tieline-install.json'))).toBe(true);
+    // Nothing the server writes lands in the user's checkout.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(execFileSync('git', ['status', '--porcelain', '--ignored'], { cwd: world.workspace, encoding: 'utf8' })).toBe('');
   }, 200_000);
 
   it("lists the stand-in's pull requests and issues in the Tieline side bar", async () => {

@@ -7,6 +7,7 @@
  * a restart never overlaps a start or stop in progress.
  */
 import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -193,11 +194,14 @@ export class ServerManager implements vscode.Disposable {
       return;
     }
     const settings = readLaunchSettings(vscode.workspace.getConfiguration(SECTION), os.homedir());
+    await fs.mkdir(this.context.globalStorageUri.fsPath, { recursive: true });
     const serverOptions: ServerOptions = {
       command: executable,
       args: ['serve', ...settings.extraArgs],
       transport: TransportKind.stdio,
-      options: { env: { ...process.env }, cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath },
+      // The server learns the workspace from LSP, not from its cwd; running it in global
+      // storage keeps anything it writes relative to cwd out of the user's checkout.
+      options: { env: { ...process.env }, cwd: this.context.globalStorageUri.fsPath },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
