@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOSTPORT ?= 127.0.0.1:2087
 
-.PHONY: run test setup setup-test peers lint typecheck pytest test-jetbrains bench clean
+.PHONY: run test setup setup-test peers lint typecheck pytest test-jetbrains test-vscode bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,17 @@ pytest:
 test-jetbrains: setup-test
 	bash scripts/test-jetbrains.sh $(BIN)/python
 
-test: setup-test lint typecheck pytest test-jetbrains
+# The VS Code extension: unit, protocol and end-to-end (code-server) tests, installing what
+# they need (Debian packages, npm packages, code-server) and building the .vsix first.
+test-vscode: setup-test
+	TEST_PYTHON=$(abspath $(BIN)/python) bash extensions/vscode/scripts/test.sh
+
+test: setup-test lint typecheck pytest test-jetbrains test-vscode
 
 bench: setup-test
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) tests/peers/node_modules .pytest_cache .mypy_cache .ruff_cache extensions/jetbrains/client/target
+	rm -rf $(VENV) tests/peers/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf extensions/jetbrains/client/target
+	rm -rf extensions/vscode/node_modules extensions/vscode/e2e/node_modules extensions/vscode/dist extensions/vscode/server

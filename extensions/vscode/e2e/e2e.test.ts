@@ -1,0 +1,258 @@
+/**
+ * End to end in real VS Code: code-server 4.100.3 (VS Code 1.100) driven by playwright-core
+ * and Debian's Chromium. The freshly built .vsix is installed into a fresh profile, a git
+ * checkout with a github.com remote is opened, and the server (started by the extension from
+ * its own private environment) talks to the GitHub stand-in. Screenshots land in
+ * e2e/artifacts/.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BRANCH, makeWorld, SOURCE_FILE, stopGroup, type World } from '../test/support/world';
+
+const EXT_DIR = path.resolve(__dirname, '..');
+const VSIX = path.join(EXT_DIR, 'dist', 'tieline.vsix');
+const CODE_SERVER = path.join(__dirname, 'node_modules', '.bin', 'code-server');
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+
+let world: World;
+let codeServer: ChildProcess;
+let browser: Browser;
+let page: Page;
+let userDataDir: string;
+let log = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Processes whose command line contains `needle` (from /proc, no ps needed). */
+function processesWith(needle: string): { pid: number; args: string }[] {
+  const out: { pid: number; args: string }[] = [];
+  for (const entry of require('node:fs').readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (args.includes(needle)) out.push({ pid: Number(entry), args });
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
+async function shot(name: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+async function runCommand(title: string) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+beforeAll(async () => {
+  expect(existsSync(VSIX), `${VSIX} (run npm run vsix first)`).toBe(true);
+  world = await makeWorld('tieline-e2e-');
+  userDataDir = path.join(world.dir, 'code-user');
+  const extensionsDir = path.join(world.dir, 'code-extensions');
+  mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+        'workbench.tips.enabled': false,
+        'extensions.ignoreRecommendations': true,
+        'telemetry.telemetryLevel': 'off',
+        'git.autoRepositoryDetection': false,
+        'tieline.logLevel': 'debug',
+      },
+      null,
+      2,
+    ),
+  );
+  const config = path.join(world.dir, 'code-server.yaml');
+  writeFileSync(config, 'auth: none\ncert: false\n');
+  const common = ['--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+  execFileSync(CODE_SERVER, [...common, '--install-extension', VSIX], { stdio: 'pipe', timeout: 120_000 });
+
+  const port = await freePort();
+  codeServer = spawn(
+    CODE_SERVER,
+    [
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth', 'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      ...common,
+      world.workspace,
+    ],
+    { env: { ...process.env, ...world.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  codeServer.stdout?.on('data', (d) => (log += String(d)));
+  codeServer.stderr?.on('data', (d) => (log += String(d)));
+  const deadline = Date.now() + 60_000;
+  while (!/HTTP server listening/.test(log)) {
+    if (Date.now() > deadline || codeServer.exitCode !== null) throw new Error(`code-server did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(world.workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await stopGroup(codeServer, 5000);
+  // The extension host and the server child may outlive code-server: stop them by PID.
+  if (userDataDir) {
+    for (const p of processesWith(userDataDir)) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  await world?.stop();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  if (log) writeFileSync(path.join(ARTIFACTS, 'code-server.log'), log);
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) {
+    await shot(`failed-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+  }
+});
+
+describe('Tieline in VS Code (code-server 4.100.3)', () => {
+  it('activates and starts the server from its own private environment', async () => {
+    const venv = path.join(userDataDir, 'User', 'globalStorage', 'tieline.tieline', 'venv');
+    const deadline = Date.now() + 180_000;
+    let found: { pid: number; args: string }[] = [];
+    while (Date.now() < deadline) {
+      found = processesWith(venv).filter((p) => /\btieline serve\b/.test(p.args));
+      if (found.length) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(found.length, `a 'tieline serve' process under ${venv}\n${log.slice(-2000)}`).toBeGreaterThan(0);
+    expect(found[0].args).toMatch(/venv\/bin\/(python\S* \S*venv\/bin\/)?tieline serve/);
+    expect(existsSync(path.join(venv, 'tieline-install.json'))).toBe(true);
+    // Nothing the server writes lands in the user's checkout.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(execFileSync('git', ['status', '--porcelain', '--ignored'], { cwd: world.workspace, encoding: 'utf8' })).toBe('');
+  }, 200_000);
+
+  it("lists the stand-in's pull requests and issues in the Tieline side bar", async () => {
+    const sidebar = page.locator('#workbench\\.parts\\.sidebar');
+    const header = sidebar.locator('.pane-header', { hasText: 'My Pull Requests' });
+    await expect
+      .poll(
+        async () => {
+          if (!(await sidebar.locator('.composite.title', { hasText: 'Tieline' }).isVisible())) {
+            await page.locator('.activitybar [aria-label^="Tieline"]').first().click();
+          }
+          return header.isVisible();
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toBe(true);
+    // Signed in with a token: no welcome view asking to sign in.
+    await expect.poll(() => sidebar.getByRole('button', { name: 'Sign in to GitHub' }).count(), { timeout: 15_000 }).toBe(0);
+    const row = (text: string) => sidebar.locator('.monaco-list-row', { hasText: text }).first();
+    const expand = async (group: string, child: string) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const r = row(group);
+        await r.waitFor({ timeout: 30_000 });
+        if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
+        try {
+          await row(child).waitFor({ timeout: 3000 });
+          return;
+        } catch {
+          if (Date.now() > deadline) throw new Error(`no ${child} under ${group}`);
+          // Not synced yet: collapse, refresh, try again.
+          if ((await r.getAttribute('aria-expanded')) === 'true') await r.click();
+          await runCommand('Tieline: Refresh Panels');
+          await new Promise((res) => setTimeout(res, 1000));
+        }
+      }
+    };
+    await expand('Mine', 'Retry flaky uploads');
+    await expand('Needs my review', 'Speed up the test suite');
+    await expand('Assigned to me', 'Uploads fail on flaky networks');
+    await expect(row('Retry flaky uploads').isVisible()).resolves.toBe(true);
+    await row('Retry flaky uploads').hover();
+    await shot('tree-view');
+    await sidebar.screenshot({ path: path.join(ARTIFACTS, 'tree-view-sidebar.png') });
+  }, 150_000);
+
+  it("shows the branch's CI state in the status bar", async () => {
+    const item = page.locator('.statusbar-item[id$="tieline.ci"]');
+    await expect.poll(async () => (await item.count()) > 0 && (await item.innerText()), { timeout: 60_000, interval: 500 }).toContain(BRANCH);
+    expect(await item.innerText()).toContain('2 checks');
+    expect(await item.locator('.codicon-pass').count()).toBe(1);
+    await shot('status-bar');
+  }, 90_000);
+
+  it('shows the issue card when hovering #1 in a comment', async () => {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(path.basename(SOURCE_FILE));
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(SOURCE_FILE) }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.view-line', { hasText: 'Fixes #1' }).waitFor({ timeout: 30_000 });
+    const text = readFileSync(path.join(world.workspace, SOURCE_FILE), 'utf8').split('\n');
+    const line = text.findIndex((l) => l.includes('#1')) + 1;
+    const column = text[line - 1].indexOf('#1') + 2;
+    const hover = page.locator('.monaco-hover .rendered-markdown', { hasText: 'Uploads fail on flaky networks' });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await runCommand('Go to Line/Column');
+      await page.keyboard.type(`${line}:${column}`);
+      await page.keyboard.press('Enter');
+      await runCommand('Show or Focus Hover');
+      try {
+        await hover.first().waitFor({ timeout: 4000 });
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error('no hover card for #1');
+        await page.keyboard.press('Escape');
+      }
+    }
+    await shot('hover');
+    const box = await page.locator('.monaco-hover').filter({ hasText: 'Uploads fail on flaky networks' }).first().boundingBox();
+    if (box) {
+      await page.screenshot({
+        path: path.join(ARTIFACTS, 'hover-card.png'),
+        clip: { x: Math.max(0, box.x - 140), y: Math.max(0, box.y - 50), width: box.width + 180, height: box.height + 70 },
+      });
+    }
+    expect(await hover.first().innerText()).toContain('Uploads fail on flaky networks');
+  }, 120_000);
+});
