@@ -47,6 +47,7 @@ class TielineServer(LanguageServer):
         self.background: set[asyncio.Future[Any]] = set()  # work that outlives a request
         self._panel_timer: asyncio.TimerHandle | None = None
         self._memos: dict[str, AnswerMemo] = {}
+        self.initialization_options: Any = None  # what the editor sent at initialize
 
     # -- hub access -------------------------------------------------------------------------
 

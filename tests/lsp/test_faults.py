@@ -135,3 +135,31 @@ async def test_polls_only_while_something_listens(env: Env) -> None:
                 await asyncio.sleep(0.1)
     finally:
         await client.shutdown_session()
+
+
+async def test_initialization_options_are_settings_for_editors_without_configuration(
+    env: Env,
+) -> None:
+    from pytest_lsp import ClientServerConfig
+
+    from tests.lsp.conftest import server_env
+
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "server", "serve"], server_env=server_env(env)
+    )
+    client: LanguageClient = await config.start()  # type: ignore[assignment]
+    try:
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(),  # no workspace/configuration
+                root_uri=env.root.as_uri(),
+                initialization_options={"tieline": {"sync": {"pollInterval": "often"}}},
+            )
+        )
+        async with asyncio.timeout(20):
+            while not any("Tieline settings" in m.message for m in client.messages):
+                await asyncio.sleep(0.05)
+        (msg,) = [m for m in client.messages if "Tieline settings" in m.message]
+        assert "sync.poll_interval" in msg.message and "editor settings" in msg.message
+    finally:
+        await client.shutdown_session()

@@ -17,11 +17,21 @@ log = logging.getLogger("tieline.lsp")
 SECTION = "tieline"
 
 
+def initialization_settings(ls: TielineServer) -> dict[str, Any] | None:
+    """``initializationOptions`` (or its ``tieline`` member): settings from editors that set
+    them at start and cannot answer ``workspace/configuration`` (LSP4IJ templates, Neovim)."""
+    opts = ls.initialization_options
+    if not isinstance(opts, dict) or not opts:
+        return None
+    inner = opts.get(SECTION)
+    return inner if isinstance(inner, dict) else opts
+
+
 async def fetch_settings(ls: TielineServer) -> dict[str, Any] | None:
     """Ask the editor for the ``tieline`` section, if it can answer ``workspace/configuration``."""
     caps = ls.client_capabilities
     if not (caps and caps.workspace and caps.workspace.configuration):
-        return None
+        return initialization_settings(ls)
     try:
         got = await asyncio.wait_for(
             ls.workspace_configuration_async(
@@ -118,6 +128,10 @@ async def _progress_begin(ls: TielineServer, token: str, title: str) -> bool:
 
 
 def setup(server: TielineServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: TielineServer, params: types.InitializeParams) -> None:
+        ls.initialization_options = params.initialization_options
+
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TielineServer, params: types.InitializedParams) -> None:
         await open_hub(ls)
