@@ -34,6 +34,11 @@ async def test_a_401_prompts_to_sign_in_once_not_in_a_loop(env: Env) -> None:
         async with asyncio.timeout(20):
             while not any(REAUTH in m.message for m in client.messages):
                 await asyncio.sleep(0.05)
+        # "Sign in again" (the test client takes the first action) starts the sign-in, which
+        # says what it needs here: an OAuth client id.
+        async with asyncio.timeout(10):
+            while not any("clientId" in m.message for m in client.messages):
+                await asyncio.sleep(0.05)
         sent = len(env.github.log)
         await _refresh(client)
         await asyncio.sleep(1.5)

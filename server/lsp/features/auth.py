@@ -142,6 +142,34 @@ async def sign_in(ls: TielineServer, connector: str, host: str | None) -> proto.
     )
 
 
+async def sign_in_interactive(
+    ls: TielineServer, connector: str, host: str | None
+) -> proto.SignInResult:
+    """For editors without a shell: sign in, show the code, offer to open the browser."""
+    result = await sign_in(ls, connector, host)
+    code = result.device_code
+    if code is not None:
+        open_action = types.MessageActionItem(title="Open browser")
+        choice = await ls.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Info,
+                message=f"Enter the code {code.user_code} at {code.verification_uri}",
+                actions=[open_action],
+            )
+        )
+        if choice is not None:
+            await ls.window_show_document_async(
+                types.ShowDocumentParams(
+                    uri=code.verification_uri_complete or code.verification_uri, external=True
+                )
+            )
+    elif result.message:
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=result.message)
+        )
+    return result
+
+
 async def auth_status(ls: TielineServer, connector: str | None) -> proto.AuthStatusResult:
     hub = await ls.wait_hub()
     out: list[proto.AccountStatus] = []
@@ -217,31 +245,9 @@ def setup(server: TielineServer) -> None:
     @server.command("tieline.signIn")
     @guarded("tieline.signIn")
     async def sign_in_command(ls: TielineServer, *args: Any) -> dict[str, Any]:
-        """For editors without a shell: show the code, offer to open the browser."""
         connector = args[0] if args and isinstance(args[0], str) else "github"
         host = args[1] if len(args) > 1 and isinstance(args[1], str) else None
-        result = await sign_in(ls, connector, host)
-        code = result.device_code
-        if code is not None:
-            open_action = types.MessageActionItem(title="Open browser")
-            choice = await ls.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Info,
-                    message=f"Enter the code {code.user_code} at {code.verification_uri}",
-                    actions=[open_action],
-                )
-            )
-            if choice is not None:
-                await ls.window_show_document_async(
-                    types.ShowDocumentParams(
-                        uri=code.verification_uri_complete or code.verification_uri, external=True
-                    )
-                )
-        elif result.message:
-            ls.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Warning, message=result.message)
-            )
-        return result.wire()
+        return (await sign_in_interactive(ls, connector, host)).wire()
 
     @server.command("tieline.signOut")
     @guarded("tieline.signOut")

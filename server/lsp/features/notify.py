@@ -75,33 +75,38 @@ def subscribe(ls: TielineServer, hub: object) -> None:
         panels_changed(ls)
         refresh_lenses(ls)
 
-    async def on_auth(event: Event) -> None:
+    async def ask_to_sign_in(event: Event) -> None:
+        host = str(event.payload.get("host") or event.subject)
+        choice = await ls.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Warning,
+                message=f"Tieline: {host} no longer accepts your credentials.",
+                actions=[types.MessageActionItem(title="Sign in again")],
+            )
+        )
+        if choice is not None:
+            from .auth import sign_in_interactive
+
+            try:
+                await sign_in_interactive(ls, event.connector, host)
+            except Exception as exc:  # shown, never raised into the event loop
+                message = getattr(exc, "message", type(exc).__name__)
+                ls.window_show_message(
+                    types.ShowMessageParams(
+                        type=types.MessageType.Error, message=f"Sign-in failed: {message}"
+                    )
+                )
+
+    def on_auth(event: Event) -> None:
+        """Prompt once per account, in the background: the sync that found the bad
+        credentials must not wait for the person to answer."""
         if event.account in prompted:
             return  # once per account: a prompt, not a loop
         prompted.add(event.account)
         panels_changed(ls)
-        host = str(event.payload.get("host") or event.subject)
-        try:
-            choice = await asyncio.wait_for(
-                ls.window_show_message_request_async(
-                    types.ShowMessageRequestParams(
-                        type=types.MessageType.Warning,
-                        message=f"Tieline: {host} no longer accepts your credentials.",
-                        actions=[types.MessageActionItem(title="Sign in again")],
-                    )
-                ),
-                600,
-            )
-        except Exception:
-            return
-        if choice is not None:
-            ls.window_show_message(
-                types.ShowMessageParams(
-                    type=types.MessageType.Info,
-                    message=f"Run `tieline auth login {event.connector} --host {host}` or the "
-                    "editor's Tieline: Sign in command.",
-                )
-            )
+        task = asyncio.ensure_future(ask_to_sign_in(event))
+        ls.background.add(task)
+        task.add_done_callback(ls.background.discard)
 
     hub.bus.subscribe("*", on_event)
     hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
