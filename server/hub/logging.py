@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import os
 import sys
 import time
 from pathlib import Path
@@ -56,6 +57,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are readable by their owner only: secrets are filtered,
+    but issue titles and repository names are still the user's business."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.chmod(self.baseFilename, 0o600)
+        return open(fd, self.mode.replace("w", "a"), encoding=self.encoding)
+
+
 def setup_logging(level: str = "info", *, to_file: bool = True) -> Path | None:
     """Configure the ``tieline`` logger tree (and pygls') once per process."""
     root = logging.getLogger()
@@ -73,7 +84,7 @@ def setup_logging(level: str = "info", *, to_file: bool = True) -> Path | None:
     if to_file:
         try:
             logfile = paths.ensure(paths.log_dir()) / "tieline.log"
-            fh = logging.handlers.RotatingFileHandler(
+            fh = PrivateRotatingFileHandler(
                 logfile, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
             )
             fh.addFilter(redacting)

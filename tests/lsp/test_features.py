@@ -269,7 +269,8 @@ async def test_no_secret_reaches_disk_or_messages(env: Env) -> None:
     finally:
         await client.shutdown_session()
     files = [p for p in env.home.rglob("*") if p.is_file()] + [env.root / ".tieline.toml"]
-    assert any(p.name == "tieline.log" for p in files)
+    (log,) = [p for p in files if p.name == "tieline.log"]
+    assert log.stat().st_mode & 0o777 == 0o600  # issue titles are the user's business
     assert any(p.suffix == ".db" for p in files)
     for p in files:
         assert TOKEN.encode() not in p.read_bytes(), p

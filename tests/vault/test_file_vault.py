@@ -58,7 +58,9 @@ def test_round_trip_several_accounts_and_mode(tmp_path: Path) -> None:
     assert reopened.forget(accounts[0].account)
     assert reopened.load(accounts[0].account) is None
     # No stray temp files from atomic writes.
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["vault.json"]
+    # No temp file is left behind; the empty lock file beside the vault holds no data.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".vault.json.lock", "vault.json"]
+    assert (tmp_path / ".vault.json.lock").stat().st_size == 0
 
 
 def test_file_holds_no_plaintext(tmp_path: Path) -> None:

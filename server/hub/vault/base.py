@@ -9,9 +9,12 @@ small JSON file (no secrets, mode 0600) lists the accounts for ``auth status``.
 from __future__ import annotations
 
 import abc
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -39,6 +42,23 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside ``path`` for a read-modify-write.
+
+    The server (rotating a refresh token) and a CLI command (signing in another account) may
+    write the same file at once; without the lock the later writer would drop the earlier
+    one's record. ``flock`` is released by the kernel if the process dies.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 class AccountIndex:
@@ -69,14 +89,16 @@ class AccountIndex:
         atomic_write(self.path, json.dumps(body, indent=2).encode("utf-8"))
 
     def put(self, summary: AccountSummary) -> None:
-        entries = self._read()
-        entries[summary.account.record_id] = summary
-        self._write(entries)
+        with locked(self.path):
+            entries = self._read()
+            entries[summary.account.record_id] = summary
+            self._write(entries)
 
     def remove(self, account: AccountRef) -> None:
-        entries = self._read()
-        if entries.pop(account.record_id, None) is not None:
-            self._write(entries)
+        with locked(self.path):
+            entries = self._read()
+            if entries.pop(account.record_id, None) is not None:
+                self._write(entries)
 
     def list(self) -> list[AccountSummary]:
         return [e for _, e in sorted(self._read().items())]

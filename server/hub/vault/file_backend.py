@@ -30,7 +30,7 @@ from keyring.backend import KeyringBackend
 from connectors.sdk.errors import AuthError, ConfigError
 from connectors.sdk.redact import register_secret
 
-from .base import AccountIndex, Vault, atomic_write
+from .base import AccountIndex, Vault, atomic_write, locked
 from .keyring_backend import SERVICE
 
 PASSPHRASE_ENV = "TIELINE_VAULT_PASSPHRASE"  # noqa: S105 -- a variable name
@@ -210,19 +210,21 @@ class EncryptedFileVault(Vault):
         return plain.decode("utf-8")
 
     def set_secret(self, record_id: str, secret: str) -> None:
-        doc = self._read()
-        if doc is None:
-            doc = self._new_doc()
-        key = self._key_for(doc)
-        doc["records"][record_id] = self._seal(
-            key, secret.encode("utf-8"), record_id.encode("utf-8")
-        )
-        self._write(doc)
+        with locked(self.path):
+            doc = self._read()
+            if doc is None:
+                doc = self._new_doc()
+            key = self._key_for(doc)
+            doc["records"][record_id] = self._seal(
+                key, secret.encode("utf-8"), record_id.encode("utf-8")
+            )
+            self._write(doc)
 
     def delete_secret(self, record_id: str) -> bool:
-        doc = self._read()
-        if doc is None or record_id not in doc["records"]:
-            return False
-        del doc["records"][record_id]
-        self._write(doc)
-        return True
+        with locked(self.path):
+            doc = self._read()
+            if doc is None or record_id not in doc["records"]:
+                return False
+            del doc["records"][record_id]
+            self._write(doc)
+            return True
