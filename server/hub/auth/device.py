@@ -17,10 +17,17 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from connectors.sdk.errors import AuthError, TransportError
+from connectors.sdk.errors import AuthError
 from connectors.sdk.redact import redact, register_secret
 
-from .oauth import OAuthClientConfig, TokenError, TokenSet, raise_for_token_error, token_request
+from .oauth import (
+    OAuthClientConfig,
+    TokenError,
+    TokenSet,
+    post_form,
+    raise_for_token_error,
+    token_request,
+)
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_INTERVAL = 5.0
@@ -64,24 +71,13 @@ class DeviceFlow:
         form = self.client.client_auth()
         if self.client.scopes:
             form["scope"] = " ".join(self.client.scopes)
-        try:
-            resp = await self.http.post(
-                self.client.device_authorization_url,
-                data=form,
-                headers={"Accept": "application/json"},
-            )
-        except httpx.TransportError as exc:
-            raise TransportError(
-                f"cannot reach {self.service} for device sign-in: {type(exc).__name__}"
-            ) from None
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise AuthError(
-                f"{self.service} answered the device sign-in request with HTTP {resp.status_code}"
-            )
+        resp, body = await post_form(
+            self.http,
+            self.client.device_authorization_url,
+            form,
+            service=self.service,
+            what="the device sign-in request",
+        )
         if "error" in body or resp.status_code != 200:
             raise_for_token_error(
                 TokenError(

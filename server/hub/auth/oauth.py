@@ -72,16 +72,19 @@ def parse_scopes(value: object) -> tuple[str, ...]:
     return tuple(s for s in value.replace(",", " ").split() if s)
 
 
-async def token_request(
+async def post_form(
     http: httpx.AsyncClient,
     url: str,
     form: Mapping[str, str],
     *,
-    requested_scopes: tuple[str, ...] = (),
-    service: str = "the service",
-    now: float | None = None,
-) -> TokenSet | TokenError:
-    """POST a form to a token endpoint; return the tokens or the error the server sent."""
+    service: str,
+    what: str,
+) -> tuple[httpx.Response, dict[str, Any]]:
+    """POST an OAuth form and read the JSON object answer (token and device endpoints alike).
+
+    Raises :class:`TransportError` when the server cannot be reached and :class:`AuthError`
+    when the answer is not a JSON object; OAuth ``error`` bodies are left to the caller.
+    """
     try:
         resp = await http.post(
             url,
@@ -96,9 +99,23 @@ async def token_request(
         body = None
     if not isinstance(body, dict):
         raise AuthError(
-            f"{service} answered the token request with HTTP {resp.status_code} and no JSON"
+            f"{service} answered {what} with HTTP {resp.status_code} and no JSON"
             f" ({redact(resp.text[:200])!r})"
         )
+    return resp, body
+
+
+async def token_request(
+    http: httpx.AsyncClient,
+    url: str,
+    form: Mapping[str, str],
+    *,
+    requested_scopes: tuple[str, ...] = (),
+    service: str = "the service",
+    now: float | None = None,
+) -> TokenSet | TokenError:
+    """POST a form to a token endpoint; return the tokens or the error the server sent."""
+    resp, body = await post_form(http, url, form, service=service, what="the token request")
     if "error" in body:
         return TokenError(
             error=str(body["error"]),
