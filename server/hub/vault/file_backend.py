@@ -81,7 +81,10 @@ class EncryptedFileVault(Vault):
 
     def describe(self) -> str:
         why = f": {self._reason}" if self._reason else ""
-        return f"encrypted file at {self.path} (key from {self.key_source()}){why}"
+        source = self.key_source()
+        if source == "passphrase" and self._passphrase is None:
+            source = f"{PASSPHRASE_ENV}, which is not set: signing in will ask you to set it"
+        return f"encrypted file at {self.path} (key from {source}){why}"
 
     # -- file --------------------------------------------------------------------------------
     def _read(self) -> dict[str, Any] | None:
