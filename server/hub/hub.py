@@ -375,6 +375,7 @@ class Hub:
         if s is None:
             return []
         log.debug("sync %s started", s.key)
+        self._follow_checkout(s)
         try:
             found = await s.coordinator.sync()
         except ReauthRequired:
@@ -386,6 +387,18 @@ class Hub:
             Event(EventKind.SYNC_COMPLETED, s.connector_id, s.key, s.key, {"changes": len(found)})
         )
         return found
+
+    def _follow_checkout(self, s: Session) -> None:
+        """The person may have switched branches since the last sync: CI follows HEAD."""
+        if self.root is None:
+            return
+        current = self._detect()
+        if current is None or current == self.workspace:
+            return
+        self.workspace = current
+        if current.repo.host == s.host:
+            s.coordinator.watch = Watch(repo=current.repo, branch=current.branch)
+            log.info("workspace now on %s (%s)", current.branch or "a detached HEAD", current.repo)
 
     async def refresh(self) -> None:
         """A manual refresh: debounced, so a burst of clicks costs one sync per session."""

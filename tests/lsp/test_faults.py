@@ -168,3 +168,20 @@ async def test_initialization_options_are_settings_for_editors_without_configura
         assert "sync.poll_interval" in msg.message and "editor settings" in msg.message
     finally:
         await client.shutdown_session()
+
+
+async def test_ci_follows_a_branch_switch_made_outside_the_editor(env: Env) -> None:
+    import git
+
+    client = await start_client(env, TIELINE_SYNC__REFRESH_DEBOUNCE="0")
+    try:
+        await wait_synced(client)
+        (branch,) = await items(client, "ci")
+        assert branch["label"] == "feature"
+        git.Repo(env.root).git.checkout("-b", "refactor")  # the branch of PR #4, no checks
+        await _refresh(client)
+        async with asyncio.timeout(20):
+            while (await items(client, "ci"))[0]["label"] != "refactor":
+                await asyncio.sleep(0.1)
+    finally:
+        await client.shutdown_session()

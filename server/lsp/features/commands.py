@@ -101,6 +101,7 @@ def setup(server: TielineServer) -> None:
         )
         await asyncio.to_thread(gitops.start_branch, hub.workspace.root, name)
         _info(ls, f"Switched to branch {name} for #{number}")
+        await hub.refresh()  # the CI panel follows the new branch
         return {"branch": name}
 
     @server.command("tieline.checkoutPullRequest")
@@ -119,6 +120,7 @@ def setup(server: TielineServer) -> None:
             gitops.checkout_pull_request, ws.root, ws.remote, number, item.head_ref
         )
         _info(ls, f"Checked out PR #{number} as {branch}")
+        await hub.refresh()
         return {"branch": branch}
 
     @server.command("tieline.createIssueFromTodo")
