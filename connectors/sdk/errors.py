@@ -40,8 +40,10 @@ from dataclasses import dataclass
 class TielineError(Exception):
     """Base of every error Tieline raises on purpose."""
 
-    #: JSON-RPC error code used when this error answers an editor's request.
-    rpc_code: int = -32603
+    #: JSON-RPC error code used when this error answers an editor's request: LSP's
+    #: RequestFailed ("syntactically correct, but it failed"), not -32603, which says the
+    #: server itself broke.
+    rpc_code: int = -32803
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

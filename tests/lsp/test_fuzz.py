@@ -27,6 +27,9 @@ METHODS = [
     "tieline/panels",
     "tieline/panel/items",
     "tieline/status",
+    "tieline/auth/status",
+    "tieline/auth/signOut",
+    "tieline/auth/signIn",
 ]
 DOC = "file:///fuzz/notes.md"
 
@@ -60,6 +63,8 @@ shaped = st.fixed_dictionaries(
         "arguments": st.lists(json_any, max_size=3),
         "panelId": st.text(max_size=20) | json_leaf,
         "parentId": st.text(max_size=20) | json_leaf,
+        "connector": st.sampled_from(["github", "nope", ""]) | json_leaf,
+        "host": st.sampled_from(["ghe.example.com", ""]) | json_leaf,
     },
 )
 

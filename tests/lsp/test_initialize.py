@@ -56,3 +56,12 @@ async def test_a_request_without_params_is_answered(client: LanguageClient) -> N
     assert "overall" in status
     panels = await raw_request(client, "tieline/panels")
     assert [p["id"] for p in panels["panels"]][-1] == "integrations"
+
+
+async def test_a_failed_command_is_request_failed_with_a_message(client: LanguageClient) -> None:
+    with pytest.raises(JsonRpcException) as info:  # no clone, no account: start work fails
+        await raw_request(
+            client, "workspace/executeCommand", {"command": "tieline.startWork", "arguments": [1]}
+        )
+    assert info.value.code == -32803
+    assert "clone" in str(info.value.message)
