@@ -116,7 +116,6 @@ class Hub:
         self.workspace: Workspace | None = None
         self.state = HubState()
         self._tasks: list[asyncio.Task[None]] = []
-        self._editor: Mapping[str, Any] | None = None
         self.loaded = config_mod.load(workspace=root, environ=self.environ)
         self.autolinks: Autolinks = load_autolinks([])
         self.scanner = ReferenceScanner(RuleSet())
@@ -166,13 +165,26 @@ class Hub:
     def config(self) -> config_mod.Config:
         return self.loaded.config
 
-    def reconfigure(self, editor: Mapping[str, Any] | None) -> list[str]:
-        """Reload every layer with new editor settings; return the problems found."""
-        self._editor = editor
+    async def reconfigure(self, editor: Mapping[str, Any] | None) -> list[str]:
+        """Reload every layer with new editor settings; return the problems found.
+
+        Sessions are built from the connection and sync settings (API URL, account, CA
+        bundle, poll interval); when those change the sessions close, and the caller's next
+        :meth:`connect` opens them anew with the new values.
+        """
+        before = self._session_settings()
         self._apply_config(
             config_mod.load(workspace=self.root, editor=editor, environ=self.environ)
         )
+        if self.sessions and self._session_settings() != before:
+            log.info("connection settings changed: reconnecting")
+            for s in list(self.sessions.values()):
+                await self.drop_sessions(s.connector_id, s.host, s.login)
         return self.state.problems
+
+    def _session_settings(self) -> tuple[object, ...]:
+        cfg = self.config
+        return (cfg.connectors.github, cfg.network, cfg.sync)
 
     def _apply_config(self, loaded: config_mod.Loaded) -> None:
         self.loaded = loaded

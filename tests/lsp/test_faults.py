@@ -185,3 +185,19 @@ async def test_ci_follows_a_branch_switch_made_outside_the_editor(env: Env) -> N
                 await asyncio.sleep(0.1)
     finally:
         await client.shutdown_session()
+
+
+async def test_changed_connection_settings_reconnect(env: Env) -> None:
+    client = await start_client(env)
+    try:
+        await wait_synced(client)
+        begun = sum(len(r) for r in client.progress_reports.values())
+        client.set_configuration({"sync": {"pollInterval": 120}}, section="tieline")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        async with asyncio.timeout(20):  # a new session: a new first sync with progress
+            while sum(len(r) for r in client.progress_reports.values()) < begun + 2:
+                await asyncio.sleep(0.05)
+        status = await raw_request(client, "tieline/status", None)
+        assert status["connectors"][0]["state"] == "healthy"
+    finally:
+        await client.shutdown_session()

@@ -74,7 +74,7 @@ async def open_hub(ls: TielineServer) -> None:
         ls.hub_ready.set()
         return
     settings = await fetch_settings(ls)
-    announce_problems(ls, hub.reconfigure(settings) if settings else hub.state.problems)
+    announce_problems(ls, await hub.reconfigure(settings) if settings else hub.state.problems)
     ls.hub = hub
     notify.subscribe(ls, hub)
     ls.hub_ready.set()
@@ -144,7 +144,7 @@ def setup(server: TielineServer) -> None:
         settings = await fetch_settings(ls)
         if settings is None and isinstance(params.settings, dict):
             settings = params.settings.get(SECTION, params.settings)
-        announce_problems(ls, hub.reconfigure(settings))
+        announce_problems(ls, await hub.reconfigure(settings))
         if hub.primary is None:
             await connect_and_sync(ls)
 
