@@ -14,16 +14,6 @@ from server.hub.store import Store
 from tests.hub.clock import FakeClock
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def queue(store: Store, clock: FakeClock) -> JobQueue:
-    return JobQueue(store, clock=clock, rng=lambda: 0.5)
-
-
 async def test_enqueue_claim_ack(queue: JobQueue) -> None:
     job = await queue.enqueue("sync", {"account": "octocat"})
     assert job.state is JobState.QUEUED and job.attempts == 0

@@ -16,16 +16,6 @@ from tests.hub.clock import FakeClock
 HANG_GUARD = 30  # seconds; only stops a broken test from hanging, never asserts speed
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def queue(store: Store, clock: FakeClock) -> JobQueue:
-    return JobQueue(store, clock=clock, rng=lambda: 0.5)
-
-
 async def _effects_table(store: Store) -> None:
     await store.execute("CREATE TABLE effects (key TEXT NOT NULL, value TEXT)")
 

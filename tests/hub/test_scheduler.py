@@ -13,12 +13,8 @@ from tests.hub.clock import FakeClock
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def queue(store: Store, clock: FakeClock) -> JobQueue:
+    """The scheduler's tests pin jitter to the top of its range."""
     return JobQueue(store, clock=clock, rng=lambda: 1.0)
 
 
