@@ -25,8 +25,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from connectors.sdk import (
-    CIProvider,
-    CodeHost,
     Connector,
     ConnectorContext,
     IssueTracker,
@@ -34,7 +32,7 @@ from connectors.sdk import (
     TielineError,
     default_registry,
 )
-from connectors.sdk.errors import CapabilityError, ReauthRequired
+from connectors.sdk.errors import ReauthRequired
 from connectors.sdk.models import Issue, PullRequest, RepoRef
 
 from . import config as config_mod
@@ -69,7 +67,6 @@ class Session:
     http: httpx.AsyncClient
     coordinator: Coordinator
     tracker: HealthTracker
-    web_url: str
 
     @property
     def key(self) -> str:
@@ -310,9 +307,7 @@ class Hub:
             mirror=lambda items: self._mirror(connector_id, account, items),
             publish=lambda change: self._publish(connector_id, account, change),
         )
-        session = Session(
-            connector_id, host, login, connector, http, coordinator, tracker, self._web_url(host)
-        )
+        session = Session(connector_id, host, login, connector, http, coordinator, tracker)
         self.sessions[session_key] = session
         await self._load_mirror(session)
         self.scheduler.every(
@@ -510,27 +505,13 @@ class Hub:
             raise ReauthRequired(f"sign in to {repo.host} to see {repo.full_name}#{number}")
         return await s.coordinator.lookup(repo, number)
 
-    def tracker_of(self, s: Session) -> IssueTracker:
-        if not isinstance(s.connector, IssueTracker):
-            raise CapabilityError(f"{s.connector_id} does not provide the IssueTracker capability")
-        return s.connector
-
-    def code_host_of(self, s: Session) -> CodeHost:
-        if not isinstance(s.connector, CodeHost):
-            raise CapabilityError(f"{s.connector_id} does not provide the CodeHost capability")
-        return s.connector
-
-    def ci_of(self, s: Session) -> CIProvider:
-        if not isinstance(s.connector, CIProvider):
-            raise CapabilityError(f"{s.connector_id} does not provide the CIProvider capability")
-        return s.connector
-
     async def create_issue(self, title: str, body: str = "") -> Issue:
         s = self.primary
         repo = self.workspace.repo if self.workspace else None
         if s is None or repo is None:
             raise TielineError("open a clone of a GitHub repository and sign in to create issues")
-        issue = await self.tracker_of(s).create_issue(repo, title, body)
+        tracker: IssueTracker = s.connector.capability(IssueTracker)
+        issue = await tracker.create_issue(repo, title, body)
         s.coordinator.index.put([issue])
         await self._mirror(s.connector_id, s.account, [issue])
         await self.store.audit("user", "issue.create", issue.key, {"title": title})

@@ -41,8 +41,6 @@ class TielineServer(LanguageServer):
         super().__init__(name="tieline", version=__version__, protocol_cls=TielineProtocol)
         self.hub: Hub | None = None
         self.hub_ready = asyncio.Event()
-        self.hub_error: str | None = None
-        self.commands: dict[str, str] = {}  # command id -> title, for shells' palettes
         self._releases: dict[str, Any] = {}  # uri -> listener release (docs with references)
         self.background: set[asyncio.Future[Any]] = set()  # work that outlives a request
         self._panel_timer: asyncio.TimerHandle | None = None

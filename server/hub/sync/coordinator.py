@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from connectors.sdk.capabilities import CIProvider, CodeHost, IssueFilter, IssueTracker
 from connectors.sdk.errors import CapabilityError, NotFound, PermissionDenied
-from connectors.sdk.models import CheckSummary, Issue, PullRequest, RepoRef, User
+from connectors.sdk.models import CheckSummary, Issue, PullRequest, RepoRef
 
 from ..http import revalidate
 from .changes import Change, Snapshot, changes
@@ -44,7 +44,6 @@ class Index:
     lists: dict[str, list[str]] = field(default_factory=dict)
     branch_checks: CheckSummary | None = None
     branch_pull: PullRequest | None = None
-    users: dict[str, User] = field(default_factory=dict)
     max_number: dict[str, int] = field(default_factory=dict)  # repo full name -> highest #
 
     def put(self, items: Iterable[Issue]) -> None:

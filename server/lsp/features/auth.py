@@ -222,8 +222,6 @@ async def sign_out(ls: TielineServer, p: proto.SignOutParams) -> proto.SignOutRe
 
 
 def setup(server: TielineServer) -> None:
-    server.commands.update({"tieline.signIn": "Sign In", "tieline.signOut": "Sign Out"})
-
     @server.feature(proto.AUTH_SIGN_IN)
     @guarded(proto.AUTH_SIGN_IN)
     async def sign_in_request(ls: TielineServer, params: Any) -> dict[str, Any]:

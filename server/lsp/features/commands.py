@@ -19,14 +19,6 @@ from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer
 from .actions import todo_on
 
-COMMANDS = {
-    "tieline.refresh": "Refresh",
-    "tieline.openInBrowser": "Open in Browser",
-    "tieline.startWork": "Start Work on Issue",
-    "tieline.checkoutPullRequest": "Check Out Pull Request",
-    "tieline.createIssueFromTodo": "Create Issue from TODO",
-}
-
 
 def _arg(args: Any, i: int, kind: type, name: str) -> Any:
     if not isinstance(args, list) or len(args) <= i or not isinstance(args[i], kind):
@@ -64,7 +56,6 @@ def _info(ls: TielineServer, message: str) -> None:
 
 
 def setup(server: TielineServer) -> None:
-    server.commands.update(COMMANDS)
     in_flight: set[tuple[str, int]] = set()
 
     @server.command("tieline.refresh")

@@ -34,7 +34,9 @@ def setup(server: TielineServer) -> None:
             return []
         key = hub.primary.key
         if key not in users_cache:
-            tracker = hub.tracker_of(hub.primary)
+            from connectors.sdk.capabilities import IssueTracker
+
+            tracker: IssueTracker = hub.primary.connector.capability(IssueTracker)
             users_cache[key] = list(await tracker.search_users(hub.workspace.repo, ""))
         return users_cache[key]
 

@@ -64,7 +64,6 @@ async def open_hub(ls: TielineServer) -> None:
     try:
         hub = await Hub.open(root=ls.root_path())
     except Exception as exc:
-        ls.hub_error = str(exc)
         log.error("the hub could not start: %s", exc)
         ls.window_show_message(
             types.ShowMessageParams(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from server.hub.sanitize import plain_text
 
 from .. import tieline_protocol as proto
-from ..guard import guarded
+from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def items_for(hub: Hub, panel_id: str, parent_id: str | None) -> list[proto.Tree
         return []
     if panel_id == "ci":
         return _ci(hub, parent_id)
-    raise proto_error(f"unknown panel {panel_id!r}")
+    raise FeatureError(code=INVALID_PARAMS, message=f"unknown panel {panel_id!r}")
 
 
 def _ci(hub: Hub, parent_id: str | None) -> list[proto.TreeItem]:
@@ -247,12 +247,6 @@ def status(hub: Hub) -> proto.StatusResult:
     states = {c.state for c in connectors}
     overall = next((o for o in order if o in states), "disabled" if connectors else "healthy")
     return proto.StatusResult(overall=overall, connectors=connectors)
-
-
-def proto_error(message: str) -> Exception:
-    from ..guard import INVALID_PARAMS, FeatureError
-
-    return FeatureError(code=INVALID_PARAMS, message=message)
 
 
 def setup(server: TielineServer) -> None:
