@@ -102,12 +102,10 @@ async def test_workspace_file_overrides_and_hosts_stay_apart(
     (work / ".tieline.toml").write_text('[connectors.github]\naccount = "alice"\n')
     assert await _session_login(work, github, vault, tmp_path) == "alice"
     # A GitHub Enterprise remote is served by the account signed in on that host only.
-    ghe = _clone(tmp_path / "ghe", "https://ghe.example.com/acme/app.git")
     creds = VaultCredentials({}, vault=vault)
     chosen = creds.choose("github", "ghe.example.com", owner="acme", preferred=None)
     assert chosen is not None and chosen.login == "carol"
     assert creds.choose("github", "gitlab.com", owner="acme", preferred=None) is None
-    assert ghe.exists()
 
 
 async def test_environment_token_is_the_fallback(github: GitHubStandIn, tmp_path: Path) -> None:
