@@ -3,7 +3,8 @@
 Glue only: the wire calls live in :mod:`.client`, retries/caching/rate limits in the client the
 hub injects. Issue lists exclude pull requests (GitHub's issue endpoints return both); pull
 request lists come from search or the pulls endpoint. Cursors are GitHub's own ``next`` links,
-checked to point at the configured API host before being followed.
+checked to point at the configured API host before being followed. Items are named
+``#N`` in their repository; issues and pull requests share that number space.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from connectors.sdk import (
     Connector,
     InvalidRequest,
     Issue,
+    ItemKind,
+    ItemRef,
     ItemState,
     Label,
     Page,
@@ -31,6 +34,7 @@ from connectors.sdk import (
     User,
 )
 from connectors.sdk.capabilities import IssueFilter, PullFilter
+from connectors.sdk.paging import check_link
 
 from .client import PER_PAGE, GitHubClient
 from .models import GhCheckRun, GhIssue, GhLabel, GhPull, GhRepo, GhReview, GhUser
@@ -47,7 +51,24 @@ class GitHubConnector(Connector):
 
     @property
     def host(self) -> str:
-        return urlsplit(self.ctx.web_url or "https://github.com").hostname or "github.com"
+        return self.ctx.host or (
+            urlsplit(self.ctx.web_url or "https://github.com").hostname or "github.com"
+        )
+
+    def _repo(self, scope: str) -> RepoRef:
+        try:
+            repo = RepoRef.from_path(self.host, scope)
+        except ValueError:
+            raise InvalidRequest(f"{scope!r} is not an owner/repository path") from None
+        if "/" in repo.owner:
+            raise InvalidRequest(f"{scope!r}: GitHub repositories are owner/name")
+        return repo
+
+    @staticmethod
+    def _number(ref: ItemRef) -> int:
+        if ref.number is None:
+            raise InvalidRequest(f"{ref.label} has no number")
+        return ref.number
 
     # -- health -----------------------------------------------------------------------------
     async def check(self) -> CheckResult:
@@ -55,8 +76,11 @@ class GitHubConnector(Connector):
         try:
             r = await self.ctx.http.get("/user", headers={"accept": "application/vnd.github+json"})
             user = GhUser.model_validate(r.json())
-            scopes = tuple(
-                s.strip() for s in r.headers.get("x-oauth-scopes", "").split(",") if s.strip()
+            header = r.headers.get("x-oauth-scopes")
+            scopes = (
+                tuple(s.strip() for s in header.split(",") if s.strip())
+                if header is not None
+                else None
             )
             rate = (await self.client.rate_limit()).resources.get("core")
         except TielineError as exc:
@@ -64,6 +88,7 @@ class GitHubConnector(Connector):
         return CheckResult(
             ok=True,
             account=user.login,
+            name=user.name,
             detail=f"signed in to {self.host} as {user.login}",
             rate_limit_remaining=rate.remaining if rate else None,
             rate_limit_limit=rate.limit if rate else None,
@@ -71,18 +96,20 @@ class GitHubConnector(Connector):
         )
 
     # -- IssueTracker ---------------------------------------------------------------------
-    async def get_issue(self, repo: RepoRef, number: int) -> Issue:
-        return self._issue(await self.client.get_issue(repo.owner, repo.name, number))
+    async def get_issue(self, ref: ItemRef) -> Issue:
+        repo = self._repo(ref.scope)
+        return self._issue(await self.client.get_issue(repo.owner, repo.name, self._number(ref)))
 
     async def list_issues(
-        self, which: IssueFilter, *, repo: RepoRef | None = None, cursor: str | None = None
+        self, which: IssueFilter, *, scope: str | None = None, cursor: str | None = None
     ) -> Page:
         if cursor is not None:
-            self._check_cursor(cursor)
+            check_link(self.ctx.http, cursor)
             url, params = cursor, None
-        elif which == "repo_open":
-            if repo is None:
+        elif which == "open":
+            if scope is None:
                 raise InvalidRequest("listing a repository's open issues needs a repository")
+            repo = self._repo(scope)
             url = self.client.repo_issues_url(repo.owner, repo.name)
             params = {"state": "open", "sort": "updated", "direction": "desc"}
         else:
@@ -95,19 +122,23 @@ class GitHubConnector(Connector):
         return Page(items=items, next_cursor=page.next_url, unchanged=page.from_cache)
 
     async def create_issue(
-        self, repo: RepoRef, title: str, body: str = "", labels: Sequence[str] = ()
+        self, scope: str, title: str, body: str = "", labels: Sequence[str] = ()
     ) -> Issue:
+        repo = self._repo(scope)
         gh = await self.client.create_issue(repo.owner, repo.name, title, body, list(labels))
         return self._issue(gh)
 
-    async def set_issue_state(self, repo: RepoRef, number: int, *, open: bool) -> Issue:
+    async def set_issue_state(self, ref: ItemRef, *, open: bool) -> Issue:
+        """Close or reopen an issue (GitHub has no workflow beyond open and closed)."""
+        repo = self._repo(ref.scope)
         state = "open" if open else "closed"
         return self._issue(
-            await self.client.update_issue(repo.owner, repo.name, number, state=state)
+            await self.client.update_issue(repo.owner, repo.name, self._number(ref), state=state)
         )
 
-    async def add_comment(self, repo: RepoRef, number: int, body: str) -> Comment:
-        c = await self.client.create_comment(repo.owner, repo.name, number, body)
+    async def add_comment(self, ref: ItemRef, body: str) -> Comment:
+        repo = self._repo(ref.scope)
+        c = await self.client.create_comment(repo.owner, repo.name, self._number(ref), body)
         return Comment(
             id=c.id,
             body=c.body or "",
@@ -116,8 +147,11 @@ class GitHubConnector(Connector):
             created_at=c.created_at,
         )
 
-    async def search_users(self, repo: RepoRef, prefix: str) -> Sequence[User]:
+    async def search_users(self, scope: str | None, prefix: str) -> Sequence[User]:
         """Assignable users whose login starts with ``prefix`` (for ``@`` completion)."""
+        if scope is None:
+            return []
+        repo = self._repo(scope)
         p = prefix.lower().lstrip("@")
         out: list[User] = []
         async for u in self.client.list_assignees(repo.owner, repo.name):
@@ -128,36 +162,40 @@ class GitHubConnector(Connector):
         return out
 
     # -- CodeHost -----------------------------------------------------------------------------
-    async def get_pull_request(self, repo: RepoRef, number: int) -> PullRequest:
+    async def get_pull_request(self, ref: ItemRef) -> PullRequest:
         """The pull request with its review state, mergeability and checks."""
+        repo = self._repo(ref.scope)
+        number = self._number(ref)
         gh = await self.client.get_pull(repo.owner, repo.name, number)
         reviews = await self.client.list_reviews(repo.owner, repo.name, number)
-        checks = await self.get_checks(repo, gh.head.sha)
+        checks = await self.get_checks(ref.scope, gh.head.sha)
         return self._pull(repo, gh, reviews=reviews, checks=checks)
 
     async def list_pull_requests(
-        self, which: PullFilter, *, repo: RepoRef | None = None, branch: str | None = None
+        self, which: PullFilter, *, scope: str | None = None, branch: str | None = None
     ) -> Sequence[PullRequest]:
         if which == "branch":
-            if repo is None or not branch:
+            if scope is None or not branch:
                 raise InvalidRequest("pull requests for a branch need a repository and a branch")
+            repo = self._repo(scope)
             pulls = await self.client.list_pulls(
                 repo.owner, repo.name, head=f"{repo.owner}:{branch}", state="open"
             )
             return [self._pull(repo, p) for p in pulls]
         q = "is:pr is:open " + ("author:@me" if which == "mine" else "review-requested:@me")
-        if repo is not None:
-            q += f" repo:{repo.full_name}"
+        if scope is not None:
+            q += f" repo:{self._repo(scope).full_name}"
         result = await self.client.search_issues(q)
         out: list[PullRequest] = []
         for i in result.items:
             issue = self._issue(i)
-            out.append(PullRequest(**{**issue.model_dump(), "is_pull_request": True}))
+            out.append(PullRequest(**{**dict(issue), "is_pull_request": True}))
         return out
 
     # -- CIProvider ---------------------------------------------------------------------------
-    async def get_checks(self, repo: RepoRef, ref: str) -> CheckSummary:
+    async def get_checks(self, scope: str, ref: str) -> CheckSummary:
         """Check runs plus the legacy combined commit status, counted together."""
+        repo = self._repo(scope)
         runs = await self.client.check_runs(repo.owner, repo.name, ref)
         status = await self.client.combined_status(repo.owner, repo.name, ref)
         return CheckSummary.from_runs(
@@ -169,12 +207,6 @@ class GitHubConnector(Connector):
         )
 
     # -- mapping ------------------------------------------------------------------------------
-    def _check_cursor(self, cursor: str) -> None:
-        base = urlsplit(str(self.ctx.http.base_url))
-        got = urlsplit(cursor)
-        if got.netloc and (got.scheme, got.netloc) != (base.scheme, base.netloc):
-            raise InvalidRequest("cursor does not belong to this GitHub account's API")
-
     def _repo_from_url(self, url: str, repo: GhRepo | None = None) -> RepoRef:
         if repo is not None:
             return RepoRef(host=self.host, owner=repo.owner.login, name=repo.name)
@@ -195,10 +227,15 @@ class GitHubConnector(Connector):
     def _users(self, users: Sequence[GhUser] | None) -> tuple[User, ...]:
         return tuple(u for u in (self._user(x) for x in users or ()) if u is not None)
 
+    def _ref(self, repo: RepoRef, number: int, *, pull: bool) -> ItemRef:
+        kind = ItemKind.PULL_REQUEST if pull else ItemKind.ISSUE
+        return ItemRef.numbered("github", repo, number, kind=kind)
+
     def _issue(self, i: GhIssue) -> Issue:
+        repo = self._repo_from_url(i.repository_url, i.repository)
         return Issue(
-            repo=self._repo_from_url(i.repository_url, i.repository),
-            number=i.number,
+            ref=self._ref(repo, i.number, pull=i.pull_request is not None),
+            repo=repo,
             title=i.title,
             state=ItemState.OPEN if i.state == "open" else ItemState.CLOSED,
             url=i.html_url,
@@ -237,8 +274,8 @@ class GitHubConnector(Connector):
             else None
         )
         return PullRequest(
+            ref=self._ref(repo, p.number, pull=True),
             repo=repo,
-            number=p.number,
             title=p.title,
             state=state,
             url=p.html_url,

@@ -15,8 +15,21 @@ from typing import TYPE_CHECKING
 from .lazy import attach
 
 if TYPE_CHECKING:
-    from .capabilities import CAPABILITIES, CIProvider, CodeHost, IssueTracker
-    from .connector import Connector, ConnectorContext
+    from .capabilities import (
+        CAPABILITIES,
+        CIProvider,
+        CodeHost,
+        IssueTracker,
+        Messaging,
+        Workflow,
+        capability,
+        provides,
+    )
+    from .connector import (
+        FROM_CACHE,
+        Connector,
+        ConnectorContext,
+    )
     from .errors import (
         AuthError,
         CapabilityError,
@@ -35,7 +48,13 @@ if TYPE_CHECKING:
         TransportError,
         classify_status,
     )
-    from .manifest import Manifest
+    from .graphql import (
+        GraphQLClient,
+        graphql_error,
+    )
+    from .manifest import (
+        Manifest,
+    )
     from .models import (
         CheckConclusion,
         CheckResult,
@@ -44,22 +63,52 @@ if TYPE_CHECKING:
         Comment,
         Health,
         Issue,
+        ItemKind,
+        ItemRef,
         ItemState,
         Label,
+        Message,
         Page,
         PullRequest,
         RepoRef,
         ReviewState,
+        Status,
+        StatusCategory,
+        Transition,
         User,
     )
-    from .redact import redact, register_secret
-    from .registry import Registry, default_registry
+    from .paging import (
+        check_link,
+        collect,
+        graphql_cursor,
+        link_cursor,
+        offset_cursor,
+        offset_of,
+        token_cursor,
+    )
+    from .redact import (
+        redact,
+        register_secret,
+    )
+    from .registry import (
+        Registry,
+        default_registry,
+    )
+    from .settings import (
+        ConnectorSettings,
+        settings_model,
+    )
 
 _LAZY: dict[str, str] = {
     "CAPABILITIES": ".capabilities",
     "CIProvider": ".capabilities",
     "CodeHost": ".capabilities",
     "IssueTracker": ".capabilities",
+    "Messaging": ".capabilities",
+    "Workflow": ".capabilities",
+    "capability": ".capabilities",
+    "provides": ".capabilities",
+    "FROM_CACHE": ".connector",
     "Connector": ".connector",
     "ConnectorContext": ".connector",
     "AuthError": ".errors",
@@ -78,6 +127,8 @@ _LAZY: dict[str, str] = {
     "TielineError": ".errors",
     "TransportError": ".errors",
     "classify_status": ".errors",
+    "GraphQLClient": ".graphql",
+    "graphql_error": ".graphql",
     "Manifest": ".manifest",
     "CheckConclusion": ".models",
     "CheckResult": ".models",
@@ -86,21 +137,37 @@ _LAZY: dict[str, str] = {
     "Comment": ".models",
     "Health": ".models",
     "Issue": ".models",
+    "ItemKind": ".models",
+    "ItemRef": ".models",
     "ItemState": ".models",
     "Label": ".models",
+    "Message": ".models",
     "Page": ".models",
     "PullRequest": ".models",
     "RepoRef": ".models",
     "ReviewState": ".models",
+    "Status": ".models",
+    "StatusCategory": ".models",
+    "Transition": ".models",
     "User": ".models",
+    "check_link": ".paging",
+    "collect": ".paging",
+    "graphql_cursor": ".paging",
+    "link_cursor": ".paging",
+    "offset_cursor": ".paging",
+    "offset_of": ".paging",
+    "token_cursor": ".paging",
     "redact": ".redact",
     "register_secret": ".redact",
     "Registry": ".registry",
     "default_registry": ".registry",
+    "ConnectorSettings": ".settings",
+    "settings_model": ".settings",
 }
 
 __all__ = [
     "CAPABILITIES",
+    "FROM_CACHE",
     "AuthError",
     "CIProvider",
     "CapabilityError",
@@ -113,15 +180,21 @@ __all__ = [
     "ConfigError",
     "Connector",
     "ConnectorContext",
+    "ConnectorSettings",
     "ConsentRequired",
+    "GraphQLClient",
     "Health",
     "InvalidRequest",
     "Issue",
     "IssueTracker",
+    "ItemKind",
+    "ItemRef",
     "ItemState",
     "Label",
     "Manifest",
     "ManifestError",
+    "Message",
+    "Messaging",
     "NotFound",
     "Page",
     "PermissionDenied",
@@ -134,13 +207,28 @@ __all__ = [
     "ReviewState",
     "ServiceError",
     "ServiceUnavailable",
+    "Status",
+    "StatusCategory",
     "TielineError",
+    "Transition",
     "TransportError",
     "User",
+    "Workflow",
+    "capability",
+    "check_link",
     "classify_status",
+    "collect",
     "default_registry",
+    "graphql_cursor",
+    "graphql_error",
+    "link_cursor",
+    "offset_cursor",
+    "offset_of",
+    "provides",
     "redact",
     "register_secret",
+    "settings_model",
+    "token_cursor",
 ]
 
 

@@ -1,57 +1,136 @@
-"""Capability protocols: what a connector can do, as typed methods.
+"""Capability protocols: what a connector can do, as typed methods, in one registry.
 
-The hub routes a call to a connector only when its manifest *declares* the capability and
-its class *implements* the protocol (checked once, at registration, with
-``isinstance(obj, Protocol)`` on these runtime-checkable protocols). Methods are async and
-return shared models from :mod:`connectors.sdk.models`.
+A capability family is a ``typing.Protocol`` registered here with :func:`capability`; that is
+the one place a new family (Messaging, Calendar, ...) is added. A manifest may only declare
+registered names, and the hub routes a call to a connector only when its manifest *declares*
+the capability and its class *implements* the protocol (:func:`provides`; the class is
+checked once at registration with :func:`missing_methods`). Methods are async and return
+shared models from :mod:`connectors.sdk.models`.
+
+Items are named by :class:`~connectors.sdk.models.ItemRef`; a *scope* is the container a
+list or a new item belongs to (a repository path, a Jira project key, a Linear team key).
+A connector instance is bound to one host and account, so neither appears in the calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
-from .models import CheckSummary, Comment, Issue, Page, PullRequest, RepoRef, User
+from .models import (
+    CheckSummary,
+    Comment,
+    Issue,
+    ItemRef,
+    Message,
+    Page,
+    PullRequest,
+    Transition,
+    User,
+)
 
-IssueFilter = Literal["assigned", "mentioned", "created", "repo_open"]
+#: ``open``: open items of one scope (a repository's open issues: ``#`` completion).
+IssueFilter = Literal["assigned", "mentioned", "created", "open"]
 PullFilter = Literal["mine", "review_requested", "branch"]
 
 
+@dataclass(frozen=True)
+class Family:
+    """One registered capability family."""
+
+    name: str
+    protocol: type
+    description: str
+
+
+CAPABILITIES: dict[str, Family] = {}
+P = TypeVar("P", bound=type)
+
+
+def capability(description: str) -> Callable[[P], P]:
+    """Register a runtime-checkable protocol as a capability family under its class name."""
+
+    def register(proto: P) -> P:
+        CAPABILITIES[proto.__name__] = Family(proto.__name__, proto, description)
+        return proto
+
+    return register
+
+
+def family(name: str) -> Family:
+    """The registered family called ``name``; ``KeyError`` names the known ones."""
+    try:
+        return CAPABILITIES[name]
+    except KeyError:
+        known = ", ".join(sorted(CAPABILITIES))
+        raise KeyError(f"unknown capability {name!r} (known: {known})") from None
+
+
+def protocol_methods(proto: type) -> list[str]:
+    return [n for n, v in vars(proto).items() if callable(v) and not n.startswith("_")]
+
+
+def missing_methods(cls: type, name: str) -> list[str]:
+    """The methods of capability ``name`` that ``cls`` does not implement."""
+    return [
+        m for m in protocol_methods(family(name).protocol) if not callable(getattr(cls, m, None))
+    ]
+
+
+def provides(obj: Any, proto: type) -> bool:
+    """Does this connector (instance or class) declare *and* implement ``proto``?"""
+    manifest = getattr(obj, "manifest", None)
+    declared = manifest().capabilities if callable(manifest) else ()
+    if proto.__name__ not in declared:
+        return False
+    cls = obj if isinstance(obj, type) else type(obj)
+    return not missing_methods(cls, proto.__name__)
+
+
 @runtime_checkable
+@capability("Issues or work items: cards, lenses, completion, 'assigned to me', new issues.")
 class IssueTracker(Protocol):
-    async def get_issue(self, repo: RepoRef, number: int) -> Issue: ...
+    async def get_issue(self, ref: ItemRef) -> Issue: ...
 
     async def list_issues(
-        self, which: IssueFilter, *, repo: RepoRef | None = None, cursor: str | None = None
+        self, which: IssueFilter, *, scope: str | None = None, cursor: str | None = None
     ) -> Page: ...
 
     async def create_issue(
-        self, repo: RepoRef, title: str, body: str = "", labels: Sequence[str] = ()
+        self, scope: str, title: str, body: str = "", labels: Sequence[str] = ()
     ) -> Issue: ...
 
-    async def set_issue_state(self, repo: RepoRef, number: int, *, open: bool) -> Issue: ...
+    async def add_comment(self, ref: ItemRef, body: str) -> Comment: ...
 
-    async def add_comment(self, repo: RepoRef, number: int, body: str) -> Comment: ...
-
-    async def search_users(self, repo: RepoRef, prefix: str) -> Sequence[User]: ...
+    async def search_users(self, scope: str | None, prefix: str) -> Sequence[User]: ...
 
 
 @runtime_checkable
+@capability("Pull or merge requests: review requests, my requests, the branch's request.")
 class CodeHost(Protocol):
-    async def get_pull_request(self, repo: RepoRef, number: int) -> PullRequest: ...
+    async def get_pull_request(self, ref: ItemRef) -> PullRequest: ...
 
     async def list_pull_requests(
-        self, which: PullFilter, *, repo: RepoRef | None = None, branch: str | None = None
+        self, which: PullFilter, *, scope: str | None = None, branch: str | None = None
     ) -> Sequence[PullRequest]: ...
 
 
 @runtime_checkable
+@capability("CI status of a branch or commit: checks, jobs, pipelines.")
 class CIProvider(Protocol):
-    async def get_checks(self, repo: RepoRef, ref: str) -> CheckSummary: ...
+    async def get_checks(self, scope: str, ref: str) -> CheckSummary: ...
 
 
-CAPABILITIES: dict[str, type] = {
-    "IssueTracker": IssueTracker,
-    "CodeHost": CodeHost,
-    "CIProvider": CIProvider,
-}
+@runtime_checkable
+@capability("Workflow states: the moves an item allows (start work, resolve).")
+class Workflow(Protocol):
+    async def transitions(self, ref: ItemRef) -> Sequence[Transition]: ...
+
+    async def transition(self, ref: ItemRef, transition_id: str) -> Issue: ...
+
+
+@runtime_checkable
+@capability("Chat: send a message to a channel, a person or a thread.")
+class Messaging(Protocol):
+    async def send_message(self, channel: str, text: str) -> Message: ...

@@ -4,20 +4,25 @@ A connector is glue around a library-grade client: it maps the service's wire ty
 shared models and implements capability protocols. It never schedules, retries, caches,
 refreshes tokens or sleeps for rate limits -- the ``http`` client in its context already does
 all of that -- so a connector is testable with nothing but an ``httpx.MockTransport``.
+
+Besides its capabilities a connector may override a few hooks, each with a safe default:
+``check()`` (who am I: it names the account at sign-in), ``known_scopes()`` (project keys,
+so ``UTF-8`` is not taken for an issue), ``body_error()`` (errors a service reports inside a
+200 answer), and ``revoke()`` (end a token at the service on sign-out).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
-from .capabilities import CAPABILITIES
-from .errors import CapabilityError
+from .capabilities import missing_methods, provides
+from .errors import CapabilityError, TielineError
 from .manifest import Manifest
 from .models import CheckResult
 
@@ -26,17 +31,27 @@ from .models import CheckResult
 #: already received, so a poll may stop paging there.
 FROM_CACHE = "tieline.from_cache"
 
+P = TypeVar("P")
+
 
 @dataclass
 class ConnectorContext:
-    """Everything a connector needs, handed in by the hub."""
+    """Everything a connector needs, handed in by the hub.
+
+    ``host`` is the host the session serves (``github.com``, a GitLab or GitHub Enterprise
+    host, a Jira site's host); ``api_url``/``web_url`` are resolved for it. ``settings`` are
+    the connector's validated ``connectors.<id>`` settings (base fields and its own).
+    ``method`` and ``username`` say how the account signed in (``basic`` carries a user).
+    """
 
     http: httpx.AsyncClient
     account: str
     api_url: str
     web_url: str | None = None
+    host: str = ""
     settings: Mapping[str, Any] = field(default_factory=dict)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("tieline.connector"))
+    method: str = "token"
 
 
 class Connector:
@@ -62,29 +77,44 @@ class Connector:
     def verify_capabilities(cls) -> None:
         """Check that each declared capability is implemented (run once at registration)."""
         for cap in cls.manifest().capabilities:
-            proto = CAPABILITIES[cap]
-            missing = [
-                name for name in _protocol_methods(proto) if not callable(getattr(cls, name, None))
-            ]
+            missing = missing_methods(cls, cap)
             if missing:
                 raise CapabilityError(
                     f"connector {cls.manifest().id!r} declares {cap} but does not implement "
                     f"{', '.join(missing)}"
                 )
 
+    # -- hooks --------------------------------------------------------------------------------
     async def check(self) -> CheckResult:
-        """Can we reach the service with these credentials? Subclasses override."""
+        """Can we reach the service with these credentials, and whose are they?"""
         raise NotImplementedError
 
-    def capability(self, proto: type) -> Any:
+    async def known_scopes(self) -> Sequence[str] | None:
+        """Project or team keys this account can see, for trackers whose keys look like
+        ordinary words (``PROJ-7`` but not ``UTF-8``); ``None``: every match counts."""
+        return None
+
+    @classmethod
+    def body_error(cls, response: httpx.Response) -> TielineError | None:
+        """An error the service reported inside a successful answer (GraphQL ``errors``,
+        Slack's ``ok: false``), or ``None``. Called by the HTTP stack on 2xx JSON answers
+        only when a subclass overrides it; the body has been read."""
+        return None
+
+    async def revoke(self) -> bool:
+        """End this session's token at the service, where the manifest's OAuth revocation
+        endpoint does not cover it (a personal token that can revoke itself). ``True`` when
+        the service confirmed."""
+        return False
+
+    # -- capabilities ---------------------------------------------------------------------------
+    def provides(self, proto: type) -> bool:
+        return provides(self, proto)
+
+    def capability(self, proto: type[P]) -> P:
         """Return ``self`` as ``proto``, or raise a :class:`CapabilityError` naming both."""
-        name = proto.__name__
-        if name not in self.manifest().capabilities or not isinstance(self, proto):
+        if not provides(self, proto):
             raise CapabilityError(
-                f"connector {self.manifest().id!r} does not provide the {name} capability"
+                f"connector {self.manifest().id!r} does not provide the {proto.__name__} capability"
             )
-        return self
-
-
-def _protocol_methods(proto: type) -> list[str]:
-    return [n for n, v in vars(proto).items() if callable(v) and not n.startswith("_")]
+        return self  # type: ignore[return-value]

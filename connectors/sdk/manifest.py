@@ -1,9 +1,13 @@
 """Connector manifests: a connector describes itself as data, validated here.
 
 A manifest is ``manifest.toml`` beside the connector's code. The hub reads it to know what a
-connector can do (capabilities), how to sign in (auth), how fast it may call (rate limits),
-which references in text it resolves, and which settings it takes -- all before importing
-any of the connector's Python.
+connector can do (capabilities), where it attaches to a workspace (a git remote's host, a
+configured site, or the whole account), how to sign in (auth methods and how each one's
+secret is sent), how fast it may call (rate limits and the headers that report them), which
+references in text it resolves and how its web pages are addressed, and which settings it
+takes -- all before importing any of the connector's Python.
+
+Every problem is reported as a :class:`ManifestError` that names the connector and the key.
 """
 
 from __future__ import annotations
@@ -13,15 +17,26 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ManifestError
 
-Capability = Literal["IssueTracker", "CodeHost", "CIProvider"]
+AuthMethod = Literal["pkce", "device", "token", "api_key", "basic"]
+#: The secret each method sends, named in header templates: ``{token}`` is the access token,
+#: API key or personal token; ``{basic}`` is base64 of ``username:token`` (HTTP Basic).
+DEFAULT_HEADER = "Authorization: Bearer {token}"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _regex(v: str) -> str:
+    try:
+        re.compile(v)
+    except re.error as exc:
+        raise ValueError(f"invalid regex {v!r}: {exc}") from exc
+    return v
 
 
 class Scope(_Strict):
@@ -36,17 +51,87 @@ class OAuth2(_Strict):
     authorize_url: str | None = None
     token_url: str
     device_authorization_url: str | None = None
+    #: RFC 7009 token revocation endpoint, used on sign-out.
+    revocation_url: str | None = None
     scopes: tuple[Scope, ...] = ()
     pkce: bool = True
+    #: Extra authorize-request parameters a service requires (Atlassian: audience, prompt).
+    authorize_params: dict[str, str] = Field(default_factory=dict)
 
 
 class Auth(_Strict):
-    methods: tuple[Literal["device", "pkce", "token", "api_key"], ...]
+    methods: tuple[AuthMethod, ...] = Field(min_length=1)
     oauth2: OAuth2 | None = None
     token_env: str | None = Field(
         default=None, description="Environment variable that may carry a token (CI use)."
     )
     token_help: str = ""
+    #: Regexes for the shapes of this service's secrets, masked wherever they appear.
+    token_patterns: tuple[str, ...] = ()
+    #: How each method's secret is sent: ``"Header-Name: template"``; default Bearer.
+    headers: dict[AuthMethod, str] = Field(default_factory=dict)
+    #: For ``basic``: what the user part is called in prompts (Jira: "email").
+    username_label: str = "user name"
+
+    @field_validator("token_patterns")
+    @classmethod
+    def _patterns_compile(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_regex(p) for p in v)
+
+    @field_validator("headers")
+    @classmethod
+    def _header_shape(cls, v: dict[str, str]) -> dict[str, str]:
+        for method, template in v.items():
+            name, sep, value = template.partition(":")
+            if not sep or not name.strip() or not value.strip():
+                raise ValueError(f"{method}: expected 'Header-Name: value template'")
+            if "{token}" not in value and "{basic}" not in value:
+                raise ValueError(f"{method}: the template names neither {{token}} nor {{basic}}")
+        return v
+
+    @model_validator(mode="after")
+    def _oauth_for_flows(self) -> Auth:
+        if {"pkce", "device"} & set(self.methods) and self.oauth2 is None:
+            raise ValueError("methods pkce/device need an [auth.oauth2] table")
+        if "device" in self.methods and self.oauth2 and not self.oauth2.device_authorization_url:
+            raise ValueError("method device needs auth.oauth2.device_authorization_url")
+        if "pkce" in self.methods and self.oauth2 and not self.oauth2.authorize_url:
+            raise ValueError("method pkce needs auth.oauth2.authorize_url")
+        return self
+
+    def header_for(self, method: str) -> tuple[str, str]:
+        """``(header name, value template)`` for a sign-in method (OAuth flows: Bearer)."""
+        template = self.headers.get(method) or DEFAULT_HEADER  # type: ignore[call-overload]
+        name, _, value = template.partition(":")
+        return name.strip(), value.strip()
+
+
+class Attachment(_Strict):
+    """How the connector attaches to a workspace.
+
+    - ``remote``: to git remotes on its hosts (code hosts). ``hosts`` are the public ones;
+      self-managed hosts come from the ``hosts`` setting, their API at ``https://HOST`` +
+      ``api_path``.
+    - ``site``: to one configured site (``connectors.<id>.site``: Jira, Confluence, Jenkins).
+    - ``account``: to the signed-in account wherever the editor is (Linear, Slack, Google).
+    """
+
+    kind: Literal["remote", "site", "account"]
+    hosts: tuple[str, ...] = ()
+    api_path: str = ""
+    #: Files in a checkout that say the service is in use (``.gitlab-ci.yml``).
+    markers: tuple[str, ...] = ()
+
+
+class Budget(_Strict):
+    """One rate-limit budget the service reports in headers (Linear reports two)."""
+
+    name: str = "requests"
+    remaining_header: str | None = "x-ratelimit-remaining"
+    limit_header: str | None = "x-ratelimit-limit"
+    reset_header: str | None = "x-ratelimit-reset"
+    #: ``epoch`` seconds, ``epoch_ms``, ``seconds`` from now, or an ``iso8601`` timestamp.
+    reset_format: Literal["epoch", "epoch_ms", "seconds", "iso8601"] = "epoch"
 
 
 class RateLimitPolicy(_Strict):
@@ -57,33 +142,113 @@ class RateLimitPolicy(_Strict):
     remaining_header: str | None = "x-ratelimit-remaining"
     limit_header: str | None = "x-ratelimit-limit"
     reset_header: str | None = "x-ratelimit-reset"
-    reset_is_epoch: bool = True
+    reset_format: Literal["epoch", "epoch_ms", "seconds", "iso8601"] = "epoch"
     poll_interval_header: str | None = None
+    #: Further budgets (complexity points, say); an exhausted one blocks like the first.
+    budgets: tuple[Budget, ...] = ()
+
+    @property
+    def primary(self) -> Budget:
+        return Budget(
+            remaining_header=self.remaining_header,
+            limit_header=self.limit_header,
+            reset_header=self.reset_header,
+            reset_format=self.reset_format,
+        )
+
+
+RefKindName = Literal["issue", "pull_request", "any", "commit"]
 
 
 class ReferencePattern(_Strict):
-    """A pattern in text that names one of the connector's items."""
+    """A pattern in text that names one of the connector's items.
 
-    kind: Literal["issue", "pull_request", "commit", "any"]
+    Named groups: ``number``, ``key`` (the whole key, ``PROJ-7``), ``scope`` (a repository
+    path or a project/team key written in the reference), ``sha``. ``key`` is a template
+    for the item's key (default ``{key}`` when the regex has that group, else ``#{number}``).
+    ``scope`` says where a reference without a written scope belongs: ``repo`` (the
+    document's repository on this connector's host), ``site`` (the configured site) or
+    ``account``. ``known_scopes``: count a match only when its scope is a project/team key
+    the service has (``PROJ-7`` yes, ``UTF-8`` no).
+    """
+
+    kind: RefKindName
     regex: str
     description: str = ""
+    key: str | None = None
+    scope: Literal["repo", "site", "account"] = "repo"
+    known_scopes: bool = False
 
     @field_validator("regex")
     @classmethod
     def _compiles(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"invalid regex {v!r}: {exc}") from exc
-        return v
+        return _regex(v)
+
+    @model_validator(mode="after")
+    def _groups(self) -> ReferencePattern:
+        groups = re.compile(self.regex).groupindex
+        if not {"number", "key", "sha"} & set(groups):
+            raise ValueError(f"regex {self.regex!r} has no (?P<number>), (?P<key>) or (?P<sha>)")
+        if self.known_scopes and "scope" not in groups:
+            raise ValueError("known_scopes needs a (?P<scope>) group in the regex")
+        return self
+
+    def key_template(self) -> str:
+        if self.key:
+            return self.key
+        groups = re.compile(self.regex).groupindex
+        return "{key}" if "key" in groups else "#{number}"
+
+
+class UrlPattern(_Strict):
+    """A web page of an item, recognised when pasted: a regex over the URL's path on one of
+    the connector's web hosts, with the same named groups as a reference pattern."""
+
+    kind: RefKindName
+    path: str
+    key: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        return _regex(v)
+
+
+class WebUrls(_Strict):
+    """Templates for an item's web page: ``{web}`` (the web base URL), ``{scope}``,
+    ``{number}``, ``{key}``, ``{sha}``."""
+
+    issue: str | None = None
+    pull_request: str | None = None
+    any: str | None = None
+    commit: str | None = None
+
+    def for_kind(self, kind: str) -> str | None:
+        value: str | None = getattr(self, kind, None)
+        return value or self.issue
+
+
+SettingType = Literal["string", "integer", "number", "boolean", "list"]
 
 
 class ConfigField(_Strict):
-    name: str
-    type: Literal["string", "integer", "boolean", "list"] = "string"
+    """One of the connector's own settings, under ``connectors.<id>.<name>``."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: SettingType = "string"
     default: Any = None
     secret: bool = False
     description: str = ""
+    choices: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _no_secrets(self) -> ConfigField:
+        if self.secret:
+            raise ValueError(
+                f"setting {self.name!r} is secret: secrets belong in the vault "
+                "(an auth method), never in configuration"
+            )
+        return self
 
 
 class Manifest(_Strict):
@@ -92,13 +257,36 @@ class Manifest(_Strict):
     version: str = "0.1.0"
     description: str = ""
     docs: str | None = None
-    capabilities: tuple[Capability, ...]
+    capabilities: tuple[str, ...]
     api_url: str
     web_url: str | None = None
+    attach: Attachment
     auth: Auth
     rate_limit: RateLimitPolicy = RateLimitPolicy()
     references: tuple[ReferencePattern, ...] = ()
+    urls: tuple[UrlPattern, ...] = ()
+    web_urls: WebUrls = WebUrls()
     config: tuple[ConfigField, ...] = ()
+
+    @field_validator("capabilities")
+    @classmethod
+    def _known_capabilities(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from .capabilities import CAPABILITIES
+
+        unknown = [c for c in v if c not in CAPABILITIES]
+        if unknown:
+            known = ", ".join(sorted(CAPABILITIES))
+            raise ValueError(f"unknown capability {', '.join(unknown)} (known: {known})")
+        return v
+
+    @property
+    def default_host(self) -> str:
+        """The public host (``github.com``): the first attachment host, else the web host."""
+        if self.attach.hosts:
+            return self.attach.hosts[0]
+        from urllib.parse import urlsplit
+
+        return (urlsplit(self.web_url or self.api_url).hostname or self.id).lower()
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -114,7 +302,9 @@ class Manifest(_Strict):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
+            who = data.get("id") if isinstance(data, dict) else None
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
             )
-            raise ManifestError(f"invalid manifest {source}: {problems}") from exc
+            name = f"connector {who!r} " if isinstance(who, str) else ""
+            raise ManifestError(f"invalid manifest of {name}({source}): {problems}") from exc

@@ -4,6 +4,11 @@ These are the hub's and the editor's vocabulary. They are deliberately smaller t
 service's API: a field belongs here only when at least the hub or the LSP layer uses it.
 Text fields that came from a service (titles, bodies) are stored raw; the LSP layer sanitizes
 them for display.
+
+Items of every service are named by an :class:`ItemRef`: the connector, the host it lives on,
+the scope its key is unique in, and the key a person writes. Numbered trackers (``#7`` in a
+repository) and key-based ones (``PROJ-7`` on a Jira site, ``ENG-12`` in Linear) fit the same
+shape, so the hub never needs to know which kind it holds.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ class _Model(BaseModel):
 
 
 class RepoRef(_Model):
-    """A repository on a code host, e.g. ``github.com/octocat/hello-world``."""
+    """A repository on a code host, e.g. ``github.com/octocat/hello-world``.
+
+    ``owner`` is every path segment but the last, so GitLab's groups and subgroups fit:
+    ``gitlab.com/group/sub/project`` has owner ``group/sub`` and name ``project``.
+    """
 
     host: str
     owner: str
@@ -27,10 +36,100 @@ class RepoRef(_Model):
 
     @property
     def full_name(self) -> str:
+        """The repository's path on its host (``octo/app``, ``group/sub/project``)."""
         return f"{self.owner}/{self.name}"
+
+    @classmethod
+    def from_path(cls, host: str, path: str) -> RepoRef:
+        """``RepoRef`` for ``group/sub/project`` (any depth of at least two segments)."""
+        owner, _, name = path.strip("/").rpartition("/")
+        if not owner or not name:
+            raise ValueError(f"not a repository path: {path!r}")
+        return cls(host=host, owner=owner, name=name)
 
     def __str__(self) -> str:
         return f"{self.host}/{self.owner}/{self.name}"
+
+
+class ItemKind(enum.StrEnum):
+    """What a reference or an item is. ``ANY`` is a number that may name either an issue or a
+    pull request (GitHub shares one number space between both; only the service can tell)."""
+
+    ISSUE = "issue"
+    PULL_REQUEST = "pull_request"
+    ANY = "any"
+    COMMIT = "commit"
+
+
+class ItemRef(_Model):
+    """The identity of one item of one service, in a form every service fits.
+
+    ``scope`` is what the key is unique within: a repository path (``octo/app``,
+    ``group/sub/project``), a Jira project key (``PROJ``), a Linear team key (``ENG``).
+    ``key`` is what a person writes: ``#7`` or ``!3`` (relative to the scope: it starts with
+    a sigil) or ``PROJ-7`` / ``ENG-12`` (absolute). ``number`` is the item's number where it
+    has one.
+    """
+
+    connector: str
+    host: str
+    scope: str
+    key: str
+    number: int | None = None
+    kind: ItemKind = ItemKind.ANY
+
+    @property
+    def relative(self) -> bool:
+        """True when ``key`` only means something inside ``scope`` (``#7``, ``!3``)."""
+        return bool(self.key) and not self.key[0].isalnum()
+
+    @property
+    def label(self) -> str:
+        """How a person names the item outside its scope: ``octo/app#7``, ``PROJ-7``."""
+        return f"{self.scope}{self.key}" if self.relative else self.key
+
+    @property
+    def id(self) -> str:
+        """Unique across every connector and host: ``github:github.com:octo/app#7``."""
+        return f"{self.connector}:{self.host}:{self.label}"
+
+    @classmethod
+    def numbered(
+        cls,
+        connector: str,
+        repo: RepoRef,
+        number: int,
+        *,
+        sigil: str = "#",
+        kind: ItemKind = ItemKind.ANY,
+    ) -> ItemRef:
+        """The ref of a numbered item in a repository (``#7``, or ``!3`` for a merge request)."""
+        return cls(
+            connector=connector,
+            host=repo.host,
+            scope=repo.full_name,
+            key=f"{sigil}{number}",
+            number=number,
+            kind=kind,
+        )
+
+    @classmethod
+    def keyed(
+        cls, connector: str, host: str, key: str, *, kind: ItemKind = ItemKind.ISSUE
+    ) -> ItemRef:
+        """The ref of an item with a project key (``PROJ-7``): the scope is the key's prefix."""
+        scope, _, num = key.rpartition("-")
+        return cls(
+            connector=connector,
+            host=host,
+            scope=scope,
+            key=key,
+            number=int(num) if num.isdigit() else None,
+            kind=kind,
+        )
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class User(_Model):
@@ -52,14 +151,34 @@ class ItemState(enum.StrEnum):
     DRAFT = "draft"
 
 
-class Issue(_Model):
-    """An issue (or the issue half of a pull request) in a tracker."""
+class StatusCategory(enum.StrEnum):
+    """The part of a workflow a status belongs to; every tracker maps onto these three."""
 
-    repo: RepoRef
-    number: int
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Status(_Model):
+    """A workflow status as the tracker names it (``In Review``), and its category."""
+
+    name: str
+    category: StatusCategory
+
+
+class Issue(_Model):
+    """An issue or work item (or the issue half of a pull request) in a tracker.
+
+    Numbered trackers fill ``repo``; key-based trackers fill ``status``, ``priority``,
+    ``type`` and ``sprint`` as they have them. ``state`` is always set: it is what every
+    editor feature can rely on (a Jira issue in a *done* status is closed).
+    """
+
+    ref: ItemRef
     title: str
     state: ItemState
     url: str
+    repo: RepoRef | None = None
     author: User | None = None
     labels: tuple[Label, ...] = ()
     assignees: tuple[User, ...] = ()
@@ -69,10 +188,24 @@ class Issue(_Model):
     updated_at: datetime | None = None
     closed_at: datetime | None = None
     is_pull_request: bool = False
+    status: Status | None = None
+    priority: str | None = None
+    type: str | None = None
+    #: The sprint (Jira) or cycle (Linear) the item is planned in.
+    sprint: str | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.repo.full_name}#{self.number}"
+        """Unique across every connector: the ref's id (``github:github.com:octo/app#7``)."""
+        return self.ref.id
+
+    @property
+    def number(self) -> int | None:
+        return self.ref.number
+
+    @property
+    def connector(self) -> str:
+        return self.ref.connector
 
 
 class ReviewState(enum.StrEnum):
@@ -102,10 +235,12 @@ class CheckRun(_Model):
     url: str | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    #: Where the run belongs when a provider groups runs (a GitLab stage, a workflow).
+    group: str | None = None
 
 
 class CheckSummary(_Model):
-    """Check runs plus the legacy combined status for one git ref."""
+    """Check runs (jobs) plus any legacy combined status for one git ref."""
 
     ref: str
     sha: str | None = None
@@ -115,6 +250,8 @@ class CheckSummary(_Model):
     passed: int = 0
     failed: int = 0
     pending: int = 0
+    #: The provider's page for the whole run (a pipeline, a workflow run), when it has one.
+    url: str | None = None
 
     @property
     def overall(self) -> CheckConclusion:
@@ -135,6 +272,7 @@ class CheckSummary(_Model):
         sha: str | None = None,
         combined_state: str | None = None,
         extra_statuses: tuple[str, ...] = (),
+        url: str | None = None,
     ) -> CheckSummary:
         """Count runs (and legacy commit statuses) into passed / failed / pending."""
         bad = {
@@ -163,6 +301,7 @@ class CheckSummary(_Model):
             passed=passed,
             failed=failed,
             pending=pending,
+            url=url,
         )
 
 
@@ -181,6 +320,9 @@ class PullRequest(Issue):
     review_state: ReviewState = ReviewState.NONE
     requested_reviewers: tuple[User, ...] = ()
     checks: CheckSummary | None = None
+    #: Approvals given and still needed, where the host counts them (GitLab MR approvals).
+    approvals: int | None = None
+    approvals_required: int | None = None
 
 
 class Comment(_Model):
@@ -189,6 +331,26 @@ class Comment(_Model):
     url: str | None = None
     author: User | None = None
     created_at: datetime | None = None
+
+
+class Transition(_Model):
+    """A move an item's workflow allows from its current status (Jira transitions, Linear
+    workflow states)."""
+
+    id: str
+    name: str
+    to: Status
+
+
+class Message(_Model):
+    """A chat message sent or received through a Messaging connector."""
+
+    id: str
+    channel: str
+    text: str
+    url: str | None = None
+    author: User | None = None
+    sent_at: datetime | None = None
 
 
 class Page(_Model):
@@ -209,11 +371,18 @@ class Health(enum.StrEnum):
 
 
 class CheckResult(_Model):
-    """What ``Connector.check()`` reports: can we reach the service with these credentials?"""
+    """What ``Connector.check()`` reports: can we reach the service with these credentials?
+
+    ``account`` is the login that names the account in the vault; the hub asks ``check()``
+    at sign-in and for environment tokens, so identity is the connector's own business.
+    """
 
     ok: bool
     account: str | None = None
+    name: str | None = None
     detail: str = ""
     rate_limit_remaining: int | None = None
     rate_limit_limit: int | None = None
-    scopes: tuple[str, ...] = Field(default=())
+    scopes: tuple[str, ...] | None = Field(
+        default=None, description="Scopes the service says the token carries, if it says."
+    )

@@ -2,19 +2,32 @@
 
 Connectors register in the ``tieline.connectors`` entry-point group (Tieline's own do too,
 in ``pyproject.toml``), so a third-party package adds a connector by installing itself.
-Loading is lazy per connector: a broken third-party connector is reported, not fatal.
+
+Loading is in two steps, so that start-up does not grow with the number installed: the
+registry reads each connector's ``manifest.toml`` (found beside the entry point's module
+without importing it), and imports a connector's code only when the hub first opens a
+session for it. A broken connector -- an invalid manifest, an import error, a declared
+capability it does not implement -- is reported with its name and the reason, never fatal
+to the others.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
-from dataclasses import dataclass
-from importlib.metadata import entry_points
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
 from .connector import Connector
-from .errors import TielineError
+from .errors import ManifestError, TielineError
+from .manifest import Manifest
+from .redact import register_shapes
 
 GROUP = "tieline.connectors"
+MANIFEST = "manifest.toml"
 log = logging.getLogger("tieline.registry")
 
 
@@ -24,41 +37,136 @@ class Broken:
     error: str
 
 
+@dataclass
+class Entry:
+    """One installed connector: its manifest now, its class on first use."""
+
+    manifest: Manifest
+    target: str  # "package.module:Class"
+    cls: type[Connector] | None = None
+    error: str | None = field(default=None)
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+
+def manifest_path(target: str) -> Path | None:
+    """Where the manifest of ``package.module:Class`` is, without importing the module."""
+    module = target.partition(":")[0].strip()
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    return Path(spec.origin).with_name(MANIFEST)
+
+
 class Registry:
     def __init__(self) -> None:
-        self._classes: dict[str, type[Connector]] = {}
+        self._entries: dict[str, Entry] = {}
         self.broken: list[Broken] = []
 
+    # -- building ---------------------------------------------------------------------------
     def add(self, cls: type[Connector]) -> None:
-        """Register a connector class after validating its manifest and capabilities."""
+        """Register a connector class now (tests, embedded use): validated at once."""
         cls.verify_capabilities()
-        self._classes[cls.manifest().id] = cls
+        m = cls.manifest()
+        register_shapes(m.auth.token_patterns)
+        self._entries[m.id] = Entry(m, f"{cls.__module__}:{cls.__qualname__}", cls)
+
+    def add_manifest(self, manifest: Manifest, target: str) -> None:
+        """Register a connector by manifest; ``target`` is imported on first :meth:`get`."""
+        register_shapes(manifest.auth.token_patterns)
+        self._entries[manifest.id] = Entry(manifest, target)
 
     def load_entry_points(self) -> Registry:
         for ep in entry_points(group=GROUP):
             try:
-                cls = ep.load()
-                if not (isinstance(cls, type) and issubclass(cls, Connector)):
-                    raise TypeError(f"{ep.value} is not a Connector subclass")
-                self.add(cls)
+                self._from_entry_point(ep)
             except (TielineError, ImportError, TypeError, AttributeError) as exc:
-                log.error("connector %s could not be loaded: %s", ep.name, exc)
-                self.broken.append(Broken(ep.name, str(exc)))
+                message = exc.message if isinstance(exc, TielineError) else str(exc)
+                log.error("connector %s could not be loaded: %s", ep.name, message)
+                self.broken.append(Broken(ep.name, message))
         return self
 
+    def _from_entry_point(self, ep: EntryPoint) -> None:
+        path = manifest_path(ep.value)
+        if path is not None and path.is_file():
+            manifest = Manifest.load(path)
+            if manifest.id != ep.name:
+                raise ManifestError(
+                    f"entry point {ep.name!r} names a manifest with id {manifest.id!r}"
+                )
+            if manifest.id in self._entries:
+                raise ManifestError(f"two connectors claim the id {manifest.id!r}")
+            self.add_manifest(manifest, ep.value)
+            return
+        # No manifest file beside the module (a class that builds its manifest in code):
+        # import it now, the only way to learn what it is.
+        cls = ep.load()
+        if not (isinstance(cls, type) and issubclass(cls, Connector)):
+            raise TypeError(f"{ep.value} is not a Connector subclass")
+        self.add(cls)
+
+    # -- reading ----------------------------------------------------------------------------
+    def manifest(self, connector_id: str) -> Manifest:
+        return self._entry(connector_id).manifest
+
+    def manifests(self) -> list[Manifest]:
+        return [self._entries[k].manifest for k in sorted(self._entries)]
+
     def get(self, connector_id: str) -> type[Connector]:
+        """The connector's class, imported (and its capabilities verified) on first use."""
+        entry = self._entry(connector_id)
+        if entry.cls is not None:
+            return entry.cls
+        if entry.error is not None:
+            raise TielineError(f"connector {connector_id!r} is broken: {entry.error}")
         try:
-            return self._classes[connector_id]
+            module, _, name = entry.target.partition(":")
+            obj = getattr(importlib.import_module(module.strip()), name.strip())
+            if not (isinstance(obj, type) and issubclass(obj, Connector)):
+                raise TypeError(f"{entry.target} is not a Connector subclass")
+            obj._manifest = entry.manifest
+            obj.verify_capabilities()
+        except (TielineError, ImportError, TypeError, AttributeError) as exc:
+            entry.error = exc.message if isinstance(exc, TielineError) else str(exc)
+            log.error("connector %s could not be loaded: %s", connector_id, entry.error)
+            self.broken.append(Broken(connector_id, entry.error))
+            raise TielineError(f"connector {connector_id!r} is broken: {entry.error}") from exc
+        entry.cls = obj
+        return obj
+
+    def loaded(self, connector_id: str) -> bool:
+        """Has the connector's code been imported yet? (start-up must not do it)"""
+        entry = self._entries.get(connector_id)
+        return entry is not None and entry.cls is not None
+
+    def _entry(self, connector_id: str) -> Entry:
+        try:
+            return self._entries[connector_id]
         except KeyError:
-            known = ", ".join(sorted(self._classes)) or "none"
+            known = ", ".join(sorted(self._entries)) or "none"
             raise TielineError(f"unknown connector {connector_id!r} (installed: {known})") from None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(sorted(self._classes.values(), key=lambda c: c.manifest().id))
+    def __contains__(self, connector_id: object) -> bool:
+        return connector_id in self._entries
+
+    def __iter__(self) -> Iterator[Manifest]:
+        return iter(self.manifests())
 
     def ids(self) -> list[str]:
-        return sorted(self._classes)
+        return sorted(self._entries)
 
 
-def default_registry() -> Registry:
-    return Registry().load_entry_points()
+_DEFAULT: Registry | None = None
+
+
+def default_registry(*, fresh: bool = False) -> Registry:
+    """The installed connectors, read once per process (``fresh`` reads them again)."""
+    global _DEFAULT
+    if _DEFAULT is None or fresh:
+        _DEFAULT = Registry().load_entry_points()
+    return _DEFAULT
