@@ -26,6 +26,7 @@ from connectors.sdk.errors import AuthError, ReauthRequired
 from connectors.sdk.redact import register_secret
 from server.hub.vault import AccountRef, Credentials, Vault
 
+from .headers import render
 from .oauth import OAuthClientConfig, TokenSet, raise_for_token_error, token_request
 
 DEFAULT_MARGIN = 120.0
@@ -78,7 +79,8 @@ def merge_tokens(old: Credentials, new: TokenSet) -> Credentials:
 
 
 class RefreshingAuth(httpx.Auth):
-    """Bearer auth for one account, with proactive, single-flight, rotation-safe refresh."""
+    """Auth for one account (Bearer unless the manifest says otherwise), with proactive,
+    single-flight, rotation-safe refresh."""
 
     def __init__(
         self,
@@ -89,8 +91,10 @@ class RefreshingAuth(httpx.Auth):
         credentials: Credentials | None = None,
         margin: float = DEFAULT_MARGIN,
         clock: Callable[[], float] = time.time,
+        header: tuple[str, str] = ("Authorization", "Bearer {token}"),
     ) -> None:
         self.vault = vault
+        self.header = header
         self.account = account
         self.refresher = refresher
         self.margin = margin
@@ -122,9 +126,11 @@ class RefreshingAuth(httpx.Auth):
     def _expiring(self, creds: Credentials) -> bool:
         return creds.expires_within(self.margin, now=self._clock())
 
-    @staticmethod
-    def _apply(request: httpx.Request, creds: Credentials) -> None:
-        request.headers["Authorization"] = f"Bearer {creds.access_token.get_secret_value()}"
+    def _apply(self, request: httpx.Request, creds: Credentials) -> None:
+        name, template = self.header
+        request.headers[name] = render(
+            template, creds.access_token.get_secret_value(), creds.username
+        )
 
     def _reauth(self, what: str) -> ReauthRequired:
         a = self.account

@@ -33,7 +33,7 @@ import certifi
 import httpx
 
 from connectors.sdk.connector import FROM_CACHE
-from connectors.sdk.errors import TielineError
+from connectors.sdk.errors import RateLimited, TielineError
 from connectors.sdk.manifest import Manifest
 
 from ..health import CallSample, MetricsRecorder
@@ -68,6 +68,11 @@ class HttpStack:
     metrics: MetricsRecorder | None
     ssl_context: ssl.SSLContext | bool
     transports: list[httpx.AsyncBaseTransport] = field(default_factory=list)
+    #: The connector's hook for errors inside 2xx JSON answers (GraphQL ``errors``).
+    body_error: BodyCheck | None = None
+
+
+BodyCheck = Callable[[httpx.Response], TielineError | None]
 
 
 def ssl_context(settings: NetworkSettings) -> ssl.SSLContext | bool:
@@ -201,10 +206,23 @@ class HubClient(httpx.AsyncClient):
             status = response.status_code
             caching = dict(response.extensions.get("caching") or {})
             response.extensions[FROM_CACHE] = bool(caching.get("from_cache"))
+            check = self.stack.body_error
+            if check is not None and "json" in response.headers.get("content-type", ""):
+                # The connector reads its service's error bodies better than a status can
+                # (GraphQL answers a rate limit as 200 or 400 with extensions.code).
+                await response.aread()
+                found = check(response)
+                if found is not None:
+                    await response.aclose()
+                    if isinstance(found, RateLimited):
+                        self.stack.limiter.block(found.retry_at)
+                    raise found
             if status >= 400:
                 await response.aread()
                 await response.aclose()
-                raise error_for_response(response, service=service)
+                raise error_for_response(
+                    response, service=service, budgets=self.stack.limiter.budgets
+                )
             return response
         except TielineError as exc:
             error = exc
@@ -236,6 +254,7 @@ def build_client(
     max_rate_wait: float = 10.0,
     headers: dict[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    body_error: BodyCheck | None = None,
 ) -> HubClient:
     """The HTTP client a connector's context carries. One per connector+account.
 
@@ -250,7 +269,12 @@ def build_client(
     storage = make_storage(cache_dir)
     verify = ssl_context(net)
     stack = HttpStack(
-        manifest=manifest, limiter=limiter, retry=retry, metrics=metrics, ssl_context=verify
+        manifest=manifest,
+        limiter=limiter,
+        retry=retry,
+        metrics=metrics,
+        ssl_context=verify,
+        body_error=body_error,
     )
 
     def wrap(network_transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:

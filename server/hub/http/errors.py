@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 
 import httpx
 
@@ -20,24 +21,42 @@ from connectors.sdk.errors import (
     TransportError,
     classify_status,
 )
+from connectors.sdk.manifest import Budget
 from connectors.sdk.redact import redact
 
 #: How long to wait on a 429 that says nothing about when to come back.
 DEFAULT_BACKOFF = 60.0
 
 
+def reset_time(value: str, fmt: str, *, now: float | None = None) -> float | None:
+    """A rate-limit reset header as epoch seconds, in the service's format (see
+    :class:`connectors.sdk.manifest.Budget`); ``None`` when it cannot be read."""
+    now = time.time() if now is None else now
+    try:
+        if fmt == "iso8601":
+            from datetime import datetime
+
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        number = float(value)
+    except ValueError:
+        return None
+    if fmt == "epoch_ms":
+        return number / 1000.0
+    if fmt == "seconds":
+        return now + number
+    return number
+
+
 def rate_limit_retry_at(
     headers: httpx.Headers,
+    budgets: Sequence[Budget] = (Budget(),),
     *,
-    remaining_header: str | None = "x-ratelimit-remaining",
-    reset_header: str | None = "x-ratelimit-reset",
-    reset_is_epoch: bool = True,
     now: float | None = None,
 ) -> float | None:
     """Epoch time before which no request may be sent, or ``None`` if there is no signal.
 
     ``retry-after`` (seconds or an HTTP date) wins; otherwise an exhausted budget
-    (``remaining == 0``) waits for the reset time.
+    (``remaining == 0``, in any of the service's budgets) waits for its reset time.
     """
     now = time.time() if now is None else now
     ra = headers.get("retry-after")
@@ -51,15 +70,25 @@ def rate_limit_retry_at(
                 return parsedate_to_datetime(ra).timestamp()
             except (TypeError, ValueError):
                 return now + DEFAULT_BACKOFF
-    if remaining_header and headers.get(remaining_header) == "0" and reset_header:
-        reset = headers.get(reset_header)
-        if reset:
-            try:
-                value = float(reset)
-            except ValueError:
-                return now + DEFAULT_BACKOFF
-            return value if reset_is_epoch else now + value
-    return None
+    latest: float | None = None
+    for b in budgets:
+        if not (b.remaining_header and b.reset_header):
+            continue
+        remaining = headers.get(b.remaining_header)
+        if remaining is None or _number(remaining) != 0:
+            continue
+        reset = headers.get(b.reset_header)
+        at = reset_time(reset, b.reset_format, now=now) if reset else None
+        at = now + DEFAULT_BACKOFF if at is None else at
+        latest = at if latest is None else max(latest, at)
+    return latest
+
+
+def _number(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def service_message(response: httpx.Response) -> str:
@@ -91,11 +120,12 @@ def error_for_response(
     service: str,
     retry_at: float | None = None,
     request: httpx.Request | None = None,
+    budgets: Sequence[Budget] = (Budget(),),
 ) -> TielineError:
     """The error a non-2xx ``response`` stands for. ``retry_at`` overrides header parsing."""
     status = response.status_code
     if retry_at is None and status in (403, 429):
-        retry_at = rate_limit_retry_at(response.headers)
+        retry_at = rate_limit_retry_at(response.headers, budgets)
     rule = classify_status(status, rate_limited=retry_at is not None)
     assert rule is not None, "error_for_response called on a success"
     said = service_message(response)

@@ -27,7 +27,7 @@ from connectors.sdk.errors import RateLimited
 from connectors.sdk.manifest import RateLimitPolicy
 
 from ..health import MetricsRecorder, RateLimitInfo
-from .errors import error_for_response, rate_limit_retry_at
+from .errors import error_for_response, rate_limit_retry_at, reset_time
 
 
 class TokenBucket:
@@ -67,6 +67,7 @@ class RateLimiter:
         self.service = service
         self.max_wait = max_wait
         self.bucket = TokenBucket(policy.requests_per_second, policy.burst)
+        self.budgets = (policy.primary, *policy.budgets)
         self.info = RateLimitInfo()
         self.poll_intervals: dict[str, float] = {}
         self._metrics = metrics
@@ -78,6 +79,12 @@ class RateLimiter:
     def poll_interval(self, path: str) -> float | None:
         """Seconds the service asked pollers of ``path`` to wait (GitHub's ``x-poll-interval``)."""
         return self.poll_intervals.get(path)
+
+    def block(self, until: float) -> None:
+        """Send nothing before ``until`` (a limit the service reported in a body)."""
+        self.info = replace(self.info, blocked_until=max(until, self.info.blocked_until or 0))
+        if self._metrics is not None:
+            self._metrics.on_rate_limit(self.info)
 
     async def before_send(self, request: httpx.Request) -> None:
         """Wait for the bucket and for any server-imposed pause; raise if that is too long."""
@@ -109,17 +116,16 @@ class RateLimiter:
             except ValueError:
                 return None
 
-        remaining, limit, reset = (
-            _int(p.remaining_header),
-            _int(p.limit_header),
-            _int(p.reset_header),
-        )
+        remaining, limit = _int(p.remaining_header), _int(p.limit_header)
+        reset_raw = h.get(p.reset_header) if p.reset_header else None
         if remaining is not None:
             info = replace(info, remaining=remaining)
         if limit is not None:
             info = replace(info, limit=limit)
-        if reset is not None:
-            info = replace(info, reset_at=float(reset) if p.reset_is_epoch else time.time() + reset)
+        if reset_raw is not None:
+            reset_at = reset_time(reset_raw, p.reset_format)
+            if reset_at is not None:
+                info = replace(info, reset_at=reset_at)
         if p.poll_interval_header and p.poll_interval_header in h:
             try:
                 interval = float(h[p.poll_interval_header])
@@ -128,13 +134,11 @@ class RateLimiter:
             except ValueError:
                 pass
         retry_at: float | None = None
-        if response.status_code in (403, 429) or remaining == 0:
-            retry_at = rate_limit_retry_at(
-                h,
-                remaining_header=p.remaining_header,
-                reset_header=p.reset_header,
-                reset_is_epoch=p.reset_is_epoch,
-            )
+        exhausted = remaining == 0 or any(
+            b.remaining_header and h.get(b.remaining_header) == "0" for b in p.budgets
+        )
+        if response.status_code in (403, 429) or exhausted:
+            retry_at = rate_limit_retry_at(h, self.budgets)
             if retry_at is None and response.status_code == 429:
                 retry_at = time.time() + 60.0
         if retry_at is not None:
@@ -170,7 +174,11 @@ class RateLimitTransport(httpx.AsyncBaseTransport):
             if resends >= self.max_resends or wait > self.limiter.max_wait:
                 # Hand the decision up with the service's own message; nothing more is sent.
                 raise error_for_response(
-                    response, service=self.limiter.service, retry_at=retry_at, request=request
+                    response,
+                    service=self.limiter.service,
+                    retry_at=retry_at,
+                    request=request,
+                    budgets=self.limiter.budgets,
                 )
             await response.aclose()
             resends += 1

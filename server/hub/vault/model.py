@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from connectors.sdk.redact import register_secret
 
-Method = Literal["device", "pkce", "token", "env"]
+Method = Literal["device", "pkce", "token", "api_key", "basic", "env"]
 
 
 @dataclass(frozen=True, order=True)
@@ -53,6 +53,8 @@ class Credentials(BaseModel):
     host: str
     login: str
     access_token: SecretStr
+    #: The user part of HTTP Basic credentials (Jira Cloud: the account's email).
+    username: str | None = None
     refresh_token: SecretStr | None = None
     #: Epoch seconds when the access token expires; ``None`` for tokens that do not expire.
     expires_at: float | None = None

@@ -1,0 +1,62 @@
+"""How a secret travels: the header each sign-in method's manifest template names.
+
+Services differ: OAuth and most personal tokens are ``Authorization: Bearer <token>``; Linear's
+API keys go bare (``Authorization: <key>``); Jira Cloud's API tokens are HTTP Basic with the
+account's email (``Authorization: Basic base64(email:token)``); some self-managed servers
+want ``PRIVATE-TOKEN: <token>``. The manifest says which (``[auth.headers]``), so the hub
+never assumes Bearer.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Generator
+
+import httpx
+
+from connectors.sdk.errors import ConfigError
+from connectors.sdk.manifest import Manifest
+from connectors.sdk.redact import register_secret
+
+
+def render(template: str, token: str, username: str | None = None) -> str:
+    """The header value: ``{token}`` is the secret, ``{basic}`` base64 of ``user:token``."""
+    value = template.replace("{token}", token)
+    if "{basic}" in value:
+        if not username:
+            raise ConfigError("this sign-in method needs a user name beside the token")
+        pair = base64.b64encode(f"{username}:{token}".encode()).decode("ascii")
+        register_secret(pair)
+        value = value.replace("{basic}", pair)
+    return value
+
+
+def header_for(manifest: Manifest, method: str) -> tuple[str, str]:
+    """``(header name, template)`` for an account signed in with ``method``.
+
+    Environment tokens (``env``) and OAuth flows are sent as the manifest's ``token`` method
+    says when it declares one, else as Bearer.
+    """
+    if method in ("env", "device", "pkce"):
+        method = "token" if "token" in manifest.auth.headers else method
+    return manifest.auth.header_for(method)
+
+
+class SecretAuth(httpx.Auth):
+    """A secret that never expires on our side, sent the way the manifest says."""
+
+    def __init__(
+        self, token: str, *, header: tuple[str, str] | None = None, username: str | None = None
+    ) -> None:
+        register_secret(token)
+        self._token = token
+        self._name, self._template = header or ("Authorization", "Bearer {token}")
+        self._value = render(self._template, token, username)
+        register_secret(self._value)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self._name] = self._value
+        yield request
+
+    def __repr__(self) -> str:  # never show the token, even in a debugger
+        return f"SecretAuth({self._name}: ***)"
