@@ -29,7 +29,7 @@ async def mirror(gh: object, *, stop_when_unchanged: bool) -> tuple[int, int]:
     cursor = None
     items = pages = 0
     while True:
-        page = await gh.list_issues("repo_open", repo=REPO, cursor=cursor)
+        page = await gh.list_issues("open", scope=REPO.full_name, cursor=cursor)
         pages += 1
         items += len(page.items)
         if stop_when_unchanged and page.unchanged:

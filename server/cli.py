@@ -13,8 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from server import __version__
-
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_AUTH, EXIT_CONFIG = 0, 1, 2, 3, 4
+from server.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 
 
 def _parse_hostport(value: str) -> tuple[str, int]:
@@ -43,7 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     login = asub.add_parser("login", help="sign in (device flow unless told otherwise)")
     login.add_argument("service", help="connector id, e.g. github")
     login.add_argument("--host", help="service host, e.g. github.example.com (default: public)")
-    login.add_argument("--with-token", action="store_true", help="read a token from stdin")
+    login.add_argument(
+        "--with-token", action="store_true", help="read a token (or API key) from stdin"
+    )
+    login.add_argument(
+        "--method",
+        choices=["device", "pkce", "token", "api_key", "basic"],
+        help="sign-in method (default: device, or --web / --with-token)",
+    )
+    login.add_argument("--user", help="for basic sign-in: the user part, e.g. your email")
     login.add_argument("--web", action="store_true", help="browser sign-in (PKCE loopback)")
     login.add_argument("--yes", action="store_true", help="accept the requested scopes")
     st = asub.add_parser("status", help="list signed-in accounts")
@@ -68,7 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     level = args.log_level or os.environ.get("TIELINE_LOG_LEVEL") or "info"
-    setup_logging(level, to_file=args.command == "serve")
+    # The server logs JSON to stderr (the editor's output channel) and to its file. A
+    # command at a terminal prints its own plain words: only errors reach the terminal, as
+    # one line of text, and it leaves the file (and its rotation) to the server.
+    if args.command == "serve":
+        setup_logging(level, to_file=True)
+    else:
+        setup_logging(level, to_file=False, terminal="plain")
 
     if args.command == "serve":
         from server.lsp.server import build_server
@@ -97,9 +110,12 @@ def _connectors(args: argparse.Namespace) -> int:
     from connectors.sdk import default_registry
 
     reg = default_registry()
-    for cls in reg:
-        m = cls.manifest()
-        print(f"{m.id:<12} {m.name:<16} {', '.join(m.capabilities)}")
+    for m in reg:
+        methods = ", ".join(m.auth.methods)
+        print(
+            f"{m.id:<12} {m.name:<16} {m.attach.kind:<8} {', '.join(m.capabilities)}"
+            f"  (sign in: {methods})"
+        )
     for b in reg.broken:
         print(f"{b.name:<12} BROKEN: {b.error}")
     return EXIT_PROBLEM if reg.broken else EXIT_OK

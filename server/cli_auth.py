@@ -13,19 +13,24 @@ import sys
 import time
 import webbrowser
 from collections.abc import Callable
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 import httpx
 
 from connectors.sdk.errors import AuthError, ConfigError, TielineError, TransportError
 from connectors.sdk.manifest import Manifest
 from connectors.sdk.redact import redact
-from server.cli import EXIT_AUTH, EXIT_CONFIG, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
+from connectors.sdk.settings import ConnectorSettings
+from server.cli_common import load_config, manifest_of
+from server.exit_codes import EXIT_AUTH, EXIT_CONFIG, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from server.hub.auth import (
     ConsentRequest,
     DeviceCode,
     GrantRecorder,
     ServiceAuth,
+    Whoami,
+    connector_whoami,
     consent_request,
     env_credentials,
     login_device,
@@ -35,6 +40,7 @@ from server.hub.auth import (
     select_account,
 )
 from server.hub.grants import StoreGrants
+from server.hub.http import NetworkSettings
 from server.hub.vault import AccountSummary, Credentials, Vault, open_vault
 
 
@@ -57,25 +63,6 @@ class TerminalConsentPrompter:
         return answer.strip().lower() in ("y", "yes")
 
 
-def _manifest(service: str) -> Manifest:
-    """The connector's manifest, straight from its entry point.
-
-    Not through the registry: signing in needs only the manifest, and must work even while
-    a connector fails the registry's capability check.
-    """
-    from importlib.metadata import entry_points
-
-    eps = {ep.name: ep for ep in entry_points(group="tieline.connectors")}
-    if service not in eps:
-        known = ", ".join(sorted(eps)) or "none"
-        raise TielineError(f"unknown service {service!r} (installed: {known})")
-    cls = eps[service].load()
-    manifest = cls.manifest()
-    if not isinstance(manifest, Manifest):
-        raise TielineError(f"connector {service!r} has no manifest")
-    return manifest
-
-
 def run_auth(
     args: argparse.Namespace,
     *,
@@ -85,25 +72,51 @@ def run_auth(
     vault: Vault | None = None,
     grants: GrantRecorder | None = None,
     open_browser: Callable[[str], object] | None = None,
+    whoami: Whoami | None = None,
 ) -> int:
-    """Entry point from :func:`server.cli.main` for ``tieline auth ...``."""
+    """Entry point from :func:`server.cli.main` for ``tieline auth ...``.
+
+    Every command reads the configuration a server opened in this directory would
+    (``.tieline.toml`` included), so sign-in goes to the API the workspace names.
+    """
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
         if args.auth_command is None:
             print("usage: tieline auth {login,status,logout} ...", file=err)
             return EXIT_USAGE
-        manifest = _manifest(args.service) if getattr(args, "service", None) else None
+        manifest = manifest_of(args.service) if getattr(args, "service", None) else None
+        loaded = load_config()
         vault = vault or open_vault()
         grants = grants or StoreGrants()
         if args.auth_command == "login":
             assert manifest is not None
-            return _login(args, manifest, vault, grants, stdin or sys.stdin, err, open_browser)
+            service = resolve_service(
+                manifest, host=args.host, settings=loaded.config.connectors.get(manifest.id)
+            )
+            if whoami is None:
+                from connectors.sdk import default_registry
+
+                net = loaded.config.network
+                whoami = connector_whoami(
+                    default_registry(),
+                    network=NetworkSettings(
+                        ca_bundle=Path(net.ca_bundle) if net.ca_bundle else None,
+                        timeout=net.timeout,
+                    ),
+                )
+            return _login(
+                args, service, vault, grants, stdin or sys.stdin, err, open_browser, whoami
+            )
         if args.auth_command == "status":
-            return _status(manifest, vault, out, err)
+            settings = loaded.config.connectors.get(manifest.id) if manifest else None
+            return _status(manifest, settings, vault, out, err)
         if args.auth_command == "logout":
             assert manifest is not None
-            return _logout(args, manifest, vault, err)
+            service = resolve_service(
+                manifest, host=args.host, settings=loaded.config.connectors.get(manifest.id)
+            )
+            return _logout(args, manifest, service, vault, err)
         print(f"unknown auth action {args.auth_command!r}", file=err)
         return EXIT_USAGE
     except ConfigError as exc:
@@ -123,37 +136,57 @@ def run_auth(
         return EXIT_AUTH
 
 
+def _secret_method(args: argparse.Namespace, service: ServiceAuth) -> str | None:
+    """The pasted-secret method asked for: ``--method``, else what ``--with-token`` means
+    for this service (its token, API key or basic method, in that order)."""
+    if args.method in ("token", "api_key", "basic"):
+        return str(args.method)
+    if not args.with_token:
+        return None
+    for m in ("token", "api_key", "basic"):
+        if m in service.methods:
+            return m
+    raise ConfigError(f"{service.name} does not take personal tokens or API keys")
+
+
 def _login(
     args: argparse.Namespace,
-    manifest: Manifest,
+    service: ServiceAuth,
     vault: Vault,
     grants: GrantRecorder,
     stdin: TextIO,
     err: TextIO,
     open_browser: Callable[[str], object] | None,
+    whoami: Whoami,
 ) -> int:
-    service = resolve_service(manifest, host=args.host)
-    if args.with_token:
-        if "token" not in service.methods:
-            raise ConfigError(f"{service.name} does not take personal tokens")
+    method = _secret_method(args, service)
+    if method is not None:
+        if method not in service.methods:
+            raise ConfigError(f"{service.name} does not take sign-in by {method}")
         token = stdin.read()
+        user = args.user
+        if method == "basic" and not user:
+            raise ConfigError(f"{service.name} needs --user ({service.username_label})")
 
         async def with_token() -> Credentials:
             async with httpx.AsyncClient(timeout=30) as http:
-                return await login_with_token(service, token, http=http, vault=vault, grants=grants)
+                return await login_with_token(
+                    service, token, http=http, vault=vault, grants=grants, whoami=whoami,
+                    method=method, username=user,  # type: ignore[arg-type]
+                )  # fmt: skip
 
         creds = asyncio.run(with_token())
         print(consent_request(service, creds.account.label).text(), file=err)
     else:
         prompter = TerminalConsentPrompter(err, interactive=sys.stdin.isatty())
-        if args.web:
+        if args.web or args.method == "pkce":
             opener = open_browser or _open_browser(err)
 
             async def web() -> Credentials:
                 async with httpx.AsyncClient(timeout=30) as http:
                     return await login_web(
                         service, http=http, vault=vault, grants=grants, prompter=prompter,
-                        open_browser=opener, assume_yes=args.yes,
+                        open_browser=opener, assume_yes=args.yes, whoami=whoami,
                     )  # fmt: skip
 
             creds = asyncio.run(web())
@@ -164,6 +197,7 @@ def _login(
                     return await login_device(
                         service, http=http, vault=vault, grants=grants, prompter=prompter,
                         show=lambda code: _show_code(code, service, err), assume_yes=args.yes,
+                        whoami=whoami,
                     )  # fmt: skip
 
             creds = asyncio.run(device())
@@ -202,14 +236,20 @@ def _describe(a: AccountSummary, now: float) -> str:
     return f"{a.connector:<10} {a.host:<24} {a.login:<20} ({'; '.join(parts)})"
 
 
-def _status(manifest: Manifest | None, vault: Vault, out: TextIO, err: TextIO) -> int:
+def _status(
+    manifest: Manifest | None,
+    settings: ConnectorSettings | None,
+    vault: Vault,
+    out: TextIO,
+    err: TextIO,
+) -> int:
     accounts = vault.accounts(manifest.id if manifest else None)
     now = time.time()
     for a in accounts:
         print(_describe(a, now), file=out)
     env_tokens = []
     if manifest is not None:
-        svc = resolve_service(manifest)
+        svc = resolve_service(manifest, settings=settings)
         if env_credentials(svc, os.environ) is not None:
             env_tokens.append(f"{svc.connector}: a token is set in {svc.token_env}")
     for line in env_tokens:
@@ -222,14 +262,45 @@ def _status(manifest: Manifest | None, vault: Vault, out: TextIO, err: TextIO) -
     return EXIT_OK
 
 
-def _logout(args: argparse.Namespace, manifest: Manifest, vault: Vault, err: TextIO) -> int:
+def _logout(
+    args: argparse.Namespace, manifest: Manifest, service: ServiceAuth, vault: Vault, err: TextIO
+) -> int:
+    """Forget the account and, for a token Tieline obtained through OAuth, end it at the
+    service too."""
     host = args.host.lower() if args.host else None
     account = select_account(vault, manifest.id, host=host, login=args.account).account
+    creds = vault.load(account)
+    note = ""
+    if creds is not None:
+        note = asyncio.run(_revoke(service, creds))
     vault.forget(account)
     print(
         f"Signed out {account.label} from {manifest.name}; its credentials were removed from"
-        f" the {vault.describe()}. The token itself stays valid at {manifest.name} until you"
-        " revoke it there.",
+        f" the {vault.describe()}. {note}".rstrip(),
         file=err,
     )
     return EXIT_OK
+
+
+async def _revoke(service: ServiceAuth, creds: Credentials) -> str:
+    from connectors.sdk import default_registry
+    from server.hub.auth import SecretAuth, header_for
+    from server.hub.auth.orchestrator import revoke
+    from server.hub.sessions import build_connector
+
+    def probe() -> Any:
+        registry = default_registry()
+        manifest = registry.manifest(service.connector)
+        auth = SecretAuth(
+            creds.access_token.get_secret_value(),
+            header=header_for(manifest, creds.method),
+            username=creds.username,
+        )
+        assert service.settings is not None
+        return build_connector(
+            registry, service.connector, service.settings, service.host, creds.login, auth
+        )
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        _, note = await revoke(service, creds, http=http, probe=probe)
+    return note

@@ -20,9 +20,10 @@ import httpx
 
 from connectors.sdk.errors import TielineError
 from server import __version__
-from server.cli import EXIT_OK, EXIT_PROBLEM
-from server.hub import paths
-from server.hub.credentials import BearerToken, VaultCredentials
+from server.cli_common import workspace_root
+from server.exit_codes import EXIT_OK, EXIT_PROBLEM
+from server.hub import endpoints, paths
+from server.hub.credentials import VaultCredentials, env_auth
 from server.hub.hub import Hub
 from server.hub.store.migrate import current_version
 from server.hub.vault import Vault
@@ -41,7 +42,7 @@ async def _doctor(cwd: Path, out: TextIO) -> int:
         print(text, file=out)
 
     say(f"Tieline {__version__} on Python {platform.python_version()} ({sys.platform})")
-    hub = await Hub.open(root=cwd)
+    hub = await Hub.open(root=workspace_root(cwd))
     try:
         say("\nConfiguration")
         for source in hub.state.sources or ["built-in defaults only"]:
@@ -49,7 +50,7 @@ async def _doctor(cwd: Path, out: TextIO) -> int:
         say(f"  user file: {paths.user_config_file()}")
         for p in hub.state.problems:
             say(f"  problem: {p}")
-        problems += len(hub.state.problems) > 0
+        problems += len(hub.state.problems)
 
         say("\nVault")
         creds = hub.credentials
@@ -67,25 +68,31 @@ async def _doctor(cwd: Path, out: TextIO) -> int:
         say(f"  log file: {paths.log_dir() / 'tieline.log'}")
 
         say("\nWorkspace")
-        ws = hub.workspace
-        if ws is None:
-            say(f"  {cwd}: not a clone of a repository on a configured host")
-        else:
-            say(f"  {ws.root}: {ws.repo} via {ws.remote}, branch {ws.branch or '(detached)'}")
+        for folder in hub.folders:
+            if not folder.remotes:
+                say(f"  {folder.path}: not a clone of a repository on a configured host")
+            for ws in folder.remotes:
+                name = hub.registry.manifest(ws.connector).name if ws.connector else "?"
+                say(
+                    f"  {ws.root}: {ws.repo} via {ws.remote}, branch {ws.branch or '(detached)'}"
+                    f" ({name})"
+                )
 
         say("\nConnectors")
         reg = hub.registry
         for b in reg.broken:
             say(f"  {b.name}: BROKEN: {b.error}")
             problems += 1
-        for cls in reg:
-            m = cls.manifest()
-            enabled = getattr(hub.config.connectors, m.id).enabled
-            say(
-                f"  {m.name} ({m.id}): {', '.join(m.capabilities)}"
-                + ("" if enabled else " -- disabled in configuration")
-            )
-            if enabled:
+        for m in reg:
+            settings = hub.settings(m.id)
+            host = endpoints.public_host(m, settings)
+            note = ""
+            if not settings.enabled:
+                note = " -- disabled in configuration"
+            elif host is None:
+                note = f" -- set connectors.{m.id}.site to use it"
+            say(f"  {m.name} ({m.id}): {', '.join(m.capabilities)}{note}")
+            if settings.enabled and host is not None:
                 problems += await _check_accounts(hub, m.id, vault, say)
         metrics = await hub.store.all_metrics()
         if metrics:
@@ -110,22 +117,32 @@ async def _check_accounts(
     hub: Hub, connector: str, vault: Vault | None, say: Callable[[str], None]
 ) -> int:
     problems = 0
-    cls = hub.registry.get(connector)
-    targets: list[tuple[str, str, httpx.Auth]] = []
+    manifest = hub.registry.manifest(connector)
+    settings = hub.settings(connector)
+    public = endpoints.public_host(manifest, settings)
+    targets: list[tuple[str, str, httpx.Auth, str]] = []
     if vault is not None:
         for a in vault.accounts(connector):
-            found = hub.credentials.auth_for(connector, a.host, preferred=a.login)
+            found = hub.credentials.auth_for(
+                manifest, a.host, preferred=a.login, public_host=public
+            )
             if found is not None:
-                targets.append((a.host, a.login, found[1]))
-    token_env = cls.manifest().auth.token_env
-    if token_env and os.environ.get(token_env):
-        host = (cls.manifest().web_url or "").split("://")[-1].strip("/")
-        targets.append((host, f"(${token_env})", BearerToken(os.environ[token_env].strip())))
+                targets.append((a.host, a.login, found.auth, found.method))
+    token_env = manifest.auth.token_env
+    if token_env and os.environ.get(token_env) and public:
+        env = env_auth(manifest, os.environ, public, public)
+        if env is not None:
+            targets.append((public, f"(${token_env})", env.auth, env.method))
     if not targets:
         say(f"    no account signed in: tieline auth login {connector}")
         return 0
-    for host, login, auth in targets:
-        probe = hub.build_connector(cls, host, login, auth, metrics=None, cache=False)
+    for host, login, auth, method in targets:
+        try:
+            probe = hub.build_connector(connector, host, login, auth, method=method)
+        except TielineError as exc:
+            say(f"    {login}@{host}: FAILING: {exc.message}")
+            problems += 1
+            continue
         try:
             result = await asyncio.wait_for(probe.check(), CHECK_WAIT)
         except (TielineError, TimeoutError) as exc:

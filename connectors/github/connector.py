@@ -72,26 +72,24 @@ class GitHubConnector(Connector):
 
     # -- health -----------------------------------------------------------------------------
     async def check(self) -> CheckResult:
-        """Who are we, and how much budget is left? ``/user`` then ``/rate_limit`` (free)."""
+        """Who are we, and how much budget is left? One ``GET /user``: GitHub reports the core
+        budget and the token's scopes in the headers of every answer."""
         try:
             r = await self.ctx.http.get("/user", headers={"accept": "application/vnd.github+json"})
             user = GhUser.model_validate(r.json())
-            header = r.headers.get("x-oauth-scopes")
-            scopes = (
-                tuple(s.strip() for s in header.split(",") if s.strip())
-                if header is not None
-                else None
-            )
-            rate = (await self.client.rate_limit()).resources.get("core")
         except TielineError as exc:
             return CheckResult(ok=False, detail=exc.message)
+        header = r.headers.get("x-oauth-scopes")
+        scopes = (
+            tuple(s.strip() for s in header.split(",") if s.strip()) if header is not None else None
+        )
         return CheckResult(
             ok=True,
             account=user.login,
             name=user.name,
             detail=f"signed in to {self.host} as {user.login}",
-            rate_limit_remaining=rate.remaining if rate else None,
-            rate_limit_limit=rate.limit if rate else None,
+            rate_limit_remaining=_int(r.headers.get("x-ratelimit-remaining")),
+            rate_limit_limit=_int(r.headers.get("x-ratelimit-limit")),
             scopes=scopes,
         )
 
@@ -317,6 +315,13 @@ class GitHubConnector(Connector):
             started_at=r.started_at,
             completed_at=r.completed_at,
         )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def review_state(reviews: Sequence[GhReview], has_requested: bool) -> ReviewState:

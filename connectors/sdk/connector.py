@@ -17,7 +17,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import httpx
 
@@ -31,7 +31,13 @@ from .models import CheckResult
 #: already received, so a poll may stop paging there.
 FROM_CACHE = "tieline.from_cache"
 
-P = TypeVar("P")
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """The OAuth client Tieline signs in through (some revocation APIs want it)."""
+
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -101,20 +107,23 @@ class Connector:
         only when a subclass overrides it; the body has been read."""
         return None
 
-    async def revoke(self) -> bool:
-        """End this session's token at the service, where the manifest's OAuth revocation
-        endpoint does not cover it (a personal token that can revoke itself). ``True`` when
-        the service confirmed."""
+    async def revoke(self, token: str, app: OAuthApp | None) -> bool:
+        """End an OAuth ``token`` Tieline obtained, where the manifest names no RFC 7009
+        revocation endpoint (GitHub's ``DELETE /applications/{client_id}/token``). ``True``
+        when the service confirmed; the default says it cannot."""
         return False
 
     # -- capabilities ---------------------------------------------------------------------------
     def provides(self, proto: type) -> bool:
         return provides(self, proto)
 
-    def capability(self, proto: type[P]) -> P:
-        """Return ``self`` as ``proto``, or raise a :class:`CapabilityError` naming both."""
+    def capability(self, proto: type) -> Any:
+        """Return ``self`` as ``proto``, or raise a :class:`CapabilityError` naming both.
+
+        Typed ``Any`` on purpose: annotate the variable (``tracker: IssueTracker = ...``);
+        mypy refuses protocol classes as ``type[P]`` arguments."""
         if not provides(self, proto):
             raise CapabilityError(
                 f"connector {self.manifest().id!r} does not provide the {proto.__name__} capability"
             )
-        return self  # type: ignore[return-value]
+        return self

@@ -66,6 +66,8 @@ class Auth(_Strict):
         default=None, description="Environment variable that may carry a token (CI use)."
     )
     token_help: str = ""
+    #: For ``basic`` environment credentials: the variable holding the user part.
+    username_env: str | None = None
     #: Regexes for the shapes of this service's secrets, masked wherever they appear.
     token_patterns: tuple[str, ...] = ()
     #: How each method's secret is sent: ``"Header-Name: template"``; default Bearer.
@@ -99,6 +101,15 @@ class Auth(_Strict):
             raise ValueError("method pkce needs auth.oauth2.authorize_url")
         return self
 
+    @property
+    def secret_method(self) -> AuthMethod | None:
+        """The method an environment secret is used with: the first of token, api_key and
+        basic the connector declares."""
+        for m in ("token", "api_key", "basic"):
+            if m in self.methods:
+                return m
+        return None
+
     def header_for(self, method: str) -> tuple[str, str]:
         """``(header name, value template)`` for a sign-in method (OAuth flows: Bearer)."""
         template = self.headers.get(method) or DEFAULT_HEADER  # type: ignore[call-overload]
@@ -121,6 +132,9 @@ class Attachment(_Strict):
     api_path: str = ""
     #: Files in a checkout that say the service is in use (``.gitlab-ci.yml``).
     markers: tuple[str, ...] = ()
+    #: The ref a pull/merge request's head can be fetched from (``pull/{number}/head`` on
+    #: GitHub, ``merge-requests/{number}/head`` on GitLab), for "check out".
+    review_ref: str | None = None
 
 
 class Budget(_Strict):

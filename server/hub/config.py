@@ -10,6 +10,11 @@ key, the layer it came from and why, and the value from the layer below (ultimat
 default) is used. Secrets never belong in configuration: a key that looks like one is
 refused without echoing its value.
 
+Connector sections (``[connectors.<id>]``) are typed from each installed connector's manifest
+(:func:`connectors.sdk.settings.settings_model`): a common base plus the connector's own
+fields. An id no installed connector has is reported as such, and a bad value in one
+connector's section never affects another's.
+
 Environment variables map onto keys with ``__`` as the separator, e.g.
 ``TIELINE_LOG_LEVEL=debug`` or ``TIELINE_CONNECTORS__GITHUB__API_URL=http://127.0.0.1:9000``.
 ``TIELINE_HOME`` (paths), ``TIELINE_VAULT_BACKEND`` / ``TIELINE_VAULT_PASSPHRASE`` (the vault)
@@ -19,17 +24,21 @@ auth layer) are not configuration keys.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from connectors.sdk.manifest import Manifest
+from connectors.sdk.settings import ConnectorSettings, settings_model
 
 from . import paths
 
@@ -44,37 +53,6 @@ _NOT_CONFIG_ENV = re.compile(
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-class AccountRule(_Section):
-    """Which signed-in account serves remotes of a host (and optionally an owner)."""
-
-    host: str
-    owner: str | None = None
-    account: str
-
-
-class GitHubSettings(_Section):
-    enabled: bool = True
-    api_url: str = "https://api.github.com"
-    web_url: str = "https://github.com"
-    client_id: str = ""
-    enterprise_hosts: list[str] = Field(default_factory=list)
-    account: str | None = Field(
-        default=None, description="Login of the account this workspace uses (overrides rules)."
-    )
-    accounts: list[AccountRule] = Field(default_factory=list)
-
-    @field_validator("api_url", "web_url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError("must be an http(s) URL")
-        return v.rstrip("/")
-
-
-class ConnectorsSettings(_Section):
-    github: GitHubSettings = Field(default_factory=GitHubSettings)
 
 
 class NotificationSettings(_Section):
@@ -98,9 +76,44 @@ class NetworkSettings(_Section):
     timeout: float = Field(default=20.0, gt=0.0, le=300.0)
 
 
+class ConnectorSections(Mapping[str, ConnectorSettings]):
+    """Every installed connector's validated settings, by id (``connectors.github``, or
+    ``connectors.get("jira")`` for an id only known at run time)."""
+
+    def __init__(self, sections: Mapping[str, ConnectorSettings]) -> None:
+        self._sections = dict(sections)
+
+    def __getitem__(self, connector_id: str) -> ConnectorSettings:
+        return self._sections[connector_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sections)
+
+    def __len__(self) -> int:
+        return len(self._sections)
+
+    def __getattr__(self, connector_id: str) -> ConnectorSettings:
+        try:
+            return self._sections[connector_id]
+        except KeyError:
+            raise AttributeError(f"no connector {connector_id!r} is installed") from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConnectorSections) and self._sections == other._sections
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def enabled(self) -> list[str]:
+        return [k for k, v in self._sections.items() if v.enabled]
+
+
 class Config(_Section):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    connectors: ConnectorsSettings = Field(default_factory=ConnectorsSettings)
+    connectors_raw: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        alias="connectors",
+        description="[connectors.<id>] tables, validated per connector (see `connectors`).",
+    )
     autolinks: list[dict[str, Any]] = Field(
         default_factory=list,
         description="[[autolinks]] tables, validated rule by rule by server.hub.autolinks.",
@@ -112,6 +125,24 @@ class Config(_Section):
         default="{number}-{slug}",
         description="Branch name for 'start work on an issue': {number}, {slug}, {login}.",
     )
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True)
+    _connectors: ConnectorSections | None = PrivateAttr(default=None)
+
+    @property
+    def connectors(self) -> ConnectorSections:
+        """Typed connector settings (built from the raw tables on first use if :func:`load`
+        did not already validate them)."""
+        if self._connectors is None:
+            self._connectors = validate_connectors(self.connectors_raw, {}, [], None)
+        return self._connectors
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Config):
+            return NotImplemented
+        return self.model_dump() == other.model_dump() and self.connectors == other.connectors
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -139,8 +170,13 @@ def load(
     editor: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     user_file: Path | None = None,
+    manifests: Sequence[Manifest] | None = None,
 ) -> Loaded:
-    """Read every layer and merge them; never raises for bad configuration."""
+    """Read every layer and merge them; never raises for bad configuration.
+
+    ``manifests`` are the installed connectors (default: the registry's); each one's
+    ``connectors.<id>`` section is validated with its own settings model.
+    """
     problems: list[Problem] = []
     layers: list[tuple[str, dict[str, Any]]] = []
     ufile = user_file if user_file is not None else paths.user_config_file()
@@ -161,10 +197,51 @@ def load(
         data = _refuse_secrets(data, source, problems)
         sources.append(source)
         _merge(merged, data, (), origin, source)
+    raw_connectors = merged.pop("connectors", None)
     config = _validate(merged, origin, problems)
+    sections = raw_connectors if isinstance(raw_connectors, dict) else {}
+    if raw_connectors is not None and not isinstance(raw_connectors, dict):
+        problems.append(Problem("connectors", _source_of(("connectors",), origin), "not a table"))
+    config._connectors = validate_connectors(sections, origin, problems, manifests)
     for p in problems:
         log.warning("configuration: %s", p)
     return Loaded(config=config, problems=problems, sources=sources)
+
+
+def validate_connectors(
+    sections: Mapping[str, Any],
+    origin: Mapping[tuple[str, ...], str],
+    problems: list[Problem],
+    manifests: Sequence[Manifest] | None,
+) -> ConnectorSections:
+    """Each installed connector's section, typed by its manifest; bad keys are dropped with
+    a problem naming the connector and the key, and never affect another connector."""
+    if manifests is None:
+        from connectors.sdk.registry import default_registry
+
+        manifests = default_registry().manifests()
+    by_id = {m.id: m for m in manifests}
+    for cid in sections:
+        if cid not in by_id:
+            known = ", ".join(sorted(by_id)) or "none"
+            problems.append(
+                Problem(
+                    f"connectors.{cid}",
+                    _source_of(("connectors", cid), origin),
+                    f"no connector {cid!r} is installed (installed: {known})",
+                )
+            )
+    out: dict[str, ConnectorSettings] = {}
+    for cid, manifest in by_id.items():
+        model = settings_model(manifest)
+        raw = sections.get(cid)
+        data = copy.deepcopy(raw) if isinstance(raw, dict) else {}
+        if raw is not None and not isinstance(raw, dict):
+            problems.append(
+                Problem(f"connectors.{cid}", _source_of(("connectors", cid), origin), "not a table")
+            )
+        out[cid] = _validate(data, origin, problems, model=model, prefix=("connectors", cid))
+    return ConnectorSections(out)
 
 
 def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
@@ -273,12 +350,39 @@ def _mark(
             _mark(v, (*prefix, k), origin, src)
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+@overload
 def _validate(
-    merged: dict[str, Any], origin: dict[tuple[str, ...], str], problems: list[Problem]
-) -> Config:
+    merged: dict[str, Any],
+    origin: Mapping[tuple[str, ...], str],
+    problems: list[Problem],
+) -> Config: ...
+
+
+@overload
+def _validate(
+    merged: dict[str, Any],
+    origin: Mapping[tuple[str, ...], str],
+    problems: list[Problem],
+    *,
+    model: type[M],
+    prefix: tuple[str, ...],
+) -> M: ...
+
+
+def _validate(
+    merged: dict[str, Any],
+    origin: Mapping[tuple[str, ...], str],
+    problems: list[Problem],
+    *,
+    model: type[BaseModel] = Config,
+    prefix: tuple[str, ...] = (),
+) -> BaseModel:
     for _ in range(64):  # each pass drops at least one bad key
         try:
-            return Config.model_validate(merged)
+            return model.model_validate(merged)
         except ValidationError as exc:
             dropped = False
             for err in exc.errors():
@@ -286,8 +390,9 @@ def _validate(
                 # Drop the deepest key that exists (list items drop the whole list).
                 for cut in range(len(loc), 0, -1):
                     if _drop(merged, loc[:cut]):
-                        key = ".".join(loc[:cut])
-                        source = _source_of(loc[:cut], origin)
+                        full = (*prefix, *loc[:cut])
+                        key = ".".join(full)
+                        source = _source_of(full, origin)
                         reason = (
                             "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
                         )
@@ -298,8 +403,9 @@ def _validate(
                     break  # list indexes shift after a drop: revalidate before the next
             if not dropped:
                 break
-    problems.append(Problem("*", "configuration", "could not be repaired; all defaults used"))
-    return Config()
+    where = ".".join(prefix) or "*"
+    problems.append(Problem(where, "configuration", "could not be repaired; all defaults used"))
+    return model()
 
 
 def _drop(data: dict[str, Any], loc: tuple[str, ...]) -> bool:
@@ -327,7 +433,7 @@ def _child(node: Any, part: str) -> Any:
     return None
 
 
-def _source_of(loc: tuple[str, ...], origin: dict[tuple[str, ...], str]) -> str:
+def _source_of(loc: tuple[str, ...], origin: Mapping[tuple[str, ...], str]) -> str:
     for cut in range(len(loc), 0, -1):
         if loc[:cut] in origin:
             return origin[loc[:cut]]

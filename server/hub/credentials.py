@@ -1,56 +1,80 @@
-"""Which account serves a remote, and the ``httpx.Auth`` that signs its requests.
+"""Which account serves a connector on a host, and the ``httpx.Auth`` that signs its requests.
 
-The hub asks one question -- "for connector C on host H (repository owner O), which account
+The hub asks one question -- "for this connector on host H (repository owner O), which account
 and which auth?" -- and this module answers it from, in order: the workspace's explicit
 ``account`` setting, the signed-in accounts on that host (one whose login or configured rule
-matches the owner first), and last a token from the environment (``TIELINE_GITHUB_TOKEN``,
-for CI), which serves the service's default host only.
+matches the owner first), and last a token from the environment (the manifest's
+``token_env``, for CI), which serves the connector's public host only. The secret is sent as
+the manifest says for the account's sign-in method (Bearer, a bare API key, HTTP Basic).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
 
 from connectors.sdk.errors import TielineError
-from connectors.sdk.redact import register_secret
+from connectors.sdk.manifest import Manifest
 
+from .auth.headers import SecretAuth, header_for
 from .auth.refresh import RefreshingAuth, TokenRefresher
 from .vault import AccountSummary, Vault, open_vault
 
 log = logging.getLogger("tieline.credentials")
 
-DEFAULT_HOSTS = {"github": "github.com"}
-TOKEN_ENV = {"github": "TIELINE_GITHUB_TOKEN"}
+#: How the login of an environment token reads before the service says whose it is.
+ENV_LOGIN = ""
+
+
+@dataclass(frozen=True)
+class Found:
+    """The account chosen for a host: its login (empty for an environment token whose owner
+    is not known yet), the auth, and how it signed in."""
+
+    login: str
+    auth: httpx.Auth
+    method: str
 
 
 class CredentialProvider(Protocol):
     def auth_for(
-        self, connector: str, host: str, *, owner: str | None = None, preferred: str | None = None
-    ) -> tuple[str, httpx.Auth] | None:
-        """``(login, auth)`` for the account to use, or ``None`` when nobody is signed in.
+        self,
+        manifest: Manifest,
+        host: str,
+        *,
+        owner: str | None = None,
+        preferred: str | None = None,
+        public_host: str | None = None,
+    ) -> Found | None:
+        """The account to use on ``host``, or ``None`` when nobody is signed in there.
 
-        ``login`` may be empty when it is not known yet (an environment token); the hub then
-        asks the service whose token it is.
+        ``public_host`` is the connector's default host (where an environment token counts).
         """
 
 
-class BearerToken(httpx.Auth):
-    """A personal or environment token that never expires on our side."""
-
-    def __init__(self, token: str) -> None:
-        register_secret(token)
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request
-
-    def __repr__(self) -> str:  # never show the token, even in a debugger
-        return "BearerToken(***)"
+def env_auth(
+    manifest: Manifest, environ: Mapping[str, str], host: str, public_host: str | None
+) -> Found | None:
+    """An environment secret (``auth.token_env``), for the public host only."""
+    name = manifest.auth.token_env
+    token = environ.get(name, "").strip() if name else ""
+    method = manifest.auth.secret_method
+    if not token or method is None or host != (public_host or manifest.default_host):
+        return None
+    username = None
+    if method == "basic":
+        username = environ.get(manifest.auth.username_env or "", "").strip() or None
+        if username is None:
+            log.warning(
+                "%s is set but %s is not: basic auth needs both", name, manifest.auth.username_env
+            )
+            return None
+    auth = SecretAuth(token, header=header_for(manifest, "env"), username=username)
+    return Found(ENV_LOGIN, auth, "env")
 
 
 class EnvCredentials:
@@ -60,13 +84,15 @@ class EnvCredentials:
         self._environ = environ
 
     def auth_for(
-        self, connector: str, host: str, *, owner: str | None = None, preferred: str | None = None
-    ) -> tuple[str, httpx.Auth] | None:
-        name = TOKEN_ENV.get(connector)
-        token = self._environ.get(name, "") if name else ""
-        if not token or host != DEFAULT_HOSTS.get(connector):
-            return None
-        return "", BearerToken(token.strip())
+        self,
+        manifest: Manifest,
+        host: str,
+        *,
+        owner: str | None = None,
+        preferred: str | None = None,
+        public_host: str | None = None,
+    ) -> Found | None:
+        return env_auth(manifest, self._environ, host, public_host)
 
 
 class VaultCredentials:
@@ -84,8 +110,11 @@ class VaultCredentials:
         self._environ = environ
         self._vault = vault
         self._refresher = refresher
-        self._env = EnvCredentials(environ)
         self.error: str | None = None
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        return self._environ
 
     @property
     def vault(self) -> Vault | None:
@@ -106,7 +135,7 @@ class VaultCredentials:
         accounts = sorted(vault.accounts(connector, host), key=lambda a: a.login) if vault else []
         if not accounts:
             return None
-        for wanted in (preferred, owner):
+        for wanted in (preferred, owner.split("/")[0] if owner else None):
             for a in accounts:
                 if wanted and a.login.lower() == wanted.lower():
                     return a
@@ -117,17 +146,30 @@ class VaultCredentials:
         return accounts[0]
 
     def auth_for(
-        self, connector: str, host: str, *, owner: str | None = None, preferred: str | None = None
-    ) -> tuple[str, httpx.Auth] | None:
-        chosen = self.choose(connector, host, owner=owner, preferred=preferred)
+        self,
+        manifest: Manifest,
+        host: str,
+        *,
+        owner: str | None = None,
+        preferred: str | None = None,
+        public_host: str | None = None,
+    ) -> Found | None:
+        chosen = self.choose(manifest.id, host, owner=owner, preferred=preferred)
         vault = self.vault
         if chosen is None or vault is None:
-            return self._env.auth_for(connector, host, owner=owner, preferred=preferred)
+            return env_auth(manifest, self._environ, host, public_host)
         creds = vault.load(chosen.account)
         if creds is None:
-            return self._env.auth_for(connector, host, owner=owner, preferred=preferred)
-        refresher = self._refresher(connector, host) if self._refresher else None
-        return chosen.login, RefreshingAuth(vault, chosen.account, refresher, credentials=creds)
+            return env_auth(manifest, self._environ, host, public_host)
+        refresher = self._refresher(manifest.id, host) if self._refresher else None
+        auth = RefreshingAuth(
+            vault,
+            chosen.account,
+            refresher,
+            credentials=creds,
+            header=header_for(manifest, creds.method),
+        )
+        return Found(chosen.login, auth, creds.method)
 
 
 RefresherFactory = Callable[[str, str], "TokenRefresher | None"]
@@ -143,7 +185,7 @@ def oauth_refresher(connector: str, host: str) -> TokenRefresher | None:
 
     from .auth import OAuthRefresher, resolve_service
 
-    manifest = default_registry().get(connector).manifest()
+    manifest = default_registry().manifest(connector)
     service = resolve_service(manifest, host=host)
     if service.oauth is None or not service.oauth.client_id:
         return None

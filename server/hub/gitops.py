@@ -28,9 +28,16 @@ def slugify(text: str, *, max_len: int = 40) -> str:
     return slug[:max_len].rstrip("-") or "work"
 
 
-def branch_name(template: str, *, number: int, title: str, login: str = "") -> str:
-    """Render the configured branch template; fall back to ``{number}-{slug}`` if it is bad."""
-    fields = {"number": number, "slug": slugify(title), "login": login or "me"}
+def branch_name(
+    template: str, *, number: int, title: str, login: str = "", key: str | None = None
+) -> str:
+    """Render the configured branch template; fall back to ``{number}-{slug}`` if it is bad.
+
+    For a key-based tracker's item ``{number}`` (and ``{key}``) is its key, ``PROJ-7``, the
+    name Jira and Linear link branches by; for a numbered issue ``{key}`` is the number.
+    """
+    shown: int | str = key or number
+    fields = {"number": shown, "key": shown, "slug": slugify(title), "login": login or "me"}
     try:
         name = template.format(**fields)
     except (KeyError, IndexError, ValueError):
@@ -59,13 +66,17 @@ def start_branch(root: Path, name: str) -> str:
     return name
 
 
-def checkout_pull_request(root: Path, remote: str, number: int, head_ref: str) -> str:
-    """Fetch ``pull/N/head`` from ``remote`` into a local branch named after the PR's head and
-    check it out (works for PRs from forks too, which a plain ``origin/<branch>`` would not)."""
+def checkout_pull_request(
+    root: Path, remote: str, number: int, head_ref: str, review_ref: str = "pull/{number}/head"
+) -> str:
+    """Fetch the request's head (``review_ref``: ``pull/N/head`` on GitHub,
+    ``merge-requests/N/head`` on GitLab) from ``remote`` into a local branch named after it and
+    check it out (works for requests from forks too, which ``origin/<branch>`` would not)."""
     repo = _repo(root)
     local = head_ref if head_ref and head_ref not in ("main", "master") else f"pr-{number}"
+    source = review_ref.replace("{number}", str(number))
     try:
-        repo.git.fetch(remote, f"pull/{number}/head:{local}", "--update-head-ok", "--force")
+        repo.git.fetch(remote, f"{source}:{local}", "--update-head-ok", "--force")
         repo.git.checkout(local)
     except git.GitCommandError as exc:
         raise GitError(f"could not check out PR #{number}: {_short(exc)}") from exc

@@ -1,12 +1,15 @@
 """The hub: the composition root that the LSP layer (and the CLI) talk to.
 
 It owns one of each shared part -- configuration, store, event bus, health board, job queue
-with its worker and scheduler, reference scanner -- and one :class:`Session` per signed-in
-account that the workspace needs. Everything below it arrives by injection, so tests build a
-hub against a temporary store and a local stand-in of the service.
+with its worker and scheduler, reference scanner -- and the sessions (connector x host x
+account) the workspace folders call for, any number of them (:mod:`.sessions` decides which).
+Everything below it arrives by injection, so tests build a hub against a temporary store and
+local stand-ins of the services. Policy lives elsewhere: which sessions (``sessions``), where
+APIs are (``endpoints``), accounts (``credentials``), the mirror (``mirror``), acting on
+items (``work``), signing in (``auth.orchestrator``).
 
-The editor's hot paths (hover, lenses, links, completion) read the coordinator's in-memory
-index and never wait on the network unless an item was never seen; syncing runs as durable
+The editor's hot paths (hover, lenses, links, completion) read the coordinators' in-memory
+indexes and never wait on the network unless an item was never seen; syncing runs as durable
 jobs, scheduled only while something in the editor listens.
 """
 
@@ -20,62 +23,39 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from connectors.sdk import (
-    Connector,
-    ConnectorContext,
-    IssueTracker,
-    Registry,
-    TielineError,
-    default_registry,
-)
+from connectors.sdk import Registry, TielineError, default_registry
+from connectors.sdk.capabilities import provides
 from connectors.sdk.errors import ReauthRequired
-from connectors.sdk.models import Issue, PullRequest, RepoRef
+from connectors.sdk.models import Issue
+from connectors.sdk.settings import ConnectorSettings
 
 from . import config as config_mod
-from . import paths
+from . import endpoints, paths
 from .autolinks import Autolinks, load_autolinks
-from .credentials import CredentialProvider, default_credentials
+from .credentials import CredentialProvider, Found, default_credentials
 from .events import Event, EventBus, EventKind
-from .health import HealthBoard, HealthTracker
-from .http import NetworkSettings, build_client
+from .health import HealthBoard
+from .http import NetworkSettings
 from .jobs import JobContext, JobQueue, Listeners, Scheduler, Worker
 from .metrics import PersistingRecorder
-from .refs import ReferenceScanner, RuleSet, ScanContext, up_to
-from .store import Item, Store
+from .mirror import Mirror
+from .refs import ItemTarget, ReferenceScanner, RuleSet, ScanContext, Site
+from .sessions import Session, Wanted, build_connector, plan, preferred_account, remote_hosts
+from .store import Store
 from .sync.changes import Change
-from .sync.coordinator import Coordinator, Watch
-from .workspace import Workspace, detect
+from .sync.coordinator import Coordinator
+from .sync.syncers import Watch
+from .workspace import Folder, Workspace, detect_folder
 
 log = logging.getLogger("tieline.hub")
 
 SYNC_JOB = "sync"
 LISTEN_TOPIC = "sync"
 
-
-@dataclass
-class Session:
-    """One connector + account, ready to use: its HTTP client, connector and coordinator."""
-
-    connector_id: str
-    host: str
-    login: str
-    connector: Connector
-    http: httpx.AsyncClient
-    coordinator: Coordinator
-    tracker: HealthTracker
-
-    @property
-    def key(self) -> str:
-        return f"{self.connector_id}:{self.host}:{self.login}"
-
-    @property
-    def account(self) -> str:
-        """How a person names the account, and how the store keys it: ``login@host``."""
-        return f"{self.login}@{self.host}"
+__all__ = ["Hub", "HubState", "Session"]
 
 
 @dataclass
@@ -92,13 +72,14 @@ class Hub:
         *,
         store: Store,
         root: Path | None = None,
+        folders: Sequence[Path] | None = None,
         registry: Registry | None = None,
         credentials: CredentialProvider | None = None,
         environ: Mapping[str, str] | None = None,
         cache_dir: Path | None = None,
     ) -> None:
         self.store = store
-        self.root = root
+        self.paths: list[Path] = list(folders) if folders is not None else ([root] if root else [])
         self.registry = registry or default_registry()
         self.environ = dict(os.environ if environ is None else environ)
         self.credentials = credentials or default_credentials(self.environ)
@@ -109,15 +90,20 @@ class Hub:
         self.queue = JobQueue(store)
         self.worker = Worker(self.queue, {SYNC_JOB: self._run_sync_job})
         self.scheduler = Scheduler(self.queue, listeners=self.listeners)
+        self.mirror = Mirror(store)
         self.sessions: dict[str, Session] = {}
-        self.workspace: Workspace | None = None
+        self.folders: list[Folder] = []
         self.state = HubState()
+        #: Set once the first :meth:`connect` has opened what it could: until then a hover
+        #: says "connecting", not "sign in" (a token may be on its way).
+        self.connected = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self.loaded = config_mod.load(workspace=root, environ=self.environ)
+        self._connect_lock = asyncio.Lock()
+        self.loaded = self._load_config(None)
         self.autolinks: Autolinks = load_autolinks([])
         self.scanner = ReferenceScanner(RuleSet())
-        self._scan_context = ScanContext()
-        self._scan_key: tuple[RepoRef | None, int | None] | None = None
+        self._contexts: list[ScanContext] = []
+        self._context_of: dict[str, int] = {}
         self._apply_config(self.loaded)
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -126,7 +112,7 @@ class Hub:
     async def open(
         cls,
         *,
-        root: Path | None,
+        root: Path | None = None,
         store_path: Path | str | None = None,
         **kwargs: Any,
     ) -> Hub:
@@ -159,200 +145,262 @@ class Hub:
     # -- configuration ----------------------------------------------------------------------
 
     @property
+    def root(self) -> Path | None:
+        """The first workspace folder (the one ``.tieline.toml`` is read from)."""
+        return self.paths[0] if self.paths else None
+
+    @property
     def config(self) -> config_mod.Config:
         return self.loaded.config
+
+    def settings(self, connector_id: str) -> ConnectorSettings:
+        return self.config.connectors[connector_id]
+
+    def _load_config(self, editor: Mapping[str, Any] | None) -> config_mod.Loaded:
+        return config_mod.load(
+            workspace=self.root,
+            editor=editor,
+            environ=self.environ,
+            manifests=self.registry.manifests(),
+        )
 
     async def reconfigure(self, editor: Mapping[str, Any] | None) -> list[str]:
         """Reload every layer with new editor settings; return the problems found.
 
-        Sessions are built from the connection and sync settings (API URL, account, CA
-        bundle, poll interval); when those change the sessions close, and the caller's next
-        :meth:`connect` opens them anew with the new values.
+        Sessions are built from the connection and sync settings (API URLs, accounts, CA
+        bundle, poll interval); sessions whose settings changed close, and the caller's
+        next :meth:`connect` opens what is wanted now.
         """
         before = self._session_settings()
-        self._apply_config(
-            config_mod.load(workspace=self.root, editor=editor, environ=self.environ)
-        )
-        if self.sessions and self._session_settings() != before:
-            log.info("connection settings changed: reconnecting")
-            for s in list(self.sessions.values()):
+        self._apply_config(self._load_config(editor))
+        after = self._session_settings()
+        for s in list(self.sessions.values()):
+            if before.get(s.connector_id) != after.get(s.connector_id) or before[""] != after[""]:
+                log.info("%s settings changed: reconnecting", s.connector_id)
                 await self.drop_sessions(s.connector_id, s.host, s.login)
         return self.state.problems
 
-    def _session_settings(self) -> tuple[object, ...]:
+    def _session_settings(self) -> dict[str, object]:
         cfg = self.config
-        return (cfg.connectors.github, cfg.network, cfg.sync)
+        out: dict[str, object] = {cid: cfg.connectors[cid] for cid in cfg.connectors}
+        out[""] = (cfg.network, cfg.sync)
+        return out
 
     def _apply_config(self, loaded: config_mod.Loaded) -> None:
         self.loaded = loaded
         cfg = loaded.config
         self.autolinks = load_autolinks(cfg.autolinks)
         problems = [str(p) for p in loaded.problems] + list(self.autolinks.problems)
+        problems += [f"connector {b.name}: {b.error}" for b in self.registry.broken]
         self.state = HubState(problems=problems, sources=loaded.sources)
-        gh = self.registry.get("github").manifest() if "github" in self.registry.ids() else None
-        if gh is not None and cfg.connectors.github.enabled:
-            rules = RuleSet.from_manifest(
-                gh,
-                enterprise_hosts=cfg.connectors.github.enterprise_hosts,
-                autolinks=self.autolinks.rules,
-            )
-        else:
-            rules = RuleSet(autolinks=self.autolinks.rules)
-        self.scanner = ReferenceScanner(rules)
-        self.workspace = self._detect()
-        self._scan_key = None
+        sites = [
+            Site.of(m, endpoints.hosts(m, cfg.connectors[m.id]))
+            for m in self.registry.manifests()
+            if cfg.connectors[m.id].enabled
+        ]
+        self.scanner = ReferenceScanner(RuleSet(sites, autolinks=self.autolinks.rules))
+        self.folders = self._detect_all()
+        self._contexts = []
         self._refresh_scan_context()
 
-    def _code_hosts(self) -> list[str]:
-        gh = self.config.connectors.github
-        if not gh.enabled:
-            return []
-        return [_host(gh.web_url), *gh.enterprise_hosts]
+    def _served_hosts(self) -> dict[str, str]:
+        return remote_hosts(self.registry.manifests(), dict(self.config.connectors))
 
-    def _detect(self) -> Workspace | None:
-        if self.root is None:
-            return None
-        try:
-            return detect(self.root, hosts=self._code_hosts())
-        except Exception as exc:  # a broken clone must not stop the server
-            log.warning("workspace detection failed: %s", exc)
-            return None
+    def _markers(self) -> list[str]:
+        return sorted({mk for m in self.registry.manifests() for mk in m.attach.markers})
+
+    def _detect_all(self) -> list[Folder]:
+        hosts = self._served_hosts()
+        out: list[Folder] = []
+        for path in self.paths:
+            try:
+                out.append(detect_folder(path, hosts=hosts, markers=self._markers()))
+            except Exception as exc:  # a broken clone must not stop the server
+                log.warning("workspace detection failed for %s: %s", path, exc)
+                out.append(Folder(path=path))
+        return out
+
+    async def set_folders(self, folders: Sequence[Path]) -> None:
+        """The editor's workspace folders changed (``didChangeWorkspaceFolders``)."""
+        self.paths = list(folders)
+        self.folders = self._detect_all()
+        self._refresh_scan_context()
+
+    @property
+    def connecting(self) -> bool:
+        return not self.connected.is_set()
+
+    @property
+    def workspace(self) -> Workspace | None:
+        """The first folder's preferred remote (commands that act on "the" clone)."""
+        return next((f.primary for f in self.folders if f.primary), None)
+
+    def folder_for(self, path: Path | None) -> Folder | None:
+        """The workspace folder a file belongs to (the first folder when none contains it)."""
+        if path is not None:
+            best: Folder | None = None
+            for f in self.folders:
+                if f.contains(path) and (best is None or len(str(f.path)) > len(str(best.path))):
+                    best = f
+            if best is not None:
+                return best
+        return self.folders[0] if self.folders else None
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def _api_url(self, host: str) -> str:
-        gh = self.config.connectors.github
-        if host == _host(gh.web_url) or _host(gh.api_url) in (host, f"api.{host}"):
-            return gh.api_url
-        return f"https://{host}/api/v3"
-
-    def _web_url(self, host: str) -> str:
-        gh = self.config.connectors.github
-        return gh.web_url if host == _host(gh.web_url) else f"https://{host}"
-
     @property
     def primary(self) -> Session | None:
-        """The session serving the workspace's repository (``None`` before sign-in)."""
+        """A session serving the first folder's repository, else any (compat for commands
+        that act on one account)."""
         ws = self.workspace
-        if ws is None:
-            return next(iter(self.sessions.values()), None)
         for s in self.sessions.values():
-            if s.host == ws.repo.host:
+            if ws is not None and s.connector_id == ws.connector and s.host == ws.repo.host:
                 return s
-        return None
+        return next(iter(self.sessions.values()), None) if ws is None else None
 
-    async def connect(self) -> Session | None:
-        """Open the session the workspace needs (the default host when there is no clone).
+    def wanted(self) -> list[Wanted]:
+        return plan(self.registry.manifests(), dict(self.config.connectors), self.folders)
 
-        The account is chosen by the credential provider from the remote's host and owner
-        and the workspace's ``connectors.github.account`` setting. Returns ``None`` when no
-        account is signed in for that host: the editor then offers to sign in.
-        """
-        if not self.config.connectors.github.enabled or "github" not in self.registry.ids():
-            return None
-        host = (
-            self.workspace.repo.host
-            if self.workspace
-            else _host(self.config.connectors.github.web_url)
-        )
-        owner = self.workspace.repo.owner if self.workspace else None
-        for s in self.sessions.values():
-            if s.host == host:
-                return s
+    async def connect(self) -> list[Session]:
+        """Open every session the workspace calls for and somebody is signed in to; close
+        the ones no longer called for. Returns the sessions opened now (the caller runs
+        their first sync with progress)."""
+        async with self._connect_lock:
+            try:
+                return await self._connect()
+            finally:
+                self.connected.set()
+
+    async def _connect(self) -> list[Session]:
+        opened: list[Session] = []
+        keep: set[str] = set()
+        for w in self.wanted():
+            try:
+                got = await self._session_for_wanted(w)
+            except TielineError as exc:
+                log.warning("could not connect %s on %s: %s", w.connector, w.host, exc.message)
+                continue
+            if got is None:
+                continue
+            session, new = got
+            keep.add(session.key)
+            if new:
+                opened.append(session)
+        for key, s in list(self.sessions.items()):
+            if key not in keep:
+                await self.drop_sessions(s.connector_id, s.host, s.login)
+        self._refresh_scan_context()
+        return opened
+
+    async def _session_for_wanted(self, w: Wanted) -> tuple[Session, bool] | None:
+        """The session serving ``w`` (opened now when new), or ``None`` when nobody is
+        signed in for it."""
+        manifest = self.registry.manifest(w.connector)
+        settings = self.settings(w.connector)
         found = self.credentials.auth_for(
-            "github", host, owner=owner, preferred=self._preferred_account(host, owner)
+            manifest,
+            w.host,
+            owner=w.owner,
+            preferred=preferred_account(settings, w.host, w.owner),
+            public_host=endpoints.public_host(manifest, settings),
         )
         if found is None:
             return None
-        login, auth = found
-        return await self._open_session("github", host, login, auth)
+        for s in self.sessions.values():
+            if (
+                s.connector_id == w.connector
+                and s.host == w.host
+                and (not found.login or s.login == found.login)
+            ):
+                if s.coordinator.watch != w.watch:
+                    s.coordinator.watch = w.watch
+                return s, False
+        return await self._open_session(w, found), True
 
-    def _preferred_account(self, host: str, owner: str | None) -> str | None:
-        """The workspace's ``account`` setting, else the most specific matching rule."""
-        gh = self.config.connectors.github
-        if gh.account:
-            return gh.account
-        rules = [r for r in gh.accounts if r.host.lower() == host]
-        for r in rules:
-            if r.owner and owner and r.owner.lower() == owner.lower():
-                return r.account
-        return next((r.account for r in rules if not r.owner), None)
-
-    async def _open_session(
-        self, connector_id: str, host: str, login: str, auth: httpx.Auth
-    ) -> Session:
-        cls = self.registry.get(connector_id)
+    async def _open_session(self, w: Wanted, found: Found) -> Session:
+        settings = self.settings(w.connector)
+        login = found.login
         if not login:  # an environment token: learn whose it is before naming anything
-            probe = self.build_connector(cls, host, "", auth, metrics=None, cache=False)
+            probe = self._build(w.connector, w.host, "", found, metrics=None, cache=False)
             try:
                 result = await probe.check()
             finally:
                 await probe.ctx.http.aclose()
+            if not result.ok:
+                raise ReauthRequired(result.detail or f"{w.connector} refused the token")
             login = result.account or "unknown"
-            await self.store.record_grant(connector_id, f"{login}@{host}", result.scopes)
-        account = f"{login}@{host}"
-        tracker = self.health.tracker(connector_id, account)
-        recorder = PersistingRecorder(tracker, self.store, connector_id, account)
-        connector = self.build_connector(cls, host, login, auth, metrics=recorder, cache=True)
-        http = connector.ctx.http
-        cfg = self.config
-        session_key = f"{connector_id}:{host}:{login}"
-        watch = Watch(
-            repo=self.workspace.repo if self.workspace else None,
-            branch=self.workspace.branch if self.workspace else None,
-        )
+            await self.store.record_grant(w.connector, f"{login}@{w.host}", result.scopes or ())
+        account = f"{login}@{w.host}"
+        tracker = self.health.tracker(w.connector, account)
+        recorder = PersistingRecorder(tracker, self.store, w.connector, account)
+        connector = self._build(w.connector, w.host, login, found, metrics=recorder, cache=True)
+        cid = w.connector
         coordinator = Coordinator(
             connector,
-            watch,
-            mirror=lambda items: self._mirror(connector_id, account, items),
-            publish=lambda change: self._publish(connector_id, account, change),
+            w.watch,
+            mirror=lambda items: self.mirror.save(cid, account, items),
+            publish=lambda change: self._publish(cid, account, change),
         )
-        session = Session(connector_id, host, login, connector, http, coordinator, tracker)
-        self.sessions[session_key] = session
-        await self._load_mirror(session)
+        session = Session(
+            cid, w.host, login, connector, connector.ctx.http, coordinator, tracker, found.method
+        )
+        self.sessions[session.key] = session
+        coordinator.index.put(await self.mirror.load(cid, account))
         self.scheduler.every(
-            session_key,
-            cfg.sync.poll_interval,
+            session.key,
+            self.config.sync.poll_interval,
             SYNC_JOB,
-            {"session": session_key},
-            jitter=cfg.sync.jitter,
+            {"session": session.key},
+            jitter=self.config.sync.jitter,
             listening=self.listeners.predicate(LISTEN_TOPIC),
-            coalesce_key=f"sync:{session_key}",
+            coalesce_key=f"sync:{session.key}",
         )
         self.scheduler.wake()
+        log.info("session %s opened (%s)", session.key, settings.api_url or "default API")
         return session
+
+    def _build(
+        self,
+        connector_id: str,
+        host: str,
+        login: str,
+        found: Found,
+        *,
+        metrics: PersistingRecorder | None,
+        cache: bool,
+    ) -> Any:
+        return self.build_connector(
+            connector_id, host, login, found.auth, method=found.method, metrics=metrics, cache=cache
+        )
 
     def build_connector(
         self,
-        cls: type[Connector],
+        connector_id: str,
         host: str,
         login: str,
         auth: httpx.Auth,
         *,
-        metrics: PersistingRecorder | None,
-        cache: bool,
-    ) -> Connector:
+        method: str = "token",
+        metrics: PersistingRecorder | None = None,
+        cache: bool = False,
+    ) -> Any:
+        """A connector on the hub's HTTP stack with this hub's settings (doctor's probes)."""
         cfg = self.config
-        http = build_client(
-            cls.manifest(),
-            base_url=self._api_url(host),
-            auth=auth,
-            cache_dir=self.cache_dir if cache else None,
+        return build_connector(
+            self.registry,
+            connector_id,
+            self.settings(connector_id),
+            host,
+            login,
+            auth,
+            method=method,
             metrics=metrics,
+            cache_dir=self.cache_dir if cache else None,
             network=NetworkSettings(
                 ca_bundle=Path(cfg.network.ca_bundle) if cfg.network.ca_bundle else None,
                 timeout=cfg.network.timeout,
             ),
         )
-        ctx = ConnectorContext(
-            http=http,
-            account=login,
-            api_url=self._api_url(host),
-            web_url=self._web_url(host),
-            settings=cfg.connectors.github.model_dump(),
-            logger=logging.getLogger(f"tieline.connector.{cls.manifest().id}"),
-        )
-        return cls(ctx)
 
     async def drop_sessions(self, connector: str, host: str, login: str | None = None) -> int:
         """Close the sessions of an account (all on ``host`` when ``login`` is ``None``)."""
@@ -363,16 +411,21 @@ class Hub:
                 await s.http.aclose()
                 del self.sessions[key]
                 dropped += 1
-        self._scan_key = None
         self._refresh_scan_context()
         return dropped
 
-    async def reconnect(self) -> Session | None:
-        """After a sign-in: reopen the workspace's session with the account now chosen."""
-        ws_host = self.workspace.repo.host if self.workspace else None
-        host = ws_host or _host(self.config.connectors.github.web_url)
-        await self.drop_sessions("github", host)
+    async def reconnect(
+        self, connector: str | None = None, host: str | None = None
+    ) -> list[Session]:
+        """After a sign-in: reopen that connector's sessions with the account now chosen."""
+        for s in list(self.sessions.values()):
+            if connector in (None, s.connector_id) and host in (None, s.host):
+                await self.drop_sessions(s.connector_id, s.host)
         return await self.connect()
+
+    def sessions_with(self, capability: type) -> list[Session]:
+        """Sessions whose connector declares and implements ``capability``."""
+        return [s for s in self.sessions.values() if provides(s.connector, capability)]
 
     # -- sync -------------------------------------------------------------------------------
 
@@ -382,7 +435,7 @@ class Hub:
         if s is None:
             return []
         log.debug("sync %s started", s.key)
-        self._follow_checkout(s)
+        self._follow_checkout()
         try:
             found = await s.coordinator.sync()
         except ReauthRequired:
@@ -395,17 +448,20 @@ class Hub:
         )
         return found
 
-    def _follow_checkout(self, s: Session) -> None:
+    def _follow_checkout(self) -> None:
         """The person may have switched branches since the last sync: CI follows HEAD."""
-        if self.root is None:
+        if not self.paths:
             return
-        current = self._detect()
-        if current is None or current == self.workspace:
+        current = self._detect_all()
+        if current == self.folders:
             return
-        self.workspace = current
-        if current.repo.host == s.host:
-            s.coordinator.watch = Watch(repo=current.repo, branch=current.branch)
-            log.info("workspace now on %s (%s)", current.branch or "a detached HEAD", current.repo)
+        self.folders = current
+        by_key = {(w.connector, w.host): w.watch for w in self.wanted()}
+        for s in self.sessions.values():
+            watch = by_key.get((s.connector_id, s.host))
+            if watch is not None and watch != s.coordinator.watch:
+                s.coordinator.watch = watch
+                log.info("%s now watches %s", s.key, _describe(watch))
 
     async def refresh(self) -> None:
         """A manual refresh: debounced, so a burst of clicks costs one sync per session."""
@@ -426,36 +482,14 @@ class Hub:
         s.tracker.set_disabled(True)
         self.scheduler.cancel(s.key)
         await self.bus.publish(
-            Event(EventKind.AUTH_REQUIRED, s.connector_id, s.key, s.host, {"host": s.host})
-        )
-
-    async def _mirror(self, connector: str, account: str, items: Sequence[Issue]) -> None:
-        rows = [
-            Item(
-                connector=connector,
-                account=account,
-                kind="pull_request" if it.is_pull_request else "issue",
-                key=it.key,
-                data=it.model_dump(mode="json"),
-                updated_at=it.updated_at,
+            Event(
+                EventKind.AUTH_REQUIRED,
+                s.connector_id,
+                s.key,
+                s.host,
+                {"host": s.host, "service": s.manifest.name},
             )
-            for it in items
-        ]
-        if rows:
-            await self.store.upsert_items(rows)
-
-    async def _load_mirror(self, s: Session) -> None:
-        """Fill the index from the last run's mirror, so hovers work before the first sync."""
-        account = s.account
-        loaded: list[Issue] = []
-        for kind, model in (("issue", Issue), ("pull_request", PullRequest)):
-            for row in await self.store.list_items(s.connector_id, account, kind):
-                try:
-                    loaded.append(model.model_validate(row.data))
-                except ValueError:
-                    continue  # written by another version: the next sync replaces it
-        s.coordinator.index.put(loaded)
-        self._refresh_scan_context()
+        )
 
     async def _publish(self, connector: str, account: str, change: Change) -> None:
         payload = {"title": change.title, "url": change.url, **dict(change.payload)}
@@ -464,60 +498,110 @@ class Hub:
     # -- what the editor reads --------------------------------------------------------------
 
     def _refresh_scan_context(self) -> None:
-        """Rebuild the scan context only when it changes: it is part of the scan cache key."""
-        repo = self.workspace.repo if self.workspace else None
-        s = self.primary
-        highest = s.coordinator.index.max_number.get(repo.full_name) if (s and repo) else None
-        if self._scan_key == (repo, highest):
-            return
-        self._scan_key = (repo, highest)
-        self._scan_context = ScanContext(
-            repo=repo,
-            is_issue=up_to(highest) if highest else None,
-            default_host=repo.host if repo else _host(self.config.connectors.github.web_url),
+        """Rebuild each folder's scan context, keeping the old object when nothing changed:
+        it is part of the scanner's cache key and of the lens memo's inputs."""
+        folders = self.folders or [Folder(path=Path("/"))]
+        old = self._contexts
+        new: list[ScanContext] = []
+        for i, f in enumerate(folders):
+            ctx = self._context(f)
+            new.append(old[i] if i < len(old) and old[i] == ctx else ctx)
+        self._contexts = new
+        self._context_of = {}
+
+    def _context(self, folder: Folder) -> ScanContext:
+        cfg = self.config
+        hosts: list[tuple[str, str]] = []
+        for m in self.registry.manifests():
+            settings = cfg.connectors[m.id]
+            if settings.enabled:
+                host = endpoints.public_host(m, settings)
+                if host:
+                    hosts.append((m.id, host))
+        repos = [(r.connector, r.repo) for r in folder.remotes]
+        known: dict[str, frozenset[str]] = {}
+        bounds: list[tuple[str, int]] = []
+        for s in self.sessions.values():
+            idx = s.coordinator.index
+            if idx.scopes is not None:
+                known[s.connector_id] = known.get(s.connector_id, frozenset()) | idx.scopes
+            for cid, repo in repos:
+                if cid == s.connector_id and repo.host == s.host:
+                    highest = idx.max_number.get(repo.full_name)
+                    if highest:
+                        bounds.append((f"{cid}:{repo.full_name}", highest))
+        if folder.primary is not None:  # the folder's own host first for owner/repo#N
+            p = folder.primary
+            hosts = [(c, p.repo.host if c == p.connector else h) for c, h in hosts]
+        return ScanContext(
+            repos=tuple(repos),
+            hosts=tuple(hosts),
+            known=tuple(sorted(known.items())),
+            bounds=tuple(sorted(bounds)),
         )
+
+    def scan_context_for(self, path: Path | None) -> ScanContext:
+        """The scan context of the folder ``path`` is in (cached per path)."""
+        if not self._contexts:
+            self._refresh_scan_context()
+        key = str(path) if path is not None else ""
+        i = self._context_of.get(key)
+        if i is None:
+            folder = self.folder_for(path)
+            i = self.folders.index(folder) if folder is not None and folder in self.folders else 0
+            self._context_of[key] = i
+        return self._contexts[min(i, len(self._contexts) - 1)]
 
     @property
     def scan_context(self) -> ScanContext:
-        return self._scan_context
+        return self.scan_context_for(None)
 
-    def session_for(self, repo: RepoRef | None) -> Session | None:
-        if repo is None:
-            return self.primary
-        for s in self.sessions.values():
-            if s.host == repo.host:
-                return s
-        return None
+    def session_for(self, connector: str, host: str, scope: str | None = None) -> Session | None:
+        """The session for an item: of its connector and host, the one watching its scope
+        first (two accounts on one host serve different owners)."""
+        candidates = [
+            s for s in self.sessions.values() if s.connector_id == connector and s.host == host
+        ]
+        if len(candidates) > 1 and scope is not None:
+            for s in candidates:
+                if any(w.repo.full_name == scope for w in s.watch.repos):
+                    return s
+            settings = self.settings(connector)
+            wanted = preferred_account(settings, host, scope)
+            for s in candidates:
+                if wanted and s.login.lower() == wanted.lower():
+                    return s
+                if s.login.lower() == scope.split("/")[0].lower():
+                    return s
+        return candidates[0] if candidates else None
 
-    def cached(self, repo: RepoRef | None, number: int) -> Issue | None:
-        repo = repo or (self.workspace.repo if self.workspace else None)
-        s = self.session_for(repo)
-        if s is None or repo is None:
+    def cached(self, target: ItemTarget) -> Issue | None:
+        ref = target.ref
+        if ref is None:
             return None
-        return s.coordinator.index.items.get(f"{repo.full_name}#{number}")
+        s = self.session_for(target.connector, target.host, target.scope)
+        return s.coordinator.index.items.get(ref.id) if s else None
 
-    async def lookup(self, repo: RepoRef | None, number: int) -> Issue:
-        repo = repo or (self.workspace.repo if self.workspace else None)
-        if repo is None:
-            raise TielineError(f"#{number}: this folder is not a clone of a known repository")
-        s = self.session_for(repo)
+    async def lookup(self, target: ItemTarget) -> Issue:
+        """The item a reference names: from a session's index, else fetched once."""
+        name = (
+            self.registry.manifest(target.connector).name
+            if target.connector in self.registry
+            else target.connector
+        )
+        ref = target.ref
+        if ref is None:
+            raise TielineError(
+                f"{target.key}: this folder is not a clone of a repository on {name}"
+            )
+        s = self.session_for(target.connector, target.host, target.scope)
         if s is None:
-            raise ReauthRequired(f"sign in to {repo.host} to see {repo.full_name}#{number}")
-        return await s.coordinator.lookup(repo, number)
-
-    async def create_issue(self, title: str, body: str = "") -> Issue:
-        s = self.primary
-        repo = self.workspace.repo if self.workspace else None
-        if s is None or repo is None:
-            raise TielineError("open a clone of a GitHub repository and sign in to create issues")
-        tracker: IssueTracker = s.connector.capability(IssueTracker)
-        issue = await tracker.create_issue(repo, title, body)
-        s.coordinator.index.put([issue])
-        await self._mirror(s.connector_id, s.account, [issue])
-        await self.store.audit("user", "issue.create", issue.key, {"title": title})
-        self._refresh_scan_context()
-        return issue
+            if self.connecting:
+                raise TielineError(f"connecting to {name}…")
+            raise ReauthRequired(f"sign in to {name} ({target.host}) to see {ref.label}")
+        return await s.coordinator.lookup(ref)
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or url).lower()
+def _describe(watch: Watch) -> str:
+    parts = [f"{w.repo}@{w.branch or '(detached)'}" for w in watch.repos]
+    return ", ".join(parts) or "no repository"

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from connectors.sdk.redact import redact
 
@@ -67,8 +67,15 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return open(fd, self.mode.replace("w", "a"), encoding=self.encoding)
 
 
-def setup_logging(level: str = "info", *, to_file: bool = True) -> Path | None:
-    """Configure the ``tieline`` logger tree (and pygls') once per process."""
+def setup_logging(
+    level: str = "info", *, to_file: bool = True, terminal: Literal["json", "plain"] = "json"
+) -> Path | None:
+    """Configure the ``tieline`` logger tree (and pygls') once per process.
+
+    ``terminal="json"`` (the server): every record as JSON on stderr, which editors show in
+    their output channel. ``"plain"`` (a command at a terminal, which prints its own
+    messages): only errors reach stderr, as one line of text; the file gets everything.
+    """
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)
@@ -77,7 +84,11 @@ def setup_logging(level: str = "info", *, to_file: bool = True) -> Path | None:
 
     stderr = logging.StreamHandler(sys.stderr)
     stderr.addFilter(redacting)
-    stderr.setFormatter(formatter)
+    if terminal == "json":
+        stderr.setFormatter(formatter)
+    else:
+        stderr.setFormatter(logging.Formatter("tieline: %(message)s"))
+        stderr.setLevel(logging.ERROR)
     root.addHandler(stderr)
 
     logfile: Path | None = None

@@ -48,8 +48,23 @@ def _login(user: User) -> str:
     return "@" + (_LOGIN.sub("", user.login)[:60] or "?")
 
 
+_KEY = re.compile(r"[^\w#!./-]")
+
+
+def item_key(item: Issue) -> str:
+    """How the item is named on its card: ``#12``, ``PR #7``, ``MR !3``, ``PROJ-7``. Keys
+    come from the service: anything but key characters is dropped, not trusted."""
+    key = _KEY.sub("", item.ref.key)[:40]
+    if isinstance(item, PullRequest):
+        return ("MR " if key.startswith("!") else "PR ") + key
+    return key
+
+
 def state_word(item: Issue) -> str:
-    """open / closed / merged / draft, as a person would say it."""
+    """open / closed / merged / draft -- or the tracker's own status (``In Review``) -- as a
+    person would say it."""
+    if item.status is not None:
+        return plain_text(item.status.name, 40)
     if isinstance(item, PullRequest):
         if item.merged or item.state is ItemState.MERGED:
             return "merged"
@@ -84,14 +99,16 @@ def lens_title(item: Issue) -> str:
     checks failing`` for a pull request.
     """
     if isinstance(item, PullRequest):
-        parts = [f"PR #{item.number} {state_word(item)}"]
+        parts = [f"{item_key(item)} {state_word(item)}"]
         review = _REVIEW_WORDS.get(item.review_state)
         if review and state_word(item) in ("open", "draft"):
             parts.append(review)
         if checks := checks_text(item.checks):
             parts.append(checks)
         return " · ".join(parts)
-    parts = [f"#{item.number} {state_word(item)}"]
+    parts = [f"{item_key(item)} {state_word(item)}"]
+    if item.priority:
+        parts.append(plain_text(item.priority, 20))
     if item.labels:
         names = [plain_text(label.name, 30) for label in item.labels[:_MAX_LABELS_LENS]]
         extra = len(item.labels) - _MAX_LABELS_LENS
@@ -101,19 +118,26 @@ def lens_title(item: Issue) -> str:
     return " · ".join(parts)
 
 
-def hover_card(item: Issue) -> str:
-    """The hover for a reference: title, state, people, labels, PR review and checks, a body
-    excerpt and the link. Markdown; every service-supplied piece is sanitized or escaped."""
-    is_pr = isinstance(item, PullRequest)
+def hover_card(item: Issue, *, service: str | None = None) -> str:
+    """The hover for a reference: title, state (or workflow status), type, priority, sprint,
+    people, labels, PR review and checks, a body excerpt and the link. Markdown; every
+    service-supplied piece is sanitized or escaped. ``service`` names where it lives."""
     url = _http(item.url)
-    key = f"{'PR ' if is_pr else ''}#{item.number}"
+    key = item_key(item)
     head = f"[{key}]({url})" if url else key
     lines = [f"**{head}** {escape_inline(item.title)}", ""]
 
-    facts = [f"*{state_word(item)}*"]
+    facts = [f"*{escape_inline(state_word(item), 40)}*"]
+    if item.type:
+        facts.append(escape_inline(item.type, 40))
+    if item.priority:
+        facts.append(f"priority {escape_inline(item.priority, 40)}")
     if item.author:
         facts.append(f"by {escape_inline(_login(item.author))}")
-    facts.append(f"in {escape_inline(item.repo.full_name, 140)}")
+    where = escape_inline(item.ref.scope, 140)
+    facts.append(f"in {where}" + (f" ({escape_inline(service, 40)})" if service else ""))
+    if item.sprint:
+        facts.append(f"sprint {escape_inline(item.sprint, 60)}")
     if item.comments:
         facts.append(f"{item.comments} comment{'s' if item.comments != 1 else ''}")
     lines.append(" · ".join(facts))
@@ -152,8 +176,8 @@ def issue_completion(
     ``insert`` overrides the inserted text (``owner/repo#12`` for another repository);
     ``sort_key`` orders items (default: higher numbers, i.e. newer items, first).
     """
-    label = f"#{item.number}"
-    order = sort_key if sort_key is not None else 10**9 - item.number
+    label = item.ref.key
+    order = sort_key if sort_key is not None else 10**9 - (item.number or 0)
     return types.CompletionItem(
         label=label,
         kind=types.CompletionItemKind.Reference,
@@ -162,7 +186,7 @@ def issue_completion(
             description=("PR " if isinstance(item, PullRequest) else "") + state_word(item)
         ),
         documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_card(item)),
-        filter_text=f"#{item.number} {plain_text(item.title, 200)}",
+        filter_text=f"{label} {plain_text(item.title, 200)}",
         sort_text=f"{order:010d}",
         insert_text=insert or label,
     )

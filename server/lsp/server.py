@@ -9,6 +9,7 @@ server would; a request that needs the hub before it is ready waits for it brief
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -49,6 +50,14 @@ class TielineServer(LanguageServer):
 
     # -- hub access -------------------------------------------------------------------------
 
+    async def wait_connected(self, patience: float) -> None:
+        """Wait (briefly) until the hub has opened the sessions it can."""
+        hub = self.hub
+        if hub is None or not hub.connecting:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(hub.connected.wait(), patience)
+
     async def wait_hub(self, patience: float = HUB_WAIT) -> Hub | None:
         """The hub once it is open, or ``None`` if it failed or is not open in time."""
         if self.hub is None:
@@ -60,10 +69,15 @@ class TielineServer(LanguageServer):
 
     def root_path(self) -> Path | None:
         """The first workspace folder (or the root), as pygls recorded it at initialize."""
+        paths = self.folder_paths()
+        return paths[0] if paths else None
+
+    def folder_paths(self) -> list[Path]:
+        """Every workspace folder (pygls keeps them current from
+        ``didChangeWorkspaceFolders``), else the root the editor opened."""
         ws = self.workspace
-        folders = list(ws.folders.values())
-        uri = folders[0].uri if folders else ws.root_uri
-        return path_of(uri) if uri else None
+        uris = [f.uri for f in ws.folders.values()] or ([ws.root_uri] if ws.root_uri else [])
+        return [p for p in (path_of(u) for u in uris) if p is not None]
 
     # -- documents --------------------------------------------------------------------------
 
@@ -81,7 +95,7 @@ class TielineServer(LanguageServer):
             language_id=doc.language_id,
             uri=doc.uri,
             version=doc.version,
-            context=hub.scan_context,
+            context=hub.scan_context_for(path_of(doc.uri)),
         )
 
     def track_listening(self, doc: TextDocument, has_refs: bool) -> None:
@@ -180,6 +194,27 @@ def client_supports_code_lens_refresh(server: LanguageServer) -> bool:
     caps = server.client_capabilities
     ws = caps.workspace if caps else None
     return bool(ws and ws.code_lens and ws.code_lens.refresh_support)
+
+
+def client_supports_link_tooltips(server: LanguageServer) -> bool:
+    """``textDocument.documentLink.tooltipSupport``: Emacs 29 and Neovim do not declare it,
+    and a field a client did not ask for must not be sent."""
+    caps = server.client_capabilities
+    td = caps.text_document if caps else None
+    return bool(td and td.document_link and td.document_link.tooltip_support)
+
+
+def client_supports_snippets(server: LanguageServer) -> bool:
+    caps = server.client_capabilities
+    td = caps.text_document if caps else None
+    item = td.completion.completion_item if td and td.completion else None
+    return bool(item and item.snippet_support)
+
+
+def client_supports_show_document(server: LanguageServer) -> bool:
+    caps = server.client_capabilities
+    window = caps.window if caps else None
+    return bool(window and window.show_document and window.show_document.support)
 
 
 def markdown(value: str) -> types.MarkupContent:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import models_json_schema
 
-PROTOCOL_VERSION = "1.0.0"
+PROTOCOL_VERSION = "1.1.0"
 SCHEMA_PATH = Path(__file__).with_name("tieline-protocol.schema.json")
 
 # Method names.
@@ -38,6 +38,7 @@ STATUS = "tieline/status"
 AUTH_SIGN_IN = "tieline/auth/signIn"
 AUTH_SIGN_OUT = "tieline/auth/signOut"
 AUTH_STATUS = "tieline/auth/status"
+CONNECTORS = "tieline/connectors"
 
 
 class WireModel(BaseModel):
@@ -107,6 +108,10 @@ class TreeItem(WireModel):
     has_children: bool = False
     context_value: str | None = None
     actions: list[ItemAction] = Field(default_factory=list)
+    service: str | None = Field(
+        default=None, description="The connector id the item comes from (e.g. 'gitlab')."
+    )
+    key: str | None = Field(default=None, description="How the item is named: '#7', 'PROJ-7'.")
 
 
 class PanelItemsParams(WireModel):
@@ -155,9 +160,21 @@ class StatusResult(WireModel):
 # --- auth --------------------------------------------------------------------------------
 
 
+AuthMethod = Literal["pkce", "device", "token", "api_key", "basic"]
+
+
 class AuthParams(WireModel):
     connector: str
     host: str | None = Field(default=None, description="Enterprise host; absent for the default.")
+
+
+class SignInParams(AuthParams):
+    """Start signing in. ``method`` defaults to the connector's first; ``token`` (and for
+    ``basic`` the ``username``) carry a pasted secret, which the shell reads without echo."""
+
+    method: AuthMethod | None = None
+    token: str | None = Field(default=None, description="A pasted token or API key (secret).")
+    username: str | None = Field(default=None, description="For basic: e.g. the email.")
 
 
 class SignOutParams(AuthParams):
@@ -186,6 +203,7 @@ class SignInResult(WireModel):
 
 class SignOutResult(WireModel):
     signed_out: bool
+    revoked: bool = Field(default=False, description="The token was ended at the service too.")
 
 
 class AuthStatusParams(WireModel):
@@ -198,13 +216,55 @@ class AccountStatus(WireModel):
     host: str | None = None
     account: str | None = None
     signed_in: bool
-    method: Literal["device", "pkce", "token", "api_key"] | None = None
+    method: AuthMethod | None = None
     scopes: list[str] = Field(default_factory=list)
     expires_at: datetime | None = None
 
 
 class AuthStatusResult(WireModel):
     accounts: list[AccountStatus]
+
+
+# --- connectors ---------------------------------------------------------------------------
+
+
+class AuthOption(WireModel):
+    """A way to sign in that the connector offers, as a shell shows it."""
+
+    method: AuthMethod
+    label: str
+    secret_label: str | None = Field(
+        default=None, description="For pasted secrets: what to ask for ('Personal token')."
+    )
+    username_label: str | None = Field(default=None, description="For basic: 'email'.")
+    help: str | None = Field(default=None, description="Where to get a token, in plain words.")
+
+
+class ConnectorAccount(WireModel):
+    host: str
+    account: str
+    state: HealthState
+
+
+class ConnectorInfo(WireModel):
+    """One installed connector, for shells that must not name services themselves."""
+
+    id: str
+    name: str
+    description: str = ""
+    capabilities: list[str]
+    attach: Literal["remote", "site", "account"]
+    hosts: list[str] = Field(default_factory=list, description="Hosts it serves now.")
+    enabled: bool = True
+    ready: bool = Field(
+        default=True, description="False when it needs a setting first (a site's URL)."
+    )
+    auth: list[AuthOption] = Field(default_factory=list)
+    accounts: list[ConnectorAccount] = Field(default_factory=list)
+
+
+class ConnectorsResult(WireModel):
+    connectors: list[ConnectorInfo]
 
 
 # --- the method table --------------------------------------------------------------------
@@ -242,10 +302,18 @@ METHODS: dict[str, Method] = {
         ),
         Method(STATUS, "request", "clientToServer", None, StatusResult, "Integration health."),
         Method(
+            CONNECTORS,
+            "request",
+            "clientToServer",
+            None,
+            ConnectorsResult,
+            "Installed connectors: capabilities, sign-in methods, accounts, health.",
+        ),
+        Method(
             AUTH_SIGN_IN,
             "request",
             "clientToServer",
-            AuthParams,
+            SignInParams,
             SignInResult,
             "Start signing in; a device code or browser URL comes back.",
         ),

@@ -20,6 +20,7 @@ from server.hub.auth import (
     Identity,
     MemoryGrants,
     OAuthClientConfig,
+    Secret,
     ServiceAuth,
     login_web,
 )
@@ -138,7 +139,8 @@ async def user_enters_device_code(
         return await _login_and_consent(ui, page, login)
 
 
-async def oidc_whoami(http: httpx.AsyncClient, service: ServiceAuth, token: str) -> Identity:
+async def oidc_whoami(http: httpx.AsyncClient, service: ServiceAuth, secret: Secret) -> Identity:
+    token = secret.token
     r = await http.get(f"{service.api_url}/me", headers={"Authorization": f"Bearer {token}"})
     r.raise_for_status()
     return Identity(r.json()["sub"])

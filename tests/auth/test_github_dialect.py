@@ -11,6 +11,7 @@ import pytest
 
 from connectors.github.connector import GitHubConnector
 from connectors.sdk.errors import ConfigError
+from connectors.sdk.settings import settings_model
 from server.hub.auth import DeviceFlow, require_client_id, resolve_service
 
 
@@ -45,8 +46,9 @@ def _github() -> httpx.MockTransport:
 
 
 async def test_github_device_flow_dialect() -> None:
+    manifest = GitHubConnector.manifest()
     service = resolve_service(
-        GitHubConnector.manifest(), settings={"client_id": "Iv1.test"}, env={}
+        manifest, settings=settings_model(manifest)(client_id="Iv1.test"), env={}
     )
     assert service.oauth is not None
     sleeps: list[float] = []
@@ -62,7 +64,7 @@ async def test_github_device_flow_dialect() -> None:
 
 def test_enterprise_host_and_missing_client_id() -> None:
     manifest = GitHubConnector.manifest()
-    ghe = resolve_service(manifest, host="GHE.example.com", settings={}, env={})
+    ghe = resolve_service(manifest, host="GHE.example.com", env={})
     assert ghe.host == "ghe.example.com" and ghe.api_url == "https://ghe.example.com/api/v3"
     assert ghe.oauth is not None
     assert ghe.oauth.device_authorization_url == "https://ghe.example.com/login/device/code"

@@ -8,6 +8,7 @@ import pytest
 
 from connectors.sdk import CheckConclusion, ItemState, ReviewState
 from server.hub.http import revalidate
+from tests.factories import numbered
 from tests.standin.github import GitHubStandIn
 from tests.standin.harness import REPO, Token, connect
 
@@ -23,15 +24,15 @@ async def test_check_reports_account_and_rate_limit(github: GitHubStandIn) -> No
 async def test_issue_lifecycle_is_consistent(github: GitHubStandIn) -> None:
     gh, http = connect(github.url)
     github.state.repo("o/r")
-    created = await gh.create_issue(REPO, "Crash on save", "details", labels=["bug"])
+    created = await gh.create_issue(REPO.full_name, "Crash on save", "details", labels=["bug"])
     assert created.number == 1 and created.labels[0].name == "bug"
-    got = await gh.get_issue(REPO, created.number)
+    got = await gh.get_issue(numbered(REPO, created.number))
     assert got.title == "Crash on save" and got.state is ItemState.OPEN
-    closed = await gh.set_issue_state(REPO, created.number, open=False)
+    closed = await gh.set_issue_state(numbered(REPO, created.number), open=False)
     assert closed.state is ItemState.CLOSED
-    reopened = await gh.set_issue_state(REPO, created.number, open=True)
+    reopened = await gh.set_issue_state(numbered(REPO, created.number), open=True)
     assert reopened.state is ItemState.OPEN
-    comment = await gh.add_comment(REPO, created.number, "on it")
+    comment = await gh.add_comment(numbered(REPO, created.number), "on it")
     assert comment.body == "on it" and comment.author and comment.author.login == "octocat"
     await http.aclose()
 
@@ -48,7 +49,7 @@ async def test_issue_filters_exclude_pull_requests(github: GitHubStandIn) -> Non
     assert [i.title for i in mentioned.items] == ["theirs"]
     created = await gh.list_issues("created")
     assert [i.title for i in created.items] == ["mine"]  # the PR is excluded
-    repo_open = await gh.list_issues("repo_open", repo=REPO)
+    repo_open = await gh.list_issues("open", scope=REPO.full_name)
     assert {i.title for i in repo_open.items} == {"mine", "theirs"}
     assert all(i.repo == REPO for i in repo_open.items)
     await http.aclose()
@@ -71,7 +72,7 @@ async def test_pull_requests_reviews_mergeability_and_checks(github: GitHubStand
     s.add_status("o/r", "abc123", "ci/legacy", "success")
     gh, http = connect(github.url)
 
-    full = await gh.get_pull_request(REPO, pr["number"])
+    full = await gh.get_pull_request(numbered(REPO, pr["number"], pull=True))
     assert full.review_state is ReviewState.APPROVED
     assert full.mergeable is True and full.head_ref == "feature" and full.head_sha == "abc123"
     assert full.checks is not None
@@ -82,7 +83,7 @@ async def test_pull_requests_reviews_mergeability_and_checks(github: GitHubStand
     assert [p.title for p in mine] == ["Add feature"]
     review = await gh.list_pull_requests("review_requested")
     assert [p.title for p in review] == ["Review me"]
-    on_branch = await gh.list_pull_requests("branch", repo=REPO, branch="feature")
+    on_branch = await gh.list_pull_requests("branch", scope=REPO.full_name, branch="feature")
     assert [p.number for p in on_branch] == [pr["number"]]
     await http.aclose()
 
@@ -91,7 +92,7 @@ async def test_user_completion_filters_by_prefix(github: GitHubStandIn) -> None:
     s = github.state
     s.repo("o/r").collaborators += ["hubot", "hugo", "alice"]
     gh, http = connect(github.url)
-    users = await gh.search_users(REPO, "@hu")
+    users = await gh.search_users(REPO.full_name, "@hu")
     assert [u.login for u in users] == ["hubot", "hugo"]
     await http.aclose()
 
@@ -104,7 +105,7 @@ async def test_link_pagination_walks_every_page_without_duplicates(github: GitHu
     cursor = None
     pages = 0
     while True:
-        page = await gh.list_issues("repo_open", repo=REPO, cursor=cursor)
+        page = await gh.list_issues("open", scope=REPO.full_name, cursor=cursor)
         pages += 1
         seen += [i.number for i in page.items]
         cursor = page.next_cursor
@@ -117,12 +118,12 @@ async def test_link_pagination_walks_every_page_without_duplicates(github: GitHu
 async def test_unchanged_repoll_is_304_and_costs_no_rate_limit(github: GitHubStandIn) -> None:
     github.state.add_issue("o/r", "stable")
     gh, http = connect(github.url)
-    first = await gh.list_issues("repo_open", repo=REPO)
+    first = await gh.list_issues("open", scope=REPO.full_name)
     assert not first.unchanged
     spent = github.spent()
     github.reset_log()
     with revalidate():
-        again = await gh.list_issues("repo_open", repo=REPO)
+        again = await gh.list_issues("open", scope=REPO.full_name)
     assert again.unchanged and again.items == first.items
     assert [e.status for e in github.log] == [304]
     assert github.log[0].headers.get("if-none-match")
@@ -150,7 +151,7 @@ async def test_foreign_cursor_is_refused(github: GitHubStandIn, bad: str) -> Non
 
     gh, http = connect(github.url)
     with pytest.raises(InvalidRequest):
-        await gh.list_issues("repo_open", repo=REPO, cursor=bad)
+        await gh.list_issues("open", scope=REPO.full_name, cursor=bad)
     await http.aclose()
 
 
@@ -159,5 +160,5 @@ async def test_checks_for_a_branch_with_a_slash(github: GitHubStandIn) -> None:
     github.state.add_check_run("o/r", "c" * 40, "build", conclusion="success")
     connector, http = connect(github.url)
     async with http:
-        summary = await connector.get_checks(REPO, "feature/upload-retries")
+        summary = await connector.get_checks(REPO.full_name, "feature/upload-retries")
     assert (summary.total, summary.passed) == (1, 1)

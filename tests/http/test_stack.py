@@ -25,6 +25,7 @@ from connectors.sdk import (
 )
 from server.hub.health import HealthBoard, HealthTracker
 from server.hub.http import NetworkSettings, revalidate
+from tests.factories import numbered
 from tests.standin.github import GitHubStandIn
 from tests.standin.harness import REPO, connect
 
@@ -56,7 +57,7 @@ async def test_post_is_not_retried_after_it_may_have_arrived(github: GitHubStand
     gh, http = connect(github.url)
     github.inject("reset")
     with pytest.raises(TransportError):
-        await gh.create_issue(REPO, "once only")
+        await gh.create_issue(REPO.full_name, "once only")
     assert [e.method for e in github.log] == ["POST"]
     await http.aclose()
 
@@ -136,7 +137,7 @@ async def test_paginated_sync_survives_faults_with_every_item_once(github: GitHu
         if page_no == 3:
             github.inject("reset")
             github.inject("502")
-        page = await gh.list_issues("repo_open", repo=REPO, cursor=cursor)
+        page = await gh.list_issues("open", scope=REPO.full_name, cursor=cursor)
         seen += [i.number for i in page.items]
         if (cursor := page.next_cursor) is None:
             break
@@ -173,10 +174,10 @@ async def test_health_counts_cache_hits_and_304s(github: GitHubStandIn) -> None:
     tracker = HealthTracker("github", "octocat")
     github.state.add_issue("o/r", "x")
     gh, http = connect(github.url, tracker=tracker)
-    await gh.get_issue(REPO, 1)
-    await gh.get_issue(REPO, 1)  # fresh: no request
+    await gh.get_issue(numbered(REPO, 1))
+    await gh.get_issue(numbered(REPO, 1))  # fresh: no request
     with revalidate():
-        await gh.get_issue(REPO, 1)  # 304
+        await gh.get_issue(numbered(REPO, 1))  # 304
     snap = tracker.snapshot()
     assert (snap.calls, snap.wire_requests, snap.not_modified, snap.cache_hits) == (3, 2, 1, 2)
     await http.aclose()
@@ -320,5 +321,5 @@ async def test_an_in_memory_cache_writes_nothing_to_the_working_directory(
     connector, http = connect(github.url, cache_dir=None)
     async with http:
         await connector.check()
-        await connector.list_issues("repo_open", repo=REPO)
+        await connector.list_issues("open", scope=REPO.full_name)
     assert os.listdir(tmp_path) == []

@@ -60,9 +60,10 @@ async def _session_login(
         credentials=VaultCredentials(environ, vault=vault),
     )  # fmt: skip
     try:
-        session = await hub.connect()
-        if session is None:
+        sessions = await hub.connect()
+        if not sessions:
             return None
+        [session] = sessions  # one remote on github.com: one session
         await hub.sync_now(session)
         return session.login
     finally:

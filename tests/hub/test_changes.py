@@ -12,12 +12,13 @@ from connectors.sdk.models import (
     RepoRef,
 )
 from server.hub.sync import changes as ch
+from tests.factories import numbered
 
 REPO = RepoRef(host="github.com", owner="octo", name="app")
 
 
 def _issue(n: int, state: ItemState = ItemState.OPEN) -> Issue:
-    return Issue(repo=REPO, number=n, title=f"issue {n}", state=state, url=f"u/{n}")
+    return Issue(repo=REPO, ref=numbered(REPO, n), title=f"issue {n}", state=state, url=f"u/{n}")
 
 
 def _pr(n: int, state: ItemState = ItemState.OPEN, checks: str | None = None) -> PullRequest:
@@ -26,7 +27,12 @@ def _pr(n: int, state: ItemState = ItemState.OPEN, checks: str | None = None) ->
         run = CheckRun(name="ci", status="completed", conclusion=CheckConclusion(checks))
         summary = CheckSummary.from_runs("head", (run,))
     return PullRequest(
-        repo=REPO, number=n, title=f"pr {n}", state=state, url=f"p/{n}", checks=summary
+        repo=REPO,
+        ref=numbered(REPO, n, pull=True),
+        title=f"pr {n}",
+        state=state,
+        url=f"p/{n}",
+        checks=summary,
     )
 
 

@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import Sequence
 
 from connectors.sdk.capabilities import IssueFilter, PullFilter
+from connectors.sdk.connector import Connector
+from connectors.sdk.manifest import Manifest
 from connectors.sdk.models import (
     CheckConclusion,
     CheckRun,
     CheckSummary,
     Comment,
     Issue,
+    ItemRef,
     ItemState,
     Page,
     PullRequest,
@@ -19,17 +22,35 @@ from connectors.sdk.models import (
     User,
 )
 from server.hub.sync import changes as ch
-from server.hub.sync.coordinator import Coordinator, Watch
+from server.hub.sync.coordinator import Coordinator
+from server.hub.sync.syncers import Watch
+from tests.factories import numbered
 
 REPO = RepoRef(host="github.com", owner="octo", name="app")
 
 
-class FakeHost:
+MANIFEST = Manifest.parse(
+    {
+        "id": "fakehost",
+        "name": "Fake host",
+        "capabilities": ["IssueTracker", "CodeHost", "CIProvider"],
+        "api_url": "https://fake.test",
+        "attach": {"kind": "remote", "hosts": ["github.com"]},
+        "auth": {"methods": ["token"]},
+    }
+)
+
+
+class FakeHost(Connector):
     """Implements IssueTracker, CodeHost and CIProvider in memory, counting calls."""
+
+    _manifest = MANIFEST
 
     def __init__(self) -> None:
         self.issues = {
-            n: Issue(repo=REPO, number=n, title=f"i{n}", state=ItemState.OPEN, url=f"u{n}")
+            n: Issue(
+                repo=REPO, ref=numbered(REPO, n), title=f"i{n}", state=ItemState.OPEN, url=f"u{n}"
+            )
             for n in range(1, 8)
         }
         self.review: list[PullRequest] = []
@@ -37,26 +58,27 @@ class FakeHost:
         self.get_issue_calls = 0
         self.failing = False
 
-    async def get_issue(self, repo: RepoRef, number: int) -> Issue:
+    async def get_issue(self, ref: ItemRef) -> Issue:
         self.get_issue_calls += 1
         await asyncio.sleep(0.01)
-        if number == 99:
+        if ref.number == 99:
             return Issue(
-                repo=repo,
-                number=99,
+                repo=REPO,
+                ref=numbered(REPO, 99),
                 title="pr",
                 state=ItemState.OPEN,
                 url="p",
                 is_pull_request=True,
             )
-        return self.issues[number]
+        assert ref.number is not None
+        return self.issues[ref.number]
 
     async def list_issues(
-        self, which: IssueFilter, *, repo: RepoRef | None = None, cursor: str | None = None
+        self, which: IssueFilter, *, scope: str | None = None, cursor: str | None = None
     ) -> Page:
         self.calls.append(f"issues:{which}:{cursor}")
-        items = sorted(self.issues.values(), key=lambda i: i.number)
-        if which != "repo_open":
+        items = sorted(self.issues.values(), key=lambda i: i.number or 0)
+        if which != "open":
             items = items[:1] if which == "assigned" else []
         start = int(cursor or 0)
         page = items[start : start + 3]
@@ -65,26 +87,29 @@ class FakeHost:
         return Page(items=tuple(page), next_cursor=nxt)
 
     async def create_issue(
-        self, repo: RepoRef, title: str, body: str = "", labels: Sequence[str] = ()
+        self, scope: str, title: str, body: str = "", labels: Sequence[str] = ()
     ) -> Issue:
         raise NotImplementedError
 
-    async def set_issue_state(self, repo: RepoRef, number: int, *, open: bool) -> Issue:
+    async def add_comment(self, ref: ItemRef, body: str) -> Comment:
         raise NotImplementedError
 
-    async def add_comment(self, repo: RepoRef, number: int, body: str) -> Comment:
-        raise NotImplementedError
-
-    async def search_users(self, repo: RepoRef, prefix: str) -> Sequence[User]:
+    async def search_users(self, scope: str | None, prefix: str) -> Sequence[User]:
         return []
 
-    async def get_pull_request(self, repo: RepoRef, number: int) -> PullRequest:
+    async def get_pull_request(self, ref: ItemRef) -> PullRequest:
+        assert ref.number is not None
         return PullRequest(
-            repo=repo, number=number, title="pr", state=ItemState.OPEN, url="p", head_sha="abc"
+            repo=REPO,
+            ref=numbered(REPO, ref.number, pull=True),
+            title="pr",
+            state=ItemState.OPEN,
+            url="p",
+            head_sha="abc",
         )
 
     async def list_pull_requests(
-        self, which: PullFilter, *, repo: RepoRef | None = None, branch: str | None = None
+        self, which: PullFilter, *, scope: str | None = None, branch: str | None = None
     ) -> Sequence[PullRequest]:
         self.calls.append(f"pulls:{which}")
         if which == "review_requested":
@@ -93,7 +118,7 @@ class FakeHost:
             return [
                 PullRequest(
                     repo=REPO,
-                    number=50,
+                    ref=numbered(REPO, 50, pull=True),
                     title="mine",
                     state=ItemState.OPEN,
                     url="m",
@@ -102,7 +127,7 @@ class FakeHost:
             ]
         return []
 
-    async def get_checks(self, repo: RepoRef, ref: str) -> CheckSummary:
+    async def get_checks(self, scope: str, ref: str) -> CheckSummary:
         conclusion = CheckConclusion.FAILURE if self.failing else CheckConclusion.SUCCESS
         run = CheckRun(name="ci", status="completed", conclusion=conclusion)
         return CheckSummary.from_runs(ref, (run,))
@@ -119,16 +144,22 @@ async def test_sync_mirrors_lists_and_announces_changes() -> None:
     async def publish(change: ch.Change) -> None:
         published.append(change)
 
-    coord = Coordinator(host, Watch(repo=REPO, branch="main"), mirror=mirror, publish=publish)
+    coord = Coordinator(host, Watch.of(REPO, "main"), mirror=mirror, publish=publish)
     assert await coord.sync() == []  # baseline
-    assert [i.number for i in coord.index.list("issues.repo_open")] == [1, 2, 3, 4, 5, 6, 7]
+    assert [i.number for i in coord.index.list("issues.open")] == [1, 2, 3, 4, 5, 6, 7]
     assert [i.number for i in coord.index.list("issues.assigned")] == [1]
     assert coord.index.max_number["octo/app"] == 50
-    assert coord.index.branch_checks is not None
-    assert "octo/app#1" in mirrored
+    assert coord.index.branch_checks["octo/app@main"].overall == CheckConclusion.SUCCESS
+    assert "github:github.com:octo/app#1" in mirrored
 
     host.review = [
-        PullRequest(repo=REPO, number=60, title="review me", state=ItemState.OPEN, url="r")
+        PullRequest(
+            repo=REPO,
+            ref=numbered(REPO, 60, pull=True),
+            title="review me",
+            state=ItemState.OPEN,
+            url="r",
+        )
     ]
     host.failing = True
     kinds = sorted(c.kind for c in await coord.sync())
@@ -139,11 +170,11 @@ async def test_sync_mirrors_lists_and_announces_changes() -> None:
 
 async def test_lookup_is_single_flight_and_upgrades_pull_requests() -> None:
     host = FakeHost()
-    coord = Coordinator(host, Watch(repo=REPO, branch=None))
-    got = await asyncio.gather(*(coord.lookup(REPO, 3) for _ in range(10)))
+    coord = Coordinator(host, Watch.of(REPO, None))
+    got = await asyncio.gather(*(coord.lookup(numbered(REPO, 3)) for _ in range(10)))
     assert {g.number for g in got} == {3}
     assert host.get_issue_calls == 1
-    pr = await coord.lookup(REPO, 99)
+    pr = await coord.lookup(numbered(REPO, 99))
     assert isinstance(pr, PullRequest) and pr.checks is not None
-    assert await coord.lookup(REPO, 3) is got[0]  # now from the index
+    assert await coord.lookup(numbered(REPO, 3)) is got[0]  # now from the index
     assert host.get_issue_calls == 2

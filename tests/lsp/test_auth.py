@@ -54,9 +54,9 @@ async def test_status_and_sign_out_of_a_vault_account(env: Env) -> None:
         (acct,) = status["accounts"]
         assert (acct["account"], acct["method"], acct["signedIn"]) == ("octocat", "device", True)
         out = await raw_request(client, "tieline/auth/signOut", {"connector": "github"})
-        assert out == {"signedOut": True}
+        assert out == {"signedOut": True, "revoked": False}
         assert vault.accounts("github") == []
-        items = await raw_request(client, "tieline/panel/items", {"panelId": "pulls"})
-        assert [i["id"] for i in items["items"]] == ["integrations/sign-in"]
+        items = await raw_request(client, "tieline/panel/items", {"panelId": "work"})
+        assert [i["id"] for i in items["items"]] == ["integrations/sign-in/github"]
     finally:
         await client.shutdown_session()

@@ -17,6 +17,7 @@ from tests.lsp.raw import raw_request
 from tests.lsp.test_features import items, wait_synced
 
 REAUTH = "no longer accepts your credentials"
+TOKEN_SHAPE = "ghp_"
 
 
 async def _refresh(client: LanguageClient) -> None:
@@ -34,11 +35,14 @@ async def test_a_401_prompts_to_sign_in_once_not_in_a_loop(env: Env) -> None:
         async with asyncio.timeout(20):
             while not any(REAUTH in m.message for m in client.messages):
                 await asyncio.sleep(0.05)
-        # "Sign in again" (the test client takes the first action) starts the sign-in, which
-        # says what it needs here: an OAuth client id.
+        # "Sign in again" (the test client takes the first action) starts the sign-in the
+        # connector can do here -- no OAuth client id, so pasting a token: the editor is
+        # asked to open a one-time page on 127.0.0.1.
         async with asyncio.timeout(10):
-            while not any("clientId" in m.message for m in client.messages):
+            while not any("/paste/" in d.uri for d in client.shown_documents):
                 await asyncio.sleep(0.05)
+        (page,) = [d.uri for d in client.shown_documents if "/paste/" in d.uri]
+        assert page.startswith("http://127.0.0.1:") and TOKEN_SHAPE not in page
         sent = len(env.github.log)
         await _refresh(client)
         await asyncio.sleep(1.5)
@@ -46,7 +50,7 @@ async def test_a_401_prompts_to_sign_in_once_not_in_a_loop(env: Env) -> None:
         assert len(env.github.log) - sent <= 1  # the next sync stops at its first 401
         status = await raw_request(client, "tieline/status", None)
         assert status["connectors"][0]["state"] in ("disabled", "failing")
-        review = await items(client, "pulls", "pulls/review")  # what was synced is kept
+        review = await items(client, "work", "work/review")  # what was synced is kept
         assert [i["label"] for i in review] == ["Refactor config"]
     finally:
         await client.shutdown_session()
@@ -69,7 +73,7 @@ async def test_a_429_storm_degrades_without_losing_anything(env: Env) -> None:
             await _refresh(client)
         await asyncio.sleep(1.0)
         assert len(env.github.log) == first  # nothing is sent before retry-after
-        assert [i["label"] for i in await items(client, "issues", "issues/assigned")]
+        assert [i["label"] for i in await items(client, "work", "work/assigned")]
     finally:
         await client.shutdown_session()
 
@@ -134,7 +138,7 @@ async def test_polls_only_while_something_listens(env: Env) -> None:
         quiet = len(env.github.log)
         await asyncio.sleep(6.5)  # more than a poll interval, and nobody is looking
         assert len(env.github.log) == quiet
-        await items(client, "pulls")  # a shell shows a panel: polling resumes
+        await items(client, "work")  # a shell shows a panel: polling resumes
         async with asyncio.timeout(15):
             while len(env.github.log) == quiet:
                 await asyncio.sleep(0.1)

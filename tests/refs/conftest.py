@@ -7,7 +7,7 @@ import pytest
 from connectors.sdk.manifest import Manifest
 from connectors.sdk.models import RepoRef
 from server.hub.autolinks import load_autolinks
-from server.hub.refs import RuleSet, ScanContext, up_to
+from server.hub.refs import RuleSet, ScanContext
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = RepoRef(host="github.com", owner="acme", name="app")
@@ -30,4 +30,4 @@ def rules(manifest: Manifest) -> RuleSet:
 
 @pytest.fixture
 def ctx() -> ScanContext:
-    return ScanContext(repo=REPO, is_issue=up_to(1000))
+    return ScanContext.single(REPO, highest=1000)

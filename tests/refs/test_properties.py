@@ -28,7 +28,7 @@ LANGS = st.sampled_from(["python", "typescript", "c", "go", "rust", "markdown", 
 def test_scan_is_total_and_ranges_fit(
     rules: RuleSet, text: str, language_id: str | None, encoding: str
 ) -> None:
-    ctx = ScanContext(repo=REPO, encoding=encoding)  # type: ignore[arg-type]
+    ctx = ScanContext.single(REPO, encoding=encoding)  # type: ignore[arg-type]
     refs = ReferenceScanner(rules).scan(text, language_id=language_id, context=ctx)
     lines = split_lines(text)
     for r in refs:
@@ -51,7 +51,7 @@ def test_incremental_scan_equals_fresh_scan(
     rules: RuleSet, before: str, after: str, language_id: str
 ) -> None:
     scanner = ReferenceScanner(rules)
-    ctx = ScanContext(repo=REPO)
+    ctx = ScanContext.single(REPO)
     scanner.scan(before, language_id=language_id, uri="file:///x", version=1, context=ctx)
     warm = scanner.scan(after, language_id=language_id, uri="file:///x", version=2, context=ctx)
     assert warm == ReferenceScanner(rules).scan(after, language_id=language_id, context=ctx)

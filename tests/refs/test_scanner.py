@@ -7,7 +7,7 @@ import pytest
 from server.hub.refs import (
     MAX_LINE,
     CommitTarget,
-    IssueTarget,
+    ItemTarget,
     LinkTarget,
     Reference,
     ReferenceScanner,
@@ -107,7 +107,7 @@ def test_utf16_ranges_with_emoji(rules: RuleSet, ctx: ScanContext) -> None:
     assert line.encode("utf-16-le")[14:20].decode("utf-16-le") == "#12"
     assert (b.range.start, b.range.end) == (13, 16)
     u32 = scan(
-        line, rules, language_id="markdown", context=ScanContext(repo=REPO, encoding="utf-32")
+        line, rules, language_id="markdown", context=ScanContext.single(REPO, encoding="utf-32")
     )
     assert u32[0].range.start == 4
 
@@ -126,17 +126,17 @@ def test_long_lines_are_skipped(rules: RuleSet, ctx: ScanContext) -> None:
 
 
 def test_bare_number_bound_and_false_friends(rules: RuleSet) -> None:
-    ctx = ScanContext(repo=REPO, is_issue=lambda n: n in {5, 123})
+    ctx = ScanContext.single(REPO, highest=123)
     src = (
-        "#5 #6 #123 GH-6 acme/x#6\n"  # GH- and owner/repo# are explicit: no bound
+        "#5 #124 #123 GH-124 acme/x#124\n"  # GH- and owner/repo# are explicit: no bound
         "color: #fff; #123abc &#123; x#5\n"
         "https://example.com/a#5 https://example.com/?q=#5 see https://example.com/#123\n"
     )
     assert texts(scan(src, rules, language_id="markdown", context=ctx)) == [
         "#5",
         "#123",
-        "GH-6",
-        "acme/x#6",
+        "GH-124",
+        "acme/x#124",
     ]
 
 
@@ -153,32 +153,33 @@ def test_targets_and_urls(rules: RuleSet, ctx: ScanContext) -> None:
     )
     refs = scan(src, rules, language_id="markdown", context=ctx)
     got = [(r.kind, r.target, r.text, r.url) for r in refs]
-    from connectors.sdk.models import RepoRef
 
-    o_r = RepoRef(host="github.com", owner="o", name="r")
+    def item(scope: str, n: int, kind: RefKind = RefKind.ANY) -> ItemTarget:
+        return ItemTarget("github", "github.com", scope, f"#{n}", n, kind)
+
     assert got == [
-        (RefKind.ANY, IssueTarget(REPO, 7), "#7", "https://github.com/acme/app/issues/7"),
+        (RefKind.ANY, item("acme/app", 7), "#7", "https://github.com/acme/app/issues/7"),
         (
             RefKind.ANY,
-            IssueTarget(RepoRef(host="github.com", owner="acme", name="lib"), 8),
+            item("acme/lib", 8),
             "acme/lib#8",
             "https://github.com/acme/lib/issues/8",
         ),
         (
             RefKind.ISSUE,
-            IssueTarget(o_r, 12),
+            item("o/r", 12, RefKind.ISSUE),
             "https://github.com/o/r/issues/12",
             "https://github.com/o/r/issues/12",
         ),
         (
             RefKind.PR,
-            IssueTarget(o_r, 34),
+            item("o/r", 34, RefKind.PR),
             "https://github.com/o/r/pull/34/files",
             "https://github.com/o/r/pull/34/files",
         ),
         (
             RefKind.COMMIT,
-            CommitTarget(RepoRef(host="ghe.corp.test", owner="t", name="u"), "abcdef0123"),
+            CommitTarget("github", "ghe.corp.test", "t/u", "abcdef0123"),
             "https://ghe.corp.test/t/u/commit/ABCDEF0123",
             "https://ghe.corp.test/t/u/commit/ABCDEF0123",
         ),
@@ -195,9 +196,9 @@ def test_owner_repo_uses_document_host(rules: RuleSet) -> None:
     from connectors.sdk.models import RepoRef
 
     ghe = RepoRef(host="ghe.corp.test", owner="t", name="u")
-    [ref] = scan("x/y#3", rules, language_id="markdown", context=ScanContext(repo=ghe))
-    assert isinstance(ref.target, IssueTarget)
-    assert ref.target.repo == RepoRef(host="ghe.corp.test", owner="x", name="y")
+    [ref] = scan("x/y#3", rules, language_id="markdown", context=ScanContext.single(ghe))
+    assert isinstance(ref.target, ItemTarget)
+    assert (ref.target.host, ref.target.scope) == ("ghe.corp.test", "x/y")
 
 
 def test_reference_at(rules: RuleSet, ctx: ScanContext) -> None:
@@ -220,7 +221,7 @@ def test_cache_per_version_and_context(rules: RuleSet, ctx: ScanContext) -> None
         scanner.scan("ignored", language_id="python", uri="file:///a.py", version=1, context=ctx)
         is first
     )
-    other = ScanContext(repo=None)
+    other = ScanContext.single(None)
     again = scanner.scan(
         "# #1\n", language_id="python", uri="file:///a.py", version=1, context=other
     )

@@ -24,6 +24,7 @@ from server.lsp.cards import (
     state_word,
     user_completion,
 )
+from tests.factories import numbered
 
 REPO = RepoRef(host="github.com", owner="acme", name="app")
 ALICE = User(login="alice", name="Alice A")
@@ -41,7 +42,7 @@ def summary(passed: int, failed: int = 0, pending: int = 0) -> CheckSummary:
 
 ISSUE = Issue(
     repo=REPO,
-    number=123,
+    ref=numbered(REPO, 123),
     title="Crash on `save` [x](javascript:alert(1))",
     state=ItemState.OPEN,
     url="https://github.com/acme/app/issues/123",
@@ -56,7 +57,7 @@ ISSUE = Issue(
 def pr(**kw: object) -> PullRequest:
     base: dict[str, object] = {
         "repo": REPO,
-        "number": 7,
+        "ref": numbered(REPO, 7, pull=True),
         "title": "Add export",
         "state": ItemState.OPEN,
         "url": "https://github.com/acme/app/pull/7",
@@ -70,7 +71,9 @@ def pr(**kw: object) -> PullRequest:
 
 def test_issue_lens() -> None:
     assert lens_title(ISSUE) == "#123 open · bug, ui +1 · @alice…"
-    plain = Issue(repo=REPO, number=5, title="t", state=ItemState.CLOSED, url="https://x")
+    plain = Issue(
+        repo=REPO, ref=numbered(REPO, 5), title="t", state=ItemState.CLOSED, url="https://x"
+    )
     assert lens_title(plain) == "#5 closed"
 
 
@@ -131,7 +134,7 @@ def test_pr_hover_card() -> None:
 def test_hostile_url_and_login_are_not_rendered() -> None:
     evil = Issue(
         repo=REPO,
-        number=1,
+        ref=numbered(REPO, 1),
         title="t",
         state=ItemState.OPEN,
         url="javascript:alert(1)",

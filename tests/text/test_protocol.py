@@ -32,6 +32,7 @@ def test_schema_is_deterministic_and_covers_every_method() -> None:
         p.AUTH_SIGN_IN,
         p.AUTH_SIGN_OUT,
         p.AUTH_STATUS,
+        p.CONNECTORS,
     }
     for spec in schema["methods"].values():
         for part in ("params", "result"):
@@ -106,7 +107,31 @@ EXAMPLES: list[tuple[str, str, p.WireModel]] = [
             ],
         ),
     ),
-    (p.AUTH_SIGN_IN, "params", p.AuthParams(connector="github", host="ghe.corp.test")),
+    (p.AUTH_SIGN_IN, "params", p.SignInParams(connector="github", host="ghe.corp.test")),
+    (
+        p.AUTH_SIGN_IN,
+        "params",
+        p.SignInParams(connector="jira", method="basic", token="t0k3n", username="a@b.test"),
+    ),
+    (
+        p.CONNECTORS,
+        "result",
+        p.ConnectorsResult(
+            connectors=[
+                p.ConnectorInfo(
+                    id="jira", name="Jira", capabilities=["IssueTracker", "Workflow"],
+                    attach="site", hosts=["acme.atlassian.net"],
+                    auth=[
+                        p.AuthOption(method="basic", label="Paste an API token",
+                                     secret_label="API token", username_label="email"),
+                        p.AuthOption(method="pkce", label="Sign in with the browser"),
+                    ],
+                    accounts=[p.ConnectorAccount(host="acme.atlassian.net", account="alice",
+                                                 state="healthy")],
+                )
+            ]
+        ),
+    ),
     (
         p.AUTH_SIGN_IN,
         "result",
@@ -120,7 +145,7 @@ EXAMPLES: list[tuple[str, str, p.WireModel]] = [
         ),
     ),
     (p.AUTH_SIGN_OUT, "params", p.SignOutParams(connector="github", account="alice")),
-    (p.AUTH_SIGN_OUT, "result", p.SignOutResult(signed_out=True)),
+    (p.AUTH_SIGN_OUT, "result", p.SignOutResult(signed_out=True, revoked=True)),
     (p.AUTH_STATUS, "params", p.AuthStatusParams()),
     (
         p.AUTH_STATUS,

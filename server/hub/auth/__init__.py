@@ -17,7 +17,8 @@ from .consent import (
     require_grant,
 )
 from .device import DeviceCode, DeviceFlow
-from .identity import Identity, Whoami, github_whoami, whoami_for
+from .headers import SecretAuth, header_for
+from .identity import Identity, Secret, Whoami, connector_whoami
 from .login import consent_request, login_device, login_web, login_with_token
 from .oauth import OAuthClientConfig, TokenError, TokenSet, require_client_id, token_request
 from .pkce import LoopbackReceiver, pkce_login
@@ -43,16 +44,19 @@ __all__ = [
     "OAuthClientConfig",
     "OAuthRefresher",
     "RefreshingAuth",
+    "Secret",
+    "SecretAuth",
     "ServiceAuth",
     "TokenError",
     "TokenRefresher",
     "TokenSet",
     "Whoami",
     "connector_settings",
+    "connector_whoami",
     "consent_request",
     "default_host",
     "env_credentials",
-    "github_whoami",
+    "header_for",
     "login_device",
     "login_web",
     "login_with_token",
@@ -64,5 +68,4 @@ __all__ = [
     "resolve_service",
     "select_account",
     "token_request",
-    "whoami_for",
 ]

@@ -1,6 +1,6 @@
-"""Sign-in orchestration shared by the CLI and (later) the editor: consent, the flow, naming
-the account, and storing the result. One function per method; each returns the stored
-:class:`Credentials`.
+"""Sign-in orchestration shared by the CLI and the editor: consent, the flow, naming the
+account (the connector's own ``check()``, through a :data:`Whoami`), and storing the result.
+One function per kind of method; each returns the stored :class:`Credentials`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from server.hub.vault import Credentials, Method, Vault
 
 from .consent import ConsentPrompter, ConsentRequest, GrantRecorder, obtain_consent
 from .device import DeviceCode, DeviceFlow
-from .identity import Whoami, whoami_for
+from .identity import Secret, Whoami, require
 from .oauth import TokenSet, require_client_id
 from .pkce import pkce_login
 from .service import ServiceAuth
@@ -35,13 +35,16 @@ async def _store(
     vault: Vault,
     grants: GrantRecorder,
     whoami: Whoami | None,
+    username: str | None = None,
 ) -> Credentials:
-    who = await (whoami or whoami_for(service.connector))(http, service, tokens.access_token)
+    secret = Secret(tokens.access_token, method, username)
+    who = await require(whoami)(http, service, secret)
     scopes = tokens.scopes if who.scopes is None else who.scopes
     creds = Credentials(
         connector=service.connector,
         host=service.host,
         login=who.login,
+        username=username,
         access_token=SecretStr(tokens.access_token),
         refresh_token=SecretStr(tokens.refresh_token) if tokens.refresh_token else None,
         expires_at=tokens.expires_at,
@@ -62,17 +65,33 @@ async def login_with_token(
     vault: Vault,
     grants: GrantRecorder,
     whoami: Whoami | None = None,
+    method: Method = "token",
+    username: str | None = None,
 ) -> Credentials:
-    """Store a personal token after asking the service whose it is.
+    """Store a personal token, API key or ``user:token`` pair after asking the service
+    whose it is.
 
     No consent prompt: the person created the token and chose its scopes themselves; the
     grant recorded is what the service reports the token carries.
     """
     token = token.strip()
     if not token:
-        raise AuthError(f"no token given on stdin. {service.token_help}".strip())
+        raise AuthError(f"no token given. {service.token_help}".strip())
+    if method not in service.methods:
+        raise AuthError(f"{service.name} does not take sign-in by {method}")
+    if method == "basic" and not (username or "").strip():
+        raise AuthError(f"{service.name} needs your {service.username_label} with the token")
     register_secret(token)
-    return await _store(service, TokenSet(token), "token", http, vault, grants, whoami)
+    return await _store(
+        service,
+        TokenSet(token),
+        method,
+        http,
+        vault,
+        grants,
+        whoami,
+        username.strip() if username else None,
+    )
 
 
 async def login_device(

@@ -29,9 +29,13 @@ class OAuthClientConfig:
     token_url: str
     authorize_url: str | None = None
     device_authorization_url: str | None = None
+    #: RFC 7009 revocation endpoint (sign-out ends the token at the service).
+    revocation_url: str | None = None
     scopes: tuple[str, ...] = ()
     #: Only for confidential apps (GitHub OAuth apps need it for the browser flow).
     client_secret: str | None = field(default=None, repr=False)
+    #: Extra parameters the service wants on the authorize request (Atlassian's audience).
+    authorize_params: Mapping[str, str] = field(default_factory=dict)
 
     def client_auth(self) -> dict[str, str]:
         """Client authentication in the form body (public clients send only ``client_id``)."""
@@ -70,6 +74,30 @@ def parse_scopes(value: object) -> tuple[str, ...]:
     if not isinstance(value, str):
         return ()
     return tuple(s for s in value.replace(",", " ").split() if s)
+
+
+async def revoke_request(
+    http: httpx.AsyncClient, url: str, form: Mapping[str, str], *, service: str
+) -> bool:
+    """RFC 7009 token revocation: 200 (any body, usually none) means done -- including for a
+    token the server no longer knows; ``unsupported_token_type`` means it cannot."""
+    try:
+        resp = await http.post(url, data=dict(form), headers={"Accept": "application/json"})
+    except httpx.TransportError as exc:
+        raise TransportError(f"cannot reach {service} at {url}: {type(exc).__name__}") from None
+    if resp.status_code == 200:
+        return True
+    try:
+        body = resp.json()
+    except ValueError:
+        body = {}
+    error = str(body.get("error", "")) if isinstance(body, dict) else ""
+    if error == "unsupported_token_type":
+        return False
+    raise AuthError(
+        f"{service} refused to revoke the token (HTTP {resp.status_code}"
+        + (f", {redact(error)})" if error else ")")
+    )
 
 
 async def post_form(

@@ -162,6 +162,7 @@ async def pkce_login(
             "state": receiver.expected_state,
             "code_challenge": create_s256_code_challenge(verifier),
             "code_challenge_method": "S256",
+            **dict(client.authorize_params),
             **(extra_params or {}),
         }
         if client.scopes:

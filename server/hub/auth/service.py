@@ -2,18 +2,16 @@
 configured client_id, the scopes with their reasons -- and pick among signed-in accounts.
 
 Settings come from the layered configuration (``[connectors.<id>]``; see
-:mod:`server.hub.config`) over the manifest's ``config`` defaults. An OAuth client secret, for
-the few apps that need one, is a secret: it comes from ``TIELINE_<ID>_CLIENT_SECRET``, never
-from a configuration file.
+:mod:`server.hub.config`), passed in by the caller so every command reads the same layers.
+An OAuth client secret, for the few apps that need one, is a secret: it comes from
+``TIELINE_<ID>_CLIENT_SECRET``, never from a configuration file.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
@@ -21,7 +19,8 @@ from pydantic import SecretStr
 from connectors.sdk.errors import AuthError
 from connectors.sdk.manifest import Manifest, Scope
 from connectors.sdk.redact import register_secret
-from server.hub import config
+from connectors.sdk.settings import ConnectorSettings, settings_model
+from server.hub import config, endpoints
 from server.hub.vault import AccountSummary, Credentials, Vault
 
 from .oauth import OAuthClientConfig
@@ -36,28 +35,22 @@ class ServiceAuth:
     host: str
     api_url: str
     methods: tuple[str, ...]
+    web_url: str = ""
     scopes: tuple[Scope, ...] = ()
     oauth: OAuthClientConfig | None = None
     token_env: str | None = None
     token_help: str = ""
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    username_label: str = "user name"
+    settings: ConnectorSettings | None = None
 
 
 def default_host(manifest: Manifest) -> str:
-    return urlsplit(manifest.web_url or manifest.api_url).hostname or manifest.id
+    return manifest.default_host
 
 
-def connector_settings(
-    connector: str, manifest: Manifest | None = None, *, workspace: Path | None = None
-) -> dict[str, Any]:
-    """``connectors.<id>`` from the layered configuration over the manifest's defaults."""
-    out: dict[str, Any] = {}
-    if manifest is not None:
-        out.update({f.name: f.default for f in manifest.config})
-    section = getattr(config.load(workspace=workspace).config.connectors, connector, None)
-    if section is not None:
-        out.update(section.model_dump())
-    return out
+def connector_settings(manifest: Manifest, loaded: config.Loaded) -> ConnectorSettings:
+    """``connectors.<id>`` from the same configuration layers every command reads."""
+    return loaded.config.connectors.get(manifest.id) or settings_model(manifest)()
 
 
 def _with_host(url: str | None, host: str) -> str | None:
@@ -71,55 +64,56 @@ def resolve_service(
     manifest: Manifest,
     *,
     host: str | None = None,
-    settings: Mapping[str, Any] | None = None,
+    settings: ConnectorSettings | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ServiceAuth:
-    """Endpoints for ``host`` (default: the manifest's public host).
+    """Endpoints for ``host`` (default: the connector's public host).
 
-    For another host (GitHub Enterprise Server) the OAuth URLs move to that host and the API
-    is ``https://HOST/api/v3`` for github, or the manifest's path on that host otherwise.
+    ``settings`` must come from the caller's configuration (the hub's, or the CLI's loaded
+    for its working directory), so a workspace's ``.tieline.toml`` counts for sign-in as it
+    does for everything else. For another host of a code host (GitHub Enterprise Server, a
+    self-managed GitLab) the OAuth URLs move to that host and the API follows
+    :func:`server.hub.endpoints.resolve`.
     """
     env = os.environ if env is None else env
-    settings = connector_settings(manifest.id, manifest) if settings is None else settings
-    public = default_host(manifest)
-    host = (host or public).lower()
-    if host == public:
-        api_url = str(settings.get("api_url") or manifest.api_url)
-    elif manifest.id == "github":
-        api_url = f"https://{host}/api/v3"
-    else:
-        api_url = _with_host(manifest.api_url, host) or manifest.api_url
+    settings = settings if settings is not None else settings_model(manifest)()
+    public = endpoints.public_host(manifest, settings) or manifest.default_host
+    ends = endpoints.resolve(manifest, settings, host)
     oauth = None
     scopes: tuple[Scope, ...] = ()
     o = manifest.auth.oauth2
     if o is not None:
         scopes = o.scopes
-        moved = host != public
+        moved = manifest.attach.kind == "remote" and ends.host != public
         client_secret = env.get(f"TIELINE_{manifest.id.upper()}_CLIENT_SECRET") or None
         register_secret(client_secret)
+
+        def at_host(url: str | None) -> str | None:
+            return _with_host(url, ends.host) if moved else url
+
         oauth = OAuthClientConfig(
-            client_id=str(settings.get("client_id") or o.client_id or ""),
-            token_url=(_with_host(o.token_url, host) if moved else o.token_url) or o.token_url,
-            authorize_url=_with_host(o.authorize_url, host) if moved else o.authorize_url,
-            device_authorization_url=(
-                _with_host(o.device_authorization_url, host)
-                if moved
-                else o.device_authorization_url
-            ),
+            client_id=str(settings.client_id or o.client_id or ""),
+            token_url=at_host(o.token_url) or o.token_url,
+            authorize_url=at_host(o.authorize_url),
+            device_authorization_url=at_host(o.device_authorization_url),
+            revocation_url=at_host(o.revocation_url),
             scopes=tuple(s.name for s in o.scopes),
             client_secret=client_secret,
+            authorize_params=dict(o.authorize_params),
         )
     return ServiceAuth(
         connector=manifest.id,
         name=manifest.name,
-        host=host,
-        api_url=api_url.rstrip("/"),
+        host=ends.host,
+        api_url=ends.api_url,
+        web_url=ends.web_url,
         methods=tuple(manifest.auth.methods),
         scopes=scopes,
         oauth=oauth,
         token_env=manifest.auth.token_env,
         token_help=manifest.auth.token_help,
-        settings=dict(settings),
+        username_label=manifest.auth.username_label,
+        settings=settings,
     )
 
 

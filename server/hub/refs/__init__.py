@@ -1,4 +1,4 @@
-"""Reference detection: ``#12``, ``owner/repo#45``, issue/PR/commit URLs and autolinks in a
+"""Reference detection: ``#12``, ``owner/repo#45``, ``PROJ-7``, item URLs and autolinks in a
 document, in comments and strings of source code and everywhere in prose.
 
 Names load on first use (PEP 562): ``split_lines`` alone must not pull in Pygments and the
@@ -14,17 +14,17 @@ from connectors.sdk.lazy import attach
 
 if TYPE_CHECKING:
     from .lexing import MAX_LINE, is_prose, lexer_for
-    from .model import CommitTarget, IssueTarget, LinkTarget, Reference, RefKind, Target, TextRange
+    from .model import CommitTarget, ItemTarget, LinkTarget, Reference, RefKind, Target, TextRange
     from .positions import Encoding, column, index_of, split_lines
-    from .rules import Candidate, RuleSet
-    from .scanner import IssuePredicate, ReferenceScanner, ScanContext, reference_at, scan, up_to
+    from .rules import Candidate, RuleSet, Site
+    from .scanner import ReferenceScanner, ScanContext, reference_at, scan
 
 _LAZY: dict[str, str] = {
     "MAX_LINE": ".lexing",
     "is_prose": ".lexing",
     "lexer_for": ".lexing",
     "CommitTarget": ".model",
-    "IssueTarget": ".model",
+    "ItemTarget": ".model",
     "LinkTarget": ".model",
     "Reference": ".model",
     "RefKind": ".model",
@@ -36,12 +36,11 @@ _LAZY: dict[str, str] = {
     "split_lines": ".positions",
     "Candidate": ".rules",
     "RuleSet": ".rules",
-    "IssuePredicate": ".scanner",
+    "Site": ".rules",
     "ReferenceScanner": ".scanner",
     "ScanContext": ".scanner",
     "reference_at": ".scanner",
     "scan": ".scanner",
-    "up_to": ".scanner",
 }
 
 __all__ = [
@@ -49,14 +48,14 @@ __all__ = [
     "Candidate",
     "CommitTarget",
     "Encoding",
-    "IssuePredicate",
-    "IssueTarget",
+    "ItemTarget",
     "LinkTarget",
     "RefKind",
     "Reference",
     "ReferenceScanner",
     "RuleSet",
     "ScanContext",
+    "Site",
     "Target",
     "TextRange",
     "column",
@@ -66,7 +65,6 @@ __all__ = [
     "reference_at",
     "scan",
     "split_lines",
-    "up_to",
 ]
 
 

@@ -2,6 +2,10 @@
 
 These are plain frozen dataclasses, not lsprotocol types, so the hub stays free of the LSP
 layer; a handler turns :class:`TextRange` into ``lsprotocol.types.Range`` in one line.
+
+Every item target names its connector, the host, the scope and the key (``github
+github.com octo/app #7``, ``gitlab gitlab.com group/sub/project !3``, ``jira
+acme.atlassian.net PROJ PROJ-7``), so a Jira key never resolves to a GitHub issue.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from connectors.sdk.models import RepoRef
+from connectors.sdk.models import ItemKind, ItemRef
 
 
 class RefKind(enum.StrEnum):
@@ -21,6 +25,21 @@ class RefKind(enum.StrEnum):
     ANY = "any"
     COMMIT = "commit"
     AUTOLINK = "autolink"
+
+
+#: Manifest kind names → reference kinds, and reference kinds → item kinds.
+KINDS = {
+    "issue": RefKind.ISSUE,
+    "pull_request": RefKind.PR,
+    "commit": RefKind.COMMIT,
+    "any": RefKind.ANY,
+}
+ITEM_KINDS = {
+    RefKind.ISSUE: ItemKind.ISSUE,
+    RefKind.PR: ItemKind.PULL_REQUEST,
+    RefKind.ANY: ItemKind.ANY,
+    RefKind.COMMIT: ItemKind.COMMIT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,31 +58,44 @@ class TextRange:
 
 
 @dataclass(frozen=True, slots=True)
-class IssueTarget:
-    """An issue or pull request. ``repo`` is ``None`` when the document's repository is
-    unknown (a bare ``#12`` outside any configured repository)."""
+class ItemTarget:
+    """An issue, pull/merge request or work item of one connector. ``scope`` is ``None``
+    when the document's repository is unknown (a bare ``#12`` outside any clone)."""
 
-    repo: RepoRef | None
-    number: int
+    connector: str
+    host: str
+    scope: str | None
+    key: str
+    number: int | None = None
+    kind: RefKind = RefKind.ANY
 
-    def web_url(self, kind: RefKind) -> str | None:
-        if self.repo is None:
+    @property
+    def ref(self) -> ItemRef | None:
+        """The item's identity, once its scope is known."""
+        if self.scope is None:
             return None
-        segment = "pull" if kind is RefKind.PR else "issues"  # GitHub redirects issues/N to a PR
-        return (
-            f"https://{self.repo.host}/{self.repo.owner}/{self.repo.name}/{segment}/{self.number}"
+        return ItemRef(
+            connector=self.connector,
+            host=self.host,
+            scope=self.scope,
+            key=self.key,
+            number=self.number,
+            kind=ITEM_KINDS.get(self.kind, ItemKind.ANY),
         )
+
+    @property
+    def label(self) -> str:
+        if self.scope is not None and self.key and not self.key[0].isalnum():
+            return f"{self.scope}{self.key}"
+        return self.key
 
 
 @dataclass(frozen=True, slots=True)
 class CommitTarget:
-    repo: RepoRef | None
+    connector: str
+    host: str
+    scope: str | None
     sha: str
-
-    def web_url(self, kind: RefKind) -> str | None:
-        if self.repo is None:
-            return None
-        return f"https://{self.repo.host}/{self.repo.owner}/{self.repo.name}/commit/{self.sha}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +105,8 @@ class LinkTarget:
     url: str
     rule: str
 
-    def web_url(self, kind: RefKind) -> str | None:
-        return self.url
 
-
-Target = IssueTarget | CommitTarget | LinkTarget
+Target = ItemTarget | CommitTarget | LinkTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,5 +118,5 @@ class Reference:
     target: Target
     text: str
     #: The web page of the target when it can be known without asking the service: the URL
-    #: as written, an autolink's URL, or the repository's issue/PR/commit page.
+    #: as written, an autolink's URL, or the page the connector's web-URL template gives.
     url: str | None = None

@@ -8,9 +8,10 @@ an edit in one line re-lexes a few lines and re-matches one.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import unquote
@@ -18,35 +19,91 @@ from urllib.parse import unquote
 from connectors.sdk.models import RepoRef
 
 from .lexing import MAX_LINE, Lexed, is_prose, lex, lexer_for
-from .model import CommitTarget, IssueTarget, LinkTarget, Reference, RefKind, Target, TextRange
+from .model import CommitTarget, ItemTarget, LinkTarget, Reference, RefKind, Target, TextRange
 from .positions import Encoding, column, index_of, split_lines
 from .rules import Candidate, RuleSet
 
-IssuePredicate = Callable[[int], bool]
 _V = TypeVar("_V")
-
-
-def up_to(highest: int) -> IssuePredicate:
-    """An issue predicate from the highest issue/PR number known in the repository."""
-
-    def known(number: int) -> bool:
-        return 1 <= number <= highest
-
-    return known
 
 
 @dataclass(frozen=True)
 class ScanContext:
-    """What the scan needs to know about the document's place in the world."""
+    """What the scan needs to know about the document's place in the world.
 
-    #: The repository the document belongs to (from its git remote); bare ``#12`` means it.
-    repo: RepoRef | None = None
-    #: Whether a bare ``#N`` can be an issue here; ``None`` accepts every number.
-    is_issue: IssuePredicate | None = None
+    Plain data (tuples), so two contexts compare equal when they mean the same thing: the
+    scanner caches a document's answer per version *and* context.
+    """
+
+    #: The document's repositories by connector (``("github", octo/app)``), preferred first;
+    #: a bare ``#12`` means an item of one of these.
+    repos: tuple[tuple[str, RepoRef], ...] = ()
+    #: Each connector's host for items whose scope is not written as a repository: a
+    #: site's host (Jira), the account's host (Linear), the public host of a code host.
+    hosts: tuple[tuple[str, str], ...] = ()
+    #: Project/team keys each key-based tracker has (``PROJ-7`` counts, ``UTF-8`` not).
+    known: tuple[tuple[str, frozenset[str]], ...] = ()
+    #: The highest item number known per ``connector:scope``: a bare ``#N`` above it is
+    #: no issue (a colour, an anchor). No bound: every number counts.
+    bounds: tuple[tuple[str, int], ...] = ()
     #: Column unit of the returned ranges: LSP's default is UTF-16.
     encoding: Encoding = "utf-16"
-    #: Host for ``owner/repo#N`` when the document's repository is unknown.
-    default_host: str = "github.com"
+
+    @classmethod
+    def single(
+        cls,
+        repo: RepoRef | None,
+        *,
+        connector: str = "github",
+        highest: int | None = None,
+        default_host: str = "github.com",
+        encoding: Encoding = "utf-16",
+    ) -> ScanContext:
+        """A context for one code host's repository (tests, scripts)."""
+        return cls(
+            repos=((connector, repo),) if repo else (),
+            hosts=((connector, repo.host if repo else default_host),),
+            bounds=((f"{connector}:{repo.full_name}", highest),) if repo and highest else (),
+            encoding=encoding,
+        )
+
+    @functools.cached_property
+    def _repos(self) -> dict[str, RepoRef]:
+        return dict(self.repos)
+
+    @functools.cached_property
+    def _hosts(self) -> dict[str, str]:
+        return dict(self.hosts)
+
+    @functools.cached_property
+    def _known(self) -> dict[str, frozenset[str]]:
+        return dict(self.known)
+
+    @functools.cached_property
+    def _bounds(self) -> dict[str, int]:
+        return dict(self.bounds)
+
+    @functools.cached_property
+    def _order(self) -> dict[str, int]:
+        return {c: i for i, (c, _) in enumerate(self.repos)}
+
+    def repo(self, connector: str) -> RepoRef | None:
+        return self._repos.get(connector)
+
+    def host(self, connector: str) -> str | None:
+        return self._hosts.get(connector)
+
+    def knows(self, connector: str, scope: str) -> bool:
+        keys = self._known.get(connector)
+        return keys is not None and scope in keys
+
+    def within_bound(self, connector: str, scope: str, number: int) -> bool:
+        highest = self._bounds.get(f"{connector}:{scope}")
+        return highest is None or 1 <= number <= highest
+
+    def preference(self, connector: str, rank: int) -> tuple[int, int]:
+        """Which connector a shared reference (``#7``) means: the document's own code host
+        first, then the registry's order."""
+        return (self._order.get(connector, len(self._order)), rank)
 
 
 def _filename(uri: str | None) -> str | None:
@@ -69,10 +126,15 @@ class ReferenceScanner:
 
     def __init__(self, rules: RuleSet, *, max_documents: int = 64) -> None:
         self.rules = rules
+        remote = [
+            rules.rank[cid]
+            for cid, site in rules.sites.items()
+            if site.manifest.attach.kind == "remote"
+        ]
+        self._first_remote = min(remote, default=0)
         self._max = max_documents
         self._results: OrderedDict[str, tuple[int, ScanContext, list[Reference]]] = OrderedDict()
         self._lexed: OrderedDict[str, Lexed] = OrderedDict()
-        self._repos: dict[tuple[str, str, str], RepoRef] = {}
 
     def scan(
         self,
@@ -115,12 +177,9 @@ class ReferenceScanner:
                 spans = lexed.spans
             for i, found in rows:
                 line = lines[i]
-                for c in found:
-                    if spans is not None and not _inside(spans[i], c.start, c.end):
-                        continue
-                    ref = self._build(line, i, c, ctx)
-                    if ref is not None:
-                        refs.append(ref)
+                if spans is not None:
+                    found = tuple(c for c in found if _inside(spans[i], c.start, c.end))
+                refs.extend(self._choose(line, i, found, ctx))
         if uri is not None and version is not None:
             self._remember(self._results, uri, (version, ctx, refs))
         return refs
@@ -166,40 +225,107 @@ class ReferenceScanner:
         while len(cache) > self._max:
             cache.popitem(last=False)
 
-    def _repo(self, host: str, owner: str, name: str) -> RepoRef:
-        key = (host, owner, name)
-        repo = self._repos.get(key)
-        if repo is None:
-            repo = self._repos[key] = RepoRef(host=host, owner=owner, name=name)
-        return repo
+    def _host(self, connector: str, ctx: ScanContext) -> str:
+        """The host a reference of ``connector`` means when the text does not say."""
+        return ctx.host(connector) or self.rules.sites[connector].manifest.default_host
+
+    def _choose(
+        self, line: str, i: int, found: Sequence[Candidate], ctx: ScanContext
+    ) -> list[Reference]:
+        """Non-overlapping references, left to right: at each position the first candidate
+        that applies to this document, with candidates of one span ordered by which
+        connector the document prefers."""
+        out: list[Reference] = []
+        last_end = -1
+        k = 0
+        n = len(found)
+        while k < n:
+            c = found[k]
+            j = k + 1
+            while j < n and found[j].start == c.start and found[j].end == c.end:
+                j += 1
+            group = found[k:j]
+            k = j
+            if c.start < last_end:
+                continue
+            if len(group) > 1:
+                group = sorted(
+                    group, key=lambda g: (g.priority, *ctx.preference(g.connector, g.rank))
+                )
+            for cand in group:
+                ref = self._build(line, i, cand, ctx)
+                if ref is not None:
+                    out.append(ref)
+                    last_end = cand.end
+                    break
+        return out
 
     def _build(self, line: str, i: int, c: Candidate, ctx: ScanContext) -> Reference | None:
         target: Target
+        url = c.url
         if c.kind is RefKind.AUTOLINK:
             assert c.url is not None
             target = LinkTarget(c.url, c.rule)
         else:
-            if c.owner and c.name:
-                host = c.host or (ctx.repo.host if ctx.repo else ctx.default_host)
-                repo: RepoRef | None = self._repo(host, c.owner, c.name)
-            else:
-                repo = ctx.repo
+            located = self._locate(c, ctx)
+            if located is None:
+                return None
+            host, scope = located
             if c.sha:
-                target = CommitTarget(repo, c.sha.lower())
-            elif c.number:
-                if c.bare and ctx.is_issue is not None and not ctx.is_issue(c.number):
-                    return None
-                target = IssueTarget(repo, c.number)
+                target = CommitTarget(c.connector, host, scope, c.sha.lower())
+            elif c.key:
+                target = ItemTarget(c.connector, host, scope, c.key, c.number, c.kind)
             else:
                 return None
+            if url is None:
+                url = self.rules.web_url(
+                    c.connector,
+                    host,
+                    c.kind,
+                    scope=scope,
+                    number=c.number,
+                    key=c.key,
+                    sha=c.sha.lower() if c.sha else None,
+                )
         enc = ctx.encoding
         return Reference(
             range=TextRange(i, column(line, c.start, enc), column(line, c.end, enc)),
             kind=c.kind,
             target=target,
             text=line[c.start : c.end],
-            url=c.url or target.web_url(c.kind),
+            url=url,
         )
+
+    def _locate(self, c: Candidate, ctx: ScanContext) -> tuple[str, str | None] | None:
+        """``(host, scope)`` of a candidate in this document, or ``None`` when it does not
+        apply here (a bare ``#N`` of a host the document is not on, ``UTF-8``...)."""
+        if c.host is not None:  # a pasted URL names everything
+            return c.host, c.scope
+        if c.scope_mode == "repo":
+            repo = ctx.repo(c.connector)
+            if c.scope is not None:  # owner/repo#N: on the document's host of this connector
+                return (repo.host if repo else self._host(c.connector, ctx)), c.scope
+            if repo is not None:
+                if (
+                    c.bare
+                    and c.number
+                    and not ctx.within_bound(c.connector, repo.full_name, c.number)
+                ):
+                    return None
+                return repo.host, repo.full_name
+            # No repository for this connector: a bare number only means something when the
+            # document is in no clone at all, and then only for the first code host (the
+            # hover says the folder is not a clone rather than staying silent).
+            if ctx.repos or c.rank != self._first_remote:
+                return None
+            return self._host(c.connector, ctx), None
+        site = self.rules.sites[c.connector].manifest.attach.kind == "site"
+        host = ctx.host(c.connector) if site else self._host(c.connector, ctx)
+        if host is None or c.scope is None:
+            return None
+        if c.known_scopes and not ctx.knows(c.connector, c.scope):
+            return None
+        return host, c.scope
 
 
 def reference_at(refs: Sequence[Reference], line: int, character: int) -> Reference | None:
@@ -223,4 +349,4 @@ def scan(
     return ReferenceScanner(rules).scan(text, language_id=language_id, uri=uri, context=context)
 
 
-__all__ = ["ReferenceScanner", "ScanContext", "index_of", "reference_at", "scan", "up_to"]
+__all__ = ["ReferenceScanner", "ScanContext", "index_of", "reference_at", "scan"]

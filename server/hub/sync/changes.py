@@ -26,7 +26,8 @@ ISSUE_REOPENED = EventKind.ISSUE_REOPENED
 
 @dataclass
 class Snapshot:
-    """The watched lists after one sync, keyed by item key (``owner/repo#N``)."""
+    """The watched lists after one sync, keyed by item key (``ItemRef.id``); branch checks
+    by ``scope@branch``."""
 
     review_requested: dict[str, PullRequest] = field(default_factory=dict)
     my_pull_requests: dict[str, PullRequest] = field(default_factory=dict)
@@ -48,6 +49,9 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Change:
+    """One event-worthy change. ``subject`` is how a person names the thing
+    (``octo/app#4``, ``PROJ-7``, ``octo/app@feature``)."""
+
     kind: str
     subject: str
     title: str
@@ -65,7 +69,7 @@ def changes(before: Snapshot | None, after: Snapshot) -> list[Change]:
             out.append(
                 Change(
                     REVIEW_REQUESTED,
-                    key,
+                    pr.ref.label,
                     pr.title,
                     pr.url,
                     {"author": pr.author.login if pr.author else None},
@@ -73,30 +77,31 @@ def changes(before: Snapshot | None, after: Snapshot) -> list[Change]:
             )
     for key, issue in after.assigned.items():
         if key not in before.assigned:
-            out.append(Change(ISSUE_ASSIGNED, key, issue.title, issue.url))
+            out.append(Change(ISSUE_ASSIGNED, issue.ref.label, issue.title, issue.url))
 
     old_items = before.all_items()
     for key, item in after.all_items().items():
         old = old_items.get(key)
         if old is None or old.state == item.state:
             continue
+        label = item.ref.label
         if item.state is ItemState.MERGED:
-            out.append(Change(PULL_REQUEST_MERGED, key, item.title, item.url))
+            out.append(Change(PULL_REQUEST_MERGED, label, item.title, item.url))
         elif item.state is ItemState.CLOSED and not item.is_pull_request:
-            out.append(Change(ISSUE_CLOSED, key, item.title, item.url))
+            out.append(Change(ISSUE_CLOSED, label, item.title, item.url))
         elif old.state is ItemState.CLOSED and item.state is ItemState.OPEN:
-            out.append(Change(ISSUE_REOPENED, key, item.title, item.url))
+            out.append(Change(ISSUE_REOPENED, label, item.title, item.url))
 
     for key, pr in after.my_pull_requests.items():
         old_pr = before.my_pull_requests.get(key)
         new_c = pr.checks.overall if pr.checks else None
         old_c = old_pr.checks.overall if old_pr and old_pr.checks else None
-        out.extend(_check_change(key, pr.title, pr.url, old_c, new_c, old_pr is not None))
+        out.extend(_check_change(pr.ref.label, pr.title, pr.url, old_c, new_c, old_pr is not None))
     for ref, conclusion in after.branch_checks.items():
         out.extend(
             _check_change(
                 ref,
-                f"branch {ref}",
+                f"branch {ref.rpartition('@')[2]}",
                 None,
                 before.branch_checks.get(ref),
                 conclusion,

@@ -1,4 +1,5 @@
-"""Code actions: create an issue from a TODO comment; act on the reference under the cursor."""
+"""Code actions: create an issue from a TODO comment (on any tracker the folder is attached
+to); act on the reference under the cursor (open it, start work, check out a request)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from lsprotocol import types
 from server.hub.refs import split_lines
 
 from ..guard import guarded
-from ..server import TielineServer
+from ..server import TielineServer, path_of
 
-TODO = re.compile(r"\b(?P<tag>TODO|FIXME)(?P<ref>\(#\d+\))?\s*:?\s*(?P<text>.*?)\s*(?:\*/|-->)?$")
+#: A TODO/FIXME, unless it already names an item: ``TODO(#12)``, ``TODO(!3)``,
+#: ``TODO(group/app#12)``, ``TODO(PROJ-7)``.
+TODO = re.compile(
+    r"\b(?P<tag>TODO|FIXME)(?P<ref>\((?:[\w./-]*[#!]\d+|[A-Z][A-Z0-9_]*-\d+)\))?"
+    r"\s*:?\s*(?P<text>.*?)\s*(?:\*/|-->)?$"
+)
+CREATE = "Create issue from this TODO"
 
 
 def todo_on(line: str) -> re.Match[str] | None:
@@ -33,7 +40,9 @@ def setup(server: TielineServer) -> None:
     async def code_actions(
         ls: TielineServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
-        from server.hub.refs import IssueTarget, reference_at
+        from connectors.sdk.models import PullRequest
+        from server.hub import work
+        from server.hub.refs import ItemTarget, reference_at
 
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
@@ -43,7 +52,13 @@ def setup(server: TielineServer) -> None:
         out: list[types.CodeAction] = []
         first = max(0, params.range.start.line)
         last = min(len(lines) - 1, params.range.end.line, first + 50)
-        for n in range(first, last + 1):
+        dests = work.destinations(hub, hub.folder_for(path_of(doc.uri)))
+        title = (
+            f"Create {dests[0].session.manifest.name} issue from this TODO"
+            if len({d.session.connector_id for d in dests}) == 1
+            else CREATE + ("…" if len(dests) > 1 else "")
+        )
+        for n in range(first, last + 1) if dests else ():
             m = todo_on(lines[n])
             if m is None or not hub.scanner.in_prose(
                 doc.source, n, len(lines[n]), language_id=doc.language_id, uri=doc.uri
@@ -51,29 +66,32 @@ def setup(server: TielineServer) -> None:
                 continue
             out.append(
                 types.CodeAction(
-                    title="Create GitHub issue from this TODO",
+                    title=title,
                     kind=types.CodeActionKind.QuickFix,
                     command=types.Command(
-                        title="Create GitHub issue from this TODO",
-                        command="tieline.createIssueFromTodo",
-                        arguments=[doc.uri, n],
+                        title=title, command="tieline.createIssueFromTodo", arguments=[doc.uri, n]
                     ),
                 )
             )
         pos = params.range.start
         ref = reference_at(ls.references(doc), pos.line, pos.character)
-        if ref is not None and isinstance(ref.target, IssueTarget):
-            n = ref.target.number
-            item = hub.cached(ref.target.repo, n)
-            is_pr = item is not None and item.is_pull_request
-            if ref.url:
+        if ref is not None and isinstance(ref.target, ItemTarget) and ref.target.ref is not None:
+            item_id = ref.target.ref.id
+            item = hub.cached(ref.target)
+            if ref.url or (item and item.url):
+                url = ref.url or (item.url if item else "")
+                out.append(_cmd(f"Open {ref.text} in the browser", "tieline.openInBrowser", [url]))
+            if isinstance(item, PullRequest):
+                word = "MR" if item.ref.key.startswith("!") else "PR"
                 out.append(
-                    _cmd(f"Open {ref.text} in the browser", "tieline.openInBrowser", [ref.url])
+                    _cmd(
+                        f"Check out {word} {item.ref.key}", "tieline.checkoutPullRequest", [item_id]
+                    )
                 )
-            if is_pr:
-                out.append(_cmd(f"Check out PR #{n}", "tieline.checkoutPullRequest", [n]))
-            else:
-                out.append(_cmd(f"Start work on #{n}", "tieline.startWork", [n]))
+            elif not (item and item.is_pull_request):
+                out.append(
+                    _cmd(f"Start work on {ref.target.label}", "tieline.startWork", [item_id])
+                )
         return out
 
 

@@ -1,4 +1,4 @@
-"""Hover: the card of the issue or pull request under the cursor, or an autolink's target."""
+"""Hover: the card of the item under the cursor (any connector's), or an autolink's target."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from lsprotocol import types
 from connectors.sdk.errors import AuthError, NotFound, TielineError
 from server.hub.sanitize import escape_inline
 
+from ..common import lsp_range
 from ..guard import guarded
 from ..server import TielineServer, markdown
 
@@ -17,18 +18,11 @@ if TYPE_CHECKING:
     from server.hub.refs import Reference
 
 LOOKUP_WAIT = 8.0  # seconds a hover waits for an item never seen before
-
-
-def _range(ref: Reference) -> types.Range:
-    r = ref.range
-    return types.Range(
-        start=types.Position(line=r.line, character=r.start),
-        end=types.Position(line=r.line, character=r.end),
-    )
+CONNECT_WAIT = 3.0  # seconds a hover waits for sessions still being opened
 
 
 async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
-    from server.hub.refs import CommitTarget, IssueTarget, LinkTarget
+    from server.hub.refs import CommitTarget, ItemTarget, LinkTarget
 
     from ..cards import hover_card
 
@@ -37,15 +31,17 @@ async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
         return f"[{escape_inline(ref.text)}]({target.url})"
     if isinstance(target, CommitTarget):
         return f"Commit [`{target.sha[:12]}`]({ref.url})" if ref.url else None
-    if not isinstance(target, IssueTarget) or ls.hub is None:
+    if not isinstance(target, ItemTarget) or ls.hub is None:
         return None
     hub = ls.hub
-    item = hub.cached(target.repo, target.number)
+    item = hub.cached(target)
     if item is None:
+        if hub.connecting:  # a token may be on its way: do not tell the person to sign in
+            await ls.wait_connected(CONNECT_WAIT)
         try:
-            item = await asyncio.wait_for(hub.lookup(target.repo, target.number), LOOKUP_WAIT)
+            item = await asyncio.wait_for(hub.lookup(target), LOOKUP_WAIT)
         except NotFound:
-            return f"{escape_inline(ref.text)}: no such issue or pull request."
+            return f"{escape_inline(ref.text)}: no such item."
         except AuthError as exc:
             return f"{escape_inline(ref.text)}: {escape_inline(exc.message)} (Tieline: Sign in)."
         except TimeoutError:
@@ -68,4 +64,4 @@ def setup(server: TielineServer) -> None:
         if ref is None:
             return None
         text = await hover_text(ls, ref)
-        return types.Hover(contents=markdown(text), range=_range(ref)) if text else None
+        return types.Hover(contents=markdown(text), range=lsp_range(ref)) if text else None

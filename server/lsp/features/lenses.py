@@ -1,4 +1,4 @@
-"""Code lenses: the state of each referenced issue or PR, at a glance, above its line.
+"""Code lenses: the state of each referenced item (any connector's), at a glance, above its line.
 
 Lenses are answered from the index only -- a lens request must never wait on the network.
 References never seen before are fetched in the background (single-flight per item) and the
@@ -20,21 +20,19 @@ from ..server import TielineServer
 from . import notify
 
 if TYPE_CHECKING:
-    from connectors.sdk.models import Issue, RepoRef
-    from server.hub.refs import Reference
+    from connectors.sdk.models import Issue
+    from server.hub.refs import ItemTarget, Reference
 
 log = logging.getLogger("tieline.lsp")
 OPEN_COMMAND = "tieline.openInBrowser"
 MAX_BACKGROUND = 20  # items fetched per lens request at most; the rest on the next one
 
 
-async def _fetch_missing(ls: TielineServer, wanted: list[tuple[RepoRef | None, int]]) -> None:
+async def _fetch_missing(ls: TielineServer, wanted: list[ItemTarget]) -> None:
     hub = ls.hub
     if hub is None:
         return
-    results = await asyncio.gather(
-        *(hub.lookup(repo, n) for repo, n in wanted), return_exceptions=True
-    )
+    results = await asyncio.gather(*(hub.lookup(t) for t in wanted), return_exceptions=True)
     for r in results:
         if isinstance(r, TielineError):
             log.debug("lens item not loaded: %s", r.message)
@@ -50,25 +48,26 @@ def setup(server: TielineServer) -> None:
     async def lenses(
         ls: TielineServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
-        from server.hub.refs import IssueTarget
+        from server.hub.refs import ItemTarget
 
         from ..cards import lens_title
 
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
-        if doc is None or hub is None or hub.primary is None:
+        if doc is None or hub is None or not hub.sessions:
             return None
-        missing: dict[tuple[RepoRef | None, int], None] = {}
+        missing: dict[ItemTarget, None] = {}
         refs = ls.references(doc)
         found: list[tuple[Reference, Issue]] = []
         inputs: list[object] = [refs]  # the answer is a function of these very objects
         for ref in refs:
             target = ref.target
-            if not isinstance(target, IssueTarget):
+            if not isinstance(target, ItemTarget):
                 continue
-            item = hub.cached(target.repo, target.number)
+            item = hub.cached(target)
             if item is None:
-                missing[(target.repo, target.number)] = None
+                if target.scope is not None:
+                    missing[target] = None
                 continue
             found.append((ref, item))
             inputs.append(item)

@@ -1,4 +1,5 @@
-"""Opening the hub after ``initialized``, editor settings, and the first sync with progress."""
+"""Opening the hub after ``initialized``, editor settings, workspace folders coming and going,
+and the first sync of each new session with progress."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ async def open_hub(ls: TielineServer) -> None:
     from . import notify
 
     try:
-        hub = await Hub.open(root=ls.root_path())
+        hub = await Hub.open(folders=ls.folder_paths())
     except Exception as exc:
         log.error("the hub could not start: %s", exc)
         ls.window_show_message(
@@ -82,29 +83,41 @@ async def open_hub(ls: TielineServer) -> None:
 
 
 async def connect_and_sync(ls: TielineServer) -> None:
-    """Open the workspace's session and run its first sync, with ``$/progress``."""
+    """Open the sessions the workspace calls for and run each new one's first sync, with
+    ``$/progress`` (one report for all of them)."""
     hub = ls.hub
     if hub is None:
         return
     from . import notify
 
     try:
-        session = await hub.connect()
+        sessions = await hub.connect()
     except TielineError as exc:
         log.warning("could not connect: %s", exc.message)
+        sessions = []
+    if not sessions:
         notify.panels_changed(ls)
-        return
-    if session is None:
-        notify.panels_changed(ls)
+        notify.refresh_lenses(ls)
         return
     token = str(uuid.uuid4())
-    progress = await _progress_begin(ls, token, f"Syncing {session.connector_id}")
+    names = ", ".join(dict.fromkeys(s.manifest.name for s in sessions))
+    progress = await _progress_begin(ls, token, f"Syncing {names}")
     try:
-        await hub.sync_now(session)
-    except ReauthRequired:
-        pass  # the notify module prompts to sign in again
-    except TielineError as exc:
-        log.warning("first sync failed: %s", exc.message)
+        for i, session in enumerate(sessions):
+            if progress:
+                ls.work_done_progress.report(
+                    token,
+                    types.WorkDoneProgressReport(
+                        message=f"{session.manifest.name} ({session.account})",
+                        percentage=int(100 * i / len(sessions)),
+                    ),
+                )
+            try:
+                await hub.sync_now(session)
+            except ReauthRequired:
+                pass  # the notify module prompts to sign in again
+            except TielineError as exc:
+                log.warning("first sync of %s failed: %s", session.key, exc.message)
     finally:
         if progress:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
@@ -144,8 +157,19 @@ def setup(server: TielineServer) -> None:
         if settings is None and isinstance(params.settings, dict):
             settings = params.settings.get(SECTION, params.settings)
         announce_problems(ls, await hub.reconfigure(settings))
-        if hub.primary is None:
-            await connect_and_sync(ls)
+        await connect_and_sync(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def folders_changed(
+        ls: TielineServer, params: types.DidChangeWorkspaceFoldersParams
+    ) -> None:
+        """pygls has already updated its folder list; each folder gets its own remotes and
+        sessions, and the ones no folder needs any more close."""
+        hub = await ls.wait_hub()
+        if hub is None:
+            return
+        await hub.set_folders(ls.folder_paths())
+        await connect_and_sync(ls)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TielineServer, params: None) -> None:

@@ -42,7 +42,9 @@ MESSAGES: dict[str, tuple[str, str, types.MessageType]] = {
 
 
 def panels_changed(ls: TielineServer) -> None:
-    for panel in ("pulls", "issues", "ci", "integrations"):
+    from .panels import PANELS
+
+    for panel in (p.id for p in PANELS):
         ls.protocol.notify(proto.PANEL_CHANGED, proto.PanelChangedParams(panel_id=panel).wire())
 
 
@@ -77,10 +79,11 @@ def subscribe(ls: TielineServer, hub: object) -> None:
 
     async def ask_to_sign_in(event: Event) -> None:
         host = str(event.payload.get("host") or event.subject)
+        service = str(event.payload.get("service") or event.connector)
         choice = await ls.window_show_message_request_async(
             types.ShowMessageRequestParams(
                 type=types.MessageType.Warning,
-                message=f"Tieline: {host} no longer accepts your credentials.",
+                message=f"Tieline: {service} ({host}) no longer accepts your credentials.",
                 actions=[types.MessageActionItem(title="Sign in again")],
             )
         )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from server.hub.sanitize import plain_text
 
 from .. import tieline_protocol as proto
+from ..common import plain
 from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer
 
@@ -20,44 +21,37 @@ if TYPE_CHECKING:
     from connectors.sdk.models import Issue
     from server.hub.hub import Hub
 
+_EPOCH = datetime.fromtimestamp(0, UTC)
 PANELS = [
-    proto.Panel(id="pulls", title="My Pull Requests", icon="git-pull-request"),
-    proto.Panel(id="issues", title="Issues", icon="issues"),
+    proto.Panel(id="work", title="My Work", icon="checklist"),
     proto.Panel(id="ci", title="CI", icon="pass"),
     proto.Panel(id="integrations", title="Integrations", icon="plug"),
 ]
-GROUPS: dict[str, list[tuple[str, str, str]]] = {
-    # panel -> (group id, label, index list)
-    "pulls": [
-        ("review", "Needs my review", "pulls.review_requested"),
-        ("mine", "Mine", "pulls.mine"),
-        ("ci_failing", "CI failing", "pulls.ci_failing"),
-    ],
-    "issues": [
-        ("assigned", "Assigned to me", "issues.assigned"),
-        ("mentioned", "Mentioning me", "issues.mentioned"),
-        ("created", "Created by me", "issues.created"),
-    ],
-}
-WELCOME = "Sign in to GitHub to see your pull requests, issues and CI here."
+WELCOME = "Sign in to a service to see your pull requests, issues and CI here."
 STATE_ICONS = {
     "healthy": "pass",
     "degraded": "warning",
     "failing": "error",
     "disabled": "circle-slash",
 }
+RUN_ICONS = {"success": "pass", "failure": "error", "pending": "sync"}
 
 
 def _cmd(command: str, title: str, *args: Any) -> proto.Command:
     return proto.Command(command=command, title=title, arguments=list(args) or None)
 
 
-def _item_node(parent: str, it: Issue) -> proto.TreeItem:
+def _service(hub: Hub, connector: str) -> str:
+    return hub.registry.manifest(connector).name if connector in hub.registry else connector
+
+
+def _item_node(hub: Hub, parent: str, it: Issue) -> proto.TreeItem:
     from connectors.sdk.models import PullRequest
 
-    from ..cards import checks_text, hover_card, state_word
+    from ..cards import checks_text, hover_card, item_key, state_word
 
-    is_pr = isinstance(it, PullRequest)
+    is_pr = isinstance(it, PullRequest) or it.is_pull_request
+    service = _service(hub, it.connector)
     actions = [
         proto.ItemAction(
             id="open",
@@ -73,7 +67,7 @@ def _item_node(parent: str, it: Issue) -> proto.TreeItem:
                 id="checkout",
                 title="Check Out",
                 icon="git-branch",
-                command=_cmd("tieline.checkoutPullRequest", "Check Out", it.number),
+                command=_cmd("tieline.checkoutPullRequest", "Check Out", it.key),
             )
         )
     else:
@@ -82,114 +76,158 @@ def _item_node(parent: str, it: Issue) -> proto.TreeItem:
                 id="start",
                 title="Start Work",
                 icon="git-branch",
-                command=_cmd("tieline.startWork", "Start Work", it.number),
+                command=_cmd("tieline.startWork", "Start Work", it.key),
             )
         )
-    desc = [f"{it.repo.full_name}#{it.number}", state_word(it)]
+    where = it.ref.label if it.ref.relative else f"{it.ref.key}"
+    desc = [service, plain_text(where, 80), state_word(it)]
     if isinstance(it, PullRequest) and it.checks and it.checks.total:
         desc.append(checks_text(it.checks))
-    icon = "git-pull-request" if is_pr else ("issues" if it.state == "open" else "issue-closed")
+    icon = "git-pull-request" if is_pr else "issues" if it.state == "open" else "issue-closed"
     return proto.TreeItem(
         id=f"{parent}/{it.key}",
         label=plain_text(it.title, 120),
         description=" · ".join(d for d in desc if d),
-        tooltip=hover_card(it),
+        tooltip=hover_card(it, service=service),
         icon=icon,
         url=it.url,
         command=_cmd("tieline.openInBrowser", "Open in Browser", it.url),
         context_value="pullRequest" if is_pr else "issue",
         actions=actions,
+        service=it.connector,
+        key=item_key(it),
     )
 
 
-def _sign_in_item() -> proto.TreeItem:
-    return proto.TreeItem(
-        id="integrations/sign-in",
-        label="Sign in to GitHub",
-        icon="sign-in",
-        command=_cmd("tieline.signIn", "Sign in to GitHub", "github"),
-        context_value="signIn",
-    )
+def _sign_in_items(hub: Hub) -> list[proto.TreeItem]:
+    """A "Sign in to X" item for each enabled connector that has no session yet but could
+    have one (a site connector needs its site configured first)."""
+    from server.hub import endpoints
+
+    have = {s.connector_id for s in hub.sessions.values()}
+    out = []
+    for m in hub.registry.manifests():
+        settings = hub.config.connectors[m.id]
+        if not settings.enabled or m.id in have:
+            continue
+        host = endpoints.public_host(m, settings)
+        if host is None:
+            continue
+        out.append(
+            proto.TreeItem(
+                id=f"integrations/sign-in/{m.id}",
+                label=f"Sign in to {m.name}",
+                description=host,
+                icon="sign-in",
+                command=_cmd("tieline.signIn", f"Sign in to {m.name}", m.id, host),
+                context_value="signIn",
+                service=m.id,
+            )
+        )
+    return out
+
+
+def _merged(hub: Hub, list_name: str) -> list[Issue]:
+    """One list merged across every session, newest first, each item once."""
+    seen: dict[str, Issue] = {}
+    for s in hub.sessions.values():
+        for it in s.coordinator.index.list(list_name):
+            seen.setdefault(it.key, it)
+    return sorted(seen.values(), key=lambda i: i.updated_at or _EPOCH, reverse=True)
 
 
 def items_for(hub: Hub, panel_id: str, parent_id: str | None) -> list[proto.TreeItem]:
-    session = hub.primary
+    from server.hub.sync.syncers import panel_groups
+
     if panel_id == "integrations":
         return _integrations(hub)
-    if session is None:
-        return [_sign_in_item()]
-    index = session.coordinator.index
-    if panel_id in GROUPS:
-        groups = GROUPS[panel_id]
-        if parent_id is None:
-            return [
-                proto.TreeItem(
-                    id=f"{panel_id}/{gid}",
-                    label=label,
-                    description=str(len(index.list(lst))),
-                    icon="folder",
-                    has_children=bool(index.lists.get(lst)),
-                    context_value="group",
-                )
-                for gid, label, lst in groups
-            ]
-        for gid, _label, lst in groups:
-            if parent_id == f"{panel_id}/{gid}":
-                return [_item_node(parent_id, it) for it in index.list(lst)]
-        return []
+    if not hub.sessions:
+        return _sign_in_items(hub)
     if panel_id == "ci":
         return _ci(hub, parent_id)
-    raise FeatureError(code=INVALID_PARAMS, message=f"unknown panel {panel_id!r}")
+    groups = [g for g in panel_groups() if g.panel == panel_id]
+    if not groups:
+        raise FeatureError(code=INVALID_PARAMS, message=f"unknown panel {panel_id!r}")
+    if parent_id is None:
+        out = []
+        for g in groups:
+            items = _merged(hub, g.list)
+            out.append(
+                proto.TreeItem(
+                    id=f"{panel_id}/{g.id}",
+                    label=g.label,
+                    description=str(len(items)),
+                    icon="folder",
+                    has_children=bool(items),
+                    context_value="group",
+                )
+            )
+        return out
+    for g in groups:
+        if parent_id == f"{panel_id}/{g.id}":
+            return [_item_node(hub, parent_id, it) for it in _merged(hub, g.list)]
+    return []
 
 
 def _ci(hub: Hub, parent_id: str | None) -> list[proto.TreeItem]:
+    """The checks of every folder's branch, from every CI the folder's hosts report."""
     from connectors.sdk.models import CheckConclusion
 
     from ..cards import checks_text
 
-    session = hub.primary
-    ws = hub.workspace
-    if session is None or ws is None or not ws.branch:
-        return [proto.TreeItem(id="ci/none", label="No branch checked out", icon="info")]
-    summary = session.coordinator.index.branch_checks
-    if summary is None:
-        return [proto.TreeItem(id="ci/pending", label=f"{ws.branch}: not synced yet", icon="sync")]
+    nodes: list[tuple[str, str, Any, Any]] = []  # (node id, label, summary, session)
+    for s in hub.sessions.values():
+        for key, summary in s.coordinator.index.branch_checks.items():
+            nodes.append((f"ci/{s.connector_id}/{key}", key, summary, s))
+    if not nodes:
+        branches = [f.branch for f in hub.folders if f.branch]
+        if not branches:
+            return [proto.TreeItem(id="ci/none", label="No branch checked out", icon="info")]
+        return [
+            proto.TreeItem(id="ci/pending", label=f"{branches[0]}: not synced yet", icon="sync")
+        ]
     if parent_id is None:
-        overall = summary.overall
-        icon = {
-            CheckConclusion.SUCCESS: "pass",
-            CheckConclusion.FAILURE: "error",
-            CheckConclusion.PENDING: "sync",
-        }.get(overall, "circle-outline")
-        pr = session.coordinator.index.branch_pull
-        return [
-            proto.TreeItem(
-                id=f"ci/{ws.branch}",
-                label=ws.branch,
-                description=checks_text(summary) or "no checks",
-                tooltip=f"CI for `{ws.branch}`" + (f" (PR #{pr.number})" if pr else ""),
-                icon=icon,
-                has_children=bool(summary.runs),
-                context_value=f"ci.{overall.value}",
-                url=pr.url if pr else None,
+        out = []
+        for node_id, key, summary, s in nodes:
+            scope, _, branch = key.rpartition("@")
+            overall = summary.overall
+            icon = {
+                CheckConclusion.SUCCESS: "pass",
+                CheckConclusion.FAILURE: "error",
+                CheckConclusion.PENDING: "sync",
+            }.get(overall, "circle-outline")
+            pr = s.coordinator.index.branch_pulls.get(key)
+            service = s.manifest.name
+            out.append(
+                proto.TreeItem(
+                    id=node_id,
+                    label=branch,
+                    description=" · ".join([service, scope, checks_text(summary) or "no checks"]),
+                    tooltip=f"CI for `{branch}` in {scope} ({service})"
+                    + (f" ({pr.ref.key})" if pr else ""),
+                    icon=icon,
+                    has_children=bool(summary.runs),
+                    context_value=f"ci.{overall.value}",
+                    url=(pr.url if pr else None) or summary.url,
+                    service=s.connector_id,
+                )
             )
-        ]
-    if parent_id == f"ci/{ws.branch}":
-        return [
-            proto.TreeItem(
-                id=f"ci/{ws.branch}/{i}",
-                label=plain_text(run.name, 100),
-                description=run.conclusion.value,
-                icon={"success": "pass", "failure": "error", "pending": "sync"}.get(
-                    run.conclusion.value, "circle-outline"
-                ),
-                url=run.url,
-                command=_cmd("tieline.openInBrowser", "Open in Browser", run.url)
-                if run.url
-                else None,
-            )
-            for i, run in enumerate(summary.runs)
-        ]
+        return out
+    for node_id, _key, summary, _s in nodes:
+        if parent_id == node_id:
+            return [
+                proto.TreeItem(
+                    id=f"{node_id}/{i}",
+                    label=plain_text(run.name, 100),
+                    description=" · ".join(x for x in (run.group or "", run.conclusion.value) if x),
+                    icon=RUN_ICONS.get(run.conclusion.value, "circle-outline"),
+                    url=run.url,
+                    command=_cmd("tieline.openInBrowser", "Open in Browser", run.url)
+                    if run.url
+                    else None,
+                )
+                for i, run in enumerate(summary.runs)
+            ]
     return []
 
 
@@ -199,19 +237,19 @@ def _integrations(hub: Hub) -> list[proto.TreeItem]:
         detail: list[str] = [st.state]
         if st.rate_limit_remaining is not None:
             detail.append(f"{st.rate_limit_remaining} requests left")
+        name = _service(hub, st.connector)
         items.append(
             proto.TreeItem(
-                id=f"integrations/{st.connector}/{st.account or ''}",
-                label=f"{st.connector} ({st.account})" if st.account else st.connector,
+                id=f"integrations/{st.connector}/{st.host or ''}/{st.account or ''}",
+                label=f"{name} ({st.account})" if st.account else name,
                 description=" · ".join(detail),
                 tooltip=st.last_error or None,
                 icon=STATE_ICONS[st.state],
                 context_value=f"integration.{st.state}",
+                service=st.connector,
             )
         )
-    if hub.primary is None:
-        items.append(_sign_in_item())
-    return items
+    return items + _sign_in_items(hub)
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -254,7 +292,7 @@ def setup(server: TielineServer) -> None:
     @guarded(proto.PANELS)
     async def panels(ls: TielineServer, params: Any = None) -> dict[str, Any]:
         hub = await ls.wait_hub()
-        signed_in = hub is not None and hub.primary is not None
+        signed_in = hub is not None and bool(hub.sessions)
         listed = [
             p if signed_in or p.id == "integrations" else p.model_copy(update={"welcome": WELCOME})
             for p in PANELS
@@ -264,7 +302,7 @@ def setup(server: TielineServer) -> None:
     @server.feature(proto.PANEL_ITEMS)
     @guarded(proto.PANEL_ITEMS)
     async def panel_items(ls: TielineServer, params: Any) -> dict[str, Any]:
-        p = proto.PanelItemsParams.model_validate(_plain(params))
+        p = proto.PanelItemsParams.model_validate(plain(params))
         hub = await ls.wait_hub()
         if hub is None:
             return proto.PanelItemsResult(items=[]).wire()
@@ -278,12 +316,3 @@ def setup(server: TielineServer) -> None:
         if hub is None:
             return proto.StatusResult(overall="failing", connectors=[]).wire()
         return status(hub).wire()
-
-
-def _plain(params: Any) -> Any:
-    """pygls hands custom requests' params over as namedtuples or dicts: make them dicts."""
-    if hasattr(params, "_asdict"):
-        return {k: _plain(v) for k, v in params._asdict().items()}
-    if isinstance(params, list):
-        return [_plain(v) for v in params]
-    return params

@@ -1,0 +1,10 @@
+"""The command line's exit codes (documented in the README), in one module every CLI part
+imports -- so no two CLI modules import each other for them."""
+
+from __future__ import annotations
+
+EXIT_OK = 0  # success
+EXIT_PROBLEM = 1  # the command ran and found a problem (doctor with a failing connector)
+EXIT_USAGE = 2  # usage error: unknown command, service or option
+EXIT_AUTH = 3  # authentication failed or was refused
+EXIT_CONFIG = 4  # configuration error

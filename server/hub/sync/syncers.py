@@ -1,0 +1,225 @@
+"""Per-capability syncers: what one session keeps fresh for each capability it provides.
+
+A syncer reads a connector only through one capability protocol, fills the session's index
+(items by key, named lists) and the snapshot that turns two syncs into events, and names the
+panel groups its lists feed. Panels merge each group across every session, so "Needs my
+review" shows GitHub pull requests and GitLab merge requests together. A new capability
+family that needs syncing adds one syncer to :data:`SYNCERS`; nothing else in the hub
+changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from connectors.sdk.capabilities import CIProvider, CodeHost, IssueFilter, IssueTracker, provides
+from connectors.sdk.models import CheckSummary, Issue, ItemRef, PullRequest, RepoRef
+from connectors.sdk.paging import collect
+
+from .changes import Snapshot
+
+log = logging.getLogger("tieline.sync")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One repository a session keeps fresh, and the branch checked out in its folder."""
+
+    repo: RepoRef
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What one session wants kept fresh: the workspace folders' repositories on its host."""
+
+    repos: tuple[Watched, ...] = ()
+
+    @classmethod
+    def of(cls, repo: RepoRef | None, branch: str | None) -> Watch:
+        return cls((Watched(repo, branch),) if repo else ())
+
+
+@dataclass(frozen=True)
+class Group:
+    """A panel group a syncer's list feeds: ``panel/group`` with a label, in display order."""
+
+    panel: str
+    id: str
+    label: str
+    list: str
+
+
+@dataclass
+class Index:
+    """Everything the editor reads without I/O: items by key, lists by name, CI per branch."""
+
+    items: dict[str, Issue] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    #: ``scope@branch`` -> the branch's checks / its open pull request.
+    branch_checks: dict[str, CheckSummary] = field(default_factory=dict)
+    branch_pulls: dict[str, PullRequest] = field(default_factory=dict)
+    max_number: dict[str, int] = field(default_factory=dict)  # scope -> highest number
+    #: Project/team keys the service has (None: the connector does not restrict keys).
+    scopes: frozenset[str] | None = None
+
+    def put(self, items: Iterable[Issue]) -> None:
+        for it in items:
+            self.items[it.key] = it
+            n = it.number
+            if n is not None and n > self.max_number.get(it.ref.scope, 0):
+                self.max_number[it.ref.scope] = n
+
+    def list(self, name: str) -> list[Issue]:
+        return [self.items[k] for k in self.lists.get(name, ()) if k in self.items]
+
+    def get(self, ref: ItemRef) -> Issue | None:
+        return self.items.get(ref.id)
+
+
+def branch_key(repo: RepoRef, branch: str) -> str:
+    return f"{repo.full_name}@{branch}"
+
+
+class Pass(Protocol):
+    """What a syncer may use of the session's sync in progress."""
+
+    connector: Any
+    watch: Watch
+    index: Index
+    snap: Snapshot
+    lists: dict[str, list[str]]
+
+    async def repo_part(self, work: Awaitable[T], empty: T) -> T: ...
+
+    async def detailed(self, pr: PullRequest) -> PullRequest: ...
+
+
+class Syncer:
+    """Base: the capability it reads and the panel groups its lists feed."""
+
+    capability: ClassVar[type]
+    groups: ClassVar[tuple[Group, ...]] = ()
+
+    def applies(self, connector: object) -> bool:
+        return provides(connector, self.capability)
+
+    async def run(self, p: Pass) -> None:
+        raise NotImplementedError
+
+
+class PullRequests(Syncer):
+    capability = CodeHost
+    groups = (
+        Group("work", "review", "Needs my review", "pulls.review_requested"),
+        Group("work", "mine", "My pull & merge requests", "pulls.mine"),
+        Group("work", "ci_failing", "CI failing", "pulls.ci_failing"),
+    )
+
+    async def run(self, p: Pass) -> None:
+        c: CodeHost = p.connector
+        # Search results lack reviews, mergeability and checks; the cards and the "CI
+        # failing" group need them, and an unchanged PR costs only free 304s.
+        review = [await p.detailed(pr) for pr in await c.list_pull_requests("review_requested")]
+        mine = [await p.detailed(pr) for pr in await c.list_pull_requests("mine")]
+        p.snap.review_requested = {x.key: x for x in review}
+        p.snap.my_pull_requests = {x.key: x for x in mine}
+        p.lists["pulls.review_requested"] = [x.key for x in review]
+        p.lists["pulls.mine"] = [x.key for x in mine]
+        p.lists["pulls.ci_failing"] = [x.key for x in mine if x.checks and x.checks.failed]
+        pulls: dict[str, PullRequest] = {}
+        for w in p.watch.repos:
+            if not w.branch:
+                continue
+            on_branch = await p.repo_part(
+                c.list_pull_requests("branch", scope=w.repo.full_name, branch=w.branch), []
+            )
+            if on_branch:
+                pulls[branch_key(w.repo, w.branch)] = on_branch[0]
+        p.index.branch_pulls = pulls
+
+
+class Issues(Syncer):
+    capability = IssueTracker
+    groups = (
+        Group("work", "assigned", "Assigned to me", "issues.assigned"),
+        Group("work", "mentioned", "Mentioning me", "issues.mentioned"),
+        Group("work", "created", "Created by me", "issues.created"),
+    )
+
+    async def run(self, p: Pass) -> None:
+        c: IssueTracker = p.connector
+        for which in ("assigned", "mentioned", "created"):
+            got = await self._all(c, which, None)
+            p.lists[f"issues.{which}"] = [i.key for i in got]
+            if which == "assigned":
+                p.snap.assigned = {i.key: i for i in got}
+            else:
+                p.snap.other_issues.update({i.key: i for i in got})
+        open_keys: list[str] = []
+        for w in p.watch.repos:
+            items = await p.repo_part(self._all(c, "open", w.repo.full_name), [])
+            open_keys += [i.key for i in items]
+            p.snap.other_issues.update({i.key: i for i in items})
+        p.lists["issues.open"] = open_keys
+
+    @staticmethod
+    async def _all(c: IssueTracker, which: IssueFilter, scope: str | None) -> list[Issue]:
+        async def page(cursor: str | None) -> tuple[tuple[Issue, ...], str | None]:
+            got = await c.list_issues(which, scope=scope, cursor=cursor)
+            return got.items, got.next_cursor
+
+        items = await collect(page)
+        return list({i.key: i for i in items}.values())  # a page boundary may repeat an item
+
+
+class Checks(Syncer):
+    capability = CIProvider
+
+    async def run(self, p: Pass) -> None:
+        c: CIProvider = p.connector
+        checks: dict[str, CheckSummary] = {}
+        for w in p.watch.repos:
+            if not w.branch:
+                continue
+            summary = await p.repo_part(c.get_checks(w.repo.full_name, w.branch), None)
+            if summary is not None:
+                key = branch_key(w.repo, w.branch)
+                checks[key] = summary
+                p.snap.branch_checks[key] = summary.overall
+        p.index.branch_checks = checks
+
+
+class Scopes(Syncer):
+    """Project/team keys of key-based trackers, so ``UTF-8`` is never taken for an issue."""
+
+    capability = IssueTracker
+
+    async def run(self, p: Pass) -> None:
+        keys = await p.connector.known_scopes()
+        p.index.scopes = frozenset(keys) if keys is not None else None
+
+
+#: Every syncer, in the order a sync runs them.
+SYNCERS: tuple[Syncer, ...] = (Scopes(), PullRequests(), Issues(), Checks())
+
+
+def panel_groups() -> list[Group]:
+    """Every panel group, in display order (panels merge each across sessions)."""
+    return [g for s in SYNCERS for g in s.groups]
+
+
+__all__ = [
+    "SYNCERS",
+    "Group",
+    "Index",
+    "Syncer",
+    "Watch",
+    "Watched",
+    "branch_key",
+    "panel_groups",
+]

@@ -1,0 +1,106 @@
+"""Helpers every feature module shares: params as plain data, ranges, command arguments,
+messages, and the hub once it is open. One module, so features never import each other's
+private helpers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from connectors.sdk.errors import TielineError
+
+from .guard import INVALID_PARAMS, FeatureError
+
+if TYPE_CHECKING:
+    from connectors.sdk.models import ItemRef
+    from server.hub.hub import Hub
+    from server.hub.refs import Reference
+
+    from .server import TielineServer
+
+
+def plain(params: Any) -> Any:
+    """pygls hands custom requests' params over as namedtuples or dicts: make them dicts."""
+    if hasattr(params, "_asdict"):
+        return {k: plain(v) for k, v in params._asdict().items()}
+    if isinstance(params, list):
+        return [plain(v) for v in params]
+    return params
+
+
+def lsp_range(ref: Reference) -> types.Range:
+    r = ref.range
+    return types.Range(
+        start=types.Position(line=r.line, character=r.start),
+        end=types.Position(line=r.line, character=r.end),
+    )
+
+
+def arg(args: Any, i: int, kind: type, name: str) -> Any:
+    """Command argument ``i`` of type ``kind``, or ``-32602`` saying what was expected."""
+    if not isinstance(args, list | tuple) or len(args) <= i or not isinstance(args[i], kind):
+        raise FeatureError(
+            code=INVALID_PARAMS,
+            message=f"expected argument {i + 1} ({name}) of type {kind.__name__}",
+        )
+    if kind is int and isinstance(args[i], bool):
+        raise FeatureError(
+            code=INVALID_PARAMS, message=f"argument {i + 1} ({name}) is not a number"
+        )
+    return args[i]
+
+
+async def hub_or_fail(ls: TielineServer) -> Hub:
+    hub = await ls.wait_hub()
+    if hub is None:
+        raise TielineError("Tieline is still starting; try again in a moment")
+    return hub
+
+
+def item_arg(hub: Hub, args: Any, i: int = 0) -> ItemRef:
+    """An item named by a command argument: an ``ItemRef`` id string
+    (``github:github.com:octo/app#7``), an object with its fields, or -- as older shells and
+    key bindings send -- a bare number in the first folder's repository."""
+    from connectors.sdk.models import ItemRef, RepoRef
+
+    value = args[i] if isinstance(args, list | tuple) and len(args) > i else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        ws = hub.workspace
+        if ws is None:
+            raise TielineError("open a clone of the repository to act on #" + str(value))
+        return ItemRef.numbered(
+            ws.connector, RepoRef.from_path(ws.repo.host, ws.repo.full_name), value
+        )
+    if isinstance(value, str):
+        connector, _, rest = value.partition(":")
+        host, _, label = rest.partition(":")
+        if connector and host and label:
+            for sigil in ("#", "!"):
+                scope, sep, num = label.rpartition(sigil)
+                if sep and scope and num.isdigit():
+                    return ItemRef(
+                        connector=connector,
+                        host=host,
+                        scope=scope,
+                        key=f"{sigil}{num}",
+                        number=int(num),
+                    )
+            return ItemRef.keyed(connector, host, label)
+    if isinstance(value, dict):
+        try:
+            return ItemRef.model_validate(value)
+        except ValueError:
+            pass
+    raise FeatureError(
+        code=INVALID_PARAMS,
+        message=f"expected argument {i + 1} (an item: its id, e.g. github:github.com:o/r#1)",
+    )
+
+
+def info(ls: TielineServer, message: str) -> None:
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
+
+
+def warn(ls: TielineServer, message: str) -> None:
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
