@@ -58,7 +58,7 @@ def _timed(kind: str, path: Path, started: float) -> None:
 class _JsonishLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
     """YAML as JSON would read it: ``2012-10-22T14:13:35Z`` stays a string (GitLab's examples
     are full of them, and a datetime object is not a JSON value). libyaml's parser when
-    present: the pure-Python one needs ~10x longer for GitLab's 2.3 MB."""
+    present: the pure-Python one needs ~4x longer for GitLab's 2.3 MB."""
 
 
 _JsonishLoader.yaml_implicit_resolvers = {

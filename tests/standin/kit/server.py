@@ -422,12 +422,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         status, headers, data = reply
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("content-length", str(len(data)))  # send_response sent Date
-        self.end_headers()
-        if data and self.command != "HEAD":
-            self.wfile.write(data)
+        try:
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("content-length", str(len(data)))  # send_response sent Date
+            self.end_headers()
+            if data and self.command != "HEAD":
+                self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a "timeout" fault, say)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve
