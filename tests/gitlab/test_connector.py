@@ -319,7 +319,7 @@ async def test_merge_request_lists(gitlab: GitLabStandIn) -> None:
     assert [p.title for p in mine] == [p.title for p in mine_here] == ["mine"]
     assert [p.title for p in review] == ["review me"]
     assert [(p.title, p.ref.label) for p in branch] == [("mine", "group/sub/project!1")]
-    assert all(isinstance(p, PullRequest) and p.checks is None for p in mine + review)
+    assert all(isinstance(p, PullRequest) and p.checks is None for p in [*mine, *review])
     asked = [dict(e.query) for e in gitlab.log if e.path.endswith("merge_requests")]
     assert {"scope": "all", "reviewer_username": "alice"}.items() <= asked[2].items()
 

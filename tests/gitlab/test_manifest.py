@@ -6,6 +6,7 @@ the manifest defines them (named groups ``scope``, ``number``, ``sha``)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,8 @@ def refs(text: str) -> list[tuple[str, str | None, str]]:
                 (m.start(), -m.end(), p.kind, g.get("scope"), p.key_template().format(**g))
             )
     found.sort()
-    kept, end = [], -1
+    kept: list[tuple[str, str | None, str]] = []
+    end = -1
     for start, neg_end, kind, scope, key in found:
         if start >= end:
             kept.append((kind, scope, key))
@@ -64,8 +66,10 @@ def test_manifest_is_valid_and_complete() -> None:
 
 
 def test_self_managed_hosts_are_a_setting() -> None:
-    s = settings_model(M)(hosts=["gitlab.example.test", "git.corp.example:8443"])
-    assert s.hosts == ["gitlab.example.test", "git.corp.example:8443"]  # type: ignore[attr-defined]
+    s: Any = settings_model(M).model_validate(
+        {"hosts": ["gitlab.example.test", "git.corp.example:8443"]}
+    )
+    assert s.hosts == ["gitlab.example.test", "git.corp.example:8443"]
     assert s.api_url == "https://gitlab.com/api/v4" and s.web_url == "https://gitlab.com"
 
 

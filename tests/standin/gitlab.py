@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from email.utils import formatdate
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote
 
 from tests.standin.kit import (
@@ -172,7 +172,7 @@ class State:
         iid = p.next_issue
         p.next_issue += 1
         ts = self.tick()
-        i = body("recorded/issue_move.json")
+        i: dict[str, Any] = body("recorded/issue_move.json")
         web = f"{self.web}/{p.path}/{'' if legacy else '-/'}issues/{iid}"
         api = f"{self.web}{API}/projects/{p.id}"
         who = [self.user(a) for a in assignees or []]
@@ -230,7 +230,7 @@ class State:
         iid = p.next_mr
         p.next_mr += 1
         ts = self.tick()
-        mr = body("recorded/get_merge_request.json")
+        mr: dict[str, Any] = body("recorded/get_merge_request.json")
         sha = sha or f"{iid:02x}" * 20
         mr.update(
             id=self._next_id(),
@@ -306,7 +306,7 @@ class State:
         p = self.project(path)
         pid = self._next_id()
         ts = self.tick()
-        pl = body("documented/pipeline.json")
+        pl: dict[str, Any] = body("documented/pipeline.json")
         pl.update(
             id=pid,
             iid=len(p.pipelines) + 1,
@@ -380,7 +380,7 @@ class GitLabStandIn(StandIn):
     """GitLab on 127.0.0.1. ``state`` is the world; ``tokens`` map a token to a ``Token``."""
 
     service = "GitLab"
-    router: Router[GitLabStandIn] = Router()
+    router: ClassVar[Router[GitLabStandIn]] = Router()
     contract = CONTRACT
     budgets = {"requests": 2000}  # gitlab.com: authenticated API requests per user and minute
     window = 60.0
@@ -558,14 +558,14 @@ def list_project_issues(s: GitLabStandIn, req: Request) -> Response:
     p = s.project(req)
     items = _issues(s, req, list(p.issues.values()), req.args.get("scope", "all"))
     if req.args.get("pagination") == "keyset":
-        page, headers = keyset_pages(
+        window, headers = keyset_pages(
             items,
             req,
             order_by=("created_at", "updated_at", "id", "title"),
             default_sort="desc",
             default=20,
         )
-        return 200, [_labels(dict(i), req) for i in page], headers
+        return 200, [_labels(dict(i), req) for i in window], headers
     page, headers = s.offset(req, _order(items, req))
     return 200, [_labels(i, req) for i in page], headers
 
