@@ -50,6 +50,7 @@ async def test_check_names_the_account_with_scopes_and_budget(gitlab: GitLabStan
     assert result.scopes == ("api",)
     assert result.rate_limit_limit == 2000 and result.rate_limit_remaining == 1999
     assert paths(gitlab) == ["GET /api/v4/user", "GET /api/v4/personal_access_tokens/self"]
+    assert await gl.known_scopes() is None  # `#N` / `!N` need no project-key check
 
 
 @pytest.mark.parametrize("method", ["pkce", "device"])
