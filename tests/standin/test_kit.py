@@ -165,3 +165,17 @@ def test_openapi_examples_are_resolved_copies() -> None:
     assert isinstance(user, dict) and "accountId" in user
     user["accountId"] = "changed"
     assert JIRA.example("/rest/api/3/myself", "get")["accountId"] != "changed"
+
+
+def test_links_keep_the_scheme_a_proxy_forwarded() -> None:
+    """Behind ``X-Forwarded-Proto: https`` absolute links say https (self-hosted services
+    reached through a test transport); without it, and for anything odd, http."""
+    from tests.standin.kit import Request
+
+    def base(headers: dict[str, str]) -> str:
+        return Request.parse("GET", "/x", {"host": "git.example.test", **headers}).base_url
+
+    assert base({}) == "http://git.example.test"
+    assert base({"X-Forwarded-Proto": "https"}) == "https://git.example.test"
+    assert base({"x-forwarded-proto": "https, http"}) == "https://git.example.test"
+    assert base({"x-forwarded-proto": "gopher"}) == "http://git.example.test"
