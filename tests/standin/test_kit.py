@@ -453,3 +453,17 @@ def test_a_broken_route_is_a_violation_not_a_hang() -> None:
     with failed, serving(Broken()) as s:
         r = httpx.get(f"{s.url}/me", headers={"authorization": "Bearer tok-ada"}, trust_env=False)
         assert r.status_code == 500
+
+
+def test_links_keep_the_scheme_a_proxy_forwarded() -> None:
+    """Behind ``X-Forwarded-Proto: https`` absolute links say https (self-hosted services
+    reached through a test transport); without it, and for anything odd, http."""
+    from tests.standin.kit import Request
+
+    def base(headers: dict[str, str]) -> str:
+        return Request.parse("GET", "/x", {"host": "git.example.test", **headers}).base_url
+
+    assert base({}) == "http://git.example.test"
+    assert base({"X-Forwarded-Proto": "https"}) == "https://git.example.test"
+    assert base({"x-forwarded-proto": "https, http"}) == "https://git.example.test"
+    assert base({"x-forwarded-proto": "gopher"}) == "http://git.example.test"

@@ -106,8 +106,14 @@ class Request:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` as the client addressed us: absolute links must use it."""
-        return f"http://{self.host}"
+        """``scheme://host:port`` as the client addressed us: absolute links must use it.
+
+        The scheme is ``http`` unless ``X-Forwarded-Proto`` says otherwise, as a reverse proxy
+        in front of a self-hosted service would; a test can then address the stand-in as
+        ``https://git.example.test`` (a transport sending it to 127.0.0.1) and still follow
+        its links."""
+        scheme = self.headers.get("x-forwarded-proto", "http").split(",")[0].strip().lower()
+        return f"{scheme if scheme in ('http', 'https') else 'http'}://{self.host}"
 
     def link(self, params: Mapping[str, str]) -> str:
         """An absolute URL to this request's path with ``params`` as its whole query."""

@@ -1,0 +1,196 @@
+"""A library-grade async client for GitLab's REST API v4, over the ``httpx.AsyncClient`` it is
+given (its base URL is the instance's API root, ``https://gitlab.com/api/v4`` or
+``https://HOST/api/v4``).
+
+It knows GitLab's URLs, parameters and pagination and returns wire models; it knows nothing
+of Tieline's hub (no retries, caching or rate limiting here: the client handed in does that,
+and raises the sdk's errors for non-2xx answers).
+
+- Projects are named by their full path, URL-encoded as one segment (``group%2Fsub%2Fproject``),
+  as GitLab documents for every ``:id`` parameter; a numeric id works the same.
+- Pagination always follows ``Link: rel="next"``. Where GitLab offers keyset pagination
+  (a project's issues, since 2025) the first request asks for it with
+  ``pagination=keyset``; an older instance ignores the parameter and answers with offset
+  links, which are followed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from connectors.sdk.connector import FROM_CACHE
+
+from .models import (
+    GlApprovals,
+    GlCurrentUser,
+    GlIssue,
+    GlJob,
+    GlMember,
+    GlMergeRequest,
+    GlNote,
+    GlPipelineRef,
+    GlTodo,
+    GlTokenSelf,
+)
+
+PER_PAGE = 100
+MAX_PAGES = 20  # a safety net for whole-list walks, not a product limit
+
+M = TypeVar("M", bound=BaseModel)
+Params = Mapping[str, str | int]
+Noteable = Literal["issues", "merge_requests"]
+
+
+def project_id(path_or_id: str | int) -> str:
+    """A project's ``:id`` as GitLab wants it in a URL: the numeric id, or the full path
+    URL-encoded as one segment (``group/sub/project`` -> ``group%2Fsub%2Fproject``)."""
+    return quote(str(path_or_id), safe="")
+
+
+class GitLabPage(Generic[M]):
+    """One page of a list endpoint: items, the ``next`` link, and whether it came from cache."""
+
+    def __init__(self, items: list[M], next_url: str | None, from_cache: bool) -> None:
+        self.items = items
+        self.next_url = next_url
+        self.from_cache = from_cache
+
+
+class GitLabClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    # -- plumbing -----------------------------------------------------------------------
+    async def _request(
+        self, method: str, url: str, *, params: Params | None = None, json: Any = None
+    ) -> httpx.Response:
+        return await self.http.request(method, url, params=params, json=json)
+
+    async def _get(self, model: type[M], url: str, params: Params | None = None) -> M:
+        r = await self._request("GET", url, params=params)
+        return model.model_validate(r.json())
+
+    async def page(self, model: type[M], url: str, params: Params | None = None) -> GitLabPage[M]:
+        """One page; ``url`` is a path (then ``params`` apply) or a ``next`` link from a
+        previous page (which already carries every parameter, the cursor included)."""
+        r = await self._request("GET", url, params=None if "?" in url else params)
+        items = TypeAdapter(list[model]).validate_python(r.json())  # type: ignore[valid-type]
+        nxt = r.links.get("next", {}).get("url")
+        return GitLabPage(items, str(nxt) if nxt else None, bool(r.extensions.get(FROM_CACHE)))
+
+    async def paginate(
+        self, model: type[M], url: str, params: Params | None = None, *, max_pages: int = MAX_PAGES
+    ) -> AsyncIterator[M]:
+        """Every item of a list endpoint, following ``Link: rel="next"``."""
+        next_url: str | None = url
+        query: Params | None = {"per_page": PER_PAGE, **(params or {})}
+        pages = 0
+        while next_url and pages < max_pages:
+            p = await self.page(model, next_url, query)
+            query = None
+            pages += 1
+            for item in p.items:
+                yield item
+            next_url = p.next_url
+
+    # -- account --------------------------------------------------------------------------
+    async def current_user(self) -> tuple[GlCurrentUser, httpx.Headers]:
+        """``GET /user`` and the answer's headers (they carry the rate-limit budget)."""
+        r = await self._request("GET", "/user")
+        return GlCurrentUser.model_validate(r.json()), r.headers
+
+    async def token_self(self) -> GlTokenSelf:
+        """The access token this client sends (personal, project or group; GitLab 15.5+)."""
+        return await self._get(GlTokenSelf, "/personal_access_tokens/self")
+
+    async def revoke_token_self(self) -> bool:
+        """Revoke the access token this client sends (GitLab documents that a token may
+        revoke itself); ``True`` on GitLab's 204."""
+        r = await self._request("DELETE", "/personal_access_tokens/self")
+        return r.status_code == 204
+
+    # -- issues ---------------------------------------------------------------------------
+    async def get_issue(self, project: str, iid: int) -> GlIssue:
+        return await self._get(GlIssue, f"/projects/{project_id(project)}/issues/{iid}")
+
+    def issues_url(self, project: str | None = None) -> str:
+        """Issues visible to the account (``/issues``), or one project's."""
+        return f"/projects/{project_id(project)}/issues" if project else "/issues"
+
+    async def create_issue(
+        self, project: str, title: str, description: str = "", labels: Sequence[str] = ()
+    ) -> GlIssue:
+        payload: dict[str, Any] = {"title": title}
+        if description:
+            payload["description"] = description
+        if labels:
+            payload["labels"] = list(labels)
+        r = await self._request("POST", self.issues_url(project), json=payload)
+        return GlIssue.model_validate(r.json())
+
+    async def create_note(self, project: str, noteable: Noteable, iid: int, body: str) -> GlNote:
+        """A comment on an issue or merge request (Notes API). Not a discussion: on a merge
+        request a discussion is a resolvable thread, which can block merging."""
+        url = f"/projects/{project_id(project)}/{noteable}/{iid}/notes"
+        r = await self._request("POST", url, json={"body": body})
+        return GlNote.model_validate(r.json())
+
+    def todos_url(self) -> str:
+        return "/todos"
+
+    async def members(self, project: str, query: str = "") -> AsyncIterator[GlMember]:
+        """Members of a project including those inherited from its groups: who can be
+        assigned or mentioned. ``query`` narrows by name, username or email."""
+        params: dict[str, str | int] = {"query": query} if query else {}
+        url = f"/projects/{project_id(project)}/members/all"
+        async for m in self.paginate(GlMember, url, params, max_pages=3):
+            yield m
+
+    # -- merge requests -------------------------------------------------------------------
+    async def get_merge_request(self, project: str, iid: int) -> GlMergeRequest:
+        url = f"/projects/{project_id(project)}/merge_requests/{iid}"
+        return await self._get(GlMergeRequest, url)
+
+    async def list_merge_requests(
+        self, project: str | None = None, **params: str | int
+    ) -> list[GlMergeRequest]:
+        url = f"/projects/{project_id(project)}/merge_requests" if project else "/merge_requests"
+        return [mr async for mr in self.paginate(GlMergeRequest, url, params)]
+
+    async def approvals(self, project: int | str, iid: int) -> GlApprovals:
+        """Who approved, and (Premium) how many approvals are still needed."""
+        url = f"/projects/{project_id(project)}/merge_requests/{iid}/approvals"
+        return await self._get(GlApprovals, url)
+
+    # -- CI -------------------------------------------------------------------------------
+    async def latest_pipeline(
+        self, project: str, *, ref: str | None = None, sha: str | None = None
+    ) -> GlPipelineRef | None:
+        """The newest pipeline for a branch/tag (``ref``) or a commit (``sha``), if any."""
+        params: dict[str, str | int] = {"order_by": "id", "sort": "desc", "per_page": 1}
+        if ref is not None:
+            params["ref"] = ref
+        if sha is not None:
+            params["sha"] = sha
+        p = await self.page(GlPipelineRef, f"/projects/{project_id(project)}/pipelines", params)
+        return p.items[0] if p.items else None
+
+    async def pipeline_jobs(self, project: str, pipeline: int) -> list[GlJob]:
+        """The pipeline's current jobs (retried attempts left out, as GitLab does)."""
+        url = f"/projects/{project_id(project)}/pipelines/{pipeline}/jobs"
+        return [j async for j in self.paginate(GlJob, url)]
+
+    async def pipeline_bridges(self, project: str, pipeline: int) -> list[GlJob]:
+        """Trigger jobs: their status is their downstream (child or multi-project)
+        pipeline's, which the jobs list does not show."""
+        url = f"/projects/{project_id(project)}/pipelines/{pipeline}/bridges"
+        return [j async for j in self.paginate(GlJob, url)]
+
+    # -- to-do items --------------------------------------------------------------------------
+    async def todos_page(self, url: str, params: Params | None = None) -> GitLabPage[GlTodo]:
+        return await self.page(GlTodo, url, params)

@@ -1,0 +1,150 @@
+"""GitLab's words in Tieline's: states, merge status, approvals, pipeline and job status.
+
+Pure functions of wire models, kept apart from the connector so each rule can be read (and
+tested) on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from connectors.sdk import CheckConclusion, CheckRun, ItemState, Label, ReviewState, User
+
+from .models import GlApprovals, GlJob, GlLabel, GlMergeRequest, GlUser
+
+#: Pipeline and job statuses still on their way (GitLab's ``Ci::HasStatus``).
+ACTIVE = frozenset(
+    {
+        "created",
+        "waiting_for_resource",
+        "preparing",
+        "waiting_for_callback",
+        "pending",
+        "running",
+        "canceling",
+        "scheduled",
+    }
+)
+
+_PIPELINE = {
+    "success": CheckConclusion.SUCCESS,
+    "failed": CheckConclusion.FAILURE,
+    "canceled": CheckConclusion.CANCELLED,
+    "skipped": CheckConclusion.SKIPPED,
+    # A pipeline waiting on a manual job that must run before it can go on ("blocked").
+    "manual": CheckConclusion.ACTION_REQUIRED,
+}
+
+
+def pipeline_conclusion(status: str) -> CheckConclusion:
+    """A pipeline's status as a conclusion; an unknown (newer) status counts as neutral."""
+    if status in ACTIVE:
+        return CheckConclusion.PENDING
+    return _PIPELINE.get(status, CheckConclusion.NEUTRAL)
+
+
+def job_conclusion(job: GlJob) -> CheckConclusion:
+    """A job's status as a conclusion.
+
+    Two GitLab rules matter here: a failed job with ``allow_failure`` does not fail its
+    pipeline (GitLab shows it as a warning: neutral), and a manual job is either optional
+    (``allow_failure``: nothing is waiting for it, so it counts as skipped) or blocking (the
+    pipeline waits for someone to start it: action required).
+    """
+    if job.status == "failed" and job.allow_failure:
+        return CheckConclusion.NEUTRAL
+    if job.status == "manual":
+        return CheckConclusion.SKIPPED if job.allow_failure else CheckConclusion.ACTION_REQUIRED
+    return pipeline_conclusion(job.status)
+
+
+def run_status(status: str) -> str:
+    """GitLab's status in the queued / in_progress / completed vocabulary of check runs."""
+    if status in ("running", "canceling"):
+        return "in_progress"
+    if status == "manual":
+        return "waiting"
+    if status in ACTIVE:
+        return "queued"
+    return "completed"
+
+
+def job_run(job: GlJob) -> CheckRun:
+    """A job (or bridge) as a check run; its stage is the run's group."""
+    return CheckRun(
+        name=job.name,
+        status=run_status(job.status),
+        conclusion=job_conclusion(job),
+        url=job.web_url,
+        started_at=job.started_at,
+        completed_at=job.finished_at,
+        group=job.stage,
+    )
+
+
+def issue_state(state: str) -> ItemState:
+    return ItemState.CLOSED if state == "closed" else ItemState.OPEN
+
+
+def mr_state(mr: GlMergeRequest) -> ItemState:
+    """``merged`` and ``closed`` are final; ``opened`` and ``locked`` (being merged right
+    now) are open, or draft."""
+    if mr.state == "merged":
+        return ItemState.MERGED
+    if mr.state == "closed":
+        return ItemState.CLOSED
+    return ItemState.DRAFT if mr.is_draft else ItemState.OPEN
+
+
+#: ``detailed_merge_status`` values that say "not decided yet" rather than "no".
+_UNDECIDED = frozenset({"unchecked", "checking", "preparing", "approvals_syncing"})
+
+
+def mergeable(mr: GlMergeRequest) -> bool | None:
+    """Can it be merged now? From ``detailed_merge_status`` (15.6+: ``mergeable`` or the
+    reason it is not), else the older ``merge_status``; ``None`` while GitLab checks."""
+    detailed = mr.detailed_merge_status
+    if detailed:
+        if detailed in _UNDECIDED:
+            return None
+        return detailed == "mergeable"
+    if mr.merge_status == "can_be_merged":
+        return True
+    if mr.merge_status in ("cannot_be_merged", "cannot_be_merged_recheck"):
+        return False
+    return None
+
+
+def review_state(mr: GlMergeRequest, approvals: GlApprovals | None) -> ReviewState:
+    """Where review stands.
+
+    A reviewer's "request changes" (17.x) blocks first; approval rules that still need
+    approvals (Premium: ``approvals_left``) mean review is required; rules that are met, or
+    any approval where no rule exists (Free), mean approved; reviewers assigned but nobody
+    approved yet also means review is required.
+    """
+    if mr.detailed_merge_status == "requested_changes":
+        return ReviewState.CHANGES_REQUESTED
+    given = len(approvals.approved_by) if approvals else 0
+    left = approvals.approvals_left if approvals else None
+    if left is not None and left > 0:
+        return ReviewState.REVIEW_REQUIRED
+    if given or (left == 0 and approvals is not None and (approvals.approvals_required or 0) > 0):
+        return ReviewState.APPROVED
+    if mr.detailed_merge_status == "not_approved" or mr.reviewers:
+        return ReviewState.REVIEW_REQUIRED
+    return ReviewState.NONE
+
+
+def user(u: GlUser | None) -> User | None:
+    if u is None:
+        return None
+    return User(login=u.username, name=u.name, url=u.web_url, avatar_url=u.avatar_url)
+
+
+def users(us: Sequence[GlUser] | None) -> tuple[User, ...]:
+    return tuple(x for x in (user(u) for u in us or ()) if x is not None)
+
+
+def labels(ls: Sequence[GlLabel]) -> tuple[Label, ...]:
+    return tuple(Label(name=lb.name, color=lb.color) for lb in ls)
