@@ -35,7 +35,7 @@ def to_markdown(doc: Any) -> str:
         return doc
     if not isinstance(doc, Mapping):
         return ""
-    if doc.get("type") == "doc":
+    if _kind(doc) == "doc":
         return _join_blocks(_children(doc), 0).strip("\n")
     return _block(doc, 0).strip("\n")
 
@@ -53,6 +53,11 @@ def _children(node: Node) -> list[Node]:
     return [c for c in content if isinstance(c, Mapping)]
 
 
+def _kind(node: Node) -> str:
+    kind = node.get("type")
+    return kind if isinstance(kind, str) else ""
+
+
 def _attrs(node: Node) -> Mapping[str, Any]:
     attrs = node.get("attrs")
     return attrs if isinstance(attrs, Mapping) else {}
@@ -65,13 +70,17 @@ def _join_blocks(nodes: Iterable[Node], depth: int, sep: str = "\n\n") -> str:
 def _prefix_lines(text: str, first: str, rest: str | None = None) -> str:
     rest = first if rest is None else rest
     lines = text.split("\n")
-    return "\n".join((first if i == 0 else rest) + line for i, line in enumerate(lines))
+    out = []
+    for i, line in enumerate(lines):
+        prefix = first if i == 0 else rest
+        out.append(prefix + line if line.strip() else prefix.rstrip())  # no trailing blanks
+    return "\n".join(out)
 
 
 def _block(node: Node, depth: int) -> str:
     if depth > MAX_DEPTH:
         return ""
-    kind = node.get("type")
+    kind = _kind(node)
     attrs = _attrs(node)
     kids = _children(node)
     if kind == "paragraph":
@@ -103,7 +112,7 @@ def _block(node: Node, depth: int) -> str:
     if kind == "table":
         return _table(node, depth)
     if kind in ("mediaSingle", "mediaGroup"):
-        return " ".join(_media(k) for k in kids if k.get("type") == "media")
+        return " ".join(_media(k) for k in kids if _kind(k) == "media")
     if kind == "media":
         return _media(node)
     if kind in ("blockCard", "embedCard"):
@@ -122,7 +131,7 @@ def _block(node: Node, depth: int) -> str:
 
 
 def _list(node: Node, depth: int) -> str:
-    ordered = node.get("type") == "orderedList"
+    ordered = _kind(node) == "orderedList"
     start = _attrs(node).get("order", 1)
     n = start if isinstance(start, int) else 1
     out: list[str] = []
@@ -136,10 +145,10 @@ def _list(node: Node, depth: int) -> str:
 
 def _item(node: Node, depth: int) -> str:
     kids = _children(node)
-    if node.get("type") == "taskItem":
+    if _kind(node) == "taskItem":
         done = str(_attrs(node).get("state", "")).upper() == "DONE"
         marker = "- [x] " if done else "- [ ] "
-    elif node.get("type") == "decisionItem":
+    elif _kind(node) == "decisionItem":
         marker = "- "
     else:
         return _block(node, depth)
@@ -154,9 +163,9 @@ def _table(node: Node, depth: int) -> str:
     rows: list[list[str]] = []
     header = False
     for i, row in enumerate(_children(node)):
-        cells = [c for c in _children(row) if c.get("type") in ("tableCell", "tableHeader")]
+        cells = [c for c in _children(row) if _kind(c) in ("tableCell", "tableHeader")]
         if i == 0:
-            header = bool(cells) and all(c.get("type") == "tableHeader" for c in cells)
+            header = bool(cells) and all(_kind(c) == "tableHeader" for c in cells)
         rows.append([_cell(c, depth) for c in cells])
     if not rows:
         return ""
@@ -195,7 +204,7 @@ _INLINE = {
 
 
 def _is_inline(node: Node) -> bool:
-    return node.get("type") in _INLINE
+    return _kind(node) in _INLINE
 
 
 def _inline(nodes: Iterable[Node], depth: int) -> str:
@@ -203,7 +212,7 @@ def _inline(nodes: Iterable[Node], depth: int) -> str:
 
 
 def _inline_one(node: Node, depth: int) -> str:
-    kind = node.get("type")
+    kind = _kind(node)
     attrs = _attrs(node)
     if kind == "text":
         text = node.get("text")
@@ -243,7 +252,7 @@ def _inline_one(node: Node, depth: int) -> str:
 def _marked(text: str, marks: Any) -> str:
     if not text or not isinstance(marks, Sequence) or isinstance(marks, str):
         return text
-    kinds = {m.get("type"): m for m in marks if isinstance(m, Mapping)}
+    kinds = {_kind(m): m for m in marks if isinstance(m, Mapping)}
     if "code" in kinds:
         fence = "``" if "`" in text else "`"
         text = f"{fence}{text}{fence}"
