@@ -10,7 +10,8 @@ mapping belong to the client handed in.
 
 Search: Cloud's ``POST /rest/api/3/search/jql`` (``nextPageToken`` paging; the old
 ``/rest/api/3/search`` is being removed) and Data Center's ``POST /rest/api/2/search``
-(``startAt`` paging). POST keeps JQL out of URLs and logs and has no URL length limit.
+(``startAt`` paging). POST keeps JQL out of URLs and logs and has no URL length limit; a
+search changes nothing, so it is marked idempotent and the stack retries it like a GET.
 """
 
 from __future__ import annotations
@@ -81,8 +82,12 @@ class JiraClient:
         *,
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
+        idempotent: bool = False,
     ) -> httpx.Response:
-        return await self.http.request(method, url, params=params, json=json, headers=HEADERS)
+        extensions = {"idempotent": True} if idempotent else None
+        return await self.http.request(
+            method, url, params=params, json=json, headers=HEADERS, extensions=extensions
+        )
 
     async def _get(
         self, model: type[M], url: str, params: Mapping[str, str | int] | None = None
@@ -132,7 +137,7 @@ class JiraClient:
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": max_results}
         if next_page_token:
             body["nextPageToken"] = next_page_token
-        r = await self._request("POST", f"{self.api}/search/jql", json=body)
+        r = await self._request("POST", f"{self.api}/search/jql", json=body, idempotent=True)
         return JSearchTokenPage.model_validate(r.json())
 
     async def search_offset(
@@ -140,7 +145,7 @@ class JiraClient:
     ) -> JSearchOffsetPage:
         """One page of a JQL search on Data Center (``startAt`` paging)."""
         body = {"jql": jql, "fields": list(fields), "startAt": start_at, "maxResults": max_results}
-        r = await self._request("POST", f"{self.api}/search", json=body)
+        r = await self._request("POST", f"{self.api}/search", json=body, idempotent=True)
         return JSearchOffsetPage.model_validate(r.json())
 
     async def create_issue(self, fields: Mapping[str, Any]) -> JCreatedIssue:

@@ -46,7 +46,7 @@ from connectors.sdk import (
     User,
 )
 from connectors.sdk.capabilities import IssueFilter
-from connectors.sdk.paging import offset_cursor, offset_of
+from connectors.sdk.paging import collect, offset_cursor, offset_of
 
 from . import adf
 from .client import (
@@ -56,7 +56,7 @@ from .client import (
     gateway_base,
     site_origin,
 )
-from .models import JIssue, JSprint, JStatus, JUser
+from .models import JIssue, JIssueType, JSprint, JStatus, JUser
 
 MAX_USERS = 20
 SPRINT_SCHEMA = "com.pyxis.greenhopper.jira:gh-sprint"
@@ -182,15 +182,15 @@ class JiraConnector(Connector):
         client = await self.client()
         if not self.cloud:
             return sorted(p.key for p in await client.all_projects() if p.key)
-        keys: list[str] = []
-        start = 0
-        for _ in range(200):  # 10,000 projects: a safety net, not a product limit
+
+        async def fetch(cursor: str | None) -> tuple[list[str], str | None]:
+            start = offset_of(cursor)
             page = await client.project_page(start)
-            keys += [p.key for p in page.values if p.key]
-            start += len(page.values)
-            if page.is_last or not page.values or (page.total is not None and start >= page.total):
-                break
-        return sorted(set(keys))
+            size = page.max_results or PAGE_SIZE
+            nxt = None if page.is_last else offset_cursor(start, len(page.values), page.total, size)
+            return [p.key for p in page.values if p.key], nxt
+
+        return sorted(set(await collect(fetch, max_pages=200)))  # 10,000 projects at most
 
     # -- IssueTracker ---------------------------------------------------------------------
     async def get_issue(self, ref: ItemRef) -> Issue:
@@ -306,18 +306,15 @@ class JiraConnector(Connector):
         if project in self._issue_types:
             return self._issue_types[project]
         wanted = str(self.ctx.settings.get("issue_type") or "Task").casefold()
-        types = []
-        start = 0
-        for _ in range(20):
+
+        async def fetch(cursor: str | None) -> tuple[list[JIssueType], str | None]:
+            start = offset_of(cursor)
             page = await client.create_issue_types(project, start)
-            types += page.issue_types
-            start += len(page.issue_types)
-            if (
-                page.is_last
-                or not page.issue_types
-                or (page.total is not None and start >= page.total)
-            ):
-                break
+            got, size = len(page.issue_types), page.max_results or PAGE_SIZE
+            nxt = None if page.is_last else offset_cursor(start, got, page.total, size)
+            return page.issue_types, nxt
+
+        types = await collect(fetch, max_pages=20)
         standard = [t for t in types if not t.subtask and t.id]
         chosen = next((t for t in standard if t.name.casefold() == wanted), None)
         chosen = chosen or next((t for t in standard if t.name.casefold() != "epic"), None)
