@@ -7,6 +7,8 @@ limits in the client the hub injects. One instance serves one site and one accou
 - An OAuth (3LO, ``ctx.method == "pkce"``) token is not accepted by the site: its API is at
   ``{gateway_url}/ex/jira/{cloudid}``. The cloud id is looked up once per instance in the
   token's accessible resources, matching the configured site.
+- Lists carry no comment count (the ``comment`` field would bring every comment's body
+  along with each issue); ``get_issue`` has it.
 - Items are ``PROJ-123`` in scope ``PROJ`` on the site's host. A status's category
   (``new``/``indeterminate``/``done``) gives the shared StatusCategory; *done* is closed.
 - The sprint is read from the Jira Software sprint custom field (schema
@@ -259,8 +261,10 @@ class JiraConnector(Connector):
         client = await self.client()
         if scope is not None:
             found = await client.assignable_users(_project(scope), query, MAX_USERS)
-        else:
+        elif query:
             found = await client.search_users(query, MAX_USERS)
+        else:
+            return []  # site-wide, Jira needs something to search for
         users = [u for u in (self._user(x) for x in found if x.active is not False) if u]
         return users[:MAX_USERS]
 
