@@ -190,7 +190,7 @@ json_values = st.recursive(
             max_size=4,
         )
     ),
-    max_leaves=30,
+    max_leaves=8,
 )
 node_types = st.sampled_from(
     [
@@ -214,7 +214,7 @@ node_types = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.recursive(
         st.fixed_dictionaries(
@@ -224,7 +224,7 @@ node_types = st.sampled_from(
             {"type": node_types, "content": st.lists(kids | json_values, max_size=4)},
             optional={"attrs": json_values, "marks": json_values},
         ),
-        max_leaves=25,
+        max_leaves=12,
     )
 )
 def test_any_tree_reads_to_a_string(tree: dict[str, Any]) -> None:
