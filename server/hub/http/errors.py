@@ -92,7 +92,12 @@ def _number(value: str) -> float | None:
 
 
 def service_message(response: httpx.Response) -> str:
-    """The service's own explanation, if it sent one (JSON ``message``/``error``, else text)."""
+    """The service's own explanation, if it sent one (JSON ``message``/``error``, else text).
+
+    Besides GitHub's ``{"message", "errors": [...]}`` and OAuth's ``error_description``, this
+    reads Atlassian's error collection, ``{"errorMessages": [...], "errors": {"field": "why"}}``
+    (Jira, Confluence, Bitbucket Server), whose explanation is in neither of those keys.
+    """
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, httpx.ResponseNotRead):
@@ -108,6 +113,10 @@ def service_message(response: httpx.Response) -> str:
             parts += [
                 str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in body["errors"]
             ]
+        if isinstance(body.get("errorMessages"), list):
+            parts += [str(m) for m in body["errorMessages"] if m]
+        if isinstance(body.get("errors"), dict):
+            parts += [f"{field}: {why}" for field, why in body["errors"].items() if why]
         if body.get("documentation_url"):
             parts.append(f"see {body['documentation_url']}")
         return "; ".join(p for p in parts if p)

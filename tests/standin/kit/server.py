@@ -10,8 +10,9 @@ A request goes through the same steps for every service, in this order:
 4. an injected fault, if one is due, answers instead (``inject``);
 5. no account -> ``unauthorized``; an exhausted budget -> ``rate_limited``;
 6. routed (``router``; no route -> ``not_found``), under one lock, so routes mutate state freely;
-7. a GET 200 gets a weak ETag; a matching ``If-None-Match`` is answered 304 (whether that
-   spends budget is ``not_modified_spends``); the budget is spent; ``rate_headers`` are added.
+7. a GET 200 gets a weak ETag (unless ``etags`` is off: some services send none); a
+   matching ``If-None-Match`` is answered 304 (whether that spends budget is
+   ``not_modified_spends``); the budget is spent; ``rate_headers`` are added.
 
 A service supplies only what differs: its state, its routes, and the hooks below (error body
 shape, auth rule, rate-limit headers and refusal). Defaults are plain and documented so a
@@ -105,6 +106,7 @@ class StandIn:
     budgets: ClassVar[Mapping[str, int]] = {"requests": 5000}  # name -> limit per window
     window: ClassVar[float] = 3600.0  # seconds; the ledger clears when it passes
     not_modified_spends: ClassVar[bool] = True  # does a 304 cost budget?
+    etags: ClassVar[bool] = True  # does the service send ETags (and so answer 304)? Jira: no
     vary: ClassVar[str | None] = None  # the Vary header on cacheable answers
 
     def __init__(self, *, port: int = 0, validate: bool = True) -> None:
@@ -299,13 +301,14 @@ class StandIn:
             out = {**self._rates(account, charges), **_lower(extra)}
             if req.method == "GET" and status == 200:
                 etag = 'W/"' + hashlib.sha256(data + account.encode()).hexdigest()[:40] + '"'
-                cacheable = {"etag": etag}
+                cacheable = {"etag": etag} if self.etags else {}
                 if (cc := self.cache_control(req)) is not None:
                     cacheable["cache-control"] = cc
                 if self.vary:
                     cacheable["vary"] = self.vary
                 out.update(cacheable)
-                if etag in [t.strip() for t in req.headers.get("if-none-match", "").split(",")]:
+                sent = [t.strip() for t in req.headers.get("if-none-match", "").split(",")]
+                if self.etags and etag in sent:
                     if self.not_modified_spends:
                         self._spend(entry, account, charges)
                     return self._sent(

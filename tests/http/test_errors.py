@@ -1,0 +1,58 @@
+"""``service_message`` quotes each service's own error body, whatever key it uses."""
+
+from __future__ import annotations
+
+import httpx
+
+from connectors.sdk.errors import InvalidRequest, NotFound
+from server.hub.http.errors import error_for_response, service_message
+
+REQUEST = httpx.Request("POST", "https://acme.atlassian.net/rest/api/3/issue")
+
+
+def _response(status: int, body: object) -> httpx.Response:
+    return httpx.Response(status, json=body, request=REQUEST)
+
+
+def test_atlassian_error_collection_messages_and_field_errors_are_quoted() -> None:
+    # The shape of Jira's ErrorCollection (platform v3 OpenAPI, createIssue's 400 example).
+    said = service_message(
+        _response(
+            400,
+            {
+                "errorMessages": ["Field 'priority' is required"],
+                "errors": {"summary": "You must specify a summary of the issue."},
+            },
+        )
+    )
+    assert said == "Field 'priority' is required; summary: You must specify a summary of the issue."
+
+
+def test_atlassian_empty_parts_add_nothing() -> None:
+    body = {"errorMessages": [], "errors": {"labels": "Field 'labels' cannot be set."}}
+    assert service_message(_response(400, body)) == "labels: Field 'labels' cannot be set."
+    assert service_message(_response(400, {"errorMessages": [], "errors": {}})) == ""
+
+
+def test_the_error_names_status_path_and_jira_s_reason() -> None:
+    body = {"errorMessages": ["Issue does not exist or you do not have permission to see it."]}
+    err = error_for_response(_response(404, body), service="Jira")
+    assert isinstance(err, NotFound)
+    assert err.message == (
+        "Jira: 404 Not Found on POST /rest/api/3/issue: "
+        "Issue does not exist or you do not have permission to see it."
+    )
+    assert isinstance(
+        error_for_response(_response(400, {"errors": {"a": "b"}}), service="J"), InvalidRequest
+    )
+
+
+def test_github_shapes_are_unchanged() -> None:
+    body = {
+        "message": "Validation Failed",
+        "errors": [{"message": "title is missing"}, "plain"],
+        "documentation_url": "https://docs.github.com/rest",
+    }
+    assert service_message(_response(422, body)) == (
+        "Validation Failed; title is missing; plain; see https://docs.github.com/rest"
+    )
