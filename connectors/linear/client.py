@@ -117,8 +117,8 @@ def _epoch_ms(value: str | None) -> float | None:
 def linear_error(response: httpx.Response) -> TielineError | None:
     """The error a Linear answer reports in its body, or ``None`` (also for non-JSON bodies).
 
-    Messages prefer Linear's ``userPresentableMessage`` (written for people: "Could not find
-    referenced Issue.") over the developer ``message``; both are redacted.
+    Messages lead with Linear's ``userPresentableMessage`` (written for people: "Could not find
+    referenced Issue.") and keep the developer ``message`` where it adds to it; redacted.
     """
     try:
         body = response.json()
@@ -148,7 +148,13 @@ def _readable(error: Mapping[str, Any]) -> dict[str, Any]:
     ext = error.get("extensions")
     nice = ext.get("userPresentableMessage") if isinstance(ext, Mapping) else None
     raw = str(error.get("message") or "")
-    message = str(nice) if nice and str(nice) != raw else raw
+    nice = str(nice or "")
+    if not nice or nice in raw:
+        message = raw  # the developer message says as much and more
+    elif not raw or raw in nice:
+        message = nice
+    else:
+        message = f"{nice} ({raw})"
     return {"message": message or "error", "extensions": ext if isinstance(ext, Mapping) else {}}
 
 
@@ -168,10 +174,16 @@ class LinearClient:
     async def post(
         self, operation: str, variables: Mapping[str, Any] | None = None
     ) -> httpx.Response:
-        """Run the document ``operation`` (a file of :mod:`.queries`); the whole response."""
+        """Run the document ``operation`` (a file of :mod:`.queries`); the whole response.
+
+        Queries are marked idempotent, so the stack retries them after a 5xx or a dropped
+        connection like any GET; mutations are not (Linear has no idempotency keys: a
+        repeated ``issueCreate`` would create a second issue).
+        """
         return await self.http.post(
             GRAPHQL_PATH,
             json={"query": queries.document(operation), "variables": dict(variables or {})},
+            extensions={"idempotent": queries.is_read(operation)},
         )
 
     async def execute(self, operation: str, variables: Mapping[str, Any] | None = None) -> Any:

@@ -29,6 +29,16 @@ def _fragments() -> dict[str, str]:
     return out
 
 
+_OPERATION = re.compile(r"^(query|mutation|subscription)\b", re.MULTILINE)
+
+
+@cache
+def is_read(name: str) -> bool:
+    """Is the operation ``name`` a query (safe to repeat), rather than a mutation?"""
+    m = _OPERATION.search((HERE / f"{name}.graphql").read_text(encoding="utf-8"))
+    return m is not None and m.group(1) == "query"
+
+
 def names() -> list[str]:
     """Every operation document's name (the file stem), fragments excluded."""
     return sorted(p.stem for p in HERE.glob("*.graphql") if p.stem != "fragments")
