@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:
-    from tests.standin.github import GitHubStandIn
+from tests.standin.github import GitHubStandIn
+from tests.standin.kit import standin_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -26,25 +25,6 @@ def tieline_home(
     yield home
 
 
-@pytest.fixture(scope="session")
-def github_spec_ready() -> bool:
-    """Build GitHub's OpenAPI validator once per session (skips when the Node peers are absent)."""
-    from tests.standin import spec
-
-    if not spec.available():
-        pytest.skip("GitHub OpenAPI description not installed (run scripts/test-peers.sh)")
-    spec.validator()
-    return True
-
-
-@pytest.fixture
-def github(github_spec_ready: bool) -> Iterator[GitHubStandIn]:
-    """A fresh, contract-checking GitHub stand-in on 127.0.0.1; fails the test on any request
-    GitHub's description does not allow."""
-    from tests.standin.github import GitHubStandIn
-
-    with GitHubStandIn() as gh:
-        yield gh
-        assert not gh.violations, "requests GitHub's OpenAPI description rejects:\n" + "\n".join(
-            gh.violations
-        )
+github = standin_fixture(GitHubStandIn, name="github")
+"""A fresh, contract-checking GitHub stand-in on 127.0.0.1; fails the test on any request
+GitHub's description does not allow (skips when the Node peers are not installed)."""

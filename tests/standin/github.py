@@ -6,7 +6,12 @@ OpenAPI description (openapi-core) and records violations, so a test fails when 
 sends something GitHub would not accept. Bodies start from the description's own examples and
 are overlaid with the seeded state, so creating an issue and then reading it back works.
 
-In-process (pytest): ``with GitHubStandIn() as gh: gh.url ...``  (see ``tests/github/conftest``)
+The server, contract check, log, faults, ETag/304 and budgets come from ``tests.standin.kit``;
+this file holds what is GitHub's own: its state, routes, error body, token rule,
+``x-ratelimit-*`` headers with the ``core``/``search`` resources, 403 refusals, and the rule that
+a 304 costs nothing.
+
+In-process (pytest): ``with GitHubStandIn() as gh: gh.url ...``  (see ``tests/conftest``)
 As a process:       ``python -m tests.standin.github --port 8999 --seed seed.json``
 
 Seed file (JSON; every key optional)::
@@ -30,53 +35,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
-import socket
-import struct
-import threading
+import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import unquote
 
 from . import spec
+from .kit import Quota, Reply, Request, Response, Router, StandIn, link_pages
 
-Json = Any
-CACHE_CONTROL = "private, max-age=60, s-maxage=60"
 VARY = "Accept, Authorization, Cookie, X-GitHub-OTP"
-LIMITS = {"core": 5000, "search": 30}
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class LoggedRequest:
-    """One request as the stand-in saw it (``authorization`` removed)."""
-
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    headers: dict[str, str]
-    time: float
-    status: int = 0
-    account: str | None = None
-    counted: bool = False  # did it spend primary rate-limit budget?
-
-
-@dataclass
-class Fault:
-    """Answer the next ``count`` matching requests with a failure instead of the real thing."""
-
-    kind: str  # "500" | "502" | "reset" | "ratelimit" | "retry_after" | "401" | "secondary"
-    count: int = 1
-    seconds: float = 1.0  # for ratelimit (reset in N s) and retry_after
-    path: str | None = None  # only requests whose path contains this
 
 
 @dataclass
@@ -146,7 +116,7 @@ class State:
         n = r.next_number
         r.next_number += 1
         ts = self._tick()
-        issue = spec.component_example("issue")
+        issue: dict[str, Any] = spec.component_example("issue")
         base = f"{spec.SERVER}/repos/{r.owner}/{r.name}"
         web = f"https://github.com/{r.owner}/{r.name}"
         issue.update(
@@ -211,7 +181,7 @@ class State:
         r = self.repo(repo)
         issue = self.add_issue(repo, title, body=body, author=author, pull=True)
         n = issue["number"]
-        pr = spec.component_example("pull-request")
+        pr: dict[str, Any] = spec.component_example("pull-request")
         sha = head_sha or hashlib.sha1(f"{repo}{head}".encode()).hexdigest()
         owner = head_owner or r.owner
         repo_json = pr["head"]["repo"]
@@ -312,16 +282,8 @@ class State:
             self.repo(c["repo"]).collaborators.append(c["login"])
 
 
-class _Reply(Exception):
-    def __init__(self, status: int, body: Json, headers: dict[str, str] | None = None) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
-
-
-def _error(status: int, message: str) -> _Reply:
-    return _Reply(
+def _error(status: int, message: str) -> Reply:
+    return Reply(
         status,
         {
             "message": message,
@@ -335,260 +297,84 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if not k.startswith("_")}
 
 
-class GitHubStandIn:
-    """The server. Thread-safe; ``start()``/``stop()`` or use as a context manager."""
+routes: Router[GitHubStandIn] = Router()
+
+
+class GitHubStandIn(StandIn):
+    """GitHub's REST API over ``State``. Thread-safe; ``start()``/``stop()`` or a ``with``."""
+
+    service = "GitHub"
+    router = routes
+    contract = spec.CONTRACT
+    budgets = {"core": 5000, "search": 30}
+    not_modified_spends = False  # GitHub: a conditional request answered 304 does not count
+    vary = VARY
 
     def __init__(self, state: State | None = None, *, port: int = 0, validate: bool = True) -> None:
         self.state = state or State()
-        self.validate = validate
-        self.log: list[LoggedRequest] = []
-        self.violations: list[str] = []
-        self.faults: list[Fault] = []
         self.max_age = 60
-        self.used: dict[tuple[str, str], int] = {}
-        self.reset_at = int(time.time()) + 3600
-        self.lock = threading.RLock()
-        self._port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        if validate:
-            spec.validator()  # build before serving, not inside the first request
+        super().__init__(port=port, validate=validate)
 
-    # -- lifecycle --------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> GitHubStandIn:
-        handler = type("Handler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> GitHubStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- test helpers -----------------------------------------------------------------------
-    def inject(
-        self, kind: str, count: int = 1, *, seconds: float = 1.0, path: str | None = None
-    ) -> None:
-        """Fail the next ``count`` requests (optionally only those whose path contains ``path``)."""
-        with self.lock:
-            self.faults.append(Fault(kind, count, seconds, path))
-
-    def reset_log(self) -> None:
-        with self.lock:
-            self.log.clear()
-
-    def spent(self, account: str | None = None, resource: str = "core") -> int:
+    def spent(self, account: str | None = None, resource: str | None = "core") -> int:
         """Primary rate-limit points spent so far (by ``account``, or by everyone)."""
-        with self.lock:
-            return sum(
-                v for (a, r), v in self.used.items() if r == resource and account in (None, a)
-            )
+        return super().spent(account, resource)
 
-    # -- request handling -------------------------------------------------------------------
-    def _take_fault(self, path: str) -> Fault | None:
-        with self.lock:
-            for f in self.faults:
-                if f.count > 0 and (f.path is None or f.path in path):
-                    f.count -= 1
-                    if f.count == 0:
-                        self.faults.remove(f)
-                    return f
-        return None
+    # -- GitHub's rules ------------------------------------------------------------------------
+    def error(self, status: int, message: str) -> Reply:
+        return _error(status, message)
 
-    def _rate_headers(self, account: str, resource: str) -> dict[str, str]:
-        used = self.used.get((account, resource), 0)
-        limit = LIMITS[resource]
+    def unauthorized(self, req: Request) -> Reply:
+        return _error(401, "Bad credentials")
+
+    def authenticate(self, req: Request) -> str | None:
+        """Any scheme (``token``, ``Bearer``); a token nobody was given acts as ``state.login``,
+        so tests need not register one; a revoked token is refused."""
+        token = req.headers.get("authorization", "").split(" ", 1)[-1].strip()
+        if not token or token in self.state.revoked:
+            return None
+        return self.state.tokens.get(token, self.state.login)
+
+    def charge(self, req: Request) -> dict[str, int]:
+        """Search has its own budget; reading ``/rate_limit`` is free but reports ``core``."""
+        resource = "search" if req.path.startswith("/search/") else "core"
+        return {resource: 0 if req.path == "/rate_limit" else 1}
+
+    def rate_headers(self, quota: Quota) -> dict[str, str]:
         return {
-            "x-ratelimit-limit": str(limit),
-            "x-ratelimit-remaining": str(max(0, limit - used)),
-            "x-ratelimit-reset": str(self.reset_at),
-            "x-ratelimit-used": str(used),
-            "x-ratelimit-resource": resource,
+            "x-ratelimit-limit": str(quota.limit),
+            "x-ratelimit-remaining": str(quota.remaining),
+            "x-ratelimit-reset": str(math.ceil(quota.reset)),
+            "x-ratelimit-used": str(quota.used),
+            "x-ratelimit-resource": quota.budget,
         }
 
-    def handle(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, host: str
-    ) -> tuple[int, dict[str, str], bytes] | None:
-        """Answer one request: (status, headers, body), or ``None`` to reset the connection."""
-        parts = urlsplit(raw_path)
-        path = parts.path
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        lower = {k.lower(): v for k, v in headers.items()}
-        entry = LoggedRequest(
-            method,
-            path,
-            query,
-            {k: v for k, v in lower.items() if k != "authorization"},
-            time.time(),
-        )
-        with self.lock:
-            self.log.append(entry)
-        if self.validate:
-            problems = spec.violations(method, path, query, lower, body, lower.get("content-type"))
-            if problems:
-                with self.lock:
-                    self.violations.extend(problems)
-                entry.status = 422
-                return self._encode(422, {"message": "Validation Failed: " + "; ".join(problems)})
+    def rate_limited(self, quota: Quota) -> Reply:
+        return _error(403, f"API rate limit exceeded for user {quota.account}.")
 
-        token = lower.get("authorization", "").split(" ", 1)[-1].strip()
-        account = self.state.tokens.get(token, self.state.login) if token else None
-        entry.account = account
-        resource = "search" if path.startswith("/search/") else "core"
-        counted = path != "/rate_limit"
+    def throttled(self, req: Request, seconds: float, *, secondary: bool) -> Reply:
+        """GitHub's secondary limit answers 403 (sometimes 429), always with Retry-After."""
+        return _error(
+            403 if secondary else 429, "You have exceeded a secondary rate limit."
+        ).with_headers({"retry-after": str(math.ceil(seconds))})
 
-        fault = self._take_fault(path)
-        if fault is not None:
-            reply = self._fault(fault, account or "anonymous", resource)
-            if reply is None:
-                entry.status = -1
-                return None
-            entry.status = reply[0]
-            return reply
+    def cache_control(self, req: Request) -> str:
+        if req.path == "/rate_limit":
+            return "no-cache"  # as GitHub: the budget is always fetched fresh
+        return f"private, max-age={self.max_age}, s-maxage={self.max_age}"
 
-        if account is None or token in self.state.revoked:
-            entry.status = 401
-            return self._encode(401, {"message": "Bad credentials"})
-
-        with self.lock:
-            key = (account, resource)
-            rate = self._rate_headers(account, resource)
-            if counted and self.used.get(key, 0) >= LIMITS[resource]:
-                entry.status = 403
-                return self._encode(
-                    403, {"message": f"API rate limit exceeded for user {account}."}, rate
-                )
-            try:
-                status, payload, extra = self._route(method, path, dict(query), body, account, host)
-            except _Reply as r:
-                status, payload, extra = r.status, r.body, r.headers
-            text = json.dumps(payload, separators=(",", ":")).encode()
-            out = {**rate, **extra}
-            if method == "GET" and status == 200:
-                etag = 'W/"' + hashlib.sha256(text + account.encode()).hexdigest()[:40] + '"'
-                out["etag"] = etag
-                out["cache-control"] = (
-                    "no-cache"  # as GitHub: the budget is always fetched fresh
-                    if path == "/rate_limit"
-                    else f"private, max-age={self.max_age}, s-maxage={self.max_age}"
-                )
-                out["vary"] = VARY
-                if etag in [t.strip() for t in lower.get("if-none-match", "").split(",")]:
-                    # GitHub: a conditional request answered 304 does not count.
-                    entry.status = 304
-                    return (
-                        304,
-                        {
-                            **self._rate_headers(account, resource),
-                            **{"etag": etag, "cache-control": out["cache-control"], "vary": VARY},
-                        },
-                        b"",
-                    )
-            if counted:
-                self.used[key] = self.used.get(key, 0) + 1
-                entry.counted = True
-                out.update(self._rate_headers(account, resource))
-            entry.status = status
-            return self._encode(status, payload, out, text)
-
-    def _encode(
-        self,
-        status: int,
-        payload: Json,
-        headers: dict[str, str] | None = None,
-        text: bytes | None = None,
-    ) -> tuple[int, dict[str, str], bytes]:
-        data = text if text is not None else json.dumps(payload).encode()
-        h = {"content-type": "application/json; charset=utf-8", **(headers or {})}
-        return status, h, data
-
-    def _fault(
-        self, f: Fault, account: str, resource: str
-    ) -> tuple[int, dict[str, str], bytes] | None:
-        if f.kind == "reset":
-            return None
-        if f.kind in ("500", "502"):
-            return self._encode(int(f.kind), {"message": "Server Error"})
-        if f.kind == "401":
-            return self._encode(401, {"message": "Bad credentials"})
-        if f.kind == "ratelimit":
-            rate = self._rate_headers(account, resource)
-            rate.update(
-                {
-                    "x-ratelimit-remaining": "0",
-                    "x-ratelimit-reset": str(int(time.time() + f.seconds + 0.999)),
-                }
-            )
-            return self._encode(
-                403, {"message": f"API rate limit exceeded for user {account}."}, rate
-            )
-        if f.kind in ("retry_after", "secondary"):
-            status = 429 if f.kind == "retry_after" else 403
-            return self._encode(
-                status,
-                {"message": "You have exceeded a secondary rate limit."},
-                {"retry-after": str(int(f.seconds))},
-            )
-        raise ValueError(f"unknown fault {f.kind}")
-
-    # -- routes ---------------------------------------------------------------------------
-    def _route(
-        self, method: str, path: str, q: dict[str, str], body: bytes, me: str, host: str
-    ) -> tuple[int, Json, dict[str, str]]:
-        for pattern, meth, fn in _ROUTES:
-            m = re.fullmatch(pattern, path)
-            if m and meth == method:
-                data = json.loads(body) if body else {}
-                return fn(self, m, q, data, me, host)
-        raise _error(404, "Not Found")
-
-    def _paginate(
-        self, items: list[Any], q: dict[str, str], path: str, host: str
-    ) -> tuple[list[Any], dict[str, str]]:
-        per_page = min(int(q.get("per_page", 30)), 100)
-        page = max(int(q.get("page", 1)), 1)
-        last = max(1, -(-len(items) // per_page))
-        chunk = items[(page - 1) * per_page : page * per_page]
-
-        def link(p: int) -> str:
-            return f"http://{host}{path}?" + urlencode(
-                {**q, "page": str(p), "per_page": str(per_page)}
-            )
-
-        rels = []
-        if page < last:
-            rels += [f'<{link(page + 1)}>; rel="next"', f'<{link(last)}>; rel="last"']
-        if page > 1:
-            rels += [f'<{link(1)}>; rel="first"', f'<{link(page - 1)}>; rel="prev"']
-        return chunk, ({"link": ", ".join(rels)} if rels else {})
-
-    def _get_repo(self, m: re.Match[str]) -> _Repo:
-        key = (m["owner"].lower(), m["repo"].lower())
+    # -- helpers for routes --------------------------------------------------------------------
+    def repo_of(self, req: Request) -> _Repo:
+        key = (req.path_args["owner"].lower(), req.path_args["repo"].lower())
         if key not in self.state.repos:
             raise _error(404, "Not Found")
         return self.state.repos[key]
 
-    def _issue(self, r: _Repo, n: int) -> dict[str, Any]:
+    def issue_of(self, r: _Repo, n: int) -> dict[str, Any]:
         if n not in r.issues:
             raise _error(404, "Not Found")
         return r.issues[n]
 
-    def _with_repo(self, r: _Repo, issue: dict[str, Any]) -> dict[str, Any]:
+    def with_repo(self, r: _Repo, issue: dict[str, Any]) -> dict[str, Any]:
         out = _public(issue)
         repo = spec.component_example("issue-with-repo-items")[0]["repository"]
         repo.update(
@@ -616,34 +402,35 @@ def _state_ok(item: dict[str, Any], q: dict[str, str]) -> bool:
     return want == "all" or item["state"] == want
 
 
-def _r_user(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
+_RE = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
+
+
+@routes.route("GET", r"/user")
+def _r_user(s: GitHubStandIn, req: Request) -> Response:
     u = spec.example("/user", "get")
-    u.update({k: v for k, v in s.state.user(me).items() if k in u})
-    u["name"] = me.title()
+    u.update({k: v for k, v in s.state.user(req.me).items() if k in u})
+    u["name"] = req.me.title()
     return 200, u, {}
 
 
-def _r_rate(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
+@routes.route("GET", r"/rate_limit")
+def _r_rate(s: GitHubStandIn, req: Request) -> Response:
     body = spec.example("/rate_limit", "get")
     for res in ("core", "search"):
-        h = s._rate_headers(me, res)
+        q = s.quota(req.me, res)
         body["resources"][res] = {
-            "limit": int(h["x-ratelimit-limit"]),
-            "remaining": int(h["x-ratelimit-remaining"]),
-            "reset": int(h["x-ratelimit-reset"]),
-            "used": int(h["x-ratelimit-used"]),
+            "limit": q.limit,
+            "remaining": q.remaining,
+            "reset": math.ceil(q.reset),
+            "used": q.used,
         }
     body["rate"] = body["resources"]["core"]
     return 200, body, {}
 
 
-def _r_my_issues(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
+@routes.route("GET", r"/issues")
+def _r_my_issues(s: GitHubStandIn, req: Request) -> Response:
+    q, me = req.args, req.me
     which = q.get("filter", "assigned")
     out = []
     for r in s.state.repos.values():
@@ -662,94 +449,21 @@ def _r_my_issues(
                 "repos": True,
             }[which]
             if ok:
-                out.append(s._with_repo(r, i))
-    items, link = s._paginate(_sorted(out, q), q, "/issues", host)
+                out.append(s.with_repo(r, i))
+    items, link = link_pages(_sorted(out, q), req)
     return 200, items, link
 
 
-def _r_repo_issues(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
-    out = [_public(i) for i in r.issues.values() if _state_ok(i, q)]
-    items, link = s._paginate(_sorted(out, q), q, m.group(0), host)
-    return 200, items, link
-
-
-def _r_create_issue(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
-    labels = [lb if isinstance(lb, str) else lb["name"] for lb in d.get("labels", [])]
-    issue = s.state.add_issue(
-        f"{r.owner}/{r.name}",
-        d["title"],
-        body=d.get("body"),
-        author=me,
-        labels=labels,
-        assignees=d.get("assignees"),
-    )
-    return 201, _public(issue), {"location": issue["url"]}
-
-
-def _r_get_issue(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    return 200, _public(s._issue(s._get_repo(m), int(m["n"]))), {}
-
-
-def _r_update_issue(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
-    issue = s._issue(r, int(m["n"]))
-    ts = s.state._tick()
-    for k in ("title", "body"):
-        if k in d:
-            issue[k] = d[k]
-    if "state" in d:
-        issue["state"] = d["state"]
-        issue["closed_at"] = ts if d["state"] == "closed" else None
-        issue["state_reason"] = d.get("state_reason") or (
-            "completed" if d["state"] == "closed" else "reopened"
-        )
-    issue["updated_at"] = ts
-    return 200, _public(issue), {}
-
-
-def _r_comment(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
-    n = int(m["n"])
-    issue = s._issue(r, n)
-    c = spec.component_example("issue-comment")
-    comments = r.comments.setdefault(n, [])
-    cid = n * 1000 + len(comments) + 1
-    c.update(
-        id=cid,
-        body=d["body"],
-        user=s.state.user(me),
-        created_at=s.state._tick(),
-        html_url=f"{issue['html_url']}#issuecomment-{cid}",
-    )
-    comments.append(c)
-    issue["comments"] += 1
-    issue["updated_at"] = c["created_at"]
-    return 201, c, {}
-
-
-def _r_search(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    terms = q.get("q", "").split()
+@routes.route("GET", r"/search/issues")
+def _r_search(s: GitHubStandIn, req: Request) -> Response:
+    terms = req.args.get("q", "").split()
     out = []
     for r in s.state.repos.values():
         for i in r.issues.values():
             ok = True
             for t in terms:
                 key, _, val = t.partition(":")
-                val = me if val == "@me" else val
+                val = req.me if val == "@me" else val
                 if t == "is:pr":
                     ok &= "pull_request" in i
                 elif t == "is:issue":
@@ -770,14 +484,81 @@ def _r_search(
                 item = _public(i)
                 item["score"] = 1.0
                 out.append(item)
-    items, link = s._paginate(_sorted(out, q), q, "/search/issues", host)
+    items, link = link_pages(_sorted(out, req.args), req)
     return 200, {"total_count": len(out), "incomplete_results": False, "items": items}, link
 
 
-def _r_pulls(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
+@routes.route("GET", _RE + r"/issues")
+def _r_repo_issues(s: GitHubStandIn, req: Request) -> Response:
+    r = s.repo_of(req)
+    out = [_public(i) for i in r.issues.values() if _state_ok(i, req.args)]
+    items, link = link_pages(_sorted(out, req.args), req)
+    return 200, items, link
+
+
+@routes.route("POST", _RE + r"/issues")
+def _r_create_issue(s: GitHubStandIn, req: Request) -> Response:
+    r = s.repo_of(req)
+    d = req.json or {}
+    labels = [lb if isinstance(lb, str) else lb["name"] for lb in d.get("labels", [])]
+    issue = s.state.add_issue(
+        f"{r.owner}/{r.name}",
+        d["title"],
+        body=d.get("body"),
+        author=req.me,
+        labels=labels,
+        assignees=d.get("assignees"),
+    )
+    return 201, _public(issue), {"location": issue["url"]}
+
+
+@routes.route("GET", _RE + r"/issues/(?P<n>\d+)")
+def _r_get_issue(s: GitHubStandIn, req: Request) -> Response:
+    return 200, _public(s.issue_of(s.repo_of(req), int(req.path_args["n"]))), {}
+
+
+@routes.route("PATCH", _RE + r"/issues/(?P<n>\d+)")
+def _r_update_issue(s: GitHubStandIn, req: Request) -> Response:
+    issue = s.issue_of(s.repo_of(req), int(req.path_args["n"]))
+    d = req.json or {}
+    ts = s.state._tick()
+    for k in ("title", "body"):
+        if k in d:
+            issue[k] = d[k]
+    if "state" in d:
+        issue["state"] = d["state"]
+        issue["closed_at"] = ts if d["state"] == "closed" else None
+        issue["state_reason"] = d.get("state_reason") or (
+            "completed" if d["state"] == "closed" else "reopened"
+        )
+    issue["updated_at"] = ts
+    return 200, _public(issue), {}
+
+
+@routes.route("POST", _RE + r"/issues/(?P<n>\d+)/comments")
+def _r_comment(s: GitHubStandIn, req: Request) -> Response:
+    r = s.repo_of(req)
+    n = int(req.path_args["n"])
+    issue = s.issue_of(r, n)
+    c = spec.component_example("issue-comment")
+    comments = r.comments.setdefault(n, [])
+    cid = n * 1000 + len(comments) + 1
+    c.update(
+        id=cid,
+        body=(req.json or {})["body"],
+        user=s.state.user(req.me),
+        created_at=s.state._tick(),
+        html_url=f"{issue['html_url']}#issuecomment-{cid}",
+    )
+    comments.append(c)
+    issue["comments"] += 1
+    issue["updated_at"] = c["created_at"]
+    return 201, c, {}
+
+
+@routes.route("GET", _RE + r"/pulls")
+def _r_pulls(s: GitHubStandIn, req: Request) -> Response:
+    r, q = s.repo_of(req), req.args
     out = []
     for n, pr in r.pulls.items():
         if not _state_ok(r.issues[n], q):
@@ -787,15 +568,14 @@ def _r_pulls(
         item = dict(pr)
         item["state"] = r.issues[n]["state"]
         out.append(item)
-    items, link = s._paginate(_sorted(out, q), q, m.group(0), host)
+    items, link = link_pages(_sorted(out, q), req)
     return 200, items, link
 
 
-def _r_pull(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
-    n = int(m["n"])
+@routes.route("GET", _RE + r"/pulls/(?P<n>\d+)")
+def _r_pull(s: GitHubStandIn, req: Request) -> Response:
+    r = s.repo_of(req)
+    n = int(req.path_args["n"])
     if n not in r.pulls:
         raise _error(404, "Not Found")
     pr = dict(r.pulls[n])
@@ -803,11 +583,10 @@ def _r_pull(
     return 200, pr, {}
 
 
-def _r_reviews(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
-    items, link = s._paginate(r.reviews.get(int(m["n"]), []), q, m.group(0), host)
+@routes.route("GET", _RE + r"/pulls/(?P<n>\d+)/reviews")
+def _r_reviews(s: GitHubStandIn, req: Request) -> Response:
+    r = s.repo_of(req)
+    items, link = link_pages(r.reviews.get(int(req.path_args["n"]), []), req)
     return 200, items, link
 
 
@@ -818,21 +597,19 @@ def _sha_for(r: _Repo, ref: str) -> str:
     return ref
 
 
-def _r_checks(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
-    ref = unquote(m["ref"])  # a branch with a slash arrives as feature%2Fx
+@routes.route("GET", _RE + r"/commits/(?P<ref>.+)/check-runs")
+def _r_checks(s: GitHubStandIn, req: Request) -> Response:
+    r = s.repo_of(req)
+    ref = unquote(req.path_args["ref"])  # a branch with a slash arrives as feature%2Fx
     runs = r.check_runs.get(ref) or r.check_runs.get(_sha_for(r, ref), [])
-    items, link = s._paginate(runs, q, m.group(0), host)
+    items, link = link_pages(runs, req)
     return 200, {"total_count": len(runs), "check_runs": items}, link
 
 
-def _r_status(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
-    sha = _sha_for(r, unquote(m["ref"]))
+@routes.route("GET", _RE + r"/commits/(?P<ref>.+)/status")
+def _r_status(s: GitHubStandIn, req: Request) -> Response:
+    r = s.repo_of(req)
+    sha = _sha_for(r, unquote(req.path_args["ref"]))
     sts = r.statuses.get(sha, [])
     states = {x["state"] for x in sts}
     state = (
@@ -847,77 +624,13 @@ def _r_status(
     return 200, body, {}
 
 
-def _r_assignees(
-    s: GitHubStandIn, m: re.Match[str], q: dict[str, str], d: Json, me: str, host: str
-) -> tuple[int, Json, dict[str, str]]:
-    r = s._get_repo(m)
+@routes.route("GET", _RE + r"/assignees")
+@routes.route("GET", _RE + r"/collaborators")
+def _r_assignees(s: GitHubStandIn, req: Request) -> Response:
+    r = s.repo_of(req)
     users = [s.state.user(u) for u in dict.fromkeys(r.collaborators)]
-    items, link = s._paginate(users, q, m.group(0), host)
+    items, link = link_pages(users, req)
     return 200, items, link
-
-
-_RE = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
-Route = Callable[
-    [GitHubStandIn, re.Match[str], dict[str, str], Json, str, str], tuple[int, Json, dict[str, str]]
-]
-_ROUTES: list[tuple[str, str, Route]] = [
-    (r"/user", "GET", _r_user),
-    (r"/rate_limit", "GET", _r_rate),
-    (r"/issues", "GET", _r_my_issues),
-    (r"/search/issues", "GET", _r_search),
-    (_RE + r"/issues", "GET", _r_repo_issues),
-    (_RE + r"/issues", "POST", _r_create_issue),
-    (_RE + r"/issues/(?P<n>\d+)", "GET", _r_get_issue),
-    (_RE + r"/issues/(?P<n>\d+)", "PATCH", _r_update_issue),
-    (_RE + r"/issues/(?P<n>\d+)/comments", "POST", _r_comment),
-    (_RE + r"/pulls", "GET", _r_pulls),
-    (_RE + r"/pulls/(?P<n>\d+)", "GET", _r_pull),
-    (_RE + r"/pulls/(?P<n>\d+)/reviews", "GET", _r_reviews),
-    (_RE + r"/commits/(?P<ref>.+)/check-runs", "GET", _r_checks),
-    (_RE + r"/commits/(?P<ref>.+)/status", "GET", _r_status),
-    (_RE + r"/assignees", "GET", _r_assignees),
-    (_RE + r"/collaborators", "GET", _r_assignees),
-]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    standin: GitHubStandIn
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        host = self.headers.get("host", "127.0.0.1")
-        try:
-            reply = self.standin.handle(
-                self.command, self.path, dict(self.headers.items()), body, host
-            )
-        except Exception as exc:  # a stand-in bug must surface as a failing test, not a hang
-            with self.standin.lock:
-                self.standin.violations.append(
-                    f"stand-in error on {self.command} {self.path}: {exc!r}"
-                )
-            reply = (500, {"content-type": "application/json"}, b'{"message":"stand-in error"}')
-        if reply is None:
-            # RST instead of FIN: the client sees "connection reset by peer".
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
-            return
-        status, headers, data = reply
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("content-length", str(len(data)))
-        self.send_header("date", self.date_time_string())
-        self.end_headers()
-        if data and self.command != "HEAD":
-            self.wfile.write(data)
-
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve
 
 
 def main(argv: list[str] | None = None) -> None:
