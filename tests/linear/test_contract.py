@@ -142,3 +142,27 @@ def test_url_pattern(path: str, key: str | None) -> None:
 )
 def test_environment_token_is_sent_as_an_api_key() -> None:
     assert header_for(MANIFEST, "env") == ("Authorization", "{token}")
+
+
+def test_the_entry_point_loads_a_connector_that_implements_what_it_declares() -> None:
+    """What the registry does with ``pyproject.toml``'s entry point (not installed here: the
+    shared venv points at another checkout), step by step."""
+    import tomllib
+    from pathlib import Path
+
+    from connectors.sdk import IssueTracker, Workflow, provides
+    from connectors.sdk.registry import Registry, manifest_path
+    from connectors.sdk.settings import settings_model
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    target = project["project"]["entry-points"]["tieline.connectors"]["linear"]
+    path = manifest_path(target)
+    assert path is not None and path.name == "manifest.toml"
+    registry = Registry()
+    registry.add_manifest(MANIFEST, target)
+    cls = registry.get("linear")
+    assert provides(cls, IssueTracker) and provides(cls, Workflow)
+    settings = settings_model(MANIFEST)()
+    assert settings.api_url == "https://api.linear.app"
+    assert settings.web_url == "https://linear.app"
+    assert not hasattr(settings, "hosts") and not hasattr(settings, "site")

@@ -24,7 +24,7 @@ from connectors.sdk import (
 from server.hub.auth.headers import SecretAuth
 from tests.standin.linear import LinearStandIn
 
-from .helpers import API_KEY, MANIFEST, OAUTH_TOKEN, Workspace, connect
+from .helpers import API_KEY, OAUTH_TOKEN, Workspace, connect
 
 ENG_1 = ItemRef.keyed("linear", "linear.app", "ENG-1")
 
@@ -282,7 +282,3 @@ async def test_graphql_posts_are_never_served_from_cache(ws: Workspace, conn: tu
     issue["title"] = "after"
     assert (await linear.get_issue(ENG_1)).title == "after"
     assert ws.graphql_requests() == 2 and http.requests_sent == 2
-
-
-def test_manifest_is_the_one_the_connector_loads() -> None:
-    assert MANIFEST.id == "linear"
