@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from connectors.linear.client import DEFAULT_WAIT, linear_error, retry_after
+from connectors.linear.connector import LinearConnector
 from connectors.sdk import (
     InvalidRequest,
     ItemRef,
@@ -22,11 +23,13 @@ from connectors.sdk import (
     ServiceUnavailable,
 )
 from server.hub.auth.headers import SecretAuth
+from server.hub.http import HubClient
 from tests.standin.linear import LinearStandIn
 
 from .helpers import API_KEY, OAUTH_TOKEN, Workspace, connect
 
 ENG_1 = ItemRef.keyed("linear", "linear.app", "ENG-1")
+Conn = tuple[LinearConnector, HubClient]
 
 
 # -- auth header shapes ----------------------------------------------------------------------------
@@ -63,7 +66,7 @@ async def test_the_wrong_shape_is_refused(
 
 
 # -- rate limits -----------------------------------------------------------------------------------
-async def test_budget_headers_are_read_as_linear_sends_them(ws: Workspace, conn: tuple) -> None:
+async def test_budget_headers_are_read_as_linear_sends_them(ws: Workspace, conn: Conn) -> None:
     linear, http = conn
     ws.state.add_issue("ENG", "x", creator=ws.ada["id"])
     await linear.get_issue(ENG_1)
@@ -74,7 +77,7 @@ async def test_budget_headers_are_read_as_linear_sends_them(ws: Workspace, conn:
 
 
 async def test_ratelimited_blocks_the_limiter_until_linears_reset(
-    ws: Workspace, conn: tuple
+    ws: Workspace, conn: Conn
 ) -> None:
     linear, http = conn
     ws.state.add_issue("ENG", "x", creator=ws.ada["id"])
@@ -92,7 +95,7 @@ async def test_ratelimited_blocks_the_limiter_until_linears_reset(
     assert ws.graphql_requests() == sent
 
 
-async def test_spent_complexity_budget_is_a_rate_limit(ws: Workspace, conn: tuple) -> None:
+async def test_spent_complexity_budget_is_a_rate_limit(ws: Workspace, conn: Conn) -> None:
     linear, http = conn
     ws.state.add_issue("ENG", "x", creator=ws.ada["id"])
     limit = ws.standin.budgets["complexity"]
@@ -105,7 +108,7 @@ async def test_spent_complexity_budget_is_a_rate_limit(ws: Workspace, conn: tupl
 
 
 async def test_a_storm_of_ratelimited_answers_stops_after_the_first(
-    ws: Workspace, conn: tuple
+    ws: Workspace, conn: Conn
 ) -> None:
     linear, _ = conn
     ws.state.add_issue("ENG", "x", creator=ws.ada["id"])
@@ -146,7 +149,7 @@ def test_retry_after_reads_epoch_milliseconds() -> None:
 
 
 # -- failures ----------------------------------------------------------------------------------
-async def test_server_errors_are_retried(ws: Workspace, conn: tuple) -> None:
+async def test_server_errors_are_retried(ws: Workspace, conn: Conn) -> None:
     linear, _ = conn
     ws.state.add_issue("ENG", "x", creator=ws.ada["id"])
     ws.standin.inject("500", count=2)
@@ -154,7 +157,7 @@ async def test_server_errors_are_retried(ws: Workspace, conn: tuple) -> None:
     assert ws.graphql_requests() == 3
 
 
-async def test_a_mutation_is_not_repeated_after_a_server_error(ws: Workspace, conn: tuple) -> None:
+async def test_a_mutation_is_not_repeated_after_a_server_error(ws: Workspace, conn: Conn) -> None:
     """Linear has no idempotency keys: a retried issueCreate could create the issue twice."""
     linear, _ = conn
     team = ws.state.team("OPS")["id"]
@@ -166,7 +169,7 @@ async def test_a_mutation_is_not_repeated_after_a_server_error(ws: Workspace, co
     assert created.identifier == "OPS-1" and len(ws.state.issues) == 1
 
 
-async def test_persistent_server_errors_are_service_unavailable(ws: Workspace, conn: tuple) -> None:
+async def test_persistent_server_errors_are_service_unavailable(ws: Workspace, conn: Conn) -> None:
     linear, _ = conn
     ws.standin.inject("502", count=10)
     with pytest.raises(ServiceUnavailable):
@@ -184,7 +187,7 @@ async def test_a_rejected_token_asks_to_sign_in_again(ws: Workspace) -> None:
     await http.aclose()
 
 
-async def test_a_401_fault_is_reauth(ws: Workspace, conn: tuple) -> None:
+async def test_a_401_fault_is_reauth(ws: Workspace, conn: Conn) -> None:
     linear, _ = conn
     ws.standin.inject("401")
     with pytest.raises(ReauthRequired):
@@ -266,14 +269,14 @@ async def test_revoke_ends_an_oauth_token_at_linear(ws: Workspace) -> None:
     await http.aclose()
 
 
-async def test_revoke_leaves_a_personal_api_key_alone(ws: Workspace, conn: tuple) -> None:
+async def test_revoke_leaves_a_personal_api_key_alone(ws: Workspace, conn: Conn) -> None:
     linear, _ = conn
     assert await linear.revoke() is False
     assert not [e for e in ws.standin.log if e.path == "/oauth/revoke"]
 
 
 # -- caching -----------------------------------------------------------------------------------
-async def test_graphql_posts_are_never_served_from_cache(ws: Workspace, conn: tuple) -> None:
+async def test_graphql_posts_are_never_served_from_cache(ws: Workspace, conn: Conn) -> None:
     """Linear answers every query with a fresh POST (no ETag, no revalidation): each read
     reaches the service and sees changes at once."""
     linear, http = conn

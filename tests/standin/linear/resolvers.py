@@ -18,8 +18,13 @@ Json = Any
 
 @dataclass
 class Ctx:
+    """What every resolver sees: the workspace and the signed-in user's id."""
+
     state: LinearState
     viewer: str
+
+
+Info = GraphQLResolveInfo[Ctx]
 
 
 Resolver = Callable[..., Any]
@@ -34,12 +39,11 @@ def resolves(type_name: str, field_name: str) -> Callable[[Resolver], Resolver]:
     return register
 
 
-def _ctx(info: GraphQLResolveInfo) -> Ctx:
-    ctx: Ctx = info.context
-    return ctx
+def _ctx(info: Info) -> Ctx:
+    return info.context
 
 
-def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+def field_resolver(source: Any, info: Info, **args: Any) -> Any:
     fn = RESOLVERS.get((info.parent_type.name, info.field_name))
     if fn is not None:
         return fn(source, info, **args)
@@ -54,7 +58,7 @@ def _page(
     args: Mapping[str, Any],
     *,
     kind: str | None = None,
-    info: GraphQLResolveInfo,
+    info: Info,
 ) -> dict[str, Any]:
     """Filter, order (newest first by ``orderBy``, default ``createdAt``) and page ``items``."""
     unknown = {k for k, v in args.items() if v is not None} - _PAGING
@@ -76,125 +80,125 @@ def _visible_issues(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 @resolves("Query", "viewer")
-def _viewer(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+def _viewer(_: Any, info: Info) -> dict[str, Any]:
     c = _ctx(info)
     return c.state.users[c.viewer]
 
 
 @resolves("User", "organization")
-def _organization(_: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+def _organization(_: Any, info: Info) -> dict[str, Any]:
     return _ctx(info).state.org
 
 
 @resolves("User", "assignedIssues")
-def _assigned(user: dict[str, Any], info: GraphQLResolveInfo, **args: Any) -> Json:
+def _assigned(user: dict[str, Any], info: Info, **args: Any) -> Json:
     mine = [i for i in _visible_issues(_ctx(info)) if i["assigneeId"] == user["id"]]
     return _page(mine, args, kind="Issue", info=info)
 
 
 @resolves("User", "createdIssues")
-def _created(user: dict[str, Any], info: GraphQLResolveInfo, **args: Any) -> Json:
+def _created(user: dict[str, Any], info: Info, **args: Any) -> Json:
     mine = [i for i in _visible_issues(_ctx(info)) if i["creatorId"] == user["id"]]
     return _page(mine, args, kind="Issue", info=info)
 
 
 @resolves("Query", "issue")
-def _issue(_: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
+def _issue(_: Any, info: Info, id: str) -> dict[str, Any]:
     c = _ctx(info)
     return c.state.find_issue(id, c.viewer)
 
 
 @resolves("Query", "issues")
-def _issues(_: Any, info: GraphQLResolveInfo, **args: Any) -> Json:
+def _issues(_: Any, info: Info, **args: Any) -> Json:
     return _page(_visible_issues(_ctx(info)), args, kind="Issue", info=info)
 
 
 @resolves("Query", "teams")
-def _teams(_: Any, info: GraphQLResolveInfo, **args: Any) -> Json:
+def _teams(_: Any, info: Info, **args: Any) -> Json:
     c = _ctx(info)
     teams = [t for t in c.state.teams.values() if c.state.visible_team(t, c.viewer)]
     return _page(teams, args, kind="Team", info=info)
 
 
 @resolves("Query", "users")
-def _users(_: Any, info: GraphQLResolveInfo, **args: Any) -> Json:
+def _users(_: Any, info: Info, **args: Any) -> Json:
     return _page(list(_ctx(info).state.users.values()), args, kind="User", info=info)
 
 
 @resolves("Query", "issueLabels")
-def _issue_labels(_: Any, info: GraphQLResolveInfo, **args: Any) -> Json:
+def _issue_labels(_: Any, info: Info, **args: Any) -> Json:
     return _page(list(_ctx(info).state.labels.values()), args, kind="IssueLabel", info=info)
 
 
 @resolves("Query", "notifications")
-def _notifications(_: Any, info: GraphQLResolveInfo, **args: Any) -> Json:
+def _notifications(_: Any, info: Info, **args: Any) -> Json:
     c = _ctx(info)
     mine = [n for n in c.state.notifications if n["userId"] == c.viewer]
     return _page(mine, args, kind="Notification", info=info)
 
 
 @resolves("IssueNotification", "issue")
-def _notification_issue(n: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any]:
+def _notification_issue(n: dict[str, Any], info: Info) -> dict[str, Any]:
     return _ctx(info).state.issues[n["issueId"]]
 
 
 @resolves("Issue", "state")
-def _issue_state(i: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any]:
+def _issue_state(i: dict[str, Any], info: Info) -> dict[str, Any]:
     return _ctx(info).state.states[i["stateId"]]
 
 
 @resolves("Issue", "team")
-def _issue_team(i: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any]:
+def _issue_team(i: dict[str, Any], info: Info) -> dict[str, Any]:
     return _ctx(info).state.teams[i["teamId"]]
 
 
 @resolves("Issue", "assignee")
-def _issue_assignee(i: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any] | None:
+def _issue_assignee(i: dict[str, Any], info: Info) -> dict[str, Any] | None:
     return _ctx(info).state.users.get(i["assigneeId"] or "")
 
 
 @resolves("Issue", "creator")
-def _issue_creator(i: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any] | None:
+def _issue_creator(i: dict[str, Any], info: Info) -> dict[str, Any] | None:
     return _ctx(info).state.users.get(i["creatorId"] or "")
 
 
 @resolves("Issue", "cycle")
-def _issue_cycle(i: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any] | None:
+def _issue_cycle(i: dict[str, Any], info: Info) -> dict[str, Any] | None:
     return _ctx(info).state.cycles.get(i["cycleId"] or "")
 
 
 @resolves("Issue", "labels")
-def _issue_labels_of(i: dict[str, Any], info: GraphQLResolveInfo, **args: Any) -> Json:
+def _issue_labels_of(i: dict[str, Any], info: Info, **args: Any) -> Json:
     s = _ctx(info).state
     return _page([s.labels[lid] for lid in i["labelIds"]], args, kind="IssueLabel", info=info)
 
 
 @resolves("Issue", "comments")
-def _issue_comments(i: dict[str, Any], info: GraphQLResolveInfo, **args: Any) -> Json:
+def _issue_comments(i: dict[str, Any], info: Info, **args: Any) -> Json:
     mine = [c for c in _ctx(info).state.comments.values() if c["issueId"] == i["id"]]
     return _page(mine, args, info=info)
 
 
 @resolves("Comment", "user")
-def _comment_user(c: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any] | None:
+def _comment_user(c: dict[str, Any], info: Info) -> dict[str, Any] | None:
     return _ctx(info).state.users.get(c["userId"] or "")
 
 
 @resolves("Team", "states")
-def _team_states(t: dict[str, Any], info: GraphQLResolveInfo, **args: Any) -> Json:
+def _team_states(t: dict[str, Any], info: Info, **args: Any) -> Json:
     s = _ctx(info).state
     mine = [st for st in s.states.values() if st["teamId"] == t["id"]]
     return _page(mine, args, kind="WorkflowState", info=info)
 
 
 @resolves("Team", "members")
-def _team_members(t: dict[str, Any], info: GraphQLResolveInfo, **args: Any) -> Json:
+def _team_members(t: dict[str, Any], info: Info, **args: Any) -> Json:
     s = _ctx(info).state
     return _page([s.users[u] for u in t["memberIds"]], args, kind="User", info=info)
 
 
 @resolves("Mutation", "issueCreate")
-def _issue_create(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Json:
+def _issue_create(_: Any, info: Info, input: dict[str, Any]) -> Json:
     c = _ctx(info)
     s = c.state
     extra = set(input) - {"teamId", "title", "description", "labelIds"}
@@ -220,7 +224,7 @@ def _issue_create(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Js
 
 
 @resolves("Mutation", "issueUpdate")
-def _issue_update(_: Any, info: GraphQLResolveInfo, id: str, input: dict[str, Any]) -> Json:
+def _issue_update(_: Any, info: Info, id: str, input: dict[str, Any]) -> Json:
     c = _ctx(info)
     s = c.state
     issue = s.find_issue(id, c.viewer)
@@ -239,7 +243,7 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 @resolves("Mutation", "commentCreate")
-def _comment_create(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Json:
+def _comment_create(_: Any, info: Info, input: dict[str, Any]) -> Json:
     c = _ctx(info)
     s = c.state
     if set(input) - {"issueId", "body"}:
