@@ -158,6 +158,12 @@ async def test_assigned_pages_through_open_issues_newest_first(ws: Workspace, co
     assert ws.graphql_requests() == 1 + 3  # 25 + 25 + 10
 
 
+async def test_a_foreign_cursor_is_refused(ws: Workspace, conn: Conn) -> None:
+    linear, _ = conn
+    with pytest.raises(InvalidRequest, match="cursor"):
+        await linear.list_issues("assigned", cursor="not-a-cursor")
+
+
 async def test_assigned_in_one_team(ws: Workspace, conn: Conn) -> None:
     s = ws.state
     s.add_issue("ENG", "eng", creator=ws.grace["id"], assignee=ws.ada["id"])

@@ -10,7 +10,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo, default_field_resolver
 
-from ..kit import connection
+from ..kit import BadRequest, connection
 from .state import Gap, InputError, LinearState, matches, not_found
 
 Json = Any
@@ -71,7 +71,10 @@ def _page(
         items = [e for e in items if matches(s, kind, e, args["filter"])]
     order = args.get("orderBy") or "createdAt"
     items = sorted(items, key=lambda e: e.get(order) or "", reverse=True)
-    return connection(items, first=args.get("first"), after=args.get("after"))
+    try:
+        return connection(items, first=args.get("first"), after=args.get("after"))
+    except BadRequest:  # a cursor this list never handed out (Linear's answer: undocumented)
+        raise InputError("Argument Validation Error", "Invalid pagination cursor.") from None
 
 
 def _visible_issues(ctx: Ctx) -> list[dict[str, Any]]:
