@@ -108,12 +108,6 @@ class GitLabClient:
         """The access token this client sends (personal, project or group; GitLab 15.5+)."""
         return await self._get(GlTokenSelf, "/personal_access_tokens/self")
 
-    async def revoke_token_self(self) -> bool:
-        """Revoke the access token this client sends (GitLab documents that a token may
-        revoke itself); ``True`` on GitLab's 204."""
-        r = await self._request("DELETE", "/personal_access_tokens/self")
-        return r.status_code == 204
-
     # -- issues ---------------------------------------------------------------------------
     async def get_issue(self, project: str, iid: int) -> GlIssue:
         return await self._get(GlIssue, f"/projects/{project_id(project)}/issues/{iid}")

@@ -147,17 +147,6 @@ class GitLabConnector(Connector):
             scopes=scopes,
         )
 
-    async def revoke(self) -> bool:
-        """Revoke a pasted access token at GitLab (``DELETE /personal_access_tokens/self``).
-        OAuth tokens are revoked through the manifest's ``revocation_url``; an environment
-        token belongs to whoever set the variable and is never revoked from here."""
-        if self.ctx.method != "token":
-            return False
-        try:
-            return await self.client.revoke_token_self()
-        except TielineError:
-            return False
-
     @classmethod
     def body_error(cls, response: httpx.Response) -> TielineError | None:
         """GitLab's validation errors put an object in ``message``

@@ -214,10 +214,10 @@ class LinearClient:
         data = await self.execute("teams", {"first": TEAMS_PAGE, "after": after})
         return _TEAMS.validate_python(data["teams"])
 
-    async def revoke(self) -> None:
-        """End the OAuth access token this client sends (Linear takes it as the Bearer
-        header, not RFC 7009's ``token`` form field)."""
-        await self.http.post(REVOKE_PATH)
+    async def revoke(self, token: str) -> None:
+        """End an OAuth access token (Linear takes it as the Bearer header, not RFC 7009's
+        ``token`` form field)."""
+        await self.http.post(REVOKE_PATH, headers={"Authorization": f"Bearer {token}"})
 
     # -- issues ---------------------------------------------------------------------------
     async def issue(self, key: str) -> LnIssue:

@@ -35,6 +35,7 @@ from connectors.sdk import (
     User,
 )
 from connectors.sdk.capabilities import IssueFilter
+from connectors.sdk.connector import OAuthApp
 from connectors.sdk.paging import collect, graphql_cursor
 
 from .client import CLOSED_TYPES, LinearClient, linear_error
@@ -122,14 +123,14 @@ class LinearConnector(Connector):
         200): read them before the stack maps the status."""
         return linear_error(response)
 
-    async def revoke(self) -> bool:
+    async def revoke(self, token: str, app: OAuthApp | None) -> bool:
         """End an OAuth sign-in's token at Linear. Linear's ``/oauth/revoke`` takes the token
-        as the Bearer header, which the session's client already sends; a personal API key
-        is left alone (the person made it, and deletes it in Linear's settings)."""
+        as the Bearer header (not RFC 7009's form field); a personal API key is left alone
+        (the person made it, and deletes it in Linear's settings)."""
         if self.ctx.method != "pkce":
             return False
         try:
-            await self.client.revoke()
+            await self.client.revoke(token)
         except TielineError:
             return False
         return True

@@ -412,26 +412,6 @@ async def test_checks_without_pipeline_or_without_jobs(gitlab: GitLabStandIn) ->
     assert yaml_error.overall is CheckConclusion.FAILURE
 
 
-# -- revocation --------------------------------------------------------------------------------
-async def test_revoke_ends_a_pasted_token(gitlab: GitLabStandIn) -> None:
-    gl, http = connect(gitlab)
-    async with http:
-        assert await gl.revoke() is True
-        after = await gl.check()
-    assert "DELETE /api/v4/personal_access_tokens/self" in paths(gitlab)
-    assert not after.ok and "401" in after.detail
-
-
-@pytest.mark.parametrize("method", ["env", "pkce", "device"])
-async def test_revoke_leaves_other_tokens_alone(gitlab: GitLabStandIn, method: str) -> None:
-    """OAuth tokens go through the manifest's revocation_url; an environment token is not
-    ours to end."""
-    gl, http = connect(gitlab, method=method)
-    async with http:
-        assert await gl.revoke() is False
-    assert gitlab.log == []
-
-
 # -- a self-managed instance -------------------------------------------------------------------
 async def test_self_managed_instance_end_to_end(self_managed: GitLabStandIn) -> None:
     s = self_managed.state

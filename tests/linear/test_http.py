@@ -262,16 +262,16 @@ async def test_revoke_ends_an_oauth_token_at_linear(ws: Workspace) -> None:
     ws.standin.add_token(OAUTH_TOKEN, ws.ada["id"], "oauth")
     linear, http = connect(ws.standin.url, token=OAUTH_TOKEN, method="pkce")
     assert (await linear.check()).ok
-    assert await linear.revoke() is True
+    assert await linear.revoke(OAUTH_TOKEN, None) is True
     assert ws.standin.revoked == [OAUTH_TOKEN]
     assert not (await linear.check()).ok
-    assert await linear.revoke() is False  # already gone: Linear says 401
+    assert await linear.revoke(OAUTH_TOKEN, None) is False  # gone: Linear says 401
     await http.aclose()
 
 
 async def test_revoke_leaves_a_personal_api_key_alone(ws: Workspace, conn: Conn) -> None:
     linear, _ = conn
-    assert await linear.revoke() is False
+    assert await linear.revoke("lin_api_personal", None) is False
     assert not [e for e in ws.standin.log if e.path == "/oauth/revoke"]
 
 
