@@ -30,15 +30,15 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
-from openapi_core import OpenAPI
-from openapi_core.configurations import Config
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .request import Request
+
+if TYPE_CHECKING:  # imported where used: ~1 s that only validating stand-ins should pay
+    from openapi_core import OpenAPI
+    from openapi_core.datatypes import RequestParameters
 
 build_seconds: dict[str, float] = {}
 """``"<kind> <file name>"`` -> seconds its first build took in this process."""
@@ -98,6 +98,9 @@ def _openapi(path: Path) -> OpenAPI:
     started = time.perf_counter()
     # No document validation: GitLab's has ``type: text``, Jira's an enum default of '', and
     # checking GitHub's costs ~25 s. Request validation works on all three regardless.
+    from openapi_core import OpenAPI
+    from openapi_core.configurations import Config
+
     api = OpenAPI.from_dict(doc, config=Config(spec_validator_cls=None))
     _timed("build", path, started)
     return api
@@ -153,6 +156,9 @@ class OpenAPIContract:
         return self._server
 
     def check(self, req: Request) -> list[str]:
+        from openapi_core.datatypes import RequestParameters
+        from werkzeug.datastructures import Headers, ImmutableMultiDict
+
         content_type = req.headers.get("content-type") or "application/json"
         oreq = _OpenAPIRequest(
             path=req.path,
