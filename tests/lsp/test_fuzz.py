@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from tests.lsp.wire import WireClient
 
 METHODS = [
@@ -96,7 +97,7 @@ def _check(reply: dict[str, Any]) -> None:
         assert "Traceback" not in err["message"] and not err.get("data")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(method=st.sampled_from(METHODS), params=st.one_of(shaped, json_any))
 def test_malformed_requests_are_answered(wire: WireClient, method: str, params: Any) -> None:
     _check(wire.request(method, params))

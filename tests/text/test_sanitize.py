@@ -17,6 +17,7 @@ from server.hub.sanitize import (
     plain_text,
     sanitize_markdown,
 )
+from tests.conftest import examples
 
 # Classic XSS vectors (OWASP filter-evasion cheat sheet style) plus Markdown-specific ones.
 CORPUS = [
@@ -259,7 +260,7 @@ HOSTILE_PIECES = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(HOSTILE_PIECES, max_size=40).map("".join))
 # Once failed the old regex reading of the output: `&lt;script>`[r]: &lt;script> has no
 # reference definition (a `[r]:` after a code span is text), as the rendered HTML shows.
@@ -269,7 +270,7 @@ def test_generated_hostile_markdown_is_safe(text: str) -> None:
     assert_safe(sanitize_markdown(text, max_chars=60, max_lines=3))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=300), st.integers(min_value=1, max_value=400))
 def test_any_text_never_raises(text: str, limit: int) -> None:
     out = sanitize_markdown(text, max_chars=limit, max_lines=limit // 10 + 1)
