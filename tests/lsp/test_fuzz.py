@@ -75,8 +75,10 @@ def wire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WireClient]:
     home = tmp_path_factory.mktemp("fuzz-home")
     ws = tmp_path_factory.mktemp("fuzz-ws")
     client = WireClient(cwd=Path.cwd(), env={"TIELINE_HOME": str(home)})
+    # A cold start (the server process importing and initializing) on a busy machine can take
+    # longer than the 10 s a request gets; that is no finding of the fuzzer's.
     init = client.request(
-        "initialize", {"processId": None, "rootUri": ws.as_uri(), "capabilities": {}}
+        "initialize", {"processId": None, "rootUri": ws.as_uri(), "capabilities": {}}, wait=60
     )
     assert "result" in init
     client.notify("initialized", {})
