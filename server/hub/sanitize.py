@@ -11,10 +11,21 @@ unsanitized:
   URLs only http(s) (and mailto for links).
 * Markdown links are checked too -- nh3 sees them as plain text -- and a destination that is
   not http(s), mailto or a ``#fragment`` becomes a harmless fragment (``[x](#javascript:...)``),
-  which defeats ``command:``/``javascript:`` links however they are spelled.
-* Code is kept verbatim: fenced blocks, and inline code spans that hold nothing tag-like that
-  could matter if a renderer disagreed with us about where the span ends. Everything else is
-  HTML-escaped by nh3, which Markdown renders back as the same characters.
+  which defeats ``command:``/``javascript:`` links however they are spelled. A reference
+  definition (``[r]: javascript:...``, at the top level or inside a quote or list item) with
+  such a destination loses its ``]:`` to ``\\]:``: no definition, and text that only looked like
+  one renders as before.
+* Code is kept verbatim: fenced blocks, and inline code spans (on one line) that hold nothing
+  tag-like that could matter if a renderer disagreed with us about where the span ends.
+  Everything else is HTML-escaped by nh3, which Markdown renders back as the same characters.
+* What is kept of prose (code spans, autolinks ``<https://...>``) is put back as it was only
+  where Markdown reads it as Markdown. Inside a tag (``<a title="`...`">``) it is attribute
+  text, and in an HTML block (from a line that opens with a tag, such as ``<div>``, to the next
+  blank line, or to ``</pre>`` after ``<pre>``) CommonMark passes every line through as raw
+  HTML, where an autolink is a tag (``<https: ... onfocus="...">``) and a span's ``<p `` can take
+  the attributes written after it. There it is HTML-escaped instead, which shows the same
+  characters. Where that is uncertain it is taken to be raw HTML: at worst a code span shows
+  an entity.
 * Control and bidirectional-override characters are removed (they can make a title read
   differently from what it is, the "Trojan Source" trick).
 
@@ -26,6 +37,7 @@ titles, completion details).
 
 from __future__ import annotations
 
+import html
 import re
 
 import nh3
@@ -65,8 +77,18 @@ _RISKY = re.compile(
     r"plaintext|img|video|audio|source|a)\b",
     re.IGNORECASE,
 )
-#: The start of a Markdown link destination: ``](`` or a reference definition ``[x]:``.
-_DEST = re.compile(r"\]\(\s*<?|^ {0,3}\[[^\]\n]+\]:[ \t]*\n?[ \t]*<?", re.MULTILINE)
+#: The start of an inline link destination, ``](``.
+_DEST = re.compile(r"\]\(\s*<?")
+#: The end of what may be a reference definition's label, an unescaped ``]:``, and the
+#: start of its destination (on the next line of a quote, after the ``>``).
+_REF_DEST = re.compile(r"(?<!\\)((?:\\\\)*)\]:[ \t]*(?:\n[ \t>]*)?<?")
+#: A tag as nh3 writes it (every attribute value double-quoted, with ``"`` escaped).
+_TAG = re.compile(r"</?[a-zA-Z][^\s/>]*(?:\s+[^\s/>=]+(?:=\"[^\"]*\")?)*\s*/?>")
+#: A line that may open an HTML block: a tag first, after any quote and list markers
+#: (generously: in a paragraph or an indented code block it would open none).
+_HTML_BLOCK_START = re.compile(
+    r"^(?:[ \t>]|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))*<(pre\b)?", re.IGNORECASE
+)
 _SAFE_DEST = re.compile(r"(?:https?://|mailto:|#)", re.IGNORECASE)
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _INLINE_ESCAPE = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&$])")
@@ -97,17 +119,65 @@ def _clean_html(text: str) -> str:
     )
 
 
-def _safe_links(text: str) -> str:
-    """Turn every link destination that is not http(s)/mailto/#fragment into a fragment."""
+def _safe_links(text: str, kept: list[str]) -> str:
+    """Turn every link destination that is not http(s)/mailto/#fragment into a fragment, and
+    every reference definition with such a destination into text. A kept autolink is a safe
+    destination (``[x](<https://...>)``); a kept code span is not."""
+
+    def safe(pos: int) -> bool:
+        if _SAFE_DEST.match(text, pos):
+            return True
+        piece = _PLACEHOLDER.match(text, pos)
+        return piece is not None and _AUTOLINK.fullmatch(kept[int(piece.group(1))]) is not None
+
     out: list[str] = []
     pos = 0
     for m in _DEST.finditer(text):
         out.append(text[pos : m.end()])
         pos = m.end()
-        if not _SAFE_DEST.match(text, pos):
+        if not safe(pos):
             out.append("#")
     out.append(text[pos:])
-    return "".join(out)
+    text = "".join(out)
+
+    def reference(m: re.Match[str]) -> str:
+        if safe(m.end()):
+            return m.group(0)
+        return m.group(1) + "\\" + m.group(0)[len(m.group(1)) :]
+
+    return _REF_DEST.sub(reference, text)
+
+
+def _restore(text: str, kept: list[str]) -> str:
+    """Put the kept pieces back: as they were where Markdown reads them, HTML-escaped inside a
+    tag and in what may be an HTML block (see the module docstring)."""
+
+    def escaped(m: re.Match[str]) -> str:
+        return html.escape(kept[int(m.group(1))])
+
+    text = _TAG.sub(lambda t: _PLACEHOLDER.sub(escaped, t.group(0)), text)
+    lines = text.split("\n")
+    raw = until_pre = False
+    for n, line in enumerate(lines):
+        if raw and not until_pre and not line.strip():
+            raw = False
+        if not raw and (start := _HTML_BLOCK_START.match(line)):
+            raw, until_pre = True, start.group(1) is not None
+        if raw:
+            lines[n] = _PLACEHOLDER.sub(escaped, line)
+            if until_pre and "</pre>" in line.lower():
+                raw = until_pre = False
+    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], "\n".join(lines))
+
+
+def _unkeepable(code: str) -> bool:
+    """Whether a code span's content must go through nh3 like prose: it is tag-like, or it could
+    stop being one span -- it spans lines (a line of it could open an HTML block, which comes
+    before spans), holds a ``]:`` (a reference label may end there, and labels come before
+    spans too), or a ``|`` beside a ``<`` (a table row is cut into cells at every ``|``)."""
+    return bool(
+        _RISKY.search(code) or "\n" in code or "]:" in code or ("|" in code and "<" in code)
+    )
 
 
 def _clean_prose(text: str) -> str:
@@ -118,13 +188,13 @@ def _clean_prose(text: str) -> str:
         return f"\ue000{len(kept) - 1}\ue001"
 
     def code(m: re.Match[str]) -> str:
-        return m.group(0) if _RISKY.search(m.group(2)) else keep(m.group(0))
+        return m.group(0) if _unkeepable(m.group(2)) else keep(m.group(0))
 
     text = _CODE_SPAN.sub(code, text)
     text = _AUTOLINK.sub(lambda m: keep(m.group(0)), text)
     text = _clean_html(text).replace("&gt;", ">")
-    text = _safe_links(text)
-    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text)
+    text = _safe_links(text, kept)
+    return _restore(text, kept)
 
 
 def _blocks(lines: list[str]) -> list[tuple[bool, list[str]]]:

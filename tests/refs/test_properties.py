@@ -14,6 +14,7 @@ from server.hub.refs import (
     reference_at,
     split_lines,
 )
+from tests.conftest import examples
 
 from .conftest import REPO
 
@@ -23,7 +24,7 @@ TEXT = st.lists(ALPHABET, max_size=200).map("".join) | st.text(max_size=200)
 LANGS = st.sampled_from(["python", "typescript", "c", "go", "rust", "markdown", "git-commit", None])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=TEXT, language_id=LANGS, encoding=st.sampled_from(["utf-16", "utf-8", "utf-32"]))
 def test_scan_is_total_and_ranges_fit(
     rules: RuleSet, text: str, language_id: str | None, encoding: str
@@ -41,7 +42,7 @@ def test_scan_is_total_and_ranges_fit(
     assert refs == sorted(refs, key=lambda r: (r.range.line, r.range.start))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     before=TEXT,
     after=TEXT,
