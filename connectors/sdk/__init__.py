@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 
 from .lazy import attach
 
+# Imported now, not lazily: the function shares its name with its module, and once any code
+# imports ``connectors.sdk.redact`` the package attribute would be the module instead.
+from .redact import redact, register_secret
+
 if TYPE_CHECKING:
     from .capabilities import (
         CAPABILITIES,
@@ -86,10 +90,6 @@ if TYPE_CHECKING:
         offset_of,
         token_cursor,
     )
-    from .redact import (
-        redact,
-        register_secret,
-    )
     from .registry import (
         Registry,
         default_registry,
@@ -157,8 +157,6 @@ _LAZY: dict[str, str] = {
     "offset_cursor": ".paging",
     "offset_of": ".paging",
     "token_cursor": ".paging",
-    "redact": ".redact",
-    "register_secret": ".redact",
     "Registry": ".registry",
     "default_registry": ".registry",
     "ConnectorSettings": ".settings",

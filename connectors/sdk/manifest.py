@@ -103,10 +103,10 @@ class Auth(_Strict):
 
     @property
     def secret_method(self) -> AuthMethod | None:
-        """The method an environment secret is used with: the first of token, api_key and
-        basic the connector declares."""
-        for m in ("token", "api_key", "basic"):
-            if m in self.methods:
+        """The first pasted-secret method (token, api_key, basic) the connector declares, in
+        the manifest's order: what ``--with-token`` and environment secrets mean."""
+        for m in self.methods:
+            if m in ("token", "api_key", "basic"):
                 return m
         return None
 

@@ -59,22 +59,29 @@ class CredentialProvider(Protocol):
 def env_auth(
     manifest: Manifest, environ: Mapping[str, str], host: str, public_host: str | None
 ) -> Found | None:
-    """An environment secret (``auth.token_env``), for the public host only."""
+    """An environment secret (``auth.token_env``), for the public host only.
+
+    It is used as HTTP Basic when the connector takes basic and ``auth.username_env`` is set
+    too (Jira Cloud: an API token and the account's email), else as the first of the
+    manifest's token / API-key methods (a Jira Data Center PAT, a Linear API key).
+    """
     name = manifest.auth.token_env
     token = environ.get(name, "").strip() if name else ""
-    method = manifest.auth.secret_method
-    if not token or method is None or host != (public_host or manifest.default_host):
+    if not token or host != (public_host or manifest.default_host):
         return None
-    username = None
-    if method == "basic":
-        username = environ.get(manifest.auth.username_env or "", "").strip() or None
-        if username is None:
-            log.warning(
-                "%s is set but %s is not: basic auth needs both", name, manifest.auth.username_env
-            )
-            return None
-    auth = SecretAuth(token, header=header_for(manifest, "env"), username=username)
-    return Found(ENV_LOGIN, auth, "env")
+    methods = manifest.auth.methods
+    username = environ.get(manifest.auth.username_env or "", "").strip() or None
+    method: str | None
+    if "basic" in methods and username:
+        method = "basic"
+    else:
+        method = next((m for m in methods if m in ("token", "api_key")), None)
+    if method is None:
+        log.warning("%s is set, but %s takes no token or API key", name, manifest.name)
+        return None
+    header = header_for(manifest, "env", env_method=method)
+    auth = SecretAuth(token, header=header, username=username if method == "basic" else None)
+    return Found(ENV_LOGIN, auth, method)
 
 
 class EnvCredentials:

@@ -134,14 +134,11 @@ def test_url_pattern(path: str, key: str | None) -> None:
     assert (m.group("key") if m else None) == key
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub gap: server/hub/auth/headers.header_for sends environment tokens (and maps "
-    "pkce/device) by the manifest's `token` method or Bearer; Linear's TIELINE_LINEAR_TOKEN "
-    "is a personal API key, which Linear wants bare (the api_key template)",
-)
 def test_environment_token_is_sent_as_an_api_key() -> None:
+    """TIELINE_LINEAR_TOKEN is a personal API key, which Linear wants bare; OAuth tokens
+    from a PKCE sign-in keep Bearer."""
     assert header_for(MANIFEST, "env") == ("Authorization", "{token}")
+    assert header_for(MANIFEST, "pkce") == ("Authorization", "Bearer {token}")
 
 
 def test_the_entry_point_loads_a_connector_that_implements_what_it_declares() -> None:

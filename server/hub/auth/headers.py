@@ -31,14 +31,17 @@ def render(template: str, token: str, username: str | None = None) -> str:
     return value
 
 
-def header_for(manifest: Manifest, method: str) -> tuple[str, str]:
+def header_for(
+    manifest: Manifest, method: str, *, env_method: str | None = None
+) -> tuple[str, str]:
     """``(header name, template)`` for an account signed in with ``method``.
 
-    Environment tokens (``env``) and OAuth flows are sent as the manifest's ``token`` method
-    says when it declares one, else as Bearer.
+    OAuth flows (``device``, ``pkce``) are sent as their own template says, else Bearer; an
+    environment secret (``env``) as the method it stands for (``env_method``, by default the
+    manifest's first pasted-secret method: a Linear API key goes bare).
     """
-    if method in ("env", "device", "pkce"):
-        method = "token" if "token" in manifest.auth.headers else method
+    if method == "env":
+        method = env_method or manifest.auth.secret_method or "token"
     return manifest.auth.header_for(method)
 
 
