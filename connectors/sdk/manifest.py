@@ -281,6 +281,9 @@ class Manifest(_Strict):
     urls: tuple[UrlPattern, ...] = ()
     web_urls: WebUrls = WebUrls()
     config: tuple[ConfigField, ...] = ()
+    #: Better words for the common settings of this connector (``api_url = "REST base URL;
+    #: https://HOST/api/v3 for GitHub Enterprise Server."``), shown in the settings UIs.
+    setting_help: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("capabilities")
     @classmethod

@@ -176,7 +176,7 @@ def describe(manifest: Manifest) -> list[dict[str, Any]]:
                 "key": key,
                 "schema": _plain_schema(prop, schema.get("$defs", {})),
                 "default": default if not isinstance(default, BaseModel) else default.model_dump(),
-                "description": field.description or "",
+                "description": manifest.setting_help.get(key) or field.description or "",
             }
         )
     return out

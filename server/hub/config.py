@@ -58,22 +58,43 @@ class _Section(BaseModel):
 class NotificationSettings(_Section):
     """Which domain events become a message in the editor."""
 
-    review_requested: bool = True
-    check_failed: bool = True
-    issue_assigned: bool = True
-    pull_request_merged: bool = False
-    issue_closed: bool = False
+    review_requested: bool = Field(True, description="Tell me when someone requests my review.")
+    check_failed: bool = Field(
+        True, description="Tell me when a check fails on my pull request or branch."
+    )
+    issue_assigned: bool = Field(True, description="Tell me when an issue is assigned to me.")
+    pull_request_merged: bool = Field(False, description="Tell me when my pull request is merged.")
+    issue_closed: bool = Field(False, description="Tell me when an issue I follow is closed.")
 
 
 class SyncSettings(_Section):
-    poll_interval: float = Field(default=60.0, ge=5.0, le=3600.0)
-    jitter: float = Field(default=0.1, ge=0.0, le=0.5)
-    refresh_debounce: float = Field(default=2.0, ge=0.0, le=60.0)
+    poll_interval: float = Field(
+        default=60.0,
+        ge=5.0,
+        le=3600.0,
+        description="Seconds between polls while something in the editor shows service data.",
+    )
+    jitter: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=0.5,
+        description="Random spread of each poll interval, as a fraction.",
+    )
+    refresh_debounce: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=60.0,
+        description="Seconds within which manual refreshes collapse into one.",
+    )
 
 
 class NetworkSettings(_Section):
-    ca_bundle: str | None = None
-    timeout: float = Field(default=20.0, gt=0.0, le=300.0)
+    ca_bundle: str | None = Field(
+        default=None,
+        description="PEM file of extra certificate authorities (corporate TLS inspection).",
+        json_schema_extra={"scope": "machine-overridable"},
+    )
+    timeout: float = Field(default=20.0, gt=0.0, le=300.0, description="Seconds per HTTP request.")
 
 
 class ConnectorSections(Mapping[str, ConnectorSettings]):
@@ -108,7 +129,9 @@ class ConnectorSections(Mapping[str, ConnectorSettings]):
 
 
 class Config(_Section):
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="How much the server writes to its log."
+    )
     connectors_raw: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         alias="connectors",
@@ -116,14 +139,29 @@ class Config(_Section):
     )
     autolinks: list[dict[str, Any]] = Field(
         default_factory=list,
-        description="[[autolinks]] tables, validated rule by rule by server.hub.autolinks.",
+        description="Rules { pattern, url, name? } turning text such as ABC-123 into links: "
+        "`pattern` is a regular expression; `url` a template where {0} is the whole match, "
+        "{1}, {2}... its groups and {name} a named group.",
+        json_schema_extra={
+            "items": {
+                "type": "object",
+                "required": ["pattern", "url"],
+                "properties": {
+                    "pattern": {"type": "string"},
+                    "url": {"type": "string"},
+                    "name": {"type": "string"},
+                },
+                "additionalProperties": False,
+            }
+        },
     )
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
-        description="Branch name for 'start work on an issue': {number}, {slug}, {login}.",
+        description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "
+        "such as PROJ-7, where it has one), `{slug}`, `{login}`.",
     )
 
     model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True)
