@@ -351,7 +351,9 @@ class JiraConnector(Connector):
             url = f"{self.site}/jira/people/{quote(u.login, safe='')}"
         else:
             url = f"{self.site}/secure/ViewProfile.jspa?name={quote(u.login, safe='')}"
-        return User(login=u.login, name=u.display_name, url=url, avatar_url=u.avatar)
+        # A Cloud accountId names the user to the API but is no handle anyone writes.
+        handle = u.account_id is None
+        return User(login=u.login, name=u.display_name, url=url, avatar_url=u.avatar, handle=handle)
 
     def _sprint(self, issue: JIssue) -> str | None:
         field = self._sprint_field

@@ -133,10 +133,15 @@ class ItemRef(_Model):
 
 
 class User(_Model):
+    """A person on a service. ``login`` names them to the API; ``handle`` says whether it is
+    also what people write after ``@`` (GitHub, GitLab) or an opaque id (a Jira Cloud
+    accountId), in which case editors show ``name``."""
+
     login: str
     name: str | None = None
     url: str | None = None
     avatar_url: str | None = None
+    handle: bool = True
 
 
 class Label(_Model):

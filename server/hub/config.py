@@ -18,7 +18,7 @@ connector's section never affects another's.
 Environment variables map onto keys with ``__`` as the separator, e.g.
 ``TIELINE_LOG_LEVEL=debug`` or ``TIELINE_CONNECTORS__GITHUB__API_URL=http://127.0.0.1:9000``.
 ``TIELINE_HOME`` (paths), ``TIELINE_VAULT_BACKEND`` / ``TIELINE_VAULT_PASSPHRASE`` (the vault)
-and ``TIELINE_<SERVICE>_TOKEN`` / ``TIELINE_<SERVICE>_CLIENT_SECRET`` (credentials, read by the
+and ``TIELINE_<SERVICE>_TOKEN`` / ``_EMAIL`` / ``_CLIENT_SECRET`` (credentials, read by the
 auth layer) are not configuration keys.
 """
 
@@ -46,8 +46,11 @@ log = logging.getLogger("tieline.config")
 
 WORKSPACE_FILE = ".tieline.toml"
 _SECRETISH = re.compile(r"(token|secret|password|passphrase|api_key|apikey)$", re.IGNORECASE)
+#: Not configuration: paths, the vault, and each connector's environment credentials
+#: (``TIELINE_<ID>_TOKEN``, ``_EMAIL``/``_USER`` for HTTP Basic, ``_CLIENT_SECRET``).
 _NOT_CONFIG_ENV = re.compile(
-    r"^TIELINE_(HOME|VAULT_PASSPHRASE|VAULT_BACKEND|[A-Z0-9]+_TOKEN|[A-Z0-9]+_CLIENT_SECRET)$"
+    r"^TIELINE_(HOME|VAULT_PASSPHRASE|VAULT_BACKEND"
+    r"|[A-Z0-9]+_(?:TOKEN|EMAIL|USER|USERNAME|CLIENT_SECRET))$"
 )
 
 

@@ -212,7 +212,12 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="write the files (else: check them)")
+    ap.add_argument("--keys", action="store_true", help="print every setting's editor key")
     args = ap.parse_args(argv)
+    if args.keys:
+        for s in settings(default_registry().manifests()):
+            print(s.camel)
+        return 0
     stale = []
     for path, text in rendered(default_registry().manifests()).items():
         if path.read_text(encoding="utf-8") != text:

@@ -44,7 +44,10 @@ def _http(url: str | None) -> str | None:
 
 def _login(user: User) -> str:
     """``@login`` as plain text; logins are restricted characters on every service we know,
-    but anything else is dropped rather than trusted."""
+    but anything else is dropped rather than trusted. A user whose login is no handle (a
+    Jira Cloud accountId) is shown by name instead."""
+    if not user.handle:
+        return plain_text(user.name, 60) or "someone"
     return "@" + (_LOGIN.sub("", user.login)[:60] or "?")
 
 

@@ -164,3 +164,11 @@ def test_user_completion() -> None:
     item = user_completion(ALICE)
     assert (item.label, item.detail, item.insert_text) == ("@alice", "Alice A", "@alice")
     assert user_completion(BOB).detail is None
+
+
+def test_a_user_without_a_handle_is_shown_by_name() -> None:
+    """A Jira Cloud accountId names a user to the API, but nobody writes it after ``@``."""
+    opaque = User(login="5b10a2844c20165700ede21g", name="Mia Krystof", handle=False)
+    item = ISSUE.model_copy(update={"assignees": (opaque,), "author": opaque, "labels": ()})
+    assert lens_title(item) == "#123 open · Mia Krystof"
+    assert "by Mia Krystof" in hover_card(item) and "5b10a284" not in hover_card(item)
