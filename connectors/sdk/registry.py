@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
+from .capabilities import missing_methods
 from .connector import Connector
-from .errors import ManifestError, TielineError
+from .errors import CapabilityError, ManifestError, TielineError
 from .manifest import Manifest
 from .redact import register_shapes
 
@@ -45,6 +46,8 @@ class Entry:
     target: str  # "package.module:Class"
     cls: type[Connector] | None = None
     error: str | None = field(default=None)
+    #: The file the manifest was read from (``None`` when it came in code).
+    path: Path | None = None
 
     @property
     def id(self) -> str:
@@ -76,10 +79,10 @@ class Registry:
         register_shapes(m.auth.token_patterns)
         self._entries[m.id] = Entry(m, f"{cls.__module__}:{cls.__qualname__}", cls)
 
-    def add_manifest(self, manifest: Manifest, target: str) -> None:
+    def add_manifest(self, manifest: Manifest, target: str, *, path: Path | None = None) -> None:
         """Register a connector by manifest; ``target`` is imported on first :meth:`get`."""
         register_shapes(manifest.auth.token_patterns)
-        self._entries[manifest.id] = Entry(manifest, target)
+        self._entries[manifest.id] = Entry(manifest, target, path=path)
 
     def load_entry_points(self) -> Registry:
         for ep in entry_points(group=GROUP):
@@ -101,7 +104,7 @@ class Registry:
                 )
             if manifest.id in self._entries:
                 raise ManifestError(f"two connectors claim the id {manifest.id!r}")
-            self.add_manifest(manifest, ep.value)
+            self.add_manifest(manifest, ep.value, path=path)
             return
         # No manifest file beside the module (a class that builds its manifest in code):
         # import it now, the only way to learn what it is.
@@ -129,8 +132,22 @@ class Registry:
             obj = getattr(importlib.import_module(module.strip()), name.strip())
             if not (isinstance(obj, type) and issubclass(obj, Connector)):
                 raise TypeError(f"{entry.target} is not a Connector subclass")
-            obj._manifest = entry.manifest
-            obj.verify_capabilities()
+            own = obj.manifest_path
+            if entry.path is not None and own is not None and own.resolve() == entry.path.resolve():
+                # The very file already read: spare the class a second parse.
+                if obj.__dict__.get("_manifest") is None:
+                    obj._manifest = entry.manifest
+            elif obj.manifest().id != entry.manifest.id:
+                raise TypeError(
+                    f"{entry.target} is connector {obj.manifest().id!r}, not {entry.id!r}"
+                )
+            missing = {cap: missing_methods(obj, cap) for cap in entry.manifest.capabilities}
+            for cap, names in missing.items():
+                if names:
+                    raise CapabilityError(
+                        f"connector {entry.id!r} declares {cap} but does not implement "
+                        f"{', '.join(names)}"
+                    )
         except (TielineError, ImportError, TypeError, AttributeError) as exc:
             entry.error = exc.message if isinstance(exc, TielineError) else str(exc)
             log.error("connector %s could not be loaded: %s", connector_id, entry.error)

@@ -14,14 +14,12 @@ import httpx
 import pytest
 
 from connectors.gitlab.connector import GitLabConnector
-from connectors.sdk import ConnectorContext
-from server.hub.auth.headers import SecretAuth, header_for
-from server.hub.http import HubClient, NetworkSettings, RetryPolicy, build_client
+from server.hub.http import HubClient
 from tests.standin.gitlab import GitLabStandIn, State
+from tests.standin.harness import wire
 from tests.standin.kit import serving
 from tests.standin.kit.fixtures import require_contract
 
-FAST_RETRY = RetryPolicy(attempts=4, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01)
 SUBGROUP = "group/sub/project"
 
 
@@ -71,23 +69,16 @@ def connect(
     cache_dir: Path | None = None,
     max_rate_wait: float = 10.0,
 ) -> tuple[GitLabConnector, HubClient]:
-    manifest = GitLabConnector.manifest()
     url = api_url or f"{standin.url}/api/v4"
-    transport = None
-    if api_url is not None:
-        transport = Loopback(int(standin.url.rsplit(":", 1)[1]))
-    http = build_client(
-        manifest,
-        base_url=url,
-        auth=SecretAuth(token, header=header_for(manifest, method)),
+    transport = Loopback(int(standin.url.rsplit(":", 1)[1])) if api_url is not None else None
+    return wire(
+        GitLabConnector,
+        url,
+        token=token,
+        method=method,
+        web_url=web_url,
+        host=host,
         cache_dir=cache_dir,
-        network=NetworkSettings(trust_env=False),
-        retry=FAST_RETRY,
         max_rate_wait=max_rate_wait,
         transport=transport,
-        body_error=GitLabConnector.body_error,
     )
-    ctx = ConnectorContext(
-        http=http, account=token, api_url=url, web_url=web_url, host=host, method=method
-    )
-    return GitLabConnector(ctx), http

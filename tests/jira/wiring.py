@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.jira.connector import JiraConnector
-from connectors.sdk import ConnectorContext
-from server.hub.auth.headers import SecretAuth, header_for
 from server.hub.health import HealthTracker
-from server.hub.http import HubClient, NetworkSettings, RetryPolicy, build_client
+from server.hub.http import HubClient
+from tests.standin.harness import wire
 from tests.standin.jira import JiraStandIn
 
-FAST_RETRY = RetryPolicy(attempts=3, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01)
 #: Shaped like an Atlassian API token, so the manifest's token pattern applies too.
 CANARY = "ATATT3xFfGF0canary-Zq8vJ3kT9wLmN2pR5sX7yB4cD6eF1gH0iJ=0AB12CD3"
 EMAIL = "mia@example.com"
@@ -34,34 +32,21 @@ def connect(
     """A connector for ``standin`` signed in with ``method`` (``basic``: ``username`` +
     ``token``; ``token``/``pkce``: Bearer ``token``). The site and the OAuth gateway are both
     the stand-in's address."""
-    manifest = JiraConnector.manifest()
-    auth = SecretAuth(
-        token,
-        header=header_for(manifest, method),
+    return wire(
+        JiraConnector,
+        standin.url,
+        token=token,
+        method=method,
         username=username if method == "basic" else None,
-    )
-    http = build_client(
-        manifest,
-        base_url=standin.url,
-        auth=auth,
-        cache_dir=None,
-        metrics=tracker,
-        network=NetworkSettings(trust_env=False),
-        retry=FAST_RETRY,
-        max_rate_wait=max_rate_wait,
-    )
-    ctx = ConnectorContext(
-        http=http,
-        account=username or "",
-        api_url=standin.url,
         web_url=standin.url,
         host="127.0.0.1",
+        account=username or "",
+        tracker=tracker,
+        max_rate_wait=max_rate_wait,
         settings={
             "site": standin.url,
             "deployment": standin.deployment,
             "gateway_url": standin.url,
             **(settings or {}),
         },
-        method=method,
     )
-    return JiraConnector(ctx), http

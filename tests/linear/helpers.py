@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.linear.connector import LinearConnector
-from connectors.sdk import ConnectorContext
 from connectors.sdk.redact import register_shapes
-from server.hub.auth.headers import SecretAuth
-from server.hub.http import HubClient, NetworkSettings, RetryPolicy, build_client
+from server.hub.http import HubClient
+from tests.standin.harness import wire
 from tests.standin.linear import LinearStandIn
 
-FAST_RETRY = RetryPolicy(attempts=4, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01)
+__all__ = ["API_KEY", "MANIFEST", "OAUTH_TOKEN", "Workspace", "connect"]
 API_KEY = "lin_api_" + "a" * 40
 OAUTH_TOKEN = "lin_oauth_" + "b" * 64
 MANIFEST = LinearConnector.manifest()
@@ -25,25 +24,16 @@ def connect(
 ) -> tuple[LinearConnector, HubClient]:
     """The connector as a session would hold it: ``build_client`` with the manifest's header
     template for ``method``, the connector's ``body_error`` hook, no cache directory."""
-    http = build_client(
-        MANIFEST,
-        base_url=url,
-        auth=SecretAuth(token, header=MANIFEST.auth.header_for(method)),
-        cache_dir=None,
-        network=NetworkSettings(trust_env=False),
-        retry=FAST_RETRY,
-        max_rate_wait=max_rate_wait,
-        body_error=LinearConnector.body_error,
-    )
-    ctx = ConnectorContext(
-        http=http,
-        account="acme/ada@acme.test",
-        api_url=url,
+    return wire(
+        LinearConnector,
+        url,
+        token=token,
+        method=method,
         web_url="https://linear.app",
         host="linear.app",
-        method=method,
+        account="acme/ada@acme.test",
+        max_rate_wait=max_rate_wait,
     )
-    return LinearConnector(ctx), http
 
 
 @dataclass

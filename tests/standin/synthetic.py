@@ -12,8 +12,10 @@ The API (JSON; ``Authorization: Bearer <token>``, tokens in ``tokens``):
 - ``GET /projects`` -> ``[{"key", "issues"}]``, Link-paged
 - ``GET /projects/{key}/issues?state=open|closed|all`` -> issues, Link-paged (``page``,
   ``per_page``), or keyset-paged with ``pagination=keyset&order_by=id|updated&sort=asc|desc``
+- ``GET /issues?filter=assigned|created|mentioned`` -> the caller's open issues, Link-paged
 - ``POST /projects/{key}/issues`` ``{"title", "body"?}`` -> 201 (422 without a title)
 - ``GET``/``PATCH /projects/{key}/issues/{number}`` (``title``, ``body``, ``state``)
+- ``POST /projects/{key}/issues/{number}/comments`` ``{"body"}`` -> 201 the comment
 - ``GET /search?q=&startAt=&maxResults=`` -> ``{startAt, maxResults, total, isLast, values}``
 - ``POST /search`` ``{"q", "nextPageToken"?, "maxResults"?}`` -> ``{issues, isLast,
   nextPageToken?}``
@@ -73,6 +75,8 @@ class Tracker:
         body: str | None = None,
         state: str = "open",
         author: str = "ada",
+        assignee: str | None = None,
+        mentions: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         p = self.project(project)
         ts = self.tick()
@@ -84,6 +88,9 @@ class Tracker:
             "body": body,
             "state": state,
             "author": author,
+            "assignee": assignee,
+            "mentions": list(mentions),
+            "comments": [],
             "created": ts,
             "updated": ts,
         }
@@ -200,6 +207,36 @@ def _update(s: SyntheticStandIn, req: Request) -> Response:
             issue[k] = data[k]
     issue["updated"] = s.state.tick()
     return 200, issue, {}
+
+
+@routes.route("GET", r"/issues")
+def _mine(s: SyntheticStandIn, req: Request) -> Response:
+    which = req.args.get("filter", "assigned")
+    field_of = {"assigned": "assignee", "created": "author"}
+    if which not in ("assigned", "created", "mentioned"):
+        raise s.error(422, f"filter must be assigned, created or mentioned, not {which!r}")
+    found = [
+        i
+        for p in s.state.projects.values()
+        for i in p.issues.values()
+        if i["state"] == "open"
+        and (req.me in i["mentions"] if which == "mentioned" else i[field_of[which]] == req.me)
+    ]
+    found.sort(key=lambda i: -int(i["updated"]))
+    items, headers = link_pages(found, req)
+    return 200, items, headers
+
+
+@routes.route("POST", _P + r"/issues/(?P<number>\d+)/comments")
+def _comment(s: SyntheticStandIn, req: Request) -> Response:
+    issue = s.issue_of(req)
+    body = (req.json or {}).get("body")
+    if not isinstance(body, str) or not body:
+        raise s.error(422, "body is required")
+    comment = {"id": len(issue["comments"]) + 1, "body": body, "author": req.me}
+    issue["comments"].append(comment)
+    issue["updated"] = s.state.tick()
+    return 201, comment, {}
 
 
 @routes.route("GET", r"/search")

@@ -1,0 +1,196 @@
+"""The capability contract suite's subjects: every connector that declares a capability,
+wired through the hub's real HTTP stack to its contract-checked stand-in and seeded with the
+same story -- an issue assigned to me, one mentioning me, one I created, and more open
+issues in one scope than fit on a page; for code hosts a pull/merge request asking for my
+review, one of mine, and a failing check on my branch.
+
+Adding a connector to the suite is adding one ``_<id>`` builder here; the tests themselves
+(``test_issue_tracker.py``, ``test_code_host.py``) name no service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from server.hub.http import HubClient
+from tests.standin.kit import serving
+from tests.standin.kit.fixtures import require_contract
+
+#: More open issues in the subject's scope than any connector's page holds (Jira 50, Linear
+#: 25, GitHub and GitLab 100): the open list must page.
+MANY = 105
+ASSIGNED, MENTIONED, CREATED = "Assigned to me", "Mentioning me", "Created by me"
+
+
+@dataclass
+class Subject:
+    """One connector as the suite drives it."""
+
+    name: str
+    connector: Any
+    http: HubClient
+    #: Where the open list pages and new issues go (a repository, a project, a team).
+    scope: str
+    #: Titles of the open issues in ``scope``.
+    open_titles: set[str] = field(default_factory=set)
+    #: A branch with one failing check, and the titles of requests by/for me (code hosts).
+    branch: str | None = None
+    review_title: str | None = None
+    mine_title: str | None = None
+
+
+Builder = Callable[[contextlib.ExitStack], Subject]
+
+
+def _github(stack: contextlib.ExitStack) -> Subject:
+    from tests.standin.github import GitHubStandIn
+    from tests.standin.harness import connect
+
+    require_contract(GitHubStandIn)
+    gh = stack.enter_context(serving(GitHubStandIn()))
+    st = gh.state
+    st.login = "octocat"
+    st.tokens["tok-a"] = "octocat"
+    repo = "o/r"
+    st.add_issue(repo, ASSIGNED, assignees=["octocat"], author="hubot")
+    st.add_issue(repo, MENTIONED, author="hubot", mentions=["octocat"])
+    st.add_issue(repo, CREATED, author="octocat")
+    titles = {ASSIGNED, MENTIONED, CREATED}
+    for n in range(MANY):
+        titles.add(st.add_issue(repo, f"Bulk {n}", author="hubot")["title"])
+    st.add_pull(repo, "Review me", head="rv", author="hubot", requested_reviewers=["octocat"])
+    st.add_pull(repo, "My change", head="mine", author="octocat", head_sha="c" * 40)
+    st.add_check_run(repo, "c" * 40, "build", conclusion="success")
+    st.add_check_run(repo, "c" * 40, "lint", conclusion="failure")
+    connector, http = connect(gh.url, token="tok-a")
+    return Subject("github", connector, http, repo, titles, "mine", "Review me", "My change")
+
+
+def _gitlab(stack: contextlib.ExitStack) -> Subject:
+    from tests.gitlab.conftest import connect
+    from tests.standin.gitlab import GitLabStandIn
+
+    require_contract(GitLabStandIn)
+    gl = stack.enter_context(serving(GitLabStandIn()))
+    st, me = gl.state, gl.state.login
+    path = "group/sub/project"
+    st.add_issue(path, ASSIGNED, assignees=[me], author="bob")
+    st.mention(me, st.add_issue(path, MENTIONED, author="bob"))
+    st.add_issue(path, CREATED, author=me)
+    titles = {ASSIGNED, MENTIONED, CREATED}
+    for n in range(MANY):
+        titles.add(st.add_issue(path, f"Bulk {n}", author="bob")["title"])
+    st.add_mr(path, "Review me", source_branch="rv", author="bob", reviewers=[me])
+    st.add_mr(path, "My change", source_branch="mine", author=me, sha="d" * 40)
+    st.add_pipeline(
+        path,
+        ref="mine",
+        sha="d" * 40,
+        status="failed",
+        jobs=[("build", "build", "success", False), ("lint", "test", "failed", False)],
+    )
+    connector, http = connect(gl)
+    return Subject("gitlab", connector, http, path, titles, "mine", "Review me", "My change")
+
+
+def _jira(stack: contextlib.ExitStack) -> Subject:
+    from tests.jira.wiring import CANARY, EMAIL, connect
+    from tests.standin.jira import JiraStandIn
+
+    require_contract(JiraStandIn)
+    jira = stack.enter_context(serving(JiraStandIn()))
+    jira.api_token(EMAIL, CANARY)
+    s, me = jira.state, jira.me
+    other = s.add_account("omar", email="omar@example.com")
+    s.add_issue("PROJ", ASSIGNED, assignee=me, reporter=other)
+    s.add_issue("PROJ", MENTIONED, assignee=other, reporter=other, watchers=[me])
+    s.add_issue("PROJ", CREATED, assignee=other, reporter=me)
+    titles = {ASSIGNED, MENTIONED, CREATED}
+    for n in range(MANY):
+        titles.add(s.add_issue("PROJ", f"Bulk {n}", assignee=other, reporter=other).summary)
+    connector, http = connect(jira)
+    return Subject("jira", connector, http, "PROJ", titles)
+
+
+def _linear(stack: contextlib.ExitStack) -> Subject:
+    from tests.linear.helpers import connect
+    from tests.standin.linear import LinearStandIn
+
+    require_contract(LinearStandIn)
+    linear = stack.enter_context(serving(LinearStandIn()))
+    people = linear.seed()
+    ada, grace = people["ada"]["id"], people["grace"]["id"]
+    st = linear.state
+    st.add_issue("ENG", ASSIGNED, creator=grace, assignee=ada)
+    st.mention(ada, st.add_issue("ENG", MENTIONED, creator=grace, assignee=grace)["id"])
+    st.add_issue("ENG", CREATED, creator=ada, assignee=grace)
+    titles = {ASSIGNED, MENTIONED, CREATED}
+    for n in range(MANY):
+        titles.add(st.add_issue("ENG", f"Bulk {n}", creator=grace, assignee=grace)["title"])
+    connector, http = connect(linear.url)
+    return Subject("linear", connector, http, "ENG", titles)
+
+
+def _synthetic(stack: contextlib.ExitStack) -> Subject:
+    from tests.standin.harness import wire
+    from tests.standin.synthetic import SyntheticStandIn
+    from tests.synthetic.connector import SyntheticConnector
+
+    tracker = stack.enter_context(serving(SyntheticStandIn()))
+    st = tracker.state
+    st.add_issue("WEB", ASSIGNED, author="bob", assignee="ada")
+    st.add_issue("WEB", MENTIONED, author="bob", mentions=("ada",))
+    st.add_issue("WEB", CREATED, author="ada")
+    titles = {ASSIGNED, MENTIONED, CREATED}
+    for n in range(MANY):
+        titles.add(st.add_issue("WEB", f"Bulk {n}", author="bob")["title"])
+    connector, http = wire(
+        SyntheticConnector, tracker.url, token="tok-ada", host="tracker.example.test"
+    )
+    return Subject("synthetic", connector, http, "WEB", titles)
+
+
+BUILDERS: dict[str, Builder] = {
+    "github": _github,
+    "gitlab": _gitlab,
+    "jira": _jira,
+    "linear": _linear,
+    "synthetic": _synthetic,
+}
+
+
+def subjects(capability: str) -> list[str]:
+    """The builders whose connector declares ``capability`` (read from their manifests)."""
+    from connectors.sdk.registry import default_registry
+    from tests.synthetic.connector import SyntheticConnector
+
+    declared = {m.id: m.capabilities for m in default_registry().manifests()}
+    declared["synthetic"] = SyntheticConnector.manifest().capabilities
+    return [name for name in BUILDERS if capability in declared.get(name, ())]
+
+
+@contextlib.asynccontextmanager
+async def built(name: str) -> AsyncIterator[Subject]:
+    with contextlib.ExitStack() as stack:
+        s = BUILDERS[name](stack)
+        try:
+            yield s
+        finally:
+            await s.http.aclose()
+
+
+@pytest.fixture(params=subjects("IssueTracker"))
+async def tracker(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
+    async with built(request.param) as s:
+        yield s
+
+
+@pytest.fixture(params=subjects("CodeHost"))
+async def code_host(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
+    async with built(request.param) as s:
+        yield s
