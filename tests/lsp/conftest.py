@@ -110,7 +110,11 @@ def server_env(e: Env, **extra: str) -> dict[str, str]:
     return env
 
 
-async def start_client(e: Env, **extra: str) -> LanguageClient:
+async def start_client(
+    e: Env, *, preset: str = "visual-studio-code", **extra: str
+) -> LanguageClient:
+    """The server over stdio, initialized by a client declaring ``preset``'s capabilities
+    (a pytest-lsp preset: ``visual-studio-code``, ``neovim@v0.7.0``, ``emacs@v29.1``...)."""
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "server", "serve"],
         server_env=server_env(e, **extra),
@@ -141,7 +145,7 @@ async def start_client(e: Env, **extra: str) -> LanguageClient:
                 return action
         return None
 
-    caps = client_capabilities("visual-studio-code")
+    caps = client_capabilities(preset)
     client.init_result = await client.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=caps,
