@@ -263,8 +263,8 @@ class Hub:
 
     async def connect(self) -> list[Session]:
         """Open every session the workspace calls for and somebody is signed in to; close
-        the ones no longer called for. Returns the sessions opened now (the caller runs
-        their first sync with progress)."""
+        the ones no longer called for. Returns the sessions opened now or watching other
+        repositories than before (the caller syncs them at once, with progress)."""
         async with self._connect_lock:
             try:
                 return await self._connect()
@@ -313,7 +313,9 @@ class Hub:
                 and (not found.login or s.login == found.login)
             ):
                 if s.coordinator.watch != w.watch:
+                    # A folder came or went: sync now so its CI and lists show promptly.
                     s.coordinator.watch = w.watch
+                    return s, True
                 return s, False
         return await self._open_session(w, found), True
 
@@ -407,6 +409,7 @@ class Hub:
         dropped = 0
         for key, s in list(self.sessions.items()):
             if s.connector_id == connector and s.host == host and login in (None, s.login):
+                log.info("session %s closed", key)
                 self.scheduler.cancel(key)
                 await s.http.aclose()
                 del self.sessions[key]
