@@ -6,6 +6,7 @@ panel merges all three. Every stand-in checks each request against its service's
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pytest_lsp import LanguageClient
 from tests.lsp.conftest import Env, open_doc, start_client
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import find, hover_at, items, wait_synced
-from tests.scenarios import GITHUB_TOKEN, JIRA_TOKEN, LINEAR_TOKEN, Services, started
+from tests.scenarios import GITHUB_TOKEN, JIRA_EMAIL, JIRA_TOKEN, LINEAR_TOKEN, Services, started
 from tests.standin.github import GitHubStandIn
 from tests.standin.jira import JiraStandIn
 from tests.standin.kit.fixtures import require_contract
@@ -43,6 +44,8 @@ def services() -> Iterator[Services]:
 async def client(
     services: Services, tmp_path: Path, tieline_home: Path
 ) -> AsyncIterator[LanguageClient]:
+    """A server using all three services; after the test, no secret is in any file it
+    wrote (database, HTTP cache, log) or anything it said."""
     root = tmp_path / "app"
     repo = git.Repo.init(root, initial_branch="main")
     (root / "NOTES.md").write_text(NOTES)
@@ -52,6 +55,13 @@ async def client(
     c.notes = root / "NOTES.md"  # type: ignore[attr-defined]
     yield c
     await c.shutdown_session()
+    files = [p for p in tieline_home.rglob("*") if p.is_file()]
+    assert any(p.name == "tieline.log" for p in files) and any(p.suffix == ".db" for p in files)
+    basic = base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode()
+    for secret in (GITHUB_TOKEN, JIRA_TOKEN, LINEAR_TOKEN, basic):
+        for p in files:
+            assert secret.encode() not in p.read_bytes(), (secret[:8], p)
+        assert all(secret not in m.message for m in c.messages)
 
 
 async def test_each_key_resolves_to_its_own_service(client: LanguageClient) -> None:
