@@ -31,6 +31,10 @@ Not references: UTF-8, SHA-256, ISO-8601. ENG-999999 is a key of a known team, b
 """
 
 
+def written(home: Path) -> list[Path]:
+    return [p for p in home.rglob("*") if p.is_file()]
+
+
 @pytest.fixture
 def services() -> Iterator[Services]:
     for cls in (GitHubStandIn, JiraStandIn, LinearStandIn):
@@ -55,7 +59,7 @@ async def client(
     c.notes = root / "NOTES.md"  # type: ignore[attr-defined]
     yield c
     await c.shutdown_session()
-    files = [p for p in tieline_home.rglob("*") if p.is_file()]
+    files = written(tieline_home)
     assert any(p.name == "tieline.log" for p in files) and any(p.suffix == ".db" for p in files)
     basic = base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode()
     for secret in (GITHUB_TOKEN, JIRA_TOKEN, LINEAR_TOKEN, basic):
