@@ -49,17 +49,22 @@ def api() -> Iterator[str]:
     server.server_close()
 
 
-def tieline(home: Path, api: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def tieline(
+    home: Path, api: str | None, *args: str, stdin: str = "", cwd: Path = ROOT, **extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")}
     env.update(
         TIELINE_HOME=str(home),
-        TIELINE_CONNECTORS__GITHUB__API_URL=api,
         TIELINE_VAULT_PASSPHRASE="cli test passphrase",
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        PYTHONPATH=str(ROOT),
+        **extra,
     )
+    if api is not None:
+        env["TIELINE_CONNECTORS__GITHUB__API_URL"] = api
     return subprocess.run(
         [sys.executable, "-m", "server", *args], input=stdin, capture_output=True, text=True,
-        env=env, cwd=ROOT, timeout=60,
+        env=env, cwd=cwd, timeout=60,
     )  # fmt: skip
 
 
@@ -129,3 +134,63 @@ def test_no_passphrase_and_no_keyring_is_a_config_error(tieline_home: Path, api:
     )  # fmt: skip
     assert r.returncode == 4 and "TIELINE_VAULT_PASSPHRASE" in r.stderr
     assert CANARY not in r.stderr
+
+
+def test_login_reads_the_workspace_file_like_every_other_command(
+    tieline_home: Path, api: str, tmp_path: Path
+) -> None:
+    """A checkout's ``.tieline.toml`` names the API: ``auth login`` run there uses it, as
+    ``doctor`` and the server do (no environment variable needed)."""
+    checkout = tmp_path / "app"
+    (checkout / "src").mkdir(parents=True)
+    (checkout / ".git").mkdir()
+    (checkout / ".tieline.toml").write_text(f'[connectors.github]\napi_url = "{api}"\n')
+    r = tieline(
+        tieline_home, None, "auth", "login", "github", "--with-token",
+        stdin=CANARY, cwd=checkout / "src",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "Signed in to GitHub (github.com) as octocat" in r.stderr
+
+
+def test_jira_cloud_signs_in_with_email_and_api_token(tieline_home: Path) -> None:
+    from tests.scenarios import JIRA_EMAIL, JIRA_SITE, JIRA_TOKEN, seed_jira
+    from tests.standin.jira import JiraStandIn
+    from tests.standin.kit import serving
+
+    with serving(JiraStandIn()) as jira:
+        seed_jira(jira)
+        site = {
+            "TIELINE_CONNECTORS__JIRA__SITE": JIRA_SITE,
+            "TIELINE_CONNECTORS__JIRA__API_URL": jira.url,
+        }
+        r = tieline(
+            tieline_home, None, "auth", "login", "jira", "--method", "basic", "--user",
+            JIRA_EMAIL, stdin=JIRA_TOKEN, **site,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert "Signed in to Jira (acme.atlassian.net) as mia@example.com" in r.stderr
+        r = tieline(tieline_home, None, "auth", "status", "jira", **site)
+        assert r.returncode == 0 and "mia@example.com" in r.stdout and "(basic" in r.stdout
+        r = tieline(
+            tieline_home, None, "auth", "login", "jira", "--method", "basic",
+            stdin=JIRA_TOKEN, **site,
+        )  # fmt: skip
+        assert r.returncode == 4 and "--user (email)" in r.stderr
+        for out in (r.stdout, r.stderr):
+            assert JIRA_TOKEN not in out
+
+
+def test_doctor_counts_every_problem_and_prints_each_once(
+    tieline_home: Path, tmp_path: Path
+) -> None:
+    """Three bad values: three problems, each said once in plain words (no JSON log lines)."""
+    (tmp_path / ".tieline.toml").write_text(
+        "[sync]\npoll_interval = 1\njitter = 9\n[connectors.gitlb]\nenabled = true\n"
+    )
+    r = tieline(tieline_home, None, "doctor", cwd=tmp_path)
+    assert r.returncode == 1
+    problems = [line for line in r.stdout.splitlines() if line.strip().startswith("problem:")]
+    assert len(problems) == 3, r.stdout
+    assert "3 problem(s) found." in r.stdout
+    assert '{"ts"' not in r.stderr and "sync.poll_interval" not in r.stderr
