@@ -136,3 +136,58 @@ async def test_lenses_and_no_secret_in_any_message(client: LanguageClient) -> No
     )
     for secret in (GITHUB_TOKEN, JIRA_TOKEN, LINEAR_TOKEN):
         assert secret not in said
+
+
+async def test_start_work_moves_a_tracker_item_to_in_progress(client: LanguageClient) -> None:
+    """Start work on a Jira and a Linear item: a branch named by its key, and the move into
+    the workflow's first "in progress" status (the trackers' own transitions)."""
+    await wait_synced(client, timeout=60)
+    jira = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="tieline.startWork", arguments=["jira:acme.atlassian.net:PROJ-6"]
+        )
+    )
+    assert jira["branch"] == "PROJ-6-older-work-6" and jira["status"] == "In Progress"
+    linear = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="tieline.startWork", arguments=["linear:linear.app:ENG-11"]
+        )
+    )
+    assert linear["branch"] == "ENG-11-backlog-item-11" and linear["status"] == "In Progress"
+    root: Path = client.notes.parent  # type: ignore[attr-defined]
+    assert git.Repo(root).active_branch.name == "ENG-11-backlog-item-11"
+
+
+async def test_a_todo_asks_which_tracker_and_names_the_new_item(
+    client: LanguageClient, services: Services
+) -> None:
+    await wait_synced(client, timeout=60)
+    notes: Path = client.notes  # type: ignore[attr-defined]
+    src = notes.with_name("main.py")
+    src.write_text("x = 1  # TODO: retry the upload when the network drops\n")
+    uri = open_doc(client, src, "python")
+    # Raw JSON: lsprotocol's client-side union (Command | CodeAction) misreads CodeActions.
+    actions = await raw_request(
+        client,
+        "textDocument/codeAction",
+        {
+            "textDocument": {"uri": uri},
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+            "context": {"diagnostics": []},
+        },
+    )
+    (todo,) = [a for a in actions if "TODO" in a["title"]]
+    assert todo["title"] == "Create issue from this TODO…"
+    client.prompt_answer = "Jira PROJ"  # type: ignore[attr-defined]
+    made = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command=todo["command"]["command"], arguments=todo["command"]["arguments"]
+        )
+    )
+    question = next(m.message for m in client.messages if "Where should the issue" in m.message)
+    assert "retry the upload" in question
+    assert made["id"].startswith("jira:acme.atlassian.net:PROJ-") and made["key"] == "PROJ-8"
+    (edit,) = client.applied_edits  # type: ignore[attr-defined]
+    (change,) = edit.edit.changes[uri]
+    assert change.new_text == "(PROJ-8)"
+    assert services.jira.state.issues["PROJ-8"].summary == "retry the upload when the network drops"
