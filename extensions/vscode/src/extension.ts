@@ -48,7 +48,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
   const trace = vscode.window.createOutputChannel('Tieline Trace');
   const server = new ServerManager(context, log, trace);
   current = server;
-  const panels = new Panels(log);
+  const declared: { id: string; name: string }[] = context.extension.packageJSON?.contributes?.views?.tieline ?? [];
+  const panels = new Panels(log, new Map(declared.map((v) => [v.id, v.name])));
+  server.itemSource = (panelId) => panels.collectItems(panelId);
   const statusBar = new StatusBar(panels);
   context.subscriptions.push(log, trace, server, panels, statusBar);
   void vscode.commands.executeCommand('setContext', 'tieline.state', 'starting');
