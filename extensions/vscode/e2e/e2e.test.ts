@@ -2,8 +2,9 @@
  * End to end in real VS Code: code-server 4.100.3 (VS Code 1.100) driven by playwright-core
  * and Debian's Chromium. The freshly built .vsix is installed into a fresh profile, a git
  * checkout with a github.com remote is opened, and the server (started by the extension from
- * its own private environment) talks to the GitHub stand-in. Screenshots land in
- * e2e/artifacts/.
+ * its own private environment) talks to the three-services scenario: GitHub and Jira through
+ * environment tokens, Linear after the test signs in to it through the UI. Screenshots land
+ * in e2e/artifacts/.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,11 @@ function processesWith(needle: string): { pid: number; args: string }[] {
   return out;
 }
 
+function withoutPythonPath(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { PYTHONPATH: _, ...rest } = env;
+  return rest;
+}
+
 async function shot(name: string) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
@@ -68,7 +74,7 @@ async function runCommand(title: string) {
 
 beforeAll(async () => {
   expect(existsSync(VSIX), `${VSIX} (run npm run vsix first)`).toBe(true);
-  world = await makeWorld('tieline-e2e-');
+  world = await makeWorld('tieline-e2e-', { signInTo: ['linear'] });
   userDataDir = path.join(world.dir, 'code-user');
   const extensionsDir = path.join(world.dir, 'code-extensions');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
@@ -105,7 +111,8 @@ beforeAll(async () => {
       ...common,
       world.workspace,
     ],
-    { env: { ...process.env, ...world.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    // No PYTHONPATH: the server must run from the wheel the .vsix installed, not a checkout.
+    { env: { ...withoutPythonPath(process.env), ...world.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   codeServer.stdout?.on('data', (d) => (log += String(d)));
   codeServer.stderr?.on('data', (d) => (log += String(d)));
@@ -137,10 +144,34 @@ afterAll(async () => {
       }
     }
   }
-  await world?.stop();
+  const stopped = await world?.stop();
   mkdirSync(ARTIFACTS, { recursive: true });
   if (log) writeFileSync(path.join(ARTIFACTS, 'code-server.log'), log);
+  expect(stopped?.violations ?? [], 'contract violations seen by the stand-ins').toEqual([]);
 });
+
+const sidebar = () => page.locator('#workbench\\.parts\\.sidebar');
+const row = (text: string) => sidebar().locator('.monaco-list-row', { hasText: text }).first();
+
+/** Expand `group` until `child` shows under it (refreshing while the sync has not filled it). */
+async function expand(group: string, child: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const r = row(group);
+    await r.waitFor({ timeout: 30_000 });
+    if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
+    try {
+      await row(child).waitFor({ timeout: 3000 });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`no ${child} under ${group}`);
+      // Not synced yet: collapse, refresh, try again.
+      if ((await r.getAttribute('aria-expanded')) === 'true') await r.click();
+      await runCommand('Tieline: Refresh Panels');
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+}
 
 afterEach(async (ctx) => {
   if (ctx.task.result?.state === 'fail' && page) {
@@ -166,13 +197,12 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     expect(execFileSync('git', ['status', '--porcelain', '--ignored'], { cwd: world.workspace, encoding: 'utf8' })).toBe('');
   }, 200_000);
 
-  it("lists the stand-in's pull requests and issues in the Tieline side bar", async () => {
-    const sidebar = page.locator('#workbench\\.parts\\.sidebar');
-    const header = sidebar.locator('.pane-header', { hasText: 'My Pull Requests' });
+  it('shows My Work with pull requests and issues from GitHub and Jira in the Tieline side bar', async () => {
+    const header = sidebar().locator('.pane-header', { hasText: 'My Work' });
     await expect
       .poll(
         async () => {
-          if (!(await sidebar.locator('.composite.title', { hasText: 'Tieline' }).isVisible())) {
+          if (!(await sidebar().locator('.composite.title', { hasText: 'Tieline' }).isVisible())) {
             await page.locator('.activitybar [aria-label^="Tieline"]').first().click();
           }
           return header.isVisible();
@@ -180,34 +210,70 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
         { timeout: 60_000, interval: 1000 },
       )
       .toBe(true);
-    // Signed in with a token: no welcome view asking to sign in.
-    await expect.poll(() => sidebar.getByRole('button', { name: 'Sign in to GitHub' }).count(), { timeout: 15_000 }).toBe(0);
-    const row = (text: string) => sidebar.locator('.monaco-list-row', { hasText: text }).first();
-    const expand = async (group: string, child: string) => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const r = row(group);
-        await r.waitFor({ timeout: 30_000 });
-        if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
-        try {
-          await row(child).waitFor({ timeout: 3000 });
-          return;
-        } catch {
-          if (Date.now() > deadline) throw new Error(`no ${child} under ${group}`);
-          // Not synced yet: collapse, refresh, try again.
-          if ((await r.getAttribute('aria-expanded')) === 'true') await r.click();
-          await runCommand('Tieline: Refresh Panels');
-          await new Promise((res) => setTimeout(res, 1000));
-        }
-      }
-    };
-    await expand('Mine', 'Retry flaky uploads');
+    for (const title of ['CI', 'Integrations']) await expect(sidebar().locator('.pane-header', { hasText: title }).count()).resolves.toBeGreaterThan(0);
+    // Signed in with tokens: no welcome view asking to sign in.
+    await expect.poll(() => sidebar().getByRole('button', { name: 'Sign In…' }).count(), { timeout: 15_000 }).toBe(0);
     await expand('Needs my review', 'Speed up the test suite');
+    await expand('My pull & merge requests', 'Retry flaky uploads');
     await expand('Assigned to me', 'Uploads fail on flaky networks');
-    await expect(row('Retry flaky uploads').isVisible()).resolves.toBe(true);
+    await row('Checkout times out on slow networks').waitFor({ timeout: 30_000 });
+    expect(await row('Checkout times out on slow networks').innerText()).toContain(`Jira · ${world.scenario.jira.key}`);
+    expect(await row('Uploads fail on flaky networks').innerText()).toContain('GitHub');
+    // The server's inline action shows on hover (the menus' `view =~` matches the panel views).
     await row('Retry flaky uploads').hover();
+    await row('Retry flaky uploads').locator('.action-label[aria-label="Open in Browser"]').waitFor({ timeout: 10_000 });
+    await shot('my-work');
+  }, 150_000);
+
+  it('signs in to Linear through the UI: QuickPick, password box, and Integrations shows the account', async () => {
+    const input = page.locator('.quick-input-widget .quick-input-box input.input');
+    // The Integrations panel's item preselects its service: straight to the key, never echoed.
+    await row('Sign in to Linear').click();
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await expect.poll(() => input.getAttribute('type'), { timeout: 10_000 }).toBe('password');
+    await page.keyboard.press('Escape');
+    await input.waitFor({ state: 'hidden' });
+
+    // The palette command asks which service first, from the server's connectors.
+    await runCommand('Tieline: Sign In…');
+    const services = page.locator('.quick-input-list .monaco-list-row');
+    await services.filter({ hasText: 'Linear' }).first().waitFor({ timeout: 30_000 });
+    const labels = await services.allInnerTexts();
+    for (const name of ['GitHub', 'Jira', 'Linear']) expect(labels.join('\n')).toContain(name);
+    expect(labels.find((l) => l.includes('GitHub'))).toContain('Signed in: octocat');
+    await shot('sign-in-services');
+    await services.filter({ hasText: 'Linear' }).first().click();
+    await expect.poll(() => input.getAttribute('type'), { timeout: 30_000 }).toBe('password');
+    await expect(page.locator('.quick-input-widget').innerText()).resolves.toContain('Sign in to Linear');
+    await input.fill(world.scenario.tokens.linear);
+    await shot('sign-in-key');
+    await page.keyboard.press('Enter');
+
+    const account = row('Linear (');
+    await account.waitFor({ timeout: 60_000 });
+    expect(await account.innerText()).toMatch(/Linear \(.+\)/);
+    await expect.poll(() => row('Sign in to Linear').count(), { timeout: 30_000 }).toBe(0);
+    // ...and its issue joins My Work, beside GitHub's and Jira's.
+    await expand('Assigned to me', 'Flaky login on Safari');
+    expect(await row('Flaky login on Safari').innerText()).toContain(`Linear · ${world.scenario.linear.key}`);
+    // Widen the side bar (drag its sash) so the screenshot shows each item's service and key.
+    const box = await sidebar().boundingBox();
+    if (box) {
+      await page.mouse.move(box.x + box.width, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width + 160, box.y + box.height / 2, { steps: 8 });
+      await page.mouse.up();
+    }
+    await row('Flaky login on Safari').hover();
     await shot('tree-view');
-    await sidebar.screenshot({ path: path.join(ARTIFACTS, 'tree-view-sidebar.png') });
+    // The side bar down to the last Integrations row (media/tree-view.png is this picture).
+    const pane = sidebar().locator('.pane').filter({ has: page.locator('.pane-header', { hasText: 'Integrations' }) });
+    const last = await pane.locator('.monaco-list-row').last().boundingBox();
+    const bar = await sidebar().boundingBox();
+    if (bar) {
+      const height = last ? Math.min(bar.height, last.y + last.height + 16 - bar.y) : bar.height;
+      await page.screenshot({ path: path.join(ARTIFACTS, 'tree-view-sidebar.png'), clip: { x: bar.x, y: bar.y, width: bar.width, height } });
+    }
   }, 150_000);
 
   it("shows the branch's CI state in the status bar", async () => {

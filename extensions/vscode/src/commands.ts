@@ -1,3 +1,5 @@
+import type { TreeItem } from './protocol';
+
 /**
  * Which of the server's `executeCommandProvider` commands become VS Code commands.
  *
@@ -43,24 +45,58 @@ export function filterCommandRegistration(feature: unknown): void {
 
 /** What a server command needs when it is run from the palette without arguments. */
 export type ArgSource =
-  | { kind: 'number'; prompt: string }
+  /** An item (issue, pull request) of the My Work panel whose actions run this command. */
+  | { kind: 'item'; prompt: string }
   | { kind: 'url'; prompt: string }
   | { kind: 'cursor' }; // [document uri, 0-based line] of the active editor
 
 export const PALETTE_ARGS: Record<string, ArgSource> = {
-  'tieline.startWork': { kind: 'number', prompt: 'Issue number to start work on' },
-  'tieline.checkoutPullRequest': { kind: 'number', prompt: 'Pull request number to check out' },
+  'tieline.startWork': { kind: 'item', prompt: 'Issue to start work on: #7 in this repository, or an item id (connector:host:key)' },
+  'tieline.checkoutPullRequest': { kind: 'item', prompt: 'Pull request to check out: #7 in this repository, or an item id (connector:host:owner/repo#7)' },
   'tieline.openInBrowser': { kind: 'url', prompt: 'Issue, pull request or commit URL' },
   'tieline.createIssueFromTodo': { kind: 'cursor' },
 };
 
-/** Parse what the user typed for an argument; undefined when it is not acceptable. */
+/** The panel whose items the palette offers for `item` arguments. */
+export const ITEMS_PANEL = 'work';
+
+/**
+ * Parse what the user typed for an argument; undefined when it is not acceptable. An item is
+ * `#N` / `N` (the first folder's repository, as the server reads a bare number) or an item id
+ * `connector:host:key`, as the server names items in panels.
+ */
 export function parseArg(source: ArgSource, text: string): number | string | undefined {
   const t = text.trim();
-  if (source.kind === 'number') {
+  if (source.kind === 'item') {
     const m = /^#?(\d+)$/.exec(t);
-    return m ? Number(m[1]) : undefined;
+    if (m) return Number(m[1]);
+    return /^[\w.-]+:[^:\s]+:\S+$/.test(t) ? t : undefined;
   }
   if (source.kind === 'url') return /^https?:\/\/\S+$/.test(t) ? t : undefined;
   return undefined;
+}
+
+export interface ItemChoice {
+  label: string;
+  description?: string;
+  /** The arguments the item's own action sends. */
+  args: unknown[];
+}
+
+/**
+ * Palette choices for `command`: the items whose actions run it, with the arguments the
+ * server put in that action (the item id), each item once even when several groups list it.
+ */
+export function itemChoices(items: readonly TreeItem[], command: string): ItemChoice[] {
+  const seen = new Set<string>();
+  const out: ItemChoice[] = [];
+  for (const item of items) {
+    const action = (item.actions ?? []).find((a) => a.command.command === command);
+    if (!action?.command.arguments?.length) continue;
+    const id = JSON.stringify(action.command.arguments);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ label: item.key ? `${item.key} ${item.label}` : item.label, description: item.description ?? undefined, args: action.command.arguments });
+  }
+  return out;
 }

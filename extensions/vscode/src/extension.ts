@@ -6,12 +6,13 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { signedInAccounts, signIn, signOut } from './auth';
+import { vscodeSignInUi } from './auth';
 import { serverCommandsToRegister } from './commands';
 import { Panels } from './panels';
-import { NO_PARAMS, STATUS, type StatusResult } from './protocol';
+import { CONNECTORS, NO_PARAMS, STATUS, type ConnectorsResult, type StatusResult } from './protocol';
 import { ServerManager } from './server';
 import { affectsLaunch, SECTION } from './settings';
+import { needsSignIn, runSignIn, runSignOut } from './signIn';
 import { StatusBar } from './statusBar';
 
 export interface TielineApi {
@@ -20,15 +21,17 @@ export interface TielineApi {
 }
 
 async function updateSignInState(client: LanguageClient, panels: Panels) {
-  let needsSignIn: boolean;
+  let needed: boolean;
   try {
-    needsSignIn = (await signedInAccounts(client, 'github')).length === 0;
+    needed = needsSignIn((await client.sendRequest<ConnectorsResult>(CONNECTORS, NO_PARAMS))?.connectors ?? []);
   } catch {
-    // No tieline/auth/status: the panels' welcome text says whether sign-in is needed.
-    needsSignIn = panels.panels.some((p) => !!p.welcome);
+    // No tieline/connectors: the panels' welcome text says whether sign-in is needed.
+    needed = panels.panels.some((p) => !!p.welcome);
   }
-  await vscode.commands.executeCommand('setContext', 'tieline.needsSignIn', needsSignIn);
+  await vscode.commands.executeCommand('setContext', 'tieline.needsSignIn', needed);
 }
+
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 function requireClient(server: ServerManager): LanguageClient | undefined {
   if (server.client && server.state === 'running') return server.client;
@@ -45,7 +48,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
   const trace = vscode.window.createOutputChannel('Tieline Trace');
   const server = new ServerManager(context, log, trace);
   current = server;
-  const panels = new Panels(log);
+  const declared: { id: string; name: string }[] = context.extension.packageJSON?.contributes?.views?.tieline ?? [];
+  const panels = new Panels(log, new Map(declared.map((v) => [v.id, v.name])));
+  server.itemSource = (panelId) => panels.collectItems(panelId);
   const statusBar = new StatusBar(panels);
   context.subscriptions.push(log, trace, server, panels, statusBar);
   void vscode.commands.executeCommand('setContext', 'tieline.state', 'starting');
@@ -70,21 +75,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
     }),
     vscode.commands.registerCommand('tieline.restartServer', () => server.restart()),
     vscode.commands.registerCommand('tieline.showLogs', () => log.show()),
-    vscode.commands.registerCommand('tieline.signIn', async (connector?: unknown) => {
+    // `tieline.signIn [connector, host]` (the panels' "Sign in to X" items) preselects the service.
+    vscode.commands.registerCommand('tieline.signIn', async (connector?: unknown, host?: unknown) => {
       const client = requireClient(server);
       if (!client) return;
-      const ok = await signIn(client, typeof connector === 'string' ? connector : undefined);
+      const ok = await runSignIn(client, vscodeSignInUi(), { connector: str(connector), host: str(host) });
       if (ok) {
         await panels.reload();
         void statusBar.refresh();
       }
     }),
-    vscode.commands.registerCommand('tieline.signOut', async (connector?: unknown) => {
+    vscode.commands.registerCommand('tieline.signOut', async (connector?: unknown, host?: unknown, account?: unknown) => {
       const client = requireClient(server);
       if (!client) return;
       try {
-        if (await signOut(client, typeof connector === 'string' ? connector : undefined)) {
+        if (await runSignOut(client, vscodeSignInUi(), { connector: str(connector), host: str(host), account: str(account) })) {
           await panels.reload();
+          void statusBar.refresh();
         }
       } catch (err) {
         void vscode.window.showErrorMessage(`Sign out: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,9 +1,11 @@
 /**
  * Server-described tree views. VS Code needs views declared in package.json, so the
- * activity-bar container "Tieline" declares numbered slots (`tieline.panel1`…); each panel
- * from `tieline/panels` takes a slot, which gets the panel's title and becomes visible
- * (context key `tieline.panelN.shown`). Items come from `tieline/panel/items`; the server's
- * `tieline/panel/changed` refreshes a panel or one item's children.
+ * activity-bar container "Tieline" declares a view per known panel (`tieline.work` "My Work",
+ * `tieline.ci` "CI", `tieline.integrations` "Integrations") and spare slots
+ * (`tieline.panel1`…) for panels a newer server adds; see `assignViews`. A view with a panel
+ * gets the panel's title and becomes visible (context key `<view id>.shown`). Items come from
+ * `tieline/panel/items`; the server's `tieline/panel/changed` refreshes a panel or one item's
+ * children.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -19,9 +21,10 @@ import {
   type PanelsResult,
   type TreeItem,
 } from './protocol';
-import { assignSlots, INLINE_ICONS, type InlineIcon, toNodeModel, type TreeNodeModel, welcomeText } from './treeModel';
+import { assignViews, INLINE_ICONS, type InlineIcon, toNodeModel, type TreeNodeModel, welcomeText } from './treeModel';
 
-export const SLOT_COUNT = 8;
+/** Spare slots declared in package.json (`tieline.panel1`…`tieline.panel5`). */
+export const SPARE_SLOTS = 5;
 
 export interface Node {
   panelId: string;
@@ -66,7 +69,11 @@ class SlotProvider implements vscode.TreeDataProvider<Node> {
   readonly nodes = new Map<string, Node>();
   view: vscode.TreeView<Node> | undefined;
 
-  constructor(private readonly owner: Panels) {}
+  constructor(
+    private readonly owner: Panels,
+    readonly viewId: string,
+    readonly defaultTitle: string,
+  ) {}
 
   refresh(itemId?: string | null) {
     const node = itemId ? this.nodes.get(itemId) : undefined;
@@ -116,10 +123,11 @@ export class Panels implements vscode.Disposable {
   /** Fires after the panel list was read (sign-in state follows it). */
   readonly onDidLoadPanels = this.listEmitter.event;
 
-  constructor(readonly log: vscode.LogOutputChannel) {
-    for (let i = 1; i <= SLOT_COUNT; i++) {
-      const provider = new SlotProvider(this);
-      const view = vscode.window.createTreeView(`tieline.panel${i}`, {
+  constructor(readonly log: vscode.LogOutputChannel, titles: ReadonlyMap<string, string>) {
+    const { views } = assignViews([], SPARE_SLOTS);
+    for (const viewId of views.keys()) {
+      const provider = new SlotProvider(this, viewId, titles.get(viewId) ?? viewId);
+      const view = vscode.window.createTreeView(viewId, {
         treeDataProvider: provider,
         showCollapseAll: true,
       });
@@ -190,29 +198,41 @@ export class Panels implements vscode.Disposable {
       this.log.warn(`${PANELS}: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.panels = panels;
-    const { slots, overflow } = assignSlots(panels, SLOT_COUNT);
-    for (const p of overflow) this.log.warn(`No room for panel ${p.id} (${p.title}): more than ${SLOT_COUNT} panels.`);
-    slots.forEach((panel, i) => {
-      const provider = this.slots[i];
+    const { views, overflow } = assignViews(panels, SPARE_SLOTS);
+    for (const p of overflow) this.log.warn(`No room for panel ${p.id} (${p.title}): all ${SPARE_SLOTS} spare views are taken.`);
+    for (const provider of this.slots) {
+      const panel = views.get(provider.viewId);
       const samePanel = provider.panel?.id === panel?.id;
       provider.panel = panel;
-      if (provider.view) provider.view.title = panel?.title ?? `Panel ${i + 1}`;
-      void vscode.commands.executeCommand('setContext', `tieline.panel${i + 1}.shown`, !!panel);
-      void vscode.commands.executeCommand('setContext', `tieline.panel${i + 1}.id`, panel?.id ?? '');
+      if (provider.view) provider.view.title = panel?.title ?? provider.defaultTitle;
+      void vscode.commands.executeCommand('setContext', `${provider.viewId}.shown`, !!panel);
       if (refreshItems || !samePanel) {
         provider.nodes.clear();
         provider.refresh();
       }
-    });
+    }
     this.listEmitter.fire(panels);
   }
 
   /** Reveal the panel with this id (e.g. from a status-bar click). */
   async focus(panelId: string): Promise<boolean> {
-    const index = this.slots.findIndex((s) => s.panel?.id === panelId);
-    if (index < 0) return false;
-    await vscode.commands.executeCommand(`tieline.panel${index + 1}.focus`);
+    const slot = this.slots.find((s) => s.panel?.id === panelId);
+    if (!slot) return false;
+    await vscode.commands.executeCommand(`${slot.viewId}.focus`);
     return true;
+  }
+
+  /** A panel's items two levels deep (groups and what they hold), fresh from the server. */
+  async collectItems(panelId: string): Promise<TreeItem[]> {
+    const client = this.client;
+    if (!client) return [];
+    const top = (await client.sendRequest<PanelItemsResult>(PANEL_ITEMS, { panelId }))?.items ?? [];
+    const children = await Promise.all(
+      top
+        .filter((i) => i.hasChildren)
+        .map(async (g) => (await client.sendRequest<PanelItemsResult>(PANEL_ITEMS, { panelId, parentId: g.id }))?.items ?? []),
+    );
+    return [...top, ...children.flat()];
   }
 
   panelBy(predicate: (p: Panel) => boolean): Panel | undefined {

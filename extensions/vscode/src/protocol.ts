@@ -12,9 +12,11 @@ export const STATUS = 'tieline/status';
 export const AUTH_SIGN_IN = 'tieline/auth/signIn';
 export const AUTH_SIGN_OUT = 'tieline/auth/signOut';
 export const AUTH_STATUS = 'tieline/auth/status';
+export const CONNECTORS = 'tieline/connectors';
 
 /**
- * What the shell sends for requests without params (`tieline/panels`, `tieline/status`): an
+ * What the shell sends for requests without params (`tieline/panels`, `tieline/status`,
+ * `tieline/connectors`): an
  * empty object rather than no `params` member, which some JSON-RPC servers reject.
  */
 export const NO_PARAMS: Record<string, never> = Object.freeze({}) as Record<string, never>;
@@ -61,6 +63,10 @@ export interface TreeItem {
   hasChildren?: boolean;
   contextValue?: string | null;
   actions?: ItemAction[];
+  /** The id of the connector the item comes from. */
+  service?: string | null;
+  /** How the item is named: '#7', 'PROJ-7'. */
+  key?: string | null;
 }
 
 export interface PanelItemsParams {
@@ -99,9 +105,21 @@ export interface StatusResult {
   connectors: ConnectorStatus[];
 }
 
+export type AuthMethod = 'pkce' | 'device' | 'token' | 'api_key' | 'basic';
+
 export interface AuthParams {
   connector: string;
   host?: string;
+}
+
+/**
+ * `method` absent: the connector's first interactive flow. `token` (and for `basic` the
+ * `username`) carry a pasted secret, read in an input that never echoes it.
+ */
+export interface SignInParams extends AuthParams {
+  method?: AuthMethod;
+  token?: string;
+  username?: string;
 }
 
 export interface SignOutParams extends AuthParams {
@@ -126,6 +144,8 @@ export interface SignInResult {
 
 export interface SignOutResult {
   signedOut: boolean;
+  /** The token was ended at the service too. */
+  revoked?: boolean;
 }
 
 export interface AuthStatusParams {
@@ -138,11 +158,49 @@ export interface AccountStatus {
   host?: string | null;
   account?: string | null;
   signedIn: boolean;
-  method?: 'device' | 'pkce' | 'token' | 'api_key' | null;
+  method?: AuthMethod | null;
   scopes?: string[];
   expiresAt?: string | null;
 }
 
 export interface AuthStatusResult {
   accounts: AccountStatus[];
+}
+
+/** A way to sign in that a connector offers, as the shell shows it. */
+export interface AuthOption {
+  method: AuthMethod;
+  label: string;
+  /** For pasted secrets: what to ask for ('API key'). */
+  secretLabel?: string | null;
+  /** For basic: what the user name is ('email'). */
+  usernameLabel?: string | null;
+  /** Where to get a token, in plain words. */
+  help?: string | null;
+}
+
+export interface ConnectorAccount {
+  host: string;
+  account: string;
+  state: HealthState;
+}
+
+/** One installed connector: the shell learns every service it shows from this list. */
+export interface ConnectorInfo {
+  id: string;
+  name: string;
+  description?: string;
+  capabilities: string[];
+  attach: 'remote' | 'site' | 'account';
+  /** Hosts it serves now. */
+  hosts?: string[];
+  enabled?: boolean;
+  /** False when it needs a setting first (a site's URL). */
+  ready?: boolean;
+  auth?: AuthOption[];
+  accounts?: ConnectorAccount[];
+}
+
+export interface ConnectorsResult {
+  connectors: ConnectorInfo[];
 }

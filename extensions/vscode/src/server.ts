@@ -20,7 +20,8 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { filterCommandRegistration, PALETTE_ARGS, parseArg } from './commands';
+import { filterCommandRegistration, itemChoices, ITEMS_PANEL, PALETTE_ARGS, parseArg } from './commands';
+import type { TreeItem } from './protocol';
 import { findInterpreter, parseVersion, PROBE_SCRIPT, PythonNotFoundError } from './python';
 import { answerConfiguration, explicitSection, readLaunchSettings, SECTION } from './settings';
 import { ensureServer, type RunResult } from './venv';
@@ -75,7 +76,10 @@ async function pythonExtensionInterpreter(): Promise<string | undefined> {
   return details?.execCommand?.[0];
 }
 
-async function paletteArgs(command: string): Promise<unknown[] | undefined> {
+/** Items a palette command may act on (the My Work panel's), supplied by the panels. */
+export type ItemSource = (panelId: string) => Promise<TreeItem[]>;
+
+async function paletteArgs(command: string, items: ItemSource | undefined): Promise<unknown[] | undefined> {
   const source = PALETTE_ARGS[command];
   if (source.kind === 'cursor') {
     const editor = vscode.window.activeTextEditor;
@@ -85,9 +89,19 @@ async function paletteArgs(command: string): Promise<unknown[] | undefined> {
     }
     return [editor.document.uri.toString(), editor.selection.active.line];
   }
+  if (source.kind === 'item' && items) {
+    const choices = itemChoices(await items(ITEMS_PANEL).catch(() => []), command);
+    if (choices.length) {
+      const other = { label: '$(edit) Enter a number or an item id…', args: undefined as unknown[] | undefined };
+      const picked = await vscode.window.showQuickPick([...choices, other], { placeHolder: source.prompt, matchOnDescription: true });
+      if (!picked) return undefined;
+      if (picked.args) return picked.args;
+    }
+  }
+  const what = source.kind === 'item' ? 'a number or an item id' : 'an http(s) URL';
   const text = await vscode.window.showInputBox({
     prompt: source.prompt,
-    validateInput: (v) => (parseArg(source, v) === undefined ? `Enter ${source.kind === 'number' ? 'a number' : 'an http(s) URL'}` : undefined),
+    validateInput: (v) => (parseArg(source, v) === undefined ? `Enter ${what}` : undefined),
   });
   return text === undefined ? undefined : [parseArg(source, text)];
 }
@@ -104,6 +118,8 @@ export class ServerManager implements vscode.Disposable {
   state: ServerState = 'stopped';
   /** How the running server was started, for the log and for tests. */
   executable: string | undefined;
+  /** Where palette commands find the items they can act on (set by the extension). */
+  itemSource: ItemSource | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -211,7 +227,7 @@ export class ServerManager implements vscode.Disposable {
         // Run from the palette, a server command has no arguments: ask for what it needs.
         executeCommand: async (command, args, next) => {
           if (args.length === 0 && PALETTE_ARGS[command]) {
-            const filled = await paletteArgs(command);
+            const filled = await paletteArgs(command, this.itemSource);
             if (!filled) return undefined;
             return next(command, filled);
           }

@@ -1,6 +1,6 @@
 /**
- * Pure summaries for the status bar: the current branch's CI state (from the CI panel's
- * top item) and integration health (from `tieline/status`).
+ * Pure summaries for the status bar: the branch's CI state (from the CI panel's top-level
+ * nodes, whichever service reports them) and integration health (from `tieline/status`).
  */
 import type { StatusResult, TreeItem } from './protocol';
 
@@ -14,28 +14,45 @@ export interface StatusView {
   severity?: 'error' | 'warning';
 }
 
-const CI_STATES: Record<string, { word: string; severity?: 'error' | 'warning' }> = {
-  success: { word: 'passing' },
-  failure: { word: 'failing', severity: 'error' },
-  pending: { word: 'running' },
+const CI_STATES: Record<string, { word: string; severity?: 'error' | 'warning'; rank: number }> = {
+  failure: { word: 'failing', severity: 'error', rank: 5 },
+  timed_out: { word: 'timed out', severity: 'error', rank: 5 },
+  action_required: { word: 'needs action', severity: 'warning', rank: 4 },
+  pending: { word: 'running', rank: 3 },
+  cancelled: { word: 'cancelled', rank: 2 },
+  success: { word: 'passing', rank: 1 },
 };
 
-/** The CI panel's first top-level item describes the current branch (`contextValue: ci.<state>`). */
+const stateOf = (item: TreeItem) => /(?:^|\s)ci\.(\w+)/.exec(item.contextValue ?? '')?.[1];
+const iconOf = (item: TreeItem) => (item.icon === 'sync' ? 'sync~spin' : (item.icon ?? 'circle-outline'));
+/** The server describes a branch node as "service · scope · checks": the checks are the last part. */
+const checksOf = (item: TreeItem) => item.description?.split(' · ').pop()?.trim() ?? '';
+
+/**
+ * The CI panel has one top-level node per folder branch per CI service (`contextValue:
+ * ci.<state>`). The status bar shows the one that needs attention most (failing before
+ * running before passing) and counts the others; the tooltip lists them all.
+ */
 export function ciStatus(items: TreeItem[]): StatusView | undefined {
-  const top = items[0];
-  if (!top) return undefined;
-  const state = /(?:^|\s)ci\.(\w+)/.exec(top.contextValue ?? '')?.[1];
-  const icon = top.icon === 'sync' ? 'sync~spin' : (top.icon ?? 'circle-outline');
-  if (!state) {
+  const nodes = items.filter((i) => stateOf(i));
+  if (nodes.length === 0) {
+    const top = items[0];
+    if (!top) return undefined;
     // "No branch checked out", "not synced yet": show it quietly.
-    return { text: `$(${icon})`, tooltip: `Tieline CI: ${top.label}` };
+    return { text: `$(${iconOf(top)})`, tooltip: `Tieline CI: ${top.label}` };
   }
-  const known = CI_STATES[state];
-  const detail = top.description ? ` ${top.description}` : '';
+  const rank = (i: TreeItem) => CI_STATES[stateOf(i)!]?.rank ?? 0;
+  const worst = nodes.reduce((a, b) => (rank(b) > rank(a) ? b : a));
+  const checks = checksOf(worst);
+  const more = nodes.length > 1 ? ` +${nodes.length - 1}` : '';
+  const lines = nodes.map((n) => {
+    const state = stateOf(n)!;
+    return `${n.label}${n.description ? ` (${n.description})` : ''}: ${CI_STATES[state]?.word ?? state}`;
+  });
   return {
-    text: `$(${icon}) ${top.label}${detail}`,
-    tooltip: `CI for ${top.label}: ${known?.word ?? state}${detail ? ` (${detail.trim()})` : ''}. Click to open the CI panel.`,
-    severity: known?.severity,
+    text: `$(${iconOf(worst)}) ${worst.label}${checks ? ` ${checks}` : ''}${more}`,
+    tooltip: `CI for ${lines.join('\nCI for ')}\nClick to open the CI panel.`,
+    severity: CI_STATES[stateOf(worst)!]?.severity,
   };
 }
 

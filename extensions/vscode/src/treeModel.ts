@@ -101,16 +101,38 @@ export function toNodeModel(panelId: string, item: TreeItem): TreeNodeModel {
 }
 
 /**
- * VS Code's views are declared statically, so the server's panels are shown in numbered
- * slots (`tieline.panel1`…). Assign panels to slots in the server's order; extra panels are
- * reported so the shell can log them.
+ * VS Code's views are declared statically (package.json), so the shell declares one view per
+ * panel it knows (`tieline.work`, `tieline.ci`, `tieline.integrations`, titled up front) and a
+ * few numbered spare slots (`tieline.panel1`…) for panels a newer server adds. Each known panel
+ * takes its own view, the others take spare slots in the server's order; what does not fit is
+ * reported so the shell can log it. A view whose panel the server does not list stays hidden.
  */
-export function assignSlots(
+export const NAMED_PANELS = ['work', 'ci', 'integrations'] as const;
+
+export function viewIdFor(panelId: string): string | undefined {
+  return (NAMED_PANELS as readonly string[]).includes(panelId) ? `tieline.${panelId}` : undefined;
+}
+
+export function spareViewId(index: number): string {
+  return `tieline.panel${index + 1}`;
+}
+
+export function assignViews(
   panels: Panel[],
-  slotCount: number,
-): { slots: (Panel | undefined)[]; overflow: Panel[] } {
-  const slots: (Panel | undefined)[] = Array.from({ length: slotCount }, (_, i) => panels[i]);
-  return { slots, overflow: panels.slice(slotCount) };
+  spareCount: number,
+): { views: Map<string, Panel | undefined>; overflow: Panel[] } {
+  const views = new Map<string, Panel | undefined>();
+  for (const id of NAMED_PANELS) views.set(`tieline.${id}`, undefined);
+  for (let i = 0; i < spareCount; i++) views.set(spareViewId(i), undefined);
+  const overflow: Panel[] = [];
+  let spare = 0;
+  for (const panel of panels) {
+    const named = viewIdFor(panel.id);
+    if (named && views.get(named) === undefined) views.set(named, panel);
+    else if (spare < spareCount) views.set(spareViewId(spare++), panel);
+    else overflow.push(panel);
+  }
+  return { views, overflow };
 }
 
 /** Plain text for TreeView.message from a panel's Markdown welcome (links keep their text). */

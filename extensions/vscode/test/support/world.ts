@@ -1,11 +1,15 @@
 /**
- * A small world for the protocol and end-to-end tests: the GitHub stand-in
- * (tests/standin/github.py) seeded with a repository's pull requests, issues and checks, and a
- * git checkout of that repository with a github.com remote and a comment that mentions `#1`.
- * Everything listens on 127.0.0.1 and lives under one temporary folder.
+ * A small world for the protocol and end-to-end tests, on 127.0.0.1 under one temporary folder:
+ *  - the three-services scenario (`python -m tests.scenarios`): contract-checked stand-ins of
+ *    GitHub, Jira (site acme.atlassian.net, PROJ-7 is mine) and Linear (ENG-12 is mine);
+ *  - a GitHub stand-in (tests/standin/github.py) seeded with the pull requests, issues and
+ *    check runs of the checkout's own commit, which the scenario cannot know in advance; the
+ *    server uses it for github.com in place of the scenario's;
+ *  - a git checkout of that repository with a github.com remote and a comment that mentions `#1`.
+ * `signInTo` leaves a service's environment token out, so a test can sign in to it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -24,16 +28,37 @@ export function testPython(): string {
   return existsSync(venv) ? venv : 'python3';
 }
 
+/** What `python -m tests.scenarios --out FILE` writes. */
+export interface ScenarioInfo {
+  env: Record<string, string>;
+  urls: Record<string, string>;
+  tokens: Record<string, string>;
+  jira: { site: string; email: string; key: string };
+  linear: { key: string };
+  repo: string;
+}
+
 export interface World {
   dir: string;
   workspace: string;
   home: string;
   headSha: string;
   standInUrl: string;
+  scenario: ScenarioInfo;
   /** Environment for a server process (or an editor that starts one). */
   env: Record<string, string>;
   seed: Record<string, unknown>;
-  stop(): Promise<void>;
+  /** Stop everything; the contract violations the scenario's stand-ins saw (none, we hope). */
+  stop(): Promise<{ violations: string[] }>;
+}
+
+/** The environment token the scenario gives each service it serves. */
+const TOKEN_ENV: Record<string, string> = { linear: 'TIELINE_LINEAR_TOKEN', jira: 'TIELINE_JIRA_TOKEN' };
+
+/** Processes the tests start run this worktree's server and stand-ins, whatever is installed. */
+export function pythonEnv(): NodeJS.ProcessEnv {
+  const paths = [REPO_ROOT, ...(process.env.PYTHONPATH ?? '').split(path.delimiter).filter((p) => p && p !== REPO_ROOT)];
+  return { ...process.env, PYTHONPATH: paths.join(path.delimiter) };
 }
 
 function git(cwd: string, ...args: string[]) {
@@ -98,6 +123,7 @@ export async function startStandIn(dir: string, seed: unknown): Promise<{ url: s
   writeFileSync(seedFile, JSON.stringify(seed, null, 2));
   const proc = spawn(testPython(), ['-m', 'tests.standin.github', '--port', '0', '--seed', seedFile, '--no-validate'], {
     cwd: REPO_ROOT,
+    env: pythonEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -142,28 +168,90 @@ export async function stopGroup(proc: ChildProcess | undefined, graceMs = 3000):
   }
 }
 
-export async function makeWorld(prefix = 'tieline-world-'): Promise<World> {
+/**
+ * Start the three-services scenario. It serves until its stdin closes; `stop` closes it and
+ * returns the contract violations it printed then.
+ */
+export async function startScenario(dir: string): Promise<{ info: ScenarioInfo; stop(): Promise<{ violations: string[] }> }> {
+  const out = path.join(dir, 'scenario.json');
+  const proc = spawn(testPython(), ['-m', 'tests.scenarios', '--out', out], {
+    cwd: REPO_ROOT,
+    env: pythonEnv(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  proc.stdout?.on('data', (d) => (output += String(d)));
+  proc.stderr?.on('data', (d) => (output += String(d)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the scenario did not start:\n${output}`)), 60_000);
+    const check = setInterval(() => {
+      if (/scenario ready/.test(output)) {
+        clearTimeout(timer);
+        clearInterval(check);
+        resolve();
+      }
+    }, 100);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      clearInterval(check);
+      reject(new Error(`the scenario exited with ${code}:\n${output}`));
+    });
+  });
+  const info = JSON.parse(readFileSync(out, 'utf8')) as ScenarioInfo;
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.stdin?.end();
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000));
+      if ((await Promise.race([exited, timeout])) === 'timeout') await stopGroup(proc);
+    }
+    const violations = output.split('\n').filter((l) => l.startsWith('contract violation:'));
+    return { violations };
+  };
+  return { info, stop };
+}
+
+export async function makeWorld(prefix = 'tieline-world-', options: { signInTo?: string[] } = {}): Promise<World> {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   const home = path.join(dir, 'tieline-home');
   mkdirSync(home);
   const { workspace, headSha } = makeWorkspace(dir);
   const seed = seedFor(headSha);
-  const standIn = await startStandIn(dir, seed);
-  const env = {
+  const [a, b] = await Promise.allSettled([startStandIn(dir, seed), startScenario(dir)]);
+  if (a.status === 'rejected' || b.status === 'rejected') {
+    // Leave nothing running when half of the world failed to start.
+    if (a.status === 'fulfilled') await stopGroup(a.value.proc);
+    if (b.status === 'fulfilled') await b.value.stop();
+    throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
+  }
+  const standIn = a.value;
+  const scenario = b.value;
+  const env: Record<string, string> = {
+    ...scenario.info.env,
     TIELINE_HOME: home,
     TIELINE_GITHUB_TOKEN: TOKEN,
     TIELINE_CONNECTORS__GITHUB__API_URL: standIn.url,
     TIELINE_VAULT_PASSPHRASE: 'tieline-test-passphrase',
     TIELINE_SYNC__POLL_INTERVAL: '5',
   };
+  for (const service of options.signInTo ?? []) {
+    const key = TOKEN_ENV[service];
+    if (!key) throw new Error(`no environment token to leave out for ${service}`);
+    delete env[key];
+  }
   return {
     dir,
     workspace,
     home,
     headSha,
     standInUrl: standIn.url,
+    scenario: scenario.info,
     env,
     seed,
-    stop: () => stopGroup(standIn.proc),
+    stop: async () => {
+      await stopGroup(standIn.proc);
+      return scenario.stop();
+    },
   };
 }

@@ -17,17 +17,50 @@ describe('server commands', () => {
   });
 });
 
-import { PALETTE_ARGS, parseArg } from '../../src/commands';
+import { ITEMS_PANEL, itemChoices, PALETTE_ARGS, parseArg } from '../../src/commands';
+import type { TreeItem } from '../../src/protocol';
 
 describe('palette arguments', () => {
-  it('asks for numbers and URLs the server commands need', () => {
+  it('asks for items by number or id, and for URLs', () => {
     const n = PALETTE_ARGS['tieline.startWork'];
+    expect(n.kind).toBe('item');
     expect(parseArg(n, ' #42 ')).toBe(42);
     expect(parseArg(n, '42')).toBe(42);
+    expect(parseArg(n, 'jira:acme.atlassian.net:PROJ-7')).toBe('jira:acme.atlassian.net:PROJ-7');
+    expect(parseArg(n, 'github:github.com:octo/app#7')).toBe('github:github.com:octo/app#7');
     expect(parseArg(n, 'forty-two')).toBeUndefined();
+    expect(parseArg(n, 'PROJ-7')).toBeUndefined();
+    expect(PALETTE_ARGS['tieline.checkoutPullRequest'].kind).toBe('item');
     const u = PALETTE_ARGS['tieline.openInBrowser'];
     expect(parseArg(u, 'https://github.com/o/r/issues/1')).toBe('https://github.com/o/r/issues/1');
     expect(parseArg(u, 'javascript:alert(1)')).toBeUndefined();
     expect(PALETTE_ARGS['tieline.createIssueFromTodo'].kind).toBe('cursor');
+    expect(ITEMS_PANEL).toBe('work');
+  });
+
+  it("offers the items whose own actions run the command, with the server's arguments, once each", () => {
+    const item = (id: string, key: string, label: string, command: string): TreeItem => ({
+      id: `work/assigned/${id}`,
+      label,
+      key,
+      description: `${key} · open`,
+      actions: [
+        { id: 'open', title: 'Open', command: { command: 'tieline.openInBrowser', title: 'Open', arguments: ['https://x'] } },
+        { id: 'a', title: 'Go', command: { command, title: 'Go', arguments: [id] } },
+      ],
+    });
+    const items: TreeItem[] = [
+      { id: 'work/assigned', label: 'Assigned to me', hasChildren: true },
+      item('jira:acme.atlassian.net:PROJ-7', 'PROJ-7', 'Checkout times out', 'tieline.startWork'),
+      item('linear:linear.app:ENG-12', 'ENG-12', 'Flaky login', 'tieline.startWork'),
+      item('github:github.com:octo/app#2', '#2', 'Refactor config', 'tieline.checkoutPullRequest'),
+      { ...item('jira:acme.atlassian.net:PROJ-7', 'PROJ-7', 'Checkout times out', 'tieline.startWork'), id: 'work/mentioned/jira:acme.atlassian.net:PROJ-7' },
+    ];
+    expect(itemChoices(items, 'tieline.startWork')).toEqual([
+      { label: 'PROJ-7 Checkout times out', description: 'PROJ-7 · open', args: ['jira:acme.atlassian.net:PROJ-7'] },
+      { label: 'ENG-12 Flaky login', description: 'ENG-12 · open', args: ['linear:linear.app:ENG-12'] },
+    ]);
+    expect(itemChoices(items, 'tieline.checkoutPullRequest').map((c) => c.args)).toEqual([['github:github.com:octo/app#2']]);
+    expect(itemChoices(items, 'tieline.refresh')).toEqual([]);
   });
 });

@@ -65,19 +65,19 @@ describe('serverSection', () => {
 });
 
 describe('explicitSection', () => {
-  const keys = ['tieline.python', 'tieline.server.path', 'tieline.trace.server', 'tieline.logLevel', 'tieline.connectors.github.apiUrl', 'tieline.connectors.github.enterpriseHosts', 'tieline.sync.pollInterval', 'tieline.network.caBundle'];
+  const keys = ['tieline.python', 'tieline.server.path', 'tieline.trace.server', 'tieline.logLevel', 'tieline.connectors.github.apiUrl', 'tieline.connectors.github.hosts', 'tieline.sync.pollInterval', 'tieline.network.caBundle'];
   it('sends only what the user set, nested, most specific scope first, never defaults or shell keys', () => {
     const inspected: Record<string, any> = {
       python: { globalValue: '/usr/bin/python3' },
       logLevel: { globalValue: 'warning', workspaceValue: 'debug' },
       'connectors.github.apiUrl': { defaultValue: 'https://api.github.com' },
-      'connectors.github.enterpriseHosts': { globalValue: ['ghe.example.com'] },
+      'connectors.github.hosts': { globalValue: ['ghe.example.com'] },
       'sync.pollInterval': { workspaceValue: 30, workspaceFolderValue: 10 },
       'network.caBundle': { globalValue: null },
     };
     expect(explicitSection(keys, (k) => inspected[k])).toEqual({
       logLevel: 'debug',
-      connectors: { github: { enterpriseHosts: ['ghe.example.com'] } },
+      connectors: { github: { hosts: ['ghe.example.com'] } },
       sync: { pollInterval: 10 },
     });
   });
@@ -87,19 +87,58 @@ describe('explicitSection', () => {
   });
 });
 
+describe('explicitSection for several connectors', () => {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  const keys = Object.keys(pkg.contributes.configuration.properties);
+
+  it('sends what the user set for each connector under its own id, and nothing else', () => {
+    const inspected: Record<string, any> = {
+      'connectors.github.hosts': { globalValue: ['ghe.example.com'] },
+      'connectors.github.apiUrl': { defaultValue: 'https://api.github.com' },
+      'connectors.gitlab.enabled': { globalValue: false },
+      'connectors.jira.site': { workspaceValue: 'https://acme.atlassian.net' },
+      'connectors.jira.deployment': { globalValue: 'cloud', workspaceFolderValue: 'datacenter' },
+      'connectors.jira.account': { workspaceValue: null },
+      'connectors.linear.apiUrl': { workspaceFolderValue: 'http://127.0.0.1:9001' },
+      'connectors.linear.accounts': { globalValue: [{ host: 'linear.app', account: 'acme/ada@acme.test' }] },
+    };
+    expect(explicitSection(keys, (k) => inspected[k])).toEqual({
+      connectors: {
+        github: { hosts: ['ghe.example.com'] },
+        gitlab: { enabled: false },
+        jira: { site: 'https://acme.atlassian.net', deployment: 'datacenter' },
+        linear: { apiUrl: 'http://127.0.0.1:9001', accounts: [{ host: 'linear.app', account: 'acme/ada@acme.test' }] },
+      },
+    });
+  });
+
+  it('asks VS Code about every contributed key of every connector', () => {
+    const asked: string[] = [];
+    explicitSection(keys, (k) => {
+      asked.push(k);
+      return {};
+    });
+    const connectorKeys = asked.filter((k) => k.startsWith('connectors.'));
+    const ids = new Set(connectorKeys.map((k) => k.split('.')[1]));
+    expect([...ids].sort()).toEqual(['github', 'gitlab', 'jira', 'linear']);
+    for (const id of ids) expect(connectorKeys, id).toContain(`connectors.${id}.enabled`);
+    expect(asked.some((k) => k.startsWith('python') || k.startsWith('server.') || k.startsWith('trace.'))).toBe(false);
+  });
+});
+
 describe('package.json settings', () => {
-  it('contributes every server configuration key, camelCase, with a description and a default', () => {
-    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
-    const props = pkg.contributes.configuration.properties as Record<string, any>;
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  const props = pkg.contributes.configuration.properties as Record<string, any>;
+
+  it('contributes the server keys camelCase, with a description and a default, and the launch keys', () => {
+    const common = ['enabled', 'apiUrl', 'webUrl', 'clientId', 'account', 'accounts'];
     const serverKeys = [
       'logLevel',
-      'connectors.github.enabled',
-      'connectors.github.apiUrl',
-      'connectors.github.webUrl',
-      'connectors.github.clientId',
-      'connectors.github.enterpriseHosts',
-      'connectors.github.account',
-      'connectors.github.accounts',
+      ...['github', 'gitlab', 'jira', 'linear'].flatMap((id) => common.map((k) => `connectors.${id}.${k}`)),
+      'connectors.github.hosts',
+      'connectors.gitlab.hosts',
+      'connectors.jira.site',
+      'connectors.jira.deployment',
       'autolinks',
       'notifications.reviewRequested',
       'notifications.checkFailed',
@@ -120,5 +159,9 @@ describe('package.json settings', () => {
       expect('default' in p, key).toBe(true);
     }
     expect(props['tieline.logLevel'].enum).toEqual(['debug', 'info', 'warning', 'error']);
+  });
+
+  it('has no snake_case server key (the generator camel-cases them)', () => {
+    for (const key of Object.keys(props)) expect(key, key).not.toMatch(/_/);
   });
 });

@@ -1,25 +1,61 @@
 import { describe, expect, it } from 'vitest';
+import type { TreeItem } from '../../src/protocol';
 import { ciStatus, healthStatus } from '../../src/statusModel';
+
+const node = (over: Partial<TreeItem> & { contextValue: string }): TreeItem => ({
+  id: `ci/${over.service ?? 'github'}/o/r@${over.label ?? 'feature'}`,
+  label: 'feature',
+  hasChildren: true,
+  ...over,
+});
 
 describe('ciStatus', () => {
   it('shows the branch, its checks and an error background when failing', () => {
-    const v = ciStatus([{ id: 'ci/feature', label: 'feature', description: '1/2 checks failed', icon: 'error', contextValue: 'ci.failure', hasChildren: true }]);
+    const v = ciStatus([node({ description: 'GitHub · o/r · ✗ 1 of 2 checks failing', icon: 'error', contextValue: 'ci.failure' })]);
     expect(v).toEqual({
-      text: '$(error) feature 1/2 checks failed',
-      tooltip: 'CI for feature: failing (1/2 checks failed). Click to open the CI panel.',
+      text: '$(error) feature ✗ 1 of 2 checks failing',
+      tooltip: 'CI for feature (GitHub · o/r · ✗ 1 of 2 checks failing): failing\nClick to open the CI panel.',
       severity: 'error',
     });
   });
 
   it('spins while pending and is calm when passing', () => {
-    expect(ciStatus([{ id: 'c', label: 'main', icon: 'sync', contextValue: 'ci.pending' }])?.text).toBe('$(sync~spin) main');
-    const ok = ciStatus([{ id: 'c', label: 'main', icon: 'pass', description: '3 checks passed', contextValue: 'ci.success' }]);
-    expect(ok?.text).toBe('$(pass) main 3 checks passed');
+    expect(ciStatus([node({ label: 'main', icon: 'sync', contextValue: 'ci.pending' })])?.text).toBe('$(sync~spin) main');
+    const ok = ciStatus([node({ label: 'main', icon: 'pass', description: 'GitHub · o/r · ✓ 3 checks', contextValue: 'ci.success' })]);
+    expect(ok?.text).toBe('$(pass) main ✓ 3 checks');
     expect(ok?.severity).toBeUndefined();
+  });
+
+  it('says so when a branch has no checks', () => {
+    const v = ciStatus([node({ label: 'main', icon: 'circle-outline', description: 'GitHub · octo/app · no checks', contextValue: 'ci.neutral' })]);
+    expect(v?.text).toBe('$(circle-outline) main no checks');
+    expect(v?.severity).toBeUndefined();
+  });
+
+  it('shows the node that needs attention most, from any CI service, and counts the others', () => {
+    const v = ciStatus([
+      node({ label: 'main', service: 'github', icon: 'pass', description: 'GitHub · o/r · ✓ 3 checks', contextValue: 'ci.success' }),
+      node({ label: 'main', service: 'gitlab', icon: 'error', description: 'GitLab · g/p · ✗ 1 of 4 checks failing', contextValue: 'ci.failure' }),
+      node({ label: 'docs', service: 'github', icon: 'sync', description: 'GitHub · o/d · ⋯ 1 of 1 check pending', contextValue: 'ci.pending' }),
+    ]);
+    expect(v?.text).toBe('$(error) main ✗ 1 of 4 checks failing +2');
+    expect(v?.severity).toBe('error');
+    expect(v?.tooltip.split('\n')).toEqual([
+      'CI for main (GitHub · o/r · ✓ 3 checks): passing',
+      'CI for main (GitLab · g/p · ✗ 1 of 4 checks failing): failing',
+      'CI for docs (GitHub · o/d · ⋯ 1 of 1 check pending): running',
+      'Click to open the CI panel.',
+    ]);
+    const running = ciStatus([
+      node({ label: 'main', icon: 'pass', description: 'A · x · ✓ 1 check', contextValue: 'ci.success' }),
+      node({ label: 'main', service: 'b', icon: 'sync', description: 'B · y · ⋯ 1 of 2 checks pending', contextValue: 'ci.pending' }),
+    ]);
+    expect(running?.text).toBe('$(sync~spin) main ⋯ 1 of 2 checks pending +1');
   });
 
   it('shows only an icon for placeholder items and nothing for an empty panel', () => {
     expect(ciStatus([{ id: 'ci/none', label: 'No branch checked out', icon: 'info' }])).toEqual({ text: '$(info)', tooltip: 'Tieline CI: No branch checked out' });
+    expect(ciStatus([{ id: 'ci/pending', label: 'main: not synced yet', icon: 'sync' }])?.text).toBe('$(sync~spin)');
     expect(ciStatus([])).toBeUndefined();
   });
 });
@@ -41,6 +77,6 @@ describe('healthStatus', () => {
     expect(v?.severity).toBe('error');
     expect(v?.text).toBe('$(error) Tieline');
     expect(v?.tooltip).toContain('github @octocat on github.com: failing — token revoked');
-    expect(healthStatus({ overall: 'degraded', connectors: [{ connector: 'github', state: 'degraded' }] })?.severity).toBe('warning');
+    expect(healthStatus({ overall: 'degraded', connectors: [{ connector: 'linear', state: 'degraded' }] })?.severity).toBe('warning');
   });
 });

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TreeItem } from '../../src/protocol';
-import { assignSlots, FALLBACK_INLINE_ICON, inlineIconFor, toNodeModel, welcomeText } from '../../src/treeModel';
+import { assignViews, FALLBACK_INLINE_ICON, inlineIconFor, NAMED_PANELS, toNodeModel, viewIdFor, welcomeText } from '../../src/treeModel';
 
 const pr: TreeItem = {
-  id: 'pulls/mine/o/r#7',
+  id: 'work/mine/github:github.com:o/r#7',
   label: 'Add retries',
   description: 'o/r#7 · open · 2/3 checks',
   tooltip: '**#7** Add retries',
@@ -11,16 +13,18 @@ const pr: TreeItem = {
   url: 'https://github.com/o/r/pull/7',
   command: { command: 'tieline.openInBrowser', title: 'Open in Browser', arguments: ['https://github.com/o/r/pull/7'] },
   contextValue: 'pullRequest',
+  service: 'github',
+  key: '#7',
   actions: [
     { id: 'open', title: 'Open in Browser', icon: 'link-external', placement: 'inline', command: { command: 'tieline.openInBrowser', title: 'Open', arguments: ['u'] } },
-    { id: 'checkout', title: 'Check Out', icon: 'git-branch', command: { command: 'tieline.checkoutPullRequest', title: 'Check Out', arguments: [7] } },
+    { id: 'checkout', title: 'Check Out', icon: 'git-branch', command: { command: 'tieline.checkoutPullRequest', title: 'Check Out', arguments: ['github:github.com:o/r#7'] } },
   ],
 };
 
 describe('toNodeModel', () => {
   it('maps label, description, tooltip, icon and the click command', () => {
-    const m = toNodeModel('pulls', pr);
-    expect(m.id).toBe('pulls/pulls/mine/o/r#7');
+    const m = toNodeModel('work', pr);
+    expect(m.id).toBe('work/work/mine/github:github.com:o/r#7');
     expect(m.label).toBe('Add retries');
     expect(m.description).toBe('o/r#7 · open · 2/3 checks');
     expect(m.tooltip).toBe('**#7** Add retries');
@@ -30,7 +34,7 @@ describe('toNodeModel', () => {
   });
 
   it('puts inline actions behind their icon and the rest in the context menu', () => {
-    const m = toNodeModel('pulls', pr);
+    const m = toNodeModel('work', pr);
     expect([...m.inline.keys()]).toEqual(['link-external']);
     expect(m.context.map((a) => a.id)).toEqual(['checkout']);
     expect(m.contextValue.split(' ')).toEqual(['tieline', 'pullRequest', 'inline:link-external', 'actions', 'url']);
@@ -51,12 +55,26 @@ describe('toNodeModel', () => {
   });
 
   it('makes items with children collapsible and gives url-only leaves an open command', () => {
-    const group = toNodeModel('issues', { id: 'issues/assigned', label: 'Assigned to me', hasChildren: true, icon: 'folder' });
+    const group = toNodeModel('work', { id: 'work/assigned', label: 'Assigned to me', hasChildren: true, icon: 'folder' });
     expect(group.collapsible).toBe('collapsed');
     expect(group.command).toBeUndefined();
     expect(group.contextValue).toBe('tieline');
-    const leaf = toNodeModel('ci', { id: 'ci/main/0', label: 'build', url: 'https://ci/1' });
+    const leaf = toNodeModel('ci', { id: 'ci/github/o/r@main/0', label: 'build', url: 'https://ci/1' });
     expect(leaf.command).toEqual({ command: 'tieline.openItemUrl', title: 'Open in Browser', arguments: ['https://ci/1'] });
+  });
+
+  it("runs a panel's sign-in item as tieline.signIn with its connector and host", () => {
+    const m = toNodeModel('integrations', {
+      id: 'integrations/sign-in/linear',
+      label: 'Sign in to Linear',
+      description: 'linear.app',
+      icon: 'sign-in',
+      command: { command: 'tieline.signIn', title: 'Sign in to Linear', arguments: ['linear', 'linear.app'] },
+      contextValue: 'signIn',
+      service: 'linear',
+    });
+    expect(m.command).toEqual({ command: 'tieline.signIn', title: 'Sign in to Linear', arguments: ['linear', 'linear.app'] });
+    expect(m.contextValue).toBe('tieline signIn');
   });
 
   it('treats null fields from the wire as absent', () => {
@@ -76,13 +94,55 @@ describe('inlineIconFor', () => {
   });
 });
 
-describe('assignSlots', () => {
-  it('fills slots in server order and reports overflow', () => {
-    const panels = ['a', 'b', 'c'].map((id) => ({ id, title: id.toUpperCase(), icon: 'x' }));
-    const { slots, overflow } = assignSlots(panels, 2);
-    expect(slots.map((p) => p?.id)).toEqual(['a', 'b']);
-    expect(overflow.map((p) => p.id)).toEqual(['c']);
-    expect(assignSlots(panels.slice(0, 1), 3).slots.map((p) => p?.id)).toEqual(['a', undefined, undefined]);
+describe('assignViews', () => {
+  const panel = (id: string) => ({ id, title: id.toUpperCase(), icon: 'x' });
+
+  it('gives each known panel its own declared view, whatever the server order', () => {
+    const { views, overflow } = assignViews(['integrations', 'work', 'ci'].map(panel), 2);
+    expect(views.get('tieline.work')?.id).toBe('work');
+    expect(views.get('tieline.ci')?.id).toBe('ci');
+    expect(views.get('tieline.integrations')?.id).toBe('integrations');
+    expect(views.get('tieline.panel1')).toBeUndefined();
+    expect(overflow).toEqual([]);
+    expect([...views.keys()]).toEqual(['tieline.work', 'tieline.ci', 'tieline.integrations', 'tieline.panel1', 'tieline.panel2']);
+  });
+
+  it('puts panels it does not know into spare slots in order, and reports what does not fit', () => {
+    const { views, overflow } = assignViews(['work', 'chat', 'docs', 'calendar'].map(panel), 2);
+    expect(views.get('tieline.panel1')?.id).toBe('chat');
+    expect(views.get('tieline.panel2')?.id).toBe('docs');
+    expect(overflow.map((p) => p.id)).toEqual(['calendar']);
+    expect(views.get('tieline.ci')).toBeUndefined(); // not listed: the view stays hidden
+  });
+
+  it('sends a second panel with a known id to a spare slot rather than dropping it', () => {
+    const { views } = assignViews([panel('work'), { ...panel('work'), title: 'again' }], 1);
+    expect(views.get('tieline.work')?.title).toBe('WORK');
+    expect(views.get('tieline.panel1')?.title).toBe('again');
+  });
+
+  it('declares exactly the views package.json contributes', () => {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    const declared = (pkg.contributes.views.tieline as { id: string; name: string; when: string }[]).filter((v) => v.id !== 'tieline.welcome');
+    const { views } = assignViews([], declared.length - NAMED_PANELS.length);
+    expect(declared.map((v) => v.id)).toEqual([...views.keys()]);
+    expect(declared.slice(0, 3).map((v) => v.name)).toEqual(['My Work', 'CI', 'Integrations']);
+    for (const v of declared) expect(v.when).toBe(`${v.id}.shown`);
+    expect(NAMED_PANELS.map(viewIdFor)).toEqual(['tieline.work', 'tieline.ci', 'tieline.integrations']);
+    expect(viewIdFor('chat')).toBeUndefined();
+  });
+
+  it('lets every panel menu match every panel view and never the welcome view', () => {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    const whens: string[] = [...pkg.contributes.menus['view/item/context'], ...pkg.contributes.menus['view/title']].map((m: { when: string }) => m.when);
+    const regexes = new Set(whens.flatMap((w) => [...w.matchAll(/view =~ \/(.+?)\/(?:\s|$)/g)].map((m) => m[1])));
+    expect(regexes.size).toBeGreaterThan(0);
+    for (const source of regexes) {
+      if (source === '^tieline\\.') continue; // Show Logs / Restart Server: every Tieline view
+      const re = new RegExp(source);
+      for (const id of ['tieline.work', 'tieline.ci', 'tieline.integrations', 'tieline.panel1', 'tieline.panel5']) expect(re.test(id), `${source} ${id}`).toBe(true);
+      expect(re.test('tieline.welcome'), source).toBe(false);
+    }
   });
 });
 
