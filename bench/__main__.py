@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from . import jobs, lenses, lsp, repoll
+from . import jobs, lenses, lsp, repoll, startup
 
 
 def _section(title: str) -> None:
@@ -20,7 +20,9 @@ def main() -> None:
     lenses.main()
     _section("repoll: unchanged re-poll of a 5,000-issue mirror")
     asyncio.run(repoll.main())
-    _section("lsp: what the editor sees, beside a bare pygls server")
+    _section("startup: the connectors installed today vs 40 more")
+    startup.main([])
+    _section("lsp: what the editor sees, beside a bare pygls server, one at a time")
     lsp.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 

@@ -22,8 +22,11 @@ Figures (printed, never asserted):
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -112,10 +115,13 @@ def make_checkout(folder: Path, api_url: str) -> Setup:
 class Session:
     """One started server, with an event set when its first sync's progress ends."""
 
-    def __init__(self, client: LanguageClient, init_s: float, synced: asyncio.Event) -> None:
+    def __init__(
+        self, client: LanguageClient, init_s: float, synced: asyncio.Event, messages: list[str]
+    ) -> None:
         self.client = client
         self.init_s = init_s
         self.synced = synced
+        self.messages = messages  # window/showMessage texts, for the bench to report
 
     @property
     def pid(self) -> int:
@@ -126,6 +132,7 @@ class Session:
 
 async def launch(cmd: list[str], s: Setup) -> Session:
     synced = asyncio.Event()
+    messages: list[str] = []
 
     def hook(client: LanguageClient) -> None:
         @client.feature(types.PROGRESS)
@@ -139,8 +146,16 @@ async def launch(cmd: list[str], s: Setup) -> Session:
         def _panels(params: Any) -> None:
             return None  # a shell would re-fetch its panels; the bench has none
 
+        @client.feature(types.WINDOW_SHOW_MESSAGE)
+        def _message(params: types.ShowMessageParams) -> None:
+            messages.append(params.message)
+
+        @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+        def _refresh(params: None) -> None:
+            return None
+
     client, elapsed = await start(cmd, cwd=ROOT, env=s.env, root=s.root, configure=hook)
-    return Session(client, elapsed, synced)
+    return Session(client, elapsed, synced, messages)
 
 
 def open_doc(client: LanguageClient, path: Path, text: str, language: str = "python") -> str:
@@ -207,15 +222,16 @@ async def hovers(
 class BigDoc:
     """The 5,000-line file open in one server, and timed codeLens + documentLink pairs on it."""
 
-    def __init__(self, client: LanguageClient, path: Path) -> None:
+    def __init__(self, client: LanguageClient, path: Path, text: str | None = None) -> None:
         self.client = client
-        self.lines = big_python().splitlines()  # what make_checkout wrote to ``path``
+        self.lines = (text or big_python()).splitlines()  # what is on disk at ``path``
         self.uri = open_doc(client, path, "\n".join(self.lines) + "\n")
         self.version = 1
         doc = types.TextDocumentIdentifier(uri=self.uri)
         self.lens_p = types.CodeLensParams(text_document=doc)
         self.link_p = types.DocumentLinkParams(text_document=doc)
         self.counts = (0, 0)
+        self.answer: tuple[list[Any], list[Any]] = ([], [])
 
     async def pair(self) -> float:
         """Milliseconds for a codeLens request then a documentLink request, as an editor sends."""
@@ -224,12 +240,13 @@ class BigDoc:
         links = await self.client.text_document_document_link_async(self.link_p)
         elapsed = (time.perf_counter() - t0) * 1000
         self.counts = (len(lenses or []), len(links or []))
+        self.answer = (lenses or [], links or [])
         return elapsed
 
     def edit(self, k: int) -> None:
         """Change one comment line in the middle of the file, as typing does."""
         line = 2501 + 5 * k
-        new = f"    # see #{k + 1} for why, edited"
+        new = self.lines[line].replace(" for why", " for why, edited")
         self.version += 1
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
@@ -367,11 +384,334 @@ async def run(runs: int, n: int) -> None:
         print(row("  " + label, f"{t:.1f} ms", f"{b:.1f} ms", f"{t / b:.2f}x", "<= 30 ms"))
 
 
+# -- sequential mode: three services, one server at a time ----------------------------------
+#
+# The concurrent run above keeps both servers up at once and alternates single hovers, so
+# each server's tail is also the other one's (and the stand-in's, which runs in this very
+# process). The sequential mode runs whole sessions in turn -- Tieline, bare pygls, Tieline,
+# ... -- each in a fresh data directory, with the stand-ins in a process of their own, in a
+# workspace attached to three services: GitHub (the clone's remote), a Jira site and a Linear
+# workspace (tests/scenarios.py).
+
+SESSIONS = 5
+SCENARIO_ISSUES = 250  # more open GitHub issues in octo/app, for the mixed-service file
+#: The hover document: one reference per service, hovered in turn.
+THREE_PY = """import os
+
+# Jira PROJ-7, Linear ENG-12 and GitHub #1: the three services of this workspace.
+print(len(os.environ))
+"""
+THREE_AT = [
+    (types.Position(line=2, character=THREE_PY.splitlines()[2].index(word) + 1), title)
+    for word, title in (
+        ("PROJ-7", "Checkout times out"),
+        ("ENG-12", "Flaky login"),
+        ("#1", "Crash on start"),
+    )
+]
+JIRA_KEYS = 7  # PROJ-1..7 and ENG-1..12 exist in the scenario
+LINEAR_KEYS = 12
+
+
+def mixed_python() -> str:
+    """BIG_LINES lines, every fifth a comment with one reference, the services in turn:
+    GitHub ``#N``, Jira ``PROJ-N``, Linear ``ENG-N`` (BIG_REFS in all)."""
+    lines: list[str] = []
+    for i in range(BIG_LINES // 5):
+        ref = (
+            f"#{i // 3 % (SCENARIO_ISSUES + 2) + 1}",
+            f"PROJ-{i // 3 % JIRA_KEYS + 1}",
+            f"ENG-{i // 3 % LINEAR_KEYS + 1}",
+        )[i % 3]
+        lines += [
+            f"def handler_{i}(request):",
+            f"    # see {ref} for why",
+            "    value = request.get('key') + 1",
+            "    return compute(value)",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def every_key_md() -> str:
+    """Each item the mixed file names, once: opened first so that every card is cached."""
+    keys = [f"#{n}" for n in range(1, SCENARIO_ISSUES + 3)]
+    keys += [f"PROJ-{n}" for n in range(1, JIRA_KEYS + 1)]
+    keys += [f"ENG-{n}" for n in range(1, LINEAR_KEYS + 1)]
+    return "\n".join(f"- {k}" for k in keys) + "\n"
+
+
+class Scenario:
+    """The three stand-ins of tests/scenarios.py, serving from a child process (their contract
+    checks spend that process's time, not the client's)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.out = folder / "scenario.json"
+        self.proc: subprocess.Popen[str] | None = None
+        self.env: dict[str, str] = {}
+
+    def __enter__(self) -> Scenario:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.scenarios",
+                "--out",
+                str(self.out),
+                "--github-issues",
+                str(SCENARIO_ISSUES),
+            ],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if "scenario ready" not in line:
+            raise RuntimeError(f"the scenario did not start: {line!r}")
+        self.env = json.loads(self.out.read_text())["env"]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        out, _ = self.proc.communicate("", timeout=30)  # EOF on stdin: the scenario stops
+        if self.proc.returncode:
+            print("  the stand-ins saw requests their contracts reject:\n" + out)
+
+
+def three_checkout(folder: Path, scenario_env: dict[str, str]) -> Setup:
+    import git
+
+    root = folder / "app"
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as cw:
+        cw.set_value("user", "name", "Bench")
+        cw.set_value("user", "email", "bench@example.com")
+    files = {"three.py": THREE_PY, "mixed.py": mixed_python(), "KEYS.md": every_key_md()}
+    for name, text in files.items():
+        (root / name).write_text(text)
+    repo.index.add(list(files))
+    repo.index.commit("init")
+    repo.create_remote("origin", "https://github.com/octo/app.git")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")}
+    env.update(
+        TIELINE_LOG_LEVEL="info",
+        TIELINE_VAULT_BACKEND="file",
+        TIELINE_VAULT_PASSPHRASE="bench-passphrase",
+        **scenario_env,
+    )
+    return Setup(root=root, home=folder / "home", env=env)
+
+
+_HOMES = itertools.count()
+
+
+def fresh_home(s: Setup) -> Setup:
+    """The same checkout and services with a new, empty data directory."""
+    home = s.home.parent / f"home-{next(_HOMES)}"
+    home.mkdir()
+    return Setup(root=s.root, home=home, env=dict(s.env, TIELINE_HOME=str(home)))
+
+
+def _hover_params(uri: str, pos: types.Position) -> types.HoverParams:
+    return types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=pos)
+
+
+async def until_cards(client: LanguageClient, uri: str, patience: float = 60.0) -> float:
+    """Hover each of the three references until each shows its card; seconds it took."""
+    t0 = time.perf_counter()
+    for pos, title in THREE_AT:
+        while True:
+            got = await client.text_document_hover_async(_hover_params(uri, pos))
+            if got is not None and title in str(got.contents):
+                break
+            if time.perf_counter() - t0 > patience:
+                raise RuntimeError(f"no card for {title!r}: {got}")
+            await asyncio.sleep(0.02)
+    return time.perf_counter() - t0
+
+
+async def hover_session(cmd: list[str], s: Setup, n: int) -> tuple[list[float], float, bool]:
+    """One session: ``n`` hovers back to back, the three references in turn, starting right
+    after each reference first shows its card. Returns the samples, the seconds until the
+    cards appeared, and whether the first sync was still running when the hovers began."""
+    session = await launch(cmd, s)
+    try:
+        uri = open_doc(session.client, s.root / "three.py", THREE_PY)
+        if cmd is TIELINE:
+            waited = await until_cards(session.client, uri)
+        else:
+            waited = 0.0
+            for pos, _ in THREE_AT:  # the bare server's card is there at once
+                await session.client.text_document_hover_async(_hover_params(uri, pos))
+        syncing = not session.synced.is_set()
+        params = [_hover_params(uri, pos) for pos, _ in THREE_AT]
+        samples: list[float] = []
+        client = session.client
+        for i in range(n):
+            p = params[i % 3]
+            t = time.perf_counter()
+            await client.text_document_hover_async(p)
+            samples.append(time.perf_counter() - t)
+        if session.messages:
+            print(f"  ({'tieline' if cmd is TIELINE else 'bare'} said: {session.messages})")
+        return samples, waited, syncing
+    finally:
+        await stop(session.client)
+
+
+def _med_range(values: list[float], fmt: str = ".2f") -> str:
+    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+
+async def sequential_hovers(s: Setup, sessions: int, n: int) -> None:
+    t50: list[float] = []
+    t99: list[float] = []
+    b50: list[float] = []
+    b99: list[float] = []
+    waits: list[float] = []
+    during_sync = 0
+    for _ in range(sessions):
+        for cmd, p50s, p99s in ((TIELINE, t50, t99), (BASELINE, b50, b99)):
+            samples, waited, syncing = await hover_session(cmd, fresh_home(s), n)
+            p50, p99 = percentiles(samples)
+            p50s.append(p50)
+            p99s.append(p99)
+            if cmd is TIELINE:
+                waits.append(waited)
+                during_sync += syncing
+    print(
+        f"  hover, 3 services (PROJ-7, ENG-12, #1 in turn), {n} back to back right after the"
+        f" cards appeared;\n  median (range) of {sessions} sessions each, fresh data directory"
+        f" each, sessions taking turns:"
+    )
+    print(row("", "tieline", "bare pygls", "ratio", "goal"))
+    for label, t, b in (("hover, p50", t50, b50), ("hover, p99", t99, b99)):
+        ratio = statistics.median(t) / statistics.median(b)
+        print(
+            f"  {label:<40}{_med_range(t) + ' ms':>22}{_med_range(b) + ' ms':>22}"
+            f"{ratio:>7.2f}x   <= 1.5x"
+        )
+    print(
+        f"  (cards appeared {_med_range(waits, '.1f')} s after didOpen; the first sync was"
+        f" still running in {during_sync} of {sessions} sessions when the hovers began)"
+    )
+
+
+async def lens_session(cmd: list[str], s: Setup, payload: Path | None) -> dict[str, Any]:
+    """One session on the mixed-service file: every card cached first (Tieline), then the
+    first codeLens + documentLink pair after didOpen, the same version again (median of 20),
+    and after a one-line edit (median of 10)."""
+    env = dict(s.env)
+    if payload is not None and cmd is BASELINE:
+        env["BENCH_PAYLOAD"] = str(payload)
+    session = await launch(cmd, Setup(s.root, s.home, env))
+    client = session.client
+    try:
+        if cmd is TIELINE:
+            await asyncio.wait_for(session.synced.wait(), 60)
+            # Every item the big file names into the index: lenses fetch the missing ones in
+            # the background, 20 per request, and ask for a refresh when they arrive.
+            keys_uri = open_doc(client, s.root / "KEYS.md", every_key_md(), "markdown")
+            want = SCENARIO_ISSUES + 2 + JIRA_KEYS + LINEAR_KEYS
+            p = types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=keys_uri))
+            deadline = time.perf_counter() + 60
+            while len(await client.text_document_code_lens_async(p) or []) < want:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError("the cards of the mixed file did not all load")
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)
+        doc = BigDoc(client, s.root / "mixed.py", mixed_python())
+        first = await doc.pair()
+        answer = doc.answer
+        same = [await doc.pair() for _ in range(20)]
+        edits: list[float] = []
+        for k in range(10):
+            doc.edit(k)
+            edits.append(await doc.pair())
+        return {
+            "first": first,
+            "same": statistics.median(same),
+            "edit": statistics.median(edits),
+            "counts": doc.counts,
+            "answer": answer,
+        }
+    finally:
+        await stop(client)
+
+
+async def sequential_lenses(s: Setup, sessions: int, folder: Path) -> None:
+    payload = folder / "payload.json"
+    tie: list[dict[str, Any]] = []
+    base: list[dict[str, Any]] = []
+    for k in range(sessions):
+        t = await lens_session(TIELINE, fresh_home(s), None)
+        if k == 0:  # the floor answers exactly what Tieline answered for the first version
+            lenses, links = t["answer"]
+            payload.write_text(json.dumps({"lenses": lenses, "links": links}))
+        tie.append(t)
+        base.append(await lens_session(BASELINE, fresh_home(s), payload))
+    lenses_n, links_n = tie[0]["counts"]
+    print(
+        f"  codeLens + documentLink, {BIG_LINES}-line Python file, {BIG_REFS} references of"
+        f" GitHub, Jira and Linear\n  ({lenses_n} lenses + {links_n} links; the floor answers"
+        f" the same payload; median (range) of {sessions} sessions):"
+    )
+    for label, key, goal in (
+        ("first pair after didOpen", "first", "<= 3x"),
+        ("same version (median of 20)", "same", "<= 1.2x"),
+        ("after a one-line edit (median of 10)", "edit", "<= 1.2x"),
+    ):
+        tv = [r[key] for r in tie]
+        bv = [r[key] for r in base]
+        ratio = statistics.median(tv) / statistics.median(bv)
+        print(
+            f"  {'  ' + label:<40}{_med_range(tv, '.1f') + ' ms':>22}"
+            f"{_med_range(bv, '.1f') + ' ms':>22}{ratio:>7.2f}x   {goal}"
+        )
+
+
+async def run_sequential(runs: int, n: int, sessions: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="tieline-bench-") as tmp:
+        folder = Path(tmp)
+        with Scenario(folder) as scenario:
+            s = three_checkout(folder, scenario.env)
+            s.home.mkdir()
+            print(
+                "lsp (sequential): Tieline vs a bare pygls server, over stdio from pygls'"
+                " LanguageClient, one server at a time; workspace: GitHub + Jira + Linear"
+            )
+            for cmd in (TIELINE, BASELINE):  # a throwaway start each: warm the disk cache
+                await stop((await launch(cmd, fresh_home(s))).client)
+            cold_t, cold_b = await cold_starts(fresh_home(s), runs)
+            mt, mb = statistics.median(cold_t) * 1000, statistics.median(cold_b) * 1000
+            print(row("", "tieline", "bare pygls", "ratio", "goal"))
+            print(
+                row(
+                    f"cold start to initialize, median of {runs}",
+                    f"{mt:.0f} ms",
+                    f"{mb:.0f} ms",
+                    f"{mt / mb:.2f}x",
+                    "<= 1.5x",
+                )
+            )
+            await sequential_hovers(s, sessions, n)
+            await sequential_lenses(s, sessions, folder)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    concurrent = "--concurrent" in args
+    if concurrent:
+        args.remove("--concurrent")
     runs = int(args[0]) if args else RUNS
     n = int(args[1]) if len(args) > 1 else HOVERS
-    asyncio.run(run(runs, n))
+    sessions = int(args[2]) if len(args) > 2 else SESSIONS
+    if concurrent:
+        asyncio.run(run(runs, n))
+    else:
+        asyncio.run(run_sequential(runs, n, sessions))
 
 
 if __name__ == "__main__":

@@ -103,13 +103,16 @@ def seed_linear(linear: LinearStandIn) -> None:
 
 
 @contextlib.contextmanager
-def started(github: GitHubStandIn | None = None) -> Iterator[Services]:
-    """The three stand-ins, seeded and serving (``github`` may be a running one)."""
+def started(github: GitHubStandIn | None = None, *, github_issues: int = 0) -> Iterator[Services]:
+    """The three stand-ins, seeded and serving (``github`` may be a running one);
+    ``github_issues`` more open issues in ``octo/app`` after the seeded ones (benchmarks)."""
     with contextlib.ExitStack() as stack:
         gh = github or stack.enter_context(GitHubStandIn())
         jira = stack.enter_context(JiraStandIn())
         linear = stack.enter_context(LinearStandIn())
         seed_github(gh)
+        if github_issues:
+            gh.state.seed({"bulk_issues": [{"repo": REPO, "count": github_issues}]})
         seed_jira(jira)
         seed_linear(linear)
         yield Services(gh, jira, linear)
@@ -129,8 +132,11 @@ def describe(s: Services) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Serve the three-services scenario.")
     ap.add_argument("--out", type=Path, required=True, help="write URLs and env here (JSON)")
+    ap.add_argument(
+        "--github-issues", type=int, default=0, help="this many more open issues in octo/app"
+    )
     args = ap.parse_args(argv)
-    with started() as services:
+    with started(github_issues=args.github_issues) as services:
         args.out.write_text(json.dumps(describe(services), indent=2), encoding="utf-8")
         print(f"scenario ready: {args.out}", flush=True)
         sys.stdin.read()  # serve until the parent closes our stdin (or dies)

@@ -356,6 +356,9 @@ class Hub:
             jitter=self.config.sync.jitter,
             listening=self.listeners.predicate(LISTEN_TOPIC),
             coalesce_key=f"sync:{session.key}",
+            # The caller of connect() runs the first sync (with progress); a tick now would
+            # only queue a second full sync behind it, on the loop while the editor hovers.
+            first_in=self.config.sync.poll_interval,
         )
         self.scheduler.wake()
         log.info("session %s opened (%s)", session.key, settings.api_url or "default API")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -173,6 +174,7 @@ class AnswerMemo:
         self._answers.pop(uri, None)
 
 
+@functools.lru_cache(maxsize=512)
 def path_of(uri: str) -> Path | None:
     parts = urlsplit(uri)
     if parts.scheme != "file":

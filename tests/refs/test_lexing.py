@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 
-from server.hub.refs import lexer_for, split_lines
+from server.hub.refs import lexer_for, lexing, split_lines
 from server.hub.refs.lexing import lex
 
 PY = '''import os
@@ -55,6 +56,17 @@ def _edits(lines: list[str], rng: random.Random) -> list[str]:
     return out
 
 
+@pytest.fixture(params=["tree-sitter", "pygments"], autouse=True)
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here runs on both ways of finding comments and strings."""
+    if request.param == "tree-sitter" and not lexing.treesitter.available():
+        pytest.skip("tree-sitter is not installed")
+    saved = lexing.USE_TREE_SITTER
+    lexing.USE_TREE_SITTER = request.param == "tree-sitter"
+    yield request.param
+    lexing.USE_TREE_SITTER = saved
+
+
 @pytest.mark.parametrize(("language", "src"), [("python", PY), ("typescript", TS), ("c", C)])
 def test_incremental_matches_full(language: str, src: str) -> None:
     lexer = lexer_for(language, None)
@@ -99,3 +111,23 @@ def test_an_edit_relexes_only_nearby_lines() -> None:
     # Far-away lines keep the very objects of the previous result: they were not re-lexed.
     assert after.spans[10] is state.spans[10]
     assert after.spans[2000] is state.spans[2000]
+
+
+def test_tree_sitter_and_pygments_agree_on_ordinary_code() -> None:
+    """The two backends find the same comments and strings in ordinary code. (They differ in
+    a template literal's ``${...}``: code to Pygments, part of the string to tree-sitter.)"""
+    if not lexing.treesitter.available():
+        pytest.skip("tree-sitter is not installed")
+    ts_src = "\n".join(line for line in TS.splitlines() if "`" not in line)
+    for language, src in (("python", PY), ("typescript", ts_src), ("c", C)):
+        lines = split_lines(src)
+        ts = lexing.treesitter.language_for(language, None)
+        assert ts is not None
+        saved = lexing.USE_TREE_SITTER
+        lexing.USE_TREE_SITTER = False
+        try:
+            pyg = lexer_for(language, None)
+        finally:
+            lexing.USE_TREE_SITTER = saved
+        assert pyg is not None
+        assert lex(ts, lines).spans == lex(pyg, lines).spans, language

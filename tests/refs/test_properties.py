@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +15,7 @@ from server.hub.refs import (
     ScanContext,
     column,
     index_of,
+    lexing,
     reference_at,
     split_lines,
 )
@@ -42,20 +47,35 @@ def test_scan_is_total_and_ranges_fit(
     assert refs == sorted(refs, key=lambda r: (r.range.line, r.range.start))
 
 
+@contextlib.contextmanager
+def using(backend: str) -> Iterator[None]:
+    """Find comments and strings with ``backend`` inside the block."""
+    if backend == "tree-sitter" and not lexing.treesitter.available():
+        pytest.skip("tree-sitter is not installed")
+    saved = lexing.USE_TREE_SITTER
+    lexing.USE_TREE_SITTER = backend == "tree-sitter"
+    try:
+        yield
+    finally:
+        lexing.USE_TREE_SITTER = saved
+
+
+@pytest.mark.parametrize("backend", ["tree-sitter", "pygments"])
 @settings(max_examples=examples(200), deadline=None)
 @given(
     before=TEXT,
     after=TEXT,
-    language_id=st.sampled_from(["python", "typescript", "c"]),
+    language_id=st.sampled_from(["python", "typescript", "c", "go", "rust"]),
 )
 def test_incremental_scan_equals_fresh_scan(
-    rules: RuleSet, before: str, after: str, language_id: str
+    rules: RuleSet, backend: str, before: str, after: str, language_id: str
 ) -> None:
-    scanner = ReferenceScanner(rules)
-    ctx = ScanContext.single(REPO)
-    scanner.scan(before, language_id=language_id, uri="file:///x", version=1, context=ctx)
-    warm = scanner.scan(after, language_id=language_id, uri="file:///x", version=2, context=ctx)
-    assert warm == ReferenceScanner(rules).scan(after, language_id=language_id, context=ctx)
+    with using(backend):
+        scanner = ReferenceScanner(rules)
+        ctx = ScanContext.single(REPO)
+        scanner.scan(before, language_id=language_id, uri="file:///x", version=1, context=ctx)
+        warm = scanner.scan(after, language_id=language_id, uri="file:///x", version=2, context=ctx)
+        assert warm == ReferenceScanner(rules).scan(after, language_id=language_id, context=ctx)
 
 
 @given(line=st.text(max_size=50), i=st.integers(min_value=0, max_value=60))

@@ -119,8 +119,10 @@ class Scheduler:
         jitter: float = 0.1,
         listening: Callable[[], bool] | None = None,
         coalesce_key: str | None = None,
+        first_in: float = 0.0,
     ) -> Periodic:
-        """Enqueue ``kind`` every ``interval`` seconds (± ``jitter`` as a fraction), first now.
+        """Enqueue ``kind`` every ``interval`` seconds (± ``jitter`` as a fraction), first now
+        -- or ``first_in`` seconds from now, when the caller runs the first one itself.
 
         Use the same ``coalesce_key`` as :meth:`refresh` for the same sync, so that a manual
         refresh and a periodic tick that meet in the queue make a single job.
@@ -135,7 +137,7 @@ class Scheduler:
             jitter=jitter,
             listening=listening or _always,
             coalesce_key=coalesce_key or f"periodic:{name}",
-            next_at=self.queue.clock(),
+            next_at=self.queue.clock() + max(0.0, first_in),
         )
         self._periodic[name] = entry
         self.wake()

@@ -15,16 +15,42 @@ from ..guard import guarded
 from ..server import TielineServer, markdown
 
 if TYPE_CHECKING:
+    from connectors.sdk.models import Issue
     from server.hub.refs import Reference
 
 LOOKUP_WAIT = 8.0  # seconds a hover waits for an item never seen before
 CONNECT_WAIT = 3.0  # seconds a hover waits for sessions still being opened
+CARDS = 256  # hover cards remembered
+
+
+class CardMemo:
+    """The card of each recently hovered item, by the item object itself: an index holds
+    frozen items and a sync replaces them, so a hit is always today's card. Hovering the
+    same reference again (the mouse resting, the editor re-asking) costs a lookup, not a
+    render with its sanitizing."""
+
+    def __init__(self, size: int = CARDS) -> None:
+        self._size = size
+        self._cards: dict[int, tuple[object, str]] = {}
+
+    def card(self, item: Issue) -> str:
+        from ..cards import hover_card
+
+        hit = self._cards.get(id(item))
+        if hit is not None and hit[0] is item:
+            return hit[1]
+        text = hover_card(item)
+        if len(self._cards) >= self._size:
+            self._cards.pop(next(iter(self._cards)))
+        self._cards[id(item)] = (item, text)
+        return text
+
+
+_cards = CardMemo()
 
 
 async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
     from server.hub.refs import CommitTarget, ItemTarget, LinkTarget
-
-    from ..cards import hover_card
 
     target = ref.target
     if isinstance(target, LinkTarget):
@@ -48,7 +74,7 @@ async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
             return f"{escape_inline(ref.text)}: still loading…"
         except TielineError as exc:
             return f"{escape_inline(ref.text)}: {escape_inline(exc.message)}"
-    return hover_card(item)
+    return _cards.card(item)
 
 
 def setup(server: TielineServer) -> None:
