@@ -420,14 +420,12 @@ class Hub:
         self._refresh_scan_context()
         return dropped
 
-    async def reconnect(
-        self, connector: str | None = None, host: str | None = None
-    ) -> list[Session]:
-        """After a sign-in: reopen that connector's sessions with the account now chosen."""
+    async def reconnect(self, connector: str | None = None, host: str | None = None) -> None:
+        """After a sign-in: close that connector's sessions, so the caller's next
+        :meth:`connect` opens them with the account now chosen (and syncs them as new)."""
         for s in list(self.sessions.values()):
             if connector in (None, s.connector_id) and host in (None, s.host):
                 await self.drop_sessions(s.connector_id, s.host)
-        return await self.connect()
 
     def sessions_with(self, capability: type) -> list[Session]:
         """Sessions whose connector declares and implements ``capability``."""

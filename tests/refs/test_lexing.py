@@ -59,8 +59,8 @@ def _edits(lines: list[str], rng: random.Random) -> list[str]:
 @pytest.fixture(params=["tree-sitter", "pygments"], autouse=True)
 def backend(request: pytest.FixtureRequest) -> Iterator[str]:
     """Every test here runs on both ways of finding comments and strings."""
-    if request.param == "tree-sitter" and not lexing.treesitter.available():
-        pytest.skip("tree-sitter is not installed")
+    # A dependency (pyproject.toml), so never skipped: a missing grammar is a failure.
+    assert lexing.treesitter.available()
     saved = lexing.USE_TREE_SITTER
     lexing.USE_TREE_SITTER = request.param == "tree-sitter"
     yield request.param
@@ -116,8 +116,7 @@ def test_an_edit_relexes_only_nearby_lines() -> None:
 def test_tree_sitter_and_pygments_agree_on_ordinary_code() -> None:
     """The two backends find the same comments and strings in ordinary code. (They differ in
     a template literal's ``${...}``: code to Pygments, part of the string to tree-sitter.)"""
-    if not lexing.treesitter.available():
-        pytest.skip("tree-sitter is not installed")
+    assert lexing.treesitter.available()
     ts_src = "\n".join(line for line in TS.splitlines() if "`" not in line)
     for language, src in (("python", PY), ("typescript", ts_src), ("c", C)):
         lines = split_lines(src)
@@ -131,3 +130,11 @@ def test_tree_sitter_and_pygments_agree_on_ordinary_code() -> None:
             lexing.USE_TREE_SITTER = saved
         assert pyg is not None
         assert lex(ts, lines).spans == lex(pyg, lines).spans, language
+
+
+def test_the_common_languages_have_their_grammar_installed() -> None:
+    """The grammar packages pyproject.toml depends on all load (a missing or broken one would
+    silently fall back to Pygments' slow path)."""
+    for language in ("python", "javascript", "typescript", "typescriptreact", "go", "rust", "c",
+                     "cpp", "java", "csharp", "ruby", "shellscript"):  # fmt: skip
+        assert lexing.treesitter.language_for(language, None) is not None, language

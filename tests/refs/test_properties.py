@@ -50,8 +50,7 @@ def test_scan_is_total_and_ranges_fit(
 @contextlib.contextmanager
 def using(backend: str) -> Iterator[None]:
     """Find comments and strings with ``backend`` inside the block."""
-    if backend == "tree-sitter" and not lexing.treesitter.available():
-        pytest.skip("tree-sitter is not installed")
+    assert backend != "tree-sitter" or lexing.treesitter.available()
     saved = lexing.USE_TREE_SITTER
     lexing.USE_TREE_SITTER = backend == "tree-sitter"
     try:

@@ -3,9 +3,10 @@ edit re-parsed incrementally from the previous tree.
 
 Pygments' regex lexers need ~300-800 ms for the 5,000-line file an editor opens (see
 :mod:`.lexing`); tree-sitter's C parsers take ~50 ms, and after an edit ``Tree.edit`` plus a
-re-parse with the old tree costs a few. The grammars come from ``tree-sitter-language-pack``
-(0.x: the compiled grammars ship in the wheel; 1.x downloads them at run time, which a local
-tool must not do). Languages the pack lacks, or any failure to load a grammar, fall back to
+re-parse with the old tree costs a few. The grammars are the per-language packages on PyPI
+(``tree-sitter-python`` ...: 0.3-5 MB each, ~20 MB for the common languages, where the
+all-languages pack is 185 MB -- too much for a server an editor extension bundles); a
+language whose grammar package is not installed, or any failure to load one, falls back to
 Pygments: :func:`language_for` answers ``None`` and :mod:`.lexing` carries on as before.
 
 Which node kinds count is read from each grammar: every named kind whose name says
@@ -119,12 +120,42 @@ def _kinds(language: Any) -> list[str]:
     return sorted(kinds)
 
 
+#: Grammar name -> (its PyPI package's module, the function that hands out the language).
+GRAMMARS = {
+    "python": ("tree_sitter_python", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "c": ("tree_sitter_c", "language"),
+    "cpp": ("tree_sitter_cpp", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "go": ("tree_sitter_go", "language"),
+    "rust": ("tree_sitter_rust", "language"),
+    "java": ("tree_sitter_java", "language"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+    "php": ("tree_sitter_php", "language_php"),
+    "swift": ("tree_sitter_swift", "language"),
+    "scala": ("tree_sitter_scala", "language"),
+    "bash": ("tree_sitter_bash", "language"),
+    "lua": ("tree_sitter_lua", "language"),
+}
+
+
+def _language(name: str) -> Any:
+    import importlib
+
+    from tree_sitter import Language
+
+    module, function = GRAMMARS[name]
+    return Language(getattr(importlib.import_module(module), function)())
+
+
 def _load(name: str) -> Grammar | None:
     try:
         from tree_sitter import Parser, Query
-        from tree_sitter_language_pack import get_language
 
-        language = get_language(name)  # type: ignore[arg-type]
+        language = _language(name)
         good: list[str] = []
         for kind in _kinds(language):
             try:
@@ -137,7 +168,7 @@ def _load(name: str) -> Grammar | None:
             return None
         query = Query(language, "[" + " ".join(f"({k})" for k in good) + "] @text")
         return Grammar(name, Parser(language), query)
-    except Exception as exc:  # no pack installed, or a grammar that does not load
+    except Exception as exc:  # no grammar package installed, or one that does not load
         log.debug("tree-sitter has no %s grammar here (%s): Pygments lexes it", name, exc)
         return None
 
@@ -156,10 +187,10 @@ def language_for(language_id: str | None, filename: str | None) -> Grammar | Non
 
 
 def available() -> bool:
-    """Is tree-sitter with its language pack importable here?"""
+    """Is tree-sitter with the Python grammar importable here?"""
     try:
         import tree_sitter  # noqa: F401
-        import tree_sitter_language_pack  # noqa: F401
+        import tree_sitter_python  # noqa: F401
     except ImportError:
         return False
     return True
