@@ -20,6 +20,7 @@ object Methods {
     const val AUTH_SIGN_IN = "tieline/auth/signIn"
     const val AUTH_SIGN_OUT = "tieline/auth/signOut"
     const val AUTH_STATUS = "tieline/auth/status"
+    const val CONNECTORS = "tieline/connectors"
 }
 
 /** `HealthState` in the schema. */
@@ -29,6 +30,28 @@ object HealthState {
     const val FAILING = "failing"
     const val DISABLED = "disabled"
     val ALL = listOf(HEALTHY, DEGRADED, FAILING, DISABLED)
+}
+
+/** `AuthMethod` in the schema: how a connector lets a person sign in. */
+object AuthMethod {
+    /** OAuth in the browser; the server's loopback receiver finishes it. */
+    const val PKCE = "pkce"
+
+    /** OAuth device code: the person types a code on the service's page. */
+    const val DEVICE = "device"
+
+    /** A pasted personal token. */
+    const val TOKEN = "token"
+
+    /** A pasted API key. */
+    const val API_KEY = "api_key"
+
+    /** A pasted API token plus a user name (for instance an email). */
+    const val BASIC = "basic"
+    val ALL = listOf(PKCE, DEVICE, TOKEN, API_KEY, BASIC)
+
+    /** The methods whose secret the person pastes (and the shell reads without echo). */
+    val PASTED = setOf(TOKEN, API_KEY, BASIC)
 }
 
 // --- panels ---------------------------------------------------------------------------------
@@ -79,6 +102,10 @@ data class TreeItem(
     val hasChildren: Boolean = false,
     val contextValue: String? = null,
     val actions: List<ItemAction> = emptyList(),
+    /** The connector id the item comes from (e.g. `gitlab`). */
+    val service: String? = null,
+    /** How the item is named: `#7`, `PROJ-7`. */
+    val key: String? = null,
 )
 
 data class PanelItemsParams(
@@ -122,11 +149,26 @@ data class StatusResult(
 
 // --- auth -----------------------------------------------------------------------------------
 
-data class AuthParams(
+/**
+ * Start signing in. [method] defaults to the connector's first; [token] (and for `basic` the
+ * [username]) carry a pasted secret, which the shell reads without echo. [toString] never
+ * shows the token.
+ */
+data class SignInParams(
     val connector: String = "",
     /** Enterprise host; absent for the default. */
     val host: String? = null,
-)
+    /** One of [AuthMethod]. */
+    val method: String? = null,
+    /** A pasted token or API key (secret). */
+    val token: String? = null,
+    /** For `basic`: e.g. the email. */
+    val username: String? = null,
+) {
+    override fun toString() =
+        "SignInParams(connector=$connector, host=$host, method=$method, " +
+            "token=${if (token == null) "null" else "<redacted>"}, username=$username)"
+}
 
 data class SignOutParams(
     val connector: String = "",
@@ -159,7 +201,11 @@ data class SignInResult(
     }
 }
 
-data class SignOutResult(val signedOut: Boolean = false)
+data class SignOutResult(
+    val signedOut: Boolean = false,
+    /** The token was ended at the service too. */
+    val revoked: Boolean = false,
+)
 
 data class AuthStatusParams(
     /** Absent: every connector. */
@@ -172,10 +218,57 @@ data class AccountStatus(
     val host: String? = null,
     val account: String? = null,
     val signedIn: Boolean = false,
-    /** `device`, `pkce`, `token` or `api_key`. */
+    /** One of [AuthMethod]. */
     val method: String? = null,
     val scopes: List<String> = emptyList(),
     val expiresAt: String? = null,
 )
 
 data class AuthStatusResult(val accounts: List<AccountStatus> = emptyList())
+
+// --- connectors -----------------------------------------------------------------------------
+
+/** A way to sign in that the connector offers, as a shell shows it. */
+data class AuthOption(
+    /** One of [AuthMethod]. */
+    val method: String = "",
+    val label: String = "",
+    /** For pasted secrets: what to ask for ("Personal token"). */
+    val secretLabel: String? = null,
+    /** For `basic`: "email". */
+    val usernameLabel: String? = null,
+    /** Where to get a token, in plain words. */
+    val help: String? = null,
+)
+
+data class ConnectorAccount(
+    val host: String = "",
+    val account: String = "",
+    /** One of [HealthState]. */
+    val state: String = HealthState.DISABLED,
+)
+
+/** One installed connector, for shells that must not name services themselves. */
+data class ConnectorInfo(
+    val id: String = "",
+    val name: String = "",
+    val description: String = "",
+    val capabilities: List<String> = emptyList(),
+    /** How it attaches: [ATTACH_REMOTE] (git remotes), [ATTACH_SITE], [ATTACH_ACCOUNT]. */
+    val attach: String = ATTACH_ACCOUNT,
+    /** Hosts it serves now. */
+    val hosts: List<String> = emptyList(),
+    val enabled: Boolean = true,
+    /** False when it needs a setting first (a site's URL). */
+    val ready: Boolean = true,
+    val auth: List<AuthOption> = emptyList(),
+    val accounts: List<ConnectorAccount> = emptyList(),
+) {
+    companion object {
+        const val ATTACH_REMOTE = "remote"
+        const val ATTACH_SITE = "site"
+        const val ATTACH_ACCOUNT = "account"
+    }
+}
+
+data class ConnectorsResult(val connectors: List<ConnectorInfo> = emptyList())

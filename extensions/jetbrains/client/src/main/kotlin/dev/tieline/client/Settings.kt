@@ -6,10 +6,18 @@
  * sent as a default: every field here is nullable and null means "leave it to the layers
  * below". Keys are camelCase, the server maps them to its snake_case keys (server/hub/config.py).
  * Credentials never belong here: sign in instead.
+ *
+ * Connector settings (`tieline.connectors.<id>.<key>`) have no shape here: each connector's
+ * keys come from its manifest on the server (`python -m server.hub.settings_docs --keys` lists
+ * them), so they are a map of typed values per connector id and any installed connector's keys
+ * go through unchanged. The server names a key or value it refuses in a warning.
  */
 package dev.tieline.client
 
-data class AccountRule(val host: String, val owner: String? = null, val account: String)
+import com.google.gson.JsonElement
+import com.google.gson.JsonParser
+import com.google.gson.JsonPrimitive
+import java.math.BigDecimal
 
 /**
  * [pattern] is a regular expression; [url] a template where `{0}` is the whole match, `{1}`...
@@ -17,15 +25,103 @@ data class AccountRule(val host: String, val owner: String? = null, val account:
  */
 data class AutolinkRule(val pattern: String, val url: String, val name: String? = null)
 
-data class GitHubSettings(
-    val enabled: Boolean? = null,
-    val apiUrl: String? = null,
-    val webUrl: String? = null,
-    val clientId: String? = null,
-    val enterpriseHosts: List<String>? = null,
-    val account: String? = null,
-    val accounts: List<AccountRule>? = null,
-)
+/** One connector setting's value, as JSON types it. */
+sealed interface SettingValue {
+    /** The JSON-ready value: String, Number, Boolean, List or Map. */
+    fun toJson(): Any
+
+    data class Text(val value: String) : SettingValue {
+        override fun toJson() = value
+    }
+
+    /** Integers stay integers ([Long]); anything else is a [Double]. */
+    data class Num(val value: Number) : SettingValue {
+        override fun toJson() = value
+    }
+
+    data class Bool(val value: Boolean) : SettingValue {
+        override fun toJson() = value
+    }
+
+    data class Items(val items: List<SettingValue>) : SettingValue {
+        override fun toJson() = items.map { it.toJson() }
+    }
+
+    data class Table(val entries: Map<String, SettingValue>) : SettingValue {
+        override fun toJson() = entries.mapValues { it.value.toJson() }
+    }
+
+    companion object {
+        /**
+         * From a JSON-ready value (what Gson or Jackson read, or Kotlin literals); null for
+         * null. Whole numbers become [Long], others [Double].
+         */
+        fun of(value: Any?): SettingValue? = when (value) {
+            null -> null
+            is SettingValue -> value
+            is String -> Text(value)
+            is Boolean -> Bool(value)
+            is Number -> Num(number(BigDecimal(value.toString())))
+            is Map<*, *> -> Table(
+                value.entries.mapNotNull { (k, v) -> of(v)?.let { k.toString() to it } }.toMap(),
+            )
+            is Iterable<*> -> Items(value.mapNotNull { of(it) })
+            is Array<*> -> Items(value.mapNotNull { of(it) })
+            else -> throw IllegalArgumentException("not a JSON value: ${value.javaClass.name}")
+        }
+
+        /**
+         * What a person typed in a settings table: JSON when it is JSON (`true`, `30`,
+         * `["a.example"]`, `{"host": …}`, `"quoted"`), else the text as it is (a URL, a name).
+         * Blank is null (the setting is not made).
+         */
+        fun parse(text: String): SettingValue? {
+            val trimmed = text.trim()
+            if (trimmed.isEmpty()) return null
+            val json = runCatching { JsonParser.parseString(trimmed) }.getOrNull()
+            val looksLikeJson = trimmed.first() in "[{\"" || trimmed == "true" || trimmed == "false" ||
+                trimmed.toBigDecimalOrNull() != null
+            return if (json != null && !json.isJsonNull && looksLikeJson) fromJson(json) else Text(trimmed)
+        }
+
+        private fun fromJson(e: JsonElement): SettingValue? = when {
+            e.isJsonNull -> null
+            e.isJsonArray -> Items(e.asJsonArray.mapNotNull { fromJson(it) })
+            e.isJsonObject -> Table(e.asJsonObject.entrySet().mapNotNull { (k, v) -> fromJson(v)?.let { k to it } }.toMap())
+            else -> primitive(e.asJsonPrimitive)
+        }
+
+        private fun primitive(p: JsonPrimitive): SettingValue = when {
+            p.isBoolean -> Bool(p.asBoolean)
+            p.isNumber -> Num(number(p.asBigDecimal))
+            else -> Text(p.asString)
+        }
+
+        private fun number(d: BigDecimal): Number =
+            if (d.stripTrailingZeros().scale() <= 0 && d.abs() < BigDecimal(Long.MAX_VALUE)) d.toLong() else d.toDouble()
+    }
+}
+
+/** One row of a connector settings table: `tieline.connectors.<connector>.<key> = value`. */
+data class ConnectorSetting(val connector: String, val key: String, val value: String) {
+    companion object {
+        /**
+         * The rows as [TielineSettings.connectors]: blank rows are skipped, values go through
+         * [SettingValue.parse], and a later row for the same key wins.
+         */
+        fun toMap(rows: Iterable<ConnectorSetting>): Map<String, Map<String, SettingValue>> {
+            val out = linkedMapOf<String, LinkedHashMap<String, SettingValue>>()
+            for (row in rows) {
+                val connector = row.connector.trim()
+                val key = row.key.trim()
+                if (connector.isEmpty() || key.isEmpty()) continue
+                val value = SettingValue.parse(row.value) ?: continue
+                out.getOrPut(connector) { linkedMapOf() }[key] = value
+            }
+            return out
+        }
+    }
+}
 
 data class NotificationSettings(
     val reviewRequested: Boolean? = null,
@@ -49,7 +145,8 @@ data class NetworkSettings(
 /** The settings a JetBrains user can change, in the shape the server reads. */
 data class TielineSettings(
     val logLevel: String? = null,
-    val github: GitHubSettings = GitHubSettings(),
+    /** Per connector id, its camelCase keys and their values (`jira` → `site` → URL). */
+    val connectors: Map<String, Map<String, SettingValue>> = emptyMap(),
     val autolinks: List<AutolinkRule>? = null,
     val notifications: NotificationSettings = NotificationSettings(),
     val sync: SyncSettings = SyncSettings(),
@@ -62,7 +159,10 @@ data class TielineSettings(
      */
     fun toConfiguration(): Map<String, Any> = buildMap {
         putIfSet("logLevel", logLevel)
-        section("connectors", buildMap { section("github", github.toMap()) })
+        section(
+            "connectors",
+            connectors.mapValues { (_, keys) -> keys.mapValues { it.value.toJson() } }.filterValues { it.isNotEmpty() },
+        )
         putIfSet("autolinks", autolinks?.map { it.toMap() })
         section("notifications", notifications.toMap())
         section("sync", sync.toMap())
@@ -91,22 +191,6 @@ private fun MutableMap<String, Any>.putIfSet(key: String, value: Any?) {
 
 private fun MutableMap<String, Any>.section(key: String, value: Map<String, Any>) {
     if (value.isNotEmpty()) put(key, value)
-}
-
-private fun GitHubSettings.toMap(): Map<String, Any> = buildMap {
-    putIfSet("enabled", enabled)
-    putIfSet("apiUrl", apiUrl)
-    putIfSet("webUrl", webUrl)
-    putIfSet("clientId", clientId)
-    putIfSet("enterpriseHosts", enterpriseHosts)
-    putIfSet("account", account)
-    putIfSet("accounts", accounts?.map { rule ->
-        buildMap<String, Any> {
-            put("host", rule.host)
-            putIfSet("owner", rule.owner)
-            put("account", rule.account)
-        }
-    })
 }
 
 private fun AutolinkRule.toMap(): Map<String, Any> = buildMap {

@@ -25,9 +25,13 @@ interface TielineServerApi : LanguageServer {
     @JsonRequest(Methods.STATUS)
     fun status(): CompletableFuture<StatusResult>
 
-    /** Start signing in; a device code or browser URL comes back. */
+    /** Installed connectors: capabilities, sign-in methods, accounts, health. */
+    @JsonRequest(Methods.CONNECTORS)
+    fun connectors(): CompletableFuture<ConnectorsResult>
+
+    /** Start signing in; a device code or browser URL comes back (see [SignIn]). */
     @JsonRequest(Methods.AUTH_SIGN_IN)
-    fun signIn(params: AuthParams): CompletableFuture<SignInResult>
+    fun signIn(params: SignInParams): CompletableFuture<SignInResult>
 
     /** Forget an account's credentials. */
     @JsonRequest(Methods.AUTH_SIGN_OUT)

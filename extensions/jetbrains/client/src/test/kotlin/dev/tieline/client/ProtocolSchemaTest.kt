@@ -97,13 +97,24 @@ class ProtocolSchemaTest {
             ),
             enumOf("SignInResult", "state"),
         )
+        for ((def, prop) in listOf("SignInParams" to "method", "AuthOption" to "method", "AccountStatus" to "method")) {
+            assertEquals(AuthMethod.ALL.toSet(), enumOf(def, prop), "$def.$prop")
+        }
+        assertEquals(HealthState.ALL.toSet(), enumOf("ConnectorAccount", "state"))
+        assertEquals(
+            setOf(ConnectorInfo.ATTACH_REMOTE, ConnectorInfo.ATTACH_SITE, ConnectorInfo.ATTACH_ACCOUNT),
+            enumOf("ConnectorInfo", "attach"),
+        )
     }
 
     @Test
     fun `what this client sends conforms to the schema`() {
-        val samples = mapOf(
+        val samples = listOf(
             "PanelItemsParams" to PanelItemsParams("issues"),
-            "AuthParams" to AuthParams("github", host = "ghe.example.com"),
+            "SignInParams" to SignInParams("github", host = "ghe.example.com"),
+            "SignInParams" to SignInParams("github", method = AuthMethod.DEVICE),
+            "SignInParams" to SignInParams("linear", method = AuthMethod.API_KEY, token = "lin_api_x"),
+            "SignInParams" to SignInParams("jira", "acme.atlassian.net", AuthMethod.BASIC, "t0ken", "mia@example.com"),
             "SignOutParams" to SignOutParams("github", account = "octocat"),
             "AuthStatusParams" to AuthStatusParams(),
         )
@@ -133,6 +144,33 @@ class ProtocolSchemaTest {
         val minimal = result.items[1]
         assertEquals(emptyList<ItemAction>(), minimal.actions) // absent: the default, not null
         assertEquals(false, minimal.hasChildren)
+    }
+
+    @Test
+    fun `a connectors answer reads into the data classes`() {
+        val json = """
+            {"connectors": [{"id": "jira", "name": "Jira", "capabilities": ["issues"], "attach": "site",
+              "hosts": ["acme.atlassian.net"], "ready": true, "future": {"x": 1},
+              "auth": [{"method": "basic", "label": "Paste an API token", "secretLabel": "API token",
+                        "usernameLabel": "email", "help": "id.atlassian.com"}],
+              "accounts": [{"host": "acme.atlassian.net", "account": "mia@example.com", "state": "healthy"}]},
+              {"id": "new", "name": "New", "capabilities": [], "attach": "account"}]}
+        """.trimIndent()
+        assertEquals(emptyList<String>(), ProtocolSchema.violations("ConnectorsResult", json))
+        val result = gson.fromJson(json, ConnectorsResult::class.java)
+        val jira = result.connectors[0]
+        assertEquals("email", jira.auth.single().usernameLabel)
+        assertEquals("mia@example.com", jira.accounts.single().account)
+        val minimal = result.connectors[1]
+        assertEquals(emptyList<AuthOption>(), minimal.auth)
+        assertTrue(minimal.enabled && minimal.ready)
+        assertEquals("", minimal.description)
+    }
+
+    @Test
+    fun `sign-in params never print their secret`() {
+        val text = SignInParams("linear", method = AuthMethod.API_KEY, token = "lin_api_SECRET").toString()
+        assertTrue("lin_api_SECRET" !in text && "linear" in text, text)
     }
 
     @Test

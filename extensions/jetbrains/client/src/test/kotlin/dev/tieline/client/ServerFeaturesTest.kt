@@ -138,13 +138,15 @@ class ServerFeaturesTest {
     fun `panels and their items conform to the shared schema`() {
         val panels = await(server.panels())
         assertEquals(emptyList<String>(), ProtocolSchema.violations("PanelsResult", gson.toJson(panels)))
-        assertTrue(panels.panels.map { it.id }.containsAll(listOf("pulls", "issues", "ci")), panels.toString())
+        assertEquals(listOf("work", "ci", "integrations"), panels.panels.map { it.id }, panels.toString())
 
         val tree = PanelTree(PanelSource.of(server))
         tree.load().get(30, TimeUnit.SECONDS)
         // Every level the tree can reach, fetched raw and validated against the schema.
+        val seen = mutableListOf<TreeItem>()
         fun walk(panelId: String, parentId: String?, depth: Int) {
             val raw = await(server.panelItems(PanelItemsParams(panelId, parentId)))
+            seen += raw.items
             assertEquals(emptyList<String>(), ProtocolSchema.violations("PanelItemsResult", gson.toJson(raw)), "$panelId/$parentId")
             if (depth < 3) raw.items.filter { it.hasChildren }.forEach { walk(panelId, it.id, depth + 1) }
             if (depth < 3) raw.items.filter { it.hasChildren }.forEach { tree.fetchChildren(panelId, it.id).get(30, TimeUnit.SECONDS) }
@@ -154,6 +156,14 @@ class ServerFeaturesTest {
         assertTrue("Refactor config" in picture, picture) // needs my review
         assertTrue("Add the loader" in picture, picture) // mine, CI failing
         assertTrue("Crash on start" in picture, picture) // assigned to me
+        // Work items name their service and key; item commands take item keys, not numbers.
+        val crash = seen.first { it.label == "Crash on start" }
+        assertEquals("github", crash.service)
+        assertEquals("#1", crash.key)
+        assertTrue(seen.filter { it.contextValue == "issue" || it.contextValue == "pullRequest" }.all { it.service == "github" })
+        val integration = seen.single { it.id.startsWith("integrations/github/") }
+        assertEquals("github", integration.service)
+        assertTrue(HealthState.HEALTHY in integration.description.orEmpty(), integration.toString())
 
         val status = await(server.status())
         assertEquals(emptyList<String>(), ProtocolSchema.violations("StatusResult", gson.toJson(status)))
@@ -178,9 +188,9 @@ class ServerFeaturesTest {
         try {
             changed.clear()
             await(server.workspaceService.executeCommand(ExecuteCommandParams(TielineCommands.REFRESH, emptyList())))
-            assertTrue(eventually { changed.any { it.panelId == "pulls" } }, "no tieline/panel/changed after refresh: $changed")
+            assertTrue(eventually { changed.any { it.panelId == "work" } }, "no tieline/panel/changed after refresh: $changed")
             changed.forEach { assertEquals(emptyList<String>(), ProtocolSchema.violations("PanelChangedParams", Gson().toJson(it))) }
-            assertTrue(eventually { reloaded.any { it is PanelTreeEvent.ItemsLoaded && it.panelId == "pulls" } })
+            assertTrue(eventually { reloaded.any { it is PanelTreeEvent.ItemsLoaded && it.panelId == "work" } })
         } finally {
             subscription.close()
         }

@@ -44,6 +44,58 @@ class GitHubStandIn(seed: String, dir: Path) : AutoCloseable {
 }
 
 /**
+ * The three-services scenario (tests/scenarios.py): contract-checked stand-ins of GitHub, Jira
+ * and Linear on 127.0.0.1, seeded. [info] is the JSON file it writes (`env`, `urls`, `tokens`,
+ * `jira`, `linear`, `repo`). It serves until its stdin closes; [close] does that and returns
+ * the contract violations it printed (a request one of the services' contracts rejects).
+ */
+class Scenario(dir: Path) : AutoCloseable {
+    private val process: Process
+    private val output = StringBuffer()
+    private val drain: Thread
+    val info: com.fasterxml.jackson.databind.JsonNode
+
+    init {
+        val out = dir.resolve("scenario.json")
+        process = ProcessBuilder(TestEnv.python.toString(), "-m", "tests.scenarios", "--out", out.toString())
+            .directory(TestEnv.repo.toFile())
+            .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("scenario.err").toFile()))
+            .start()
+        val reader = BufferedReader(InputStreamReader(process.inputStream))
+        val first = runCatching { CompletableFuture.supplyAsync { reader.readLine() }.get(120, TimeUnit.SECONDS) }.getOrNull()
+        if (first == null || "scenario ready" !in first) {
+            process.destroyForcibly()
+            error("scenario did not start: ${first ?: "no output"}\n${readOr(dir.resolve("scenario.err"))}")
+        }
+        drain = Thread({ runCatching { reader.lines().forEach { output.append(it).append('\n') } } }, "scenario-out")
+            .apply { isDaemon = true; start() }
+        info = TestEnv.mapper.readTree(out.toFile())
+    }
+
+    /** What a server needs to use all three services with environment secrets, minus [drop]. */
+    fun env(vararg drop: String): Map<String, String> =
+        info["env"].fields().asSequence().associate { it.key to it.value.asText() } - drop.toSet()
+
+    /** Ends the stand-ins; returns the contract violations they saw (empty: none). */
+    fun stop(): List<String> {
+        runCatching { process.outputStream.close() }
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS)
+            return listOf("the scenario did not end when its stdin closed")
+        }
+        drain.join(5_000)
+        val violations = output.lines().filter { it.startsWith("contract violation") }
+        return violations.ifEmpty {
+            if (process.exitValue() == 0) emptyList() else listOf("the scenario exited ${process.exitValue()}:\n$output")
+        }
+    }
+
+    override fun close() {
+        stop()
+    }
+}
+
+/**
  * A throwaway workspace for one server: a git checkout whose origin is
  * https://github.com/OWNER/REPO.git, and a TIELINE_HOME of its own, so the server touches
  * nothing of the user's.

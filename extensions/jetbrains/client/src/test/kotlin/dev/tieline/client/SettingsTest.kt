@@ -3,48 +3,80 @@ package dev.tieline.client
 import com.google.gson.Gson
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
 class SettingsTest {
-    private val full = TielineSettings(
-        logLevel = "debug",
-        github = GitHubSettings(
-            enabled = true,
-            apiUrl = "https://ghe.example.com/api/v3",
-            webUrl = "https://ghe.example.com",
-            clientId = "Iv1.abc",
-            enterpriseHosts = listOf("ghe.example.com"),
-            account = "alice-work",
-            accounts = listOf(AccountRule("github.com", "acme", "alice-work"), AccountRule("github.com", account = "alice")),
-        ),
-        autolinks = listOf(AutolinkRule("ABC-(\\d+)", "https://tracker.example.com/browse/ABC-{1}", "Tracker")),
-        notifications = NotificationSettings(true, false, true, true, false),
-        sync = SyncSettings(pollInterval = 120.0, jitter = 0.2, refreshDebounce = 1.0),
-        network = NetworkSettings(caBundle = "/etc/ssl/corp.pem", timeout = 30.0),
-        branchTemplate = "{login}/{number}-{slug}",
-    )
-
     @Test
     fun `unset settings are absent, so the server's lower layers win`() {
         assertEquals(emptyMap<String, Any>(), TielineSettings().toConfiguration())
+        assertEquals(emptyMap<String, Any>(), TielineSettings(connectors = mapOf("jira" to emptyMap())).toConfiguration())
         val one = TielineSettings(sync = SyncSettings(pollInterval = 30.0)).toConfiguration()
         assertEquals(mapOf("sync" to mapOf("pollInterval" to 30.0)), one)
     }
 
     @Test
     fun `sections answer workspace configuration items`() {
-        val s = TielineSettings(sync = SyncSettings(jitter = 0.3))
+        val s = TielineSettings(
+            sync = SyncSettings(jitter = 0.3),
+            connectors = mapOf("jira" to mapOf("site" to SettingValue.Text("https://acme.atlassian.net"))),
+        )
         assertEquals(mapOf("jitter" to 0.3), s.section("tieline.sync"))
         assertEquals(0.3, s.section("tieline.sync.jitter"))
+        assertEquals("https://acme.atlassian.net", s.section("tieline.connectors.jira.site"))
         assertEquals(s.toConfiguration(), s.section("tieline"))
         assertNull(s.section("python"))
         assertEquals(mapOf("tieline" to s.toConfiguration()), s.section(null))
     }
 
-    /** The server's own configuration loader accepts every key, with the values sent. */
     @Test
-    fun `the server accepts every setting this client can send`() {
-        val json = Gson().toJson(full.toConfiguration())
+    fun `connector values are typed from what a person types`() {
+        assertEquals(SettingValue.Text("https://gitlab.example.com"), SettingValue.parse(" https://gitlab.example.com "))
+        assertEquals(SettingValue.Bool(false), SettingValue.parse("false"))
+        assertEquals(SettingValue.Num(30L), SettingValue.parse("30"))
+        assertEquals(SettingValue.Num(0.5), SettingValue.parse("0.5"))
+        assertEquals(SettingValue.Text("true"), SettingValue.parse("\"true\""))
+        assertEquals(SettingValue.Items(listOf(SettingValue.Text("git.example.com"))), SettingValue.parse("""["git.example.com"]"""))
+        assertEquals(
+            SettingValue.Items(listOf(SettingValue.Table(mapOf("host" to SettingValue.Text("h"), "account" to SettingValue.Text("a"))))),
+            SettingValue.parse("""[{"host": "h", "account": "a"}]"""),
+        )
+        assertEquals(SettingValue.Text("Task"), SettingValue.parse("Task"))
+        assertNull(SettingValue.parse("  "))
+        assertEquals(SettingValue.Table(mapOf("n" to SettingValue.Num(2L), "l" to SettingValue.Items(listOf(SettingValue.Bool(true))))),
+            SettingValue.of(mapOf("n" to 2.0, "l" to listOf(true), "gone" to null)))
+
+        val rows = listOf(
+            ConnectorSetting("jira", "site", "https://acme.atlassian.net"),
+            ConnectorSetting("gitlab", "hosts", """["git.example.com"]"""),
+            ConnectorSetting("", "site", "x"), // no connector: skipped
+            ConnectorSetting("linear", "enabled", "false"),
+            ConnectorSetting("linear", "enabled", "true"), // the later row wins
+            ConnectorSetting("jira", "issueType", " "), // blank: not set
+        )
+        val configuration = TielineSettings(connectors = ConnectorSetting.toMap(rows)).toConfiguration()
+        assertEquals(
+            mapOf(
+                "connectors" to mapOf(
+                    "jira" to mapOf("site" to "https://acme.atlassian.net"),
+                    "gitlab" to mapOf("hosts" to listOf("git.example.com")),
+                    "linear" to mapOf("enabled" to true),
+                ),
+            ),
+            configuration,
+        )
+    }
+
+    /**
+     * The client can make every setting the server has (its own `--keys` list), for every
+     * connector it lists, and the server's configuration loader takes each with the value sent.
+     */
+    @Test
+    fun `the server accepts every setting this client can send, for every connector`() {
+        val full = ServerSettings.full()
+        assertEquals(ServerSettings.keys.toSortedSet(), ServerSettings.keysOf(full.toConfiguration()).toSortedSet())
+        assertTrue(ServerSettings.connectorIds.containsAll(listOf("github", "gitlab", "jira", "linear")), ServerSettings.connectorIds.toString())
+
         val out = TestEnv.runPython(
             """
             import json, sys
@@ -53,18 +85,28 @@ class SettingsTest {
             from server.hub.autolinks import load_autolinks
             loaded = config.load(editor=json.load(sys.stdin), environ={}, user_file=Path("/nonexistent/config.toml"))
             links = load_autolinks(loaded.config.autolinks)
+            c = loaded.config
             print(json.dumps({"problems": [str(p) for p in loaded.problems] + list(links.problems),
-                              "config": loaded.config.model_dump(mode="json")}))
+                              "config": c.model_dump(mode="json"),
+                              "connectors": {i: c.connectors[i].model_dump(mode="json") for i in c.connectors}}))
             """.trimIndent(),
-            stdin = json,
+            stdin = Gson().toJson(full.toConfiguration()),
         )
         val result = TestEnv.mapper.readTree(out)
         assertEquals("[]", result["problems"].toString(), "server refused: ${result["problems"]}")
+        val connectors = result["connectors"]
+        assertEquals(ServerSettings.connectorIds.toSet(), connectors.fieldNames().asSequence().toSet())
+        for ((id, keys) in full.connectors) {
+            for ((key, value) in keys) {
+                val snake = key.replace(Regex("[A-Z]")) { "_" + it.value.lowercase() }
+                val sent = TestEnv.mapper.readTree(Gson().toJson(value.toJson()))
+                assertEquals(sent, connectors[id][snake], "connectors.$id.$key")
+            }
+        }
         val cfg = result["config"]
         assertEquals("debug", cfg["log_level"].asText())
-        assertEquals("https://ghe.example.com/api/v3", cfg["connectors"]["github"]["api_url"].asText())
-        assertEquals("acme", cfg["connectors"]["github"]["accounts"][0]["owner"].asText())
         assertEquals(false, cfg["notifications"]["check_failed"].asBoolean())
+        assertEquals(true, cfg["notifications"]["issue_closed"].asBoolean())
         assertEquals(120.0, cfg["sync"]["poll_interval"].asDouble())
         assertEquals(30.0, cfg["network"]["timeout"].asDouble())
         assertEquals("{login}/{number}-{slug}", cfg["branch_template"].asText())

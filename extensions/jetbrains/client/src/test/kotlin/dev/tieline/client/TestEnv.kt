@@ -23,8 +23,13 @@ object TestEnv {
     val schema: JsonNode by lazy { mapper.readTree(schemaFile.toFile()) }
 
     /** Runs `python -c code` in the repo with [stdin]; returns stdout, failing on a non-zero exit. */
-    fun runPython(code: String, stdin: String = ""): String {
-        val process = ProcessBuilder(python.toString(), "-c", code)
+    fun runPython(code: String, stdin: String = ""): String = run(listOf("-c", code), stdin)
+
+    /** Runs `python -m module args...` in the repo; returns stdout, failing on a non-zero exit. */
+    fun runModule(module: String, vararg args: String): String = run(listOf("-m", module) + args)
+
+    private fun run(args: List<String>, stdin: String = ""): String {
+        val process = ProcessBuilder(listOf(python.toString()) + args)
             .directory(repo.toFile())
             .redirectErrorStream(false)
             .start()

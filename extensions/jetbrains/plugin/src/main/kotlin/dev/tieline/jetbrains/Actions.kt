@@ -1,19 +1,9 @@
 package dev.tieline.jetbrains
 
-import com.intellij.ide.BrowserUtil
-import com.intellij.notification.NotificationGroupManager
-import com.intellij.notification.NotificationType
 import com.intellij.openapi.actionSystem.AnAction
 import com.intellij.openapi.actionSystem.AnActionEvent
-import com.intellij.openapi.project.Project
 import com.intellij.openapi.ui.popup.JBPopupFactory
-import dev.tieline.client.AuthParams
-import dev.tieline.client.SignInPrompt
-import dev.tieline.client.SignOutParams
 import dev.tieline.client.TielineCommands
-
-private fun notify(project: Project, text: String, type: NotificationType = NotificationType.INFORMATION) =
-    NotificationGroupManager.getInstance().getNotificationGroup("Tieline")?.createNotification(text, type)?.notify(project)
 
 /** Ask the server to poll its services now; panels refresh through tieline/panel/changed. */
 class RefreshAction : AnAction() {
@@ -23,24 +13,17 @@ class RefreshAction : AnAction() {
     }
 }
 
-/** Device-flow or browser sign-in; what to show comes from the client module's SignInPrompt. */
+/** Sign in to any installed connector, by any method it offers (see TielineSignIn). */
 class SignInAction : AnAction() {
     override fun actionPerformed(e: AnActionEvent) {
-        val project = e.project ?: return
-        TielinePanels.get(project).server().thenCompose { it.signIn(AuthParams("github")) }.whenComplete { result, error ->
-            val prompt = result?.let(SignInPrompt::of)
-            prompt?.openUrl?.let(BrowserUtil::browse)
-            notify(project, prompt?.message ?: "Sign-in failed: ${error?.message}",
-                if (prompt?.failed == false) NotificationType.INFORMATION else NotificationType.ERROR)
-        }
+        TielineSignIn.chooseAndSignIn(e.project ?: return)
     }
 }
 
+/** Sign out of one of the accounts the server lists. */
 class SignOutAction : AnAction() {
     override fun actionPerformed(e: AnActionEvent) {
-        val project = e.project ?: return
-        TielinePanels.get(project).server().thenCompose { it.signOut(SignOutParams("github")) }
-            .thenAccept { notify(project, if (it.signedOut) "Signed out of GitHub" else "Was not signed in to GitHub") }
+        TielineSignIn.chooseAndSignOut(e.project ?: return)
     }
 }
 

@@ -6,28 +6,42 @@ import com.intellij.openapi.components.State
 import com.intellij.openapi.components.Storage
 import com.intellij.openapi.options.BoundConfigurable
 import com.intellij.openapi.project.ProjectManager
+import com.intellij.ui.ToolbarDecorator
+import com.intellij.ui.components.JBLabel
+import com.intellij.ui.dsl.builder.Align
 import com.intellij.ui.dsl.builder.bindIntText
 import com.intellij.ui.dsl.builder.bindSelected
 import com.intellij.ui.dsl.builder.bindText
 import com.intellij.ui.dsl.builder.panel
+import com.intellij.ui.table.TableView
+import com.intellij.util.ui.ColumnInfo
+import com.intellij.util.ui.ListTableModel
 import com.redhat.devtools.lsp4ij.LanguageServerManager
-import dev.tieline.client.GitHubSettings
+import dev.tieline.client.ConnectorSetting
 import dev.tieline.client.NotificationSettings
 import dev.tieline.client.SyncSettings
 import dev.tieline.client.TielineSettings
 
+/** One `tieline.connectors.<connector>.<key>` setting as stored (a bean for the XML state). */
+data class ConnectorSettingRow(var connector: String = "", var key: String = "", var value: String = "")
+
 /**
- * What the settings page stores. Blank/unchecked-by-default values mean "not set here", so the
- * workspace's .tieline.toml and the user file still apply (see TielineSettings).
+ * What the settings page stores. Blank values, and check boxes left at the server's default,
+ * mean "not set here", so the workspace's .tieline.toml and the user file still apply (see
+ * TielineSettings).
  */
 @State(name = "Tieline", storages = [Storage("tieline.xml")])
 class TielineSettingsState : PersistentStateComponent<TielineSettingsState.Data> {
     data class Data(
         var serverPath: String = "",
-        var githubApiUrl: String = "",
         var pollIntervalSeconds: Int = 0,
+        // The server's defaults: the first three on, the last two off.
         var notifyReviewRequested: Boolean = true,
         var notifyCheckFailed: Boolean = true,
+        var notifyIssueAssigned: Boolean = true,
+        var notifyPullRequestMerged: Boolean = false,
+        var notifyIssueClosed: Boolean = false,
+        var connectorSettings: MutableList<ConnectorSettingRow> = mutableListOf(),
     )
 
     private var data = Data()
@@ -37,11 +51,14 @@ class TielineSettingsState : PersistentStateComponent<TielineSettingsState.Data>
     val serverPath get() = data.serverPath
 
     fun toSettings() = TielineSettings(
-        github = GitHubSettings(apiUrl = data.githubApiUrl.ifBlank { null }),
+        connectors = ConnectorSetting.toMap(data.connectorSettings.map { ConnectorSetting(it.connector, it.key, it.value) }),
         sync = SyncSettings(pollInterval = data.pollIntervalSeconds.takeIf { it > 0 }?.toDouble()),
         notifications = NotificationSettings(
             reviewRequested = data.notifyReviewRequested.takeIf { !it },
             checkFailed = data.notifyCheckFailed.takeIf { !it },
+            issueAssigned = data.notifyIssueAssigned.takeIf { !it },
+            pullRequestMerged = data.notifyPullRequestMerged.takeIf { it },
+            issueClosed = data.notifyIssueClosed.takeIf { it },
         ),
     )
 
@@ -50,21 +67,78 @@ class TielineSettingsState : PersistentStateComponent<TielineSettingsState.Data>
     }
 }
 
-/** Settings | Tools | Tieline. A changed server path restarts the server; the rest is re-sent. */
+private class TextColumn(
+    name: String,
+    private val read: (ConnectorSettingRow) -> String,
+    private val write: (ConnectorSettingRow, String) -> Unit,
+) : ColumnInfo<ConnectorSettingRow, String>(name) {
+    override fun valueOf(item: ConnectorSettingRow) = read(item)
+    override fun isCellEditable(item: ConnectorSettingRow) = true
+    override fun setValue(item: ConnectorSettingRow, value: String) = write(item, value)
+}
+
+/**
+ * Settings | Tools | Tieline. A changed server path restarts the server; the rest is re-sent.
+ * Connector settings are a key/value table: any installed connector's keys (the README's
+ * settings table lists them), with values typed as JSON when they are JSON.
+ */
 class TielineConfigurable : BoundConfigurable("Tieline") {
     private val state get() = TielineSettingsState.get().state
+    private val rows = ListTableModel<ConnectorSettingRow>(
+        TextColumn("Connector", { it.connector }) { r, v -> r.connector = v.trim() },
+        TextColumn("Key", { it.key }) { r, v -> r.key = v.trim() },
+        TextColumn("Value", { it.value }) { r, v -> r.value = v },
+    )
+    private val installed = JBLabel()
 
     override fun createPanel() = panel {
         row("Server (tieline or python):") { textField().bindText(state::serverPath).comment("Blank: tieline on PATH") }
-        row("GitHub API URL:") { textField().bindText(state::githubApiUrl).comment("Blank: github.com") }
         row("Poll interval (s):") { intTextField(0..3600).bindIntText(state::pollIntervalSeconds).comment("0: default") }
-        row { checkBox("Notify when my review is requested").bindSelected(state::notifyReviewRequested) }
-        row { checkBox("Notify when a check fails").bindSelected(state::notifyCheckFailed) }
+        group("Notifications") {
+            row { checkBox("When my review is requested").bindSelected(state::notifyReviewRequested) }
+            row { checkBox("When a check fails on my change or branch").bindSelected(state::notifyCheckFailed) }
+            row { checkBox("When an issue is assigned to me").bindSelected(state::notifyIssueAssigned) }
+            row { checkBox("When my change is merged").bindSelected(state::notifyPullRequestMerged) }
+            row { checkBox("When an issue I follow is closed").bindSelected(state::notifyIssueClosed) }
+        }
+        group("Connector Settings") {
+            row {
+                val table = TableView(rows)
+                cell(ToolbarDecorator.createDecorator(table).setAddAction { rows.addRow(ConnectorSettingRow()) }.createPanel())
+                    .align(Align.FILL)
+                    .comment(
+                        "tieline.connectors.&lt;connector&gt;.&lt;key&gt;, e.g. a self-managed host's or a site's URL. " +
+                            "Values are JSON when they are JSON (true, 30, [\"a\"], {…}), else text. Secrets never go here: sign in.",
+                    )
+            }.resizableRow()
+            row { cell(installed) }
+        }
+        showInstalledConnectors()
+    }
+
+    /** The connector ids the running server has, so no id has to be guessed (none is named here). */
+    private fun showInstalledConnectors() {
+        val project = ProjectManager.getInstance().openProjects.firstOrNull() ?: return
+        TielinePanels.get(project).server().thenCompose { it.connectors() }.thenAccept { result ->
+            val text = "Installed: " + result.connectors.joinToString { "${it.id} (${it.name})" }
+            ApplicationManager.getApplication().invokeLater { installed.text = text }
+        }
+    }
+
+    private fun tableRows() = rows.items.map { it.copy() }
+
+    override fun isModified() = super.isModified() || tableRows() != state.connectorSettings
+
+    override fun reset() {
+        super.reset()
+        rows.items = state.connectorSettings.map { it.copy() }.toMutableList()
     }
 
     override fun apply() {
         val before = state.serverPath
         super.apply()
+        state.connectorSettings = tableRows().filter { it.connector.isNotBlank() && it.key.isNotBlank() }.toMutableList()
+        rows.items = state.connectorSettings.map { it.copy() }.toMutableList()
         for (project in ProjectManager.getInstance().openProjects) {
             val manager = LanguageServerManager.getInstance(project)
             if (state.serverPath != before) {

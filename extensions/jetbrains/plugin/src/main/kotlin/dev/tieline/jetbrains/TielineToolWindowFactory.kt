@@ -10,6 +10,7 @@ import com.intellij.ui.components.JBScrollPane
 import com.intellij.ui.content.ContentFactory
 import com.intellij.ui.treeStructure.Tree
 import dev.tieline.client.PanelTreeEvent
+import dev.tieline.client.SignInTarget
 import dev.tieline.client.TreeItem
 import java.awt.event.MouseAdapter
 import java.awt.event.MouseEvent
@@ -20,7 +21,8 @@ import javax.swing.tree.DefaultTreeModel
 
 /**
  * Renders the client module's PanelTree: one top node per panel, children loaded on expand,
- * redrawn on every tree event. Opening an item runs its command, or opens its URL.
+ * redrawn on every tree event. Opening an item runs its command, or opens its URL; a "Sign in"
+ * item opens this plugin's sign-in for the connector it carries.
  */
 class TielineToolWindowFactory : ToolWindowFactory, DumbAware {
     private data class Node(val panelId: String, val item: TreeItem?, val text: String) {
@@ -75,7 +77,10 @@ class TielineToolWindowFactory : ToolWindowFactory, DumbAware {
                 val node = (tree.selectionPath?.lastPathComponent as? DefaultMutableTreeNode)?.userObject as? Node
                 val item = node?.item ?: return
                 val command = item.command
+                val signIn = SignInTarget.fromItem(item)
                 when {
+                    // "Sign in to X": this plugin's own dialog, for the connector the item names.
+                    signIn != null -> TielineSignIn.signIn(project, signIn)
                     command != null -> panels.execute(command.command, command.arguments.orEmpty())
                     item.url != null -> BrowserUtil.browse(item.url!!)
                 }

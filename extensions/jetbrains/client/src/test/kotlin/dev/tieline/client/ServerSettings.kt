@@ -1,0 +1,84 @@
+package dev.tieline.client
+
+import com.fasterxml.jackson.databind.JsonNode
+
+/**
+ * The server's own list of settings, and a client settings object that makes every one of
+ * them: the tests check the client can send each key of each installed connector and the
+ * server takes it. Keys come from `python -m server.hub.settings_docs --keys`; the value types
+ * from the LSP4IJ template's settings schema, which the server generates from the same
+ * models (and a Python test keeps current).
+ */
+object ServerSettings {
+    /** Every server setting in editor camelCase (`connectors.jira.site`, `sync.jitter`). */
+    val keys: List<String> by lazy {
+        TestEnv.runModule("server.hub.settings_docs", "--keys").lines().map { it.trim() }.filter { it.isNotEmpty() }
+    }
+
+    /** The connector ids the server has settings for, in its order. */
+    val connectorIds: List<String> by lazy {
+        keys.filter { it.startsWith("connectors.") }.map { it.split('.')[1] }.distinct()
+    }
+
+    fun connectorKeys(id: String): List<String> =
+        keys.filter { it.startsWith("connectors.$id.") }.map { it.removePrefix("connectors.$id.") }
+
+    val schema: JsonNode by lazy {
+        TestEnv.mapper.readTree(TestEnv.repo.resolve("extensions/jetbrains/template/settings.schema.json").toFile())
+    }
+
+    private fun leafSchema(id: String, key: String): JsonNode =
+        schema["properties"]["tieline"]["properties"]["connectors"]["properties"][id]?.get("properties")?.get(key)
+            ?: error("settings.schema.json has no connectors.$id.$key (regenerate it: python -m server.hub.settings_docs --write)")
+
+    /** A value for every key of every connector, valid by its schema and unlike its default where it can be. */
+    fun sampleConnectors(): Map<String, Map<String, SettingValue>> =
+        connectorIds.associateWith { id ->
+            connectorKeys(id).associateWith { key -> sample(leafSchema(id, key), "$id-$key".lowercase()) }
+        }
+
+    /** A settings object that sets every key the server has (connectors from [sampleConnectors]). */
+    fun full(): TielineSettings = TielineSettings(
+        logLevel = "debug",
+        connectors = sampleConnectors(),
+        autolinks = listOf(AutolinkRule("ABC-(\\d+)", "https://tracker.example.com/browse/ABC-{1}", "Tracker")),
+        notifications = NotificationSettings(false, false, false, true, true),
+        sync = SyncSettings(pollInterval = 120.0, jitter = 0.2, refreshDebounce = 1.0),
+        network = NetworkSettings(caBundle = "/etc/ssl/corp.pem", timeout = 30.0),
+        branchTemplate = "{login}/{number}-{slug}",
+    )
+
+    /** The dotted camelCase keys a configuration map sets; lists are values, not sections. */
+    fun keysOf(configuration: Map<*, *>, prefix: String = ""): Set<String> =
+        configuration.flatMap { (k, v) ->
+            if (v is Map<*, *>) keysOf(v, "$prefix$k.") else listOf("$prefix$k")
+        }.toSet()
+
+    /**
+     * A value [schema] accepts. Strings are URLs (every string setting takes one: URLs, names,
+     * ids), list items host names (hosts lists take nothing else), enums their last choice.
+     */
+    fun sample(schema: JsonNode, tag: String): SettingValue {
+        schema["enum"]?.let { choices -> return SettingValue.Text(choices.last().asText()) }
+        val default = schema["default"]
+        return when (schema["type"]?.asText()) {
+            "boolean" -> SettingValue.Bool(!(default?.asBoolean() ?: false))
+            "integer" -> SettingValue.Num(schema["minimum"]?.asLong() ?: default?.asLong() ?: 1L)
+            "number" -> SettingValue.Num(schema["minimum"]?.asDouble() ?: default?.asDouble() ?: 1.0)
+            "array" -> SettingValue.Items(listOf(item(schema["items"], tag)))
+            "object" -> table(schema, tag)
+            else -> SettingValue.Text("https://$tag.example.test")
+        }
+    }
+
+    private fun item(schema: JsonNode?, tag: String): SettingValue = when (schema?.get("type")?.asText()) {
+        "object" -> table(schema, tag)
+        null, "string" -> SettingValue.Text("$tag.example.test")
+        else -> sample(schema, tag)
+    }
+
+    private fun table(schema: JsonNode, tag: String): SettingValue.Table =
+        SettingValue.Table(
+            schema["properties"]?.fields()?.asSequence()?.associate { (k, v) -> k to item(v, "$tag-$k".lowercase()) }.orEmpty(),
+        )
+}
