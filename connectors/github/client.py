@@ -94,6 +94,24 @@ class GitHubClient:
     async def rate_limit(self) -> GhRateLimit:
         return await self._get(GhRateLimit, "/rate_limit")
 
+    async def delete_app_token(self, client_id: str, client_secret: str, token: str) -> bool:
+        """``DELETE /applications/{client_id}/token``: the OAuth app ends one of its tokens
+        (authenticated as the app, Basic client_id:client_secret). ``True`` on GitHub's 204."""
+        r = await self.http.request(
+            "DELETE",
+            f"/applications/{_seg(client_id)}/token",
+            json={"access_token": token},
+            headers=HEADERS,
+            auth=httpx.BasicAuth(client_id, client_secret),
+        )
+        return r.status_code == 204
+
+    async def revoke_credentials(self, tokens: list[str]) -> bool:
+        """``POST /credentials/revoke``: end tokens without the app's secret (a public app's
+        device-flow tokens); GitHub answers 202 and tells the owner."""
+        r = await self._request("POST", "/credentials/revoke", json={"credentials": tokens})
+        return r.status_code == 202
+
     # -- issues ---------------------------------------------------------------------------
     async def get_issue(self, owner: str, repo: str, number: int) -> GhIssue:
         return await self._get(GhIssue, f"/repos/{_seg(owner)}/{_seg(repo)}/issues/{number}")

@@ -34,6 +34,7 @@ from connectors.sdk import (
     User,
 )
 from connectors.sdk.capabilities import IssueFilter, PullFilter
+from connectors.sdk.connector import OAuthApp
 from connectors.sdk.paging import check_link
 
 from .client import PER_PAGE, GitHubClient
@@ -92,6 +93,14 @@ class GitHubConnector(Connector):
             rate_limit_limit=_int(r.headers.get("x-ratelimit-limit")),
             scopes=scopes,
         )
+
+    async def revoke(self, token: str, app: OAuthApp | None) -> bool:
+        """End an OAuth token Tieline obtained. With the app's client secret, GitHub's OAuth
+        app endpoint; a public app (device flow, no secret) has only the credential
+        revocation API, which needs no authentication and notifies the token's owner."""
+        if app is not None and app.client_secret:
+            return await self.client.delete_app_token(app.client_id, app.client_secret, token)
+        return await self.client.revoke_credentials([token])
 
     # -- IssueTracker ---------------------------------------------------------------------
     async def get_issue(self, ref: ItemRef) -> Issue:

@@ -162,3 +162,26 @@ async def test_checks_for_a_branch_with_a_slash(github: GitHubStandIn) -> None:
     async with http:
         summary = await connector.get_checks(REPO.full_name, "feature/upload-retries")
     assert (summary.total, summary.passed) == (1, 1)
+
+
+async def test_sign_out_ends_an_oauth_token_at_github(github: GitHubStandIn) -> None:
+    """With the OAuth app's secret: ``DELETE /applications/{client_id}/token`` as the app;
+    a public app without one: the credential revocation API. Either way the token is dead."""
+    from connectors.sdk.connector import OAuthApp
+
+    for token, app in (
+        ("gho_withSecretCANARY0123456789abcdefXYZ", OAuthApp("Iv1.app", "s3cret-value")),
+        ("gho_publicAppCANARY0123456789abcdefXYZ", None),
+    ):
+        github.state.tokens[token] = "octocat"
+        github.state.apps["Iv1.app"] = "s3cret-value"
+        gh, http = connect(github.url, token=token)
+        assert (await gh.check()).ok
+        assert await gh.revoke(token, app) is True
+        await http.aclose()
+        fresh, http = connect(github.url, token=token)  # no cached /user
+        assert not (await fresh.check()).ok  # 401: the token no longer works
+        await http.aclose()
+    paths = [(e.method, e.path) for e in github.log]
+    assert ("DELETE", "/applications/Iv1.app/token") in paths
+    assert ("POST", "/credentials/revoke") in paths

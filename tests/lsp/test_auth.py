@@ -54,7 +54,9 @@ async def test_status_and_sign_out_of_a_vault_account(env: Env) -> None:
         (acct,) = status["accounts"]
         assert (acct["account"], acct["method"], acct["signedIn"]) == ("octocat", "device", True)
         out = await raw_request(client, "tieline/auth/signOut", {"connector": "github"})
-        assert out == {"signedOut": True, "revoked": False}
+        # A device-flow token is Tieline's own: it is ended at GitHub, not only forgotten.
+        assert out == {"signedOut": True, "revoked": True}
+        assert TOKEN in env.github.state.revoked
         assert vault.accounts("github") == []
         items = await raw_request(client, "tieline/panel/items", {"panelId": "work"})
         # Every installed connector that could serve this workspace offers to sign in; Jira

@@ -70,6 +70,8 @@ class State:
         self.login = login
         self.tokens: dict[str, str] = {}
         self.revoked: set[str] = set()
+        #: OAuth apps: client id -> client secret (for the app-authenticated token routes).
+        self.apps: dict[str, str] = {}
         self.repos: dict[tuple[str, str], _Repo] = {}
         self.clock = 1_700_000_000
         self.user_ids: dict[str, int] = {}
@@ -329,10 +331,29 @@ class GitHubStandIn(StandIn):
     def authenticate(self, req: Request) -> str | None:
         """Any scheme (``token``, ``Bearer``); a token nobody was given acts as ``state.login``,
         so tests need not register one; a revoked token is refused."""
-        token = req.headers.get("authorization", "").split(" ", 1)[-1].strip()
+        header = req.headers.get("authorization", "")
+        if req.path.startswith("/applications/"):
+            return self._app(header)
+        if req.path == "/credentials/revoke":
+            return "anonymous"  # GitHub: this endpoint needs no authentication
+        token = header.split(" ", 1)[-1].strip()
         if not token or token in self.state.revoked:
             return None
         return self.state.tokens.get(token, self.state.login)
+
+    def _app(self, header: str) -> str | None:
+        """``/applications/{client_id}/...`` authenticate as the app: Basic id:secret."""
+        import base64
+        import binascii
+
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            client_id, _, secret = base64.b64decode(value).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return f"app:{client_id}" if self.state.apps.get(client_id) == secret else None
 
     def charge(self, req: Request) -> dict[str, int]:
         """Search has its own budget; reading ``/rate_limit`` is free but reports ``core``."""
@@ -411,6 +432,23 @@ def _r_user(s: GitHubStandIn, req: Request) -> Response:
     u.update({k: v for k, v in s.state.user(req.me).items() if k in u})
     u["name"] = req.me.title()
     return 200, u, {}
+
+
+@routes.route("DELETE", r"/applications/(?P<client_id>[^/]+)/token")
+def _r_delete_app_token(s: GitHubStandIn, req: Request) -> Response:
+    if req.me != f"app:{req.path_args['client_id']}":
+        raise s.error(404, "Not Found")
+    token = (req.json or {}).get("access_token")
+    if token not in s.state.tokens or token in s.state.revoked:
+        raise s.error(422, "Validation Failed")
+    s.state.revoked.add(token)
+    return 204, b"", {}
+
+
+@routes.route("POST", r"/credentials/revoke")
+def _r_revoke_credentials(s: GitHubStandIn, req: Request) -> Response:
+    s.state.revoked.update(str(t) for t in (req.json or {}).get("credentials", []))
+    return 202, {}, {}
 
 
 @routes.route("GET", r"/rate_limit")
