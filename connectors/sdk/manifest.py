@@ -74,6 +74,8 @@ class Auth(_Strict):
     headers: dict[AuthMethod, str] = Field(default_factory=dict)
     #: For ``basic``: what the user part is called in prompts (Jira: "email").
     username_label: str = "user name"
+    #: Said on sign-out when the service cannot end an OAuth token from here (where to).
+    revoke_help: str = ""
 
     @field_validator("token_patterns")
     @classmethod

@@ -10,6 +10,7 @@ the manifest says for the account's sign-in method (Bearer, a bare API key, HTTP
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,11 +34,14 @@ ENV_LOGIN = ""
 @dataclass(frozen=True)
 class Found:
     """The account chosen for a host: its login (empty for an environment token whose owner
-    is not known yet), the auth, and how it signed in."""
+    is not known yet), the auth, and how it signed in. ``fingerprint`` identifies an
+    environment secret without holding it (a truncated SHA-256), so the hub can remember
+    whose it is across runs."""
 
     login: str
     auth: httpx.Auth
     method: str
+    fingerprint: str | None = None
 
 
 class CredentialProvider(Protocol):
@@ -81,7 +85,8 @@ def env_auth(
         return None
     header = header_for(manifest, "env", env_method=method)
     auth = SecretAuth(token, header=header, username=username if method == "basic" else None)
-    return Found(ENV_LOGIN, auth, method)
+    who = f"{manifest.id}\0{username or ''}\0{token}".encode()
+    return Found(ENV_LOGIN, auth, method, hashlib.sha256(who).hexdigest()[:32])
 
 
 class EnvCredentials:

@@ -321,17 +321,7 @@ class Hub:
 
     async def _open_session(self, w: Wanted, found: Found) -> Session:
         settings = self.settings(w.connector)
-        login = found.login
-        if not login:  # an environment token: learn whose it is before naming anything
-            probe = self._build(w.connector, w.host, "", found, metrics=None, cache=False)
-            try:
-                result = await probe.check()
-            finally:
-                await probe.ctx.http.aclose()
-            if not result.ok:
-                raise ReauthRequired(result.detail or f"{w.connector} refused the token")
-            login = result.account or "unknown"
-            await self.store.record_grant(w.connector, f"{login}@{w.host}", result.scopes or ())
+        login = found.login or await self._whose(w, found)
         account = f"{login}@{w.host}"
         tracker = self.health.tracker(w.connector, account)
         recorder = PersistingRecorder(tracker, self.store, w.connector, account)
@@ -348,6 +338,7 @@ class Hub:
         )
         self.sessions[session.key] = session
         coordinator.index.put(await self.mirror.load(cid, account))
+        coordinator.index.scopes = await self.mirror.load_scopes(cid, account)
         self.scheduler.every(
             session.key,
             self.config.sync.poll_interval,
@@ -363,6 +354,28 @@ class Hub:
         self.scheduler.wake()
         log.info("session %s opened (%s)", session.key, settings.api_url or "default API")
         return session
+
+    async def _whose(self, w: Wanted, found: Found) -> str:
+        """Whose environment token this is: remembered from an earlier run (by fingerprint,
+        so a start with the service down still opens the session from the mirror), else
+        asked of the service."""
+        key = f"env:{found.fingerprint}" if found.fingerprint else None
+        if key is not None:
+            known = await self.store.get_checkpoint(w.connector, key, "login")
+            if known is not None:
+                return known.cursor
+        probe = self._build(w.connector, w.host, "", found, metrics=None, cache=False)
+        try:
+            result = await probe.check()
+        finally:
+            await probe.ctx.http.aclose()
+        if not result.ok:
+            raise ReauthRequired(result.detail or f"{w.connector} refused the token")
+        login = result.account or "unknown"
+        await self.store.record_grant(w.connector, f"{login}@{w.host}", result.scopes or ())
+        if key is not None:
+            await self.store.set_checkpoint(w.connector, key, "login", login)
+        return login
 
     def _build(
         self,
@@ -440,11 +453,15 @@ class Hub:
             return []
         log.debug("sync %s started", s.key)
         self._follow_checkout()
+        known = s.coordinator.index.scopes
         try:
             found = await s.coordinator.sync()
         except ReauthRequired:
             await self._auth_required(s)
             raise
+        scopes = s.coordinator.index.scopes
+        if scopes is not None and scopes != known:
+            await self.mirror.save_scopes(s.connector_id, s.account, scopes)
         self._refresh_scan_context()
         log.debug("sync %s finished: %d changes", s.key, len(found))
         await self.bus.publish(

@@ -1,18 +1,35 @@
 """The store's mirror of synced items: written after each sync, read back at start-up so
-hovers and lenses work before the first sync of a new run."""
+hovers and lenses work before the first sync of a new run -- and the project/team keys a
+key-based tracker has, so ``PROJ-7`` gets its card before the first sync too."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 
 from connectors.sdk.models import Issue, PullRequest
 
 from .store import Item, Store
 
+SCOPES = "scopes"  # the checkpoint stream that holds a tracker's known keys
+
 
 class Mirror:
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    async def save_scopes(self, connector: str, account: str, scopes: Iterable[str]) -> None:
+        await self.store.set_checkpoint(connector, account, SCOPES, json.dumps(sorted(scopes)))
+
+    async def load_scopes(self, connector: str, account: str) -> frozenset[str] | None:
+        row = await self.store.get_checkpoint(connector, account, SCOPES)
+        if row is None:
+            return None
+        try:
+            keys = json.loads(row.cursor)
+        except ValueError:
+            return None  # written by another version: the next sync replaces it
+        return frozenset(str(k) for k in keys) if isinstance(keys, list) else None
 
     async def save(self, connector: str, account: str, items: Sequence[Issue]) -> None:
         rows = [

@@ -293,7 +293,7 @@ async def revoke(
     except TielineError as exc:
         log.warning("revoking the %s token failed: %s", service.name, exc.message)
         return False, f"{service.name} could not revoke the token: {redact(exc.message)}"
-    return False, f"{service.name} offers no way to revoke the token from here."
+    return False, service.revoke_help or f"{service.name} offers no way to end the token from here."
 
 
 def _done(creds: Credentials) -> asyncio.Future[Credentials]:

@@ -41,6 +41,7 @@ class ServiceAuth:
     token_env: str | None = None
     token_help: str = ""
     username_label: str = "user name"
+    revoke_help: str = ""
     settings: ConnectorSettings | None = None
 
 
@@ -113,6 +114,7 @@ def resolve_service(
         token_env=manifest.auth.token_env,
         token_help=manifest.auth.token_help,
         username_label=manifest.auth.username_label,
+        revoke_help=manifest.auth.revoke_help,
         settings=settings,
     )
 
