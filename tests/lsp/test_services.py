@@ -6,6 +6,7 @@ panel merges all three. Every stand-in checks each request against its service's
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -191,3 +192,37 @@ async def test_a_todo_asks_which_tracker_and_names_the_new_item(
     (change,) = edit.edit.changes[uri]
     assert change.new_text == "(PROJ-8)"
     assert services.jira.state.issues["PROJ-8"].summary == "retry the upload when the network drops"
+
+
+async def test_sign_in_to_linear_with_an_api_key_from_the_editor(
+    services: Services, tmp_path: Path, tieline_home: Path
+) -> None:
+    """No environment key: ``tieline/auth/signIn`` with a pasted API key signs in, names the
+    account by Linear's own answer, and its items join My Work."""
+    root = tmp_path / "plain"
+    root.mkdir()
+    env = Env(root=root, github=services.github, home=tieline_home)
+    without = {k: v for k, v in services.server_env().items() if k != "TIELINE_LINEAR_TOKEN"}
+    client = await start_client(env, **without)
+    try:
+        wrong = await raw_request(
+            client, "tieline/auth/signIn",
+            {"connector": "linear", "method": "api_key", "token": "lin_api_" + "w" * 40},
+        )  # fmt: skip
+        assert wrong["state"] == "failed" and "w" * 40 not in wrong["message"]
+        done = await raw_request(
+            client, "tieline/auth/signIn",
+            {"connector": "linear", "method": "api_key", "token": LINEAR_TOKEN},
+        )  # fmt: skip
+        assert done == {"state": "signedIn", "account": "acme/ada@acme.test"}
+        async with asyncio.timeout(30):
+            while not any(
+                i["key"] == "ENG-12" for i in await items(client, "work", "work/assigned")
+            ):
+                await asyncio.sleep(0.2)
+        status = await raw_request(client, "tieline/auth/status", {"connector": "linear"})
+        assert [(a["account"], a["method"]) for a in status["accounts"]] == [
+            ("acme/ada@acme.test", "api_key")
+        ]
+    finally:
+        await client.shutdown_session()
