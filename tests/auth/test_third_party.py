@@ -13,6 +13,7 @@ server does.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import textwrap
@@ -51,7 +52,7 @@ class IntrospectingTracker(SyntheticStandIn):
         return self.tokens[token]
 
 
-def build_package(where: Path, issuer: str) -> Path:
+def build_package(where: Path, issuer: str, capabilities: str = '["IssueTracker"]') -> Path:
     """The ``tieline-acme`` distribution: a manifest naming the OAuth server, and a connector
     module (the synthetic connector's code under another id), installed into ``site``."""
     src = where / "src"
@@ -69,7 +70,7 @@ def build_package(where: Path, issuer: str) -> Path:
             f"""\
             id = "acme"
             name = "Acme Tracker"
-            capabilities = ["IssueTracker"]
+            capabilities = {capabilities}
             api_url = "https://tracker.acme.test"
             web_url = "https://tracker.acme.test"
 
@@ -203,3 +204,25 @@ async def test_a_separately_installed_connector_needs_no_hub_change(
     async with httpx.AsyncClient() as http:
         me = await http.get(f"{oidc.issuer}/me", headers={"authorization": f"Bearer {token}"})
     assert me.status_code == 401  # ended at the OAuth server, not only forgotten here
+
+
+def test_a_broken_package_is_named_and_the_others_keep_working(
+    tmp_path: Path, tieline_home: Path
+) -> None:
+    """A connector package whose manifest declares a capability nobody knows: the CLI names
+    the connector and the key, and every other connector is listed and usable."""
+    site = build_package(
+        tmp_path / "acme", "http://127.0.0.1:9", capabilities='["IssueTracker", "Teleporter"]'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")}
+    env.update(TIELINE_HOME=str(tieline_home), PYTHONPATH=f"{site}:{Path.cwd()}")
+    r = subprocess.run(
+        [sys.executable, "-m", "server", "connectors", "list"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 1
+    broken = next(line for line in r.stdout.splitlines() if line.startswith("acme"))
+    assert "BROKEN" in broken and "connector 'acme'" in broken
+    assert "capabilities" in broken and "unknown capability Teleporter" in broken
+    listed = {line.split()[0] for line in r.stdout.splitlines()}
+    assert {"github", "gitlab", "jira", "linear"} <= listed
