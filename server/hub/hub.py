@@ -22,7 +22,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -49,6 +49,9 @@ from .sync.changes import Change
 from .sync.coordinator import Coordinator
 from .sync.syncers import Watch
 from .workspace import Folder, Workspace, detect_folder
+
+if TYPE_CHECKING:
+    from .auth.orchestrator import SignIns
 
 log = logging.getLogger("tieline.hub")
 
@@ -91,6 +94,7 @@ class Hub:
         self.worker = Worker(self.queue, {SYNC_JOB: self._run_sync_job})
         self.scheduler = Scheduler(self.queue, listeners=self.listeners)
         self.mirror = Mirror(store)
+        self._sign_ins: SignIns | None = None
         self.sessions: dict[str, Session] = {}
         self.folders: list[Folder] = []
         self.state = HubState()
@@ -225,6 +229,15 @@ class Hub:
         self.paths = list(folders)
         self.folders = self._detect_all()
         self._refresh_scan_context()
+
+    @property
+    def sign_ins(self) -> SignIns:
+        """Signing in and out (the flows, authlib and all, load on first use)."""
+        if self._sign_ins is None:
+            from .auth.orchestrator import SignIns
+
+            self._sign_ins = SignIns(self)
+        return self._sign_ins
 
     @property
     def connecting(self) -> bool:

@@ -28,7 +28,7 @@ from . import notify
 
 if TYPE_CHECKING:
     from server.hub.auth.consent import ConsentRequest
-    from server.hub.auth.orchestrator import Pending, SignIns
+    from server.hub.auth.orchestrator import Pending
     from server.hub.hub import Hub
 
 log = logging.getLogger("tieline.lsp")
@@ -54,16 +54,6 @@ class EditorConsent:
             )
         )
         return choice is not None and choice.title == ALLOW
-
-
-def _sign_ins(hub: Hub) -> SignIns:
-    from server.hub.auth.orchestrator import SignIns
-
-    existing = getattr(hub, "_sign_ins", None)
-    if existing is None:
-        existing = SignIns(hub)
-        hub._sign_ins = existing  # type: ignore[attr-defined]
-    return existing
 
 
 def _result(p: Pending) -> proto.SignInResult:
@@ -118,7 +108,7 @@ async def sign_in(ls: TielineServer, p: proto.SignInParams) -> proto.SignInResul
     if hub is None:
         return proto.SignInResult(state="failed", message="Tieline is still starting")
     try:
-        pending = await _sign_ins(hub).start(
+        pending = await hub.sign_ins.start(
             p.connector,
             p.host,
             p.method,
@@ -154,7 +144,7 @@ async def sign_in_interactive(
     from server.hub.auth.orchestrator import METHOD_LABELS
 
     hub = await hub_or_fail(ls)
-    sign_ins = _sign_ins(hub)
+    sign_ins = hub.sign_ins
     if connector is None:
         names = {c.name: c.id for c in connectors(hub).connectors if c.ready and c.auth}
         picked = await _ask(ls, "Sign in to which service?", list(names))
@@ -204,7 +194,7 @@ async def _paste_in_browser(
     """Open a one-time loopback page to paste the secret into; sign in with what arrives."""
     from server.hub.auth.paste import TokenForm
 
-    service = _sign_ins(hub).service(connector, host)
+    service = hub.sign_ins.service(connector, host)
     label = {"api_key": "API key", "basic": "API token"}.get(method, "Personal access token")
     form = TokenForm(
         service.name,
@@ -288,7 +278,7 @@ def connectors(hub: Hub) -> proto.ConnectorsResult:
     from .panels import status
 
     health = {(c.connector, c.host, c.account): c.state for c in status(hub).connectors}
-    sign_ins = _sign_ins(hub)
+    sign_ins = hub.sign_ins
     out: list[proto.ConnectorInfo] = []
     for m in hub.registry.manifests():
         settings = hub.config.connectors[m.id]
@@ -338,7 +328,7 @@ async def sign_out(ls: TielineServer, p: proto.SignOutParams) -> proto.SignOutRe
     hub = await ls.wait_hub()
     if hub is None:
         return proto.SignOutResult(signed_out=False)
-    done = await _sign_ins(hub).sign_out(p.connector, p.host, p.account)
+    done = await hub.sign_ins.sign_out(p.connector, p.host, p.account)
     if done.message:
         info(ls, done.message)
     notify.panels_changed(ls)
