@@ -77,6 +77,73 @@ def test_incremental_scan_equals_fresh_scan(
         assert warm == ReferenceScanner(rules).scan(after, language_id=language_id, context=ctx)
 
 
+#: Pieces of lines that open and close comments and strings (in some language), so that an
+#: edit moves the comment/string spans of lines it did not touch.
+CODE = st.sampled_from(
+    ['"""', "'''", "/*", "*/", "//", "# ", "`", "#1", " #2", "GH-3", " ENG-4", "x = "]
+)
+LINE = st.lists(CODE | ALPHABET, max_size=12).map("".join)
+EDIT = st.tuples(
+    st.sampled_from(["insert", "delete", "replace", "same"]),
+    st.integers(min_value=0, max_value=40),
+    LINE,
+    st.booleans(),  # the other scan context for this version
+)
+Edit = tuple[str, int, str, bool]
+
+
+def edited(lines: list[str], edit: Edit) -> list[str]:
+    op, at, text = edit[:3]
+    out = list(lines)
+    i = at % (len(out) + 1)
+    if op == "insert" or not out:
+        out.insert(i, text)
+    elif op == "delete":
+        del out[min(i, len(out) - 1)]
+    elif op == "replace":
+        out[min(i, len(out) - 1)] = text
+    return out
+
+
+@pytest.mark.parametrize("backend", ["tree-sitter", "pygments"])
+@settings(max_examples=examples(150), deadline=None)
+@given(
+    base=st.lists(LINE, max_size=40),
+    edits=st.lists(EDIT, min_size=1, max_size=6),
+    language_id=st.sampled_from(["python", "typescript", "c", "markdown", None]),
+)
+def test_a_chain_of_line_edits_scans_like_fresh_scans(
+    rules: RuleSet,
+    backend: str,
+    base: list[str],
+    edits: list[Edit],
+    language_id: str | None,
+) -> None:
+    """Version after version of one document -- lines inserted, deleted, replaced, or none
+    (a new version of the same text), the context switching now and then -- the incremental
+    scan answers what a fresh scan of each version does; and a version whose references are
+    all the same as the previous one's answers the very list of before."""
+    contexts = (ScanContext.single(REPO), ScanContext.single(REPO, highest=3))
+    with using(backend):
+        scanner = ReferenceScanner(rules)
+        lines = base
+        previous = scanner.scan(
+            "\n".join(lines), language_id=language_id, uri="file:///x", version=1,
+            context=contexts[0],
+        )  # fmt: skip
+        for version, edit in enumerate(edits, start=2):
+            lines = edited(lines, edit)
+            ctx = contexts[edit[3]]
+            text = "\n".join(lines)
+            warm = scanner.scan(
+                text, language_id=language_id, uri="file:///x", version=version, context=ctx
+            )
+            fresh = ReferenceScanner(rules).scan(text, language_id=language_id, context=ctx)
+            assert warm == fresh
+            assert (warm is previous) == (warm == previous)
+            previous = warm
+
+
 @given(line=st.text(max_size=50), i=st.integers(min_value=0, max_value=60))
 def test_column_round_trip(line: str, i: int) -> None:
     i = min(i, len(line))
