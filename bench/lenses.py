@@ -25,7 +25,7 @@ from lsprotocol import types
 from connectors.sdk.manifest import Manifest
 from connectors.sdk.models import RepoRef
 from server.hub.autolinks import load_autolinks
-from server.hub.refs import Reference, ReferenceScanner, RuleSet, ScanContext, lexing, up_to
+from server.hub.refs import Reference, ReferenceScanner, RuleSet, ScanContext, lexing
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES = 5000
@@ -143,7 +143,7 @@ def measure(language: str, lines: list[str], comment: str, ctx: ScanContext) -> 
 
 def main() -> None:
     repo = RepoRef(host="github.com", owner="acme", name="app")
-    ctx = ScanContext(repo=repo, is_issue=up_to(1000))
+    ctx = ScanContext.single(repo, highest=1000)
     print(f"{LINES} lines, ~{REFS} references; times in ms (median of 5 where repeated)")
     print(
         f"{'language':<11}{'refs':>6}{'cold':>9}{'same':>9}{'edit':>9}"

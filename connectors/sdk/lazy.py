@@ -8,8 +8,10 @@ before it needs pydantic models, Pygments or httpx). The package keeps its names
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
 
@@ -31,3 +33,22 @@ def attach(
         return sorted(set(vars(mod)) | set(getattr(mod, "__all__", ())))
 
     return __getattr__, __dir__
+
+
+def lazy_module(name: str) -> ModuleType:
+    """Module ``name``, executed on first attribute access (the standard library's
+    :class:`importlib.util.LazyLoader`): for a module used only by handlers, which must
+    not load before the server answers ``initialize``. Type checkers should see a plain
+    import under ``TYPE_CHECKING``."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"no module named {name!r}", name=name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module

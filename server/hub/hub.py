@@ -610,11 +610,22 @@ class Hub:
         return candidates[0] if candidates else None
 
     def cached(self, target: ItemTarget) -> Issue | None:
-        ref = target.ref
-        if ref is None:
+        key = target.item_id
+        if key is None:
             return None
         s = self.session_for(target.connector, target.host, target.scope)
-        return s.coordinator.index.items.get(ref.id) if s else None
+        return s.coordinator.index.items.get(key) if s else None
+
+    def items_state(self) -> tuple[object, ...]:
+        """What :meth:`cached` answers from, as a value: equal states give equal answers for
+        every target. The configuration (which account serves which owner), and each
+        session's key, watched repositories and index version (a new one on every change of
+        its items). O(sessions): lenses and links compare it on every request."""
+        sessions = self.sessions.items()
+        return (
+            self.loaded,
+            *((k, s.coordinator.watch, s.coordinator.index.version) for k, s in sessions),
+        )
 
     async def lookup(self, target: ItemTarget) -> Issue:
         """The item a reference names: from a session's index, else fetched once."""

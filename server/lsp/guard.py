@@ -16,10 +16,10 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
 from pygls.exceptions import JsonRpcException
 
 from connectors.sdk.errors import TielineError
@@ -40,7 +40,10 @@ class FeatureError(JsonRpcException):
 def _to_rpc(feature: str, exc: BaseException) -> JsonRpcException:
     if isinstance(exc, JsonRpcException):
         return exc
-    if isinstance(exc, ValidationError):
+    # pydantic's ValidationError, if pydantic is loaded at all (it loads after initialize):
+    # raised by a tieline/* handler validating its params.
+    core = sys.modules.get("pydantic_core")
+    if core is not None and isinstance(exc, core.ValidationError):
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}"
             for e in exc.errors()[:5]

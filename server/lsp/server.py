@@ -141,31 +141,22 @@ class TielineServer(LanguageServer):
 
 
 class AnswerMemo:
-    """A feature's last answer per document, reused while it was computed from the very same
-    objects: the scanner's reference list for that version (a new list when the text or the
-    scan context changes) and, for lenses, the index's items (frozen, replaced on each sync).
-
-    Editors ask for lenses and links again on every focus, scroll and refresh; for a file
-    with 1,000 references rebuilding 1,000 lsprotocol objects costs more than the answer's
-    serialization. Identity, not equality, is the test, so a hit is always the same answer.
-    """
+    """A feature's last answer per document (an :mod:`.answers` object that says what it was
+    built from), for the next request to reuse -- whole, or part by part after an edit.
+    Least recently used documents are forgotten first; a closed document at once."""
 
     def __init__(self, size: int = 32) -> None:
         self._size = size
-        self._answers: OrderedDict[str, tuple[tuple[object, ...], Any]] = OrderedDict()
+        self._answers: OrderedDict[str, Any] = OrderedDict()
 
-    def get(self, uri: str, inputs: Sequence[object]) -> Any | None:
+    def get(self, uri: str) -> Any | None:
         hit = self._answers.get(uri)
-        if hit is None:
-            return None
-        held, answer = hit
-        if len(held) != len(inputs) or any(a is not b for a, b in zip(held, inputs, strict=True)):
-            return None
-        self._answers.move_to_end(uri)
-        return answer
+        if hit is not None:
+            self._answers.move_to_end(uri)
+        return hit
 
-    def put(self, uri: str, inputs: Sequence[object], answer: Any) -> None:
-        self._answers[uri] = (tuple(inputs), answer)
+    def put(self, uri: str, answer: Any) -> None:
+        self._answers[uri] = answer
         self._answers.move_to_end(uri)
         while len(self._answers) > self._size:
             self._answers.popitem(last=False)

@@ -27,18 +27,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import models_json_schema
 
+# Method names (in a module of their own, so handlers register without loading pydantic).
+from .tieline_methods import (
+    AUTH_SIGN_IN,
+    AUTH_SIGN_OUT,
+    AUTH_STATUS,
+    CONNECTORS,
+    PANEL_CHANGED,
+    PANEL_ITEMS,
+    PANELS,
+    STATUS,
+)
+
 PROTOCOL_VERSION = "1.1.0"
 SCHEMA_PATH = Path(__file__).with_name("tieline-protocol.schema.json")
-
-# Method names.
-PANELS = "tieline/panels"
-PANEL_ITEMS = "tieline/panel/items"
-PANEL_CHANGED = "tieline/panel/changed"
-STATUS = "tieline/status"
-AUTH_SIGN_IN = "tieline/auth/signIn"
-AUTH_SIGN_OUT = "tieline/auth/signOut"
-AUTH_STATUS = "tieline/auth/status"
-CONNECTORS = "tieline/connectors"
 
 
 class WireModel(BaseModel):

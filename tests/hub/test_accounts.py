@@ -121,3 +121,34 @@ async def test_environment_token_is_the_fallback(github: GitHubStandIn, tmp_path
         == "octocat"
     )
     assert await _session_login(root, github, empty, tmp_path) is None
+
+
+async def test_items_state_changes_with_every_index_and_session_change(
+    github: GitHubStandIn, vault: Vault, tmp_path: Path
+) -> None:
+    """Lenses and links are reused while :meth:`Hub.items_state` stays equal: it must change
+    whenever what :meth:`Hub.cached` answers could."""
+    github.state.tokens.update({"tok-alice": "alice", "tok-bob": "bob"})
+    root = _clone(tmp_path / "r", "https://github.com/alice/app.git")
+    environ = {"TIELINE_CONNECTORS__GITHUB__API_URL": github.url}
+    hub = await Hub.open(
+        root=root, store_path=tmp_path / "s.db", cache_dir=None, environ=environ,
+        credentials=VaultCredentials(environ, vault=vault),
+    )  # fmt: skip
+    try:
+        empty = hub.items_state()
+        [session] = await hub.connect()
+        opened = hub.items_state()
+        assert opened != empty and hub.items_state() == opened
+        await hub.sync_now(session)
+        synced = hub.items_state()
+        assert synced != opened and hub.items_state() == synced
+        session.coordinator.index.put([])
+        assert hub.items_state() != synced
+        before = hub.items_state()
+        await hub.reconfigure({"connectors": {"github": {"account": "alice"}}})
+        assert hub.items_state() != before
+        await hub.drop_sessions("github", "github.com")
+        assert hub.items_state() != before and not hub.sessions
+    finally:
+        await hub.close()

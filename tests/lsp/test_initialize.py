@@ -65,3 +65,49 @@ async def test_a_failed_command_is_request_failed_with_a_message(client: Languag
         )
     assert info.value.code == -32803
     assert "clone" in str(info.value.message)
+
+
+async def test_tieline_params_that_do_not_validate_are_invalid_params(
+    client: LanguageClient,
+) -> None:
+    """pydantic loads after ``initialize``; its ValidationError still becomes -32602."""
+    with pytest.raises(JsonRpcException) as info:
+        await raw_request(client, "tieline/panel/items", {"parentId": 3})
+    assert info.value.code == -32602
+    assert "tieline/panel/items" in str(info.value.message)
+
+
+#: What ``tieline serve`` imports before it can answer ``initialize``; nothing the answer does
+#: not need may be among them (each is tens of milliseconds of a cold start).
+BEFORE_INITIALIZE = """
+import json, sys
+import server.cli
+from server.hub.logging import setup_logging
+from server.lsp.server import build_server
+build_server()
+print(json.dumps(sorted(sys.modules)))
+"""
+NOT_BEFORE_INITIALIZE = (
+    "pydantic", "pydantic_core", "nh3", "pygments", "httpx", "git", "tree_sitter",
+    "aiosqlite", "sqlite3", "cryptography", "keyring", "connectors.sdk.models",
+    "connectors.sdk.manifest", "server.hub.hub", "server.hub.sanitize", "server.lsp.cards",
+)  # fmt: skip
+
+
+def test_initialize_loads_no_models_sanitizer_or_hub() -> None:
+    import json
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", BEFORE_INITIALIZE],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)},
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert sorted(loaded & set(NOT_BEFORE_INITIALIZE)) == []

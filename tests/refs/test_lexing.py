@@ -138,3 +138,22 @@ def test_the_common_languages_have_their_grammar_installed() -> None:
     for language in ("python", "javascript", "typescript", "typescriptreact", "go", "rust", "c",
                      "cpp", "java", "csharp", "ruby", "shellscript"):  # fmt: skip
         assert lexing.treesitter.language_for(language, None) is not None, language
+
+
+def test_tree_sitter_encodes_only_the_lines_an_edit_changed() -> None:
+    lexer = lexing.treesitter.language_for("python", None)
+    assert lexer is not None
+    lines = split_lines(PY * 50)
+    state = lex(lexer, lines)
+    edited = list(lines)
+    edited[300] += "  # more"
+    edited.insert(400, "# new line")
+    after = lex(lexer, edited, state)
+    fresh = lex(lexer, edited)
+    assert (after.spans, after.enc, after.starts, after.size) == (
+        fresh.spans,
+        fresh.enc,
+        fresh.starts,
+        fresh.size,
+    )
+    assert after.enc[10] is state.enc[10] and after.enc[500] is state.enc[499]

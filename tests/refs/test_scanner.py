@@ -231,3 +231,74 @@ def test_cache_per_version_and_context(rules: RuleSet, ctx: ScanContext) -> None
     )
     assert texts(second) == ["#2"]
     scanner.forget("file:///a.py")
+
+
+def _scan(
+    scanner: ReferenceScanner, lines: list[str], version: int, language_id: str = "python"
+) -> list[Reference]:
+    return scanner.scan(
+        "\n".join(lines),
+        language_id=language_id,
+        uri="file:///w/doc",
+        version=version,
+        context=ScanContext.single(REPO, highest=1000),
+    )
+
+
+def _doc(n: int = 50) -> list[str]:
+    """Every fifth line a comment with a reference (lines 1, 6, 11...)."""
+    lines: list[str] = []
+    for i in range(n // 5):
+        lines += [f"def f{i}():", f"    # see #{i + 1} for why", "    return 1", "", ""]
+    return lines
+
+
+@pytest.mark.parametrize("language_id", ["python", "markdown"])
+def test_an_edit_keeps_the_references_of_the_lines_it_did_not_touch(
+    rules: RuleSet, ctx: ScanContext, language_id: str
+) -> None:
+    scanner = ReferenceScanner(rules)
+    lines = _doc()
+    before = _scan(scanner, lines, 1, language_id)
+    lines[21] = "    # see #77 instead"  # line 21 had #5
+    after = _scan(scanner, lines, 2, language_id)
+    assert after == scan("\n".join(lines), rules, language_id=language_id, context=ctx)
+    changed = [a for a, b in zip(after, before, strict=True) if a is not b]
+    assert texts(changed) == ["#77"]
+
+
+def test_an_edit_that_changes_no_reference_answers_the_same_list(
+    rules: RuleSet, ctx: ScanContext
+) -> None:
+    scanner = ReferenceScanner(rules)
+    lines = _doc()
+    before = _scan(scanner, lines, 1)
+    lines[21] = lines[21] + ", edited"  # typing beside the reference
+    lines[22] = "    return 2"
+    after = _scan(scanner, lines, 2)
+    assert after is before
+
+
+def test_lines_inserted_above_move_the_references_below(rules: RuleSet, ctx: ScanContext) -> None:
+    scanner = ReferenceScanner(rules)
+    lines = _doc()
+    before = _scan(scanner, lines, 1)
+    lines[20:20] = ["# new #9", "x = 1"]
+    after = _scan(scanner, lines, 2)
+    assert after == scan("\n".join(lines), rules, language_id="python", context=ctx)
+    assert all(a is b for a, b in zip(after[:4], before[:4], strict=True))
+    assert texts(after[4:]) == ["#9", *texts(before[4:])]
+    assert [r.range.line for r in after[5:]] == [r.range.line + 2 for r in before[4:]]
+
+
+def test_a_new_string_above_changes_the_references_it_swallows(
+    rules: RuleSet, ctx: ScanContext
+) -> None:
+    """A line outside the edit keeps its references only if its comments and strings did."""
+    scanner = ReferenceScanner(rules)
+    lines = ["x = 1", "y = GH-1", "z = 2  # end: '''"]
+    assert _scan(scanner, lines, 1) == []
+    lines[0] = "x = '''"  # the string now runs to the comment's quotes, two lines below
+    after = _scan(scanner, lines, 2)
+    assert texts(after) == ["GH-1"]
+    assert after == scan("\n".join(lines), rules, language_id="python", context=ctx)

@@ -32,8 +32,10 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, compress, count, islice
+from operator import add, ne
 from typing import Any
 
 from pygments.lexer import ExtendedRegexLexer, Lexer, RegexLexer
@@ -159,10 +161,12 @@ class Lexed:
     spans: tuple[tuple[Span, ...], ...]
     #: Lexer state at the start of each line, or ``None`` where a token runs across it.
     checkpoints: tuple[Stack | None, ...]
-    #: tree-sitter only: the parse tree, each line's byte offset and the source's size.
+    #: tree-sitter only: the parse tree, each line's byte offset, the source's size and
+    #: each line's UTF-8 bytes (what was parsed: long lines blanked).
     tree: Any = None
     starts: tuple[int, ...] = ()
     size: int = 0
+    enc: tuple[bytes, ...] = ()
 
 
 def _join(lines: Iterable[str]) -> tuple[str, list[int]]:
@@ -347,38 +351,45 @@ def lex(lexer: Lexer | Grammar, lines: list[str], previous: Lexed | None = None)
 # -- tree-sitter ------------------------------------------------------------------------------
 
 
+def common_ends(new: Sequence[str], old: Sequence[str]) -> tuple[int, int]:
+    """``(prefix, suffix)``: how many leading and trailing lines ``new`` and ``old`` share,
+    never overlapping (``prefix + suffix <= min(len(new), len(old))``)."""
+    k = min(len(new), len(old))
+    # The first index where they differ, found by C iterators (no Python loop per line).
+    first = next(compress(count(), map(ne, new, old)), k)
+    limit = k - first
+    tail = islice(map(ne, reversed(new), reversed(old)), limit)
+    suffix = next(compress(count(), tail), limit)
+    return first, suffix
+
+
+def _encode(line: str) -> bytes:
+    return line.encode("utf-8", "surrogatepass") if len(line) <= MAX_LINE else b""
+
+
 def _parse(grammar: Grammar, lines: list[str], old: Lexed | None) -> Lexed:
     """:func:`lex` by tree-sitter: parse (re-parse from ``old``'s tree after an edit) and
     recompute the spans of the lines the edit or the re-parse changed; the others are
-    ``old``'s very tuples."""
-    enc = [ln.encode("utf-8", "surrogatepass") if len(ln) <= MAX_LINE else b"" for ln in lines]
-    starts: list[int] = []
-    pos = 0
-    for e in enc:
-        starts.append(pos)
-        pos += len(e) + 1
-    source = b"\n".join(enc) + b"\n"
+    ``old``'s very tuples. Each line's UTF-8 bytes are kept too, so an edit encodes only the
+    lines it changed."""
     n = len(lines)
     nones: tuple[Stack | None, ...] = (None,) * n
     if old is None:
+        enc = tuple(map(_encode, lines))
+        starts = _starts(enc)
+        source = b"\n".join(enc) + b"\n"
         tree = grammar.parser.parse(source)
         spans = _node_spans(grammar.captures(tree), lines, enc, 0, n)
-        return Lexed(tuple(lines), tuple(spans), nones, tree, tuple(starts), len(source))
+        return Lexed(tuple(lines), tuple(spans), nones, tree, starts, len(source), enc)
 
     m = len(old.lines)
-    first = 0
-    while first < min(n, m) and lines[first] == old.lines[first]:
-        first += 1
+    first, suffix = common_ends(lines, old.lines)
     if first == n == m:
         return old
-    suffix = 0
-    while (
-        suffix < n - first
-        and suffix < m - first
-        and lines[n - 1 - suffix] == old.lines[m - 1 - suffix]
-    ):
-        suffix += 1
     old_stop, new_stop = m - suffix, n - suffix  # the first row of the unchanged tail
+    enc = old.enc[:first] + tuple(map(_encode, lines[first:new_stop])) + old.enc[old_stop:]
+    starts = _starts(enc)
+    source = b"\n".join(enc) + b"\n"
     tree = old.tree.copy()
     tree.edit(
         start_byte=starts[first] if first < n else len(source),
@@ -402,9 +413,17 @@ def _parse(grammar: Grammar, lines: list[str], old: Lexed | None) -> Lexed:
         old.spans[:lo] + tuple(fresh) + old.spans[hi - shift :],
         nones,
         new_tree,
-        tuple(starts),
+        starts,
         len(source),
+        enc,
     )
+
+
+def _starts(enc: tuple[bytes, ...]) -> tuple[int, ...]:
+    """Each line's byte offset in ``b"\\n".join(enc)`` (summed in C: no Python loop)."""
+    if not enc:
+        return ()
+    return tuple(map(add, accumulate(map(len, enc[:-1]), initial=0), count()))
 
 
 def _column(line: str, encoded: bytes, byte: int) -> int:
@@ -415,7 +434,7 @@ def _column(line: str, encoded: bytes, byte: int) -> int:
 
 
 def _node_spans(
-    nodes: Iterable[Any], lines: list[str], enc: list[bytes], lo: int, hi: int
+    nodes: Iterable[Any], lines: list[str], enc: Sequence[bytes], lo: int, hi: int
 ) -> list[tuple[Span, ...]]:
     """Merged per-line column spans of ``nodes`` for rows ``lo..hi-1``."""
     rows: list[list[Span]] = [[] for _ in range(lo, hi)]

@@ -89,6 +89,14 @@ class ItemTarget:
             return f"{self.scope}{self.key}"
         return self.key
 
+    @property
+    def item_id(self) -> str | None:
+        """``self.ref.id`` without building the ref: the key of the item in an index
+        (``github:github.com:octo/app#7``), once the scope is known."""
+        if self.scope is None:
+            return None
+        return f"{self.connector}:{self.host}:{self.label}"
+
 
 @dataclass(frozen=True, slots=True)
 class CommitTarget:

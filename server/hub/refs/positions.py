@@ -24,6 +24,8 @@ _BREAK = re.compile(r"\r\n|\r|\n")
 
 def split_lines(text: str) -> list[str]:
     """Split ``text`` into lines exactly as LSP does (the terminators are dropped)."""
+    if "\r" not in text:
+        return text.split("\n")  # the same answer, several times faster than the regex
     return _BREAK.split(text)
 
 

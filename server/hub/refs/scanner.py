@@ -13,12 +13,12 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from connectors.sdk.models import RepoRef
 
-from .lexing import MAX_LINE, Lexed, is_prose, lex, lexer_for
+from .lexing import MAX_LINE, Lexed, Span, common_ends, is_prose, lex, lexer_for
 from .model import CommitTarget, ItemTarget, LinkTarget, Reference, RefKind, Target, TextRange
 from .positions import Encoding, column, index_of, split_lines
 from .rules import Candidate, RuleSet
@@ -121,6 +121,35 @@ def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return False
 
 
+_UNSET: Any = object()  # a document's lexer, not looked up yet (it had no candidates)
+
+
+@dataclass(slots=True)
+class _Scanned:
+    """One version's scan of a document, kept so that the next version reuses every line an
+    edit did not touch: its candidates, and -- when its comment/string spans and the context
+    are the same -- its very :class:`Reference` objects (moved to the new line number when
+    lines were inserted or deleted above it)."""
+
+    version: int | None
+    ctx: ScanContext
+    lexer: Any  # what the spans came from: a grammar, a Pygments lexer, None (prose), _UNSET
+    lines: list[str]
+    #: Lines with candidates, in order: line number -> its candidates (never empty).
+    cands: dict[int, tuple[Candidate, ...]]
+    spans: tuple[tuple[Span, ...], ...] | None
+    #: Lines with references, in order: line number -> its references (never empty).
+    rows: dict[int, tuple[Reference, ...]]
+    refs: list[Reference]
+
+
+def _moved(refs: tuple[Reference, ...], line: int) -> tuple[Reference, ...]:
+    return tuple(
+        Reference(TextRange(line, r.range.start, r.range.end), r.kind, r.target, r.text, r.url)
+        for r in refs
+    )
+
+
 class ReferenceScanner:
     """Scans documents with one :class:`RuleSet`, remembering recent documents."""
 
@@ -133,7 +162,7 @@ class ReferenceScanner:
         ]
         self._first_remote = min(remote, default=0)
         self._max = max_documents
-        self._results: OrderedDict[str, tuple[int, ScanContext, list[Reference]]] = OrderedDict()
+        self._results: OrderedDict[str, _Scanned] = OrderedDict()
         self._lexed: OrderedDict[str, Lexed] = OrderedDict()
 
     def scan(
@@ -149,40 +178,104 @@ class ReferenceScanner:
 
         In Markdown, plain text and commit messages references count everywhere; in source
         code only inside comments and strings. Pass ``uri`` (and ``version``) so repeated and
-        incremental scans of the same document reuse earlier work.
+        incremental scans of the same document reuse earlier work: the same version and
+        context answer the very list of before, and a new version whose references are all
+        the same as the previous one's (an edit that touched none) answers it too.
         """
         ctx = context or ScanContext()
-        if uri is not None and version is not None:
-            hit = self._results.get(uri)
-            if hit is not None and hit[0] == version and hit[1] == ctx:
-                self._results.move_to_end(uri)
-                return hit[2]
+        prev = self._results.get(uri) if uri is not None else None
+        if prev is not None and version is not None and prev.version == version and prev.ctx == ctx:
+            self._results.move_to_end(uri)  # type: ignore[arg-type]
+            return prev.refs
         lines = split_lines(text)
-        rows: list[tuple[int, tuple[Candidate, ...]]] = []
-        for i, line in enumerate(lines):
-            if line and len(line) <= MAX_LINE:
-                found = self.rules.match_line(line)
-                if found:
-                    rows.append((i, found))
-        refs: list[Reference] = []
-        if rows:
+        n = len(lines)
+        first = suffix = shift = 0
+        if prev is None:
+            cands = self._candidates(lines, 0, n)
+        else:
+            m = len(prev.lines)
+            first, suffix = common_ends(lines, prev.lines)
+            shift = n - m
+            cands = {}
+            tail = m - suffix
+            for i, found in prev.cands.items():
+                if i >= first:
+                    break
+                cands[i] = found
+            cands.update(self._candidates(lines, first, n - suffix))
+            if suffix:
+                for i, found in prev.cands.items():
+                    if i >= tail:
+                        cands[i + shift] = found
+        lexer: Any = _UNSET
+        spans: tuple[tuple[Span, ...], ...] | None = None
+        if cands:
             filename = _filename(uri)
             lexer = None if is_prose(language_id, filename) else lexer_for(language_id, filename)
-            spans = None
             if lexer is not None:
                 previous = self._lexed.pop(uri, None) if uri else None
                 lexed = lex(lexer, lines, previous)
                 if uri:
                     self._remember(self._lexed, uri, lexed)
                 spans = lexed.spans
-            for i, found in rows:
-                line = lines[i]
+        rows: dict[int, tuple[Reference, ...]] = {}
+        refs: list[Reference] = []
+        # References of a line are a function of its text, its spans and the context: a
+        # line outside the edit keeps its references when its spans and the context did.
+        reuse = prev is not None and prev.lexer is lexer and prev.ctx == ctx
+        old_rows = prev.rows if prev is not None else {}
+        old_spans = prev.spans if prev is not None else None
+        kept = 0  # rows that are the previous version's very tuples, on the same line
+        stable = n - suffix
+        for i, found in cands.items():
+            oi = i if i < first else i - shift if i >= stable else -1
+            got: tuple[Reference, ...] | None = None
+            if (
+                reuse
+                and oi >= 0
+                and (
+                    spans is None
+                    or old_spans is None
+                    or spans[i] is old_spans[oi]
+                    or spans[i] == old_spans[oi]
+                )
+            ):
+                got = old_rows.get(oi)
+                if got is not None and oi != i:
+                    got = _moved(got, i)
+            else:
                 if spans is not None:
-                    found = tuple(c for c in found if _inside(spans[i], c.start, c.end))
-                refs.extend(self._choose(line, i, found, ctx))
-        if uri is not None and version is not None:
-            self._remember(self._results, uri, (version, ctx, refs))
+                    row = spans[i]
+                    found = tuple(c for c in found if _inside(row, c.start, c.end))
+                got = tuple(self._choose(lines[i], i, found, ctx)) or None
+            if got is None:
+                continue
+            before = old_rows.get(i)
+            if before is not None and (before is got or before == got):
+                # The same references as before on this line: keep the old objects, so that
+                # what was built from them (lenses, links) is reused too.
+                got = before
+                kept += 1
+            rows[i] = got
+            refs.extend(got)
+        if prev is not None and kept == len(rows) == len(prev.rows):
+            refs = prev.refs  # nothing moved or changed: the very list of before
+        if uri is not None:
+            scanned = _Scanned(version, ctx, lexer, lines, cands, spans, rows, refs)
+            self._remember(self._results, uri, scanned)
         return refs
+
+    def _candidates(self, lines: list[str], lo: int, hi: int) -> dict[int, tuple[Candidate, ...]]:
+        """Candidates of lines ``lo..hi-1`` that have any, by line."""
+        out: dict[int, tuple[Candidate, ...]] = {}
+        match = self.rules.match_line
+        for i in range(lo, hi):
+            line = lines[i]
+            if line and len(line) <= MAX_LINE:
+                found = match(line)
+                if found:
+                    out[i] = found
+        return out
 
     def forget(self, uri: str) -> None:
         """Drop what is cached for a closed document."""

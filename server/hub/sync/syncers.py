@@ -10,6 +10,7 @@ changes.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
@@ -54,9 +55,18 @@ class Group:
     list: str
 
 
+#: Index versions: unique across every index of the process, so that a version names one
+#: state of one index (a new session's index never repeats an old one's number).
+_VERSIONS = itertools.count(1)
+
+
 @dataclass
 class Index:
-    """Everything the editor reads without I/O: items by key, lists by name, CI per branch."""
+    """Everything the editor reads without I/O: items by key, lists by name, CI per branch.
+
+    ``items`` change only through :meth:`put`, which gives the index a new :attr:`version`:
+    what the editor builds from items (lenses, links) is reused while the version stays.
+    """
 
     items: dict[str, Issue] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)
@@ -66,8 +76,10 @@ class Index:
     max_number: dict[str, int] = field(default_factory=dict)  # scope -> highest number
     #: Project/team keys the service has (None: the connector does not restrict keys).
     scopes: frozenset[str] | None = None
+    version: int = field(default_factory=lambda: next(_VERSIONS))
 
     def put(self, items: Iterable[Issue]) -> None:
+        self.version = next(_VERSIONS)
         for it in items:
             self.items[it.key] = it
             n = it.number

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from connectors.sdk.errors import TielineError
+from connectors.sdk.lazy import lazy_module
 
-from .. import tieline_protocol as proto
+from .. import tieline_methods as methods
 from ..common import hub_or_fail, info, plain, warn
 from ..guard import guarded
 from ..server import TielineServer, client_supports_show_document
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
     from server.hub.auth.consent import ConsentRequest
     from server.hub.auth.orchestrator import Pending
     from server.hub.hub import Hub
+
+if TYPE_CHECKING:
+    from .. import tieline_protocol as proto
+else:  # the pydantic models load with the first tieline/* message, after initialize
+    proto = lazy_module("server.lsp.tieline_protocol")
 
 log = logging.getLogger("tieline.lsp")
 ALLOW = "Allow"
@@ -340,26 +346,26 @@ def _str(args: tuple[Any, ...], i: int) -> str | None:
 
 
 def setup(server: TielineServer) -> None:
-    @server.feature(proto.AUTH_SIGN_IN)
-    @guarded(proto.AUTH_SIGN_IN)
+    @server.feature(methods.AUTH_SIGN_IN)
+    @guarded(methods.AUTH_SIGN_IN)
     async def sign_in_request(ls: TielineServer, params: Any) -> dict[str, Any]:
         p = proto.SignInParams.model_validate(plain(params))
         return (await sign_in(ls, p)).wire()
 
-    @server.feature(proto.AUTH_STATUS)
-    @guarded(proto.AUTH_STATUS)
+    @server.feature(methods.AUTH_STATUS)
+    @guarded(methods.AUTH_STATUS)
     async def status_request(ls: TielineServer, params: Any = None) -> dict[str, Any]:
         p = proto.AuthStatusParams.model_validate(plain(params) or {})
         return (await auth_status(ls, p.connector)).wire()
 
-    @server.feature(proto.AUTH_SIGN_OUT)
-    @guarded(proto.AUTH_SIGN_OUT)
+    @server.feature(methods.AUTH_SIGN_OUT)
+    @guarded(methods.AUTH_SIGN_OUT)
     async def sign_out_request(ls: TielineServer, params: Any) -> dict[str, Any]:
         p = proto.SignOutParams.model_validate(plain(params))
         return (await sign_out(ls, p)).wire()
 
-    @server.feature(proto.CONNECTORS)
-    @guarded(proto.CONNECTORS)
+    @server.feature(methods.CONNECTORS)
+    @guarded(methods.CONNECTORS)
     async def connectors_request(ls: TielineServer, params: Any = None) -> dict[str, Any]:
         hub = await hub_or_fail(ls)
         return connectors(hub).wire()

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from connectors.sdk.errors import AuthError, NotFound, TielineError
-from server.hub.sanitize import escape_inline
 
 from ..common import lsp_range
 from ..guard import guarded
@@ -51,6 +50,7 @@ _cards = CardMemo()
 
 async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
     from server.hub.refs import CommitTarget, ItemTarget, LinkTarget
+    from server.hub.sanitize import escape_inline
 
     target = ref.target
     if isinstance(target, LinkTarget):

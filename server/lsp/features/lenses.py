@@ -2,7 +2,8 @@
 
 Lenses are answered from the index only -- a lens request must never wait on the network.
 References never seen before are fetched in the background (single-flight per item) and the
-editor is asked to refresh its lenses when they arrive.
+editor is asked to refresh its lenses when they arrive. The answer is rebuilt only where the
+document or the index changed (:mod:`..answers`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,15 @@ from lsprotocol import types
 
 from connectors.sdk.errors import TielineError
 
+from .. import answers
 from ..guard import guarded
 from ..server import TielineServer
 from . import notify
 
 if TYPE_CHECKING:
-    from connectors.sdk.models import Issue
-    from server.hub.refs import ItemTarget, Reference
+    from server.hub.refs import ItemTarget
 
 log = logging.getLogger("tieline.lsp")
-OPEN_COMMAND = "tieline.openInBrowser"
 MAX_BACKGROUND = 20  # items fetched per lens request at most; the rest on the next one
 
 
@@ -48,50 +48,17 @@ def setup(server: TielineServer) -> None:
     async def lenses(
         ls: TielineServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
-        from server.hub.refs import ItemTarget
-
-        from ..cards import lens_title
-
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
         if doc is None or hub is None or not hub.sessions:
             return None
-        missing: dict[ItemTarget, None] = {}
-        refs = ls.references(doc)
-        found: list[tuple[Reference, Issue]] = []
-        inputs: list[object] = [refs]  # the answer is a function of these very objects
-        for ref in refs:
-            target = ref.target
-            if not isinstance(target, ItemTarget):
-                continue
-            item = hub.cached(target)
-            if item is None:
-                if target.scope is not None:
-                    missing[target] = None
-                continue
-            found.append((ref, item))
-            inputs.append(item)
         memo = ls.memo("lenses")
-        out: list[types.CodeLens] | None = memo.get(doc.uri, inputs)
-        if out is None:
-            out = []
-            seen: set[tuple[int, str]] = set()
-            for ref, item in found:
-                if (ref.range.line, item.key) in seen:
-                    continue  # the same item twice on one line: one lens
-                seen.add((ref.range.line, item.key))
-                pos = types.Position(line=ref.range.line, character=ref.range.start)
-                out.append(
-                    types.CodeLens(
-                        range=types.Range(start=pos, end=pos),
-                        command=types.Command(
-                            title=lens_title(item), command=OPEN_COMMAND, arguments=[item.url]
-                        ),
-                    )
-                )
-            memo.put(doc.uri, inputs, out)
-        if missing:
-            task = asyncio.ensure_future(_fetch_missing(ls, list(missing)[:MAX_BACKGROUND]))
+        old = memo.get(doc.uri)
+        got = answers.lenses(ls.references(doc), hub.items_state(), hub.cached, old)
+        if got is not old:
+            memo.put(doc.uri, got)
+        if got.missing:
+            task = asyncio.ensure_future(_fetch_missing(ls, got.missing[:MAX_BACKGROUND]))
             pending.add(task)
             task.add_done_callback(pending.discard)
-        return out
+        return got.out

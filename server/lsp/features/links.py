@@ -2,14 +2,15 @@
 
 A reference whose page the rules cannot build (a Linear key: its URL carries the workspace)
 links to the item's own URL once the item is known. ``tooltip`` is sent only to clients
-that declare ``textDocument.documentLink.tooltipSupport``.
+that declare ``textDocument.documentLink.tooltipSupport``. The answer is rebuilt only where
+the document or the index changed (:mod:`..answers`).
 """
 
 from __future__ import annotations
 
 from lsprotocol import types
 
-from ..common import lsp_range
+from .. import answers
 from ..guard import guarded
 from ..server import TielineServer, client_supports_link_tooltips
 
@@ -20,35 +21,14 @@ def setup(server: TielineServer) -> None:
     async def links(
         ls: TielineServer, params: types.DocumentLinkParams
     ) -> list[types.DocumentLink] | None:
-        from server.hub.refs import ItemTarget
-
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
         if doc is None or hub is None:
             return None
-        refs = ls.references(doc)
-        inputs: list[object] = [refs]
-        found: list[tuple[object, str]] = []
-        for ref in refs:
-            url = ref.url
-            if url is None and isinstance(ref.target, ItemTarget):
-                item = hub.cached(ref.target)
-                if item is not None:
-                    url = item.url
-                    inputs.append(item)
-            if url:
-                found.append((ref, url))
         memo = ls.memo("links")
-        out: list[types.DocumentLink] | None = memo.get(doc.uri, inputs)
-        if out is None:
-            tooltips = client_supports_link_tooltips(ls)
-            out = [
-                types.DocumentLink(
-                    range=lsp_range(ref),  # type: ignore[arg-type]
-                    target=url,
-                    tooltip=url if tooltips else None,
-                )
-                for ref, url in found
-            ]
-            memo.put(doc.uri, inputs, out)
-        return out
+        old = memo.get(doc.uri)
+        tooltips = client_supports_link_tooltips(ls)
+        got = answers.links(ls.references(doc), hub.items_state(), hub.cached, tooltips, old)
+        if got is not old:
+            memo.put(doc.uri, got)
+        return got.out

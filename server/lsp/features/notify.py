@@ -10,7 +10,6 @@ from lsprotocol import types
 
 from server.hub.events import Event, EventKind
 
-from .. import tieline_protocol as proto
 from ..server import TielineServer, client_supports_code_lens_refresh
 
 log = logging.getLogger("tieline.lsp")
@@ -42,10 +41,12 @@ MESSAGES: dict[str, tuple[str, str, types.MessageType]] = {
 
 
 def panels_changed(ls: TielineServer) -> None:
+    from .. import tieline_protocol as proto
+    from ..tieline_methods import PANEL_CHANGED
     from .panels import PANELS
 
-    for panel in (p.id for p in PANELS):
-        ls.protocol.notify(proto.PANEL_CHANGED, proto.PanelChangedParams(panel_id=panel).wire())
+    for panel in (p[0] for p in PANELS):
+        ls.protocol.notify(PANEL_CHANGED, proto.PanelChangedParams(panel_id=panel).wire())
 
 
 def refresh_lenses(ls: TielineServer) -> None:

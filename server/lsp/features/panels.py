@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from server.hub.sanitize import plain_text
+from connectors.sdk.lazy import lazy_module
 
-from .. import tieline_protocol as proto
+from .. import tieline_methods as methods
 from ..common import plain
 from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer
@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     from connectors.sdk.models import Issue
     from server.hub.hub import Hub
 
+if TYPE_CHECKING:
+    from .. import tieline_protocol as proto
+else:  # the pydantic models load with the first tieline/* message, after initialize
+    proto = lazy_module("server.lsp.tieline_protocol")
+
 _EPOCH = datetime.fromtimestamp(0, UTC)
-PANELS = [
-    proto.Panel(id="work", title="My Work", icon="checklist"),
-    proto.Panel(id="ci", title="CI", icon="pass"),
-    proto.Panel(id="integrations", title="Integrations", icon="plug"),
-]
+#: The panels: ``(id, title, codicon)``.
+PANELS = (
+    ("work", "My Work", "checklist"),
+    ("ci", "CI", "pass"),
+    ("integrations", "Integrations", "plug"),
+)
 WELCOME = "Sign in to a service to see your pull requests, issues and CI here."
 STATE_ICONS = {
     "healthy": "pass",
@@ -47,6 +53,7 @@ def _service(hub: Hub, connector: str) -> str:
 
 def _item_node(hub: Hub, parent: str, it: Issue) -> proto.TreeItem:
     from connectors.sdk.models import PullRequest
+    from server.hub.sanitize import plain_text
 
     from ..cards import checks_text, hover_card, item_key, state_word
 
@@ -172,6 +179,7 @@ def items_for(hub: Hub, panel_id: str, parent_id: str | None) -> list[proto.Tree
 def _ci(hub: Hub, parent_id: str | None) -> list[proto.TreeItem]:
     """The checks of every folder's branch, from every CI the folder's hosts report."""
     from connectors.sdk.models import CheckConclusion
+    from server.hub.sanitize import plain_text
 
     from ..cards import checks_text
 
@@ -288,19 +296,24 @@ def status(hub: Hub) -> proto.StatusResult:
 
 
 def setup(server: TielineServer) -> None:
-    @server.feature(proto.PANELS)
-    @guarded(proto.PANELS)
+    @server.feature(methods.PANELS)
+    @guarded(methods.PANELS)
     async def panels(ls: TielineServer, params: Any = None) -> dict[str, Any]:
         hub = await ls.wait_hub()
         signed_in = hub is not None and bool(hub.sessions)
         listed = [
-            p if signed_in or p.id == "integrations" else p.model_copy(update={"welcome": WELCOME})
-            for p in PANELS
+            proto.Panel(
+                id=pid,
+                title=title,
+                icon=icon,
+                welcome=None if signed_in or pid == "integrations" else WELCOME,
+            )
+            for pid, title, icon in PANELS
         ]
         return proto.PanelsResult(panels=listed).wire()
 
-    @server.feature(proto.PANEL_ITEMS)
-    @guarded(proto.PANEL_ITEMS)
+    @server.feature(methods.PANEL_ITEMS)
+    @guarded(methods.PANEL_ITEMS)
     async def panel_items(ls: TielineServer, params: Any) -> dict[str, Any]:
         p = proto.PanelItemsParams.model_validate(plain(params))
         hub = await ls.wait_hub()
@@ -309,8 +322,8 @@ def setup(server: TielineServer) -> None:
         ls.panel_shown()
         return proto.PanelItemsResult(items=items_for(hub, p.panel_id, p.parent_id)).wire()
 
-    @server.feature(proto.STATUS)
-    @guarded(proto.STATUS)
+    @server.feature(methods.STATUS)
+    @guarded(methods.STATUS)
     async def status_request(ls: TielineServer, params: Any = None) -> dict[str, Any]:
         hub = await ls.wait_hub()
         if hub is None:
