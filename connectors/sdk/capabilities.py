@@ -14,10 +14,11 @@ A connector instance is bound to one host and account, so neither appears in the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
+from .ci import CIAction, LogChunk, Pipeline, Trigger
 from .models import (
     CheckSummary,
     Comment,
@@ -120,6 +121,39 @@ class CodeHost(Protocol):
 @capability("CI status of a branch or commit: checks, jobs, pipelines.")
 class CIProvider(Protocol):
     async def get_checks(self, scope: str, ref: str) -> CheckSummary: ...
+
+
+@runtime_checkable
+@capability("CI pipelines of a branch: runs, their jobs and steps, and job logs.")
+class Pipelines(Protocol):
+    """``scope`` is :meth:`Connector.ci_scope` of a repository. ``list_pipelines`` gives the
+    newest first, without jobs where the service lists them apart; ``get_pipeline`` gives
+    one with its jobs (and steps where the service has them)."""
+
+    async def list_pipelines(
+        self, scope: str, *, branch: str | None = None, limit: int = 5
+    ) -> Sequence[Pipeline]: ...
+
+    async def get_pipeline(self, ref: ItemRef) -> Pipeline: ...
+
+    async def job_log(self, ref: ItemRef, *, offset: int = 0) -> LogChunk: ...
+
+
+@runtime_checkable
+@capability("CI control: re-run, cancel, retry or play, and start a pipeline with inputs.")
+class PipelineControl(Protocol):
+    """``act`` applies one of the item's :attr:`~connectors.sdk.ci.Pipeline.actions` and
+    returns the pipeline as it is after (a re-run may be a new pipeline), or ``None`` when
+    the service answers nothing to read back. ``trigger`` starts ``trigger_id`` of
+    :meth:`triggers` on ``branch`` with string inputs, the way the service's form sends them."""
+
+    async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None: ...
+
+    async def triggers(self, scope: str) -> Sequence[Trigger]: ...
+
+    async def trigger(
+        self, scope: str, trigger_id: str, branch: str, inputs: Mapping[str, str]
+    ) -> Pipeline | None: ...
 
 
 @runtime_checkable

@@ -7,7 +7,8 @@ all of that -- so a connector is testable with nothing but an ``httpx.MockTransp
 
 Besides its capabilities a connector may override a few hooks, each with a safe default:
 ``check()`` (who am I: it names the account at sign-in), ``known_scopes()`` (project keys,
-so ``UTF-8`` is not taken for an issue), ``body_error()`` (errors a service reports inside a
+so ``UTF-8`` is not taken for an issue), ``ci_scope()`` (what a repository's pipelines are
+listed under), ``body_error()`` (errors a service reports inside a
 200 answer), and ``revoke()`` (end a token at the service on sign-out).
 """
 
@@ -24,7 +25,7 @@ import httpx
 from .capabilities import missing_methods, provides
 from .errors import CapabilityError, TielineError
 from .manifest import Manifest
-from .models import CheckResult
+from .models import CheckResult, RepoRef
 
 #: ``response.extensions[FROM_CACHE]`` is true when the hub's HTTP cache answered (a fresh
 #: entry, or a stored one the service confirmed with 304): the body is one this account has
@@ -99,6 +100,12 @@ class Connector:
         """Project or team keys this account can see, for trackers whose keys look like
         ordinary words (``PROJ-7`` but not ``UTF-8``); ``None``: every match counts."""
         return None
+
+    def ci_scope(self, repo: RepoRef) -> str | None:
+        """The scope this service's pipelines of ``repo`` are listed under (CircleCI's
+        ``gh/octo/app``, a Jenkins job path), or ``None`` when it builds no such repository.
+        The default is the repository's path, right for code hosts' own CI."""
+        return repo.full_name
 
     @classmethod
     def body_error(cls, response: httpx.Response) -> TielineError | None:

@@ -132,8 +132,13 @@ class Attachment(_Strict):
     kind: Literal["remote", "site", "account"]
     hosts: tuple[str, ...] = ()
     api_path: str = ""
-    #: Files in a checkout that say the service is in use (``.gitlab-ci.yml``).
+    #: Files in a checkout that say the service is in use (``.gitlab-ci.yml``,
+    #: ``.github/workflows``): CI is followed only in folders that have one, when given.
     markers: tuple[str, ...] = ()
+    #: A ``site`` or ``account`` connector that builds repositories hosted elsewhere
+    #: (Jenkins, CircleCI): its session watches every folder's repository that has one of
+    #: the ``markers`` (every folder's, without markers), under :meth:`Connector.ci_scope`.
+    watch_repos: bool = False
     #: The ref a pull/merge request's head can be fetched from (``pull/{number}/head`` on
     #: GitHub, ``merge-requests/{number}/head`` on GitLab), for "check out".
     review_ref: str | None = None

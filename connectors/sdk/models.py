@@ -59,6 +59,8 @@ class ItemKind(enum.StrEnum):
     PULL_REQUEST = "pull_request"
     ANY = "any"
     COMMIT = "commit"
+    PIPELINE = "pipeline"  # a CI run (connectors.sdk.ci.Pipeline)
+    JOB = "job"  # a unit of a CI run with its own log
 
 
 class ItemRef(_Model):
