@@ -217,8 +217,11 @@ class BitbucketClient:
         return [s async for s in self.paginate(BbStep, url, max_pages=5)]
 
     async def step(self, scope: str, pipeline: str, step: str) -> BbStep:
+        """One step, asked of the service (``no-cache``: revalidated, a 304 when unchanged),
+        since whether its log is complete depends on its state now."""
         url = f"{repo_path(scope)}/pipelines/{seg(pipeline)}/steps/{seg(step)}"
-        return await self._get(BbStep, url)
+        r = await self._request("GET", url, headers={"cache-control": "no-cache"})
+        return BbStep.model_validate(r.json())
 
     async def step_log(self, scope: str, pipeline: str, step: str, offset: int = 0) -> bytes:
         """A step's raw log from byte ``offset`` (HTTP ``Range``, which the endpoint honours
