@@ -9,7 +9,8 @@ the test. The description has no examples, so bodies are built here in the shape
 schemas (``pullrequest``, ``issue``, ``pipeline``, ``pipeline_step``, ``commitstatus``,
 ``paginated_*``) and of Bitbucket's reference pages (nested pipeline ``state`` with ``result``
 or ``stage``; ``links.html.href``; users with ``uuid``, ``account_id``, ``nickname``), overlaid
-with the state, so a re-run, a comment or an issue reads back. What Bitbucket does that
+with the state, so a re-run, a comment or an issue reads back; every JSON answer is checked
+against the operation's documented response schema as well. What Bitbucket does that
 matters to a client:
 
 - ``Authorization: Basic`` with an Atlassian email (API tokens) or a username (app
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import re
 import uuid as uuidlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +41,9 @@ from urllib.parse import unquote
 import yaml
 
 from tests.standin.kit import OpenAPIContract, Quota, Reply, Request, Response, Router, StandIn
+from tests.standin.kit.contract import _OpenAPIRequest
 from tests.standin.kit.paging import BadRequest
+from tests.standin.kit.server import Wire
 
 Json = Any
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +85,7 @@ class Repo:
     uuid: str = field(default_factory=_uuid)
     has_issues: bool = True
     mainbranch: str = "main"
-    updated: int = 0
+    updated: str = ""
     branches: dict[str, str] = field(default_factory=dict)  # name -> commit hash
     prs: dict[int, dict[str, Any]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -129,8 +133,7 @@ class State:
         if full_name.lower() not in self.repos:
             self.repos[full_name.lower()] = Repo(full_name, **kw)
         r = self.repos[full_name.lower()]
-        r.updated = int(self.clock)
-        self.clock += 1
+        r.updated = self.tick()
         return r
 
     def find(self, workspace: str, slug: str) -> Repo | None:
@@ -164,12 +167,16 @@ class State:
                 "user": self.account(who).body(),
                 "role": "REVIEWER" if who in reviewers else "PARTICIPANT",
                 "approved": who in approved_by,
-                "state": "approved"
-                if who in approved_by
-                else "changes_requested"
-                if who in changes_requested_by
-                else None,
                 "participated_on": ts,
+                # Bitbucket sends "state": null for neither; the description's enum lists
+                # null but does not mark the field nullable, so it is left out instead.
+                **(
+                    {"state": "approved"}
+                    if who in approved_by
+                    else {"state": "changes_requested"}
+                    if who in changes_requested_by
+                    else {}
+                ),
             }
             for who in dict.fromkeys((*reviewers, *approved_by, *changes_requested_by))
         ]
@@ -178,18 +185,18 @@ class State:
             "id": n,
             "title": title,
             "description": description,
-            "summary": {"type": "rendered", "raw": description, "markup": "markdown"},
+            "summary": {"raw": description, "markup": "markdown", "html": f"<p>{description}</p>"},
             "state": state,
             "draft": draft,
             "author": self.account(author).body(),
             "source": {
                 "branch": {"name": source},
-                "commit": {"type": "commit", "hash": sha[:12]},
+                "commit": {"hash": sha[:12]},
                 "repository": r.ref(),
             },
             "destination": {
                 "branch": {"name": destination},
-                "commit": {"type": "commit", "hash": "f" * 12},
+                "commit": {"hash": "f" * 12},
                 "repository": r.ref(),
             },
             "reviewers": [self.account(x).body() for x in reviewers],
@@ -223,12 +230,12 @@ class State:
             "type": "issue",
             "id": n,
             "title": title,
-            "content": {"type": "rendered", "raw": content, "markup": "markdown"},
+            "content": {"raw": content, "markup": "markdown", "html": f"<p>{content}</p>"},
             "state": state,
             "kind": "bug",
             "priority": "major",
             "reporter": self.account(reporter).body(),
-            "assignee": self.account(assignee).body() if assignee else None,
+            **({"assignee": self.account(assignee).body()} if assignee else {}),
             "repository": r.ref(),
             "created_on": ts,
             "updated_on": ts,
@@ -495,6 +502,56 @@ def pages(
     return body
 
 
+def response_problems(req: Request, wire: Wire) -> list[str]:
+    """Every way an answer breaks the operation's documented response (JSON bodies of
+    statuses the operation documents; a 304, a raw log or a file is not JSON to check)."""
+    from openapi_core.datatypes import RequestParameters
+    from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+    status, headers, data = wire
+    ctype = headers.get("content-type", "")
+    if not data or "json" not in ctype or status >= 500 or status == 429:
+        return []
+    oreq = _OpenAPIRequest(
+        path=req.path,
+        method=req.method.lower(),
+        parameters=RequestParameters(
+            query=ImmutableMultiDict(req.query),
+            header=Headers(req.headers),
+            cookie=ImmutableMultiDict(),
+        ),
+        host_url=CONTRACT.server,
+        body=req.body or None,
+        content_type=(req.headers.get("content-type") or "application/json").lower(),
+    )
+    oresp = _OpenAPIResponse(status, Headers(headers), ctype.split(";")[0], data)
+    out = []
+    for err in CONTRACT.openapi.iter_response_errors(oreq, oresp):
+        if "Unknown response http status" in str(err):
+            continue  # a status the description leaves out (400 on a bad body): no schema
+        detail = str(err)
+        if err.__cause__ is not None and str(err.__cause__) not in detail:
+            detail += f" ({err.__cause__})"
+        out.append(f"response to {req.method} {req.path}: {status}: {detail}")
+    return out
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+@dataclass
+class _OpenAPIResponse:
+    status_code: int
+    headers: Any
+    content_type: str
+    data: bytes
+
+
 def _public(item: dict[str, Any]) -> dict[str, Any]:
     """An item without the stand-in's own ``_`` fields."""
     return {k: v for k, v in item.items() if not k.startswith("_")}
@@ -518,10 +575,31 @@ class BitbucketStandIn(StandIn):
         #: go with a user part, ``bearer`` ones (access tokens, OAuth) without.
         self.secrets: dict[str, tuple[str, str]] = {}
 
+    #: Validate every JSON answer against the operation's documented response schema too:
+    #: bodies are written here from the schemas, and this keeps them honest.
+    check_responses = True
+
+    def handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> Wire | None:
+        wire = super().handle(method, target, headers, body)
+        if wire is not None and self.validate and self.check_responses:
+            problems = response_problems(Request.parse(method, target, headers, body), wire)
+            if problems:
+                with self.lock:
+                    self.violations.extend(problems)
+        return wire
+
     def add_token(self, token: str, account: str = "ada", kind: str = "basic") -> None:
         self.secrets[token] = (account, kind)
 
     # -- hooks ---------------------------------------------------------------------------------
+    def _route(self, req: Request) -> Response:
+        """Every answer without null fields: Bitbucket leaves unset ones out (a running
+        pipeline has no ``completed_on``), and its description marks none nullable."""
+        status, payload, headers = super()._route(req)
+        return status, _clean(payload), headers
+
     def error(self, status: int, message: str, detail: str | None = None) -> Reply:
         err: dict[str, Any] = {"message": message}
         if detail:
@@ -624,9 +702,9 @@ def _user(s: BitbucketStandIn, req: Request) -> Response:
 @routes.route("GET", r"/2\.0/repositories")
 def _repositories(s: BitbucketStandIn, req: Request) -> Response:
     listed = [
-        {**r.ref(), "has_issues": r.has_issues, "scm": "git", "updated_on": str(r.updated),
+        {**r.ref(), "has_issues": r.has_issues, "scm": "git", "updated_on": r.updated,
          "mainbranch": {"type": "branch", "name": r.mainbranch}}
-        for r in sorted(s.state.repos.values(), key=lambda r: -r.updated)
+        for r in sorted(s.state.repos.values(), key=lambda r: r.updated, reverse=True)
     ]  # fmt: skip
     return 200, pages(filtered(listed, req), req), {}
 
@@ -643,7 +721,11 @@ def _repository(s: BitbucketStandIn, req: Request) -> Response:
 def _members(s: BitbucketStandIn, req: Request) -> Response:
     ws = unquote(req.path_args["workspace"])
     members = [
-        {"type": "workspace_membership", "user": a.body(), "workspace": {"slug": ws}}
+        {
+            "type": "workspace_membership",
+            "user": a.body(),
+            "workspace": {"type": "workspace", "slug": ws},
+        }
         for a in s.state.accounts.values()
     ]
     return 200, pages(members, req), {}
@@ -716,7 +798,7 @@ def _comment_body(s: BitbucketStandIn, req: Request, kind: str) -> dict[str, Any
     return {
         "type": kind,
         "id": 10_000 + sum(len(r.comments) for r in s.state.repos.values()),
-        "content": {"type": "rendered", "raw": raw, "markup": "markdown", "html": f"<p>{raw}</p>"},
+        "content": {"raw": raw, "markup": "markdown", "html": f"<p>{raw}</p>"},
         "user": s.me(req).body(),
         "created_on": s.state.tick(),
         "deleted": False,
@@ -883,17 +965,18 @@ def _step(s: BitbucketStandIn, req: Request) -> Response:
 @routes.route("GET", _PIPE + r"/steps/(?P<step>[^/]+)/log")
 def _log(s: BitbucketStandIn, req: Request) -> Response:
     r, _, st = s.step_of(req)
-    if st["uuid"] not in r.logs:
-        raise s.error(404, "Log not found")
-    data = r.logs[st["uuid"]]
+    # The description types this endpoint's error bodies as application/octet-stream.
     octet = {"content-type": "application/octet-stream"}
+    if st["uuid"] not in r.logs:
+        raise s.error(404, "Log not found").with_headers(octet)
+    data = r.logs[st["uuid"]]
     m = re.fullmatch(r"bytes=(\d+)-", req.headers.get("range", ""))
     if not m:
         return 200, data, octet
     start = int(m.group(1))
     if start >= len(data):
         raise s.error(416, "Requested range not satisfiable").with_headers(
-            {"content-range": f"bytes */{len(data)}"}
+            {**octet, "content-range": f"bytes */{len(data)}"}
         )
     total = str(len(data)) if st["state"]["name"] == "COMPLETED" else "*"
     headers = {**octet, "content-range": f"bytes {start}-{len(data) - 1}/{total}"}
