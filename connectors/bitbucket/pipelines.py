@@ -5,7 +5,10 @@ stop, re-run, and custom pipelines started by hand with variables.
   (both are needed to reach its log), each in the repository's scope.
 - Logs: ``GET .../steps/{step}/log`` with ``Range: bytes=N-`` for what was written since
   the last read (Bitbucket answers 206, or 416 when nothing is new); ``complete`` once the
-  step's state is COMPLETED.
+  step's state is COMPLETED. A finished step's log may be a 307 to signed storage on
+  another origin: the hub's client follows it, Range kept and credential dropped (httpx
+  strips Authorization across origins). ``Accept: application/octet-stream``: the endpoint
+  answers ``application/json`` with 406.
 - Actions: a pipeline still pending or running can be stopped (``stopPipeline``); a finished
   one re-run, which in Bitbucket's API is a new pipeline on the same target (branch, commit,
   selector) with the same variables -- secured ones excepted, whose values the API never

@@ -222,3 +222,26 @@ async def test_no_config_file_means_no_triggers(bitbucket: BitbucketStandIn) -> 
     bb, http = connect(bitbucket)
     async with http:
         assert await bb.triggers(REPO) == []
+
+
+async def test_a_finished_log_follows_bitbucket_redirect_without_the_secret(
+    bitbucket: BitbucketStandIn,
+) -> None:
+    """A finished step's log is a 307 to signed storage on another origin: followed, Range
+    and all, and the account's credential is not sent there."""
+    st = bitbucket.state
+    p = st.add_pipeline(REPO, steps=(("Build", "COMPLETED", "SUCCESSFUL"),))
+    step = st.repo(REPO).steps[p["uuid"]][0]
+    st.write_log(REPO, step["uuid"], "line 1\nline 2\n")
+    bitbucket.redirect_logs = True
+    bb, http = connect(bitbucket)
+    async with http:
+        got = await bb.get_pipeline((await bb.list_pipelines(REPO))[0].ref)
+        whole = await bb.job_log(got.jobs[0].ref)
+        tail = await bb.job_log(got.jobs[0].ref, offset=7)
+    assert (whole.text, whole.complete, whole.next_offset) == ("line 1\nline 2\n", True, 14)
+    assert (tail.text, tail.next_offset) == ("line 2\n", 14)
+    assert bitbucket.storage_auth == [None, None]
+    storage = [e for e in bitbucket.log if e.path.startswith("/log-storage/")]
+    assert [e.headers.get("range") for e in storage] == [None, "bytes=7-"]
+    assert [e.status for e in storage] == [200, 206]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import yaml
 
@@ -51,6 +51,7 @@ CONTRACT = OpenAPIContract(ROOT / "contracts" / "bitbucket" / "bitbucket.org.jso
 API = "/2.0"
 R = r"/2\.0/repositories/(?P<workspace>[^/]+)/(?P<slug>[^/]+)"
 WEB = "https://bitbucket.org"
+STORAGE = "/log-storage/"
 
 
 def _uuid() -> str:
@@ -574,6 +575,11 @@ class BitbucketStandIn(StandIn):
         #: token -> (account nickname, kind): ``basic`` secrets (API tokens, app passwords)
         #: go with a user part, ``bearer`` ones (access tokens, OAuth) without.
         self.secrets: dict[str, tuple[str, str]] = {}
+        #: Answer a finished step's log with a 307 to a signed storage URL on another
+        #: origin (``localhost`` instead of ``127.0.0.1``), as Bitbucket does.
+        self.redirect_logs = False
+        #: The Authorization header (or None) each request to the storage origin carried.
+        self.storage_auth: list[str | None] = []
 
     #: Validate every JSON answer against the operation's documented response schema too:
     #: bodies are written here from the schemas, and this keeps them honest.
@@ -617,8 +623,20 @@ class BitbucketStandIn(StandIn):
     def rejected(self, req: Request, problems: list[str]) -> Reply:
         return self.error(400, "Bad request", "; ".join(problems))
 
+    def check_contract(self, req: Request) -> list[str]:
+        if req.path.startswith(STORAGE):
+            return []  # a presigned storage URL, not Bitbucket's API
+        return super().check_contract(req)
+
+    def charge(self, req: Request) -> dict[str, int]:
+        return {} if req.path.startswith(STORAGE) else super().charge(req)
+
     def authenticate(self, req: Request) -> str | None:
         import base64
+
+        if req.path.startswith(STORAGE):
+            self.storage_auth.append(req.headers.get("authorization"))
+            return "storage"  # the signature in the URL is the credential
 
         scheme, _, cred = req.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer":
@@ -969,7 +987,25 @@ def _log(s: BitbucketStandIn, req: Request) -> Response:
     octet = {"content-type": "application/octet-stream"}
     if st["uuid"] not in r.logs:
         raise s.error(404, "Log not found").with_headers(octet)
-    data = r.logs[st["uuid"]]
+    if s.redirect_logs and st["state"]["name"] == "COMPLETED":
+        port = req.host.rsplit(":", 1)[-1]
+        where = f"http://localhost:{port}{STORAGE}{quote(st['uuid'], safe='')}"
+        return 307, None, {"location": f"{where}?Signature=sig&Expires=1"}
+    return _ranged(s, r.logs[st["uuid"]], req, complete=st["state"]["name"] == "COMPLETED")
+
+
+@routes.route("GET", STORAGE + r"(?P<key>[^/]+)")
+def _storage(s: BitbucketStandIn, req: Request) -> Response:
+    step = unquote(req.path_args["key"])
+    log = next((r.logs[step] for r in s.state.repos.values() if step in r.logs), None)
+    if log is None or req.args.get("Signature") != "sig":
+        return 403, b"<Error><Code>AccessDenied</Code></Error>", {"content-type": "application/xml"}
+    return _ranged(s, log, req, complete=True)
+
+
+def _ranged(s: BitbucketStandIn, data: bytes, req: Request, *, complete: bool) -> Response:
+    """``data`` whole (200), or from ``Range: bytes=N-`` (206; 416 at or past the end)."""
+    octet = {"content-type": "application/octet-stream"}
     m = re.fullmatch(r"bytes=(\d+)-", req.headers.get("range", ""))
     if not m:
         return 200, data, octet
@@ -978,6 +1014,6 @@ def _log(s: BitbucketStandIn, req: Request) -> Response:
         raise s.error(416, "Requested range not satisfiable").with_headers(
             {**octet, "content-range": f"bytes */{len(data)}"}
         )
-    total = str(len(data)) if st["state"]["name"] == "COMPLETED" else "*"
+    total = str(len(data)) if complete else "*"
     headers = {**octet, "content-range": f"bytes {start}-{len(data) - 1}/{total}"}
     return 206, data[start:], headers
