@@ -73,7 +73,7 @@ class PipelinesMixin(BitbucketBase):
     def _pipeline(self, scope: str, p: BbPipeline, steps: Sequence[BbStep] = ()) -> Pipeline:
         status = mapping.run_status(p.state)
         url = self._pipeline_url(scope, p)
-        jobs = tuple(self._job(scope, p, s, url) for s in steps)
+        jobs = tuple(self._job(scope, p, s, url, n) for n, s in enumerate(steps, 1))
         target = p.target
         branch = target.ref_name if target.ref_type in (None, "branch", "named_branch") else None
         branch = branch or target.source
@@ -101,10 +101,11 @@ class PipelinesMixin(BitbucketBase):
             actions=actions,
         )
 
-    def _job(self, scope: str, p: BbPipeline, s: BbStep, pipeline_url: str | None) -> Job:
+    def _job(self, scope: str, p: BbPipeline, s: BbStep, pipeline_url: str | None, n: int) -> Job:
         return Job(
             ref=self._job_ref(scope, p.uuid, s),
-            name=s.name or "step",
+            # An unnamed step is "Step N" on Bitbucket's pipeline page too.
+            name=s.name or f"Step {n}",
             status=mapping.run_status(s.state),
             conclusion=mapping.conclusion(s.state),
             url=f"{pipeline_url}/steps/{s.uuid}" if pipeline_url else None,
