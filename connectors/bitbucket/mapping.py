@@ -159,9 +159,10 @@ def _input(v: dict[str, Any]) -> TriggerInput:
         name=str(v["name"]),
         description=str(v.get("description") or ""),
         type="choice" if options else "string",
-        # Bitbucket runs a custom pipeline with an empty value where no default is given, so
-        # no variable is strictly required.
-        required=False,
+        # Bitbucket's "Run pipeline" dialog asks for every variable and fills in the ones
+        # with a default (bitbucket.org/blog, "Introducing default values for custom
+        # pipeline variables", 2021): one without a default is the person's to give.
+        required=default is None,
         default=None if default is None else str(default),
         options=options,
     )

@@ -202,10 +202,13 @@ class PipelinesMixin(BitbucketBase):
 
 
 def _pipeline_name(p: BbPipeline) -> str:
-    """What Bitbucket shows: the custom pipeline's or branch pattern's name, else the ref."""
+    """Which pipeline of ``bitbucket-pipelines.yml`` ran, as its selector names it: a custom
+    pipeline's or a branch/tag/pull-request pattern's name, ``default``, else the ref."""
     sel = p.target.selector
     if sel and sel.pattern:
         return sel.pattern
+    if sel and sel.type:
+        return sel.type
     if p.target.ref_name:
         return p.target.ref_name
     if p.target.source:

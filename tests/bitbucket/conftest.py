@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from connectors.bitbucket.connector import BitbucketConnector
+from connectors.sdk import RepoRef
 from server.hub.http import HubClient
 from tests.standin.bitbucket import BitbucketStandIn
 from tests.standin.harness import wire
@@ -56,3 +58,64 @@ def connect(
         max_rate_wait=max_rate_wait,
         account="ada",
     )
+
+
+CI_CONFIG = """\
+pipelines:
+  custom:
+    release:
+      - variables:
+          - name: VERSION
+            description: the version to release
+      - step:
+          name: Release
+          script: [make release]
+"""
+
+
+def seed_ci(standin: BitbucketStandIn, repo: str = "acme/app") -> dict[str, Any]:
+    """The CI story of the capability suite's Pipelines contract (``CIStory`` fields): on
+    branch ``feature`` a failed ``feature`` pipeline whose ``unit`` step failed, a running
+    ``default`` one whose ``ship`` step ``finish_running()`` completes, and a custom
+    ``release`` pipeline asking for ``VERSION``."""
+    st = standin.state
+    r = st.repo(repo)
+    for ref in ("main", "feature"):
+        r.files[(ref, "bitbucket-pipelines.yml")] = CI_CONFIG
+    failed = st.add_pipeline(
+        repo,
+        branch="feature",
+        result="FAILED",
+        selector={"type": "branches", "pattern": "feature"},
+        steps=(("lint", "COMPLETED", "SUCCESSFUL"), ("unit", "COMPLETED", "FAILED")),
+    )
+    unit = r.steps[failed["uuid"]][1]
+    st.write_log(repo, unit["uuid"], "setting up\nFAILED tests/test_app.py::test_it - 1 == 2\n")
+    running = st.add_pipeline(
+        repo,
+        branch="feature",
+        state="IN_PROGRESS",
+        result="RUNNING",
+        selector={"type": "default"},
+        steps=(("ship", "IN_PROGRESS", "RUNNING"),),
+    )
+    ship = r.steps[running["uuid"]][0]
+    st.write_log(repo, ship["uuid"], "shipping...\n")
+
+    def finish_running() -> None:
+        st.write_log(repo, ship["uuid"], "shipped\n")
+        st.finish_step(repo, running["uuid"], ship["uuid"], "SUCCESSFUL")
+
+    owner, name = repo.split("/")
+    return {
+        "repo": RepoRef(host="bitbucket.org", owner=owner, name=name),
+        "branch": "feature",
+        "failed_pipeline": "feature",
+        "failed_job": "unit",
+        "log_line": "FAILED tests/test_app.py::test_it",
+        "running_pipeline": "default",
+        "finish_running": finish_running,
+        "more_log": "shipped",
+        "trigger": "release",
+        "trigger_input": "VERSION",
+    }

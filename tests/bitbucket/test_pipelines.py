@@ -18,7 +18,7 @@ from connectors.sdk import (
 from connectors.sdk.ci import RunStatus
 from tests.standin.bitbucket import BitbucketStandIn
 
-from .conftest import connect
+from .conftest import connect, seed_ci
 
 REPO = "acme/app"
 
@@ -205,6 +205,7 @@ async def test_custom_pipelines_are_triggers_with_their_variables(
         "Environment", "choice", "staging", ("staging", "production"), "Where to deploy"
     )  # fmt: skip
     assert (version.name, version.type, version.default) == ("Version", "string", None)
+    assert (env.required, version.required) == (False, True)  # a default makes it optional
     assert triggers[1].inputs == ()
     assert started is not None and started.event == "custom" and started.name == "deploy"
     assert got is not None and [j.name for j in got.jobs] == ["Build", "Deploy"]
@@ -245,3 +246,19 @@ async def test_a_finished_log_follows_bitbucket_redirect_without_the_secret(
     storage = [e for e in bitbucket.log if e.path.startswith("/log-storage/")]
     assert [e.headers.get("range") for e in storage] == [None, "bytes=7-"]
     assert [e.status for e in storage] == [200, 206]
+
+
+async def test_the_capability_suites_ci_story(bitbucket: BitbucketStandIn) -> None:
+    """``seed_ci`` (for the capability suite's Pipelines contract) holds what it says."""
+    story = seed_ci(bitbucket)
+    bb, http = connect(bitbucket)
+    async with http:
+        listed = await bb.list_pipelines(REPO, branch=story["branch"], limit=10)
+        names = [p.name for p in listed]
+        failed = await bb.get_pipeline(listed[names.index(story["failed_pipeline"])].ref)
+        [trigger] = await bb.triggers(REPO)
+    assert story["running_pipeline"] in names
+    assert [j.name for j in failed.failed_jobs()] == [story["failed_job"]]
+    assert (trigger.name, [i.name for i in trigger.inputs if i.required]) == (
+        story["trigger"], [story["trigger_input"]]
+    )  # fmt: skip
