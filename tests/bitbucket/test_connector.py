@@ -87,6 +87,17 @@ async def test_check_names_the_account_whichever_way_it_signed_in(
         assert seen[0] == f"Bearer {token}"
 
 
+async def test_an_oauth_sign_in_reports_its_scopes(bitbucket: BitbucketStandIn) -> None:
+    bitbucket.add_token("oauth-access", "ada", "bearer", scopes="pullrequest:write, account")
+    bb, http = connect(bitbucket, method="pkce", token="oauth-access")
+    async with http:
+        result = await bb.check()
+    assert result.ok and result.scopes == ("pullrequest:write", "account")
+    bb, http = connect(bitbucket, method="token")
+    async with http:
+        assert (await bb.check()).scopes is None  # access tokens do not say
+
+
 async def test_wrong_credentials_fail_check_without_raising(bitbucket: BitbucketStandIn) -> None:
     bb, http = connect(bitbucket, username="someone@else.example")
     async with http:

@@ -578,6 +578,7 @@ class BitbucketStandIn(StandIn):
         #: Answer a finished step's log with a 307 to a signed storage URL on another
         #: origin (``localhost`` instead of ``127.0.0.1``), as Bitbucket does.
         self.redirect_logs = False
+        self.oauth_scopes: dict[str, str] = {}
         #: The Authorization header (or None) each request to the storage origin carried.
         self.storage_auth: list[str | None] = []
 
@@ -596,8 +597,15 @@ class BitbucketStandIn(StandIn):
                     self.violations.extend(problems)
         return wire
 
-    def add_token(self, token: str, account: str = "ada", kind: str = "basic") -> None:
+    def add_token(
+        self, token: str, account: str = "ada", kind: str = "basic", scopes: str = ""
+    ) -> None:
+        """A secret: ``basic`` (API token, app password: sent with a user part) or
+        ``bearer`` (access token, OAuth access token). ``scopes``: an OAuth token's, which
+        Bitbucket echoes in ``X-OAuth-Scopes``."""
         self.secrets[token] = (account, kind)
+        if scopes:
+            self.oauth_scopes[token] = scopes
 
     # -- hooks ---------------------------------------------------------------------------------
     def _route(self, req: Request) -> Response:
@@ -714,7 +722,9 @@ class BitbucketStandIn(StandIn):
 def _user(s: BitbucketStandIn, req: Request) -> Response:
     body = s.me(req).body()
     body.update(created_on="2019-01-01T00:00:00+00:00", is_staff=False, account_status="active")
-    return 200, body, {}
+    token = req.headers.get("authorization", "").partition(" ")[2].strip()
+    scopes = s.oauth_scopes.get(token)
+    return 200, body, {"x-oauth-scopes": scopes} if scopes else {}
 
 
 @routes.route("GET", r"/2\.0/repositories")
