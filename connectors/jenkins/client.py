@@ -27,11 +27,12 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from connectors.sdk import NotFound, PermissionDenied
+from connectors.sdk import NotFound, PermissionDenied, ServiceUnavailable
 
 from .models import (
     BUILD_FIELDS,
     JOB_FIELDS,
+    PROPERTY_FIELDS,
     JBuild,
     JCrumb,
     JJob,
@@ -74,6 +75,18 @@ def job_path(full_name: str) -> str:
     return "".join(f"/job/{quote(n, safe='')}" for n in names)
 
 
+def _unreadable(r: httpx.Response) -> ServiceUnavailable:
+    """A 200 that is not Jenkins' JSON: single sign-on proxies answer an expired session
+    with their login page, and some reverse proxies their own error page, as 200."""
+    kind = r.headers.get("content-type", "no content type").split(";")[0]
+    return ServiceUnavailable(
+        f"Jenkins: {r.request.method} {r.request.url.path} answered 200 with {kind}, not "
+        "Jenkins' JSON (a sign-in page of a proxy in front of Jenkins?)",
+        status=r.status_code,
+        service="Jenkins",
+    )
+
+
 @dataclass(frozen=True)
 class LogPart:
     """What ``logText/progressiveText`` answered: the text from ``start``, where to ask next
@@ -98,7 +111,10 @@ class JenkinsClient:
         self, model: type[M], path: str, params: Mapping[str, str | int] | None = None
     ) -> M:
         r = await self.http.get(path, params=params, headers=JSON)
-        return model.model_validate(r.json())
+        try:
+            return model.model_validate(r.json())
+        except ValueError as exc:  # not JSON, or not the shape: a login page, a proxy's page
+            raise _unreadable(r) from exc
 
     async def crumb(self, *, fresh: bool = False) -> tuple[str, str] | None:
         """The CSRF header to send on POSTs (``(field, crumb)``), or ``None`` when none is
@@ -141,16 +157,31 @@ class JenkinsClient:
         r = await self.http.get(
             "/me/api/json", params={"tree": "id,fullName,absoluteUrl"}, headers=JSON
         )
-        return JUser.model_validate(r.json()), r
+        try:
+            return JUser.model_validate(r.json()), r
+        except ValueError as exc:
+            raise _unreadable(r) from exc
 
     # -- jobs and builds --------------------------------------------------------------------
-    async def job(self, full_name: str, *, builds: int = 0, branches: bool = False) -> JJob:
+    async def job(
+        self,
+        full_name: str,
+        *,
+        builds: int = 0,
+        branches: bool = False,
+        child_parameters: bool = False,
+    ) -> JJob:
         """A job with its newest ``builds`` and, for containers, its child jobs (each with its
-        newest build when ``branches``)."""
+        newest build when ``branches``, its parameter definitions when ``child_parameters``)."""
         tree = JOB_FIELDS
         if builds:
             tree += f",builds[{BUILD_FIELDS}]{{0,{builds}}}"
-        tree += f",jobs[_class,name,url{f',lastBuild[{BUILD_FIELDS}]' if branches else ''}]"
+        child = "_class,name,url"
+        if branches:
+            child += f",lastBuild[{BUILD_FIELDS}]"
+        if child_parameters:
+            child += f",{PROPERTY_FIELDS}"
+        tree += f",jobs[{child}]"
         return await self._get_json(JJob, f"{job_path(full_name)}/api/json", {"tree": tree})
 
     async def build(self, full_name: str, number: int) -> JBuild:

@@ -197,15 +197,12 @@ class JenkinsConnector(Connector):
         """One trigger, "build": the job's parameters as its inputs (a multibranch project's
         from its first branch job that has any: a Jenkinsfile declares them for every
         branch)."""
-        job = await self._job(scope)
+        job = await self._job(scope, child_parameters=True)
         definitions = job.parameter_definitions
         if job.multibranch:
-            definitions = []
-            for child in job.jobs[:MAX_BRANCHES]:
-                branch_job = await self._job(f"{scope}/{child.name}")
-                if branch_job.parameter_definitions:
-                    definitions = branch_job.parameter_definitions
-                    break
+            definitions = next(
+                (c.parameter_definitions for c in job.jobs if c.parameter_definitions), []
+            )
         if not job.multibranch and job.buildable is False:
             return []
         return [
@@ -240,9 +237,13 @@ class JenkinsConnector(Connector):
         return await self._start(scope, mapping.form_values(job.parameter_definitions, inputs))
 
     # -- internals ------------------------------------------------------------------------
-    async def _job(self, scope: str, *, builds: int = 0, branches: bool = False) -> JJob:
+    async def _job(
+        self, scope: str, *, builds: int = 0, branches: bool = False, child_parameters: bool = False
+    ) -> JJob:
         try:
-            job = await self.client.job(scope, builds=builds, branches=branches)
+            job = await self.client.job(
+                scope, builds=builds, branches=branches, child_parameters=child_parameters
+            )
         except NotFound as exc:
             raise NotFound(
                 f"Jenkins: no job {scope} at {self.host} (or it is hidden from this user); "

@@ -35,11 +35,14 @@ BUILD_FIELDS = (
     "actions[_class,causes[_class,shortDescription],"
     "lastBuiltRevision[SHA1,branch[SHA1,name]],parameters[_class,name,value]]"
 )
-#: A job's fields: what it is, and the parameters it takes.
-JOB_FIELDS = (
-    "_class,name,fullName,displayName,fullDisplayName,url,buildable,inQueue,"
+#: The parameters a job takes.
+PROPERTY_FIELDS = (
     "property[_class,parameterDefinitions[_class,name,type,description,choices,"
     "defaultParameterValue[name,value]]]"
+)
+#: A job's fields: what it is, and the parameters it takes.
+JOB_FIELDS = (
+    f"_class,name,fullName,displayName,fullDisplayName,url,buildable,inQueue,{PROPERTY_FIELDS}"
 )
 
 
@@ -135,12 +138,18 @@ class JProperty(_Wire):
 
 
 class JJobRef(_Wire):
-    """A job as a container lists it (``jobs[...]``), with its newest build when asked."""
+    """A job as a container lists it (``jobs[...]``), with its newest build and its
+    parameters when asked."""
 
     cls: str = Field(default="", alias="_class")
     name: str
     url: str | None = None
     last_build: JBuild | None = Field(default=None, alias="lastBuild")
+    properties: list[JProperty | None] = Field(default_factory=list, alias="property")
+
+    @property
+    def parameter_definitions(self) -> list[JParameterDefinition]:
+        return [d for p in self.properties if p is not None for d in p.parameter_definitions]
 
 
 class JJob(_Wire):

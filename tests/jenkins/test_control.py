@@ -196,6 +196,7 @@ async def test_multibranch_triggers_build_the_branchs_job(jk: JenkinsStandIn) ->
     conn, http = connect(jk)
     [t] = await conn.triggers("mb")
     assert [i.name for i in t.inputs] == ["TARGET"] and t.description == "Builds the branch's job"
+    assert len(jk.log) == 1  # the branch jobs' parameters come along with the project
     p = await conn.trigger("mb", "build", "feature/x y", {"TARGET": "qa"})
     assert p is not None and p.branch == "feature/x y" and p.ref.scope == "mb/feature%2Fx y"
     assert ("POST", "/job/mb/job/feature%252Fx%20y/buildWithParameters") in [

@@ -144,3 +144,14 @@ async def test_the_token_never_appears_in_errors_or_logs(
     assert len(messages) == 6
     assert CANARY not in text and pair not in text and CANARY[:20] not in text
     await http.aclose()
+
+
+async def test_a_200_that_is_not_json_is_a_clear_error(jk: JenkinsStandIn) -> None:
+    conn, http = connect(jk)
+    jk.inject("garbage")  # a proxy's (or a single sign-on) page, answered as 200
+    with pytest.raises(ServiceUnavailable, match="not Jenkins' JSON"):
+        await conn.list_pipelines("team/app")
+    jk.inject("garbage")
+    result = await conn.check()
+    assert not result.ok and "not Jenkins' JSON" in result.detail
+    await http.aclose()

@@ -572,6 +572,7 @@ class JenkinsStandIn(StandIn):
                     "name": c.name,
                     "url": self.job_url(req, c.full_name),
                     "color": "blue",
+                    "property": _properties(c),
                     **(
                         {
                             "lastBuild": self.serialise_build(req, c, c.builds[0])
@@ -588,14 +589,7 @@ class JenkinsStandIn(StandIn):
             return data
         recorded_job = recorded("jenkinsapi-job.json")
         builds = [self.serialise_build(req, job, b) for b in job.builds]
-        props: list[Any] = []
-        if job.parameters:
-            props.append(
-                {
-                    "_class": "hudson.model.ParametersDefinitionProperty",
-                    "parameterDefinitions": copy.deepcopy(job.parameters),
-                }
-            )
+        props = _properties(job)
         data.update(
             {
                 "buildable": job.buildable,
@@ -652,6 +646,17 @@ class JenkinsStandIn(StandIn):
             data["why"] = "In the quiet period. Expires in 4.9 sec"
             data["timestamp"] = item.since + 5000
         return data
+
+
+def _properties(job: Job) -> list[Any]:
+    if not job.parameters:
+        return []
+    return [
+        {
+            "_class": "hudson.model.ParametersDefinitionProperty",
+            "parameterDefinitions": copy.deepcopy(job.parameters),
+        }
+    ]
 
 
 def _parents(full_name: str) -> list[str]:
