@@ -18,6 +18,7 @@ limits and error mapping belong to the client handed in.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -214,7 +215,12 @@ class JenkinsClient:
         size = r.headers.get("x-text-size")
         next_start = int(size) if size and size.isdigit() else start + len(r.content)
         more = r.headers.get("x-more-data", "").strip().lower() == "true"
-        return LogPart(r.content.decode("utf-8", errors="replace"), next_start, more)
+        # A running build's log can end inside a character: keep its first bytes for the
+        # next read (by starting that read earlier) rather than garbling it twice.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = decoder.decode(r.content, final=not more)
+        pending = len(decoder.getstate()[0])
+        return LogPart(text, next_start - pending, more)
 
     # -- control ----------------------------------------------------------------------------
     async def build_now(self, full_name: str, parameters: Mapping[str, str] | None) -> int | None:

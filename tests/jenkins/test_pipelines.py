@@ -212,6 +212,20 @@ async def test_progressive_log_offsets_follow_a_running_build(jk: JenkinsStandIn
     await http.aclose()
 
 
+async def test_a_character_split_between_two_reads_is_not_garbled(jk: JenkinsStandIn) -> None:
+    jk.state.add_job("app")
+    build = jk.state.add_build("app", result=None)
+    build.log = "caf\u00e9".encode()[:-1]  # Jenkins flushed half of the é
+    conn, http = connect(jk)
+    job = ref("app", "1", ItemKind.JOB)
+    first = await conn.job_log(job)
+    assert first.text == "caf" and first.next_offset == 3
+    build.log += "\u00e9\n".encode()[1:]
+    second = await conn.job_log(job, offset=first.next_offset)
+    assert second.text == "\u00e9\n" and second.next_offset == len(build.log)
+    await http.aclose()
+
+
 async def test_a_site_under_a_context_path(jenkins: JenkinsStandIn) -> None:
     with JenkinsStandIn(context="/jenkins") as jk:
         seeded(jk)
