@@ -135,8 +135,12 @@ class JenkinsClient:
         *,
         data: Mapping[str, str] | None = None,
         params: Mapping[str, str | int] | None = None,
+        idempotent: bool = False,
     ) -> httpx.Response:
-        """POST with the crumb; a 403 gets one fresh crumb and one more try."""
+        """POST with the crumb; a 403 gets one fresh crumb and one more try. ``idempotent``:
+        sending it twice does no harm (stop, cancel), so the stack may retry it on a 5xx; a
+        build request is never repeated, or it would queue two builds."""
+        extensions = {"idempotent": True} if idempotent else None
         for attempt in (1, 2):
             headers = dict(JSON)
             crumb = await self.crumb(fresh=attempt == 2)
@@ -145,7 +149,12 @@ class JenkinsClient:
             try:
                 # Not followed: ``stop`` answers with a redirect to the build's HTML page.
                 return await self.http.post(
-                    path, data=data, params=params, headers=headers, follow_redirects=False
+                    path,
+                    data=data,
+                    params=params,
+                    headers=headers,
+                    follow_redirects=False,
+                    extensions=extensions,
                 )
             except PermissionDenied:
                 if attempt == 2 or self._crumb is False:
@@ -236,7 +245,7 @@ class JenkinsClient:
 
     async def stop(self, full_name: str, number: int) -> None:
         """Abort a running build (Jenkins answers with a redirect to the build's page)."""
-        await self._post(f"{job_path(full_name)}/{number}/stop")
+        await self._post(f"{job_path(full_name)}/{number}/stop", idempotent=True)
 
     async def queue_item(self, item: int) -> JQueueItem:
         return await self._get_json(JQueueItem, f"/queue/item/{item}/api/json")
@@ -245,6 +254,6 @@ class JenkinsClient:
         """Take a waiting item out of the queue. Jenkins before 2.110 answered a success with
         a 404 (a redirect it could not follow), so 404 counts as gone."""
         try:
-            await self._post("/queue/cancelItem", params={"id": item})
+            await self._post("/queue/cancelItem", params={"id": item}, idempotent=True)
         except NotFound:
             return

@@ -155,3 +155,20 @@ async def test_a_200_that_is_not_json_is_a_clear_error(jk: JenkinsStandIn) -> No
     result = await conn.check()
     assert not result.ok and "not Jenkins' JSON" in result.detail
     await http.aclose()
+
+
+async def test_a_build_request_is_never_repeated_but_a_stop_is(jk: JenkinsStandIn) -> None:
+    conn, http = connect(jk)
+    jk.inject("502", path="/build")
+    with pytest.raises(ServiceUnavailable):
+        await conn.trigger("team/app", "build", "main", {})
+    assert [e.status for e in jk.log if e.method == "POST"] == [502]  # two builds otherwise
+    jk.state.add_build("team/app", result=None)
+    jk.inject("502", path="/stop")
+    stopped = await conn.act(
+        ItemRef(connector="jenkins", host="h", scope="team/app", key="2", kind=ItemKind.PIPELINE),
+        "cancel",
+    )
+    assert stopped is not None and stopped.conclusion.value == "cancelled"
+    assert [e.status for e in jk.log if e.path.endswith("/stop")] == [502, 302]
+    await http.aclose()
