@@ -186,9 +186,16 @@ class JenkinsConnector(Connector):
                 self._ref(ref.scope, str(number), ItemKind.PIPELINE, number)
             )
         if action in ("rerun", "retry"):
+            # The job's parameters now decide the request: ones added since the build take
+            # their defaults, ones removed since are dropped (Jenkins refuses a plain build of
+            # a parameterized job, and parameters of an unparameterized one).
             build = await self.client.build(ref.scope, number)
-            values = mapping.parameter_values(build)
-            return await self._start(ref.scope, values if values or build.parameters else None)
+            job = await self._job(ref.scope)
+            if not job.parameter_definitions:
+                return await self._start(ref.scope, None)
+            known = {d.name for d in job.parameter_definitions}
+            values = {k: v for k, v in mapping.parameter_values(build).items() if k in known}
+            return await self._start(ref.scope, values)
         raise InvalidRequest(
             f"Jenkins cannot {action.replace('_', ' ')} a build; it can re-run or cancel one"
         )

@@ -189,6 +189,24 @@ async def test_rerun_builds_again_with_the_same_parameters(jk: JenkinsStandIn) -
     await http.aclose()
 
 
+async def test_rerun_follows_the_jobs_parameters_as_they_are_now(jk: JenkinsStandIn) -> None:
+    s = jk.state
+    s.add_job("app")
+    s.add_build("app", result="FAILURE")  # built before the job took parameters
+    s.jobs["app"].parameters = [PARAMS[0]]
+    conn, http = connect(jk)
+    again = await conn.act(ref("app", "1"), "rerun")
+    assert again is not None and again.number == 2
+    assert s.build("app", 2).parameters[0]["value"] == "staging"
+    s.add_job("old", parameters=[PARAMS[0]])
+    s.add_build("old", result="SUCCESS", parameters={"TARGET": "prod"})
+    s.jobs["old"].parameters = []  # since dropped
+    assert await conn.act(ref("old", "1"), "rerun") is not None
+    posts = [e.path for e in jk.log if e.method == "POST"]
+    assert posts == ["/job/app/buildWithParameters", "/job/old/build"]
+    await http.aclose()
+
+
 async def test_multibranch_triggers_build_the_branchs_job(jk: JenkinsStandIn) -> None:
     s = jk.state
     s.add_multibranch("mb", ["main", "feature/x y"])
