@@ -10,6 +10,7 @@ recorded jobs, builds, queue items and crumbs; the Stage View README's describe 
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
@@ -223,6 +224,23 @@ async def test_a_character_split_between_two_reads_is_not_garbled(jk: JenkinsSta
     build.log += "\u00e9\n".encode()[1:]
     second = await conn.job_log(job, offset=first.next_offset)
     assert second.text == "\u00e9\n" and second.next_offset == len(build.log)
+    await http.aclose()
+
+
+async def test_the_http_cache_never_answers_for_a_growing_log(
+    jk: JenkinsStandIn, tmp_path: Path
+) -> None:
+    jk.state.add_job("app")
+    jk.state.add_build("app", result=None, log="one\n")
+    conn, http = connect(jk, cache_dir=tmp_path)
+    job = ref("app", "1", ItemKind.JOB)
+    assert (await conn.job_log(job)).text == "one\n"
+    jk.state.append_log("app", 1, "two\n")
+    assert (await conn.job_log(job)).text == "one\ntwo\n"  # the same URL, read again
+    [p] = await conn.list_pipelines("app")
+    jk.state.finish("app", 1, "SUCCESS")
+    [done] = await conn.list_pipelines("app")
+    assert p.status is RunStatus.RUNNING and done.status is RunStatus.COMPLETED
     await http.aclose()
 
 

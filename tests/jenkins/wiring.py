@@ -4,6 +4,7 @@ Basic ``user:token`` as the manifest says)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from connectors.jenkins.connector import JenkinsConnector
@@ -24,6 +25,7 @@ def connect(
     username: str = USER,
     settings: dict[str, Any] | None = None,
     tracker: HealthTracker | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[JenkinsConnector, HubClient]:
     """A connector for ``standin`` signed in as ``username`` with an API token; the site is
     the stand-in's address (with its context path, if it has one)."""
@@ -38,6 +40,7 @@ def connect(
         host="127.0.0.1",
         account=username,
         tracker=tracker,
+        cache_dir=cache_dir,
         settings={"site": site, **(settings or {})},
     )
 
