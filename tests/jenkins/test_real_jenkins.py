@@ -214,3 +214,23 @@ async def test_stop_a_running_build(conn: JenkinsConnector) -> None:
     assert stopped is not None
     await _until(conn, ref, RunStatus.COMPLETED)
     assert (await conn.get_pipeline(ref)).conclusion.value == "cancelled"
+
+
+async def test_a_password_sign_in_needs_the_crumb_and_gets_it(controller: Controller) -> None:
+    # Only API-token requests are exempt from CSRF protection: with the password, a POST
+    # without the session's crumb is refused, so this build proves the crumb flow.
+    c, http = wire(
+        JenkinsConnector,
+        controller.url,
+        token="not-the-token",
+        method="basic",
+        username="mia",
+        web_url=controller.url,
+        host="127.0.0.1",
+        settings={"site": controller.url},
+    )
+    try:
+        assert await c.trigger("app", "build", "main", {"TARGET": "crumb"}) is not None
+        assert c.client._crumb not in (None, False)
+    finally:
+        await http.aclose()
