@@ -48,40 +48,23 @@ import html
 import json
 import re
 import secrets
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote, unquote
 
-from .kit import Json, OpenAPIContract, Reply, Request, Response, Router, StandIn
-from .kit.server import Wire
+from ..kit import Json, OpenAPIContract, Reply, Request, Response, Router, StandIn
+from ..kit.server import Wire
+from .state import CLASSES, FOLDER, MULTIBRANCH, VERSION, Build, JenkinsState, Job, QueueItem
+from .tree import TreeNode, apply_tree, parse_tree
 
-ROOT = Path(__file__).resolve().parents[1] / "contracts" / "jenkins"
+ROOT = Path(__file__).resolve().parents[2] / "contracts" / "jenkins"
 DOCUMENTED = OpenAPIContract(ROOT / "documented.yaml")
 #: Its server is ``http://localhost:8080/jenkins``; openapi-core takes the scheme and host
 #: from a request's host URL and matches the rest, so paths are checked under ``/jenkins``.
 STAGE_VIEW = OpenAPIContract(ROOT / "stage-view-openapi.yaml", server_url="http://localhost:8080")
 RECORDED = ROOT / "recorded"
-VERSION = "2.479.3"
-MULTIBRANCH = "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject"
-FOLDER = "com.cloudbees.hudson.plugins.folder.Folder"
-CLASSES = {
-    "freestyle": ("hudson.model.FreeStyleProject", "hudson.model.FreeStyleBuild"),
-    "pipeline": (
-        "org.jenkinsci.plugins.workflow.job.WorkflowJob",
-        "org.jenkinsci.plugins.workflow.job.WorkflowRun",
-    ),
-}
-_PARAM_VALUE_CLASS = {
-    "StringParameterDefinition": "hudson.model.StringParameterValue",
-    "TextParameterDefinition": "hudson.model.TextParameterValue",
-    "BooleanParameterDefinition": "hudson.model.BooleanParameterValue",
-    "ChoiceParameterDefinition": "hudson.model.StringParameterValue",
-    "PasswordParameterDefinition": "hudson.model.PasswordParameterValue",
-}
 _CHAIN = re.compile(r"^(?P<chain>(?:/job/[^/]+)+)(?P<rest>/.*)?$")
-_UNSAFE_IN_NAMES = '%/\\:?#|<>*"!@$^&[];'
 
 
 @cache
@@ -94,281 +77,6 @@ def recorded(name: str) -> Json:
     return copy.deepcopy(_recorded(name))
 
 
-def branch_job_name(branch: str) -> str:
-    """branch-api's ``NameEncoder``: the job name of a branch."""
-    if branch in (".", ".."):
-        return "%2E" * len(branch)
-    return "".join(f"%{ord(c):02X}" if c in _UNSAFE_IN_NAMES else c for c in branch)
-
-
-# -- tree= -------------------------------------------------------------------------------------
-@dataclass
-class TreeNode:
-    name: str
-    children: list[TreeNode] | None = None
-    range: tuple[int | None, int | None] | None = None
-
-
-def parse_tree(text: str) -> list[TreeNode]:
-    """``a,b[c,d[e]]{0,5}`` -> nodes; malformed text raises ``ValueError``."""
-    nodes, i = _parse_list(text, 0)
-    if i != len(text):
-        raise ValueError(f"unexpected {text[i]!r} at {i} in tree={text}")
-    return nodes
-
-
-def _parse_list(text: str, i: int) -> tuple[list[TreeNode], int]:
-    nodes: list[TreeNode] = []
-    while True:
-        m = re.compile(r"[A-Za-z_$][\w$]*").match(text, i)
-        if not m:
-            raise ValueError(f"expected a name at {i} in tree={text}")
-        node = TreeNode(m.group())
-        i = m.end()
-        if i < len(text) and text[i] == "[":
-            node.children, i = _parse_list(text, i + 1)
-            if i >= len(text) or text[i] != "]":
-                raise ValueError(f"unclosed [ in tree={text}")
-            i += 1
-        if i < len(text) and text[i] == "{":
-            m = re.compile(r"\{(\d*)(,?)(\d*)\}").match(text, i)
-            if not m or (not m.group(1) and not m.group(3)):
-                raise ValueError(f"bad range at {i} in tree={text}")
-            lo = int(m.group(1)) if m.group(1) else None
-            hi = int(m.group(3)) if m.group(3) else None
-            node.range = (lo, hi) if m.group(2) else (lo, (lo or 0) + 1)
-            i = m.end()
-        nodes.append(node)
-        if i < len(text) and text[i] == ",":
-            i += 1
-            continue
-        return nodes, i
-
-
-def apply_tree(value: Any, nodes: list[TreeNode] | None) -> Any:
-    """Jenkins' ``tree`` filter over a serialised object (``None``: everything)."""
-    if nodes is None:
-        return value
-    if isinstance(value, list):
-        return [apply_tree(v, nodes) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out: dict[str, Any] = {}
-    if "_class" in value:
-        out["_class"] = value["_class"]
-    for node in nodes:
-        if node.name not in value:
-            continue
-        v = value[node.name]
-        if node.range is not None and isinstance(v, list):
-            lo, hi = node.range
-            v = v[(lo or 0) : hi]
-        out[node.name] = apply_tree(v, node.children) if node.children is not None else v
-    return out
-
-
-# -- state -------------------------------------------------------------------------------------
-@dataclass
-class User:
-    id: str
-    full_name: str
-    tokens: set[str] = field(default_factory=set)
-    can_build: bool = True
-    can_read: set[str] | None = None  # job full names (and their children); None: all
-
-
-@dataclass
-class Stage:
-    id: str
-    name: str
-    status: str = "SUCCESS"
-    start: int = 0
-    duration: int = 0
-
-
-@dataclass
-class Build:
-    number: int
-    cls: str
-    result: str | None = "SUCCESS"
-    building: bool = False
-    timestamp: int = 0
-    duration: int = 0
-    log: bytes = b""
-    stages: list[Stage] = field(default_factory=list)
-    parameters: list[dict[str, Any]] = field(default_factory=list)
-    cause: dict[str, Any] = field(
-        default_factory=lambda: {
-            "_class": "hudson.model.Cause$UserIdCause",
-            "shortDescription": "Started by user Mia Krystof",
-            "userId": "mia",
-            "userName": "Mia Krystof",
-        }
-    )
-    sha: str | None = None
-    branch: str | None = None  # as git's BuildData names it: origin/main
-    queue_id: int = 0
-
-
-@dataclass
-class Job:
-    full_name: str
-    kind: str  # freestyle | pipeline | folder | multibranch
-    display_name: str = ""
-    parameters: list[dict[str, Any]] = field(default_factory=list)
-    builds: list[Build] = field(default_factory=list)  # newest first
-    next_number: int = 1
-    buildable: bool = True
-
-    @property
-    def name(self) -> str:
-        return self.full_name.rsplit("/", 1)[-1]
-
-
-@dataclass
-class QueueItem:
-    id: int
-    job: str
-    parameters: dict[str, str]
-    since: int
-    cancelled: bool = False
-    number: int | None = None  # the build, once it started
-
-
-class JenkinsState:
-    def __init__(self) -> None:
-        self.users: dict[str, User] = {}
-        self.jobs: dict[str, Job] = {}
-        self.queue: dict[int, QueueItem] = {}
-        self.next_queue_id = 100
-        self.clock_ms = 1_733_100_000_000
-        self.auto_start = True  # a queued build starts at once (else: ``start``)
-        self.csrf = True  # the crumb issuer is on
-        self.token_exempt = True  # API-token requests need no crumb (Jenkins 2.96+)
-        self.stage_view = True  # the Pipeline Stage View plugin is installed
-        self.sessions: dict[str, str] = {}  # session id -> user
-        self.crumbs_issued = 0
-
-    def tick(self) -> int:
-        self.clock_ms += 60_000
-        return self.clock_ms
-
-    # -- seeding ------------------------------------------------------------------------------
-    def add_user(self, id: str, full_name: str, token: str) -> User:
-        u = self.users.setdefault(id, User(id, full_name))
-        u.tokens.add(token)
-        return u
-
-    def add_folder(self, full_name: str) -> Job:
-        return self._add(Job(full_name, "folder"))
-
-    def add_job(
-        self,
-        full_name: str,
-        kind: str = "freestyle",
-        *,
-        parameters: list[dict[str, Any]] | None = None,
-    ) -> Job:
-        return self._add(Job(full_name, kind, parameters=list(parameters or [])))
-
-    def add_multibranch(self, full_name: str, branches: list[str]) -> Job:
-        project = self._add(Job(full_name, "multibranch"))
-        for b in branches:
-            self._add(Job(f"{full_name}/{branch_job_name(b)}", "pipeline", display_name=b))
-        return project
-
-    def branch_job(self, project: str, branch: str) -> Job:
-        return self.jobs[f"{project}/{branch_job_name(branch)}"]
-
-    def _add(self, job: Job) -> Job:
-        parent = job.full_name.rpartition("/")[0]
-        if parent and parent not in self.jobs:
-            self.add_folder(parent)
-        self.jobs[job.full_name] = job
-        return job
-
-    def add_build(
-        self,
-        job: str,
-        *,
-        result: str | None = "SUCCESS",
-        log: str = "",
-        stages: list[Stage] | None = None,
-        parameters: dict[str, Any] | None = None,
-        sha: str | None = None,
-        branch: str | None = None,
-        duration: int = 42_000,
-    ) -> Build:
-        j = self.jobs[job]
-        building = result is None
-        b = Build(
-            number=j.next_number,
-            cls=CLASSES[j.kind][1],
-            result=result,
-            building=building,
-            timestamp=self.tick(),
-            duration=0 if building else duration,
-            log=log.encode(),
-            stages=list(stages or []),
-            parameters=self._values(j, parameters or {}),
-            sha=sha,
-            branch=branch,
-        )
-        j.next_number += 1
-        j.builds.insert(0, b)
-        return b
-
-    def _values(self, job: Job, given: dict[str, Any]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for d in job.parameters:
-            name = d["name"]
-            value = given.get(name, d.get("defaultParameterValue", {}).get("value"))
-            cls = _PARAM_VALUE_CLASS.get(d["type"], "hudson.model.StringParameterValue")
-            if d["type"] == "BooleanParameterDefinition" and isinstance(value, str):
-                value = value == "true"
-            entry: dict[str, Any] = {"_class": cls, "name": name}
-            if d["type"] != "PasswordParameterDefinition":
-                entry["value"] = value
-            out.append(entry)
-        return out
-
-    def build(self, job: str, number: int) -> Build:
-        for b in self.jobs[job].builds:
-            if b.number == number:
-                return b
-        raise KeyError(number)
-
-    def append_log(self, job: str, number: int, text: str) -> None:
-        self.build(job, number).log += text.encode()
-
-    def finish(self, job: str, number: int, result: str = "SUCCESS") -> None:
-        b = self.build(job, number)
-        b.building, b.result = False, result
-        for stage in b.stages:  # what was still running ends with the build
-            if stage.status in ("IN_PROGRESS", "PAUSED_PENDING_INPUT"):
-                stage.status = {"SUCCESS": "SUCCESS", "ABORTED": "ABORTED"}.get(result, "FAILED")
-            elif stage.status == "NOT_EXECUTED" and result == "SUCCESS":
-                stage.status = "SUCCESS"
-        b.duration = self.tick() - b.timestamp
-        b.log += f"Finished: {result}\n".encode()
-
-    def enqueue(self, job: str, parameters: dict[str, str]) -> QueueItem:
-        item = QueueItem(self.next_queue_id, job, parameters, self.tick())
-        self.next_queue_id += 1
-        self.queue[item.id] = item
-        if self.auto_start:
-            self.start(item.id)
-        return item
-
-    def start(self, item_id: int) -> Build:
-        item = self.queue[item_id]
-        b = self.add_build(item.job, result=None, parameters=item.parameters, log="Started\n")
-        b.queue_id = item.id
-        item.number = b.number
-        return b
-
-
-# -- the stand-in ------------------------------------------------------------------------------
 routes: Router[JenkinsStandIn] = Router()
 
 
@@ -904,4 +612,4 @@ def _describe(s: JenkinsStandIn, req: Request, job: Job, b: Build) -> Json:
     return doc
 
 
-__all__ = ["JenkinsStandIn", "JenkinsState", "Stage", "branch_job_name"]
+__all__ = ["DOCUMENTED", "STAGE_VIEW", "JenkinsStandIn", "recorded"]
