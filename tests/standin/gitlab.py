@@ -94,6 +94,16 @@ class Project:
     jobs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     bridges: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     members: list[dict[str, Any]] = field(default_factory=list)
+    #: job id -> its trace (bytes, as GitLab stores it)
+    traces: dict[int, bytes] = field(default_factory=dict)
+    #: (file path, ref or None for the default branch) -> text
+    files: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    branches: set[str] = field(default_factory=lambda: {"main"})
+    #: protected branch -> who may run pipelines and play jobs on it
+    protected: dict[str, set[str]] = field(default_factory=dict)
+    #: what POST /pipeline and .../play were sent, for tests to read back
+    created: list[dict[str, Any]] = field(default_factory=list)
+    played: list[dict[str, Any]] = field(default_factory=list)
     next_issue: int = 1
     next_mr: int = 1
 
@@ -300,6 +310,8 @@ class State:
         status: str,
         jobs: Sequence[tuple[str, str, str, bool]] = (),
         bridges: Sequence[tuple[str, str, str]] = (),
+        source: str = "push",
+        name: str | None = "Build pipeline",
     ) -> dict[str, Any]:
         """A pipeline with jobs ``(name, stage, status, allow_failure)`` and trigger jobs
         ``(name, stage, status)``."""
@@ -312,31 +324,21 @@ class State:
             iid=len(p.pipelines) + 1,
             project_id=p.id,
             status=status,
+            source=source,
+            name=name,
             ref=ref,
             sha=sha,
             web_url=f"{self.web}/{p.path}/-/pipelines/{pid}",
             created_at=ts,
             updated_at=ts,
         )
+        if not ref.startswith("refs/"):
+            p.branches.add(ref)
         p.pipelines[pid] = pl
-        basic = {k: pl[k] for k in ("id", "project_id", "ref", "sha", "status")}
         p.jobs[pid] = []
-        for name, stage, st, allowed in jobs:
-            j = body("documented/job.json")
-            jid = self._next_id()
-            j.update(
-                id=jid,
-                name=name,
-                stage=stage,
-                status=st,
-                allow_failure=allowed,
-                ref=ref,
-                pipeline=basic,
-                web_url=f"{self.web}/{p.path}/-/jobs/{jid}",
-                failure_reason="script_failure" if st == "failed" else None,
-            )
-            j["commit"]["id"] = sha
-            p.jobs[pid].append(j)
+        for jname, stage, st, allowed in jobs:
+            self.add_job(p.path, pid, jname, stage, st, allow_failure=allowed)
+        basic = {k: pl[k] for k in ("id", "project_id", "ref", "sha", "status")}
         p.bridges[pid] = []
         for name, stage, st in bridges:
             b = body("documented/bridge.json")
@@ -346,6 +348,76 @@ class State:
             b["downstream_pipeline"].update(status=st, ref=ref)
             p.bridges[pid].append(b)
         return pl
+
+    def add_job(
+        self,
+        path: str,
+        pipeline: int,
+        name: str,
+        stage: str,
+        status: str,
+        *,
+        allow_failure: bool = False,
+        trace: str | bytes | None = None,
+    ) -> dict[str, Any]:
+        """A job of a pipeline (the API page's example overlaid), with its trace."""
+        p = self.project(path)
+        pl = p.pipelines[pipeline]
+        j = body("documented/job.json")
+        jid = self._next_id()
+        ts = self.tick()
+        basic = {k: pl[k] for k in ("id", "project_id", "ref", "sha", "status")}
+        started = status not in ("created", "pending", "manual", "scheduled", "skipped")
+        j.update(
+            id=jid,
+            name=name,
+            stage=stage,
+            status=status,
+            allow_failure=allow_failure,
+            ref=pl["ref"],
+            pipeline=basic,
+            created_at=ts,
+            started_at=ts if started else None,
+            finished_at=ts if status in ("success", "failed", "canceled") else None,
+            web_url=f"{self.web}/{p.path}/-/jobs/{jid}",
+            failure_reason="script_failure" if status == "failed" else None,
+        )
+        j["commit"]["id"] = pl["sha"]
+        j["_retried"] = False
+        p.jobs.setdefault(pipeline, []).append(j)
+        if trace is not None:
+            p.traces[jid] = trace.encode() if isinstance(trace, str) else trace
+        return j
+
+    def job(self, jid: int) -> tuple[Project, dict[str, Any]] | None:
+        for p in self.projects.values():
+            for jobs in p.jobs.values():
+                for j in jobs:
+                    if j["id"] == jid:
+                        return p, j
+        return None
+
+    def refresh(self, p: Project, pid: int) -> None:
+        """A pipeline's status from its current jobs, as GitLab composes it."""
+        jobs = [j for j in p.jobs.get(pid, []) if not j["_retried"]]
+        sts = {j["status"] for j in jobs if not (j["allow_failure"] and j["status"] == "failed")}
+        pl = p.pipelines[pid]
+        for st in ("running", "pending", "created"):
+            if st in sts:
+                pl["status"] = st
+                break
+        else:
+            if "failed" in sts:
+                pl["status"] = "failed"
+            elif "manual" in {j["status"] for j in jobs if not j["allow_failure"]}:
+                pl["status"] = "manual"
+            elif "canceled" in sts:
+                pl["status"] = "canceled"
+            elif jobs:
+                pl["status"] = "success"
+        pl["updated_at"] = self.tick()
+        for j in jobs:
+            j["pipeline"]["status"] = pl["status"]
 
     def mention(self, login: str, issue: dict[str, Any], *, action: str = "mentioned") -> None:
         """A to-do for ``login``: mentioned in (or assigned, ...) an issue."""
@@ -748,5 +820,253 @@ def pipeline_jobs(s: GitLabStandIn, req: Request) -> Response:
     if pid not in p.pipelines:
         raise Reply(404, {"message": "404 Not found"})
     items = (p.jobs if req.path_args["what"] == "jobs" else p.bridges)[pid]
-    page, headers = s.offset(req, items)
+    if req.args.get("include_retried") != "true":
+        items = [j for j in items if not j.get("_retried")]
+    page, headers = s.offset(req, [_public(j) for j in items])
     return 200, page, headers
+
+
+def _single(s: GitLabStandIn, pl: dict[str, Any]) -> dict[str, Any]:
+    """``PipelineWithMetadata``: a real gitlab.com pipeline (go-gitlab's recorded merge
+    request's ``head_pipeline``) overlaid with the state, timing from its jobs."""
+    out = body("recorded/get_merge_request.json")["head_pipeline"]
+    out.update(_public(pl), user=s.state.user(s.state.login))
+    p = s.state.find(str(pl["project_id"]))
+    jobs = [j for j in (p.jobs.get(pl["id"], []) if p else []) if not j["_retried"]]
+    starts = [j["started_at"] for j in jobs if j["started_at"]]
+    ends = [j["finished_at"] for j in jobs if j["finished_at"]]
+    finished = pl["status"] in ("success", "failed", "canceled", "skipped")
+    out.update(
+        started_at=min(starts) if starts else None,
+        finished_at=max(ends) if ends and finished else None,
+        detailed_status={**out["detailed_status"], "text": pl["status"], "group": pl["status"]},
+    )
+    return out
+
+
+def _pipeline(s: GitLabStandIn, req: Request) -> tuple[Project, dict[str, Any]]:
+    p = s.project(req)
+    pl = p.pipelines.get(int(req.path_args["pid"]))
+    if pl is None:
+        raise Reply(404, {"message": "404 Not found"})
+    return p, pl
+
+
+def _may_run(s: GitLabStandIn, req: Request, p: Project, ref: str) -> bool:
+    allowed = p.protected.get(ref)
+    return allowed is None or req.account in allowed
+
+
+@R.route("GET", P + r"/pipelines/(?P<pid>\d+)")
+def get_pipeline(s: GitLabStandIn, req: Request) -> Response:
+    _, pl = _pipeline(s, req)
+    return 200, _single(s, pl), {}
+
+
+@R.route("POST", P + r"/pipelines/(?P<pid>\d+)/retry")
+def retry_pipeline(s: GitLabStandIn, req: Request) -> Response:
+    """GitLab's Retry: each failed or cancelled job gets a new attempt (a new job; the old
+    one becomes ``retried`` and leaves the default list)."""
+    p, pl = _pipeline(s, req)
+    s.require_api(req)
+    if not _may_run(s, req, p, pl["ref"]):
+        raise Reply(403, {"message": "403 Forbidden"})
+    olds = [
+        j for j in p.jobs[pl["id"]] if not j["_retried"] and j["status"] in ("failed", "canceled")
+    ]
+    if not olds:
+        raise Reply(403, {"message": "403 Forbidden - Pipeline is not retryable"})
+    for old in olds:
+        _retry(s, p, old)
+    s.state.refresh(p, pl["id"])
+    return 201, _single(s, pl), {}
+
+
+def _retry(s: GitLabStandIn, p: Project, old: dict[str, Any]) -> dict[str, Any]:
+    old["_retried"] = True
+    new = s.state.add_job(
+        p.path,
+        old["pipeline"]["id"],
+        old["name"],
+        old["stage"],
+        "pending",
+        allow_failure=old["allow_failure"],
+    )
+    return new
+
+
+@R.route("POST", P + r"/pipelines/(?P<pid>\d+)/cancel")
+def cancel_pipeline(s: GitLabStandIn, req: Request) -> Response:
+    p, pl = _pipeline(s, req)
+    s.require_api(req)
+    for j in p.jobs[pl["id"]]:
+        if j["status"] in _CANCELABLE:
+            j.update(status="canceled", finished_at=s.state.tick())
+    pl["status"] = "canceled"
+    s.state.refresh(p, pl["id"])
+    pl["status"] = "canceled"
+    return 201, _single(s, pl), {}
+
+
+_CANCELABLE = {"created", "waiting_for_resource", "preparing", "pending", "running", "scheduled"}
+
+
+def _create(s: GitLabStandIn, req: Request, p: Project, ref: str, source: str) -> dict[str, Any]:
+    sha = f"{len(p.pipelines) + 1:02x}" * 20
+    pl = s.state.add_pipeline(p.path, ref=ref, sha=sha, status="created", source=source, name=None)
+    s.state.add_job(p.path, pl["id"], "build", "build", "pending", trace="")
+    s.state.refresh(p, pl["id"])
+    return pl
+
+
+@R.route("POST", P + r"/pipeline")
+def create_pipeline(s: GitLabStandIn, req: Request) -> Response:
+    """Run pipeline: the ref must exist; variables and inputs are kept for the test."""
+    p = s.project(req)
+    s.require_api(req)
+    data = req.json or {}
+    ref = data["ref"]
+    if ref not in p.branches:
+        raise Reply(400, {"message": {"base": ["Reference not found"]}})
+    if not _may_run(s, req, p, ref):
+        raise Reply(
+            400,
+            {"message": {"base": ["Insufficient permissions to create a new pipeline"]}},
+        )
+    p.created.append(data)
+    pl = _create(s, req, p, ref, "api")
+    return 201, _single(s, pl), {}
+
+
+@R.route("GET", P + r"/merge_requests/(?P<iid>\d+)/pipelines")
+def mr_pipelines(s: GitLabStandIn, req: Request) -> Response:
+    p = s.project(req)
+    mr = p.mrs.get(int(req.path_args["iid"]))
+    if mr is None:
+        raise Reply(404, {"message": "404 Not found"})
+    refs = {mr["source_branch"], f"refs/merge-requests/{mr['iid']}/head"}
+    items = [pl for pl in p.pipelines.values() if pl["ref"] in refs]
+    page, headers = s.offset(req, sorted(items, key=lambda pl: pl["id"], reverse=True))
+    return 200, page, headers
+
+
+@R.route("POST", P + r"/merge_requests/(?P<iid>\d+)/pipelines")
+def create_mr_pipeline(s: GitLabStandIn, req: Request) -> Response:
+    p = s.project(req)
+    s.require_api(req)
+    mr = p.mrs.get(int(req.path_args["iid"]))
+    if mr is None:
+        raise Reply(404, {"message": "404 Not found"})
+    pl = _create(s, req, p, f"refs/merge-requests/{mr['iid']}/head", "merge_request_event")
+    return 201, _single(s, pl), {}
+
+
+def _job(s: GitLabStandIn, req: Request) -> tuple[Project, dict[str, Any]]:
+    p = s.project(req)
+    found = s.state.job(int(req.path_args["jid"]))
+    if found is None or found[0] is not p:
+        raise Reply(404, {"message": "404 Not found"})
+    return found
+
+
+@R.route("GET", P + r"/jobs/(?P<jid>\d+)")
+def get_job(s: GitLabStandIn, req: Request) -> Response:
+    _, j = _job(s, req)
+    return 200, _public(j), {}
+
+
+@R.route("GET", P + r"/jobs/(?P<jid>\d+)/trace")
+def job_trace(s: GitLabStandIn, req: Request) -> Response:
+    """The whole trace as text, whatever ``Range`` asks (GitLab serves no ranges here)."""
+    p, j = _job(s, req)
+    return 200, p.traces.get(j["id"], b""), {"content-type": "text/plain; charset=utf-8"}
+
+
+@R.route("POST", P + r"/jobs/(?P<jid>\d+)/retry")
+def retry_job(s: GitLabStandIn, req: Request) -> Response:
+    p, j = _job(s, req)
+    s.require_api(req)
+    if j["status"] not in ("success", "failed", "canceled") or j["_retried"]:
+        raise Reply(403, {"message": "403 Forbidden - Job is not retryable"})
+    new = _retry(s, p, j)
+    s.state.refresh(p, j["pipeline"]["id"])
+    return 201, _public(new), {}
+
+
+@R.route("POST", P + r"/jobs/(?P<jid>\d+)/cancel")
+def cancel_job(s: GitLabStandIn, req: Request) -> Response:
+    p, j = _job(s, req)
+    s.require_api(req)
+    if j["status"] in _CANCELABLE:
+        j.update(status="canceled", finished_at=s.state.tick())
+        s.state.refresh(p, j["pipeline"]["id"])
+    return 201, _public(j), {}
+
+
+@R.route("POST", P + r"/jobs/(?P<jid>\d+)/play")
+def play_job(s: GitLabStandIn, req: Request) -> Response:
+    """``authorize!(:play_job)`` (a protected branch: 403), then ``playable?`` (400)."""
+    p, j = _job(s, req)
+    s.require_api(req)
+    if not _may_run(s, req, p, j["ref"]):
+        raise Reply(403, {"message": "403 Forbidden"})
+    if j["status"] not in ("manual", "scheduled"):
+        raise Reply(400, {"message": "400 Bad request - Unplayable Job"})
+    p.played.append({"job": j["id"], **(req.json or {})})
+    j.update(status="pending", user=s.state.user(req.me))
+    s.state.refresh(p, j["pipeline"]["id"])
+    basic = {
+        k: j[k]
+        for k in (
+            "id",
+            "status",
+            "stage",
+            "name",
+            "ref",
+            "tag",
+            "coverage",
+            "allow_failure",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration",
+            "queued_duration",
+            "user",
+            "commit",
+            "pipeline",
+            "web_url",
+        )
+    }
+    return 200, basic, {}
+
+
+@R.route("GET", P)
+def get_project(s: GitLabStandIn, req: Request) -> Response:
+    p = s.project(req)
+    out = body("documented/project.json")
+    name = p.path.rsplit("/", 1)[-1]
+    ns = p.path.rsplit("/", 1)[0]
+    out.update(
+        id=p.id,
+        name=name,
+        path=name,
+        path_with_namespace=p.path,
+        name_with_namespace=" / ".join(p.path.split("/")),
+        web_url=f"{s.state.web}/{p.path}",
+        default_branch="main",
+    )
+    out["namespace"].update(full_path=ns, path=ns.rsplit("/", 1)[-1])
+    return 200, out, {}
+
+
+@R.route("GET", P + r"/repository/files/(?P<file>[^/]+)/raw")
+def raw_file(s: GitLabStandIn, req: Request) -> Response:
+    p = s.project(req)
+    path = unquote(req.path_args["file"])
+    ref = req.args.get("ref")
+    text = p.files.get((path, ref if ref and ref != "main" else None))
+    if text is None and ref:
+        text = p.files.get((path, None)) if ref in p.branches else None
+    if text is None:
+        raise Reply(404, {"message": "404 File Not Found"})
+    return 200, text.encode(), {"content-type": "text/plain; charset=utf-8"}

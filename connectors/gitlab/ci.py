@@ -1,0 +1,315 @@
+"""GitLab CI as the sdk's Pipelines and PipelineControl: pipelines, jobs by stage, job
+traces, retry/cancel/play, and "Run pipeline" with variables and inputs.
+
+Choices where GitLab offers more than one way, or less than one would like:
+
+- *A branch's pipelines* are its branch pipelines (``?ref=BRANCH``) merged with the
+  pipelines of its open merge request (``.../merge_requests/:iid/pipelines``): a project
+  that runs merge request pipelines runs them on ``refs/merge-requests/:iid/head``, which no
+  ``ref`` filter finds. One merge request list (``source_branch``) per call finds it; all
+  three answers carry ETags, so an unchanged poll is 304s (GitLab still counts them).
+- *Jobs* are every page of ``.../pipelines/:id/jobs`` plus the trigger jobs (bridges),
+  whose status is their downstream pipeline's. Retried attempts are left out, as GitLab's
+  pipeline page does: each job appears once, as its latest attempt.
+- *Job routes* (``/projects/:id/jobs/...``) take the project's numeric id: GitLab's OpenAPI
+  description types ``:id`` as an integer there (GitLab itself also takes the path). The
+  id is learnt from any pipeline or job answer and otherwise asked once
+  (``GET /projects/:path``).
+- *Logs*: GitLab's API serves a job's trace whole; a ``Range`` header is ignored
+  (gitlab-org/gitlab#30391 and #216738 ask for it; the web UI's incremental
+  ``/-/jobs/:id/trace.json`` is not part of the API and takes no token). So ``job_log``
+  reads the job (is it finished?) and then the whole trace, and returns the bytes from
+  ``offset`` on: offsets are bytes, as GitLab's own are. A finished job's trace is then
+  revalidated with its ETag, so re-reading it is a 304.
+- *Actions*: ``rerun_failed`` is GitLab's pipeline "Retry" (its failed and cancelled jobs
+  again, in the same pipeline); ``rerun`` a new pipeline for the same ref (for a merge
+  request pipeline, a new merge request pipeline); ``retry``/``cancel``/``play`` the job's
+  own. Playing sends no variables: the sdk's ``act`` takes none (the client's ``play_job``
+  can send them).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from connectors.sdk import InvalidRequest, ItemKind, ItemRef, NotFound, PermissionDenied
+from connectors.sdk.ci import CIAction, Job, LogChunk, Pipeline, RunStatus, Trigger
+from connectors.sdk.errors import ServiceError
+
+from . import ci_config, mapping
+from .client import GitLabClient
+from .models import GlJob, GlPipeline, GlPipelineRef
+
+SERVICE = "GitLab"
+RUN_PIPELINE = "pipeline"
+_MR_REF = re.compile(r"refs/merge-requests/(?P<iid>\d+)/(?:head|merge|train)")
+
+
+class GitLabCI:
+    """The CI half of the GitLab connector (which delegates its capability methods here)."""
+
+    def __init__(
+        self,
+        client: GitLabClient,
+        *,
+        connector: str,
+        host: Callable[[], str],
+        project: Callable[[str | None], str],
+    ) -> None:
+        self.client = client
+        self.connector = connector
+        self._host = host
+        self._project = project
+        #: project path (lower-cased) -> numeric id, learnt from answers.
+        self._ids: dict[str, int] = {}
+
+    # -- Pipelines ------------------------------------------------------------------------
+    async def list_pipelines(
+        self, scope: str, *, branch: str | None = None, limit: int = 5
+    ) -> Sequence[Pipeline]:
+        """The newest ``limit`` pipelines of a project, or of one branch (its branch
+        pipelines and its open merge request's), newest first, without jobs."""
+        project = self._project(scope)
+        limit = max(1, min(limit, 100))
+        page = await self.client.pipelines_page(project, ref=branch, per_page=limit)
+        found: dict[int, GlPipelineRef] = {p.id: p for p in page.items}
+        if branch:
+            mrs = await self.client.list_merge_requests(
+                project, state="opened", source_branch=branch
+            )
+            for mr in mrs[:1]:
+                mr_page = await self.client.merge_request_pipelines(project, mr.iid)
+                for p in mr_page.items:
+                    found.setdefault(p.id, p)
+        newest = sorted(found.values(), key=lambda p: p.id, reverse=True)[:limit]
+        for p in newest:
+            self._learn(scope, p.project_id)
+        return [self._pipeline(scope, p, branch=branch) for p in newest]
+
+    async def get_pipeline(self, ref: ItemRef) -> Pipeline:
+        """One pipeline with its jobs (every page) and trigger jobs, in stage order as
+        GitLab lists them."""
+        project = self._project(ref.scope)
+        pid = _id(ref, ItemKind.PIPELINE)
+        pl = await self.client.get_pipeline(project, pid)
+        self._learn(ref.scope, pl.project_id)
+        return await self._with_jobs(ref.scope, project, pl)
+
+    async def _with_jobs(self, scope: str, project: str, pl: GlPipelineRef) -> Pipeline:
+        jobs = await self.client.pipeline_jobs(project, pl.id)
+        bridges = await self.client.pipeline_bridges(project, pl.id)
+        return self._pipeline(scope, pl, jobs=jobs, bridges=bridges)
+
+    async def job_log(self, ref: ItemRef, *, offset: int = 0) -> LogChunk:
+        """The trace from byte ``offset`` on. The job is read first: when it had finished
+        before the trace was read, nothing can follow (``complete``)."""
+        jid = _id(ref, ItemKind.JOB)
+        nid = await self._numeric(ref.scope)
+        job = await self.client.get_job(nid, jid)
+        finished = mapping.ci_status(job.status) is RunStatus.COMPLETED
+        data = await self.client.job_trace(nid, jid)
+        start = min(max(0, offset), len(data))
+        text, used = _decode(data[start:], final=finished)
+        return LogChunk(text=text, offset=start, next_offset=start + used, complete=finished)
+
+    # -- PipelineControl -------------------------------------------------------------------
+    async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
+        """Apply one of the item's actions; the pipeline as it is after, with its jobs (a
+        ``rerun`` answers the new pipeline)."""
+        project = self._project(ref.scope)
+        try:
+            if ref.kind is ItemKind.JOB:
+                return await self._act_job(ref, project, action)
+            return await self._act_pipeline(ref, project, action)
+        except PermissionDenied as exc:
+            raise PermissionDenied(
+                f"{SERVICE}: not allowed to {action} {ref.kind.value} {ref.key} of {ref.scope}"
+                f" ({_detail(exc)}). On a protected branch only those allowed to merge or push"
+                " to it may run, retry or cancel its pipelines and jobs.",
+                status=exc.status,
+                service=SERVICE,
+            ) from exc
+
+    async def _act_pipeline(self, ref: ItemRef, project: str, action: CIAction) -> Pipeline:
+        pid = _id(ref, ItemKind.PIPELINE)
+        if action == "rerun_failed":
+            pl: GlPipelineRef = await self.client.retry_pipeline(project, pid)
+        elif action == "cancel":
+            pl = await self.client.cancel_pipeline(project, pid)
+        elif action == "rerun":
+            old = await self.client.get_pipeline(project, pid)
+            mr = _MR_REF.fullmatch(old.ref or "")
+            if mr is not None:
+                new = await self.client.create_merge_request_pipeline(project, int(mr["iid"]))
+                if new is None:  # created later (202): show the one asked about
+                    return await self._with_jobs(ref.scope, project, old)
+                pl = new
+            else:
+                if not old.ref:
+                    raise InvalidRequest(f"{SERVICE}: pipeline {pid} names no ref to run again")
+                pl = await self.client.create_pipeline(project, old.ref)
+        else:
+            raise InvalidRequest(f"{SERVICE}: a pipeline cannot {action}; a job can")
+        return await self._with_jobs(ref.scope, project, pl)
+
+    async def _act_job(self, ref: ItemRef, project: str, action: CIAction) -> Pipeline:
+        jid = _id(ref, ItemKind.JOB)
+        nid = await self._numeric(ref.scope)
+        if action == "retry":
+            job = await self.client.retry_job(nid, jid)
+        elif action == "cancel":
+            job = await self.client.cancel_job(nid, jid)
+        elif action == "play":
+            job = await self.client.play_job(nid, jid)
+        else:
+            raise InvalidRequest(f"{SERVICE}: a job cannot {action}; its pipeline can")
+        if job.pipeline is None:
+            job = await self.client.get_job(nid, job.id)
+        if job.pipeline is None:
+            raise InvalidRequest(f"{SERVICE}: job {jid} names no pipeline")
+        pl = await self.client.get_pipeline(project, job.pipeline.id)
+        return await self._with_jobs(ref.scope, project, pl)
+
+    async def triggers(self, scope: str) -> Sequence[Trigger]:
+        """One trigger, "Run pipeline", with the inputs and prefilled variables of the
+        default branch's ``.gitlab-ci.yml`` (none when the project has no such file)."""
+        project = self._project(scope)
+        config = await self._config(project, None)
+        return [
+            Trigger(
+                id=RUN_PIPELINE,
+                name="Run pipeline",
+                description="A new pipeline for a branch or tag, with variables and inputs"
+                " as GitLab's Run pipeline form takes them.",
+                inputs=config.offered,
+                url=None,
+            )
+        ]
+
+    async def trigger(
+        self, scope: str, trigger_id: str, branch: str, inputs: Mapping[str, str]
+    ) -> Pipeline | None:
+        """``POST /projects/:id/pipeline`` on ``branch``: names the branch's
+        ``spec:inputs`` declares go as typed ``inputs``, every other as a variable."""
+        if trigger_id != RUN_PIPELINE:
+            raise InvalidRequest(f"{SERVICE}: no trigger {trigger_id!r} (only {RUN_PIPELINE!r})")
+        if not branch:
+            raise InvalidRequest(f"{SERVICE}: running a pipeline needs a branch or tag")
+        project = self._project(scope)
+        config = await self._config(project, branch) if inputs else ci_config.CIConfig()
+        typed: dict[str, Any] = {}
+        variables: list[dict[str, str]] = []
+        for name, value in inputs.items():
+            if name in config.input_types:
+                typed[name] = ci_config.typed_input(config.input_types[name], value)
+            else:
+                variables.append({"key": name, "value": value, "variable_type": "env_var"})
+        pl = await self.client.create_pipeline(project, branch, variables=variables, inputs=typed)
+        self._learn(scope, pl.project_id)
+        return self._pipeline(scope, pl, branch=branch)
+
+    # -- helpers ----------------------------------------------------------------------------
+    async def _config(self, project: str, ref: str | None) -> ci_config.CIConfig:
+        try:
+            text = await self.client.raw_file(project, ci_config.CI_FILE, ref)
+        except NotFound:
+            return ci_config.CIConfig()
+        return ci_config.parse(text)
+
+    def _learn(self, scope: str, project_id: int | None) -> None:
+        if project_id is not None:
+            self._ids[scope.lower()] = project_id
+
+    async def _numeric(self, scope: str) -> int:
+        project = self._project(scope)
+        if project.isdigit():
+            return int(project)
+        known = self._ids.get(project.lower())
+        if known is None:
+            known = (await self.client.get_project(project)).id
+            self._ids[project.lower()] = known
+        return known
+
+    def _ref(self, scope: str, kind: ItemKind, ident: int) -> ItemRef:
+        return ItemRef(
+            connector=self.connector,
+            host=self._host(),
+            scope=scope,
+            key=str(ident),
+            number=ident,
+            kind=kind,
+        )
+
+    def _pipeline(
+        self,
+        scope: str,
+        pl: GlPipelineRef,
+        *,
+        branch: str | None = None,
+        jobs: Sequence[GlJob] | None = None,
+        bridges: Sequence[GlJob] = (),
+    ) -> Pipeline:
+        single = pl if isinstance(pl, GlPipeline) else None
+        mr = _MR_REF.fullmatch(pl.ref or "")
+        number = pl.iid if pl.iid is not None else pl.id
+        mapped = tuple(self._job(scope, j) for j in jobs or ()) + tuple(
+            self._job(scope, b, bridge=True) for b in bridges
+        )
+        return Pipeline(
+            ref=self._ref(scope, ItemKind.PIPELINE, pl.id),
+            name=pl.name or f"Pipeline #{number}",
+            status=mapping.ci_status(pl.status),
+            conclusion=mapping.pipeline_conclusion(pl.status),
+            branch=branch if mr is not None and branch else pl.ref,
+            sha=pl.sha,
+            number=number,
+            event=pl.source,
+            url=pl.web_url,
+            created_at=pl.created_at,
+            started_at=single.started_at if single else None,
+            finished_at=single.finished_at if single else None,
+            jobs=mapped,
+            actions=mapping.pipeline_actions(
+                pl.status, [*(jobs or ()), *bridges], rerunnable=bool(pl.ref)
+            ),
+        )
+
+    def _job(self, scope: str, j: GlJob, *, bridge: bool = False) -> Job:
+        if j.pipeline is not None:
+            self._learn(scope, j.pipeline.project_id)
+        return Job(
+            ref=self._ref(scope, ItemKind.JOB, j.id),
+            name=j.name,
+            status=mapping.ci_status(j.status),
+            conclusion=mapping.ci_job_conclusion(j),
+            stage=j.stage,
+            url=j.web_url,
+            started_at=j.started_at,
+            finished_at=j.finished_at,
+            allow_failure=j.allow_failure,
+            actions=mapping.job_actions(j, bridge=bridge),
+        )
+
+
+def _id(ref: ItemRef, kind: ItemKind) -> int:
+    """The service id a pipeline or job ref carries as its key."""
+    if ref.kind is not kind or not ref.key.isdigit():
+        raise InvalidRequest(f"{ref.label} is not a GitLab {kind.value} (its key is the id)")
+    return int(ref.key)
+
+
+def _decode(data: bytes, *, final: bool) -> tuple[str, int]:
+    """UTF-8 text of ``data`` and how many bytes it used: while a job runs its trace may end
+    inside a character, which is then left for the next read; invalid bytes are replaced."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    text = decoder.decode(data, final=final)
+    pending, _ = decoder.getstate()
+    return text, len(data) - len(pending)
+
+
+def _detail(exc: ServiceError) -> str:
+    """The service's own words from a mapped error (after ``GitLab: 403 ... on ...: ``)."""
+    return exc.message.rsplit(": ", 1)[-1] if ": " in exc.message else exc.message
