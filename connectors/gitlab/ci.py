@@ -221,7 +221,7 @@ class GitLabCI:
 
     def _learn(self, scope: str, project_id: int | None) -> None:
         if project_id is not None:
-            self._ids[scope.lower()] = project_id
+            self._ids[self._project(scope).lower()] = project_id
 
     async def _numeric(self, scope: str) -> int:
         project = self._project(scope)
@@ -286,7 +286,10 @@ class GitLabCI:
             status=mapping.ci_status(j.status),
             conclusion=mapping.ci_job_conclusion(j),
             stage=j.stage,
-            url=j.web_url,
+            # A trigger job's page says little; its downstream pipeline is what one opens.
+            url=j.downstream_pipeline.web_url
+            if bridge and j.downstream_pipeline and j.downstream_pipeline.web_url
+            else j.web_url,
             started_at=j.started_at,
             finished_at=j.finished_at,
             allow_failure=j.allow_failure,

@@ -194,10 +194,10 @@ def ci_job_conclusion(job: GlJob) -> CheckConclusion:
 
 def job_actions(job: GlJob, *, bridge: bool = False) -> tuple[CIAction, ...]:
     """What GitLab allows on a job now. A trigger job (bridge) follows its downstream
-    pipeline: it can be retried once finished (GitLab 15.x+) but not played or cancelled
-    through the jobs API."""
+    pipeline and is not a build: the jobs API's retry/cancel/play find builds only, so
+    nothing is offered on it (its downstream pipeline has its own actions)."""
     if bridge:
-        return ("retry",) if job.status in ("failed", "canceled") else ()
+        return ()
     out: list[CIAction] = []
     if job.status in PLAYABLE:
         out.append("play")

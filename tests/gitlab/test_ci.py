@@ -159,6 +159,7 @@ async def test_a_pipeline_with_jobs_by_stage_over_pages(gitlab: GitLabStandIn) -
     assert by["deploy"].conclusion is CheckConclusion.ACTION_REQUIRED
     assert by["cleanup"].status is RunStatus.WAITING and not by["cleanup"].failed
     assert by["downstream"].stage == "deploy" and by["downstream"].actions == ()
+    assert by["downstream"].url == "https://example.com/diaspora/diaspora-client/pipelines/5"
     assert by["unit"].ref.kind is ItemKind.JOB and by["unit"].url is not None
     assert [j.name for j in got.failed_jobs()] == ["unit", "deploy"]
     summary = got.summary()

@@ -24,7 +24,14 @@ creating an issue and reading it back works. What GitLab does that matters to a 
 - ``Cache-Control: max-age=0, private, must-revalidate`` with a weak ETag: every poll
   revalidates, an unchanged answer is a 304;
 - offset pagination with ``Link`` and ``X-Page``/``X-Total``/... headers, keyset pagination
-  (``pagination=keyset``, cursor in the ``next`` link) on a project's issues.
+  (``pagination=keyset``, cursor in the ``next`` link) on a project's issues;
+- CI: pipelines (list, single, a merge request's), jobs and bridges (retried attempts only
+  with ``include_retried=true``), the trace as ``text/plain`` served whole whatever
+  ``Range`` says, pipeline retry (each failed or cancelled job gets a new attempt) and
+  cancel, job retry/cancel/play with GitLab's refusals (``403 Forbidden - Job is not
+  retryable``, ``400 Bad request - Unplayable Job``, ``403 Forbidden`` on a protected
+  branch), pipeline creation (``Reference not found``, ``Insufficient permissions ...``),
+  ``GET /projects/:id`` and raw repository files.
 """
 
 from __future__ import annotations
