@@ -30,6 +30,7 @@ from connectors.sdk import (
     ItemKind,
     ItemRef,
     PermissionDenied,
+    RateLimited,
     ReauthRequired,
     TielineError,
 )
@@ -590,3 +591,50 @@ def test_typed_inputs() -> None:
     assert ci_config.typed_input("boolean", "no") is False
     assert ci_config.typed_input("array", '["a", 1]') == ["a", 1]
     assert ci_config.typed_input("string", "x") == "x"
+
+
+async def test_a_429_storm_hands_back_control(gitlab: GitLabStandIn) -> None:
+    """A spent budget (Rack::Attack's 429 with a long Retry-After) is not slept through:
+    RateLimited says when to come back and nothing more is sent meanwhile."""
+    pl = seeded(gitlab.state)
+    gitlab.inject("ratelimit", count=50, seconds=120)
+    gl, http = connect(gitlab, max_rate_wait=2.0)
+    async with http:
+        with pytest.raises(RateLimited) as err:
+            await gl.get_pipeline(pref(pl["id"]))
+        with pytest.raises(RateLimited):
+            await gl.list_pipelines(SUBGROUP, branch="feature")
+    assert err.value.retry_after > 100 and "Retry later" in err.value.message
+    assert len(gitlab.log) == 1
+
+
+async def test_the_jobs_routes_contract_wants_the_numeric_id(gitlab: GitLabStandIn) -> None:
+    """Why the connector learns the project's id: GitLab's description types the jobs
+    routes' ``:id`` as an integer, and the stand-in holds the connector to it. No ``Range``
+    is sent for a trace either: GitLab would ignore it."""
+    pl = seeded(gitlab.state)
+    unit = gitlab.state.project(SUBGROUP).jobs[pl["id"]][1]
+    gl, http = connect(gitlab)
+    async with http:
+        with pytest.raises(InvalidRequest):
+            await http.get(f"/projects/group%2Fsub%2Fproject/jobs/{unit['id']}/trace")
+        assert "Path parameter error: id" in gitlab.violations[0]
+        gitlab.violations.clear()  # seen on purpose
+        await gl.job_log(jref(unit["id"]))
+    assert not any("range" in e.headers for e in gitlab.log)
+
+
+async def test_self_managed_refs_name_the_instance(self_managed: GitLabStandIn) -> None:
+    pl = seeded(self_managed.state)
+    gl, http = connect(
+        self_managed,
+        api_url="https://gitlab.example.test/api/v4",
+        web_url="https://gitlab.example.test",
+        host="gitlab.example.test",
+    )
+    async with http:
+        (listed,) = await gl.list_pipelines(SUBGROUP, branch="feature")
+        got = await gl.get_pipeline(listed.ref)
+    assert listed.ref.host == "gitlab.example.test" and listed.ref.key == str(pl["id"])
+    assert got.url == f"https://gitlab.example.test/{SUBGROUP}/-/pipelines/{pl['id']}"
+    assert all(j.ref.host == "gitlab.example.test" for j in got.jobs)
