@@ -45,6 +45,8 @@ from .models import GlJob, GlPipeline, GlPipelineRef
 
 SERVICE = "GitLab"
 RUN_PIPELINE = "pipeline"
+_PIPELINE_ACTIONS: frozenset[CIAction] = frozenset({"rerun", "rerun_failed", "cancel"})
+_JOB_ACTIONS: frozenset[CIAction] = frozenset({"retry", "cancel", "play"})
 _MR_REF = re.compile(r"refs/merge-requests/(?P<iid>\d+)/(?:head|merge|train)")
 
 
@@ -118,27 +120,37 @@ class GitLabCI:
     # -- PipelineControl -------------------------------------------------------------------
     async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
         """Apply one of the item's actions; the pipeline as it is after, with its jobs (a
-        ``rerun`` answers the new pipeline)."""
+        ``rerun`` answers the new pipeline). A refusal says what was refused and the likely
+        reason: a token without the ``api`` scope, or a protected branch."""
+        job = ref.kind is ItemKind.JOB
+        if action not in (_JOB_ACTIONS if job else _PIPELINE_ACTIONS):
+            other = "its pipeline" if job else "a job"
+            raise InvalidRequest(f"{SERVICE}: a {ref.kind.value} cannot {action}; {other} can")
         project = self._project(ref.scope)
         try:
-            if ref.kind is ItemKind.JOB:
+            if job:
                 return await self._act_job(ref, project, action)
             return await self._act_pipeline(ref, project, action)
         except PermissionDenied as exc:
+            detail = _detail(exc)
+            why = (
+                "Tieline's token lacks the api scope that changing CI needs."
+                if "scope" in exc.message or "higher privileges" in exc.message
+                else "On a protected branch only those allowed to merge or push to it may"
+                " run, retry or cancel its pipelines and jobs."
+            )
             raise PermissionDenied(
                 f"{SERVICE}: not allowed to {action} {ref.kind.value} {ref.key} of {ref.scope}"
-                f" ({_detail(exc)}). On a protected branch only those allowed to merge or push"
-                " to it may run, retry or cancel its pipelines and jobs.",
+                f" ({detail}). {why}",
                 status=exc.status,
                 service=SERVICE,
             ) from exc
 
     async def _act_pipeline(self, ref: ItemRef, project: str, action: CIAction) -> Pipeline:
         pid = _id(ref, ItemKind.PIPELINE)
+        pl: GlPipelineRef
         if action == "rerun_failed":
-            pl: GlPipelineRef = await self.client.retry_pipeline(project, pid)
-        elif action == "cancel":
-            pl = await self.client.cancel_pipeline(project, pid)
+            pl = await self.client.retry_pipeline(project, pid)
         elif action == "rerun":
             old = await self.client.get_pipeline(project, pid)
             mr = _MR_REF.fullmatch(old.ref or "")
@@ -151,8 +163,8 @@ class GitLabCI:
                 if not old.ref:
                     raise InvalidRequest(f"{SERVICE}: pipeline {pid} names no ref to run again")
                 pl = await self.client.create_pipeline(project, old.ref)
-        else:
-            raise InvalidRequest(f"{SERVICE}: a pipeline cannot {action}; a job can")
+        else:  # cancel
+            pl = await self.client.cancel_pipeline(project, pid)
         return await self._with_jobs(ref.scope, project, pl)
 
     async def _act_job(self, ref: ItemRef, project: str, action: CIAction) -> Pipeline:
@@ -162,10 +174,8 @@ class GitLabCI:
             job = await self.client.retry_job(nid, jid)
         elif action == "cancel":
             job = await self.client.cancel_job(nid, jid)
-        elif action == "play":
+        else:  # play
             job = await self.client.play_job(nid, jid)
-        else:
-            raise InvalidRequest(f"{SERVICE}: a job cannot {action}; its pipeline can")
         if job.pipeline is None:
             job = await self.client.get_job(nid, job.id)
         if job.pipeline is None:

@@ -362,6 +362,7 @@ async def test_a_job_that_cannot_be_retried(gitlab: GitLabStandIn) -> None:
         with pytest.raises(InvalidRequest):
             await gl.act(pref(pl["id"]), "play")  # a job's action
     assert "Job is not retryable" in err.value.message
+    assert len([e for e in gitlab.log if e.method == "POST"]) == 1  # the others asked nothing
 
 
 CI_YAML = """\
@@ -550,6 +551,8 @@ async def test_errors_name_the_problem_and_never_the_token(
     assert "404 Not found" in errors[0].message
     assert "404 Project Not Found" in errors[1].message
     assert "requires higher privileges" in errors[2].message
+    assert "lacks the api scope" in errors[2].message
+    assert "protected branch" not in errors[2].message
     assert "is not a GitLab pipeline" in errors[4].message
     texts = [e.message for e in errors] + [str(e) for e in errors]
     texts += [r.getMessage() for r in caplog.records] + [repr(r.args) for r in caplog.records]
