@@ -1077,3 +1077,47 @@ def raw_file(s: GitLabStandIn, req: Request) -> Response:
     if text is None:
         raise Reply(404, {"message": "404 File Not Found"})
     return 200, text.encode(), {"content-type": "text/plain; charset=utf-8"}
+
+
+def seed_ci_story(state: State, path: str, branch: str = "feature") -> dict[str, Any]:
+    """The capability suite's CI story on GitLab (``tests/capabilities``' ``CIStory`` fields
+    but ``repo``): on ``branch``, a failed pipeline ``build`` whose job ``unit`` logged a
+    pytest failure, a running pipeline ``deploy`` whose job ``ship`` writes more and
+    succeeds on ``finish_running()``, and a ``.gitlab-ci.yml`` whose ``spec:inputs`` has a
+    required ``version`` (GitLab's one trigger is "Run pipeline")."""
+    p = state.project(path)
+    failed = state.add_pipeline(path, ref=branch, sha="f" * 40, status="failed", name="build")
+    state.add_job(path, failed["id"], "lint", "check", "success", trace="ok\n")
+    state.add_job(
+        path,
+        failed["id"],
+        "unit",
+        "test",
+        "failed",
+        trace="setting up\nFAILED tests/test_app.py::test_it - assert 1 == 2\n",
+    )
+    state.refresh(p, failed["id"])
+    running = state.add_pipeline(path, ref=branch, sha="e" * 40, status="running", name="deploy")
+    ship = state.add_job(path, running["id"], "ship", "deploy", "running", trace="shipping...\n")
+    state.refresh(p, running["id"])
+    p.files[(".gitlab-ci.yml", None)] = (
+        "spec:\n  inputs:\n    version:\n      description: The version to release\n"
+        "---\nrelease:\n  script: [make release]\n"
+    )
+
+    def finish_running() -> None:
+        p.traces[ship["id"]] += b"shipped\n"
+        ship.update(status="success", finished_at=state.tick())
+        state.refresh(p, running["id"])
+
+    return {
+        "branch": branch,
+        "failed_pipeline": "build",
+        "failed_job": "unit",
+        "log_line": "FAILED tests/test_app.py::test_it",
+        "running_pipeline": "deploy",
+        "finish_running": finish_running,
+        "more_log": "shipped",
+        "trigger": "Run pipeline",
+        "trigger_input": "version",
+    }
