@@ -45,6 +45,7 @@ from .models import GlJob, GlPipeline, GlPipelineRef
 
 SERVICE = "GitLab"
 RUN_PIPELINE = "pipeline"
+UNNAMED = "Pipeline"
 _PIPELINE_ACTIONS: frozenset[CIAction] = frozenset({"rerun", "rerun_failed", "cancel"})
 _JOB_ACTIONS: frozenset[CIAction] = frozenset({"retry", "cancel", "play"})
 _MR_REF = re.compile(r"refs/merge-requests/(?P<iid>\d+)/(?:head|merge|train)")
@@ -270,7 +271,10 @@ class GitLabCI:
         )
         return Pipeline(
             ref=self._ref(scope, ItemKind.PIPELINE, pl.id),
-            name=pl.name or f"Pipeline #{number}",
+            # One name for every run of a branch unless ``workflow:name`` gives its own:
+            # "the newest pipeline of each name" is then the branch's newest pipeline, as
+            # GitLab's merge request page shows it. The running number is ``number``.
+            name=pl.name or UNNAMED,
             status=mapping.ci_status(pl.status),
             conclusion=mapping.pipeline_conclusion(pl.status),
             branch=branch if mr is not None and branch else pl.ref,

@@ -104,7 +104,8 @@ async def test_branch_pipelines_newest_first_with_its_merge_request_pipelines(
     assert [p.ref.key for p in got] == [str(detached["id"]), str(old["id"])]
     newest, first = got
     assert newest.branch == "feature" and newest.event == "merge_request_event"
-    assert newest.status is RunStatus.RUNNING and newest.name == f"Pipeline #{detached['iid']}"
+    assert newest.status is RunStatus.RUNNING and newest.name == "Pipeline"
+    assert newest.number == detached["iid"]
     assert newest.actions == ("cancel",)
     assert first.status is RunStatus.COMPLETED and first.conclusion is CheckConclusion.SUCCESS
     assert first.name == "Build pipeline" and first.number == old["iid"]
