@@ -21,6 +21,11 @@ Choices where GitLab offers more than one way, or less than one would like:
   reads the job (is it finished?) and then the whole trace, and returns the bytes from
   ``offset`` on: offsets are bytes, as GitLab's own are. A finished job's trace is then
   revalidated with its ETag, so re-reading it is a 304.
+- *Run pipeline* offers what GitLab's form offers: ``spec:inputs`` of ``.gitlab-ci.yml`` and
+  its top-level variables that have a ``description``; for a file with ``include:``, the
+  variables of the merged configuration from GitLab's CI lint (``GET .../ci/lint``, one
+  request, only then). The default branch's file is read for :meth:`triggers` (it takes no
+  branch); the branch's own for :meth:`trigger`, to tell inputs from variables.
 - *Actions*: ``rerun_failed`` is GitLab's pipeline "Retry" (its failed and cancelled jobs
   again, in the same pipeline); ``rerun`` a new pipeline for the same ref (for a merge
   request pipeline, a new merge request pipeline); ``retry``/``cancel``/``play`` the job's
@@ -31,6 +36,7 @@ Choices where GitLab offers more than one way, or less than one would like:
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -224,11 +230,24 @@ class GitLabCI:
 
     # -- helpers ----------------------------------------------------------------------------
     async def _config(self, project: str, ref: str | None) -> ci_config.CIConfig:
+        """The file's inputs and prefilled variables; where it includes others, the
+        variables of the merged configuration (GitLab's CI lint) when GitLab gives it (it
+        needs the Developer role, and a valid file)."""
         try:
             text = await self.client.raw_file(project, ci_config.CI_FILE, ref)
         except NotFound:
             return ci_config.CIConfig()
-        return ci_config.parse(text)
+        own = ci_config.parse(text)
+        if not own.includes:
+            return own
+        try:
+            lint = await self.client.ci_lint(await self._numeric(project), ref)
+        except (PermissionDenied, NotFound, InvalidRequest):
+            return own
+        if not lint.valid or not lint.merged_yaml:
+            return own
+        merged = ci_config.parse(lint.merged_yaml)
+        return dataclasses.replace(own, variables=merged.variables)
 
     def _learn(self, scope: str, project_id: int | None) -> None:
         if project_id is not None:

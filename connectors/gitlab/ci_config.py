@@ -12,6 +12,11 @@ GitLab's "Run pipeline" form offers two kinds of input, and so does Tieline:
   ``array``), ``default`` (an input without one is required), ``description`` and
   ``options``. They are sent as the pipeline's ``inputs`` (GitLab 17.x+), typed.
 
+Variables may also come from ``include:``d files, which only GitLab resolves: for a file
+with ``include:`` the connector asks GitLab's CI lint for the merged configuration and reads
+its variables from that (:func:`parse` reads both; the merged YAML's keys are Ruby symbols,
+``:variables:``, which are read as plain names).
+
 GitLab's own tags (``!reference [.setup, script]``) are not YAML that ``safe_load`` knows;
 the loader reads any tagged node as its plain value, since only ``spec`` and ``variables``
 matter here. A file that is not YAML, or not a mapping, offers nothing rather than failing.
@@ -56,6 +61,8 @@ class CIConfig:
     variables: tuple[TriggerInput, ...] = ()
     #: ``spec:inputs`` types by name, so string values from the editor are sent typed.
     input_types: Mapping[str, str] = field(default_factory=dict)
+    #: Does the pipeline ``include:`` other files (whose variables only GitLab can merge)?
+    includes: bool = False
 
     @property
     def offered(self) -> tuple[TriggerInput, ...]:
@@ -73,6 +80,7 @@ def parse(text: str) -> CIConfig:
         return CIConfig()
     header: Mapping[str, Any] = {}
     body: Mapping[str, Any] = {}
+    docs = [_plain_keys(d) for d in docs]
     for doc in docs:
         if not isinstance(doc, Mapping):
             continue
@@ -97,7 +105,19 @@ def parse(text: str) -> CIConfig:
         for name, conf in raw_vars.items():
             if isinstance(conf, Mapping) and conf.get("description") is not None:
                 variables.append(_variable(str(name), conf))
-    return CIConfig(tuple(inputs), tuple(variables), types)
+    return CIConfig(tuple(inputs), tuple(variables), types, includes="include" in body)
+
+
+def _plain_keys(node: Any) -> Any:
+    """``{":variables": {":A": ...}}`` (the lint's merged YAML) as ``{"variables": ...}``."""
+    if isinstance(node, Mapping):
+        return {
+            (k[1:] if isinstance(k, str) and k.startswith(":") else k): _plain_keys(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_plain_keys(v) for v in node]
+    return node
 
 
 def _text(value: Any) -> str:

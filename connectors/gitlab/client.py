@@ -30,6 +30,7 @@ from .models import (
     GlCurrentUser,
     GlIssue,
     GlJob,
+    GlLint,
     GlMember,
     GlMergeRequest,
     GlNote,
@@ -276,6 +277,12 @@ class GitLabClient:
             ]
         r = await self._request("POST", f"/projects/{project}/jobs/{job}/play", json=payload)
         return GlJob.model_validate(r.json())
+
+    async def ci_lint(self, project: int, ref: str | None = None) -> GlLint:
+        """The project's configuration at ``ref`` (default branch) checked and merged with
+        its includes, without simulating a pipeline (``dry_run`` false)."""
+        params: dict[str, str | int] = {"content_ref": ref} if ref else {}
+        return await self._get(GlLint, f"/projects/{project}/ci/lint", params)
 
     # -- projects and files ------------------------------------------------------------------
     async def get_project(self, project: str) -> GlProject:

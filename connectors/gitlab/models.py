@@ -189,6 +189,15 @@ class GlJob(_Wire):
     retried: bool | None = None
 
 
+class GlLint(_Wire):
+    """``GET /projects/:id/ci/lint``: is the configuration valid, and the configuration with
+    every ``include:`` merged in (YAML whose keys are Ruby symbols, ``:variables:``)."""
+
+    valid: bool = False
+    merged_yaml: str | None = None
+    errors: tuple[str, ...] = ()
+
+
 class GlProject(_Wire):
     """``GET /projects/:id``: what the connector needs of a project (its numeric id, which
     the OpenAPI description wants on the jobs routes, and its default branch)."""

@@ -433,6 +433,36 @@ async def test_triggers_offer_inputs_and_prefilled_variables(gitlab: GitLabStand
     assert raw[0].path.endswith("/repository/files/%2Egitlab-ci%2Eyml/raw")
 
 
+async def test_variables_of_included_files_come_from_gitlabs_merge(
+    gitlab: GitLabStandIn,
+) -> None:
+    """Only GitLab resolves ``include:``: its CI lint's merged configuration gives the
+    included files' variables (Ruby-symbol keys and all); without the right to lint, the
+    file's own variables are offered."""
+    p = gitlab.state.project(SUBGROUP)
+    p.files[(".gitlab-ci.yml", None)] = (
+        "include:\n  - local: ci/vars.yml\nvariables:\n"
+        "  OWN:\n    description: Declared here\n    value: mine\n"
+        "build:\n  script: [make]\n"
+    )
+    p.files[("ci/vars.yml", None)] = (
+        "variables:\n  SHARED:\n    description: From the include\n"
+        "    value: theirs\n    options: [theirs, ours]\n"
+    )
+    gl, http = connect(gitlab)
+    async with http:
+        (merged,) = await gl.triggers(SUBGROUP)
+        p.lint_refused.add("alice")
+        (own,) = await gl.triggers(SUBGROUP)
+    assert [(i.name, i.default, i.options) for i in merged.inputs] == [
+        ("SHARED", "theirs", ("theirs", "ours")),
+        ("OWN", "mine", ()),
+    ]
+    assert [i.name for i in own.inputs] == ["OWN"]
+    lint = [e for e in gitlab.log if e.path.endswith("/ci/lint")]
+    assert lint[0].path == f"/api/v4/projects/{p.id}/ci/lint" and lint[1].status == 403
+
+
 async def test_no_ci_file_offers_a_plain_run(gitlab: GitLabStandIn) -> None:
     gitlab.state.project(SUBGROUP)
     gl, http = connect(gitlab)

@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
+import yaml
+
 from tests.standin.kit import (
     OpenAPIContract,
     Quota,
@@ -108,6 +110,8 @@ class Project:
     branches: set[str] = field(default_factory=lambda: {"main"})
     #: protected branch -> who may run pipelines and play jobs on it
     protected: dict[str, set[str]] = field(default_factory=dict)
+    #: who may not use CI lint (it needs the Developer role)
+    lint_refused: set[str] = field(default_factory=set)
     #: what POST /pipeline and .../play were sent, for tests to read back
     created: list[dict[str, Any]] = field(default_factory=list)
     played: list[dict[str, Any]] = field(default_factory=list)
@@ -1045,6 +1049,74 @@ def play_job(s: GitLabStandIn, req: Request) -> Response:
         )
     }
     return 200, basic, {}
+
+
+def _ruby_yaml(node: Any, indent: int = 0) -> str:
+    """A mapping as Ruby's ``Hash#to_yaml`` writes one with symbol keys (``:variables:``),
+    as GitLab's CI lint answers ``merged_yaml``; scalars and lists as YAML flow."""
+    pad = "  " * indent
+    out = []
+    for k, v in node.items():
+        if isinstance(v, dict):
+            out.append(f"{pad}:{k}:\n{_ruby_yaml(v, indent + 1)}")
+        else:
+            out.append(f"{pad}:{k}: {json.dumps(v)}\n")
+    return "".join(out)
+
+
+@R.route("GET", P + r"/ci/lint")
+def ci_lint(s: GitLabStandIn, req: Request) -> Response:
+    """The configuration at ``content_ref`` with its ``include: local`` files merged (their
+    ``variables`` under the file's own, as GitLab merges them); a Reporter is refused."""
+    p = s.project(req)
+    if req.account in p.lint_refused:
+        raise Reply(403, {"message": "403 Forbidden"})
+    ref = req.args.get("content_ref")
+    text = p.files.get((".gitlab-ci.yml", ref)) or p.files.get((".gitlab-ci.yml", None))
+    if text is None:
+        return (
+            200,
+            {
+                "valid": False,
+                "errors": ["Please provide content of .gitlab-ci.yml"],
+                "warnings": [],
+                "merged_yaml": None,
+                "includes": [],
+            },
+            {},
+        )
+    docs = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+    config = next((d for d in docs if "spec" not in d), {})
+    merged: dict[str, Any] = {}
+    includes = []
+    for inc in config.get("include") or []:
+        local = inc.get("local") if isinstance(inc, dict) else inc
+        part = yaml.safe_load(p.files.get((str(local).lstrip("/"), None), "")) or {}
+        merged.setdefault("variables", {}).update(part.get("variables") or {})
+        includes.append(
+            {
+                "type": "local",
+                "location": local,
+                "blob": None,
+                "raw": None,
+                "extra": {},
+                "context_project": p.path,
+                "context_sha": "0" * 40,
+            }
+        )
+    merged.setdefault("variables", {}).update(config.get("variables") or {})
+    merged.update({k: v for k, v in config.items() if k not in ("include", "variables")})
+    return (
+        200,
+        {
+            "valid": True,
+            "errors": [],
+            "warnings": [],
+            "merged_yaml": "---\n" + _ruby_yaml(merged),
+            "includes": includes,
+        },
+        {},
+    )
 
 
 @R.route("GET", P)
