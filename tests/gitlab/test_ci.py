@@ -3,13 +3,14 @@ contract-checked stand-in.
 
 Every request is validated against GitLab's OpenAPI description
 (``tests/contracts/gitlab/openapi3.yaml``: pipelines, jobs, trace, retry, cancel, play,
-create, merge request pipelines, raw files, projects are all there). Bodies: a single
+create, merge request pipelines, CI lint, raw files, projects are all there). Bodies: a single
 pipeline is go-gitlab's recorded gitlab.com pipeline (``head_pipeline`` of
 ``recorded/get_merge_request.json``), lists, jobs and bridges the API pages' examples
 (``tests/standin/data/gitlab/PROVENANCE.md``), overlaid with the stand-in's state. Error
 bodies are GitLab's: ``{"message": "403 Forbidden"}`` from ``authorize!``,
 ``{"message": "400 Bad request - Unplayable Job"}`` from ``bad_request!``, validation
-``{"message": {"base": [...]}}`` from pipeline creation.
+``{"message": {"base": [...]}}`` from pipeline creation. CI lint's ``merged_yaml`` is
+written with Ruby-symbol keys (``:variables:``), as the API page's example shows.
 """
 
 from __future__ import annotations
