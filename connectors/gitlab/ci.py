@@ -86,9 +86,12 @@ class GitLabCI:
         page = await self.client.pipelines_page(project, ref=branch, per_page=limit)
         found: dict[int, GlPipelineRef] = {p.id: p for p in page.items}
         if branch:
-            mrs = await self.client.list_merge_requests(
-                project, state="opened", source_branch=branch
-            )
+            try:
+                mrs = await self.client.list_merge_requests(
+                    project, state="opened", source_branch=branch
+                )
+            except (PermissionDenied, NotFound):
+                mrs = []  # merge requests switched off, or hidden from this account
             for mr in mrs[:1]:
                 mr_page = await self.client.merge_request_pipelines(project, mr.iid)
                 for p in mr_page.items:

@@ -122,6 +122,16 @@ async def test_branch_pipelines_newest_first_with_its_merge_request_pipelines(
     }
 
 
+async def test_a_project_without_merge_requests_still_lists(gitlab: GitLabStandIn) -> None:
+    s = gitlab.state
+    pl = s.add_pipeline(SUBGROUP, ref="feature", sha=SHA, status="success")
+    s.project(SUBGROUP).mrs_disabled = True
+    gl, http = connect(gitlab)
+    async with http:
+        (only,) = await gl.list_pipelines(SUBGROUP, branch="feature")
+    assert only.ref.key == str(pl["id"])
+
+
 async def test_an_unchanged_poll_is_304s(gitlab: GitLabStandIn) -> None:
     """Each answer carries a weak ETag; polling an unchanged branch revalidates (GitLab counts
     the 304s), and a new pipeline shows on the next poll."""

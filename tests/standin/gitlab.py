@@ -108,6 +108,8 @@ class Project:
     branches: set[str] = field(default_factory=lambda: {"main"})
     #: protected branch -> who may run pipelines and play jobs on it
     protected: dict[str, set[str]] = field(default_factory=dict)
+    #: merge requests switched off in the project's settings (their API answers 403)
+    mrs_disabled: bool = False
     #: who may not use CI lint (it needs the Developer role)
     lint_refused: set[str] = field(default_factory=set)
     #: what POST /pipeline and .../play were sent, for tests to read back
@@ -780,6 +782,8 @@ def list_all_mrs(s: GitLabStandIn, req: Request) -> Response:
 
 @R.route("GET", P + r"/merge_requests")
 def list_project_mrs(s: GitLabStandIn, req: Request) -> Response:
+    if s.project(req).mrs_disabled:
+        raise Reply(403, {"message": "403 Forbidden"})
     items = _mrs(s, req, list(s.project(req).mrs.values()), req.args.get("scope", "all"))
     page, headers = s.offset(req, _order(items, req))
     return 200, page, headers
