@@ -30,10 +30,13 @@ from .models import (
     GlCurrentUser,
     GlIssue,
     GlJob,
+    GlLint,
     GlMember,
     GlMergeRequest,
     GlNote,
+    GlPipeline,
     GlPipelineRef,
+    GlProject,
     GlTodo,
     GlTokenSelf,
 )
@@ -161,21 +164,43 @@ class GitLabClient:
         url = f"/projects/{project_id(project)}/merge_requests/{iid}/approvals"
         return await self._get(GlApprovals, url)
 
-    # -- CI -------------------------------------------------------------------------------
+    # -- CI: pipelines ---------------------------------------------------------------------
     async def latest_pipeline(
         self, project: str, *, ref: str | None = None, sha: str | None = None
     ) -> GlPipelineRef | None:
         """The newest pipeline for a branch/tag (``ref``) or a commit (``sha``), if any."""
-        params: dict[str, str | int] = {"order_by": "id", "sort": "desc", "per_page": 1}
+        p = await self.pipelines_page(project, ref=ref, sha=sha, per_page=1)
+        return p.items[0] if p.items else None
+
+    async def pipelines_page(
+        self,
+        project: str,
+        *,
+        ref: str | None = None,
+        sha: str | None = None,
+        per_page: int = 20,
+    ) -> GitLabPage[GlPipelineRef]:
+        """The newest pipelines first (``order_by=id``: ids only grow), one page; the
+        ``PipelineBasic`` shape, without timing."""
+        params: dict[str, str | int] = {"order_by": "id", "sort": "desc", "per_page": per_page}
         if ref is not None:
             params["ref"] = ref
         if sha is not None:
             params["sha"] = sha
-        p = await self.page(GlPipelineRef, f"/projects/{project_id(project)}/pipelines", params)
-        return p.items[0] if p.items else None
+        return await self.page(GlPipelineRef, f"/projects/{project_id(project)}/pipelines", params)
+
+    async def merge_request_pipelines(self, project: str, iid: int) -> GitLabPage[GlPipelineRef]:
+        """A merge request's pipelines, newest first (its first page): merge request
+        pipelines run on ``refs/merge-requests/:iid/head``, which no branch filter finds."""
+        url = f"/projects/{project_id(project)}/merge_requests/{iid}/pipelines"
+        return await self.page(GlPipelineRef, url)
+
+    async def get_pipeline(self, project: str, pipeline: int) -> GlPipeline:
+        return await self._get(GlPipeline, f"/projects/{project_id(project)}/pipelines/{pipeline}")
 
     async def pipeline_jobs(self, project: str, pipeline: int) -> list[GlJob]:
-        """The pipeline's current jobs (retried attempts left out, as GitLab does)."""
+        """The pipeline's current jobs, every page: a retried job's earlier attempts are
+        left out (``include_retried`` is false by default), so each job appears once."""
         url = f"/projects/{project_id(project)}/pipelines/{pipeline}/jobs"
         return [j async for j in self.paginate(GlJob, url)]
 
@@ -184,6 +209,93 @@ class GitLabClient:
         pipeline's, which the jobs list does not show."""
         url = f"/projects/{project_id(project)}/pipelines/{pipeline}/bridges"
         return [j async for j in self.paginate(GlJob, url)]
+
+    async def retry_pipeline(self, project: str, pipeline: int) -> GlPipeline:
+        """GitLab's "Retry": the pipeline's failed and cancelled jobs run again, in it."""
+        url = f"/projects/{project_id(project)}/pipelines/{pipeline}/retry"
+        r = await self._request("POST", url)
+        return GlPipeline.model_validate(r.json())
+
+    async def cancel_pipeline(self, project: str, pipeline: int) -> GlPipeline:
+        url = f"/projects/{project_id(project)}/pipelines/{pipeline}/cancel"
+        r = await self._request("POST", url)
+        return GlPipeline.model_validate(r.json())
+
+    async def create_pipeline(
+        self,
+        project: str,
+        ref: str,
+        *,
+        variables: Sequence[Mapping[str, str]] = (),
+        inputs: Mapping[str, Any] | None = None,
+    ) -> GlPipeline:
+        """A new pipeline for a branch or tag ("Run pipeline"): ``variables`` as
+        ``{key, value, variable_type}``, ``inputs`` for a configuration with
+        ``spec:inputs`` (GitLab 17.x+)."""
+        payload: dict[str, Any] = {"ref": ref}
+        if variables:
+            payload["variables"] = [dict(v) for v in variables]
+        if inputs:
+            payload["inputs"] = dict(inputs)
+        r = await self._request("POST", f"/projects/{project_id(project)}/pipeline", json=payload)
+        return GlPipeline.model_validate(r.json())
+
+    async def create_merge_request_pipeline(self, project: str, iid: int) -> GlPipeline | None:
+        """A new merge request pipeline; ``None`` when GitLab creates it later (202)."""
+        url = f"/projects/{project_id(project)}/merge_requests/{iid}/pipelines"
+        r = await self._request("POST", url, json={})
+        return GlPipeline.model_validate(r.json()) if r.status_code == 201 and r.content else None
+
+    # -- CI: jobs (the OpenAPI description types ``:id`` as the numeric project id here) ----
+    async def get_job(self, project: int, job: int) -> GlJob:
+        return await self._get(GlJob, f"/projects/{project}/jobs/{job}")
+
+    async def job_trace(self, project: int, job: int) -> bytes:
+        """The job's whole log as GitLab keeps it (bytes, ANSI colours and section markers
+        included). GitLab's API serves no part of it: a ``Range`` header is ignored
+        (gitlab-org/gitlab#30391, #216738), so a caller slices."""
+        r = await self._request("GET", f"/projects/{project}/jobs/{job}/trace")
+        return r.content
+
+    async def retry_job(self, project: int, job: int) -> GlJob:
+        """A new attempt of a finished job, in the same pipeline (the answer is the new job)."""
+        r = await self._request("POST", f"/projects/{project}/jobs/{job}/retry", json={})
+        return GlJob.model_validate(r.json())
+
+    async def cancel_job(self, project: int, job: int) -> GlJob:
+        r = await self._request("POST", f"/projects/{project}/jobs/{job}/cancel", json={})
+        return GlJob.model_validate(r.json())
+
+    async def play_job(
+        self, project: int, job: int, variables: Mapping[str, str] | None = None
+    ) -> GlJob:
+        """Start a manual (or delayed) job, with the variables a person gives it."""
+        payload: dict[str, Any] = {}
+        if variables:
+            payload["job_variables_attributes"] = [
+                {"key": k, "value": v} for k, v in variables.items()
+            ]
+        r = await self._request("POST", f"/projects/{project}/jobs/{job}/play", json=payload)
+        return GlJob.model_validate(r.json())
+
+    async def ci_lint(self, project: int, ref: str | None = None) -> GlLint:
+        """The project's configuration at ``ref`` (default branch) checked and merged with
+        its includes, without simulating a pipeline (``dry_run`` false)."""
+        params: dict[str, str | int] = {"content_ref": ref} if ref else {}
+        return await self._get(GlLint, f"/projects/{project}/ci/lint", params)
+
+    # -- projects and files ------------------------------------------------------------------
+    async def get_project(self, project: str) -> GlProject:
+        return await self._get(GlProject, f"/projects/{project_id(project)}")
+
+    async def raw_file(self, project: str, path: str, ref: str | None = None) -> str:
+        """A file's text at ``ref`` (the default branch when ``None``). The path is
+        encoded as one segment with its dots too, as GitLab's page shows
+        (``lib%2Fclass%2Erb``): a trailing ``.yml`` is then not taken for a format."""
+        encoded = quote(path, safe="").replace(".", "%2E")
+        url = f"/projects/{project_id(project)}/repository/files/{encoded}/raw"
+        r = await self._request("GET", url, params={"ref": ref} if ref else None)
+        return r.text
 
     # -- to-do items --------------------------------------------------------------------------
     async def todos_page(self, url: str, params: Params | None = None) -> GitLabPage[GlTodo]:

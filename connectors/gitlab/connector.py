@@ -1,6 +1,7 @@
 """GitLab connector: maps GitLab's REST v4 API into Tieline's shared models.
 
 Glue only: the wire calls live in :mod:`.client`, the status rules in :mod:`.mapping`,
+GitLab CI (pipelines, jobs, traces, retry/cancel/play, Run pipeline) in :mod:`.ci`,
 retries/caching/rate limits in the client the hub injects. One instance serves one GitLab
 host (gitlab.com or a self-managed instance) and one account.
 
@@ -26,7 +27,7 @@ Choices where GitLab offers more than one way:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,9 +53,11 @@ from connectors.sdk import (
     redact,
 )
 from connectors.sdk.capabilities import IssueFilter, PullFilter
+from connectors.sdk.ci import CIAction, LogChunk, Pipeline, Trigger
 from connectors.sdk.paging import check_link
 
 from . import mapping
+from .ci import GitLabCI
 from .client import PER_PAGE, GitLabClient, Noteable
 from .models import GlApprovals, GlIssue, GlMergeRequest, GlPipelineRef, GlTodo
 
@@ -76,6 +79,9 @@ class GitLabConnector(Connector):
         super().__init__(ctx)
         self.client = GitLabClient(ctx.http)
         self._login: str | None = None
+        self.ci = GitLabCI(
+            self.client, connector=CONNECTOR, host=lambda: self.host, project=self._project
+        )
 
     # -- where we are ---------------------------------------------------------------------
     @property
@@ -341,6 +347,29 @@ class GitLabConnector(Connector):
                 ),
             )
         return CheckSummary.from_runs(ref, runs, sha=pipeline.sha, url=pipeline.web_url)
+
+    # -- Pipelines and PipelineControl (GitLab CI: see .ci) ---------------------------------
+    async def list_pipelines(
+        self, scope: str, *, branch: str | None = None, limit: int = 5
+    ) -> Sequence[Pipeline]:
+        return await self.ci.list_pipelines(scope, branch=branch, limit=limit)
+
+    async def get_pipeline(self, ref: ItemRef) -> Pipeline:
+        return await self.ci.get_pipeline(ref)
+
+    async def job_log(self, ref: ItemRef, *, offset: int = 0) -> LogChunk:
+        return await self.ci.job_log(ref, offset=offset)
+
+    async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
+        return await self.ci.act(ref, action)
+
+    async def triggers(self, scope: str) -> Sequence[Trigger]:
+        return await self.ci.triggers(scope)
+
+    async def trigger(
+        self, scope: str, trigger_id: str, branch: str, inputs: Mapping[str, str]
+    ) -> Pipeline | None:
+        return await self.ci.trigger(scope, trigger_id, branch, inputs)
 
     # -- mapping ------------------------------------------------------------------------------
     def _scope_from(self, references: str | None, web_url: str, project_id: int) -> str:

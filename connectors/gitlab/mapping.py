@@ -1,4 +1,5 @@
-"""GitLab's words in Tieline's: states, merge status, approvals, pipeline and job status.
+"""GitLab's words in Tieline's: states, merge status, approvals, pipeline and job status,
+and what GitLab allows on a pipeline or a job now.
 
 Pure functions of wire models, kept apart from the connector so each rule can be read (and
 tested) on its own.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connectors.sdk import CheckConclusion, CheckRun, ItemState, Label, ReviewState, User
+from connectors.sdk.ci import CIAction, RunStatus
 
 from .models import GlApprovals, GlJob, GlLabel, GlMergeRequest, GlUser
 
@@ -148,3 +150,84 @@ def users(us: Sequence[GlUser] | None) -> tuple[User, ...]:
 
 def labels(ls: Sequence[GlLabel]) -> tuple[Label, ...]:
     return tuple(Label(name=lb.name, color=lb.color) for lb in ls)
+
+
+# -- CI: pipelines and jobs as the sdk's RunStatus, conclusions and actions -----------------
+#: Statuses GitLab can cancel (``Ci::HasStatus::CANCELABLE_STATUSES``).
+CANCELABLE = frozenset(
+    {
+        "created",
+        "waiting_for_resource",
+        "preparing",
+        "waiting_for_callback",
+        "pending",
+        "running",
+        "scheduled",
+    }
+)
+#: Job statuses GitLab can retry (``Ci::Build#retryable?``: finished ones).
+RETRYABLE = frozenset({"success", "failed", "canceled"})
+#: Job statuses that can be played: a manual job, or a delayed one started now.
+PLAYABLE = frozenset({"manual", "scheduled"})
+
+
+def ci_status(status: str) -> RunStatus:
+    """GitLab's status as the sdk's: ``manual`` is blocked on a person (WAITING);
+    ``scheduled`` (a delayed job) starts by itself, so it is queued like ``pending``."""
+    if status in ("running", "canceling"):
+        return RunStatus.RUNNING
+    if status == "manual":
+        return RunStatus.WAITING
+    if status in ACTIVE:
+        return RunStatus.QUEUED
+    return RunStatus.COMPLETED
+
+
+def ci_job_conclusion(job: GlJob) -> CheckConclusion:
+    """A job's conclusion as :class:`connectors.sdk.ci.Job` wants it: the raw outcome
+    (``failed`` stays a failure; the sdk reads ``allow_failure`` beside it), a blocking
+    manual job as action required and an optional one as skipped, as :func:`job_conclusion`."""
+    if job.status == "manual":
+        return CheckConclusion.SKIPPED if job.allow_failure else CheckConclusion.ACTION_REQUIRED
+    return pipeline_conclusion(job.status)
+
+
+def job_actions(job: GlJob, *, bridge: bool = False) -> tuple[CIAction, ...]:
+    """What GitLab allows on a job now. A trigger job (bridge) follows its downstream
+    pipeline and is not a build: the jobs API's retry/cancel/play find builds only, so
+    nothing is offered on it (its downstream pipeline has its own actions)."""
+    if bridge:
+        return ()
+    out: list[CIAction] = []
+    if job.status in PLAYABLE:
+        out.append("play")
+    if job.status in CANCELABLE:
+        out.append("cancel")
+    if job.status in RETRYABLE:
+        out.append("retry")
+    return tuple(out)
+
+
+def pipeline_actions(
+    status: str, jobs: Sequence[GlJob] | None = None, *, rerunnable: bool = True
+) -> tuple[CIAction, ...]:
+    """What GitLab allows on a pipeline now.
+
+    ``rerun_failed`` is GitLab's "Retry" (``POST .../retry``: the failed and cancelled jobs
+    again), offered when the pipeline failed or was cancelled, or when its jobs are known and
+    one of them did (a failure allowed to fail leaves the pipeline green but retryable);
+    ``rerun`` is a new pipeline for the same ref, once this one has finished; ``cancel``
+    while something in it can still be cancelled (a pipeline blocked on a manual job still
+    has jobs waiting behind it)."""
+    out: list[CIAction] = []
+    finished = status not in ACTIVE and status != "manual"
+    if finished and rerunnable:
+        out.append("rerun")
+    retryable = status in ("failed", "canceled") or any(
+        j.status in ("failed", "canceled") for j in jobs or ()
+    )
+    if retryable and status not in ("running", "canceling"):
+        out.append("rerun_failed")
+    if status in CANCELABLE or status == "manual":
+        out.append("cancel")
+    return tuple(out)

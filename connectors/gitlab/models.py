@@ -79,6 +79,10 @@ class GlPipelineRef(_Wire):
 
     id: int
     status: str
+    #: The project's running number of the pipeline (``#12``); GitLab 11.x+.
+    iid: int | None = None
+    #: ``workflow:name`` of ``.gitlab-ci.yml`` (GitLab 16.3+), when it sets one.
+    name: str | None = None
     ref: str | None = None
     sha: str | None = None
     web_url: str | None = None
@@ -142,6 +146,28 @@ class GlApprovals(_Wire):
     user_has_approved: bool | None = None
 
 
+class GlPipeline(GlPipelineRef):
+    """``Pipeline`` / ``PipelineWithMetadata`` (one pipeline, and the answers of retry,
+    cancel and create): the list shape plus its timing and who started it."""
+
+    tag: bool | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration: float | None = None
+    yaml_errors: str | None = None
+    user: GlUser | None = None
+
+
+class GlJobPipeline(_Wire):
+    """The pipeline a job belongs to, as the job names it."""
+
+    id: int
+    project_id: int | None = None
+    ref: str | None = None
+    sha: str | None = None
+    status: str | None = None
+
+
 class GlJob(_Wire):
     """A job or a bridge (trigger job) of a pipeline."""
 
@@ -151,10 +177,35 @@ class GlJob(_Wire):
     status: str
     allow_failure: bool = False
     web_url: str | None = None
+    created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     failure_reason: str | None = None
+    ref: str | None = None
+    pipeline: GlJobPipeline | None = None
+    #: Only on bridges: the child or multi-project pipeline it started (``None`` until then).
     downstream_pipeline: GlPipelineRef | None = None
+    #: Only in lists asked with ``include_retried=true``; GitLab 13.x+.
+    retried: bool | None = None
+
+
+class GlLint(_Wire):
+    """``GET /projects/:id/ci/lint``: is the configuration valid, and the configuration with
+    every ``include:`` merged in (YAML whose keys are Ruby symbols, ``:variables:``)."""
+
+    valid: bool = False
+    merged_yaml: str | None = None
+    errors: tuple[str, ...] = ()
+
+
+class GlProject(_Wire):
+    """``GET /projects/:id``: what the connector needs of a project (its numeric id, which
+    the OpenAPI description wants on the jobs routes, and its default branch)."""
+
+    id: int
+    path_with_namespace: str | None = None
+    default_branch: str | None = None
+    web_url: str | None = None
 
 
 class GlNote(_Wire):

@@ -41,7 +41,13 @@ def refs(text: str) -> list[tuple[str, str | None, str]]:
 
 def test_manifest_is_valid_and_complete() -> None:
     GitLabConnector.verify_capabilities()
-    assert M.id == "gitlab" and M.capabilities == ("IssueTracker", "CodeHost", "CIProvider")
+    assert M.id == "gitlab" and M.capabilities == (
+        "IssueTracker",
+        "CodeHost",
+        "CIProvider",
+        "Pipelines",
+        "PipelineControl",
+    )
     assert (M.attach.kind, M.attach.hosts, M.attach.api_path) == (
         "remote",
         ("gitlab.com",),

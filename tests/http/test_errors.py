@@ -56,3 +56,19 @@ def test_github_shapes_are_unchanged() -> None:
     assert service_message(_response(422, body)) == (
         "Validation Failed; title is missing; plain; see https://docs.github.com/rest"
     )
+
+
+def test_html_error_pages_are_read_as_their_title_not_markup() -> None:
+    # Jetty's error page, as Jenkins sends it for a POST without a valid CSRF crumb.
+    page = (
+        '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>\n'
+        "<title>Error 403 No valid crumb was included in the request</title>\n</head>\n"
+        "<body><h2>HTTP ERROR 403 No valid crumb was included in the request</h2>\n"
+        "<table><tr><th>URI:</th><td>/job/app/build</td></tr></table></body>\n</html>\n"
+    )
+    r = httpx.Response(403, text=page, headers={"content-type": "text/html"}, request=REQUEST)
+    assert service_message(r) == "Error 403 No valid crumb was included in the request"
+    bare = httpx.Response(502, text="<p>upstream &amp; down</p>", request=REQUEST)
+    assert service_message(bare) == "upstream & down"
+    plain = httpx.Response(500, text="plain words", request=REQUEST)
+    assert service_message(plain) == "plain words"

@@ -24,7 +24,14 @@ creating an issue and reading it back works. What GitLab does that matters to a 
 - ``Cache-Control: max-age=0, private, must-revalidate`` with a weak ETag: every poll
   revalidates, an unchanged answer is a 304;
 - offset pagination with ``Link`` and ``X-Page``/``X-Total``/... headers, keyset pagination
-  (``pagination=keyset``, cursor in the ``next`` link) on a project's issues.
+  (``pagination=keyset``, cursor in the ``next`` link) on a project's issues;
+- CI: pipelines (list, single, a merge request's), jobs and bridges (retried attempts only
+  with ``include_retried=true``), the trace as ``text/plain`` served whole whatever
+  ``Range`` says, pipeline retry (each failed or cancelled job gets a new attempt) and
+  cancel, job retry/cancel/play with GitLab's refusals (``403 Forbidden - Job is not
+  retryable``, ``400 Bad request - Unplayable Job``, ``403 Forbidden`` on a protected
+  branch), pipeline creation (``Reference not found``, ``Insufficient permissions ...``),
+  ``GET /projects/:id`` and raw repository files.
 """
 
 from __future__ import annotations
@@ -94,6 +101,20 @@ class Project:
     jobs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     bridges: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     members: list[dict[str, Any]] = field(default_factory=list)
+    #: job id -> its trace (bytes, as GitLab stores it)
+    traces: dict[int, bytes] = field(default_factory=dict)
+    #: (file path, ref or None for the default branch) -> text
+    files: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    branches: set[str] = field(default_factory=lambda: {"main"})
+    #: protected branch -> who may run pipelines and play jobs on it
+    protected: dict[str, set[str]] = field(default_factory=dict)
+    #: merge requests switched off in the project's settings (their API answers 403)
+    mrs_disabled: bool = False
+    #: who may not use CI lint (it needs the Developer role)
+    lint_refused: set[str] = field(default_factory=set)
+    #: what POST /pipeline and .../play were sent, for tests to read back
+    created: list[dict[str, Any]] = field(default_factory=list)
+    played: list[dict[str, Any]] = field(default_factory=list)
     next_issue: int = 1
     next_mr: int = 1
 
@@ -300,6 +321,8 @@ class State:
         status: str,
         jobs: Sequence[tuple[str, str, str, bool]] = (),
         bridges: Sequence[tuple[str, str, str]] = (),
+        source: str = "push",
+        name: str | None = "Build pipeline",
     ) -> dict[str, Any]:
         """A pipeline with jobs ``(name, stage, status, allow_failure)`` and trigger jobs
         ``(name, stage, status)``."""
@@ -312,31 +335,21 @@ class State:
             iid=len(p.pipelines) + 1,
             project_id=p.id,
             status=status,
+            source=source,
+            name=name,
             ref=ref,
             sha=sha,
             web_url=f"{self.web}/{p.path}/-/pipelines/{pid}",
             created_at=ts,
             updated_at=ts,
         )
+        if not ref.startswith("refs/"):
+            p.branches.add(ref)
         p.pipelines[pid] = pl
-        basic = {k: pl[k] for k in ("id", "project_id", "ref", "sha", "status")}
         p.jobs[pid] = []
-        for name, stage, st, allowed in jobs:
-            j = body("documented/job.json")
-            jid = self._next_id()
-            j.update(
-                id=jid,
-                name=name,
-                stage=stage,
-                status=st,
-                allow_failure=allowed,
-                ref=ref,
-                pipeline=basic,
-                web_url=f"{self.web}/{p.path}/-/jobs/{jid}",
-                failure_reason="script_failure" if st == "failed" else None,
-            )
-            j["commit"]["id"] = sha
-            p.jobs[pid].append(j)
+        for jname, stage, st, allowed in jobs:
+            self.add_job(p.path, pid, jname, stage, st, allow_failure=allowed)
+        basic = {k: pl[k] for k in ("id", "project_id", "ref", "sha", "status")}
         p.bridges[pid] = []
         for name, stage, st in bridges:
             b = body("documented/bridge.json")
@@ -346,6 +359,76 @@ class State:
             b["downstream_pipeline"].update(status=st, ref=ref)
             p.bridges[pid].append(b)
         return pl
+
+    def add_job(
+        self,
+        path: str,
+        pipeline: int,
+        name: str,
+        stage: str,
+        status: str,
+        *,
+        allow_failure: bool = False,
+        trace: str | bytes | None = None,
+    ) -> dict[str, Any]:
+        """A job of a pipeline (the API page's example overlaid), with its trace."""
+        p = self.project(path)
+        pl = p.pipelines[pipeline]
+        j = body("documented/job.json")
+        jid = self._next_id()
+        ts = self.tick()
+        basic = {k: pl[k] for k in ("id", "project_id", "ref", "sha", "status")}
+        started = status not in ("created", "pending", "manual", "scheduled", "skipped")
+        j.update(
+            id=jid,
+            name=name,
+            stage=stage,
+            status=status,
+            allow_failure=allow_failure,
+            ref=pl["ref"],
+            pipeline=basic,
+            created_at=ts,
+            started_at=ts if started else None,
+            finished_at=ts if status in ("success", "failed", "canceled") else None,
+            web_url=f"{self.web}/{p.path}/-/jobs/{jid}",
+            failure_reason="script_failure" if status == "failed" else None,
+        )
+        j["commit"]["id"] = pl["sha"]
+        j["_retried"] = False
+        p.jobs.setdefault(pipeline, []).append(j)
+        if trace is not None:
+            p.traces[jid] = trace.encode() if isinstance(trace, str) else trace
+        return j
+
+    def job(self, jid: int) -> tuple[Project, dict[str, Any]] | None:
+        for p in self.projects.values():
+            for jobs in p.jobs.values():
+                for j in jobs:
+                    if j["id"] == jid:
+                        return p, j
+        return None
+
+    def refresh(self, p: Project, pid: int) -> None:
+        """A pipeline's status from its current jobs, as GitLab composes it."""
+        jobs = [j for j in p.jobs.get(pid, []) if not j["_retried"]]
+        sts = {j["status"] for j in jobs if not (j["allow_failure"] and j["status"] == "failed")}
+        pl = p.pipelines[pid]
+        for st in ("running", "pending", "created"):
+            if st in sts:
+                pl["status"] = st
+                break
+        else:
+            if "failed" in sts:
+                pl["status"] = "failed"
+            elif "manual" in {j["status"] for j in jobs if not j["allow_failure"]}:
+                pl["status"] = "manual"
+            elif "canceled" in sts:
+                pl["status"] = "canceled"
+            elif jobs:
+                pl["status"] = "success"
+        pl["updated_at"] = self.tick()
+        for j in jobs:
+            j["pipeline"]["status"] = pl["status"]
 
     def mention(self, login: str, issue: dict[str, Any], *, action: str = "mentioned") -> None:
         """A to-do for ``login``: mentioned in (or assigned, ...) an issue."""
@@ -699,6 +782,8 @@ def list_all_mrs(s: GitLabStandIn, req: Request) -> Response:
 
 @R.route("GET", P + r"/merge_requests")
 def list_project_mrs(s: GitLabStandIn, req: Request) -> Response:
+    if s.project(req).mrs_disabled:
+        raise Reply(403, {"message": "403 Forbidden"})
     items = _mrs(s, req, list(s.project(req).mrs.values()), req.args.get("scope", "all"))
     page, headers = s.offset(req, _order(items, req))
     return 200, page, headers
@@ -728,25 +813,6 @@ def approvals(s: GitLabStandIn, req: Request) -> Response:
     return 200, a, {}
 
 
-# -- CI -------------------------------------------------------------------------------------------
-@R.route("GET", P + r"/pipelines")
-def pipelines(s: GitLabStandIn, req: Request) -> Response:
-    a = req.args
-    items = [
-        pl
-        for pl in s.project(req).pipelines.values()
-        if a.get("ref", pl["ref"]) == pl["ref"] and a.get("sha", pl["sha"]) == pl["sha"]
-    ]
-    page, headers = s.offset(req, _order(items, req, default="id"))
-    return 200, page, headers
-
-
-@R.route("GET", P + r"/pipelines/(?P<pid>\d+)/(?P<what>jobs|bridges)")
-def pipeline_jobs(s: GitLabStandIn, req: Request) -> Response:
-    p = s.project(req)
-    pid = int(req.path_args["pid"])
-    if pid not in p.pipelines:
-        raise Reply(404, {"message": "404 Not found"})
-    items = (p.jobs if req.path_args["what"] == "jobs" else p.bridges)[pid]
-    page, headers = s.offset(req, items)
-    return 200, page, headers
+# The CI routes (pipelines, jobs, traces, retry/cancel/play, create, lint, files) live in
+# tests/standin/gitlab_ci.py, registered on the same router when this module is imported.
+from tests.standin import gitlab_ci  # noqa: E402, F401

@@ -8,7 +8,9 @@ request is allowed, and a message that quotes the service's own explanation (Git
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from collections.abc import Sequence
 
@@ -102,9 +104,12 @@ def service_message(response: httpx.Response) -> str:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, httpx.ResponseNotRead):
         try:
-            return response.text.strip()[:200]
+            text = response.text.strip()
         except httpx.ResponseNotRead:
             return ""
+        if "html" in response.headers.get("content-type", "") or text[:1] == "<":
+            return html_message(text)
+        return text[:200]
     if isinstance(body, dict):
         parts = [
             str(body.get("message") or body.get("error_description") or body.get("error") or "")
@@ -121,6 +126,21 @@ def service_message(response: httpx.Response) -> str:
             parts.append(f"see {body['documentation_url']}")
         return "; ".join(p for p in parts if p)
     return ""
+
+
+_TAG = re.compile(r"<[^>]*>")
+_HEADING = re.compile(r"<(title|h1|h2)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def html_message(page: str) -> str:
+    """What an HTML error page says, in one line: its title or first heading (Jetty's
+    ``Error 403 No valid crumb was included in the request``, a proxy's ``502 Bad
+    Gateway``), else its visible text; at most 200 characters, never markup."""
+    found = _HEADING.search(page)
+    text = found.group(2) if found else _HIDDEN.sub(" ", page)
+    text = " ".join(html.unescape(_TAG.sub(" ", text)).split())
+    return text[:200]
 
 
 def error_for_response(

@@ -1,0 +1,1 @@
+"""Jenkins connector: jobs, folders, multibranch pipelines, builds, stages and console logs."""
