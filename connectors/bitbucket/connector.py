@@ -64,6 +64,8 @@ MAX_REPOS = 10
 ISSUE_KEY = "#issue-"
 
 _SHA = re.compile(r"[0-9a-fA-F]{40}")
+#: Bitbucket's pull requests name their head by a 12-digit abbreviated hash.
+_SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
 _OPEN_ISSUES = "(" + " OR ".join(f"state={bbql_string(s)}" for s in mapping.OPEN_ISSUE_STATES) + ")"
 
 
@@ -143,7 +145,9 @@ class BitbucketConnector(PipelinesMixin):
         scope = self._scope(ref.scope)
         if self._is_issue(ref):
             return self._issue(scope, await self.client.issue(scope, self._number(ref)))
-        return self._pull(scope, await self.client.pull_request(scope, self._number(ref)))
+        # The whole pull request, build statuses included: a hover shows them, and the hub
+        # would otherwise ask for them by the abbreviated head hash.
+        return await self.get_pull_request(ref)
 
     async def list_issues(
         self, which: IssueFilter, *, scope: str | None = None, cursor: str | None = None
@@ -296,9 +300,18 @@ class BitbucketConnector(PipelinesMixin):
 
     # -- CIProvider ---------------------------------------------------------------------------
     async def get_checks(self, scope: str, ref: str) -> CheckSummary:
-        """Build statuses of a commit (40 hex digits) or of a branch's head commit."""
+        """Build statuses of a commit (40 hex digits, or the abbreviated hash a pull request
+        names, which Bitbucket resolves) or of a branch's head commit."""
         repo = self._scope(scope)
         sha = ref if _SHA.fullmatch(ref) else None
+        if sha is None and _SHORT_SHA.fullmatch(ref):
+            try:
+                statuses = await self.client.commit_statuses(repo, ref)
+            except NotFound:
+                pass  # not a commit: a branch whose name looks like one
+            else:
+                runs = tuple(mapping.status_run(s) for s in mapping.latest_statuses(statuses))
+                return CheckSummary.from_runs(ref, runs, sha=ref)
         if sha is None:
             try:
                 branch = await self.client._get(

@@ -301,6 +301,22 @@ async def test_search_users_among_workspace_members(bitbucket: BitbucketStandIn)
 
 
 # -- CIProvider ------------------------------------------------------------------------------------
+async def test_a_pull_request_looked_up_by_its_number_carries_its_checks(
+    bitbucket: BitbucketStandIn,
+) -> None:
+    """``#N`` from a hover: the pull request with its build statuses, and the statuses by
+    the 12-digit head hash Bitbucket gives a pull request (what the hub asks with)."""
+    st = bitbucket.state
+    pr = st.add_pr(REPO, "Feature", source="feat", sha="9" * 40)
+    st.add_status(REPO, "9" * 40, "build", "FAILED")
+    bb, http = connect(bitbucket)
+    async with http:
+        got = await bb.get_issue(pr_ref(pr["id"]))
+        by_short = await bb.get_checks(REPO, "9" * 12)
+    assert got.is_pull_request and got.checks is not None and got.checks.failed == 1
+    assert by_short.failed == 1 and by_short.sha == "9" * 12
+
+
 async def test_checks_of_a_branch_and_of_a_commit(bitbucket: BitbucketStandIn) -> None:
     st = bitbucket.state
     repo = st.repo(REPO)

@@ -26,8 +26,8 @@ from .conftest import ACCESS_TOKEN, API_TOKEN, APP_PASSWORD, EMAIL, connect
 from .test_connector import REPO, issue_ref, pr_ref
 
 
-def count(standin: BitbucketStandIn, fragment: str) -> int:
-    return sum(1 for e in standin.log if fragment in e.path)
+def count(standin: BitbucketStandIn, suffix: str) -> int:
+    return sum(1 for e in standin.log if e.path.endswith(suffix))
 
 
 async def test_401_asks_to_sign_in_again_without_retrying(bitbucket: BitbucketStandIn) -> None:
@@ -53,7 +53,7 @@ async def test_a_revoked_token_is_reauth(bitbucket: BitbucketStandIn) -> None:
 @pytest.mark.parametrize("kind", ["500", "502", "reset"])
 async def test_transient_failures_are_retried(bitbucket: BitbucketStandIn, kind: str) -> None:
     bitbucket.state.add_pr(REPO, "x", source="x")
-    bitbucket.inject(kind, count=2, path="/pullrequests/1")
+    bitbucket.inject(kind, count=2, path="/pullrequests/1")  # the statuses too: 2 in all
     bb, http = connect(bitbucket)
     async with http:
         pr = await bb.get_issue(pr_ref(1))

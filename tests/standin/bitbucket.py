@@ -894,6 +894,13 @@ def _branch(s: BitbucketStandIn, req: Request) -> Response:
 def _statuses(s: BitbucketStandIn, req: Request) -> Response:
     r = s.repo_of(req)
     sha = unquote(req.path_args["sha"])
+    known = (
+        {c for c in r.branches.values()}
+        | set(r.statuses)
+        | {p["_full_sha"] for p in r.prs.values()}
+    )
+    if len(sha) < 7 or not any(c.startswith(sha) for c in known):
+        raise s.error(404, f"Commit not found: {sha}")
     found = [x for full, xs in r.statuses.items() if full.startswith(sha) for x in xs]
     return 200, pages(filtered(found, req), req), {}
 
