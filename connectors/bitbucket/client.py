@@ -40,6 +40,7 @@ from .models import (
     BbPullRequest,
     BbRepository,
     BbStep,
+    BbWorkspaceAccess,
 )
 
 PAGELEN = 50  # the largest page every list endpoint Tieline uses accepts
@@ -124,16 +125,20 @@ class BitbucketClient:
         r = await self._request("GET", "/user")
         return BbAccount.model_validate(r.json()), r.headers
 
-    async def repositories(self, q: str) -> AsyncIterator[BbRepository]:
-        """Repositories the account is a member of, narrowed by BBQL ``q``, most recently
-        updated first."""
-        async for repo in self.paginate(
-            BbRepository,
-            "/repositories",
-            {"role": "member", "q": q, "sort": "-updated_on"},
-            max_pages=3,
-        ):
+    async def repositories(self, workspace: str, q: str) -> AsyncIterator[BbRepository]:
+        """A workspace's repositories the account is a member of, narrowed by BBQL ``q``,
+        most recently updated first. (The cross-workspace ``GET /repositories`` went with
+        CHANGE-2770 in 2026.)"""
+        url = f"/repositories/{seg(workspace)}"
+        params = {"role": "member", "q": q, "sort": "-updated_on"}
+        async for repo in self.paginate(BbRepository, url, params, max_pages=3):
             yield repo
+
+    async def workspaces(self) -> AsyncIterator[BbWorkspaceAccess]:
+        """The workspaces the account is a member of (``GET /user/workspaces``, which
+        replaced ``GET /workspaces`` in 2026)."""
+        async for w in self.paginate(BbWorkspaceAccess, "/user/workspaces", max_pages=5):
+            yield w
 
     async def members(self, workspace: str) -> AsyncIterator[BbMembership]:
         """The workspace's members: who can be mentioned or made a reviewer."""
@@ -148,10 +153,10 @@ class BitbucketClient:
     def pull_requests_url(self, scope: str) -> str:
         return f"{repo_path(scope)}/pullrequests"
 
-    def user_pull_requests_url(self, user: str) -> str:
-        """``/pullrequests/{selected_user}``: the pull requests a user authored, in every
-        repository (``selected_user`` is a uuid or an account id)."""
-        return f"/pullrequests/{seg(user)}"
+    def user_pull_requests_url(self, workspace: str, user: str) -> str:
+        """The pull requests a user authored in every repository of a workspace
+        (``selected_user`` is a uuid or an account id)."""
+        return f"/workspaces/{seg(workspace)}/pullrequests/{seg(user)}"
 
     async def pull_requests(
         self, url: str, params: Params, *, max_pages: int = 5

@@ -11,10 +11,14 @@ Choices where Bitbucket offers more than one way, or none:
   Bitbucket's merge commits write, "pull request #12", and what people write where
   repositories have no issue tracker, as most do); an issue of the issue tracker is
   ``#issue-N``, so the two never share an id.
+- *Without a repository*: Bitbucket removed its cross-workspace lists in 2026 (CHANGE-2770,
+  CHANGE-3022), so questions that name no repository look in :meth:`workspaces` (the
+  ``workspaces`` setting, else the workspaces this session has served and the account's
+  own from ``GET /user/workspaces``).
 - *Review requested*: Bitbucket has no cross-repository query for it; without a scope the
-  account's most recently updated repositories (``role=member``, at most
+  most recently updated member repositories of those workspaces (``role=member``, at most
   :data:`MAX_REPOS`) are each asked ``reviewers.uuid="{me}" AND state="OPEN"`` (BBQL).
-  *Mine* is ``/pullrequests/{uuid}``, every repository at once.
+  *Mine* is ``/workspaces/{workspace}/pullrequests/{uuid}``, a workspace at a time.
 - *Issues without a scope*: likewise walked over the member repositories that have the
   issue tracker on (``has_issues=true``). *Mentioned* is issues whose text holds the
   account's ``@{account_id}`` mention (BBQL ``~``, contains); mentions in comments are not
@@ -188,14 +192,15 @@ class BitbucketConnector(PipelinesMixin):
         return f"{who} AND {_OPEN_ISSUES}"
 
     async def _repos(self, q: str) -> AsyncIterator[str]:
-        """The account's member repositories matching BBQL ``q``, most recently updated
-        first, at most :data:`MAX_REPOS`."""
+        """The account's member repositories matching BBQL ``q`` in :meth:`workspaces`, most
+        recently updated first in each, at most :data:`MAX_REPOS` in all."""
         n = 0
-        async for repo in self.client.repositories(q):
-            if n >= MAX_REPOS:
-                break
-            n += 1
-            yield repo.full_name
+        for workspace in await self.workspaces():
+            async for repo in self.client.repositories(workspace, q):
+                if n >= MAX_REPOS:
+                    return
+                n += 1
+                yield repo.full_name
 
     async def create_issue(
         self, scope: str, title: str, body: str = "", labels: Sequence[str] = ()
@@ -271,9 +276,12 @@ class BitbucketConnector(PipelinesMixin):
         if which == "mine":
             if scope is not None:
                 return await self._prs(self._scope(scope), f"author.uuid={bbql_string(me.uuid)}")
-            url = self.client.user_pull_requests_url(me.uuid)
-            prs = await self.client.pull_requests(url, {"state": "OPEN", "pagelen": PAGELEN})
-            return [self._pull(_scope_of(pr, ""), pr) for pr in prs]
+            mine: list[PullRequest] = []
+            for workspace in await self.workspaces():
+                url = self.client.user_pull_requests_url(workspace, me.uuid)
+                prs = await self.client.pull_requests(url, {"state": "OPEN", "pagelen": PAGELEN})
+                mine += [self._pull(_scope_of(pr, ""), pr) for pr in prs]
+            return mine
         q = f"reviewers.uuid={bbql_string(me.uuid)}"
         if scope is not None:
             return await self._prs(self._scope(scope), q)

@@ -239,3 +239,16 @@ class BbRepoMain(_Wire):
 
     full_name: str = ""
     mainbranch: BbBranch | None = None
+
+
+class BbWorkspace(_Wire):
+    slug: str
+    uuid: str | None = None
+    name: str | None = None
+
+
+class BbWorkspaceAccess(_Wire):
+    """One entry of ``GET /user/workspaces``: a workspace and the caller's access to it."""
+
+    workspace: BbWorkspace
+    administrator: bool = False

@@ -44,6 +44,7 @@ def connect(
     username: str | None = EMAIL,
     cache_dir: Path | None = None,
     max_rate_wait: float = 10.0,
+    settings: dict[str, Any] | None = None,
 ) -> tuple[BitbucketConnector, HubClient]:
     secret = token or (API_TOKEN if method == "basic" else ACCESS_TOKEN)
     return wire(
@@ -57,6 +58,7 @@ def connect(
         cache_dir=cache_dir,
         max_rate_wait=max_rate_wait,
         account="ada",
+        settings=settings,
     )
 
 

@@ -133,6 +133,44 @@ async def test_pull_requests_mine_review_requested_and_for_a_branch(
     assert any('source.branch.name="mine"' in q for q in queries)
 
 
+async def test_questions_without_a_repository_look_in_the_accounts_workspaces(
+    bitbucket: BitbucketStandIn,
+) -> None:
+    """Bitbucket has no cross-workspace lists since 2026 (CHANGE-2770): "mine" and "review
+    requested" ask each workspace -- the setting's, else the account's and those served."""
+    st = bitbucket.state
+    st.add_pr("acme/app", "Mine in acme", source="a", author="ada")
+    st.add_pr("other/lib", "Mine in other", source="b", author="ada")
+    st.add_pr("other/lib", "Review in other", source="c", reviewers=("ada",))
+    bb, http = connect(bitbucket)
+    async with http:
+        mine = await bb.list_pull_requests("mine")
+        review = await bb.list_pull_requests("review_requested")
+    assert sorted(p.title for p in mine) == ["Mine in acme", "Mine in other"]
+    assert [p.title for p in review] == ["Review in other"]
+    assert sum(e.path == "/2.0/user/workspaces" for e in bitbucket.log) == 1  # asked once
+    assert not any(e.path == "/2.0/repositories" for e in bitbucket.log)  # gone (410)
+
+    bb, http = connect(bitbucket, settings={"workspaces": ["other"]})
+    async with http:
+        only = await bb.list_pull_requests("mine")
+    assert [p.title for p in only] == ["Mine in other"]
+
+
+async def test_an_access_token_that_cannot_list_workspaces_uses_those_served(
+    bitbucket: BitbucketStandIn,
+) -> None:
+    st = bitbucket.state
+    st.add_pr("acme/app", "Mine", source="a", author="ada")
+    bitbucket.workspaces_gone = True
+    bb, http = connect(bitbucket, method="token")
+    async with http:
+        assert await bb.list_pull_requests("mine") == []  # no workspace known yet
+        await bb.list_pull_requests("branch", scope="acme/app", branch="a")
+        mine = await bb.list_pull_requests("mine")
+    assert [p.title for p in mine] == ["Mine"]
+
+
 async def test_a_pull_request_with_reviews_and_build_statuses(bitbucket: BitbucketStandIn) -> None:
     st = bitbucket.state
     pr = st.add_pr(

@@ -48,6 +48,9 @@ from tests.standin.kit.server import Wire
 Json = Any
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = OpenAPIContract(ROOT / "contracts" / "bitbucket" / "bitbucket.org.json")
+#: What the packaged description lacks (routes of 2026), written from the reference pages.
+DOCUMENTED = OpenAPIContract(ROOT / "contracts" / "bitbucket" / "documented.yaml")
+_DOCUMENTED_PATHS = re.compile(r"/2\.0/(?:user/workspaces|workspaces/[^/]+/pullrequests/[^/]+)")
 API = "/2.0"
 R = r"/2\.0/repositories/(?P<workspace>[^/]+)/(?P<slug>[^/]+)"
 WEB = "https://bitbucket.org"
@@ -526,8 +529,10 @@ def response_problems(req: Request, wire: Wire) -> list[str]:
         content_type=(req.headers.get("content-type") or "application/json").lower(),
     )
     oresp = _OpenAPIResponse(status, Headers(headers), ctype.split(";")[0], data)
+    contract = DOCUMENTED if _DOCUMENTED_PATHS.fullmatch(req.path) else CONTRACT
+    oreq.host_url = contract.server
     out = []
-    for err in CONTRACT.openapi.iter_response_errors(oreq, oresp):
+    for err in contract.openapi.iter_response_errors(oreq, oresp):
         if "Unknown response http status" in str(err):
             continue  # a status the description leaves out (400 on a bad body): no schema
         detail = str(err)
@@ -571,6 +576,8 @@ class BitbucketStandIn(StandIn):
 
     def __init__(self, state: State | None = None, *, validate: bool = True) -> None:
         super().__init__(validate=validate)
+        if self.validate:
+            DOCUMENTED.warm()
         self.state = state or State()
         #: token -> (account nickname, kind): ``basic`` secrets (API tokens, app passwords)
         #: go with a user part, ``bearer`` ones (access tokens, OAuth) without.
@@ -579,6 +586,8 @@ class BitbucketStandIn(StandIn):
         #: origin (``localhost`` instead of ``127.0.0.1``), as Bitbucket does.
         self.redirect_logs = False
         self.oauth_scopes: dict[str, str] = {}
+        #: ``GET /user/workspaces`` refuses (an access token, bound to one repository).
+        self.workspaces_gone = False
         #: The Authorization header (or None) each request to the storage origin carried.
         self.storage_auth: list[str | None] = []
 
@@ -634,6 +643,8 @@ class BitbucketStandIn(StandIn):
     def check_contract(self, req: Request) -> list[str]:
         if req.path.startswith(STORAGE):
             return []  # a presigned storage URL, not Bitbucket's API
+        if _DOCUMENTED_PATHS.fullmatch(req.path):
+            return DOCUMENTED.check(req)
         return super().check_contract(req)
 
     def charge(self, req: Request) -> dict[str, int]:
@@ -728,13 +739,48 @@ def _user(s: BitbucketStandIn, req: Request) -> Response:
 
 
 @routes.route("GET", r"/2\.0/repositories")
+def _all_repositories(s: BitbucketStandIn, req: Request) -> Response:
+    raise s.error(410, "This API is no longer supported.", "See CHANGE-2770.")
+
+
+@routes.route("GET", r"/2\.0/repositories/(?P<workspace>[^/]+)")
 def _repositories(s: BitbucketStandIn, req: Request) -> Response:
+    ws = unquote(req.path_args["workspace"]).lower()
     listed = [
         {**r.ref(), "has_issues": r.has_issues, "scm": "git", "updated_on": r.updated,
          "mainbranch": {"type": "branch", "name": r.mainbranch}}
         for r in sorted(s.state.repos.values(), key=lambda r: r.updated, reverse=True)
+        if r.full_name.split("/")[0].lower() == ws
     ]  # fmt: skip
     return 200, pages(filtered(listed, req), req), {}
+
+
+@routes.route("GET", r"/2\.0/user/workspaces")
+def _user_workspaces(s: BitbucketStandIn, req: Request) -> Response:
+    if s.workspaces_gone:
+        raise s.error(403, "Forbidden", "Access tokens cannot list workspaces.")
+    slugs = dict.fromkeys(r.full_name.split("/")[0] for r in s.state.repos.values())
+    access = [
+        {"type": "workspace_access", "administrator": False,
+         "workspace": {"type": "workspace_base", "slug": w, "uuid": "{" + w + "}", "name": w}}
+        for w in slugs
+    ]  # fmt: skip
+    return 200, pages(access, req, maximum=100), {}
+
+
+@routes.route("GET", r"/2\.0/workspaces/(?P<workspace>[^/]+)/pullrequests/(?P<user>[^/]+)")
+def _workspace_user_prs(s: BitbucketStandIn, req: Request) -> Response:
+    ws = unquote(req.path_args["workspace"]).lower()
+    who = unquote(req.path_args["user"])
+    acct = next(
+        (a for a in s.state.accounts.values() if who in (a.uuid, a.account_id, a.nickname)), None
+    )
+    if acct is None:
+        raise s.error(404, f"User {who} not found")
+    here = [p for r in s.state.repos.values() if r.full_name.split("/")[0].lower() == ws
+            for p in r.prs.values()]  # fmt: skip
+    mine = [p for p in _prs(req, here) if p["author"]["uuid"] == acct.uuid]
+    return 200, pages(filtered(mine, req), req), {}
 
 
 @routes.route("GET", R)
