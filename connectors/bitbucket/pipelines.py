@@ -20,6 +20,7 @@ stop, re-run, and custom pipelines started by hand with variables.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -148,8 +149,14 @@ class PipelinesMixin(BitbucketBase):
             if getattr(exc, "status", None) != 416:
                 raise
             data = b""  # Range Not Satisfiable: nothing after offset yet
-        text = data.decode("utf-8", errors="replace")
-        return LogChunk(text=text, offset=offset, next_offset=offset + len(data), complete=done)
+        # A read may end inside a UTF-8 character while the step writes: those bytes are
+        # left for the next read rather than turned into a replacement character.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = decoder.decode(data, final=done)
+        pending = len(decoder.getstate()[0])
+        return LogChunk(
+            text=text, offset=offset, next_offset=offset + len(data) - pending, complete=done
+        )
 
     # -- PipelineControl ----------------------------------------------------------------------
     async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:

@@ -262,3 +262,21 @@ async def test_the_capability_suites_ci_story(bitbucket: BitbucketStandIn) -> No
     assert (trigger.name, [i.name for i in trigger.inputs if i.required]) == (
         story["trigger"], [story["trigger_input"]]
     )  # fmt: skip
+
+
+async def test_a_read_ending_inside_a_character_leaves_it_for_the_next(
+    bitbucket: BitbucketStandIn,
+) -> None:
+    st = bitbucket.state
+    p = st.add_pipeline(REPO, state="IN_PROGRESS", result="RUNNING",
+                        steps=(("Build", "IN_PROGRESS", "RUNNING"),))  # fmt: skip
+    step = st.repo(REPO).steps[p["uuid"]][0]
+    st.repo(REPO).logs[step["uuid"]] = "café".encode()[:-1]  # the é's first byte only
+    bb, http = connect(bitbucket)
+    async with http:
+        got = await bb.get_pipeline((await bb.list_pipelines(REPO))[0].ref)
+        first = await bb.job_log(got.jobs[0].ref)
+        st.repo(REPO).logs[step["uuid"]] = "café ok\n".encode()
+        rest = await bb.job_log(got.jobs[0].ref, offset=first.next_offset)
+    assert (first.text, first.next_offset) == ("caf", 3)
+    assert first.text + rest.text == "café ok\n"
