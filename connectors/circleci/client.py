@@ -59,12 +59,15 @@ class CircleCIPage(Generic[T]):
 class CircleCIClient:
     """CircleCI's v2 operations (and v1.1's job detail) as typed methods."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, *, fresh: bool = False) -> None:
         self.http = http
+        #: Ask for the service's current answer (``Cache-Control: no-cache``: a cached entry
+        #: is revalidated, never served as it is), e.g. to read back what a POST changed.
+        self.headers = {"cache-control": "no-cache"} if fresh else {}
 
     # -- plumbing -------------------------------------------------------------------------
     async def _get(self, model: type[M], url: str, params: Mapping[str, str] | None = None) -> M:
-        response = await self.http.get(url, params=dict(params or {}))
+        response = await self.http.get(url, params=dict(params or {}), headers=self.headers)
         return model.model_validate(response.json())
 
     async def _page(
@@ -73,7 +76,7 @@ class CircleCIClient:
         query = dict(params or {})
         if token:
             query["page-token"] = token
-        response = await self.http.get(url, params=query)
+        response = await self.http.get(url, params=query, headers=self.headers)
         body = response.json()
         if not isinstance(body, Mapping) or not isinstance(body.get("items"), list):
             raise ServiceError(f"{SERVICE}: unexpected list answer from {url}", service=SERVICE)
@@ -97,7 +100,7 @@ class CircleCIClient:
 
     # -- user -----------------------------------------------------------------------------
     async def me(self) -> tuple[CcMe, httpx.Headers]:
-        response = await self.http.get("me")
+        response = await self.http.get("me", headers=self.headers)
         return CcMe.model_validate(response.json()), response.headers
 
     # -- pipelines --------------------------------------------------------------------------
@@ -178,7 +181,9 @@ class CircleCIClient:
         """v1.1's job detail, for its ``steps``. v1.1 names a project ``{vcs}/{org}/{repo}``,
         which is what a v2 slug is, so the slug goes in unescaped."""
         path = "/".join(quote(p, safe="") for p in slug.split("/"))
-        response = await self.http.get(self.v1_url(f"project/{path}/{number}"))
+        response = await self.http.get(
+            self.v1_url(f"project/{path}/{number}"), headers=self.headers
+        )
         return CcV1Build.model_validate(response.json())
 
     async def action_output(self, url: str) -> list[CcOutputLine]:

@@ -9,6 +9,7 @@ Retries, caching and rate limits are the injected client's.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ MAX_PIPELINE_PAGES = 5
 #: The one trigger CircleCI has: "run the project's pipeline" with its declared parameters.
 TRIGGER_ID = "pipeline"
 #: Pipeline parameter types the API can set (``executor``/``steps`` are config-only).
+#: True while ``act`` reads back what it changed: every GET then revalidates with CircleCI
+#: (the hub's cache would otherwise answer with the state from before the POST).
+_FRESH: contextvars.ContextVar[bool] = contextvars.ContextVar("circleci_fresh", default=False)
 _INPUT_TYPES: dict[str, str] = {
     "string": "string",
     "env_var_name": "string",
@@ -64,7 +68,7 @@ class CircleCIConnector(Connector):
 
     @property
     def client(self) -> CircleCIClient:
-        return CircleCIClient(self.ctx.http)
+        return CircleCIClient(self.ctx.http, fresh=_FRESH.get())
 
     @property
     def host(self) -> str:
@@ -77,9 +81,10 @@ class CircleCIConnector(Connector):
     # -- hooks ------------------------------------------------------------------------------
     async def check(self) -> CheckResult:
         """Whose token this is: ``GET /me``'s login names the account. CircleCI reports
-        neither a personal token's scopes (it has none: it acts as the user) nor a budget."""
+        neither a personal token's scopes (it has none: it acts as the user) nor a budget.
+        Always asked afresh: whether the token works *now* is the question."""
         try:
-            me, _ = await self.client.me()
+            me, _ = await CircleCIClient(self.ctx.http, fresh=True).me()
         except (TielineError, ValueError) as exc:
             message = exc.message if isinstance(exc, TielineError) else "unexpected answer"
             return CheckResult(ok=False, detail=f"CircleCI: {message}")
@@ -176,7 +181,15 @@ class CircleCIConnector(Connector):
     async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
         """Workflows re-run (whole, or ``rerun_failed``: from the failed jobs) or cancel; a
         build job cancels, or re-runs alone (``retry``: the workflow re-run with that job);
-        an approval job plays (is approved). Re-runs answer with the new workflow."""
+        an approval job plays (is approved). Re-runs answer with the new workflow; every
+        read-back asks CircleCI afresh."""
+        token = _FRESH.set(True)
+        try:
+            return await self._act(ref, action)
+        finally:
+            _FRESH.reset(token)
+
+    async def _act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
         scope, key = ref.scope, ref.key
         if ref.kind is ItemKind.PIPELINE and not key.startswith("pipeline/"):
             if action in ("rerun", "rerun_failed"):
@@ -241,6 +254,13 @@ class CircleCIConnector(Connector):
             raise InvalidRequest(f"CircleCI has no trigger {trigger_id!r} (only {TRIGGER_ID!r})")
         if scope not in self._param_types and inputs:
             await self.triggers(scope)
+        token = _FRESH.set(True)
+        try:
+            return await self._trigger(scope, branch, inputs)
+        finally:
+            _FRESH.reset(token)
+
+    async def _trigger(self, scope: str, branch: str, inputs: Mapping[str, str]) -> Pipeline:
         types = self._param_types.get(scope, {})
         parameters = {name: _typed(name, value, types.get(name)) for name, value in inputs.items()}
         created = await self.client.trigger_pipeline(scope, branch=branch, parameters=parameters)
