@@ -10,6 +10,7 @@ Retries, caching and rate limits are the injected client's.
 from __future__ import annotations
 
 import contextvars
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ from .models import CcJob, CcPipeline, CcV1Build, CcV1Step, CcWorkflow
 
 DEFAULT_HOST = "circleci.com"
 DEFAULT_WEB = "https://app.circleci.com"
+#: Finished jobs' whole logs kept per connector, so paging through one costs no request.
+LOG_CACHE = 8
 #: Pages of pipelines ``list_pipelines`` reads at most to find ``limit`` workflows.
 MAX_PIPELINE_PAGES = 5
 #: The one trigger CircleCI has: "run the project's pipeline" with its declared parameters.
@@ -65,6 +68,8 @@ class CircleCIConnector(Connector):
         #: Parameter types per project, from the last ``triggers()`` (``trigger`` needs them
         #: to send ``true`` and ``3`` as JSON booleans and numbers, as CircleCI requires).
         self._param_types: dict[str, dict[str, str]] = {}
+        #: The whole text of recently read finished jobs (a finished log never changes).
+        self._logs: OrderedDict[str, str] = OrderedDict()
 
     @property
     def client(self) -> CircleCIClient:
@@ -84,7 +89,7 @@ class CircleCIConnector(Connector):
         neither a personal token's scopes (it has none: it acts as the user) nor a budget.
         Always asked afresh: whether the token works *now* is the question."""
         try:
-            me, _ = await CircleCIClient(self.ctx.http, fresh=True).me()
+            me, headers = await CircleCIClient(self.ctx.http, fresh=True).me()
         except (TielineError, ValueError) as exc:
             message = exc.message if isinstance(exc, TielineError) else "unexpected answer"
             return CheckResult(ok=False, detail=f"CircleCI: {message}")
@@ -94,6 +99,8 @@ class CircleCIConnector(Connector):
             name=me.name or me.login,
             detail=f"signed in to CircleCI as {me.login}",
             scopes=None,
+            rate_limit_remaining=_int(headers.get("ratelimit-remaining")),
+            rate_limit_limit=_int(headers.get("ratelimit-limit")),
         )
 
     def ci_scope(self, repo: RepoRef) -> str | None:
@@ -152,10 +159,17 @@ class CircleCIConnector(Connector):
         container when the job ran in parallel). CircleCI has no incremental log API: each call
         reads the whole (v1.1 steps, then every action's pre-signed ``output_url``, sent no
         token) and returns the text from ``offset`` (characters); ``complete`` once the job
-        has finished. A running step's output appears when CircleCI publishes it."""
+        has finished. A running step's output appears when CircleCI publishes it. A finished
+        job's text is kept (the last :data:`LOG_CACHE`), so paging through it is free."""
         if ref.kind is not ItemKind.JOB or not ref.key.isdigit():
             return LogChunk(text="", offset=offset, next_offset=offset, complete=True)
-        build = await self.client.v1_build(ref.scope, int(ref.key))
+        kept = self._logs.get(ref.id)
+        if kept is not None:
+            self._logs.move_to_end(ref.id)
+            return _slice(kept, offset, complete=True)
+        # Asked afresh: a log is polled for what is new, which a cached answer cannot tell.
+        fresh = CircleCIClient(self.ctx.http, fresh=True)
+        build = await fresh.v1_build(ref.scope, int(ref.key))
         parts: list[str] = []
         for step in build.steps:
             parallel = len(step.actions) > 1
@@ -169,13 +183,16 @@ class CircleCIConnector(Connector):
                     text = "".join(line.message for line in lines)
                     parts.append(text if not text or text.endswith("\n") else text + "\n")
         whole = "".join(parts)
-        start = min(max(offset, 0), len(whole))
         done = (
             build.lifecycle in ("finished", "not_run")
             if build.lifecycle
             else (build.status or "") in m.V1_DONE
         )
-        return LogChunk(text=whole[start:], offset=start, next_offset=len(whole), complete=done)
+        if done:
+            self._logs[ref.id] = whole
+            while len(self._logs) > LOG_CACHE:
+                self._logs.popitem(last=False)
+        return _slice(whole, offset, complete=done)
 
     # -- PipelineControl ---------------------------------------------------------------------
     async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
@@ -355,6 +372,18 @@ class CircleCIConnector(Connector):
 
 _PENDING = CheckConclusion.PENDING
 _FAILED = frozenset({CheckConclusion.FAILURE, CheckConclusion.TIMED_OUT})
+
+
+def _slice(whole: str, offset: int, *, complete: bool) -> LogChunk:
+    start = min(max(offset, 0), len(whole))
+    return LogChunk(text=whole[start:], offset=start, next_offset=len(whole), complete=complete)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _created(wf: CcWorkflow) -> tuple[bool, str]:

@@ -200,7 +200,8 @@ async def test_job_log_joins_step_outputs_without_sending_the_token_to_storage(
     assert chunk.complete and chunk.offset == 0 and chunk.next_offset == len(chunk.text)
     assert tail.text == "error: boom\n"[-12:] and tail.next_offset == chunk.next_offset
     assert none.text == "" and none.complete
-    assert len(output.log) >= 2 and not output.violations  # later reads: the cache
+    assert len(output.log) == 2 and not output.violations  # later pages: kept, not fetched
+    assert sum(1 for e in circleci.log if e.path.startswith("/api/v1.1/")) == 2  # steps + log
     assert all("circle-token" not in e.headers for e in output.log)
     assert all("authorization" not in e.headers for e in output.log)
     assert seeded["failed"]["job_number"]
@@ -217,6 +218,27 @@ async def test_job_log_of_a_running_job_is_incomplete(
         chunk = await cc.job_log(job.ref)
     assert job.actions == ("cancel",) and job.ref.key == str(seeded["run"]["job_number"])
     assert chunk.text == "==> Run tests\n" and not chunk.complete
+
+
+async def test_a_log_read_again_gives_what_was_written_since(
+    circleci: CircleCIStandIn, output: OutputHost, state: State
+) -> None:
+    seeded = seed(state)
+    job = seeded["run"]
+    cc, http = connect(circleci)
+    async with http:
+        (running,) = await cc.list_pipelines(SLUG, branch="feature")
+        ref = (await cc.get_pipeline(running.ref)).jobs[0].ref
+        first = await cc.job_log(ref)
+        # the step finishes: CircleCI publishes its output and the job ends
+        action = state.steps[(SLUG, job["job_number"])][0]["actions"][0]
+        state.outputs["late"] = [{"message": "3 passed\n", "time": state.tick(), "type": "out"}]
+        action.update(status="success", output_url=f"{output.url}/output/late?Signature=x")
+        job["status"] = "success"
+        second = await cc.job_log(ref, offset=first.next_offset)
+    assert (first.text, first.complete) == ("==> Run tests\n", False)
+    assert (second.text, second.complete) == ("3 passed\n", True)
+    assert second.offset == first.next_offset
 
 
 async def test_parallel_containers_each_get_a_header(

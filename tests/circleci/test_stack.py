@@ -206,3 +206,38 @@ async def test_requests_outside_the_contract_are_caught(circleci: CircleCIStandI
             await http.get(f"{circleci.url}/api/v1.1/project/gh/o/r/latest")
     assert len(circleci.violations) == 3
     circleci.violations.clear()  # seen on purpose
+
+
+async def test_every_answer_reports_the_budget(circleci: CircleCIStandIn) -> None:
+    cc, http = connect(circleci)
+    async with http:
+        result = await cc.check()
+        await cc.list_pipelines(SLUG)
+    assert (result.rate_limit_limit, result.rate_limit_remaining) == (5000, 4999)
+    info = http.stack.limiter.info
+    assert (info.limit, info.remaining) == (5000, 4998)
+    assert info.reset_at is not None and info.reset_at > time.time()
+
+
+async def test_an_exhausted_budget_blocks_further_requests(circleci: CircleCIStandIn) -> None:
+    circleci.used[("ada", "requests")] = 4999  # one request left in this hour
+    cc, http = connect(circleci, max_rate_wait=0.5)
+    async with http:
+        await cc.list_pipelines(SLUG)  # answered with RateLimit-Remaining: 0
+        with pytest.raises(RateLimited):
+            await cc.list_pipelines(SLUG, branch="main")
+    assert len(circleci.log) == 1
+
+
+async def test_answers_are_checked_against_circleci_schemas(
+    circleci: CircleCIStandIn, state: State
+) -> None:
+    """The stand-in's own answers must fit the description's response schemas: a workflow
+    status CircleCI does not have is caught."""
+    seeded = seed(state)
+    seeded["w1"]["status"] = "exploded"
+    _, http = connect(circleci)
+    async with http:
+        await http.get(f"workflow/{seeded['w1']['id']}")
+    assert circleci.violations and "exploded" in circleci.violations[0]
+    circleci.violations.clear()  # seen on purpose

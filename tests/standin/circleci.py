@@ -23,15 +23,25 @@ Where each shape comes from (CircleCI publishes no contract in any package here)
 - **Errors** are ``{"message": "..."}`` (the description's ``default`` response):
   ``401 {"message": "You must log in first."}``, ``404 {"message": "Not found"}`` (CircleCI's
   wording for both, as its clients' test suites record them).
-- **Rate limits**: CircleCI documents no rate-limit headers, only 429 with ``Retry-After``;
-  the stand-in sends exactly that.
+- **Rate limits** as CircleCI's API guide describes them (circleci/circleci-docs,
+  ``docs/guides/modules/toolkit/pages/api-developers-guide.adoc``, "Rate limits"):
+  ``RateLimit-Limit``/``-Remaining``/``-Reset`` (seconds to the reset) and the older
+  ``X-RateLimit-Limit-Hour``/``X-RateLimit-Remaining``/``X-RateLimit-Reset`` on answers; a
+  throttled request is 429 ``{"message": ...}`` with ``Retry-After``. The budget here is the
+  5,000 requests an hour per token that CircleCI's docs tooling quotes.
+- **Caching**: "Some CircleCI APIs may emit a Cache-Control header" (v1 reference, "Cache-Control
+  Header"); no ETag is documented, so the stand-in sends the kit's ``private, max-age=60`` and
+  no ETag: a fresh answer is reused, a stale one is fetched again whole.
 - **Pagination**: ``next_page_token`` in the body, ``page-token`` back (``page_size`` items a
   page; 20 on CircleCI, small here so tests cross pages).
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
+import json
 import math
 import uuid
 from collections.abc import Sequence
@@ -55,6 +65,69 @@ DOCUMENTED = OpenAPIContract(
 V2 = "/api/v2"
 SLUG = r"(?P<slug>[^/]+)"  # one segment: the slug URL-escaped (gh%2Fo%2Fr)
 ID = r"(?P<id>[0-9a-f-]{36})"
+
+
+@functools.cache
+def _answers() -> Any:
+    """CircleCI's description for checking the stand-in's own answers. Its schemas mark
+    nullable fields with Swagger 2's ``x-nullable`` (``stopped_at`` of a running workflow is
+    ``null`` on the wire), which OpenAPI 3 ignores; this in-memory copy reads it as 3.0's
+    ``nullable``, the file stays as CircleCI wrote it. One more field is made nullable here:
+    a job's ``started_at``, which the description requires as a string although a job that
+    has not started (``blocked``, ``on_hold``) has no start time -- the stand-in sends
+    ``null`` there, and the connector must take it."""
+    from openapi_core import OpenAPI
+    from openapi_core.configurations import Config
+
+    def nullable(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: nullable(v) for k, v in node.items()}
+            if out.pop("x-nullable", False):
+                out["nullable"] = True
+            return out
+        if isinstance(node, list):
+            return [nullable(v) for v in node]
+        return node
+
+    doc = nullable(copy.deepcopy(CONTRACT.document))
+    jobs = doc["paths"]["/workflow/{id}/job"]["get"]["responses"]["200"]["content"]
+    job = jobs["application/json"]["schema"]["properties"]["items"]["items"]
+    job["properties"]["started_at"]["nullable"] = True
+    return OpenAPI.from_dict(doc, config=Config(spec_validator_cls=None))
+
+
+@dataclass
+class _Answer:
+    status_code: int
+    data: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def answer_problems(req: Request, status: int, payload: Json) -> list[str]:
+    """Every way a v2 answer breaks the response schema CircleCI's description gives."""
+    from openapi_core.datatypes import RequestParameters
+    from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+    from tests.standin.kit.contract import _OpenAPIRequest
+
+    oreq = _OpenAPIRequest(
+        path=req.path,
+        method=req.method.lower(),
+        parameters=RequestParameters(
+            query=ImmutableMultiDict(req.query),
+            header=Headers(req.headers),
+            cookie=ImmutableMultiDict(),
+        ),
+        host_url=CONTRACT.server,
+        body=req.body or None,
+    )
+    answer = _Answer(status, json.dumps(payload).encode())
+    out = []
+    for e in _answers().iter_response_errors(oreq, answer):
+        details = [x.message for x in getattr(e.__cause__, "schema_errors", ())] or [str(e)]
+        out.append(f"answer to {req.method} {req.path}: {'; '.join(details)}")
+    return out
 
 
 def _uuid(n: int) -> str:
@@ -161,7 +234,6 @@ class State:
             "pipeline_number": pipeline["number"],
             "created_at": self.tick(),
             "stopped_at": None if status in ("running", "failing", "on_hold") else self.tick(),
-            "tag": None,
         }
         self.workflows[wid] = wf
         self.pipeline_workflows[pipeline["id"]].append(wid)
@@ -187,7 +259,9 @@ class State:
             "project_slug": workflow["project_slug"],
             "status": status,
             "type": kind,
-            "stopped_at": None if status in ("running", "queued", "on_hold") else self.tick(),
+            "stopped_at": None
+            if status in ("running", "queued", "on_hold", "blocked", "not_run")
+            else self.tick(),
         }
         if kind == "approval":
             job["approval_request_id"] = self.new_id()
@@ -257,6 +331,7 @@ class CircleCIStandIn(StandIn):
     router = routes
     contract = CONTRACT
     budgets = {"requests": 5000}
+    etags = False  # CircleCI documents none
     page_size = 20
 
     def __init__(self, state: State | None = None, *, validate: bool = True) -> None:
@@ -282,6 +357,16 @@ class CircleCIStandIn(StandIn):
     def authenticate(self, req: Request) -> str | None:
         return self.tokens.get(req.headers.get("circle-token", ""))
 
+    def rate_headers(self, quota: Quota) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(quota.limit),
+            "RateLimit-Remaining": str(quota.remaining),
+            "RateLimit-Reset": str(quota.retry_after()),
+            "X-RateLimit-Limit-Hour": str(quota.limit),
+            "X-RateLimit-Remaining": str(quota.remaining),
+            "X-RateLimit-Reset": str(quota.retry_after()),
+        }
+
     def rate_limited(self, quota: Quota) -> Reply:
         return self.error(429, "Rate limit exceeded").with_headers(
             {"retry-after": str(quota.retry_after())}
@@ -291,6 +376,17 @@ class CircleCIStandIn(StandIn):
         return self.error(429, "Rate limit exceeded").with_headers(
             {"retry-after": str(math.ceil(seconds))}
         )
+
+    def _route(self, req: Request) -> Response:
+        """Routes' answers are checked too: a v2 success must fit CircleCI's response schema,
+        so the connector is tested against CircleCI's shapes, not the stand-in's guesses."""
+        status, payload, headers = super()._route(req)
+        if self.validate and req.path.startswith(V2) and status < 300 and payload is not None:
+            problems = answer_problems(req, status, payload)
+            if problems:
+                with self.lock:
+                    self.violations.extend(problems)
+        return status, payload, headers
 
     def check_contract(self, req: Request) -> list[str]:
         """v2 against CircleCI's description; v1.1 against the documented supplement."""
