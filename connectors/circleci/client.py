@@ -125,6 +125,23 @@ class CircleCIClient:
         data = await self._post(f"project/{slug_segment(slug)}/pipeline", body)
         return CcPipelineCreated.model_validate(data)
 
+    async def run_pipeline(
+        self, slug: str, *, branch: str, parameters: Mapping[str, Any]
+    ) -> CcPipelineCreated | None:
+        """``POST /project/{provider}/{org}/{project}/pipeline/run``, the trigger for projects
+        the classic one refuses (GitHub App, GitLab: ``circleci/<org-id>/<project-id>``).
+        Config and checkout both come from ``branch``; with no ``definition_id`` CircleCI
+        runs the project's default pipeline definition. ``None`` when CircleCI answers
+        without a pipeline (it skipped the run)."""
+        provider, org, project = (quote(p, safe="") for p in _three(slug))
+        body: dict[str, Any] = {"config": {"branch": branch}, "checkout": {"branch": branch}}
+        if parameters:
+            body["parameters"] = dict(parameters)
+        data = await self._post(f"project/{provider}/{org}/{project}/pipeline/run", body)
+        if not isinstance(data, Mapping) or "id" not in data:
+            return None
+        return CcPipelineCreated.model_validate(data)
+
     # -- workflows --------------------------------------------------------------------------
     async def pipeline_workflows(
         self, pipeline_id: str, token: str | None = None
@@ -191,6 +208,13 @@ class CircleCIClient:
         (``auth=None`` switches the client's auth off for this request alone)."""
         response = await self.http.get(url, auth=None)
         return _OUTPUT.validate_python(response.json())
+
+
+def _three(slug: str) -> tuple[str, str, str]:
+    parts = slug.split("/")
+    if len(parts) != 3 or not all(parts):
+        raise InvalidRequest(f"{SERVICE}: {slug!r} is not a project slug (provider/org/project)")
+    return parts[0], parts[1], parts[2]
 
 
 async def _all(

@@ -263,10 +263,13 @@ class CircleCIConnector(Connector):
     async def trigger(
         self, scope: str, trigger_id: str, branch: str, inputs: Mapping[str, str]
     ) -> Pipeline | None:
-        """``POST /project/{slug}/pipeline`` with the inputs as typed pipeline parameters.
-        The answer names a pipeline whose workflows do not exist yet: it comes back as the
-        workflow-less pipeline ``pipeline/<id>``, which ``get_pipeline`` follows to its
-        workflow once CircleCI has made one."""
+        """Start a pipeline on ``branch`` with the inputs as typed pipeline parameters:
+        ``POST /project/{slug}/pipeline`` for ``gh/``/``bb/`` projects, ``POST
+        /project/{provider}/{org}/{project}/pipeline/run`` for GitHub App and GitLab ones
+        (``circleci/...``), which the classic endpoint refuses. The answer names a pipeline
+        whose workflows do not exist yet: it comes back as the workflow-less pipeline
+        ``pipeline/<id>``, which ``get_pipeline`` follows to its workflow once CircleCI has
+        made one; ``None`` when CircleCI skipped the run."""
         if trigger_id != TRIGGER_ID:
             raise InvalidRequest(f"CircleCI has no trigger {trigger_id!r} (only {TRIGGER_ID!r})")
         if scope not in self._param_types and inputs:
@@ -277,10 +280,19 @@ class CircleCIConnector(Connector):
         finally:
             _FRESH.reset(token)
 
-    async def _trigger(self, scope: str, branch: str, inputs: Mapping[str, str]) -> Pipeline:
+    async def _trigger(self, scope: str, branch: str, inputs: Mapping[str, str]) -> Pipeline | None:
         types = self._param_types.get(scope, {})
         parameters = {name: _typed(name, value, types.get(name)) for name, value in inputs.items()}
-        created = await self.client.trigger_pipeline(scope, branch=branch, parameters=parameters)
+        if scope.startswith("circleci/"):
+            # GitHub App and GitLab projects: the classic trigger is "not available" to them.
+            created = await self.client.run_pipeline(scope, branch=branch, parameters=parameters)
+            if created is None:
+                return None
+        else:
+            # gh/ and bb/ projects: the classic trigger, which CircleCI server has too.
+            created = await self.client.trigger_pipeline(
+                scope, branch=branch, parameters=parameters
+            )
         return Pipeline(
             ref=self._ref(scope, f"pipeline/{created.id}", created.number),
             name=f"pipeline {created.number}",

@@ -23,6 +23,7 @@ from connectors.sdk import (
     RunStatus,
 )
 from connectors.sdk.registry import Registry
+from server.hub.http import revalidate
 from tests.standin.circleci import CircleCIStandIn, OutputHost, State
 
 from .conftest import SLUG, connect
@@ -395,3 +396,29 @@ async def test_triggers_without_a_pipeline_yet(circleci: CircleCIStandIn) -> Non
         (trigger,) = await cc.triggers(SLUG)
         started = await cc.trigger(SLUG, "pipeline", "main", {})
     assert trigger.inputs == () and started is not None
+
+
+async def test_github_app_and_gitlab_projects_trigger_through_pipeline_run(
+    circleci: CircleCIStandIn, state: State
+) -> None:
+    """``circleci/<org-id>/<project-id>`` projects cannot use the classic trigger (the
+    description: "Not available to projects that use GitLab or GitHub App"): they go through
+    ``/pipeline/run`` with the branch for both config and checkout."""
+    slug = "circleci/43G3kM5RtfFE7v5sa4nWAU/44n9pujWcTnVZ2b5S8Fnat"  # the API guide's example
+    state.project(slug, config=CONFIG)
+    state.add_pipeline(slug)
+    cc, http = connect(circleci, settings={"projects": [f"gitlab.com/grp/app={slug}"]})
+    assert cc.ci_scope(RepoRef.from_path("gitlab.com", "grp/app")) == slug
+    async with http:
+        started = await cc.trigger(slug, "pipeline", "main", {"deploy": "false"})
+        with revalidate():  # as the panel's poller asks: triggers() read the list before
+            (listed,) = [p for p in await cc.list_pipelines(slug, limit=5) if p.number == 2]
+    assert started is not None and started.number == 2
+    assert state.triggered[-1] == {
+        "config": {"branch": "main"},
+        "checkout": {"branch": "main"},
+        "parameters": {"deploy": False},
+    }
+    runs = [e for e in circleci.log if e.path.endswith("/pipeline/run")]
+    assert [e.path for e in runs] == [f"/api/v2/project/{slug}/pipeline/run"]
+    assert listed.url and "/pipelines/circleci/43G3kM5RtfFE7v5sa4nWAU/" in listed.url

@@ -5,13 +5,20 @@ pre-signed storage host that step output lives on.
 Where each shape comes from (CircleCI publishes no contract in any package here):
 
 - **API v2 requests** are validated against CircleCI's own OpenAPI description of API v2
-  (``tests/contracts/circleci/openapi.json``, see PROVENANCE there), with its
-  ``Circle-Token`` security scheme; answers are built field by field from that
-  description's response schemas (``Pipeline``, ``Workflow``, ``Job``, ``JobDetails``,
-  ``PipelineConfig``, ``{items, next_page_token}`` lists, ``{"message"}`` errors).
+  (``tests/contracts/circleci/openapi.json``, February 2025, from CircleCI-Public's
+  circleci-sdk-go; see PROVENANCE there), with its ``Circle-Token`` security scheme;
+  answers are built field by field from that description's response schemas (``Pipeline``,
+  ``Workflow``, ``Job``, ``JobDetails``, ``PipelineConfig``, ``{items, next_page_token}``
+  lists, ``{"message"}`` errors) and every v2 success is checked against them.
+- **Triggers**: the classic ``POST /project/{slug}/pipeline`` for ``gh``/``bb`` projects and
+  ``POST /project/{provider}/{org}/{project}/pipeline/run`` (``config``/``checkout``
+  branch) for GitHub App and GitLab ones, which the classic one refuses; parameters are
+  checked against the config's declared ``parameters`` and their types, as CircleCI does.
 - **v1.1's job detail** (``GET /api/v1.1/project/{vcs}/{org}/{repo}/{build_num}``) is
   validated against ``tests/contracts/circleci/documented.yaml``, written from CircleCI's v1
-  API reference (https://circleci.com/docs/api/v1/#single-job); its answer's ``steps[]`` /
+  API reference (https://circleci.com/docs/api/v1/#single-job; circleci/circleci-docs
+  ``api-v1/index.html``, whose example gives ``lifecycle``: queued, not_run, not_running,
+  running or finished); its answer's ``steps[]`` /
   ``actions[]`` follow a recorded real answer (the public gist josh-padnick/1b951f7b...,
   "Sample CircleCI API Output", 2015: ``name``, ``index``, ``step``, ``status``,
   ``failed``, ``start_time``, ``end_time``, ``has_output``, ``output_url``) and the
@@ -188,7 +195,7 @@ class State:
     ) -> dict[str, Any]:
         p = self.project(slug)
         pid = self.new_id()
-        vcs_host = "github.com" if slug.startswith("gh/") else "bitbucket.org"
+        vcs_host = {"gh": "github.com", "bb": "bitbucket.org"}.get(slug[:2], "gitlab.com")
         repo_url = f"https://{vcs_host}/{slug.split('/', 1)[1]}"
         pl = {
             "id": pid,
@@ -205,7 +212,7 @@ class State:
                 "actor": {"login": self.login, "avatar_url": None},
             },
             "vcs": {
-                "provider_name": "GitHub" if slug.startswith("gh/") else "Bitbucket",
+                "provider_name": {"gh": "GitHub", "bb": "Bitbucket"}.get(slug[:2], "GitLab"),
                 "origin_repository_url": repo_url,
                 "target_repository_url": repo_url,
                 "revision": sha,
@@ -442,10 +449,32 @@ def _pipelines(s: CircleCIStandIn, req: Request) -> Response:
 
 @routes.route("POST", rf"{V2}/project/{SLUG}/pipeline")
 def _trigger(s: CircleCIStandIn, req: Request) -> Response:
+    """The classic trigger, "not available to projects that use GitLab or GitHub App" (the
+    description's words; the refusal's wording is the stand-in's)."""
+    p = s.project_of(req)
+    if p.slug.startswith("circleci/"):
+        raise s.error(400, "This endpoint is not available to GitLab or GitHub App projects")
+    body = req.json or {}
+    return _start(s, p, body.get("branch", "main"), body)
+
+
+@routes.route(
+    "POST", rf"{V2}/project/(?P<provider>[^/]+)/(?P<org>[^/]+)/(?P<project>[^/]+)/pipeline/run"
+)
+def _run(s: CircleCIStandIn, req: Request) -> Response:
+    """The trigger for every project type: config and checkout from a branch or a tag."""
+    a = req.path_args
+    slug = "/".join(unquote(a[k]) for k in ("provider", "org", "project"))
+    if slug not in s.state.projects:
+        raise s.error(404, "Project not found")
+    body = req.json or {}
+    branch = (body.get("checkout") or {}).get("branch") or (body.get("config") or {}).get("branch")
+    return _start(s, s.state.projects[slug], branch or "main", body)
+
+
+def _start(s: CircleCIStandIn, p: Project, branch: str, body: dict[str, Any]) -> Response:
     import yaml
 
-    p = s.project_of(req)
-    body = req.json or {}
     declared = (yaml.safe_load(p.config) or {}).get("parameters") or {}
     given = body.get("parameters") or {}
     unexpected = sorted(set(given) - set(declared))
@@ -457,9 +486,7 @@ def _trigger(s: CircleCIStandIn, req: Request) -> Response:
             raise s.error(400, f"Expected boolean value for parameter {name}")
         if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
             raise s.error(400, f"Expected integer value for parameter {name}")
-    pl = s.state.add_pipeline(
-        p.slug, branch=body.get("branch", "main"), trigger="api", parameters=given
-    )
+    pl = s.state.add_pipeline(p.slug, branch=branch, trigger="api", parameters=given)
     s.state.triggered.append(body)
     wf = s.state.add_workflow(pl, "build", "running")
     s.state.add_job(wf, "test", "queued")
