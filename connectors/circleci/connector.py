@@ -13,7 +13,7 @@ import contextvars
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.sdk import (
     CheckConclusion,
@@ -37,12 +37,14 @@ from connectors.sdk.ci import CIAction
 
 from . import mapping as m
 from .client import CircleCIClient
-from .models import CcJob, CcPipeline, CcV1Build, CcV1Step, CcWorkflow
+from .models import CcJob, CcPipeline, CcV1Action, CcV1Build, CcV1Step, CcWorkflow
 
 DEFAULT_HOST = "circleci.com"
 DEFAULT_WEB = "https://app.circleci.com"
 #: Finished jobs' whole logs kept per connector, so paging through one costs no request.
 LOG_CACHE = 8
+#: Finished step actions' outputs kept, so polling a running job re-reads only what runs.
+OUTPUT_CACHE = 256
 #: Pages of pipelines ``list_pipelines`` reads at most to find ``limit`` workflows.
 MAX_PIPELINE_PAGES = 5
 #: The one trigger CircleCI has: "run the project's pipeline" with its declared parameters.
@@ -70,6 +72,8 @@ class CircleCIConnector(Connector):
         self._param_types: dict[str, dict[str, str]] = {}
         #: The whole text of recently read finished jobs (a finished log never changes).
         self._logs: OrderedDict[str, str] = OrderedDict()
+        #: Outputs of finished actions, by (job, step, container): they never change.
+        self._outputs: OrderedDict[tuple[str, int, int], str] = OrderedDict()
 
     @property
     def client(self) -> CircleCIClient:
@@ -171,28 +175,45 @@ class CircleCIConnector(Connector):
         fresh = CircleCIClient(self.ctx.http, fresh=True)
         build = await fresh.v1_build(ref.scope, int(ref.key))
         parts: list[str] = []
-        for step in build.steps:
+        whole_read = True
+        for number, step in enumerate(build.steps):
             parallel = len(step.actions) > 1
             for action in step.actions:
                 header = f"==> {step.name or action.name}"
                 if parallel:
                     header += f" [container {action.index}]"
                 parts.append(header + "\n")
-                if action.output_url:
-                    lines = await self.client.action_output(action.output_url)
-                    text = "".join(line.message for line in lines)
-                    parts.append(text if not text or text.endswith("\n") else text + "\n")
+                text, read = await self._output(ref, number, action)
+                whole_read = whole_read and read
+                parts.append(text if not text or text.endswith("\n") else text + "\n")
         whole = "".join(parts)
         done = (
             build.lifecycle in ("finished", "not_run")
             if build.lifecycle
             else (build.status or "") in m.V1_DONE
         )
-        if done:
-            self._logs[ref.id] = whole
-            while len(self._logs) > LOG_CACHE:
-                self._logs.popitem(last=False)
+        if done and whole_read:
+            _remember(self._logs, ref.id, whole, LOG_CACHE)
         return _slice(whole, offset, complete=done)
+
+    async def _output(self, ref: ItemRef, step: int, action: CcV1Action) -> tuple[str, bool]:
+        """One action's output text ("" while it has none) and whether it was read: one that
+        could not be (an expired signature, storage down) is said in the log instead, and
+        read again next time."""
+        if not action.output_url:
+            return "", True
+        key = (ref.id, step, action.index)
+        kept = self._outputs.get(key)
+        if kept is not None:
+            return kept, True
+        try:
+            lines = await self.client.action_output(action.output_url)
+        except TielineError as exc:
+            return f"(this step's output could not be read: {exc.message})\n", False
+        text = "".join(line.message for line in lines)
+        if action.status in m.V1_DONE:
+            _remember(self._outputs, key, text, OUTPUT_CACHE)
+        return text, True
 
     # -- PipelineControl ---------------------------------------------------------------------
     async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
@@ -384,6 +405,16 @@ class CircleCIConnector(Connector):
 
 _PENDING = CheckConclusion.PENDING
 _FAILED = frozenset({CheckConclusion.FAILURE, CheckConclusion.TIMED_OUT})
+
+
+K = TypeVar("K")
+
+
+def _remember(cache: OrderedDict[K, str], key: K, value: str, size: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)
 
 
 def _slice(whole: str, offset: int, *, complete: bool) -> LogChunk:

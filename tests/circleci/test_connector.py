@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from connectors.circleci.connector import CircleCIConnector
+from connectors.circleci.mapping import job_ref
 from connectors.sdk import (
     CheckConclusion,
     InvalidRequest,
     ItemKind,
+    ItemRef,
     Pipeline,
     PipelineControl,
     Pipelines,
@@ -422,3 +424,43 @@ async def test_github_app_and_gitlab_projects_trigger_through_pipeline_run(
     runs = [e for e in circleci.log if e.path.endswith("/pipeline/run")]
     assert [e.path for e in runs] == [f"/api/v2/project/{slug}/pipeline/run"]
     assert listed.url and "/pipelines/circleci/43G3kM5RtfFE7v5sa4nWAU/" in listed.url
+
+
+async def test_polling_a_running_job_rereads_only_what_is_running(
+    circleci: CircleCIStandIn, output: OutputHost, state: State
+) -> None:
+    pl = state.add_pipeline(SLUG, branch="main")
+    wf = state.add_workflow(pl, "build", "running")
+    job = state.add_job(
+        wf, "test", "running", steps=[("Checkout", "success", "cloned\n"), ("Run", "running", "")]
+    )
+    cc, http = connect(circleci)
+    ref = _job_ref(job)
+    async with http:
+        first = await cc.job_log(ref)
+        second = await cc.job_log(ref, offset=first.next_offset)
+    assert first.text == "==> Checkout\ncloned\n==> Run\n" and not first.complete
+    assert second.text == "" and len(output.log) == 1  # the finished step's output, once
+
+
+async def test_an_unreadable_output_is_said_and_read_again(
+    circleci: CircleCIStandIn, output: OutputHost, state: State
+) -> None:
+    pl = state.add_pipeline(SLUG, branch="main")
+    wf = state.add_workflow(pl, "build", "failed")
+    job = state.add_job(wf, "test", "failed", steps=[("Run", "failed", "boom\n")])
+    key = f"{job['job_number']}-0-0"
+    lines = state.outputs.pop(key)  # the storage host answers 404 (NoSuchKey)
+    cc, http = connect(circleci)
+    ref = _job_ref(job)
+    async with http:
+        broken = await cc.job_log(ref)
+        state.outputs[key] = lines
+        fixed = await cc.job_log(ref)
+    assert "could not be read" in broken.text and broken.complete
+    assert fixed.text == "==> Run\nboom\n"
+
+
+def _job_ref(job: dict[str, Any]) -> ItemRef:
+    """The ref a job with a number has (what ``get_pipeline`` gives it)."""
+    return job_ref("circleci.com", SLUG, str(job["job_number"]), job["job_number"])
