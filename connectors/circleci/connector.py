@@ -207,10 +207,9 @@ class CircleCIConnector(Connector):
         if kept is not None:
             return kept, True
         try:
-            lines = await self.client.action_output(action.output_url)
+            text = await self.client.action_output(action.output_url)
         except TielineError as exc:
             return f"(this step's output could not be read: {exc.message})\n", False
-        text = "".join(line.message for line in lines)
         if action.status in m.V1_DONE:
             _remember(self._outputs, key, text, OUTPUT_CACHE)
         return text, True
