@@ -186,9 +186,16 @@ def test_circleci_token_shapes_are_masked_anywhere() -> None:
 
     Registry().add(CircleCIConnector)  # registers the manifest's token patterns
     modern = "CCIPAT_4ZkZ3bQ8e9Lx2WnRtYvA1c_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
-    for secret in (CANARY, LEGACY, modern):
-        out = redact(f"token={secret} end")
-        assert secret not in out and "end" in out, secret
+    for text in (
+        f"token={CANARY} end",
+        f"sent {modern} end",
+        f"Circle-Token: {LEGACY} end",
+        f"circle-token={LEGACY} end",
+    ):
+        out = redact(text)
+        assert CANARY not in out and modern not in out and LEGACY not in out and "end" in out
+    # a bare 40-hex string is a commit SHA as often as an old token: left alone
+    assert LEGACY in redact(f"commit {LEGACY} failed")
 
 
 async def test_requests_outside_the_contract_are_caught(circleci: CircleCIStandIn) -> None:
