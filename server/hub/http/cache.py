@@ -72,8 +72,9 @@ def make_storage(cache_dir: Path | None) -> AsyncSqliteStorage:
 def account_fingerprint(
     request: httpx.Request, headers: tuple[str, ...] = DEFAULT_CREDENTIAL_HEADERS
 ) -> str:
-    sent = [f"{h}:{request.headers[h]}" for h in headers if h in request.headers]
-    auth = "\n".join(sent)
+    # Values only: with Authorization alone the key is what it always was (no cache turns
+    # cold on upgrade).
+    auth = "\n".join(request.headers[h] for h in headers if h in request.headers)
     return hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else "anonymous"
 
 
