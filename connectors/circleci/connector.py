@@ -269,7 +269,9 @@ class CircleCIConnector(Connector):
             config = await self.client.pipeline_config(page.items[0].id)
             params = _declared_parameters(config.source)
         inputs = tuple(_input(name, spec) for name, spec in params.items() if _usable(spec))
-        self._param_types[scope] = {i.name: str(params[i.name].get("type")) for i in inputs}
+        self._param_types[scope] = {
+            i.name: str(params[i.name].get("type", "string")) for i in inputs
+        }
         return (
             Trigger(
                 id=TRIGGER_ID,
