@@ -31,13 +31,13 @@ from connectors.sdk import (
     Step,
     TielineError,
     Trigger,
-    TriggerInput,
 )
 from connectors.sdk.ci import CIAction
 
 from . import mapping as m
 from .client import CircleCIClient
 from .models import CcJob, CcPipeline, CcV1Action, CcV1Build, CcV1Step, CcWorkflow
+from .params import declared_parameters, trigger_input, typed, usable
 
 DEFAULT_HOST = "circleci.com"
 DEFAULT_WEB = "https://app.circleci.com"
@@ -49,17 +49,10 @@ OUTPUT_CACHE = 256
 MAX_PIPELINE_PAGES = 5
 #: The one trigger CircleCI has: "run the project's pipeline" with its declared parameters.
 TRIGGER_ID = "pipeline"
-#: Pipeline parameter types the API can set (``executor``/``steps`` are config-only).
+
 #: True while ``act`` reads back what it changed: every GET then revalidates with CircleCI
 #: (the hub's cache would otherwise answer with the state from before the POST).
 _FRESH: contextvars.ContextVar[bool] = contextvars.ContextVar("circleci_fresh", default=False)
-_INPUT_TYPES: dict[str, str] = {
-    "string": "string",
-    "env_var_name": "string",
-    "boolean": "boolean",
-    "integer": "number",
-    "enum": "choice",
-}
 
 
 class CircleCIConnector(Connector):
@@ -267,8 +260,8 @@ class CircleCIConnector(Connector):
         params: Mapping[str, Any] = {}
         if page.items:
             config = await self.client.pipeline_config(page.items[0].id)
-            params = _declared_parameters(config.source)
-        inputs = tuple(_input(name, spec) for name, spec in params.items() if _usable(spec))
+            params = declared_parameters(config.source)
+        inputs = tuple(trigger_input(name, spec) for name, spec in params.items() if usable(spec))
         self._param_types[scope] = {
             i.name: str(params[i.name].get("type", "string")) for i in inputs
         }
@@ -304,7 +297,7 @@ class CircleCIConnector(Connector):
 
     async def _trigger(self, scope: str, branch: str, inputs: Mapping[str, str]) -> Pipeline | None:
         types = self._param_types.get(scope, {})
-        parameters = {name: _typed(name, value, types.get(name)) for name, value in inputs.items()}
+        parameters = {name: typed(name, value, types.get(name)) for name, value in inputs.items()}
         if scope.startswith("circleci/"):
             # GitHub App and GitLab projects: the classic trigger is "not available" to them.
             created = await self.client.run_pipeline(scope, branch=branch, parameters=parameters)
@@ -458,58 +451,3 @@ def _step(number: int, step: CcV1Step) -> Step:
         started_at=min(starts) if starts else None,
         finished_at=max(ends) if ends and status is RunStatus.COMPLETED else None,
     )
-
-
-def _declared_parameters(source: str) -> Mapping[str, Any]:
-    """``parameters:`` of a CircleCI config (YAML, read with ``safe_load``), or nothing when
-    the config is not readable YAML or declares none."""
-    import yaml  # imported here: only triggers() needs it
-
-    try:
-        doc = yaml.safe_load(source) if source else None
-    except yaml.YAMLError:
-        return {}
-    params = doc.get("parameters") if isinstance(doc, dict) else None
-    if not isinstance(params, dict):
-        return {}
-    return {str(k): v for k, v in params.items() if isinstance(v, dict)}
-
-
-def _usable(spec: Mapping[str, Any]) -> bool:
-    return str(spec.get("type", "string")) in _INPUT_TYPES
-
-
-def _input(name: str, spec: Mapping[str, Any]) -> TriggerInput:
-    kind = str(spec.get("type", "string"))
-    default = spec.get("default")
-    if isinstance(default, bool):
-        shown: str | None = "true" if default else "false"
-    else:
-        shown = None if default is None else str(default)
-    options = tuple(str(o) for o in spec.get("enum") or ()) if kind == "enum" else ()
-    return TriggerInput(
-        name=name,
-        description=str(spec.get("description") or ""),
-        type=_INPUT_TYPES[kind],
-        required="default" not in spec,
-        default=shown,
-        options=options,
-    )
-
-
-def _typed(name: str, value: str, kind: str | None) -> Any:
-    """An input's string as the JSON type its parameter declares (CircleCI refuses ``"true"``
-    for a boolean parameter)."""
-    if kind == "boolean":
-        lowered = value.strip().lower()
-        if lowered not in ("true", "false"):
-            raise InvalidRequest(f"CircleCI: parameter {name} takes true or false, not {value!r}")
-        return lowered == "true"
-    if kind == "integer":
-        try:
-            return int(value)
-        except ValueError:
-            raise InvalidRequest(
-                f"CircleCI: parameter {name} takes a whole number, not {value!r}"
-            ) from None
-    return value
