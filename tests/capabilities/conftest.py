@@ -42,6 +42,8 @@ class Subject:
     branch: str | None = None
     review_title: str | None = None
     mine_title: str | None = None
+    #: Can the service list what mentions me? (Asana's API has no mentions.)
+    mentions: bool = True
 
 
 Builder = Callable[[contextlib.ExitStack], Subject]
@@ -154,6 +156,23 @@ def _trello(stack: contextlib.ExitStack) -> Subject:
     return Subject("trello", connector, http, w.board["shortLink"], titles)
 
 
+def _asana(stack: contextlib.ExitStack) -> Subject:
+    from tests.asana.helpers import connect, seed
+    from tests.standin.asana import AsanaStandIn
+
+    require_contract(AsanaStandIn)
+    standin = stack.enter_context(serving(AsanaStandIn()))
+    w = seed(standin)
+    st = w.state
+    st.add_task(w.project, ASSIGNED, creator=w.bob, assignee=w.ada)
+    st.add_task(w.project, CREATED, creator=w.ada, assignee=w.bob)
+    titles = {ASSIGNED, CREATED}
+    for n in range(MANY):
+        titles.add(st.add_task(w.project, f"Bulk {n}", creator=w.bob)["name"])
+    connector, http = connect(standin.url)
+    return Subject("asana", connector, http, w.project["gid"], titles, mentions=False)
+
+
 def _synthetic(stack: contextlib.ExitStack) -> Subject:
     from tests.standin.harness import wire
     from tests.standin.synthetic import SyntheticStandIn
@@ -179,6 +198,7 @@ BUILDERS: dict[str, Builder] = {
     "jira": _jira,
     "linear": _linear,
     "trello": _trello,
+    "asana": _asana,
     "synthetic": _synthetic,
 }
 

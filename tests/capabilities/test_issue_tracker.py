@@ -28,7 +28,10 @@ async def test_what_is_mine_lists_mine(tracker: Subject) -> None:
         return [i.title for i in page.items]
 
     assert ASSIGNED in await titles("assigned")
-    assert MENTIONED in await titles("mentioned")
+    if tracker.mentions:
+        assert MENTIONED in await titles("mentioned")
+    else:
+        assert await titles("mentioned") == []
     assert CREATED in await titles("created")
     assert "Bulk 1" not in await titles("assigned")
 
@@ -65,8 +68,10 @@ async def test_an_item_that_does_not_exist_is_not_found(tracker: Subject) -> Non
     c = tracker.connector
     made = await c.create_issue(tracker.scope, "Exists")
     key = made.ref.key.replace(str(made.number), "99999")
-    if key == made.ref.key:  # a key with no number in it (a Trello short link): same shape
-        key = "Z" * len(key) if key != "Z" * len(key) else "Y" * len(key)
+    if key == made.ref.key:  # no number in the key (a Trello short link, an Asana gid):
+        key = "".join("9" if ch.isdigit() else "Z" for ch in key)  # another of its shape
+        if key == made.ref.key:
+            key = "".join("8" if ch.isdigit() else "Y" for ch in key)
     missing = made.ref.model_copy(update={"number": 99_999, "key": key})
     assert isinstance(missing, ItemRef)
     with pytest.raises(NotFound):
