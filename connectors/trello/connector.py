@@ -51,7 +51,7 @@ from connectors.sdk import (
 )
 from connectors.sdk.capabilities import IssueFilter
 
-from .client import SERVICE, TrelloClient, not_a_card
+from .client import BATCH, SERVICE, TrelloClient, not_a_card
 from .mapping import ListCategories
 from .models import TAction, TBoard, TCard, TList, TMember
 
@@ -62,8 +62,9 @@ SHORT_LINK = re.compile(r"^[A-Za-z0-9]{8}$")
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 #: Cards of a board per page (Trello allows up to 1000; a page is a request of its own).
 PAGE = 50
-#: Notifications or actions per page of "mentioned"/"created" (each card is a request).
-ACTIONS_PAGE = 10
+#: Notifications or actions per page of "mentioned"/"created": their cards are read in one
+#: ``GET /batch``, which takes at most 10 routes.
+ACTIONS_PAGE = BATCH
 #: How far back "mentioned" and "created" look: the newest this many notifications/actions.
 RECENT = 50
 MAX_USERS = 20
@@ -313,19 +314,14 @@ class TrelloConnector(Connector):
             )
         else:
             actions = await self.client.my_actions("createCard", limit=ACTIONS_PAGE, before=before)
-        ids = dict.fromkeys(a.card_id for a in actions if a.card_id and board in (None, a.board_id))
-        got = await asyncio.gather(*(self._card_or_none(i) for i in ids if i))
-        cards = [c for c in got if c is not None]
+        ids = [
+            i for i in dict.fromkeys(a.card_id for a in actions if board in (None, a.board_id)) if i
+        ]
+        # One batch per page: ACTIONS_PAGE is Trello's batch limit.
+        cards = [c for c in await self.client.cards(ids) if c is not None]
         seen += len(actions)
         nxt = f"{seen}.{actions[-1].id}" if len(actions) >= ACTIONS_PAGE and seen < RECENT else None
         return Page(items=await self._open_issues(cards), next_cursor=nxt)
-
-    async def _card_or_none(self, card_id: str) -> TCard | None:
-        """A card a notification or action names, or ``None`` when it is gone or hidden."""
-        try:
-            return await self.client.card(card_id)
-        except (NotFound, PermissionDenied):
-            return None
 
     # -- mapping ----------------------------------------------------------------------------
     @staticmethod

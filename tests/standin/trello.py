@@ -468,6 +468,31 @@ def _search_members(s: TrelloStandIn, req: Request) -> Response:
     return 200, found[: _limit(s, req, 8)], {}
 
 
+@routes.route("GET", r"/1/batch")
+def _batch(s: TrelloStandIn, req: Request) -> Response:
+    """Up to 10 comma-separated GET routes (without ``/1``), each validated and answered as
+    if sent alone, as ``[{"<status>": body}, ...]``."""
+    urls = [u for u in req.args.get("urls", "").split(",") if u]
+    if not urls or len(urls) > 10:
+        raise s.error(400, "invalid value for urls")
+    out: list[dict[str, Any]] = []
+    for url in urls:
+        if not url.startswith("/") or url.startswith("/1/"):
+            raise s.error(400, "invalid value for urls")
+        inner = Request.parse("GET", "/1" + url, req.headers)
+        inner.account = req.account
+        problems = s.check_contract(inner) if s.validate else []
+        if problems:
+            with s.lock:
+                s.violations.extend(problems)
+            raise s.rejected(inner, problems)
+        status, body, _ = s._route(inner)
+        if isinstance(body, bytes):
+            body = body.decode()
+        out.append({str(status): body})
+    return 200, out, {}
+
+
 @routes.route("GET", _B)
 def _board(s: TrelloStandIn, req: Request) -> Response:
     return 200, _pick(s.board_of(req), req.args.get("fields")), {}

@@ -122,6 +122,9 @@ async def test_mentions_and_created_page_through_recent_activity(world: World, c
     notes = [r for r in world.standin.log if r.path == "/1/members/me/notifications"]
     assert len(notes) == 3  # 10 + 10 + 4 notifications, paged by `before`
     assert all(("limit", "10") in r.query for r in notes)
+    # The cards of a page are read in one batch, not one request each.
+    assert not [r for r in world.standin.log if r.path.startswith("/1/cards/")]
+    assert len([r for r in world.standin.log if r.path == "/1/batch"]) == 3 + 2
 
 
 async def test_recent_activity_stops_at_its_horizon(world: World, conn: Conn) -> None:
