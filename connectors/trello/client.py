@@ -54,8 +54,8 @@ _EXPLAINED: dict[str, str] = {
     "board this member cannot see)",
     "model not found": "no such card, list or board (or it is on a board this member cannot see)",
     # A 429's JSON body names the limit in "error", which the message leaves out.
-    "rate limit exceeded": "Trello allows 100 requests per 10 seconds per token and 300 "
-    "per API key",
+    "rate limit exceeded": "Trello allows 100 requests per 10 seconds per token, 300 per "
+    "API key, and 100 per 15 minutes to /1/members",
 }
 
 

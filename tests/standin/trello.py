@@ -23,9 +23,13 @@ Where each shape comes from:
   writing ``401 unauthorized permission requested`` -- Trello's plain-text bodies.
 - Errors: plain text (``invalid id``, ``The requested resource was not found.``,
   ``invalid value for idList``), ``text/plain``.
+- Caching: ``Cache-Control: max-age=0, must-revalidate, no-cache, no-store`` and a weak ETag,
+  as in the real answers recorded by tacokit.rb's cassettes
+  (spec/cassettes/Tacokit_Client_Boards/_board_cards/handles_pagination.json).
 - Rate limits (developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits/): 100
   requests per 10 s per token and 300 per key, reported on every answer as
-  ``x-rate-limit-api-token-{interval-ms,max,remaining}`` and ``x-rate-limit-api-key-*``; a
+  ``x-rate-limit-api-token-{interval-ms,max,remaining}`` and ``x-rate-limit-api-key-*``
+  (the names and values of Trello's own answer on community.developer.atlassian.com/t/30353); a
   spent budget is 429 with ``{"error": "API_TOKEN_LIMIT_EXCEEDED", "message": "Rate limit
   exceeded"}`` and no Retry-After. ``window`` (seconds) may be shortened by a test.
 """
