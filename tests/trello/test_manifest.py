@@ -47,6 +47,8 @@ def test_token_shapes_are_masked() -> None:
     assert CANARY not in redact(f"token {CANARY} leaked")
     old = "a1" * 32
     assert old not in redact(f"old token {old}")
+    digest = "sha256:" + "b2" * 32
+    assert digest in redact(f"image {digest}")
 
 
 @pytest.mark.parametrize(
