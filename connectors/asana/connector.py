@@ -200,7 +200,7 @@ class AsanaConnector(Connector):
         return Comment(
             id=story.gid,
             body=story.text if story.text is not None else body,
-            url=f"{self.web}/0/0/{key}/{story.gid}",
+            url=f"{self.web}/0/0/{key}",  # the task's page, where the comment is
             author=self._user(story.created_by),
             created_at=story.created_at,
         )

@@ -152,6 +152,9 @@ async def test_create_comment_and_read_back(world: World, conn: Conn) -> None:
     comment = await c.add_comment(made.ref, "On it & more")
     assert comment.body == "On it & more" and comment.author is not None
     assert comment.author.login == "ada@acme.test"
+    assert comment.url == f"https://app.asana.com/0/0/{made.ref.key}"
+    story = world.state.stories[str(comment.id)]
+    assert story["text"] == "On it & more" and story["target"]["gid"] == made.ref.key
     with pytest.raises(InvalidRequest, match="no tag named nope"):
         await c.create_issue(world.project["gid"], "x", labels=["nope"])
     with pytest.raises(InvalidRequest, match="project gid"):
