@@ -23,7 +23,10 @@ from .errors import ManifestError
 
 AuthMethod = Literal["pkce", "device", "token", "api_key", "basic"]
 #: The secret each method sends, named in header templates: ``{token}`` is the access token,
-#: API key or personal token; ``{basic}`` is base64 of ``username:token`` (HTTP Basic).
+#: API key or personal token; ``{basic}`` is base64 of ``username:token`` (HTTP Basic);
+#: ``{username}`` is a ``basic`` sign-in's user part as it is, for services whose credential
+#: is two parts sent side by side rather than as HTTP Basic (Trello's API key + token:
+#: ``OAuth oauth_consumer_key="{username}", oauth_token="{token}"``).
 DEFAULT_HEADER = "Authorization: Bearer {token}"
 
 
@@ -70,7 +73,8 @@ class Auth(_Strict):
     username_env: str | None = None
     #: Regexes for the shapes of this service's secrets, masked wherever they appear.
     token_patterns: tuple[str, ...] = ()
-    #: How each method's secret is sent: ``"Header-Name: template"``; default Bearer.
+    #: How each method's secret is sent: ``"Header-Name: template"``; default Bearer. A
+    #: template names ``{token}`` or ``{basic}``, and may name ``{username}`` too.
     headers: dict[AuthMethod, str] = Field(default_factory=dict)
     #: For ``basic``: what the user part is called in prompts (Jira: "email").
     username_label: str = "user name"
@@ -144,6 +148,9 @@ class Attachment(_Strict):
     review_ref: str | None = None
 
 
+ResetFormat = Literal["epoch", "epoch_ms", "seconds", "ms", "iso8601"]
+
+
 class Budget(_Strict):
     """One rate-limit budget the service reports in headers (Linear reports two)."""
 
@@ -151,8 +158,10 @@ class Budget(_Strict):
     remaining_header: str | None = "x-ratelimit-remaining"
     limit_header: str | None = "x-ratelimit-limit"
     reset_header: str | None = "x-ratelimit-reset"
-    #: ``epoch`` seconds, ``epoch_ms``, ``seconds`` from now, or an ``iso8601`` timestamp.
-    reset_format: Literal["epoch", "epoch_ms", "seconds", "iso8601"] = "epoch"
+    #: ``epoch`` seconds, ``epoch_ms``, ``seconds`` from now, ``ms`` (milliseconds from now:
+    #: also right for a window length such as Trello's ``x-rate-limit-*-interval-ms``, the
+    #: longest a spent window can take to renew), or an ``iso8601`` timestamp.
+    reset_format: ResetFormat = "epoch"
 
 
 class RateLimitPolicy(_Strict):
@@ -163,7 +172,7 @@ class RateLimitPolicy(_Strict):
     remaining_header: str | None = "x-ratelimit-remaining"
     limit_header: str | None = "x-ratelimit-limit"
     reset_header: str | None = "x-ratelimit-reset"
-    reset_format: Literal["epoch", "epoch_ms", "seconds", "iso8601"] = "epoch"
+    reset_format: ResetFormat = "epoch"
     poll_interval_header: str | None = None
     #: Further budgets (complexity points, say); an exhausted one blocks like the first.
     budgets: tuple[Budget, ...] = ()

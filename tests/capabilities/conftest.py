@@ -22,7 +22,7 @@ from tests.standin.kit import serving
 from tests.standin.kit.fixtures import require_contract
 
 #: More open issues in the subject's scope than any connector's page holds (Jira 50, Linear
-#: 25, GitHub and GitLab 100): the open list must page.
+#: 25, Trello 50, GitHub and GitLab 100): the open list must page.
 MANY = 105
 ASSIGNED, MENTIONED, CREATED = "Assigned to me", "Mentioning me", "Created by me"
 
@@ -42,6 +42,8 @@ class Subject:
     branch: str | None = None
     review_title: str | None = None
     mine_title: str | None = None
+    #: Can the service list what mentions me? (Asana's API has no mentions.)
+    mentions: bool = True
 
 
 Builder = Callable[[contextlib.ExitStack], Subject]
@@ -159,6 +161,41 @@ def _bitbucket(stack: contextlib.ExitStack) -> Subject:
     return Subject("bitbucket", connector, http, repo, titles, "mine", "Review me", "My change")
 
 
+def _trello(stack: contextlib.ExitStack) -> Subject:
+    from tests.standin.trello import TrelloStandIn
+    from tests.trello.helpers import connect, seed
+
+    require_contract(TrelloStandIn)
+    standin = stack.enter_context(serving(TrelloStandIn()))
+    w = seed(standin)
+    st = w.state
+    st.add_card(w.board, ASSIGNED, creator=w.bob, members=(w.ada,))
+    st.mention(w.ada, st.add_card(w.board, MENTIONED, creator=w.bob), w.bob)
+    st.add_card(w.board, CREATED, creator=w.ada)
+    titles = {ASSIGNED, MENTIONED, CREATED}
+    for n in range(MANY):
+        titles.add(st.add_card(w.board, f"Bulk {n}", creator=w.bob)["name"])
+    connector, http = connect(standin.url)
+    return Subject("trello", connector, http, w.board["shortLink"], titles)
+
+
+def _asana(stack: contextlib.ExitStack) -> Subject:
+    from tests.asana.helpers import connect, seed
+    from tests.standin.asana import AsanaStandIn
+
+    require_contract(AsanaStandIn)
+    standin = stack.enter_context(serving(AsanaStandIn()))
+    w = seed(standin)
+    st = w.state
+    st.add_task(w.project, ASSIGNED, creator=w.bob, assignee=w.ada)
+    st.add_task(w.project, CREATED, creator=w.ada, assignee=w.bob)
+    titles = {ASSIGNED, CREATED}
+    for n in range(MANY):
+        titles.add(st.add_task(w.project, f"Bulk {n}", creator=w.bob)["name"])
+    connector, http = connect(standin.url)
+    return Subject("asana", connector, http, w.project["gid"], titles, mentions=False)
+
+
 def _synthetic(stack: contextlib.ExitStack) -> Subject:
     from tests.standin.harness import wire
     from tests.standin.synthetic import SyntheticStandIn
@@ -184,8 +221,30 @@ BUILDERS: dict[str, Builder] = {
     "gitlab": _gitlab,
     "jira": _jira,
     "linear": _linear,
+    "trello": _trello,
+    "asana": _asana,
     "synthetic": _synthetic,
 }
+
+
+def _checkout_connectors(exclude: set[str]) -> dict[str, tuple[str, ...]]:
+    """Capabilities of the connectors this checkout's ``pyproject.toml`` registers that the
+    installed metadata does not list yet (a shared virtualenv installed from another
+    checkout): the suite tests the code it runs beside."""
+    import tomllib
+    from pathlib import Path
+
+    from connectors.sdk.manifest import Manifest
+    from connectors.sdk.registry import manifest_path
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    points = project["project"]["entry-points"]["tieline.connectors"]
+    out: dict[str, tuple[str, ...]] = {}
+    for name, target in points.items():
+        path = manifest_path(target)
+        if name not in exclude and path is not None and path.is_file():
+            out[name] = Manifest.load(path).capabilities
+    return out
 
 
 def subjects(capability: str) -> list[str]:
@@ -194,6 +253,7 @@ def subjects(capability: str) -> list[str]:
     from tests.synthetic.connector import SyntheticConnector
 
     declared = {m.id: m.capabilities for m in default_registry().manifests()}
+    declared.update(_checkout_connectors(exclude=set(declared)))
     declared["synthetic"] = SyntheticConnector.manifest().capabilities
     return [name for name in BUILDERS if capability in declared.get(name, ())]
 

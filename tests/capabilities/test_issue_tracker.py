@@ -28,7 +28,10 @@ async def test_what_is_mine_lists_mine(tracker: Subject) -> None:
         return [i.title for i in page.items]
 
     assert ASSIGNED in await titles("assigned")
-    assert MENTIONED in await titles("mentioned")
+    if tracker.mentions:
+        assert MENTIONED in await titles("mentioned")
+    else:
+        assert await titles("mentioned") == []
     assert CREATED in await titles("created")
     assert "Bulk 1" not in await titles("assigned")
 
@@ -64,9 +67,12 @@ async def test_a_new_issue_reads_back_by_its_ref(tracker: Subject) -> None:
 async def test_an_item_that_does_not_exist_is_not_found(tracker: Subject) -> None:
     c = tracker.connector
     made = await c.create_issue(tracker.scope, "Exists")
-    missing = made.ref.model_copy(
-        update={"number": 99_999, "key": made.ref.key.replace(str(made.number), "99999")}
-    )
+    key = made.ref.key.replace(str(made.number), "99999")
+    if key == made.ref.key:  # no number in the key (a Trello short link, an Asana gid):
+        key = "".join("9" if ch.isdigit() else "Z" for ch in key)  # another of its shape
+        if key == made.ref.key:
+            key = "".join("8" if ch.isdigit() else "Y" for ch in key)
+    missing = made.ref.model_copy(update={"number": 99_999, "key": key})
     assert isinstance(missing, ItemRef)
     with pytest.raises(NotFound):
         await c.get_issue(missing)
@@ -78,5 +84,9 @@ async def test_key_based_trackers_know_their_scopes(tracker: Subject) -> None:
     scopes = await c.known_scopes()
     if keyed:
         assert scopes is not None and tracker.scope in scopes
-    else:
+    elif c.manifest().attach.kind == "remote":
         assert scopes is None
+    else:
+        # An account tracker without keyed references may still list its scopes (Trello's
+        # boards): they are where the editor offers to create an item (hub.work.destinations).
+        assert scopes is None or tracker.scope in scopes

@@ -3,8 +3,10 @@
 Services differ: OAuth and most personal tokens are ``Authorization: Bearer <token>``; Linear's
 API keys go bare (``Authorization: <key>``); Jira Cloud's API tokens are HTTP Basic with the
 account's email (``Authorization: Basic base64(email:token)``); some self-managed servers
-want ``PRIVATE-TOKEN: <token>``. The manifest says which (``[auth.headers]``), so the hub
-never assumes Bearer.
+want ``PRIVATE-TOKEN: <token>``; Trello wants its API key and a token side by side
+(``Authorization: OAuth oauth_consumer_key="<key>", oauth_token="<token>"``: a ``basic``
+sign-in whose user part is the key, named ``{username}`` in the template). The manifest
+says which (``[auth.headers]``), so the hub never assumes Bearer.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from connectors.sdk.redact import register_secret
 
 
 def render(template: str, token: str, username: str | None = None) -> str:
-    """The header value: ``{token}`` is the secret, ``{basic}`` base64 of ``user:token``."""
+    """The header value: ``{token}`` is the secret, ``{basic}`` base64 of ``user:token``,
+    ``{username}`` the user part as it is."""
+    if "{username}" in template:
+        if not username:
+            raise ConfigError("this sign-in method needs a user name beside the token")
+        template = template.replace("{username}", username)
     value = template.replace("{token}", token)
     if "{basic}" in value:
         if not username:

@@ -2,12 +2,15 @@
 
 Why a private cache: GitHub marks API answers ``Cache-Control: private, max-age=60``; a shared
 cache would refuse to store them. Why our own key: hishel keys an entry by URL and relies on
-``Vary: Authorization`` to keep accounts apart. We also fold a fingerprint of the
-``Authorization`` header into the key, so one account's cached body can never answer another
-account even if a service forgets ``Vary`` (the fingerprint is a truncated SHA-256).
+``Vary: Authorization`` to keep accounts apart. We also fold a fingerprint of the credential
+headers into the key, so one account's cached body can never answer another account even if a
+service forgets ``Vary`` (the fingerprint is a truncated SHA-256). The credential headers are
+``Authorization`` plus whichever headers the manifest's auth templates name (CircleCI's
+``Circle-Token``, GitLab's ``PRIVATE-TOKEN``): a secret in a header of its own must key the
+cache just the same, or two accounts of that service would share entries.
 
 The credential itself never reaches the cache file: hishel stores the request it is given,
-headers and all, so the ``Authorization`` header is taken off before the request enters the
+headers and all, so the credential headers are taken off before the request enters the
 cache and put back on a copy only on its way to the network.
 
 Revalidation: within ``max-age`` a GET is answered from the cache without any request. A
@@ -34,9 +37,11 @@ from hishel.httpx import AsyncCacheTransport
 _revalidate: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "tieline_revalidate", default=False
 )
-_credential: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+_credential: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "tieline_credential", default=None
 )
+#: Headers that carry a credential when a manifest names no other.
+DEFAULT_CREDENTIAL_HEADERS = ("authorization",)
 
 CACHE_FILE = "http-cache.sqlite"
 
@@ -64,15 +69,26 @@ def make_storage(cache_dir: Path | None) -> AsyncSqliteStorage:
     return AsyncSqliteStorage(database_path=str(cache_dir / CACHE_FILE))
 
 
-def account_fingerprint(request: httpx.Request) -> str:
-    auth = request.headers.get("authorization", "")
+def account_fingerprint(
+    request: httpx.Request, headers: tuple[str, ...] = DEFAULT_CREDENTIAL_HEADERS
+) -> str:
+    # Values only: with Authorization alone the key is what it always was (no cache turns
+    # cold on upgrade).
+    auth = "\n".join(request.headers[h] for h in headers if h in request.headers)
     return hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else "anonymous"
 
 
 class AccountKeyedCache(httpx.AsyncBaseTransport):
     """hishel's RFC transport with a per-account key and opt-in forced revalidation."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, storage: AsyncSqliteStorage) -> None:
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        storage: AsyncSqliteStorage,
+        *,
+        credential_headers: tuple[str, ...] = DEFAULT_CREDENTIAL_HEADERS,
+    ) -> None:
+        self.credential_headers = tuple(dict.fromkeys(h.lower() for h in credential_headers))
         self.cache = AsyncCacheTransport(
             _Reattach(inner),
             storage=storage,
@@ -82,12 +98,13 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         # In RFC mode every method shares one key per URL, so a PATCH finds (and invalidates)
         # the entries its GETs stored; the account fingerprint keeps accounts apart.
-        identity = f"RFC {request.url} {account_fingerprint(request)}"
+        identity = f"RFC {request.url} {account_fingerprint(request, self.credential_headers)}"
         key = hashlib.sha256(identity.encode()).hexdigest()
         request.extensions = {**request.extensions, "caching": {"key": key}}
         if _revalidate.get() and request.method == "GET" and "cache-control" not in request.headers:
             request.headers["cache-control"] = "no-cache"
-        token = _credential.set(request.headers.pop("authorization", None))
+        taken = {h: request.headers.pop(h) for h in self.credential_headers if h in request.headers}
+        token = _credential.set(taken or None)
         try:
             return await self.cache.handle_async_request(request)
         finally:
@@ -105,9 +122,9 @@ class _Reattach(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         credential = _credential.get()
-        if credential is not None:
+        if credential:
             headers = request.headers.copy()
-            headers["authorization"] = credential
+            headers.update(credential)
             request = httpx.Request(
                 request.method,
                 request.url,

@@ -242,6 +242,13 @@ class HubClient(httpx.AsyncClient):
                 )
 
 
+def credential_headers(manifest: Manifest) -> tuple[str, ...]:
+    """``authorization`` and every header the manifest's auth templates send a secret in
+    (lower-cased): what the cache keys accounts by and keeps out of its file."""
+    named = [t.partition(":")[0].strip().lower() for t in manifest.auth.headers.values()]
+    return tuple(dict.fromkeys(["authorization", *named]))
+
+
 def build_client(
     manifest: Manifest,
     *,
@@ -281,7 +288,9 @@ def build_client(
         counter = _WireCounter(network_transport, metrics)
         stack.transports.append(counter)
         return AccountKeyedCache(
-            RetryTransport(RateLimitTransport(counter, limiter), retry), storage
+            RetryTransport(RateLimitTransport(counter, limiter), retry),
+            storage,
+            credential_headers=credential_headers(manifest),
         )
 
     return HubClient(

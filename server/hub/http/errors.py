@@ -46,6 +46,8 @@ def reset_time(value: str, fmt: str, *, now: float | None = None) -> float | Non
         return number / 1000.0
     if fmt == "seconds":
         return now + number
+    if fmt == "ms":
+        return now + number / 1000.0
     return number
 
 
