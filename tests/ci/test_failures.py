@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.hub.ci.failures import Failure, find_failures, summary
+from server.hub.ci.failures import PARSERS, Failure, find_failures, summary
 
 LOGS = Path(__file__).parent / "logs"
 
@@ -614,3 +614,20 @@ def test_a_big_tree_is_indexed_once(checkout: Path) -> None:
     log = "".join(f"error: x\n --> m{n}/mod.rs:1:1\n\n" for n in range(200))
     got = find_failures(log, checkout)
     assert len(got) == 200 and got[7].path == "pkg/m7/mod.rs"
+
+
+def test_the_prefilter_lets_every_parsed_line_through_to_its_parser() -> None:
+    # _CANDIDATE is hand-written for speed; this keeps it honest against the table, on
+    # every line of every real sample (and their runner-echoed forms).
+    from server.hub.ci.failures import _CANDIDATE, _lines
+
+    checked = 0
+    for p in sorted(LOGS.glob("*.log")):
+        for line in _lines(p.read_text(encoding="utf-8")):
+            first = next((k for _, k, pat, _ in PARSERS if pat.match(line)), None)
+            if first is None:
+                continue
+            c = _CANDIDATE.match(line)
+            assert c is not None and c.lastgroup == first, (p.name, line)
+            checked += 1
+    assert checked > 150

@@ -49,7 +49,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, overload
 
 from server.hub.ci.ansi import strip
 
@@ -85,26 +85,99 @@ class Failure:
 # ``2024-05-14T11:19:20.000000Z 00O+``); Jenkins' timestamper in pipelines
 # (``[2024-01-01T00:00:00.123Z] ``) and in its plain-text view (``12:00:01  ``).
 _ISO: Final = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
-_TIMESTAMP: Final = re.compile(
-    rf"^(?:{_ISO} [0-9a-f]{{2}}[OE][+ ]|{_ISO} |\[{_ISO}\] |\[\d\d:\d\d:\d\d(?:\.\d+)?\] "
-    r"|\d\d:\d\d:\d\d(?:\.\d+)?  )"
+_TIMESTAMPS: Final = tuple(
+    re.compile(p)
+    for p in (
+        rf"{_ISO} [0-9a-f]{{2}}[OE][+ ]",  # GitLab (before GitHub's: it is GitHub's and more)
+        rf"{_ISO} ",  # GitHub Actions
+        rf"\[{_ISO}\] ",  # Jenkins pipelines
+        r"\[\d\d:\d\d:\d\d(?:\.\d+)?\] ",  # Jenkins, bracketed clock
+        r"\d\d:\d\d:\d\d(?:\.\d+)?  ",  # Jenkins' plain-text view
+    )
 )
 
 
+class _Lines(Sequence[str]):
+    """A log's lines, each with the runner's timestamp taken off when it is read: most lines
+    are never read (only candidates and their neighbours are), so none is copied ahead."""
+
+    __slots__ = ("_raw", "_stamp")
+
+    def __init__(self, raw: list[str], stamp: re.Pattern[str] | None) -> None:
+        self._raw = raw
+        self._stamp = stamp.match if stamp is not None else None
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def _clean(self, line: str) -> str:
+        if self._stamp is not None and (m := self._stamp(line)):
+            return line[m.end() :]
+        return line
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._clean(line) for line in self._raw[index]]
+        return self._clean(self._raw[index])
+
+
+_IN_TEXT: dict[str | None, re.Pattern[str]] = {}
+
+
+def _prepare(log: str) -> tuple[_Lines, list[tuple[int, re.Match[str]]]]:
+    """The log's lines as a terminal shows them (timestamps taken off as they are read),
+    and the ones worth offering to the parsers, with their :data:`_CANDIDATE` match.
+
+    This is where a 10 MB log's time goes, so no step runs Python code per line: lines with
+    an escape go through :func:`~server.hub.ci.ansi.strip` (found with ``in``, which is
+    cheap), and the candidates are found by one regex over the whole text, each a newline,
+    the runner's timestamp if the log has them (which runner's, its first lines tell), then
+    the start of some tool's format."""
+    if "\x1b" in log or "\r" in log or "\x9b" in log:
+        raw = [
+            strip(line.removesuffix("\r"))
+            if "\x1b" in line or "\r" in line or "\x9b" in line
+            else line
+            for line in log.split("\n")
+        ]
+        text = "\n" + "\n".join(raw)
+    else:
+        raw = log.split("\n")
+        text = "\n" + log
+    stamp = next((s for s in _TIMESTAMPS if any(map(s.match, raw[:50]))), None)
+    key = stamp.pattern if stamp is not None else None
+    finder = _IN_TEXT.get(key)
+    if finder is None:
+        prefix = f"(?:{key})?+" if key else ""  # possessive: a stamp is never a path
+        finder = _IN_TEXT[key] = re.compile(rf"\n{prefix}(?:{_CANDIDATE.pattern})")
+    found: list[tuple[int, re.Match[str]]] = []
+    index, at = -1, 0
+    count = text.count
+    for m in finder.finditer(text):
+        start = m.start()
+        index += count("\n", at, start + 1)
+        at = start + 1
+        found.append((index, m))
+    return _Lines(raw, stamp), found
+
+
 def _lines(log: str) -> list[str]:
-    text = strip(log)
-    lines = text.split("\n")
-    if _TIMESTAMP.match(text) or any(_TIMESTAMP.match(line) for line in lines[1:50]):
-        lines = [_TIMESTAMP.sub("", line, count=1) for line in lines]
-    return lines
+    """The log's lines as a terminal shows them, runner timestamps off."""
+    return list(_prepare(log)[0])
 
 
 # ---------------------------------------------------------------------------------------
 # Paths: CI workspace -> checkout.
 
 # A path as tools print it: optional ``file://``, optional drive, no spaces or the
-# punctuation that ends a location (``:`` ``(`` ``[`` ``,``).
-_P: Final = r"(?:file:/{2,3})?(?:[A-Za-z]:[\\/])?[^\s:\"'<>|*?()\[\],]+"
+# punctuation that ends a location (``:`` ``(`` ``[`` ``,``). Possessive: a path never
+# gives characters back, so a line that is not a location fails at once (an extension is
+# checked with a lookbehind instead).
+_P: Final = r"(?:file:/{2,3})?(?:[A-Za-z]:[\\/])?[^\s:\"'<>|*?()\[\],]++"
 
 # Workspaces whose root is known exactly: strip and look the rest up.
 _WORKSPACES: Final = re.compile(
@@ -349,7 +422,7 @@ def _continuation(lines: Sequence[str], start: int, indent: int, limit: int = 8)
 # pytest ------------------------------------------------------------------------------
 
 _PYTEST_SECTION: Final = re.compile(r"^_{3,} (.+?) _{3,}$")
-_PYTEST_FRAME: Final = re.compile(rf"^({_P}\.py):(\d+):(?: in (\S+)| ?(\w[\w.]*)?$)")
+_PYTEST_FRAME: Final = re.compile(rf"^({_P}(?<=\.py)):(\d+):(?: in (\S+)| ?(\w[\w.]*)?$)")
 _E_LINE: Final = re.compile(r"^E( +)(.*)$")
 
 
@@ -397,7 +470,7 @@ def _pytest_section(m: re.Match[str], log: _Log, i: int) -> None:
             log.pytest_named.add((path, name.split("[")[0].split(".")[-1]))
 
 
-_PYTEST_LINE_ONE: Final = re.compile(rf"^({_P}\.py):(\d+): (.+)$")
+_PYTEST_LINE_ONE: Final = re.compile(rf"^({_P}(?<=\.py)):(\d+): (.+)$")
 
 
 def _pytest_line(m: re.Match[str], log: _Log, i: int) -> None:
@@ -527,7 +600,9 @@ def _keyword(m: re.Match[str], log: _Log, i: int) -> None:
 
 _RUFF_CODE: Final = r"[A-Z]{1,4}\d{1,4}|[a-z]+(?:-[a-z]+)+|SyntaxError"
 _RUFF_CONCISE: Final = re.compile(rf"^({_P}):(\d+):(\d+): ({_RUFF_CODE}):? (?:\[\*\] )?(.*)$")
-_RUFF_PYLINT: Final = re.compile(rf"^({_P}\.pyi?):(\d+): \[([A-Z]{{1,4}}\d{{1,4}})[^\]]*\] (.*)$")
+_RUFF_PYLINT: Final = re.compile(
+    rf"^({_P}(?:(?<=\.py)|(?<=\.pyi))):(\d+): \[([A-Z]{{1,4}}\d{{1,4}})[^\]]*\] (.*)$"
+)
 
 
 def _ruff_concise(m: re.Match[str], log: _Log, i: int) -> None:
@@ -693,9 +768,9 @@ def _eslint_compact(m: re.Match[str], log: _Log, i: int) -> None:
 
 # go ---------------------------------------------------------------------------------------
 
-_GO: Final = re.compile(rf"^({_P}\.go):(\d+)(?::(\d+))?: (.*)$")
+_GO: Final = re.compile(rf"^({_P}(?<=\.go)):(\d+)(?::(\d+))?: (.*)$")
 _GO_TEST: Final = re.compile(r"^(\s+)([^\s:/]+\.go):(\d+): (.*)$")
-_GO_PACKAGE: Final = re.compile(r"^(?:FAIL|ok  )\s+(\S+)(?:\s+[\d.]+s|\s+\[.*\])?\s*$")
+_GO_PACKAGE: Final = re.compile(r"^FAIL\s+(\S+)(?:\s+[\d.]+s|\s+\[.*\])?\s*$")
 
 
 def _go(m: re.Match[str], log: _Log, i: int) -> None:
@@ -744,7 +819,7 @@ def _go_dir(resolve: _Resolver, pkg: str, name: str) -> str:
 # kotlin, maven --------------------------------------------------------------------------
 
 _KOTLIN: Final = re.compile(
-    rf"^([ewi]): ({_P}\.kts?)(?::(\d+):(\d+):?| ?: \((\d+), (\d+)\):) (.*)$"
+    rf"^([ewi]): ({_P}(?:(?<=\.kt)|(?<=\.kts)))(?::(\d+):(\d+):?| ?: \((\d+), (\d+)\):) (.*)$"
 )
 _MAVEN: Final = re.compile(
     rf"^\[(ERROR|WARNING|WARN|INFO)\] ({_P}):\[(\d+),(\d+)\](?:\s*\[[^\]]*\])? (.*)$"
@@ -810,50 +885,67 @@ def _command(m: re.Match[str], log: _Log, i: int) -> None:
 
 # --------------------------------------------------------------------------------------
 
-PARSERS: Final[tuple[tuple[str, re.Pattern[str], Handler], ...]] = (
-    ("github", _COMMAND, _command),
-    ("pytest", _PYTEST_SECTION, _pytest_section),
-    ("python", re.compile(r"^Traceback \(most recent call last\):"), _traceback),
-    ("pytest", _FAILED, _pytest_failed),
-    ("kotlin", _KOTLIN, _kotlin),
-    ("maven", _MAVEN, _maven),
-    ("tsc", _TSC, _tsc),
-    ("tsc", _TSC_PRETTY, _tsc),
-    ("eslint", _ESLINT_UNIX, _eslint_unix),
-    ("eslint", _ESLINT_COMPACT, _eslint_compact),
-    ("eslint", _STYLISH_ROW, _stylish),
-    ("rustc", _ARROW, _arrow),
-    ("rustc", _COMPILING, _compiling),
-    ("cargo test", _PANIC, _panic),
-    ("mypy/javac/cc", _KEYWORD, _keyword),
-    ("go", _GO, _go),
-    ("ruff", _RUFF_CONCISE, _ruff_concise),
-    ("ruff", _RUFF_PYLINT, _ruff_pylint),
-    ("ruff", _RUFF_GROUPED, _ruff_grouped),
-    ("go test", _GO_TEST, _go_test),
-    ("go test", _GO_PACKAGE, _go_package),
-    ("pytest", _PYTEST_LINE_ONE, _pytest_line),
+PARSERS: Final[tuple[tuple[str, str, re.Pattern[str], Handler], ...]] = (
+    # (tool, how its lines start — a group of :data:`_CANDIDATE` —, pattern, handler)
+    ("github", "command", _COMMAND, _command),
+    ("pytest", "section", _PYTEST_SECTION, _pytest_section),
+    ("python", "traceback", re.compile(r"^Traceback \(most recent call last\):"), _traceback),
+    ("pytest", "summary", _FAILED, _pytest_failed),
+    ("kotlin", "kotlin", _KOTLIN, _kotlin),
+    ("maven", "maven", _MAVEN, _maven),
+    ("tsc", "path", _TSC, _tsc),
+    ("tsc", "path", _TSC_PRETTY, _tsc),
+    ("eslint", "path", _ESLINT_UNIX, _eslint_unix),
+    ("eslint", "path", _ESLINT_COMPACT, _eslint_compact),
+    ("eslint", "row", _STYLISH_ROW, _stylish),
+    ("rustc", "arrow", _ARROW, _arrow),
+    ("rustc", "compiling", _COMPILING, _compiling),
+    ("cargo test", "panic", _PANIC, _panic),
+    ("mypy/javac/cc", "path", _KEYWORD, _keyword),
+    ("go", "path", _GO, _go),
+    ("ruff", "path", _RUFF_CONCISE, _ruff_concise),
+    ("ruff", "path", _RUFF_PYLINT, _ruff_pylint),
+    ("ruff", "row", _RUFF_GROUPED, _ruff_grouped),
+    ("go test", "gotest", _GO_TEST, _go_test),
+    ("go test", "gopackage", _GO_PACKAGE, _go_package),
+    ("pytest", "path", _PYTEST_LINE_ONE, _pytest_line),
 )
-"""Tried in order on every line that :data:`_HINT` lets through; the first match wins."""
+"""Tried in order on each line, among those of the line's kind; the first match wins."""
 
-# Every format above has one of these on the line it matches; most log lines have none,
-# and one search per line is what keeps a 10 MB log fast.
-_HINT: Final = re.compile(
-    r"\d[:,)\]]|\(\d|-->|^::|^___|^Traceback|^(?:FAIL|ok  )\s|^(?:FAILED|ERROR) |line \d"
-    r"|^\s+Compiling |^##\["
+# What a line needs to be worth offering to the parsers, one named group per way the
+# formats above start (the path, which most of them start with, read once). Most log lines
+# fail here at their first word; one regex call per line, and then only the parsers of the
+# line's kind, is what keeps a 10 MB log fast. ``tests/ci/test_failures.py`` checks that
+# every line a parser reads is let through, to that parser's kind.
+_CANDIDATE: Final = re.compile(
+    rf"(?P<path>{_P}(?::\d|\(\d|: line \d))"
+    r"|(?P<arrow>[ \t]*--> )|(?P<row>[ \t]+\d+:\d+ )|(?P<gotest>[ \t]+[^\s:/]+\.go:\d)"
+    r"|(?P<command>::(?:error|warning|notice))|(?P<section>_{3,} )|(?P<traceback>Traceback \()"
+    r"|(?P<summary>(?:FAILED|ERROR) \S)|(?P<gopackage>FAIL[ \t])|(?P<kotlin>[ewi]: \S)"
+    rf"|(?P<maven>\[(?:ERROR|WARNING|WARN|INFO)\] {_P}:\[\d)|(?P<panic>thread ')"
+    r"|(?P<compiling>[ \t]*Compiling \S+ v\S+ \()|(?P<echo>##\[(?:error|warning|notice)\])"
 )
+"""No ``\\s`` here: matched across a whole log, it would run on into the next line."""
+_BY_KIND: Final[dict[str, tuple[tuple[re.Pattern[str], Handler], ...]]] = {
+    kind: tuple((p, h) for _, k, p, h in PARSERS if k == kind)
+    for kind in dict.fromkeys(k for _, k, _, _ in PARSERS)
+}
 
 
-def _scan(log: _Log, limit: int) -> None:
+def _scan(log: _Log, candidates: list[tuple[int, re.Match[str]]], limit: int) -> None:
     lines = log.lines
-    hint = _HINT.search
-    for i, line in enumerate(lines):
-        if i <= log.skip_until or not hint(line):
+    for i, c in candidates:
+        if i <= log.skip_until:
             continue
-        echo = _RUNNER_ECHO.match(line)
-        if echo:
-            line = echo.group(2)
-        for _name, pattern, handler in PARSERS:
+        line = lines[i]
+        kind = c.lastgroup
+        if kind == "echo":  # the runner's echo of a workflow command (``##[error]...``)
+            echo = _RUNNER_ECHO.match(line)
+            inner = _CANDIDATE.match(line := echo.group(2)) if echo else None
+            kind = inner.lastgroup if inner else None
+        if kind is None:
+            continue
+        for pattern, handler in _BY_KIND.get(kind, ()):
             m = pattern.match(line)
             if m:
                 handler(m, log, i)
@@ -875,8 +967,9 @@ def find_failures(log: str, root: Path, *, limit: int = 500) -> list[Failure]:
     twice) comes back once. At most ``limit`` failures."""
     if limit <= 0:
         return []
-    state = _Log(_lines(log), _Resolver(root))
-    _scan(state, limit)
+    lines, candidates = _prepare(log)
+    state = _Log(lines, _Resolver(root))
+    _scan(state, candidates, limit)
     state.found.sort(key=lambda pair: pair[0])
     return [failure for _, failure in state.found[:limit]]
 
@@ -900,7 +993,7 @@ def summary(failures: Sequence[Failure]) -> str:
 def iter_tools() -> Iterator[str]:
     """The tools :data:`PARSERS` reads, in table order, each once (for docs and tests)."""
     seen: set[str] = set()
-    for name, _, _ in PARSERS:
+    for name, _, _, _ in PARSERS:
         if name not in seen:
             seen.add(name)
             yield name
