@@ -631,3 +631,29 @@ def test_the_prefilter_lets_every_parsed_line_through_to_its_parser() -> None:
             assert c is not None and c.lastgroup == first, (p.name, line)
             checked += 1
     assert checked > 150
+
+
+def test_dependencies_inside_the_workspace_are_not_the_checkouts(checkout: Path) -> None:
+    # CI made a virtualenv and node_modules in the workspace; the editor's checkout has its
+    # own, and a frame in them is no failure of this code.
+    for rel in (".venv/lib/python3.11/site-packages/pkg/mod.py", "web/node_modules/x/index.js"):
+        (checkout / rel).parent.mkdir(parents=True)
+        (checkout / rel).write_text("")
+    log = (
+        ".venv/lib/python3.11/site-packages/pkg/mod.py:3: in f\n"
+        "/home/runner/work/demo/demo/.venv/lib/python3.11/site-packages/pkg/mod.py:3: error: x\n"
+        "web/node_modules/x/index.js(1,1): error TS1005: ';' expected.\n"
+    )
+    assert find_failures(log, checkout) == []
+
+
+def test_checkout_paths_directly(checkout: Path) -> None:
+    from server.hub.ci.workspace import CheckoutPaths
+
+    paths = CheckoutPaths(checkout)
+    assert paths.files_named("calc_test.go") == ["gosvc/internal/calc/calc_test.go"]
+    assert paths.directory("/home/runner/work/demo/demo/rsvc") == "rsvc"
+    assert paths.directory(str(checkout / "web")) == "web"
+    assert paths("src/main.rs", near="rsvc") == "rsvc/src/main.rs"
+    assert paths("src/main.rs") == "rsvc/src/main.rs"  # the only one: found by its suffix
+    assert paths("/etc/passwd") is None

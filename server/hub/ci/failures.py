@@ -42,7 +42,6 @@ github         workflow commands ``::error file=..,line=..,col=..::msg`` (and
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections import Counter
@@ -52,6 +51,7 @@ from pathlib import Path
 from typing import Final, Literal, overload
 
 from server.hub.ci.ansi import strip
+from server.hub.ci.workspace import CheckoutPaths
 
 Severity = Literal["error", "warning", "info"]
 
@@ -170,161 +170,11 @@ def _lines(log: str) -> list[str]:
     return list(_prepare(log)[0])
 
 
-# ---------------------------------------------------------------------------------------
-# Paths: CI workspace -> checkout.
-
 # A path as tools print it: optional ``file://``, optional drive, no spaces or the
 # punctuation that ends a location (``:`` ``(`` ``[`` ``,``). Possessive: a path never
 # gives characters back, so a line that is not a location fails at once (an extension is
 # checked with a lookbehind instead).
 _P: Final = r"(?:file:/{2,3})?(?:[A-Za-z]:[\\/])?[^\s:\"'<>|*?()\[\],]++"
-
-# Workspaces whose root is known exactly: strip and look the rest up.
-_WORKSPACES: Final = re.compile(
-    r"^(?:/home/runner/work/[^/]+/[^/]+/"  # GitHub-hosted Linux
-    r"|/Users/runner/work/[^/]+/[^/]+/"  # GitHub-hosted macOS
-    r"|[A-Za-z]:/a/[^/]+/[^/]+/"  # GitHub-hosted Windows (D:\a\repo\repo\)
-    r"|.*?/_work/[^/]+/[^/]+/"  # GitHub self-hosted runners
-    r"|/github/workspace/"  # GitHub container actions
-    r"|/home/circleci/project/|~/project/"  # CircleCI
-    r"|/opt/atlassian/pipelines/agent/build/"  # Bitbucket Pipelines
-    r")"
-)
-# Workspaces whose depth varies (GitLab groups nest; Jenkins jobs sit in folders and get
-# ``@2`` twins): after the anchor, try every depth, deepest remainder first.
-_ANCHORS: Final = re.compile(
-    r"^(?:/builds/"  # GitLab
-    r"|.*?/jenkins[^/]*/workspace/|.*?/\.jenkins/workspace/|[A-Za-z]:/Jenkins/workspace/"
-    r"|.*?/workspace/"  # Jenkins elsewhere
-    r"|/app/|/src/|/workspace/|/code/|/usr/src/app/"  # Docker images' usual WORKDIRs
-    r")",
-    re.IGNORECASE,
-)
-# Toolchains and dependencies: a frame there is never this checkout's, even when a suffix
-# of it happens to exist here.
-_FOREIGN: Final = re.compile(
-    r"/(?:site-packages|dist-packages|node_modules|\.cargo/registry|\.rustup|rustc"
-    r"|go/pkg/mod|\.m2/repository|\.gradle/caches|lib/python\d[^/]*|usr/(?:lib|include))/"
-)
-_SKIP_DIRS: Final = frozenset(
-    {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache",
-     ".pytest_cache", ".tox", ".nox", "target", ".gradle", ".idea"}
-)  # fmt: skip
-_INDEX_LIMIT: Final = 200_000
-
-
-class _Resolver:
-    """Maps a path a log printed to one under ``root``, or ``None``; cached per spelling.
-
-    Never answers a path outside ``root``: ``..`` is normalised away before lookup and every
-    answer is checked after resolving symlinks."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.real_root = root.resolve()
-        self._root_posix = self.real_root.as_posix().rstrip("/") + "/"
-        self._given_root = root.absolute().as_posix().rstrip("/") + "/"
-        self._cache: dict[tuple[str, str], str | None] = {}
-        self._index: dict[str, list[str]] | None = None
-
-    def __call__(self, raw: str, near: str = "") -> str | None:
-        key = (raw, near)
-        if key not in self._cache:
-            self._cache[key] = self._resolve(raw, near)
-        return self._cache[key]
-
-    def _resolve(self, raw: str, near: str) -> str | None:
-        path = raw.strip("\"'`").replace("\\", "/")
-        if path.startswith("file://"):
-            path = path[7:]
-            if re.match(r"^/[A-Za-z]:/", path):
-                path = path[1:]
-        if not path or "\x00" in path:
-            return None
-        for prefix in (self._root_posix, self._given_root):
-            if path.startswith(prefix):
-                return self._exists(path[len(prefix) :])
-        absolute = path.startswith(("/", "~/")) or re.match(r"^[A-Za-z]:/", path) is not None
-        if not absolute:
-            if near and (found := self._exists(f"{near}/{path}")):
-                return found
-            return self._exists(path) or self._by_suffix(path, near)
-        m = _WORKSPACES.match(path)
-        if m and (found := self._exists(path[m.end() :])):
-            return found
-        if _FOREIGN.search(path):
-            return None
-        m = _ANCHORS.match(path)
-        if m:
-            parts = path[m.end() :].split("/")
-            for i in range(len(parts)):
-                if found := self._exists("/".join(parts[i:])):
-                    return found
-        # In general: the longest suffix of two components or more that exists here.
-        parts = [p for p in path.split("/") if p and p != "~" and not p.endswith(":")]
-        for i in range(len(parts) - 1):
-            if found := self._exists("/".join(parts[i:])):
-                return found
-        return None
-
-    def _exists(self, rel: str) -> str | None:
-        rel = posixpath.normpath(rel.lstrip("/")) if rel else ""
-        while rel.startswith("../"):
-            rel = rel[3:]
-        if not rel or rel in (".", "..") or rel.startswith("/"):
-            return None
-        candidate = self.root / rel
-        try:
-            if not candidate.is_file():
-                return None
-            real = candidate.resolve()
-        except (OSError, ValueError):
-            return None
-        if not real.is_relative_to(self.real_root):
-            return None
-        return rel
-
-    def _by_suffix(self, rel: str, near: str) -> str | None:
-        """A relative path printed from a subdirectory (``cd web && tsc``, a Go module or
-        crate below the root): the one file here whose path ends with it, preferring one
-        under ``near`` (the directory a package line or ``Compiling`` line named)."""
-        rel = posixpath.normpath(rel)
-        while rel.startswith("../"):
-            rel = rel[3:]
-        if rel.startswith(("/", "..")) or rel in ("", "."):
-            return None
-        names = self._files().get(posixpath.basename(rel), [])
-        tail = "/" + rel
-        found = [n for n in names if n.endswith(tail) or n == rel]
-        if len(found) > 1 and near:
-            found = [n for n in found if n.startswith(near.rstrip("/") + "/")] or found
-        if len(found) == 1:
-            return self._exists(found[0])
-        return None
-
-    def _files(self) -> dict[str, list[str]]:
-        if self._index is None:
-            index: dict[str, list[str]] = {}
-            count = 0
-            for dirpath, dirnames, filenames in os.walk(self.root):
-                dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
-                base = Path(dirpath).relative_to(self.root).as_posix()
-                for name in filenames:
-                    index.setdefault(name, []).append(name if base == "." else f"{base}/{name}")
-                count += len(filenames)
-                if count > _INDEX_LIMIT:
-                    break
-            self._index = index
-        return self._index
-
-    def dir_of(self, raw: str) -> str:
-        """The checkout directory an absolute directory printed by a tool corresponds to."""
-        path = raw.replace("\\", "/").rstrip("/")
-        for prefix in (self._root_posix, self._given_root):
-            if (path + "/").startswith(prefix):
-                return path[len(prefix) :]
-        m = _WORKSPACES.match(path + "/")
-        return path[m.end() :] if m else ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -351,7 +201,7 @@ class _Found:
 @dataclass(slots=True)
 class _Log:
     lines: Sequence[str]
-    resolve: _Resolver
+    resolve: CheckoutPaths
     found: list[tuple[int, Failure]] = field(default_factory=list)
     seen: set[tuple[str, int, int | None, str]] = field(default_factory=set)
     go_pending: list[_Found] = field(default_factory=list)
@@ -581,7 +431,7 @@ def _keyword(m: re.Match[str], log: _Log, i: int) -> None:
         # --pretty wraps the message onto unindented lines and puts [code] on the last.
         more: list[str] = []
         for nxt in log.lines[i + 1 : i + 6]:
-            if not nxt or nxt[0].isspace() or _KEYWORD.match(nxt) or nxt.startswith("Found "):
+            if not nxt or nxt[0].isspace() or _CANDIDATE.match(nxt) or nxt.startswith("Found "):
                 break
             more.append(nxt.strip())
         if more:
@@ -682,7 +532,7 @@ def _arrow(m: re.Match[str], log: _Log, i: int) -> None:
 def _compiling(m: re.Match[str], log: _Log, i: int) -> None:
     """``Compiling rsvc v0.1.0 (/home/runner/work/demo/demo/rsvc)``: later ``src/..``
     paths are that crate's."""
-    log.crate_dir = log.resolve.dir_of(m.group(1))
+    log.crate_dir = log.resolve.directory(m.group(1))
 
 
 _PANIC: Final = re.compile(
@@ -795,11 +645,11 @@ def _go_package(m: re.Match[str], log: _Log, i: int) -> None:
     log.go_pending = []
 
 
-def _go_dir(resolve: _Resolver, pkg: str, name: str) -> str:
+def _go_dir(resolve: CheckoutPaths, pkg: str, name: str) -> str:
     """The checkout directory of Go package ``pkg`` holding file ``name``: the candidate
     whose directory is the longest suffix of the import path."""
     best, best_len = "", -1
-    for cand in resolve._files().get(name, []):
+    for cand in resolve.files_named(name):
         d = posixpath.dirname(cand)
         if d == "" or ("/" + pkg).endswith("/" + d):
             score = len(d)
@@ -968,7 +818,7 @@ def find_failures(log: str, root: Path, *, limit: int = 500) -> list[Failure]:
     if limit <= 0:
         return []
     lines, candidates = _prepare(log)
-    state = _Log(lines, _Resolver(root))
+    state = _Log(lines, CheckoutPaths(root))
     _scan(state, candidates, limit)
     state.found.sort(key=lambda pair: pair[0])
     return [failure for _, failure in state.found[:limit]]
