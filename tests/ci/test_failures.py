@@ -61,6 +61,9 @@ TREE = (
     "web/tsconfig.json",
     "web/src/index.ts",
     "web/src/app.js",
+    "web/src/chain.ts",
+    "tests/test_more.py",
+    "tests/test_broken.py",
 )
 
 
@@ -286,6 +289,18 @@ EXPECTED: dict[str, list[tuple[str, int, int | None, str, str, str | None]]] = {
         ("web/src/index.ts", 7, 7, "error", "tsc", "TS2345"),
     ],
     "tsc": [
+        ("web/src/index.ts", 2, 7, "error", "tsc", "TS2322"),
+        ("web/src/index.ts", 4, 3, "error", "tsc", "TS2322"),
+        ("web/src/index.ts", 7, 7, "error", "tsc", "TS2345"),
+    ],
+    "pytest-collection-error": [
+        ("tests/test_broken.py", 1, None, "error", "pytest", None),
+    ],
+    "pytest-class-param": [
+        ("tests/test_more.py", 7, None, "error", "pytest", None),
+    ],
+    "tsc-chain": [
+        ("web/src/chain.ts", 1, 7, "error", "tsc", "TS2322"),
         ("web/src/index.ts", 2, 7, "error", "tsc", "TS2322"),
         ("web/src/index.ts", 4, 3, "error", "tsc", "TS2322"),
         ("web/src/index.ts", 7, 7, "error", "tsc", "TS2345"),
@@ -657,3 +672,16 @@ def test_checkout_paths_directly(checkout: Path) -> None:
     assert paths("src/main.rs", near="rsvc") == "rsvc/src/main.rs"
     assert paths("src/main.rs") == "rsvc/src/main.rs"  # the only one: found by its suffix
     assert paths("/etc/passwd") is None
+
+
+def test_multi_line_messages_stay_readable(checkout: Path) -> None:
+    chain = find_failures(_log("tsc-chain"), checkout)[0]
+    assert chain.message.splitlines() == [
+        "Type '(x: string) => string' is not assignable to type '(x: number) => string'.",
+        "Types of parameters 'x' and 'x' are incompatible.",
+        "  Type 'number' is not assignable to type 'string'.",
+    ]
+    (collected,) = find_failures(_log("pytest-collection-error"), checkout)
+    assert collected.message == "ModuleNotFoundError: No module named 'not_a_module'"
+    (param,) = find_failures(_log("pytest-class-param"), checkout)
+    assert param.message == "ValueError: invalid literal for int() with base 10: 'x'"

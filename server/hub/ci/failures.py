@@ -45,7 +45,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal, overload
@@ -259,14 +259,18 @@ Handler = Callable[[re.Match[str], _Log, int], None]
 
 def _continuation(lines: Sequence[str], start: int, indent: int, limit: int = 8) -> list[str]:
     """The lines after ``start`` indented deeper than ``indent`` (go test's multi-line
-    messages), at most ``limit``."""
+    messages, tsc's chains), at most ``limit``, with their shared indentation taken off and
+    the rest kept, so a chain still reads as one."""
     out: list[str] = []
     for line in lines[start + 1 : start + 1 + limit]:
         stripped = line.lstrip(" \t")
         if not stripped or len(line) - len(stripped) <= indent:
             break
-        out.append(stripped)
-    return out
+        out.append(line.rstrip())
+    if not out:
+        return out
+    common = min(len(line) - len(line.lstrip(" \t")) for line in out)
+    return [line[common:] for line in out]
 
 
 # pytest ------------------------------------------------------------------------------
@@ -840,13 +844,4 @@ def summary(failures: Sequence[Failure]) -> str:
     return f"{said} in {files} file{'s' if files != 1 else ''} ({tools})"
 
 
-def iter_tools() -> Iterator[str]:
-    """The tools :data:`PARSERS` reads, in table order, each once (for docs and tests)."""
-    seen: set[str] = set()
-    for name, _, _, _ in PARSERS:
-        if name not in seen:
-            seen.add(name)
-            yield name
-
-
-__all__ = ["PARSERS", "Failure", "Severity", "find_failures", "iter_tools", "summary"]
+__all__ = ["PARSERS", "Failure", "Severity", "find_failures", "summary"]
