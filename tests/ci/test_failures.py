@@ -381,7 +381,8 @@ def test_ruff_full_format_keeps_the_help_line(checkout: Path) -> None:
 
 def test_mypy_error_ends_and_pretty_wrapping(checkout: Path) -> None:
     first = find_failures(_log("mypy-error-end"), checkout)[0]
-    assert (first.line, first.column, first.end_line, first.end_column) == (10, 18, 10, 22)
+    # mypy prints the last column (10:18:10:22 for `count`); the end is the one after it
+    assert (first.line, first.column, first.end_line, first.end_column) == (10, 18, 10, 23)
     pretty = find_failures(_log("mypy-pretty-color"), checkout)[0]
     plain = find_failures(_log("mypy"), checkout)[0]
     assert pretty.message == plain.message
@@ -613,7 +614,8 @@ _FRAGMENTS = st.sampled_from(
 def test_any_text_never_raises_and_answers_only_real_files(checkout: Path, text: str) -> None:
     for f in find_failures(text, checkout):
         assert f.line >= 1
-        assert f.column is None or f.column >= 1
+        assert f.column is None or 1 <= f.column < 2**31
+        assert f.line < 2**31
         assert not f.path.startswith(("/", "..")) and "\\" not in f.path
         real = (checkout / f.path).resolve()
         assert real.is_file() and real.is_relative_to(checkout.resolve())
@@ -685,3 +687,12 @@ def test_multi_line_messages_stay_readable(checkout: Path) -> None:
     assert collected.message == "ModuleNotFoundError: No module named 'not_a_module'"
     (param,) = find_failures(_log("pytest-class-param"), checkout)
     assert param.message == "ValueError: invalid literal for int() with base 10: 'x'"
+
+
+def test_numbers_no_editor_could_show_are_dropped(checkout: Path) -> None:
+    log = (
+        "app/calc.py:0: error: line zero\n"
+        "app/calc.py:99999999999: error: past any file\n"
+        "web/src/app.js:3:0: x [Error/rule]\n"
+    )
+    assert [(f.line, f.column) for f in find_failures(log, checkout)] == [(3, None)]

@@ -7,36 +7,43 @@ below, every ``path:line`` mapped from the CI workspace onto ``root`` and kept o
 file exists there. What comes back is service-neutral (any CI, any connector) and ready to
 become diagnostics: 1-based lines and columns, a severity, the tool that said it.
 
-One parser per output format, in one table (:data:`PARSERS`), tried in order on each line
-that could hold a location; the first that matches wins. A parser gets the line's match and
-the log's lines, so formats that say *what* on one line and *where* on another (rustc and
-ruff's ``-->`` arrows, eslint's file headers, pytest's ``E`` lines, Go's per-package test
-output) look around the line instead of keeping global state. Formats, as each tool really
-prints them (samples with their origin in ``tests/ci/logs/``):
+One parser per output format, in one table (:data:`PARSERS`). A hand-written prefilter
+(:data:`_CANDIDATE`, one regex over the whole log) finds the lines that start like one of
+them and says which kind; those lines go to that kind's parsers in table order, and the
+first that matches wins. A parser gets the line's match and the log's lines, so formats
+that say *what* on one line and *where* on another (rustc and ruff's ``-->`` arrows,
+eslint's file headers, pytest's ``E`` lines, Go's per-package test output) look around
+the line instead of keeping global state. Formats, as each tool really prints them
+(samples, with where each came from, in ``tests/ci/logs/``):
 
 =============  ====================================================================
-pytest         ``path:line: in func`` / ``path:line: ExcType`` / ``path:line: msg``
-               traceback lines (``--tb=short/long/line``), ``E`` lines as the message,
-               ``FAILED path::test - msg`` mapped to the test's ``def`` when no
-               traceback named it
+pytest         a failure's section: ``path:line: in func`` (``--tb=short``) or
+               ``path:line: ExcType`` (``--tb=long``) frames, ``E`` lines as the message;
+               the deepest frame in the checkout is the error, the frames that called
+               it ``info``; ``--tb=line``'s ``path:line: msg``; ``FAILED path::test -
+               msg`` mapped to the test's ``def`` when no traceback line fell in it
 python         ``File "path", line N, in func`` tracebacks (``--tb=native``, crashes)
-mypy           ``path:line[:col[:eline:ecol]]: error|note: msg  [code]``
+mypy           ``path:line[:col[:eline:ecol]]: error|note: msg  [code]``, ``--pretty``
+               messages wrapped onto the next lines
 ruff           ``path:line:col: CODE msg`` (concise), ``CODE msg`` + `` --> path:l:c``
-               (full), ``path:line: [CODE] msg`` (pylint)
-tsc            ``path(line,col): error TS1234: msg`` and ``path:line:col - error TS..``
+               with its ``help:`` (full, the default), ``path:line: [CODE] msg``
+               (pylint), grouped, and ``--output-format github`` (workflow commands)
+tsc            ``path(line,col): error TS1234: msg`` with its indented chain, and
+               ``path:line:col - error TS..`` (``--pretty``)
 eslint         stylish (a file header, then ``  line:col  error  msg  rule``), unix,
                compact
-go             ``path.go:line:col: msg`` (build, vet), go test's indented
-               ``file_test.go:line: msg``, resolved through the package line after it
+go             ``path.go:line:col: msg`` (build, vet); go test's indented
+               ``file_test.go:line: msg``, found through the ``FAIL\tpkg`` line after it
 rustc          ``error[E0308]: msg`` / ``warning: msg`` + `` --> src/main.rs:l:c``,
-               labels and ``= note:`` lines kept; test panics ``panicked at path:l:c:``
-javac, cc      ``path:line[:col]: error|warning|note: msg`` by file extension
+               labels and ``= note:`` lines kept, paths under the crate ``Compiling``
+               named; test panics ``panicked at path:l:c:`` and their message
+javac, cc      ``path:line[:col]: error|warning|note: msg``, the tool by file extension
                (``javac``, ``cc`` for gcc/clang, ``kotlin``, ``swift``, ``compiler``)
-kotlin         ``e: file:///path/F.kt:l:c msg``, ``e: /path/F.kt: (l, c): msg``,
-               ``e: /path/F.kt:l:c: msg``; ``w:`` warnings
+kotlin         Gradle's ``e: file:///path/F.kt:l:c msg`` (Kotlin 2) and
+               ``e: /path/F.kt: (l, c): msg`` (Kotlin 1.x); ``w:`` warnings
 maven          ``[ERROR] /path/File.java:[line,col] msg``
-github         workflow commands ``::error file=..,line=..,col=..::msg`` (and
-               ``##[error]`` lines, whose text is parsed again for a location)
+github         workflow commands ``::error file=..,line=..,col=..::msg`` as
+               @actions/core escapes them; ``##[error]`` echoes read again for a location
 =============  ====================================================================
 """
 
@@ -74,7 +81,9 @@ class Failure:
     """The tool's rule or error code (``F401``, ``TS2322``, ``E0308``, ``assignment``)."""
     end_line: int | None = None
     end_column: int | None = None
-    """1-based and inclusive of the last character, as the tools print it."""
+    """1-based, just past the last character (as an LSP range ends): mypy's inclusive
+    ``--show-error-end`` column is moved one on; GitHub's ``endColumn`` is taken as given,
+    the way ruff writes it."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -198,6 +207,9 @@ class _Found:
     near: str = ""
 
 
+_MAX: Final = 2**31  # an LSP position is a uint32; a larger "line" is no line
+
+
 @dataclass(slots=True)
 class _Log:
     lines: Sequence[str]
@@ -212,8 +224,12 @@ class _Log:
 
     def add(self, f: _Found) -> None:
         """Keep ``f`` if its file is in the checkout and it was not said before."""
-        if f.line < 1:
+        if not 1 <= f.line < _MAX:
             return
+        if f.column is not None and not 1 <= f.column < _MAX:
+            f.column = f.end_column = None
+        if f.end_line is not None and not f.line <= f.end_line < _MAX:
+            f.end_line = f.end_column = None
         path = self.resolve(f.raw, f.near)
         if path is None:
             return
@@ -225,6 +241,10 @@ class _Log:
             (f.at, Failure(path, f.line, f.column, f.severity, f.message, f.tool, f.code,
                            f.end_line, f.end_column))
         )  # fmt: skip
+
+
+def _plus_one(n: int | None) -> int | None:
+    return n + 1 if n is not None else None
 
 
 def _int(s: str | None) -> int | None:
@@ -446,7 +466,7 @@ def _keyword(m: re.Match[str], log: _Log, i: int) -> None:
     line, col = int(m.group(2)), _int(m.group(3))
     log.add(
         _Found(i, raw, line, col, _sev(m.group(6)), msg.strip(), tool, code,
-               _int(m.group(4)), _int(m.group(5)))
+               _int(m.group(4)), _plus_one(_int(m.group(5))))
     )  # fmt: skip
 
 
