@@ -50,6 +50,7 @@ TREE = (
     "gosvc/go.mod",
     "gosvc/internal/calc/calc.go",
     "gosvc/internal/calc/calc_test.go",
+    "gosvc/internal/calc/assert_test.go",
     "gosvc/cmd/broken/main.go",
     "rsvc/Cargo.toml",
     "rsvc/src/main.rs",
@@ -292,6 +293,14 @@ EXPECTED: dict[str, list[tuple[str, int, int | None, str, str, str | None]]] = {
         ("web/src/index.ts", 2, 7, "error", "tsc", "TS2322"),
         ("web/src/index.ts", 4, 3, "error", "tsc", "TS2322"),
         ("web/src/index.ts", 7, 7, "error", "tsc", "TS2345"),
+    ],
+    "go-test-testify": [
+        ("gosvc/internal/calc/assert_test.go", 10, None, "error", "go test", None),
+        ("gosvc/internal/calc/calc_test.go", 7, None, "error", "go test", None),
+        ("gosvc/internal/calc/calc_test.go", 12, None, "error", "go test", None),
+    ],
+    "go-test-setup-failed": [
+        ("gosvc/internal/calc/assert_test.go", 6, 2, "error", "go", None),
     ],
     "pytest-collection-error": [
         ("tests/test_broken.py", 1, None, "error", "pytest", None),
@@ -696,3 +705,11 @@ def test_numbers_no_editor_could_show_are_dropped(checkout: Path) -> None:
         "web/src/app.js:3:0: x [Error/rule]\n"
     )
     assert [(f.line, f.column) for f in find_failures(log, checkout)] == [(3, None)]
+
+
+def test_testify_blocks_are_the_message(checkout: Path) -> None:
+    testify = find_failures(_log("go-test-testify"), checkout)[0]
+    lines = testify.message.splitlines()
+    assert lines[0].startswith("Error Trace:\t/home/runner/work/demo/demo/gosvc/")
+    assert "\texpected: 3" in testify.message and "\tactual  : 2" in testify.message
+    assert lines[-1] == "Messages:   \tadding one and one"

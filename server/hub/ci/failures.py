@@ -655,7 +655,9 @@ def _go_test(m: re.Match[str], log: _Log, i: int) -> None:
     """go test names only the file (``    calc_test.go:7: msg``); its package comes after,
     on ``FAIL\\texample.com/mod/internal/calc``. Held until then."""
     indent = len(m.group(1))
-    msg = "\n".join([m.group(4), *_continuation(log.lines, i, indent)])
+    first = m.group(4).rstrip()
+    more = _continuation(log.lines, i, indent, limit=30)  # testify's blocks run long
+    msg = "\n".join([first, *more] if first else more) or "failed"
     log.go_pending.append(_Found(i, m.group(2), int(m.group(3)), None, "error", msg, "go test"))
 
 
