@@ -713,3 +713,15 @@ def test_testify_blocks_are_the_message(checkout: Path) -> None:
     assert lines[0].startswith("Error Trace:\t/home/runner/work/demo/demo/gosvc/")
     assert "\texpected: 3" in testify.message and "\tactual  : 2" in testify.message
     assert lines[-1] == "Messages:   \tadding one and one"
+
+
+def test_many_sections_and_tracebacks_cost_what_they_hold(checkout: Path) -> None:
+    # A section or traceback is read only as far as it goes: thousands of them in one log
+    # stay linear (this would take minutes if each read on to its limit).
+    one = (
+        "____ test_add ____\ntests/test_calc.py:9: in test_add\nE   assert 2 == 3\n"
+        'Traceback (most recent call last):\n  File "app/calc.py", line 11, in ratio\n'
+        "ZeroDivisionError: division by zero\n"
+    )
+    got = find_failures(one * 3000, checkout)
+    assert [(f.path, f.line) for f in got] == [("tests/test_calc.py", 9), ("app/calc.py", 11)]

@@ -52,7 +52,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal, overload
@@ -123,6 +123,13 @@ class _Lines(Sequence[str]):
         if self._stamp is not None and (m := self._stamp(line)):
             return line[m.end() :]
         return line
+
+    def walk(self, start: int, limit: int) -> Iterator[tuple[int, str]]:
+        """Lines ``start`` on, at most ``limit``, with their indexes, cleaned one at a
+        time as they are taken (a reader that stops early pays for no more)."""
+        raw, clean = self._raw, self._clean
+        for k in range(start, min(len(raw), start + limit)):
+            yield k, clean(raw[k])
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -212,7 +219,7 @@ _MAX: Final = 2**31  # an LSP position is a uint32; a larger "line" is no line
 
 @dataclass(slots=True)
 class _Log:
-    lines: Sequence[str]
+    lines: _Lines
     resolve: CheckoutPaths
     found: list[tuple[int, Failure]] = field(default_factory=list)
     seen: set[tuple[str, int, int | None, str]] = field(default_factory=set)
@@ -295,6 +302,7 @@ def _continuation(lines: Sequence[str], start: int, indent: int, limit: int = 8)
 
 # pytest ------------------------------------------------------------------------------
 
+_SECTION_LIMIT: Final = 5000  # lines one failure's section or traceback is read for
 _PYTEST_SECTION: Final = re.compile(r"^_{3,} (.+?) _{3,}$")
 _PYTEST_FRAME: Final = re.compile(rf"^({_P}(?<=\.py)):(\d+):(?: in (\S+)| ?(\w[\w.]*)?$)")
 _E_LINE: Final = re.compile(r"^E( +)(.*)$")
@@ -306,28 +314,28 @@ def _pytest_section(m: re.Match[str], log: _Log, i: int) -> None:
     The deepest frame here is the error, with the ``E`` text; the frames that called it
     are information, so the test's own line is marked too."""
     name = m.group(1)
-    lines = log.lines
     frames: list[tuple[int, str, int]] = []
     message: list[str] = []
     end = i + 1
     native = False
     base: int | None = None
-    while end < len(lines):
-        line = lines[end]
-        if _PYTEST_SECTION.match(line) or line.startswith("====="):
+    for end, line in log.lines.walk(i + 1, _SECTION_LIMIT):
+        if line.startswith(("_", "=")) and (
+            line.startswith("=====") or _PYTEST_SECTION.match(line)
+        ):
             break
-        if line.startswith("Traceback (most recent call last)"):
-            native = True
-        fm = _PYTEST_FRAME.match(line)
-        if fm:
-            frames.append((end, fm.group(1), int(fm.group(2))))
-        else:
+        if line.startswith("E"):
             em = _E_LINE.match(line)
             if em:
                 if base is None:
                     base = len(em.group(1))
                 body = line[1:]
                 message.append(body[base:] if not body[:base].strip() else body.strip())
+        elif ".py:" in line and (fm := _PYTEST_FRAME.match(line)):
+            frames.append((end, fm.group(1), int(fm.group(2))))
+        elif line.startswith("Traceback (most recent call last)"):
+            native = True
+    else:
         end += 1
     log.skip_until = end - 1 if not native else log.skip_until
     if native or not frames:
@@ -409,20 +417,19 @@ _PY_FRAME: Final = re.compile(r'^\s+File "([^"]+)", line (\d+)(?:, in (.+))?$')
 def _traceback(m: re.Match[str], log: _Log, i: int) -> None:
     """``Traceback (most recent call last):`` then ``File "..", line N`` frames, then the
     exception at the first unindented line: the deepest frame in the checkout gets it."""
-    lines = log.lines
     frames: list[tuple[int, str, int]] = []
-    j = i + 1
-    while j < len(lines) and (lines[j].startswith((" ", "\t")) or not lines[j]):
-        fm = _PY_FRAME.match(lines[j])
-        if fm:
+    exc: list[str] = []
+    j = i
+    for j, line in log.lines.walk(i + 1, _SECTION_LIMIT):
+        if exc or (line and line[0] not in " \t"):
+            # the exception: the unindented lines after the frames, up to a blank one
+            if not line or line.startswith(("_____", "=====", "Traceback")) or len(exc) >= 6:
+                break
+            exc.append(line)
+        elif line.startswith("  File") and (fm := _PY_FRAME.match(line)):
             frames.append((j, fm.group(1), int(fm.group(2))))
+    else:
         j += 1
-    exc = []
-    while j < len(lines) and lines[j] and not lines[j].startswith(("_____", "=====", "Traceback")):
-        exc.append(lines[j])
-        j += 1
-        if len(exc) >= 6:
-            break
     mine = [(at, raw, ln) for at, raw, ln in frames if log.resolve(raw)]
     if not mine:
         return
