@@ -725,3 +725,17 @@ def test_many_sections_and_tracebacks_cost_what_they_hold(checkout: Path) -> Non
     )
     got = find_failures(one * 3000, checkout)
     assert [(f.path, f.line) for f in got] == [("tests/test_calc.py", 9), ("app/calc.py", 11)]
+
+
+def test_windows_line_endings_and_gitlab_section_markers(checkout: Path) -> None:
+    plain = find_failures(_log("cargo-build"), checkout)
+    crlf = _log("cargo-build").replace("\n", "\r\n")
+    assert find_failures(crlf, checkout) == plain
+    # GitLab wraps each script step in section markers, redrawn over with \r and ESC[0K
+    gitlab = (
+        "\x1b[0Ksection_start:1700000000:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting "
+        '"step_script" stage of the job script\x1b[0;m\x1b[0;m\n'
+        + _log("cargo-build")
+        + "\x1b[0Ksection_end:1700000001:step_script\r\x1b[0K\n"
+    )
+    assert find_failures(gitlab, checkout) == plain
