@@ -90,11 +90,16 @@ def _shape(failures: list[Failure]) -> list[tuple[str, int, int | None, str, str
 EXPECTED: dict[str, list[tuple[str, int, int | None, str, str, str | None]]] = {
     "cargo-build-color": [
         ("rsvc/src/main.rs", 2, 18, "error", "rustc", "E0308"),
-        ("rsvc/src/main.rs", 7, 9, "warning", "rustc", None),
+        ("rsvc/src/main.rs", 7, 9, "warning", "rustc", "unused_variables"),
     ],
     "cargo-build": [
         ("rsvc/src/main.rs", 2, 18, "error", "rustc", "E0308"),
-        ("rsvc/src/main.rs", 7, 9, "warning", "rustc", None),
+        ("rsvc/src/main.rs", 7, 9, "warning", "rustc", "unused_variables"),
+    ],
+    "cargo-clippy": [
+        ("rsvc/src/main.rs", 3, 8, "warning", "clippy", "clippy::len_zero"),
+        ("rsvc/src/main.rs", 7, 14, "warning", "clippy", "clippy::clone_on_copy"),
+        ("rsvc/src/main.rs", 2, 13, "warning", "clippy", "clippy::useless_vec"),
     ],
     "cargo-test": [
         ("rsvc/src/lib.rs", 11, 9, "error", "cargo test", None),

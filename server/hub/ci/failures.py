@@ -521,7 +521,8 @@ _RUST_HEADER: Final = re.compile(r"^(error|warning|note|help)(?:\[(\w+)\])?: (.+
 _RUFF_HEADER: Final = re.compile(rf"^({_RUFF_CODE})(?: \[\*\])? (.+)$")
 _LABEL: Final = re.compile(r"^\s*\|[\s|^\-~]*(.*)$")
 _NOTE: Final = re.compile(r"^\s*(?:= )?((?:note|help): .+)$")
-_COMPILING: Final = re.compile(r"^\s*Compiling \S+ v\S+ \((/[^)]+)\)$")
+_COMPILING: Final = re.compile(r"^\s*(?:Compiling|Checking) \S+ v\S+ \((/[^)]+)\)$")
+_LINT_LEVEL: Final = re.compile(r"#\[(?:warn|deny|forbid)\(([\w:]+)\)\]")
 
 
 def _arrow(m: re.Match[str], log: _Log, i: int) -> None:
@@ -553,7 +554,13 @@ def _arrow(m: re.Match[str], log: _Log, i: int) -> None:
         if text and text not in extra:
             extra.append(text)
     message = "\n".join([msg, *extra])
-    near = log.crate_dir if tool == "rustc" else ""
+    if tool == "rustc" and code is None:
+        # a lint names itself in its note: `#[warn(clippy::len_zero)]` on by default
+        lint = next((lm.group(1) for t in extra if (lm := _LINT_LEVEL.search(t))), None)
+        if lint:
+            code = lint
+            tool = "clippy" if lint.startswith("clippy::") else tool
+    near = log.crate_dir if tool in ("rustc", "clippy") else ""
     log.add(
         _Found(i, raw, int(m.group(2)), _int(m.group(3)), severity, message, tool, code,
                near=near)
@@ -561,8 +568,8 @@ def _arrow(m: re.Match[str], log: _Log, i: int) -> None:
 
 
 def _compiling(m: re.Match[str], log: _Log, i: int) -> None:
-    """``Compiling rsvc v0.1.0 (/home/runner/work/demo/demo/rsvc)``: later ``src/..``
-    paths are that crate's."""
+    """``Compiling rsvc v0.1.0 (/home/runner/work/demo/demo/rsvc)`` (``Checking`` under
+    clippy): later ``src/..`` paths are that crate's."""
     log.crate_dir = log.resolve.directory(m.group(1))
 
 
@@ -806,7 +813,8 @@ _CANDIDATE: Final = re.compile(
     r"|(?P<command>::(?:error|warning|notice))|(?P<section>_{3,} )|(?P<traceback>Traceback \()"
     r"|(?P<summary>(?:FAILED|ERROR) \S)|(?P<gopackage>FAIL[ \t])|(?P<kotlin>[ewi]: \S)"
     rf"|(?P<maven>\[(?:ERROR|WARNING|WARN|INFO)\] {_P}:\[\d)|(?P<panic>thread ')"
-    r"|(?P<compiling>[ \t]*Compiling \S+ v\S+ \()|(?P<echo>##\[(?:error|warning|notice)\])"
+    r"|(?P<compiling>[ \t]*(?:Compiling|Checking) \S+ v\S+ \()"
+    r"|(?P<echo>##\[(?:error|warning|notice)\])"
 )
 """No ``\\s`` here: matched across a whole log, it would run on into the next line."""
 _BY_KIND: Final[dict[str, tuple[tuple[re.Pattern[str], Handler], ...]]] = {
