@@ -227,6 +227,7 @@ class _Log:
     crate_dir: str = ""
     stylish: tuple[int, str] = (-2, "")  # (last row index, its file header)
     pytest_named: set[tuple[str, str]] = field(default_factory=set)
+    def_spans: dict[tuple[str, str], tuple[int, int] | None] = field(default_factory=dict)
     skip_until: int = -1
 
     def add(self, f: _Found) -> None:
@@ -375,7 +376,9 @@ def _pytest_failed(m: re.Match[str], log: _Log, i: int) -> None:
     test = m.group(2).split("::")[-1].split("[")[0]
     if (path, test) in log.pytest_named:
         return
-    span = _def_span(log.resolve.root / path, test)
+    if (path, test) not in log.def_spans:
+        log.def_spans[(path, test)] = _def_span(log.resolve.root / path, test)
+    span = log.def_spans[(path, test)]
     if span is None:
         return
     line, end = span
