@@ -148,11 +148,12 @@ def _prepare(log: str) -> tuple[_Lines, list[tuple[int, re.Match[str]]]]:
     """The log's lines as a terminal shows them (timestamps taken off as they are read),
     and the ones worth offering to the parsers, with their :data:`_CANDIDATE` match.
 
-    This is where a 10 MB log's time goes, so no step runs Python code per line: lines with
-    an escape go through :func:`~server.hub.ci.ansi.strip` (found with ``in``, which is
-    cheap), and the candidates are found by one regex over the whole text, each a newline,
-    the runner's timestamp if the log has them (which runner's, its first lines tell), then
-    the start of some tool's format."""
+    This is where a 10 MB log's time goes, so no regex runs once per line: only lines with
+    an escape, a carriage return or an 8-bit CSI go through
+    :func:`~server.hub.ci.ansi.strip` (found with ``in``, which is cheap; other stray
+    control characters are left, harmless to the parsers), and the candidates are found by
+    one regex over the whole text, each a newline, the runner's timestamp if the log has
+    them (which runner's, its first lines tell), then the start of some tool's format."""
     if "\x1b" in log or "\r" in log or "\x9b" in log:
         raw = [
             strip(line.removesuffix("\r"))
@@ -280,7 +281,8 @@ def _tool_for(path: str, default: str = "compiler") -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# The parsers. Each: (name, regex matched at the line's start, handler(match, log, index)).
+# The parsers: a regex matched at the line's start, and a handler(match, log, index) that
+# adds what it found (looking at the lines around when the format needs it).
 
 Handler = Callable[[re.Match[str], _Log, int], None]
 
