@@ -120,7 +120,9 @@ def test_status_when_signed_out_and_unknown_service(tieline_home: Path, api: str
     r = tieline(tieline_home, api, "auth", "status")
     assert r.returncode == 1 and "tieline auth login" in r.stderr
     r = tieline(tieline_home, api, "auth", "login", "nosuch", "--with-token", stdin="x")
-    assert r.returncode == 2 and "installed: github" in r.stderr
+    assert r.returncode == 2 and "unknown service 'nosuch'" in r.stderr
+    installed = r.stderr.partition("(installed: ")[2].partition(")")[0].split(", ")
+    assert "github" in installed and installed == sorted(installed)
 
 
 def test_no_passphrase_and_no_keyring_is_a_config_error(tieline_home: Path, api: str) -> None:
