@@ -138,6 +138,29 @@ def _linear(stack: contextlib.ExitStack) -> Subject:
     return Subject("linear", connector, http, "ENG", titles)
 
 
+def _bitbucket(stack: contextlib.ExitStack) -> Subject:
+    from tests.bitbucket.conftest import API_TOKEN, connect
+    from tests.standin.bitbucket import BitbucketStandIn
+
+    require_contract(BitbucketStandIn)
+    bb = stack.enter_context(serving(BitbucketStandIn()))
+    bb.add_token(API_TOKEN, "ada", "basic")
+    st, me = bb.state, bb.state.me
+    repo = "acme/app"
+    st.add_issue(repo, ASSIGNED, assignee="ada", reporter="bob")
+    st.add_issue(repo, MENTIONED, reporter="bob", content=f"cc @{{{me.account_id}}}")
+    st.add_issue(repo, CREATED, reporter="ada")
+    titles = {ASSIGNED, MENTIONED, CREATED}
+    for n in range(MANY):
+        titles.add(st.add_issue(repo, f"Bulk {n}", reporter="bob")["title"])
+    st.add_pr(repo, "Review me", source="rv", author="bob", reviewers=("ada",))
+    st.add_pr(repo, "My change", source="mine", author="ada", sha="d" * 40)
+    st.add_status(repo, "d" * 40, "build", "SUCCESSFUL")
+    st.add_status(repo, "d" * 40, "lint", "FAILED")
+    connector, http = connect(bb)
+    return Subject("bitbucket", connector, http, repo, titles, "mine", "Review me", "My change")
+
+
 def _trello(stack: contextlib.ExitStack) -> Subject:
     from tests.standin.trello import TrelloStandIn
     from tests.trello.helpers import connect, seed
@@ -193,6 +216,7 @@ def _synthetic(stack: contextlib.ExitStack) -> Subject:
 
 
 BUILDERS: dict[str, Builder] = {
+    "bitbucket": _bitbucket,
     "github": _github,
     "gitlab": _gitlab,
     "jira": _jira,

@@ -1,0 +1,1 @@
+"""Bitbucket Cloud: pull requests, issues, build statuses and Bitbucket Pipelines."""
