@@ -48,6 +48,9 @@ class TielineServer(LanguageServer):
         self._panel_timer: asyncio.TimerHandle | None = None
         self._memos: dict[str, AnswerMemo] = {}
         self.initialization_options: Any = None  # what the editor sent at initialize
+        #: URI schemes whose documents this server serves with ``workspace/textDocumentContent``
+        #: (offered to clients that declare that capability).
+        self.content_schemes: list[str] = []
 
     # -- hub access -------------------------------------------------------------------------
 
