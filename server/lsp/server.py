@@ -92,8 +92,8 @@ class TielineServer(LanguageServer):
 
     def references(self, doc: TextDocument) -> Sequence[Reference]:
         hub = self.hub
-        if hub is None:
-            return ()
+        if hub is None or doc.uri.split(":", 1)[0] in self.content_schemes:
+            return ()  # the server's own documents (a 10 MB CI log) are not scanned
         return hub.scanner.scan(
             doc.source,
             language_id=doc.language_id,

@@ -404,3 +404,45 @@ async def test_a_running_log_is_followed_and_the_loop_stays_free(world: World) -
     await asyncio.gather(ticker(), asyncio.wait_for(doc.ready(), 30))
     assert doc.complete and doc.failing is None and len(doc.text) > 8_000_000
     assert max(gaps) < 0.25, max(gaps)  # blocks of 256 KB; a one-shot parse takes far longer
+
+
+async def test_a_provider_without_control_says_so(world: World) -> None:
+    from connectors.sdk.errors import CapabilityError
+
+    world.ci.ci.add_pipeline(REPO.full_name, "build", "feature", jobs=[("u", None, "failed")])
+    await world.coordinator.sync()
+    hub = _hub(world)
+    manifest = SyntheticConnector.manifest()
+    watched = manifest.model_copy(update={"capabilities": ("IssueTracker", "Pipelines")})
+
+    class ReadOnly(SyntheticConnector):
+        _manifest = watched
+
+    world.connector.__class__ = ReadOnly
+    (branch,) = board.branches(hub)
+    pipe = branch.runs[0].pipelines[0]
+    with pytest.raises(CapabilityError, match="does not let Tieline re-run"):
+        await board.act(hub, ci_id(pipe.ref), "rerun")
+    assert await board.triggers(hub) == []
+
+
+async def test_a_rerun_job_log_is_read_anew(world: World) -> None:
+    ci = world.ci.ci
+    p = ci.add_pipeline(REPO.full_name, "build", "feature")
+    job = ci.add_job(p["id"], "unit", None, "failed", log="first try\n")
+    ci.settle(p["id"])
+    await world.coordinator.sync()
+    hub = _hub(world)
+    (j,) = [
+        j for ps in world.coordinator.index.branch_pipelines.values() for x in ps for j in x.jobs
+    ]
+    doc = open_log(hub, log_uri(j.ref, j.name))
+    await asyncio.wait_for(doc.ready(), 10)
+    assert "first try" in doc.text
+    ci.rerun(p["id"], failed_only=True)
+    ci.finish_job(job["id"], "success", "second try\n")
+    await world.coordinator.sync()
+    again = open_log(hub, log_uri(j.ref, j.name))
+    assert again is not doc
+    await asyncio.wait_for(again.ready(), 10)
+    assert "second try" in again.text

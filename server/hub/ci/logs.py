@@ -232,8 +232,10 @@ class LogDoc:
     ref: ItemRef
     connector: Any
     job: Job | None = None
-    #: The job's pipeline, read again when a followed job ends (did it fail?).
+    #: The job's pipeline, read again when a followed job ends (did it fail?), and its
+    #: attempt when the log was opened (a re-run of the same job is read anew).
     pipeline: ItemRef | None = None
+    attempt: int = 0
     follow: float = 2.0
     page_size: int = PAGE
     text: str = ""
@@ -466,16 +468,17 @@ def open_log(hub: Any, uri: str, *, page_size: int = PAGE, follow: float = 2.0) 
     ref, _page = parse_log_uri(uri)
     key = ci_id(ref)
     book: LogBook = hub.logs
-    doc = book.get(key)
-    if doc is not None and doc.error is None:
-        return doc
-    job = None
-    pipeline = None
-    session = None
     try:
         found = board.find(hub, key)
     except TielineError:
         found = None
+    doc = book.get(key)
+    attempt = found.pipeline.attempt if found is not None else 0
+    if doc is not None and doc.error is None and attempt <= doc.attempt:
+        return doc
+    job = None
+    pipeline = None
+    session = None
     if found is not None:
         session, job, ref = found.session, found.job, found.ref
         pipeline = found.pipeline.ref
@@ -491,9 +494,11 @@ def open_log(hub: Any, uri: str, *, page_size: int = PAGE, follow: float = 2.0) 
         connector=session.connector,
         job=job,
         pipeline=pipeline,
+        attempt=attempt,
         follow=follow,
         page_size=page_size,
     )
+    book.drop(key)
     book.put(key, doc)
     doc.start()
     return doc

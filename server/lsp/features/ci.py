@@ -156,12 +156,9 @@ def ci_panel(hub: Hub, parent_id: str | None) -> list[proto.TreeItem]:
                 proto.TreeItem(id="ci/pending", label=f"{names[0]}: not synced yet", icon="sync")
             ]
         return [_branch_node(hub, b) for b in branches]
-    if parent_id.startswith("ci/b/"):
-        key = parent_id[len("ci/b/") :]
-        for b in branches:
-            if b.key == key:
-                return _branch_children(hub, b)
-        return []
+    for b in branches:
+        if _branch_id(b) == parent_id:
+            return _branch_children(hub, b)
     try:
         if parent_id.startswith("ci/p/"):
             found = board.find(hub, parent_id[len("ci/p/") :])
@@ -177,6 +174,12 @@ def ci_panel(hub: Hub, parent_id: str | None) -> list[proto.TreeItem]:
     except TielineError:
         return []  # replaced by a newer run since the shell last looked
     return []
+
+
+def _branch_id(b: Any) -> str:
+    """``ci/<connector>/<scope>@<branch>``, the first CI's connector (the ids the checks
+    view always had); pipelines, stages and jobs are ``ci/p/``, ``ci/s/``, ``ci/j/``."""
+    return f"ci/{b.runs[0].session.connector_id}/{b.key}"
 
 
 def _branch_node(hub: Hub, b: Any) -> proto.TreeItem:
@@ -196,7 +199,7 @@ def _branch_node(hub: Hub, b: Any) -> proto.TreeItem:
     has = any(r.pipelines or (r.checks and r.checks.runs) for r in b.runs)
     checks = checks_text(summary) if summary else ""
     return proto.TreeItem(
-        id=f"ci/b/{b.key}",
+        id=_branch_id(b),
         label=b.branch,
         description=" · ".join([", ".join(services), b.scope, checks or "no checks"]),
         tooltip=f"CI for `{b.branch}` in {b.scope} ({', '.join(services)})"
@@ -224,7 +227,9 @@ def _branch_children(hub: Hub, b: Any) -> list[proto.TreeItem]:
         for i, run in enumerate(r.checks.runs):
             out.append(
                 proto.TreeItem(
-                    id=f"ci/b/{b.key}/{r.session.connector_id}/{i}",
+                    id=f"{_branch_id(b)}/{i}"
+                    if r is b.runs[0]
+                    else f"{_branch_id(b)}/{r.session.connector_id}/{i}",
                     label=plain_text(run.name, 100),
                     description=" · ".join(x for x in (run.group or "", run.conclusion.value) if x),
                     icon=ICONS.get(run.conclusion.value, "circle-outline"),
@@ -523,7 +528,7 @@ class LogWatch:
         changed_from = self._pending.pop(doc.uri, 0)
         if doc.pages_read and client_supports_content(self.ls):
             for n in doc.pages_from(changed_from):
-                if n in doc.pages_read or n == max(doc.pages_read) + 1:
+                if n in doc.pages_read:
                     self.ls.protocol.send_request(
                         types.WORKSPACE_TEXT_DOCUMENT_CONTENT_REFRESH,
                         types.TextDocumentContentRefreshParams(uri=page_uri(doc.uri, n)),
