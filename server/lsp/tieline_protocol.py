@@ -398,6 +398,9 @@ class LogResult(WireModel):
     total: int | None = Field(default=None, description="Characters in all, once known.")
     version: int = 1
     failing_step: str | None = None
+    error: str | None = Field(
+        default=None, description="Why the log could not be read to its end (text is partial)."
+    )
 
 
 class LogChangedParams(WireModel):

@@ -28,7 +28,8 @@ ACTIONS: tuple[str, ...] = get_args(CIAction)
 
 @dataclass
 class Run:
-    """One session's part of a branch: its pipelines (newest of each name) or its checks."""
+    """One session's part of a branch: its pipelines (newest of each name) and its checks
+    (a code host's checks include other apps' besides its own CI's jobs)."""
 
     session: Session
     pipelines: tuple[Pipeline, ...] = ()
@@ -89,7 +90,7 @@ def branches(hub: Hub) -> list[Branch]:
         for key in keys:
             b = out.setdefault(key, Branch(key))
             pipes = idx.branch_pipelines.get(key, ())
-            b.runs.append(Run(s, pipes, None if pipes else idx.branch_checks.get(key)))
+            b.runs.append(Run(s, pipes, idx.branch_checks.get(key)))
     for b in out.values():
         b.summary = _merged(b)
     return list(out.values())

@@ -222,9 +222,12 @@ def _branch_children(hub: Hub, b: Any) -> list[proto.TreeItem]:
     pipes.sort(key=lambda sp: _rank(sp[1].status.value, sp[1].failed))
     out += [_pipeline_node(s, p) for s, p in pipes]
     for r in b.runs:
-        if r.pipelines or r.checks is None:
+        if r.checks is None:
             continue
+        jobs = {j.name for p in r.pipelines for j in p.jobs}
         for i, run in enumerate(r.checks.runs):
+            if run.name in jobs:
+                continue  # shown under its pipeline
             out.append(
                 proto.TreeItem(
                     id=f"{_branch_id(b)}/{i}"
@@ -576,6 +579,7 @@ async def read_log(ls: TielineServer, uri: str, offset: int, limit: int | None) 
         total=len(doc.text) if doc.complete else None,
         version=doc.version,
         failing_step=doc.failing.name if doc.failing else None,
+        error=doc.error,
     )
 
 
