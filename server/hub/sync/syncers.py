@@ -278,12 +278,13 @@ class PipelineRuns(Syncer):
             out[key] = tuple(got)
             p.snap.pipelines.update({ci_id(x.ref): (key, x) for x in got})
             p.snap.pipeline_branches.add(key)
-            p.snap.branch_checks.pop(key, None)  # its pipelines' events say it, once
+            if got:
+                p.snap.branch_checks.pop(key, None)  # its pipelines' events say it, once
         p.index.branch_pipelines = out
 
     @staticmethod
     async def _detailed(p: Pass, c: Any, x: Pipeline, old: Pipeline | None) -> Pipeline:
-        if old is not None and old.finished and old.jobs and _same_run(old, x):
+        if old is not None and old.finished and _same_run(old, x):
             return (
                 old.model_copy(update={"actions": x.actions}) if old.actions != x.actions else old
             )
