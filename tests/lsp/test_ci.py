@@ -363,3 +363,36 @@ async def test_a_large_log_pages_through_tieline_log(client: LanguageClient, wor
     assert len(small["text"]) <= 100 and small["text"].endswith("\n")
     bad = await raw_request_error(client, "tieline/log", {"uri": "file:///etc/passwd"})
     assert bad.code == -32602 and "is not a job log URI" in bad.message
+
+
+async def test_one_branch_merges_a_code_hosts_checks_and_a_ci_servers_pipelines(
+    world: World, github: Any, tieline_home: Path
+) -> None:
+    """GitHub's checks (its stand-in, contract-checked) and the CI server's pipelines of the
+    same branch: one branch node, both services named, the worst state on top."""
+    from tests.lsp.conftest import TOKEN, seed
+
+    seed(github)
+    env = dict(world.env, TIELINE_GITHUB_TOKEN=TOKEN)
+    env["TIELINE_CONNECTORS__GITHUB__API_URL"] = github.url
+    client = await start(World(world.ci, world.root, env, world.build, world.deploy, world.ship))
+    try:
+        await wait_synced(client, timeout=60)
+
+        async def both() -> Any:
+            top = await items(client, "ci")
+            return top if top and "GitHub" in top[0]["description"] else None
+
+        (branch,) = await _until(both, 60)
+        assert branch["label"] == "feature" and branch["contextValue"] == "ci.failure"
+        assert branch["description"].startswith("GitHub, Synthetic Tracker · octo/app · ")
+        children = await items(client, "ci", branch["id"])
+        labels = [c["label"] for c in children]
+        assert labels[:2] == [
+            f"build #{world.build['number']}",
+            f"deploy #{world.deploy['number']}",
+        ]
+        assert {"build", "lint"} <= set(labels[2:])  # GitHub's check runs, as before
+        assert {c["service"] for c in children} == {"synthetic", "github"}
+    finally:
+        await client.shutdown_session()
