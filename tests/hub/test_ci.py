@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from connectors.sdk.manifest import Manifest
-from connectors.sdk.models import CheckConclusion, RepoRef
+from connectors.sdk.models import CheckConclusion, ItemKind, RepoRef
 from connectors.sdk.settings import ConnectorSettings
 from server.hub.ci import board
 from server.hub.ci.ids import (
@@ -446,3 +446,17 @@ async def test_a_rerun_job_log_is_read_anew(world: World) -> None:
     assert again is not doc
     await asyncio.wait_for(again.ready(), 10)
     assert "second try" in again.text
+
+
+async def test_a_whole_raw_log_for_readers_of_its_text(world: World) -> None:
+    from server.hub.ci.logs import read_raw
+
+    ci = world.ci.ci
+    world.ci.log_page = 1000
+    p = ci.add_pipeline(REPO.full_name, "build", "feature")
+    raw = "".join(f"\x1b[31mline {n}\x1b[0m\n" for n in range(500))
+    job = ci.add_job(p["id"], "unit", None, "failed", log=raw)
+    ci.settle(p["id"])
+    ref = world.connector._ci_ref(REPO.full_name, job["id"], ItemKind.JOB)
+    assert await read_raw(world.connector, ref) == raw
+    assert await read_raw(world.connector, ref, most=100) == raw[-100:]

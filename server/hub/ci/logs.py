@@ -457,6 +457,25 @@ class LogBook:
         self._docs.clear()
 
 
+async def read_raw(connector: Any, ref: ItemRef, *, most: int = 32 << 20) -> str:
+    """A finished job's whole raw log (escapes and markers kept), chunk by chunk, at most
+    ``most`` characters (the end kept: failures are printed last). For readers of the text
+    itself (failures as diagnostics); documents go through :class:`LogDoc`."""
+    parts: list[str] = []
+    size = offset = 0
+    while True:
+        with revalidate():
+            chunk = await connector.job_log(ref, offset=offset)
+        parts.append(chunk.text)
+        size += len(chunk.text)
+        while size > most and len(parts) > 1:
+            size -= len(parts.pop(0))
+        if chunk.complete or chunk.next_offset <= offset:
+            break
+        offset = chunk.next_offset
+    return "".join(parts)[-most:]
+
+
 def open_log(hub: Any, uri: str, *, page_size: int = PAGE, follow: float = 2.0) -> LogDoc:
     """The log document ``uri`` names (:func:`~.ids.log_uri`), reading in the background
     from the session that serves its connector, host and scope; opened once per job."""
@@ -504,4 +523,14 @@ def open_log(hub: Any, uri: str, *, page_size: int = PAGE, follow: float = 2.0) 
     return doc
 
 
-__all__ = ["BLOCK", "PAGE", "Failing", "LogBook", "LogDoc", "Parser", "Section", "open_log"]
+__all__ = [
+    "BLOCK",
+    "PAGE",
+    "Failing",
+    "LogBook",
+    "LogDoc",
+    "Parser",
+    "Section",
+    "open_log",
+    "read_raw",
+]
