@@ -274,7 +274,15 @@ async def test_actions_and_triggers(client: LanguageClient, world: World) -> Non
 
     await _until(shows_release)
 
-    # The same as a command, for editors without a shell: the one action a job allows.
+    # As commands, for editors without a shell: a trigger with its inputs as arguments...
+    out = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="tieline.ci.trigger", arguments=[release["id"], "feature", {"version": "3"}]
+        )
+    )
+    assert out is not None and "started Release" in str(out)
+    assert max(world.ci.ci.pipelines.values(), key=lambda p: p["id"])["inputs"]["version"] == "3"
+    # ... and the one action a pipeline allows.
     (branch,) = await items(client, "ci")
     deploy = next(
         p for p in await items(client, "ci", branch["id"]) if p["label"].startswith("deploy")
@@ -300,6 +308,11 @@ async def test_a_log_through_text_document_content_follows_the_job(world: World)
         )
         assert got.text.startswith("=== Failing step: Run pytest")
         assert "FAILED tests/test_app.py::test_it" in got.text and "\x1b" not in got.text
+
+        shown = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="tieline.ci.openLog", arguments=[unit["logUri"]])
+        )
+        assert shown is not None and client.shown_documents[-1].uri == unit["logUri"]
 
         ship = (await items(client, "ci", deploy["id"]))[0]
         live = await client.workspace_text_document_content_async(
