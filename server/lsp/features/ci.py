@@ -532,15 +532,22 @@ class LogWatch:
         if doc.pages_read and client_supports_content(self.ls):
             for n in doc.pages_from(changed_from):
                 if n in doc.pages_read:
-                    self.ls.protocol.send_request(
+                    sent = self.ls.protocol.send_request(
                         types.WORKSPACE_TEXT_DOCUMENT_CONTENT_REFRESH,
                         types.TextDocumentContentRefreshParams(uri=page_uri(doc.uri, n)),
                     )
+                    sent.add_done_callback(_quiet)
         if doc.uri in self.paged:
             self.ls.protocol.notify(
                 methods.LOG_CHANGED,
                 proto.LogChangedParams(uri=doc.uri, version=doc.version).wire(),
             )
+
+
+def _quiet(sent: Any) -> None:
+    """A client that fails a refresh still reads the document when it next shows it."""
+    if not sent.cancelled() and sent.exception() is not None:
+        log.debug("textDocumentContent/refresh failed: %s", sent.exception())
 
 
 def _watch(ls: TielineServer) -> LogWatch:
