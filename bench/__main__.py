@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from . import jobs, lenses, lsp, repoll, startup
+from . import ci_log, jobs, lenses, lsp, repoll, startup
 
 
 def _section(title: str) -> None:
@@ -24,6 +24,8 @@ def main() -> None:
     startup.main([])
     _section("lsp: what the editor sees, beside a bare pygls server, one at a time")
     lsp.main([])
+    _section("ci_log: a 10 MB job log opened while hovering")
+    ci_log.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

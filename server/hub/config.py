@@ -70,6 +70,28 @@ class NotificationSettings(_Section):
     issue_closed: bool = Field(False, description="Tell me when an issue I follow is closed.")
 
 
+class CISettings(_Section):
+    """Pipelines of my branches, whichever CI runs them."""
+
+    notify: Literal["failures", "all", "off"] = Field(
+        default="failures",
+        description="Tell me when a pipeline of my branch finishes: `failures` only, `all` "
+        "(passes too) or `off`.",
+    )
+    log_page_kb: int = Field(
+        default=512,
+        ge=16,
+        le=4096,
+        description="Kilobytes of a job's log per page (a log document's page, one answer).",
+    )
+    log_follow_interval: float = Field(
+        default=2.0,
+        ge=0.2,
+        le=60.0,
+        description="Seconds between reads of a running job's log while it is open.",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -159,6 +181,7 @@ class Config(_Section):
         },
     )
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    ci: CISettings = Field(default_factory=CISettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     branch_template: str = Field(

@@ -35,6 +35,7 @@ from connectors.sdk.settings import ConnectorSettings
 from . import config as config_mod
 from . import endpoints, paths
 from .autolinks import Autolinks, load_autolinks
+from .ci.logs import LogBook
 from .credentials import CredentialProvider, Found, default_credentials
 from .events import Event, EventBus, EventKind
 from .health import HealthBoard
@@ -94,6 +95,8 @@ class Hub:
         self.worker = Worker(self.queue, {SYNC_JOB: self._run_sync_job})
         self.scheduler = Scheduler(self.queue, listeners=self.listeners)
         self.mirror = Mirror(store)
+        #: Job logs opened as documents (read and followed in the background).
+        self.logs = LogBook()
         self._sign_ins: SignIns | None = None
         self.sessions: dict[str, Session] = {}
         self.folders: list[Folder] = []
@@ -126,6 +129,7 @@ class Hub:
 
     async def close(self) -> None:
         self.worker.stop()
+        self.logs.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -102,10 +102,9 @@ def plan(
                 for r in f.remotes:
                     if r.connector != m.id:
                         continue
-                    watched = by_host.setdefault(r.repo.host, [])
-                    w = Watched(r.repo, f.branch)
-                    if w not in watched:
-                        watched.append(w)
+                    _watch(
+                        by_host.setdefault(r.repo.host, []), Watched(r.repo, f.branch, f.markers)
+                    )
                     owners.setdefault(r.repo.host, r.repo.owner)
             if public and public not in by_host:
                 by_host = {public: [], **by_host}
@@ -114,8 +113,33 @@ def plan(
         else:
             site_or_account = endpoints.public_host(m, s)
             if site_or_account:
-                out.append(Wanted(m.id, site_or_account))
+                out.append(Wanted(m.id, site_or_account, watch=_builds(m, folders)))
     return out
+
+
+def _watch(watched: list[Watched], w: Watched) -> None:
+    """Add ``w`` once per repository and branch (two folders of one clone: markers merged)."""
+    for i, other in enumerate(watched):
+        if (other.repo, other.branch) == (w.repo, w.branch):
+            watched[i] = Watched(w.repo, w.branch, other.markers | w.markers)
+            return
+    watched.append(w)
+
+
+def _builds(m: Manifest, folders: Sequence[Folder]) -> Watch:
+    """What a site or account connector that builds repositories hosted elsewhere (a CI
+    server) watches: every folder's repositories that have one of its markers, every
+    folder's when it declares none. Others watch nothing."""
+    if not m.attach.watch_repos:
+        return Watch()
+    markers = frozenset(m.attach.markers)
+    watched: list[Watched] = []
+    for f in folders:
+        if markers and not markers & f.markers:
+            continue
+        for r in f.remotes:
+            _watch(watched, Watched(r.repo, f.branch, f.markers))
+    return Watch(tuple(watched))
 
 
 def preferred_account(settings: ConnectorSettings, host: str, owner: str | None) -> str | None:

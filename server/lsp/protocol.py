@@ -11,12 +11,14 @@ behaviour.
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from cattrs.errors import ClassValidationError
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger("tieline.lsp")
 
@@ -47,6 +49,20 @@ def describe_validation_error(exc: BaseException) -> str:
 
 
 class TielineProtocol(LanguageServerProtocol):
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, Any]:
+        """pygls' answer, plus ``workspace.textDocumentContent`` (LSP 3.18, which pygls
+        does not advertise) for the schemes the server serves, to clients that declare it."""
+        result = yield from super().lsp_initialize(params)
+        schemes = list(getattr(self._server, "content_schemes", ()))
+        ws = params.capabilities.workspace if params.capabilities else None
+        caps = result.capabilities
+        if schemes and ws is not None and ws.text_document_content is not None:
+            if caps.workspace is None:
+                caps.workspace = types.WorkspaceOptions()
+            caps.workspace.text_document_content = types.TextDocumentContentOptions(schemes=schemes)
+        return result
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         if "jsonrpc" in data and "method" in data and "id" in data:
             # JSON-RPC lets a request omit params (vscode-languageclient does for requests

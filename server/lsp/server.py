@@ -48,6 +48,9 @@ class TielineServer(LanguageServer):
         self._panel_timer: asyncio.TimerHandle | None = None
         self._memos: dict[str, AnswerMemo] = {}
         self.initialization_options: Any = None  # what the editor sent at initialize
+        #: URI schemes whose documents this server serves with ``workspace/textDocumentContent``
+        #: (offered to clients that declare that capability).
+        self.content_schemes: list[str] = []
 
     # -- hub access -------------------------------------------------------------------------
 
@@ -89,8 +92,8 @@ class TielineServer(LanguageServer):
 
     def references(self, doc: TextDocument) -> Sequence[Reference]:
         hub = self.hub
-        if hub is None:
-            return ()
+        if hub is None or doc.uri.split(":", 1)[0] in self.content_schemes:
+            return ()  # the server's own documents (a 10 MB CI log) are not scanned
         return hub.scanner.scan(
             doc.source,
             language_id=doc.language_id,

@@ -32,14 +32,19 @@ from .tieline_methods import (
     AUTH_SIGN_IN,
     AUTH_SIGN_OUT,
     AUTH_STATUS,
+    CI_ACT,
+    CI_TRIGGER,
+    CI_TRIGGERS,
     CONNECTORS,
+    LOG,
+    LOG_CHANGED,
     PANEL_CHANGED,
     PANEL_ITEMS,
     PANELS,
     STATUS,
 )
 
-PROTOCOL_VERSION = "1.1.0"
+PROTOCOL_VERSION = "1.2.0"
 SCHEMA_PATH = Path(__file__).with_name("tieline-protocol.schema.json")
 
 
@@ -114,6 +119,14 @@ class TreeItem(WireModel):
         default=None, description="The connector id the item comes from (e.g. 'gitlab')."
     )
     key: str | None = Field(default=None, description="How the item is named: '#7', 'PROJ-7'.")
+    ci_item: str | None = Field(
+        default=None,
+        description="CI panel: the pipeline or job id tieline/ci/act takes. The actions it "
+        "allows now are the 'can.<action>' words of contextValue.",
+    )
+    log_uri: str | None = Field(
+        default=None, description="CI panel, a job: its log (tieline/log, textDocumentContent)."
+    )
 
 
 class PanelItemsParams(WireModel):
@@ -269,6 +282,134 @@ class ConnectorsResult(WireModel):
     connectors: list[ConnectorInfo]
 
 
+# --- CI ----------------------------------------------------------------------------------
+
+CIActionName = Literal["rerun", "rerun_failed", "cancel", "retry", "play"]
+RunStatusName = Literal["queued", "running", "waiting", "completed"]
+
+
+class CIStep(WireModel):
+    name: str
+    number: int | None = None
+    status: RunStatusName
+    conclusion: str = Field(description="success, failure, pending, cancelled, skipped, ...")
+
+
+class CIJob(WireModel):
+    id: str = Field(description="The job's id, for tieline/ci/act.")
+    name: str
+    status: RunStatusName
+    conclusion: str
+    stage: str | None = None
+    url: str | None = None
+    allow_failure: bool = False
+    actions: list[CIActionName] = Field(default_factory=list)
+    log_uri: str = Field(description="The tieline-log: URI of its log.")
+    steps: list[CIStep] = Field(default_factory=list)
+
+
+class CIPipeline(WireModel):
+    id: str = Field(description="The pipeline's id, for tieline/ci/act.")
+    service: str = Field(description="The connector id.")
+    service_name: str
+    name: str
+    status: RunStatusName
+    conclusion: str
+    number: int | None = None
+    attempt: int = 1
+    branch: str | None = None
+    sha: str | None = None
+    event: str | None = None
+    url: str | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    actions: list[CIActionName] = Field(default_factory=list)
+    jobs: list[CIJob] = Field(default_factory=list)
+
+
+class CIActParams(WireModel):
+    item: str = Field(description="A pipeline or job id (a CI panel item's ciItem, or its id).")
+    action: CIActionName
+
+
+class CIActResult(WireModel):
+    pipeline: CIPipeline | None = Field(
+        default=None, description="The pipeline after (a re-run may be a new one)."
+    )
+    message: str
+
+
+class CITriggersParams(WireModel):
+    folder: str | None = Field(default=None, description="A workspace folder URI; absent: all.")
+
+
+class CITriggerInput(WireModel):
+    name: str
+    description: str = ""
+    type: Literal["string", "boolean", "choice", "number", "environment", "password"] = "string"
+    required: bool = False
+    default: str | None = None
+    options: list[str] = Field(default_factory=list)
+
+
+class CITrigger(WireModel):
+    id: str = Field(description="For tieline/ci/trigger.")
+    name: str
+    description: str = ""
+    service: str
+    service_name: str
+    scope: str
+    branch: str | None = Field(default=None, description="Its folder's branch: the default.")
+    url: str | None = None
+    inputs: list[CITriggerInput] = Field(default_factory=list)
+
+
+class CITriggersResult(WireModel):
+    triggers: list[CITrigger]
+
+
+class CITriggerParams(WireModel):
+    trigger: str
+    branch: str | None = Field(default=None, description="Absent: its folder's branch.")
+    inputs: dict[str, str] = Field(default_factory=dict)
+
+
+class CITriggerResult(WireModel):
+    pipeline: CIPipeline | None = None
+    message: str
+
+
+class LogParams(WireModel):
+    uri: str = Field(description="A tieline-log: URI (a CI job's logUri).")
+    offset: int = Field(default=0, ge=0, description="Where to read from (a nextOffset).")
+    limit: int | None = Field(
+        default=None, ge=1, description="Most characters wanted; the server caps it (a page)."
+    )
+
+
+class LogResult(WireModel):
+    """A page of a job's log: ANSI stripped, the failing step first (under a header line)
+    once the job has failed. While ``complete`` is false more follows (the job runs, or
+    there are more pages); ``version`` changes when the text is laid out anew (read from 0)."""
+
+    text: str
+    next_offset: int
+    complete: bool
+    total: int | None = Field(default=None, description="Characters in all, once known.")
+    version: int = 1
+    failing_step: str | None = None
+    error: str | None = Field(
+        default=None, description="Why the log could not be read to its end (text is partial)."
+    )
+
+
+class LogChangedParams(WireModel):
+    """Server → client: a followed log grew (or was laid out anew: ``version``)."""
+
+    uri: str
+    version: int
+
+
 # --- the method table --------------------------------------------------------------------
 
 
@@ -334,6 +475,46 @@ METHODS: dict[str, Method] = {
             AuthStatusParams,
             AuthStatusResult,
             "Which accounts are signed in.",
+        ),
+        Method(
+            CI_ACT,
+            "request",
+            "clientToServer",
+            CIActParams,
+            CIActResult,
+            "Re-run, cancel, retry or play a pipeline or job (one of its allowed actions).",
+        ),
+        Method(
+            CI_TRIGGERS,
+            "request",
+            "clientToServer",
+            CITriggersParams,
+            CITriggersResult,
+            "The pipelines a person can start by hand, with their inputs.",
+        ),
+        Method(
+            CI_TRIGGER,
+            "request",
+            "clientToServer",
+            CITriggerParams,
+            CITriggerResult,
+            "Start a trigger on a branch with inputs.",
+        ),
+        Method(
+            LOG,
+            "request",
+            "clientToServer",
+            LogParams,
+            LogResult,
+            "A page of a job's log, for shells without workspace/textDocumentContent.",
+        ),
+        Method(
+            LOG_CHANGED,
+            "notification",
+            "serverToClient",
+            LogChangedParams,
+            None,
+            "A log read with tieline/log grew or was laid out anew.",
         ),
     )
 }

@@ -4,8 +4,13 @@ same story -- an issue assigned to me, one mentioning me, one I created, and mor
 issues in one scope than fit on a page; for code hosts a pull/merge request asking for my
 review, one of mine, and a failing check on my branch.
 
+For CI (``Pipelines``, ``PipelineControl``) the story is a repository whose branch has a
+finished pipeline with a failed job (whose log has a known line) and a running pipeline
+whose job writes more log and finishes when the test says (``Subject.ci``); a connector
+with ``PipelineControl`` also has a hand-started pipeline with one required input.
+
 Adding a connector to the suite is adding one ``_<id>`` builder here; the tests themselves
-(``test_issue_tracker.py``, ``test_code_host.py``) name no service.
+(``test_issue_tracker.py``, ``test_code_host.py``, ``test_pipelines.py``) name no service.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from connectors.sdk.models import RepoRef
 from server.hub.http import HubClient
 from tests.standin.kit import serving
 from tests.standin.kit.fixtures import require_contract
@@ -44,6 +50,28 @@ class Subject:
     mine_title: str | None = None
     #: Can the service list what mentions me? (Asana's API has no mentions.)
     mentions: bool = True
+
+    ci: CIStory | None = None
+
+
+@dataclass
+class CIStory:
+    """What a CI subject's service holds (see the module docstring)."""
+
+    repo: RepoRef
+    branch: str
+    #: The failed pipeline's name, its failed job's name and a line of that job's log.
+    failed_pipeline: str
+    failed_job: str
+    log_line: str
+    #: The running pipeline's name (on the same branch); ``finish_running()`` makes its job
+    #: write ``more_log`` and succeed.
+    running_pipeline: str
+    finish_running: Callable[[], None]
+    more_log: str
+    #: A trigger's name and its required input (``PipelineControl`` only).
+    trigger: str | None = None
+    trigger_input: str | None = None
 
 
 Builder = Callable[[contextlib.ExitStack], Subject]
@@ -209,10 +237,47 @@ def _synthetic(stack: contextlib.ExitStack) -> Subject:
     titles = {ASSIGNED, MENTIONED, CREATED}
     for n in range(MANY):
         titles.add(st.add_issue("WEB", f"Bulk {n}", author="bob")["title"])
+    repo = RepoRef(host="github.com", owner="octo", name="app")
+    ci = tracker.ci
+    failed = ci.add_pipeline(
+        repo.full_name, "build", "feature", jobs=[("lint", "check", "success")]
+    )
+    ci.add_job(
+        failed["id"],
+        "unit",
+        "test",
+        "failed",
+        steps=(("setup", "success"), ("pytest", "failed")),
+        log="setting up\nFAILED tests/test_app.py::test_it - assert 1 == 2\n",
+    )
+    ci.settle(failed["id"])
+    running = ci.add_pipeline(repo.full_name, "deploy", "feature")
+    job = ci.add_job(running["id"], "ship", None, "running", log="shipping...\n")
+    ci.settle(running["id"])
+    ci.triggers[repo.full_name] = [
+        {
+            "id": "release",
+            "name": "Release",
+            "description": "Cut a release",
+            "inputs": [{"name": "version", "type": "string", "required": True}],
+        }
+    ]
+    story = CIStory(
+        repo=repo,
+        branch="feature",
+        failed_pipeline="build",
+        failed_job="unit",
+        log_line="FAILED tests/test_app.py::test_it",
+        running_pipeline="deploy",
+        finish_running=lambda: ci.finish_job(job["id"], "success", "shipped\n"),
+        more_log="shipped",
+        trigger="Release",
+        trigger_input="version",
+    )
     connector, http = wire(
         SyntheticConnector, tracker.url, token="tok-ada", host="tracker.example.test"
     )
-    return Subject("synthetic", connector, http, "WEB", titles)
+    return Subject("synthetic", connector, http, "WEB", titles, ci=story)
 
 
 BUILDERS: dict[str, Builder] = {
@@ -277,4 +342,11 @@ async def tracker(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
 @pytest.fixture(params=subjects("CodeHost"))
 async def code_host(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     async with built(request.param) as s:
+        yield s
+
+
+@pytest.fixture(params=subjects("Pipelines"))
+async def pipelines(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
+    async with built(request.param) as s:
+        assert s.ci is not None, f"the {s.name} builder tells no CI story"
         yield s

@@ -2,13 +2,20 @@
 
 Deliberately small and written only against ``connectors.sdk``, as a third-party connector
 would be. Items are keyed ``PROJECT-N``; project keys are learned from ``/projects``.
+
+Its CI (``Pipelines``, ``PipelineControl``) builds the workspace's repositories wherever they
+are hosted (``attach.watch_repos``, for folders with a ``.synthetic-ci.yml``), as a CI server
+attached to a site does. A job's log is read progressively (``?start=N``, ``X-Text-Size``,
+``X-More-Data``), so a running job's log is followed by offset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from connectors.sdk import (
     CheckResult,
@@ -24,6 +31,17 @@ from connectors.sdk import (
     User,
 )
 from connectors.sdk.capabilities import IssueFilter
+from connectors.sdk.ci import (
+    CIAction,
+    Job,
+    LogChunk,
+    Pipeline,
+    RunStatus,
+    Step,
+    Trigger,
+    TriggerInput,
+)
+from connectors.sdk.models import CheckConclusion
 from connectors.sdk.paging import check_link, collect, link_cursor
 
 
@@ -104,3 +122,146 @@ class SyntheticConnector(Connector):
             body=i.get("body"),
             comments=len(i.get("comments") or ()),
         )
+
+    # -- CI ---------------------------------------------------------------------------------
+
+    async def list_pipelines(
+        self, scope: str, *, branch: str | None = None, limit: int = 5
+    ) -> Sequence[Pipeline]:
+        params: dict[str, str | int] = {"per_page": limit}
+        if branch is not None:
+            params["branch"] = branch
+        r = await self.ctx.http.get(
+            f"/ci/projects/{quote(scope, safe='')}/pipelines", params=params
+        )
+        return [self._pipeline(scope, p) for p in r.json()[:limit]]
+
+    async def get_pipeline(self, ref: ItemRef) -> Pipeline:
+        r = await self.ctx.http.get(f"/ci/pipelines/{ref.key}")
+        return self._pipeline(ref.scope, r.json())
+
+    async def job_log(self, ref: ItemRef, *, offset: int = 0) -> LogChunk:
+        r = await self.ctx.http.get(f"/ci/jobs/{ref.key}/log", params={"start": offset})
+        size = r.headers.get("x-text-size")
+        return LogChunk(
+            text=r.content.decode("utf-8", errors="replace"),
+            offset=offset,
+            next_offset=int(size) if size and size.isdigit() else offset + len(r.content),
+            complete=r.headers.get("x-more-data", "false").lower() != "true",
+        )
+
+    async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
+        path = {
+            "rerun": f"/ci/pipelines/{ref.key}/rerun",
+            "rerun_failed": f"/ci/pipelines/{ref.key}/rerun-failed",
+            "cancel": f"/ci/pipelines/{ref.key}/cancel",
+            "retry": f"/ci/jobs/{ref.key}/retry",
+            "play": f"/ci/jobs/{ref.key}/play",
+        }[action]
+        r = await self.ctx.http.post(path)
+        return self._pipeline(ref.scope, r.json())
+
+    async def triggers(self, scope: str) -> Sequence[Trigger]:
+        r = await self.ctx.http.get(f"/ci/projects/{quote(scope, safe='')}/triggers")
+        return [
+            Trigger(
+                id=str(t["id"]),
+                name=t["name"],
+                description=t.get("description") or "",
+                inputs=tuple(
+                    TriggerInput(
+                        name=i["name"],
+                        description=i.get("description") or "",
+                        type=i.get("type") or "string",
+                        required=bool(i.get("required")),
+                        default=None if i.get("default") is None else str(i["default"]),
+                        options=tuple(str(o) for o in i.get("options") or ()),
+                    )
+                    for i in t.get("inputs") or ()
+                ),
+            )
+            for t in r.json()
+        ]
+
+    async def trigger(
+        self, scope: str, trigger_id: str, branch: str, inputs: Mapping[str, str]
+    ) -> Pipeline | None:
+        r = await self.ctx.http.post(
+            f"/ci/projects/{quote(scope, safe='')}/triggers/{quote(trigger_id, safe='')}",
+            json={"branch": branch, "inputs": dict(inputs)},
+        )
+        return self._pipeline(scope, r.json())
+
+    def _ci_ref(self, scope: str, key: object, kind: ItemKind) -> ItemRef:
+        host = self.ctx.host or "tracker.example.test"
+        return ItemRef(connector="synthetic", host=host, scope=scope, key=str(key), kind=kind)
+
+    def _pipeline(self, scope: str, p: dict[str, Any]) -> Pipeline:
+        status, conclusion = _STATES[p["status"]]
+        jobs = tuple(self._job(scope, j) for j in p.get("jobs") or ())
+        actions: list[CIAction] = []
+        if status is RunStatus.COMPLETED:
+            actions.append("rerun")
+            if conclusion is CheckConclusion.FAILURE:
+                actions.append("rerun_failed")
+        else:
+            actions.append("cancel")
+        return Pipeline(
+            ref=self._ci_ref(scope, p["id"], ItemKind.PIPELINE),
+            name=p["name"],
+            status=status,
+            conclusion=conclusion,
+            branch=p.get("branch"),
+            sha=p.get("sha"),
+            number=p.get("number"),
+            attempt=int(p.get("attempt") or 1),
+            event=p.get("event"),
+            url=p.get("web_url"),
+            created_at=_time(p.get("created")),
+            started_at=_time(p.get("started")),
+            finished_at=_time(p.get("finished")),
+            jobs=jobs,
+            actions=tuple(actions),
+        )
+
+    def _job(self, scope: str, j: dict[str, Any]) -> Job:
+        status, conclusion = _STATES[j["status"]]
+        actions: tuple[CIAction, ...] = ()
+        if j["status"] in ("failed", "canceled"):
+            actions = ("retry",)
+        elif j["status"] == "manual":
+            actions = ("play",)
+        return Job(
+            ref=self._ci_ref(scope, j["id"], ItemKind.JOB),
+            name=j["name"],
+            status=status,
+            conclusion=conclusion,
+            stage=j.get("stage"),
+            url=j.get("web_url"),
+            allow_failure=bool(j.get("allow_failure")),
+            steps=tuple(
+                Step(
+                    name=st["name"],
+                    number=st.get("number"),
+                    status=_STATES[st["status"]][0],
+                    conclusion=_STATES[st["status"]][1],
+                )
+                for st in j.get("steps") or ()
+            ),
+            actions=actions,
+        )
+
+
+_STATES: dict[str, tuple[RunStatus, CheckConclusion]] = {
+    "queued": (RunStatus.QUEUED, CheckConclusion.PENDING),
+    "running": (RunStatus.RUNNING, CheckConclusion.PENDING),
+    "manual": (RunStatus.WAITING, CheckConclusion.PENDING),
+    "success": (RunStatus.COMPLETED, CheckConclusion.SUCCESS),
+    "failed": (RunStatus.COMPLETED, CheckConclusion.FAILURE),
+    "canceled": (RunStatus.COMPLETED, CheckConclusion.CANCELLED),
+    "skipped": (RunStatus.COMPLETED, CheckConclusion.SKIPPED),
+}
+
+
+def _time(ts: object) -> datetime | None:
+    return datetime.fromtimestamp(float(ts), UTC) if isinstance(ts, int | float) else None

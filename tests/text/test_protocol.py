@@ -33,6 +33,11 @@ def test_schema_is_deterministic_and_covers_every_method() -> None:
         p.AUTH_SIGN_OUT,
         p.AUTH_STATUS,
         p.CONNECTORS,
+        p.CI_ACT,
+        p.CI_TRIGGERS,
+        p.CI_TRIGGER,
+        p.LOG,
+        p.LOG_CHANGED,
     }
     for spec in schema["methods"].values():
         for part in ("params", "result"):
@@ -159,6 +164,59 @@ EXAMPLES: list[tuple[str, str, p.WireModel]] = [
             ]
         ),
     ),
+    (p.CI_ACT, "params", p.CIActParams(item="ci/ci.test/pipeline/o%2Fr/7", action="rerun_failed")),
+    (
+        p.CI_ACT,
+        "result",
+        p.CIActResult(
+            message="CI: rerun failed requested",
+            pipeline=p.CIPipeline(
+                id="ci/ci.test/pipeline/o%2Fr/7", service="ci", service_name="A CI",
+                name="build", status="running", conclusion="pending", number=7, attempt=2,
+                branch="main", url="https://ci.test/7", created_at=NOW, actions=["cancel"],
+                jobs=[
+                    p.CIJob(
+                        id="ci/ci.test/job/o%2Fr/70", name="unit", status="completed",
+                        conclusion="failure", stage="test", actions=["retry"],
+                        log_uri="tieline-log:/ci/ci.test/o%2Fr/70/unit.log",
+                        steps=[p.CIStep(name="pytest", status="completed", conclusion="failure")],
+                    )
+                ],
+            ),
+        ),
+    ),
+    (p.CI_TRIGGERS, "params", p.CITriggersParams(folder="file:///w/app")),
+    (
+        p.CI_TRIGGERS,
+        "result",
+        p.CITriggersResult(
+            triggers=[
+                p.CITrigger(
+                    id="ci/ci.test/o%2Fr/release", name="Release", service="ci",
+                    service_name="A CI", scope="o/r", branch="main",
+                    inputs=[
+                        p.CITriggerInput(name="version", required=True),
+                        p.CITriggerInput(name="env", type="choice", options=["a", "b"],
+                                         default="a"),
+                    ],
+                )
+            ]
+        ),
+    ),
+    (
+        p.CI_TRIGGER,
+        "params",
+        p.CITriggerParams(trigger="ci/ci.test/o%2Fr/release", inputs={"version": "1.2"}),
+    ),
+    (p.CI_TRIGGER, "result", p.CITriggerResult(message="started")),
+    (p.LOG, "params", p.LogParams(uri="tieline-log:/ci/ci.test/o%2Fr/70/unit.log", offset=10)),
+    (
+        p.LOG,
+        "result",
+        p.LogResult(text="=== Failing step: pytest ===\n", next_offset=30, complete=False,
+                    version=2, failing_step="pytest"),
+    ),
+    (p.LOG_CHANGED, "params", p.LogChangedParams(uri="tieline-log:/x", version=1)),
 ]  # fmt: skip
 
 

@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.sdk.ci import Pipeline
 from connectors.sdk.models import CheckConclusion, Issue, ItemState, PullRequest
 
+from ..ci.ids import ci_id
 from ..events import EventKind
 
 # The kinds the sync publishes, from the bus's catalogue.
@@ -22,6 +24,8 @@ CHECK_SUITE_SUCCEEDED = EventKind.CHECK_SUITE_SUCCEEDED
 ISSUE_ASSIGNED = EventKind.ISSUE_ASSIGNED
 ISSUE_CLOSED = EventKind.ISSUE_CLOSED
 ISSUE_REOPENED = EventKind.ISSUE_REOPENED
+CI_FAILED = EventKind.CI_FAILED
+CI_SUCCEEDED = EventKind.CI_SUCCEEDED
 
 
 @dataclass
@@ -34,6 +38,10 @@ class Snapshot:
     assigned: dict[str, Issue] = field(default_factory=dict)
     other_issues: dict[str, Issue] = field(default_factory=dict)
     branch_checks: dict[str, CheckConclusion] = field(default_factory=dict)  # ref -> overall
+    #: Pipeline id (``ci_id``) -> (``scope@branch``, the pipeline) of the watched branches,
+    #: and the branches whose pipelines were listed.
+    pipelines: dict[str, tuple[str, Pipeline]] = field(default_factory=dict)
+    pipeline_branches: set[str] = field(default_factory=set)
 
     def all_items(self) -> dict[str, Issue]:
         out: dict[str, Issue] = {}
@@ -108,7 +116,45 @@ def changes(before: Snapshot | None, after: Snapshot) -> list[Change]:
                 ref in before.branch_checks,
             )
         )
+    out.extend(_pipeline_changes(before, after))
     return out
+
+
+def _pipeline_changes(before: Snapshot, after: Snapshot) -> list[Change]:
+    """A pipeline of a watched branch that finished since the last sync: one that ran then,
+    a re-run of one, or one new and already done (it ran between two polls). A branch seen
+    for the first time is a baseline, like the first sync."""
+    out: list[Change] = []
+    for pid, (branch, p) in after.pipelines.items():
+        if not p.finished:
+            continue
+        old = before.pipelines.get(pid)
+        if old is None:
+            if branch not in before.pipeline_branches:
+                continue
+        elif old[1].finished and _run(old[1]) == _run(p):
+            continue
+        failed = p.failed_jobs()
+        first = failed[0] if failed else None
+        name = f"{p.name} #{p.number}" if p.number is not None else p.name
+        payload = {
+            "pipeline": pid,
+            "name": p.name,
+            "number": p.number,
+            "branch": branch.rpartition("@")[2],
+            "scope": p.ref.scope,
+            "conclusion": p.conclusion.value,
+            "failed_job": ci_id(first.ref) if first else None,
+            "failed_job_name": first.name if first else None,
+            "failed_job_url": first.url if first else None,
+        }
+        kind = CI_FAILED if p.failed else CI_SUCCEEDED
+        out.append(Change(kind, branch, name, p.url, payload))
+    return out
+
+
+def _run(p: Pipeline) -> tuple[object, ...]:
+    return (p.status, p.conclusion, p.attempt, p.finished_at)
 
 
 def _check_change(

@@ -16,10 +16,19 @@ from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from connectors.sdk.capabilities import CIProvider, CodeHost, IssueFilter, IssueTracker, provides
-from connectors.sdk.models import CheckSummary, Issue, ItemRef, PullRequest, RepoRef
+from connectors.sdk.capabilities import (
+    CIProvider,
+    CodeHost,
+    IssueFilter,
+    IssueTracker,
+    Pipelines,
+    provides,
+)
+from connectors.sdk.ci import Pipeline
+from connectors.sdk.models import CheckRun, CheckSummary, Issue, ItemRef, PullRequest, RepoRef
 from connectors.sdk.paging import collect
 
+from ..ci.ids import ci_id
 from .changes import Snapshot
 
 log = logging.getLogger("tieline.sync")
@@ -28,10 +37,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Watched:
-    """One repository a session keeps fresh, and the branch checked out in its folder."""
+    """One repository a session keeps fresh, the branch checked out in its folder, and which
+    of the connectors' marker files that folder has (``.gitlab-ci.yml``: CI runs there)."""
 
     repo: RepoRef
     branch: str | None
+    markers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,8 @@ class Index:
     #: ``scope@branch`` -> the branch's checks / its open pull request.
     branch_checks: dict[str, CheckSummary] = field(default_factory=dict)
     branch_pulls: dict[str, PullRequest] = field(default_factory=dict)
+    #: ``scope@branch`` -> the newest pipeline of each name on the branch, with its jobs.
+    branch_pipelines: dict[str, tuple[Pipeline, ...]] = field(default_factory=dict)
     max_number: dict[str, int] = field(default_factory=dict)  # scope -> highest number
     #: Project/team keys the service has (None: the connector does not restrict keys).
     scopes: frozenset[str] | None = None
@@ -91,6 +104,22 @@ class Index:
 
     def get(self, ref: ItemRef) -> Issue | None:
         return self.items.get(ref.id)
+
+    def branch_state(self, key: str) -> CheckSummary | None:
+        """The branch's CI as the status bar shows it: its checks with its pipelines' jobs
+        merged in (a job reported both ways counts once, as the pipeline says), for a
+        provider of checks, of pipelines, or both."""
+        checks = self.branch_checks.get(key)
+        pipelines = self.branch_pipelines.get(key, ())
+        if not pipelines:
+            return checks
+        runs: dict[str, CheckRun] = {r.name: r for r in (checks.runs if checks else ())}
+        first = pipelines[0].summary()
+        for p in pipelines:
+            runs.update({r.name: r for r in p.summary().runs})
+        return CheckSummary.from_runs(
+            key, tuple(runs.values()), sha=first.sha, url=checks.url if checks else first.url
+        )
 
 
 def branch_key(repo: RepoRef, branch: str) -> str:
@@ -144,7 +173,7 @@ class PullRequests(Syncer):
         p.lists["pulls.mine"] = [x.key for x in mine]
         p.lists["pulls.ci_failing"] = [x.key for x in mine if x.checks and x.checks.failed]
         pulls: dict[str, PullRequest] = {}
-        for w in p.watch.repos:
+        for w in _hosted(p):
             if not w.branch:
                 continue
             on_branch = await p.repo_part(
@@ -153,6 +182,12 @@ class PullRequests(Syncer):
             if on_branch:
                 pulls[branch_key(w.repo, w.branch)] = on_branch[0]
         p.index.branch_pulls = pulls
+
+
+def _hosted(p: Pass) -> tuple[Watched, ...]:
+    """The watched repositories this session's service hosts: a code host's own. A site or
+    account service watches repositories only to build them (``attach.watch_repos``)."""
+    return p.watch.repos if p.connector.manifest().attach.kind == "remote" else ()
 
 
 class Issues(Syncer):
@@ -173,7 +208,7 @@ class Issues(Syncer):
             else:
                 p.snap.other_issues.update({i.key: i for i in got})
         open_keys: list[str] = []
-        for w in p.watch.repos:
+        for w in _hosted(p):
             items = await p.repo_part(self._all(c, "open", w.repo.full_name), [])
             open_keys += [i.key for i in items]
             p.snap.other_issues.update({i.key: i for i in items})
@@ -206,6 +241,72 @@ class Checks(Syncer):
         p.index.branch_checks = checks
 
 
+class PipelineRuns(Syncer):
+    """The newest pipeline of each name on every watched branch, with its jobs.
+
+    A poll lists the branch's pipelines (an unchanged list is a free 304 where the service
+    has ETags) and asks for the jobs only of pipelines that run or changed since the last
+    sync; a finished, unchanged one keeps the jobs it had. A connector with marker files
+    (``.gitlab-ci.yml``) is asked only about folders that have one.
+    """
+
+    capability = Pipelines
+    #: How many of the branch's newest pipelines are listed (the newest per name is kept).
+    LIMIT = 10
+
+    async def run(self, p: Pass) -> None:
+        c: Any = p.connector
+        markers = frozenset(c.manifest().attach.markers)
+        before = {ci_id(x.ref): x for xs in p.index.branch_pipelines.values() for x in xs}
+        out: dict[str, tuple[Pipeline, ...]] = {}
+        for w in p.watch.repos:
+            if not w.branch or (markers and not markers & w.markers):
+                continue
+            scope = c.ci_scope(w.repo)
+            if scope is None:
+                continue
+            listed: list[Pipeline] | None = await p.repo_part(
+                _listed(c, scope, w.branch, self.LIMIT), None
+            )
+            if listed is None:
+                continue
+            newest: dict[str, Pipeline] = {}
+            for x in listed:
+                newest.setdefault(x.name, x)  # newest first: the first of a name is its latest
+            got = [await self._detailed(p, c, x, before.get(ci_id(x.ref))) for x in newest.values()]
+            key = branch_key(w.repo, w.branch)
+            out[key] = tuple(got)
+            p.snap.pipelines.update({ci_id(x.ref): (key, x) for x in got})
+            p.snap.pipeline_branches.add(key)
+            if got:
+                p.snap.branch_checks.pop(key, None)  # its pipelines' events say it, once
+        p.index.branch_pipelines = out
+
+    @staticmethod
+    async def _detailed(p: Pass, c: Any, x: Pipeline, old: Pipeline | None) -> Pipeline:
+        if old is not None and old.finished and _same_run(old, x):
+            return (
+                old.model_copy(update={"actions": x.actions}) if old.actions != x.actions else old
+            )
+        if x.finished and x.jobs:
+            return x
+        full: Pipeline = await p.repo_part(c.get_pipeline(x.ref), x)
+        return full
+
+
+async def _listed(c: Any, scope: str, branch: str, limit: int) -> list[Pipeline]:
+    return list(await c.list_pipelines(scope, branch=branch, limit=limit))
+
+
+def _same_run(a: Pipeline, b: Pipeline) -> bool:
+    return (a.status, a.conclusion, a.attempt, a.finished_at) == (
+        b.status,
+        b.conclusion,
+        b.attempt,
+        b.finished_at,
+    )
+
+
 class Scopes(Syncer):
     """Project/team keys of key-based trackers, so ``UTF-8`` is never taken for an issue."""
 
@@ -217,7 +318,7 @@ class Scopes(Syncer):
 
 
 #: Every syncer, in the order a sync runs them.
-SYNCERS: tuple[Syncer, ...] = (Scopes(), PullRequests(), Issues(), Checks())
+SYNCERS: tuple[Syncer, ...] = (Scopes(), PullRequests(), Issues(), Checks(), PipelineRuns())
 
 
 def panel_groups() -> list[Group]:
@@ -229,6 +330,7 @@ __all__ = [
     "SYNCERS",
     "Group",
     "Index",
+    "PipelineRuns",
     "Syncer",
     "Watch",
     "Watched",

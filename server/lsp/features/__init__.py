@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from . import (
     actions,
     auth,
+    ci,
     commands,
     completion,
     documents,
@@ -32,4 +33,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     commands.setup,
     panels.setup,
     auth.setup,
+    ci.setup,
 ]

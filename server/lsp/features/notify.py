@@ -112,6 +112,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
         ls.background.add(task)
         task.add_done_callback(ls.background.discard)
 
+    from .ci import subscribe as ci_messages
+
+    ci_messages(ls, hub)  # a pipeline of my branch finished: with its log and page
     hub.bus.subscribe("*", on_event)
     hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
     hub.bus.subscribe(EventKind.AUTH_REQUIRED, on_auth)

@@ -151,7 +151,9 @@ def items_for(hub: Hub, panel_id: str, parent_id: str | None) -> list[proto.Tree
     if not hub.sessions:
         return _sign_in_items(hub)
     if panel_id == "ci":
-        return _ci(hub, parent_id)
+        from .ci import ci_panel
+
+        return ci_panel(hub, parent_id)
     groups = [g for g in panel_groups() if g.panel == panel_id]
     if not groups:
         raise FeatureError(code=INVALID_PARAMS, message=f"unknown panel {panel_id!r}")
@@ -173,69 +175,6 @@ def items_for(hub: Hub, panel_id: str, parent_id: str | None) -> list[proto.Tree
     for g in groups:
         if parent_id == f"{panel_id}/{g.id}":
             return [_item_node(hub, parent_id, it) for it in _merged(hub, g.list)]
-    return []
-
-
-def _ci(hub: Hub, parent_id: str | None) -> list[proto.TreeItem]:
-    """The checks of every folder's branch, from every CI the folder's hosts report."""
-    from connectors.sdk.models import CheckConclusion
-    from server.hub.sanitize import plain_text
-
-    from ..cards import checks_text
-
-    nodes: list[tuple[str, str, Any, Any]] = []  # (node id, label, summary, session)
-    for s in hub.sessions.values():
-        for key, summary in s.coordinator.index.branch_checks.items():
-            nodes.append((f"ci/{s.connector_id}/{key}", key, summary, s))
-    if not nodes:
-        branches = [f.branch for f in hub.folders if f.branch]
-        if not branches:
-            return [proto.TreeItem(id="ci/none", label="No branch checked out", icon="info")]
-        return [
-            proto.TreeItem(id="ci/pending", label=f"{branches[0]}: not synced yet", icon="sync")
-        ]
-    if parent_id is None:
-        out = []
-        for node_id, key, summary, s in nodes:
-            scope, _, branch = key.rpartition("@")
-            overall = summary.overall
-            icon = {
-                CheckConclusion.SUCCESS: "pass",
-                CheckConclusion.FAILURE: "error",
-                CheckConclusion.PENDING: "sync",
-            }.get(overall, "circle-outline")
-            pr = s.coordinator.index.branch_pulls.get(key)
-            service = s.manifest.name
-            out.append(
-                proto.TreeItem(
-                    id=node_id,
-                    label=branch,
-                    description=" · ".join([service, scope, checks_text(summary) or "no checks"]),
-                    tooltip=f"CI for `{branch}` in {scope} ({service})"
-                    + (f" ({pr.ref.key})" if pr else ""),
-                    icon=icon,
-                    has_children=bool(summary.runs),
-                    context_value=f"ci.{overall.value}",
-                    url=(pr.url if pr else None) or summary.url,
-                    service=s.connector_id,
-                )
-            )
-        return out
-    for node_id, _key, summary, _s in nodes:
-        if parent_id == node_id:
-            return [
-                proto.TreeItem(
-                    id=f"{node_id}/{i}",
-                    label=plain_text(run.name, 100),
-                    description=" · ".join(x for x in (run.group or "", run.conclusion.value) if x),
-                    icon=RUN_ICONS.get(run.conclusion.value, "circle-outline"),
-                    url=run.url,
-                    command=_cmd("tieline.openInBrowser", "Open in Browser", run.url)
-                    if run.url
-                    else None,
-                )
-                for i, run in enumerate(summary.runs)
-            ]
     return []
 
 
