@@ -124,8 +124,11 @@ def _gitlab(stack: contextlib.ExitStack) -> Subject:
         status="failed",
         jobs=[("build", "build", "success", False), ("lint", "test", "failed", False)],
     )
+    from tests.standin.gitlab_ci import seed_ci_story
+
+    ci = CIStory(repo=RepoRef.from_path("gitlab.com", path), **seed_ci_story(st, path))
     connector, http = connect(gl)
-    return Subject("gitlab", connector, http, path, titles, "mine", "Review me", "My change")
+    return Subject("gitlab", connector, http, path, titles, "mine", "Review me", "My change", ci=ci)
 
 
 def _jira(stack: contextlib.ExitStack) -> Subject:
@@ -185,8 +188,13 @@ def _bitbucket(stack: contextlib.ExitStack) -> Subject:
     st.add_pr(repo, "My change", source="mine", author="ada", sha="d" * 40)
     st.add_status(repo, "d" * 40, "build", "SUCCESSFUL")
     st.add_status(repo, "d" * 40, "lint", "FAILED")
+    from tests.bitbucket.conftest import seed_ci
+
+    ci = CIStory(**seed_ci(bb, repo))
     connector, http = connect(bb)
-    return Subject("bitbucket", connector, http, repo, titles, "mine", "Review me", "My change")
+    return Subject(
+        "bitbucket", connector, http, repo, titles, "mine", "Review me", "My change", ci=ci
+    )
 
 
 def _trello(stack: contextlib.ExitStack) -> Subject:
