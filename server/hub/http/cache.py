@@ -87,9 +87,20 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         request.extensions = {**request.extensions, "caching": {"key": key}}
         if _revalidate.get() and request.method == "GET" and "cache-control" not in request.headers:
             request.headers["cache-control"] = "no-cache"
-        token = _credential.set(request.headers.pop("authorization", None))
+        # hishel gets a copy without the credential; the caller's request keeps it, so a
+        # same-origin redirect (a renamed repository's 301) is still signed in. (Popping it
+        # in place once stripped it from every redirect, wanted or not.)
+        headers = request.headers.copy()
+        token = _credential.set(headers.pop("authorization", None))
+        stripped = httpx.Request(
+            request.method,
+            request.url,
+            headers=headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
         try:
-            return await self.cache.handle_async_request(request)
+            return await self.cache.handle_async_request(stripped)
         finally:
             _credential.reset(token)
 
