@@ -434,3 +434,28 @@ def test_status_mapping(status: str, expected: RunStatus) -> None:
 def test_conclusion_mapping(value: str, expected: CheckConclusion) -> None:
     assert conclusion("completed", value) is expected
     assert conclusion("in_progress", None) is CheckConclusion.PENDING
+
+
+def test_a_seed_file_describes_workflows_and_runs() -> None:
+    """``python -m tests.standin.github --seed`` (the e2e and benchmark scenarios) can seed
+    Actions too."""
+    from tests.standin.github import State
+
+    state = State()
+    state.seed(
+        {
+            "workflows": [{"repo": REPO, "path": ".github/workflows/deploy.yml", "text": WORKFLOW}],
+            "runs": [
+                {
+                    "repo": REPO,
+                    "workflow": ".github/workflows/deploy.yml",
+                    "conclusion": "failure",
+                    "jobs": [{"name": "test", "conclusion": "failure", "log": "FAILED x\n"}],
+                }
+            ],
+        }
+    )
+    (attempts,) = state.actions.runs.values()
+    assert attempts[-1]["name"] == "Deploy" and attempts[-1]["conclusion"] == "failure"
+    (job,) = state.actions.latest_jobs(attempts[-1]["id"])
+    assert state.actions.logs[job["id"]] == "FAILED x\n"

@@ -28,7 +28,12 @@ Seed file (JSON; every key optional)::
      "check_runs": [{"repo": "o/r", "sha": "abc", "name": "ci", "status": "completed",
                      "conclusion": "success"}],
      "statuses": [{"repo": "o/r", "sha": "abc", "context": "ci/legacy", "state": "success"}],
-     "collaborators": [{"repo": "o/r", "login": "hubot"}]}
+     "collaborators": [{"repo": "o/r", "login": "hubot"}],
+     "workflows": [{"repo": "o/r", "path": ".github/workflows/ci.yml", "text": "on: ..."}],
+     "runs": [{"repo": "o/r", "workflow": ".github/workflows/ci.yml", "branch": "main",
+               "status": "completed", "conclusion": "failure",
+               "jobs": [{"name": "test", "conclusion": "failure", "steps": ["Test"],
+                         "log": "FAILED tests/test_x.py::test_y"}]}]}
 """
 
 from __future__ import annotations
@@ -296,6 +301,14 @@ class State:
             self.add_status(s["repo"], s["sha"], s["context"], s["state"])
         for c in data.get("collaborators", []):
             self.repo(c["repo"]).collaborators.append(c["login"])
+        workflows: dict[str, dict[str, Any]] = {}
+        for w in data.get("workflows", []):
+            wf = self.actions.add_workflow(w["repo"], w["path"], w["text"], name=w.get("name"))
+            workflows[w["path"]] = wf
+        for r in data.get("runs", []):
+            r = dict(r)
+            repo, path = r.pop("repo"), r.pop("workflow", None)
+            self.actions.add_run(repo, workflow=workflows.get(path) if path else None, **r)
 
 
 def _error(status: int, message: str) -> Reply:
