@@ -73,6 +73,7 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
     """hishel's RFC transport with a per-account key and opt-in forced revalidation."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, storage: AsyncSqliteStorage) -> None:
+        self.storage = storage
         self.cache = AsyncCacheTransport(
             _Reattach(inner),
             storage=storage,
@@ -100,9 +101,27 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
             extensions=request.extensions,
         )
         try:
-            return await self.cache.handle_async_request(stripped)
+            response = await self.cache.handle_async_request(stripped)
         finally:
             _credential.reset(token)
+        caching = response.extensions.get("caching") or {}
+        if request.method == "GET" and caching.get("revalidated") and caching.get("stored"):
+            await self._drop_superseded(key, response.headers.get("etag"))
+        return response
+
+    async def _drop_superseded(self, key: str, etag: str | None) -> None:
+        """After a revalidation answered with a new body, forget the stored answers it replaced.
+
+        hishel stores the new answer beside the last old one and builds the next conditional
+        request from the *first* stored entry, so every change cost two more full answers
+        (an old ETag sent again, then none) before polls were free 304s again: two rate-limit
+        points per change on GitHub. An entry whose ETag is not the new one is stale by
+        definition."""
+        if not etag:
+            return
+        for entry in await self.storage.get_entries(key):
+            if entry.response.headers.get("etag") != etag:
+                await self.storage.remove_entry(entry.id)
 
     async def aclose(self) -> None:
         await self.cache.aclose()
