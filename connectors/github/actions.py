@@ -34,6 +34,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from connectors.sdk import (
     CheckConclusion,
@@ -226,8 +227,13 @@ class Actions:
         repo = self.gh._repo(scope)
         c = self.gh.client
         asked = datetime.now(UTC) - timedelta(seconds=5)  # allow for clock skew
+        # GitHub Enterprise Server (``https://HOST/api/v3``) does not document
+        # ``return_run_details``: it gets the plain request and the run is looked for below.
+        details = not urlsplit(self.gh.ctx.api_url or "").path.rstrip("/").endswith("/api/v3")
         try:
-            result = await c.dispatch(repo.owner, repo.name, trigger_id, branch, inputs)
+            result = await c.dispatch(
+                repo.owner, repo.name, trigger_id, branch, inputs, details=details
+            )
         except PermissionDenied as exc:
             raise _hinted(exc) from None
         if result is not None:

@@ -300,12 +300,22 @@ class GitHubClient:
         return raw.decode("utf-8", errors="replace")
 
     async def dispatch(
-        self, owner: str, repo: str, workflow_id: str, ref: str, inputs: Mapping[str, str]
+        self,
+        owner: str,
+        repo: str,
+        workflow_id: str,
+        ref: str,
+        inputs: Mapping[str, str],
+        *,
+        details: bool = True,
     ) -> GhDispatchResult | None:
-        """Start a ``workflow_dispatch`` run. Asked for the run's details (GitHub answers 200
-        with its id since 2025); ``None`` where the server answers the older 204."""
+        """Start a ``workflow_dispatch`` run. With ``details``, asks for the run's id
+        (github.com answers 200 with it since 2025; GitHub Enterprise Server's description
+        has no such field); ``None`` when the server answers 204."""
         url = f"{self._actions(owner, repo)}/workflows/{_seg(workflow_id)}/dispatches"
-        body: dict[str, Any] = {"ref": ref, "return_run_details": True}
+        body: dict[str, Any] = {"ref": ref}
+        if details:
+            body["return_run_details"] = True
         if inputs:
             body["inputs"] = dict(inputs)
         r = await self._request("POST", url, json=body)

@@ -300,12 +300,17 @@ async def test_triggers_read_dispatch_inputs_from_the_workflow_file(github: GitH
     assert len(contents) == 2  # the disabled workflow's file is not read
 
 
-@pytest.mark.parametrize("details", [True, False])
-async def test_dispatch_starts_a_run_and_finds_it(github: GitHubStandIn, details: bool) -> None:
+@pytest.mark.parametrize("server", ["github.com", "answers 204", "enterprise"])
+async def test_dispatch_starts_a_run_and_finds_it(github: GitHubStandIn, server: str) -> None:
+    """github.com answers with the new run's id when asked; a server that answers 204, and
+    GitHub Enterprise Server (not asked: its description has no ``return_run_details``),
+    have the run found among the branch's newest ``workflow_dispatch`` runs."""
     acts = github.state.actions
     wf = acts.add_workflow(REPO, ".github/workflows/deploy.yml", WORKFLOW)
-    acts.dispatch_details = details
+    acts.dispatch_details = server != "answers 204"
     gh, http = connect(github)
+    if server == "enterprise":
+        gh.ctx.api_url = "https://ghe.example.com/api/v3"
     async with http:
         started = await gh.trigger(
             REPO, str(wf["id"]), "main", {"environment": "staging", "dry_run": "true"}
@@ -315,6 +320,11 @@ async def test_dispatch_starts_a_run_and_finds_it(github: GitHubStandIn, details
     run = next(r[-1] for r in acts.runs.values() if r[-1]["event"] == "workflow_dispatch")
     assert started.ref.key == str(run["id"])
     assert run["_inputs"] == {"environment": "staging", "dry_run": "true"}
+    assert [e.status for e in github.log if e.method == "POST"] == [
+        200 if server == "github.com" else 204
+    ]
+    lookups = [e for e in github.log if e.path.endswith("/actions/runs")]
+    assert len(lookups) == (0 if server == "github.com" else 1)
 
 
 async def test_dispatch_refusals_read_as_githubs_own_messages(github: GitHubStandIn) -> None:
