@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from connectors.github.connector import GitHubConnector
@@ -92,3 +93,30 @@ async def test_credentials_stay_on_their_origin(servers: _Servers, header: tuple
     assert all(SECRET not in v for v in blob.values()), blob
     assert "cookie" not in blob and "authorization" not in blob
     assert SECRET in by_path["/moved"][name]  # same origin: still signed in
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "kept"),
+    [
+        ("https://api.github.com/a", "https://api.github.com/b", True),
+        ("http://ghe.example.com/a", "https://ghe.example.com/a", True),  # upgrade, as httpx
+        ("https://ghe.example.com/a", "http://ghe.example.com/a", False),  # downgrade
+        ("https://api.github.com/a", "https://api.github.com:8443/a", False),
+        ("https://api.github.com/a", "https://pipelines.actions.githubusercontent.com/x", False),
+    ],
+)
+async def test_which_hops_keep_the_credential(start: str, target: str, kept: bool) -> None:
+    http = build_client(
+        GitHubConnector.manifest(),
+        base_url=start,
+        auth=None,
+        cache_dir=None,
+        network=NetworkSettings(trust_env=False),
+    )
+    async with http:
+        request = http.build_request(
+            "GET", start, headers={"PRIVATE-TOKEN": SECRET, "Authorization": f"Bearer {SECRET}"}
+        )
+        headers = http._redirect_headers(request, httpx.URL(target), "GET")
+    assert ("private-token" in headers) is kept
+    assert ("authorization" in headers) is kept

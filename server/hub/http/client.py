@@ -201,7 +201,7 @@ class HubClient(httpx.AsyncClient):
         proxy credentials the request carried. (An override of httpx's own hook:
         ``tests/http/test_redirects.py`` fails should httpx rename it.)"""
         headers: httpx.Headers = super()._redirect_headers(request, url, method)
-        if _origin(url) != _origin(request.url):
+        if _origin(url) != _origin(request.url) and not _https_upgrade(request.url, url):
             for name in list(headers.keys()):
                 lower = name.lower()
                 if lower in _CREDENTIAL_HEADERS or redact(headers[name]) != headers[name]:
@@ -269,6 +269,16 @@ _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     default = {"http": 80, "https": 443}.get(url.scheme)
     return url.scheme, url.host, url.port or default
+
+
+def _https_upgrade(old: httpx.URL, new: httpx.URL) -> bool:
+    """``http://host/`` to ``https://host/`` on the default ports: the same server, now
+    encrypted, keeps the credential (as httpx's own rule for ``Authorization``)."""
+    return (
+        old.host == new.host
+        and (old.scheme, _origin(old)[2]) == ("http", 80)
+        and (new.scheme, _origin(new)[2]) == ("https", 443)
+    )
 
 
 def build_client(
