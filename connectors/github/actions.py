@@ -302,7 +302,11 @@ def _step(s: GhStep) -> Step:
 
 def _hinted(exc: PermissionDenied) -> PermissionDenied:
     """GitHub's 403 for a token without write access says only "Resource not accessible by
-    integration" (or "Must have admin rights to Repository."): say what is missing."""
+    integration" (or "Must have admin rights to Repository."): say what is missing. Other
+    403s (a run too old to re-run, one still going) keep GitHub's own words alone."""
+    said = exc.message.lower()
+    if not any(k in said for k in ("not accessible by", "admin rights", "permission")):
+        return exc
     return PermissionDenied(exc.message + _WRITE_HINT, status=exc.status, service=exc.service)
 
 

@@ -271,6 +271,26 @@ async def test_a_token_without_actions_write_is_told_what_is_missing(
     assert "ghs_installation" not in msg
 
 
+async def test_other_refusals_keep_githubs_words_alone(github: GitHubStandIn) -> None:
+    """A 403 that is not about permissions (the run is still going) gets no hint."""
+    run = github.state.actions.add_run(REPO, status="in_progress", conclusion=None)
+    gh, http = connect(github)
+    async with http:
+        with pytest.raises(PermissionDenied) as caught:
+            await gh.act(run_ref(run), "rerun")  # not offered by the run's actions either
+    assert "already running" in caught.value.message
+    assert "Actions: write" not in caught.value.message
+
+
+def test_the_manifest_declares_actions_for_checkouts_with_workflows() -> None:
+    from connectors.sdk.capabilities import PipelineControl, Pipelines, provides
+
+    m = GitHubConnector.manifest()
+    assert {"Pipelines", "PipelineControl", "CIProvider"} <= set(m.capabilities)
+    assert m.attach.markers == (".github/workflows",)
+    assert provides(GitHubConnector, Pipelines) and provides(GitHubConnector, PipelineControl)
+
+
 # -- triggers ------------------------------------------------------------------------------------
 async def test_triggers_read_dispatch_inputs_from_the_workflow_file(github: GitHubStandIn) -> None:
     acts = github.state.actions
