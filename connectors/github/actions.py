@@ -6,13 +6,19 @@ a repository's runs and attempts). A run read by its ref is its latest attempt;
 :meth:`Actions.get_attempt` reads an earlier one (``/attempts/{n}``).
 
 Logs. GitHub has no live log API: while a job is queued or running its log endpoint has
-nothing (it redirects to a blob that does not exist yet), so :meth:`Actions.job_log` returns
-an empty chunk with ``complete=False`` and the caller's offset, and asks for nothing but the
-job. Once the job has finished, its log is one text (``GET .../jobs/{id}/logs``, a 302 to a
-pre-signed blob URL on another host that the hub's client follows without credentials);
-offsets are *characters* of that text, sliced here, and the text of a finished job is kept
-(a few, by job id) so paging through it downloads it once. When that endpoint has no log for
-a finished job of a finished run, the run's zip is read instead (``zipfile``).
+nothing (it redirects to a blob that does not exist yet; actions/runner#886). What exists is
+the job's steps, so a job's log *document* here is one line per finished step
+(``[step 2] Build: success``), a blank line, then GitHub's log once the job has finished.
+While it runs, :meth:`Actions.job_log` returns the step lines so far with ``complete=False``
+and asks GitHub for nothing but the job; steps finish in order and their lines never
+change, so the document only grows and an offset handed out while the job ran is still
+right in the finished one (no state needed: a fresh connector agrees). The finished log is
+one text (``GET .../jobs/{id}/logs``, a 302 to a pre-signed blob URL on another host that the
+hub's client follows without credentials); offsets are *bytes* of the UTF-8 document (as
+GitLab's and Jenkins' are), sliced here on a character boundary, and a finished job's
+document is kept (a few, by job id) so paging through it downloads it once. When that
+endpoint has no log for a finished job of a finished run, the run's zip is read instead
+(``zipfile``).
 
 Control. Re-run, re-run failed jobs and cancel act on the run, ``retry`` on one job; each
 returns the run read back *fresh* (``Cache-Control: no-cache``: the cache revalidates rather
@@ -100,7 +106,7 @@ class Actions:
 
     def __init__(self, connector: GitHubConnector) -> None:
         self.gh = connector
-        self._logs: OrderedDict[tuple[str, int], str] = OrderedDict()
+        self._logs: OrderedDict[tuple[str, int], bytes] = OrderedDict()
 
     # -- refs ---------------------------------------------------------------------------------
     def _ref(self, repo: RepoRef, kind: ItemKind, key: int) -> ItemRef:
@@ -143,16 +149,24 @@ class Actions:
 
     async def job_log(self, ref: ItemRef, *, offset: int = 0) -> LogChunk:
         repo, job_id = self._target(ref, ItemKind.JOB)
-        offset = max(0, offset)
-        text = self._logs.get((repo.full_name, job_id))
-        if text is None:
+        doc = self._logs.get((repo.full_name, job_id))
+        complete = True
+        if doc is None:
             job = await self.gh.client.get_job(repo.owner, repo.name, job_id, fresh=True)
+            head = step_lines(job).encode()
             if job.status != "completed":
-                # No live log in GitHub's API: nothing yet, ask again from the same place.
-                return LogChunk(text="", offset=offset, next_offset=offset, complete=False)
-            text = await self._finished_log(repo, job)
-            self._keep(repo.full_name, job_id, text)
-        return LogChunk(text=text[offset:], offset=offset, next_offset=len(text), complete=True)
+                doc, complete = head, False  # no live log in GitHub's API: the steps so far
+            else:
+                log = (await self._finished_log(repo, job)).encode()
+                doc = head + b"\n" + log if head and log else head + log
+                self._keep(repo.full_name, job_id, doc)
+        start = _boundary(doc, max(0, offset))
+        return LogChunk(
+            text=doc[start:].decode("utf-8", errors="replace"),
+            offset=start,
+            next_offset=max(len(doc), start),
+            complete=complete,
+        )
 
     async def _finished_log(self, repo: RepoRef, job: GhJob) -> str:
         c = self.gh.client
@@ -170,8 +184,8 @@ class Actions:
             raise NotFound(f"GitHub's log archive of run {job.run_id} has no {job.name!r}")
         return found
 
-    def _keep(self, scope: str, job_id: int, text: str) -> None:
-        self._logs[(scope, job_id)] = text
+    def _keep(self, scope: str, job_id: int, doc: bytes) -> None:
+        self._logs[(scope, job_id)] = doc
         while len(self._logs) > _KEEP_LOGS:
             self._logs.popitem(last=False)
 
@@ -298,6 +312,26 @@ def _step(s: GhStep) -> Step:
         started_at=s.started_at,
         finished_at=s.completed_at,
     )
+
+
+def step_lines(job: GhJob) -> str:
+    """The head of a job's log document: a line per finished step, in step order."""
+    done = [s for s in job.steps or () if s.status == "completed"]
+    done.sort(key=lambda s: s.number if s.number is not None else 0)
+    return "".join(
+        f"[step {s.number}] {s.name}: {s.conclusion or 'completed'}\n"
+        if s.number is not None
+        else f"[step] {s.name}: {s.conclusion or 'completed'}\n"
+        for s in done
+    )
+
+
+def _boundary(data: bytes, offset: int) -> int:
+    """``offset`` moved forward past UTF-8 continuation bytes, so a slice never starts in
+    the middle of a character."""
+    while offset < len(data) and data[offset] & 0xC0 == 0x80:
+        offset += 1
+    return offset
 
 
 def _hinted(exc: PermissionDenied) -> PermissionDenied:

@@ -200,18 +200,47 @@ async def test_job_log_follows_the_redirect_without_the_token(github: GitHubStan
     assert [e.status for e in github.log if e.path.endswith("/logs")] == [302]
 
 
-async def test_a_running_job_has_no_log_yet(github: GitHubStandIn) -> None:
-    run = github.state.actions.add_run(REPO, status="in_progress", conclusion=None)
-    job = github.state.actions.add_job(run["id"], "build", status="in_progress", conclusion=None)
+async def test_a_running_job_shows_its_finished_steps_then_its_log(
+    github: GitHubStandIn,
+) -> None:
+    """GitHub has no live log: while a job runs, its document is a line per finished step;
+    once it has finished, the same lines, a blank line and GitHub's log, so the offset handed
+    out while it ran still fits (and a fresh connector reads the same document)."""
+    acts = github.state.actions
+    run = acts.add_run(REPO, status="in_progress", conclusion=None)
+    job = acts.add_job(
+        run["id"], "build", status="in_progress", conclusion=None, steps=["Set up job", "Test"]
+    )
+    job["steps"][0].update(status="completed", conclusion="success")
     gh, http = connect(github)
     async with http:
-        chunk = await gh.job_log(job_ref(job["id"]), offset=0)
+        first = await gh.job_log(job_ref(job["id"]), offset=0)
         asked = paths(github)
-        github.state.actions.finish_job(job["id"], "success", "all done\n")
-        done = await gh.job_log(job_ref(job["id"]), offset=chunk.next_offset)
-    assert (chunk.text, chunk.next_offset, chunk.complete) == ("", 0, False)
-    assert done.text == "all done\n" and done.complete
+        again = await gh.job_log(job_ref(job["id"]), offset=first.next_offset)
+        acts.finish_job(job["id"], "failure", "all done \u2713\n")
+        more = await gh.job_log(job_ref(job["id"]), offset=again.next_offset)
+    assert first.text == "[step 1] Set up job: success\n" and not first.complete
+    assert first.next_offset == len(first.text.encode())
     assert asked == [f"GET /repos/o/r/actions/jobs/{job['id']}"]  # the job, not its log
+    assert (again.text, again.next_offset, again.complete) == ("", first.next_offset, False)
+    assert more.text == "[step 2] Test: failure\n\nall done \u2713\n" and more.complete
+    assert more.next_offset == len((first.text + more.text).encode())
+    fresh, http = connect(github)
+    async with http:
+        whole = await fresh.job_log(job_ref(job["id"]))
+    assert whole.text == first.text + more.text
+
+
+async def test_offsets_are_bytes_and_never_split_a_character(github: GitHubStandIn) -> None:
+    log = "caf\u00e9 \u2713 ok\n"
+    run = seed_run(github, jobs=[{"name": "build", "log": log}], conclusion="success")
+    job = github.state.actions.latest_jobs(run["id"])[0]
+    gh, http = connect(github)
+    async with http:
+        whole = await gh.job_log(job_ref(job["id"]))
+        inside = await gh.job_log(job_ref(job["id"]), offset=4)  # inside the 2-byte e-acute
+    assert whole.next_offset == len(log.encode()) == len(log) + 3
+    assert inside.offset == 5 and inside.text == " \u2713 ok\n"
 
 
 async def test_a_missing_job_log_comes_from_the_runs_zip(github: GitHubStandIn) -> None:

@@ -289,7 +289,8 @@ class ActionsState:
         ts = self.state._tick()
         job.update(status="completed", conclusion=conclusion, completed_at=ts)
         for step in job["steps"]:
-            step.update(status="completed", conclusion=conclusion, completed_at=ts)
+            if step["status"] != "completed":  # a finished step keeps its conclusion
+                step.update(status="completed", conclusion=conclusion, completed_at=ts)
         self.logs[job_id] = log
         run = self.runs[job["run_id"]][-1]
         latest = self.latest_jobs(job["run_id"])
