@@ -518,3 +518,29 @@ def test_a_seed_file_describes_workflows_and_runs() -> None:
     assert attempts[-1]["name"] == "Deploy" and attempts[-1]["conclusion"] == "failure"
     (job,) = state.actions.latest_jobs(attempts[-1]["id"])
     assert state.actions.logs[job["id"]] == "FAILED x\n"
+
+
+async def test_the_capability_suites_ci_story(github: GitHubStandIn) -> None:
+    """``seed_ci_story`` (for ``tests/capabilities``' Pipelines suite, registered at merge as
+    one ``CIStory(repo=..., **seed_ci_story(...))``) holds what that suite reads."""
+    from tests.standin.github_actions import seed_ci_story
+
+    story = seed_ci_story(github.state, REPO)
+    gh, http = connect(github)
+    async with http:
+        listed = await gh.list_pipelines(REPO, branch=story["branch"], limit=10)
+        by_name = {p.name: p for p in listed}
+        failed = await gh.get_pipeline(by_name[story["failed_pipeline"]].ref)
+        running = await gh.get_pipeline(by_name[story["running_pipeline"]].ref)
+        unit = next(j for j in failed.failed_jobs() if j.name == story["failed_job"])
+        log = await gh.job_log(unit.ref)
+        first = await gh.job_log(running.jobs[0].ref)
+        story["finish_running"]()
+        more = await gh.job_log(running.jobs[0].ref, offset=first.next_offset)
+        (release,) = [t for t in await gh.triggers(REPO) if t.name == story["trigger"]]
+        started = await gh.trigger(REPO, release.id, story["branch"], {"version": "1.2.3"})
+    assert story["log_line"] in log.text and log.complete
+    assert not first.complete and first.next_offset >= len(first.text.encode()) > 0
+    assert story["more_log"] in more.text and more.complete
+    assert [i.name for i in release.inputs if i.required] == [story["trigger_input"]]
+    assert started is not None and not started.finished

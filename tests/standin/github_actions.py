@@ -618,3 +618,70 @@ def _r_dispatch(s: GitHubStandIn, req: Request) -> Response:
         out.update(workflow_run_id=run["id"], run_url=run["url"], html_url=run["html_url"])
         return 200, out, {}
     return 204, None, {}
+
+
+RELEASE = """\
+name: Release
+on:
+  workflow_dispatch:
+    inputs:
+      version:
+        description: The version to release
+        required: true
+        type: string
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make release
+"""
+
+
+def seed_ci_story(state: State, repo: str = "octo/app", branch: str = "feature") -> dict[str, Any]:
+    """The capability suite's CI story on GitHub Actions (``tests/capabilities``' ``CIStory``
+    fields but ``repo``): on ``branch``, a failed run ``build`` whose job ``unit`` logged a
+    pytest failure, a running run ``deploy`` whose job ``ship`` has finished its first step
+    (GitHub has no live log: the running document is the finished steps) and writes
+    ``shipped`` when ``finish_running()`` ends it, and a ``Release`` workflow whose
+    ``workflow_dispatch`` requires ``version``."""
+    acts = state.actions
+    build = acts.add_workflow(repo, ".github/workflows/build.yml", "name: build\non: push\n")
+    deploy = acts.add_workflow(repo, ".github/workflows/deploy.yml", "name: deploy\non: push\n")
+    acts.add_workflow(repo, ".github/workflows/release.yml", RELEASE)
+    acts.add_run(
+        repo,
+        workflow=build,
+        branch=branch,
+        conclusion="failure",
+        jobs=[
+            {"name": "lint", "steps": ["Set up job", "Lint"], "log": "ok\n"},
+            {
+                "name": "unit",
+                "conclusion": "failure",
+                "steps": ["Set up job", "Test"],
+                "log": "setting up\nFAILED tests/test_app.py::test_it - assert 1 == 2\n",
+            },
+        ],
+    )
+    running = acts.add_run(
+        repo, workflow=deploy, branch=branch, status="in_progress", conclusion=None
+    )
+    ship = acts.add_job(
+        running["id"], "ship", status="in_progress", conclusion=None, steps=["Set up job", "Ship"]
+    )
+    ship["steps"][0].update(status="completed", conclusion="success")
+
+    def finish_running() -> None:
+        acts.finish_job(ship["id"], "success", "shipping...\nshipped\n")
+
+    return {
+        "branch": branch,
+        "failed_pipeline": "build",
+        "failed_job": "unit",
+        "log_line": "FAILED tests/test_app.py::test_it",
+        "running_pipeline": "deploy",
+        "finish_running": finish_running,
+        "more_log": "shipped",
+        "trigger": "Release",
+        "trigger_input": "version",
+    }
