@@ -637,6 +637,21 @@ jobs:
 """
 
 
+#: What a failed Actions job's log looks like: every line stamped, ``##[group]`` opening each
+#: step's output and ``##[error]`` where the runner saw the failure.
+UNIT_LOG = """\
+2024-05-01T10:00:00.1000000Z ##[group]Runner Image
+2024-05-01T10:00:00.1000001Z Image: ubuntu-24.04
+2024-05-01T10:00:00.1000002Z ##[endgroup]
+2024-05-01T10:00:03.2000000Z ##[group]Run pytest -q
+2024-05-01T10:00:03.2000001Z \x1b[36;1mpytest -q\x1b[0m
+2024-05-01T10:00:03.2000002Z ##[endgroup]
+2024-05-01T10:00:09.3000000Z FAILED tests/test_app.py::test_it - assert 1 == 2
+2024-05-01T10:00:09.3000001Z 1 failed, 41 passed in 5.12s
+2024-05-01T10:00:09.4000000Z ##[error]Process completed with exit code 1.
+"""
+
+
 def seed_ci_story(state: State, repo: str = "octo/app", branch: str = "feature") -> dict[str, Any]:
     """The capability suite's CI story on GitHub Actions (``tests/capabilities``' ``CIStory``
     fields but ``repo``): on ``branch``, a failed run ``build`` whose job ``unit`` logged a
@@ -659,7 +674,7 @@ def seed_ci_story(state: State, repo: str = "octo/app", branch: str = "feature")
                 "name": "unit",
                 "conclusion": "failure",
                 "steps": ["Set up job", "Test"],
-                "log": "setting up\nFAILED tests/test_app.py::test_it - assert 1 == 2\n",
+                "log": UNIT_LOG,
             },
         ],
     )
