@@ -73,7 +73,6 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
     """hishel's RFC transport with a per-account key and opt-in forced revalidation."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, storage: AsyncSqliteStorage) -> None:
-        self.storage = storage
         self.cache = AsyncCacheTransport(
             _Reattach(inner),
             storage=storage,
@@ -81,6 +80,7 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request = _detached(request)  # what follows takes the credential off: off a copy
         # In RFC mode every method shares one key per URL, so a PATCH finds (and invalidates)
         # the entries its GETs stored; the account fingerprint keeps accounts apart.
         identity = f"RFC {request.url} {account_fingerprint(request)}"
@@ -88,20 +88,9 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         request.extensions = {**request.extensions, "caching": {"key": key}}
         if _revalidate.get() and request.method == "GET" and "cache-control" not in request.headers:
             request.headers["cache-control"] = "no-cache"
-        # hishel gets a copy without the credential; the caller's request keeps it, so a
-        # same-origin redirect (a renamed repository's 301) is still signed in. (Popping it
-        # in place once stripped it from every redirect, wanted or not.)
-        headers = request.headers.copy()
-        token = _credential.set(headers.pop("authorization", None))
-        stripped = httpx.Request(
-            request.method,
-            request.url,
-            headers=headers,
-            stream=request.stream,
-            extensions=request.extensions,
-        )
+        token = _credential.set(request.headers.pop("authorization", None))
         try:
-            response = await self.cache.handle_async_request(stripped)
+            response = await self.cache.handle_async_request(request)
         finally:
             _credential.reset(token)
         caching = response.extensions.get("caching") or {}
@@ -119,12 +108,28 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         definition."""
         if not etag:
             return
-        for entry in await self.storage.get_entries(key):
+        storage = self.cache.config["storage"]
+        for entry in await storage.get_entries(key):
             if entry.response.headers.get("etag") != etag:
-                await self.storage.remove_entry(entry.id)
+                await storage.remove_entry(entry.id)
 
     async def aclose(self) -> None:
         await self.cache.aclose()
+
+
+def _detached(request: httpx.Request) -> httpx.Request:
+    """The request with headers of its own. The cache takes the credential off the request
+    it hands hishel; done on the caller's request, that once stripped it from every redirect
+    httpx built from it, a same-origin one too (a renamed repository's 301 then answered 404
+    for a private repository). Cross-origin hops lose credentials in
+    ``HubClient._redirect_headers`` instead."""
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=request.headers.copy(),
+        stream=request.stream,
+        extensions=request.extensions,
+    )
 
 
 class _Reattach(httpx.AsyncBaseTransport):

@@ -114,6 +114,24 @@ def _stamp(path: str | None) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
+
+
+def _https_upgrade(old: httpx.URL, new: httpx.URL) -> bool:
+    """``http://host/`` to ``https://host/`` on the default ports: the same server, now
+    encrypted, keeps the credential (as httpx's own rule for ``Authorization``)."""
+    return (
+        old.host == new.host
+        and (old.scheme, _origin(old)[2]) == ("http", 80)
+        and (new.scheme, _origin(new)[2]) == ("https", 443)
+    )
+
+
 class _WireCounter(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, metrics: MetricsRecorder | None) -> None:
         self.inner = inner
@@ -261,24 +279,6 @@ class HubClient(httpx.AsyncClient):
                         error=error,
                     )
                 )
-
-
-_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    default = {"http": 80, "https": 443}.get(url.scheme)
-    return url.scheme, url.host, url.port or default
-
-
-def _https_upgrade(old: httpx.URL, new: httpx.URL) -> bool:
-    """``http://host/`` to ``https://host/`` on the default ports: the same server, now
-    encrypted, keeps the credential (as httpx's own rule for ``Authorization``)."""
-    return (
-        old.host == new.host
-        and (old.scheme, _origin(old)[2]) == ("http", 80)
-        and (new.scheme, _origin(new)[2]) == ("https", 443)
-    )
 
 
 def build_client(
