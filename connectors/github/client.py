@@ -22,17 +22,29 @@ from .models import (
     GhCheckRuns,
     GhCombinedStatus,
     GhComment,
+    GhContentFile,
+    GhDispatchResult,
     GhIssue,
+    GhJob,
+    GhJobs,
     GhPull,
     GhRateLimit,
     GhReview,
     GhSearchIssues,
     GhUser,
+    GhWorkflow,
+    GhWorkflowRun,
+    GhWorkflowRuns,
+    GhWorkflows,
 )
 
 API_VERSION = "2022-11-28"
 HEADERS = {"accept": "application/vnd.github+json", "x-github-api-version": API_VERSION}
 PER_PAGE = 100
+#: Sent on a read that must reflect a write just made (a re-run, then the run read back):
+#: the cache revalidates with the service (ETag; an unchanged answer is a free 304) instead
+#: of answering from a copy that is fresh by ``max-age`` but older than the write.
+FRESH = {"cache-control": "no-cache"}
 
 M = TypeVar("M", bound=BaseModel)
 Params = Mapping[str, str | int]
@@ -57,12 +69,21 @@ class GitHubClient:
 
     # -- plumbing -----------------------------------------------------------------------
     async def _request(
-        self, method: str, url: str, *, params: Params | None = None, json: Any = None
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        fresh: bool = False,
     ) -> httpx.Response:
-        return await self.http.request(method, url, params=params, json=json, headers=HEADERS)
+        headers = {**HEADERS, **FRESH} if fresh else HEADERS
+        return await self.http.request(method, url, params=params, json=json, headers=headers)
 
-    async def _get(self, model: type[M], url: str, params: Params | None = None) -> M:
-        r = await self._request("GET", url, params=params)
+    async def _get(
+        self, model: type[M], url: str, params: Params | None = None, *, fresh: bool = False
+    ) -> M:
+        r = await self._request("GET", url, params=params, fresh=fresh)
         return model.model_validate(r.json())
 
     async def page(self, model: type[M], url: str, params: Params | None = None) -> GitHubPage[M]:
@@ -182,3 +203,122 @@ class GitHubClient:
     async def combined_status(self, owner: str, repo: str, ref: str) -> GhCombinedStatus:
         url = f"/repos/{_seg(owner)}/{_seg(repo)}/commits/{_seg(ref)}/status"
         return await self._get(GhCombinedStatus, url)
+
+    # -- Actions ---------------------------------------------------------------------------
+    def _actions(self, owner: str, repo: str) -> str:
+        return f"/repos/{_seg(owner)}/{_seg(repo)}/actions"
+
+    async def list_runs(
+        self, owner: str, repo: str, *, branch: str | None = None, per_page: int = 10, **extra: str
+    ) -> tuple[list[GhWorkflowRun], bool]:
+        """The newest runs (GitHub lists newest first), and whether the answer came from the
+        cache (a revalidated 304: free of the primary rate limit)."""
+        params: dict[str, str | int] = {"per_page": max(1, min(per_page, PER_PAGE)), **extra}
+        if branch:
+            params["branch"] = branch
+        r = await self._request("GET", f"{self._actions(owner, repo)}/runs", params=params)
+        runs = GhWorkflowRuns.model_validate(r.json()).workflow_runs
+        return list(runs), bool(r.extensions.get(FROM_CACHE))
+
+    async def get_run(
+        self, owner: str, repo: str, run_id: int, *, attempt: int | None = None, fresh: bool = False
+    ) -> GhWorkflowRun:
+        url = f"{self._actions(owner, repo)}/runs/{run_id}"
+        if attempt is not None:
+            url += f"/attempts/{attempt}"
+        return await self._get(GhWorkflowRun, url, fresh=fresh)
+
+    async def list_jobs(
+        self, owner: str, repo: str, run_id: int, *, attempt: int | None = None, fresh: bool = False
+    ) -> list[GhJob]:
+        """Every job of a run, following ``Link`` pages. Without ``attempt``: the latest attempt
+        of each job (``filter=latest``, what the run's page shows); with it: that attempt's."""
+        base = f"{self._actions(owner, repo)}/runs/{run_id}"
+        url = f"{base}/attempts/{attempt}/jobs" if attempt is not None else f"{base}/jobs"
+        params: Params | None = {"per_page": PER_PAGE}
+        if attempt is None:
+            params = {"filter": "latest", "per_page": PER_PAGE}
+        jobs: list[GhJob] = []
+        next_url: str | None = url
+        while next_url:
+            r = await self._request("GET", next_url, params=params, fresh=fresh)
+            params = None  # the next link carries the query
+            jobs += GhJobs.model_validate(r.json()).jobs
+            next_url = r.links.get("next", {}).get("url")
+        return jobs
+
+    async def get_job(self, owner: str, repo: str, job_id: int, *, fresh: bool = False) -> GhJob:
+        return await self._get(GhJob, f"{self._actions(owner, repo)}/jobs/{job_id}", fresh=fresh)
+
+    async def job_log(self, owner: str, repo: str, job_id: int) -> str:
+        """A finished job's whole log as text. GitHub answers 302 to a pre-signed URL on
+        another host that expires within a minute; the hub's client follows it and sends no
+        credential there (``HubClient._redirect_headers``)."""
+        r = await self._request("GET", f"{self._actions(owner, repo)}/jobs/{job_id}/logs")
+        return r.content.decode("utf-8", errors="replace")
+
+    async def run_logs_zip(self, owner: str, repo: str, run_id: int) -> bytes:
+        """A finished run's logs as GitHub's zip (one ``<n>_<job>.txt`` per job, and one
+        folder per job of ``<step>_<name>.txt``), by the same kind of redirect."""
+        r = await self._request("GET", f"{self._actions(owner, repo)}/runs/{run_id}/logs")
+        return r.content
+
+    async def rerun(self, owner: str, repo: str, run_id: int) -> None:
+        await self._request("POST", f"{self._actions(owner, repo)}/runs/{run_id}/rerun")
+
+    async def rerun_failed_jobs(self, owner: str, repo: str, run_id: int) -> None:
+        url = f"{self._actions(owner, repo)}/runs/{run_id}/rerun-failed-jobs"
+        await self._request("POST", url)
+
+    async def cancel(self, owner: str, repo: str, run_id: int, *, force: bool = False) -> None:
+        verb = "force-cancel" if force else "cancel"
+        await self._request("POST", f"{self._actions(owner, repo)}/runs/{run_id}/{verb}")
+
+    async def rerun_job(self, owner: str, repo: str, job_id: int) -> None:
+        await self._request("POST", f"{self._actions(owner, repo)}/jobs/{job_id}/rerun")
+
+    async def list_workflows(self, owner: str, repo: str) -> list[GhWorkflow]:
+        out: list[GhWorkflow] = []
+        next_url: str | None = f"{self._actions(owner, repo)}/workflows"
+        params: Params | None = {"per_page": PER_PAGE}
+        while next_url:
+            r = await self._request("GET", next_url, params=params)
+            params = None
+            out += GhWorkflows.model_validate(r.json()).workflows
+            next_url = r.links.get("next", {}).get("url")
+        return out
+
+    async def file_text(self, owner: str, repo: str, path: str, ref: str | None = None) -> str:
+        """A file's text through the contents API (base64 in a JSON answer)."""
+        import base64
+
+        url = f"/repos/{_seg(owner)}/{_seg(repo)}/contents/{_seg(path)}"
+        f = await self._get(GhContentFile, url, {"ref": ref} if ref else None)
+        if f.type != "file" or f.content is None:
+            raise ValueError(f"{path} is a {f.type}, not a file")
+        raw = base64.b64decode(f.content) if f.encoding == "base64" else f.content.encode()
+        return raw.decode("utf-8", errors="replace")
+
+    async def dispatch(
+        self,
+        owner: str,
+        repo: str,
+        workflow_id: str,
+        ref: str,
+        inputs: Mapping[str, str],
+        *,
+        details: bool = True,
+    ) -> GhDispatchResult | None:
+        """Start a ``workflow_dispatch`` run. With ``details``, asks for the run's id
+        (github.com answers 200 with it since 2025; GitHub Enterprise Server's description
+        has no such field); ``None`` when the server answers 204."""
+        url = f"{self._actions(owner, repo)}/workflows/{_seg(workflow_id)}/dispatches"
+        body: dict[str, Any] = {"ref": ref}
+        if details:
+            body["return_run_details"] = True
+        if inputs:
+            body["inputs"] = dict(inputs)
+        r = await self._request("POST", url, json=body)
+        if r.status_code == 204 or not r.content:
+            return None
+        return GhDispatchResult.model_validate(r.json())

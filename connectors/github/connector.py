@@ -4,12 +4,14 @@ Glue only: the wire calls live in :mod:`.client`, retries/caching/rate limits in
 hub injects. Issue lists exclude pull requests (GitHub's issue endpoints return both); pull
 request lists come from search or the pulls endpoint. Cursors are GitHub's own ``next`` links,
 checked to point at the configured API host before being followed. Items are named
-``#N`` in their repository; issues and pull requests share that number space.
+``#N`` in their repository; issues and pull requests share that number space. GitHub Actions
+(``Pipelines``, ``PipelineControl``) lives in :mod:`.actions`; the methods here delegate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,9 +36,11 @@ from connectors.sdk import (
     User,
 )
 from connectors.sdk.capabilities import IssueFilter, PullFilter
+from connectors.sdk.ci import CIAction, LogChunk, Pipeline, Trigger
 from connectors.sdk.connector import OAuthApp
 from connectors.sdk.paging import check_link
 
+from .actions import Actions
 from .client import PER_PAGE, GitHubClient
 from .models import GhCheckRun, GhIssue, GhLabel, GhPull, GhRepo, GhReview, GhUser
 
@@ -212,6 +216,39 @@ class GitHubConnector(Connector):
             combined_state=status.state if status.statuses else None,
             extra_statuses=tuple(s.state for s in status.statuses),
         )
+
+    # -- Pipelines, PipelineControl (GitHub Actions; see .actions) ----------------------------
+    @cached_property
+    def actions(self) -> Actions:
+        return Actions(self)
+
+    async def list_pipelines(
+        self, scope: str, *, branch: str | None = None, limit: int = 5
+    ) -> Sequence[Pipeline]:
+        """Workflow runs, newest first, without their jobs."""
+        return await self.actions.list_pipelines(scope, branch=branch, limit=limit)
+
+    async def get_pipeline(self, ref: ItemRef) -> Pipeline:
+        """The run's latest attempt with its jobs and their steps."""
+        return await self.actions.get_pipeline(ref)
+
+    async def get_attempt(self, ref: ItemRef, attempt: int) -> Pipeline:
+        """An earlier attempt of a run (``/attempts/{n}``) with that attempt's jobs."""
+        return await self.actions.get_attempt(ref, attempt)
+
+    async def job_log(self, ref: ItemRef, *, offset: int = 0) -> LogChunk:
+        return await self.actions.job_log(ref, offset=offset)
+
+    async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
+        return await self.actions.act(ref, action)
+
+    async def triggers(self, scope: str) -> Sequence[Trigger]:
+        return await self.actions.triggers(scope)
+
+    async def trigger(
+        self, scope: str, trigger_id: str, branch: str, inputs: Mapping[str, str]
+    ) -> Pipeline | None:
+        return await self.actions.trigger(scope, trigger_id, branch, inputs)
 
     # -- mapping ------------------------------------------------------------------------------
     def _repo_from_url(self, url: str, repo: GhRepo | None = None) -> RepoRef:

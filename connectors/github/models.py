@@ -145,3 +145,93 @@ class GhRate(_Wire):
 
 class GhRateLimit(_Wire):
     resources: dict[str, GhRate]
+
+
+# -- Actions ----------------------------------------------------------------------------------
+class GhWorkflowRun(_Wire):
+    """A workflow run (``#/components/schemas/workflow-run``): one attempt of it, the latest
+    unless read from ``/attempts/{n}``."""
+
+    id: int
+    name: str | None = None
+    display_title: str | None = None
+    run_number: int | None = None
+    run_attempt: int | None = None
+    event: str | None = None
+    status: str | None = None
+    conclusion: str | None = None
+    head_branch: str | None = None
+    head_sha: str
+    workflow_id: int | None = None
+    path: str | None = None
+    html_url: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    run_started_at: datetime | None = None
+
+
+class GhWorkflowRuns(_Wire):
+    total_count: int
+    workflow_runs: tuple[GhWorkflowRun, ...]
+
+
+class GhStep(_Wire):
+    name: str
+    status: str
+    conclusion: str | None = None
+    number: int | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class GhJob(_Wire):
+    """A job of a run (``#/components/schemas/job``) with its steps."""
+
+    id: int
+    run_id: int
+    run_attempt: int | None = None
+    name: str
+    status: str
+    conclusion: str | None = None
+    html_url: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    steps: tuple[GhStep, ...] | None = ()
+    workflow_name: str | None = None
+    head_branch: str | None = None
+
+
+class GhJobs(_Wire):
+    total_count: int
+    jobs: tuple[GhJob, ...]
+
+
+class GhWorkflow(_Wire):
+    id: int
+    name: str
+    path: str
+    state: str
+    html_url: str | None = None
+
+
+class GhWorkflows(_Wire):
+    total_count: int
+    workflows: tuple[GhWorkflow, ...]
+
+
+class GhContentFile(_Wire):
+    """``GET /repos/{o}/{r}/contents/{path}`` for a file: its text, base64 in ``content``."""
+
+    type: str
+    path: str
+    encoding: str | None = None
+    content: str | None = None
+    sha: str | None = None
+
+
+class GhDispatchResult(_Wire):
+    """The 200 answer to a dispatch sent with ``return_run_details: true``."""
+
+    workflow_run_id: int
+    run_url: str | None = None
+    html_url: str | None = None

@@ -9,7 +9,8 @@ are overlaid with the seeded state, so creating an issue and then reading it bac
 The server, contract check, log, faults, ETag/304 and budgets come from ``tests.standin.kit``;
 this file holds what is GitHub's own: its state, routes, error body, token rule,
 ``x-ratelimit-*`` headers with the ``core``/``search`` resources, 403 refusals, and the rule that
-a 304 costs nothing.
+a 304 costs nothing. GitHub Actions (runs, jobs, logs behind a redirect to a second host,
+re-runs, dispatches) is in ``tests/standin/github_actions.py``, on the same routes.
 
 In-process (pytest): ``with GitHubStandIn() as gh: gh.url ...``  (see ``tests/conftest``)
 As a process:       ``python -m tests.standin.github --port 8999 --seed seed.json``
@@ -27,7 +28,12 @@ Seed file (JSON; every key optional)::
      "check_runs": [{"repo": "o/r", "sha": "abc", "name": "ci", "status": "completed",
                      "conclusion": "success"}],
      "statuses": [{"repo": "o/r", "sha": "abc", "context": "ci/legacy", "state": "success"}],
-     "collaborators": [{"repo": "o/r", "login": "hubot"}]}
+     "collaborators": [{"repo": "o/r", "login": "hubot"}],
+     "workflows": [{"repo": "o/r", "path": ".github/workflows/ci.yml", "text": "on: ..."}],
+     "runs": [{"repo": "o/r", "workflow": ".github/workflows/ci.yml", "branch": "main",
+               "status": "completed", "conclusion": "failure",
+               "jobs": [{"name": "test", "conclusion": "failure", "steps": ["Test"],
+                         "log": "FAILED tests/test_x.py::test_y"}]}]}
 """
 
 from __future__ import annotations
@@ -40,11 +46,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from . import spec
 from .kit import Quota, Reply, Request, Response, Router, StandIn, link_pages
+
+if TYPE_CHECKING:
+    from .github_actions import ActionsState, BlobHost
 
 VARY = "Accept, Authorization, Cookie, X-GitHub-OTP"
 
@@ -75,6 +84,16 @@ class State:
         self.repos: dict[tuple[str, str], _Repo] = {}
         self.clock = 1_700_000_000
         self.user_ids: dict[str, int] = {}
+        self._actions: ActionsState | None = None
+
+    @property
+    def actions(self) -> ActionsState:
+        """GitHub Actions: workflows, runs, jobs and logs (``tests.standin.github_actions``)."""
+        if self._actions is None:
+            from .github_actions import ActionsState
+
+            self._actions = ActionsState(self)
+        return self._actions
 
     # -- seeding -------------------------------------------------------------------------
     def repo(self, full: str) -> _Repo:
@@ -282,6 +301,14 @@ class State:
             self.add_status(s["repo"], s["sha"], s["context"], s["state"])
         for c in data.get("collaborators", []):
             self.repo(c["repo"]).collaborators.append(c["login"])
+        workflows: dict[str, dict[str, Any]] = {}
+        for w in data.get("workflows", []):
+            wf = self.actions.add_workflow(w["repo"], w["path"], w["text"], name=w.get("name"))
+            workflows[w["path"]] = wf
+        for r in data.get("runs", []):
+            r = dict(r)
+            repo, path = r.pop("repo"), r.pop("workflow", None)
+            self.actions.add_run(repo, workflow=workflows.get(path) if path else None, **r)
 
 
 def _error(status: int, message: str) -> Reply:
@@ -315,7 +342,24 @@ class GitHubStandIn(StandIn):
     def __init__(self, state: State | None = None, *, port: int = 0, validate: bool = True) -> None:
         self.state = state or State()
         self.max_age = 60
+        self._blob: BlobHost | None = None
         super().__init__(port=port, validate=validate)
+
+    @property
+    def blob(self) -> BlobHost:
+        """The second host Actions' log redirects point at, started on first use."""
+        with self.lock:
+            if self._blob is None:
+                from .github_actions import BlobHost
+
+                self._blob = BlobHost().start()
+            return self._blob
+
+    def stop(self) -> None:
+        super().stop()
+        if self._blob is not None:
+            self._blob.stop()
+            self._blob = None
 
     def spent(self, account: str | None = None, resource: str | None = "core") -> int:
         """Primary rate-limit points spent so far (by ``account``, or by everyone)."""
@@ -669,6 +713,11 @@ def _r_assignees(s: GitHubStandIn, req: Request) -> Response:
     users = [s.state.user(u) for u in dict.fromkeys(r.collaborators)]
     items, link = link_pages(users, req)
     return 200, items, link
+
+
+from . import github_actions as _actions_routes  # noqa: E402  (registers the Actions routes)
+
+del _actions_routes
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -96,6 +96,7 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request = _detached(request)  # what follows takes the credential off: off a copy
         # In RFC mode every method shares one key per URL, so a PATCH finds (and invalidates)
         # the entries its GETs stored; the account fingerprint keeps accounts apart.
         identity = f"RFC {request.url} {account_fingerprint(request, self.credential_headers)}"
@@ -106,12 +107,46 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         taken = {h: request.headers.pop(h) for h in self.credential_headers if h in request.headers}
         token = _credential.set(taken or None)
         try:
-            return await self.cache.handle_async_request(request)
+            response = await self.cache.handle_async_request(request)
         finally:
             _credential.reset(token)
+        caching = response.extensions.get("caching") or {}
+        if request.method == "GET" and caching.get("revalidated") and caching.get("stored"):
+            await self._drop_superseded(key, response.headers.get("etag"))
+        return response
+
+    async def _drop_superseded(self, key: str, etag: str | None) -> None:
+        """After a revalidation answered with a new body, forget the stored answers it replaced.
+
+        hishel stores the new answer beside the last old one and builds the next conditional
+        request from the *first* stored entry, so every change cost two more full answers
+        (an old ETag sent again, then none) before polls were free 304s again: two rate-limit
+        points per change on GitHub. An entry whose ETag is not the new one is stale by
+        definition."""
+        if not etag:
+            return
+        storage = self.cache.config["storage"]
+        for entry in await storage.get_entries(key):
+            if entry.response.headers.get("etag") != etag:
+                await storage.remove_entry(entry.id)
 
     async def aclose(self) -> None:
         await self.cache.aclose()
+
+
+def _detached(request: httpx.Request) -> httpx.Request:
+    """The request with headers of its own. The cache takes the credential off the request
+    it hands hishel; done on the caller's request, that once stripped it from every redirect
+    httpx built from it, a same-origin one too (a renamed repository's 301 then answered 404
+    for a private repository). Cross-origin hops lose credentials in
+    ``HubClient._redirect_headers`` instead."""
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=request.headers.copy(),
+        stream=request.stream,
+        extensions=request.extensions,
+    )
 
 
 class _Reattach(httpx.AsyncBaseTransport):

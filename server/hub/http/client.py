@@ -35,6 +35,7 @@ import httpx
 from connectors.sdk.connector import FROM_CACHE
 from connectors.sdk.errors import RateLimited, TielineError
 from connectors.sdk.manifest import Manifest
+from connectors.sdk.redact import redact
 
 from ..health import CallSample, MetricsRecorder
 from .cache import AccountKeyedCache, make_storage
@@ -113,6 +114,24 @@ def _stamp(path: str | None) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
+
+
+def _https_upgrade(old: httpx.URL, new: httpx.URL) -> bool:
+    """``http://host/`` to ``https://host/`` on the default ports: the same server, now
+    encrypted, keeps the credential (as httpx's own rule for ``Authorization``)."""
+    return (
+        old.host == new.host
+        and (old.scheme, _origin(old)[2]) == ("http", 80)
+        and (new.scheme, _origin(new)[2]) == ("https", 443)
+    )
+
+
 class _WireCounter(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, metrics: MetricsRecorder | None) -> None:
         self.inner = inner
@@ -186,6 +205,26 @@ class HubClient(httpx.AsyncClient):
                 proxy=proxy,
             )
         )
+
+    def _redirect_headers(
+        self, request: httpx.Request, url: httpx.URL, method: str
+    ) -> httpx.Headers:
+        """Headers for the next hop of a redirect: httpx's, minus every credential when the
+        hop leaves the origin.
+
+        httpx drops only ``Authorization`` there; a secret sent in a header of its own
+        (``PRIVATE-TOKEN``, ``Circle-Token``, an API key) would follow a redirect to any
+        host, such as the short-lived blob URL a CI log download answers with. Any header
+        whose value holds a registered secret or a token shape goes, as do cookies and
+        proxy credentials the request carried. (An override of httpx's own hook:
+        ``tests/http/test_redirects.py`` fails should httpx rename it.)"""
+        headers: httpx.Headers = super()._redirect_headers(request, url, method)
+        if _origin(url) != _origin(request.url) and not _https_upgrade(request.url, url):
+            for name in list(headers.keys()):
+                lower = name.lower()
+                if lower in _CREDENTIAL_HEADERS or redact(headers[name]) != headers[name]:
+                    del headers[name]
+        return headers
 
     @property
     def requests_sent(self) -> int:
