@@ -97,8 +97,11 @@ def _github(stack: contextlib.ExitStack) -> Subject:
     st.add_pull(repo, "My change", head="mine", author="octocat", head_sha="c" * 40)
     st.add_check_run(repo, "c" * 40, "build", conclusion="success")
     st.add_check_run(repo, "c" * 40, "lint", conclusion="failure")
+    from tests.standin.github_actions import seed_ci_story
+
+    ci = CIStory(repo=RepoRef.from_path("github.com", repo), **seed_ci_story(st, repo))
     connector, http = connect(gh.url, token="tok-a")
-    return Subject("github", connector, http, repo, titles, "mine", "Review me", "My change")
+    return Subject("github", connector, http, repo, titles, "mine", "Review me", "My change", ci=ci)
 
 
 def _gitlab(stack: contextlib.ExitStack) -> Subject:

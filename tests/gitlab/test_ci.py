@@ -685,15 +685,11 @@ async def test_self_managed_refs_name_the_instance(self_managed: GitLabStandIn) 
     assert all(j.ref.host == "gitlab.example.test" for j in got.jobs)
 
 
-@pytest.mark.xfail(
-    reason="hub cache (hishel 2.0): after a changed answer the next poll revalidates with "
-    "the previous ETag (a wasted 200), and the first 304 is followed by an unconditional GET",
-    strict=False,
-)
 async def test_a_changed_then_stable_poll_costs_one_request_each(gitlab: GitLabStandIn) -> None:
     """What polling a branch should cost once its pipeline changed and then stopped: the
-    changed answer once (200), then one 304 per poll. Found while testing traces; it is the
-    hub's cache, not the connector (any GET of any connector shows it)."""
+    changed answer once (200), then one 304 per poll. Found while testing traces: the hub's
+    cache kept the superseded answer beside the new one and revalidated with its ETag
+    (fixed in ``server/hub/http/cache.py``; any GET of any connector showed it)."""
     pl = gitlab.state.add_pipeline(SUBGROUP, ref="f", sha=SHA, status="running")
     gl, http = connect(gitlab)
     async with http:
