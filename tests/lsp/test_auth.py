@@ -7,6 +7,7 @@ from keyring.backends import fail
 from pydantic import SecretStr
 from pytest_lsp import LanguageClient
 
+from connectors.sdk.registry import default_registry
 from server.hub.vault import Credentials, open_vault
 from tests.lsp.conftest import TOKEN, Env, start_client
 from tests.lsp.raw import raw_request
@@ -59,12 +60,12 @@ async def test_status_and_sign_out_of_a_vault_account(env: Env) -> None:
         assert TOKEN in env.github.state.revoked
         assert vault.accounts("github") == []
         items = await raw_request(client, "tieline/panel/items", {"panelId": "work"})
-        # Every installed connector that could serve this workspace offers to sign in; Jira
-        # needs its site configured first, so it does not.
-        assert [i["id"] for i in items["items"]] == [
-            "integrations/sign-in/github",
-            "integrations/sign-in/gitlab",
-            "integrations/sign-in/linear",
-        ]
+        # Every installed connector that could serve this workspace offers to sign in; those
+        # attached to a site (Jira, Jenkins) need the site configured first, so they do not.
+        offered = [i["id"].rpartition("/")[2] for i in items["items"]]
+        assert {"github", "gitlab", "linear"} <= set(offered) and "jira" not in offered
+        assert offered == sorted(
+            m.id for m in default_registry().manifests() if m.attach.kind != "site"
+        )
     finally:
         await client.shutdown_session()
