@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from . import ci_log, jobs, lenses, lsp, repoll, startup
+from . import actions_poll, ci_failures, ci_log, circleci_poll, jobs, lenses, lsp, repoll, startup
 
 
 def _section(title: str) -> None:
@@ -26,6 +26,12 @@ def main() -> None:
     lsp.main([])
     _section("ci_log: a 10 MB job log opened while hovering")
     ci_log.main([])
+    _section("ci_failures: path:line errors read out of a 10 MB job log")
+    ci_failures.main()
+    _section("actions_poll: what watching one branch costs on GitHub Actions, per hour")
+    actions_poll.main([])
+    _section("circleci_poll: what watching one branch costs on CircleCI, per hour")
+    asyncio.run(circleci_poll.main())
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 
