@@ -7,7 +7,13 @@ review, one of mine, and a failing check on my branch.
 For CI (``Pipelines``, ``PipelineControl``) the story is a repository whose branch has a
 finished pipeline with a failed job (whose log has a known line) and a running pipeline
 whose job writes more log and finishes when the test says (``Subject.ci``); a connector
-with ``PipelineControl`` also has a hand-started pipeline with one required input.
+with ``PipelineControl`` also has a hand-started pipeline with one required input (an input
+the service fills by itself when not given, where it has no required ones: Jenkins).
+
+A CI-only service (Jenkins, CircleCI: no issues, no code) is a subject with a CI story and
+nothing else: it leaves ``scope`` empty, and ``subjects()`` offers it only to the capabilities
+its manifest declares, so the IssueTracker and CodeHost tests never see it (their fixtures
+refuse a subject without what they need, rather than testing it on nothing).
 
 Adding a connector to the suite is adding one ``_<id>`` builder here; the tests themselves
 (``test_issue_tracker.py``, ``test_code_host.py``, ``test_pipelines.py``) name no service.
@@ -40,8 +46,9 @@ class Subject:
     name: str
     connector: Any
     http: HubClient
-    #: Where the open list pages and new issues go (a repository, a project, a team).
-    scope: str
+    #: Where the open list pages and new issues go (a repository, a project, a team); empty
+    #: for a CI-only subject.
+    scope: str = ""
     #: Titles of the open issues in ``scope``.
     open_titles: set[str] = field(default_factory=set)
     #: A branch with one failing check, and the titles of requests by/for me (code hosts).
@@ -72,6 +79,9 @@ class CIStory:
     #: A trigger's name and its required input (``PipelineControl`` only).
     trigger: str | None = None
     trigger_input: str | None = None
+    #: False where the service has no required inputs (Jenkins gives every parameter it is
+    #: not sent its default): the input is then one the service says is optional.
+    input_required: bool = True
 
 
 Builder = Callable[[contextlib.ExitStack], Subject]
@@ -288,6 +298,34 @@ def _synthetic(stack: contextlib.ExitStack) -> Subject:
     return Subject("synthetic", connector, http, "WEB", titles, ci=story)
 
 
+def _jenkins(stack: contextlib.ExitStack) -> Subject:
+    from tests.jenkins.wiring import connect, seeded
+    from tests.standin.jenkins import JenkinsStandIn
+    from tests.standin.jenkins.story import seed_ci_story
+
+    require_contract(JenkinsStandIn)
+    jenkins = seeded(stack.enter_context(serving(JenkinsStandIn())))
+    repo = RepoRef(host="github.com", owner="octo", name="app")
+    ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, repo.name))
+    connector, http = connect(jenkins)
+    return Subject("jenkins", connector, http, ci=ci)
+
+
+def _circleci(stack: contextlib.ExitStack) -> Subject:
+    from tests.circleci.conftest import connect
+    from tests.standin.circleci import CircleCIStandIn, OutputHost, State, seed_ci_story
+
+    require_contract(CircleCIStandIn)
+    state = State()
+    output = stack.enter_context(serving(OutputHost(state)))
+    state.output_base = f"{output.url}/output"
+    circleci = stack.enter_context(serving(CircleCIStandIn(state)))
+    repo = RepoRef(host="github.com", owner="octo", name="app")
+    ci = CIStory(repo=repo, **seed_ci_story(state, "gh/octo/app"))
+    connector, http = connect(circleci)
+    return Subject("circleci", connector, http, ci=ci)
+
+
 BUILDERS: dict[str, Builder] = {
     "bitbucket": _bitbucket,
     "github": _github,
@@ -297,6 +335,8 @@ BUILDERS: dict[str, Builder] = {
     "trello": _trello,
     "asana": _asana,
     "synthetic": _synthetic,
+    "jenkins": _jenkins,
+    "circleci": _circleci,
 }
 
 
@@ -344,12 +384,14 @@ async def built(name: str) -> AsyncIterator[Subject]:
 @pytest.fixture(params=subjects("IssueTracker"))
 async def tracker(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     async with built(request.param) as s:
+        assert s.scope and s.open_titles, f"the {s.name} builder seeds no issues"
         yield s
 
 
 @pytest.fixture(params=subjects("CodeHost"))
 async def code_host(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     async with built(request.param) as s:
+        assert s.scope and s.branch, f"the {s.name} builder seeds no pull requests"
         yield s
 
 
