@@ -298,7 +298,7 @@ def _synthetic(stack: contextlib.ExitStack) -> Subject:
     return Subject("synthetic", connector, http, "WEB", titles, ci=story)
 
 
-def _jenkins(stack: contextlib.ExitStack) -> Subject:
+def _jenkins(stack: contextlib.ExitStack, *, multibranch: bool = False) -> Subject:
     from tests.jenkins.wiring import connect, seeded
     from tests.standin.jenkins import JenkinsStandIn
     from tests.standin.jenkins.story import seed_ci_story
@@ -306,9 +306,13 @@ def _jenkins(stack: contextlib.ExitStack) -> Subject:
     require_contract(JenkinsStandIn)
     jenkins = seeded(stack.enter_context(serving(JenkinsStandIn())))
     repo = RepoRef(host="github.com", owner="octo", name="app")
-    ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, repo.name))
+    ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, repo.name, multibranch=multibranch))
     connector, http = connect(jenkins)
     return Subject("jenkins", connector, http, ci=ci)
+
+
+def _jenkins_multibranch(stack: contextlib.ExitStack) -> Subject:
+    return _jenkins(stack, multibranch=True)
 
 
 def _circleci(stack: contextlib.ExitStack) -> Subject:
@@ -336,6 +340,7 @@ BUILDERS: dict[str, Builder] = {
     "asana": _asana,
     "synthetic": _synthetic,
     "jenkins": _jenkins,
+    "jenkins:multibranch": _jenkins_multibranch,
     "circleci": _circleci,
 }
 
@@ -361,14 +366,15 @@ def _checkout_connectors(exclude: set[str]) -> dict[str, tuple[str, ...]]:
 
 
 def subjects(capability: str) -> list[str]:
-    """The builders whose connector declares ``capability`` (read from their manifests)."""
+    """The builders whose connector declares ``capability`` (read from their manifests); a
+    builder ``id:variant`` is another setup of connector ``id``."""
     from connectors.sdk.registry import default_registry
     from tests.synthetic.connector import SyntheticConnector
 
     declared = {m.id: m.capabilities for m in default_registry().manifests()}
     declared.update(_checkout_connectors(exclude=set(declared)))
     declared["synthetic"] = SyntheticConnector.manifest().capabilities
-    return [name for name in BUILDERS if capability in declared.get(name, ())]
+    return [n for n in BUILDERS if capability in declared.get(n.partition(":")[0], ())]
 
 
 @contextlib.asynccontextmanager

@@ -2,7 +2,9 @@
 ``CIStory`` fields but ``repo``): one Pipeline job building the repository, whose builds on
 ``branch`` (as git's ``BuildData`` names what they built) are a failed one whose ``unit``
 stage failed after logging a pytest failure, and a running one whose ``ship`` stage writes
-more and succeeds on ``finish_running()``; the job takes a ``VERSION`` parameter.
+more and succeeds on ``finish_running()``; the job takes a ``VERSION`` parameter. With
+``multibranch``, the job is a multibranch project instead and the builds are its ``branch``
+job's (what a repository with a ``Jenkinsfile`` usually builds in).
 
 Every build of a job carries the job's name (``app``), so the story names its two pipelines
 alike; Jenkins has no required parameter (each one not given takes its default), so the
@@ -23,8 +25,17 @@ VERSION_PARAMETER: dict[str, Any] = {
 }
 
 
-def seed_ci_story(state: JenkinsState, job: str = "app", branch: str = "feature") -> dict[str, Any]:
-    state.add_job(job, "pipeline", parameters=[VERSION_PARAMETER])
+def seed_ci_story(
+    state: JenkinsState, job: str = "app", branch: str = "feature", *, multibranch: bool = False
+) -> dict[str, Any]:
+    project = job
+    if multibranch:
+        state.add_multibranch(project, [branch])
+        built = state.branch_job(project, branch)
+        built.parameters = [VERSION_PARAMETER]
+        job = built.full_name
+    else:
+        state.add_job(job, "pipeline", parameters=[VERSION_PARAMETER])
     remote = f"origin/{branch}"
     state.add_build(
         job,
@@ -47,15 +58,16 @@ def seed_ci_story(state: JenkinsState, job: str = "app", branch: str = "feature"
         state.append_log(job, running.number, "shipped\n")
         state.finish(job, running.number, "SUCCESS")
 
+    name = f"{project} » {branch}" if multibranch else project
     return {
         "branch": branch,
-        "failed_pipeline": job,
+        "failed_pipeline": name,
         "failed_job": "unit",
         "log_line": "FAILED tests/test_app.py::test_it",
-        "running_pipeline": job,
+        "running_pipeline": name,
         "finish_running": finish_running,
         "more_log": "shipped",
-        "trigger": f"Build {job}",
+        "trigger": f"Build {project}",
         "trigger_input": "VERSION",
         "input_required": False,
     }
