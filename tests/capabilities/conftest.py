@@ -315,7 +315,10 @@ def _jenkins_multibranch(stack: contextlib.ExitStack) -> Subject:
     return _jenkins(stack, multibranch=True)
 
 
-def _circleci(stack: contextlib.ExitStack) -> Subject:
+def _circleci(stack: contextlib.ExitStack, *, app: bool = False) -> Subject:
+    """An OAuth project on GitHub (``gh/octo/app``); with ``app``, a GitLab project named by
+    its ids (``circleci/<org>/<project>``, mapped in ``projects``), which CircleCI starts
+    through another endpoint."""
     from tests.circleci.conftest import connect
     from tests.standin.circleci import CircleCIStandIn, OutputHost, State, seed_ci_story
 
@@ -324,10 +327,20 @@ def _circleci(stack: contextlib.ExitStack) -> Subject:
     output = stack.enter_context(serving(OutputHost(state)))
     state.output_base = f"{output.url}/output"
     circleci = stack.enter_context(serving(CircleCIStandIn(state)))
-    repo = RepoRef(host="github.com", owner="octo", name="app")
-    ci = CIStory(repo=repo, **seed_ci_story(state, "gh/octo/app"))
-    connector, http = connect(circleci)
+    settings: dict[str, Any] = {}
+    if app:
+        repo = RepoRef.from_path("gitlab.com", "grp/app")
+        slug = "circleci/43G3kM5RtfFE7v5sa4nWAU/44n9pujWcTnVZ2b5S8Fnat"
+        settings["projects"] = [f"gitlab.com/grp/app={slug}"]
+    else:
+        repo, slug = RepoRef(host="github.com", owner="octo", name="app"), "gh/octo/app"
+    ci = CIStory(repo=repo, **seed_ci_story(state, slug))
+    connector, http = connect(circleci, settings=settings)
     return Subject("circleci", connector, http, ci=ci)
+
+
+def _circleci_app(stack: contextlib.ExitStack) -> Subject:
+    return _circleci(stack, app=True)
 
 
 BUILDERS: dict[str, Builder] = {
@@ -342,6 +355,7 @@ BUILDERS: dict[str, Builder] = {
     "jenkins": _jenkins,
     "jenkins:multibranch": _jenkins_multibranch,
     "circleci": _circleci,
+    "circleci:gitlab": _circleci_app,
 }
 
 
