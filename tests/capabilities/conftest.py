@@ -298,21 +298,33 @@ def _synthetic(stack: contextlib.ExitStack) -> Subject:
     return Subject("synthetic", connector, http, "WEB", titles, ci=story)
 
 
-def _jenkins(stack: contextlib.ExitStack, *, multibranch: bool = False) -> Subject:
+def _jenkins(
+    stack: contextlib.ExitStack, *, multibranch: bool = False, foldered: bool = False
+) -> Subject:
+    """A Pipeline job named like the repository; with ``multibranch``, a multibranch project;
+    with ``foldered``, a job in a folder that ``jobs`` maps the repository to, on a Jenkins
+    served under a context path (``https://host/jenkins``)."""
     from tests.jenkins.wiring import connect, seeded
     from tests.standin.jenkins import JenkinsStandIn
     from tests.standin.jenkins.story import seed_ci_story
 
     require_contract(JenkinsStandIn)
-    jenkins = seeded(stack.enter_context(serving(JenkinsStandIn())))
+    standin = JenkinsStandIn(context="/jenkins") if foldered else JenkinsStandIn()
+    jenkins = seeded(stack.enter_context(serving(standin)))
     repo = RepoRef(host="github.com", owner="octo", name="app")
-    ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, repo.name, multibranch=multibranch))
-    connector, http = connect(jenkins)
+    job = "team/apps/app" if foldered else repo.name
+    ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, job, multibranch=multibranch))
+    settings = {"jobs": [f"{repo.full_name}={job}"]} if foldered else None
+    connector, http = connect(jenkins, settings=settings)
     return Subject("jenkins", connector, http, ci=ci)
 
 
 def _jenkins_multibranch(stack: contextlib.ExitStack) -> Subject:
     return _jenkins(stack, multibranch=True)
+
+
+def _jenkins_foldered(stack: contextlib.ExitStack) -> Subject:
+    return _jenkins(stack, foldered=True)
 
 
 def _circleci(stack: contextlib.ExitStack, *, app: bool = False) -> Subject:
@@ -354,6 +366,7 @@ BUILDERS: dict[str, Builder] = {
     "synthetic": _synthetic,
     "jenkins": _jenkins,
     "jenkins:multibranch": _jenkins_multibranch,
+    "jenkins:folder": _jenkins_foldered,
     "circleci": _circleci,
     "circleci:gitlab": _circleci_app,
 }

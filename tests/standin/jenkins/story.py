@@ -58,7 +58,8 @@ def seed_ci_story(
         state.append_log(job, running.number, "shipped\n")
         state.finish(job, running.number, "SUCCESS")
 
-    name = f"{project} » {branch}" if multibranch else project
+    # Jenkins names a build by its job's and folders' display names (here their names).
+    name = " » ".join([*project.split("/"), *([branch] if multibranch else [])])
     return {
         "branch": branch,
         "failed_pipeline": name,
@@ -67,7 +68,7 @@ def seed_ci_story(
         "running_pipeline": name,
         "finish_running": finish_running,
         "more_log": "shipped",
-        "trigger": f"Build {project}",
+        "trigger": f"Build {' » '.join(project.split('/'))}",
         "trigger_input": "VERSION",
         "input_required": False,
     }
