@@ -299,11 +299,17 @@ def _synthetic(stack: contextlib.ExitStack) -> Subject:
 
 
 def _jenkins(
-    stack: contextlib.ExitStack, *, multibranch: bool = False, foldered: bool = False
+    stack: contextlib.ExitStack,
+    *,
+    multibranch: bool = False,
+    foldered: bool = False,
+    kind: str = "pipeline",
+    stage_view: bool = True,
 ) -> Subject:
     """A Pipeline job named like the repository; with ``multibranch``, a multibranch project;
     with ``foldered``, a job in a folder that ``jobs`` maps the repository to, on a Jenkins
-    served under a context path (``https://host/jenkins``)."""
+    served under a context path (``https://host/jenkins``); a freestyle job (``kind``), or a
+    controller without the Stage View plugin, whose builds have no stages."""
     from tests.jenkins.wiring import connect, seeded
     from tests.standin.jenkins import JenkinsStandIn
     from tests.standin.jenkins.story import seed_ci_story
@@ -311,9 +317,10 @@ def _jenkins(
     require_contract(JenkinsStandIn)
     standin = JenkinsStandIn(context="/jenkins") if foldered else JenkinsStandIn()
     jenkins = seeded(stack.enter_context(serving(standin)))
+    jenkins.state.stage_view = stage_view
     repo = RepoRef(host="github.com", owner="octo", name="app")
     job = "team/apps/app" if foldered else repo.name
-    ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, job, multibranch=multibranch))
+    ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, job, multibranch=multibranch, kind=kind))
     settings = {"jobs": [f"{repo.full_name}={job}"]} if foldered else None
     connector, http = connect(jenkins, settings=settings)
     return Subject("jenkins", connector, http, ci=ci)
@@ -325,6 +332,14 @@ def _jenkins_multibranch(stack: contextlib.ExitStack) -> Subject:
 
 def _jenkins_foldered(stack: contextlib.ExitStack) -> Subject:
     return _jenkins(stack, foldered=True)
+
+
+def _jenkins_freestyle(stack: contextlib.ExitStack) -> Subject:
+    return _jenkins(stack, kind="freestyle")
+
+
+def _jenkins_no_stage_view(stack: contextlib.ExitStack) -> Subject:
+    return _jenkins(stack, stage_view=False)
 
 
 def _circleci(stack: contextlib.ExitStack, *, app: bool = False) -> Subject:
@@ -367,6 +382,8 @@ BUILDERS: dict[str, Builder] = {
     "jenkins": _jenkins,
     "jenkins:multibranch": _jenkins_multibranch,
     "jenkins:folder": _jenkins_foldered,
+    "jenkins:freestyle": _jenkins_freestyle,
+    "jenkins:no-stage-view": _jenkins_no_stage_view,
     "circleci": _circleci,
     "circleci:gitlab": _circleci_app,
 }

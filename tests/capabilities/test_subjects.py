@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from .conftest import subjects
 
-CI_ONLY = {"jenkins", "jenkins:multibranch", "jenkins:folder", "circleci", "circleci:gitlab"}
+CI_ONLY = {
+    "jenkins",
+    "jenkins:multibranch",
+    "jenkins:folder",
+    "jenkins:freestyle",
+    "jenkins:no-stage-view",
+    "circleci",
+    "circleci:gitlab",
+}
 
 
 def test_ci_only_subjects_run_the_pipelines_suite_alone() -> None:

@@ -4,7 +4,9 @@
 stage failed after logging a pytest failure, and a running one whose ``ship`` stage writes
 more and succeeds on ``finish_running()``; the job takes a ``VERSION`` parameter. With
 ``multibranch``, the job is a multibranch project instead and the builds are its ``branch``
-job's (what a repository with a ``Jenkinsfile`` usually builds in).
+job's (what a repository with a ``Jenkinsfile`` usually builds in). A ``freestyle`` job (or a
+controller without the Stage View plugin) has no stages: each build is its own one job,
+named like the build (``#1``).
 
 Every build of a job carries the job's name (``app``), so the story names its two pipelines
 alike; Jenkins has no required parameter (each one not given takes its default), so the
@@ -26,7 +28,12 @@ VERSION_PARAMETER: dict[str, Any] = {
 
 
 def seed_ci_story(
-    state: JenkinsState, job: str = "app", branch: str = "feature", *, multibranch: bool = False
+    state: JenkinsState,
+    job: str = "app",
+    branch: str = "feature",
+    *,
+    multibranch: bool = False,
+    kind: str = "pipeline",
 ) -> dict[str, Any]:
     project = job
     if multibranch:
@@ -35,9 +42,9 @@ def seed_ci_story(
         built.parameters = [VERSION_PARAMETER]
         job = built.full_name
     else:
-        state.add_job(job, "pipeline", parameters=[VERSION_PARAMETER])
+        state.add_job(job, kind, parameters=[VERSION_PARAMETER])
     remote = f"origin/{branch}"
-    state.add_build(
+    failed = state.add_build(
         job,
         result="FAILURE",
         log="setting up\nFAILED tests/test_app.py::test_it - assert 1 == 2\nFinished: FAILURE\n",
@@ -63,7 +70,7 @@ def seed_ci_story(
     return {
         "branch": branch,
         "failed_pipeline": name,
-        "failed_job": "unit",
+        "failed_job": "unit" if kind == "pipeline" and state.stage_view else f"#{failed.number}",
         "log_line": "FAILED tests/test_app.py::test_it",
         "running_pipeline": name,
         "finish_running": finish_running,
