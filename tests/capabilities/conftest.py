@@ -15,8 +15,10 @@ nothing else: it leaves ``scope`` empty, and ``subjects()`` offers it only to th
 its manifest declares, so the IssueTracker and CodeHost tests never see it (their fixtures
 refuse a subject without what they need, rather than testing it on nothing).
 
-Adding a connector to the suite is adding one ``_<id>`` builder here; the tests themselves
-(``test_issue_tracker.py``, ``test_code_host.py``, ``test_pipelines.py``) name no service.
+Adding a connector to the suite is adding one ``_<id>`` builder here (another setup of the
+same service, ``<id>:<variant>``: a Jenkins multibranch project, a CircleCI GitLab project);
+the tests themselves (``test_issue_tracker.py``, ``test_code_host.py``, ``test_pipelines.py``)
+name no service.
 """
 
 from __future__ import annotations
