@@ -5,12 +5,14 @@ serves one Jenkins site and one user (HTTP Basic, user id + API token).
 
 - A repository builds in one job (:meth:`JenkinsConnector.ci_scope`): the ``jobs`` setting maps
   ``owner/repo`` to a job's full name (``team/app``); unmapped repositories build in the job
-  named like the repository, inside ``folder``. The scope of every pipeline is the *full name*
-  of the job that ran it, so a ref alone finds it again.
+  named like the repository, inside ``folder``. The scope of every pipeline is that job's
+  full name (what ``ci_scope`` gives, as the sdk asks: the hub files pipelines by it).
 - A multibranch project (``_class`` ``WorkflowMultiBranchProject``) holds one job per branch,
   named by branch-api's encoding (``feature/x y`` -> ``feature%2Fx y``); its builds are listed
-  from the branch's job. Any other job is one line of builds, filtered by the branch git's
-  ``BuildData`` says it built when a branch is asked for.
+  from the branch's job, and their keys start with that job's name (``feature%2Fx y/3``; an
+  encoded name has no ``/``), so a ref alone finds the build again. Any other job is one line
+  of builds, filtered by the branch git's ``BuildData`` says it built when a branch is asked
+  for.
 - A pipeline is a build (key: its number). Its jobs are the Pipeline run's stages from the
   Stage View plugin's ``wfapi/describe`` (key ``number:stage-id``); a freestyle build, or a
   controller without that plugin, is one job, the build itself (key ``number``). Every stage
@@ -77,15 +79,32 @@ class JenkinsConnector(Connector):
     def host(self) -> str:
         return self.ctx.host or (urlsplit(self.site).hostname or "")
 
-    def _ref(self, scope: str, key: str, kind: ItemKind, number: int | None) -> ItemRef:
+    def _ref(self, job: str, key: str, kind: ItemKind, number: int | None) -> ItemRef:
+        """The ref of ``key`` (a build, a stage, a queue item) of the job named ``job``: a
+        branch job's are its multibranch project's, keyed by the branch job's name first."""
+        parent, _, name = job.rpartition("/")
+        if parent and self._multibranch.get(parent):
+            job, key = parent, f"{name}/{key}"
         return ItemRef(
             connector=self.manifest().id,
             host=self.host,
-            scope=scope,
+            scope=job,
             key=key,
             number=number,
             kind=kind,
         )
+
+    def _locate(self, ref: ItemRef) -> tuple[str, str]:
+        """The full name of the job a ref's build is in, and the key within that job (the
+        reverse of :meth:`_ref`; a key with a branch job's name says its scope is a
+        multibranch project, which later refs of it then need)."""
+        name, sep, key = ref.key.rpartition("/")
+        if not sep:
+            return ref.scope, ref.key
+        if not name:
+            raise NotFound(f"Jenkins: {ref.key!r} names no build of {ref.scope}")
+        self._multibranch[ref.scope] = True
+        return f"{ref.scope}/{name}", key
 
     def ci_scope(self, repo: RepoRef) -> str | None:
         """The full name of the job that builds ``repo`` (``team/app``; its URL is
@@ -148,7 +167,7 @@ class JenkinsConnector(Connector):
         return [self._pipeline(scope, b, job=job) for b in builds[:limit]]
 
     async def get_pipeline(self, ref: ItemRef) -> Pipeline:
-        scope, key = ref.scope, ref.key
+        scope, key = self._locate(ref)
         if key.startswith("queue:"):
             return await self._from_queue(scope, _number(key.removeprefix("queue:"), ref))
         number = _number(key.split(":", 1)[0], ref)
@@ -163,39 +182,39 @@ class JenkinsConnector(Connector):
     async def job_log(self, ref: ItemRef, *, offset: int = 0) -> LogChunk:
         """The build's console from byte ``offset`` (every stage of a build writes to that
         one log, so a stage's ref reads it too)."""
-        if ref.key.startswith("queue:"):
+        scope, key = self._locate(ref)
+        if key.startswith("queue:"):
             return LogChunk(text="", offset=offset, next_offset=offset, complete=False)
-        number = _number(ref.key.split(":", 1)[0], ref)
-        part = await self.client.progressive_text(ref.scope, number, offset)
+        number = _number(key.split(":", 1)[0], ref)
+        part = await self.client.progressive_text(scope, number, offset)
         return LogChunk(
             text=part.text, offset=offset, next_offset=part.next_start, complete=not part.more
         )
 
     # -- PipelineControl ---------------------------------------------------------------------
     async def act(self, ref: ItemRef, action: CIAction) -> Pipeline | None:
-        if ref.key.startswith("queue:"):
+        scope, key = self._locate(ref)
+        if key.startswith("queue:"):
             if action != "cancel":
                 raise InvalidRequest(f"Jenkins: a queued build can only be cancelled, not {action}")
-            item = _number(ref.key.removeprefix("queue:"), ref)
+            item = _number(key.removeprefix("queue:"), ref)
             await self.client.cancel_queue_item(item)
-            return await self._from_queue(ref.scope, item)
-        number = _number(ref.key.split(":", 1)[0], ref)
+            return await self._from_queue(scope, item)
+        number = _number(key.split(":", 1)[0], ref)
         if action == "cancel":
-            await self.client.stop(ref.scope, number)
-            return await self.get_pipeline(
-                self._ref(ref.scope, str(number), ItemKind.PIPELINE, number)
-            )
+            await self.client.stop(scope, number)
+            return await self.get_pipeline(self._ref(scope, str(number), ItemKind.PIPELINE, number))
         if action in ("rerun", "retry"):
             # The job's parameters now decide the request: ones added since the build take
             # their defaults, ones removed since are dropped (Jenkins refuses a plain build of
             # a parameterized job, and parameters of an unparameterized one).
-            build = await self.client.build(ref.scope, number)
-            job = await self._job(ref.scope)
+            build = await self.client.build(scope, number)
+            job = await self._job(scope)
             if not job.parameter_definitions:
-                return await self._start(ref.scope, None)
+                return await self._start(scope, None)
             known = {d.name for d in job.parameter_definitions}
             values = {k: v for k, v in mapping.parameter_values(build).items() if k in known}
-            return await self._start(ref.scope, values)
+            return await self._start(scope, values)
         raise InvalidRequest(
             f"Jenkins cannot {action.replace('_', ' ')} a build; it can re-run or cancel one"
         )

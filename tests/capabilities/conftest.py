@@ -7,10 +7,18 @@ review, one of mine, and a failing check on my branch.
 For CI (``Pipelines``, ``PipelineControl``) the story is a repository whose branch has a
 finished pipeline with a failed job (whose log has a known line) and a running pipeline
 whose job writes more log and finishes when the test says (``Subject.ci``); a connector
-with ``PipelineControl`` also has a hand-started pipeline with one required input.
+with ``PipelineControl`` also has a hand-started pipeline with one required input (an input
+the service fills by itself when not given, where it has no required ones: Jenkins).
 
-Adding a connector to the suite is adding one ``_<id>`` builder here; the tests themselves
-(``test_issue_tracker.py``, ``test_code_host.py``, ``test_pipelines.py``) name no service.
+A CI-only service (Jenkins, CircleCI: no issues, no code) is a subject with a CI story and
+nothing else: it leaves ``scope`` empty, and ``subjects()`` offers it only to the capabilities
+its manifest declares, so the IssueTracker and CodeHost tests never see it (their fixtures
+refuse a subject without what they need, rather than testing it on nothing).
+
+Adding a connector to the suite is adding one ``_<id>`` builder here (another setup of the
+same service, ``<id>:<variant>``: a Jenkins multibranch project, a CircleCI GitLab project);
+the tests themselves (``test_issue_tracker.py``, ``test_code_host.py``, ``test_pipelines.py``)
+name no service.
 """
 
 from __future__ import annotations
@@ -40,8 +48,9 @@ class Subject:
     name: str
     connector: Any
     http: HubClient
-    #: Where the open list pages and new issues go (a repository, a project, a team).
-    scope: str
+    #: Where the open list pages and new issues go (a repository, a project, a team); empty
+    #: for a CI-only subject.
+    scope: str = ""
     #: Titles of the open issues in ``scope``.
     open_titles: set[str] = field(default_factory=set)
     #: A branch with one failing check, and the titles of requests by/for me (code hosts).
@@ -72,6 +81,9 @@ class CIStory:
     #: A trigger's name and its required input (``PipelineControl`` only).
     trigger: str | None = None
     trigger_input: str | None = None
+    #: False where the service has no required inputs (Jenkins gives every parameter it is
+    #: not sent its default): the input is then one the service says is optional.
+    input_required: bool = True
 
 
 Builder = Callable[[contextlib.ExitStack], Subject]
@@ -291,6 +303,78 @@ def _synthetic(stack: contextlib.ExitStack) -> Subject:
     return Subject("synthetic", connector, http, "WEB", titles, ci=story)
 
 
+def _jenkins(
+    stack: contextlib.ExitStack,
+    *,
+    multibranch: bool = False,
+    foldered: bool = False,
+    kind: str = "pipeline",
+    stage_view: bool = True,
+) -> Subject:
+    """A Pipeline job named like the repository; with ``multibranch``, a multibranch project;
+    with ``foldered``, a job in a folder that ``jobs`` maps the repository to, on a Jenkins
+    served under a context path (``https://host/jenkins``); a freestyle job (``kind``), or a
+    controller without the Stage View plugin, whose builds have no stages."""
+    from tests.jenkins.wiring import connect, seeded
+    from tests.standin.jenkins import JenkinsStandIn
+    from tests.standin.jenkins.story import seed_ci_story
+
+    require_contract(JenkinsStandIn)
+    standin = JenkinsStandIn(context="/jenkins") if foldered else JenkinsStandIn()
+    jenkins = seeded(stack.enter_context(serving(standin)))
+    jenkins.state.stage_view = stage_view
+    repo = RepoRef(host="github.com", owner="octo", name="app")
+    job = "team/apps/app" if foldered else repo.name
+    ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, job, multibranch=multibranch, kind=kind))
+    settings = {"jobs": [f"{repo.full_name}={job}"]} if foldered else None
+    connector, http = connect(jenkins, settings=settings)
+    return Subject("jenkins", connector, http, ci=ci)
+
+
+def _jenkins_multibranch(stack: contextlib.ExitStack) -> Subject:
+    return _jenkins(stack, multibranch=True)
+
+
+def _jenkins_foldered(stack: contextlib.ExitStack) -> Subject:
+    return _jenkins(stack, foldered=True)
+
+
+def _jenkins_freestyle(stack: contextlib.ExitStack) -> Subject:
+    return _jenkins(stack, kind="freestyle")
+
+
+def _jenkins_no_stage_view(stack: contextlib.ExitStack) -> Subject:
+    return _jenkins(stack, stage_view=False)
+
+
+def _circleci(stack: contextlib.ExitStack, *, app: bool = False) -> Subject:
+    """An OAuth project on GitHub (``gh/octo/app``); with ``app``, a GitLab project named by
+    its ids (``circleci/<org>/<project>``, mapped in ``projects``), which CircleCI starts
+    through another endpoint."""
+    from tests.circleci.conftest import connect
+    from tests.standin.circleci import CircleCIStandIn, OutputHost, State, seed_ci_story
+
+    require_contract(CircleCIStandIn)
+    state = State()
+    output = stack.enter_context(serving(OutputHost(state)))
+    state.output_base = f"{output.url}/output"
+    circleci = stack.enter_context(serving(CircleCIStandIn(state)))
+    settings: dict[str, Any] = {}
+    if app:
+        repo = RepoRef.from_path("gitlab.com", "grp/app")
+        slug = "circleci/43G3kM5RtfFE7v5sa4nWAU/44n9pujWcTnVZ2b5S8Fnat"
+        settings["projects"] = [f"gitlab.com/grp/app={slug}"]
+    else:
+        repo, slug = RepoRef(host="github.com", owner="octo", name="app"), "gh/octo/app"
+    ci = CIStory(repo=repo, **seed_ci_story(state, slug))
+    connector, http = connect(circleci, settings=settings)
+    return Subject("circleci", connector, http, ci=ci)
+
+
+def _circleci_app(stack: contextlib.ExitStack) -> Subject:
+    return _circleci(stack, app=True)
+
+
 BUILDERS: dict[str, Builder] = {
     "bitbucket": _bitbucket,
     "github": _github,
@@ -300,6 +384,13 @@ BUILDERS: dict[str, Builder] = {
     "trello": _trello,
     "asana": _asana,
     "synthetic": _synthetic,
+    "jenkins": _jenkins,
+    "jenkins:multibranch": _jenkins_multibranch,
+    "jenkins:folder": _jenkins_foldered,
+    "jenkins:freestyle": _jenkins_freestyle,
+    "jenkins:no-stage-view": _jenkins_no_stage_view,
+    "circleci": _circleci,
+    "circleci:gitlab": _circleci_app,
 }
 
 
@@ -324,14 +415,15 @@ def _checkout_connectors(exclude: set[str]) -> dict[str, tuple[str, ...]]:
 
 
 def subjects(capability: str) -> list[str]:
-    """The builders whose connector declares ``capability`` (read from their manifests)."""
+    """The builders whose connector declares ``capability`` (read from their manifests); a
+    builder ``id:variant`` is another setup of connector ``id``."""
     from connectors.sdk.registry import default_registry
     from tests.synthetic.connector import SyntheticConnector
 
     declared = {m.id: m.capabilities for m in default_registry().manifests()}
     declared.update(_checkout_connectors(exclude=set(declared)))
     declared["synthetic"] = SyntheticConnector.manifest().capabilities
-    return [name for name in BUILDERS if capability in declared.get(name, ())]
+    return [n for n in BUILDERS if capability in declared.get(n.partition(":")[0], ())]
 
 
 @contextlib.asynccontextmanager
@@ -347,12 +439,14 @@ async def built(name: str) -> AsyncIterator[Subject]:
 @pytest.fixture(params=subjects("IssueTracker"))
 async def tracker(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     async with built(request.param) as s:
+        assert s.scope and s.open_titles, f"the {s.name} builder seeds no issues"
         yield s
 
 
 @pytest.fixture(params=subjects("CodeHost"))
 async def code_host(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     async with built(request.param) as s:
+        assert s.scope and s.branch, f"the {s.name} builder seeds no pull requests"
         yield s
 
 

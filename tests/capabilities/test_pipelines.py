@@ -23,6 +23,13 @@ async def _branch(s: Subject) -> tuple[str, list[Pipeline]]:
     return scope, list(await c.list_pipelines(scope, branch=_story(s).branch, limit=10))
 
 
+def _named(listed: list[Pipeline], name: str, *, running: bool = False) -> Pipeline:
+    """The story's pipeline called ``name`` (the running one, or the finished one: where
+    every run of a job carries the job's name, as Jenkins builds do, the name alone is
+    not enough)."""
+    return next(p for p in listed if p.name == name and p.finished is not running)
+
+
 def _fresh(ref: ItemRef) -> ItemRef:
     """The ref as a shell hands it back: connector, host, scope, key and kind only."""
     return ItemRef(
@@ -46,16 +53,14 @@ async def test_a_branch_lists_its_pipelines_newest_first(pipelines: Subject) -> 
 async def test_a_pipeline_read_from_its_ref_alone_has_its_jobs(pipelines: Subject) -> None:
     story = _story(pipelines)
     _, listed = await _branch(pipelines)
-    failed = next(p for p in listed if p.name == story.failed_pipeline)
+    failed = _named(listed, story.failed_pipeline)
     c: Pipelines = pipelines.connector.capability(Pipelines)
     full = await c.get_pipeline(_fresh(failed.ref))
     assert full.ref == failed.ref and full.finished and full.failed
     assert story.failed_job in [j.name for j in full.failed_jobs()]
     assert all(j.ref.kind is ItemKind.JOB for j in full.jobs)
     assert "rerun" in full.actions and "cancel" not in full.actions
-    running = await c.get_pipeline(
-        _fresh(next(p for p in listed if p.name == story.running_pipeline).ref)
-    )
+    running = await c.get_pipeline(_fresh(_named(listed, story.running_pipeline, running=True).ref))
     assert not running.finished and "cancel" in running.actions
 
 
@@ -63,14 +68,14 @@ async def test_a_log_is_read_by_offset_and_a_running_one_followed(pipelines: Sub
     story = _story(pipelines)
     _, listed = await _branch(pipelines)
     c: Pipelines = pipelines.connector.capability(Pipelines)
-    failed = await c.get_pipeline(next(p for p in listed if p.name == story.failed_pipeline).ref)
+    failed = await c.get_pipeline(_named(listed, story.failed_pipeline).ref)
     job = next(j for j in failed.jobs if j.name == story.failed_job)
     log = await c.job_log(_fresh(job.ref))
     assert story.log_line in log.text and log.complete and log.offset == 0
     rest = await c.job_log(job.ref, offset=log.next_offset)
     assert rest.text == "" and rest.complete
 
-    running = await c.get_pipeline(next(p for p in listed if p.name == story.running_pipeline).ref)
+    running = await c.get_pipeline(_named(listed, story.running_pipeline, running=True).ref)
     live = running.jobs[0]
     first = await c.job_log(live.ref)
     assert not first.complete and first.next_offset >= len(first.text.encode()) > 0
@@ -85,7 +90,7 @@ async def test_control_reruns_a_pipeline_and_starts_one_by_hand(pipelines: Subje
     story = _story(pipelines)
     scope, listed = await _branch(pipelines)
     control: PipelineControl = pipelines.connector.capability(PipelineControl)
-    failed = next(p for p in listed if p.name == story.failed_pipeline)
+    failed = _named(listed, story.failed_pipeline)
     after = await control.act(failed.ref, "rerun")
     if after is not None:
         assert after.status is not RunStatus.COMPLETED and "cancel" in after.actions
@@ -93,7 +98,7 @@ async def test_control_reruns_a_pipeline_and_starts_one_by_hand(pipelines: Subje
     triggers = list(await control.triggers(scope))
     wanted = next(t for t in triggers if t.name == story.trigger)
     spec = next(i for i in wanted.inputs if i.name == story.trigger_input)
-    assert spec.required
+    assert spec.required is story.input_required
     started = await control.trigger(scope, wanted.id, story.branch, {spec.name: "1.2.3"})
     if started is not None:
         assert started.branch in (None, story.branch) and not started.finished

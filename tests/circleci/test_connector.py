@@ -426,6 +426,27 @@ async def test_github_app_and_gitlab_projects_trigger_through_pipeline_run(
     assert listed.url and "/pipelines/circleci/43G3kM5RtfFE7v5sa4nWAU/" in listed.url
 
 
+async def test_a_gitlab_projects_job_log_names_it_circleci_in_v1_1(
+    circleci: CircleCIStandIn, state: State
+) -> None:
+    """Found by the capability suite on a GitLab project: its jobs' step output is read from
+    v1.1 with the project's v2 slug (``circleci/<org-id>/<project-id>``), which the stand-in's
+    hand-written v1.1 contract refused (it knew github/bitbucket only); CircleCI's guide takes
+    ``circleci`` for every other VCS type, and its own MCP server sends such slugs there."""
+    slug = "circleci/43G3kM5RtfFE7v5sa4nWAU/44n9pujWcTnVZ2b5S8Fnat"
+    pl = state.add_pipeline(slug, branch="main")
+    wf = state.add_workflow(pl, "build", "failed")
+    job = state.add_job(wf, "test", "failed", steps=[("Run", "failed", "boom\n")])
+    cc, http = connect(circleci, settings={"projects": [f"gitlab.com/grp/app={slug}"]})
+    async with http:
+        chunk = await cc.job_log(
+            job_ref("circleci.com", slug, str(job["job_number"]), job["job_number"])
+        )
+    assert chunk.text == "==> Run\nboom\n" and chunk.complete
+    [v1] = [e for e in circleci.log if e.path.startswith("/api/v1.1/")]
+    assert v1.path == f"/api/v1.1/project/{slug}/{job['job_number']}"
+
+
 async def test_polling_a_running_job_rereads_only_what_is_running(
     circleci: CircleCIStandIn, output: OutputHost, state: State
 ) -> None:

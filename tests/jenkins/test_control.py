@@ -216,12 +216,13 @@ async def test_multibranch_triggers_build_the_branchs_job(jk: JenkinsStandIn) ->
     assert [i.name for i in t.inputs] == ["TARGET"] and t.description == "Builds the branch's job"
     assert len(jk.log) == 1  # the branch jobs' parameters come along with the project
     p = await conn.trigger("mb", "build", "feature/x y", {"TARGET": "qa"})
-    assert p is not None and p.branch == "feature/x y" and p.ref.scope == "mb/feature%2Fx y"
+    assert p is not None and p.branch == "feature/x y" and p.ref.scope == "mb"
+    assert p.ref.key.startswith("feature%2Fx y/")
     assert ("POST", "/job/mb/job/feature%252Fx%20y/buildWithParameters") in [
         (e.method, e.path) for e in jk.log
     ]
     p = await conn.trigger("mb", "build", "main", {})
-    assert p is not None and p.ref.scope == "mb/main"
+    assert p is not None and p.ref.scope == "mb" and p.ref.key.startswith("main/")
     with pytest.raises(InvalidRequest, match="name one"):
         await conn.trigger("mb", "build", "", {})
     await http.aclose()

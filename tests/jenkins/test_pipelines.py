@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sdk import CheckConclusion, ItemKind, ItemRef, RunStatus
+from connectors.sdk import CheckConclusion, ItemKind, ItemRef, NotFound, RepoRef, RunStatus
 from tests.standin.jenkins import JenkinsStandIn, Stage
 
 from .wiring import CANARY, USER, connect, seeded
@@ -155,7 +155,9 @@ async def test_multibranch_builds_come_from_the_branchs_job(jk: JenkinsStandIn) 
     conn, http = connect(jk)
     got = await conn.list_pipelines("team/app", branch=ODD)
     [p] = got
-    assert p.branch == ODD and p.failed and p.ref.scope == odd and p.ref.key == "1"
+    # The project is the scope (what ci_scope gives); the key names the branch job first.
+    assert p.branch == ODD and p.failed and p.ref.scope == "team/app"
+    assert p.ref.key == "feature%2Fx y/1"
     assert p.url == f"{jk.url}/job/team/job/app/job/feature%252Fx%20y/1/"
     assert jk.log[-1].path == "/job/team/job/app/job/feature%252Fx%20y/api/json"
     # The project is known to be multibranch now: one request for the next list.
@@ -169,6 +171,37 @@ async def test_multibranch_builds_come_from_the_branchs_job(jk: JenkinsStandIn) 
     assert (await conn.job_log(full.jobs[0].ref)).complete
     # An unknown branch is no builds, not an error.
     assert await conn.list_pipelines("team/app", branch="gone") == []
+    await http.aclose()
+
+
+async def test_a_multibranch_ref_is_the_projects_and_found_again_from_it_alone(
+    jk: JenkinsStandIn,
+) -> None:
+    """Found by the capability suite: a branch job's builds were named with the branch job
+    as their scope (``app/feature``), not the project ``ci_scope`` maps the repository to
+    (``app``), so the hub's pipelines of a repository carried another scope than its own. A
+    connector that has never seen the project (a restarted server) must still find the build,
+    its stages, its log, and re-run it, from the ref alone."""
+    s = jk.state
+    s.add_multibranch("app", [ODD])
+    job = s.branch_job("app", ODD).full_name
+    s.add_build(job, result="FAILURE", log="boom\n", stages=[Stage("6", "Build", "FAILED")])
+    conn, http = connect(jk)
+    scope = conn.ci_scope(RepoRef(host="github.com", owner="octo", name="app"))
+    [p] = await conn.list_pipelines("app", branch=ODD)
+    assert p.ref.scope == scope == "app" and p.ref.key == "feature%2Fx y/1"
+    await http.aclose()
+    fresh, http = connect(jk)
+    full = await fresh.get_pipeline(ref("app", "feature%2Fx y/1"))
+    assert full.ref == p.ref and full.branch == ODD
+    [stage] = full.jobs
+    assert stage.ref.scope == "app" and stage.ref.key == "feature%2Fx y/1:6"
+    assert (await fresh.job_log(stage.ref)).text == "boom\n"
+    again = await fresh.act(full.ref, "rerun")
+    assert again is not None and again.ref.scope == "app" and again.branch == ODD
+    assert again.ref.key == "feature%2Fx y/2"
+    with pytest.raises(NotFound):
+        await fresh.get_pipeline(ref("app", "/1"))
     await http.aclose()
 
 

@@ -328,6 +328,64 @@ class State:
         raise KeyError(number)
 
 
+#: The story's config: one pipeline parameter without a default, which CircleCI then requires.
+STORY_CONFIG = """version: 2.1
+parameters:
+  version:
+    type: string
+    description: The version to release
+jobs: {}
+"""
+
+
+def seed_ci_story(state: State, slug: str, branch: str = "feature") -> dict[str, Any]:
+    """The capability suite's CI story on CircleCI (``tests/capabilities``' ``CIStory``
+    fields but ``repo``): on ``branch``, a pipeline whose failed ``build`` workflow's ``unit``
+    job logged a pytest failure, a newer one whose running ``deploy`` workflow's ``ship`` job
+    writes more and succeeds on ``finish_running()`` (its step's output is published when the
+    step ends, as CircleCI does), and a config declaring a ``version`` parameter with no
+    default (CircleCI's one trigger is "Run pipeline")."""
+    state.project(slug, config=STORY_CONFIG)
+    failed = state.add_workflow(state.add_pipeline(slug, branch=branch), "build", "failed")
+    state.add_job(failed, "lint", "success", steps=[("Lint", "success", "ok\n")])
+    state.add_job(
+        failed,
+        "unit",
+        "failed",
+        steps=[("Run tests", "failed", "setting up\nFAILED tests/test_app.py::test_it - 1 == 2\n")],
+    )
+    running = state.add_workflow(state.add_pipeline(slug, branch=branch), "deploy", "running")
+    ship = state.add_job(running, "ship", "running", steps=[("Ship", "running", "")])
+
+    def finish_running() -> None:
+        action = state.steps[(slug, ship["job_number"])][0]["actions"][0]
+        key = f"{ship['job_number']}-0-0"
+        state.outputs[key] = [
+            {"message": line, "time": state.tick(), "type": "out"}
+            for line in ("shipping...\n", "shipped\n")
+        ]
+        action.update(
+            status="success",
+            end_time=state.tick(),
+            has_output=True,
+            output_url=f"{state.output_base}/{key}?Signature=c2lnbmF0dXJl",
+        )
+        ship.update(status="success", stopped_at=state.tick())
+        running.update(status="success", stopped_at=state.tick())
+
+    return {
+        "branch": branch,
+        "failed_pipeline": "build",
+        "failed_job": "unit",
+        "log_line": "FAILED tests/test_app.py::test_it",
+        "running_pipeline": "deploy",
+        "finish_running": finish_running,
+        "more_log": "shipped",
+        "trigger": "Run pipeline",
+        "trigger_input": "version",
+    }
+
+
 routes: Router[CircleCIStandIn] = Router()
 
 
