@@ -124,12 +124,8 @@ def _range(a: tuple[int, int], b: tuple[int, int]) -> types.Range:
     return types.Range(start=types.Position(*a), end=types.Position(*b))
 
 
-async def test_a_failed_pipeline_marks_the_files_its_logs_point_at(
-    client: LanguageClient, world: World
-) -> None:
-    await wait_synced(client)
-    assert client.diagnostics == {}  # the first sync is a baseline: nothing failed since
-
+async def _fail(client: LanguageClient, world: World) -> tuple[str, str]:
+    """A new run of ``build`` fails (unit: pytest, types: mypy); both files are marked."""
     ci = world.ci.ci
     failing = ci.add_pipeline(REPO, "build", "feature", status="running")
     ci.add_job(failing["id"], "unit", "test", "failed", log=PYTEST_LOG)
@@ -137,10 +133,19 @@ async def test_a_failed_pipeline_marks_the_files_its_logs_point_at(
     ci.add_job(failing["id"], "lint", "check", "success", log="All checks passed!\n")
     ci.settle(failing["id"])
     await _refresh(client)
-
     test_uri = (world.root / "tests/test_calc.py").as_uri()
     calc_uri = (world.root / "app/calc.py").as_uri()
     await _until(lambda: test_uri in client.diagnostics and calc_uri in client.diagnostics)
+    return test_uri, calc_uri
+
+
+async def test_a_failed_pipeline_marks_the_files_its_logs_point_at(
+    client: LanguageClient, world: World
+) -> None:
+    await wait_synced(client)
+    assert client.diagnostics == {}  # the first sync is a baseline: nothing failed since
+
+    test_uri, calc_uri = await _fail(client, world)
     assert set(client.diagnostics) == {test_uri, calc_uri}  # nothing outside the checkout
 
     (pytest_diag,) = client.diagnostics[test_uri]
@@ -163,7 +168,16 @@ async def test_a_failed_pipeline_marks_the_files_its_logs_point_at(
     assert assigned.related_information is None
 
     # The next run of the same pipeline passes: both files are cleared.
-    passing = ci.add_pipeline(REPO, "build", "feature", jobs=[("unit", "test", "success")])
+    passing = world.ci.ci.add_pipeline(REPO, "build", "feature", jobs=[("unit", "test", "success")])
     assert passing["status"] == "success"
     await _refresh(client)
+    await _until(lambda: not client.diagnostics[test_uri] and not client.diagnostics[calc_uri])
+
+
+async def test_switching_branches_clears_them(client: LanguageClient, world: World) -> None:
+    await wait_synced(client)
+    test_uri, calc_uri = await _fail(client, world)
+    assert client.diagnostics[test_uri] and client.diagnostics[calc_uri]
+    await asyncio.to_thread(git.Repo(world.root).git.checkout, "-b", "elsewhere")
+    await _refresh(client)  # the sync follows HEAD: feature's failures are not this checkout's
     await _until(lambda: not client.diagnostics[test_uri] and not client.diagnostics[calc_uri])

@@ -181,7 +181,11 @@ async def collect(hub: Hub, payload: Mapping[str, Any], *, most: int = MOST) -> 
         return []
     pipeline = await _pipeline(hub, session, pid)
     found: dict[Path, list[JobFailure]] = {root: [] for root in roots}
+    capped = False
     for job in pipeline.failed_jobs():
+        if all(len(jfs) >= most for jfs in found.values()):
+            capped = True
+            break
         try:
             raw = await read_raw(session.connector, job.ref)
         except TielineError as exc:
@@ -190,13 +194,20 @@ async def collect(hub: Hub, payload: Mapping[str, Any], *, most: int = MOST) -> 
         for root in roots:
             left = most - len(found[root])
             if left <= 0:
+                capped = True
                 continue
-            failures = await asyncio.to_thread(find_failures, raw, root, limit=left)
+            # One more than fits: then it is known that some were left out.
+            failures = await asyncio.to_thread(find_failures, raw, root, limit=left + 1)
+            if len(failures) > left:
+                capped, failures = True, failures[:left]
             found[root] += [
                 JobFailure(f, job.name, ci_id(job.ref), pid, log_uri(job.ref, job.name), job.url)
                 for f in failures
             ]
     runs = [Run(key, root, pid, tuple(jfs)) for root, jfs in found.items()]
+    if capped:
+        log.info("%s on %s: showing the first %d failures, the rest left out", key.name,
+                 key.branch, most)  # fmt: skip
     total = sum(len(r.found) for r in runs)
     log.info(
         "%s #%s on %s: %d failure(s) in the logs of %d failed job(s)",
