@@ -87,6 +87,12 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
 
 @pytest.fixture
 async def client(world: World) -> AsyncIterator[LanguageClient]:
+    c = await _start(world)
+    yield c
+    await c.shutdown_session()
+
+
+async def _start(world: World) -> LanguageClient:
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "server", "serve"], server_env=world.env
     )
@@ -104,8 +110,7 @@ async def client(world: World) -> AsyncIterator[LanguageClient]:
             workspace_folders=[types.WorkspaceFolder(uri=world.root.as_uri(), name="app")],
         )
     )
-    yield c
-    await c.shutdown_session()
+    return c
 
 
 async def _refresh(client: LanguageClient) -> None:
@@ -181,3 +186,19 @@ async def test_switching_branches_clears_them(client: LanguageClient, world: Wor
     await asyncio.to_thread(git.Repo(world.root).git.checkout, "-b", "elsewhere")
     await _refresh(client)  # the sync follows HEAD: feature's failures are not this checkout's
     await _until(lambda: not client.diagnostics[test_uri] and not client.diagnostics[calc_uri])
+
+
+async def test_a_run_that_had_failed_before_the_editor_opened_is_shown(world: World) -> None:
+    """The first sync announces nothing (a baseline), but the newest run of a pipeline of
+    my branch that failed is read all the same."""
+    ci = world.ci.ci
+    failing = ci.add_pipeline(REPO, "build", "feature", status="running")
+    ci.add_job(failing["id"], "types", "check", "failed", log=MYPY_LOG)
+    ci.settle(failing["id"])
+    client = await _start(world)
+    try:
+        calc_uri = (world.root / "app/calc.py").as_uri()
+        await _until(lambda: calc_uri in client.diagnostics)
+        assert [d.code for d in client.diagnostics[calc_uri]] == ["assignment", "no-any-return"]
+    finally:
+        await client.shutdown_session()

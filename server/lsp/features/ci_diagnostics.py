@@ -1,12 +1,14 @@
 """Failures of a failed pipeline as diagnostics on the files its logs point at.
 
-On ``ci.failed`` for a watched branch, the failed jobs' logs are read in the background
-(:func:`server.hub.ci.diagnostics.collect`) and every file they point at in the folder's
-checkout gets ``textDocument/publishDiagnostics`` -- open or not, as LSP allows -- with
-source :data:`SOURCE`, a message naming the job and the tool (``[unit · pytest] assert 1 ==
-2``), the tool's code, and the severity and range the tool gave. They are cleared (an empty
-list) when the next run of the same pipeline passes, when the branch changes, when the
-folder goes away, and when ``ci.diagnostics`` is switched off.
+On ``ci.failed`` for a watched branch (and, at a session's first sync, which announces
+nothing, for the newest run of each pipeline that had already failed), the failed jobs'
+logs are read in the background (:func:`server.hub.ci.diagnostics.collect`), and every
+file they point at in the folder's checkout gets ``textDocument/publishDiagnostics`` --
+open or not, as LSP allows -- with source :data:`SOURCE`, a message naming the job and
+the tool (``[unit · pytest] assert 1 == 2``), the tool's code, and the severity and range
+the tool gave. They are cleared (an empty list) when the next run of the same pipeline
+passes, when the branch changes, when the folder goes away, and when ``ci.diagnostics``
+is switched off.
 
 This server publishes no other diagnostics, so CI owns the lists it publishes; several
 pipelines' failures in one file are merged into its one list. ``codeDescription``, ``data``,
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -135,6 +138,7 @@ class Publisher:
         self.store: Store = Store()
         self.shown: set[str] = set()  # uris published with a non-empty list
         self.reading: dict[RunKey, asyncio.Task[None]] = {}
+        self.baselined: set[str] = set()  # sessions whose first sync was looked at
 
     @property
     def enabled(self) -> bool:
@@ -169,13 +173,17 @@ class Publisher:
         self.shown = now
 
     def failed(self, event: Event) -> None:
+        if event.payload.get("pipeline"):
+            self._failed(event.payload)
+
+    def _failed(self, payload: Mapping[str, Any]) -> None:
         from server.hub.ci.diagnostics import RunKey
 
-        if not self.enabled or not event.payload.get("pipeline"):
+        if not self.enabled:
             return
-        key = RunKey.of(event.payload)
+        key = RunKey.of(payload)
         self._cancel(key)
-        task = asyncio.ensure_future(self._read(key, dict(event.payload)))
+        task = asyncio.ensure_future(self._read(key, dict(payload)))
         self.reading[key] = task
         self.ls.background.add(task)
         task.add_done_callback(self.ls.background.discard)
@@ -216,6 +224,31 @@ class Publisher:
         if self.store.clear(key):
             self.publish()
 
+    def synced(self, event: Event) -> None:
+        """A session synced: checkouts that changed branch lose their runs, and on its first
+        sync (a baseline, which announces nothing) the newest run of each pipeline of a
+        watched branch that had already failed is read, so opening the editor after a red
+        run shows it too."""
+        self.folders_changed()
+        session = self.hub.sessions.get(event.subject)
+        if session is None or session.key in self.baselined:
+            return
+        self.baselined.add(session.key)
+        from server.hub.ci.ids import ci_id
+
+        for key, pipelines in session.coordinator.index.branch_pipelines.items():
+            for p in pipelines:
+                if p.failed:
+                    self._failed(
+                        {
+                            "pipeline": ci_id(p.ref),
+                            "name": p.name,
+                            "number": p.number,
+                            "branch": key.rpartition("@")[2],
+                            "scope": p.ref.scope,
+                        }
+                    )
+
     def folders_changed(self) -> None:
         """After a sync, a branch switch or a folder change: the runs of checkouts no
         longer on their branch go; switched off, all go."""
@@ -236,7 +269,7 @@ def subscribe(ls: TielineServer, hub: Hub) -> Publisher:
     ls.ci_diagnostics = pub
     hub.bus.subscribe(EventKind.CI_FAILED, pub.failed)
     hub.bus.subscribe(EventKind.CI_SUCCEEDED, pub.succeeded)
-    hub.bus.subscribe(EventKind.SYNC_COMPLETED, lambda event: pub.folders_changed())
+    hub.bus.subscribe(EventKind.SYNC_COMPLETED, pub.synced)
     return pub
 
 
