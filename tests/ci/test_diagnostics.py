@@ -355,3 +355,26 @@ async def test_at_most_500_and_a_log_line_says_so(
         await ls.settle()
     assert ls.last() == {(root / "app/calc.py").as_uri(): 500}
     assert "build on feature: showing the first 500 failures, the rest left out" in caplog.text
+
+
+async def test_a_cancelled_run_leaves_the_last_failures_standing(tmp_path: Path) -> None:
+    pub, ls, _ = _publisher(tmp_path)
+    pub.failed(_event("ci.failed"))
+    await ls.settle()
+    ls.published.clear()
+    cancelled = PIPELINE.model_copy(
+        update={
+            "conclusion": CheckConclusion.CANCELLED,
+            "jobs": (_job("1", "unit", CheckConclusion.CANCELLED),),
+        }
+    )
+    pub.hub.session_for("fake", "ci.example", SCOPE).connector.get_pipeline = lambda ref: _return(
+        cancelled
+    )
+    pub.failed(_event("ci.failed"))  # conclusion cancelled: a ci.failed all the same
+    await ls.settle()
+    assert ls.published == [] and len(pub.store.runs) == 1
+
+
+async def _return(value: Any) -> Any:
+    return value

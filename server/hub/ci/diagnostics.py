@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.sdk.capabilities import Pipelines, provides
 from connectors.sdk.errors import TielineError
+from connectors.sdk.models import CheckConclusion
 
 from . import board
 from .failures import Failure, find_failures
@@ -39,6 +40,8 @@ log = logging.getLogger("tieline.ci.diagnostics")
 #: The most failures kept for all pipelines together (an editor's problems list is read
 #: by a person; a log of 10 000 warnings helps nobody as 10 000 squiggles).
 MOST = 500
+#: A job that ended so: its log says why. A cancelled one's says nothing of the code.
+_FAILED = frozenset({CheckConclusion.FAILURE, CheckConclusion.TIMED_OUT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +171,8 @@ async def _pipeline(hub: Hub, session: Session, pid: str) -> Pipeline:
 async def collect(hub: Hub, payload: Mapping[str, Any], *, most: int = MOST) -> list[Run]:
     """What the failed pipeline of a ``ci.failed`` payload says about each checkout of its
     branch: every failed job's log read whole and parsed (off the loop). A job whose log
-    cannot be read is logged and skipped; the others still count."""
+    cannot be read is logged and skipped; the others still count. Nothing (``[]``, which
+    leaves the last run's say standing) when no job failed: a cancelled run fixed nothing."""
     from .logs import read_raw
 
     key = RunKey.of(payload)
@@ -180,9 +184,12 @@ async def collect(hub: Hub, payload: Mapping[str, Any], *, most: int = MOST) -> 
     if not roots:
         return []
     pipeline = await _pipeline(hub, session, pid)
+    jobs = [j for j in pipeline.failed_jobs() if j.conclusion in _FAILED]
+    if not jobs:  # cancelled, or failed outside any job: nothing to say
+        return []
     found: dict[Path, list[JobFailure]] = {root: [] for root in roots}
     capped = False
-    for job in pipeline.failed_jobs():
+    for job in jobs:
         if all(len(jfs) >= most for jfs in found.values()):
             capped = True
             break
@@ -215,7 +222,7 @@ async def collect(hub: Hub, payload: Mapping[str, Any], *, most: int = MOST) -> 
         payload.get("number") or "?",
         key.branch,
         total,
-        len(pipeline.failed_jobs()),
+        len(jobs),
     )
     return runs
 

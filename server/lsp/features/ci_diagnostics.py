@@ -139,6 +139,7 @@ class Publisher:
         self.shown: set[str] = set()  # uris published with a non-empty list
         self.reading: dict[RunKey, asyncio.Task[None]] = {}
         self.baselined: set[str] = set()  # sessions whose first sync was looked at
+        self.dropped = 0  # failures over the cap at the last publish (logged when it changes)
 
     @property
     def enabled(self) -> bool:
@@ -149,13 +150,14 @@ class Publisher:
         from server.hub.ci.diagnostics import MOST
 
         by_file, dropped = self.store.by_file(MOST)
-        if dropped:
+        if dropped and dropped != self.dropped:
             log.info(
                 "CI diagnostics: showing %d failures, %d more left out (at most %d)",
                 MOST,
                 dropped,
                 MOST,
             )
+        self.dropped = dropped
         caps = _caps(self.ls)
         readable = client_supports_content(self.ls)
         now: set[str] = set()
@@ -198,7 +200,7 @@ class Publisher:
         except TielineError as exc:
             log.warning("CI diagnostics of %s: %s", key.name, exc.message)
             return
-        if not self.enabled:
+        if not self.enabled or not runs:
             return
         self.store.put(key, runs)
         self.publish()
