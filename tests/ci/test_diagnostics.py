@@ -334,9 +334,11 @@ async def test_switched_off(tmp_path: Path) -> None:
     pub.failed(_event("ci.failed"))
     await ls.settle()
     assert sum(ls.last().values()) == 2
+    pub.baselined.add("fake:ci.example:ada")
     pub.hub.config.ci.diagnostics = False
     pub.folders_changed()  # what didChangeConfiguration calls
     assert set(ls.last().values()) == {0}
+    assert pub.baselined == set()  # switched on again, the next sync reads what failed
     ls.published.clear()
     pub.failed(_event("ci.failed"))
     await ls.settle()

@@ -258,6 +258,7 @@ class Publisher:
             for key in list(self.reading):
                 self._cancel(key)
             changed = self.store.clear_all()
+            self.baselined.clear()  # switched on again: the next sync reads what failed
         else:
             changed = self.store.prune(self.hub.folders)
         if changed:
