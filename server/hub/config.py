@@ -78,6 +78,11 @@ class CISettings(_Section):
         description="Tell me when a pipeline of my branch finishes: `failures` only, `all` "
         "(passes too) or `off`.",
     )
+    diagnostics: bool = Field(
+        default=True,
+        description="Show the errors a failed pipeline's log points at in this checkout as "
+        "problems on those files, until the next run of that pipeline passes.",
+    )
     log_page_kb: int = Field(
         default=512,
         ge=16,

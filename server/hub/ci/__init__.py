@@ -10,5 +10,8 @@ Service-neutral: everything here reads :mod:`connectors.sdk.ci` models through t
   :class:`~server.hub.sync.syncers.PipelineRuns`);
 - :mod:`.logs`: job logs read in the background, followed while running, stripped
   (:mod:`.ansi`), the failing step first, in pages;
-- :mod:`.failures` (another part): ``path:line`` of a failed job's log as diagnostics.
+- :mod:`.failures`: the ``path:line`` a failed job's log points at in this checkout
+  (:mod:`.workspace` maps the CI machine's paths);
+- :mod:`.diagnostics`: a failed pipeline's failures per file, kept until the next run of
+  that pipeline passes (published by :mod:`server.lsp.features.ci_diagnostics`).
 """

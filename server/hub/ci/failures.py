@@ -174,12 +174,25 @@ def _prepare(log: str) -> tuple[_Lines, list[tuple[int, re.Match[str]]]]:
     found: list[tuple[int, re.Match[str]]] = []
     index, at = -1, 0
     count = text.count
-    for m in finder.finditer(text):
-        start = m.start()
-        index += count("\n", at, start + 1)
-        at = start + 1
-        found.append((index, m))
+    pos, size = 0, len(text)
+    while pos < size:
+        # In blocks cut before a newline (a candidate starts at one and never crosses the
+        # next): one ``finditer`` step over megabytes without a match is one C call that
+        # holds the GIL, and the event loop waits on it even when this runs in a thread.
+        end = text.find("\n", pos + _SCAN) if pos + _SCAN < size else size
+        end = size if end < 0 else end
+        for m in finder.finditer(text, pos, end):
+            start = m.start()
+            index += count("\n", at, start + 1)
+            at = start + 1
+            found.append((index, m))
+        pos = end
     return _Lines(raw, stamp), found
+
+
+#: Characters of a log scanned for candidates between two chances for other threads to run
+#: (a few milliseconds).
+_SCAN: Final = 64 * 1024
 
 
 def _lines(log: str) -> list[str]:

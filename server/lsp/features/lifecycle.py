@@ -168,6 +168,9 @@ def setup(server: TielineServer) -> None:
         if settings is None and isinstance(params.settings, dict):
             settings = params.settings.get(SECTION, params.settings)
         announce_problems(ls, await hub.reconfigure(settings))
+        from . import ci_diagnostics
+
+        ci_diagnostics.folders_changed(ls)  # ci.diagnostics may be off now
         await connect_and_sync(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
@@ -180,6 +183,9 @@ def setup(server: TielineServer) -> None:
         if hub is None:
             return
         await hub.set_folders(ls.folder_paths())
+        from . import ci_diagnostics
+
+        ci_diagnostics.folders_changed(ls)  # a closed folder's CI failures go with it
         await connect_and_sync(ls)
 
     @server.feature(types.SHUTDOWN)

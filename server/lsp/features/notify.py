@@ -115,6 +115,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .ci import subscribe as ci_messages
 
     ci_messages(ls, hub)  # a pipeline of my branch finished: with its log and page
+    from .ci_diagnostics import subscribe as ci_diagnostics
+
+    ci_diagnostics(ls, hub)  # and the errors its failed jobs' logs point at, as diagnostics
     hub.bus.subscribe("*", on_event)
     hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
     hub.bus.subscribe(EventKind.AUTH_REQUIRED, on_auth)
