@@ -360,6 +360,9 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     // The Run Pipeline… button on the CI view's title.
     await header.hover();
     await header.locator('.action-label[aria-label="Run Pipeline…"]').waitFor({ timeout: 10_000 });
+    // The server's Open Log button, inline on hover.
+    await ciRow(/^unit$/).hover();
+    await ciRow(/^unit$/).locator('.action-label[aria-label="Open Log"]').waitFor({ timeout: 10_000 });
     // The job's context menu: its log, and no action the job does not allow now (it finished).
     await ciRow(/^unit$/).click({ button: 'right' });
     const menu = page.locator('.context-view .monaco-menu');

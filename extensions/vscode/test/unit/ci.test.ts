@@ -21,11 +21,13 @@ const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.js
 
 /**
  * VS Code's when-clause language, as far as these menus use it: terms joined by `&&`, each
- * `key == value` or `key =~ /regex/flags`.
+ * `key == value`, `key =~ /regex/flags` or `!(term)`.
  */
 function when(clause: string, ctx: Record<string, string>): boolean {
   return clause.split('&&').every((raw) => {
     const term = raw.trim();
+    const negated = /^!\((.*)\)$/.exec(term);
+    if (negated) return !when(negated[1], ctx);
     let m = /^(\S+)\s*=~\s*\/(.*)\/(\w*)$/.exec(term);
     if (m) return new RegExp(m[2], m[3]).test(ctx[m[1]] ?? '');
     m = /^(\S+)\s*==\s*(\S+)$/.exec(term);
@@ -80,6 +82,21 @@ describe('CI context menu', () => {
     // Any panel view may hold CI nodes (spare slots), never the welcome view.
     expect(shownFor(ciNode('pipeline', 'failure', ['rerun']), 'tieline.panel2')).toEqual(['tieline.ci.rerun']);
     expect(shownFor(ciNode('pipeline', 'failure', ['rerun']), 'tieline.welcome')).toEqual([]);
+  });
+
+  it("shows the server's Open Log, re-run and cancel buttons inline behind their own icons", () => {
+    const job: TreeItem = {
+      ...ciNode('job', 'failure', ['retry'], ['log']),
+      actions: [
+        { id: 'log', title: 'Open Log', icon: 'output', placement: 'inline', command: { command: 'tieline.ci.openLog', title: 'Open Log', arguments: ['tieline-log:/x/unit.log'] } },
+        { id: 'retry', title: 'Retry', icon: 'debug-restart', placement: 'inline', command: { command: 'tieline.ci.act', title: 'Retry', arguments: ['x', 'retry'] } },
+        { id: 'cancel', title: 'Cancel', icon: 'debug-stop', placement: 'inline', command: { command: 'tieline.ci.act', title: 'Cancel', arguments: ['x', 'cancel'] } },
+      ],
+    };
+    const m = toNodeModel('ci', job);
+    expect([...m.inline.keys()]).toEqual(['output', 'debug-restart', 'debug-stop']);
+    const inline = pkg.contributes.menus['view/item/context'].filter((e: { group?: string; when: string }) => e.group?.startsWith('inline') && when(e.when, { view: 'tieline.ci', viewItem: m.contextValue }));
+    expect(inline.map((e: { command: string }) => e.command)).toEqual(['tieline.inline.output', 'tieline.inline.debug-restart', 'tieline.inline.debug-stop', 'tieline.openItemUrl']);
   });
 
   it('reads the allowed actions from contextValue', () => {
