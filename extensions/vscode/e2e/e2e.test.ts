@@ -372,9 +372,18 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     expect(entries).not.toContain('Cancel');
     await page.keyboard.press('Escape');
     // A click opens the log: a tieline-log: document, ANSI stripped, language Log, read-only.
-    await ciRow(/^unit$/).click();
     const tab = page.locator('.tabs-container .tab', { hasText: 'unit.log' });
-    await tab.waitFor({ timeout: 60_000 });
+    const until = Date.now() + 60_000;
+    for (;;) {
+      // A click while the panel re-renders (a sync) can land on a row being replaced: again.
+      await ciRow(/^unit$/).locator('.label-name').click();
+      try {
+        await tab.waitFor({ timeout: 10_000 });
+        break;
+      } catch (err) {
+        if (Date.now() > until) throw err;
+      }
+    }
     const editor = page.locator('.editor-instance .monaco-editor').first();
     await editor.locator('.view-line', { hasText: '8 passed in 0.42s' }).waitFor({ timeout: 60_000 });
     // Monaco renders spaces as no-break spaces.
