@@ -4,7 +4,8 @@
  * checkout with a github.com remote is opened, and the server (started by the extension from
  * its own private environment) talks to the three-services scenario: GitHub and Jira through
  * environment tokens, Linear after the test signs in to it through the UI. Screenshots land
- * in e2e/artifacts/.
+ * in e2e/artifacts/. The checkout has a second remote on gitlab.com whose CI (a GitLab stand-in)
+ * shows in the CI panel beside GitHub's, and a GitLab job's log opens as a document.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BRANCH, makeWorld, SOURCE_FILE, stopGroup, type World } from '../test/support/world';
+import { BRANCH, GITLAB_PROJECT, makeWorld, SOURCE_FILE, stopGroup, type World } from '../test/support/world';
 
 const EXT_DIR = path.resolve(__dirname, '..');
 const VSIX = path.join(EXT_DIR, 'dist', 'tieline.vsix');
@@ -74,7 +75,7 @@ async function runCommand(title: string) {
 
 beforeAll(async () => {
   expect(existsSync(VSIX), `${VSIX} (run npm run vsix first)`).toBe(true);
-  world = await makeWorld('tieline-e2e-', { signInTo: ['linear'] });
+  world = await makeWorld('tieline-e2e-', { signInTo: ['linear'], gitlab: true });
   userDataDir = path.join(world.dir, 'code-user');
   const extensionsDir = path.join(world.dir, 'code-extensions');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
@@ -267,6 +268,7 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     await row('Flaky login on Safari').hover();
     await shot('tree-view');
     // The side bar down to the last Integrations row (media/tree-view.png is this picture).
+    await page.keyboard.press('Escape'); // the previous test's hover card
     const pane = sidebar().locator('.pane').filter({ has: page.locator('.pane-header', { hasText: 'Integrations' }) });
     const last = await pane.locator('.monaco-list-row').last().boundingBox();
     const bar = await sidebar().boundingBox();
@@ -321,4 +323,81 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     }
     expect(await hover.first().innerText()).toContain('Uploads fail on flaky networks');
   }, 120_000);
+
+  it("shows GitLab's pipeline in the CI panel and opens a job's log as a read-only document", async () => {
+    await page.keyboard.press('Escape'); // the previous test's hover card
+    const pane = sidebar().locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*CI\b/ }) });
+    const header = pane.locator('.pane-header');
+    await header.waitFor({ timeout: 30_000 });
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    const ciRow = (label: string | RegExp) =>
+      pane.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) }).first();
+    /** Expand `parent` (a locator) until a row labelled `child` shows, refreshing while unsynced. */
+    const open = async (parent: () => ReturnType<typeof ciRow>, child: string | RegExp) => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const r = parent();
+        try {
+          await r.waitFor({ timeout: 5000 });
+          if ((await r.getAttribute('aria-expanded')) === 'false') await r.click();
+          await ciRow(child).waitFor({ timeout: 3000 });
+          return;
+        } catch {
+          if (Date.now() > deadline) throw new Error(`no ${child} in the CI panel:\n${await pane.innerText()}`);
+          await page.keyboard.press('Escape');
+          await runCommand('Tieline: Refresh Panels').catch(() => page.keyboard.press('Escape'));
+          await new Promise((res) => setTimeout(res, 1000));
+        }
+      }
+    };
+    // One branch node per CI: GitHub's checks and GitLab's pipelines for this branch.
+    const gitlabBranch = () => pane.locator('.monaco-list-row', { hasText: GITLAB_PROJECT }).first();
+    await open(gitlabBranch, /^build( #\d+)?$/);
+    expect(await gitlabBranch().innerText()).toContain('GitLab');
+    expect(await gitlabBranch().innerText()).toContain(BRANCH);
+    await open(() => ciRow(/^build( #\d+)?$/), /^test$/);
+    await open(() => ciRow(/^test$/), /^unit$/);
+    // The Run Pipeline… button on the CI view's title.
+    await header.hover();
+    await header.locator('.action-label[aria-label="Run Pipeline…"]').waitFor({ timeout: 10_000 });
+    // The server's Open Log button, inline on hover.
+    await ciRow(/^unit$/).hover();
+    await ciRow(/^unit$/).locator('.action-label[aria-label="Open Log"]').waitFor({ timeout: 10_000 });
+    // The job's context menu: its log, and no action the job does not allow now (it finished).
+    await ciRow(/^unit$/).click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ timeout: 10_000 });
+    const entries = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    expect(entries).toContain('Open Log');
+    expect(entries).not.toContain('Cancel');
+    await page.keyboard.press('Escape');
+    // A click opens the log: a tieline-log: document, ANSI stripped, language Log, read-only.
+    const tab = page.locator('.tabs-container .tab', { hasText: 'unit.log' });
+    const until = Date.now() + 60_000;
+    for (;;) {
+      // A click while the panel re-renders (a sync) can land on a row being replaced: again.
+      await ciRow(/^unit$/).locator('.label-name').click();
+      try {
+        await tab.waitFor({ timeout: 10_000 });
+        break;
+      } catch (err) {
+        if (Date.now() > until) throw err;
+      }
+    }
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.view-line', { hasText: '8 passed in 0.42s' }).waitFor({ timeout: 60_000 });
+    // Monaco renders spaces as no-break spaces.
+    const shown = async () => (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+    const text = await shown();
+    expect(text).toContain('python -m pytest -q');
+    expect(text).not.toMatch(/\[0K|\[32m/);
+    const mode = page.locator('.statusbar-item[id$="status.editor.mode"]');
+    await expect.poll(() => mode.innerText(), { timeout: 15_000 }).toBe('Log');
+    // Typing changes nothing: the document is read-only.
+    await editor.click();
+    await page.keyboard.type('xyz');
+    expect(await shown()).not.toContain('xyz');
+    expect(await shown()).toContain('8 passed in 0.42s');
+    await shot('ci-log');
+  }, 200_000);
 });

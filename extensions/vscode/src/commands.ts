@@ -7,6 +7,7 @@ import type { TreeItem } from './protocol';
  * in VS Code the shell owns those ids (its sign-in shows a modal with the device code, copies
  * it and opens the browser), so they are not registered a second time — VS Code refuses a
  * duplicate command id, and vscode-languageclient would fail to register the whole list.
+ * The same holds for `tieline.ci.openLog`, which the shell answers with a document of its own.
  */
 export const SHELL_COMMANDS: ReadonlySet<string> = new Set([
   'tieline.signIn',
@@ -20,6 +21,14 @@ export const SHELL_COMMANDS: ReadonlySet<string> = new Set([
   'tieline.copyItemUrl',
   'tieline.itemActions',
   'tieline.openPanel',
+  // A job node's click: the shell shows the log as a tieline-log: document (ci.ts).
+  'tieline.ci.openLog',
+  'tieline.ci.runPipeline',
+  'tieline.ci.rerun',
+  'tieline.ci.rerunFailed',
+  'tieline.ci.retry',
+  'tieline.ci.play',
+  'tieline.ci.cancel',
 ]);
 
 export function serverCommandsToRegister(commands: readonly string[] | undefined): string[] {

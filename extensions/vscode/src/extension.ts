@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { vscodeSignInUi } from './auth';
+import { Ci } from './ci';
 import { serverCommandsToRegister } from './commands';
 import { Panels } from './panels';
 import { CONNECTORS, NO_PARAMS, STATUS, type ConnectorsResult, type StatusResult } from './protocol';
@@ -18,6 +19,7 @@ import { StatusBar } from './statusBar';
 export interface TielineApi {
   readonly server: ServerManager;
   readonly panels: Panels;
+  readonly ci: Ci;
 }
 
 async function updateSignInState(client: LanguageClient, panels: Panels) {
@@ -52,11 +54,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
   const panels = new Panels(log, new Map(declared.map((v) => [v.id, v.name])));
   server.itemSource = (panelId) => panels.collectItems(panelId);
   const statusBar = new StatusBar(panels);
-  context.subscriptions.push(log, trace, server, panels, statusBar);
+  const ci = new Ci(log);
+  context.subscriptions.push(log, trace, server, panels, statusBar, ci);
   void vscode.commands.executeCommand('setContext', 'tieline.state', 'starting');
 
   context.subscriptions.push(
     server.onDidStart(async (client) => {
+      ci.attach(client);
       await panels.attach(client);
       statusBar.attach(client);
     }),
@@ -67,6 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
       if (state !== 'running') {
         panels.detach();
         statusBar.detach();
+        ci.detach();
       }
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -127,7 +132,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
   }
 
   void server.start();
-  return { server, panels };
+  return { server, panels, ci };
 }
 
 export function deactivate(): Thenable<void> | undefined {

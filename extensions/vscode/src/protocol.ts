@@ -13,6 +13,11 @@ export const AUTH_SIGN_IN = 'tieline/auth/signIn';
 export const AUTH_SIGN_OUT = 'tieline/auth/signOut';
 export const AUTH_STATUS = 'tieline/auth/status';
 export const CONNECTORS = 'tieline/connectors';
+export const CI_ACT = 'tieline/ci/act';
+export const CI_TRIGGERS = 'tieline/ci/triggers';
+export const CI_TRIGGER = 'tieline/ci/trigger';
+export const LOG = 'tieline/log';
+export const LOG_CHANGED = 'tieline/log/changed';
 
 /**
  * What the shell sends for requests without params (`tieline/panels`, `tieline/status`,
@@ -67,6 +72,10 @@ export interface TreeItem {
   service?: string | null;
   /** How the item is named: '#7', 'PROJ-7'. */
   key?: string | null;
+  /** A CI pipeline's or job's id, for `tieline/ci/act`. */
+  ciItem?: string | null;
+  /** A CI job's log, a `tieline-log:` URI for `tieline/log`. */
+  logUri?: string | null;
 }
 
 export interface PanelItemsParams {
@@ -203,4 +212,129 @@ export interface ConnectorInfo {
 
 export interface ConnectorsResult {
   connectors: ConnectorInfo[];
+}
+
+// --- CI ---------------------------------------------------------------------------------
+
+export type CIActionName = 'rerun' | 'rerun_failed' | 'cancel' | 'retry' | 'play';
+export type RunStatusName = 'queued' | 'running' | 'waiting' | 'completed';
+
+export interface CIStep {
+  name: string;
+  number?: number | null;
+  status: RunStatusName;
+  conclusion: string;
+}
+
+export interface CIJob {
+  id: string;
+  name: string;
+  status: RunStatusName;
+  conclusion: string;
+  stage?: string | null;
+  url?: string | null;
+  allowFailure?: boolean;
+  actions?: CIActionName[];
+  logUri: string;
+  steps?: CIStep[];
+}
+
+export interface CIPipeline {
+  id: string;
+  service: string;
+  serviceName: string;
+  name: string;
+  status: RunStatusName;
+  conclusion: string;
+  number?: number | null;
+  attempt?: number;
+  branch?: string | null;
+  sha?: string | null;
+  event?: string | null;
+  url?: string | null;
+  createdAt?: string | null;
+  finishedAt?: string | null;
+  actions?: CIActionName[];
+  jobs?: CIJob[];
+}
+
+export interface CIActParams {
+  /** A pipeline or job id (a CI panel item's `ciItem`, or its id). */
+  item: string;
+  action: CIActionName;
+}
+
+export interface CIActResult {
+  pipeline?: CIPipeline | null;
+  message: string;
+}
+
+export interface CITriggersParams {
+  /** A workspace folder URI; absent: all. */
+  folder?: string;
+}
+
+export type CITriggerInputType = 'string' | 'boolean' | 'choice' | 'number' | 'environment' | 'password';
+
+export interface CITriggerInput {
+  name: string;
+  description?: string;
+  type?: CITriggerInputType;
+  required?: boolean;
+  default?: string | null;
+  options?: string[];
+}
+
+export interface CITrigger {
+  id: string;
+  name: string;
+  description?: string;
+  service: string;
+  serviceName: string;
+  scope: string;
+  /** Its folder's branch: the default. */
+  branch?: string | null;
+  url?: string | null;
+  inputs?: CITriggerInput[];
+}
+
+export interface CITriggersResult {
+  triggers: CITrigger[];
+}
+
+export interface CITriggerParams {
+  trigger: string;
+  branch?: string;
+  inputs?: Record<string, string>;
+}
+
+export interface CITriggerResult {
+  pipeline?: CIPipeline | null;
+  message: string;
+}
+
+export interface LogParams {
+  uri: string;
+  offset?: number;
+  limit?: number;
+}
+
+/**
+ * A page of a job's log (at most a page, cut at a line end). While `complete` is false more
+ * follows; a changed `version` means the text was laid out anew: read again from 0.
+ */
+export interface LogResult {
+  text: string;
+  nextOffset: number;
+  complete: boolean;
+  total?: number | null;
+  version?: number;
+  failingStep?: string | null;
+  error?: string | null;
+}
+
+/** Server → client: a log read with `tieline/log` grew, or was laid out anew (`version`). */
+export interface LogChangedParams {
+  uri: string;
+  version: number;
 }

@@ -30,6 +30,9 @@ export const INLINE_ICONS = [
   'add',
   'trash',
   'sign-in',
+  'output',
+  'debug-restart',
+  'debug-stop',
   'zap',
 ] as const;
 export type InlineIcon = (typeof INLINE_ICONS)[number];

@@ -7,6 +7,9 @@
  *    server uses it for github.com in place of the scenario's;
  *  - a git checkout of that repository with a github.com remote and a comment that mentions `#1`.
  * `signInTo` leaves a service's environment token out, so a test can sign in to it.
+ * `gitlab` adds a CI that is not GitHub's: a GitLab stand-in (tests/standin/gitlab_serve.py,
+ * contract-checked) with a passed pipeline on the checkout's branch and commit, and the
+ * checkout's second remote `gitlab` on gitlab.com (project GITLAB_PROJECT) and its `.gitlab-ci.yml`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,8 @@ export const BRANCH = 'upload-retries';
 export const TOKEN = 'tieline-test-token';
 export const LOGIN = 'octocat';
 export const SOURCE_FILE = 'src/upload.py';
+export const GITLAB_PROJECT = 'octo-org/demo-ci';
+export const GITLAB_TOKEN = 'tok-a';
 
 /** The Python with the server's dependencies: $TEST_PYTHON, else the repository's .venv. */
 export function testPython(): string {
@@ -148,6 +153,37 @@ export async function startStandIn(dir: string, seed: unknown): Promise<{ url: s
   return { url, proc };
 }
 
+/** The GitLab stand-in as a process; `violations()` is what it printed when stopped. */
+export async function startGitLab(headSha: string): Promise<{ url: string; proc: ChildProcess; violations(): string[] }> {
+  const proc = spawn(
+    testPython(),
+    ['-m', 'tests.standin.gitlab_serve', '--port', '0', '--project', GITLAB_PROJECT, '--branch', BRANCH, '--sha', headSha],
+    { cwd: REPO_ROOT, env: pythonEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  let out = '';
+  let err = '';
+  proc.stdout?.on('data', (d) => (out += String(d)));
+  proc.stderr?.on('data', (d) => (err += String(d)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`GitLab stand-in did not start:\n${err}`)), 60_000);
+    const check = setInterval(() => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        clearInterval(check);
+        resolve(m[1].replace(/\/$/, ''));
+      }
+    }, 100);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      clearInterval(check);
+      reject(new Error(`GitLab stand-in exited with ${code}:\n${err}`));
+    });
+  });
+  const violations = () => out.split('\n').filter((l) => l.startsWith('contract violation:'));
+  return { url, proc, violations };
+}
+
 /** Stop a process and everything it started (it was spawned detached, as a group leader). */
 export async function stopGroup(proc: ChildProcess | undefined, graceMs = 3000): Promise<void> {
   if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
@@ -212,19 +248,35 @@ export async function startScenario(dir: string): Promise<{ info: ScenarioInfo; 
   return { info, stop };
 }
 
-export async function makeWorld(prefix = 'tieline-world-', options: { signInTo?: string[] } = {}): Promise<World> {
+export async function makeWorld(prefix = 'tieline-world-', options: { signInTo?: string[]; gitlab?: boolean } = {}): Promise<World> {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   const home = path.join(dir, 'tieline-home');
   mkdirSync(home);
-  const { workspace, headSha } = makeWorkspace(dir);
+  const made = makeWorkspace(dir);
+  const workspace = made.workspace;
+  let headSha = made.headSha;
+  if (options.gitlab) {
+    // GitLab's pipelines are read for folders with its marker file only.
+    writeFileSync(path.join(workspace, '.gitlab-ci.yml'), 'lint:\n  stage: check\n  script: [ruff check .]\nunit:\n  stage: test\n  script: [python -m pytest -q]\n');
+    git(workspace, 'add', '.gitlab-ci.yml');
+    git(workspace, 'commit', '-q', '-m', 'Build on GitLab too');
+    headSha = git(workspace, 'rev-parse', 'HEAD');
+    git(workspace, 'remote', 'add', 'gitlab', `https://gitlab.com/${GITLAB_PROJECT}.git`);
+  }
   const seed = seedFor(headSha);
-  const [a, b] = await Promise.allSettled([startStandIn(dir, seed), startScenario(dir)]);
-  if (a.status === 'rejected' || b.status === 'rejected') {
-    // Leave nothing running when half of the world failed to start.
+  const [a, b, c] = await Promise.allSettled([
+    startStandIn(dir, seed),
+    startScenario(dir),
+    options.gitlab ? startGitLab(headSha) : Promise.resolve(undefined),
+  ]);
+  if (a.status === 'rejected' || b.status === 'rejected' || c.status === 'rejected') {
+    // Leave nothing running when part of the world failed to start.
     if (a.status === 'fulfilled') await stopGroup(a.value.proc);
     if (b.status === 'fulfilled') await b.value.stop();
-    throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
+    if (c.status === 'fulfilled') await stopGroup(c.value?.proc);
+    throw [a, b, c].map((r) => (r.status === 'rejected' ? r.reason : undefined)).find(Boolean);
   }
+  const gitlab = c.value;
   const standIn = a.value;
   const scenario = b.value;
   const env: Record<string, string> = {
@@ -234,6 +286,7 @@ export async function makeWorld(prefix = 'tieline-world-', options: { signInTo?:
     TIELINE_CONNECTORS__GITHUB__API_URL: standIn.url,
     TIELINE_VAULT_PASSPHRASE: 'tieline-test-passphrase',
     TIELINE_SYNC__POLL_INTERVAL: '5',
+    ...(gitlab ? { TIELINE_GITLAB_TOKEN: GITLAB_TOKEN, TIELINE_CONNECTORS__GITLAB__API_URL: `${gitlab.url}/api/v4` } : {}),
   };
   for (const service of options.signInTo ?? []) {
     const key = TOKEN_ENV[service];
@@ -251,7 +304,9 @@ export async function makeWorld(prefix = 'tieline-world-', options: { signInTo?:
     seed,
     stop: async () => {
       await stopGroup(standIn.proc);
-      return scenario.stop();
+      await stopGroup(gitlab?.proc);
+      const { violations } = await scenario.stop();
+      return { violations: [...violations, ...(gitlab?.violations() ?? [])] };
     },
   };
 }

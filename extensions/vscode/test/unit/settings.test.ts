@@ -120,7 +120,8 @@ describe('explicitSection for several connectors', () => {
     });
     const connectorKeys = asked.filter((k) => k.startsWith('connectors.'));
     const ids = new Set(connectorKeys.map((k) => k.split('.')[1]));
-    expect([...ids].sort()).toEqual(['github', 'gitlab', 'jira', 'linear']);
+    // Every connector package.json has settings for (the generator adds each new one).
+    expect([...ids]).toEqual(expect.arrayContaining(['github', 'gitlab', 'jira', 'linear']));
     for (const id of ids) expect(connectorKeys, id).toContain(`connectors.${id}.enabled`);
     expect(asked.some((k) => k.startsWith('python') || k.startsWith('server.') || k.startsWith('trace.'))).toBe(false);
   });

@@ -21,6 +21,11 @@ object Methods {
     const val AUTH_SIGN_OUT = "tieline/auth/signOut"
     const val AUTH_STATUS = "tieline/auth/status"
     const val CONNECTORS = "tieline/connectors"
+    const val CI_ACT = "tieline/ci/act"
+    const val CI_TRIGGERS = "tieline/ci/triggers"
+    const val CI_TRIGGER = "tieline/ci/trigger"
+    const val LOG = "tieline/log"
+    const val LOG_CHANGED = "tieline/log/changed"
 }
 
 /** `HealthState` in the schema. */
@@ -106,6 +111,10 @@ data class TreeItem(
     val service: String? = null,
     /** How the item is named: `#7`, `PROJ-7`. */
     val key: String? = null,
+    /** A CI pipeline's or job's id, for `tieline/ci/act`. */
+    val ciItem: String? = null,
+    /** A CI job's log: a `tieline-log:` URI for `tieline/log`. */
+    val logUri: String? = null,
 )
 
 data class PanelItemsParams(
@@ -272,3 +281,167 @@ data class ConnectorInfo(
 }
 
 data class ConnectorsResult(val connectors: List<ConnectorInfo> = emptyList())
+
+// --- CI -------------------------------------------------------------------------------------
+
+/** `CIActionName` in the schema: what a pipeline or job allows now (`can.<action>` in contextValue). */
+object CIAction {
+    const val RERUN = "rerun"
+    const val RERUN_FAILED = "rerun_failed"
+    const val CANCEL = "cancel"
+    const val RETRY = "retry"
+    const val PLAY = "play"
+    val ALL = listOf(RERUN, RERUN_FAILED, CANCEL, RETRY, PLAY)
+}
+
+/** `RunStatusName` in the schema. */
+object RunStatus {
+    const val QUEUED = "queued"
+    const val RUNNING = "running"
+    const val WAITING = "waiting"
+    const val COMPLETED = "completed"
+    val ALL = listOf(QUEUED, RUNNING, WAITING, COMPLETED)
+}
+
+data class CIStep(
+    val name: String = "",
+    val number: Int? = null,
+    /** One of [RunStatus]. */
+    val status: String = RunStatus.QUEUED,
+    /** success, failure, pending, cancelled, skipped, ... */
+    val conclusion: String = "",
+)
+
+data class CIJob(
+    /** For `tieline/ci/act`. */
+    val id: String = "",
+    val name: String = "",
+    val status: String = RunStatus.QUEUED,
+    val conclusion: String = "",
+    val stage: String? = null,
+    val url: String? = null,
+    val allowFailure: Boolean = false,
+    /** Of [CIAction]. */
+    val actions: List<String> = emptyList(),
+    /** The `tieline-log:` URI of its log. */
+    val logUri: String = "",
+    val steps: List<CIStep> = emptyList(),
+)
+
+/** Times are ISO 8601 strings as sent. */
+data class CIPipeline(
+    val id: String = "",
+    /** The connector id. */
+    val service: String = "",
+    val serviceName: String = "",
+    val name: String = "",
+    val status: String = RunStatus.QUEUED,
+    val conclusion: String = "",
+    val number: Int? = null,
+    val attempt: Int = 1,
+    val branch: String? = null,
+    val sha: String? = null,
+    val event: String? = null,
+    val url: String? = null,
+    val createdAt: String? = null,
+    val finishedAt: String? = null,
+    val actions: List<String> = emptyList(),
+    val jobs: List<CIJob> = emptyList(),
+)
+
+data class CIActParams(
+    /** A pipeline or job id (a CI panel item's `ciItem`, or its id). */
+    val item: String = "",
+    /** One of [CIAction]. */
+    val action: String = "",
+)
+
+data class CIActResult(
+    /** The pipeline after (a re-run may be a new one). */
+    val pipeline: CIPipeline? = null,
+    val message: String = "",
+)
+
+data class CITriggersParams(
+    /** A workspace folder URI; absent: all. */
+    val folder: String? = null,
+)
+
+data class CITriggerInput(
+    val name: String = "",
+    val description: String = "",
+    /** string, boolean, choice, number, environment or password. */
+    val type: String = TYPE_STRING,
+    val required: Boolean = false,
+    val default: String? = null,
+    val options: List<String> = emptyList(),
+) {
+    companion object {
+        const val TYPE_STRING = "string"
+        const val TYPE_BOOLEAN = "boolean"
+        const val TYPE_CHOICE = "choice"
+        const val TYPE_NUMBER = "number"
+        const val TYPE_ENVIRONMENT = "environment"
+        const val TYPE_PASSWORD = "password"
+        val TYPES = listOf(TYPE_STRING, TYPE_BOOLEAN, TYPE_CHOICE, TYPE_NUMBER, TYPE_ENVIRONMENT, TYPE_PASSWORD)
+    }
+}
+
+data class CITrigger(
+    /** For `tieline/ci/trigger`. */
+    val id: String = "",
+    val name: String = "",
+    val description: String = "",
+    val service: String = "",
+    val serviceName: String = "",
+    val scope: String = "",
+    /** Its folder's branch: the default. */
+    val branch: String? = null,
+    val url: String? = null,
+    val inputs: List<CITriggerInput> = emptyList(),
+)
+
+data class CITriggersResult(val triggers: List<CITrigger> = emptyList())
+
+data class CITriggerParams(
+    val trigger: String = "",
+    /** Absent: its folder's branch. */
+    val branch: String? = null,
+    val inputs: Map<String, String> = emptyMap(),
+)
+
+data class CITriggerResult(
+    val pipeline: CIPipeline? = null,
+    val message: String = "",
+)
+
+data class LogParams(
+    /** A `tieline-log:` URI (a CI job's `logUri`). */
+    val uri: String = "",
+    /** Where to read from (a [LogResult.nextOffset]). */
+    val offset: Int = 0,
+    /** Most characters wanted; the server caps it (a page). */
+    val limit: Int? = null,
+)
+
+/**
+ * A page of a job's log (ANSI stripped, the failing step first once the job failed). While
+ * [complete] is false more follows; a changed [version] means: read again from 0.
+ */
+data class LogResult(
+    val text: String = "",
+    val nextOffset: Int = 0,
+    val complete: Boolean = false,
+    /** Characters in all, once known. */
+    val total: Int? = null,
+    val version: Int = 1,
+    val failingStep: String? = null,
+    /** Why the log could not be read to its end (text is partial). */
+    val error: String? = null,
+)
+
+/** Server → client: a log read with `tieline/log` grew (or was laid out anew: [version]). */
+data class LogChangedParams(
+    val uri: String = "",
+    val version: Int = 1,
+)

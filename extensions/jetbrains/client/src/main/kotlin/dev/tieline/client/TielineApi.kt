@@ -40,6 +40,22 @@ interface TielineServerApi : LanguageServer {
     /** Which accounts are signed in. */
     @JsonRequest(Methods.AUTH_STATUS)
     fun authStatus(params: AuthStatusParams): CompletableFuture<AuthStatusResult>
+
+    /** Re-run, cancel, retry or play a CI pipeline or job. */
+    @JsonRequest(Methods.CI_ACT)
+    fun ciAct(params: CIActParams): CompletableFuture<CIActResult>
+
+    /** The pipelines the workspace's CI can start by hand, with their inputs. */
+    @JsonRequest(Methods.CI_TRIGGERS)
+    fun ciTriggers(params: CITriggersParams): CompletableFuture<CITriggersResult>
+
+    /** Start one of [ciTriggers]. */
+    @JsonRequest(Methods.CI_TRIGGER)
+    fun ciTrigger(params: CITriggerParams): CompletableFuture<CITriggerResult>
+
+    /** A page of a CI job's log (`tieline-log:` URI), from an offset. */
+    @JsonRequest(Methods.LOG)
+    fun log(params: LogParams): CompletableFuture<LogResult>
 }
 
 /** What the Tieline server may tell the editor, on top of standard LSP. */
@@ -47,4 +63,8 @@ interface TielineClientApi : LanguageClient {
     /** A panel's items changed; the shell asks for them again. */
     @JsonNotification(Methods.PANEL_CHANGED)
     fun panelChanged(params: PanelChangedParams)
+
+    /** A log read with `tieline/log` grew or was laid out anew; a shell showing it reads on. */
+    @JsonNotification(Methods.LOG_CHANGED)
+    fun logChanged(params: LogChangedParams) {}
 }

@@ -105,6 +105,9 @@ class ProtocolSchemaTest {
             setOf(ConnectorInfo.ATTACH_REMOTE, ConnectorInfo.ATTACH_SITE, ConnectorInfo.ATTACH_ACCOUNT),
             enumOf("ConnectorInfo", "attach"),
         )
+        assertEquals(CIAction.ALL.toSet(), enumOf("CIActParams", "action"))
+        assertEquals(RunStatus.ALL.toSet(), enumOf("CIJob", "status"))
+        assertEquals(CITriggerInput.TYPES.toSet(), enumOf("CITriggerInput", "type"))
     }
 
     @Test
@@ -117,6 +120,10 @@ class ProtocolSchemaTest {
             "SignInParams" to SignInParams("jira", "acme.atlassian.net", AuthMethod.BASIC, "t0ken", "mia@example.com"),
             "SignOutParams" to SignOutParams("github", account = "octocat"),
             "AuthStatusParams" to AuthStatusParams(),
+            "CIActParams" to CIActParams("ci/p/gitlab:gitlab.com:g/p:41", CIAction.RERUN_FAILED),
+            "CITriggersParams" to CITriggersParams(),
+            "CITriggerParams" to CITriggerParams("t1", inputs = mapOf("version" to "1.2.0")),
+            "LogParams" to LogParams("tieline-log:/gitlab/gitlab.com/g%2Fp/7/unit.log", offset = 512),
         )
         for ((name, value) in samples) {
             val json = gson.toJson(value)
