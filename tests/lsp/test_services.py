@@ -217,7 +217,7 @@ async def test_sign_in_to_linear_with_an_api_key_from_the_editor(
         assert done == {"state": "signedIn", "account": "acme/ada@acme.test"}
         async with asyncio.timeout(30):
             while not any(
-                i["key"] == "ENG-12" for i in await items(client, "work", "work/assigned")
+                i.get("key") == "ENG-12" for i in await items(client, "work", "work/assigned")
             ):
                 await asyncio.sleep(0.2)
         status = await raw_request(client, "tieline/auth/status", {"connector": "linear"})
