@@ -103,35 +103,11 @@ def _answers() -> Any:
     return OpenAPI.from_dict(doc, config=Config(spec_validator_cls=None))
 
 
-@dataclass
-class _Answer:
-    status_code: int
-    data: bytes
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 def answer_problems(req: Request, status: int, payload: Json) -> list[str]:
     """Every way a v2 answer breaks the response schema CircleCI's description gives."""
-    from openapi_core.datatypes import RequestParameters
-    from werkzeug.datastructures import Headers, ImmutableMultiDict
-
-    from tests.standin.kit.contract import _OpenAPIRequest
-
-    oreq = _OpenAPIRequest(
-        path=req.path,
-        method=req.method.lower(),
-        parameters=RequestParameters(
-            query=ImmutableMultiDict(req.query),
-            header=Headers(req.headers),
-            cookie=ImmutableMultiDict(),
-        ),
-        host_url=CONTRACT.server,
-        body=req.body or None,
-    )
-    answer = _Answer(status, json.dumps(payload).encode())
+    body = json.dumps(payload).encode()
     out = []
-    for e in _answers().iter_response_errors(oreq, answer):
+    for e in CONTRACT.answer_errors(req, status, {}, body, openapi=_answers()):
         details = [x.message for x in getattr(e.__cause__, "schema_errors", ())] or [str(e)]
         out.append(f"answer to {req.method} {req.path}: {'; '.join(details)}")
     return out

@@ -307,48 +307,15 @@ class CloudContract:
 CLOUD_CONTRACT = CloudContract()
 
 
-@dataclass
-class _OpenAPIResponse:
-    data: bytes
-    status_code: int
-    content_type: str
-    headers: Any
-
-
 def response_problems(req: Request, status: int, headers: dict[str, str], data: bytes) -> list[str]:
     """Every way the stand-in's own answer to ``req`` breaks the v3 OpenAPI's response
     schema: the bodies it builds must be bodies Jira could send."""
     if req.path.startswith("/oauth/") or not data:
         return []
-    inner = copy.copy(req)
     m = GATEWAY_PREFIX.match(req.path)
-    if m is not None:
-        inner.path = req.path[m.end() :]
-    from openapi_core.datatypes import RequestParameters
-    from werkzeug.datastructures import Headers, ImmutableMultiDict
-
-    from .kit.contract import _OpenAPIRequest
-
-    oreq = _OpenAPIRequest(
-        path=inner.path,
-        method=req.method.lower(),
-        parameters=RequestParameters(
-            query=ImmutableMultiDict(req.query),
-            header=Headers(req.headers),
-            cookie=ImmutableMultiDict(),
-        ),
-        host_url=V3.server,
-        body=req.body or None,
-        content_type=(req.headers.get("content-type") or "application/json").lower(),
-    )
-    resp = _OpenAPIResponse(
-        data,
-        status,
-        headers.get("content-type", "application/json").split(";")[0],
-        Headers(headers),
-    )
+    path = req.path[m.end() :] if m is not None else req.path
     out = []
-    for err in V3.openapi.iter_response_errors(oreq, resp):
+    for err in V3.answer_errors(req, status, headers, data, path=path):
         cause = err.__cause__
         schema_errors = list(getattr(cause, "schema_errors", None) or ())
         real = [e for e in schema_errors if not _jira_timestamp(e)]

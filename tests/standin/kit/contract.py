@@ -28,6 +28,7 @@ import copy
 import functools
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -120,6 +121,35 @@ class _OpenAPIRequest:
 
 
 @dataclass
+class _OpenAPIResponse:
+    """openapi-core's response protocol."""
+
+    status_code: int
+    headers: Any
+    content_type: str
+    data: bytes
+
+
+def openapi_request(req: Request, server: str, *, path: str | None = None) -> _OpenAPIRequest:
+    """``req`` as openapi-core reads it, as if sent to ``server`` (at ``path`` if given)."""
+    from openapi_core.datatypes import RequestParameters
+    from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+    return _OpenAPIRequest(
+        path=req.path if path is None else path,
+        method=req.method.lower(),
+        parameters=RequestParameters(
+            query=ImmutableMultiDict(req.query),
+            header=Headers(req.headers),
+            cookie=ImmutableMultiDict(),
+        ),
+        host_url=server,
+        body=req.body or None,
+        content_type=(req.headers.get("content-type") or "application/json").lower(),
+    )
+
+
+@dataclass
 class OpenAPIContract:
     """Request validation against an OpenAPI 3 description (YAML or JSON).
 
@@ -156,30 +186,37 @@ class OpenAPIContract:
         return self._server
 
     def check(self, req: Request) -> list[str]:
-        from openapi_core.datatypes import RequestParameters
-        from werkzeug.datastructures import Headers, ImmutableMultiDict
-
-        content_type = req.headers.get("content-type") or "application/json"
-        oreq = _OpenAPIRequest(
-            path=req.path,
-            method=req.method.lower(),
-            parameters=RequestParameters(
-                query=ImmutableMultiDict(req.query),
-                header=Headers(req.headers),
-                cookie=ImmutableMultiDict(),
-            ),
-            host_url=self.server,
-            body=req.body or None,
-            content_type=content_type.lower(),
-        )
         problems: list[str] = []
-        for err in self.openapi.iter_request_errors(oreq):
+        for err in self.openapi.iter_request_errors(openapi_request(req, self.server)):
             detail = str(err)
             cause = err.__cause__
             if cause is not None and str(cause) not in detail:
                 detail += f" ({cause})"
             problems.append(f"{req.method} {req.path}: {detail}")
         return problems
+
+    def answer_errors(
+        self,
+        req: Request,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        path: str | None = None,
+        openapi: OpenAPI | None = None,
+    ) -> list[Exception]:
+        """openapi-core's objections to a stand-in's own answer to ``req``: the bodies a
+        stand-in builds must be bodies the service could send. Each stand-in words and
+        filters them its own way (statuses the description leaves out, Jira's timestamps).
+        ``path`` validates as another path (behind a gateway prefix); ``openapi`` is a
+        variant of the description to check with (CircleCI's reads ``x-nullable``)."""
+        from werkzeug.datastructures import Headers
+
+        lower = {k.lower(): v for k, v in headers.items()}
+        ctype = lower.get("content-type", "application/json").split(";")[0]
+        answer = _OpenAPIResponse(status, Headers(dict(headers)), ctype, body)
+        oreq = openapi_request(req, self.server, path=path)
+        return list((openapi or self.openapi).iter_response_errors(oreq, answer))
 
     # -- the description's own examples, to start response bodies from ------------------------
     def resolve(self, node: Any) -> Any:
