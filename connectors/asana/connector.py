@@ -93,10 +93,6 @@ class AsanaConnector(Connector):
     def host(self) -> str:
         return self.ctx.host or DEFAULT_HOST
 
-    @property
-    def web(self) -> str:
-        return (self.ctx.web_url or "https://app.asana.com").rstrip("/")
-
     # -- who and where ------------------------------------------------------------------------
     async def _whoami(self) -> AMe:
         async with self._lock:

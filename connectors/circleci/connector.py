@@ -40,7 +40,6 @@ from .models import CcJob, CcPipeline, CcV1Action, CcV1Build, CcV1Step, CcWorkfl
 from .params import declared_parameters, trigger_input, typed, usable
 
 DEFAULT_HOST = "circleci.com"
-DEFAULT_WEB = "https://app.circleci.com"
 #: Finished jobs' whole logs kept per connector, so paging through one costs no request.
 LOG_CACHE = 8
 #: Finished step actions' outputs kept, so polling a running job re-reads only what runs.
@@ -75,10 +74,6 @@ class CircleCIConnector(Connector):
     @property
     def host(self) -> str:
         return self.ctx.host or DEFAULT_HOST
-
-    @property
-    def web(self) -> str:
-        return (self.ctx.web_url or DEFAULT_WEB).rstrip("/")
 
     # -- hooks ------------------------------------------------------------------------------
     async def check(self) -> CheckResult:

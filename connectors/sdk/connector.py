@@ -91,6 +91,12 @@ class Connector:
                     f"{', '.join(missing)}"
                 )
 
+    @property
+    def web(self) -> str:
+        """The web base for links to items (no trailing slash): the session's web URL, else
+        the manifest's; empty when the service has no web pages."""
+        return (self.ctx.web_url or self.manifest().web_url or "").rstrip("/")
+
     # -- hooks --------------------------------------------------------------------------------
     async def check(self) -> CheckResult:
         """Can we reach the service with these credentials, and whose are they?"""

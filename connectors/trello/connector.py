@@ -101,10 +101,6 @@ class TrelloConnector(Connector):
     def host(self) -> str:
         return self.ctx.host or DEFAULT_HOST
 
-    @property
-    def web(self) -> str:
-        return (self.ctx.web_url or "https://trello.com").rstrip("/")
-
     # -- hooks ------------------------------------------------------------------------------
     async def check(self) -> CheckResult:
         """``GET /members/me``: the member's user name names the account."""
