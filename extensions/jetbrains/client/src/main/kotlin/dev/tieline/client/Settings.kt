@@ -142,6 +142,14 @@ data class NetworkSettings(
     val timeout: Double? = null,
 )
 
+/** Pipelines of my branches, whichever CI runs them (`notify`: failures, all or off). */
+data class CiSettings(
+    val notify: String? = null,
+    val diagnostics: Boolean? = null,
+    val logPageKb: Long? = null,
+    val logFollowInterval: Double? = null,
+)
+
 /** The settings a JetBrains user can change, in the shape the server reads. */
 data class TielineSettings(
     val logLevel: String? = null,
@@ -151,6 +159,7 @@ data class TielineSettings(
     val notifications: NotificationSettings = NotificationSettings(),
     val sync: SyncSettings = SyncSettings(),
     val network: NetworkSettings = NetworkSettings(),
+    val ci: CiSettings = CiSettings(),
     val branchTemplate: String? = null,
 ) {
     /**
@@ -167,6 +176,7 @@ data class TielineSettings(
         section("notifications", notifications.toMap())
         section("sync", sync.toMap())
         section("network", network.toMap())
+        section("ci", ci.toMap())
         putIfSet("branchTemplate", branchTemplate)
     }
 
@@ -216,4 +226,11 @@ private fun SyncSettings.toMap(): Map<String, Any> = buildMap {
 private fun NetworkSettings.toMap(): Map<String, Any> = buildMap {
     putIfSet("caBundle", caBundle)
     putIfSet("timeout", timeout)
+}
+
+private fun CiSettings.toMap(): Map<String, Any> = buildMap {
+    putIfSet("notify", notify)
+    putIfSet("diagnostics", diagnostics)
+    putIfSet("logPageKb", logPageKb)
+    putIfSet("logFollowInterval", logFollowInterval)
 }

@@ -66,5 +66,5 @@ interface TielineClientApi : LanguageClient {
 
     /** A log read with `tieline/log` grew or was laid out anew; a shell showing it reads on. */
     @JsonNotification(Methods.LOG_CHANGED)
-    fun logChanged(params: LogChangedParams) {}
+    fun logChanged(params: LogChangedParams)
 }

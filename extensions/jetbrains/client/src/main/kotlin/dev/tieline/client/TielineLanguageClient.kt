@@ -48,6 +48,13 @@ open class TielineLanguageClient(
         panelListeners.forEach { it(params) }
     }
 
+    /** `tieline/log/changed` notifications as they arrive, oldest first. */
+    val logChanges = LinkedBlockingQueue<LogChangedParams>()
+
+    override fun logChanged(params: LogChangedParams) {
+        logChanges.add(params)
+    }
+
     override fun configuration(params: ConfigurationParams): CompletableFuture<List<Any?>> {
         configurationRequests.incrementAndGet()
         val current = settings

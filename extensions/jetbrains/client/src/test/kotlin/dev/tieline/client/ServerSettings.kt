@@ -45,6 +45,7 @@ object ServerSettings {
         notifications = NotificationSettings(false, false, false, true, true),
         sync = SyncSettings(pollInterval = 120.0, jitter = 0.2, refreshDebounce = 1.0),
         network = NetworkSettings(caBundle = "/etc/ssl/corp.pem", timeout = 30.0),
+        ci = CiSettings(notify = "all", diagnostics = false, logPageKb = 256, logFollowInterval = 5.0),
         branchTemplate = "{login}/{number}-{slug}",
     )
 

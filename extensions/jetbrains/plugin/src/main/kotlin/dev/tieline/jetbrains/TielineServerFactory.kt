@@ -6,6 +6,7 @@ import com.redhat.devtools.lsp4ij.LanguageServerFactory
 import com.redhat.devtools.lsp4ij.client.LanguageClientImpl
 import com.redhat.devtools.lsp4ij.server.OSProcessStreamConnectionProvider
 import com.redhat.devtools.lsp4ij.server.StreamConnectionProvider
+import dev.tieline.client.LogChangedParams
 import dev.tieline.client.PanelChangedParams
 import dev.tieline.client.ServerCommand
 import dev.tieline.client.TielineClientApi
@@ -33,6 +34,9 @@ class TielineIdeClient(project: Project) : LanguageClientImpl(project), TielineC
     override fun panelChanged(params: PanelChangedParams) {
         TielinePanels.get(project).tree.onPanelChanged(params)
     }
+
+    /** The IDE shows no CI log documents yet (they open in the browser); nothing to re-read. */
+    override fun logChanged(params: LogChangedParams) {}
 
     override fun configuration(params: ConfigurationParams): CompletableFuture<List<Any?>> {
         val settings = TielineSettingsState.get().toSettings()
