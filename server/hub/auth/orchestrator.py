@@ -50,6 +50,14 @@ METHOD_LABELS = {
 }
 
 
+def method_label(method: str, username_label: str = "email") -> str:
+    """How a sign-in method is offered; ``basic`` names what the manifest calls the user
+    part (Jira's email, Jenkins' user id, Trello's API key)."""
+    if method == "basic":
+        return f"Paste an API token (with your {username_label})"
+    return METHOD_LABELS[method]
+
+
 @dataclass
 class Pending:
     """What the editor shows now; ``done`` completes when a background flow finishes."""

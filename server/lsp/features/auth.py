@@ -147,7 +147,7 @@ async def sign_in_interactive(
 ) -> proto.SignInResult:
     """For editors without a shell: choose the service and the method, then run it with
     what LSP offers (messages, opening URLs)."""
-    from server.hub.auth.orchestrator import METHOD_LABELS
+    from server.hub.auth.orchestrator import method_label
 
     hub = await hub_or_fail(ls)
     sign_ins = hub.sign_ins
@@ -161,7 +161,8 @@ async def sign_in_interactive(
     if not client_supports_show_document(ls):
         methods = [m for m in methods if m == "device"] or methods
     if method is None:
-        labels = {METHOD_LABELS[m]: m for m in methods}
+        user = hub.registry.manifest(connector).auth.username_label
+        labels = {method_label(m, user): m for m in methods}
         picked = await _ask(ls, "How do you want to sign in?", list(labels)) if labels else None
         if picked is None:
             return proto.SignInResult(state="cancelled")
@@ -279,7 +280,7 @@ async def auth_status(ls: TielineServer, connector: str | None) -> proto.AuthSta
 def connectors(hub: Hub) -> proto.ConnectorsResult:
     """Every installed connector as the shells need to know it."""
     from server.hub import endpoints
-    from server.hub.auth.orchestrator import METHOD_LABELS
+    from server.hub.auth.orchestrator import method_label
 
     from .panels import status
 
@@ -295,7 +296,7 @@ def connectors(hub: Hub) -> proto.ConnectorsResult:
         options = [
             proto.AuthOption(
                 method=meth,
-                label=METHOD_LABELS[meth],
+                label=method_label(meth, m.auth.username_label),
                 secret_label={"api_key": "API key", "basic": "API token", "token": "Token"}.get(
                     meth
                 ),
