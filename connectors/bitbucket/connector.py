@@ -56,6 +56,7 @@ from connectors.sdk import (
 from connectors.sdk.capabilities import IssueFilter, PullFilter
 from connectors.sdk.errors import ServiceError, classify_status
 from connectors.sdk.paging import check_link
+from connectors.sdk.users import users_matching
 
 from . import mapping
 from .base import CONNECTOR, REPO, SERVICE
@@ -234,20 +235,8 @@ class BitbucketConnector(PipelinesMixin):
         if scope is None:
             return []
         workspace = self._scope(scope).split("/", 1)[0]
-        p = prefix.lstrip("@").lower()
-        by_login: list[User] = []
-        by_name: list[User] = []
-        async for m in self.client.members(workspace):
-            u = mapping.user(m.user)
-            if u is None:
-                continue
-            if u.login.lower().startswith(p):
-                by_login.append(u)
-            elif any(w.lower().startswith(p) for w in (u.name or "").split()):
-                by_name.append(u)
-            if len(by_login) >= MAX_USERS:
-                break
-        return (by_login + by_name)[:MAX_USERS]
+        members = (mapping.user(m.user) async for m in self.client.members(workspace))
+        return await users_matching(members, prefix, MAX_USERS)
 
     # -- CodeHost -----------------------------------------------------------------------------
     async def get_pull_request(self, ref: ItemRef) -> PullRequest:

@@ -27,7 +27,7 @@ Choices where GitLab offers more than one way:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +55,7 @@ from connectors.sdk import (
 from connectors.sdk.capabilities import IssueFilter, PullFilter
 from connectors.sdk.ci import CIAction, LogChunk, Pipeline, Trigger
 from connectors.sdk.paging import check_link
+from connectors.sdk.users import users_matching
 
 from . import mapping
 from .ci import GitLabCI
@@ -273,21 +274,16 @@ class GitLabConnector(Connector):
         if scope is None:
             return []
         p = prefix.lstrip("@").lower()
-        by_login: list[User] = []
-        by_name: list[User] = []
+        return await users_matching(self._active_members(scope, p), p, MAX_USERS)
+
+    async def _active_members(self, scope: str, query: str) -> AsyncIterator[User]:
+        """Active project members, each once (inherited ones are listed again per group)."""
         seen: set[int] = set()
-        async for m in self.client.members(self._project(scope), p):
+        async for m in self.client.members(self._project(scope), query):
             if m.id in seen or (m.state is not None and m.state != "active"):
                 continue
             seen.add(m.id)
-            u = User(login=m.username, name=m.name, url=m.web_url, avatar_url=m.avatar_url)
-            if m.username.lower().startswith(p):
-                by_login.append(u)
-            elif any(w.lower().startswith(p) for w in (m.name or "").split()):
-                by_name.append(u)
-            if len(by_login) >= MAX_USERS:
-                break
-        return (by_login + by_name)[:MAX_USERS]
+            yield User(login=m.username, name=m.name, url=m.web_url, avatar_url=m.avatar_url)
 
     # -- CodeHost -----------------------------------------------------------------------------
     async def get_pull_request(self, ref: ItemRef) -> PullRequest:
