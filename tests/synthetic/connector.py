@@ -53,7 +53,7 @@ class SyntheticConnector(Connector):
         try:
             r = await self.ctx.http.get("/me")
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         login = str(r.json()["login"])
         remaining = r.headers.get("ratelimit-remaining")
         return CheckResult(
