@@ -18,7 +18,13 @@ from typing import Any, TextIO
 
 import httpx
 
-from connectors.sdk.errors import AuthError, ConfigError, TielineError, TransportError
+from connectors.sdk.errors import (
+    AuthError,
+    ConfigError,
+    ServiceError,
+    TielineError,
+    TransportError,
+)
 from connectors.sdk.manifest import Manifest
 from connectors.sdk.redact import redact
 from connectors.sdk.settings import ConnectorSettings
@@ -125,7 +131,7 @@ def run_auth(
     except AuthError as exc:
         print(f"tieline: {redact(exc.message)}", file=err)
         return EXIT_AUTH
-    except TransportError as exc:
+    except (TransportError, ServiceError) as exc:  # unreachable, down, rate-limiting
         print(f"tieline: {redact(exc.message)}", file=err)
         return EXIT_PROBLEM
     except TielineError as exc:  # e.g. an unknown connector id

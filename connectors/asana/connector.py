@@ -129,7 +129,7 @@ class AsanaConnector(Connector):
         try:
             me, _ = await self.client.me()
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         self._me = me
         account = me.email or me.gid
         where = ", ".join(w.name or w.gid for w in me.workspaces) or "no workspace"

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from connectors.sdk.connector import FROM_CACHE
+from connectors.sdk.connector import FROM_CACHE, NO_STORE
 
 from .models import (
     BbAccount,
@@ -231,10 +231,10 @@ class BitbucketClient:
     async def step_log(self, scope: str, pipeline: str, step: str, offset: int = 0) -> bytes:
         """A step's raw log from byte ``offset`` (HTTP ``Range``, which the endpoint honours
         with 206; a 200 is the whole log, sliced here). An offset at or past the end is
-        answered 416 by Bitbucket: the caller treats that as nothing new. ``no-cache``: a
-        growing log must come from the service, never a stored copy."""
+        answered 416 by Bitbucket: the caller treats that as nothing new. ``NO_STORE``: a
+        growing log must come from the service, never a stored copy, and is never stored."""
         url = f"{repo_path(scope)}/pipelines/{seg(pipeline)}/steps/{seg(step)}/log"
-        headers = {"accept": "application/octet-stream", "cache-control": "no-cache"}
+        headers = {"accept": "application/octet-stream", **NO_STORE}
         if offset:
             headers["range"] = f"bytes={offset}-"
         r = await self._request("GET", url, headers=headers)

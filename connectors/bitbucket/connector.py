@@ -89,7 +89,7 @@ class BitbucketConnector(PipelinesMixin):
         try:
             me, headers = await self.client.current_user()
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         except httpx.HTTPError as exc:  # never let a transport error escape check()
             return CheckResult(ok=False, detail=redact(f"{SERVICE}: {exc}"))
         self._me = me

@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
+from connectors.sdk.connector import NO_STORE
 from connectors.sdk.errors import InvalidRequest, ServiceError
 
 from .models import (
@@ -207,7 +208,7 @@ class CircleCIClient:
         ``message`` of each ``{message, time, type}`` entry (:class:`.CcOutputLine`), joined.
         Read without a model per entry: a 10 MB log is ~200,000 of them, and validating each
         would cost seconds before the first screen."""
-        response = await self.http.get(url, auth=None)
+        response = await self.http.get(url, auth=None, headers=NO_STORE)
         body = response.json()
         if not isinstance(body, list):
             raise ServiceError(f"{SERVICE}: step output is not a list of lines", service=SERVICE)

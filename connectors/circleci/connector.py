@@ -82,9 +82,10 @@ class CircleCIConnector(Connector):
         Always asked afresh: whether the token works *now* is the question."""
         try:
             me, headers = await CircleCIClient(self.ctx.http, fresh=True).me()
-        except (TielineError, ValueError) as exc:
-            message = exc.message if isinstance(exc, TielineError) else "unexpected answer"
-            return CheckResult(ok=False, detail=f"CircleCI: {message}")
+        except TielineError as exc:
+            return CheckResult.failed(exc, f"CircleCI: {exc.message}")
+        except ValueError:
+            return CheckResult(ok=False, detail="CircleCI: unexpected answer")
         return CheckResult(
             ok=True,
             account=me.login,

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from connectors.sdk.connector import FROM_CACHE
+from connectors.sdk.connector import FROM_CACHE, NO_STORE
 
 from .models import (
     GhCheckRun,
@@ -76,8 +76,13 @@ class GitHubClient:
         params: Params | None = None,
         json: Any = None,
         fresh: bool = False,
+        store: bool = True,
     ) -> httpx.Response:
+        """``fresh``: revalidated with GitHub (a 304 when unchanged); ``store=False``: round
+        the cache altogether (logs: large, read once, never worth a stored copy)."""
         headers = {**HEADERS, **FRESH} if fresh else HEADERS
+        if not store:
+            headers = {**headers, **NO_STORE}
         return await self.http.request(method, url, params=params, json=json, headers=headers)
 
     async def _get(
@@ -254,13 +259,17 @@ class GitHubClient:
         """A finished job's whole log as text. GitHub answers 302 to a pre-signed URL on
         another host that expires within a minute; the hub's client follows it and sends no
         credential there (``HubClient._redirect_headers``)."""
-        r = await self._request("GET", f"{self._actions(owner, repo)}/jobs/{job_id}/logs")
+        r = await self._request(
+            "GET", f"{self._actions(owner, repo)}/jobs/{job_id}/logs", store=False
+        )
         return r.content.decode("utf-8", errors="replace")
 
     async def run_logs_zip(self, owner: str, repo: str, run_id: int) -> bytes:
         """A finished run's logs as GitHub's zip (one ``<n>_<job>.txt`` per job, and one
         folder per job of ``<step>_<name>.txt``), by the same kind of redirect."""
-        r = await self._request("GET", f"{self._actions(owner, repo)}/runs/{run_id}/logs")
+        r = await self._request(
+            "GET", f"{self._actions(owner, repo)}/runs/{run_id}/logs", store=False
+        )
         return r.content
 
     async def rerun(self, owner: str, repo: str, run_id: int) -> None:

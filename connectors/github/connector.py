@@ -83,7 +83,7 @@ class GitHubConnector(Connector):
             r = await self.ctx.http.get("/user", headers={"accept": "application/vnd.github+json"})
             user = GhUser.model_validate(r.json())
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         header = r.headers.get("x-oauth-scopes")
         scopes = (
             tuple(s.strip() for s in header.split(",") if s.strip()) if header is not None else None

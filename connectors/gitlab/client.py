@@ -23,7 +23,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from connectors.sdk.connector import FROM_CACHE
+from connectors.sdk.connector import FROM_CACHE, NO_STORE
 
 from .models import (
     GlApprovals,
@@ -70,9 +70,15 @@ class GitLabClient:
 
     # -- plumbing -----------------------------------------------------------------------
     async def _request(
-        self, method: str, url: str, *, params: Params | None = None, json: Any = None
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        return await self.http.request(method, url, params=params, json=json)
+        return await self.http.request(method, url, params=params, json=json, headers=headers)
 
     async def _get(self, model: type[M], url: str, params: Params | None = None) -> M:
         r = await self._request("GET", url, params=params)
@@ -253,8 +259,9 @@ class GitLabClient:
     async def job_trace(self, project: int, job: int) -> bytes:
         """The job's whole log as GitLab keeps it (bytes, ANSI colours and section markers
         included). GitLab's API serves no part of it: a ``Range`` header is ignored
-        (gitlab-org/gitlab#30391, #216738), so a caller slices."""
-        r = await self._request("GET", f"/projects/{project}/jobs/{job}/trace")
+        (gitlab-org/gitlab#30391, #216738), so a caller slices. Read round the cache
+        (``NO_STORE``): a growing trace of several MB is never worth a stored copy."""
+        r = await self._request("GET", f"/projects/{project}/jobs/{job}/trace", headers=NO_STORE)
         return r.content
 
     async def retry_job(self, project: int, job: int) -> GlJob:

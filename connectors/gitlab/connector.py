@@ -136,7 +136,7 @@ class GitLabConnector(Connector):
         try:
             user, headers = await self.client.current_user()
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         self._login = user.username
         scopes: tuple[str, ...] | None = None
         if self.ctx.method in ("token", "env"):

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from connectors.sdk import NotFound, PermissionDenied, ServiceUnavailable
+from connectors.sdk import NO_STORE, NotFound, PermissionDenied, ServiceUnavailable
 
 from .models import (
     BUILD_FIELDS,
@@ -210,8 +210,10 @@ class JenkinsClient:
             return None
 
     async def console_text(self, full_name: str, number: int) -> str:
-        """The whole console log as it is now."""
-        r = await self.http.get(f"{job_path(full_name)}/{number}/consoleText", headers=TEXT)
+        """The whole console log as it is now (round the cache: ``NO_STORE``)."""
+        r = await self.http.get(
+            f"{job_path(full_name)}/{number}/consoleText", headers={**TEXT, **NO_STORE}
+        )
         return r.content.decode("utf-8", errors="replace")
 
     async def progressive_text(self, full_name: str, number: int, start: int = 0) -> LogPart:
@@ -219,7 +221,7 @@ class JenkinsClient:
         r = await self.http.get(
             f"{job_path(full_name)}/{number}/logText/progressiveText",
             params={"start": max(0, start)},
-            headers={**TEXT, "cache-control": "no-cache"},
+            headers={**TEXT, **NO_STORE},
         )
         size = r.headers.get("x-text-size")
         next_start = int(size) if size and size.isdigit() else start + len(r.content)

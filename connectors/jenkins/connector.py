@@ -123,7 +123,7 @@ class JenkinsConnector(Connector):
         try:
             me, response = await self.client.me()
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         version = response.headers.get("x-jenkins")
         if not version:
             return CheckResult(

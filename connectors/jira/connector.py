@@ -165,7 +165,7 @@ class JiraConnector(Connector):
             client = await self.client()
             me, response = await client.myself()
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         account = (me.email or me.account_id) if self.cloud else (me.name or me.key)
         if not account:
             return CheckResult(ok=False, detail="Jira: /myself named no account")

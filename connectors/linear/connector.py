@@ -93,7 +93,7 @@ class LinearConnector(Connector):
         try:
             viewer, headers = await self.client.viewer()
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         org = viewer.organization
         self.workspace = org.url_key
         account = f"{org.url_key}/{viewer.email or viewer.id}"

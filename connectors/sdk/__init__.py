@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     )
     from .connector import (
         FROM_CACHE,
+        NO_STORE,
         Connector,
         ConnectorContext,
     )
@@ -131,6 +132,7 @@ _LAZY: dict[str, str] = {
     "capability": ".capabilities",
     "provides": ".capabilities",
     "FROM_CACHE": ".connector",
+    "NO_STORE": ".connector",
     "Connector": ".connector",
     "ConnectorContext": ".connector",
     "AuthError": ".errors",
@@ -188,6 +190,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "CAPABILITIES",
     "FROM_CACHE",
+    "NO_STORE",
     "AuthError",
     "CIAction",
     "CIProvider",

@@ -32,6 +32,11 @@ from .models import CheckResult, RepoRef
 #: already received, so a poll may stop paging there.
 FROM_CACHE = "tieline.from_cache"
 
+#: Request headers for a read the hub's HTTP cache must neither store nor answer: a job's
+#: log (several MB, growing while the job runs, read by offset). RFC 9111's request
+#: ``no-store``; the hub's cache goes round such a request, and the service may honour it too.
+NO_STORE = {"cache-control": "no-store"}
+
 
 @dataclass(frozen=True)
 class OAuthApp:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from .errors import TielineError
 
 
 class _Model(BaseModel):
@@ -393,3 +395,20 @@ class CheckResult(_Model):
     scopes: tuple[str, ...] | None = Field(
         default=None, description="Scopes the service says the token carries, if it says."
     )
+    #: Why the check failed, when an error of the sdk's hierarchy said so (see :meth:`failed`).
+    _error: TielineError | None = PrivateAttr(default=None)
+
+    @classmethod
+    def failed(cls, error: TielineError, detail: str | None = None) -> CheckResult:
+        """A check the service answered with ``error``, which is kept: a refused token
+        (``ReauthRequired``) and a service that is down or rate-limiting must not read the
+        same to the hub, which otherwise tells a person their token was rejected during an
+        outage."""
+        result = cls(ok=False, detail=error.message if detail is None else detail)
+        result._error = error
+        return result
+
+    @property
+    def error(self) -> TielineError | None:
+        """The error a failed check came from, if it came from one."""
+        return self._error

@@ -107,7 +107,7 @@ class TrelloConnector(Connector):
         try:
             me, response = await self.client.me()
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         if not me.username:
             return CheckResult(ok=False, detail="Trello: /members/me named no member")
         h = response.headers

@@ -387,7 +387,10 @@ class Hub:
         finally:
             await probe.ctx.http.aclose()
         if not result.ok:
-            raise ReauthRequired(result.detail or f"{w.connector} refused the token")
+            # An outage or a rate limit is not a refused token: say which it was.
+            raise result.error or ReauthRequired(
+                result.detail or f"{w.connector} refused the token"
+            )
         login = result.account or "unknown"
         await self.store.record_grant(w.connector, f"{login}@{w.host}", result.scopes or ())
         if key is not None:

@@ -18,11 +18,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "ghp_" + "C4nary" * 6  # token-shaped, so even the shape filter would catch a leak
 USERS = {CANARY: "octocat", "second-token-abcdef": "octo-work"}
+#: A token GitHub cannot judge just now: it answers 503 to every request carrying it.
+OUTAGE = "ghp_" + "0utageCanary" * 3
 
 
 class _GitHubUser(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        if token == OUTAGE:
+            self.send_response(503)
+            self.end_headers()
+            self.wfile.write(b'{"message":"Service Unavailable"}')
+            return
         if self.path != "/user" or token not in USERS:
             self.send_response(401)
             self.end_headers()
@@ -106,6 +113,16 @@ def test_rejected_token_never_echoes_it(tieline_home: Path, api: str) -> None:
     assert r.returncode == 3
     assert "rejected the token" in r.stderr
     assert bad not in r.stderr and bad not in r.stdout
+    assert not (tieline_home / "data" / "vault.json").exists()
+
+
+def test_an_outage_at_sign_in_is_not_a_rejected_token(tieline_home: Path, api: str) -> None:
+    """A 503 says nothing about the token: the person is told the service is unavailable
+    (exit 1, a problem to retry), not that the token was refused (exit 3)."""
+    r = tieline(tieline_home, api, "auth", "login", "github", "--with-token", stdin=OUTAGE)
+    assert r.returncode == 1, r.stderr
+    assert "503" in r.stderr and "rejected" not in r.stderr
+    assert OUTAGE not in r.stderr and OUTAGE not in r.stdout
     assert not (tieline_home / "data" / "vault.json").exists()
 
 

@@ -32,7 +32,7 @@ import pytest
 
 from connectors.sdk.models import RepoRef
 from server.hub.http import HubClient
-from tests.standin.kit import serving
+from tests.standin.kit import StandIn, serving
 from tests.standin.kit.fixtures import require_contract
 
 #: More open issues in the subject's scope than any connector's page holds (Jira 50, Linear
@@ -61,6 +61,8 @@ class Subject:
     mentions: bool = True
 
     ci: CIStory | None = None
+    #: The stand-in the connector talks to (its faults, log and budgets).
+    standin: StandIn | None = None
 
 
 @dataclass
@@ -113,7 +115,9 @@ def _github(stack: contextlib.ExitStack) -> Subject:
 
     ci = CIStory(repo=RepoRef.from_path("github.com", repo), **seed_ci_story(st, repo))
     connector, http = connect(gh.url, token="tok-a")
-    return Subject("github", connector, http, repo, titles, "mine", "Review me", "My change", ci=ci)
+    return Subject(
+        "github", connector, http, repo, titles, "mine", "Review me", "My change", ci=ci, standin=gh
+    )
 
 
 def _gitlab(stack: contextlib.ExitStack) -> Subject:
@@ -143,7 +147,9 @@ def _gitlab(stack: contextlib.ExitStack) -> Subject:
 
     ci = CIStory(repo=RepoRef.from_path("gitlab.com", path), **seed_ci_story(st, path))
     connector, http = connect(gl)
-    return Subject("gitlab", connector, http, path, titles, "mine", "Review me", "My change", ci=ci)
+    return Subject(
+        "gitlab", connector, http, path, titles, "mine", "Review me", "My change", ci=ci, standin=gl
+    )
 
 
 def _jira(stack: contextlib.ExitStack) -> Subject:
@@ -162,7 +168,7 @@ def _jira(stack: contextlib.ExitStack) -> Subject:
     for n in range(MANY):
         titles.add(s.add_issue("PROJ", f"Bulk {n}", assignee=other, reporter=other).summary)
     connector, http = connect(jira)
-    return Subject("jira", connector, http, "PROJ", titles)
+    return Subject("jira", connector, http, "PROJ", titles, standin=jira)
 
 
 def _linear(stack: contextlib.ExitStack) -> Subject:
@@ -181,7 +187,7 @@ def _linear(stack: contextlib.ExitStack) -> Subject:
     for n in range(MANY):
         titles.add(st.add_issue("ENG", f"Bulk {n}", creator=grace, assignee=grace)["title"])
     connector, http = connect(linear.url)
-    return Subject("linear", connector, http, "ENG", titles)
+    return Subject("linear", connector, http, "ENG", titles, standin=linear)
 
 
 def _bitbucket(stack: contextlib.ExitStack) -> Subject:
@@ -208,7 +214,16 @@ def _bitbucket(stack: contextlib.ExitStack) -> Subject:
     ci = CIStory(**seed_ci(bb, repo))
     connector, http = connect(bb)
     return Subject(
-        "bitbucket", connector, http, repo, titles, "mine", "Review me", "My change", ci=ci
+        "bitbucket",
+        connector,
+        http,
+        repo,
+        titles,
+        "mine",
+        "Review me",
+        "My change",
+        ci=ci,
+        standin=bb,
     )
 
 
@@ -227,7 +242,7 @@ def _trello(stack: contextlib.ExitStack) -> Subject:
     for n in range(MANY):
         titles.add(st.add_card(w.board, f"Bulk {n}", creator=w.bob)["name"])
     connector, http = connect(standin.url)
-    return Subject("trello", connector, http, w.board["shortLink"], titles)
+    return Subject("trello", connector, http, w.board["shortLink"], titles, standin=standin)
 
 
 def _asana(stack: contextlib.ExitStack) -> Subject:
@@ -244,7 +259,9 @@ def _asana(stack: contextlib.ExitStack) -> Subject:
     for n in range(MANY):
         titles.add(st.add_task(w.project, f"Bulk {n}", creator=w.bob)["name"])
     connector, http = connect(standin.url)
-    return Subject("asana", connector, http, w.project["gid"], titles, mentions=False)
+    return Subject(
+        "asana", connector, http, w.project["gid"], titles, mentions=False, standin=standin
+    )
 
 
 def _synthetic(stack: contextlib.ExitStack) -> Subject:
@@ -300,7 +317,7 @@ def _synthetic(stack: contextlib.ExitStack) -> Subject:
     connector, http = wire(
         SyntheticConnector, tracker.url, token="tok-ada", host="tracker.example.test"
     )
-    return Subject("synthetic", connector, http, "WEB", titles, ci=story)
+    return Subject("synthetic", connector, http, "WEB", titles, ci=story, standin=tracker)
 
 
 def _jenkins(
@@ -328,7 +345,7 @@ def _jenkins(
     ci = CIStory(repo=repo, **seed_ci_story(jenkins.state, job, multibranch=multibranch, kind=kind))
     settings = {"jobs": [f"{repo.full_name}={job}"]} if foldered else None
     connector, http = connect(jenkins, settings=settings)
-    return Subject("jenkins", connector, http, ci=ci)
+    return Subject("jenkins", connector, http, ci=ci, standin=jenkins)
 
 
 def _jenkins_multibranch(stack: contextlib.ExitStack) -> Subject:
@@ -368,7 +385,7 @@ def _circleci(stack: contextlib.ExitStack, *, app: bool = False) -> Subject:
         repo, slug = RepoRef(host="github.com", owner="octo", name="app"), "gh/octo/app"
     ci = CIStory(repo=repo, **seed_ci_story(state, slug))
     connector, http = connect(circleci, settings=settings)
-    return Subject("circleci", connector, http, ci=ci)
+    return Subject("circleci", connector, http, ci=ci, standin=circleci)
 
 
 def _circleci_app(stack: contextlib.ExitStack) -> Subject:
@@ -454,4 +471,12 @@ async def code_host(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
 async def pipelines(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     async with built(request.param) as s:
         assert s.ci is not None, f"the {s.name} builder tells no CI story"
+        yield s
+
+
+@pytest.fixture(params=[n for n in BUILDERS if ":" not in n])
+async def service(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
+    """Every connector once (its first setup), whatever it declares."""
+    async with built(request.param) as s:
+        assert s.standin is not None, f"the {s.name} builder names no stand-in"
         yield s

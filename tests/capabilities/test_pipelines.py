@@ -102,3 +102,27 @@ async def test_control_reruns_a_pipeline_and_starts_one_by_hand(pipelines: Subje
     started = await control.trigger(scope, wanted.id, story.branch, {spec.name: "1.2.3"})
     if started is not None:
         assert started.branch in (None, story.branch) and not started.finished
+
+
+async def _stored_bodies(s: Subject) -> bytes:
+    """Every body the subject's HTTP cache holds (its store is the hub's own SQLite)."""
+    storage = s.http.stack.storage
+    assert storage is not None and storage.connection is not None
+    cursor = await storage.connection.cursor()
+    await cursor.execute("SELECT chunk_data FROM streams")
+    return b"".join(bytes(row[0]) for row in await cursor.fetchall())
+
+
+async def test_a_log_never_enters_the_http_cache(pipelines: Subject) -> None:
+    """Logs are read round the cache (``NO_STORE``): several MB rewritten into the cache file
+    on every read of a growing log, and a stored copy answering for it, are what it avoids.
+    The pipeline's own answers are cached as usual, which shows the cache was in use."""
+    story = _story(pipelines)
+    _, listed = await _branch(pipelines)
+    c: Pipelines = pipelines.connector.capability(Pipelines)
+    failed = await c.get_pipeline(_named(listed, story.failed_pipeline).ref)
+    job = next(j for j in failed.jobs if j.name == story.failed_job)
+    for _ in range(2):
+        assert story.log_line in (await c.job_log(_fresh(job.ref))).text
+    stored = await _stored_bodies(pipelines)
+    assert story.log_line.encode() not in stored

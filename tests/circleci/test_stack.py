@@ -68,15 +68,6 @@ async def test_401_asks_to_sign_in_again_without_retrying(circleci: CircleCIStan
     assert count(circleci, "/pipeline") == 1
 
 
-@pytest.mark.parametrize("kind", ["500", "502", "reset"])
-async def test_transient_failures_are_retried(circleci: CircleCIStandIn, kind: str) -> None:
-    circleci.inject(kind, count=2)
-    cc, http = connect(circleci)
-    async with http:
-        assert (await cc.check()).ok
-    assert count(circleci, "/me") == 3
-
-
 async def test_a_lasting_outage_is_reported_after_the_retries(circleci: CircleCIStandIn) -> None:
     circleci.inject("500", count=10)
     cc, http = connect(circleci)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.sdk import (
+    NO_STORE,
     CheckResult,
     Comment,
     Connector,
@@ -52,7 +53,7 @@ class SyntheticConnector(Connector):
         try:
             r = await self.ctx.http.get("/me")
         except TielineError as exc:
-            return CheckResult(ok=False, detail=exc.message)
+            return CheckResult.failed(exc)
         login = str(r.json()["login"])
         remaining = r.headers.get("ratelimit-remaining")
         return CheckResult(
@@ -141,7 +142,9 @@ class SyntheticConnector(Connector):
         return self._pipeline(ref.scope, r.json())
 
     async def job_log(self, ref: ItemRef, *, offset: int = 0) -> LogChunk:
-        r = await self.ctx.http.get(f"/ci/jobs/{ref.key}/log", params={"start": offset})
+        r = await self.ctx.http.get(
+            f"/ci/jobs/{ref.key}/log", params={"start": offset}, headers=NO_STORE
+        )
         size = r.headers.get("x-text-size")
         return LogChunk(
             text=r.content.decode("utf-8", errors="replace"),

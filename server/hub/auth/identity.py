@@ -85,6 +85,10 @@ def connector_whoami(registry: Registry, **client_options: object) -> Whoami:
             result_error = None
         finally:
             await client.aclose()
+        if result_error is None and not result.ok and not isinstance(result.error, ReauthRequired):
+            # The service could not answer (down, rate-limiting, unreachable): the token may
+            # be fine, so say what happened rather than "rejected the token".
+            result_error = result.error
         if result_error is not None:
             raise result_error
         if not result.ok or not result.account:

@@ -17,6 +17,10 @@ Revalidation: within ``max-age`` a GET is answered from the cache without any re
 poller that wants the service's current answer wraps the call in :func:`revalidate`, which
 sends ``Cache-Control: no-cache``: hishel then sends ``If-None-Match`` with the stored ETag, and
 an unchanged resource costs a 304 -- free of GitHub's primary rate limit.
+
+A request that says ``Cache-Control: no-store`` (``connectors.sdk.NO_STORE``: job logs) goes
+round the cache: hishel would store it regardless, rewriting several MB into the cache file on
+every read of a growing log.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         credential_headers: tuple[str, ...] = DEFAULT_CREDENTIAL_HEADERS,
     ) -> None:
         self.credential_headers = tuple(dict.fromkeys(h.lower() for h in credential_headers))
+        self.inner = inner
         self.cache = AsyncCacheTransport(
             _Reattach(inner),
             storage=storage,
@@ -96,6 +101,12 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if _no_store(request):
+            # RFC 9111 §5.2.1.5: nothing of this exchange may be stored. hishel 2.0 stores it
+            # anyway, so such a request goes round the cache: a job log of several MB, read
+            # again and again while it grows, would otherwise be rewritten into the cache
+            # file on every read (and a stored copy could answer for a log still growing).
+            return await self.inner.handle_async_request(request)
         request = _detached(request)  # what follows takes the credential off: off a copy
         # In RFC mode every method shares one key per URL, so a PATCH finds (and invalidates)
         # the entries its GETs stored; the account fingerprint keeps accounts apart.
@@ -132,6 +143,11 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.cache.aclose()
+
+
+def _no_store(request: httpx.Request) -> bool:
+    directives = request.headers.get("cache-control", "").lower().split(",")
+    return any(d.strip() == "no-store" for d in directives)
 
 
 def _detached(request: httpx.Request) -> httpx.Request:

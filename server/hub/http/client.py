@@ -31,6 +31,7 @@ from typing import Any
 
 import certifi
 import httpx
+from hishel import AsyncSqliteStorage
 
 from connectors.sdk.connector import FROM_CACHE
 from connectors.sdk.errors import RateLimited, TielineError
@@ -71,6 +72,8 @@ class HttpStack:
     transports: list[httpx.AsyncBaseTransport] = field(default_factory=list)
     #: The connector's hook for errors inside 2xx JSON answers (GraphQL ``errors``).
     body_error: BodyCheck | None = None
+    #: The RFC 9111 cache's store (what ``doctor`` and the tests look into).
+    storage: AsyncSqliteStorage | None = None
 
 
 BodyCheck = Callable[[httpx.Response], TielineError | None]
@@ -321,6 +324,7 @@ def build_client(
         metrics=metrics,
         ssl_context=verify,
         body_error=body_error,
+        storage=storage,
     )
 
     def wrap(network_transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
