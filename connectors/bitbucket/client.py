@@ -20,13 +20,13 @@ client handed in).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel
 
 from connectors.sdk.connector import FROM_CACHE, NO_STORE
+from connectors.sdk.rest import JsonApi, M, Params
 
 from .models import (
     BbAccount,
@@ -46,9 +46,6 @@ from .models import (
 PAGELEN = 50  # the largest page every list endpoint Tieline uses accepts
 MAX_PAGES = 20  # a safety net for whole-list walks, not a product limit
 HEADERS = {"accept": "application/json"}
-
-M = TypeVar("M", bound=BaseModel)
-Params = Mapping[str, str | int]
 
 
 def seg(value: str) -> str:
@@ -73,28 +70,10 @@ class Page(BbPage[M]):
     from_cache: bool = False
 
 
-class BitbucketClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
+class BitbucketClient(JsonApi):
+    headers = HEADERS
 
     # -- plumbing -----------------------------------------------------------------------
-    async def _request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        return await self.http.request(
-            method, url, params=params, json=json, headers={**HEADERS, **(headers or {})}
-        )
-
-    async def _get(self, model: type[M], url: str, params: Params | None = None) -> M:
-        r = await self._request("GET", url, params=params)
-        return model.model_validate(r.json())
-
     async def page(self, model: type[M], url: str, params: Params | None = None) -> Page[M]:
         """One page: ``url`` is a path (``params`` apply) or a ``next`` URL of an earlier
         page, which carries every parameter already."""

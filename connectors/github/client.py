@@ -9,13 +9,14 @@ asks, rather than computing page numbers.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from connectors.sdk.connector import FROM_CACHE, NO_STORE
+from connectors.sdk.rest import JsonApi, M, Params
 
 from .models import (
     GhCheckRun,
@@ -46,9 +47,6 @@ PER_PAGE = 100
 #: of answering from a copy that is fresh by ``max-age`` but older than the write.
 FRESH = {"cache-control": "no-cache"}
 
-M = TypeVar("M", bound=BaseModel)
-Params = Mapping[str, str | int]
-
 
 def _seg(value: str) -> str:
     return quote(value, safe="")
@@ -63,9 +61,8 @@ class GitHubPage(Generic[M]):
         self.from_cache = from_cache
 
 
-class GitHubClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
+class GitHubClient(JsonApi):
+    headers = HEADERS
 
     # -- plumbing -----------------------------------------------------------------------
     async def _request(
@@ -75,15 +72,14 @@ class GitHubClient:
         *,
         params: Params | None = None,
         json: Any = None,
+        headers: Mapping[str, str] | None = None,
         fresh: bool = False,
         store: bool = True,
     ) -> httpx.Response:
         """``fresh``: revalidated with GitHub (a 304 when unchanged); ``store=False``: round
         the cache altogether (logs: large, read once, never worth a stored copy)."""
-        headers = {**HEADERS, **FRESH} if fresh else HEADERS
-        if not store:
-            headers = {**headers, **NO_STORE}
-        return await self.http.request(method, url, params=params, json=json, headers=headers)
+        extra = {**(headers or {}), **(FRESH if fresh else {}), **({} if store else NO_STORE)}
+        return await super()._request(method, url, params=params, json=json, headers=extra)
 
     async def _get(
         self, model: type[M], url: str, params: Params | None = None, *, fresh: bool = False

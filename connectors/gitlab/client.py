@@ -17,13 +17,14 @@ and raises the sdk's errors for non-2xx answers).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from connectors.sdk.connector import FROM_CACHE, NO_STORE
+from connectors.sdk.rest import JsonApi, M, Params
 
 from .models import (
     GlApprovals,
@@ -44,8 +45,6 @@ from .models import (
 PER_PAGE = 100
 MAX_PAGES = 20  # a safety net for whole-list walks, not a product limit
 
-M = TypeVar("M", bound=BaseModel)
-Params = Mapping[str, str | int]
 Noteable = Literal["issues", "merge_requests"]
 
 
@@ -64,26 +63,8 @@ class GitLabPage(Generic[M]):
         self.from_cache = from_cache
 
 
-class GitLabClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-
+class GitLabClient(JsonApi):
     # -- plumbing -----------------------------------------------------------------------
-    async def _request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        return await self.http.request(method, url, params=params, json=json, headers=headers)
-
-    async def _get(self, model: type[M], url: str, params: Params | None = None) -> M:
-        r = await self._request("GET", url, params=params)
-        return model.model_validate(r.json())
-
     async def page(self, model: type[M], url: str, params: Params | None = None) -> GitLabPage[M]:
         """One page; ``url`` is a path (then ``params`` apply) or a ``next`` link from a
         previous page (which already carries every parameter, the cursor included)."""
