@@ -5,7 +5,20 @@ from __future__ import annotations
 import asyncio
 import time
 
-from . import actions_poll, ci_failures, ci_log, circleci_poll, jobs, lenses, lsp, repoll, startup
+from . import (
+    actions_poll,
+    bitbucket_poll,
+    ci_failures,
+    ci_log,
+    circleci_poll,
+    gitlab_poll,
+    jenkins_poll,
+    jobs,
+    lenses,
+    lsp,
+    repoll,
+    startup,
+)
 
 
 def _section(title: str) -> None:
@@ -31,7 +44,13 @@ def main() -> None:
     _section("actions_poll: what watching one branch costs on GitHub Actions, per hour")
     actions_poll.main([])
     _section("circleci_poll: what watching one branch costs on CircleCI, per hour")
-    asyncio.run(circleci_poll.main())
+    circleci_poll.main([])
+    _section("gitlab_poll: what watching one branch costs on GitLab CI, per hour")
+    gitlab_poll.main([])
+    _section("jenkins_poll: what watching one branch costs on Jenkins, per hour")
+    jenkins_poll.main([])
+    _section("bitbucket_poll: what watching one branch costs on Bitbucket Pipelines, per hour")
+    bitbucket_poll.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 
