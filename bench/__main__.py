@@ -10,6 +10,7 @@ from . import (
     bitbucket_poll,
     ci_failures,
     ci_log,
+    ci_panel,
     circleci_poll,
     gitlab_poll,
     jenkins_poll,
@@ -51,6 +52,10 @@ def main() -> None:
     jenkins_poll.main([])
     _section("bitbucket_poll: what watching one branch costs on Bitbucket Pipelines, per hour")
     bitbucket_poll.main([])
+    _section("ci_panel: a job finishing to the CI panel showing it, over stdio, at 5 s")
+    ci_panel.main(["--interval", "5"])
+    _section("ci_panel: the same at the default poll interval")
+    ci_panel.main(["--finishes", "3", "--providers", "gitlab,jenkins"])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 
