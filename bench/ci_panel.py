@@ -6,10 +6,12 @@ one job per finish) serves on 127.0.0.1, a temporary checkout of the branch carr
 service's marker file, and ``python -m server serve`` is driven over stdio by pygls' own
 client as a shell drives it: after every ``tieline/panel/changed`` it asks for the CI
 panel's items again (which is also how the server knows the panel is open). Each round
-waits a random part of the poll interval -- a job finishes at any moment of the poll cycle
--- then finishes the next job on the stand-in and times until the panel's items show it
+finishes the next job on the stand-in at another moment of the poll cycle -- the ``k``-th
+of ``N`` at ``(k + 0.5) / N`` of an interval after the panel last changed, so the finishes
+sample every wait for the next poll evenly -- and times until the panel's items show it
 passed. Figures: median and max over the finishes, beside the poll interval, the floor a
-poller cannot beat (a finish waits for the next poll; on average half an interval).
+poller cannot beat (a finish waits for the next poll: on average half an interval, at
+most one, give or take the jitter).
 
 The interval is the configured default (``sync.poll_interval``, with its jitter) unless
 ``--interval`` overrides it (5 s at least): at the default a finish takes about an interval.
@@ -21,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -159,7 +160,6 @@ async def measure(name: str, *, interval: float | None, finishes: int) -> list[f
     """Seconds from each job finishing to the panel showing it, for ``finishes`` jobs."""
     p = PROVIDERS[name]
     cycle = interval if interval is not None else ci_poll.default_interval()
-    rng = random.Random(finishes)
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         s = p.setup(stack)
         finishers = list(s.start(finishes))
@@ -179,7 +179,9 @@ async def measure(name: str, *, interval: float | None, finishes: int) -> list[f
                 await shell.until(lambda icons: len(icons) == finishes)
             took = []
             for k, finish in enumerate(finishers):
-                await asyncio.sleep(rng.uniform(0, cycle))
+                # The last change was seen just after a sync: finish at evenly spread
+                # moments of the next cycle, so the finishes sample every wait for a poll.
+                await asyncio.sleep(cycle * (k + 0.5) / finishes)
                 with s.standin.lock:
                     finish()
                 t0 = time.perf_counter()

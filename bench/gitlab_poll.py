@@ -2,10 +2,12 @@
 
 The GitLab stand-in (no contract checks: that is the tests' job) holds a project whose
 branch's last pipeline passed; then a new one runs, its jobs finishing one by one
-(:mod:`bench.ci_poll` says how the hour is simulated and counted). A poll of a branch is
-three requests -- its pipelines, its open merge request, that request's pipelines (none
-here: two) -- plus the running pipeline's jobs and bridges; every answer carries an ETag, so
-an unchanged one is a 304, which GitLab still counts (Rack::Attack counts every request).
+(:mod:`bench.ci_poll` says how the hour is simulated and counted). A poll lists the
+branch's pipelines and its open merge request (there is none, so no merge request
+pipelines), then reads the newest pipeline with its jobs and bridges -- even a finished one:
+GitLab's pipeline list has no ``finished_at``, so the syncer cannot tell it unchanged. Every
+answer carries an ETag, so an unchanged one is a 304, which GitLab still counts
+(Rack::Attack counts every request).
 
     python -m bench.gitlab_poll [--interval SECONDS] [--jobs 4]
 """
