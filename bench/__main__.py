@@ -5,7 +5,21 @@ from __future__ import annotations
 import asyncio
 import time
 
-from . import actions_poll, ci_failures, ci_log, circleci_poll, jobs, lenses, lsp, repoll, startup
+from . import (
+    actions_poll,
+    bitbucket_poll,
+    ci_failures,
+    ci_log,
+    ci_panel,
+    circleci_poll,
+    gitlab_poll,
+    jenkins_poll,
+    jobs,
+    lenses,
+    lsp,
+    repoll,
+    startup,
+)
 
 
 def _section(title: str) -> None:
@@ -31,7 +45,17 @@ def main() -> None:
     _section("actions_poll: what watching one branch costs on GitHub Actions, per hour")
     actions_poll.main([])
     _section("circleci_poll: what watching one branch costs on CircleCI, per hour")
-    asyncio.run(circleci_poll.main())
+    circleci_poll.main([])
+    _section("gitlab_poll: what watching one branch costs on GitLab CI, per hour")
+    gitlab_poll.main([])
+    _section("jenkins_poll: what watching one branch costs on Jenkins, per hour")
+    jenkins_poll.main([])
+    _section("bitbucket_poll: what watching one branch costs on Bitbucket Pipelines, per hour")
+    bitbucket_poll.main([])
+    _section("ci_panel: a job finishing to the CI panel showing it, over stdio, at 5 s")
+    ci_panel.main(["--interval", "5"])
+    _section("ci_panel: the same at the default poll interval")
+    ci_panel.main(["--finishes", "3", "--providers", "gitlab,jenkins"])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

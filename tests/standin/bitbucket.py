@@ -337,6 +337,11 @@ class State:
                 s["state"] = _state("pipeline_step", "COMPLETED", result)
                 s["completed_on"] = self.tick()
 
+    def finish_pipeline(self, repo: str, pipeline: str, result: str) -> None:
+        """The pipeline completed with ``result`` (its steps as they are)."""
+        p = self.repo(repo).pipelines[pipeline]
+        p.update(state=_state("pipeline", "COMPLETED", result), completed_on=self.tick())
+
 
 def _state(kind: str, name: str, result: str | None) -> dict[str, Any]:
     """Bitbucket's nested state: ``pipeline_state_completed`` with a ``result``,
