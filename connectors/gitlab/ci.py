@@ -307,6 +307,7 @@ class GitLabCI:
             created_at=pl.created_at,
             started_at=single.started_at if single else None,
             finished_at=single.finished_at if single else None,
+            updated_at=pl.updated_at,
             jobs=mapped,
             actions=mapping.pipeline_actions(
                 pl.status, [*(jobs or ()), *bridges], rerunnable=bool(pl.ref)

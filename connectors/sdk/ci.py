@@ -95,6 +95,9 @@ class Pipeline(_Model):
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    #: When the service last changed the pipeline (a job retried, a state moved), where its
+    #: list says so: how a poll tells a finished pipeline unchanged without reading its jobs.
+    updated_at: datetime | None = None
     jobs: tuple[Job, ...] = ()
     actions: tuple[CIAction, ...] = ()
 

@@ -471,3 +471,32 @@ async def test_a_whole_raw_log_for_readers_of_its_text(world: World) -> None:
     ref = world.connector._ci_ref(REPO.full_name, job["id"], ItemKind.JOB)
     assert await read_raw(world.connector, ref) == raw
     assert await read_raw(world.connector, ref, most=100) == raw[-100:]
+
+
+def test_a_finished_run_is_the_same_unless_a_time_both_sides_name_moved() -> None:
+    """How a poll tells a finished pipeline unchanged without reading its jobs. A list may
+    leave a time out (GitLab's pipeline list has no ``finished_at``): that is no change. A
+    job retried and failed again leaves the status as it was, but moves ``updated_at``."""
+    from datetime import UTC, datetime
+
+    from connectors.sdk.ci import Pipeline, RunStatus
+    from connectors.sdk.models import ItemRef
+    from server.hub.sync.syncers import _same_run
+
+    t1, t2 = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+    ref = ItemRef(
+        connector="gitlab", host="gitlab.com", scope="g/p", key="7", kind=ItemKind.PIPELINE
+    )
+    read = Pipeline(
+        ref=ref,
+        name="ci",
+        status=RunStatus.COMPLETED,
+        conclusion=CheckConclusion.FAILURE,
+        finished_at=t1,
+        updated_at=t1,
+    )
+    listed = read.model_copy(update={"finished_at": None})
+    assert _same_run(read, listed)
+    assert not _same_run(read, listed.model_copy(update={"updated_at": t2}))
+    assert not _same_run(read, read.model_copy(update={"finished_at": t2}))
+    assert not _same_run(read, listed.model_copy(update={"attempt": 2}))

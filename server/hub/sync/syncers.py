@@ -299,11 +299,15 @@ async def _listed(c: Any, scope: str, branch: str, limit: int) -> list[Pipeline]
 
 
 def _same_run(a: Pipeline, b: Pipeline) -> bool:
-    return (a.status, a.conclusion, a.attempt, a.finished_at) == (
-        b.status,
-        b.conclusion,
-        b.attempt,
-        b.finished_at,
+    """Is listed ``b`` the run ``a`` was read as? Times count only where both name them: a
+    list may leave out what the single read has (GitLab's pipeline list has ``updated_at``
+    but no ``finished_at``; counting a missing time as a change re-read every finished
+    pipeline's jobs on every poll)."""
+    if (a.status, a.conclusion, a.attempt) != (b.status, b.conclusion, b.attempt):
+        return False
+    return all(
+        x is None or y is None or x == y
+        for x, y in ((a.finished_at, b.finished_at), (a.updated_at, b.updated_at))
     )
 
 
