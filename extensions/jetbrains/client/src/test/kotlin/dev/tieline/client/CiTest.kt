@@ -260,6 +260,27 @@ class CiTest {
         assertFalse(ci.logs.changed(uri, client.logChanges.last { it.uri == uri }.version))
     }
 
+    @Test
+    @Order(6)
+    fun `the ci settings reach the server, which names a bad one and takes a good one`() {
+        fun warnings() = client.messages.filter { it.type == org.eclipse.lsp4j.MessageType.Warning && "Tieline settings" in it.message }
+        assertEquals(emptyList<Any>(), warnings(), "the settings this class started with are valid")
+        val good = client.settings
+        val asked = client.configurationRequests.get()
+        client.settings = good.copy(ci = good.ci.copy(logPageKb = 8)) // below the server's 16
+        conn.server.workspaceService.didChangeConfiguration(org.eclipse.lsp4j.DidChangeConfigurationParams(client.settings.section(null)))
+        assertTrue(eventually { warnings().isNotEmpty() }, "no warning for ci.logPageKb=8\n${ws.serverLog()}")
+        assertTrue("log_page_kb" in warnings().single().message, warnings().single().message)
+        assertTrue(client.configurationRequests.get() > asked)
+
+        client.settings = good
+        val again = client.configurationRequests.get()
+        conn.server.workspaceService.didChangeConfiguration(org.eclipse.lsp4j.DidChangeConfigurationParams(client.settings.section(null)))
+        assertTrue(eventually { client.configurationRequests.get() > again }, "not asked again")
+        Thread.sleep(300) // a warning, if any, would follow the answer at once
+        assertEquals(1, warnings().size, "a valid value must not warn")
+    }
+
     companion object {
         const val BRANCH = "feature"
         const val PAGE_KB = 16L
