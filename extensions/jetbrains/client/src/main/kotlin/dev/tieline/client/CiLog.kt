@@ -103,7 +103,7 @@ class LogReader(
         val s = logs.computeIfAbsent(uri) { State(it) }
         synchronized(s) {
             s.reading?.let { return it }
-            if (s.version != null && !s.live()) return CompletableFuture.completedFuture(s.view())
+            if (s.version != null && !s.worthReading()) return CompletableFuture.completedFuture(s.view())
             return start(s)
         }
     }
@@ -116,7 +116,7 @@ class LogReader(
         val s = logs[uri] ?: return false
         synchronized(s) {
             val relaid = version != null && s.version != null && version != s.version
-            if (!relaid && !s.live()) return false
+            if (!relaid && !s.worthReading()) return false
             if (relaid) s.relaid = true
             if (s.reading != null) {
                 s.stale = true // the read in flight ends, then one more follows
@@ -134,7 +134,8 @@ class LogReader(
         logs.remove(uri)
     }
 
-    private fun State.live() = error != null || (!complete && !capped)
+    /** A read may bring more: the log is not in whole yet, or the last read failed. */
+    private fun State.worthReading() = error != null || (!complete && !capped)
 
     /** Called holding [s]'s lock, with no read in flight. */
     private fun start(s: State): CompletableFuture<LogView> {
