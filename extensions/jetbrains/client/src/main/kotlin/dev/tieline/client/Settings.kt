@@ -148,7 +148,32 @@ data class CiSettings(
     val diagnostics: Boolean? = null,
     val logPageKb: Long? = null,
     val logFollowInterval: Double? = null,
-)
+) {
+    /** The server's choices, defaults and bounds (server/hub/config.py's CISettings; SettingsTest checks them). */
+    companion object {
+        val NOTIFY_CHOICES = listOf("failures", "all", "off")
+        const val DEFAULT_NOTIFY = "failures"
+        const val DEFAULT_DIAGNOSTICS = true
+        const val DEFAULT_LOG_PAGE_KB = 512
+        val LOG_PAGE_KB_RANGE = 16..4096
+        const val DEFAULT_LOG_FOLLOW_INTERVAL = 2.0
+        val LOG_FOLLOW_INTERVAL_RANGE = 0.2..60.0
+
+        /**
+         * From a settings page, where a choice left at the server's default, `0` and a blank
+         * interval mean "not set here" (so a workspace's .tieline.toml still applies). An
+         * interval that is no number is not set either; one out of range is sent as it is, and
+         * the server names it in a warning.
+         */
+        fun fromForm(notify: String, diagnostics: Boolean, logPageKb: Int, logFollowInterval: String): CiSettings =
+            CiSettings(
+                notify = notify.trim().takeIf { it.isNotEmpty() && it != DEFAULT_NOTIFY },
+                diagnostics = diagnostics.takeIf { it != DEFAULT_DIAGNOSTICS },
+                logPageKb = logPageKb.takeIf { it != 0 }?.toLong(),
+                logFollowInterval = logFollowInterval.trim().toDoubleOrNull(),
+            )
+    }
+}
 
 /** The settings a JetBrains user can change, in the shape the server reads. */
 data class TielineSettings(

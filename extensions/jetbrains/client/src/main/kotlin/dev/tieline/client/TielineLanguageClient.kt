@@ -50,9 +50,17 @@ open class TielineLanguageClient(
 
     /** `tieline/log/changed` notifications as they arrive, oldest first. */
     val logChanges = LinkedBlockingQueue<LogChangedParams>()
+    private val logListeners = CopyOnWriteArrayList<(LogChangedParams) -> Unit>()
+
+    /** Call [listener] for every `tieline/log/changed` (a [LogReader.changed]); close the result to stop. */
+    fun onLogChanged(listener: (LogChangedParams) -> Unit): AutoCloseable {
+        logListeners.add(listener)
+        return AutoCloseable { logListeners.remove(listener) }
+    }
 
     override fun logChanged(params: LogChangedParams) {
         logChanges.add(params)
+        logListeners.forEach { it(params) }
     }
 
     override fun configuration(params: ConfigurationParams): CompletableFuture<List<Any?>> {

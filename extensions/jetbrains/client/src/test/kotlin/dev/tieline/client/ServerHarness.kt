@@ -44,6 +44,73 @@ class GitHubStandIn(seed: String, dir: Path) : AutoCloseable {
 }
 
 /**
+ * The GitLab stand-in (contract-checked) serving the CI story of
+ * `python -m tests.standin.gitlab_serve --story` on [project] and [branch]: a failed
+ * pipeline `build`, a running `deploy` whose job `ship` writes more, a failed `nightly` with
+ * a log of several pages and a manual job, and a "Run pipeline" trigger with a required input.
+ * [finishRunningJob] ends `ship`; [stop] ends the stand-in and returns the contract violations
+ * it saw (a request GitLab's API description rejects).
+ */
+class GitLabCiStandIn(val project: String, val branch: String, dir: Path) : AutoCloseable {
+    private val process: Process
+    private val lines = java.util.concurrent.LinkedBlockingQueue<String>()
+    private val output = StringBuffer()
+    private val drain: Thread
+    val url: String
+
+    /** The token the stand-in takes. */
+    val token = "tok-a"
+
+    init {
+        process = ProcessBuilder(
+            TestEnv.python.toString(), "-m", "tests.standin.gitlab_serve",
+            "--port", "0", "--project", project, "--branch", branch, "--story",
+        ).directory(TestEnv.repo.toFile())
+            .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("gitlab.err").toFile()))
+            .start()
+        val reader = BufferedReader(InputStreamReader(process.inputStream))
+        drain = Thread({
+            runCatching { reader.lines().forEach { output.append(it).append('\n'); lines.add(it) } }
+        }, "gitlab-out").apply { isDaemon = true; start() }
+        val first = lines.poll(120, TimeUnit.SECONDS)
+        val found = first?.let { Regex("""listening on (http://\S+)""").find(it)?.groupValues?.get(1) }
+        if (found == null) {
+            process.destroyForcibly()
+            error("GitLab stand-in did not start: ${first ?: "no output"}\n${readOr(dir.resolve("gitlab.err"))}")
+        }
+        url = found.removeSuffix("/")
+    }
+
+    /** What a server needs to read this GitLab with an environment token. */
+    fun env(): Map<String, String> = mapOf(
+        "TIELINE_GITLAB_TOKEN" to token,
+        "TIELINE_CONNECTORS__GITLAB__API_URL" to "$url/api/v4",
+    )
+
+    /** The running job `ship` writes its last line and succeeds. */
+    fun finishRunningJob() {
+        process.outputStream.write("finish\n".toByteArray())
+        process.outputStream.flush()
+        check(lines.poll(20, TimeUnit.SECONDS) == "finished") { "the stand-in did not finish the job" }
+    }
+
+    /** Ends the stand-in (its stdin closed); returns the contract violations it printed. */
+    fun stop(): List<String> {
+        runCatching { process.outputStream.close() }
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS)
+            return listOf("the GitLab stand-in did not end when its stdin closed")
+        }
+        drain.join(5_000)
+        return output.lines().filter { it.startsWith("contract violation") }
+    }
+
+    override fun close() {
+        stop()
+    }
+}
+
+/**
  * The three-services scenario (tests/scenarios.py): contract-checked stand-ins of GitHub, Jira
  * and Linear on 127.0.0.1, seeded. [info] is the JSON file it writes (`env`, `urls`, `tokens`,
  * `jira`, `linear`, `repo`). It serves until its stdin closes; [close] does that and returns
@@ -97,10 +164,14 @@ class Scenario(dir: Path) : AutoCloseable {
 
 /**
  * A throwaway workspace for one server: a git checkout whose origin is
- * https://github.com/OWNER/REPO.git, and a TIELINE_HOME of its own, so the server touches
- * nothing of the user's.
+ * https://HOST/OWNER/REPO.git (github.com unless told), and a TIELINE_HOME of its own, so the
+ * server touches nothing of the user's.
  */
-class Workspace(val owner: String = "octo-org", val repoName: String = "hello") : AutoCloseable {
+class Workspace(
+    val owner: String = "octo-org",
+    val repoName: String = "hello",
+    val host: String = "github.com",
+) : AutoCloseable {
     val root: Path = TestEnv.tempDir("ws")
     val home: Path = Files.createDirectories(root.resolve("home"))
     val checkout: Path = Files.createDirectories(root.resolve(repoName))
@@ -108,7 +179,7 @@ class Workspace(val owner: String = "octo-org", val repoName: String = "hello") 
 
     init {
         git("init", "-q", "-b", "main")
-        git("remote", "add", "origin", "https://github.com/$owner/$repoName.git")
+        git("remote", "add", "origin", "https://$host/$owner/$repoName.git")
     }
 
     fun write(relative: String, text: String): Path {

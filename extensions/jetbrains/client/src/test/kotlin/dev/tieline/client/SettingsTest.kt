@@ -67,6 +67,31 @@ class SettingsTest {
         )
     }
 
+    @Test
+    fun `the ci settings page sends only what differs from the server's defaults`() {
+        // The page's choices, defaults and bounds are the server's (its generated schema).
+        val ci = ServerSettings.schema["properties"]["tieline"]["properties"]["ci"]["properties"]
+        assertEquals(CiSettings.NOTIFY_CHOICES, ci["notify"]["enum"].map { it.asText() })
+        assertEquals(CiSettings.DEFAULT_NOTIFY, ci["notify"]["default"].asText())
+        assertEquals(CiSettings.DEFAULT_DIAGNOSTICS, ci["diagnostics"]["default"].asBoolean())
+        assertEquals(CiSettings.DEFAULT_LOG_PAGE_KB, ci["logPageKb"]["default"].asInt())
+        assertEquals(CiSettings.LOG_PAGE_KB_RANGE, ci["logPageKb"]["minimum"].asInt()..ci["logPageKb"]["maximum"].asInt())
+        assertEquals(CiSettings.DEFAULT_LOG_FOLLOW_INTERVAL, ci["logFollowInterval"]["default"].asDouble())
+        assertEquals(
+            CiSettings.LOG_FOLLOW_INTERVAL_RANGE,
+            ci["logFollowInterval"]["minimum"].asDouble()..ci["logFollowInterval"]["maximum"].asDouble(),
+        )
+
+        assertEquals(CiSettings(), CiSettings.fromForm("failures", true, 0, " "))
+        assertEquals(CiSettings(), CiSettings.fromForm("", true, 0, "soon"))
+        val set = CiSettings.fromForm("off", false, 64, " 0.5 ")
+        assertEquals(CiSettings(notify = "off", diagnostics = false, logPageKb = 64, logFollowInterval = 0.5), set)
+        assertEquals(
+            mapOf("ci" to mapOf("notify" to "off", "diagnostics" to false, "logPageKb" to 64L, "logFollowInterval" to 0.5)),
+            TielineSettings(ci = set).toConfiguration(),
+        )
+    }
+
     /**
      * The client can make every setting the server has (its own `--keys` list), for every
      * connector it lists, and the server's configuration loader takes each with the value sent.

@@ -10,13 +10,16 @@ import com.intellij.ui.ToolbarDecorator
 import com.intellij.ui.components.JBLabel
 import com.intellij.ui.dsl.builder.Align
 import com.intellij.ui.dsl.builder.bindIntText
+import com.intellij.ui.dsl.builder.bindItem
 import com.intellij.ui.dsl.builder.bindSelected
 import com.intellij.ui.dsl.builder.bindText
 import com.intellij.ui.dsl.builder.panel
+import com.intellij.ui.dsl.builder.toNullableProperty
 import com.intellij.ui.table.TableView
 import com.intellij.util.ui.ColumnInfo
 import com.intellij.util.ui.ListTableModel
 import com.redhat.devtools.lsp4ij.LanguageServerManager
+import dev.tieline.client.CiSettings
 import dev.tieline.client.ConnectorSetting
 import dev.tieline.client.NotificationSettings
 import dev.tieline.client.SyncSettings
@@ -41,6 +44,11 @@ class TielineSettingsState : PersistentStateComponent<TielineSettingsState.Data>
         var notifyIssueAssigned: Boolean = true,
         var notifyPullRequestMerged: Boolean = false,
         var notifyIssueClosed: Boolean = false,
+        // CI: the server's defaults, 0 and blank mean "not set here" (CiSettings.fromForm).
+        var ciNotify: String = CiSettings.DEFAULT_NOTIFY,
+        var ciDiagnostics: Boolean = CiSettings.DEFAULT_DIAGNOSTICS,
+        var ciLogPageKb: Int = 0,
+        var ciLogFollowInterval: String = "",
         var connectorSettings: MutableList<ConnectorSettingRow> = mutableListOf(),
     )
 
@@ -60,6 +68,7 @@ class TielineSettingsState : PersistentStateComponent<TielineSettingsState.Data>
             pullRequestMerged = data.notifyPullRequestMerged.takeIf { it },
             issueClosed = data.notifyIssueClosed.takeIf { it },
         ),
+        ci = CiSettings.fromForm(data.ciNotify, data.ciDiagnostics, data.ciLogPageKb, data.ciLogFollowInterval),
     )
 
     companion object {
@@ -79,6 +88,7 @@ private class TextColumn(
 
 /**
  * Settings | Tools | Tieline. A changed server path restarts the server; the rest is re-sent.
+ * The CI group's choices, defaults and bounds are the client module's CiSettings (the server's).
  * Connector settings are a key/value table: any installed connector's keys (the README's
  * settings table lists them), with values typed as JSON when they are JSON.
  */
@@ -100,6 +110,42 @@ class TielineConfigurable : BoundConfigurable("Tieline") {
             row { checkBox("When an issue is assigned to me").bindSelected(state::notifyIssueAssigned) }
             row { checkBox("When my change is merged").bindSelected(state::notifyPullRequestMerged) }
             row { checkBox("When an issue I follow is closed").bindSelected(state::notifyIssueClosed) }
+        }
+        group("CI") {
+            row("Tell me when a pipeline of my branch finishes:") {
+                comboBox(CiSettings.NOTIFY_CHOICES).bindItem(state::ciNotify.toNullableProperty(CiSettings.DEFAULT_NOTIFY))
+                    .comment("failures only, all (passes too) or off")
+            }
+            row {
+                checkBox("Show the errors a failed pipeline's log points at as problems in this checkout")
+                    .bindSelected(state::ciDiagnostics)
+            }
+            row("Job log page (KB):") {
+                intTextField(0..CiSettings.LOG_PAGE_KB_RANGE.last).bindIntText(state::ciLogPageKb)
+                    .validationOnInput { field ->
+                        val kb = field.text.trim().toIntOrNull() ?: 0
+                        if (kb != 0 && kb !in CiSettings.LOG_PAGE_KB_RANGE) {
+                            error("From ${CiSettings.LOG_PAGE_KB_RANGE.first} to ${CiSettings.LOG_PAGE_KB_RANGE.last}, or 0")
+                        } else {
+                            null
+                        }
+                    }
+                    .comment("0: default (${CiSettings.DEFAULT_LOG_PAGE_KB})")
+            }
+            row("Read a running job's log every (s):") {
+                textField().bindText(state::ciLogFollowInterval)
+                    .validationOnInput { field ->
+                        val text = field.text.trim()
+                        val range = CiSettings.LOG_FOLLOW_INTERVAL_RANGE
+                        val seconds = text.toDoubleOrNull()
+                        if (text.isNotEmpty() && (seconds == null || seconds !in range)) {
+                            error("A number of seconds from ${range.start} to ${range.endInclusive}, or blank")
+                        } else {
+                            null
+                        }
+                    }
+                    .comment("Blank: default (${CiSettings.DEFAULT_LOG_FOLLOW_INTERVAL})")
+            }
         }
         group("Connector Settings") {
             row {

@@ -29,14 +29,16 @@ class TielineServerFactory : LanguageServerFactory {
     override fun getServerInterface(): Class<out LanguageServer> = TielineServerApi::class.java
 }
 
-/** LSP4IJ's client plus the two things Tieline adds; both are handled by the client module. */
+/** LSP4IJ's client plus the three things Tieline adds; each is handled by the client module. */
 class TielineIdeClient(project: Project) : LanguageClientImpl(project), TielineClientApi {
     override fun panelChanged(params: PanelChangedParams) {
         TielinePanels.get(project).tree.onPanelChanged(params)
     }
 
-    /** The IDE shows no CI log documents yet (they open in the browser); nothing to re-read. */
-    override fun logChanged(params: LogChangedParams) {}
+    /** A log open in an editor tab grew or was laid out anew: the client's LogReader reads on. */
+    override fun logChanged(params: LogChangedParams) {
+        TielineCi.get(project).ci.logs.changed(params)
+    }
 
     override fun configuration(params: ConfigurationParams): CompletableFuture<List<Any?>> {
         val settings = TielineSettingsState.get().toSettings()

@@ -1,14 +1,19 @@
 package dev.tieline.jetbrains
 
 import com.intellij.ide.BrowserUtil
+import com.intellij.openapi.actionSystem.ActionManager
+import com.intellij.openapi.actionSystem.DataSink
+import com.intellij.openapi.actionSystem.UiDataProvider
 import com.intellij.openapi.application.ApplicationManager
 import com.intellij.openapi.project.DumbAware
 import com.intellij.openapi.project.Project
 import com.intellij.openapi.wm.ToolWindow
 import com.intellij.openapi.wm.ToolWindowFactory
+import com.intellij.ui.PopupHandler
 import com.intellij.ui.components.JBScrollPane
 import com.intellij.ui.content.ContentFactory
 import com.intellij.ui.treeStructure.Tree
+import dev.tieline.client.CiMenu
 import dev.tieline.client.PanelTreeEvent
 import dev.tieline.client.SignInTarget
 import dev.tieline.client.TreeItem
@@ -19,21 +24,44 @@ import javax.swing.event.TreeWillExpandListener
 import javax.swing.tree.DefaultMutableTreeNode
 import javax.swing.tree.DefaultTreeModel
 
+private data class Node(val panelId: String, val item: TreeItem?, val text: String) {
+    override fun toString() = text
+}
+
+/** The panels' tree; the selected server item is [TIELINE_ITEM] for the context actions. */
+private class PanelJTree(model: DefaultTreeModel) : Tree(model), UiDataProvider {
+    fun selectedItem(): TreeItem? =
+        ((selectionPath?.lastPathComponent as? DefaultMutableTreeNode)?.userObject as? Node)?.item
+
+    override fun uiDataSnapshot(sink: DataSink) {
+        sink[TIELINE_ITEM] = selectedItem()
+    }
+}
+
 /**
  * Renders the client module's PanelTree: one top node per panel, children loaded on expand,
  * redrawn on every tree event. Opening an item runs its command, or opens its URL; a "Sign in"
- * item opens this plugin's sign-in for the connector it carries.
+ * item opens this plugin's sign-in for the connector it carries; a CI job opens its log in an
+ * editor tab (TielineCi). The context menu is the CI actions the selected item allows
+ * (plugin.xml's dev.tieline.ci.itemActions, each gated by the client's CiMenu); the title bar
+ * has Run Pipeline….
  */
 class TielineToolWindowFactory : ToolWindowFactory, DumbAware {
-    private data class Node(val panelId: String, val item: TreeItem?, val text: String) {
-        override fun toString() = text
-    }
-
     override fun createToolWindowContent(project: Project, toolWindow: ToolWindow) {
         val panels = TielinePanels.get(project)
         val root = DefaultMutableTreeNode()
         val model = DefaultTreeModel(root)
-        val tree = Tree(model).apply { isRootVisible = false; showsRootHandles = true }
+        val tree = PanelJTree(model).apply { isRootVisible = false; showsRootHandles = true }
+        // A right-click selects the row under it first, so the menu is that item's.
+        tree.addMouseListener(object : MouseAdapter() {
+            override fun mousePressed(e: MouseEvent) {
+                if (!e.isPopupTrigger && e.button != MouseEvent.BUTTON3) return
+                val path = tree.getClosestPathForLocation(e.x, e.y) ?: return
+                if (!tree.isPathSelected(path)) tree.selectionPath = path
+            }
+        })
+        PopupHandler.installPopupMenu(tree, CI_ITEM_ACTIONS, "TielineToolWindow")
+        ActionManager.getInstance().getAction(RUN_PIPELINE)?.let { toolWindow.setTitleActions(listOf(it)) }
 
         fun fill(node: DefaultMutableTreeNode, panelId: String, parentId: String?) {
             node.removeAllChildren()
@@ -74,13 +102,15 @@ class TielineToolWindowFactory : ToolWindowFactory, DumbAware {
         tree.addMouseListener(object : MouseAdapter() {
             override fun mouseClicked(e: MouseEvent) {
                 if (e.clickCount != 2) return
-                val node = (tree.selectionPath?.lastPathComponent as? DefaultMutableTreeNode)?.userObject as? Node
-                val item = node?.item ?: return
+                val item = tree.selectedItem() ?: return
                 val command = item.command
                 val signIn = SignInTarget.fromItem(item)
+                val log = CiMenu.logUri(item)
                 when {
                     // "Sign in to X": this plugin's own dialog, for the connector the item names.
                     signIn != null -> TielineSignIn.signIn(project, signIn)
+                    // A CI job: its log in an editor tab, not the server's copy written to a file.
+                    log != null -> TielineCi.get(project).openLog(log)
                     command != null -> panels.execute(command.command, command.arguments.orEmpty())
                     item.url != null -> BrowserUtil.browse(item.url!!)
                 }
@@ -93,3 +123,7 @@ class TielineToolWindowFactory : ToolWindowFactory, DumbAware {
         panels.tree.load()
     }
 }
+
+/** plugin.xml's ids: the CI context-menu group and Run Pipeline…. */
+const val CI_ITEM_ACTIONS = "dev.tieline.ci.itemActions"
+const val RUN_PIPELINE = "dev.tieline.ci.runPipeline"
