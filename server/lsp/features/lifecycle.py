@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -17,6 +21,33 @@ from ..server import TielineServer
 
 log = logging.getLogger("tieline.lsp")
 SECTION = "tieline"
+#: How long ``shutdown`` waits for the hub to close (the store is WAL SQLite: what it has
+#: committed survives an exit at any point).
+CLOSE_WAIT = 5.0
+#: How long after ``exit`` the process may still be alive before it is ended outright.
+EXIT_WAIT = 3.0
+
+
+def arm_exit_watchdog(
+    seconds: float, code: int, end: Callable[[int], object] = os._exit
+) -> threading.Thread:
+    """End the process ``seconds`` after ``exit`` if it has not ended by then.
+
+    The LSP says the server exits on ``exit``, and editors wait for it (JetBrains and the
+    test clients kill it after a while, with a 143 the user sees as a crash). pygls exits by
+    letting ``asyncio.run`` return, which first waits for every thread of the default
+    executor: a keyring call stuck on D-Bus, or a blocking read, held exits for 15 s and
+    more on a loaded machine. A daemon thread does not itself keep the process alive."""
+
+    def watch() -> None:
+        time.sleep(seconds)
+        log.warning("still running %.0f s after exit; ending the process", seconds)
+        logging.shutdown()
+        end(code)
+
+    thread = threading.Thread(target=watch, name="tieline-exit-watchdog", daemon=True)
+    thread.start()
+    return thread
 
 
 def initialization_settings(ls: TielineServer) -> dict[str, Any] | None:
@@ -191,5 +222,12 @@ def setup(server: TielineServer) -> None:
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TielineServer, params: None) -> None:
         if ls.hub is not None:
-            await ls.hub.close()
-            ls.hub = None
+            hub, ls.hub = ls.hub, None
+            try:
+                await asyncio.wait_for(hub.close(), CLOSE_WAIT)
+            except TimeoutError:
+                log.warning("the hub took over %.0f s to close; exiting regardless", CLOSE_WAIT)
+
+    @server.feature(types.EXIT)
+    def exit_(ls: TielineServer, params: None) -> None:
+        arm_exit_watchdog(EXIT_WAIT, 0 if ls.protocol._shutdown else 1)
