@@ -171,6 +171,9 @@ def setup(server: TielineServer) -> None:
         from . import ci_diagnostics
 
         ci_diagnostics.folders_changed(ls)  # ci.diagnostics may be off now
+        from . import diagrams
+
+        diagrams.feature(ls).reconfigured()  # another renderer, or diagnostics off
         await connect_and_sync(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
