@@ -220,21 +220,24 @@ class DiagramsFeature:
             return
         service = self.service()
         caps = _diagnostic_caps(self.ls)
+        todo = [b for b in self.blocks(doc)[:MOST_BLOCKS] if service.can_draw(b.kind)]
+        # All at once: the service draws two at a time and each shares any draw in flight.
+        drawn = await asyncio.gather(
+            *(service.draw(b.kind, b.source, "svg") for b in todo), return_exceptions=True
+        )
+        current = self.ls.document(uri)
+        if current is None or current.version != version:
+            return  # edited meanwhile: the newer check publishes
         found: list[types.Diagnostic] = []
-        for block in self.blocks(doc)[:MOST_BLOCKS]:
-            if not service.can_draw(block.kind):
-                continue
-            try:
-                await service.draw(block.kind, block.source, "svg")
-            except DiagramSyntaxError as exc:
-                found.append(to_diagnostic(doc, block, exc.problem, exc.service, caps))
-            except TielineError as exc:
-                if exc.message not in self._said:  # once per kind of failure, not per edit
-                    self._said.add(exc.message)
-                    log.warning("diagram not drawn: %s", exc.message)
-            current = self.ls.document(uri)
-            if current is None or current.version != version:
-                return  # edited meanwhile: the newer check publishes
+        for block, got in zip(todo, drawn, strict=True):
+            if isinstance(got, DiagramSyntaxError):
+                found.append(to_diagnostic(doc, block, got.problem, got.service, caps))
+            elif isinstance(got, TielineError):
+                if got.message not in self._said:  # once per kind of failure, not per edit
+                    self._said.add(got.message)
+                    log.warning("diagram not drawn: %s", got.message)
+            elif isinstance(got, BaseException):
+                raise got
         self.ls.diagnostics_board.set(OWNER, uri, found, version=version)
 
     # -- commands --------------------------------------------------------------------------------
