@@ -202,7 +202,7 @@ class LocalMermaid:
             picture = d / f"out.{fmt}"
             if not picture.is_file():
                 raise RenderFailed(f"The Mermaid CLI wrote no picture: {_tail(err)}")
-            return picture.read_bytes()
+            return await asyncio.to_thread(picture.read_bytes)
 
 
 class Kroki:

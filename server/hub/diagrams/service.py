@@ -182,7 +182,8 @@ class Diagrams:
     async def export(self, kind: Kind, source: str, fmt: Format, dest: Path) -> Path:
         """Draw and copy the picture to ``dest`` (written whole, then moved into place)."""
         drawing = await self.draw(kind, source, fmt)
-        await asyncio.to_thread(_write, dest, drawing.read())
+        data = await asyncio.to_thread(drawing.read)
+        await asyncio.to_thread(_write, dest, data)
         return dest
 
 
