@@ -18,6 +18,7 @@ from connectors.sdk.errors import ConfigError, ServiceUnavailable, TransportErro
 from server.hub.config import DiagramSettings
 from server.hub.diagrams import Diagrams, DiagramSyntaxError, find_blocks
 from server.hub.diagrams.render import LocalMermaid, LocalPlantUML
+from server.hub.diagrams.service import prune
 from server.hub.diagrams.syntax import kroki_problem, mermaid_problem, plantuml_input
 from server.hub.sanitize import sanitize_svg
 from tests.standin.kit import serving
@@ -225,6 +226,16 @@ async def test_nothing_to_draw_with_says_what_to_do(tmp_path: Path) -> None:
     only_kroki = await service(tmp_path, renderer="kroki")
     with pytest.raises(ConfigError, match=r"Set tieline\.diagrams\.kroki_url"):
         await only_kroki.draw("mermaid", GOOD_MMD)
+
+
+def test_prune_drops_drawings_unused_for_a_month(tmp_path: Path) -> None:
+    old, fresh = tmp_path / "ab" / "abc.svg", tmp_path / "cd" / "cde.png"
+    for p in (old, fresh):
+        p.parent.mkdir()
+        p.write_bytes(b"<svg/>")
+    os.utime(old, (1_000_000, 1_000_000))
+    assert prune(tmp_path) == 1
+    assert not old.exists() and fresh.exists()
 
 
 def test_kroki_url_must_be_http() -> None:

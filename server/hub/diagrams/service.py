@@ -34,6 +34,7 @@ log = logging.getLogger("tieline.diagrams")
 
 PARALLEL = 2  # drawings at once (two cores; each is a JVM or a browser page)
 REMEMBERED_PROBLEMS = 512
+KEEP_UNUSED = 30 * 86400.0  # seconds a drawing nobody asked for stays in the cache
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ class Diagrams:
             raise DiagramSyntaxError(problem, renderer.name)
         path = self._path(key, fmt)
         if path.is_file():
+            with contextlib.suppress(OSError):
+                os.utime(path)  # used now: pruning goes by last use
             return Drawing(path, fmt, renderer.name)
         flight_key = f"{key}.{fmt}"
         flight = self._flights.get(flight_key)
@@ -185,6 +188,21 @@ class Diagrams:
         data = await asyncio.to_thread(drawing.read)
         await asyncio.to_thread(_write, dest, data)
         return dest
+
+
+def prune(cache_dir: Path, *, keep: float = KEEP_UNUSED, now: float | None = None) -> int:
+    """Delete drawings not used for ``keep`` seconds (each use touches its file); how many
+    went. The cache can always be drawn again, so nothing here is precious."""
+    import time
+
+    limit = (time.time() if now is None else now) - keep
+    gone = 0
+    for path in cache_dir.glob("??/*.*"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                gone += 1
+    return gone
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -99,6 +99,7 @@ class DiagramsFeature:
         """The drawing service for the current settings (rebuilt when they change)."""
         from server.hub import paths
         from server.hub.diagrams import Diagrams
+        from server.hub.diagrams.service import prune
         from server.hub.http import NetworkSettings
 
         settings = self.settings()
@@ -115,9 +116,21 @@ class DiagramsFeature:
             ca_bundle=Path(net.ca_bundle) if net is not None and net.ca_bundle else None,
             timeout=net.timeout if net is not None else 20.0,
         )
-        self._service = Diagrams(settings, paths.cache_dir() / "diagrams", network=network)
+        cache = paths.cache_dir() / "diagrams"
+        self._service = Diagrams(settings, cache, network=network)
+        if self._settings is None:  # once per server: old drawings nobody used go
+            pruning = asyncio.ensure_future(asyncio.to_thread(prune, cache))
+            self.ls.background.add(pruning)
+            pruning.add_done_callback(self.ls.background.discard)
         self._settings = settings
         return self._service
+
+    async def aclose(self) -> None:
+        for task in self._checks.values():
+            task.cancel()
+        if self._service is not None:
+            await self._service.aclose()
+            self._service = None
 
     def block_arg(self, args: list[Any]) -> tuple[TextDocument, int, Block]:
         uri = arg(args, 0, str, "document uri")

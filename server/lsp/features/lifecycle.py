@@ -193,6 +193,8 @@ def setup(server: TielineServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TielineServer, params: None) -> None:
+        if ls.diagrams is not None:
+            await ls.diagrams.aclose()
         if ls.hub is not None:
             await ls.hub.close()
             ls.hub = None
