@@ -12,6 +12,7 @@ from . import (
     ci_log,
     ci_panel,
     circleci_poll,
+    diagrams,
     gitlab_poll,
     jenkins_poll,
     jobs,
@@ -56,6 +57,8 @@ def main() -> None:
     ci_panel.main(["--interval", "5"])
     _section("ci_panel: the same at the default poll interval")
     ci_panel.main(["--finishes", "3", "--providers", "gitlab,jenkins"])
+    _section("diagrams: PlantUML blocks drawn in the background while lenses are asked for")
+    diagrams.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

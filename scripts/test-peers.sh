@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_need=()
-for pair in "gnome-keyring-daemon:gnome-keyring" "dbus-daemon:dbus" "dbus-launch:dbus-x11" "git:git"; do
+# plantuml: Debian's PlantUML (on Java) draws the diagram tests' PlantUML blocks, and serves
+# the Kroki stand-in as it serves Kroki; chromium: the browser the Mermaid CLI draws in.
+for pair in "gnome-keyring-daemon:gnome-keyring" "dbus-daemon:dbus" "dbus-launch:dbus-x11" "git:git" \
+            "plantuml:plantuml" "chromium:chromium"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || apt_need+=("$pkg")
 done
@@ -18,7 +21,8 @@ fi
 
 if [ -f tests/peers/package.json ]; then
   if [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules ]; then
-    (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+    # The Mermaid CLI's Puppeteer would download a browser of its own: it uses Debian's.
+    (cd tests/peers && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
     touch tests/peers/node_modules
   fi
 fi

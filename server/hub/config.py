@@ -127,6 +127,50 @@ class NetworkSettings(_Section):
     timeout: float = Field(default=20.0, gt=0.0, le=300.0, description="Seconds per HTTP request.")
 
 
+class DiagramSettings(_Section):
+    """Mermaid and PlantUML blocks in Markdown and in ``.mmd``/``.puml`` files."""
+
+    renderer: Literal["auto", "local", "kroki"] = Field(
+        default="auto",
+        description="Where diagrams are drawn: `auto` (a local PlantUML or Mermaid CLI where "
+        "one is installed, else the Kroki server in `diagrams.kroki_url`), `local` only, or "
+        "`kroki` only.",
+    )
+    kroki_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="A Kroki server (self-hosted, or https://kroki.io) to draw diagrams with; "
+        "unset, no diagram leaves this machine.",
+    )
+    plantuml_command: list[str] = Field(
+        default_factory=lambda: ["plantuml"],
+        min_length=1,
+        description="The local PlantUML command and any leading arguments (Debian's `plantuml`, "
+        "or `java -jar /path/plantuml.jar`).",
+        json_schema_extra={"scope": "machine-overridable"},
+    )
+    mermaid_command: list[str] = Field(
+        default_factory=lambda: ["mmdc"],
+        min_length=1,
+        description="The local Mermaid CLI (`mmdc` from @mermaid-js/mermaid-cli).",
+        json_schema_extra={"scope": "machine-overridable"},
+    )
+    chromium: str | None = Field(
+        default=None,
+        description="The Chromium the Mermaid CLI drives; unset, `chromium` (or "
+        "`chromium-browser`, `google-chrome`) on PATH, else the CLI's own.",
+        json_schema_extra={"scope": "machine-overridable"},
+    )
+    diagnostics: bool = Field(
+        default=True,
+        description="Draw each diagram block in the background as it is edited and show "
+        "its syntax errors as problems on the block.",
+    )
+    timeout: float = Field(
+        default=60.0, ge=1.0, le=600.0, description="Seconds one diagram may take to draw."
+    )
+
+
 class ConnectorSections(Mapping[str, ConnectorSettings]):
     """Every installed connector's validated settings, by id (``connectors.github``, or
     ``connectors.get("jira")`` for an id only known at run time)."""
@@ -189,6 +233,7 @@ class Config(_Section):
     ci: CISettings = Field(default_factory=CISettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+    diagrams: DiagramSettings = Field(default_factory=DiagramSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "

@@ -28,6 +28,12 @@ def log_dir() -> Path:
     return h / "logs" if h else Path(platformdirs.user_log_dir("tieline"))
 
 
+def cache_dir() -> Path:
+    """Files Tieline can always make again (drawn diagrams): safe to delete."""
+    h = _home()
+    return h / "cache" if h else Path(platformdirs.user_cache_dir("tieline"))
+
+
 def user_config_file() -> Path:
     return config_dir() / "config.toml"
 

@@ -298,3 +298,82 @@ def code_span(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if one.startswith("`") or one.endswith("`") else ""
     return f"{fence}{pad}{one}{pad}{fence}"
+
+
+SVG_TAGS = frozenset(
+    {
+        "svg", "g", "defs", "symbol", "use", "title", "desc", "style", "rect", "circle",
+        "ellipse", "line", "polyline", "polygon", "path", "text", "tspan", "textPath",
+        "marker", "linearGradient", "radialGradient", "stop", "pattern", "clipPath", "mask",
+        "filter", "feGaussianBlur", "feOffset", "feBlend", "feFlood", "feComposite",
+        "feMerge", "feMergeNode", "feColorMatrix", "feDropShadow", "switch", "a",
+        # Mermaid writes its labels as HTML inside <foreignObject>.
+        "foreignObject", "div", "span", "p", "br", "b", "i", "em", "strong", "code", "sub",
+        "sup", "ul", "ol", "li", "table", "tr", "td", "th", "tbody", "thead", "hr",
+    }
+)  # fmt: skip
+SVG_ATTRIBUTES = frozenset(
+    {
+        "id", "class", "style", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "rx",
+        "ry", "width", "height", "d", "points", "transform", "viewBox", "preserveAspectRatio",
+        "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity",
+        "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin",
+        "stroke-miterlimit", "opacity", "font-family", "font-size", "font-weight",
+        "font-style", "text-anchor", "dominant-baseline", "alignment-baseline",
+        "text-decoration", "textLength", "lengthAdjust", "dx", "dy", "rotate", "offset",
+        "stop-color", "stop-opacity", "gradientUnits", "gradientTransform", "spreadMethod",
+        "fx", "fy", "markerWidth", "markerHeight", "markerUnits", "refX", "refY", "orient",
+        "marker-start", "marker-mid", "marker-end", "clip-path", "clipPathUnits", "mask",
+        "filter", "stdDeviation", "in", "in2", "result", "mode", "operator", "flood-color",
+        "flood-opacity", "values", "type", "patternUnits", "patternTransform", "visibility",
+        "display", "xmlns", "version", "role", "aria-roledescription", "aria-label",
+        "data-id", "data-node", "data-look", "href", "xlink:href", "colspan", "rowspan",
+        "align", "letter-spacing", "word-spacing", "white-space", "overflow",
+        "vector-effect", "shape-rendering", "text-rendering", "color",
+    }
+)  # fmt: skip
+
+
+def _local_refs_only(tag: str, attribute: str, value: str) -> str | None:
+    """A drawing may point inside itself (``#marker``, ``url(#g)``) and nowhere else: no
+    remote images or fonts, no ``javascript:`` or ``data:`` links."""
+    if attribute in ("href", "xlink:href"):
+        return value if value.startswith("#") else None
+    if "url(" in value.replace(" ", "").lower() and not all(
+        part.lstrip().startswith("#") for part in value.lower().split("url(")[1:]
+    ):
+        return None
+    return value
+
+
+_CSS_IMPORT = re.compile(r"@import[^;]*;?|url\(\s*['\"]?(?!#)[^)]*\)", re.IGNORECASE)
+
+_STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.IGNORECASE | re.DOTALL)
+
+
+def sanitize_svg(svg: str) -> str:
+    """An SVG drawing made safe to place inline in a page (a webview): no scripts, event
+    handlers, external references or embedded documents, whatever the diagram's source said.
+
+    Diagram sources come from the repository being edited, and a label or link in one can
+    carry markup into the drawing (PlantUML's ``[[javascript:...]]`` links, Mermaid's HTML
+    labels). nh3 parses the drawing as HTML does when it is inlined -- the context it will be
+    shown in -- keeping only drawing elements and presentation attributes, and links only
+    to fragments of the drawing itself. Style sheets stay (the drawing's look) minus any
+    ``@import`` or ``url(...)`` that is not a fragment.
+    """
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else svg
+    cleaned = nh3.clean(
+        strip_controls(body),
+        tags=set(SVG_TAGS),
+        attributes={"*": set(SVG_ATTRIBUTES)},
+        strip_comments=True,
+        link_rel=None,
+        url_schemes=set(),
+        attribute_filter=_local_refs_only,
+        clean_content_tags={"script", "iframe", "object", "embed"},
+    )
+    return _STYLE_BLOCK.sub(
+        lambda m: m.group(1) + _CSS_IMPORT.sub("", m.group(2)) + m.group(3), cleaned
+    )

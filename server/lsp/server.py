@@ -24,6 +24,7 @@ from pygls.workspace import TextDocument
 
 from server import __version__
 
+from .diagnostics import DiagnosticsBoard
 from .protocol import TielineProtocol
 
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ class TielineServer(LanguageServer):
         self.content_schemes: list[str] = []
         #: The CI failures shown as diagnostics (:mod:`.features.ci_diagnostics`).
         self.ci_diagnostics: Any = None
+        #: Every file's diagnostics, merged from the features that publish some.
+        self.diagnostics_board = DiagnosticsBoard(self)
+        #: The diagrams of open documents (:mod:`.features.diagrams`).
+        self.diagrams: Any = None
 
     # -- hub access -------------------------------------------------------------------------
 

@@ -283,9 +283,13 @@ def test_code_urls(tool: str, code: str | None, url: str | None) -> None:
 
 
 class FakeLS:
-    """What :class:`Publisher` uses of the server: capabilities, publishing, background."""
+    """What :class:`Publisher` uses of the server: capabilities, the diagnostics board (which
+    publishes through ``text_document_publish_diagnostics``), background."""
 
     def __init__(self) -> None:
+        from server.lsp.diagnostics import DiagnosticsBoard
+
+        self.diagnostics_board = DiagnosticsBoard(self)  # type: ignore[arg-type]
         self.client_capabilities = types.ClientCapabilities(
             text_document=types.TextDocumentClientCapabilities(publish_diagnostics=FULL)
         )

@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BRANCH, GITLAB_PROJECT, makeWorld, SOURCE_FILE, stopGroup, type World } from '../test/support/world';
+import { BRANCH, DIAGRAM_FILE, GITLAB_PROJECT, makeWorld, SOURCE_FILE, stopGroup, type World } from '../test/support/world';
 
 const EXT_DIR = path.resolve(__dirname, '..');
 const VSIX = path.join(EXT_DIR, 'dist', 'tieline.vsix');
@@ -399,5 +399,38 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     expect(await shown()).not.toContain('xyz');
     expect(await shown()).toContain('8 passed in 0.42s');
     await shot('ci-log');
+  }, 200_000);
+
+  it('previews a PlantUML diagram from its code lens in a webview', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(path.basename(DIAGRAM_FILE));
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(DIAGRAM_FILE) }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.view-line', { hasText: 'Uploader -> Storage' }).waitFor({ timeout: 30_000 });
+    // The server's lens above @startuml; the shell owns its command and opens a webview.
+    const lens = editor.locator('.codelens-decoration a', { hasText: 'Preview diagram' });
+    await lens.first().waitFor({ timeout: 60_000 });
+    await lens.first().click();
+    const tab = page.locator('.tabs-container .tab', { hasText: 'Diagram: upload.puml' });
+    await tab.waitFor({ timeout: 90_000 });
+    // The webview's page sits in an inner frame of VS Code's webview host.
+    const drawing = page.frameLocator('iframe.webview').frameLocator('#active-frame').locator('.drawing svg');
+    await drawing.waitFor({ timeout: 90_000 });
+    const text = await drawing.innerHTML();
+    expect(text).toContain('Uploader');
+    expect(text).toContain('retry later');
+    expect(text).not.toMatch(/<script/i);
+    const policy = await page
+      .frameLocator('iframe.webview')
+      .frameLocator('#active-frame')
+      .locator('meta[http-equiv="Content-Security-Policy"]')
+      .getAttribute('content');
+    expect(policy).toMatch(/^default-src 'none'/);
+    expect(policy).not.toContain('script-src');
+    await shot('diagram-preview');
   }, 200_000);
 });

@@ -29,6 +29,9 @@ export const SHELL_COMMANDS: ReadonlySet<string> = new Set([
   'tieline.ci.retry',
   'tieline.ci.play',
   'tieline.ci.cancel',
+  // A diagram lens: the shell shows the drawing in a webview (diagrams.ts) rather than the
+  // server's plain-editor answer, a message naming the SVG file.
+  'tieline.diagrams.preview',
 ]);
 
 export function serverCommandsToRegister(commands: readonly string[] | undefined): string[] {

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { vscodeSignInUi } from './auth';
 import { Ci } from './ci';
+import { Diagrams } from './diagrams';
 import { serverCommandsToRegister } from './commands';
 import { Panels } from './panels';
 import { CONNECTORS, NO_PARAMS, STATUS, type ConnectorsResult, type StatusResult } from './protocol';
@@ -20,6 +21,7 @@ export interface TielineApi {
   readonly server: ServerManager;
   readonly panels: Panels;
   readonly ci: Ci;
+  readonly diagrams: Diagrams;
 }
 
 async function updateSignInState(client: LanguageClient, panels: Panels) {
@@ -55,12 +57,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
   server.itemSource = (panelId) => panels.collectItems(panelId);
   const statusBar = new StatusBar(panels);
   const ci = new Ci(log);
-  context.subscriptions.push(log, trace, server, panels, statusBar, ci);
+  const diagrams = new Diagrams(log);
+  context.subscriptions.push(log, trace, server, panels, statusBar, ci, diagrams);
   void vscode.commands.executeCommand('setContext', 'tieline.state', 'starting');
 
   context.subscriptions.push(
     server.onDidStart(async (client) => {
       ci.attach(client);
+      diagrams.attach(client);
       await panels.attach(client);
       statusBar.attach(client);
     }),
@@ -72,6 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
         panels.detach();
         statusBar.detach();
         ci.detach();
+        diagrams.detach();
       }
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -132,7 +137,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
   }
 
   void server.start();
-  return { server, panels, ci };
+  return { server, panels, ci, diagrams };
 }
 
 export function deactivate(): Thenable<void> | undefined {

@@ -44,12 +44,17 @@ def setup(server: TielineServer) -> None:
         from server.hub import work
         from server.hub.refs import ItemTarget, reference_at
 
+        from . import diagrams
+
         doc = ls.document(params.text_document.uri)
-        hub = await ls.wait_hub()
-        if doc is None or hub is None:
+        if doc is None:
             return None
+        drawn = diagrams.feature(ls).actions(doc, params.range)
+        hub = await ls.wait_hub()
+        if hub is None:
+            return drawn or None
         lines = split_lines(doc.source)
-        out: list[types.CodeAction] = []
+        out: list[types.CodeAction] = list(drawn)
         first = max(0, params.range.start.line)
         last = min(len(lines) - 1, params.range.end.line, first + 50)
         dests = work.destinations(hub, hub.folder_for(path_of(doc.uri)))

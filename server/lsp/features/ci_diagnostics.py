@@ -10,8 +10,9 @@ the tool gave. They are cleared (an empty list) when the next run of the same pi
 passes, when the branch changes, when the folder goes away, and when ``ci.diagnostics``
 is switched off.
 
-This server publishes no other diagnostics, so CI owns the lists it publishes; several
-pipelines' failures in one file are merged into its one list. ``codeDescription``, ``data``,
+Several pipelines' failures in one file are merged into CI's part of its list, and that
+part into the file's one list beside other features' (a broken diagram's), by
+:class:`~server.lsp.diagnostics.DiagnosticsBoard`. ``codeDescription``, ``data``,
 ``relatedInformation`` and tags are sent only to clients that declare support for them.
 """
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tieline.lsp")
 
 SOURCE = "Tieline CI"
+OWNER = "ci"  # this feature's part of each file's list
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -165,13 +167,9 @@ class Publisher:
             uri = path.as_uri()
             now.add(uri)
             diags = [to_diagnostic(jf, caps, logs_readable=readable) for jf in found]
-            self.ls.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=diags)
-            )
+            self.ls.diagnostics_board.set(OWNER, uri, diags)
         for uri in sorted(self.shown - now):
-            self.ls.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
-            )
+            self.ls.diagnostics_board.set(OWNER, uri, [])
         self.shown = now
 
     def failed(self, event: Event) -> None:

@@ -1,10 +1,12 @@
-"""Open documents: scan on open and change so requests read cached references."""
+"""Open documents: scan on open and change so requests read cached references, and have
+their diagrams checked (:mod:`.diagrams`)."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
 from ..server import TielineServer
+from . import diagrams
 
 
 def _scan(ls: TielineServer, uri: str) -> None:
@@ -17,15 +19,18 @@ def _scan(ls: TielineServer, uri: str) -> None:
 def setup(server: TielineServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: TielineServer, params: types.DidOpenTextDocumentParams) -> None:
+        diagrams.feature(ls).changed(params.text_document.uri)
         await ls.wait_hub()
         _scan(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TielineServer, params: types.DidChangeTextDocumentParams) -> None:
         _scan(ls, params.text_document.uri)
+        diagrams.feature(ls).changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TielineServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.release(params.text_document.uri)
+        diagrams.feature(ls).closed(params.text_document.uri)
         if ls.hub is not None:
             ls.hub.scanner.forget(params.text_document.uri)

@@ -1,4 +1,5 @@
-"""Code lenses: the state of each referenced item (any connector's), at a glance, above its line.
+"""Code lenses: the state of each referenced item (any connector's), at a glance, above its line,
+and each diagram's *Preview* / *Export* (:mod:`.diagrams`, from the text alone).
 
 Lenses are answered from the index only -- a lens request must never wait on the network.
 References never seen before are fetched in the background (single-flight per item) and the
@@ -19,7 +20,7 @@ from connectors.sdk.errors import TielineError
 from .. import answers
 from ..guard import guarded
 from ..server import TielineServer
-from . import notify
+from . import diagrams, notify
 
 if TYPE_CHECKING:
     from server.hub.refs import ItemTarget
@@ -49,9 +50,12 @@ def setup(server: TielineServer) -> None:
         ls: TielineServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
         doc = ls.document(params.text_document.uri)
-        hub = await ls.wait_hub()
-        if doc is None or hub is None or not hub.sessions:
+        if doc is None:
             return None
+        drawn = diagrams.feature(ls).lenses(doc)
+        hub = await ls.wait_hub()
+        if hub is None or not hub.sessions:
+            return drawn or None
         memo = ls.memo("lenses")
         old = memo.get(doc.uri)
         got = answers.lenses(ls.references(doc), hub.items_state(), hub.cached, old)
@@ -61,4 +65,6 @@ def setup(server: TielineServer) -> None:
             task = asyncio.ensure_future(_fetch_missing(ls, got.missing[:MAX_BACKGROUND]))
             pending.add(task)
             task.add_done_callback(pending.discard)
+        if drawn:
+            return [*(got.out or []), *drawn]
         return got.out

@@ -202,6 +202,9 @@ def setup(server: TielineServer) -> None:
         from . import ci_diagnostics
 
         ci_diagnostics.folders_changed(ls)  # ci.diagnostics may be off now
+        from . import diagrams
+
+        diagrams.feature(ls).reconfigured()  # another renderer, or diagnostics off
         await connect_and_sync(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
@@ -221,6 +224,8 @@ def setup(server: TielineServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TielineServer, params: None) -> None:
+        if ls.diagrams is not None:
+            await ls.diagrams.aclose()
         if ls.hub is not None:
             hub, ls.hub = ls.hub, None
             try:

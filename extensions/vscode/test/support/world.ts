@@ -23,6 +23,8 @@ export const BRANCH = 'upload-retries';
 export const TOKEN = 'tieline-test-token';
 export const LOGIN = 'octocat';
 export const SOURCE_FILE = 'src/upload.py';
+/** A PlantUML diagram the end-to-end test previews (drawn by Debian's plantuml). */
+export const DIAGRAM_FILE = 'docs/upload.puml';
 export const GITLAB_PROJECT = 'octo-org/demo-ci';
 export const GITLAB_TOKEN = 'tok-a';
 
@@ -97,6 +99,11 @@ export function makeWorkspace(dir: string): { workspace: string; headSha: string
     ].join('\n'),
   );
   writeFileSync(path.join(workspace, 'README.md'), '# demo\n\nSee #2 for the settings.\n');
+  mkdirSync(path.join(workspace, 'docs'), { recursive: true });
+  writeFileSync(
+    path.join(workspace, DIAGRAM_FILE),
+    '@startuml\nactor Uploader\nUploader -> Storage: upload(path)\nStorage --> Uploader: retry later\n@enduml\n',
+  );
   git(workspace, 'init', '-q', '-b', BRANCH);
   git(workspace, 'remote', 'add', 'origin', `https://github.com/${OWNER_REPO}.git`);
   git(workspace, 'add', '.');
