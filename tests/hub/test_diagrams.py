@@ -348,3 +348,41 @@ def test_sanitize_svg_keeps_the_drawing_and_drops_what_could_act() -> None:
     ):
         assert kept in out
     assert out.startswith("<svg")
+
+
+@needs_plantuml
+@pytest.mark.parametrize(
+    ("line", "reach"),
+    [
+        (2, "!include {secret}"),
+        (2, "!includeurl http://127.0.0.1:9/x.puml"),
+        (2, 'Bob -> Alice: %getenv("TIELINE_DIAGRAM_CANARY")'),
+        (2, "Bob : <img:{secret}>"),
+    ],
+)
+async def test_a_local_plantuml_reads_no_file_url_or_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: int, reach: str
+) -> None:
+    """Diagrams of any opened repository are drawn unasked; Debian's PlantUML has no
+    security profile, so what would read a file, a URL or the environment is refused with
+    the line, and nothing of it reaches the picture."""
+    secret = tmp_path / "id_rsa"
+    secret.write_text("Alice -> Bob: SECRET-KEY-CANARY\n")
+    monkeypatch.setenv("TIELINE_DIAGRAM_CANARY", "SECRET-ENV-CANARY")
+    source = "@startuml\nAlice -> Bob: hi\n" + reach.format(secret=secret) + "\n@enduml\n"
+    with pytest.raises(DiagramSyntaxError) as err:
+        await LocalPlantUML(["plantuml"]).render("plantuml", source, "svg")
+    assert err.value.problem.line == line and "not followed" in err.value.message
+
+
+@needs_plantuml
+async def test_without_the_guard_plantuml_would_follow_an_include(tmp_path: Path) -> None:
+    """The control: Debian's PlantUML does follow ``!include`` (what the guard stops)."""
+    secret = tmp_path / "part.puml"
+    secret.write_text("Alice -> Bob: SECRET-KEY-CANARY\n")
+    proc = await asyncio.create_subprocess_exec(
+        "plantuml", "-pipe", "-tsvg", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    out, _ = await proc.communicate(f"@startuml\n!include {secret}\n@enduml\n".encode())
+    assert b"SECRET-KEY-CANARY" in out

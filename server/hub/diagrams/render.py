@@ -40,6 +40,7 @@ from .syntax import (
     kroki_problem,
     mermaid_problem,
     plantuml_input,
+    plantuml_outside_reach,
     plantuml_problem,
 )
 
@@ -127,6 +128,9 @@ class LocalPlantUML:
         return kind == "plantuml"
 
     async def render(self, kind: Kind, source: str, fmt: Format) -> bytes:
+        outside = plantuml_outside_reach(source)
+        if outside is not None:
+            raise DiagramSyntaxError(outside, "PlantUML")
         prepared = plantuml_input(source)
         argv = [*self.command, "-pipe", f"-t{fmt}", "-charset", "UTF-8", "-nometadata"]
         code, out, err = await _run(argv, prepared.text.encode(), self.timeout, "PlantUML")

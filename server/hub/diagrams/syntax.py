@@ -71,6 +71,39 @@ def plantuml_input(source: str) -> PlantUMLInput:
     return PlantUMLInput("@startuml\n" + "\n".join(rest) + "\n@enduml\n", skipped, True)
 
 
+#: PlantUML preprocessor features that reach outside the diagram's own text: files and URLs
+#: (``!include`` and its kin, ``!import``, ``!theme ... from``, ``%load_json``, a creole
+#: ``<img:...>`` of a path or URL) and the environment (``%getenv``, where tokens live).
+_REACHES_OUT = re.compile(
+    r"^\s*!(?:include\w*|import)\b"
+    r"|^\s*!theme\s+\S+\s+from\b"
+    r"|%(?:getenv|load_json|get_variable_value|file_exists|dirpath|filename)\s*\("
+    r"|<img:(?!data:)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def plantuml_outside_reach(source: str) -> Problem | None:
+    """The first line of ``source`` that would make a local PlantUML read a file, fetch a URL
+    or read an environment variable, as a problem; ``None`` when there is none.
+
+    Tieline draws the diagrams of whatever repository is opened, unasked, and the PlantUML
+    Debian ships (1.2020) has no security profile: an ``!include`` of ``~/.ssh/id_rsa`` or
+    a ``%getenv("GITHUB_TOKEN")`` would end up in a picture the person may export or share,
+    and an ``!includeurl`` tells a stranger's server the repository was opened. Kroki servers
+    run PlantUML in their own secure mode, so this applies to the local renderer."""
+    m = _REACHES_OUT.search(source)
+    if m is None:
+        return None
+    line = source.count("\n", 0, m.start())
+    what = m.group(0).strip().rstrip("(").strip()
+    return Problem(
+        f"{what} is not followed: a diagram drawn on this machine may not read files, URLs or "
+        "the environment (draw it through Kroki, `tieline.diagrams.renderer`, to use it)",
+        line,
+    )
+
+
 def _tidy(message: str) -> str:
     lines = [ln for ln in message.strip().splitlines() if ln.strip() and not _STACK.match(ln)]
     return " ".join(" ".join(lines).split())[:300]
