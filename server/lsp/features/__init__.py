@@ -11,6 +11,7 @@ from . import (
     ci,
     commands,
     completion,
+    docs,
     documents,
     hover,
     lenses,
@@ -34,4 +35,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     panels.setup,
     auth.setup,
     ci.setup,
+    docs.setup,
 ]
