@@ -68,7 +68,7 @@ async def docs_client(env: Env, built: Built, site: DocsSite, stdlib_index: Path
     with_stdlib(env.home / "data", stdlib_index)
     (env.root / ".tieline.toml").write_text(toml(site, docsets))
     (env.root / "demo.py").write_text(DEMO)
-    client = await start_client(env, TIELINE_DOCS__STDLIB="interpreter")
+    client = await start_client(env, TIELINE_DOCS__STDLIB="interpreter", TIELINE_GITHUB_TOKEN="")
     client.panel_changes = []  # type: ignore[attr-defined]
 
     @client.feature("tieline/panel/changed")
@@ -202,3 +202,48 @@ async def test_commands_and_the_docs_panel(
         types.ExecuteCommandParams(command="tieline.updateDocs", arguments=["spam"])
     )
     assert [s["id"] for s in updated["sets"]] == ["python", "spam", "spam-docset"]
+
+
+async def test_editor_settings_change_the_sets(
+    docs_client: LanguageClient, env: Env, built: Built
+) -> None:
+    path = env.root / "demo.py"
+    uri = open_doc(docs_client, path, "python")
+    assert await hover_at(docs_client, uri, *find(path, "fry(2)")) is not None
+
+    # The editor's docs.sets replace the workspace file's: the "spam" inventory goes, "extra"
+    # comes, and the docset, no longer sharing its name with a set, is "spam" itself.
+    extra = {
+        "id": "extra",
+        "kind": "inventory",
+        "index": str(built.inventory),
+        "url": "https://extra.example/",
+        "languages": ["python"],
+    }
+    docs_client.set_configuration({"docs": {"sets": [extra]}}, section="tieline")
+    docs_client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+
+    async def sets() -> set[str]:
+        found = await docs_client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="tieline.searchDocs", arguments=["spam.eggs"])
+        )
+        return {r["set_id"] for r in found["results"]}
+
+    async with asyncio.timeout(20):
+        while await sets() != {"extra", "spam"}:
+            await asyncio.sleep(0.1)
+    fry = await hover_at(docs_client, uri, *find(path, "fry(2)"))
+    assert fry is not None and "(https://extra.example/index.html#spam.eggs)" in fry
+    top = await items(docs_client, "docs")
+    assert [i["id"] for i in top[-2:]] == ["docs/set/extra", "docs/set/spam"]
+    assert "dash:" in top[-1]["tooltip"]
+
+    docs_client.set_configuration({"docs": {"hover": False}}, section="tieline")
+    docs_client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+    async with asyncio.timeout(20):
+        while await hover_at(docs_client, uri, *find(path, "loads(")) is not None:
+            await asyncio.sleep(0.1)

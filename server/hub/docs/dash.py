@@ -29,6 +29,10 @@ _CORE_DATA = (
 )
 #: ``<dash_entry_name=...>`` markers some generators put before a path.
 _DASH_TAGS = re.compile(r"^(?:<dash_entry_[^>]*>)+")
+#: Characters a page path keeps as they are in a ``file://`` URL (quoting only the others:
+#: most paths need none, and ``quote`` is most of the cost of reading a large index).
+_SAFE = "/#:%?=&~.-_"
+_UNSAFE = re.compile(r"[^A-Za-z0-9/#:%?=&~._-]")
 #: Language ids (LSP's) a docset's family names may match.
 LANGUAGES = frozenset(
     [
@@ -123,18 +127,18 @@ def read_docset(docset: Path, *, set_id: str) -> tuple[DocsetInfo, list[DocEntry
     if fallback and not fallback.endswith("/"):
         fallback += "/"
     out = []
+    kinds: dict[str, str] = {}
     for name, kind, raw in rows:
         if not name or not raw:
             continue
-        path = _DASH_TAGS.sub("", str(raw))
-        local = root + quote(path, safe="/#:%?=&~.-_")
+        path = str(raw)
+        if path.startswith("<"):
+            path = _DASH_TAGS.sub("", path)
+        local = root + (quote(path, safe=_SAFE) if _UNSAFE.search(path) else path)
+        k = kinds.get(kind)
+        if k is None:
+            k = kinds[kind] = str(kind or "").lower()
         out.append(
-            DocEntry(
-                name=str(name),
-                kind=str(kind or "").lower(),
-                url=fallback + path if fallback else local,
-                set_id=set_id,
-                local=local,
-            )
+            DocEntry(str(name), k, fallback + path if fallback else local, set_id, "", local, 1)
         )
     return info, out

@@ -22,28 +22,41 @@ def _tail(name: str) -> str:
 
 
 class DocIndex:
-    """One set's entries, indexed by exact name, lower-cased name and last name part."""
+    """One set's entries, indexed by lower-cased name and by last name part."""
 
     def __init__(self, entries: Iterable[DocEntry]) -> None:
-        self.exact: dict[str, list[DocEntry]] = {}
         self.lower: dict[str, list[DocEntry]] = {}
         self.tail: dict[str, list[DocEntry]] = {}
-        count = 0
-        for e in sorted(entries, key=lambda e: e.priority):
-            count += 1
+        items = list(entries)
+        if any(e.priority != 1 for e in items):
+            items.sort(key=lambda e: e.priority)
+        lower, tail = self.lower, self.tail
+        for e in items:
             low = e.name.lower()
-            self.exact.setdefault(e.name, []).append(e)
-            self.lower.setdefault(low, []).append(e)
-            self.tail.setdefault(_tail(low), []).append(e)
-        for hits in self.tail.values():
-            hits.sort(key=lambda e: (e.priority, len(e.name)))
-        self.count = count
-        self._sorted = sorted(self.lower)
+            hits = lower.get(low)
+            if hits is None:
+                lower[low] = [e]
+            else:
+                hits.append(e)
+            last = _tail(low)
+            if last != low:
+                more = tail.get(last)
+                if more is None:
+                    tail[last] = [e]
+                else:
+                    more.append(e)
+        for more in tail.values():
+            if len(more) > 1:
+                more.sort(key=lambda e: (e.priority, len(e.name)))
+        self.count = len(items)
+        self._sorted = sorted(lower)
 
     def get(self, name: str) -> DocEntry | None:
-        """The best entry named exactly ``name`` (case-sensitive first, then any case)."""
-        hits = self.exact.get(name) or self.lower.get(name.lower())
-        return hits[0] if hits else None
+        """The best entry named ``name``: spelled exactly so first, then in any case."""
+        hits = self.lower.get(name.lower())
+        if not hits:
+            return None
+        return next((e for e in hits if e.name == name), hits[0])
 
     def matches(self, query: str) -> Iterator[tuple[int, DocEntry]]:
         """``(tier, entry)`` for every entry ``query`` matches, best tiers first: 0 the whole
