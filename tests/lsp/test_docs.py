@@ -152,7 +152,7 @@ async def test_commands_and_the_docs_panel(
     result = await docs_client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="tieline.searchDocs", arguments=["heat"])
     )
-    got = [(r["name"], r["set_id"]) for r in result["results"]]
+    got = [(r["name"], r["setId"]) for r in result["results"]]
     assert got[:2] == [("spam.Pan.heat", "spam"), ("spam.Pan.heat", "spam-docset")]
     async with asyncio.timeout(10):
         while not any(
@@ -229,7 +229,7 @@ async def test_editor_settings_change_the_sets(
         found = await docs_client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="tieline.searchDocs", arguments=["spam.eggs"])
         )
-        return {r["set_id"] for r in found["results"]}
+        return {r["setId"] for r in found["results"]}
 
     async with asyncio.timeout(20):
         while await sets() != {"extra", "spam"}:

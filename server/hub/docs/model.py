@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 SetKind = Literal["inventory", "dash", "devdocs", "stdlib"]
 
@@ -45,9 +46,10 @@ class DocSet:
 
 
 class DocResult(BaseModel):
-    """A search or lookup result as the hub's callers (CLI, LSP) see it."""
+    """A search or lookup result as the hub's callers (CLI, LSP) see it; camelCase on the
+    wire (``model_dump(by_alias=True)``), like LSP's own fields."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
 
     name: str
     kind: str
@@ -73,7 +75,7 @@ class DocResult(BaseModel):
 class SetInfo(BaseModel):
     """An installed (configured) set and its state, for the Docs panel and ``doctor``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
 
     id: str
     kind: SetKind

@@ -250,7 +250,7 @@ def _panel_changed(ls: TielineServer) -> None:
 
 
 def _wire(results: list[DocResult]) -> list[dict[str, Any]]:
-    return [r.model_dump(exclude_none=True) for r in results]
+    return [r.model_dump(by_alias=True, exclude_none=True) for r in results]
 
 
 async def _open(ls: TielineServer, hit: DocResult) -> bool:
@@ -319,7 +319,11 @@ def setup(server: TielineServer) -> None:
                     break
         if hit is not None:
             opened = await _open(ls, hit)
-            return {"symbol": symbol, "result": hit.model_dump(exclude_none=True), "opened": opened}
+            return {
+                "symbol": symbol,
+                "result": hit.model_dump(by_alias=True, exclude_none=True),
+                "opened": opened,
+            }
         results = library.search(names[0], limit=SEARCH_LIMIT)
         _state.query, _state.results = names[0], results
         _panel_changed(ls)
@@ -348,4 +352,4 @@ def setup(server: TielineServer) -> None:
         sets = await hub.docs.update(set_id)
         _state.cards.clear()
         _panel_changed(ls)
-        return {"sets": [s.model_dump(exclude_none=True) for s in sets]}
+        return {"sets": [s.model_dump(by_alias=True, exclude_none=True) for s in sets]}
