@@ -254,3 +254,52 @@ async def test_unknown_set_for_update(tmp_path: Path) -> None:
     lib = library(tmp_path, DocsSettings(stdlib="off"))
     with pytest.raises(TielineError, match="no documentation set 'nope'"):
         await lib.update("nope")
+
+
+async def test_an_index_is_kept_until_its_source_changes(
+    tmp_path: Path, built: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from server.hub.docs import library as library_mod
+
+    inv = tmp_path / "objects.inv"
+    shutil.copy(built.inventory, inv)
+    settings = DocsSettings(
+        stdlib="off",
+        sets=[
+            DocSetSettings(
+                id="spam", kind="inventory", index=str(inv), url="https://s/", languages=["py"]
+            )
+        ],
+    )
+    first = library(tmp_path, settings)
+    await first.load()
+    folder = tmp_path / "data" / "docs" / "index"
+    [kept] = folder.glob("spam-*.sqlite")
+
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the source was read again")
+
+    # The next start opens the kept index: the inventory is not read again.
+    monkeypatch.setattr(library_mod, "read_inventory", unread)
+    second = library(tmp_path, settings)
+    await second.load()
+    hit = second.lookup(["spam.eggs"], "py")
+    assert hit is not None and hit.url == "https://s/index.html#spam.eggs"
+    assert second.sets()[0].entries == first.sets()[0].entries
+    monkeypatch.undo()
+
+    # A changed source (here only its time) is indexed again, and the old index goes.
+    st = inv.stat()
+    os.utime(inv, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    third = library(tmp_path, settings)
+    await third.load()
+    [rebuilt] = folder.glob("spam-*.sqlite")
+    assert rebuilt != kept and third.lookup(["spam.eggs"], "py") is not None
+
+    # A damaged index file is rebuilt rather than trusted.
+    rebuilt.write_bytes(b"not a database")
+    fourth = library(tmp_path, settings)
+    await fourth.load()
+    assert fourth.lookup(["spam.eggs"], "py") is not None

@@ -1,90 +1,168 @@
-"""Finding entries by name, fast enough for hover.
+"""Finding entries by name, fast enough for hover, without holding a docset in memory.
 
-Hover asks for a few exact names (``os.path.join``, then ``join``...): dict look-ups, so the
-cost does not grow with the number or size of installed sets. Search (the panel, the CLI)
-ranks by how a name matches -- whole name, last dotted part, prefix, anywhere -- and scans
-linearly only for the "anywhere" tier, and only while the better tiers leave room.
+Each loaded set is one SQLite file under ``<data>/docs/index/`` (``<set id>-<key>.sqlite``),
+built once from the set's own index and kept: ``key`` is a hash of where the set came from
+and the size and time of its files, so an edited or re-fetched index is built again and an
+unchanged one opens at once the next time the server starts. Why a database, not dicts: a
+200,000-entry docset held as Python objects cost ~400 bytes an entry and ~2 s to index at
+every start; as a file it costs a page cache and an indexed query per look-up.
+
+Hover asks for a few exact names (``os.path.join``, then ``join``...): indexed equality on
+the lower-cased name, so its cost does not grow with the sets' size. Search (the panel, the
+CLI) ranks by how a name matches -- whole name, last dotted part, prefix, anywhere -- and
+scans only for "anywhere", and only while the better tiers leave room.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable, Iterator
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from connectors.sdk.errors import StoreError
 
 from .model import DocEntry
 
+FORMAT = 1
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entry (
+    name TEXT NOT NULL, lower TEXT NOT NULL, tail TEXT NOT NULL, kind TEXT NOT NULL,
+    url TEXT NOT NULL, summary TEXT NOT NULL, local TEXT, priority INTEGER NOT NULL
+);
+"""
+_INDEXES = """
+CREATE INDEX entry_lower ON entry (lower, priority);
+CREATE INDEX entry_tail ON entry (tail, priority);
+"""
+#: The queries (written out whole: only ``?`` parameters vary).
+_GET = (
+    "SELECT name, kind, url, summary, local, priority FROM entry WHERE lower = ?"
+    " ORDER BY name != ?, priority LIMIT 1"
+)
+_BY_URL = (
+    "SELECT name, kind, url, summary, local, priority FROM entry WHERE url = ? OR local = ? LIMIT 1"
+)
+_TIERS = (
+    # 0: the whole name
+    "SELECT name, kind, url, summary, local, priority FROM entry WHERE lower = ?"
+    " ORDER BY priority LIMIT ?",
+    # 1: the last part of a dotted name
+    "SELECT name, kind, url, summary, local, priority FROM entry"
+    " WHERE tail = ? AND lower != tail ORDER BY priority, length(name) LIMIT ?",
+    # 2: a prefix, the first 2,000 in order ranked by length
+    "SELECT name, kind, url, summary, local, priority FROM (SELECT * FROM entry"
+    " WHERE lower > ? AND lower < ? ORDER BY lower LIMIT 2000)"
+    " ORDER BY priority, length(name) LIMIT ?",
+    # 3: anywhere else (a scan that stops at the limit)
+    "SELECT name, kind, url, summary, local, priority FROM entry WHERE instr(lower, ?) > 1 LIMIT ?",
+)
+#: The largest code point: ``q + _TOP`` sorts after every string starting with ``q``.
+_TOP = "\U0010ffff"
 
-def _tail(name: str) -> str:
+
+def tail_of(name: str) -> str:
     for sep in ("::", "."):
         if sep in name:
             return name.rsplit(sep, 1)[-1]
     return name
 
 
-class DocIndex:
-    """One set's entries, indexed by lower-cased name and by last name part."""
+class SetIndex:
+    """One set's entries in its SQLite file, opened read-only."""
 
-    def __init__(self, entries: Iterable[DocEntry]) -> None:
-        self.lower: dict[str, list[DocEntry]] = {}
-        self.tail: dict[str, list[DocEntry]] = {}
-        items = list(entries)
-        if any(e.priority != 1 for e in items):
-            items.sort(key=lambda e: e.priority)
-        lower, tail = self.lower, self.tail
-        for e in items:
-            low = e.name.lower()
-            hits = lower.get(low)
-            if hits is None:
-                lower[low] = [e]
-            else:
-                hits.append(e)
-            last = _tail(low)
-            if last != low:
-                more = tail.get(last)
-                if more is None:
-                    tail[last] = [e]
-                else:
-                    more.append(e)
-        for more in tail.values():
-            if len(more) > 1:
-                more.sort(key=lambda e: (e.priority, len(e.name)))
-        self.count = len(items)
-        self._sorted = sorted(lower)
+    def __init__(self, path: Path, set_id: str) -> None:
+        self.path = path
+        self.set_id = set_id
+        try:
+            self._db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as exc:
+            raise StoreError(f"unreadable docs index {path.name} ({exc})") from exc
+        if meta.get("format") != str(FORMAT):
+            self._db.close()
+            raise StoreError(f"docs index {path.name} is of another format")
+        self.count = int(meta.get("count", "0"))
+        self.meta: dict[str, Any] = json.loads(meta.get("set", "{}"))
+        self._lock = threading.Lock()  # one connection, used from the loop and from threads
+
+    @classmethod
+    def build(
+        cls, path: Path, set_id: str, entries: Iterable[DocEntry], meta: dict[str, Any]
+    ) -> SetIndex:
+        """Write ``entries`` to a new index at ``path`` (atomically) and open it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        db = sqlite3.connect(tmp)
+        try:
+            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
+            count = 0
+
+            def rows() -> Iterable[tuple[object, ...]]:
+                nonlocal count
+                for e in entries:
+                    count += 1
+                    low = e.name.lower()
+                    yield (e.name, low, tail_of(low), e.kind, e.url, e.summary, e.local, e.priority)
+
+            db.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows())
+            db.executescript(_INDEXES)
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", str(FORMAT)), ("count", str(count)), ("set", json.dumps(meta))],
+            )
+            db.commit()
+        finally:
+            db.close()
+        os.replace(tmp, path)
+        return cls(path, set_id)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _rows(self, sql: str, *args: object) -> list[DocEntry]:
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, args).fetchall()
+            except sqlite3.ProgrammingError:  # closed: a reconfigured library's last request
+                return []
+        return [DocEntry(n, k, u, self.set_id, s, loc, p) for n, k, u, s, loc, p in rows]
 
     def get(self, name: str) -> DocEntry | None:
         """The best entry named ``name``: spelled exactly so first, then in any case."""
-        hits = self.lower.get(name.lower())
-        if not hits:
-            return None
-        return next((e for e in hits if e.name == name), hits[0])
+        hits = self._rows(_GET, name.lower(), name)
+        return hits[0] if hits else None
 
-    def matches(self, query: str) -> Iterator[tuple[int, DocEntry]]:
-        """``(tier, entry)`` for every entry ``query`` matches, best tiers first: 0 the whole
-        name, 1 its last part, 2 a prefix of the name, 3 anywhere in it."""
+    def by_url(self, url: str) -> DocEntry | None:
+        hits = self._rows(_BY_URL, url, url)
+        return hits[0] if hits else None
+
+    def matches(self, query: str, limit: int) -> list[tuple[int, DocEntry]]:
+        """Up to ``limit`` ``(tier, entry)`` pairs, best tiers first: 0 the whole name, 1 its
+        last part, 2 a prefix of the name, 3 anywhere in it."""
         q = query.lower().strip()
-        if not q:
-            return
-        seen: set[int] = set()
-        for e in self.lower.get(q, ()):
-            seen.add(id(e))
-            yield 0, e
-        for e in self.tail.get(q, ()):
-            if id(e) not in seen:
-                seen.add(id(e))
-                yield 1, e
-        i = bisect.bisect_left(self._sorted, q)
-        prefixed: list[str] = []
-        while i < len(self._sorted) and self._sorted[i].startswith(q):
-            prefixed.append(self._sorted[i])
-            i += 1
-        for name in sorted(prefixed, key=len):
-            for e in self.lower[name]:
-                if id(e) not in seen:
-                    seen.add(id(e))
-                    yield 2, e
-        for name in self._sorted:
-            if q in name and not name.startswith(q):
-                for e in self.lower[name]:
-                    if id(e) not in seen:
-                        seen.add(id(e))
-                        yield 3, e
+        if not q or limit <= 0:
+            return []
+        params: tuple[tuple[str, ...], ...] = ((q,), (q,), (q, q + _TOP), (q,))
+        out: list[tuple[int, DocEntry]] = []
+        seen: set[tuple[str, str]] = set()
+        for tier, (sql, args) in enumerate(zip(_TIERS, params, strict=True)):
+            for e in self._rows(sql, *args, limit - len(out) + len(seen)):
+                key = (e.name, e.url)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append((tier, e))
+                if len(out) >= limit:
+                    return out
+        return out

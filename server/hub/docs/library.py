@@ -11,11 +11,15 @@ search never touch the disk or the network.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -26,7 +30,7 @@ from . import stdlib
 from .dash import docset_info, read_docset
 from .devdocs import DEVDOCS, read_index, read_meta
 from .fetch import fetch_index
-from .index import DocIndex
+from .index import FORMAT, SetIndex
 from .inventory import read_inventory
 from .model import DocEntry, DocResult, DocSet, SetInfo, SetKind
 
@@ -34,6 +38,7 @@ log = logging.getLogger("tieline.docs")
 
 STDLIB_ID = "python"
 DOCSETS_DIR = "docsets"
+INDEX_DIR = "index"
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class SetSpec:
 class _Loaded:
     spec: SetSpec
     set: DocSet | None
-    index: DocIndex | None
+    index: SetIndex | None
     error: str | None = None
 
 
@@ -162,7 +167,10 @@ class DocsLibrary:
         if set_id is not None and not specs:
             raise TielineError(f"no documentation set {set_id!r} is installed")
         for spec in specs:
+            old = self._loaded.get(spec.id)
             self._loaded[spec.id] = await self._load_one(spec, update=True)
+            if old is not None and old.index is not None:
+                old.index.close()  # the reload opened its index anew
         return self.sets()
 
     async def _load_all(self, *, update: bool) -> None:
@@ -170,109 +178,162 @@ class DocsLibrary:
         self._loaded = {r.spec.id: r for r in results}
 
     async def _load_one(self, spec: SetSpec, *, update: bool) -> _Loaded:
+        note = ""
         try:
-            docset = await self._read(spec, update=update)
+            found = await self._locate(spec, update=update)
         except TielineError as exc:
-            if spec.fallback:
-                try:
-                    docset = await self._stdlib(spec)
-                    docset.source += f" ({spec.index}: {exc.message})"
-                except TielineError as again:
-                    return _Loaded(spec, None, None, again.message)
-            else:
+            if not spec.fallback:
                 log.warning("docs set %s: %s", spec.id, exc.message)
                 return _Loaded(spec, None, None, exc.message)
-        index = await asyncio.to_thread(DocIndex, docset.entries)
+            note = f" ({spec.index}: {exc.message})"
+            try:
+                found = await self._locate_stdlib(spec)
+            except TielineError as again:
+                return _Loaded(spec, None, None, again.message)
+        try:
+            index = await asyncio.to_thread(self._index, spec, found)
+        except TielineError as exc:
+            log.warning("docs set %s: %s", spec.id, exc.message)
+            return _Loaded(spec, None, None, exc.message)
+        m = index.meta
+        docset = DocSet(
+            id=spec.id,
+            kind=m.get("kind", spec.kind),
+            title=str(m.get("title") or spec.id),
+            languages=tuple(m.get("languages") or ()),
+            source=str(m.get("source", "")) + note,
+            version=str(m.get("version", "")),
+        )
         return _Loaded(spec, docset, index)
 
-    async def _read(self, spec: SetSpec, *, update: bool) -> DocSet:
+    def _index(self, spec: SetSpec, found: _Found) -> SetIndex:
+        """The set's index file, built from its source unless one for this very source is
+        already there (on a worker thread: reading a large docset takes a second or two)."""
+        folder = self.docs_dir / INDEX_DIR
+        path = folder / f"{spec.id}-{_key(spec, found.files)}.sqlite"
+        if path.is_file():
+            try:
+                return SetIndex(path, spec.id)
+            except TielineError:
+                log.info("docs set %s: rebuilding its index", spec.id)
+        docset = found.read()
+        meta = {
+            "kind": docset.kind,
+            "title": docset.title,
+            "languages": list(docset.languages),
+            "source": docset.source,
+            "version": docset.version,
+        }
+        index = SetIndex.build(path, spec.id, docset.entries, meta)
+        for old in folder.glob(f"{spec.id}-*.sqlite"):
+            if old != path:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        return index
+
+    async def _locate(self, spec: SetSpec, *, update: bool) -> _Found:
+        """Where the set's index is (fetching it first if it comes from a URL and is not
+        here yet, or ``update``), and how to read it."""
         if spec.kind == "stdlib":
-            return await self._stdlib(spec)
+            return await self._locate_stdlib(spec)
         if spec.kind == "dash":
             path = self._path(spec.index)
-            info, entries = await asyncio.to_thread(read_docset, path, set_id=spec.id)
+            files = [
+                path / "Contents" / "Info.plist",
+                path / "Contents" / "Resources" / "docSet.dsidx",
+            ]
+
+            def read_dash() -> DocSet:
+                info, entries = read_docset(path, set_id=spec.id)
+                return DocSet(
+                    id=spec.id,
+                    kind="dash",
+                    title=spec.title or info.title,
+                    languages=spec.languages or info.languages,
+                    entries=entries,
+                    source=str(path),
+                )
+
+            return _Found(files, read_dash)
+        if spec.kind == "devdocs":
+            return await self._locate_devdocs(spec, update=update)
+        file, source = await self._file(spec, "objects.inv", update=update)
+        base = spec.url or _parent_url(spec.index) or file.parent.resolve().as_uri()
+
+        def read_inv() -> DocSet:
+            entries, project, version = read_inventory(
+                _read_bytes(file), set_id=spec.id, base_url=base
+            )
             return DocSet(
                 id=spec.id,
-                kind="dash",
-                title=spec.title or info.title,
-                languages=spec.languages or info.languages,
+                kind="inventory",
+                title=spec.title or project or spec.id,
+                languages=spec.languages,
                 entries=entries,
-                source=str(path),
+                source=source,
+                version=version,
             )
-        if spec.kind == "devdocs":
-            return await self._devdocs(spec, update=update)
-        data, source = await self._bytes(spec, "objects.inv", update=update)
-        base = spec.url or _parent_url(spec.index)
-        base = base or Path(source).parent.resolve().as_uri()
-        entries, project, version = await asyncio.to_thread(
-            read_inventory, data, set_id=spec.id, base_url=base
-        )
-        return DocSet(
-            id=spec.id,
-            kind="inventory",
-            title=spec.title or project or spec.id,
-            languages=spec.languages,
-            entries=entries,
-            source=source,
-            version=version,
-        )
 
-    async def _stdlib(self, spec: SetSpec) -> DocSet:
-        entries = await stdlib.load_or_build(self.docs_dir / "stdlib", set_id=spec.id)
-        return DocSet(
-            id=spec.id,
-            kind="stdlib",
-            title=spec.title,
-            languages=spec.languages,
-            entries=entries,
-            source="this interpreter",
-        )
+        return _Found([file], read_inv)
 
-    async def _devdocs(self, spec: SetSpec, *, update: bool) -> DocSet:
+    async def _locate_stdlib(self, spec: SetSpec) -> _Found:
+        file = await stdlib.ensure_built(self.docs_dir / "stdlib")
+
+        def read_stdlib() -> DocSet:
+            return DocSet(
+                id=spec.id,
+                kind="stdlib",
+                title=spec.title,
+                languages=spec.languages,
+                entries=stdlib.read(file, set_id=spec.id),
+                source="this interpreter",
+            )
+
+        return _Found([file], read_stdlib)
+
+    async def _locate_devdocs(self, spec: SetSpec, *, update: bool) -> _Found:
         folder: Path | None = None
         if spec.index.startswith(("http://", "https://")):
-            data, source = await self._bytes(spec, "index.json", update=update)
+            file, source = await self._file(spec, "index.json", update=update)
         else:
             path = self._path(spec.index)
             folder = path if path.is_dir() else path.parent
             file = path / "index.json" if path.is_dir() else path
-            try:
-                data = await asyncio.to_thread(file.read_bytes)
-            except OSError as exc:
-                raise TielineError(f"cannot read {file}: {exc.strerror}") from exc
             source = str(file)
-        meta = read_meta(folder, spec.id)
-        base = spec.url or f"{DEVDOCS}{meta.slug}/"
-        entries = await asyncio.to_thread(read_index, data, set_id=spec.id, base_url=base)
-        return DocSet(
-            id=spec.id,
-            kind="devdocs",
-            title=spec.title or meta.title,
-            languages=spec.languages or meta.languages,
-            entries=entries,
-            source=source,
-            version=meta.release,
-        )
+        files = [file] + ([folder / "meta.json"] if folder is not None else [])
 
-    async def _bytes(self, spec: SetSpec, name: str, *, update: bool) -> tuple[bytes, str]:
-        """The index's bytes: a local file, or the kept copy of a URL (fetched if missing)."""
+        def read_devdocs() -> DocSet:
+            meta = read_meta(folder, spec.id)
+            base = spec.url or f"{DEVDOCS}{meta.slug}/"
+            entries = read_index(_read_bytes(file), set_id=spec.id, base_url=base)
+            return DocSet(
+                id=spec.id,
+                kind="devdocs",
+                title=spec.title or meta.title,
+                languages=spec.languages or meta.languages,
+                entries=entries,
+                source=source,
+                version=meta.release,
+            )
+
+        return _Found(files, read_devdocs)
+
+    async def _file(self, spec: SetSpec, name: str, *, update: bool) -> tuple[Path, str]:
+        """The index file: a local one, or the kept copy of a URL (fetched if missing)."""
         if not spec.index.startswith(("http://", "https://")):
-            path = self._path(spec.index)
-            try:
-                return await asyncio.to_thread(path.read_bytes), str(path)
-            except OSError as exc:
-                raise TielineError(f"cannot read {path}: {exc.strerror}") from exc
+            return self._path(spec.index), str(self._path(spec.index))
         dest = self.docs_dir / spec.id / name
-        if not dest.is_file() and not self.settings.fetch:
+        here = await asyncio.to_thread(dest.is_file)
+        if not here and not self.settings.fetch:
             raise TielineError(f"not fetched yet ({spec.index}) and docs.fetch is off")
         if self.settings.fetch:
             try:
                 await fetch_index(self.client, spec.index, dest, update=update)
             except TielineError:
-                if not dest.is_file():
+                if not await asyncio.to_thread(dest.is_file):
                     raise
                 log.info("docs set %s: %s unreachable, using the kept copy", spec.id, spec.index)
-        return await asyncio.to_thread(dest.read_bytes), spec.index
+        return dest, spec.index
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -286,6 +347,9 @@ class DocsLibrary:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        for got in self._loaded.values():
+            if got.index is not None:
+                got.index.close()
 
     # -- answers ---------------------------------------------------------------------------
 
@@ -350,32 +414,62 @@ class DocsLibrary:
     ) -> list[DocResult]:
         """Entries matching ``query`` across the sets (all, those of ``language``, or the
         ones named), best matches first: whole name, last name part, prefix, anywhere."""
-        ids = (
-            list(sets)
-            if sets is not None
-            else (self.sets_for(language) if language else list(self._loaded))
-        )
+        if sets is not None:
+            ids = list(sets)
+        else:
+            ids = self.sets_for(language) if language else list(self._loaded)
         ranked: list[tuple[int, int, int, DocEntry]] = []
         for order, sid in enumerate(ids):
             got = self._loaded.get(sid)
             if got is None or got.index is None:
                 continue
-            for n, (tier, entry) in enumerate(got.index.matches(query)):
-                if n >= limit:
-                    break
+            for tier, entry in got.index.matches(query, limit):
                 ranked.append((tier, len(entry.name), order, entry))
         ranked.sort(key=lambda r: r[:3])
         return [DocResult.of(e, self._title(e.set_id)) for *_, e in ranked[:limit]]
 
+    async def search_async(self, query: str, **kwargs: Any) -> list[DocResult]:
+        """:meth:`search` on a worker thread (a substring search scans the sets)."""
+        return await asyncio.to_thread(lambda: self.search(query, **kwargs))
+
     def entry_by_url(self, url: str) -> DocEntry | None:
         """An installed entry whose URL or local page is ``url`` (what may be opened)."""
         for got in self._loaded.values():
-            if got.set is None:
-                continue
-            for e in got.set.entries:
-                if url in (e.url, e.local):
-                    return e
+            hit = got.index.by_url(url) if got.index is not None else None
+            if hit is not None:
+                return hit
         return None
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A set's source files (their size and time say whether its index is current) and the
+    reader that turns them into entries."""
+
+    files: list[Path]
+    read: Callable[[], DocSet]
+
+
+def _key(spec: SetSpec, files: Sequence[Path]) -> str:
+    stamps = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            stamps.append((str(f), 0, 0))
+        else:
+            stamps.append((str(f), st.st_size, st.st_mtime_ns))
+    ident = json.dumps(
+        [FORMAT, spec.kind, spec.url, spec.index, spec.title, spec.languages, stamps]
+    )
+    return hashlib.sha256(ident.encode()).hexdigest()[:16]
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise TielineError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def _parent_url(index: str) -> str:

@@ -91,22 +91,28 @@ class StdlibError(TielineError):
     """The standard library's index could not be built."""
 
 
-async def load_or_build(cache_dir: Path, *, set_id: str = "python") -> list[DocEntry]:
-    """The cached index, built first (in a child process) if there is none."""
+async def ensure_built(cache_dir: Path) -> Path:
+    """The cached index's file, built first (in a child process) if there is none."""
     path = cache_file(cache_dir)
     if not await asyncio.to_thread(path.is_file):
         await _build_in_child(path)
-    rows = await asyncio.to_thread(_read, path)
-    return [DocEntry(name=n, kind=k, url=u, set_id=set_id, summary=s) for n, k, u, s in rows]
+    return path
 
 
-def _read(path: Path) -> list[list[str]]:
+def read(path: Path, *, set_id: str = "python") -> list[DocEntry]:
+    """The entries of a built index."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         rows: list[list[str]] = data["entries"]
     except (OSError, ValueError, KeyError) as exc:
         raise StdlibError(f"unreadable standard library index {path.name}") from exc
-    return rows
+    return [DocEntry(n, k, u, set_id, s) for n, k, u, s in rows]
+
+
+async def load_or_build(cache_dir: Path, *, set_id: str = "python") -> list[DocEntry]:
+    """The cached index's entries, built first if there is none."""
+    path = await ensure_built(cache_dir)
+    return await asyncio.to_thread(read, path, set_id=set_id)
 
 
 async def _build_in_child(path: Path) -> None:

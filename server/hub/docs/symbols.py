@@ -30,9 +30,15 @@ _WORD = re.compile(r"[\w$]")
 def symbol_at(line: str, column: int) -> str | None:
     """The dotted or ``::`` name around ``column`` (a code-point index) of ``line``, cut
     after the part under the cursor; ``None`` off a name."""
+    span = symbol_span(line, column)
+    return line[span[0] : span[1]] if span else None
+
+
+def symbol_span(line: str, column: int) -> tuple[int, int] | None:
+    """Where :func:`symbol_at`'s name is in ``line``: ``(start, end)``."""
     n = len(line)
     if column >= n or not _WORD.match(line[column]):
-        if column > 0 and column <= n and _WORD.match(line[column - 1]):
+        if 0 < column <= n and _WORD.match(line[column - 1]):
             column -= 1  # just past the name's end: still that name
         else:
             return None
@@ -43,17 +49,17 @@ def symbol_at(line: str, column: int) -> str | None:
     while True:
         while start > 0 and _WORD.match(line[start - 1]):
             start -= 1
-        if start > 0 and line[start - 1] == "." and start > 1 and _WORD.match(line[start - 2]):
+        if start > 1 and line[start - 1] == "." and _WORD.match(line[start - 2]):
             start -= 1
-        elif start > 1 and line[start - 2 : start] == "::" and start > 2:
+        elif start > 2 and line[start - 2 : start] == "::":
             start -= 2
         else:
             break
     text = line[start:end]
     first = re.split(r"\.|::", text, maxsplit=1)[0]
-    if not text or not _IDENT.fullmatch(first) or first[0].isdigit():
+    if not text or not _IDENT.fullmatch(first):
         return None
-    return text
+    return start, end
 
 
 @functools.lru_cache(maxsize=32)

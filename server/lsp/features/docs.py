@@ -105,27 +105,24 @@ async def _loaded(hub: Hub, patience: float | None) -> DocsLibrary | None:
 
 
 def _symbol(doc: TextDocument, position: types.Position) -> tuple[str, types.Range] | None:
-    from server.hub.docs import symbol_at
+    from server.hub.docs.symbols import symbol_span
 
     lines = doc.lines
     if position.line >= len(lines):
         return None
     line = lines[position.line].rstrip("\r\n")
     col = doc.position_codec.position_from_client_units(lines, position).character
-    symbol = symbol_at(line, col)
-    if symbol is None:
+    span = symbol_span(line, col)
+    if span is None:
         return None
-    start = line.rfind(symbol, 0, col + 1) if symbol in line else -1
-    if start < 0 or start + len(symbol) < col:
-        start = line.find(symbol)
+    start, end = span
     rng = doc.position_codec.range_to_client_units(
         lines,
         types.Range(
-            start=types.Position(position.line, max(start, 0)),
-            end=types.Position(position.line, max(start, 0) + len(symbol)),
+            start=types.Position(position.line, start), end=types.Position(position.line, end)
         ),
     )
-    return symbol, rng
+    return line[start:end], rng
 
 
 async def docs_hover(
@@ -275,7 +272,7 @@ def setup(server: TielineServer) -> None:
         hub = await hub_or_fail(ls)
         library = await _loaded(hub, None)
         assert library is not None
-        results = library.search(query, language=language, limit=SEARCH_LIMIT)
+        results = await library.search_async(query, language=language, limit=SEARCH_LIMIT)
         _state.query, _state.results = query, results
         _panel_changed(ls)
         return {"query": query, "results": _wire(results)}
@@ -313,7 +310,7 @@ def setup(server: TielineServer) -> None:
         hit = library.lookup(names, language) if language else None
         if hit is None:
             for name in names:  # any set, any language
-                exact = [r for r in library.search(name, limit=5) if r.name == name]
+                exact = [r for r in await library.search_async(name, limit=5) if r.name == name]
                 if exact:
                     hit = exact[0]
                     break
@@ -324,7 +321,7 @@ def setup(server: TielineServer) -> None:
                 "result": hit.model_dump(by_alias=True, exclude_none=True),
                 "opened": opened,
             }
-        results = library.search(names[0], limit=SEARCH_LIMIT)
+        results = await library.search_async(names[0], limit=SEARCH_LIMIT)
         _state.query, _state.results = names[0], results
         _panel_changed(ls)
         return {"symbol": symbol, "results": _wire(results), "opened": False}
