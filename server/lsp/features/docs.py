@@ -104,10 +104,27 @@ async def _loaded(hub: Hub, patience: float | None) -> DocsLibrary | None:
     return library
 
 
+_LINES: dict[str, tuple[int | None, str, list[str]]] = {}
+
+
+def _lines(doc: TextDocument) -> list[str]:
+    """The document's lines, split once per version: pygls splits the whole text on every
+    ``doc.lines``, most of a hover's cost in a large file."""
+    hit = _LINES.get(doc.uri)
+    source = doc.source
+    if hit is not None and hit[0] == doc.version and hit[1] is source:
+        return hit[2]
+    lines = source.splitlines(True)
+    if len(_LINES) >= 16 and doc.uri not in _LINES:
+        _LINES.pop(next(iter(_LINES)))
+    _LINES[doc.uri] = (doc.version, source, lines)
+    return lines
+
+
 def _symbol(doc: TextDocument, position: types.Position) -> tuple[str, types.Range] | None:
     from server.hub.docs.symbols import symbol_span
 
-    lines = doc.lines
+    lines = _lines(doc)
     if position.line >= len(lines):
         return None
     line = lines[position.line].rstrip("\r\n")
