@@ -14,8 +14,9 @@ an ``import ... as``, and a variable that is no documented name (a miss). Figure
 never asserted):
 
 * first docs hover -- from the first hover sent (right after ``initialize``) to the first
-  docs answer: every set loaded (~400,000 docset rows read from SQLite and indexed) meanwhile
-  (a hover waits up to 10 s for that, then answers nothing and is asked again);
+  docs answer (a hover waits up to 10 s for the sets to load, then answers nothing and is
+  asked again): in the first session every set is indexed (~400,000 docset rows read and
+  written to the sets' SQLite indexes), later sessions open the kept indexes;
 * hover p50 / p99 -- after that, against the floor;
 * search p50 -- ``tieline.searchDocs`` over every set, for a whole name, a last part, a prefix
   and a substring;
@@ -43,7 +44,8 @@ from bench.client import percentiles, rss_mb, start, stop
 ROOT = Path(__file__).resolve().parents[1]
 KITS = ("bigkit", "hugelib")
 LOAD_PATIENCE = 120.0  # seconds to wait for the first docs hover
-MODULES = 500  # per docset: ENTRIES spread over modules, classes and methods
+PER_MODULE = 400  # entries of one module: the module, its classes and their methods
+MIN_ENTRIES = 20_000  # the hovered names (mod_42's Thing_11...) exist from this size on
 
 
 def make_docset(folder: Path, name: str, entries: int) -> Path:
@@ -65,7 +67,7 @@ def make_docset(folder: Path, name: str, entries: int) -> Path:
     con = sqlite3.connect(res / "docSet.dsidx")
     con.execute("CREATE TABLE searchIndex(id INTEGER PRIMARY KEY, name TEXT, type TEXT, path TEXT)")
     rows = []
-    per_module = max(1, entries // MODULES)
+    per_module = PER_MODULE
     for i in range(entries):
         m, k = divmod(i, per_module)
         module = f"{name}.mod_{m}"
@@ -232,7 +234,9 @@ async def run(entries: int, n: int, sessions: int) -> None:
         f"(made in {made:.1f} s); {n} hovers a session, {sessions} sessions each, taking turns"
     )
     print(f"{'':28} {'Tieline':>24} {'floor':>24} {'ratio':>6}")
-    print(f"{'first docs hover, ms':28} {med(first):>24} {'':>24}")
+    print(f"{'first docs hover, ms':28} {first[0]:>24.0f}   (session 1: indexes built)")
+    if len(first) > 1:
+        print(f"{'  later sessions, ms':28} {med(first[1:]):>24}   (indexes kept)")
     r50 = statistics.median(t50) / statistics.median(b50)
     r99 = statistics.median(t99) / statistics.median(b99)
     print(f"{'hover p50, ms':28} {med(t50):>24} {med(b50):>24} {r50:6.2f}")
@@ -242,7 +246,7 @@ async def run(entries: int, n: int, sessions: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    entries = int(argv[0]) if argv else 200_000
+    entries = max(int(argv[0]) if argv else 200_000, MIN_ENTRIES)
     hovers = int(argv[1]) if len(argv) > 1 else 500
     sessions = int(argv[2]) if len(argv) > 2 else 3
     asyncio.run(run(entries, hovers, sessions))

@@ -13,9 +13,9 @@ The small API the CLI and the LSP layer call::
 
 Modules: :mod:`.model` (entries, results), :mod:`.inventory`, :mod:`.dash`, :mod:`.devdocs`,
 :mod:`.stdlib` (the readers), :mod:`.fetch` (once-only download through the hub's HTTP
-stack), :mod:`.index` (each set's SQLite index:
-look-up and ranking), :mod:`.library` (the configured sets),
-:mod:`.symbols` (the name under the cursor), :mod:`.api` (the functions above).
+stack), :mod:`.index` (each set's SQLite index: look-up and ranking), :mod:`.library` (the
+configured sets), :mod:`.symbols` (the name under the cursor), :mod:`.api` (the functions
+above).
 """
 
 from __future__ import annotations
