@@ -241,6 +241,9 @@ class Hub:
         """The editor's workspace folders changed (``didChangeWorkspaceFolders``)."""
         self.paths = list(folders)
         self.folders = self._detect_all()
+        if self._docs is not None and self._docs.root != self.root:
+            old, self._docs = self._docs, None  # relative set paths name the first folder
+            await old.aclose()
         self._refresh_scan_context()
 
     @property

@@ -126,10 +126,21 @@ async def test_hover_shows_the_docs_of_the_name_under_the_cursor(
 
 
 async def test_commands_and_the_docs_panel(
-    docs_client: LanguageClient, env: Env, built: Built
+    docs_client: LanguageClient, env: Env, built: Built, site: DocsSite
 ) -> None:
     path = env.root / "demo.py"
     uri = open_doc(docs_client, path, "python")
+
+    # Before any look-up the panel names the sets; nothing is loaded (or fetched) for it.
+    before = await items(docs_client, "docs")
+    assert [i["id"] for i in before] == [
+        "docs/unloaded",
+        "docs/set/python",
+        "docs/set/spam",
+        "docs/set/spam-docset",
+    ]
+    assert before[2]["description"] == "inventory · python"
+    assert site.fetches("spam/2.1/objects.inv") == []
 
     panels = await raw_request(docs_client, "tieline/panels", {})
     assert {"id": "docs", "title": "Docs", "icon": "book"}.items() <= next(

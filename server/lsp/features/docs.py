@@ -18,6 +18,7 @@ Commands (every editor has them through ``workspace/executeCommand``):
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -93,7 +94,9 @@ def hover_card(hit: DocResult) -> str:
     return "\n\n".join(parts)
 
 
-async def _loaded(hub: Hub, patience: float | None) -> DocsLibrary | None:
+async def _loaded(ls: TielineServer, hub: Hub, patience: float | None) -> DocsLibrary | None:
+    """The library once loaded (waiting up to ``patience``); the first load tells the shells
+    to redraw the Docs panel, which until then only names the sets."""
     library = hub.docs
     if library.loaded:
         return library
@@ -101,7 +104,13 @@ async def _loaded(hub: Hub, patience: float | None) -> DocsLibrary | None:
         await asyncio.wait_for(library.load(), patience)
     except TimeoutError:
         return None
+    if library is hub.docs and library not in _announced:
+        _announced.add(library)
+        _panel_changed(ls)
     return library
+
+
+_announced: weakref.WeakSet[DocsLibrary] = weakref.WeakSet()
 
 
 _LINES: dict[str, tuple[int | None, str, list[str]]] = {}
@@ -157,7 +166,7 @@ async def docs_hover(
     language = language_of(doc)
     if not hub.docs.serves(language):
         return None
-    library = await _loaded(hub, LOAD_WAIT)
+    library = await _loaded(ls, hub, LOAD_WAIT)
     if library is None or not library.sets_for(language):
         return None
     symbol, rng = found
@@ -287,7 +296,7 @@ def setup(server: TielineServer) -> None:
             raise FeatureError(code=INVALID_PARAMS, message="expected a query to search for")
         language = args[1] if len(args) > 1 and isinstance(args[1], str) else None
         hub = await hub_or_fail(ls)
-        library = await _loaded(hub, None)
+        library = await _loaded(ls, hub, None)
         assert library is not None
         results = await library.search_async(query, language=language, limit=SEARCH_LIMIT)
         _state.query, _state.results = query, results
@@ -322,7 +331,7 @@ def setup(server: TielineServer) -> None:
             names = candidates(symbol, language, doc.source)
         if not symbol:
             raise FeatureError(code=INVALID_PARAMS, message="expected a name to look up")
-        library = await _loaded(hub, None)
+        library = await _loaded(ls, hub, None)
         assert library is not None
         hit = library.lookup(names, language) if language else None
         if hit is None:
@@ -350,7 +359,7 @@ def setup(server: TielineServer) -> None:
 
         url = arg(list(args), 0, str, "url")
         hub = await hub_or_fail(ls)
-        library = await _loaded(hub, None)
+        library = await _loaded(ls, hub, None)
         assert library is not None
         entry = library.entry_by_url(url)
         if entry is None:
