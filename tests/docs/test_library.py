@@ -303,3 +303,25 @@ async def test_an_index_is_kept_until_its_source_changes(
     fourth = library(tmp_path, settings)
     await fourth.load()
     assert fourth.lookup(["spam.eggs"], "py") is not None
+
+
+async def test_the_api_reads_the_workspace_configuration(
+    tmp_path: Path, built: Built, tieline_home: Path
+) -> None:
+    """What the command line calls: the same layers as the server, the workspace's file too."""
+    from server.hub.docs import search, update
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / ".tieline.toml").write_text(
+        '[docs]\nstdlib = "off"\n\n[[docs.sets]]\nid = "spam"\nkind = "inventory"\n'
+        f'index = "{built.inventory}"\nurl = "https://spam.example/"\nlanguages = ["python"]\n'
+    )
+    results = await search("eggs", workspace=root, limit=3)
+    assert [(r.name, r.set_id, r.url) for r in results] == [
+        ("spam.eggs", "spam", "https://spam.example/index.html#spam.eggs")
+    ]
+    assert await search("eggs", workspace=root, language="javascript") == []
+    [info] = await update(workspace=root)
+    assert (info.id, info.title, info.error) == ("spam", "Spam", None)
+    assert (tieline_home / "data" / "docs" / "index").is_dir()  # under TIELINE_HOME
