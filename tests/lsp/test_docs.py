@@ -32,6 +32,7 @@ where = os.path.join("a", "b")
 fry(2)
 tins.open_tin(None)
 print(len(data))
+label = "🙂 naïve"; print(json.dumps(label))
 """
 
 
@@ -123,6 +124,22 @@ async def test_hover_shows_the_docs_of_the_name_under_the_cursor(
     assert h is not None and h.range is not None
     text = path.read_text().splitlines()[line]
     assert text[h.range.start.character : h.range.end.character] == "os.path.join"
+
+    # After an astral character, positions are UTF-16 units both ways (as this client says).
+    line, ch = find(path, "dumps(")
+    text = path.read_text().splitlines()[line]
+    units = len(text[:ch].encode("utf-16-le")) // 2
+    h = await docs_client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=units),
+        )
+    )
+    assert h is not None and h.range is not None
+    assert isinstance(h.contents, types.MarkupContent)
+    assert h.contents.value.startswith("`json.dumps`")
+    start = len(text[: text.index("json.dumps")].encode("utf-16-le")) // 2
+    assert (h.range.start.character, h.range.end.character) == (start, start + len("json.dumps"))
 
 
 async def test_commands_and_the_docs_panel(
