@@ -219,6 +219,12 @@ async def test_commands_and_the_docs_panel(
         docs_client, "workspace/executeCommand", {"command": "tieline.searchDocs", "arguments": []}
     )
     assert bad.code == -32602
+    bad = await raw_request_error(
+        docs_client,
+        "workspace/executeCommand",
+        {"command": "tieline.lookUpDocs", "arguments": [uri, {"line": "one"}]},
+    )
+    assert bad.code == -32602 and "position" in bad.message
 
     # A name no set has: the panel shows what matches it instead.
     missing = await docs_client.workspace_execute_command_async(

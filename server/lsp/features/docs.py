@@ -26,7 +26,7 @@ from lsprotocol import types
 from connectors.sdk.errors import TielineError
 from connectors.sdk.lazy import lazy_module
 
-from ..common import arg, hub_or_fail
+from ..common import arg, hub_or_fail, plain
 from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer, markdown
 
@@ -309,7 +309,7 @@ def setup(server: TielineServer) -> None:
         from server.hub.docs import candidates
 
         hub = await hub_or_fail(ls)
-        items = list(args)
+        items = [plain(a) for a in args]  # a position may arrive as pygls' namedtuple
         language: str | None = None
         if items and isinstance(items[0], str) and len(items) == 1:
             symbol, names = items[0].strip(), [items[0].strip()]
