@@ -34,7 +34,8 @@ class DocEntry(NamedTuple):
 
 @dataclass
 class DocSet:
-    """A loaded set: its entries and what the panel says about it."""
+    """A set as a reader returns it (its entries, written to the set's index, then dropped)
+    and as the library describes it afterwards (no entries: what the panel says)."""
 
     id: str
     kind: SetKind
