@@ -13,6 +13,7 @@ from . import (
     ci_panel,
     circleci_poll,
     diagrams,
+    docs,
     gitlab_poll,
     jenkins_poll,
     jobs,
@@ -43,6 +44,8 @@ def main() -> None:
     ci_log.main([])
     _section("ci_failures: path:line errors read out of a 10 MB job log")
     ci_failures.main()
+    _section("docs: hover with the standard library and two 200,000-entry docsets")
+    docs.main([])
     _section("actions_poll: what watching one branch costs on GitHub Actions, per hour")
     actions_poll.main([])
     _section("circleci_poll: what watching one branch costs on CircleCI, per hour")

@@ -171,6 +171,73 @@ class DiagramSettings(_Section):
     )
 
 
+class DocSetSettings(_Section):
+    """One documentation set installed for this workspace (``[[docs.sets]]``)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.~-]*$", description="A short name: 'django'.")
+    kind: Literal["inventory", "dash", "devdocs"] = Field(
+        description="`inventory`: a Sphinx objects.inv; `dash`: a Dash/Zeal .docset "
+        "directory; `devdocs`: a DevDocs index.json."
+    )
+    url: str = Field(
+        default="",
+        description="The documentation's web root, where links point "
+        "(https://docs.djangoproject.com/en/5.0/); for `inventory` also where objects.inv is "
+        "fetched from when `index` is empty.",
+    )
+    index: str = Field(
+        default="",
+        description="Where the index is: a local path (objects.inv, a .docset directory, "
+        "index.json or its folder) or an http(s) URL fetched once and kept.",
+    )
+    languages: list[str] = Field(
+        default_factory=list,
+        description="Language ids (python, javascript...) whose hovers this set serves.",
+    )
+    title: str = Field(default="", description="The name the Docs panel shows.")
+
+
+class DocsSettings(_Section):
+    """Documentation look-up: hover, *Look Up Docs* and the Docs panel."""
+
+    hover: bool = Field(
+        default=True,
+        description="Show the documentation of the symbol under the cursor on hover, from "
+        "the sets serving the file's language.",
+    )
+    stdlib: Literal["auto", "inventory", "interpreter", "off"] = Field(
+        default="auto",
+        description="The Python standard library set: `inventory` docs.python.org's "
+        "objects.inv (fetched once); `interpreter` names and docstrings read from this "
+        "Python; `auto` the inventory once fetched, this Python until then.",
+    )
+    stdlib_url: str = Field(
+        default="",
+        description="Where the Python standard library's documentation is (a mirror, say); "
+        "empty: docs.python.org for the Python running Tieline.",
+    )
+    fetch: bool = Field(
+        default=True,
+        description="Fetch a set's index from its URL when it is not on disk yet (once; "
+        "*Update Docs* fetches again). Off: only what is already installed is used.",
+    )
+    sets: list[DocSetSettings] = Field(
+        default_factory=list,
+        description="More sets: { id, kind, url?, index?, languages?, title? }.",
+    )
+    docset_dirs: list[str] = Field(
+        default_factory=list,
+        description="Folders whose *.docset directories are installed too (Zeal's docsets "
+        "folder, say), besides the docs/docsets folder of Tieline's data directory.",
+        json_schema_extra={"scope": "machine-overridable"},
+    )
+    languages: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Which sets serve a language's hovers, by set id ({ python = "
+        "['python', 'django'] }), replacing the sets' own `languages` for that language.",
+    )
+
+
 class ConnectorSections(Mapping[str, ConnectorSettings]):
     """Every installed connector's validated settings, by id (``connectors.github``, or
     ``connectors.get("jira")`` for an id only known at run time)."""
@@ -234,6 +301,7 @@ class Config(_Section):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     diagrams: DiagramSettings = Field(default_factory=DiagramSettings)
+    docs: DocsSettings = Field(default_factory=DocsSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "

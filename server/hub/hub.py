@@ -53,6 +53,7 @@ from .workspace import Folder, Workspace, detect_folder
 
 if TYPE_CHECKING:
     from .auth.orchestrator import SignIns
+    from .docs import DocsLibrary
 
 log = logging.getLogger("tieline.hub")
 
@@ -98,6 +99,7 @@ class Hub:
         #: Job logs opened as documents (read and followed in the background).
         self.logs = LogBook()
         self._sign_ins: SignIns | None = None
+        self._docs: DocsLibrary | None = None
         self.sessions: dict[str, Session] = {}
         self.folders: list[Folder] = []
         self.state = HubState()
@@ -139,6 +141,8 @@ class Hub:
         for s in self.sessions.values():
             await s.http.aclose()
         self.sessions.clear()
+        if self._docs is not None:
+            await self._docs.aclose()
         await self.store.close()
 
     def start_background(self) -> None:
@@ -182,6 +186,11 @@ class Hub:
         before = self._session_settings()
         self._apply_config(self._load_config(editor))
         after = self._session_settings()
+        if self._docs is not None and (
+            self._docs.settings != self.config.docs or before[""] != after[""]
+        ):
+            old, self._docs = self._docs, None
+            await old.aclose()
         for s in list(self.sessions.values()):
             if before.get(s.connector_id) != after.get(s.connector_id) or before[""] != after[""]:
                 log.info("%s settings changed: reconnecting", s.connector_id)
@@ -232,6 +241,9 @@ class Hub:
         """The editor's workspace folders changed (``didChangeWorkspaceFolders``)."""
         self.paths = list(folders)
         self.folders = self._detect_all()
+        if self._docs is not None and self._docs.root != self.root:
+            old, self._docs = self._docs, None  # relative set paths name the first folder
+            await old.aclose()
         self._refresh_scan_context()
 
     @property
@@ -242,6 +254,16 @@ class Hub:
 
             self._sign_ins = SignIns(self)
         return self._sign_ins
+
+    @property
+    def docs(self) -> DocsLibrary:
+        """The installed documentation sets (built on first use; loaded by ``docs.load()``).
+        A configuration change to ``docs.*`` or ``network.*`` starts a new library."""
+        if self._docs is None:
+            from .docs.api import library_for
+
+            self._docs = library_for(self.config, workspace=self.root, cache_dir=self.cache_dir)
+        return self._docs
 
     @property
     def connecting(self) -> bool:

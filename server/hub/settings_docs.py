@@ -179,8 +179,10 @@ def jetbrains_schema(manifests: Iterable[Manifest], text: str) -> str:
 def _default_text(value: Any) -> str:
     if value is None:
         return "none"
-    if value == [] or value == {}:
+    if value == []:
         return "`[]`"
+    if value == {}:
+        return "`{}`"
     return f"`{json.dumps(value)}`"
 
 

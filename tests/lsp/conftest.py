@@ -105,6 +105,8 @@ def server_env(e: Env, **extra: str) -> dict[str, str]:
         TIELINE_LOG_LEVEL="debug",
         TIELINE_VAULT_BACKEND="file",
         TIELINE_VAULT_PASSPHRASE="e2e-passphrase",
+        # No test reaches docs.python.org: a hover on a Python name would fetch its inventory.
+        TIELINE_DOCS__STDLIB="off",
     )
     env.update(extra)  # a test's own values win
     return env

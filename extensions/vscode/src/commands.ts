@@ -60,13 +60,17 @@ export type ArgSource =
   /** An item (issue, pull request) of the My Work panel whose actions run this command. */
   | { kind: 'item'; prompt: string }
   | { kind: 'url'; prompt: string }
-  | { kind: 'cursor' }; // [document uri, 0-based line] of the active editor
+  | { kind: 'cursor' } // [document uri, 0-based line] of the active editor
+  | { kind: 'position' } // [document uri, {line, character}] of the active editor's cursor
+  | { kind: 'text'; prompt: string }; // any non-empty text, e.g. a search query
 
 export const PALETTE_ARGS: Record<string, ArgSource> = {
   'tieline.startWork': { kind: 'item', prompt: 'Issue to start work on: #7 in this repository, or an item id (connector:host:key)' },
   'tieline.checkoutPullRequest': { kind: 'item', prompt: 'Pull request to check out: #7 in this repository, or an item id (connector:host:owner/repo#7)' },
   'tieline.openInBrowser': { kind: 'url', prompt: 'Issue, pull request or commit URL' },
   'tieline.createIssueFromTodo': { kind: 'cursor' },
+  'tieline.lookUpDocs': { kind: 'position' },
+  'tieline.searchDocs': { kind: 'text', prompt: 'Search the installed documentation (a name, or part of one)' },
 };
 
 /** The panel whose items the palette offers for `item` arguments. */
@@ -85,6 +89,7 @@ export function parseArg(source: ArgSource, text: string): number | string | und
     return /^[\w.-]+:[^:\s]+:\S+$/.test(t) ? t : undefined;
   }
   if (source.kind === 'url') return /^https?:\/\/\S+$/.test(t) ? t : undefined;
+  if (source.kind === 'text') return t ? t : undefined;
   return undefined;
 }
 

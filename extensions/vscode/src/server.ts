@@ -89,6 +89,15 @@ async function paletteArgs(command: string, items: ItemSource | undefined): Prom
     }
     return [editor.document.uri.toString(), editor.selection.active.line];
   }
+  if (source.kind === 'position') {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showWarningMessage('Put the cursor on a name first.');
+      return undefined;
+    }
+    const { line, character } = editor.selection.active;
+    return [editor.document.uri.toString(), { line, character }];
+  }
   if (source.kind === 'item' && items) {
     const choices = itemChoices(await items(ITEMS_PANEL).catch(() => []), command);
     if (choices.length) {
@@ -98,7 +107,7 @@ async function paletteArgs(command: string, items: ItemSource | undefined): Prom
       if (picked.args) return picked.args;
     }
   }
-  const what = source.kind === 'item' ? 'a number or an item id' : 'an http(s) URL';
+  const what = source.kind === 'item' ? 'a number or an item id' : source.kind === 'text' ? 'some text' : 'an http(s) URL';
   const text = await vscode.window.showInputBox({
     prompt: source.prompt,
     validateInput: (v) => (parseArg(source, v) === undefined ? `Enter ${what}` : undefined),

@@ -12,6 +12,7 @@ from . import (
     commands,
     completion,
     diagrams,
+    docs,
     documents,
     hover,
     lenses,
@@ -36,4 +37,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     auth.setup,
     ci.setup,
     diagrams.setup,
+    docs.setup,
 ]

@@ -1,4 +1,5 @@
-"""Hover: the card of the item under the cursor (any connector's), or an autolink's target."""
+"""Hover: the card of the item under the cursor (any connector's), or an autolink's target;
+elsewhere the documentation of the symbol under the cursor (:mod:`.docs`)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,8 @@ def setup(server: TielineServer) -> None:
             return None
         ref = reference_at(ls.references(doc), params.position.line, params.position.character)
         if ref is None:
-            return None
+            from .docs import docs_hover
+
+            return await docs_hover(ls, doc, params.position)
         text = await hover_text(ls, ref)
         return types.Hover(contents=markdown(text), range=lsp_range(ref)) if text else None

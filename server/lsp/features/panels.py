@@ -31,6 +31,7 @@ _EPOCH = datetime.fromtimestamp(0, UTC)
 PANELS = (
     ("work", "My Work", "checklist"),
     ("ci", "CI", "pass"),
+    ("docs", "Docs", "book"),
     ("integrations", "Integrations", "plug"),
 )
 WELCOME = "Sign in to a service to see your pull requests, issues and CI here."
@@ -148,6 +149,10 @@ def items_for(hub: Hub, panel_id: str, parent_id: str | None) -> list[proto.Tree
 
     if panel_id == "integrations":
         return _integrations(hub)
+    if panel_id == "docs":
+        from .docs import docs_panel
+
+        return docs_panel(hub, parent_id)
     if not hub.sessions:
         return _sign_in_items(hub)
     if panel_id == "ci":
@@ -245,7 +250,7 @@ def setup(server: TielineServer) -> None:
                 id=pid,
                 title=title,
                 icon=icon,
-                welcome=None if signed_in or pid == "integrations" else WELCOME,
+                welcome=None if signed_in or pid in ("integrations", "docs") else WELCOME,
             )
             for pid, title, icon in PANELS
         ]

@@ -35,6 +35,10 @@ describe('palette arguments', () => {
     expect(parseArg(u, 'https://github.com/o/r/issues/1')).toBe('https://github.com/o/r/issues/1');
     expect(parseArg(u, 'javascript:alert(1)')).toBeUndefined();
     expect(PALETTE_ARGS['tieline.createIssueFromTodo'].kind).toBe('cursor');
+    expect(PALETTE_ARGS['tieline.lookUpDocs'].kind).toBe('position');
+    const q = PALETTE_ARGS['tieline.searchDocs'];
+    expect(parseArg(q, '  json.loads ')).toBe('json.loads');
+    expect(parseArg(q, '   ')).toBeUndefined();
     expect(ITEMS_PANEL).toBe('work');
   });
 
