@@ -209,7 +209,8 @@ class DocsSettings(_Section):
         default="auto",
         description="The Python standard library set: `inventory` docs.python.org's "
         "objects.inv (fetched once); `interpreter` names and docstrings read from this "
-        "Python; `auto` the inventory once fetched, this Python until then.",
+        "Python; `auto` the inventory once *Update Docs* has fetched it, this Python until "
+        "then (nothing is fetched unasked).",
     )
     stdlib_url: str = Field(
         default="",

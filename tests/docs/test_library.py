@@ -195,13 +195,18 @@ async def test_a_site_answering_something_else_is_reported(tmp_path: Path, site:
 async def test_stdlib_auto_uses_the_inventory_once_it_is_fetched(
     tmp_path: Path, built: Built, site: DocsSite, stdlib_index: Path
 ) -> None:
+    """The default set is configured by nobody, so nothing is fetched for it unasked: this
+    interpreter's names serve until *Update Docs* brings docs.python.org's inventory, and
+    from then on the inventory does."""
     with_stdlib(tmp_path, stdlib_index)
     settings = DocsSettings(stdlib="auto", stdlib_url=f"{site.url}/py/3/")
+    site.publish("py/3/objects.inv", built.inventory)  # a real Sphinx inventory
     offline = library(tmp_path, settings)
-    await offline.load()  # nothing published yet: a 404, so this interpreter's index
+    await offline.load()
     [info] = offline.sets()
     assert (info.id, info.kind, info.error) == ("python", "stdlib", None)
-    assert "404" in info.source or "Not Found" in info.source
+    assert "Update Docs" in info.source
+    assert site.fetches("py/3/objects.inv") == []  # no request left the machine
     hit = offline.lookup(["json.loads"], "python")
     assert hit is not None
     assert hit.url.startswith("https://docs.python.org/3.") and hit.url.endswith(
@@ -209,13 +214,14 @@ async def test_stdlib_auto_uses_the_inventory_once_it_is_fetched(
     )
     assert "Deserialize" in hit.summary and hit.summary.startswith("`loads(")
 
-    site.publish("py/3/objects.inv", built.inventory)  # a real Sphinx inventory
-    online = library(tmp_path, settings)
-    await online.load()
-    [info] = online.sets()
+    [info] = await offline.update()  # the person asks
     assert (info.kind, info.source) == ("inventory", f"{site.url}/py/3/objects.inv")
-    hit = online.lookup(["spam.eggs"], "python")
+    assert site.fetches("py/3/objects.inv") == [200]
+    again = library(tmp_path, settings)  # a later start: the kept copy, still no request
+    await again.load()
+    hit = again.lookup(["spam.eggs"], "python")
     assert hit is not None and hit.url == f"{site.url}/py/3/index.html#spam.eggs"
+    assert site.fetches("py/3/objects.inv") == [200]
 
 
 async def test_stdlib_interpreter_index(tmp_path: Path, stdlib_index: Path) -> None:

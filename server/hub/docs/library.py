@@ -324,6 +324,11 @@ class DocsLibrary:
             return self._path(spec.index), str(self._path(spec.index))
         dest = self.docs_dir / spec.id / name
         here = await asyncio.to_thread(dest.is_file)
+        if spec.fallback and not here and not update:
+            # The default standard-library set was configured by nobody: it is fetched
+            # from docs.python.org only when the person asks (Update Docs), never by a
+            # hover. Until then this Python's own names serve.
+            raise TielineError(f"not fetched yet ({spec.index}); Update Docs fetches it")
         if not here and not self.settings.fetch:
             raise TielineError(f"not fetched yet ({spec.index}) and docs.fetch is off")
         if self.settings.fetch:
