@@ -70,6 +70,9 @@ def _plain(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
         if k not in ("title", "default", "description", "scope", "additionalProperties")
         or (k == "additionalProperties" and isinstance(v, bool))
     }
+    extra = prop.get("additionalProperties")
+    if isinstance(extra, dict):  # a map of any keys: what each value must be
+        out["additionalProperties"] = _plain(extra, defs)
     if "items" in out:
         out["items"] = _plain(out["items"], defs)
     if "properties" in out:

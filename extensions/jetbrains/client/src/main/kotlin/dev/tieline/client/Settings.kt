@@ -109,18 +109,34 @@ data class ConnectorSetting(val connector: String, val key: String, val value: S
          * The rows as [TielineSettings.connectors]: blank rows are skipped, values go through
          * [SettingValue.parse], and a later row for the same key wins.
          */
-        fun toMap(rows: Iterable<ConnectorSetting>): Map<String, Map<String, SettingValue>> {
-            val out = linkedMapOf<String, LinkedHashMap<String, SettingValue>>()
-            for (row in rows) {
-                val connector = row.connector.trim()
-                val key = row.key.trim()
-                if (connector.isEmpty() || key.isEmpty()) continue
-                val value = SettingValue.parse(row.value) ?: continue
-                out.getOrPut(connector) { linkedMapOf() }[key] = value
-            }
-            return out
-        }
+        fun toMap(rows: Iterable<ConnectorSetting>): Map<String, Map<String, SettingValue>> =
+            tableOf(rows.map { Triple(it.connector, it.key, it.value) })
     }
+}
+
+/**
+ * One row of the "more settings" table: `tieline.<section>.<key> = value`, for the server's
+ * settings that have no field of their own on the page (`diagrams.krokiUrl`, `docs.sets`):
+ * a setting the server adds needs no change here.
+ */
+data class SectionSetting(val section: String, val key: String, val value: String) {
+    companion object {
+        /** The rows as [TielineSettings.sections], read as [ConnectorSetting.toMap] reads its rows. */
+        fun toMap(rows: Iterable<SectionSetting>): Map<String, Map<String, SettingValue>> =
+            tableOf(rows.map { Triple(it.section, it.key, it.value) })
+    }
+}
+
+private fun tableOf(rows: Iterable<Triple<String, String, String>>): Map<String, Map<String, SettingValue>> {
+    val out = linkedMapOf<String, LinkedHashMap<String, SettingValue>>()
+    for ((group, name, text) in rows) {
+        val section = group.trim()
+        val key = name.trim()
+        if (section.isEmpty() || key.isEmpty()) continue
+        val value = SettingValue.parse(text) ?: continue
+        out.getOrPut(section) { linkedMapOf() }[key] = value
+    }
+    return out
 }
 
 data class NotificationSettings(
@@ -186,6 +202,11 @@ data class TielineSettings(
     val network: NetworkSettings = NetworkSettings(),
     val ci: CiSettings = CiSettings(),
     val branchTemplate: String? = null,
+    /**
+     * Every other section, by name, with its camelCase keys ([SectionSetting]). A key a typed
+     * field above also sets is the field's.
+     */
+    val sections: Map<String, Map<String, SettingValue>> = emptyMap(),
 ) {
     /**
      * The JSON-ready value of the `tieline` section: nested maps with camelCase keys, unset
@@ -203,6 +224,13 @@ data class TielineSettings(
         section("network", network.toMap())
         section("ci", ci.toMap())
         putIfSet("branchTemplate", branchTemplate)
+        for ((name, keys) in sections) {
+            if (name == "connectors") continue // connectors have their own table
+            @Suppress("UNCHECKED_CAST")
+            val typed = get(name) as? Map<String, Any> ?: emptyMap()
+            if (name in this && get(name) !is Map<*, *>) continue // a plain setting, not a section
+            section(name, keys.mapValues { it.value.toJson() } + typed)
+        }
     }
 
     /** The value for one `workspace/configuration` item: `tieline`, `tieline.sync`, ... */

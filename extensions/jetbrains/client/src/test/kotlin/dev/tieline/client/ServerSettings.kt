@@ -47,12 +47,29 @@ object ServerSettings {
         network = NetworkSettings(caBundle = "/etc/ssl/corp.pem", timeout = 30.0),
         ci = CiSettings(notify = "all", diagnostics = false, logPageKb = 256, logFollowInterval = 5.0),
         branchTemplate = "{login}/{number}-{slug}",
+        sections = sampleSections(),
     )
+
+    /** The settings of this client's typed fields; every other key goes through [TielineSettings.sections]. */
+    private val typed = listOf("logLevel", "connectors.", "autolinks", "notifications.", "sync.", "network.", "ci.", "branchTemplate")
+
+    /** A value for every key the typed fields do not cover (`diagrams.*`, `docs.*`, ...), by its schema. */
+    fun sampleSections(): Map<String, Map<String, SettingValue>> =
+        keys.filter { key -> typed.none { key == it || key.startsWith(it) } && '.' in key }
+            .groupBy({ it.substringBefore('.') }, { it.substringAfter('.') })
+            .mapValues { (section, names) ->
+                names.associateWith { name ->
+                    val leaf = schema["properties"]["tieline"]["properties"][section]?.get("properties")?.get(name)
+                        ?: error("settings.schema.json has no $section.$name (regenerate it: python -m server.hub.settings_docs --write)")
+                    sample(leaf, "$section-$name".lowercase())
+                }
+            }
 
     /** The dotted camelCase keys a configuration map sets; lists are values, not sections. */
     fun keysOf(configuration: Map<*, *>, prefix: String = ""): Set<String> =
         configuration.flatMap { (k, v) ->
-            if (v is Map<*, *>) keysOf(v, "$prefix$k.") else listOf("$prefix$k")
+            // A map is a section unless the server names it as one setting (a table value).
+            if (v is Map<*, *> && "$prefix$k" !in keys) keysOf(v, "$prefix$k.") else listOf("$prefix$k")
         }.toSet()
 
     /**
@@ -72,14 +89,21 @@ object ServerSettings {
         }
     }
 
-    private fun item(schema: JsonNode?, tag: String): SettingValue = when (schema?.get("type")?.asText()) {
+    private fun item(schema: JsonNode?, tag: String): SettingValue = when {
+        schema?.has("enum") == true -> sample(schema, tag)
+        else -> plainItem(schema, tag)
+    }
+
+    private fun plainItem(schema: JsonNode?, tag: String): SettingValue = when (schema?.get("type")?.asText()) {
         "object" -> table(schema, tag)
         null, "string" -> SettingValue.Text("$tag.example.test")
         else -> sample(schema, tag)
     }
 
-    private fun table(schema: JsonNode, tag: String): SettingValue.Table =
-        SettingValue.Table(
-            schema["properties"]?.fields()?.asSequence()?.associate { (k, v) -> k to item(v, "$tag-$k".lowercase()) }.orEmpty(),
-        )
+    private fun table(schema: JsonNode, tag: String): SettingValue.Table {
+        val named = schema["properties"]?.fields()?.asSequence()?.associate { (k, v) -> k to item(v, "$tag-$k".lowercase()) }
+        // A map of any keys (`{ python = [...] }`): one entry, valued by its schema.
+        val any = schema["additionalProperties"]?.takeIf { it.isObject }
+        return SettingValue.Table(named ?: any?.let { mapOf(tag to item(it, tag)) }.orEmpty())
+    }
 }

@@ -92,6 +92,25 @@ class SettingsTest {
         )
     }
 
+    @Test
+    fun `more settings rows become sections, under the page's own fields`() {
+        val sections = SectionSetting.toMap(
+            listOf(
+                SectionSetting("diagrams", "krokiUrl", "https://kroki.example.test"),
+                SectionSetting(" docs ", "hover", "false"),
+                SectionSetting("ci", "notify", "all"),
+                SectionSetting("ci", "logPageKb", "64"),
+                SectionSetting("", "orphan", "1"),
+                SectionSetting("connectors", "jira", "{}"),
+            ),
+        )
+        val conf = TielineSettings(ci = CiSettings(notify = "off"), sections = sections).toConfiguration()
+        assertEquals(mapOf("krokiUrl" to "https://kroki.example.test"), conf["diagrams"])
+        assertEquals(mapOf("hover" to false), conf["docs"])
+        assertEquals(mapOf("notify" to "off", "logPageKb" to 64L), conf["ci"]) // the field wins
+        assertEquals(null, conf["connectors"]) // connectors have their own table
+    }
+
     /**
      * The client can make every setting the server has (its own `--keys` list), for every
      * connector it lists, and the server's configuration loader takes each with the value sent.

@@ -22,11 +22,15 @@ import com.redhat.devtools.lsp4ij.LanguageServerManager
 import dev.tieline.client.CiSettings
 import dev.tieline.client.ConnectorSetting
 import dev.tieline.client.NotificationSettings
+import dev.tieline.client.SectionSetting
 import dev.tieline.client.SyncSettings
 import dev.tieline.client.TielineSettings
 
 /** One `tieline.connectors.<connector>.<key>` setting as stored (a bean for the XML state). */
 data class ConnectorSettingRow(var connector: String = "", var key: String = "", var value: String = "")
+
+/** One `tieline.<section>.<key>` setting with no field of its own on the page (a bean too). */
+data class SectionSettingRow(var section: String = "", var key: String = "", var value: String = "")
 
 /**
  * What the settings page stores. Blank values, and check boxes left at the server's default,
@@ -50,6 +54,7 @@ class TielineSettingsState : PersistentStateComponent<TielineSettingsState.Data>
         var ciLogPageKb: Int = 0,
         var ciLogFollowInterval: String = "",
         var connectorSettings: MutableList<ConnectorSettingRow> = mutableListOf(),
+        var moreSettings: MutableList<SectionSettingRow> = mutableListOf(),
     )
 
     private var data = Data()
@@ -69,6 +74,7 @@ class TielineSettingsState : PersistentStateComponent<TielineSettingsState.Data>
             issueClosed = data.notifyIssueClosed.takeIf { it },
         ),
         ci = CiSettings.fromForm(data.ciNotify, data.ciDiagnostics, data.ciLogPageKb, data.ciLogFollowInterval),
+        sections = SectionSetting.toMap(data.moreSettings.map { SectionSetting(it.section, it.key, it.value) }),
     )
 
     companion object {
@@ -76,14 +82,14 @@ class TielineSettingsState : PersistentStateComponent<TielineSettingsState.Data>
     }
 }
 
-private class TextColumn(
+private class TextColumn<R>(
     name: String,
-    private val read: (ConnectorSettingRow) -> String,
-    private val write: (ConnectorSettingRow, String) -> Unit,
-) : ColumnInfo<ConnectorSettingRow, String>(name) {
-    override fun valueOf(item: ConnectorSettingRow) = read(item)
-    override fun isCellEditable(item: ConnectorSettingRow) = true
-    override fun setValue(item: ConnectorSettingRow, value: String) = write(item, value)
+    private val read: (R) -> String,
+    private val write: (R, String) -> Unit,
+) : ColumnInfo<R, String>(name) {
+    override fun valueOf(item: R) = read(item)
+    override fun isCellEditable(item: R) = true
+    override fun setValue(item: R, value: String) = write(item, value)
 }
 
 /**
@@ -95,9 +101,14 @@ private class TextColumn(
 class TielineConfigurable : BoundConfigurable("Tieline") {
     private val state get() = TielineSettingsState.get().state
     private val rows = ListTableModel<ConnectorSettingRow>(
-        TextColumn("Connector", { it.connector }) { r, v -> r.connector = v.trim() },
-        TextColumn("Key", { it.key }) { r, v -> r.key = v.trim() },
-        TextColumn("Value", { it.value }) { r, v -> r.value = v },
+        TextColumn<ConnectorSettingRow>("Connector", { it.connector }) { r, v -> r.connector = v.trim() },
+        TextColumn<ConnectorSettingRow>("Key", { it.key }) { r, v -> r.key = v.trim() },
+        TextColumn<ConnectorSettingRow>("Value", { it.value }) { r, v -> r.value = v },
+    )
+    private val moreRows = ListTableModel<SectionSettingRow>(
+        TextColumn<SectionSettingRow>("Section", { it.section }) { r, v -> r.section = v.trim() },
+        TextColumn<SectionSettingRow>("Key", { it.key }) { r, v -> r.key = v.trim() },
+        TextColumn<SectionSettingRow>("Value", { it.value }) { r, v -> r.value = v },
     )
     private val installed = JBLabel()
 
@@ -159,6 +170,17 @@ class TielineConfigurable : BoundConfigurable("Tieline") {
             }.resizableRow()
             row { cell(installed) }
         }
+        group("More Settings") {
+            row {
+                val table = TableView(moreRows)
+                cell(ToolbarDecorator.createDecorator(table).setAddAction { moreRows.addRow(SectionSettingRow()) }.createPanel())
+                    .align(Align.FILL)
+                    .comment(
+                        "Any other tieline.&lt;section&gt;.&lt;key&gt; the README's settings table lists, e.g. " +
+                            "diagrams / krokiUrl or docs / sets. Values are JSON when they are JSON, else text.",
+                    )
+            }.resizableRow()
+        }
         showInstalledConnectors()
     }
 
@@ -173,11 +195,15 @@ class TielineConfigurable : BoundConfigurable("Tieline") {
 
     private fun tableRows() = rows.items.map { it.copy() }
 
-    override fun isModified() = super.isModified() || tableRows() != state.connectorSettings
+    private fun moreTableRows() = moreRows.items.map { it.copy() }
+
+    override fun isModified() =
+        super.isModified() || tableRows() != state.connectorSettings || moreTableRows() != state.moreSettings
 
     override fun reset() {
         super.reset()
         rows.items = state.connectorSettings.map { it.copy() }.toMutableList()
+        moreRows.items = state.moreSettings.map { it.copy() }.toMutableList()
     }
 
     override fun apply() {
@@ -185,6 +211,8 @@ class TielineConfigurable : BoundConfigurable("Tieline") {
         super.apply()
         state.connectorSettings = tableRows().filter { it.connector.isNotBlank() && it.key.isNotBlank() }.toMutableList()
         rows.items = state.connectorSettings.map { it.copy() }.toMutableList()
+        state.moreSettings = moreTableRows().filter { it.section.isNotBlank() && it.key.isNotBlank() }.toMutableList()
+        moreRows.items = state.moreSettings.map { it.copy() }.toMutableList()
         for (project in ProjectManager.getInstance().openProjects) {
             val manager = LanguageServerManager.getInstance(project)
             if (state.serverPath != before) {
