@@ -2,10 +2,11 @@
 (GitHub Actions, GitLab CI, Bitbucket Pipelines, Jenkins, CircleCI...), pipelines with their
 jobs, failing ones first.
 
-Exit code: 0 everything passed, 1 something failed, 6 still running, 5 no CI reports on
-the branch. ``--watch`` asks again every ``--interval`` seconds until every pipeline has
-finished, redrawing in place on a terminal (printing each change elsewhere, one JSON
-document a line with ``--json``), and exits as the run ended.
+Exit code: 0 everything passed, 1 something failed (even while others still run), 6 still
+running, 5 no CI reports on the branch. ``--watch`` asks again every ``--interval`` seconds
+until every pipeline has finished, redrawing in place on a terminal (printing each change
+elsewhere, one JSON document a line with ``--json``), and exits as the run ended;
+``--timeout`` gives up (6).
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ def arguments(p: argparse.ArgumentParser) -> None:
         default=5.0,
         metavar="SECONDS",
         help="seconds between two looks while watching (default 5)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="while watching, give up after this long (exit 6); 0: wait as long as it runs",
     )
 
 
@@ -103,6 +111,8 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
         return problems if ci.state == "success" and problems else exit_code(ci)
     drawn = 0
     last: object = None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + args.timeout if args.timeout > 0 else None
     while True:
         doc = _doc(ctx, ci)
         if doc != last:
@@ -121,8 +131,11 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
                 ctx.out.flush()
                 drawn = len(lines)
             last = doc
-        if ci.state != "pending":
+        if not ci.running:
             break
+        if deadline is not None and loop.time() + args.interval > deadline:
+            ctx.say("tieline: still running when --timeout ran out")
+            return EXIT_PENDING
         await asyncio.sleep(args.interval)
         ci = await pipelines.read(ctx, force=True)
     ctx.report(ci.gathered.problems)

@@ -5,7 +5,8 @@ does both) -- then the whole log.
 JOB is a job of this branch's CI by name (``unit``, or ``build/unit`` when two pipelines
 have one), or by the id ``ci --json`` prints. ``--ansi`` keeps the service's colours when
 stdout is a terminal. A running job's log is printed as far as it goes; ``--follow`` keeps
-reading until the job ends, and then exits 0 when it passed and 1 when it failed.
+reading until the job ends, and then exits 0 when it passed and 1 when it failed (printing
+a log is otherwise success, whatever the job's outcome: ``ci`` says that).
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
     if doc.error:
         raise TielineError(f"the log could not be read to its end: {doc.error}")
     ended: Job | None = doc.job
-    return EXIT_PROBLEM if ended is not None and ended.failed else EXIT_OK
+    if printed and ended is not None and ended.failed:  # followed to a failure
+        return EXIT_PROBLEM
+    return EXIT_OK
 
 
 def _write(ctx: Context, text: str) -> None:

@@ -31,6 +31,13 @@ class CI:
     repo_keys: list[str]
 
     @property
+    def running(self) -> bool:
+        """Anything still to finish: a pipeline, or a check of a session without pipelines."""
+        return any(
+            not p.finished for b in self.branches for r in b.runs for p in r.pipelines
+        ) or any(b.summary is not None and b.summary.pending for b in self.branches)
+
+    @property
     def state(self) -> str:
         """``success``, ``failure``, ``pending`` (anything still running), or ``none``."""
         states = [state_of(b) for b in self.branches]
@@ -72,12 +79,9 @@ async def read(ctx: Context, *, force: bool = False) -> CI:
         from connectors.sdk.errors import AuthError
 
         raise AuthError(sign_in_hint(ctx.hub, *CAPABILITIES))
-    answered = {s.key for s in got.sessions}
-    found = [
-        Branch(b.key, [r for r in b.runs if r.session.key in answered], b.summary)
-        for b in branches(ctx.hub)
-        if b.key in keys
-    ]
+    # A session that failed this time keeps what it said before (while watching), and
+    # its failure is reported beside it.
+    found = [b for b in branches(ctx.hub) if b.key in keys]
     return CI(got, [b for b in found if b.runs], keys)
 
 
