@@ -281,21 +281,28 @@ class Hub:
     def wanted(self) -> list[Wanted]:
         return plan(self.registry.manifests(), dict(self.config.connectors), self.folders)
 
-    async def connect(self) -> list[Session]:
+    async def connect(self, capabilities: Sequence[str] = ()) -> list[Session]:
         """Open every session the workspace calls for and somebody is signed in to; close
         the ones no longer called for. Returns the sessions opened now or watching other
-        repositories than before (the caller syncs them at once, with progress)."""
+        repositories than before (the caller syncs them at once, with progress).
+
+        ``capabilities`` (names, as manifests declare them): open only the sessions of
+        connectors declaring one, and close none -- a command listing pull requests loads
+        no tracker's code."""
         async with self._connect_lock:
             try:
-                return await self._connect()
+                return await self._connect(frozenset(capabilities))
             finally:
                 self.connected.set()
 
-    async def _connect(self) -> list[Session]:
+    async def _connect(self, capabilities: frozenset[str] = frozenset()) -> list[Session]:
         opened: list[Session] = []
         keep: set[str] = set()
         self.unconnected = []
         for w in self.wanted():
+            declared = self.registry.manifest(w.connector).capabilities
+            if capabilities and not capabilities.intersection(declared):
+                continue
             try:
                 got = await self._session_for_wanted(w)
             except TielineError as exc:
@@ -309,7 +316,7 @@ class Hub:
             if new:
                 opened.append(session)
         for key, s in list(self.sessions.items()):
-            if key not in keep:
+            if key not in keep and not capabilities:
                 await self.drop_sessions(s.connector_id, s.host, s.login)
         self._refresh_scan_context()
         return opened

@@ -58,15 +58,13 @@ async def gather(
     """Every session with a syncer of ``views``, each part from the mirror when synced at
     most ``max_age`` seconds ago (never when ``force``), else synced now."""
     out = Gathered()
-    if not hub.sessions:
-        await hub.connect()
-    for w, exc in hub.unconnected:
-        if any(x.capability.__name__ in hub.registry.manifest(w.connector).capabilities
-               for x in syncers_for(views)):  # fmt: skip
+    wanted = syncers_for(views)
+    if not hub.sessions:  # only the connectors that can answer: no other's code loads
+        await hub.connect(sorted({x.capability.__name__ for x in wanted}))
+        for w, exc in hub.unconnected:
             out.problems.append(
                 Problem(w.connector, w.host, exc.message, isinstance(exc, AuthError))
             )
-    wanted = syncers_for(views)
     for s in list(hub.sessions.values()):
         mine = [x for x in wanted if x.applies(s.connector)]
         if not mine:
