@@ -82,7 +82,10 @@ async def read(ctx: Context, *, force: bool = False) -> CI:
     # A session that failed this time keeps what it said before (while watching), and
     # its failure is reported beside it.
     found = [b for b in branches(ctx.hub) if b.key in keys]
-    return CI(got, [b for b in found if b.runs], keys)
+    reported = [
+        b for b in found if any(r.pipelines or (r.checks and r.checks.total) for r in b.runs)
+    ]
+    return CI(got, reported, keys)
 
 
 def word(status: str, conclusion: str) -> str:

@@ -181,3 +181,36 @@ def test_a_refused_token_is_reported_beside_the_others(
     (problem,) = r.json["problems"]
     assert problem["service"] == "linear" and problem["auth"] is True
     assert "linear" in r.err and "x" * 40 not in r.err + r.out
+
+
+def test_ci_without_any_ci_is_not_found(run: Any, app: Path, env: dict[str, str]) -> None:
+    """The clone has no workflow files and its branch no check runs: nothing to show."""
+    r = run(app, env, "ci", "--json")
+    assert r.code == 5, r.err
+    assert r.json == {"state": "none", "branches": [], "problems": []}
+    table = run(app, env, "ci")
+    assert table.code == 5 and table.out == "No CI reports on octo/app@feature yet.\n"
+
+
+async def test_reads_what_the_running_server_synced(
+    app: Path, env: dict[str, str], services: Services, tieline_home: Path
+) -> None:
+    """A server (driven over stdio as an editor does) syncs the workspace; ``prs`` and
+    ``issues`` in a new process then answer from its mirror without asking GitHub again."""
+    from tests.cli.conftest import spawn
+    from tests.lsp.conftest import Env, start_client
+    from tests.lsp.test_features import items, wait_synced
+
+    client = await start_client(
+        Env(root=app, github=services.github, home=tieline_home), **services.server_env()
+    )
+    try:
+        await wait_synced(client, timeout=60)
+        assert await items(client, "work", "work/review")  # the server has the lists
+    finally:
+        await client.shutdown_session()
+    services.github.log.clear()
+    prs = spawn(app, env, "prs", "--json")
+    assert prs.code == 0, prs.err
+    assert [p["ref"] for p in prs.json["pull_requests"]] == ["octo/app#2"]
+    assert not [q for q in services.github.log if q.path.startswith("/search/")]
