@@ -274,3 +274,34 @@ def test_ci_watch_gives_up_at_its_timeout(run: Any, world: World) -> None:
     r = run(world.root, world.env, "ci", "--watch", "--interval", "0.3", "--timeout", "1")
     assert r.code == 6, r.err
     assert "--timeout ran out" in r.err and world.running_pipeline in r.out
+
+
+def test_jenkins_log_of_a_failed_build(run: Any, tmp_path: Path, tieline_home: Path) -> None:
+    """Jenkins keeps the newest build of a job on the branch: once the running build fails
+    too, its stage's log leads with where it stopped (the end: its log has no markers)."""
+    from tests.jenkins.wiring import CANARY, USER, seeded
+    from tests.standin.jenkins import JenkinsStandIn
+    from tests.standin.jenkins.story import seed_ci_story
+
+    require_contract(JenkinsStandIn)
+    with serving(JenkinsStandIn()) as standin:
+        jenkins = seeded(standin)
+        seed_ci_story(jenkins.state, "app")
+        newest = jenkins.state.jobs["app"].builds[0].number  # newest first
+        jenkins.state.append_log("app", newest, "ERROR: no space left on device\n")
+        jenkins.state.finish("app", newest, "FAILURE")
+        root = clone(tmp_path / "app", "https://github.com/octo/app.git",
+                     files={"Jenkinsfile": "pipeline {}\n"})  # fmt: skip
+        env = base_env(
+            tieline_home,
+            TIELINE_JENKINS_TOKEN=CANARY,
+            TIELINE_JENKINS_USER=USER,
+            TIELINE_CONNECTORS__JENKINS__SITE=standin.url + standin.context,
+        )
+        ci = run(root, env, "ci", "--json")
+        assert ci.code == 1 and ci.json["state"] == "failure", ci.err
+        r = run(root, env, "log", "ship")
+        assert r.code == 0, r.err
+        head, sep, _ = r.out.partition("=== Full log (")
+        assert sep and head.startswith("=== Failing step: ")
+        assert "no space left on device" in head
