@@ -17,8 +17,8 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -72,7 +72,6 @@ class Context:
     max_age: float
     #: ``--fresh``: read nothing from the mirror.
     fresh: bool = False
-    problems: list[Any] = field(default_factory=list)
 
     def line(self, text: str = "") -> None:
         print(text, file=self.out)
@@ -118,7 +117,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def colour_wanted(out: TextIO, environ: dict[str, str] | os._Environ[str]) -> bool:
+def colour_wanted(out: TextIO, environ: Mapping[str, str]) -> bool:
     """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
     if environ.get("NO_COLOR"):
         return False
@@ -137,9 +136,12 @@ def run_verb(
     """Entry point from :func:`server.cli.main`: the verb's module, run on a hub opened for
     ``cwd``'s checkout, its errors as exit codes."""
     module: VerbModule = importlib.import_module(spec.module)
-    return asyncio.run(
-        _run(module.run, args, cwd or Path.cwd(), out or sys.stdout, err or sys.stderr)
-    )
+    try:
+        return asyncio.run(
+            _run(module.run, args, cwd or Path.cwd(), out or sys.stdout, err or sys.stderr)
+        )
+    except KeyboardInterrupt:  # Ctrl-C while watching or following: the shell's convention
+        return 130
 
 
 async def _run(
@@ -179,8 +181,6 @@ async def _run(
         if as_json:
             out.write(json.dumps({"error": {"code": code, "message": message}}) + "\n")
         return code
-    except KeyboardInterrupt:
-        return 130
     finally:
         if hub is not None:
             await hub.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from connectors.sdk.errors import AuthError, NotFound
-from connectors.sdk.models import Issue, ItemRef, PullRequest
+from connectors.sdk.models import Issue, ItemRef, PullRequest, User
 from server.hub.refs import ItemTarget
 
 from .base import Context, Missing, UsageError
@@ -55,11 +55,10 @@ async def resolve(ctx: Context, text: str) -> ItemRef:
 
     hub = ctx.hub
     text = text.strip()
+    await hub.connect(["IssueTracker"])  # no CI-only service's code loads
     ref = _by_id(text, set(hub.registry.ids()))
     if ref is not None:
-        await hub.connect()
         return ref
-    await hub.connect()
     target = _scanned(ctx, text)
     if target is None:  # PROJ-7 counts once the site's projects are known
         await known_scopes(hub)
@@ -98,6 +97,12 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _who(u: User) -> str:
+    """``@login`` where the service's people have handles, else their name (Jira's logins
+    are account ids)."""
+    return f"@{clean(u.login)}" if u.handle else clean(u.name or u.login)
+
+
 def _card(ctx: Context, it: Issue) -> None:
     st = ctx.style
     service = service_name(ctx.hub, it.connector)
@@ -117,9 +122,9 @@ def _card(ctx: Context, it: Issue) -> None:
     ctx.line("  " + " · ".join(facts))
     people = []
     if it.author:
-        people.append(f"by @{clean(it.author.login)}")
+        people.append(f"by {_who(it.author)}")
     if it.assignees:
-        people.append("assigned " + ", ".join("@" + clean(u.login) for u in it.assignees))
+        people.append("assigned " + ", ".join(_who(u) for u in it.assignees))
     if it.labels:
         people.append("labels " + ", ".join(clean(label.name) for label in it.labels))
     if people:
