@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +78,11 @@ def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """``run(cwd, env, *args)``: ``tieline ARGS`` in this process, in ``cwd`` with exactly
     ``env``'s ``TIELINE_*`` variables."""
 
-    def call(cwd: Path, env: Mapping[str, str], *args: str) -> Result:
+    def call(
+        cwd: Path, env: Mapping[str, str], *args: str, on_output: Callable[[], None] | None = None
+    ) -> Result:
+        """``on_output``: called once, when the verb first writes to stdout (to change a
+        stand-in while the verb watches or follows)."""
         from server.cli import main
 
         for k in list(os.environ):
@@ -88,12 +92,25 @@ def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             if k.startswith("TIELINE_") or k == "NO_COLOR":
                 monkeypatch.setenv(k, v)
         monkeypatch.chdir(cwd)
-        out, err = io.StringIO(), io.StringIO()
+        out, err = _Once(on_output), io.StringIO()
         with redirect_stdout(out), redirect_stderr(err):
             code = main(list(args))
         return Result(code, out.getvalue(), err.getvalue())
 
     yield call
+
+
+class _Once(io.StringIO):
+    def __init__(self, hook: Callable[[], None] | None) -> None:
+        super().__init__()
+        self._hook = hook
+
+    def write(self, text: str) -> int:
+        n = super().write(text)
+        if self._hook is not None and text.strip():
+            hook, self._hook = self._hook, None
+            hook()
+        return n
 
 
 def spawn(cwd: Path, env: Mapping[str, str], *args: str, timeout: float = 120) -> Result:

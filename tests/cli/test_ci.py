@@ -7,7 +7,6 @@ environment, and the clone carries its marker file, as a developer's checkout wo
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,16 +227,12 @@ def test_log_puts_the_failing_step_first(run: Any, world: World) -> None:
 
 
 def test_ci_watch_redraws_until_every_pipeline_finished(run: Any, world: World) -> None:
-    """The running pipeline finishes a second in: the watch sees it run, then sees it end,
+    """The running pipeline finishes once the first drawing is out: the watch sees it run,
+    then sees it end,
     and exits 1 because the other pipeline failed (0 where the passing run is the newest of
     the only name)."""
-    timer = threading.Timer(1.0, world.finish_running)
-    timer.start()
-    try:
-        r = run(world.root, world.env, "ci", "--watch", "--json", "--interval", "0.3",
-                "--timeout", "60")  # fmt: skip
-    finally:
-        timer.cancel()
+    r = run(world.root, world.env, "ci", "--watch", "--json", "--interval", "0.3",
+            "--timeout", "60", on_output=world.finish_running)  # fmt: skip
     docs = r.lines()
     assert r.code == (0 if world.same_name else 1), (r.err, docs[-1])
     assert len(docs) >= 2
@@ -259,15 +254,11 @@ def test_log_follows_a_running_job_to_its_end(run: Any, world: World) -> None:
     now = run(world.root, world.env, "log", world.running_job)
     assert now.code == 0, now.err
     assert "the job is running" in now.err and world.more_log not in now.out
-    timer = threading.Timer(1.0, world.finish_running)
-    timer.start()
-    try:
-        r = run(world.root, {**world.env, "TIELINE_CI__LOG_FOLLOW_INTERVAL": "0.2"},
-                "log", world.running_job, "--follow")  # fmt: skip
-    finally:
-        timer.cancel()
+    r = run(world.root, {**world.env, "TIELINE_CI__LOG_FOLLOW_INTERVAL": "0.2"},
+            "log", world.running_job, "--follow", on_output=world.finish_running)  # fmt: skip
     assert r.code == 0, r.err  # the job passed
-    assert world.more_log in r.out and "\x1b" not in r.out
+    assert r.out.startswith(now.out)  # what was there, then what followed
+    assert world.more_log in r.out[len(now.out) :] and "\x1b" not in r.out
 
 
 def test_ci_watch_gives_up_at_its_timeout(run: Any, world: World) -> None:

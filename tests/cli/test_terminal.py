@@ -184,3 +184,24 @@ def test_the_parser_imports_no_verb_for_other_commands(tmp_path: Path) -> None:
                        capture_output=True, text=True, timeout=60)  # fmt: skip
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "[]"
+
+
+def test_ci_watch_off_a_terminal_prints_each_change(world: World) -> None:
+    p = subprocess.Popen(
+        [sys.executable, "-m", "server", "ci", "--watch", "--interval", "0.3", "--timeout", "60"],
+        cwd=world.root, env=world.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert p.stdout is not None
+    first = []
+    for line in p.stdout:  # the first drawing, with deploy still running
+        first.append(line)
+        if "deploy" in line:
+            break
+    world.finish_running()
+    rest, err = p.communicate(timeout=90)
+    out = "".join(first) + rest
+    assert p.returncode == 1, err
+    assert "\x1b" not in out  # no colour and no cursor moves into a pipe or a file
+    drawings = out.split("\n\nocto/app @ feature")
+    assert len(drawings) >= 2 and out.startswith("octo/app @ feature  failure")
+    assert "running" in drawings[0] and "running" not in drawings[-1]
