@@ -228,9 +228,8 @@ def test_log_puts_the_failing_step_first(run: Any, world: World) -> None:
 
 def test_ci_watch_redraws_until_every_pipeline_finished(run: Any, world: World) -> None:
     """The running pipeline finishes once the first drawing is out: the watch sees it run,
-    then sees it end,
-    and exits 1 because the other pipeline failed (0 where the passing run is the newest of
-    the only name)."""
+    then sees it end, and exits 1 because the other pipeline failed (0 where the passing run
+    is the newest of the only name)."""
     r = run(world.root, world.env, "ci", "--watch", "--json", "--interval", "0.3",
             "--timeout", "60", on_output=world.finish_running)  # fmt: skip
     docs = r.lines()
