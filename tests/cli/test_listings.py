@@ -214,3 +214,13 @@ async def test_reads_what_the_running_server_synced(
     assert prs.code == 0, prs.err
     assert [p["ref"] for p in prs.json["pull_requests"]] == ["octo/app#2"]
     assert not [q for q in services.github.log if q.path.startswith("/search/")]
+
+
+def test_a_subdirectory_of_the_clone_is_the_same_workspace(
+    run: Any, app: Path, env: dict[str, str]
+) -> None:
+    sub = app / "src" / "deep"
+    sub.mkdir(parents=True)
+    r = run(sub, env, "issue", "#1", "--json")
+    assert r.code == 0, r.err
+    assert r.json["item"]["id"] == "github:github.com:octo/app#1"
