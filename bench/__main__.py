@@ -12,6 +12,7 @@ from . import (
     ci_log,
     ci_panel,
     circleci_poll,
+    cli,
     diagrams,
     docs,
     gitlab_poll,
@@ -62,6 +63,8 @@ def main() -> None:
     ci_panel.main(["--finishes", "3", "--providers", "gitlab,jenkins"])
     _section("diagrams: PlantUML blocks drawn in the background while lenses are asked for")
     diagrams.main([])
+    _section("cli: tieline prs --json as a new process, beside tieline --version")
+    cli.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -1,8 +1,9 @@
-"""The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``.
+"""The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``, and
+the verbs of :mod:`server.verbs` (``prs``, ``issues``, ``issue``, ``ci``, ``log``).
 
 Exit codes (documented in the README): 0 success, 1 the command ran and found a problem
 (e.g. ``doctor`` with a failing connector), 2 usage error, 3 authentication failed or was
-refused, 4 configuration error.
+refused, 4 configuration error, 5 not found, 6 still running.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 
 from server import __version__
 from server.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
+from server.verbs import VERBS, Verb, verb
 
 
 def _parse_hostport(value: str) -> tuple[str, int]:
@@ -23,7 +25,22 @@ def _parse_hostport(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: Sequence[str]) -> Verb | None:
+    """The verb ``argv`` runs (its first word that is not an option or an option's value)."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--log-level":
+            skip = True
+        elif not a.startswith("-"):
+            return verb(a)
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; a verb's own options are added only for the verb ``argv`` runs, so the
+    parser imports no verb module for any other command."""
     p = argparse.ArgumentParser(
         prog="tieline", description="Tieline: your services inside your editor, over LSP."
     )
@@ -63,11 +80,22 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("connectors", help="installed connectors")
     csub = c.add_subparsers(dest="connectors_command", metavar="ACTION")
     csub.add_parser("list", help="list installed connectors and their capabilities")
+
+    chosen = _chosen(sys.argv[1:] if argv is None else argv)
+    for v in VERBS:
+        vp = sub.add_parser(v.name, help=v.help, description=v.help)
+        if v is chosen:
+            import importlib
+
+            from server.verbs.base import add_common
+
+            add_common(vp)
+            importlib.import_module(v.module).arguments(vp)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     from server.hub.logging import setup_logging
 
@@ -102,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.cli_auth import run_auth
 
         return run_auth(args)
+    chosen = verb(args.command)
+    if chosen is not None:
+        from server.verbs.base import run_verb
+
+        return run_verb(chosen, args)
     parser.print_help(sys.stderr)
     return EXIT_USAGE
 

@@ -8,3 +8,5 @@ EXIT_PROBLEM = 1  # the command ran and found a problem (doctor with a failing c
 EXIT_USAGE = 2  # usage error: unknown command, service or option
 EXIT_AUTH = 3  # authentication failed or was refused
 EXIT_CONFIG = 4  # configuration error
+EXIT_NOT_FOUND = 5  # what the command names does not exist (an item, a job, CI for the branch)
+EXIT_PENDING = 6  # the pipeline is still running (``ci`` without --watch)

@@ -48,7 +48,7 @@ from .sessions import Session, Wanted, build_connector, plan, preferred_account,
 from .store import Store
 from .sync.changes import Change
 from .sync.coordinator import Coordinator
-from .sync.syncers import Watch
+from .sync.syncers import SYNCERS, Syncer, Watch
 from .workspace import Folder, Workspace, detect_folder
 
 if TYPE_CHECKING:
@@ -107,6 +107,9 @@ class Hub:
         #: says "connecting", not "sign in" (a token may be on its way).
         self.connected = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        #: Sessions the last :meth:`connect` wanted but could not open, and why (a refused
+        #: token, a service down): the command line reports them beside what others said.
+        self.unconnected: list[tuple[Wanted, TielineError]] = []
         self._connect_lock = asyncio.Lock()
         self.loaded = self._load_config(None)
         self.autolinks: Autolinks = load_autolinks([])
@@ -300,24 +303,33 @@ class Hub:
     def wanted(self) -> list[Wanted]:
         return plan(self.registry.manifests(), dict(self.config.connectors), self.folders)
 
-    async def connect(self) -> list[Session]:
+    async def connect(self, capabilities: Sequence[str] = ()) -> list[Session]:
         """Open every session the workspace calls for and somebody is signed in to; close
         the ones no longer called for. Returns the sessions opened now or watching other
-        repositories than before (the caller syncs them at once, with progress)."""
+        repositories than before (the caller syncs them at once, with progress).
+
+        ``capabilities`` (names, as manifests declare them): open only the sessions of
+        connectors declaring one, and close none -- a command listing pull requests loads
+        no tracker's code."""
         async with self._connect_lock:
             try:
-                return await self._connect()
+                return await self._connect(frozenset(capabilities))
             finally:
                 self.connected.set()
 
-    async def _connect(self) -> list[Session]:
+    async def _connect(self, capabilities: frozenset[str] = frozenset()) -> list[Session]:
         opened: list[Session] = []
         keep: set[str] = set()
+        self.unconnected = []
         for w in self.wanted():
+            declared = self.registry.manifest(w.connector).capabilities
+            if capabilities and not capabilities.intersection(declared):
+                continue
             try:
                 got = await self._session_for_wanted(w)
             except TielineError as exc:
                 log.warning("could not connect %s on %s: %s", w.connector, w.host, exc.message)
+                self.unconnected.append((w, exc))
                 continue
             if got is None:
                 continue
@@ -326,7 +338,7 @@ class Hub:
             if new:
                 opened.append(session)
         for key, s in list(self.sessions.items()):
-            if key not in keep:
+            if key not in keep and not capabilities:
                 await self.drop_sessions(s.connector_id, s.host, s.login)
         self._refresh_scan_context()
         return opened
@@ -501,15 +513,38 @@ class Hub:
         except ReauthRequired:
             await self._auth_required(s)
             raise
-        scopes = s.coordinator.index.scopes
-        if scopes is not None and scopes != known:
-            await self.mirror.save_scopes(s.connector_id, s.account, scopes)
-        self._refresh_scan_context()
+        await self._keep(s, SYNCERS, known)
         log.debug("sync %s finished: %d changes", s.key, len(found))
         await self.bus.publish(
             Event(EventKind.SYNC_COMPLETED, s.connector_id, s.key, s.key, {"changes": len(found)})
         )
         return found
+
+    async def sync_part(self, session: Session, syncers: Sequence[Syncer]) -> None:
+        """Sync only some of a session's parts (a command showing pull requests needs no
+        issues), mirrored like a full sync's; nothing is announced."""
+        known = session.coordinator.index.scopes
+        try:
+            await session.coordinator.sync(syncers)
+        except ReauthRequired:
+            session.tracker.set_disabled(True)
+            raise
+        await self._keep(session, syncers, known)
+
+    async def _keep(
+        self, s: Session, syncers: Sequence[Syncer], known: frozenset[str] | None
+    ) -> None:
+        """After a sync: the tracker's keys and each part of the index into the mirror, so a
+        new process (the command line) reads them while they are fresh."""
+        idx = s.coordinator.index
+        if idx.scopes is not None and idx.scopes != known:
+            await self.mirror.save_scopes(s.connector_id, s.account, idx.scopes)
+        for syncer in syncers:
+            if syncer.view and syncer.applies(s.connector):
+                await self.mirror.save_view(
+                    s.connector_id, s.account, syncer.view, syncer.dump(idx)
+                )
+        self._refresh_scan_context()
 
     def _follow_checkout(self) -> None:
         """The person may have switched branches since the last sync: CI follows HEAD."""

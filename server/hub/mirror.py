@@ -5,13 +5,16 @@ key-based tracker has, so ``PROJ-7`` gets its card before the first sync too."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from connectors.sdk.models import Issue, PullRequest
 
 from .store import Item, Store
 
 SCOPES = "scopes"  # the checkpoint stream that holds a tracker's known keys
+VIEW = "view:"  # streams of the index's parts, by syncer (``view:pulls``, ``view:pipelines``)
 
 
 class Mirror:
@@ -30,6 +33,28 @@ class Mirror:
         except ValueError:
             return None  # written by another version: the next sync replaces it
         return frozenset(str(k) for k in keys) if isinstance(keys, list) else None
+
+    async def save_view(
+        self, connector: str, account: str, view: str, data: Mapping[str, Any]
+    ) -> None:
+        """One syncer's part of a session's index (its lists, a branch's pipelines), stamped
+        with the time it was synced."""
+        await self.store.set_checkpoint(
+            connector, account, VIEW + view, json.dumps(data, separators=(",", ":"))
+        )
+
+    async def load_view(
+        self, connector: str, account: str, view: str, *, max_age: float
+    ) -> dict[str, Any] | None:
+        """The part saved last, when it was synced at most ``max_age`` seconds ago."""
+        row = await self.store.get_checkpoint(connector, account, VIEW + view)
+        if row is None or time.time() - row.updated_at.timestamp() > max_age:
+            return None
+        try:
+            data = json.loads(row.cursor)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
 
     async def save(self, connector: str, account: str, items: Sequence[Issue]) -> None:
         rows = [

@@ -221,6 +221,19 @@ class Parser:
         return pos
 
 
+#: How the full log's header starts (what follows the failing step's excerpt).
+FULL_LOG = "=== Full log"
+
+
+def failing_header(f: Failing, start: int) -> str:
+    """The line above the failing step's excerpt (lines ``start`` to ``f.end``, 0-based)."""
+    return f"=== Failing step: {f.name} (lines {start + 1}-{f.end} of the full log below) ===\n"
+
+
+def full_header(lines: int) -> str:
+    return f"{FULL_LOG} ({lines} lines) ===\n"
+
+
 Listener = Callable[["LogDoc", int], None]
 
 
@@ -344,11 +357,7 @@ class LogDoc:
             if len(excerpt) > self.page_size // 2:
                 excerpt = excerpt[-(self.page_size // 2) :]
                 excerpt = excerpt[excerpt.find("\n") + 1 :]
-            head = (
-                f"=== Failing step: {f.name} (lines {start + 1}-{f.end} of the full log "
-                "below) ===\n"
-            )
-            self.text = head + excerpt + f"=== Full log ({parser.lines} lines) ===\n" + whole
+            self.text = failing_header(f, start) + excerpt + full_header(parser.lines) + whole
         changed_from = 0 if self.failing is not None or not before else len(before)
         if self.failing is not None and before:
             self.version += 1
@@ -525,12 +534,16 @@ def open_log(hub: Any, uri: str, *, page_size: int = PAGE, follow: float = 2.0) 
 
 __all__ = [
     "BLOCK",
+    "EXCERPT",
+    "FULL_LOG",
     "PAGE",
     "Failing",
     "LogBook",
     "LogDoc",
     "Parser",
     "Section",
+    "failing_header",
+    "full_header",
     "open_log",
     "read_raw",
 ]

@@ -22,7 +22,7 @@ from connectors.sdk.models import Issue, ItemRef, PullRequest
 
 from ..http import revalidate
 from .changes import Change, Snapshot, changes
-from .syncers import SYNCERS, Index, Watch
+from .syncers import SYNCERS, Index, Syncer, Watch
 
 log = logging.getLogger("tieline.sync")
 
@@ -53,11 +53,19 @@ class Coordinator:
         self._hidden: set[str] = set()
         self.syncs = 0
 
-    async def sync(self) -> list[Change]:
-        """Run one sync (never two at once); return the changes it announced."""
+    async def sync(self, only: Sequence[Syncer] | None = None) -> list[Change]:
+        """Run one sync (never two at once); return the changes it announced.
+
+        ``only``: run just these syncers (a command that shows pull requests needs no
+        issues). Their lists and items replace what the index had; nothing is announced,
+        since a snapshot of part of the session would read as the rest having gone."""
         async with self._lock:
             with revalidate():  # a poll wants the service's answer: ETag → free 304
-                snap = await self._fetch()
+                snap = await self._fetch(only)
+            if only is not None:
+                if self._mirror is not None:
+                    await self._mirror(list(snap.all_items().values()))
+                return []
             found = changes(self._previous, snap)
             self._previous = snap
             self.syncs += 1
@@ -68,13 +76,13 @@ class Coordinator:
                     await self._publish(change)
             return found
 
-    async def _fetch(self) -> Snapshot:
+    async def _fetch(self, only: Sequence[Syncer] | None = None) -> Snapshot:
         run = _Pass(self)
-        for syncer in SYNCERS:
+        for syncer in SYNCERS if only is None else only:
             if syncer.applies(self.connector):
                 await syncer.run(run)
         self.index.put(run.snap.all_items().values())
-        self.index.lists = run.lists
+        self.index.lists = run.lists if only is None else {**self.index.lists, **run.lists}
         return run.snap
 
     async def _repo_part(self, work: Awaitable[T], empty: T) -> T:

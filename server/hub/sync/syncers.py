@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -141,10 +141,16 @@ class Pass(Protocol):
 
 
 class Syncer:
-    """Base: the capability it reads and the panel groups its lists feed."""
+    """Base: the capability it reads and the panel groups its lists feed.
+
+    ``view`` names the part of the index a syncer fills, as the mirror keeps it between
+    processes (:meth:`dump` / :meth:`load`): a command in a new process reads what the
+    server synced a moment ago instead of asking the service again. Empty: not kept.
+    """
 
     capability: ClassVar[type]
     groups: ClassVar[tuple[Group, ...]] = ()
+    view: ClassVar[str] = ""
 
     def applies(self, connector: object) -> bool:
         return provides(connector, self.capability)
@@ -152,9 +158,32 @@ class Syncer:
     async def run(self, p: Pass) -> None:
         raise NotImplementedError
 
+    def dump(self, index: Index) -> dict[str, Any]:
+        """This syncer's part of ``index`` as JSON data (items are mirrored on their own)."""
+        return {}
+
+    def load(self, index: Index, data: Mapping[str, Any]) -> bool:
+        """Put a :meth:`dump` back into ``index``; False when it does not fit (written by
+        another version), and nothing is changed."""
+        return False
+
+
+def _lists(index: Index, prefix: str) -> dict[str, list[str]]:
+    return {k: list(v) for k, v in index.lists.items() if k.startswith(prefix)}
+
+
+def _load_lists(index: Index, data: Mapping[str, Any]) -> dict[str, list[str]] | None:
+    lists = data.get("lists")
+    if not isinstance(lists, dict) or not all(
+        isinstance(v, list) and all(isinstance(k, str) for k in v) for v in lists.values()
+    ):
+        return None
+    return {str(k): list(v) for k, v in lists.items()}
+
 
 class PullRequests(Syncer):
     capability = CodeHost
+    view = "pulls"
     groups = (
         Group("work", "review", "Needs my review", "pulls.review_requested"),
         Group("work", "mine", "My pull & merge requests", "pulls.mine"),
@@ -183,6 +212,24 @@ class PullRequests(Syncer):
                 pulls[branch_key(w.repo, w.branch)] = on_branch[0]
         p.index.branch_pulls = pulls
 
+    def dump(self, index: Index) -> dict[str, Any]:
+        return {
+            "lists": _lists(index, "pulls."),
+            "branch_pulls": {k: v.model_dump(mode="json") for k, v in index.branch_pulls.items()},
+        }
+
+    def load(self, index: Index, data: Mapping[str, Any]) -> bool:
+        lists = _load_lists(index, data)
+        try:
+            pulls = {str(k): PullRequest.model_validate(v) for k, v in data["branch_pulls"].items()}
+        except (KeyError, AttributeError, ValueError):
+            return False
+        if lists is None:
+            return False
+        index.lists = {**index.lists, **lists}
+        index.branch_pulls = pulls
+        return True
+
 
 def _hosted(p: Pass) -> tuple[Watched, ...]:
     """The watched repositories this session's service hosts: a code host's own. A site or
@@ -192,6 +239,7 @@ def _hosted(p: Pass) -> tuple[Watched, ...]:
 
 class Issues(Syncer):
     capability = IssueTracker
+    view = "issues"
     groups = (
         Group("work", "assigned", "Assigned to me", "issues.assigned"),
         Group("work", "mentioned", "Mentioning me", "issues.mentioned"),
@@ -214,6 +262,16 @@ class Issues(Syncer):
             p.snap.other_issues.update({i.key: i for i in items})
         p.lists["issues.open"] = open_keys
 
+    def dump(self, index: Index) -> dict[str, Any]:
+        return {"lists": _lists(index, "issues.")}
+
+    def load(self, index: Index, data: Mapping[str, Any]) -> bool:
+        lists = _load_lists(index, data)
+        if lists is None:
+            return False
+        index.lists = {**index.lists, **lists}
+        return True
+
     @staticmethod
     async def _all(c: IssueTracker, which: IssueFilter, scope: str | None) -> list[Issue]:
         async def page(cursor: str | None) -> tuple[tuple[Issue, ...], str | None]:
@@ -226,6 +284,7 @@ class Issues(Syncer):
 
 class Checks(Syncer):
     capability = CIProvider
+    view = "checks"
 
     async def run(self, p: Pass) -> None:
         c: CIProvider = p.connector
@@ -240,6 +299,17 @@ class Checks(Syncer):
                 p.snap.branch_checks[key] = summary.overall
         p.index.branch_checks = checks
 
+    def dump(self, index: Index) -> dict[str, Any]:
+        return {"branches": {k: v.model_dump(mode="json") for k, v in index.branch_checks.items()}}
+
+    def load(self, index: Index, data: Mapping[str, Any]) -> bool:
+        try:
+            got = {str(k): CheckSummary.model_validate(v) for k, v in data["branches"].items()}
+        except (KeyError, AttributeError, ValueError):
+            return False
+        index.branch_checks = got
+        return True
+
 
 class PipelineRuns(Syncer):
     """The newest pipeline of each name on every watched branch, with its jobs.
@@ -251,6 +321,7 @@ class PipelineRuns(Syncer):
     """
 
     capability = Pipelines
+    view = "pipelines"
     #: How many of the branch's newest pipelines are listed (the newest per name is kept).
     LIMIT = 10
 
@@ -281,6 +352,24 @@ class PipelineRuns(Syncer):
             if got:
                 p.snap.branch_checks.pop(key, None)  # its pipelines' events say it, once
         p.index.branch_pipelines = out
+
+    def dump(self, index: Index) -> dict[str, Any]:
+        return {
+            "branches": {
+                k: [x.model_dump(mode="json") for x in v] for k, v in index.branch_pipelines.items()
+            }
+        }
+
+    def load(self, index: Index, data: Mapping[str, Any]) -> bool:
+        try:
+            got = {
+                str(k): tuple(Pipeline.model_validate(x) for x in v)
+                for k, v in data["branches"].items()
+            }
+        except (KeyError, AttributeError, TypeError, ValueError):
+            return False
+        index.branch_pipelines = got
+        return True
 
     @staticmethod
     async def _detailed(p: Pass, c: Any, x: Pipeline, old: Pipeline | None) -> Pipeline:
