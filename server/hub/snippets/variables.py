@@ -10,6 +10,8 @@ body is accepted and nothing typed is lost.
 
 from __future__ import annotations
 
+import datetime
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -227,3 +229,26 @@ def escape(text: str) -> str:
     meant as a template. Only what would otherwise parse is escaped (a ``$`` starting a field,
     a backslash before ``$``, ``}`` or another backslash), so most code is stored unchanged."""
     return _NEEDS_ESCAPE.sub(lambda m: "\\" + m.group(0), text)
+
+
+def editor_values(path: str, line_text: str = "", line_number: int = 0) -> dict[str, str]:
+    """The values of VS Code's file and date variables for a document, for inserting a body as
+    plain text (``TM_FILENAME``, ``TM_LINE_NUMBER``, ``CURRENT_YEAR`` ...)."""
+    now = datetime.datetime.now()
+    name = posixpath.basename(path)
+    return {
+        "TM_FILENAME": name,
+        "TM_FILENAME_BASE": name.rsplit(".", 1)[0] if "." in name[1:] else name,
+        "TM_DIRECTORY": posixpath.dirname(path),
+        "TM_FILEPATH": path,
+        "TM_CURRENT_LINE": line_text,
+        "TM_LINE_INDEX": str(line_number),
+        "TM_LINE_NUMBER": str(line_number + 1),
+        "CURRENT_YEAR": f"{now.year:04d}",
+        "CURRENT_YEAR_SHORT": f"{now.year % 100:02d}",
+        "CURRENT_MONTH": f"{now.month:02d}",
+        "CURRENT_DATE": f"{now.day:02d}",
+        "CURRENT_HOUR": f"{now.hour:02d}",
+        "CURRENT_MINUTE": f"{now.minute:02d}",
+        "CURRENT_SECOND": f"{now.second:02d}",
+    }

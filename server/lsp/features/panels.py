@@ -32,6 +32,7 @@ PANELS = (
     ("work", "My Work", "checklist"),
     ("ci", "CI", "pass"),
     ("integrations", "Integrations", "plug"),
+    ("snippets", "Snippets", "symbol-snippet"),
 )
 WELCOME = "Sign in to a service to see your pull requests, issues and CI here."
 STATE_ICONS = {
@@ -245,7 +246,7 @@ def setup(server: TielineServer) -> None:
                 id=pid,
                 title=title,
                 icon=icon,
-                welcome=None if signed_in or pid == "integrations" else WELCOME,
+                welcome=None if signed_in or pid in ("integrations", "snippets") else WELCOME,
             )
             for pid, title, icon in PANELS
         ]
@@ -258,6 +259,11 @@ def setup(server: TielineServer) -> None:
         hub = await ls.wait_hub()
         if hub is None:
             return proto.PanelItemsResult(items=[]).wire()
+        if p.panel_id == "snippets":
+            from .snippets import panel_items as snippet_items
+
+            items = await snippet_items(hub, ls.snippet_query) if p.parent_id is None else []
+            return proto.PanelItemsResult(items=items).wire()
         ls.panel_shown()
         return proto.PanelItemsResult(items=items_for(hub, p.panel_id, p.parent_id)).wire()
 

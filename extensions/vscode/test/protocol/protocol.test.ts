@@ -162,12 +162,13 @@ afterAll(async () => {
 describe('tieline/* against the real server', () => {
   let panels: P.Panel[] = [];
 
-  it('lists the My Work, CI and Integrations panels', async () => {
+  it('lists the My Work, CI, Integrations and Snippets panels', async () => {
     panels = (await request<P.PanelsResult>(P.PANELS)).panels;
     expect(panels.map((p) => [p.id, p.title])).toEqual([
       ['work', 'My Work'],
       ['ci', 'CI'],
       ['integrations', 'Integrations'],
+      ['snippets', 'Snippets'],
     ]);
   });
 
