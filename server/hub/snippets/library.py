@@ -220,6 +220,15 @@ class SnippetLibrary:
             raise NoSuchRecord(f"no snippet {snippet_id!r}")
         return from_row(row)
 
+    async def find_same(self, title: str, body: str, language: str) -> str | None:
+        """The id of a snippet with exactly this title, body and language, if one exists
+        (so importing a file twice does not save its snippets twice)."""
+        row = await self.db.fetchone(
+            "SELECT id FROM snippets WHERE title = ? AND body = ? AND language = ?",
+            (title.strip(), body, language.strip()),
+        )
+        return str(row[0]) if row else None
+
     async def count(self) -> int:
         row = await self.db.fetchone("SELECT count(*) FROM snippets")
         return int(row[0]) if row else 0

@@ -47,13 +47,6 @@ _DEFINITION = re.compile(
     r"^\s*(?:export\s+)?(?:async\s+)?(?:def|function|func|fn|class|interface|struct|type|"
     r"public|private|static|const|let|var)\s+(?:[\w<>\[\],]+\s+)*?([A-Za-z_][\w]*)"
 )
-_EXTENSIONS = {
-    "python": "py", "javascript": "js", "typescript": "ts", "typescriptreact": "tsx",
-    "javascriptreact": "jsx", "rust": "rs", "go": "go", "java": "java", "kotlin": "kt",
-    "c": "c", "cpp": "cpp", "csharp": "cs", "ruby": "rb", "php": "php", "shellscript": "sh",
-    "markdown": "md", "json": "json", "yaml": "yaml", "toml": "toml", "html": "html",
-    "css": "css", "sql": "sql", "lua": "lua", "swift": "swift",
-}  # fmt: skip
 
 
 # -- what the panel and the commands show ------------------------------------------------------
@@ -507,7 +500,9 @@ async def _open_for_edit(ls: TielineServer, hub: Hub, snippet_id: str) -> dict[s
     s = await hub.snippets.get(snippet_id)
     folder = edit_dir() / s.id
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    ext = _EXTENSIONS.get(s.language.split(",")[0].strip(), "txt")
+    from server.hub.snippets.formats.folder import EXTENSIONS
+
+    ext = EXTENSIONS.get(s.language.split(",")[0].strip(), "txt")
     name = re.sub(r"[^\w.-]+", "-", s.title).strip("-")[:60] or "snippet"
     for old in folder.iterdir():
         old.unlink()
