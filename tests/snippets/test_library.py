@@ -174,3 +174,28 @@ async def test_the_cli_api(store: Store) -> None:
     assert [h.snippet.id for h in await snippets.search(store, "dock")] == [made.id]
     with pytest.raises(SecretFound):
         await snippets.add(store, title="db", body='password = "hunter2"')
+
+
+async def test_only_a_window_of_the_newest_matches_is_ranked(
+    lib: SnippetLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.hub.snippets import library
+
+    monkeypatch.setattr(library, "WINDOW", 3)
+    await lib.add(title="cache cache cache", body="old but the best match")
+    for n in range(4):
+        await lib.add(title=f"cached value {n}", body="x")
+    # "cach" matches all five; only the three newest are ranked
+    assert set(await titles(lib, "cach")) == {"cached value 1", "cached value 2", "cached value 3"}
+    # a query that narrows the matches below the window ranks all of them
+    assert (await titles(lib, "cach old"))[0] == "cache cache cache"
+
+
+async def test_language_words_are_not_searched_and_match_exactly(lib: SnippetLibrary) -> None:
+    await lib.add(title="objc block", body="^{ }", language="objective-c")
+    await lib.add(title="c block", body="{ }", language="c")
+    await lib.add(title="typed python", body="pass", language="go")
+    assert await titles(lib, "block", language="c") == ["c block"]
+    assert await titles(lib, "block", language="objective-c") == ["objc block"]
+    assert await titles(lib, "go") == []  # a language is not a word of the snippet
+    assert await titles(lib, "python", language="go") == ["typed python"]

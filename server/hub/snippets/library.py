@@ -13,7 +13,6 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +20,7 @@ from connectors.sdk.errors import NoSuchRecord, StoreError
 from connectors.sdk.models import Snippet, SnippetSource
 
 from ..store.database import Database
-from .query import RANK, match_expression
+from .query import RANK, WINDOW, match_expression, words
 from .secrets import SecretScanner
 
 _COLUMNS = (
@@ -31,12 +30,54 @@ _COLUMNS = (
 EDITABLE = frozenset({"title", "description", "language", "prefix", "tags", "body", "meta"})
 
 
-@dataclass(frozen=True)
 class Hit:
-    """A search result: the snippet and its bm25 score (lower is better; 0 when unranked)."""
+    """A search result: what a result list shows, read straight from the row, its bm25
+    score (lower is better; 0 when unranked), and the whole :class:`Snippet` on demand
+    (:attr:`snippet`): a keystroke's search builds no models for the rows it only lists."""
 
-    snippet: Snippet
-    score: float
+    __slots__ = ("_row", "_snippet", "score")
+
+    def __init__(self, row: sqlite3.Row, score: float) -> None:
+        self._row = row
+        self.score = score
+        self._snippet: Snippet | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self._row["id"])
+
+    @property
+    def title(self) -> str:
+        return str(self._row["title"])
+
+    @property
+    def prefix(self) -> str:
+        return str(self._row["prefix"])
+
+    @property
+    def language(self) -> str:
+        return str(self._row["language"])
+
+    @property
+    def description(self) -> str:
+        return str(self._row["description"])
+
+    @property
+    def body(self) -> str:
+        return str(self._row["body"])
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(json.loads(self._row["tags"]))
+
+    @property
+    def snippet(self) -> Snippet:
+        if self._snippet is None:
+            self._snippet = from_row(self._row)
+        return self._snippet
+
+    def __repr__(self) -> str:
+        return f"Hit({self.id!r}, {self.title!r}, score={self.score:.3g})"
 
 
 def _ts(dt: datetime) -> float:
@@ -48,8 +89,10 @@ def _dt(ts: float) -> datetime:
 
 
 def from_row(row: sqlite3.Row | Mapping[str, Any]) -> Snippet:
+    """A snippet from its row, unvalidated (``model_construct``): every row was validated on
+    its way in, and a search builds up to hundreds of these per keystroke."""
     source = json.loads(row["source"]) if row["source"] else None
-    return Snippet(
+    return Snippet.model_construct(
         id=row["id"],
         title=row["title"],
         description=row["description"],
@@ -57,7 +100,7 @@ def from_row(row: sqlite3.Row | Mapping[str, Any]) -> Snippet:
         prefix=row["prefix"],
         tags=tuple(json.loads(row["tags"])),
         body=row["body"],
-        source=SnippetSource.model_validate(source) if source else None,
+        source=SnippetSource.model_construct(**source) if source else None,
         meta=json.loads(row["meta"]),
         created_at=_dt(row["created_at"]),
         updated_at=_dt(row["updated_at"]),
@@ -248,26 +291,38 @@ class SnippetLibrary:
         """The snippets best matching ``text`` (every word, as a prefix), best first.
 
         An empty ``text`` lists the newest. ``language`` keeps those usable in that language;
-        ``tag`` those carrying that tag.
+        ``tag`` those carrying that tag. At most :data:`~.query.WINDOW` matches are ranked
+        (the newest, when more match: see :mod:`.query`).
         """
         where, params = _language_filter(language)
         if tag:
             where += " AND EXISTS (SELECT 1 FROM json_each(s.tags) WHERE value = ?)"
             params.append(tag)
         cols = ", ".join(f"s.{c.strip()}" for c in _COLUMNS.split(","))
-        expr = match_expression(text)
-        if expr is None:
+        if not words(text):
             rows = await self.db.fetchall(
                 f"SELECT {cols}, 0.0 AS score FROM snippets s WHERE 1{where}"  # noqa: S608
                 " ORDER BY s.updated_at DESC LIMIT ?",
                 (*params, limit),
             )
-        else:
-            rows = await self.db.fetchall(
-                f"SELECT {cols}, {RANK} AS score FROM snippets_fts"  # noqa: S608
-                " JOIN snippets s ON s.seq = snippets_fts.rowid"
-                f" WHERE snippets_fts MATCH ?{where}"
-                " ORDER BY score, s.updated_at DESC LIMIT ?",
-                (expr, *params, limit),
-            )
-        return [Hit(from_row(r), float(r["score"])) for r in rows]
+            return [Hit(r, 0.0) for r in rows]
+        expr = match_expression(text, language, tag=tag)
+        edge = await self.db.fetchone(
+            "SELECT rowid FROM snippets_fts WHERE snippets_fts MATCH ?"
+            " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (expr, WINDOW - 1),
+        )
+        window = " AND rowid >= ?" if edge is not None else ""
+        bound = [edge[0]] if edge is not None else []
+        # Rank in the index alone, then read only the rows that made the cut. The exact
+        # checks after it rarely drop a row (the MATCH already filtered by the same words),
+        # so a few more than ``limit`` are ranked to make up for them.
+        rows = await self.db.fetchall(
+            f"SELECT {cols}, r.score AS score FROM ("  # noqa: S608
+            f" SELECT rowid, {RANK} AS score FROM snippets_fts"
+            f" WHERE snippets_fts MATCH ?{window} ORDER BY score LIMIT ?"
+            ") r JOIN snippets s ON s.seq = r.rowid"
+            f" WHERE 1{where} ORDER BY r.score, s.updated_at DESC LIMIT ?",
+            (expr, *bound, limit + 10, *params, limit),
+        )
+        return [Hit(r, float(r["score"])) for r in rows]

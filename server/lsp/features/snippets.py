@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lsprotocol import types
 
@@ -59,7 +59,26 @@ def edit_dir() -> Path:
     return paths.data_dir() / "snippets" / "edit"
 
 
-def _describe(s: Snippet) -> str:
+class _Listed(Protocol):
+    """What a list shows of a snippet: a :class:`Snippet` or a search :class:`Hit`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def prefix(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+
+def _describe(s: _Listed) -> str:
     parts = [s.language or "any language"]
     if s.prefix:
         parts.append(s.prefix)
@@ -67,7 +86,7 @@ def _describe(s: Snippet) -> str:
     return " · ".join(parts)
 
 
-def _tooltip(s: Snippet) -> str:
+def _tooltip(s: _Listed) -> str:
     from server.hub.sanitize import plain_text
 
     fence = "````"
@@ -127,8 +146,7 @@ async def panel_items(hub: Hub, query: str) -> list[proto.TreeItem]:
         else [],
     )
     out = [top]
-    for h in hits:
-        s = h.snippet
+    for s in hits:
         out.append(
             proto.TreeItem(
                 id=f"snippets/{s.id}",
@@ -200,8 +218,7 @@ async def complete(
     edit_range = types.Range(start=types.Position(pos.line, max(0, start)), end=pos)
     values = editor_values(doc.path, line, pos.line) if not snippet_ok else {}
     items = []
-    for rank, h in enumerate(hits):
-        s = h.snippet
+    for rank, s in enumerate(hits):
         label = s.prefix or s.title
         text = s.body if snippet_ok else plain_text(s.body, values.get)
         items.append(

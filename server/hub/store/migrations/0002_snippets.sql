@@ -16,33 +16,45 @@ CREATE TABLE snippets (
     created_at  REAL NOT NULL,
     updated_at  REAL NOT NULL
 );
-CREATE INDEX snippets_by_language ON snippets (language, updated_at);
+CREATE INDEX snippets_by_update ON snippets (updated_at);
 
--- External-content FTS5 over the snippet's words; the triggers below keep it in step, inside
--- the same transaction as the change. `tokenchars '_'` keeps snake_case names whole; the
--- prefix indexes make the short prefixes typed at each keystroke cheap.
+-- The words the index sees: the snippet's, and its language as words (`__any__` for a snippet
+-- of any language), so that a language filter is part of the MATCH and every candidate the
+-- ranking looks at is usable in the document's language.
+CREATE VIEW snippets_fts_source AS
+SELECT seq, title, prefix, tags, description, body,
+       CASE language WHEN '' THEN '__any__' ELSE language END AS lang
+FROM snippets;
+
+-- External-content FTS5 over that view; the triggers below keep it in step, inside the same
+-- transaction as the change. `tokenchars '_'` keeps snake_case names whole; the prefix
+-- indexes make the short prefixes typed at each keystroke cheap.
 CREATE VIRTUAL TABLE snippets_fts USING fts5(
-    title, prefix, tags, description, body,
-    content = 'snippets', content_rowid = 'seq',
+    title, prefix, tags, description, body, lang,
+    content = 'snippets_fts_source', content_rowid = 'seq',
     tokenize = "unicode61 remove_diacritics 2 tokenchars '_'",
     prefix = '1 2 3'
 );
 
 CREATE TRIGGER snippets_fts_insert AFTER INSERT ON snippets BEGIN
-    INSERT INTO snippets_fts (rowid, title, prefix, tags, description, body)
-    VALUES (new.seq, new.title, new.prefix, new.tags, new.description, new.body);
+    INSERT INTO snippets_fts (rowid, title, prefix, tags, description, body, lang)
+    VALUES (new.seq, new.title, new.prefix, new.tags, new.description, new.body,
+            CASE new.language WHEN '' THEN '__any__' ELSE new.language END);
 END;
 
 CREATE TRIGGER snippets_fts_delete AFTER DELETE ON snippets BEGIN
-    INSERT INTO snippets_fts (snippets_fts, rowid, title, prefix, tags, description, body)
-    VALUES ('delete', old.seq, old.title, old.prefix, old.tags, old.description, old.body);
+    INSERT INTO snippets_fts (snippets_fts, rowid, title, prefix, tags, description, body, lang)
+    VALUES ('delete', old.seq, old.title, old.prefix, old.tags, old.description, old.body,
+            CASE old.language WHEN '' THEN '__any__' ELSE old.language END);
 END;
 
 CREATE TRIGGER snippets_fts_update AFTER UPDATE ON snippets BEGIN
-    INSERT INTO snippets_fts (snippets_fts, rowid, title, prefix, tags, description, body)
-    VALUES ('delete', old.seq, old.title, old.prefix, old.tags, old.description, old.body);
-    INSERT INTO snippets_fts (rowid, title, prefix, tags, description, body)
-    VALUES (new.seq, new.title, new.prefix, new.tags, new.description, new.body);
+    INSERT INTO snippets_fts (snippets_fts, rowid, title, prefix, tags, description, body, lang)
+    VALUES ('delete', old.seq, old.title, old.prefix, old.tags, old.description, old.body,
+            CASE old.language WHEN '' THEN '__any__' ELSE old.language END);
+    INSERT INTO snippets_fts (rowid, title, prefix, tags, description, body, lang)
+    VALUES (new.seq, new.title, new.prefix, new.tags, new.description, new.body,
+            CASE new.language WHEN '' THEN '__any__' ELSE new.language END);
 END;
 
 -- A snippet's copy on a snippet host (a GitHub gist, a GitLab snippet). `base_hash` is the
