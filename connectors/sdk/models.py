@@ -392,6 +392,24 @@ class Snippet(_Model):
     updated_at: datetime
 
 
+class RemoteSnippet(_Model):
+    """A snippet on a snippet host (a GitHub gist, a GitLab snippet): one file of it.
+
+    ``revision`` changes whenever the host's copy does (its version or update time);
+    ``visibility`` is the host's word (``secret``/``public`` for gists; ``private``,
+    ``internal``, ``public`` for GitLab) and is never changed by an update.
+    """
+
+    id: str
+    title: str
+    file_name: str
+    content: str
+    visibility: str = "secret"
+    url: str = ""
+    revision: str = ""
+    updated_at: datetime | None = None
+
+
 class Page(_Model):
     """A page of results with an opaque cursor for the next page (``None`` when done)."""
 

@@ -43,13 +43,13 @@ LANGUAGES = {ext: lang for lang, ext in EXTENSIONS.items()} | {"yml": "yaml", "b
 _UNSAFE = re.compile(r"[^\w.@+-]+")
 
 
-def _safe(name: str, fallback: str) -> str:
+def safe_name(name: str, fallback: str) -> str:
     s = _UNSAFE.sub("-", name).strip("-.")
     return s[:80] or fallback
 
 
 def folder_of(s: Snippet) -> str:
-    return _safe(str(s.meta.get("folder") or (s.tags[0] if s.tags else INBOX)), INBOX)
+    return safe_name(str(s.meta.get("folder") or (s.tags[0] if s.tags else INBOX)), INBOX)
 
 
 def write(root: Path, snippets: Iterable[Snippet]) -> list[Path]:
@@ -65,7 +65,7 @@ def write(root: Path, snippets: Iterable[Snippet]) -> list[Path]:
         rel = by_id.get(s.id)
         if rel is None:
             ext = EXTENSIONS.get(s.language.split(",")[0].strip(), "txt")
-            base = _safe(s.title, "snippet")
+            base = safe_name(s.title, "snippet")
             rel, n = f"{folder_of(s)}/{base}.{ext}", 2
             while rel in index or (root / rel).exists():
                 rel, n = f"{folder_of(s)}/{base}-{n}.{ext}", n + 1
