@@ -266,3 +266,37 @@ async def test_bad_arguments_get_a_clear_error(client: LanguageClient, env: Env)
         )
     with pytest.raises(JsonRpcException, match="no snippet"):
         await run(client, "tieline.snippets.delete", "missing")
+
+
+async def test_share_sync_and_a_conflict_shown_in_the_panel(
+    client: LanguageClient, env: Env
+) -> None:
+    from tests.lsp.test_features import wait_synced
+
+    await wait_synced(client)  # the GitHub session is open
+    assert env.github is not None
+    gists = env.github.state.gists
+    uri = open_doc(client, write(env, "d.py", "print('v1')\n"), "python")
+    whole = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 11}}
+    s = await run(client, "tieline.snippets.saveSelection", uri, whole, {"title": "V", "tags": []})
+    assert gists.gists == {}  # saving uploads nothing
+    shared = await run(client, "tieline.snippets.share", s["id"])
+    assert shared["visibility"] == "secret" and gists.gists[shared["id"]]["public"] is False
+
+    await run(client, "tieline.snippets.edit", s["id"], {"body": "print('mine')"})
+    gists.edit(shared["id"], None, {"V.py": {"content": "print('theirs')"}})
+    report = await run(client, "tieline.snippets.sync")
+    [(label, r)] = list(report.items())
+    assert label == "GitHub (octocat@github.com)" and r["conflicts"] == [s["id"]]
+    assert any("nothing was overwritten" in m.message for m in client.messages)
+    assert gists.gists[shared["id"]]["files"]["V.py"] == "print('theirs')"
+    assert (await run(client, "tieline.snippets.show", s["id"]))["body"] == "print('mine')"
+    item = next(i for i in await panel(client) if i.get("key") == s["id"])
+    assert item["description"].startswith("conflict with github") and item["icon"] == "warning"
+    assert "resolve" in {x["id"] for x in item["actions"]}
+
+    kept = await run(client, "tieline.snippets.resolve", s["id"], "host")
+    assert kept == {"kept": "host", "host": label}
+    assert (await run(client, "tieline.snippets.show", s["id"]))["body"] == "print('theirs')"
+    item = next(i for i in await panel(client) if i.get("key") == s["id"])
+    assert not item["description"].startswith("conflict")

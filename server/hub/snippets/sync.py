@@ -22,7 +22,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from connectors.sdk.capabilities import SnippetStore
 from connectors.sdk.errors import NoSuchRecord, NotFound, StoreError, SyncConflict
@@ -239,3 +239,24 @@ class SnippetSync:
             return
         await self._save_link(local.id, updated, mine, None)
         report.pushed.append(local.id)
+
+
+def host_syncs(hub: Any) -> list[tuple[str, SnippetSync]]:
+    """A :class:`SnippetSync` for each signed-in account whose service hosts snippets,
+    with the account's label (``GitHub (octocat@github.com)``)."""
+    from connectors.sdk.capabilities import SnippetStore as Capability
+
+    out = []
+    for s in hub.sessions_with(Capability):
+        store: SnippetStore = s.connector.capability(Capability)
+        sync = SnippetSync(hub.snippets, store, connector=s.connector_id, account=s.account)
+        out.append((f"{s.manifest.name} ({s.account})", sync))
+    return out
+
+
+async def conflicts(lib: SnippetLibrary) -> dict[str, str]:
+    """Snippet id -> the host account whose copy conflicts with it (for display)."""
+    rows = await lib.db.fetchall(
+        "SELECT snippet_id, connector, account FROM snippet_remotes WHERE conflict IS NOT NULL"
+    )
+    return {r["snippet_id"]: f"{r['connector']} {r['account']}" for r in rows}

@@ -42,6 +42,9 @@ FILTER = "tieline.snippets.search"
 EDIT = "tieline.snippets.edit"
 DELETE = "tieline.snippets.delete"
 SHOW = "tieline.snippets.show"
+SHARE = "tieline.snippets.share"
+SYNC = "tieline.snippets.sync"
+RESOLVE = "tieline.snippets.resolve"
 PANEL_LIMIT = 200
 _DEFINITION = re.compile(
     r"^\s*(?:export\s+)?(?:async\s+)?(?:def|function|func|fn|class|interface|struct|type|"
@@ -125,7 +128,10 @@ def _command(command: str, title: str, *args: Any) -> proto.Command:
 async def panel_items(hub: Hub, query: str) -> list[proto.TreeItem]:
     """The Snippets panel: a search item (showing the current search), then the snippets
     matching it, best first (the newest when there is no search)."""
+    from server.hub.snippets.sync import conflicts
+
     hits = await hub.snippets.search(query, limit=PANEL_LIMIT)
+    clashing = await conflicts(hub.snippets)
     top = proto.TreeItem(
         id="snippets/search",
         label=f"Search: {query}" if query else "Search snippets…",
@@ -147,13 +153,14 @@ async def panel_items(hub: Hub, query: str) -> list[proto.TreeItem]:
     )
     out = [top]
     for s in hits:
+        clash = clashing.get(s.id)
         out.append(
             proto.TreeItem(
                 id=f"snippets/{s.id}",
                 label=s.title,
-                description=_describe(s),
+                description=(f"conflict with {clash} · " if clash else "") + _describe(s),
                 tooltip=_tooltip(s),
-                icon="symbol-snippet",
+                icon="warning" if clash else "symbol-snippet",
                 command=_command(EDIT, "Edit Snippet", s.id),
                 context_value="snippet",
                 key=s.id,
@@ -171,7 +178,25 @@ async def panel_items(hub: Hub, query: str) -> list[proto.TreeItem]:
                         icon="trash",
                         command=_command(DELETE, "Delete Snippet", s.id),
                     ),
-                ],
+                    proto.ItemAction(
+                        id="share",
+                        title="Share…",
+                        icon="cloud-upload",
+                        command=_command(SHARE, "Share Snippet", s.id),
+                    ),
+                ]
+                + (
+                    [
+                        proto.ItemAction(
+                            id="resolve",
+                            title="Resolve Conflict…",
+                            icon="git-merge",
+                            command=_command(RESOLVE, "Resolve Conflict", s.id),
+                        )
+                    ]
+                    if clash
+                    else []
+                ),
             )
         )
     return out
@@ -490,6 +515,95 @@ def setup(server: TielineServer) -> None:
         await hub.snippets.delete(s.id)
         info(ls, f"Deleted the snippet “{s.title}”")
         return {"deleted": s.id}
+
+    @server.command(SHARE)
+    @guarded(SHARE)
+    async def share(ls: TielineServer, *args: Any) -> dict[str, Any]:
+        """``[id, {"host"?: label, "public"?: bool}]``: put a snippet on a snippet host
+        (secret unless public), asking which when several are signed in."""
+        from server.hub.snippets.sync import host_syncs
+
+        hub = await library(ls)
+        a = list(args)
+        snippet = await hub.snippets.get(arg(a, 0, str, "snippet id"))
+        opts = _options(a, 1)
+        hosts = dict(host_syncs(hub))
+        if not hosts:
+            raise TielineError("sign in to GitHub or GitLab to share snippets")
+        label = opts.get("host")
+        if label is None:
+            label = next(iter(hosts)) if len(hosts) == 1 else None
+            if label is None:
+                label = await _pick(ls, f"Share “{snippet.title}” on?", list(hosts))
+                if label is None:
+                    return {"cancelled": True}
+        if label not in hosts:
+            raise FeatureError(code=INVALID_PARAMS, message=f"no snippet host {label!r}")
+        remote = await hosts[label].share(snippet.id, public=bool(opts.get("public", False)))
+        info(ls, f"Shared “{snippet.title}” on {label} ({remote.visibility}): {remote.url}")
+        panel_changed(ls)
+        return {"id": remote.id, "url": remote.url, "visibility": remote.visibility}
+
+    @server.command(SYNC)
+    @guarded(SYNC)
+    async def sync(ls: TielineServer, *args: Any) -> dict[str, Any]:
+        """Sync the library with every signed-in snippet host; conflicts are reported and
+        marked in the panel, never overwritten."""
+        from server.hub.snippets.sync import host_syncs
+
+        hub = await library(ls)
+        out: dict[str, Any] = {}
+        for label, engine in host_syncs(hub):
+            r = await engine.sync()
+            out[label] = {
+                "pulled": r.pulled,
+                "pushed": r.pushed,
+                "downloaded": r.downloaded,
+                "conflicts": r.conflicts,
+                "gone": r.gone,
+                "heldBack": [{"id": i, "secrets": list(f)} for i, f in r.held_back],
+            }
+            if r.conflicts:
+                ls.window_show_message(
+                    types.ShowMessageParams(
+                        type=types.MessageType.Warning,
+                        message=f"{len(r.conflicts)} snippet(s) changed both here and on "
+                        f"{label}: nothing was overwritten; resolve them in the Snippets panel",
+                    )
+                )
+        panel_changed(ls)
+        return out
+
+    @server.command(RESOLVE)
+    @guarded(RESOLVE)
+    async def resolve(ls: TielineServer, *args: Any) -> dict[str, Any]:
+        """``[id, "local"|"host"?]``: end a sync conflict by keeping one side (asked)."""
+        from server.hub.snippets.sync import host_syncs
+
+        hub = await library(ls)
+        a = list(args)
+        snippet_id = arg(a, 0, str, "snippet id")
+        keep = a[1] if len(a) > 1 else None
+        for label, engine in host_syncs(hub):
+            link = await engine.link_of(snippet_id)
+            if link is None or link.conflict is None:
+                continue
+            if keep is None:
+                mine = "Keep This Editor's"
+                picked = await _pick(
+                    ls,
+                    f"“{link.conflict.title}” changed here and on {label}. Keep which?",
+                    [mine, f"Keep {label}'s"],
+                )
+                if picked is None:
+                    return {"cancelled": True}
+                keep = "local" if picked == mine else "host"
+            if keep not in ("local", "host"):
+                raise FeatureError(code=INVALID_PARAMS, message="keep is 'local' or 'host'")
+            await engine.resolve(snippet_id, "local" if keep == "local" else "host")
+            panel_changed(ls)
+            return {"kept": keep, "host": label}
+        raise TielineError("that snippet has no sync conflict")
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @guarded("textDocument/didSave")
