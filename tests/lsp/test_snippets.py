@@ -190,7 +190,7 @@ async def test_panel_search_edit_delete(client: LanguageClient, env: Env) -> Non
     assert {i["label"] for i in items[1:]} == {"Alpha", "Beta"}
     alpha = next(i for i in items if i["label"] == "Alpha")
     assert alpha["description"] == "python · #x" and "alpha = 1" in alpha["tooltip"]
-    assert {x["id"] for x in alpha["actions"]} == {"edit", "delete"}
+    assert {x["id"] for x in alpha["actions"]} == {"edit", "delete", "share"}
 
     found = await run(client, "tieline.snippets.search", "bet")
     assert [s["id"] for s in found] == [b["id"]]
