@@ -201,3 +201,25 @@ def test_bad_folders_say_what(tmp_path: Path) -> None:
     (tmp_path / "v" / "b.bin").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(FormatError, match=r"b\.bin is not UTF-8"):
         folder.read(tmp_path / "v")
+
+
+async def test_the_cli_import_and_export(tmp_path: Path) -> None:
+    from server.hub import snippets
+
+    async with Store.open(tmp_path / "t.db") as store:
+        report = await snippets.import_files(
+            store, DATA / "vscode" / "javascript.code-snippets", language="javascript"
+        )
+        assert len(report.added) == len(
+            json5.loads((DATA / "vscode" / "javascript.code-snippets").read_text())
+        )
+        out = tmp_path / "javascript.json"
+        n = await snippets.export_files(store, out, language="javascript")
+        assert n == len(report.added)
+        assert json.loads(out.read_text()) == json5.loads(
+            (DATA / "vscode" / "javascript.code-snippets").read_text()
+        )
+        assert await snippets.export_files(store, tmp_path / "vault", fmt="folder") == n
+        assert (tmp_path / "vault" / "snippets.json").exists()
+        with pytest.raises(FormatError, match=r"import a \.code-snippets"):
+            await snippets.import_files(store, tmp_path / "notes.txt")
