@@ -21,6 +21,7 @@ from . import (
     lenses,
     lsp,
     repoll,
+    snippets,
     startup,
 )
 
@@ -65,6 +66,8 @@ def main() -> None:
     diagrams.main([])
     _section("cli: tieline prs --json as a new process, beside tieline --version")
     cli.main([])
+    _section("snippets: search per keystroke over 10,000 snippets; completion beside the floor")
+    snippets.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -1,9 +1,11 @@
 """The floor Tieline is measured against: a bare pygls server answering constant results.
 
-A hover is always the same short Markdown; code lenses and document links are always the same
-1,000 items, shaped like Tieline's (a lens with a command title and a URL argument, a link
-with a target and tooltip), built on the first request (not at start: the cold-start floor
-stays a bare server) -- what pygls and the client cost with no work done. With
+A hover is always the same short Markdown; a completion always the same 50 snippet items (or,
+with ``BENCH_PAYLOAD`` naming a file with ``"completion"``, exactly that list); code lenses and
+document links are always the same 1,000 items, shaped like Tieline's (a lens with a command
+title and a URL argument, a link with a target and tooltip), built on the first request (not
+at start: the cold-start floor stays a bare server) -- what pygls and the client cost with no
+work done. With
 ``BENCH_PAYLOAD`` naming a JSON file ``{"lenses": [...], "links": [...]}`` (what Tieline
 answered for the same file), it answers exactly those instead: the floor for the same payload.
 """
@@ -70,6 +72,34 @@ def lenses(ls: LanguageServer, params: types.CodeLensParams) -> list[types.CodeL
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
 def links(ls: LanguageServer, params: types.DocumentLinkParams) -> list[types.DocumentLink]:
     return _items()[1]
+
+
+@cache
+def _completion() -> types.CompletionList:
+    payload = os.environ.get("BENCH_PAYLOAD")
+    if payload:
+        data = json.loads(Path(payload).read_text(encoding="utf-8"))
+        if "completion" in data:
+            return get_converter().structure(data["completion"], types.CompletionList)
+    edit_range = types.Range(start=types.Position(0, 4), end=types.Position(0, 9))
+    items = [
+        types.CompletionItem(
+            label=f"snippet{i}",
+            kind=types.CompletionItemKind.Snippet,
+            detail=f"Snippet number {i}",
+            filter_text=f"snip:snippet{i}",
+            sort_text=f"{i:04d}",
+            insert_text_format=types.InsertTextFormat.Snippet,
+            text_edit=types.TextEdit(range=edit_range, new_text=f"call_{i}(${{1:arg}})\n$0"),
+        )
+        for i in range(50)
+    ]
+    return types.CompletionList(is_incomplete=True, items=items)
+
+
+@server.feature(types.TEXT_DOCUMENT_COMPLETION)
+def completion(ls: LanguageServer, params: types.CompletionParams) -> types.CompletionList:
+    return _completion()
 
 
 if __name__ == "__main__":

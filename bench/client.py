@@ -15,7 +15,13 @@ from pygls.protocol import LanguageServerProtocol
 #: Results left as parsed JSON, the way an editor reads them. pygls' client would also turn
 #: every item into an lsprotocol object (~30 ms for 1,000 code lenses on its own), a cost of
 #: the Python client that no editor pays and that would drown what the server does.
-RAW_RESULTS = frozenset({types.TEXT_DOCUMENT_CODE_LENS, types.TEXT_DOCUMENT_DOCUMENT_LINK})
+RAW_RESULTS = frozenset(
+    {
+        types.TEXT_DOCUMENT_CODE_LENS,
+        types.TEXT_DOCUMENT_DOCUMENT_LINK,
+        types.TEXT_DOCUMENT_COMPLETION,
+    }
+)
 
 
 class EditorProtocol(LanguageServerProtocol):
@@ -32,10 +38,12 @@ async def start(
     env: Mapping[str, str],
     root: Path,
     configure: Callable[[LanguageClient], None] | None = None,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> tuple[LanguageClient, float]:
     """Start ``cmd`` and initialize it; return the client and seconds to the initialize result.
 
-    ``configure`` may register more client-side handlers (e.g. ``$/progress``) before start.
+    ``configure`` may register more client-side handlers (e.g. ``$/progress``) before start;
+    ``capabilities`` replaces the bare ones declared (work-done progress only).
     """
     client = LanguageClient("bench", "0", protocol_cls=EditorProtocol)
     if configure is not None:
@@ -57,7 +65,8 @@ async def start(
     await client.start_io(*cmd, cwd=str(cwd), env=dict(env))
     await client.initialize_async(
         types.InitializeParams(
-            capabilities=types.ClientCapabilities(
+            capabilities=capabilities
+            or types.ClientCapabilities(
                 window=types.WindowClientCapabilities(work_done_progress=True)
             ),
             root_uri=root.as_uri(),

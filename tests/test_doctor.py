@@ -10,6 +10,7 @@ from pathlib import Path
 
 import git
 
+from server.hub.store import load_migrations
 from tests.standin.github import GitHubStandIn
 
 TOKEN = "ghp_doctorCANARY0123456789abcdefghijkl"
@@ -38,7 +39,7 @@ def test_doctor_reports_every_part(github: GitHubStandIn, tmp_path: Path) -> Non
     out = r.stdout
     assert ".tieline.toml" in out and "sync.poll_interval" in out
     assert "encrypted file at" in out
-    assert "tieline.db (schema 1" in out
+    assert f"tieline.db (schema {len(load_migrations())}" in out
     assert "github.com/octo/app via origin, branch main" in out
     assert "octocat@github.com: healthy, rate limit left" in out
     assert TOKEN not in out + r.stderr

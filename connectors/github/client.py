@@ -25,6 +25,7 @@ from .models import (
     GhComment,
     GhContentFile,
     GhDispatchResult,
+    GhGist,
     GhIssue,
     GhJob,
     GhJobs,
@@ -327,3 +328,36 @@ class GitHubClient(JsonApi):
         if r.status_code == 204 or not r.content:
             return None
         return GhDispatchResult.model_validate(r.json())
+
+    # -- gists --------------------------------------------------------------------------
+    async def list_gists(self) -> AsyncIterator[GhGist]:
+        """The signed-in user's gists, newest first (files without their content)."""
+        async for g in self.paginate(GhGist, "/gists"):
+            yield g
+
+    async def get_gist(self, gist_id: str) -> GhGist:
+        return await self._get(GhGist, f"/gists/{_seg(gist_id)}", fresh=True)
+
+    async def create_gist(
+        self, description: str, files: dict[str, str], *, public: bool = False
+    ) -> GhGist:
+        body = {
+            "description": description,
+            "public": public,
+            "files": {n: {"content": c} for n, c in files.items()},
+        }
+        r = await self._request("POST", "/gists", json=body)
+        return GhGist.model_validate(r.json())
+
+    async def update_gist(
+        self, gist_id: str, description: str, files: dict[str, dict[str, str] | None]
+    ) -> GhGist:
+        """GitHub's PATCH: ``{name: {"content", "filename"?}}`` edits or renames a file,
+        ``{name: None}`` deletes it; visibility cannot change."""
+        r = await self._request(
+            "PATCH", f"/gists/{_seg(gist_id)}", json={"description": description, "files": files}
+        )
+        return GhGist.model_validate(r.json())
+
+    async def delete_gist(self, gist_id: str) -> None:
+        await self._request("DELETE", f"/gists/{_seg(gist_id)}")

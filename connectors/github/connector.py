@@ -42,12 +42,13 @@ from connectors.sdk.paging import check_link
 
 from .actions import Actions
 from .client import PER_PAGE, GitHubClient
+from .gists import Gists
 from .models import GhCheckRun, GhIssue, GhLabel, GhPull, GhRepo, GhReview, GhUser
 
 MAX_USERS = 20
 
 
-class GitHubConnector(Connector):
+class GitHubConnector(Gists, Connector):
     manifest_path = Path(__file__).with_name("manifest.toml")
 
     @property

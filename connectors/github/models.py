@@ -235,3 +235,20 @@ class GhDispatchResult(_Wire):
     workflow_run_id: int
     run_url: str | None = None
     html_url: str | None = None
+
+
+class GhGistFile(_Wire):
+    filename: str
+    content: str | None = None  # absent from list answers
+    truncated: bool | None = None
+    raw_url: str | None = None
+
+
+class GhGist(_Wire):
+    id: str
+    description: str | None = None
+    public: bool
+    html_url: str
+    files: dict[str, GhGistFile]
+    updated_at: datetime
+    history: list[dict[str, Any]] | None = None

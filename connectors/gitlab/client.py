@@ -38,6 +38,7 @@ from .models import (
     GlPipeline,
     GlPipelineRef,
     GlProject,
+    GlSnippet,
     GlTodo,
     GlTokenSelf,
 )
@@ -288,3 +289,38 @@ class GitLabClient(JsonApi):
     # -- to-do items --------------------------------------------------------------------------
     async def todos_page(self, url: str, params: Params | None = None) -> GitLabPage[GlTodo]:
         return await self.page(GlTodo, url, params)
+
+    # -- personal snippets --------------------------------------------------------------
+    async def list_snippets(self) -> AsyncIterator[GlSnippet]:
+        async for s in self.paginate(GlSnippet, "/snippets"):
+            yield s
+
+    async def get_snippet(self, snippet_id: int) -> GlSnippet:
+        return await self._get(GlSnippet, f"/snippets/{snippet_id}")
+
+    async def snippet_content(self, snippet_id: int) -> str:
+        """``GET /snippets/:id/raw``: the (first) file's content, as text."""
+        return (await self._request("GET", f"/snippets/{snippet_id}/raw")).text
+
+    async def create_snippet(
+        self, title: str, file_name: str, content: str, *, visibility: str = "private"
+    ) -> GlSnippet:
+        body = {
+            "title": title,
+            "file_name": file_name,
+            "content": content,
+            "visibility": visibility,
+        }
+        r = await self._request("POST", "/snippets", json=body)
+        return GlSnippet.model_validate(r.json())
+
+    async def update_snippet(
+        self, snippet_id: int, *, title: str, file_name: str, content: str
+    ) -> GlSnippet:
+        """``PUT /snippets/:id`` with title, file name and content; never ``visibility``."""
+        body = {"title": title, "file_name": file_name, "content": content}
+        r = await self._request("PUT", f"/snippets/{snippet_id}", json=body)
+        return GlSnippet.model_validate(r.json())
+
+    async def delete_snippet(self, snippet_id: int) -> None:
+        await self._request("DELETE", f"/snippets/{snippet_id}")

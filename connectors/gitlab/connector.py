@@ -61,6 +61,7 @@ from . import mapping
 from .ci import GitLabCI
 from .client import PER_PAGE, GitLabClient, Noteable
 from .models import GlApprovals, GlIssue, GlMergeRequest, GlPipelineRef, GlTodo
+from .snippets import GitLabSnippets
 
 CONNECTOR = "gitlab"
 SERVICE = "GitLab"
@@ -73,7 +74,7 @@ _SHA = re.compile(r"[0-9a-fA-F]{40}")
 _WEB_ITEM = re.compile(r"^/(?P<path>.+?)(?:/-)?/(?:issues|work_items|merge_requests)/\d+(?:/|$)")
 
 
-class GitLabConnector(Connector):
+class GitLabConnector(GitLabSnippets, Connector):
     manifest_path = Path(__file__).with_name("manifest.toml")
 
     def __init__(self, ctx: ConnectorContext) -> None:

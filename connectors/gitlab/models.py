@@ -263,3 +263,13 @@ class GlTokenSelf(_Wire):
     active: bool | None = None
     revoked: bool | None = None
     expires_at: str | None = None
+
+
+class GlSnippet(_Wire):
+    id: int
+    title: str
+    file_name: str | None = None
+    description: str | None = None
+    visibility: str
+    web_url: str
+    updated_at: datetime

@@ -27,6 +27,7 @@ from .models import (
     Message,
     Page,
     PullRequest,
+    RemoteSnippet,
     Transition,
     User,
 )
@@ -168,3 +169,24 @@ class Workflow(Protocol):
 @capability("Chat: send a message to a channel, a person or a thread.")
 class Messaging(Protocol):
     async def send_message(self, channel: str, text: str) -> Message: ...
+
+
+@runtime_checkable
+@capability("Snippet hosting: the account's own snippets (gists), listed, read and written.")
+class SnippetStore(Protocol):
+    """One file per snippet. ``create_snippet`` makes it secret unless ``public``;
+    ``update_snippet`` changes title and file, never visibility."""
+
+    async def list_snippets(self) -> Sequence[RemoteSnippet]: ...
+
+    async def get_snippet(self, snippet_id: str) -> RemoteSnippet: ...
+
+    async def create_snippet(
+        self, title: str, file_name: str, content: str, *, public: bool = False
+    ) -> RemoteSnippet: ...
+
+    async def update_snippet(
+        self, snippet_id: str, *, title: str, file_name: str, content: str, old_file_name: str
+    ) -> RemoteSnippet: ...
+
+    async def delete_snippet(self, snippet_id: str) -> None: ...

@@ -22,9 +22,13 @@ to anything that came from the wire.
     │   ├── RateLimited             403/429 with a limit signal; carries ``retry_at``
     │   └── ServiceUnavailable      5xx: transient, retried with backoff
     ├── TransportError              no answer at all: DNS, refused, reset, timeout (transient)
+    ├── SecretFound                 text about to be saved or shared looks like it holds a secret
+    ├── FormatError                 a file to import is not in the format it claims
+    ├── SyncConflict                both sides changed the same thing since the last sync
     └── StoreError                  the local database cannot do what was asked
         ├── SchemaTooNew            the database was written by a newer Tieline; never downgraded
-        └── LeaseLost               a job's lease passed to another worker; its result is discarded
+        ├── LeaseLost               a job's lease passed to another worker; its result is discarded
+        └── NoSuchRecord            the local record asked for does not exist (or no longer)
 
 ``StoreError`` and its children are raised by the hub, never by a connector; they live here so
 that every error Tieline raises on purpose shares one root and one ``rpc_code`` convention.
@@ -120,6 +124,26 @@ class TransportError(TielineError):
     """No HTTP answer at all: connection refused or reset, DNS failure, timeout."""
 
 
+class SecretFound(TielineError):
+    """Text about to be saved or shared looks like it holds a secret (a token, a private key,
+    a ``password=``). ``findings`` name what and where (``"a GitHub token", line 3``), never
+    the value; the user decides, and the caller retries with the secret allowed or removed.
+    """
+
+    def __init__(self, message: str, *, findings: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
+class FormatError(TielineError):
+    """A file to import is not in the format it claims; the message names file and place."""
+
+
+class SyncConflict(TielineError):
+    """Both the local copy and the service's changed since they were last the same: neither
+    is overwritten, and the user picks one."""
+
+
 class StoreError(TielineError):
     """The local database cannot do what was asked (it is unreadable, locked, or too new)."""
 
@@ -143,6 +167,10 @@ class LeaseLost(StoreError):
     Work fenced by the lease (the ack, and writes made in the same transaction) is rolled back,
     which is what keeps a job's transactional effects from happening twice.
     """
+
+
+class NoSuchRecord(StoreError):
+    """The local record asked for (a snippet by id) does not exist, or no longer does."""
 
 
 class Resolution(enum.Enum):

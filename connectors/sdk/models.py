@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -360,6 +361,55 @@ class Message(_Model):
     url: str | None = None
     author: User | None = None
     sent_at: datetime | None = None
+
+
+class SnippetSource(_Model):
+    """Where a snippet was saved from: a file and its 0-based, end-exclusive line range."""
+
+    uri: str
+    start_line: int = Field(ge=0)
+    end_line: int = Field(ge=0)
+
+
+class Snippet(_Model):
+    """A piece of code kept in the local library, and what a snippet host holds of it.
+
+    ``body`` uses VS Code's snippet syntax (``${1:name}``, ``$0``, ``${TM_FILENAME}``) so
+    it inserts as a snippet where the editor supports one. ``language`` is an LSP language
+    id (empty: any language). ``meta`` keeps what an import format has and this model does
+    not (a VS Code entry's ``scope`` list, whether its body was an array), so an export
+    gives back what was imported.
+    """
+
+    id: str
+    title: str = Field(min_length=1)
+    body: str
+    description: str = ""
+    language: str = ""
+    prefix: str = ""
+    tags: tuple[str, ...] = ()
+    source: SnippetSource | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+
+
+class RemoteSnippet(_Model):
+    """A snippet on a snippet host (a GitHub gist, a GitLab snippet): one file of it.
+
+    ``revision`` changes whenever the host's copy does (its version or update time);
+    ``visibility`` is the host's word (``secret``/``public`` for gists; ``private``,
+    ``internal``, ``public`` for GitLab) and is never changed by an update.
+    """
+
+    id: str
+    title: str
+    file_name: str
+    content: str
+    visibility: str = "secret"
+    url: str = ""
+    revision: str = ""
+    updated_at: datetime | None = None
 
 
 class Page(_Model):

@@ -97,6 +97,26 @@ class CISettings(_Section):
     )
 
 
+class SnippetSettings(_Section):
+    """The snippet library in completion."""
+
+    prefix: str = Field(
+        default="snip:",
+        min_length=1,
+        max_length=12,
+        pattern=r"^\S+$",
+        description="Typed before a word, offers the snippets matching it (in the document's "
+        "language) as completions.",
+    )
+    completion_limit: int = Field(
+        default=50,
+        ge=1,
+        le=500,
+        description="Snippets offered per completion request (the best matches; typing more "
+        "asks again).",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -299,6 +319,7 @@ class Config(_Section):
     )
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     ci: CISettings = Field(default_factory=CISettings)
+    snippets: SnippetSettings = Field(default_factory=SnippetSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     diagrams: DiagramSettings = Field(default_factory=DiagramSettings)

@@ -45,6 +45,7 @@ from .metrics import PersistingRecorder
 from .mirror import Mirror
 from .refs import ItemTarget, ReferenceScanner, RuleSet, ScanContext, Site
 from .sessions import Session, Wanted, build_connector, plan, preferred_account, remote_hosts
+from .snippets import SecretScanner, SnippetLibrary
 from .store import Store
 from .sync.changes import Change
 from .sync.coordinator import Coordinator
@@ -96,6 +97,10 @@ class Hub:
         self.worker = Worker(self.queue, {SYNC_JOB: self._run_sync_job})
         self.scheduler = Scheduler(self.queue, listeners=self.listeners)
         self.mirror = Mirror(store)
+        #: The snippet library, checking for every installed service's token shapes.
+        self.snippets = SnippetLibrary(
+            store, scanner=SecretScanner.from_manifests(self.registry.manifests())
+        )
         #: Job logs opened as documents (read and followed in the background).
         self.logs = LogBook()
         self._sign_ins: SignIns | None = None

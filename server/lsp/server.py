@@ -52,6 +52,8 @@ class TielineServer(LanguageServer):
         #: URI schemes whose documents this server serves with ``workspace/textDocumentContent``
         #: (offered to clients that declare that capability).
         self.content_schemes: list[str] = []
+        #: What the Snippets panel is searching for ("" lists the newest).
+        self.snippet_query = ""
         #: The CI failures shown as diagnostics (:mod:`.features.ci_diagnostics`).
         self.ci_diagnostics: Any = None
         #: Every file's diagnostics, merged from the features that publish some.

@@ -30,7 +30,7 @@ def _github() -> httpx.MockTransport:
         form = parse_qs(request.content.decode())
         assert form["client_id"] == ["Iv1.test"]
         if request.url.path == "/login/device/code":
-            assert form["scope"] == ["repo read:org"]
+            assert form["scope"] == ["repo read:org gist"]
             body = {
                 "device_code": "dc",
                 "user_code": "ABCD-1234",

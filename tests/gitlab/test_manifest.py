@@ -47,6 +47,7 @@ def test_manifest_is_valid_and_complete() -> None:
         "CIProvider",
         "Pipelines",
         "PipelineControl",
+        "SnippetStore",
     )
     assert (M.attach.kind, M.attach.hosts, M.attach.api_path) == (
         "remote",

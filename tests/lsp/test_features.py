@@ -62,7 +62,7 @@ def _get(obj: Any, key: str) -> Any:
 async def test_capabilities_and_first_sync_progress(client: LanguageClient, env: Env) -> None:
     caps = client.init_result.capabilities  # type: ignore[attr-defined]
     assert caps.hover_provider and caps.document_link_provider and caps.code_lens_provider
-    assert set(caps.completion_provider.trigger_characters) == {"#", "@"}
+    assert set(caps.completion_provider.trigger_characters) == {"#", "@", ":"}
     assert {"tieline.refresh", "tieline.startWork", "tieline.createIssueFromTodo"} <= set(
         caps.execute_command_provider.commands
     )
@@ -196,7 +196,7 @@ async def test_commands_open_and_start_work(client: LanguageClient, env: Env) ->
 async def test_panels_and_status(client: LanguageClient, env: Env) -> None:
     await wait_synced(client)
     panels = await raw_request(client, "tieline/panels", {})
-    assert [p["id"] for p in panels["panels"]] == ["work", "ci", "docs", "integrations"]
+    assert [p["id"] for p in panels["panels"]] == ["work", "ci", "docs", "integrations", "snippets"]
 
     groups = [_get(g, "id") for g in await items(client, "work")]
     assert groups == [

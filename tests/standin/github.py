@@ -54,6 +54,7 @@ from .kit import Quota, Reply, Request, Response, Router, StandIn, link_pages
 
 if TYPE_CHECKING:
     from .github_actions import ActionsState, BlobHost
+    from .github_gists import GistsState
 
 VARY = "Accept, Authorization, Cookie, X-GitHub-OTP"
 
@@ -85,6 +86,16 @@ class State:
         self.clock = 1_700_000_000
         self.user_ids: dict[str, int] = {}
         self._actions: ActionsState | None = None
+        self._gists: GistsState | None = None
+
+    @property
+    def gists(self) -> GistsState:
+        """The users' gists (``tests.standin.github_gists``)."""
+        if self._gists is None:
+            from .github_gists import GistsState
+
+            self._gists = GistsState(self)
+        return self._gists
 
     @property
     def actions(self) -> ActionsState:
@@ -718,6 +729,11 @@ def _r_assignees(s: GitHubStandIn, req: Request) -> Response:
 from . import github_actions as _actions_routes  # noqa: E402  (registers the Actions routes)
 
 del _actions_routes
+
+from . import github_gists as _gists_routes  # noqa: E402
+
+_gists_routes.register(routes)
+del _gists_routes
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from email.utils import formatdate
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote
 
 from tests.standin.kit import (
@@ -60,6 +60,9 @@ from tests.standin.kit import (
     page_window,
 )
 from tests.standin.kit.paging import link_header
+
+if TYPE_CHECKING:
+    from .gitlab_snippets import SnippetsState
 
 Json = Any
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,6 +133,16 @@ class State:
         self.todos: list[dict[str, Any]] = []
         self.clock = 1_700_000_000.0
         self.ids = 1000
+        self._snippets: SnippetsState | None = None
+
+    @property
+    def snippets(self) -> SnippetsState:
+        """The users' personal snippets (``tests.standin.gitlab_snippets``)."""
+        if self._snippets is None:
+            from .gitlab_snippets import SnippetsState
+
+            self._snippets = SnippetsState(self)
+        return self._snippets
 
     def _next_id(self) -> int:
         self.ids += 1
@@ -816,3 +829,7 @@ def approvals(s: GitLabStandIn, req: Request) -> Response:
 # The CI routes (pipelines, jobs, traces, retry/cancel/play, create, lint, files) live in
 # tests/standin/gitlab_ci.py, registered on the same router when this module is imported.
 from tests.standin import gitlab_ci  # noqa: E402, F401
+
+from .gitlab_snippets import register as _register_snippets  # noqa: E402
+
+_register_snippets(R)

@@ -19,6 +19,7 @@ from . import (
     lifecycle,
     links,
     panels,
+    snippets,
 )
 
 if TYPE_CHECKING:
@@ -38,4 +39,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     ci.setup,
     diagrams.setup,
     docs.setup,
+    snippets.setup,
 ]

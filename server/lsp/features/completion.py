@@ -1,4 +1,5 @@
-"""Completion of open issue numbers after ``#`` and of people after ``@``, in prose only.
+"""Completion of open issue numbers after ``#`` and of people after ``@``, in prose only;
+of snippets after the snippet prefix anywhere (:mod:`.snippets`).
 
 "Prose" is Markdown, plain text and commit messages anywhere, and comments and strings in
 source code: completing ``#`` in a C preprocessor line or ``@`` on a Python decorator would
@@ -64,7 +65,8 @@ def setup(server: TielineServer) -> None:
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=["#", "@"]),
+        # ":" ends the default snippet trigger prefix (``snip:``).
+        types.CompletionOptions(trigger_characters=["#", "@", ":"]),
     )
     @guarded("textDocument/completion")
     async def complete(
@@ -72,10 +74,17 @@ def setup(server: TielineServer) -> None:
     ) -> types.CompletionList | None:
         from ..cards import issue_completion, user_completion
         from ..server import path_of
+        from .snippets import complete as complete_snippets
 
         doc = ls.document(params.text_document.uri)
         hub = await ls.wait_hub()
-        if doc is None or hub is None or not hub.sessions:
+        if doc is None or hub is None:
+            return None
+        snippets = await complete_snippets(ls, hub, params)
+        if snippets is not None:
+            return snippets
+        context = params.context
+        if not hub.sessions or (context is not None and context.trigger_character == ":"):
             return None
         lines = split_lines(doc.source)
         pos = params.position

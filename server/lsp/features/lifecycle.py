@@ -109,6 +109,9 @@ async def open_hub(ls: TielineServer) -> None:
     announce_problems(ls, await hub.reconfigure(settings) if settings else hub.state.problems)
     ls.hub = hub
     notify.subscribe(ls, hub)
+    from .snippets import panel_changed
+
+    hub.snippets.on_change = lambda what, snippet_id: panel_changed(ls)
     ls.hub_ready.set()
     settle_heap()
     hub.start_background()

@@ -45,7 +45,7 @@ def panels_changed(ls: TielineServer) -> None:
     from ..tieline_methods import PANEL_CHANGED
     from .panels import PANELS
 
-    for panel in (p[0] for p in PANELS):
+    for panel in (p[0] for p in PANELS if p[0] != "snippets"):  # not a service's data
         ls.protocol.notify(PANEL_CHANGED, proto.PanelChangedParams(panel_id=panel).wire())
 
 

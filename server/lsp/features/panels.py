@@ -33,7 +33,10 @@ PANELS = (
     ("ci", "CI", "pass"),
     ("docs", "Docs", "book"),
     ("integrations", "Integrations", "plug"),
+    ("snippets", "Snippets", "symbol-snippet"),
 )
+#: Panels with something to show before any sign-in (no "sign in" welcome there).
+NO_SIGN_IN = frozenset({"integrations", "docs", "snippets"})
 WELCOME = "Sign in to a service to see your pull requests, issues and CI here."
 STATE_ICONS = {
     "healthy": "pass",
@@ -250,7 +253,9 @@ def setup(server: TielineServer) -> None:
                 id=pid,
                 title=title,
                 icon=icon,
-                welcome=None if signed_in or pid in ("integrations", "docs") else WELCOME,
+                welcome=None
+                if signed_in or pid in ("integrations", "docs", "snippets")
+                else WELCOME,
             )
             for pid, title, icon in PANELS
         ]
@@ -263,6 +268,11 @@ def setup(server: TielineServer) -> None:
         hub = await ls.wait_hub()
         if hub is None:
             return proto.PanelItemsResult(items=[]).wire()
+        if p.panel_id == "snippets":
+            from .snippets import panel_items as snippet_items
+
+            items = await snippet_items(hub, ls.snippet_query) if p.parent_id is None else []
+            return proto.PanelItemsResult(items=items).wire()
         ls.panel_shown()
         return proto.PanelItemsResult(items=items_for(hub, p.panel_id, p.parent_id)).wire()
 

@@ -162,13 +162,14 @@ afterAll(async () => {
 describe('tieline/* against the real server', () => {
   let panels: P.Panel[] = [];
 
-  it('lists the My Work, CI, Docs and Integrations panels', async () => {
+  it('lists the My Work, CI, Docs, Integrations and Snippets panels', async () => {
     panels = (await request<P.PanelsResult>(P.PANELS)).panels;
     expect(panels.map((p) => [p.id, p.title])).toEqual([
       ['work', 'My Work'],
       ['ci', 'CI'],
       ['docs', 'Docs'],
       ['integrations', 'Integrations'],
+      ['snippets', 'Snippets'],
     ]);
   });
 
