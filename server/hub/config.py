@@ -97,6 +97,17 @@ class CISettings(_Section):
     )
 
 
+class CalendarSettings(_Section):
+    """Meetings from every connected calendar (CalDAV, ...)."""
+
+    notify_before: int = Field(
+        default=5,
+        ge=0,
+        le=120,
+        description="Minutes before a meeting starts to tell me, with a Join button; 0: never.",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -187,6 +198,7 @@ class Config(_Section):
     )
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     ci: CISettings = Field(default_factory=CISettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     branch_template: str = Field(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from . import (
     actions,
     auth,
+    calendar,
     ci,
     commands,
     completion,
@@ -34,4 +35,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     panels.setup,
     auth.setup,
     ci.setup,
+    calendar.setup,
 ]
