@@ -5,7 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 
-from . import actions_poll, ci_failures, ci_log, circleci_poll, jobs, lenses, lsp, repoll, startup
+from . import (
+    actions_poll,
+    calendar_poll,
+    ci_failures,
+    ci_log,
+    circleci_poll,
+    jobs,
+    lenses,
+    lsp,
+    repoll,
+    startup,
+)
 
 
 def _section(title: str) -> None:
@@ -32,6 +43,8 @@ def main() -> None:
     actions_poll.main([])
     _section("circleci_poll: what watching one branch costs on CircleCI, per hour")
     asyncio.run(circleci_poll.main())
+    _section("calendar_poll: the Agenda's CalDAV refresh, idle and with one change, per hour")
+    asyncio.run(calendar_poll.main())
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 
