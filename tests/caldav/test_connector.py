@@ -4,6 +4,7 @@ sync-collection (a change, a removal, an unchanged poll), and a wrong app passwo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors.caldav.connector import CalDAVConnector
+from connectors.caldav.dav import DavCalendar
 from connectors.sdk import ReauthRequired
 from connectors.sdk.calendar import Provider, Response, ShowAs
 from server.hub.http import HubClient
@@ -274,3 +276,31 @@ async def test_a_wrong_app_password_asks_to_sign_in_again(seeded: Account) -> No
     finally:
         await http.aclose()
     assert not checked.ok and isinstance(checked.error, ReauthRequired)
+
+
+async def test_a_server_without_sync_tokens_is_refreshed_by_ctag_and_etags(
+    cal: tuple[CalDAVConnector, HubClient], seeded: Account
+) -> None:
+    """Radicale with its sync tokens hidden from the connector: it falls back to the
+    CTag (unchanged: nothing more asked) and the window's ETags (only changed objects
+    read)."""
+    c, http = cal
+    listing = c.client.calendars
+
+    async def without_tokens(home: str) -> list[DavCalendar]:
+        return [dataclasses.replace(x, sync_token=None) for x in await listing(home)]
+
+    c.client.calendars = without_tokens  # type: ignore[method-assign]
+    await c.events(START, END)
+    sent = http.requests_sent
+    await c.events(START, END)
+    assert http.requests_sent - sent == 1  # the CTags are unchanged
+
+    work = f"/{seeded.user}/work/"
+    seeded.put(work, "review", review("Design review v3"))
+    seeded.delete(work, "planning")
+    sent = http.requests_sent
+    got = await c.events(START, END)
+    assert http.requests_sent - sent == 3  # PROPFIND, the ETags, one multiget
+    assert {e.uid for e in got} == {"review-1", "offsite-1"}
+    assert next(e for e in got if e.uid == "review-1").title == "Design review v3"
