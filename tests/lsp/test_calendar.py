@@ -57,18 +57,22 @@ def account(radicale: Radicale) -> Account:
     return a
 
 
-@pytest.fixture
-async def client(
-    account: Account, tmp_path: Path, tieline_home: Path
-) -> AsyncIterator[LanguageClient]:
-    root = tmp_path / "notes"
-    root.mkdir()
+async def _start(
+    account: Account, root: Path, home: Path, *, signed_in: bool = True
+) -> LanguageClient:
+    """The server for a folder that is no clone, the CalDAV site configured; signed in
+    through environment credentials unless ``signed_in`` is false."""
+    await asyncio.to_thread(root.mkdir, exist_ok=True)
+    creds = (
+        {"TIELINE_CALDAV_USER": account.user, "TIELINE_CALDAV_TOKEN": account.password}
+        if signed_in
+        else {}
+    )
     env = server_env(
-        Env(root=root, github=None, home=tieline_home),
-        TIELINE_CALDAV_USER=account.user,
-        TIELINE_CALDAV_TOKEN=account.password,
+        Env(root=root, github=None, home=home),
         TIELINE_CONNECTORS__CALDAV__SITE=account.url,
         TIELINE_CALENDAR__NOTIFY_BEFORE="10",
+        **creds,
     )
     del env["TIELINE_GITHUB_TOKEN"]  # calendars only
     config = ClientServerConfig(
@@ -97,6 +101,14 @@ async def client(
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="notes")],
         )
     )
+    return c
+
+
+@pytest.fixture
+async def client(
+    account: Account, tmp_path: Path, tieline_home: Path
+) -> AsyncIterator[LanguageClient]:
+    c = await _start(account, tmp_path / "notes", tieline_home)
     yield c
     await c.shutdown_session()
 
@@ -155,3 +167,35 @@ async def test_a_reminder_joins_and_the_agenda_and_status_show_the_next_meeting(
     assert got["url"] == MEET and got["opened"] is True and got["provider"] == "meet"
     assert len(_joined(client)) == 2
     assert len(client.prompts) == 1  # type: ignore[attr-defined]  # reminded once only
+
+
+async def test_signing_in_with_an_app_password_from_the_editor(
+    account: Account, tmp_path: Path, tieline_home: Path
+) -> None:
+    """No environment credentials: ``tieline/auth/signIn`` (basic) refuses a wrong app
+    password without repeating it, takes the right one, and the agenda fills."""
+    client = await _start(account, tmp_path / "notes", tieline_home, signed_in=False)
+    try:
+        async with asyncio.timeout(30):  # nobody signed in: the panel offers it
+            while "integrations/sign-in/caldav" not in [
+                t["id"] for t in await items(client, "agenda")
+            ]:
+                await asyncio.sleep(0.2)
+        wrong = await raw_request(
+            client, "tieline/auth/signIn",
+            {"connector": "caldav", "method": "basic", "username": account.user,
+             "token": "wrong-app-password-123"},
+        )  # fmt: skip
+        assert wrong["state"] == "failed"
+        assert "wrong-app-password-123" not in str(wrong)
+        done = await raw_request(
+            client, "tieline/auth/signIn",
+            {"connector": "caldav", "method": "basic", "username": account.user,
+             "token": account.password},
+        )  # fmt: skip
+        assert done["state"] == "signedIn" and account.user in done["account"]
+        async with asyncio.timeout(30):
+            while not any(t["label"] == "Next: Standup" for t in await items(client, "agenda")):
+                await asyncio.sleep(0.2)
+    finally:
+        await client.shutdown_session()
