@@ -282,6 +282,8 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
     async def tick() -> None:
         while True:
             await asyncio.sleep(TICK)
+            if ls.hub is not hub:
+                return  # shut down, or a new hub took over: it has reminders of its own
             with contextlib.suppress(Exception):  # a reminder must never end the loop
                 check()
 
