@@ -20,7 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from tests.caldav.radicale import Account, Radicale, start
 from tests.lsp.conftest import Env, server_env
 from tests.lsp.raw import raw_request
-from tests.lsp.test_features import items, wait_synced
+from tests.lsp.test_features import items, raw_request_error, wait_synced
 
 MEET = "https://meet.google.com/abc-defg-hij"
 
@@ -171,6 +171,16 @@ async def test_a_reminder_joins_and_the_agenda_and_status_show_the_next_meeting(
     assert got["url"] == MEET and got["opened"] is True and got["provider"] == "meet"
     assert len(_joined(client)) == 2
     assert len(client.prompts) == 1  # type: ignore[attr-defined]  # reminded once only
+
+    # An event the agenda does not hold, or no id at all: a clear error, nothing opened.
+    for arguments, says in ((["caldav:127.0.0.1:nope"], "no event"), ([], "event id")):
+        err = await raw_request_error(
+            client,
+            "workspace/executeCommand",
+            {"command": "tieline.joinMeeting", "arguments": arguments},
+        )
+        assert type(err).__name__ == "JsonRpcInvalidParams" and says in str(err), err
+    assert len(_joined(client)) == 2
 
 
 async def test_signing_in_with_an_app_password_from_the_editor(
