@@ -8,6 +8,7 @@ import time
 from . import (
     actions_poll,
     bitbucket_poll,
+    calendar_poll,
     ci_failures,
     ci_log,
     ci_panel,
@@ -68,6 +69,8 @@ def main() -> None:
     cli.main([])
     _section("snippets: search per keystroke over 10,000 snippets; completion beside the floor")
     snippets.main([])
+    _section("calendar_poll: the Agenda's CalDAV refresh, idle and with one change, per hour")
+    asyncio.run(calendar_poll.main())
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
+from .calendar import CalendarEvent, CalendarInfo
 from .ci import CIAction, LogChunk, Pipeline, Trigger
 from .models import (
     CheckSummary,
@@ -190,3 +192,24 @@ class SnippetStore(Protocol):
     ) -> RemoteSnippet: ...
 
     async def delete_snippet(self, snippet_id: str) -> None: ...
+
+
+@runtime_checkable
+@capability("Calendars: the agenda, the next meeting and its join link.")
+class Calendar(Protocol):
+    """``events`` gives every event and every instance of a recurring event that overlaps
+    ``[start, end)`` in the account's calendars (or only ``calendars``, by
+    :attr:`~connectors.sdk.calendar.CalendarInfo.id`), recurrences expanded, sorted by start.
+
+    The hub asks for the same window on every poll, so a connector keeps what it read and
+    asks the service only for what changed since (CalDAV's sync-collection, Google's
+    ``syncToken``, Graph's delta query): an unchanged calendar costs a request or two, not
+    one per event."""
+
+    async def list_calendars(self) -> Sequence[CalendarInfo]: ...
+
+    async def events(
+        self, start: datetime, end: datetime, *, calendars: Sequence[str] | None = None
+    ) -> Sequence[CalendarEvent]: ...
+
+    async def get_event(self, ref: ItemRef) -> CalendarEvent: ...

@@ -64,6 +64,7 @@ class ItemKind(enum.StrEnum):
     COMMIT = "commit"
     PIPELINE = "pipeline"  # a CI run (connectors.sdk.ci.Pipeline)
     JOB = "job"  # a unit of a CI run with its own log
+    EVENT = "event"  # a calendar event, or one instance of a recurring one
 
 
 class ItemRef(_Model):

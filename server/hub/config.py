@@ -117,6 +117,17 @@ class SnippetSettings(_Section):
     )
 
 
+class CalendarSettings(_Section):
+    """Meetings from every connected calendar (CalDAV, ...)."""
+
+    notify_before: int = Field(
+        default=5,
+        ge=0,
+        le=120,
+        description="Minutes before a meeting starts to tell me, with a Join button; 0: never.",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -320,6 +331,7 @@ class Config(_Section):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     ci: CISettings = Field(default_factory=CISettings)
     snippets: SnippetSettings = Field(default_factory=SnippetSettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     diagrams: DiagramSettings = Field(default_factory=DiagramSettings)

@@ -44,7 +44,7 @@ from .tieline_methods import (
     STATUS,
 )
 
-PROTOCOL_VERSION = "1.2.0"
+PROTOCOL_VERSION = "1.3.0"
 SCHEMA_PATH = Path(__file__).with_name("tieline-protocol.schema.json")
 
 
@@ -167,9 +167,30 @@ class ConnectorStatus(WireModel):
     cache_hit_rate: float | None = Field(default=None, ge=0, le=1)
 
 
+class NextMeeting(WireModel):
+    """The meeting the person goes to next, from every connected calendar: what a status bar
+    item shows (title, time to it) and what its click opens (the join link)."""
+
+    key: str = Field(description="The event's id; tieline.joinMeeting takes it.")
+    title: str
+    start: datetime
+    end: datetime
+    until: str = Field(description="How long until it starts: 'in 5 min', 'now', 'at 14:00'.")
+    service: str = Field(description="The connector id of its calendar (e.g. 'caldav').")
+    join_url: str | None = None
+    provider: Literal["zoom", "meet", "teams", "webex", "other"] | None = Field(
+        default=None, description="The video service the join link opens."
+    )
+    provider_name: str | None = Field(default=None, description="'Zoom', 'Google Meet', ...")
+    location: str | None = None
+
+
 class StatusResult(WireModel):
     overall: HealthState
     connectors: list[ConnectorStatus]
+    next_meeting: NextMeeting | None = Field(
+        default=None, description="Absent when no calendar is connected or nothing is ahead."
+    )
 
 
 # --- auth --------------------------------------------------------------------------------

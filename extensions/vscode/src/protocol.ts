@@ -109,9 +109,26 @@ export interface ConnectorStatus {
   cacheHitRate?: number | null;
 }
 
+/** The meeting the person goes to next, from every connected calendar (protocol 1.3). */
+export interface NextMeeting {
+  /** The event's id; `tieline.joinMeeting` takes it. */
+  key: string;
+  title: string;
+  start: string;
+  end: string;
+  /** How long until it starts: "in 5 min", "now", "at 14:00". */
+  until: string;
+  service: string;
+  joinUrl?: string | null;
+  provider?: 'zoom' | 'meet' | 'teams' | 'webex' | 'other' | null;
+  providerName?: string | null;
+  location?: string | null;
+}
+
 export interface StatusResult {
   overall: HealthState;
   connectors: ConnectorStatus[];
+  nextMeeting?: NextMeeting | null;
 }
 
 export type AuthMethod = 'pkce' | 'device' | 'token' | 'api_key' | 'basic';

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from connectors.sdk.calendar import CalendarEvent
 from connectors.sdk.capabilities import (
+    Calendar,
     CIProvider,
     CodeHost,
     IssueFilter,
@@ -89,6 +92,9 @@ class Index:
     max_number: dict[str, int] = field(default_factory=dict)  # scope -> highest number
     #: Project/team keys the service has (None: the connector does not restrict keys).
     scopes: frozenset[str] | None = None
+    #: Calendar events (instances expanded) of the agenda's window, by start, and when read.
+    events: tuple[CalendarEvent, ...] = ()
+    events_at: datetime | None = None
     version: int = field(default_factory=lambda: next(_VERSIONS))
 
     def put(self, items: Iterable[Issue]) -> None:
@@ -410,8 +416,37 @@ class Scopes(Syncer):
         p.index.scopes = frozenset(keys) if keys is not None else None
 
 
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class Agenda(Syncer):
+    """The events of every calendar of the account from the start of today (local time)
+    for :attr:`DAYS` days, recurrences expanded. The connector asks its service only for
+    what changed (sync tokens), so a poll of an unchanged calendar is about one request."""
+
+    capability = Calendar
+    DAYS = 7
+    #: The clock (a test or benchmark may set its own).
+    clock: Callable[[], datetime] = staticmethod(_now)
+
+    async def run(self, p: Pass) -> None:
+        c: Calendar = p.connector
+        now = self.clock()
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        p.index.events = tuple(await c.events(start, start + timedelta(days=self.DAYS)))
+        p.index.events_at = now
+
+
 #: Every syncer, in the order a sync runs them.
-SYNCERS: tuple[Syncer, ...] = (Scopes(), PullRequests(), Issues(), Checks(), PipelineRuns())
+SYNCERS: tuple[Syncer, ...] = (
+    Scopes(),
+    PullRequests(),
+    Issues(),
+    Checks(),
+    PipelineRuns(),
+    Agenda(),
+)
 
 
 def panel_groups() -> list[Group]:
@@ -421,6 +456,7 @@ def panel_groups() -> list[Group]:
 
 __all__ = [
     "SYNCERS",
+    "Agenda",
     "Group",
     "Index",
     "PipelineRuns",

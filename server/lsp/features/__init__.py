@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from . import (
     actions,
     auth,
+    calendar,
     ci,
     commands,
     completion,
@@ -40,4 +41,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     diagrams.setup,
     docs.setup,
     snippets.setup,
+    calendar.setup,
 ]

@@ -118,6 +118,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .ci_diagnostics import subscribe as ci_diagnostics
 
     ci_diagnostics(ls, hub)  # and the errors its failed jobs' logs point at, as diagnostics
+    from .calendar import subscribe as calendar_reminders
+
+    calendar_reminders(ls, hub)  # a meeting starts soon: with its join link
     hub.bus.subscribe("*", on_event)
     hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
     hub.bus.subscribe(EventKind.AUTH_REQUIRED, on_auth)

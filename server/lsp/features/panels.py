@@ -31,6 +31,7 @@ _EPOCH = datetime.fromtimestamp(0, UTC)
 PANELS = (
     ("work", "My Work", "checklist"),
     ("ci", "CI", "pass"),
+    ("agenda", "Agenda", "calendar"),
     ("docs", "Docs", "book"),
     ("integrations", "Integrations", "plug"),
     ("snippets", "Snippets", "symbol-snippet"),
@@ -162,6 +163,10 @@ def items_for(hub: Hub, panel_id: str, parent_id: str | None) -> list[proto.Tree
         from .ci import ci_panel
 
         return ci_panel(hub, parent_id)
+    if panel_id == "agenda":
+        from .calendar import agenda_panel
+
+        return agenda_panel(hub, parent_id)
     groups = [g for g in panel_groups() if g.panel == panel_id]
     if not groups:
         raise FeatureError(code=INVALID_PARAMS, message=f"unknown panel {panel_id!r}")
@@ -239,7 +244,11 @@ def status(hub: Hub) -> proto.StatusResult:
     order = [Health.FAILING.value, Health.DEGRADED.value, Health.HEALTHY.value]
     states = {c.state for c in connectors}
     overall = next((o for o in order if o in states), "disabled" if connectors else "healthy")
-    return proto.StatusResult(overall=overall, connectors=connectors)
+    from .calendar import next_meeting
+
+    return proto.StatusResult(
+        overall=overall, connectors=connectors, next_meeting=next_meeting(hub)
+    )
 
 
 def setup(server: TielineServer) -> None:

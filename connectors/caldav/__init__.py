@@ -1,0 +1,1 @@
+"""CalDAV connector: calendars of any standard calendar server (RFC 4791, RFC 6578)."""
