@@ -49,6 +49,7 @@ from .store import Store
 from .sync.changes import Change
 from .sync.coordinator import Coordinator
 from .sync.syncers import Watch
+from .tasks.board import Board as TaskBoard
 from .workspace import Folder, Workspace, detect_folder
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class Hub:
         self.mirror = Mirror(store)
         #: Job logs opened as documents (read and followed in the background).
         self.logs = LogBook()
+        #: The workspace folders' tasks (Makefile, package.json, tasks.json, justfile) and
+        #: their runs.
+        self.tasks = TaskBoard(lambda: [f.path for f in self.folders] or list(self.paths))
         self._sign_ins: SignIns | None = None
         self.sessions: dict[str, Session] = {}
         self.folders: list[Folder] = []
@@ -130,6 +134,7 @@ class Hub:
     async def close(self) -> None:
         self.worker.stop()
         self.logs.close()
+        await self.tasks.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -24,6 +24,7 @@ from pygls.workspace import TextDocument
 
 from server import __version__
 
+from .diagnostics import Diagnostics
 from .protocol import TielineProtocol
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ class TielineServer(LanguageServer):
         self.content_schemes: list[str] = []
         #: The CI failures shown as diagnostics (:mod:`.features.ci_diagnostics`).
         self.ci_diagnostics: Any = None
+        #: Every feature's diagnostics, merged per file (:mod:`.diagnostics`).
+        self.diagnostics = Diagnostics(self)
 
     # -- hub access -------------------------------------------------------------------------
 

@@ -264,14 +264,18 @@ def test_code_urls(tool: str, code: str | None, url: str | None) -> None:
 
 
 class FakeLS:
-    """What :class:`Publisher` uses of the server: capabilities, publishing, background."""
+    """What :class:`Publisher` uses of the server: capabilities, publishing (through the
+    server's merged :class:`~server.lsp.diagnostics.Diagnostics`), background."""
 
     def __init__(self) -> None:
+        from server.lsp.diagnostics import Diagnostics
+
         self.client_capabilities = types.ClientCapabilities(
             text_document=types.TextDocumentClientCapabilities(publish_diagnostics=FULL)
         )
         self.published: list[types.PublishDiagnosticsParams] = []
         self.background: set[asyncio.Future[Any]] = set()
+        self.diagnostics = Diagnostics(self)  # type: ignore[arg-type]
 
     def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
         self.published.append(params)

@@ -196,7 +196,7 @@ async def test_commands_open_and_start_work(client: LanguageClient, env: Env) ->
 async def test_panels_and_status(client: LanguageClient, env: Env) -> None:
     await wait_synced(client)
     panels = await raw_request(client, "tieline/panels", {})
-    assert [p["id"] for p in panels["panels"]] == ["work", "ci", "integrations"]
+    assert [p["id"] for p in panels["panels"]] == ["work", "ci", "tasks", "integrations"]
 
     groups = [_get(g, "id") for g in await items(client, "work")]
     assert groups == [

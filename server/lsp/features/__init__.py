@@ -17,6 +17,7 @@ from . import (
     lifecycle,
     links,
     panels,
+    tasks,
 )
 
 if TYPE_CHECKING:
@@ -34,4 +35,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     panels.setup,
     auth.setup,
     ci.setup,
+    tasks.setup,
 ]

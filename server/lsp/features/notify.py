@@ -118,6 +118,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .ci_diagnostics import subscribe as ci_diagnostics
 
     ci_diagnostics(ls, hub)  # and the errors its failed jobs' logs point at, as diagnostics
+    from .tasks import subscribe as tasks
+
+    tasks(ls, hub)  # workspace task runs: progress, panel, their errors as diagnostics
     hub.bus.subscribe("*", on_event)
     hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
     hub.bus.subscribe(EventKind.AUTH_REQUIRED, on_auth)

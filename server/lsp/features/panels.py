@@ -27,10 +27,11 @@ else:  # the pydantic models load with the first tieline/* message, after initia
     proto = lazy_module("server.lsp.tieline_protocol")
 
 _EPOCH = datetime.fromtimestamp(0, UTC)
-#: The panels: ``(id, title, codicon)``.
+#: The panels: ``(id, title, codicon)``. Tasks need no sign-in (:mod:`.tasks`).
 PANELS = (
     ("work", "My Work", "checklist"),
     ("ci", "CI", "pass"),
+    ("tasks", "Tasks", "tools"),
     ("integrations", "Integrations", "plug"),
 )
 WELCOME = "Sign in to a service to see your pull requests, issues and CI here."
@@ -245,7 +246,7 @@ def setup(server: TielineServer) -> None:
                 id=pid,
                 title=title,
                 icon=icon,
-                welcome=None if signed_in or pid == "integrations" else WELCOME,
+                welcome=None if signed_in or pid in ("integrations", "tasks") else WELCOME,
             )
             for pid, title, icon in PANELS
         ]
@@ -258,6 +259,10 @@ def setup(server: TielineServer) -> None:
         hub = await ls.wait_hub()
         if hub is None:
             return proto.PanelItemsResult(items=[]).wire()
+        if p.panel_id == "tasks":  # read from the folders (make is asked), not the index
+            from .tasks import panel_items as task_items
+
+            return proto.PanelItemsResult(items=await task_items(hub, p.parent_id)).wire()
         ls.panel_shown()
         return proto.PanelItemsResult(items=items_for(hub, p.panel_id, p.parent_id)).wire()
 

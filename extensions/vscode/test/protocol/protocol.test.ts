@@ -162,11 +162,12 @@ afterAll(async () => {
 describe('tieline/* against the real server', () => {
   let panels: P.Panel[] = [];
 
-  it('lists the My Work, CI and Integrations panels', async () => {
+  it('lists the My Work, CI, Tasks and Integrations panels', async () => {
     panels = (await request<P.PanelsResult>(P.PANELS)).panels;
     expect(panels.map((p) => [p.id, p.title])).toEqual([
       ['work', 'My Work'],
       ['ci', 'CI'],
+      ['tasks', 'Tasks'],
       ['integrations', 'Integrations'],
     ]);
   });
