@@ -5,7 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 
-from . import actions_poll, ci_failures, ci_log, circleci_poll, jobs, lenses, lsp, repoll, startup
+from . import (
+    actions_poll,
+    ci_failures,
+    ci_log,
+    circleci_poll,
+    jobs,
+    lenses,
+    lsp,
+    repoll,
+    startup,
+    tasks_output,
+)
 
 
 def _section(title: str) -> None:
@@ -28,6 +39,8 @@ def main() -> None:
     ci_log.main([])
     _section("ci_failures: path:line errors read out of a 10 MB job log")
     ci_failures.main()
+    _section("tasks_output: a workspace task printing 10 MB, streamed while hovering")
+    tasks_output.main([])
     _section("actions_poll: what watching one branch costs on GitHub Actions, per hour")
     actions_poll.main([])
     _section("circleci_poll: what watching one branch costs on CircleCI, per hour")
