@@ -25,7 +25,7 @@ from tests.lsp.raw import plain, raw_request
 from tests.lsp.test_features import items
 
 MAKEFILE = """\
-.PHONY: build check spin flood
+.PHONY: build check spin flood slow
 build: ## Build the app
 \t@echo building the app
 \t@printf '\\033[32mgreen\\033[0m done\\n'
@@ -41,6 +41,9 @@ spin:
 
 flood:
 \t@python3 -c "import sys; [sys.stdout.write(f'line {i}\\n') for i in range(LINES)]"
+
+slow:
+	@for i in 1 2 3 4 5 6; do echo "tick $$i"; sleep 0.3; done
 
 %.o: %.c
 \tcc -c $<
@@ -110,7 +113,9 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
-async def start(root: Path, home: Path, *, content: bool = True) -> LanguageClient:
+async def start(
+    root: Path, home: Path, *, content: bool = True, more: tuple[Path, ...] = ()
+) -> LanguageClient:
     env = server_env(Env(root=root, github=None, home=home), TIELINE_GITHUB_TOKEN="")
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "server", "serve"], server_env=env
@@ -140,7 +145,9 @@ async def start(root: Path, home: Path, *, content: bool = True) -> LanguageClie
         types.InitializeParams(
             capabilities=caps,
             root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+            workspace_folders=[
+                types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in (root, *more)
+            ],
         )
     )
     return client
@@ -217,7 +224,7 @@ async def test_the_tasks_panel_lists_every_source(client: LanguageClient, folder
     tasks_panel = next(p for p in panels["panels"] if p["id"] == "tasks")
     assert tasks_panel.get("welcome") is None  # no sign-in needed
     (top,) = await _until_items(client)
-    assert top["label"] == "ws" and top["description"] == "9 tasks · 1 problem"
+    assert top["label"] == "ws" and top["description"] == "10 tasks · 1 problem"
     children = await items(client, "tasks", top["id"])
     got = [(c["label"], c.get("description")) for c in children]
     assert got == [
@@ -227,6 +234,7 @@ async def test_the_tasks_panel_lists_every_source(client: LanguageClient, folder
         ("check", "make"),
         ("spin", "make"),
         ("flood", "make"),
+        ("slow", "make"),
         ("hello", "package.json"),
         ("lint", "package.json"),
         ("hello", "just"),  # _hidden is private
@@ -298,6 +306,67 @@ async def test_errors_become_diagnostics_until_a_clean_run(
     await _until(lambda: [d.message for d in client.diagnostics.get(app, [])] == [
         "[lint · mypy] bad start"
     ])  # fmt: skip
+
+
+async def test_a_running_tasks_document_is_refreshed_as_it_prints(
+    client: LanguageClient,
+) -> None:
+    slow = (await tasks(client))["make:slow"]
+    ran = await command(client, "tieline.tasks.run", slow["id"])
+    first = await content(client, ran["uri"])
+    assert first.startswith("> make -f Makefile -- slow")
+    assert first.rstrip().endswith("the task is running: more follows")
+    await _until(lambda: ran["uri"] in client.refreshed)  # type: ignore[attr-defined]
+    await finished(client, "make:slow", "passed")
+    text = await content(client, ran["uri"])
+    assert [ln for ln in text.splitlines() if ln.startswith("tick")] == [
+        f"tick {i}" for i in range(1, 7)
+    ]
+    assert "more follows" not in text
+
+
+async def test_a_plain_editor_gets_the_output_as_a_file(folder: Path, tieline_home: Path) -> None:
+    """No textDocumentContent: ``tieline.tasks.openOutput`` writes a copy and shows it."""
+    client = await start(folder, tieline_home, content=False)
+    try:
+        build = (await tasks(client))["make:build"]
+        await command(client, "tieline.tasks.run", build["id"])
+        await finished(client, "make:build", "passed")
+        assert not client.shown_documents  # nothing this client could open was shown
+        opened = await command(client, "tieline.tasks.openOutput", build["id"])
+        assert opened["uri"].startswith("tieline-log://task/")
+        copy = Path(opened["file"].removeprefix("file://"))
+        assert "building the app" in await asyncio.to_thread(copy.read_text)
+        assert client.shown_documents[-1].uri == opened["file"]
+    finally:
+        await client.shutdown_session()
+
+
+async def test_every_folder_has_its_tasks(folder: Path, tmp_path: Path, tieline_home: Path) -> None:
+    other = tmp_path / "api"
+    other.mkdir()
+    (other / "main.go").write_text("package main\n")
+    (other / "vet.sh").write_text("echo 'main.go:1:1: expected declaration'; exit 1\n")
+    (other / "Makefile").write_text(
+        "serve:\n\t@echo serving from $$(basename $$(pwd))\nvet:\n\t@sh vet.sh\n"
+    )
+    client = await start(folder, tieline_home, more=(other,))
+    try:
+        top = await _until_items(client)
+        assert [(t["label"], t["description"]) for t in top] == [
+            ("ws", "10 tasks · 1 problem"),
+            ("api", "2 tasks"),
+        ]
+        rows = {r["label"]: r for r in await items(client, "tasks", top[1]["id"])}
+        ran = await command(client, "tieline.tasks.run", rows["serve"]["id"])
+        vet = await command(client, "tieline.tasks.run", rows["vet"]["id"])
+        main_go = (other / "main.go").as_uri()
+        (diag,) = await _until(lambda: client.diagnostics.get(main_go))
+        assert diag.message == "[vet · go] expected declaration"
+        assert "serving from api" in await content(client, ran["uri"])
+        assert vet["uri"] != ran["uri"]
+    finally:
+        await client.shutdown_session()
 
 
 async def test_npm_scripts_and_tasks_json_variables(client: LanguageClient, folder: Path) -> None:
