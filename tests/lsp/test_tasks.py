@@ -257,6 +257,12 @@ async def test_a_run_streams_its_output_with_progress(client: LanguageClient) ->
     assert started["state"] == "running" and started["uri"].startswith("tieline-log://task/")
     row = await finished(client, "make:build", "passed")
     assert row["logUri"] == started["uri"] and "can.run" in row["contextValue"].split()
+    assert [a["id"] for a in row["actions"]] == ["run", "log"]
+    assert row["actions"][1]["command"] == {
+        "command": "tieline.ci.openLog",
+        "title": "Open Output",
+        "arguments": [started["uri"]],
+    }  # the command shells with their own log documents answer
     assert row["description"].startswith("make · passed in ")
     text = await content(client, started["uri"])
     lines = text.splitlines()
@@ -365,6 +371,17 @@ async def test_every_folder_has_its_tasks(folder: Path, tmp_path: Path, tieline_
         assert diag.message == "[vet · go] expected declaration"
         assert "serving from api" in await content(client, ran["uri"])
         assert vet["uri"] != ran["uri"]
+
+        # The folder is closed: its tasks' errors go with it, and so does it from the panel.
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(
+                    added=[], removed=[types.WorkspaceFolder(uri=other.as_uri(), name="api")]
+                )
+            )
+        )
+        await _until(lambda: not client.diagnostics[main_go])
+        assert [t["label"] for t in await items(client, "tasks")] == ["ws"]
     finally:
         await client.shutdown_session()
 

@@ -12,7 +12,9 @@ document, and the errors a run printed as diagnostics.
 - The output is a ``tieline-log://task/...`` document read like a CI job's log
   (:mod:`.ci`): ``workspace/textDocumentContent`` for clients that declare it (opened on
   run, refreshed as the task prints), ``tieline/log`` pages otherwise,
-  ``tieline.tasks.openOutput`` for either or a copy in a file for plain editors.
+  ``tieline.ci.openLog`` (the panel's Open Output, which shells that open these documents
+  themselves answer) or ``tieline.tasks.openOutput`` by task, or a copy in a file for plain
+  editors.
 - When a run ends, the ``path:line`` errors its output points at in the folder are
   published as diagnostics (source :data:`SOURCE`, ``[task · tool] message``), replacing
   what the task's previous run said; a clean run clears them, a stopped run leaves them.
@@ -164,13 +166,15 @@ def task_node(hub: Hub, task: Task) -> proto.TreeItem:
     log_uri = run.output.uri if run is not None else None
     if log_uri is not None:
         context.append("log")
+        # The CI logs' command, with the document's URI: shells that open tieline-log:
+        # documents themselves (VS Code's) own it, and the server answers it for the rest.
         actions.append(
             proto.ItemAction(
                 id="log",
                 title="Open Output",
                 icon="output",
                 placement="inline",
-                command=_cmd("tieline.tasks.openOutput", "Open Output", item),
+                command=_cmd("tieline.ci.openLog", "Open Output", log_uri),
             )
         )
     return proto.TreeItem(
@@ -179,7 +183,7 @@ def task_node(hub: Hub, task: Task) -> proto.TreeItem:
         description=" · ".join(desc),
         tooltip=tooltip,
         icon=ICONS[state],
-        command=_cmd("tieline.tasks.openOutput", "Open Output", item) if log_uri else None,
+        command=_cmd("tieline.ci.openLog", "Open Output", log_uri) if log_uri else None,
         context_value=" ".join(context),
         actions=actions,
         log_uri=log_uri,
@@ -344,11 +348,7 @@ class Watcher:
             self.found[run.key] = lists
         else:
             self.found.pop(run.key, None)
-        merged: dict[str, list[types.Diagnostic]] = {}
-        for by_uri in self.found.values():
-            for uri, diags in by_uri.items():
-                merged.setdefault(uri, []).extend(diags)
-        self.ls.diagnostics.put("tasks", merged)
+        self._put()
 
     async def _progress(self, run: Run) -> None:
         """``$/progress`` for the run, where the client lets the server create a token."""
@@ -389,6 +389,31 @@ class Watcher:
         task = asyncio.ensure_future(self.hub.tasks.stop(run.task))
         self.ls.background.add(task)
         task.add_done_callback(self.ls.background.discard)
+
+    def folders_changed(self) -> None:
+        """Folders closed: their tasks' diagnostics go with them."""
+        from server.hub.tasks.ids import folder_key
+
+        open_now = {folder_key(f) for f in self.hub.tasks.folders()}
+        gone = [key for key in self.found if key[0] not in open_now]
+        for key in gone:
+            del self.found[key]
+        if gone:
+            self._put()
+
+    def _put(self) -> None:
+        merged: dict[str, list[types.Diagnostic]] = {}
+        for by_uri in self.found.values():
+            for uri, diags in by_uri.items():
+                merged.setdefault(uri, []).extend(diags)
+        self.ls.diagnostics.put("tasks", merged)
+
+
+def folders_changed(ls: TielineServer) -> None:
+    """The workspace's folders changed (see :meth:`Watcher.folders_changed`)."""
+    watcher = getattr(ls, "tasks_watcher", None)
+    if isinstance(watcher, Watcher):
+        watcher.folders_changed()
 
 
 def subscribe(ls: TielineServer, hub: Hub) -> Watcher:
