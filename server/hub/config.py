@@ -97,6 +97,17 @@ class CISettings(_Section):
     )
 
 
+class TasksSettings(_Section):
+    """Workspace tasks (Makefile, package.json, tasks.json, justfile)."""
+
+    ask_make: bool = Field(
+        default=True,
+        description="Ask make for a Makefile's targets (`make -pRrq :`, which evaluates the "
+        "Makefile as make does, its `$(shell ...)` included); off: read the targets from its "
+        "text, without includes or conditionals.",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -187,6 +198,7 @@ class Config(_Section):
     )
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     ci: CISettings = Field(default_factory=CISettings)
+    tasks: TasksSettings = Field(default_factory=TasksSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     branch_template: str = Field(

@@ -100,7 +100,10 @@ class Hub:
         self.logs = LogBook()
         #: The workspace folders' tasks (Makefile, package.json, tasks.json, justfile) and
         #: their runs.
-        self.tasks = TaskBoard(lambda: [f.path for f in self.folders] or list(self.paths))
+        self.tasks = TaskBoard(
+            lambda: [f.path for f in self.folders] or list(self.paths),
+            ask_make=lambda: self.config.tasks.ask_make,
+        )
         self._sign_ins: SignIns | None = None
         self.sessions: dict[str, Session] = {}
         self.folders: list[Folder] = []

@@ -226,6 +226,19 @@ def test_make_without_make_reads_the_text(tmp_path: Path, monkeypatch: pytest.Mo
     assert out.problems == ["make is not installed: targets read from the Makefile's text"]
 
 
+def test_tasks_ask_make_off_never_runs_the_makefile(tmp_path: Path) -> None:
+    """``tasks.ask_make = false``: a Makefile's ``$(shell ...)`` is not run to list it."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    ran = tmp_path / "ran"
+    (tmp_path / "Makefile").write_text(f"X := $(shell touch {ran})\nbuild:\n\techo b\n")
+    found = discover(tmp_path, ask_make=False)
+    assert [t.name for t in found.tasks] == ["build"] and found.problems == []
+    assert not ran.exists()
+    discover(tmp_path)  # asking make evaluates it, as make at the prompt would
+    assert ran.exists()
+
+
 # -- package.json ----------------------------------------------------------------------------
 
 
@@ -507,3 +520,9 @@ async def test_board_runs_failures_and_a_clean_run(tmp_path: Path) -> None:
         await board.find(task_item_id(tmp_path, "make:nope"))
     never = board.output(output_uri(tmp_path, "make:other", "other"))
     assert never.complete and "has not run" in never.text
+    gone = task.model_copy(update={"argv": ("no-such-program-here",)})
+    with pytest.raises(runner.TaskFailedToStart, match="not installed"):
+        await board.start(gone)
+    failed = board.run_of(tmp_path, "make:check")
+    assert failed is not None and failed.state == "failed"
+    assert failed.summary() == "failed to start" and "not installed" in failed.output.text

@@ -74,6 +74,8 @@ class Run:
             return "stopped" + took
         if e.ok:
             return "passed" + took
+        if e.code is None and e.signal is None:
+            return "failed to start"
         why = f"exit {e.code}" if e.code is not None else f"signal {e.signal}"
         return f"failed ({why}){took}"
 
@@ -85,8 +87,14 @@ Listener = Callable[[Run, str], None]
 class Board:
     """Tasks and runs of every workspace folder (``folders`` says which there are now)."""
 
-    def __init__(self, folders: Callable[[], Iterable[Path]]) -> None:
+    def __init__(
+        self,
+        folders: Callable[[], Iterable[Path]],
+        *,
+        ask_make: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._folders = folders
+        self._ask_make = ask_make
         self.cache = Cache()
         self.runs: dict[tuple[str, str], Run] = {}
         self._listeners: list[Listener] = []
@@ -103,7 +111,7 @@ class Board:
         raise ids.BadTaskRequest(f"no workspace folder is {key!r} (it may have been closed)")
 
     async def discover(self, folder: Path) -> Discovered:
-        return await self.cache.get(folder)
+        return await self.cache.get(folder, ask_make=self._ask_make())
 
     async def find(self, item_id: str) -> Task:
         """The task a panel item id (``tasks/<folder>/<task>``) names."""
@@ -170,10 +178,11 @@ class Board:
     async def start(self, task: Task, ctx: Context | None = None) -> Run:
         """Start ``task`` (:class:`~.runner.TaskFailedToStart` when it cannot be; a task
         already running is not started twice)."""
-        run = self._run_for(task)
-        if run.running:
+        old = self.run_of(task.folder, task.id)
+        if old is not None and old.running:
             raise ids.BadTaskRequest(f"{task.name} is already running: stop it first")
         argv, cwd, env = self.launch(task, ctx or Context(folder=task.folder))
+        run = self._run_for(task)
         started = time.strftime("%H:%M:%S")
         run.output.restart(f"> {shlex.join(argv)}   ({cwd}, {started})\n")
         run.cwd, run.exit, run.last_line = cwd, None, ""

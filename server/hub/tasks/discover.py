@@ -10,6 +10,7 @@ edited Makefile is read again the next time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -37,10 +38,13 @@ WATCHED = (
 )
 
 
-def discover(folder: Path) -> Discovered:
-    """The tasks of ``folder`` from every source (blocking: make and just are asked)."""
+def discover(folder: Path, *, ask_make: bool = True) -> Discovered:
+    """The tasks of ``folder`` from every source (blocking: make and just are asked;
+    ``ask_make=False`` reads a Makefile's text instead, ``tasks.ask_make``)."""
     out = Discovered(folder=folder)
     for source in SOURCES:
+        if source is make.discover and not ask_make:
+            source = functools.partial(make.discover, ask=False)
         try:
             source(folder, out)
         except Exception as exc:  # a source's bug costs its tasks, not the others'
@@ -63,17 +67,17 @@ class Cache:
     """The last answer per folder, with the signature it was read at."""
 
     def __init__(self) -> None:
-        self._answers: dict[Path, tuple[tuple[tuple[str, int], ...], Discovered]] = {}
+        self._answers: dict[Path, tuple[tuple[object, ...], Discovered]] = {}
         self._locks: dict[Path, asyncio.Lock] = {}
 
-    async def get(self, folder: Path) -> Discovered:
+    async def get(self, folder: Path, *, ask_make: bool = True) -> Discovered:
         lock = self._locks.setdefault(folder, asyncio.Lock())
         async with lock:  # two panels asking at once: one make -p
-            sig = await asyncio.to_thread(signature, folder)
+            sig = (ask_make, *await asyncio.to_thread(signature, folder))
             hit = self._answers.get(folder)
             if hit is not None and hit[0] == sig:
                 return hit[1]
-            found = await asyncio.to_thread(discover, folder)
+            found = await asyncio.to_thread(functools.partial(discover, folder, ask_make=ask_make))
             self._answers[folder] = (sig, found)
             return found
 

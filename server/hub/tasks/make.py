@@ -15,7 +15,8 @@ a leading ``-``). Order: as defined in the Makefile (the line of the rule, else 
 recipe), targets of included files after. A ``target: ## text`` comment is the target's
 description, a common convention.
 
-Where make is not installed (or is not GNU make) the rules are parsed from the text:
+Where make is not installed (or is not GNU make), or ``tasks.ask_make`` is off (a checkout
+whose Makefile should not run), the rules are parsed from the text:
 ``name [name...]:`` at a line's start, not an assignment (``:=``, ``::=``, ``=``), same
 skips -- without includes or conditionals, which only make can evaluate.
 """
@@ -108,8 +109,8 @@ def _help(text: str) -> dict[str, str]:
     return out
 
 
-def discover(folder: Path, out: Discovered) -> None:
-    """Add ``folder``'s Makefile targets to ``out``."""
+def discover(folder: Path, out: Discovered, *, ask: bool = True) -> None:
+    """Add ``folder``'s Makefile targets to ``out`` (``ask=False``: from its text only)."""
     path = makefile(folder)
     if path is None:
         return
@@ -120,7 +121,7 @@ def discover(folder: Path, out: Discovered) -> None:
         return
     order = {name: n for name, n in parse_rules(text)}
     found: list[tuple[str, int]] = []
-    make = shutil.which("make")
+    make = shutil.which("make") if ask else None
     asked = capture([make, "-pRrq", "-f", path.name, ":"], folder) if make else None
     if asked is not None and "\n# Files\n" in asked[1]:
         for name, where, line in parse_database(asked[1]):
@@ -129,7 +130,7 @@ def discover(folder: Path, out: Discovered) -> None:
             found.append((name, at if at else 10**6 + (line or 10**5)))
         found.sort(key=lambda x: x[1])
     else:
-        if make is None:
+        if make is None and ask:
             out.problems.append("make is not installed: targets read from the Makefile's text")
         found = list(order.items())
     helps = _help(text)

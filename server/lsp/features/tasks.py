@@ -316,12 +316,11 @@ class Watcher:
         if run.state == "stopped":
             return  # it fixed nothing: what the last run said stands
         self.publish(run)
-        if run.state == "failed":
+        never_started = run.exit is not None and run.exit.code is None and not run.exit.signal
+        if run.state == "failed" and not never_started:  # that one's command said why
             from server.hub.ci.failures import summary
 
             said = f": {summary(run.failures)}" if run.failures else ""
-            if run.output.error and run.exit is not None and run.exit.code is None:
-                said = f": {run.output.error}"
             warn(self.ls, f"Task {run.task.name} {run.summary()}{said}")
 
     def publish(self, run: Run) -> None:
