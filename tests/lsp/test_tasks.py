@@ -247,6 +247,14 @@ async def test_the_tasks_panel_lists_every_source(client: LanguageClient, folder
     assert [a["id"] for a in build["actions"]] == ["run"] and build.get("logUri") is None
     where = children[1]
     assert "Ignored here: problemMatcher" in where["tooltip"]
+    # Bad input: a clear error naming what a task id or output URI looks like.
+    for bad_call in (
+        command(client, "tieline.tasks.run", "make:build"),
+        command(client, "tieline.tasks.stop", "tasks/0000000000/make%3Abuild"),
+        raw_request(client, "tieline/log", {"uri": "tieline-log://task/x"}),
+    ):
+        with pytest.raises(Exception, match=r"is not a task|no workspace folder is"):
+            await bad_call
     listed = await command(client, "tieline.tasks.list")
     assert {t["name"] for t in listed["tasks"]} >= {"build", "hello", "echo file"}
 
@@ -323,6 +331,12 @@ async def test_a_running_tasks_document_is_refreshed_as_it_prints(
     assert first.startswith("> make -f Makefile -- slow")
     assert first.rstrip().endswith("the task is running: more follows")
     await _until(lambda: ran["uri"] in client.refreshed)  # type: ignore[attr-defined]
+    await _until(
+        lambda: any(
+            isinstance(r, types.WorkDoneProgressReport) and (r.message or "").startswith("tick ")
+            for r in _progress(client, "Task slow")
+        )
+    )  # the progress shows the last line printed
     await finished(client, "make:slow", "passed")
     text = await content(client, ran["uri"])
     assert [ln for ln in text.splitlines() if ln.startswith("tick")] == [
