@@ -448,6 +448,24 @@ async def test_leftovers_holding_the_output_go_with_the_task(tmp_path: Path) -> 
             await asyncio.sleep(0.02)
 
 
+async def test_the_interpreters_exit_stops_running_tasks(tmp_path: Path) -> None:
+    """What ``atexit`` runs when the server ends without ``shutdown``: each running task's
+    group gets SIGTERM; a finished one is no longer tracked."""
+    done = await runner.start(("true",), tmp_path, {})
+    await done.pump(lambda text: None)
+    proc = await runner.start(("sh", "-c", "sleep 300 & echo $! > pid; wait"), tmp_path, {})
+    pump = asyncio.ensure_future(proc.pump(lambda text: None))
+    async with asyncio.timeout(10):
+        while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text().strip():
+            await asyncio.sleep(0.02)
+    child = int((tmp_path / "pid").read_text())
+    live = runner._LIVE
+    assert live == {proc.pid}
+    runner._stop_all_at_exit()
+    exit_ = await asyncio.wait_for(pump, 10)
+    assert exit_.signal == signal.SIGTERM and not _alive(child) and not live
+
+
 async def test_exit_codes_signals_and_a_missing_program(tmp_path: Path) -> None:
     proc = await runner.start(
         ("sh", "-c", "printf 'caf\\303'; printf '\\251\\n'; exit 3"), tmp_path, {"X": "1"}

@@ -17,6 +17,7 @@ bytes and decoded as UTF-8 (bad bytes replaced), handed to ``on_output`` as they
 from __future__ import annotations
 
 import asyncio
+import atexit
 import codecs
 import contextlib
 import os
@@ -35,6 +36,20 @@ GRACE: Final = 3.0
 CHUNK: Final = 64 * 1024
 #: Seconds the output may stay open after the task's process exited (its leftovers').
 LINGER: Final = 1.0
+
+#: The process groups of tasks running now. A task leads a session of its own, so nothing
+#: ends it when the server goes; at the interpreter's exit (an editor that closed the pipe
+#: or sent ``exit`` without ``shutdown``) what is left gets SIGTERM.
+_LIVE: set[int] = set()
+
+
+def _stop_all_at_exit() -> None:
+    for pgid in list(_LIVE):
+        with contextlib.suppress(OSError):
+            os.killpg(pgid, signal.SIGTERM)
+
+
+atexit.register(_stop_all_at_exit)
 
 
 class TaskFailedToStart(TielineError):
@@ -62,6 +77,7 @@ class Process:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
         self.pid = proc.pid
+        _LIVE.add(proc.pid)
         self.started = time.monotonic()
         self.stopping = False
 
@@ -91,6 +107,7 @@ class Process:
         while self._group_alive() and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         self.signal_group(signal.SIGKILL)
+        _LIVE.discard(self.pid)
 
     async def exit_code(self) -> int:
         """The task's own process's exit status, once it has exited. Not
@@ -125,6 +142,7 @@ class Process:
             reader.cancel()
         if self._group_alive():
             await self._end_group(grace=1.0)
+        _LIVE.discard(self.pid)
         tail = decoder.decode(b"", final=True)
         if tail:
             on_output(tail)
