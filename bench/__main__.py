@@ -24,6 +24,7 @@ from . import (
     repoll,
     snippets,
     startup,
+    tasks_output,
 )
 
 
@@ -49,6 +50,8 @@ def main() -> None:
     ci_failures.main()
     _section("docs: hover with the standard library and two 200,000-entry docsets")
     docs.main([])
+    _section("tasks_output: a workspace task printing 10 MB, streamed while hovering")
+    tasks_output.main([])
     _section("actions_poll: what watching one branch costs on GitHub Actions, per hour")
     actions_poll.main([])
     _section("circleci_poll: what watching one branch costs on CircleCI, per hour")

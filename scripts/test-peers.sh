@@ -19,6 +19,16 @@ if [ ${#apt_need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_need[@]}" >/dev/null
 fi
 
+# just runs the justfile recipes of the workspace-task tests (tests/lsp/test_tasks.py, which
+# skip them without it). Debian has it from trixie (13) on; on older releases it is left out.
+if ! command -v just >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  if [ -n "$(apt-cache policy just 2>/dev/null | grep -E 'Candidate: [0-9]')" ]; then
+    echo "installing Debian packages: just"
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=900 install -y -qq just >/dev/null
+  fi
+fi
+
 if [ -f tests/peers/package.json ]; then
   if [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules ]; then
     # The Mermaid CLI's Puppeteer would download a browser of its own: it uses Debian's.

@@ -128,6 +128,17 @@ class CalendarSettings(_Section):
     )
 
 
+class TasksSettings(_Section):
+    """Workspace tasks (Makefile, package.json, tasks.json, justfile)."""
+
+    ask_make: bool = Field(
+        default=True,
+        description="Ask make for a Makefile's targets (`make -pRrq :`, which evaluates the "
+        "Makefile as make does, its `$(shell ...)` included); off: read the targets from its "
+        "text, without includes or conditionals.",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -332,6 +343,7 @@ class Config(_Section):
     ci: CISettings = Field(default_factory=CISettings)
     snippets: SnippetSettings = Field(default_factory=SnippetSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    tasks: TasksSettings = Field(default_factory=TasksSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     diagrams: DiagramSettings = Field(default_factory=DiagramSettings)

@@ -50,6 +50,7 @@ from .store import Store
 from .sync.changes import Change
 from .sync.coordinator import Coordinator
 from .sync.syncers import SYNCERS, Syncer, Watch
+from .tasks.board import Board as TaskBoard
 from .workspace import Folder, Workspace, detect_folder
 
 if TYPE_CHECKING:
@@ -103,6 +104,12 @@ class Hub:
         )
         #: Job logs opened as documents (read and followed in the background).
         self.logs = LogBook()
+        #: The workspace folders' tasks (Makefile, package.json, tasks.json, justfile) and
+        #: their runs.
+        self.tasks = TaskBoard(
+            lambda: [f.path for f in self.folders] or list(self.paths),
+            ask_make=lambda: self.config.tasks.ask_make,
+        )
         self._sign_ins: SignIns | None = None
         self._docs: DocsLibrary | None = None
         self.sessions: dict[str, Session] = {}
@@ -140,6 +147,7 @@ class Hub:
     async def close(self) -> None:
         self.worker.stop()
         self.logs.close()
+        await self.tasks.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

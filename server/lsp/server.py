@@ -56,8 +56,8 @@ class TielineServer(LanguageServer):
         self.snippet_query = ""
         #: The CI failures shown as diagnostics (:mod:`.features.ci_diagnostics`).
         self.ci_diagnostics: Any = None
-        #: Every file's diagnostics, merged from the features that publish some.
-        self.diagnostics_board = DiagnosticsBoard(self)
+        #: Every feature's diagnostics, merged per file (:mod:`.diagnostics`).
+        self.diagnostics = DiagnosticsBoard(self)
         #: The diagrams of open documents (:mod:`.features.diagrams`).
         self.diagrams: Any = None
 

@@ -125,7 +125,9 @@ class TreeItem(WireModel):
         "allows now are the 'can.<action>' words of contextValue.",
     )
     log_uri: str | None = Field(
-        default=None, description="CI panel, a job: its log (tieline/log, textDocumentContent)."
+        default=None,
+        description="CI panel, a job: its log; Tasks panel, a task that has run: its output "
+        "(tieline/log, textDocumentContent).",
     )
 
 

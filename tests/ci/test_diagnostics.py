@@ -289,12 +289,12 @@ class FakeLS:
     def __init__(self) -> None:
         from server.lsp.diagnostics import DiagnosticsBoard
 
-        self.diagnostics_board = DiagnosticsBoard(self)  # type: ignore[arg-type]
         self.client_capabilities = types.ClientCapabilities(
             text_document=types.TextDocumentClientCapabilities(publish_diagnostics=FULL)
         )
         self.published: list[types.PublishDiagnosticsParams] = []
         self.background: set[asyncio.Future[Any]] = set()
+        self.diagnostics = DiagnosticsBoard(self)  # type: ignore[arg-type]
 
     def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
         self.published.append(params)

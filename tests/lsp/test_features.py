@@ -200,9 +200,10 @@ async def test_panels_and_status(client: LanguageClient, env: Env) -> None:
         "work",
         "ci",
         "agenda",
+        "tasks",
+        "snippets",
         "docs",
         "integrations",
-        "snippets",
     ]
 
     groups = [_get(g, "id") for g in await items(client, "work")]

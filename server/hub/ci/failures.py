@@ -865,7 +865,9 @@ def _scan(log: _Log, candidates: list[tuple[int, re.Match[str]]], limit: int) ->
         log.add(f)
 
 
-def find_failures(log: str, root: Path, *, limit: int = 500) -> list[Failure]:
+def find_failures(
+    log: str, root: Path, *, limit: int = 500, cwd: Path | None = None, local: bool = False
+) -> list[Failure]:
     """The failures ``log`` points at in the checkout at ``root``, in log order.
 
     Colours and runner timestamps are stripped first; paths are mapped from the CI
@@ -873,11 +875,21 @@ def find_failures(log: str, root: Path, *, limit: int = 500) -> list[Failure]:
     friends, else the longest suffix that exists here); a file that is not in the checkout
     (a dependency, the toolchain, another repository) is skipped, and no answer ever lies
     outside ``root``. The same failure printed twice (Maven repeats its errors; a tool run
-    twice) comes back once. At most ``limit`` failures."""
+    twice) comes back once. At most ``limit`` failures.
+
+    Output printed here rather than on a CI machine (a workspace task's) passes
+    ``local=True`` and the directory the tool ran in as ``cwd``: relative paths are read
+    from there first, and absolute ones outside ``root`` are no file of the checkout."""
     if limit <= 0:
         return []
     lines, candidates = _prepare(log)
-    state = _Log(lines, CheckoutPaths(root))
+    base = ""
+    if cwd is not None:
+        try:
+            base = cwd.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            base = ""
+    state = _Log(lines, CheckoutPaths(root, base=base, local=local))
     _scan(state, candidates, limit)
     state.found.sort(key=lambda pair: pair[0])
     return [failure for _, failure in state.found[:limit]]

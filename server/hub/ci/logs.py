@@ -36,6 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from connectors.sdk.ci import Job, RunStatus
 from connectors.sdk.errors import TielineError
@@ -234,11 +235,87 @@ def full_header(lines: int) -> str:
     return f"{FULL_LOG} ({lines} lines) ===\n"
 
 
-Listener = Callable[["LogDoc", int], None]
+Listener = Callable[["Paged", int], None]
+
+
+class Paged:
+    """What a log document is read through, apart from where its text comes from: a CI
+    job's log (:class:`LogDoc`) and a workspace task's output
+    (:class:`server.hub.tasks.output.TaskOutput`) share it, so ``tieline/log``,
+    ``workspace/textDocumentContent`` and their change notices serve both the same way."""
+
+    uri: str
+    text: str
+    page_size: int
+    complete: bool
+    error: str | None
+    version: int
+    failing: Failing | None
+    listeners: list[Listener]
+    pages_read: set[int]
+    #: What a page says at its end while more is coming.
+    running_note = "the job is running: more follows"
+
+    async def ready(self, upto: int = 0) -> None:
+        raise NotImplementedError
+
+    def copy_name(self) -> str:
+        """A file name for a copy of the text (editors that read no such documents)."""
+        raise NotImplementedError
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def slice(self, offset: int, limit: int | None = None) -> tuple[str, int]:
+        """Up to ``limit`` characters (at most a page) from ``offset``, ending at a line's
+        end unless one line is longer than that; the text and the offset to ask next."""
+        size = min(limit or self.page_size, self.page_size)
+        offset = max(0, min(offset, len(self.text)))
+        end = min(len(self.text), offset + size)
+        if end < len(self.text):
+            cut = self.text.rfind("\n", offset, end)
+            if cut >= offset:
+                end = cut + 1
+        return self.text[offset:end], end
+
+    def page_bounds(self) -> list[tuple[int, int]]:
+        """Each page's ``[start, end)``, pages cut at line ends (20 ``rfind`` for 10 MB)."""
+        out: list[tuple[int, int]] = []
+        start = 0
+        while start < len(self.text) or not out:
+            _, end = self.slice(start)
+            out.append((start, end))
+            if end <= start:
+                break
+            start = end
+        return out
+
+    def page(self, n: int) -> str:
+        """Page ``n`` (from 1) as a document: its text, then where the next page is."""
+        bounds = self.page_bounds()
+        if n > len(bounds):
+            return f"(no page {n}: this log has {len(bounds)})\n"
+        start, end = bounds[n - 1]
+        body = self.text[start:end]
+        if n < len(bounds):
+            body += f"\n... continued in page {n + 1}: {page_uri(self.uri, n + 1)}\n"
+        elif not self.complete:
+            body += f"\n... {self.running_note}\n"
+        if self.error:
+            body += f"\n(the log could not be read to its end: {self.error})\n"
+        return body
+
+    def pages_from(self, offset: int) -> list[int]:
+        """The pages (from 1) whose text starts at or after ``offset`` changes, plus the one
+        before (its "continued" line appears)."""
+        bounds = self.page_bounds()
+        out = [i + 1 for i, (_, end) in enumerate(bounds) if end >= offset]
+        if out and out[0] > 1:
+            out.insert(0, out[0] - 1)
+        return out
 
 
 @dataclass
-class LogDoc:
+class LogDoc(Paged):
     """One job's log, as the editor reads it (see the module docstring)."""
 
     uri: str
@@ -382,55 +459,9 @@ class LogDoc:
         if self.error is not None and not self.text:
             raise TielineError(self.error)
 
-    # -- reading ----------------------------------------------------------------------------
-
-    def slice(self, offset: int, limit: int | None = None) -> tuple[str, int]:
-        """Up to ``limit`` characters (at most a page) from ``offset``, ending at a line's
-        end unless one line is longer than that; the text and the offset to ask next."""
-        size = min(limit or self.page_size, self.page_size)
-        offset = max(0, min(offset, len(self.text)))
-        end = min(len(self.text), offset + size)
-        if end < len(self.text):
-            cut = self.text.rfind("\n", offset, end)
-            if cut >= offset:
-                end = cut + 1
-        return self.text[offset:end], end
-
-    def page_bounds(self) -> list[tuple[int, int]]:
-        """Each page's ``[start, end)``, pages cut at line ends (20 ``rfind`` for 10 MB)."""
-        out: list[tuple[int, int]] = []
-        start = 0
-        while start < len(self.text) or not out:
-            _, end = self.slice(start)
-            out.append((start, end))
-            if end <= start:
-                break
-            start = end
-        return out
-
-    def page(self, n: int) -> str:
-        """Page ``n`` (from 1) as a document: its text, then where the next page is."""
-        bounds = self.page_bounds()
-        if n > len(bounds):
-            return f"(no page {n}: this log has {len(bounds)})\n"
-        start, end = bounds[n - 1]
-        body = self.text[start:end]
-        if n < len(bounds):
-            body += f"\n... continued in page {n + 1}: {page_uri(self.uri, n + 1)}\n"
-        elif not self.complete:
-            body += "\n... the job is running: more follows\n"
-        if self.error:
-            body += f"\n(the log could not be read to its end: {self.error})\n"
-        return body
-
-    def pages_from(self, offset: int) -> list[int]:
-        """The pages (from 1) whose text starts at or after ``offset`` changes, plus the one
-        before (its "continued" line appears)."""
-        bounds = self.page_bounds()
-        out = [i + 1 for i, (_, end) in enumerate(bounds) if end >= offset]
-        if out and out[0] > 1:
-            out.insert(0, out[0] - 1)
-        return out
+    def copy_name(self) -> str:
+        name = self.uri.rsplit("/", 1)[-1]
+        return f"{self.ref.connector}-{quote(self.ref.key, safe='')}-{name}"
 
 
 class LogBook:
@@ -538,8 +569,10 @@ __all__ = [
     "FULL_LOG",
     "PAGE",
     "Failing",
+    "Listener",
     "LogBook",
     "LogDoc",
+    "Paged",
     "Parser",
     "Section",
     "failing_header",

@@ -6,6 +6,11 @@ its compilers and test runners print paths in it, absolute or relative to wherev
 ran. :class:`CheckoutPaths` finds the file each names in the checkout the editor has open,
 or says it is not there (a dependency, the toolchain, another repository), and never
 answers a path outside the checkout.
+
+The same mapping serves output printed on this machine (a workspace task run from the
+editor, :mod:`server.hub.tasks`): there the tool ran in ``base`` (a directory of the
+checkout) and an absolute path is this machine's own, so one outside the checkout is not in
+it -- no CI workspace is stripped and no suffix is guessed (``local=True``).
 """
 
 from __future__ import annotations
@@ -55,10 +60,16 @@ class CheckoutPaths:
 
     Answers are relative to ``root``, POSIX, and cached per spelling. Never a path outside
     ``root``: ``..`` is normalised away before lookup, and every answer is checked after
-    resolving symlinks."""
+    resolving symlinks.
 
-    def __init__(self, root: Path) -> None:
+    ``base`` is the directory (relative to ``root``) the tool ran in, tried first for a
+    relative path; ``local`` says the output was printed on this machine, in this checkout
+    (see the module docstring)."""
+
+    def __init__(self, root: Path, *, base: str = "", local: bool = False) -> None:
         self.root = root
+        self.base = base.strip("/") if base not in ("", ".") else ""
+        self.local = local
         self.real_root = root.resolve()
         self._root_posix = self.real_root.as_posix().rstrip("/") + "/"
         self._given_root = root.absolute().as_posix().rstrip("/") + "/"
@@ -88,7 +99,11 @@ class CheckoutPaths:
         if not absolute:
             if near and (found := self._exists(f"{near}/{path}")):
                 return found
-            return self._exists(path) or self._by_suffix(path, near)
+            if self.base and (found := self._exists(f"{self.base}/{path}")):
+                return found
+            return self._exists(path) or self._by_suffix(path, near or self.base)
+        if self.local:  # this machine's own absolute path, and not under the checkout
+            return None
         m = _WORKSPACES.match(path)
         if m and (found := self._exists(path[m.end() :])):
             return found

@@ -21,6 +21,7 @@ from . import (
     links,
     panels,
     snippets,
+    tasks,
 )
 
 if TYPE_CHECKING:
@@ -42,4 +43,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     docs.setup,
     snippets.setup,
     calendar.setup,
+    tasks.setup,
 ]

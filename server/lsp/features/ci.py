@@ -36,7 +36,7 @@ from ..server import TielineServer, client_supports_show_document
 
 if TYPE_CHECKING:
     from connectors.sdk.ci import Job, Pipeline
-    from server.hub.ci.logs import LogDoc
+    from server.hub.ci.logs import Paged
     from server.hub.events import Event
     from server.hub.hub import Hub
 
@@ -513,19 +513,19 @@ class LogWatch:
         self.paged: set[str] = set()  # log URIs read with tieline/log
         self._pending: dict[str, int] = {}
 
-    def watch(self, doc: LogDoc) -> None:
+    def watch(self, doc: Paged) -> None:
         if id(doc) in self.watched:
             return
         self.watched.add(id(doc))
         doc.listeners.append(self._changed)
 
-    def _changed(self, doc: LogDoc, changed_from: int) -> None:
+    def _changed(self, doc: Paged, changed_from: int) -> None:
         first = doc.uri not in self._pending
         self._pending[doc.uri] = min(changed_from, self._pending.get(doc.uri, changed_from))
         if first:
             asyncio.get_running_loop().call_later(self.every, self._flush, doc)
 
-    def _flush(self, doc: LogDoc) -> None:
+    def _flush(self, doc: Paged) -> None:
         from server.hub.ci.ids import page_uri
 
         changed_from = self._pending.pop(doc.uri, 0)
@@ -558,14 +558,19 @@ def _watch(ls: TielineServer) -> LogWatch:
     return w
 
 
-def _open(hub: Hub, uri: str) -> LogDoc:
+def _open(hub: Hub, uri: str) -> Paged:
+    """The document ``uri`` names: a workspace task's output (``tieline-log://task/...``,
+    :mod:`server.hub.tasks.ids`) or a CI job's log."""
     from server.hub.ci.logs import open_log
+    from server.hub.tasks.ids import is_task_log_uri
 
+    if is_task_log_uri(uri):
+        return hub.tasks.output(uri)
     cfg = hub.config.ci
     return open_log(hub, uri, page_size=cfg.log_page_kb * 1024, follow=cfg.log_follow_interval)
 
 
-async def _ready(doc: LogDoc, upto: int, patience: float) -> None:
+async def _ready(doc: Paged, upto: int, patience: float) -> None:
     # On a timeout the shell asks again (a running job wrote nothing new meanwhile).
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(doc.ready(upto), patience)
@@ -592,9 +597,10 @@ async def read_log(ls: TielineServer, uri: str, offset: int, limit: int | None) 
 
 async def log_content(ls: TielineServer, uri: str) -> str:
     from server.hub.ci.ids import parse_log_uri
+    from server.hub.tasks.ids import is_task_log_uri, page_of
 
     hub = await hub_or_fail(ls)
-    _, page = parse_log_uri(uri)
+    page = page_of(uri) if is_task_log_uri(uri) else parse_log_uri(uri)[1]
     doc = _open(hub, uri)
     _watch(ls).watch(doc)
     await _ready(doc, (page - 1) * doc.page_size + 1, 60.0)
@@ -603,8 +609,8 @@ async def log_content(ls: TielineServer, uri: str) -> str:
 
 
 async def open_log_document(ls: TielineServer, uri: str) -> dict[str, Any]:
-    """Show a job's log: the ``tieline-log:`` document where the client reads those, else a
-    copy written to a file (plain editors), else only its URI."""
+    """Show a job's log (or a task's output): the ``tieline-log:`` document where the client
+    reads those, else a copy written to a file (plain editors), else only its URI."""
     from server.hub import paths
 
     hub = await hub_or_fail(ls)
@@ -623,9 +629,8 @@ async def open_log_document(ls: TielineServer, uri: str) -> dict[str, Any]:
     if not client_supports_show_document(ls):
         return {"uri": doc.uri}
     await _ready(doc, 0, 120.0)
-    name = doc.uri.rsplit("/", 1)[-1]
     folder = paths.ensure(paths.data_dir() / "logs")
-    target = folder / f"{doc.ref.connector}-{quote(doc.ref.key, safe='')}-{name}"
+    target = folder / doc.copy_name()
     await asyncio.to_thread(target.write_text, doc.text, encoding="utf-8")
     await ls.window_show_document_async(
         types.ShowDocumentParams(uri=target.as_uri(), take_focus=True)

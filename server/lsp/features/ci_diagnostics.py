@@ -11,9 +11,9 @@ passes, when the branch changes, when the folder goes away, and when ``ci.diagno
 is switched off.
 
 Several pipelines' failures in one file are merged into CI's part of its list, and that
-part into the file's one list beside other features' (a broken diagram's), by
-:class:`~server.lsp.diagnostics.DiagnosticsBoard`. ``codeDescription``, ``data``,
-``relatedInformation`` and tags are sent only to clients that declare support for them.
+part into the file's one list beside other features' (a workspace task's errors, a broken
+diagram) by :class:`~server.lsp.diagnostics.DiagnosticsBoard`. ``codeDescription``,
+``data``, ``relatedInformation`` and tags are sent only to clients that declare support.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .ci import client_supports_content
 
 if TYPE_CHECKING:
     from server.hub.ci.diagnostics import JobFailure, RunKey, Store
+    from server.hub.ci.failures import Failure
     from server.hub.events import Event
     from server.hub.hub import Hub
 
@@ -70,7 +71,7 @@ def code_url(tool: str, code: str | None) -> str | None:
     return None
 
 
-def _caps(ls: TielineServer) -> types.PublishDiagnosticsClientCapabilities | None:
+def caps_of(ls: TielineServer) -> types.PublishDiagnosticsClientCapabilities | None:
     caps = ls.client_capabilities
     td = caps.text_document if caps else None
     return td.publish_diagnostics if td else None
@@ -83,7 +84,32 @@ def to_diagnostic(
     logs_readable: bool = False,
 ) -> types.Diagnostic:
     """One failure as the client can take it (see the module docstring)."""
-    f = jf.failure
+    data = {"job": jf.job_id, "pipeline": jf.pipeline_id, "tool": jf.failure.tool}
+    return failure_diagnostic(
+        jf.failure,
+        jf.job,
+        caps,
+        source=SOURCE,
+        data=data | {"log": jf.log_uri},
+        log_uri=jf.log_uri if logs_readable else None,
+        log_title=f"the log of {jf.job}",
+    )
+
+
+def failure_diagnostic(
+    f: Failure,
+    who: str,
+    caps: types.PublishDiagnosticsClientCapabilities | None,
+    *,
+    source: str,
+    data: dict[str, Any],
+    log_uri: str | None = None,
+    log_title: str = "the log",
+) -> types.Diagnostic:
+    """A :class:`~server.hub.ci.failures.Failure` as a diagnostic, said by ``who`` (a CI
+    job, a workspace task): the tool's range, severity and code, and -- to clients that
+    declare each -- its documentation link, ``data``, the log as related information (when
+    ``log_uri`` is given: the client can open it) and the unused/deprecated tags."""
     line = max(f.line - 1, 0)
     start = types.Position(line=line, character=max((f.column or 1) - 1, 0))
     if f.end_line is not None and f.end_column is not None:
@@ -94,9 +120,9 @@ def to_diagnostic(
         end = types.Position(line=line + 1, character=0)
     diag = types.Diagnostic(
         range=types.Range(start=start, end=end),
-        message=f"[{jf.job} · {f.tool}] {f.message}",
+        message=f"[{who} · {f.tool}] {f.message}",
         severity=SEVERITY[f.severity],
-        source=SOURCE,
+        source=source,
         code=f.code,
     )
     if caps is None:
@@ -105,18 +131,13 @@ def to_diagnostic(
     if url and caps.code_description_support:
         diag.code_description = types.CodeDescription(href=url)
     if caps.data_support:
-        diag.data = {
-            "job": jf.job_id,
-            "pipeline": jf.pipeline_id,
-            "tool": f.tool,
-            "log": jf.log_uri,
-        }
-    if caps.related_information and logs_readable:
+        diag.data = data
+    if caps.related_information and log_uri:
         where = types.Location(
-            uri=jf.log_uri, range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0))
+            uri=log_uri, range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0))
         )
         diag.related_information = [
-            types.DiagnosticRelatedInformation(location=where, message=f"the log of {jf.job}")
+            types.DiagnosticRelatedInformation(location=where, message=log_title)
         ]
     offered = set(caps.tag_support.value_set) if caps.tag_support else set()
     tags = []
@@ -160,17 +181,14 @@ class Publisher:
                 MOST,
             )
         self.dropped = dropped
-        caps = _caps(self.ls)
+        caps = caps_of(self.ls)
         readable = client_supports_content(self.ls)
-        now: set[str] = set()
-        for path, found in by_file.items():
-            uri = path.as_uri()
-            now.add(uri)
-            diags = [to_diagnostic(jf, caps, logs_readable=readable) for jf in found]
-            self.ls.diagnostics_board.set(OWNER, uri, diags)
-        for uri in sorted(self.shown - now):
-            self.ls.diagnostics_board.set(OWNER, uri, [])
-        self.shown = now
+        lists = {
+            path.as_uri(): [to_diagnostic(jf, caps, logs_readable=readable) for jf in found]
+            for path, found in by_file.items()
+        }
+        self.ls.diagnostics.put(OWNER, lists)
+        self.shown = set(lists)
 
     def failed(self, event: Event) -> None:
         if event.payload.get("pipeline"):
@@ -281,4 +299,13 @@ def folders_changed(ls: TielineServer) -> None:
         pub.folders_changed()
 
 
-__all__ = ["SOURCE", "Publisher", "code_url", "folders_changed", "subscribe", "to_diagnostic"]
+__all__ = [
+    "SOURCE",
+    "Publisher",
+    "caps_of",
+    "code_url",
+    "failure_diagnostic",
+    "folders_changed",
+    "subscribe",
+    "to_diagnostic",
+]

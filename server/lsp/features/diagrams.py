@@ -193,7 +193,7 @@ class DiagramsFeature:
         doc = self.ls.document(uri)
         if doc is None:
             return
-        if not self.blocks(doc) and not self.ls.diagnostics_board.get(OWNER, uri):
+        if not self.blocks(doc) and not self.ls.diagnostics.get(OWNER, uri):
             return
         task = asyncio.ensure_future(self._check(uri))
         self._checks[uri] = task
@@ -206,7 +206,7 @@ class DiagramsFeature:
         if task is not None and not task.done():
             task.cancel()
         self._blocks.pop(uri, None)
-        self.ls.diagnostics_board.set(OWNER, uri, [])
+        self.ls.diagnostics.set(OWNER, uri, [])
 
     def reconfigured(self) -> None:
         """Settings changed: check every open document with diagrams again."""
@@ -229,7 +229,7 @@ class DiagramsFeature:
             return
         version = doc.version
         if not self.settings().diagnostics:
-            self.ls.diagnostics_board.set(OWNER, uri, [])
+            self.ls.diagnostics.set(OWNER, uri, [])
             return
         service = self.service()
         caps = _diagnostic_caps(self.ls)
@@ -251,7 +251,7 @@ class DiagramsFeature:
                     log.warning("diagram not drawn: %s", got.message)
             elif isinstance(got, BaseException):
                 raise got
-        self.ls.diagnostics_board.set(OWNER, uri, found, version=version)
+        self.ls.diagnostics.set(OWNER, uri, found, version=version)
 
     # -- commands --------------------------------------------------------------------------------
     async def draw(self, args: list[Any], *, with_svg: bool) -> dict[str, Any]:

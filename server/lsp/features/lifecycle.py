@@ -223,6 +223,9 @@ def setup(server: TielineServer) -> None:
         from . import ci_diagnostics
 
         ci_diagnostics.folders_changed(ls)  # a closed folder's CI failures go with it
+        from . import tasks
+
+        tasks.folders_changed(ls)  # and its tasks' errors
         await connect_and_sync(ls)
 
     @server.feature(types.SHUTDOWN)

@@ -121,6 +121,10 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .calendar import subscribe as calendar_reminders
 
     calendar_reminders(ls, hub)  # a meeting starts soon: with its join link
+
+    from .tasks import subscribe as tasks
+
+    tasks(ls, hub)  # workspace task runs: progress, panel, their errors as diagnostics
     hub.bus.subscribe("*", on_event)
     hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
     hub.bus.subscribe(EventKind.AUTH_REQUIRED, on_auth)

@@ -27,17 +27,18 @@ else:  # the pydantic models load with the first tieline/* message, after initia
     proto = lazy_module("server.lsp.tieline_protocol")
 
 _EPOCH = datetime.fromtimestamp(0, UTC)
-#: The panels: ``(id, title, codicon)``.
+#: The panels: ``(id, title, codicon)``. Tasks need no sign-in (:mod:`.tasks`).
 PANELS = (
     ("work", "My Work", "checklist"),
     ("ci", "CI", "pass"),
     ("agenda", "Agenda", "calendar"),
+    ("tasks", "Tasks", "tools"),
+    ("snippets", "Snippets", "symbol-snippet"),
     ("docs", "Docs", "book"),
     ("integrations", "Integrations", "plug"),
-    ("snippets", "Snippets", "symbol-snippet"),
 )
 #: Panels with something to show before any sign-in (no "sign in" welcome there).
-NO_SIGN_IN = frozenset({"integrations", "docs", "snippets"})
+NO_SIGN_IN = frozenset({"integrations", "docs", "snippets", "tasks"})
 WELCOME = "Sign in to a service to see your pull requests, issues and CI here."
 STATE_ICONS = {
     "healthy": "pass",
@@ -262,9 +263,7 @@ def setup(server: TielineServer) -> None:
                 id=pid,
                 title=title,
                 icon=icon,
-                welcome=None
-                if signed_in or pid in ("integrations", "docs", "snippets")
-                else WELCOME,
+                welcome=None if signed_in or pid in NO_SIGN_IN else WELCOME,
             )
             for pid, title, icon in PANELS
         ]
@@ -282,6 +281,10 @@ def setup(server: TielineServer) -> None:
 
             items = await snippet_items(hub, ls.snippet_query) if p.parent_id is None else []
             return proto.PanelItemsResult(items=items).wire()
+        if p.panel_id == "tasks":  # read from the folders (make is asked), not the index
+            from .tasks import panel_items as task_items
+
+            return proto.PanelItemsResult(items=await task_items(hub, p.parent_id)).wire()
         ls.panel_shown()
         return proto.PanelItemsResult(items=items_for(hub, p.panel_id, p.parent_id)).wire()
 

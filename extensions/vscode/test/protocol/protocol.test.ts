@@ -162,15 +162,16 @@ afterAll(async () => {
 describe('tieline/* against the real server', () => {
   let panels: P.Panel[] = [];
 
-  it('lists the My Work, CI, Agenda, Docs, Integrations and Snippets panels', async () => {
+  it('lists the My Work, CI, Agenda, Tasks, Snippets, Docs and Integrations panels', async () => {
     panels = (await request<P.PanelsResult>(P.PANELS)).panels;
     expect(panels.map((p) => [p.id, p.title])).toEqual([
       ['work', 'My Work'],
       ['ci', 'CI'],
       ['agenda', 'Agenda'],
+      ['tasks', 'Tasks'],
+      ['snippets', 'Snippets'],
       ['docs', 'Docs'],
       ['integrations', 'Integrations'],
-      ['snippets', 'Snippets'],
     ]);
   });
 
