@@ -482,6 +482,26 @@ async def test_exit_codes_signals_and_a_missing_program(tmp_path: Path) -> None:
         await runner.start(("true",), tmp_path / "gone", {})
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+async def test_a_make_task_is_no_sub_make_of_the_make_that_started_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``make run`` starts the server from a make: its recursion variables must not reach a
+    task (they gave "make[1]: Entering directory" lines and a jobserver that is not there),
+    while the task's own environment still may set them."""
+    monkeypatch.setenv("MAKELEVEL", "1")
+    monkeypatch.setenv("MAKEFLAGS", "w -- --jobserver-auth=3,4")
+    (tmp_path / "Makefile").write_text("build:\n\t@echo built $(MAKELEVEL)\n")
+    out: list[str] = []
+    proc = await runner.start(("make", "-f", "Makefile", "--", "build"), tmp_path, {})
+    assert (await proc.pump(out.append)).code == 0
+    assert "".join(out) == "built 0\n"
+    out.clear()
+    proc = await runner.start(("sh", "-c", "echo $MAKELEVEL"), tmp_path, {"MAKELEVEL": "7"})
+    await proc.pump(out.append)
+    assert "".join(out) == "7\n"
+
+
 # -- the output document ---------------------------------------------------------------------
 
 

@@ -220,7 +220,7 @@ def _progress(client: LanguageClient, title: str) -> list[Any]:
 
 async def test_the_tasks_panel_lists_every_source(client: LanguageClient, folder: Path) -> None:
     panels = await raw_request(client, "tieline/panels", None)
-    assert [p["id"] for p in panels["panels"]] == ["work", "ci", "tasks", "integrations"]
+    assert "tasks" in [p["id"] for p in panels["panels"]]
     tasks_panel = next(p for p in panels["panels"] if p["id"] == "tasks")
     assert tasks_panel.get("welcome") is None  # no sign-in needed
     (top,) = await _until_items(client)

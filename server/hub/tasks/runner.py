@@ -30,6 +30,8 @@ from typing import Final
 
 from connectors.sdk.errors import TielineError
 
+from .probe import task_environment
+
 #: Seconds between SIGTERM and SIGKILL.
 GRACE: Final = 3.0
 #: Bytes read from the task's output at a time.
@@ -175,8 +177,7 @@ async def start(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Proce
         raise TaskFailedToStart("the task names no program")
     if not cwd.is_dir():  # noqa: ASYNC240  (one stat, before anything starts)
         raise TaskFailedToStart(f"the task's directory {cwd} does not exist")
-    full = dict(os.environ)
-    full.update(env)
+    full = task_environment(env)
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv,
