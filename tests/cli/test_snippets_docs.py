@@ -128,6 +128,7 @@ def test_a_secret_is_refused_unless_allowed(
     assert refused.code == EXIT_SECRET
     err = refused.json["error"]
     assert err["code"] == EXIT_SECRET and "line 2" in err["message"]
+    assert err["findings"] == ["a GitHub token (line 2)"]  # the installed services' shapes
     assert "--allow-secret" in err["message"] and err["findings"]
     assert token not in refused.out + refused.err  # what and where, never the value
     assert run(work, env, "snippets", "search", "--json").json == {"snippets": []}  # not saved
