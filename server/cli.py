@@ -1,9 +1,10 @@
 """The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``, and
-the verbs of :mod:`server.verbs` (``prs``, ``issues``, ``issue``, ``ci``, ``log``).
+the verbs of :mod:`server.verbs` (``prs``, ``issues``, ``issue``, ``ci``, ``log``,
+``snippets``, ``docs``).
 
 Exit codes (documented in the README): 0 success, 1 the command ran and found a problem
 (e.g. ``doctor`` with a failing connector), 2 usage error, 3 authentication failed or was
-refused, 4 configuration error, 5 not found, 6 still running.
+refused, 4 configuration error, 5 not found, 6 still running, 7 refused as holding a secret.
 """
 
 from __future__ import annotations

@@ -10,3 +10,4 @@ EXIT_AUTH = 3  # authentication failed or was refused
 EXIT_CONFIG = 4  # configuration error
 EXIT_NOT_FOUND = 5  # what the command names does not exist (an item, a job, CI for the branch)
 EXIT_PENDING = 6  # the pipeline is still running (``ci`` without --watch)
+EXIT_SECRET = 7  # refused: what was to be saved looks like it holds a secret (``snippets add``)

@@ -1,5 +1,5 @@
 """The verbs a shell uses to read the hub: ``tieline prs``, ``issues``, ``issue KEY``, ``ci``,
-``log JOB``.
+``log JOB``, ``snippets search|add|show``, ``docs QUERY``.
 
 Each verb is one module of this package with two functions -- ``arguments(parser)`` adding
 its own options and ``async run(ctx, args) -> int`` -- and one :class:`Verb` line in
@@ -29,6 +29,8 @@ VERBS: tuple[Verb, ...] = (
     Verb("issue", "server.verbs.issue", "one issue or pull request: #12, PROJ-7, a URL"),
     Verb("ci", "server.verbs.ci", "CI of this checkout's branch (--watch: until it finishes)"),
     Verb("log", "server.verbs.log", "a CI job's log, the failing step first"),
+    Verb("snippets", "server.verbs.snippets", "the snippet library: search, add, show"),
+    Verb("docs", "server.verbs.docs", "look a name up in the installed documentation sets"),
 )
 
 

@@ -3,9 +3,9 @@ terminal it writes to, ``--json``, and errors turned into exit codes.
 
 Exit codes (:mod:`server.exit_codes`, documented in the README): 0 success, 1 a problem
 (a service failed, a pipeline failed), 2 usage, 3 credentials missing or refused, 4
-configuration, 5 not found, 6 still running. With ``--json`` stdout is always one JSON
-document (one per line for ``ci --watch``), ``{"error": {...}}`` when the verb failed;
-people's words go to stderr.
+configuration, 5 not found, 6 still running, 7 refused as holding a secret. With ``--json``
+stdout is always one JSON document (one per line for ``ci --watch``), ``{"error": {...}}``
+when the verb failed; people's words go to stderr.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from connectors.sdk.errors import (
     AuthError,
     ConfigError,
     NotFound,
+    SecretFound,
     TielineError,
 )
 from connectors.sdk.redact import redact
@@ -35,6 +36,7 @@ from server.exit_codes import (
     EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_PROBLEM,
+    EXIT_SECRET,
     EXIT_USAGE,
 )
 
@@ -179,7 +181,10 @@ async def _run(
         message = redact(exc.message)
         print(f"tieline: {message}", file=err)
         if as_json:
-            out.write(json.dumps({"error": {"code": code, "message": message}}) + "\n")
+            error: dict[str, Any] = {"code": code, "message": message}
+            if isinstance(exc, SecretFound):  # what and where, never the value
+                error["findings"] = list(exc.findings)
+            out.write(json.dumps({"error": error}) + "\n")
         return code
     finally:
         if hub is not None:
@@ -195,6 +200,8 @@ def _code(exc: TielineError) -> int:
         return EXIT_AUTH
     if isinstance(exc, ConfigError):
         return EXIT_CONFIG
+    if isinstance(exc, SecretFound):
+        return EXIT_SECRET
     return EXIT_PROBLEM
 
 

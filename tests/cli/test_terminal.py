@@ -153,11 +153,26 @@ def test_log_keeps_colours_only_when_asked_on_a_terminal(world: World) -> None:
     assert piped.code == 0 and "\x1b[" not in piped.out  # not a terminal: stripped anyway
 
 
+#: One run of every verb (``test_no_verb_imports_the_lsp_layer`` checks none is missing), and
+#: the exit code each gives in that test's world.
+CALLS: list[tuple[list[str], int]] = [
+    (["prs", "--json"], 0),
+    (["issues", "--json"], 0),
+    (["issue", "#1", "--json"], 0),
+    (["ci", "--json"], 1),  # the build pipeline failed
+    (["log", "unit"], 0),
+    (["log", "unit", "--json"], 0),
+    (["snippets", "add", "--title", "t", "--file", "README.md", "--json"], 0),
+    (["snippets", "search", "app", "--json"], 0),
+    (["snippets", "search", "app"], 0),
+    (["snippets", "show", "nope", "--json"], 5),
+    (["docs", "path.join", "--json"], 0),
+    (["docs", "path.join"], 0),
+]
 SCRIPT = """
 import json, sys
 from server.cli import main
-codes = [main(a) for a in (["prs", "--json"], ["issues", "--json"], ["issue", "#1", "--json"],
-                           ["ci", "--json"], ["log", "unit"], ["log", "unit", "--json"])]
+codes = [main(a) for a in json.loads(sys.argv[2])]
 lsp = sorted(m for m in sys.modules if m.split(".")[0] in ("pygls", "lsprotocol")
              or m == "server.lsp" or m.startswith("server.lsp."))
 open(sys.argv[1], "w").write(json.dumps({"codes": codes, "lsp": lsp}))
@@ -165,12 +180,19 @@ open(sys.argv[1], "w").write(json.dumps({"codes": codes, "lsp": lsp}))
 
 
 def test_no_verb_imports_the_lsp_layer(world: World, tmp_path: Path) -> None:
+    from server.verbs import VERBS
+    from tests.cli.test_snippets_docs import NODE, TOML, devdocs
+
+    assert {args[0] for args, _ in CALLS} == {v.name for v in VERBS}  # a new verb is run too
+    devdocs(world.root, "node", NODE)  # a documentation set for ``docs``
+    (world.root / ".tieline.toml").write_text(TOML)
     report = tmp_path / "report.json"
-    p = subprocess.run([sys.executable, "-c", SCRIPT, str(report)], cwd=world.root,
+    calls = json.dumps([args for args, _ in CALLS])
+    p = subprocess.run([sys.executable, "-c", SCRIPT, str(report), calls], cwd=world.root,
                        env=world.env, capture_output=True, text=True, timeout=180)  # fmt: skip
     assert p.returncode == 0, p.stderr
     got = json.loads(report.read_text())
-    assert got["codes"] == [0, 0, 0, 1, 0, 0]  # ci: the build pipeline failed
+    assert got["codes"] == [code for _, code in CALLS]
     assert got["lsp"] == []
 
 
