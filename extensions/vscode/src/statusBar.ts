@@ -1,9 +1,20 @@
-/** Status bar items: CI of the current branch (→ CI panel) and a health warning (→ Integrations). */
+/**
+ * Status bar items: CI of the current branch (→ CI panel), a health warning (→ Integrations)
+ * and the next meeting (→ join it, or the Agenda).
+ */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Panels } from './panels';
 import { NO_PARAMS, PANEL_ITEMS, STATUS, type PanelItemsResult, type StatusResult } from './protocol';
-import { CI_PANEL, ciStatus, healthStatus, INTEGRATIONS_PANEL, type StatusView } from './statusModel';
+import {
+  AGENDA_PANEL,
+  CI_PANEL,
+  ciStatus,
+  healthStatus,
+  INTEGRATIONS_PANEL,
+  meetingStatus,
+  type StatusView,
+} from './statusModel';
 
 const BACKGROUND = {
   error: new vscode.ThemeColor('statusBarItem.errorBackground'),
@@ -24,6 +35,7 @@ function apply(item: vscode.StatusBarItem, view: StatusView | undefined) {
 export class StatusBar implements vscode.Disposable {
   readonly ci = vscode.window.createStatusBarItem('tieline.ci', vscode.StatusBarAlignment.Left, 50);
   readonly health = vscode.window.createStatusBarItem('tieline.health', vscode.StatusBarAlignment.Right, 100);
+  readonly meeting = vscode.window.createStatusBarItem('tieline.meeting', vscode.StatusBarAlignment.Right, 99);
   private client: LanguageClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -33,10 +45,11 @@ export class StatusBar implements vscode.Disposable {
     this.ci.command = { command: 'tieline.openPanel', title: 'Open CI', arguments: [CI_PANEL] };
     this.health.name = 'Tieline Integrations';
     this.health.command = { command: 'tieline.openPanel', title: 'Open Integrations', arguments: [INTEGRATIONS_PANEL] };
+    this.meeting.name = 'Tieline next meeting';
     this.disposables.push(
       panels.onDidChangePanel((p) => {
         if (p.panelId === CI_PANEL) void this.refreshCi();
-        if (p.panelId === INTEGRATIONS_PANEL) void this.refreshHealth();
+        if (p.panelId === INTEGRATIONS_PANEL || p.panelId === AGENDA_PANEL) void this.refreshHealth();
       }),
     );
   }
@@ -54,6 +67,7 @@ export class StatusBar implements vscode.Disposable {
     this.timer = undefined;
     this.ci.hide();
     this.health.hide();
+    this.meeting.hide();
   }
 
   async refresh() {
@@ -75,9 +89,17 @@ export class StatusBar implements vscode.Disposable {
     const client = this.client;
     if (!client) return;
     try {
-      apply(this.health, healthStatus(await client.sendRequest<StatusResult>(STATUS, NO_PARAMS)));
+      const status = await client.sendRequest<StatusResult>(STATUS, NO_PARAMS);
+      apply(this.health, healthStatus(status));
+      const meeting = meetingStatus(status);
+      // The server's own command joins (it opens the link outside the editor).
+      this.meeting.command = meeting?.join
+        ? { command: 'tieline.joinNextMeeting', title: 'Join the next meeting' }
+        : { command: 'tieline.openPanel', title: 'Open the Agenda', arguments: [AGENDA_PANEL] };
+      apply(this.meeting, meeting);
     } catch {
       this.health.hide();
+      this.meeting.hide();
     }
   }
 
@@ -85,6 +107,7 @@ export class StatusBar implements vscode.Disposable {
     this.detach();
     this.ci.dispose();
     this.health.dispose();
+    this.meeting.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -6,6 +6,7 @@ import type { StatusResult, TreeItem } from './protocol';
 
 export const CI_PANEL = 'ci';
 export const INTEGRATIONS_PANEL = 'integrations';
+export const AGENDA_PANEL = 'agenda';
 
 export interface StatusView {
   text: string;
@@ -70,5 +71,31 @@ export function healthStatus(status: StatusResult | undefined): StatusView | und
     text: failing ? '$(error) Tieline' : '$(warning) Tieline',
     tooltip: (lines.length ? lines.join('\n') : `Tieline integrations: ${status.overall}`) + '\nClick to open Integrations.',
     severity: failing ? 'error' : 'warning',
+  };
+}
+
+/** The next meeting's item: what it is and when, and whether a click joins it (a link) or opens the Agenda. */
+export interface MeetingView extends StatusView {
+  join: boolean;
+}
+
+const TITLE_MAX = 40;
+/** A service's text in the status bar: `$(name)` would render as an icon there. */
+const plain = (text: string) => text.replace(/\$\(/g, '$\u200b(');
+
+export function meetingStatus(status: StatusResult | undefined): MeetingView | undefined {
+  const m = status?.nextMeeting;
+  if (!m) return undefined;
+  const title = plain(m.title.length > TITLE_MAX ? `${m.title.slice(0, TITLE_MAX - 1)}…` : m.title);
+  const join = Boolean(m.joinUrl);
+  const on = m.providerName ? ` on ${m.providerName}` : '';
+  const lines = [`${plain(m.title)}, ${m.until}${on}`];
+  if (m.location) lines.push(plain(m.location));
+  lines.push(join ? 'Click to join.' : 'Click to open the Agenda.');
+  return {
+    text: `$(${join ? 'device-camera-video' : 'calendar'}) ${title} ${m.until}`,
+    tooltip: lines.join('\n'),
+    severity: m.until === 'now' ? 'warning' : undefined,
+    join,
   };
 }

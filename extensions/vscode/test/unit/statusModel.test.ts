@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TreeItem } from '../../src/protocol';
-import { ciStatus, healthStatus } from '../../src/statusModel';
+import type { NextMeeting, TreeItem } from '../../src/protocol';
+import { ciStatus, healthStatus, meetingStatus } from '../../src/statusModel';
 
 const node = (over: Partial<TreeItem> & { contextValue: string }): TreeItem => ({
   id: `ci/${over.service ?? 'github'}/o/r@${over.label ?? 'feature'}`,
@@ -78,5 +78,48 @@ describe('healthStatus', () => {
     expect(v?.text).toBe('$(error) Tieline');
     expect(v?.tooltip).toContain('github @octocat on github.com: failing — token revoked');
     expect(healthStatus({ overall: 'degraded', connectors: [{ connector: 'linear', state: 'degraded' }] })?.severity).toBe('warning');
+  });
+});
+
+describe('meetingStatus', () => {
+  const status = (nextMeeting: Partial<NextMeeting> | null) => ({
+    overall: 'healthy' as const,
+    connectors: [],
+    nextMeeting: nextMeeting && {
+      key: 'caldav:dav.example.test:work:e1',
+      title: 'Standup',
+      start: '2026-12-02T09:00:00Z',
+      end: '2026-12-02T09:15:00Z',
+      until: 'in 5 min',
+      service: 'caldav',
+      ...nextMeeting,
+    },
+  });
+
+  it('shows the next meeting and joins on click where it has a link', () => {
+    const v = meetingStatus(status({ joinUrl: 'https://meet.example.test/abc', provider: 'meet', providerName: 'Google Meet', location: 'Room 4' }));
+    expect(v).toEqual({
+      text: '$(device-camera-video) Standup in 5 min',
+      tooltip: 'Standup, in 5 min on Google Meet\nRoom 4\nClick to join.',
+      severity: undefined,
+      join: true,
+    });
+  });
+
+  it('opens the Agenda for a meeting without a link, warns when it is on, hides with none', () => {
+    const v = meetingStatus(status({ until: 'now' }));
+    expect(v?.text).toBe('$(calendar) Standup now');
+    expect(v?.join).toBe(false);
+    expect(v?.severity).toBe('warning');
+    expect(v?.tooltip.endsWith('Click to open the Agenda.')).toBe(true);
+    expect(meetingStatus(status(null))).toBeUndefined();
+    expect(meetingStatus(undefined)).toBeUndefined();
+  });
+
+  it('cuts a long title and never renders a title as an icon', () => {
+    const v = meetingStatus(status({ title: '$(alert) ' + 'x'.repeat(60) }));
+    expect(v?.text.startsWith('$(calendar) $\u200b(alert) ')).toBe(true);
+    expect(v?.text).toContain('…');
+    expect(v!.text.length).toBeLessThan(70);
   });
 });

@@ -154,6 +154,24 @@ data class ConnectorStatus(
 data class StatusResult(
     val overall: String = HealthState.DISABLED,
     val connectors: List<ConnectorStatus> = emptyList(),
+    /** Absent when no calendar is connected or nothing is ahead. */
+    val nextMeeting: NextMeeting? = null,
+)
+
+/** The meeting the person goes to next, from every connected calendar (`tieline/status`). */
+data class NextMeeting(
+    /** The event's id; `tieline.joinMeeting` takes it. */
+    val key: String = "",
+    val title: String = "",
+    val start: String = "",
+    val end: String = "",
+    /** How long until it starts: "in 5 min", "now", "at 14:00". */
+    val until: String = "",
+    val service: String = "",
+    val joinUrl: String? = null,
+    val provider: String? = null,
+    val providerName: String? = null,
+    val location: String? = null,
 )
 
 // --- auth -----------------------------------------------------------------------------------

@@ -1,8 +1,13 @@
 package dev.tieline.client
 
-/** What the status-bar widget shows for a `tieline/status` answer. */
-data class StatusSummary(val text: String, val state: String, val tooltip: String) {
+/**
+ * What the status-bar widget shows for a `tieline/status` answer; [joinUrl] is where a click
+ * goes when the next meeting has a link.
+ */
+data class StatusSummary(val text: String, val state: String, val tooltip: String, val joinUrl: String? = null) {
     companion object {
+        private const val TITLE_MAX = 40
+
         fun of(status: StatusResult): StatusSummary {
             val problems = status.connectors.filter {
                 it.state == HealthState.DEGRADED || it.state == HealthState.FAILING
@@ -18,7 +23,11 @@ data class StatusSummary(val text: String, val state: String, val tooltip: Strin
                 val detail = c.lastError?.let { ": $it" }.orEmpty()
                 "${c.connector}${if (who.isEmpty()) "" else " ($who)"} — ${c.state}$detail"
             }.ifEmpty { "No integrations configured" }
-            return StatusSummary(text, status.overall, tooltip)
+            val m = status.nextMeeting ?: return StatusSummary(text, status.overall, tooltip)
+            val title = if (m.title.length > TITLE_MAX) m.title.take(TITLE_MAX - 1) + "…" else m.title
+            val on = m.providerName?.let { " on $it" }.orEmpty()
+            val next = "Next: ${m.title}, ${m.until}$on" + (m.joinUrl?.let { " (click to join)" }.orEmpty())
+            return StatusSummary("$text · $title ${m.until}", status.overall, "$next\n$tooltip", m.joinUrl)
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tieline.jetbrains
 
+import com.intellij.ide.BrowserUtil
 import com.intellij.openapi.application.ApplicationManager
 import com.intellij.openapi.project.Project
 import com.intellij.openapi.util.Disposer
@@ -8,9 +9,14 @@ import com.intellij.openapi.wm.StatusBarWidget
 import com.intellij.openapi.wm.StatusBarWidgetFactory
 import com.intellij.util.Alarm
 import dev.tieline.client.StatusSummary
+import com.intellij.util.Consumer
 import java.awt.Component
+import java.awt.event.MouseEvent
 
-/** Integration health in the status bar: `tieline/status` every minute, summarized by the client module. */
+/**
+ * Integration health and the next meeting in the status bar: `tieline/status` every minute,
+ * summarized by the client module.
+ */
 class TielineStatusWidgetFactory : StatusBarWidgetFactory {
     override fun getId() = "dev.tieline.status"
     override fun getDisplayName() = "Tieline"
@@ -27,6 +33,10 @@ class TielineStatusWidget(private val project: Project) : StatusBarWidget, Statu
     override fun getText() = summary.text
     override fun getTooltipText() = summary.tooltip
     override fun getAlignment() = Component.LEFT_ALIGNMENT
+
+    /** A click joins the next meeting when it has a link (in the browser, as every join link opens). */
+    override fun getClickConsumer(): Consumer<MouseEvent>? =
+        summary.joinUrl?.let { url -> Consumer { BrowserUtil.browse(url) } }
 
     override fun install(statusBar: StatusBar) {
         this.statusBar = statusBar
