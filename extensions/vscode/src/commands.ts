@@ -117,3 +117,26 @@ export function itemChoices(items: readonly TreeItem[], command: string): ItemCh
   }
   return out;
 }
+
+/** The server command that saves the selection as a snippet (its code action's command). */
+export const SAVE_SNIPPET = 'tieline.snippets.saveSelection';
+
+/**
+ * The third argument of `tieline.snippets.saveSelection` from what the shell asked: the
+ * server then skips its own questions (plain editors get a message with title suggestions,
+ * since LSP has no text input). No title (the person pressed Escape) saves nothing. Tags are
+ * separated by commas or spaces, without a leading `#`, each once.
+ */
+export function snippetOptions(
+  title: string | undefined,
+  tags: string | undefined,
+): { title: string; tags: string[] } | undefined {
+  const t = title?.trim();
+  if (!t) return undefined;
+  const seen = new Set<string>();
+  for (const raw of (tags ?? '').split(/[\s,]+/)) {
+    const tag = raw.replace(/^#+/, '').trim();
+    if (tag) seen.add(tag);
+  }
+  return { title: t, tags: [...seen] };
+}

@@ -20,7 +20,15 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { filterCommandRegistration, itemChoices, ITEMS_PANEL, PALETTE_ARGS, parseArg } from './commands';
+import {
+  filterCommandRegistration,
+  itemChoices,
+  ITEMS_PANEL,
+  PALETTE_ARGS,
+  parseArg,
+  SAVE_SNIPPET,
+  snippetOptions,
+} from './commands';
 import type { TreeItem } from './protocol';
 import { findInterpreter, parseVersion, PROBE_SCRIPT, PythonNotFoundError } from './python';
 import { answerConfiguration, explicitSection, readLaunchSettings, SECTION } from './settings';
@@ -235,6 +243,19 @@ export class ServerManager implements vscode.Disposable {
       middleware: {
         // Run from the palette, a server command has no arguments: ask for what it needs.
         executeCommand: async (command, args, next) => {
+          if (command === SAVE_SNIPPET && args.length === 2) {
+            // A code action on a selection: ask title and tags in input boxes.
+            const title = await vscode.window.showInputBox({
+              title: 'Save Selection as Snippet',
+              prompt: 'Title',
+              ignoreFocusOut: true,
+            });
+            const tags = title?.trim()
+              ? await vscode.window.showInputBox({ title: 'Save Selection as Snippet', prompt: 'Tags (optional, comma-separated)' })
+              : undefined;
+            const options = snippetOptions(title, tags);
+            return options ? next(command, [...args, options]) : undefined;
+          }
           if (args.length === 0 && PALETTE_ARGS[command]) {
             const filled = await paletteArgs(command, this.itemSource);
             if (!filled) return undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterCommandRegistration, serverCommandsToRegister } from '../../src/commands';
+import { filterCommandRegistration, serverCommandsToRegister, snippetOptions } from '../../src/commands';
 
 describe('server commands', () => {
   it('registers the server commands except the ids the shell owns', () => {
@@ -66,5 +66,20 @@ describe('palette arguments', () => {
     ]);
     expect(itemChoices(items, 'tieline.checkoutPullRequest').map((c) => c.args)).toEqual([['github:github.com:octo/app#2']]);
     expect(itemChoices(items, 'tieline.refresh')).toEqual([]);
+  });
+});
+
+describe('snippetOptions', () => {
+  it('takes the title and tags the shell asked for', () => {
+    expect(snippetOptions('  Retry loop ', '#python, net  net,,backoff')).toEqual({
+      title: 'Retry loop',
+      tags: ['python', 'net', 'backoff'],
+    });
+    expect(snippetOptions('Retry loop', undefined)).toEqual({ title: 'Retry loop', tags: [] });
+  });
+
+  it('saves nothing without a title', () => {
+    expect(snippetOptions(undefined, 'x')).toBeUndefined();
+    expect(snippetOptions('   ', 'x')).toBeUndefined();
   });
 });
