@@ -85,8 +85,20 @@ object ServerSettings {
             "number" -> SettingValue.Num(schema["minimum"]?.asDouble() ?: default?.asDouble() ?: 1.0)
             "array" -> SettingValue.Items(listOf(item(schema["items"], tag)))
             "object" -> table(schema, tag)
-            else -> SettingValue.Text("https://$tag.example.test")
+            else -> text(schema, tag)
         }
+    }
+
+    /**
+     * A URL where the schema takes one, else (a bounded string: `snippets.prefix`) its
+     * default with a letter in front, cut to the bound, which is still unlike the default.
+     */
+    private fun text(schema: JsonNode, tag: String): SettingValue.Text {
+        val max = schema["maxLength"]?.asInt() ?: Int.MAX_VALUE
+        val pattern = schema["pattern"]?.asText()?.let(::Regex)
+        val url = "https://$tag.example.test"
+        if (url.length <= max && (pattern == null || pattern.containsMatchIn(url))) return SettingValue.Text(url)
+        return SettingValue.Text(("t" + (schema["default"]?.asText() ?: "x")).take(max))
     }
 
     private fun item(schema: JsonNode?, tag: String): SettingValue = when {
