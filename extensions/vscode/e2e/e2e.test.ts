@@ -127,7 +127,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(world.workspace)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
 }, 240_000);
