@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
-from .calendar import CalendarEvent, CalendarInfo
+from .calendar import CalendarEvent, CalendarInfo, JoinLink
+from .chat import Channel, FocusSnapshot, Post, PresenceStatus
 from .ci import CIAction, LogChunk, Pipeline, Trigger
+from .mail import MailMessage, MailPage, MailView
 from .models import (
     CheckSummary,
     Comment,
@@ -168,9 +170,82 @@ class Workflow(Protocol):
 
 
 @runtime_checkable
-@capability("Chat: send a message to a channel, a person or a thread.")
+@capability("Chat: send a message or shared code to a channel, a person or a thread.")
 class Messaging(Protocol):
-    async def send_message(self, channel: str, text: str) -> Message: ...
+    """``channels`` lists where the account may post, matching ``prefix`` on the name
+    (empty: the ones a picker starts with). ``send_message`` formats the :class:`Post` in
+    the service's own markup (a code fence with the language, a link back to the file)
+    and answers the message as sent, with its permalink where the service gives one."""
+
+    async def channels(self, prefix: str = "") -> Sequence[Channel]: ...
+
+    async def send_message(
+        self, channel: str, post: Post, *, thread: str | None = None
+    ) -> Message: ...
+
+
+@runtime_checkable
+@capability("Mentions: messages that name the signed-in person, for notifications.")
+class Mentions(Protocol):
+    """Messages mentioning the account since ``since`` (``None``: the service's recent
+    ones), oldest first, so the hub notifies each once in order."""
+
+    async def mentions(self, since: datetime | None = None) -> Sequence[Message]: ...
+
+
+@runtime_checkable
+@capability("Presence: my status and do-not-disturb, and other people's availability.")
+class Presence(Protocol):
+    """``presence_of`` takes e-mail addresses (what code hosts and calendars know of a
+    person) and answers those the service can match; unknown ones are left out.
+    ``set_status`` changes what :class:`~connectors.sdk.chat.PresenceStatus` names:
+    availability where the service lets a person set it, the status line and its expiry."""
+
+    async def my_status(self) -> PresenceStatus: ...
+
+    async def set_status(self, status: PresenceStatus) -> PresenceStatus: ...
+
+    async def presence_of(self, emails: Sequence[str]) -> Mapping[str, PresenceStatus]: ...
+
+
+@runtime_checkable
+@capability("Focus: hold notifications and say so, then put everything back as it was.")
+class Focus(Protocol):
+    """Focus mode in three steps the hub keeps durable: ``focus_snapshot`` reads what
+    must be restored (before anything changes; the hub stores it), ``start_focus`` holds
+    notifications until ``until`` and sets ``text`` as the status line, and
+    ``end_focus`` puts the snapshot back -- exactly, including a status that had its own
+    expiry or a snooze that was already running, and only where focus is what is still
+    set (a status the person changed meanwhile is theirs and stays)."""
+
+    async def focus_snapshot(self) -> FocusSnapshot: ...
+
+    async def start_focus(self, until: datetime, text: str) -> None: ...
+
+    async def end_focus(self, snapshot: FocusSnapshot) -> None: ...
+
+
+@runtime_checkable
+@capability("Mail: inbox views, a message read in full, replies.")
+class Mail(Protocol):
+    """``list_mail`` gives a view's newest messages first without bodies; ``get_mail``
+    one message with its body (HTML unsanitised: the hub cleans it); ``reply_mail``
+    answers the sender (and everyone, with ``all``) with a plain-text or Markdown body
+    the connector sends the way the service expects."""
+
+    async def list_mail(
+        self, view: MailView, *, query: str | None = None, cursor: str | None = None
+    ) -> MailPage: ...
+
+    async def get_mail(self, ref: ItemRef) -> MailMessage: ...
+
+    async def reply_mail(self, ref: ItemRef, body: str, *, all: bool = False) -> None: ...
+
+
+@runtime_checkable
+@capability("Online meetings: start an instant meeting and get its join link.")
+class OnlineMeetings(Protocol):
+    async def start_meeting(self, topic: str, *, minutes: int = 30) -> JoinLink: ...
 
 
 @runtime_checkable

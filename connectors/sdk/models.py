@@ -65,6 +65,7 @@ class ItemKind(enum.StrEnum):
     PIPELINE = "pipeline"  # a CI run (connectors.sdk.ci.Pipeline)
     JOB = "job"  # a unit of a CI run with its own log
     EVENT = "event"  # a calendar event, or one instance of a recurring one
+    MESSAGE = "message"  # a mail message (connectors.sdk.mail.MailMessage)
 
 
 class ItemRef(_Model):
@@ -362,6 +363,10 @@ class Message(_Model):
     url: str | None = None
     author: User | None = None
     sent_at: datetime | None = None
+    #: The thread it is in (Slack's ``thread_ts``, a Teams reply's parent), if any.
+    thread: str | None = None
+    #: The channel's name as a person reads it (``#dev``, ``Ana Lima``), when known.
+    channel_name: str | None = None
 
 
 class SnippetSource(_Model):
