@@ -33,13 +33,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
-
-from .models import ItemKind, ItemRef
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+from .models import ItemKind, ItemRef, _Model
 
 
 class ShowAs(enum.StrEnum):

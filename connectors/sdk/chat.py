@@ -20,12 +20,9 @@ import enum
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
+from .models import _Model
 
 ChannelKind = Literal["channel", "private", "dm", "group", "thread", "webhook"]
 

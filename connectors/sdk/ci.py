@@ -20,13 +20,7 @@ import enum
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from .models import CheckConclusion, CheckRun, CheckSummary, ItemRef
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+from .models import CheckConclusion, CheckRun, CheckSummary, ItemRef, _Model
 
 
 class RunStatus(enum.StrEnum):

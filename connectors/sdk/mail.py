@@ -16,17 +16,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from .models import ItemRef
+from .models import ItemRef, _Model
 
 #: ``inbox``: the newest of the inbox; ``unread``, ``flagged``: those of the inbox (Gmail:
 #: ``is:unread``, ``is:starred``); ``query``: the service's own search syntax in ``query``.
 MailView = Literal["inbox", "unread", "flagged", "query"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class MailAddress(_Model):
