@@ -28,6 +28,8 @@ AuthMethod = Literal["pkce", "device", "token", "api_key", "basic"]
 #: is two parts sent side by side rather than as HTTP Basic (Trello's API key + token:
 #: ``OAuth oauth_consumer_key="{username}", oauth_token="{token}"``).
 DEFAULT_HEADER = "Authorization: Bearer {token}"
+#: ``{name}`` in an OAuth URL: a connector setting filled in at sign-in.
+SETTING_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 class _Strict(BaseModel):
@@ -49,7 +51,32 @@ class Scope(_Strict):
     why: str
 
 
+class ErrorHelp(_Strict):
+    """What to do about one sign-in error a service is known to give.
+
+    ``match`` is a regex searched in ``"<error>: <error_description>"`` of an OAuth error
+    answer (a token endpoint's or the authorize redirect's), e.g. Microsoft's ``AADSTS65001``
+    (an administrator must consent) or Google's ``org_internal``. The first match's ``help`` is
+    added to the message, so the person reads what to do rather than a bare code.
+    """
+
+    match: str
+    help: str
+
+    @field_validator("match")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        return _regex(v)
+
+
 class OAuth2(_Strict):
+    """An OAuth app's endpoints.
+
+    A URL may name a ``{setting}`` of the connector's ``[[config]]`` (Microsoft's
+    ``https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token``): sign-in fills it from
+    the workspace's settings, so one manifest serves every tenant or region.
+    """
+
     client_id: str = ""
     authorize_url: str | None = None
     token_url: str
@@ -80,6 +107,8 @@ class Auth(_Strict):
     username_label: str = "user name"
     #: Said on sign-out when the service cannot end an OAuth token from here (where to).
     revoke_help: str = ""
+    #: Known sign-in errors and what to do about each (first match wins).
+    error_help: tuple[ErrorHelp, ...] = ()
 
     @field_validator("token_patterns")
     @classmethod
@@ -311,6 +340,20 @@ class Manifest(_Strict):
             known = ", ".join(sorted(CAPABILITIES))
             raise ValueError(f"unknown capability {', '.join(unknown)} (known: {known})")
         return v
+
+    @model_validator(mode="after")
+    def _oauth_placeholders_are_settings(self) -> Manifest:
+        o = self.auth.oauth2
+        if o is None:
+            return self
+        names = {c.name for c in self.config}
+        for key in ("authorize_url", "token_url", "device_authorization_url", "revocation_url"):
+            for name in SETTING_PLACEHOLDER.findall(getattr(o, key) or ""):
+                if name not in names:
+                    raise ValueError(
+                        f"auth.oauth2.{key} names {{{name}}}, which is not a [[config]] setting"
+                    )
+        return self
 
     @property
     def default_host(self) -> str:

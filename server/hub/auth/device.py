@@ -87,6 +87,7 @@ class DeviceFlow:
                 ),
                 service=self.service,
                 doing="starting device sign-in",
+                help=self.client.error_help,
             )
         try:
             code = DeviceCode(
@@ -133,7 +134,12 @@ class DeviceFlow:
                     interval = float(server_interval)
                 continue
             log.info("device sign-in to %s ended: %s", self.service, result.error)
-            raise_for_token_error(result, service=self.service, doing="waiting for confirmation")
+            raise_for_token_error(
+                result,
+                service=self.service,
+                doing="waiting for confirmation",
+                help=self.client.error_help,
+            )
 
     async def run(self, show: Callable[[DeviceCode], object]) -> TokenSet:
         """Start, let ``show`` present the code to the user, then poll."""

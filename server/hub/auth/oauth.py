@@ -10,8 +10,9 @@ helpers.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -36,6 +37,8 @@ class OAuthClientConfig:
     client_secret: str | None = field(default=None, repr=False)
     #: Extra parameters the service wants on the authorize request (Atlassian's audience).
     authorize_params: Mapping[str, str] = field(default_factory=dict)
+    #: ``(regex, what to do)`` for errors this service is known to give (manifest error_help).
+    error_help: tuple[tuple[str, str], ...] = ()
 
     def client_auth(self) -> dict[str, str]:
         """Client authentication in the form body (public clients send only ``client_id``)."""
@@ -170,8 +173,35 @@ async def token_request(
     )
 
 
-def raise_for_token_error(err: TokenError, *, service: str, doing: str) -> NoReturn:
-    """Turn a token endpoint's final error into the exception a person can act on."""
+def known_error_help(err: TokenError, help: Sequence[tuple[str, str]]) -> str:
+    """The manifest's advice for this error (first matching ``error_help``), or ``""``."""
+    text = f"{err.error}: {err.description}"
+    for pattern, advice in help:
+        if re.search(pattern, text):
+            return advice
+    return ""
+
+
+def raise_for_token_error(
+    err: TokenError, *, service: str, doing: str, help: Sequence[tuple[str, str]] = ()
+) -> NoReturn:
+    """Turn a token endpoint's final error into the exception a person can act on.
+
+    ``help`` is the service's known errors (:attr:`OAuthClientConfig.error_help`): a match
+    replaces the generic message's advice with the service's own (Microsoft's AADSTS65001,
+    an administrator must consent; Google's unverified-app block).
+    """
+    advice = known_error_help(err, help)
+    try:
+        _raise_for(err, service=service, doing=doing)
+    except (AuthError, ConfigError) as exc:
+        if not advice:
+            raise
+        # Same class (a refresh that needs a new sign-in stays ReauthRequired), better words.
+        raise type(exc)(f"{exc}. {advice}") from None
+
+
+def _raise_for(err: TokenError, *, service: str, doing: str) -> NoReturn:
     detail = f" ({err.description})" if err.description else ""
     match err.error:
         case "invalid_grant" | "bad_refresh_token" | "bad_verification_code":

@@ -140,6 +140,7 @@ async def pkce_login(
             TokenError(answer["error"], redact(answer.get("error_description", ""))),
             service=service,
             doing="signing in in the browser",
+            help=client.error_help,
         )
     code = answer.get("code")
     if not code:
@@ -156,5 +157,10 @@ async def pkce_login(
         http, client.token_url, form, requested_scopes=client.scopes, service=service
     )
     if not isinstance(result, TokenSet):
-        raise_for_token_error(result, service=service, doing="exchanging the authorization code")
+        raise_for_token_error(
+            result,
+            service=service,
+            doing="exchanging the authorization code",
+            help=client.error_help,
+        )
     return result

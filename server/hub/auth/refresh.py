@@ -59,7 +59,12 @@ class OAuthRefresher:
         result = await token_request(self.http, self.client.token_url, form, service=self.service)
         if isinstance(result, TokenSet):
             return result
-        raise_for_token_error(result, service=self.service, doing="renewing the access token")
+        raise_for_token_error(
+            result,
+            service=self.service,
+            doing="renewing the access token",
+            help=self.client.error_help,
+        )
 
 
 def merge_tokens(old: Credentials, new: TokenSet) -> Credentials:

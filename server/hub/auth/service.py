@@ -10,14 +10,15 @@ An OAuth client secret, for the few apps that need one, is a secret: it comes fr
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
 from connectors.sdk.errors import AuthError
-from connectors.sdk.manifest import Manifest, Scope
+from connectors.sdk.manifest import SETTING_PLACEHOLDER, Manifest, Scope
 from connectors.sdk.redact import register_secret
 from connectors.sdk.settings import ConnectorSettings, settings_model
 from server.hub import config, endpoints
@@ -61,6 +62,22 @@ def _with_host(url: str | None, host: str) -> str | None:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
+def _fill_settings(url: str | None, settings: ConnectorSettings) -> str | None:
+    """``{name}`` in a manifest's OAuth URL -> the connector setting of that name.
+
+    The manifest checked that every name is a setting; a value is URL-quoted, so a tenant or
+    region can only ever fill its one path segment.
+    """
+    if url is None:
+        return None
+
+    def value(m: re.Match[str]) -> str:
+        v = getattr(settings, m.group(1), "")
+        return quote(str(v if v is not None else ""), safe="")
+
+    return SETTING_PLACEHOLDER.sub(value, url)
+
+
 def resolve_service(
     manifest: Manifest,
     *,
@@ -90,6 +107,7 @@ def resolve_service(
         register_secret(client_secret)
 
         def at_host(url: str | None) -> str | None:
+            url = _fill_settings(url, settings)
             return _with_host(url, ends.host) if moved else url
 
         oauth = OAuthClientConfig(
@@ -101,6 +119,7 @@ def resolve_service(
             scopes=tuple(s.name for s in o.scopes),
             client_secret=client_secret,
             authorize_params=dict(o.authorize_params),
+            error_help=tuple((h.match, h.help) for h in manifest.auth.error_help),
         )
     return ServiceAuth(
         connector=manifest.id,
