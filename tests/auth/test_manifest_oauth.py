@@ -61,7 +61,7 @@ def test_a_setting_fills_the_oauth_urls() -> None:
     default = resolve_service(m, env={})
     assert default.oauth is not None
     assert default.oauth.token_url == "https://login.example.test/common/oauth2/v2.0/token"
-    settings = settings_model(m)(tenant="organizations")
+    settings = settings_model(m).model_validate({"tenant": "organizations"})
     chosen = resolve_service(m, settings=settings, env={}).oauth
     assert chosen is not None
     assert chosen.authorize_url == "https://login.example.test/organizations/oauth2/v2.0/authorize"
@@ -69,7 +69,7 @@ def test_a_setting_fills_the_oauth_urls() -> None:
 
 def test_a_value_cannot_leave_its_path_segment() -> None:
     m = manifest()
-    hostile = settings_model(m)(tenant="../evil.test/x?y=1#")
+    hostile = settings_model(m).model_validate({"tenant": "../evil.test/x?y=1#"})
     oauth = resolve_service(m, settings=hostile, env={}).oauth
     assert oauth is not None
     parts = urlsplit(oauth.token_url)
