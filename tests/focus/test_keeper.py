@@ -339,3 +339,24 @@ def test_which_events_are_focus_blocks() -> None:
 def test_a_title_pattern_that_is_no_regex_is_refused() -> None:
     with pytest.raises(ValueError, match="regular expression"):
         FocusSettings(title_pattern="(unclosed")
+
+
+def test_the_hub_agenda_waits_for_a_calendar_read_in_this_process() -> None:
+    """Before any calendar session has synced, "no focus block" would read as "cancelled":
+    the keeper is given ``None`` then, and trusts the stored periods."""
+    from types import SimpleNamespace
+
+    from connectors.sdk.capabilities import Calendar
+    from server.hub.focus import hub_agenda
+
+    block = event("f", T0, 60, title="Focus")
+    index = SimpleNamespace(events=(block,), events_at=None)
+    session = SimpleNamespace(coordinator=SimpleNamespace(index=index))
+
+    def sessions_with(cap: type) -> list[object]:
+        return [session] if cap is Calendar else []
+
+    hub = SimpleNamespace(sessions={"cal": session}, sessions_with=sessions_with)
+    assert hub_agenda(hub) is None  # type: ignore[arg-type]
+    index.events_at = T0
+    assert hub_agenda(hub) == [block]  # type: ignore[arg-type]
