@@ -2,7 +2,7 @@
 whose status and snooze live in a JSON file (``$FOCUSFAKE_DIR/<id>.json``), so they outlast
 a server killed with ``kill -9`` and the test reads what the "service" shows and every call
 made to it. ``focusfake`` provides Focus and Presence; ``presencefake`` only Presence, which
-focus mode must leave alone."""
+focus mode must leave alone; ``calfake`` is a calendar whose events are a file the test edits."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.sdk import CheckResult, Connector
+from connectors.sdk import CheckResult, Connector, ItemRef, NotFound
+from connectors.sdk.calendar import CalendarEvent, CalendarInfo, EventStatus, event_ref
 from connectors.sdk.chat import Availability, FocusSnapshot, PresenceStatus
 
 FOCUS_EMOJI = ":no_bell:"
@@ -93,3 +94,43 @@ class FocusChat(_FileChat):
 
 class PresenceChat(_FileChat):
     manifest_path = HERE / "presencefake.toml"
+
+
+class FileCalendar(Connector):
+    """Events from ``$FOCUSFAKE_DIR/calendar.json``: ``[{uid, title, start, end, status?}]``
+    with ISO times, as the test writes them (an edit is the organiser moving or cancelling)."""
+
+    manifest_path = HERE / "calfake.toml"
+
+    async def check(self) -> CheckResult:
+        return CheckResult(ok=True, account="ada")
+
+    def _events(self) -> list[CalendarEvent]:
+        path = Path(os.environ["FOCUSFAKE_DIR"]) / "calendar.json"
+        raw = json.loads(path.read_text()) if path.exists() else []
+        return [
+            CalendarEvent(
+                ref=event_ref("calfake", self.ctx.host, "work", e["uid"]),
+                uid=e["uid"],
+                calendar="work",
+                title=e["title"],
+                start=datetime.fromisoformat(e["start"]),
+                end=datetime.fromisoformat(e["end"]),
+                status=EventStatus(e.get("status", "confirmed")),
+            )
+            for e in raw
+        ]
+
+    async def list_calendars(self) -> Sequence[CalendarInfo]:
+        return [CalendarInfo(id="work", name="Work")]
+
+    async def events(
+        self, start: datetime, end: datetime, *, calendars: Sequence[str] | None = None
+    ) -> Sequence[CalendarEvent]:
+        return sorted((e for e in self._events() if e.overlaps(start, end)), key=lambda e: e.start)
+
+    async def get_event(self, ref: ItemRef) -> CalendarEvent:
+        for e in self._events():
+            if e.ref == ref:
+                return e
+        raise NotFound(f"no event {ref.key}")

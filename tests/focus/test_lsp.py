@@ -53,6 +53,9 @@ class World:
     def shown(self) -> dict[str, Any]:
         return {k: self.service()[k] for k in ORIGINAL}
 
+    def calendar(self, *events: dict[str, Any]) -> None:
+        (self.chat / "calendar.json").write_text(json.dumps(list(events)))
+
 
 def _entry_points(where: Path) -> Path:
     info = where / "tieline_focus_chat-1.0.dist-info"
@@ -64,6 +67,7 @@ def _entry_points(where: Path) -> Path:
         "[tieline.connectors]\n"
         "focusfake = tests.focus.connector:FocusChat\n"
         "presencefake = tests.focus.connector:PresenceChat\n"
+        "calfake = tests.focus.connector:FileCalendar\n"
     )
     return where
 
@@ -80,6 +84,8 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
         FOCUSFAKE_DIR=str(chat),
         TIELINE_FOCUSFAKE_TOKEN="tok-focusfake-abcdefgh12",
         TIELINE_PRESENCEFAKE_TOKEN="tok-presencefake-abcdefgh12",
+        TIELINE_CALFAKE_TOKEN="tok-calfake-abcdefgh12",
+        TIELINE_SYNC__REFRESH_DEBOUNCE="0",
     )
     del env["TIELINE_GITHUB_TOKEN"]
     yield World(env, root, chat, tieline_home / "data" / "tieline.db")
@@ -91,11 +97,13 @@ async def start(w: World) -> LanguageClient:
     )
     c: LanguageClient = await config.start()  # type: ignore[assignment]
     c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
+    c.answer = "25 minutes"  # type: ignore[attr-defined]  # the action to pick, if offered
 
     @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
     def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
         c.prompts.append(params)  # type: ignore[attr-defined]
-        return next((a for a in params.actions or [] if a.title == "25 minutes"), None)
+        answer = c.answer  # type: ignore[attr-defined]
+        return next((a for a in params.actions or [] if a.title == answer), None)
 
     @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def lens_refresh(params: Any) -> None:
@@ -258,3 +266,64 @@ def _move_period_to_the_past(w: World) -> None:
         past = (datetime.now() - timedelta(minutes=1)).timestamp()
         db.execute("UPDATE focus_snapshots SET until = ?", (past,))
         db.execute("UPDATE focus_requests SET until = ?", (past,))
+
+
+def _block(uid: str, title: str, start: datetime, end: datetime, **kw: str) -> dict[str, Any]:
+    return {"uid": uid, "title": title, "start": start.isoformat(), "end": end.isoformat(), **kw}
+
+
+async def test_calendar_focus_blocks_start_and_end_focus_by_themselves(world: World) -> None:
+    """A focus block on at start: focus starts by itself, says so with a Stop button; the
+    block shortened moves the end, cancelled restores at once; a block stopped from the
+    message stays stopped."""
+    now = datetime.now().astimezone().replace(microsecond=0)
+    deep = _block("deep", "Deep work", now - timedelta(minutes=5), now + timedelta(minutes=30))
+    world.calendar(deep)
+    c = await start(world)
+    c.answer = None  # type: ignore[attr-defined]  # the message is only read
+    try:
+        focus = await _until(lambda: focusing(c))
+        assert focus["reason"] == "calendar" and focus["why"] == "Deep work (calendar)"
+        assert datetime.fromisoformat(focus["until"]) == now + timedelta(minutes=30)
+        (said,) = [m for m in c.prompts if m.message.startswith("Focus on until ")]  # type: ignore[attr-defined]
+        assert said.message.endswith("(Deep work): notifications are held.")
+        assert [a.title for a in said.actions or []] == ["Stop Focus"]
+        assert world.calls("presencefake") == []
+
+        # The organiser shortens it: the service is told the new end.
+        shorter = now + timedelta(minutes=10)
+        world.calendar({**deep, "end": shorter.isoformat()})
+        await command(c, "tieline.refresh")
+        await _until(lambda: _dnd_until(world, shorter))
+        assert world.calls().count("focus_snapshot") == 1
+
+        # Then cancels it: restored now.
+        world.calendar({**deep, "end": shorter.isoformat(), "status": "cancelled"})
+        await command(c, "tieline.refresh")
+        await _until(lambda: _restored(world))
+        await _until(lambda: _said(c, "Focus ended"))
+        assert "focus" not in await status(c)
+
+        # Another block, stopped from its message: it stays stopped for that block.
+        c.answer = "Stop Focus"  # type: ignore[attr-defined]
+        world.calendar(
+            _block("hd", "Heads down", now - timedelta(minutes=1), now + timedelta(hours=1))
+        )
+        await command(c, "tieline.refresh")
+        await _until(lambda: _stopped_after(world, 2))
+        await command(c, "tieline.refresh")
+        await asyncio.sleep(1.0)
+        assert world.calls().count("focus_snapshot") == 2
+        assert world.shown() == ORIGINAL and "focus" not in await status(c)
+    finally:
+        await c.shutdown_session()
+
+
+async def _dnd_until(w: World, when: datetime) -> bool:
+    got = w.service().get("dnd_until")
+    return got is not None and datetime.fromisoformat(got) == when
+
+
+async def _stopped_after(w: World, snapshots: int) -> bool:
+    calls = w.calls()
+    return calls.count("focus_snapshot") == snapshots and calls[-1] == "end_focus"

@@ -1,5 +1,6 @@
 """Focus mode in the editor: "Start focus" and "Stop focus", the focus state in
-``tieline/status``, and a message when focus starts or ends by itself.
+``tieline/status``, and a message when focus starts by itself (with a Stop Focus button:
+the block was the calendar's idea, not the person's) or ends by itself.
 
 The work is the hub's (:mod:`server.hub.focus`): this module asks it to start or stop, runs
 its :meth:`~server.hub.focus.FocusKeeper.reconcile` every :data:`TICK` seconds and after
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,7 @@ TICK = 15.0
 #: The durations offered, besides the configured default and "until the next meeting".
 MINUTES = (25, 50, 90)
 NEXT = "Until the next meeting"
+STOP = "Stop Focus"
 NO_FOCUS = "No connected service can hold notifications: sign in to Slack or Microsoft Teams."
 
 
@@ -211,10 +214,24 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
             with contextlib.suppress(Exception):  # logged by the keeper; never ends the loop
                 await k.reconcile()
 
-    def later() -> None:
-        task = asyncio.ensure_future(check())
+    def later(work: Coroutine[Any, Any, None] | None = None) -> None:
+        task = asyncio.ensure_future(check() if work is None else work)
         ls.background.add(task)
         task.add_done_callback(ls.background.discard)
+
+    async def offer_stop(message: str) -> None:
+        """Say that focus started by itself, with a way out (in the background: nothing
+        waits for the answer)."""
+        choice = await ls.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Info,
+                message=message,
+                actions=[types.MessageActionItem(title=STOP)],
+            )
+        )
+        if choice is not None and choice.title == STOP:
+            with contextlib.suppress(Exception):
+                await k.stop()
 
     def on_focus(event: Event) -> None:
         if not event.payload.get("automatic"):
@@ -223,7 +240,7 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
         title = str(event.payload.get("title") or "")
         why = f" ({title})" if title else ""
         if event.kind == STARTED:
-            info(ls, f"Focus on {until_text(until, now())}{why}: notifications are held.")
+            later(offer_stop(f"Focus on {until_text(until, now())}{why}: notifications are held."))
         elif event.kind == CHANGED:
             info(ls, f"Focus now {until_text(until, now())}{why}.")
         elif event.kind == ENDED:
@@ -237,6 +254,6 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
                 return  # shut down, or a new hub took over
 
     hub.bus.subscribe("focus.*", on_focus)
-    hub.bus.subscribe(EventKind.SYNC_COMPLETED, lambda _e: later())
+    hub.bus.subscribe(EventKind.SYNC_COMPLETED, lambda _e: later())  # calendars changed
     task = asyncio.ensure_future(tick())
     ls.background.add(task)
