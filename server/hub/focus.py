@@ -197,9 +197,9 @@ class FocusKeeper:
         self._lock = asyncio.Lock()
         self._period: Period | None = None
         self._loaded = False
-        #: Accounts whose snapshot could not be read: (attempts, retry_at); nothing changed
-        #: at their service yet, so nothing is stored.
-        self._snap_wait: dict[tuple[str, str], tuple[int, float]] = {}
+        #: Accounts whose snapshot could not be read: (attempts, retry_at, error); nothing
+        #: changed at their service yet, so nothing is stored.
+        self._snap_wait: dict[tuple[str, str], tuple[int, float, str]] = {}
         self._failing: set[tuple[str, str]] = set()
 
     _of: weakref.WeakKeyDictionary[Hub, FocusKeeper] = weakref.WeakKeyDictionary()
@@ -271,8 +271,13 @@ class FocusKeeper:
                 await self._follow(row, want, now)
             targets = {(t.connector, t.account): t for t in self.targets()}
             work = [self._settle(t, rows.get(k), want, now) for k, t in targets.items()]
-            await asyncio.gather(*work)
+            done = await asyncio.gather(*work, return_exceptions=True)
+            for key, got in zip(targets, done, strict=True):
+                if isinstance(got, Exception):  # the store, not the service: try next time
+                    log.warning("focus step for %s failed: %s", key[1], _message(got))
             before, self._period = self._period, want
+            if want is None:
+                self._snap_wait.clear()  # nothing to start: the next period tries afresh
             self.current = FocusState(want, await self._accounts(set(targets), now))
         await self._announce(before, want, automatic)
         return self.current
@@ -305,13 +310,14 @@ class FocusKeeper:
         if row is None:
             if want is None:
                 return
-            attempts, retry_at = self._snap_wait.get(key, (0, 0.0))
+            attempts, retry_at, _ = self._snap_wait.get(key, (0, 0.0, ""))
             if retry_at > now:
                 return
             try:
                 snapshot = await self._call(t.focus.focus_snapshot())
             except Exception as exc:
-                self._snap_wait[key] = (attempts + 1, now + self._wait(exc, attempts + 1, now))
+                wait = self._wait(exc, attempts + 1, now)
+                self._snap_wait[key] = (attempts + 1, now + wait, _message(exc))
                 self._failed(key, "read the status of", exc)
                 return
             self._snap_wait.pop(key, None)
@@ -511,6 +517,9 @@ class FocusKeeper:
                 state = "focusing" if r.applied_until == r.until else "starting"
             retry = r.retry_at if r.retry_at > now else None
             out.append(AccountFocus(r.connector, r.account, state, r.last_error, retry))
+        for (connector, account), (_, retry_at, error) in sorted(self._snap_wait.items()):
+            if (connector, account) in connected:  # its status could not be read yet
+                out.append(AccountFocus(connector, account, "starting", error, retry_at))
         return tuple(out)
 
     async def held(self) -> list[Held]:

@@ -241,10 +241,29 @@ async def test_a_failing_service_is_retried_with_backoff_and_keeps_its_snapshot(
 async def test_a_service_that_does_not_answer_never_blocks_the_others(world: World) -> None:
     slack, teams = world.focus
     slack.hang.add("focus_snapshot")
-    state = await world.keeper().start(T0 + timedelta(minutes=25))
+    keeper = world.keeper()
+    state = await keeper.start(T0 + timedelta(minutes=25))
     assert teams.service.emoji == FOCUS_EMOJI
-    assert [a.connector for a in state.accounts] == ["teams"]  # nothing stored for slack
+    assert [(a.connector, a.state) for a in state.accounts] == [
+        ("teams", "focusing"),
+        ("slack", "starting"),  # nothing stored: its status was never read
+    ]
+    assert await world.rows() == 1
     assert slack.service.names() == ["focus_snapshot"]
+    assert state.accounts[1].last_error == "TimeoutError"
+
+    # It answers again: after the backoff its snapshot is taken, then focus starts there.
+    slack.hang.clear()
+    world.at(T0 + timedelta(seconds=5))
+    await keeper.reconcile()
+    assert slack.service.names() == ["focus_snapshot"]  # not before the backoff's 10 s
+    world.at(T0 + timedelta(seconds=10))
+    state = await keeper.reconcile()
+    assert [(a.connector, a.state) for a in state.accounts] == [
+        ("slack", "focusing"),
+        ("teams", "focusing"),
+    ]
+    assert slack.service.names() == ["focus_snapshot", "focus_snapshot", "start_focus"]
 
 
 async def test_a_failed_start_keeps_the_snapshot_and_is_retried_without_a_new_one(
