@@ -160,8 +160,8 @@ class FocusSettings(_Section):
         default=50,
         ge=5,
         le=480,
-        description="Minutes of focus that *Start focus* offers first (and takes when no "
-        "choice is given).",
+        description="Minutes of focus that *Start focus* offers first, before 25, 50 "
+        "and 90 minutes and *until the next meeting*.",
     )
 
     @field_validator("title_pattern")
