@@ -315,6 +315,21 @@ async def test_calendar_focus_blocks_start_and_end_focus_by_themselves(world: Wo
         await asyncio.sleep(1.0)
         assert world.calls().count("focus_snapshot") == 2
         assert world.shown() == ORIGINAL and "focus" not in await status(c)
+
+        # Focus until the next meeting, chosen from the question.
+        standup = now + timedelta(minutes=40)
+        world.calendar(
+            _block("hd", "Heads down", now - timedelta(minutes=1), now + timedelta(hours=1)),
+            _block("su", "Standup", standup, standup + timedelta(minutes=15)),
+        )
+        await command(c, "tieline.refresh")
+        c.answer = "Until the next meeting"  # type: ignore[attr-defined]
+        got = await _until(lambda: _start_until_next(c))
+        assert datetime.fromisoformat(got["until"]) == standup
+        assert got["why"] == "until Standup" and got["reason"] == "manual"
+        assert world.calls().count("focus_snapshot") == 3
+        await command(c, "tieline.stopFocus")
+        assert world.shown() == ORIGINAL
     finally:
         await c.shutdown_session()
 
@@ -327,3 +342,10 @@ async def _dnd_until(w: World, when: datetime) -> bool:
 async def _stopped_after(w: World, snapshots: int) -> bool:
     calls = w.calls()
     return calls.count("focus_snapshot") == snapshots and calls[-1] == "end_focus"
+
+
+async def _start_until_next(c: LanguageClient) -> dict[str, Any] | None:
+    """Start focus with the question answered "until the next meeting", once the refreshed
+    agenda holds one (the question offers it only then)."""
+    got = await command(c, "tieline.startFocus")
+    return dict(got) if got.get("focusing") else None
