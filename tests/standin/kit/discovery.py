@@ -81,6 +81,8 @@ class Method:
     request: str | None
     response: str | None
     literal: int  # characters of the template outside {...}: the more, the more specific
+    #: OAuth scopes any one of which lets a token call the method.
+    scopes: tuple[str, ...] = ()
 
     def match(self, path: str) -> dict[str, str] | None:
         m = self.pattern.fullmatch(path)
@@ -139,6 +141,7 @@ def _index(path: Path) -> _Index:
                 request=(m.get("request") or {}).get("$ref"),
                 response=(m.get("response") or {}).get("$ref"),
                 literal=literal,
+                scopes=tuple(m.get("scopes", ())),
             )
         )
     methods.sort(key=lambda x: -x.literal)  # /events/import before /events/{eventId}
