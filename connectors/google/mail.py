@@ -152,7 +152,7 @@ def message(
         # Gmail's snippet is HTML-escaped text (&#39;, &amp;).
         preview=html.unescape(m.snippet or ""),
         thread=m.thread_id,
-        labels=tuple(label_names.get(i) or SYSTEM_NAMES.get(i) or i for i in labels),
+        labels=tuple(SYSTEM_NAMES.get(i) or label_names.get(i) or i for i in labels),
         url=f"{WEB}/{m.id}",
         body_html=markup,
         body_text=text,
