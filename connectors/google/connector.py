@@ -31,15 +31,13 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
 from connectors.sdk import (
     CheckResult,
-    ConfigError,
     Connector,
     ConnectorContext,
     InvalidRequest,
@@ -47,7 +45,7 @@ from connectors.sdk import (
     NotFound,
     TielineError,
 )
-from connectors.sdk.calendar import CalendarEvent, CalendarInfo
+from connectors.sdk.calendar import CalendarEvent, CalendarInfo, viewer_zone
 from connectors.sdk.mail import MailMessage, MailPage, MailView
 
 from . import calendar as cal
@@ -93,7 +91,7 @@ class GoogleConnector(Connector):
         super().__init__(ctx)
         self.client = GoogleClient(ctx.http)
         s = ctx.settings
-        self._zone = _zone(str(s.get("timezone") or ""))
+        self._zone = viewer_zone(str(s.get("timezone") or ""), "connectors.google.timezone")
         self._focus_colors = tuple(str(c) for c in s.get("focus_colors") or ())
         self._held: dict[str, _Held] = {}
         self._calendars: list[GCalendar] = []
@@ -299,15 +297,3 @@ class GoogleConnector(Connector):
 def _looks_like_id(value: str) -> bool:
     """A calendar id (``primary``, an address, ``...@group.calendar.google.com``), not a name."""
     return value == "primary" or ("@" in value and " " not in value)
-
-
-def _zone(name: str) -> tzinfo:
-    """The zone all-day events are placed in: the setting's, else this computer's."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"connectors.google.timezone: unknown time zone {name!r}") from exc
-    local = datetime.now().astimezone().tzinfo
-    assert local is not None
-    return local

@@ -13,8 +13,8 @@ The status alone misleads: a 403 is a missing scope, a forbidden resource *or* a
 429, often without Retry-After), and a 410 is an expired sync token. :func:`google_error`
 reads the reasons, so a missing scope asks for consent naming the scope, a limit waits, and
 the message quotes Google's words rather than a Python dict. The hub's HTTP stack calls it
-(``Connector.body_error``) on every JSON answer; successes and 5xx (the hub's retries) are
-left alone.
+(``Connector.body_error``) on every JSON answer, after its own retries of a 5xx; successes
+are left alone.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from connectors.sdk import (
     PermissionDenied,
     RateLimited,
     ReauthRequired,
+    ServiceUnavailable,
     TielineError,
 )
 from connectors.sdk.redact import redact
@@ -80,10 +81,10 @@ def _retry_at(response: httpx.Response) -> float:
 
 
 def google_error(response: httpx.Response) -> TielineError | None:
-    """The sdk error a failed Google answer stands for, or ``None`` (a success, a 5xx, or a
-    body that is not Google's shape: the hub's own mapping applies)."""
+    """The sdk error a failed Google answer stands for, or ``None`` (a success, or a body
+    that is not Google's shape: the hub's own mapping applies)."""
     status = response.status_code
-    if status < 400 or status >= 500:
+    if status < 400:
         return None
     try:
         body = response.json()
@@ -102,6 +103,8 @@ def google_error(response: httpx.Response) -> TielineError | None:
     if why:
         text += f" ({', '.join(sorted(why))})"
     text = redact(text)
+    if status >= 500:
+        return ServiceUnavailable(text, status=status, service=SERVICE)
     if status == 429 or (status == 403 and why & RATE_REASONS):
         return RateLimited(text, retry_at=_retry_at(response), status=status, service=SERVICE)
     if status == 401:

@@ -17,6 +17,7 @@ from connectors.sdk import (
     PermissionDenied,
     RateLimited,
     ReauthRequired,
+    ServiceUnavailable,
 )
 from connectors.sdk.models import ItemKind, ItemRef
 from server.hub.http import HubClient
@@ -130,3 +131,15 @@ def test_the_stand_in_refuses_a_sync_token_beside_a_window(world: World) -> None
     assert (
         r.status_code == 400 and "cannot be combined with timeMin" in r.json()["error"]["message"]
     )
+
+
+async def test_a_server_error_is_retried_then_reported_in_googles_words(
+    world: World, conn: Conn
+) -> None:
+    connector, _ = conn
+    world.standin.inject("500", count=1, path="/profile")
+    assert (await connector.check()).ok  # one 500, retried by the hub
+    world.standin.inject("500", count=10, path="/profile")
+    result = await connector.check()
+    assert not result.ok and isinstance(result.error, ServiceUnavailable)
+    assert "500 INTERNAL" in result.detail and "{'code'" not in result.detail
