@@ -134,8 +134,6 @@ class GoogleConnector(Connector):
         if end <= start:
             raise InvalidRequest("an agenda's end must come after its start")
         ids = await self._chosen(calendars)
-        for gone in set(self._held) - set(ids):
-            del self._held[gone]
         out: list[CalendarEvent] = []
         for calendar in ids:
             held = await self._refresh(calendar, start, end)
@@ -165,6 +163,9 @@ class GoogleConnector(Connector):
         if fresh or time.monotonic() - self._calendars_at > CALENDARS_TTL or not self._calendars:
             self._calendars = [c for c in await self.client.calendars() if not c.deleted]
             self._calendars_at = time.monotonic()
+            # Forget calendars the account no longer has ("primary" is a name, not in the list).
+            for gone in set(self._held) - {c.id for c in self._calendars} - {"primary"}:
+                del self._held[gone]
         return self._calendars
 
     async def _chosen(self, calendars: Sequence[str] | None) -> list[str]:

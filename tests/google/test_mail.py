@@ -49,6 +49,17 @@ async def test_the_inbox_newest_first(world: World, conn: Conn) -> None:
     assert page.total == 3 and page.next_cursor is None
     assert news.received_at is not None and lunch.received_at is not None
     assert news.received_at > lunch.received_at
+    # The user's label names are read once, for the first message that carries one.
+    await connector.list_mail("inbox")
+    assert len([r for r in world.standin.log if r.path.endswith("/labels")]) == 1
+
+
+async def test_a_message_gone_between_list_and_read_is_left_out(world: World, conn: Conn) -> None:
+    _inbox(world)
+    world.standin.plan(world.standin.error(404, "Requested entity was not found."), path="/m2")
+    connector, _ = conn
+    page = await connector.list_mail("inbox")
+    assert [m.ref.key for m in page.items] == ["m3", "m1"]
 
 
 async def test_views_are_label_ids_or_gmail_search(world: World, conn: Conn) -> None:
