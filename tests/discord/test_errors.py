@@ -24,8 +24,10 @@ from connectors.sdk.chat import Post
 from connectors.sdk.redact import redact
 from server.hub.http import HubClient
 from server.hub.logging import JsonFormatter, RedactingFilter
+from tests.standin.discord import DiscordStandIn
+from tests.standin.kit import standin_fixture
 
-from .helpers import BOT_TOKEN, World, connect
+from .helpers import BOT_TOKEN, World, connect, seed
 
 Conn = tuple[DiscordConnector, HubClient]
 
@@ -171,3 +173,33 @@ async def test_the_stand_in_rejects_what_discord_would(world: World) -> None:
         await http.aclose()
     assert any("content" in v or "messages" in v for v in world.standin.violations)
     world.standin.violations.clear()  # seen, and expected here
+
+
+class _TightBucket(DiscordStandIn):
+    """Two requests a second: the third must wait for the bucket's reset."""
+
+    budgets = {"requests": 2}
+
+
+tight = standin_fixture(_TightBucket, name="tight")
+
+
+async def test_a_spent_bucket_waits_for_reset_after_without_a_429(tight: _TightBucket) -> None:
+    """``X-RateLimit-Remaining: 0`` on a success, with ``X-RateLimit-Reset-After`` in seconds
+    (the manifest's reset header): the hub holds the next request until the bucket renews,
+    so Discord never has to refuse one (repeated 429s get a bot banned for an hour)."""
+    world = seed(tight)
+    c, http = connect(tight.url)
+    try:
+        started = time.monotonic()
+        for _ in range(3):
+            assert (await c.check()).ok
+    finally:
+        await http.aclose()
+    assert [e.status for e in world.standin.log] == [200, 200, 200]
+    assert time.monotonic() - started >= 0.2
+
+
+def test_a_username_after_bot_is_not_taken_for_a_token() -> None:
+    said = "signed in to Discord as bot tieline-release-notes-announcer"
+    assert redact(said) == said

@@ -230,6 +230,8 @@ class DiscordStandIn(StandIn):
     def __init__(self, *, port: int = 0, validate: bool = True) -> None:
         super().__init__(port=port, validate=validate)
         self.state = DiscordState()
+        # Discord's API answers carry no Cache-Control or ETag: nothing is served from cache.
+        self.default_cache_control = None
         self.bots: dict[str, str] = {}  # bot token -> user id
         self.grants: dict[str, Grant] = {}  # authorization code -> grant
         self.webhook_auth: list[str | None] = []  # Authorization sent to webhook routes
