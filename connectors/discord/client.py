@@ -146,6 +146,12 @@ class DiscordClient:
         r = await self._request("GET", "users/@me")
         return DUser.model_validate(r.json()), r
 
+    async def oauth_scopes(self) -> tuple[str, ...]:
+        """``GET /oauth2/@me``: the scopes an OAuth token carries (a bot token has none)."""
+        body = (await self._request("GET", "oauth2/@me")).json()
+        scopes = body.get("scopes") if isinstance(body, dict) else None
+        return tuple(str(s) for s in scopes) if isinstance(scopes, list) else ()
+
     async def guilds(self) -> list[DGuild]:
         """Every server the account is in (``GET /users/@me/guilds``, paged by ``after``: the
         last id of a page, 200 at a time)."""

@@ -79,6 +79,7 @@ class DiscordConnector(Connector):
         """``GET /users/@me``: the bot's or person's user name names the account."""
         try:
             me, response = await self.client.me()
+            scopes = None if self.bot else await self.client.oauth_scopes()
         except TielineError as exc:
             return CheckResult.failed(exc)
         who = f"bot {me.username}" if me.bot else (me.global_name or me.username)
@@ -90,7 +91,9 @@ class DiscordConnector(Connector):
             detail=f"signed in to Discord as {who}",
             rate_limit_remaining=_int(h.get("x-ratelimit-remaining")),
             rate_limit_limit=_int(h.get("x-ratelimit-limit")),
-            scopes=None,  # /oauth2/@me says them for OAuth tokens; a bot's are its permissions
+            # An OAuth token's scopes, from /oauth2/@me; a bot's rights are its permissions
+            # in each server, which no scope list says.
+            scopes=scopes,
         )
 
     # -- Messaging --------------------------------------------------------------------------
@@ -113,7 +116,8 @@ class DiscordConnector(Connector):
     async def send_message(self, channel: str, post: Post, *, thread: str | None = None) -> Message:
         """Send ``post`` (split into several messages when it is longer than Discord's 2,000
         characters; see :mod:`.format`) to a channel, a thread (``thread``: its id), or the
-        webhook's channel (``webhook:<id>``). Answers the first message, with its permalink."""
+        webhook's channel (``webhook:<id>``). Answers the first message, with its permalink.
+        Parts go one by one, in order; a failure stops the rest (those sent stay sent)."""
         parts = render(post)
         if thread is not None and not _SNOWFLAKE.match(thread):
             raise InvalidRequest(f"Discord: {thread!r} is not a thread id", service=SERVICE)

@@ -174,6 +174,7 @@ async def test_a_person_signed_in_with_oauth_shares_through_the_webhook_only(
     world: World,
 ) -> None:
     world.standin.tokens["user-oauth-token-1234567"] = world.ada["id"]
+    world.standin.scopes["user-oauth-token-1234567"] = ["identify", "guilds"]
     c, http = connect(
         world.standin.url,
         token="user-oauth-token-1234567",

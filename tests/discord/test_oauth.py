@@ -63,6 +63,7 @@ async def test_pkce_sign_in_then_the_api_as_that_person(world: World) -> None:
     finally:
         await api.aclose()
     assert me.ok and me.account == "ada" and me.name == "Ada Lovelace"
+    assert me.scopes == ("identify", "guilds")
     bearer = [e for e in world.standin.log if e.path == "/api/v10/users/@me"]
     assert bearer and bearer[-1].account == world.ada["id"]
 

@@ -236,6 +236,7 @@ class DiscordStandIn(StandIn):
         self.grants: dict[str, Grant] = {}  # authorization code -> grant
         self.webhook_auth: list[str | None] = []  # Authorization sent to webhook routes
         self.token_forms: list[dict[str, str]] = []
+        self.scopes: dict[str, list[str]] = {}  # OAuth access token -> its scopes
 
     # -- sign-in -------------------------------------------------------------------------------
     def add_bot(self, token: str, bot: dict[str, Any]) -> None:
@@ -380,6 +381,30 @@ def _me(s: DiscordStandIn, req: Request) -> Response:
     return 200, s.me(req), {}
 
 
+@routes.route("GET", rf"{API}/oauth2/@me")
+def _oauth_me(s: DiscordStandIn, req: Request) -> Response:
+    scopes = s.scopes.get(req.headers.get("authorization", "").partition(" ")[2])
+    if scopes is None:  # a bot token, or none
+        raise s.unauthorized(req)
+    app = {
+        "id": "1200000000000000777",
+        "name": "Tieline",
+        "icon": None,
+        "description": "",
+        "type": None,
+        "verify_key": "c0ffee" * 10 + "abcd",
+        "flags": 0,
+        "flags_new": "0",
+    }
+    answer = {
+        "application": app,
+        "expires": iso(time.time() + 604800),
+        "scopes": scopes,
+        "user": _public_user(s.me(req)),
+    }
+    return 200, answer, {}
+
+
 @routes.route("GET", rf"{API}/users/@me/guilds")
 def _my_guilds(s: DiscordStandIn, req: Request) -> Response:
     uid = req.me
@@ -503,6 +528,7 @@ def _token(s: DiscordStandIn, req: Request) -> Response:
         raise _oauth_error("invalid_grant", 'Invalid "code_verifier"')
     access = secrets.token_urlsafe(22)
     s.tokens[access] = grant.user["id"]
+    s.scopes[access] = grant.scope.split()
     answer = {
         "access_token": access,
         "token_type": "Bearer",
