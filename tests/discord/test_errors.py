@@ -132,7 +132,7 @@ async def test_the_webhook_url_is_never_in_logs_errors_or_reprs(world: World, co
     c, _ = conn
     token = world.webhook["token"]
     hook = Webhook.parse(world.webhook_url)
-    assert token not in repr(hook) and token not in repr(c)
+    assert token not in repr(hook) and token not in repr(c) and token not in repr(c.ctx)
     assert token not in redact(f"posting to {world.webhook_url}")
     assert token not in redact(f"POST /api/v10/webhooks/{hook.id}/{token}?wait=true")
     out = io.StringIO()
