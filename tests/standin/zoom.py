@@ -11,7 +11,8 @@ Where each shape comes from:
   (``join_url`` ``https://zoom.us/j/<id>``, ``start_url`` ``https://zoom.us/s/<id>?zak=...``).
 - Errors (developers.zoom.us/docs/api/rest/other-references/error-codes/): ``{"code",
   "message"}`` -- 124 ``Invalid access token.`` (401), 1001 ``User does not exist: <id>.``
-  (404), 300 for a body Zoom refuses (the description's documented ``300``).
+  (404), and HTTP 400 with code 300 ``Validation Failed.`` and an ``errors`` list for a body
+  Zoom refuses (the description lists that code as a ``300`` status).
 - Rate limits (developers.zoom.us/docs/api/rest/rate-limits/): Create a meeting is in the
   ``Medium`` category and limited to 100 a day per user; answers carry
   ``X-RateLimit-Category``, ``X-RateLimit-Type`` (``QPS`` or ``Daily-limit``) and, for the
@@ -110,7 +111,10 @@ class ZoomStandIn(StandIn):
         return self.error(401, "Invalid access token.", 124)
 
     def rejected(self, req: Request, problems: list[str]) -> Reply:
-        return self.error(300, "Validation Failed: " + "; ".join(problems), 300)
+        """Zoom's validation failure: HTTP 400 with code 300 (the description lists 300 as if
+        it were the HTTP status)."""
+        errors = [{"field": "", "message": p} for p in problems]
+        return Reply(400, {"code": 300, "message": "Validation Failed.", "errors": errors})
 
     def check_contract(self, req: Request) -> list[str]:
         if not req.path.startswith(API + "/"):

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from connectors.sdk import InvalidRequest, OnlineMeetings, RateLimited, ReauthRequired, provides
+from connectors.sdk import (
+    InvalidRequest,
+    NotFound,
+    OnlineMeetings,
+    RateLimited,
+    ReauthRequired,
+    provides,
+)
 from connectors.sdk.calendar import Provider
 from connectors.sdk.redact import redact
 from connectors.sdk.registry import Registry, manifest_path
@@ -123,3 +130,13 @@ def test_the_entry_point_loads_a_connector_that_implements_what_it_declares() ->
     registry.add_manifest(MANIFEST, target)
     assert provides(registry.get("zoom"), OnlineMeetings)
     assert MANIFEST.attach.kind == "account"
+
+
+async def test_zoom_error_bodies_reach_the_sdk_errors(zoom: ZoomStandIn, conn: Conn) -> None:
+    _, http = conn
+    with pytest.raises(NotFound, match="User does not exist: nobody"):
+        await http.get("users/nobody")
+    with pytest.raises(InvalidRequest, match="Validation Failed"):
+        await http.post("users/me/meetings", json={"type": "two"})
+    assert zoom.violations  # the contract said no, as Zoom would
+    zoom.violations.clear()
