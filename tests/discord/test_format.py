@@ -69,9 +69,9 @@ def test_a_long_post_is_split_into_complete_fenced_blocks_at_line_ends() -> None
 
 
 def test_a_line_longer_than_a_message_is_cut() -> None:
-
     chunks = split_lines("a" * 25 + "\nb", 10)
     assert chunks == ["a" * 10, "a" * 10, "a" * 5 + "\nb"]
+    assert split_lines("aa\nbb\ncc", 10, first=2) == ["aa", "bb\ncc"]
 
 
 def test_long_text_alone_is_split_at_spaces() -> None:
