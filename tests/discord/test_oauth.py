@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from server.hub.auth.oauth import revoke_request
 from server.hub.auth.pkce import pkce_login
 from server.hub.auth.service import resolve_service
 
@@ -66,6 +67,19 @@ async def test_pkce_sign_in_then_the_api_as_that_person(world: World) -> None:
     assert me.scopes == ("identify", "guilds")
     bearer = [e for e in world.standin.log if e.path == "/api/v10/users/@me"]
     assert bearer and bearer[-1].account == world.ada["id"]
+
+    # Sign-out: RFC 7009 at the manifest's revocation endpoint (served here), after which
+    # Discord no longer takes the token.
+    form = {**client.client_auth(), "token": tokens.access_token, "token_type_hint": "access_token"}
+    async with httpx.AsyncClient() as http:
+        revoke = f"{world.standin.url}/api/oauth2/token/revoke"
+        assert await revoke_request(http, revoke, form, service="Discord")
+    assert world.standin.revoked == ["access_token"]
+    c, api = connect(world.standin.url, token=tokens.access_token, method="pkce")
+    try:
+        assert not (await c.check()).ok
+    finally:
+        await api.aclose()
 
 
 async def test_a_wrong_verifier_is_refused_as_discord_refuses_it(world: World) -> None:

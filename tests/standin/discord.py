@@ -27,11 +27,12 @@ Where each shape comes from:
   ``-Bucket`` on every answer; a 429 is ``{"message": "You are being rate limited.",
   "retry_after", "global"}`` with ``Retry-After`` and ``X-RateLimit-Scope``. One bucket per
   account stands in for Discord's per-route buckets.
-- OAuth2 (``POST /api/oauth2/token``, outside the description, which has no token
-  endpoint): the form fields of discord.com/developers/docs/topics/oauth2 (grant_type, code,
-  redirect_uri, client_id) plus RFC 7636's ``code_verifier``, checked against the S256
-  challenge the authorize step recorded, with Discord's own rule that a verifier has at least
-  43 characters (``invalid_request`` / ``Invalid "code_verifier"`` otherwise).
+- OAuth2 (``POST /api/oauth2/token`` and ``/api/oauth2/token/revoke``, outside the
+  description, which has neither): the form fields of
+  discord.com/developers/docs/topics/oauth2 (grant_type, code, redirect_uri, client_id)
+  plus RFC 7636's ``code_verifier``, checked against the S256 challenge the authorize step
+  recorded, with Discord's own rule that a verifier has at least 43 characters
+  (``invalid_request`` / ``Invalid "code_verifier"`` otherwise). Revocation answers 200.
 """
 
 from __future__ import annotations
@@ -237,6 +238,7 @@ class DiscordStandIn(StandIn):
         self.webhook_auth: list[str | None] = []  # Authorization sent to webhook routes
         self.token_forms: list[dict[str, str]] = []
         self.scopes: dict[str, list[str]] = {}  # OAuth access token -> its scopes
+        self.revoked: list[str] = []  # token_type_hint of each revocation
 
     # -- sign-in -------------------------------------------------------------------------------
     def add_bot(self, token: str, bot: dict[str, Any]) -> None:
@@ -537,6 +539,20 @@ def _token(s: DiscordStandIn, req: Request) -> Response:
         "scope": grant.scope,
     }
     return 200, answer, {"cache-control": "no-store"}
+
+
+@routes.route("POST", r"/api/oauth2/token/revoke")
+def _revoke(s: DiscordStandIn, req: Request) -> Response:
+    """RFC 7009 revocation as Discord answers it: 200 with an empty object, also for a token
+    it does not know; the client's id must be in the form."""
+    form = dict(parse_qsl(req.body.decode()))
+    if not form.get("client_id"):
+        raise Reply(401, {"error": "invalid_client"})
+    token = form.get("token", "")
+    s.tokens.pop(token, None)
+    s.scopes.pop(token, None)
+    s.revoked.append(form.get("token_type_hint", ""))
+    return 200, {}, {}
 
 
 __all__ = ["CONTRACT", "DiscordStandIn", "DiscordState"]
