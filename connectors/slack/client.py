@@ -37,6 +37,21 @@ Arg = str | int | bool | Mapping[str, Any]
 CONVERSATIONS_PAGE = 200
 #: search.messages page size (Slack's maximum is 100).
 SEARCH_PAGE = 100
+#: Methods safe to repeat after a server error (see :meth:`SlackClient.call`).
+IDEMPOTENT = frozenset(
+    {
+        "auth.test",
+        "chat.getPermalink",
+        "conversations.list",
+        "dnd.info",
+        "search.messages",
+        "users.getPresence",
+        "users.info",
+        "users.lookupByEmail",
+        "users.profile.get",
+        "users.profile.set",
+    }
+)
 
 
 def _form(args: Mapping[str, Arg | None]) -> dict[str, str]:
@@ -66,11 +81,17 @@ class SlackClient:
         *,
         headers: Mapping[str, str] | None = None,
     ) -> tuple[dict[str, Any], httpx.Headers]:
-        """One method call: its JSON answer (``ok`` true) and the answer's headers."""
+        """One method call: its JSON answer (``ok`` true) and the answer's headers.
+
+        Every call is a POST, which the hub's stack repeats after a server error only when
+        marked idempotent: reads are, and so is setting the profile to the same values;
+        posting a message or ending a snooze twice is not.
+        """
         r = await self.http.post(
             method,
             data=_form(args or {}),
             headers={"accept": "application/json", **(headers or {})},
+            extensions={"idempotent": method in IDEMPOTENT},
         )
         try:
             body = r.json()
