@@ -262,9 +262,7 @@ def _authorize_problems(req: Request) -> list[str]:
         out.append("code_challenge_method must be S256")
     if a.get("scope"):
         out.append("a loopback (desktop) redirect may not ask for bot scopes (scope)")
-    if a.get("redirect_uri", "").split("/")[2:3] and not a["redirect_uri"].startswith(
-        "http://127.0.0.1:"
-    ):
+    if not a.get("redirect_uri", "").startswith("http://127.0.0.1:"):
         out.append("redirect_uri is not a loopback address")
     return out
 
