@@ -38,6 +38,7 @@ from connectors.sdk import (
     Availability,
     Channel,
     CheckResult,
+    ConfigError,
     Connector,
     ConnectorContext,
     FocusSnapshot,
@@ -100,6 +101,14 @@ class SlackConnector(Connector):
             me, scopes = await self.client.auth_test()
         except TielineError as exc:
             return CheckResult.failed(exc)
+        if me.bot_id:
+            return CheckResult.failed(
+                ConfigError(
+                    "this is a bot token (xoxb-): it posts as the app and cannot search your "
+                    "mentions or set your status; sign in with a user token (xoxp-, the "
+                    "app's User OAuth Token) or in the browser"
+                )
+            )
         self._me = me
         return CheckResult(
             ok=True,
@@ -182,6 +191,8 @@ class SlackConnector(Connector):
 
     # -- Mentions ----------------------------------------------------------------------------
     async def mentions(self, since: datetime | None = None) -> Sequence[Message]:
+        """Messages naming me since ``since`` (without one: Slack's newest page), oldest
+        first; my own messages are left out."""
         me = await self._whoami()
         query = f"<@{me.user_id}>"
         if since is not None:
@@ -192,7 +203,7 @@ class SlackConnector(Connector):
             found = await self.client.search_messages(query, page=page)
             fresh = [m for m in found.matches if floor is None or float(m.ts) > floor]
             matches.extend(fresh)
-            if len(fresh) < len(found.matches) or page >= found.paging.pages:
+            if floor is None or len(fresh) < len(found.matches) or page >= found.paging.pages:
                 break  # newest first: an older match means the rest are older still
         matches = [m for m in matches if m.user != me.user_id]
         users = await self._users_named([m.user for m in matches])
@@ -208,8 +219,9 @@ class SlackConnector(Connector):
 
     async def set_status(self, status: PresenceStatus) -> PresenceStatus:
         """The status line and its expiry (users.profile.set); notifications paused until
-        ``dnd_until`` when given, resumed when the availability is ``available``. Slack's
-        own presence (active/away) follows the person's activity and is not set here."""
+        ``dnd_until`` when given (``dnd`` needs one), resumed when the availability is
+        ``available``. Slack's own presence (active/away) follows the person's activity and
+        is not set here (users.setPresence would need the users:write scope for little)."""
         await self.client.set_profile(
             {
                 "status_text": status.text,
@@ -217,6 +229,10 @@ class SlackConnector(Connector):
                 "status_expiration": int(status.expires.timestamp()) if status.expires else 0,
             }
         )
+        if status.availability is Availability.DND and status.dnd_until is None:
+            raise InvalidRequest(
+                "Slack pauses notifications for a length of time: say until when (dnd_until)"
+            )
         if status.dnd_until is not None:
             await self.client.set_snooze(minutes_until(status.dnd_until.timestamp(), time.time()))
         elif status.availability is Availability.AVAILABLE:

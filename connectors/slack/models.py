@@ -27,6 +27,8 @@ class AuthTest(_Wire):
     user: str = ""
     team_id: str = ""
     user_id: str = ""
+    #: Set for a bot token (xoxb-): it acts as the app's bot, not as the person.
+    bot_id: str = ""
 
 
 class Conversation(_Wire):

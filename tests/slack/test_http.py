@@ -193,3 +193,15 @@ async def test_the_contract_refuses_what_slack_would(world: World) -> None:
     # ... and an answer Slack could not give is a violation too.
     problems = standin.contract.answer_problems("dnd.info", {"ok": True, "dnd_enabled": "yes"})
     assert problems and "dnd_enabled" in problems[0]
+
+
+async def test_a_bot_token_is_refused_with_what_to_use_instead(world: World) -> None:
+    bot = "xoxb-1111111111-2222222222222-AbCdEfGhIjKlMnOpQrStUvWx"
+    world.standin.grant(bot, world.ada, ("chat:write",), bot=True)
+    c, http = connect(world.standin.url, token=bot)
+    try:
+        result = await c.check()
+    finally:
+        await http.aclose()
+    assert not result.ok and "bot token" in result.detail and "xoxp-" in result.detail
+    assert bot not in result.detail

@@ -76,6 +76,10 @@ async def test_every_page_up_to_since_is_read(world: World, conn: Conn) -> None:
     got = await c.mentions(now - timedelta(hours=4))
     assert [m.text.split()[-1] for m in got] == [f"#{i}" for i in range(150)]
     assert sum(r.path == "/api/search.messages" for r in world.standin.log) == 2
+    world.standin.reset_log()
+    recent = await c.mentions()  # no since: Slack's newest page only
+    assert [m.text.split()[-1] for m in recent] == [f"#{i}" for i in range(50, 150)]
+    assert sum(r.path == "/api/search.messages" for r in world.standin.log) == 1
 
 
 async def test_without_search_read_the_scope_is_named(slack: object) -> None:

@@ -8,7 +8,9 @@ import json
 import time
 from datetime import UTC, datetime
 
-from connectors.sdk import Availability, FocusSnapshot, PresenceStatus
+import pytest
+
+from connectors.sdk import Availability, FocusSnapshot, InvalidRequest, PresenceStatus
 from connectors.slack.connector import SlackConnector
 from server.hub.http import HubClient
 
@@ -53,6 +55,8 @@ async def test_set_status_writes_the_line_and_pauses_notifications(
     assert profile["status_expiration"] == int(until.timestamp())
     assert abs(world.state.snoozes[world.ada["id"]] - until.timestamp()) < 60
     assert got.availability is Availability.DND and got.text == "Heads down"
+    with pytest.raises(InvalidRequest, match="dnd_until"):
+        await c.set_status(PresenceStatus(availability=Availability.DND, text="x"))
     back = await c.set_status(PresenceStatus(availability=Availability.AVAILABLE))
     assert back.availability is Availability.AVAILABLE and back.text == ""
     assert world.ada["id"] not in world.state.snoozes

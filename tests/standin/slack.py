@@ -272,6 +272,8 @@ def _authorize_problems(req: Request) -> list[str]:
 class Grant:
     user: str
     scopes: tuple[str, ...]
+    #: A bot token (xoxb-) acts as the app's bot user.
+    bot: bool = False
 
 
 @dataclass
@@ -430,8 +432,10 @@ class SlackStandIn(StandIn):
         self.signing_in: str | None = None
         self.default_cache_control = None
 
-    def grant(self, token: str, user: dict[str, Any], scopes: tuple[str, ...]) -> None:
-        self.grants[token] = Grant(user["id"], tuple(scopes))
+    def grant(
+        self, token: str, user: dict[str, Any], scopes: tuple[str, ...], *, bot: bool = False
+    ) -> None:
+        self.grants[token] = Grant(user["id"], tuple(scopes), bot=bot)
         self.tokens[token] = user["id"]
 
     # -- hooks ---------------------------------------------------------------------------
@@ -532,17 +536,17 @@ def _args(req: Request) -> dict[str, Any]:
 @routes.route("POST", r"/api/auth\.test")
 def _auth_test(s: SlackStandIn, req: Request) -> Response:
     u = s.user(req.me)
-    return s.ok(
-        req,
-        {
-            "url": f"{WEB}/",
-            "team": TEAM["name"],
-            "user": u["name"],
-            "team_id": TEAM["id"],
-            "user_id": u["id"],
-            "is_enterprise_install": False,
-        },
-    )
+    body = {
+        "url": f"{WEB}/",
+        "team": TEAM["name"],
+        "user": u["name"],
+        "team_id": TEAM["id"],
+        "user_id": u["id"],
+        "is_enterprise_install": False,
+    }
+    if s.grants[s._token(req)].bot:
+        body["bot_id"] = "B0TIELINE"
+    return s.ok(req, body)
 
 
 @routes.route("POST", r"/api/auth\.revoke")
