@@ -4,7 +4,8 @@ Every request is checked against JSON Schemas generated from the argument types 
 Node SDK (``tests/contracts/slack/requests.json``; see its PROVENANCE), and every answer the
 stand-in builds against the SDK's response types (``responses/<method>.json``), so an
 argument Slack does not take, a value of the wrong type, or an answer Slack could not give
-fails the test.
+fails the test. The checking is :mod:`.slack_contract`, the workspace :mod:`.slack_state`;
+this module is the wire: routes, errors, tiers and the OAuth endpoints.
 
 Where each shape comes from:
 
@@ -31,28 +32,24 @@ Where each shape comes from:
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
-import itertools
 import json
 import math
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
-from .kit import BadRequest, Json, Quota, Reply, Request, Response, Router, StandIn
+from .kit import Quota, Reply, Request, Response, Router, StandIn
 from .kit.paging import decode_cursor, encode_cursor
 from .kit.server import Wire
+from .slack_contract import PKCE_AUTHORIZE, TOKEN_METHOD, SlackContract, arguments
+from .slack_state import TEAM, WEB, Grant, PendingCode, SlackState
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTRACTS = ROOT / "contracts" / "slack"
-TEAM = {"id": "T0TIELINE", "name": "Tieline Test", "domain": "tieline-test"}
-WEB = f"https://{TEAM['domain']}.slack.com"
+__all__ = ["TEAM", "WEB", "SlackStandIn", "SlackState", "s256"]
+
 
 #: Methods and their rate-limit tier (docs.slack.dev/reference/methods/<method>, "Rate
 #: Limits"); "special" ones are counted as Tier 4 here.
@@ -94,314 +91,6 @@ TYPE_SCOPES = {
     "mpim": "mpim:read",
     "im": "im:read",
 }
-PKCE_AUTHORIZE = "/oauth/v2/authorize"
-TOKEN_METHOD = "oauth.v2.access"
-#: What a PKCE token request may carry (docs.slack.dev/authentication/using-pkce); the SDK's
-#: OAuthV2AccessArguments predates PKCE (see PROVENANCE).
-TOKEN_FIELDS = {"client_id", "code", "code_verifier", "redirect_uri", "grant_type", "refresh_token"}
-
-
-# -- the contract -----------------------------------------------------------------------------
-@functools.cache
-def _schemas() -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(requests document, method -> response schema)``, read once per process."""
-    requests = json.loads((CONTRACTS / "requests.json").read_text(encoding="utf-8"))
-    responses = {
-        p.name.removesuffix(".json"): json.loads(p.read_text(encoding="utf-8"))
-        for p in sorted((CONTRACTS / "responses").glob("*.json"))
-    }
-    return requests, responses
-
-
-@functools.cache
-def _request_validator(method: str) -> Any:
-    from jsonschema import Draft7Validator
-
-    doc, _ = _schemas()
-    schema = {
-        "definitions": doc["definitions"],
-        **doc["definitions"]["Requests"]["properties"][method],
-    }
-    return Draft7Validator(schema)
-
-
-@functools.cache
-def _response_validator(method: str) -> Any:
-    from jsonschema import Draft7Validator
-
-    return Draft7Validator(_schemas()[1][method])
-
-
-def _types_of(schema: Mapping[str, Any], definitions: Mapping[str, Any]) -> dict[str, set[str]]:
-    """Property -> the JSON types a schema (through $ref, allOf, anyOf, oneOf) allows it."""
-    out: dict[str, set[str]] = {}
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if "$ref" in node:
-            stack.append(definitions[node["$ref"].rsplit("/", 1)[-1]])
-        for key in ("allOf", "anyOf", "oneOf"):
-            stack.extend(node.get(key, ()))
-        for name, prop in (node.get("properties") or {}).items():
-            kinds = out.setdefault(name, set())
-            sub = [prop]
-            while sub:
-                p = sub.pop()
-                if "$ref" in p:
-                    sub.append(definitions[p["$ref"].rsplit("/", 1)[-1]])
-                    continue
-                sub.extend(p.get("anyOf", ()))
-                t = p.get("type")
-                kinds.update([t] if isinstance(t, str) else (t or ()))
-                if "const" in p or "enum" in p:
-                    values = [p["const"]] if "const" in p else p["enum"]
-                    kinds.update(type_name(v) for v in values)
-    return out
-
-
-def type_name(value: Any) -> str:
-    return {bool: "boolean", int: "number", float: "number", str: "string"}.get(
-        type(value), "object"
-    )
-
-
-def _coerce(value: str, kinds: set[str]) -> Any:
-    """A form field read as its schema's type: Slack's form encoding carries only strings."""
-    if "string" in kinds:
-        return value
-    if "boolean" in kinds and value in ("true", "false", "1", "0"):
-        return value in ("true", "1")
-    if kinds & {"number", "integer"}:
-        try:
-            return int(value) if value.lstrip("-").isdigit() else float(value)
-        except ValueError:
-            return value
-    if kinds & {"object", "array"}:
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def arguments(req: Request) -> dict[str, Any]:
-    """A method call's arguments, typed: JSON as sent, form fields read by the schema."""
-    ctype = req.headers.get("content-type", "")
-    if "json" in ctype:
-        body = req.json
-        if not isinstance(body, dict):
-            raise BadRequest("the JSON body is not an object")
-        return {**req.args, **body}
-    pairs = [*req.query, *parse_qsl(req.body.decode("utf-8"), keep_blank_values=True)]
-    method = req.path.removeprefix("/api/")
-    doc, _ = _schemas()
-    props = doc["definitions"]["Requests"]["properties"]
-    kinds = _types_of(props[method], doc["definitions"]) if method in props else {}
-    return {k: _coerce(v, kinds.get(k, {"string"})) for k, v in pairs}
-
-
-@dataclass
-class SlackContract:
-    """The kit's ``Contract`` over the generated schemas: requests by method, answers too."""
-
-    path: Path = CONTRACTS / "requests.json"
-
-    def available(self) -> bool:
-        return self.path.is_file() and (CONTRACTS / "responses").is_dir()
-
-    def warm(self) -> None:
-        for method in TIERS:
-            _request_validator(method)
-            _response_validator(method)
-
-    def check(self, req: Request) -> list[str]:
-        where = f"{req.method} {req.path}"
-        if req.path == PKCE_AUTHORIZE:
-            return [f"{where}: {p}" for p in _authorize_problems(req)]
-        method = req.path.removeprefix("/api/")
-        if not req.path.startswith("/api/"):
-            return [f"{where}: not a Web API method path"]
-        if req.method != "POST":
-            return [f"{where}: Tieline posts every method (GET is for reads only)"]
-        try:
-            args = arguments(req)
-        except BadRequest as exc:
-            return [f"{where}: {exc}"]
-        if method == TOKEN_METHOD:
-            extra = set(args) - TOKEN_FIELDS
-            missing = {"client_id", "code_verifier"} - set(args) if "code" in args else set()
-            return [f"{where}: unexpected {sorted(extra)}"] * bool(extra) + [
-                f"{where}: missing {sorted(missing)}"
-            ] * bool(missing)
-        if method not in TIERS:
-            return [f"{where}: a method this contract does not cover"]
-        if "token" in args:
-            return [f"{where}: the token belongs in the Authorization header, not the body"]
-        return [
-            f"{where}: {'/'.join(str(p) for p in e.absolute_path) or '(arguments)'}: {e.message}"
-            for e in _request_validator(method).iter_errors(args)
-        ]
-
-    def answer_problems(self, method: str, body: Json) -> list[str]:
-        if method not in _schemas()[1]:
-            return []
-        return [
-            f"answer to {method}: {'/'.join(str(p) for p in e.absolute_path) or '(body)'}: "
-            f"{e.message}"
-            for e in _response_validator(method).iter_errors(body)
-        ]
-
-
-def _authorize_problems(req: Request) -> list[str]:
-    a = req.args
-    out = []
-    for name in ("client_id", "redirect_uri", "state", "code_challenge", "user_scope"):
-        if not a.get(name):
-            out.append(f"missing {name}")
-    if a.get("code_challenge_method") != "S256":
-        out.append("code_challenge_method must be S256")
-    if a.get("scope"):
-        out.append("a loopback (desktop) redirect may not ask for bot scopes (scope)")
-    if not a.get("redirect_uri", "").startswith("http://127.0.0.1:"):
-        out.append("redirect_uri is not a loopback address")
-    return out
-
-
-# -- state ------------------------------------------------------------------------------------
-@dataclass
-class Grant:
-    user: str
-    scopes: tuple[str, ...]
-    #: A bot token (xoxb-) acts as the app's bot user.
-    bot: bool = False
-
-
-@dataclass
-class PendingCode:
-    challenge: str
-    redirect_uri: str
-    client_id: str
-    scopes: tuple[str, ...]
-    user: str
-
-
-@dataclass
-class SlackState:
-    users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
-    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    presence: dict[str, str] = field(default_factory=dict)
-    #: user -> epoch second the snooze ends (absent: not snoozed)
-    snoozes: dict[str, int] = field(default_factory=dict)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _clock: float = field(default_factory=lambda: float(int(time.time()) - 3600))
-
-    def new_id(self, prefix: str) -> str:
-        return f"{prefix}0{next(self._ids):07d}"
-
-    def ts(self) -> str:
-        """A message timestamp, unique and increasing (Slack's ``ts`` is its id)."""
-        self._clock = max(self._clock + 1, time.time())
-        return f"{self._clock:.6f}"
-
-    def add_user(self, name: str, real_name: str, email: str) -> dict[str, Any]:
-        uid = self.new_id("U")
-        self.users[uid] = {
-            "id": uid,
-            "team_id": TEAM["id"],
-            "name": name,
-            "real_name": real_name,
-            "deleted": False,
-            "is_bot": False,
-            "tz": "Europe/London",
-            "profile": {
-                "real_name": real_name,
-                "display_name": name,
-                "email": email,
-                "status_text": "",
-                "status_emoji": "",
-                "status_expiration": 0,
-            },
-        }
-        self.presence[uid] = "active"
-        return self.users[uid]
-
-    def add_channel(
-        self,
-        name: str,
-        members: list[dict[str, Any]],
-        *,
-        private: bool = False,
-        archived: bool = False,
-    ) -> dict[str, Any]:
-        cid = self.new_id("G" if private else "C")
-        self.channels[cid] = {
-            "id": cid,
-            "name": name,
-            "is_channel": not private,
-            "is_group": private,
-            "is_im": False,
-            "is_mpim": False,
-            "is_private": private,
-            "is_archived": archived,
-            "created": int(time.time()) - 86400,
-            "_members": [m["id"] for m in members],
-        }
-        self.messages[cid] = []
-        return self.channels[cid]
-
-    def add_dm(self, me: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-        cid = self.new_id("D")
-        self.channels[cid] = {
-            "id": cid,
-            "is_im": True,
-            "user": other["id"],
-            "is_user_deleted": False,
-            "created": int(time.time()) - 86400,
-            "_members": [me["id"], other["id"]],
-        }
-        self.messages[cid] = []
-        return self.channels[cid]
-
-    def add_mpim(self, people: list[dict[str, Any]]) -> dict[str, Any]:
-        cid = self.new_id("G")
-        name = "mpdm-" + "--".join(p["name"] for p in people) + "-1"
-        self.channels[cid] = {
-            "id": cid,
-            "name": name,
-            "is_channel": False,
-            "is_group": False,
-            "is_im": False,
-            "is_mpim": True,
-            "is_private": True,
-            "is_archived": False,
-            "created": int(time.time()) - 86400,
-            "_members": [p["id"] for p in people],
-        }
-        self.messages[cid] = []
-        return self.channels[cid]
-
-    def post(
-        self,
-        channel: dict[str, Any],
-        user: dict[str, Any],
-        text: str,
-        *,
-        thread_ts: str | None = None,
-        ts: str | None = None,
-    ) -> dict[str, Any]:
-        msg: dict[str, Any] = {"type": "message", "user": user["id"], "text": text}
-        msg["ts"] = ts or self.ts()
-        if thread_ts:
-            msg["thread_ts"] = thread_ts
-        self.messages[channel["id"]].append(msg)
-        return msg
-
-    def permalink(self, channel_id: str, msg: dict[str, Any]) -> str:
-        link = f"{WEB}/archives/{channel_id}/p{msg['ts'].replace('.', '')}"
-        if msg.get("thread_ts") and msg["thread_ts"] != msg["ts"]:
-            link += "?" + urlencode({"thread_ts": msg["thread_ts"], "cid": channel_id})
-        return link
 
 
 # -- the stand-in -----------------------------------------------------------------------------
