@@ -49,6 +49,7 @@ from connectors.sdk import (
     PresenceStatus,
     TielineError,
     User,
+    collect,
 )
 from connectors.sdk.connector import OAuthApp
 
@@ -156,14 +157,12 @@ class SlackConnector(Connector):
         """Where the person can post. With no prefix: the channels they are in and their
         DMs; with one: every conversation whose name (or person) starts with it."""
         me = await self._whoami()
-        found: list[Conversation] = []
-        cursor: str | None = None
-        for _ in range(100):  # a safety net against a cursor that never ends
-            page = await self.client.conversations(TYPES, cursor=cursor)
-            found.extend(page.channels)
-            cursor = page.response_metadata.next_cursor or None
-            if not cursor:
-                break
+
+        async def page(cursor: str | None) -> tuple[Sequence[Conversation], str | None]:
+            got = await self.client.conversations(TYPES, cursor=cursor)
+            return got.channels, got.response_metadata.next_cursor or None
+
+        found = await collect(page)
         users = await self._users_named([c.user for c in found if c.is_im])
         out = [to_channel(c, users, team_id=me.team_id, team=me.team) for c in found]
         want = prefix.strip().lstrip("#@").lower()
