@@ -120,10 +120,8 @@ class SlackConnector(Connector):
         )
 
     async def revoke(self, token: str, app: OAuthApp | None) -> bool:
-        """End a browser sign-in's token with auth.revoke. A pasted token is left alone: the
-        person made it for their own app, which would stop working."""
-        if self.ctx.method != "pkce":
-            return False
+        """End a browser sign-in's token with auth.revoke (Slack has no RFC 7009 endpoint).
+        The hub asks only for tokens it obtained by OAuth; a pasted one stays the person's."""
         try:
             return await self.client.revoke(token)
         except TielineError:

@@ -94,18 +94,15 @@ async def test_a_bad_or_revoked_token_asks_for_a_new_sign_in(world: World) -> No
         await http.aclose()
 
 
-async def test_revoke_ends_a_browser_sign_in_but_not_a_pasted_token(world: World) -> None:
-    pasted, http = connect(world.standin.url)
-    try:
-        assert await pasted.revoke(CANARY, None) is False
-        assert not any(r.path == "/api/auth.revoke" for r in world.standin.log)
-    finally:
-        await http.aclose()
+async def test_revoke_ends_the_token_at_slack(world: World) -> None:
     c, http = connect(world.standin.url, method="pkce")
     try:
         assert await c.revoke(CANARY, None) is True
+        (call,) = [r for r in world.standin.log if r.path == "/api/auth.revoke"]
+        assert call.query == []  # the token went as the Bearer header, never in the URL
         with pytest.raises(ReauthRequired, match="token_revoked"):
             await c.my_status()
+        assert await c.revoke(CANARY, None) is False  # already gone: Slack says invalid
     finally:
         await http.aclose()
 
