@@ -218,10 +218,6 @@ class SlackStandIn(StandIn):
         return 200, {"ok": True, **body}, headers
 
 
-def _args(req: Request) -> dict[str, Any]:
-    return arguments(req)
-
-
 @routes.route("POST", r"/api/auth\.test")
 def _auth_test(s: SlackStandIn, req: Request) -> Response:
     u = s.user(req.me)
@@ -241,7 +237,7 @@ def _auth_test(s: SlackStandIn, req: Request) -> Response:
 @routes.route("POST", r"/api/auth\.revoke")
 def _auth_revoke(s: SlackStandIn, req: Request) -> Response:
     token = s._token(req)
-    if _args(req).get("test"):
+    if arguments(req).get("test"):
         return s.ok(req, {"revoked": False})
     s.grants.pop(token, None)
     s.tokens.pop(token, None)
@@ -251,7 +247,7 @@ def _auth_revoke(s: SlackStandIn, req: Request) -> Response:
 
 @routes.route("POST", r"/api/conversations\.list")
 def _conversations_list(s: SlackStandIn, req: Request) -> Response:
-    a = _args(req)
+    a = arguments(req)
     types = [t for t in str(a.get("types") or "public_channel").split(",") if t]
     if set(types) - set(TYPE_SCOPES):
         raise s.fail("invalid_types")
@@ -291,11 +287,11 @@ def _conversations_list(s: SlackStandIn, req: Request) -> Response:
 @routes.route("POST", r"/api/users\.info")
 def _users_info(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "users.info")
-    u = s.user(str(_args(req).get("user", "")))
-    return s.ok(req, {"user": _user_json(s, u, req.me)})
+    u = s.user(str(arguments(req).get("user", "")))
+    return s.ok(req, {"user": _user_json(u)})
 
 
-def _user_json(s: SlackStandIn, u: dict[str, Any], me: str) -> dict[str, Any]:
+def _user_json(u: dict[str, Any]) -> dict[str, Any]:
     """A copy of the user object (routes must not hand out the state's own dicts)."""
     body: dict[str, Any] = json.loads(json.dumps(u))
     body["profile"] = _expired(body["profile"])
@@ -305,17 +301,17 @@ def _user_json(s: SlackStandIn, u: dict[str, Any], me: str) -> dict[str, Any]:
 @routes.route("POST", r"/api/users\.lookupByEmail")
 def _users_lookup(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "users.lookupByEmail")
-    email = str(_args(req).get("email", "")).lower()
+    email = str(arguments(req).get("email", "")).lower()
     for u in s.state.users.values():
         if u["profile"].get("email", "").lower() == email and not u["deleted"]:
-            return s.ok(req, {"user": _user_json(s, u, req.me)})
+            return s.ok(req, {"user": _user_json(u)})
     raise s.fail("users_not_found")
 
 
 @routes.route("POST", r"/api/users\.getPresence")
 def _users_presence(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "users.getPresence")
-    uid = str(_args(req).get("user") or req.me)
+    uid = str(arguments(req).get("user") or req.me)
     s.user(uid)
     presence = s.state.presence.get(uid, "away")
     body: dict[str, Any] = {"presence": presence}
@@ -333,7 +329,7 @@ def _users_presence(s: SlackStandIn, req: Request) -> Response:
 @routes.route("POST", r"/api/users\.profile\.get")
 def _profile_get(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "users.profile.get")
-    uid = str(_args(req).get("user") or req.me)
+    uid = str(arguments(req).get("user") or req.me)
     u = s.user(uid)
     return s.ok(req, {"profile": _expired(u["profile"])})
 
@@ -349,7 +345,7 @@ def _expired(profile: dict[str, Any]) -> dict[str, Any]:
 @routes.route("POST", r"/api/users\.profile\.set")
 def _profile_set(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "users.profile.set")
-    a = _args(req)
+    a = arguments(req)
     if a.get("user") and a["user"] != req.me:
         raise s.fail("cannot_update_admin_user")
     u = s.user(req.me)
@@ -373,7 +369,7 @@ def _profile_set(s: SlackStandIn, req: Request) -> Response:
 @routes.route("POST", r"/api/dnd\.info")
 def _dnd_info(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "dnd.info")
-    uid = str(_args(req).get("user") or req.me)
+    uid = str(arguments(req).get("user") or req.me)
     s.user(uid)
     now = int(time.time())
     body: dict[str, Any] = {
@@ -395,7 +391,7 @@ def _dnd_info(s: SlackStandIn, req: Request) -> Response:
 @routes.route("POST", r"/api/dnd\.setSnooze")
 def _dnd_set(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "dnd.setSnooze")
-    minutes = _args(req).get("num_minutes")
+    minutes = arguments(req).get("num_minutes")
     if not isinstance(minutes, int) or minutes < 1:
         raise s.fail("invalid_args" if minutes is None else "invalid_num_minutes")
     now = int(time.time())
@@ -434,7 +430,7 @@ def _dnd_end(s: SlackStandIn, req: Request) -> Response:
 @routes.route("POST", r"/api/chat\.postMessage")
 def _post_message(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "chat.postMessage")
-    a = _args(req)
+    a = arguments(req)
     ch = s.channel(str(a.get("channel", "")), req.me)
     if ch.get("is_archived"):
         raise s.fail("is_archived")
@@ -456,7 +452,7 @@ def _post_message(s: SlackStandIn, req: Request) -> Response:
 
 @routes.route("POST", r"/api/chat\.getPermalink")
 def _permalink(s: SlackStandIn, req: Request) -> Response:
-    a = _args(req)
+    a = arguments(req)
     ch = s.channel(str(a.get("channel", "")), req.me)
     ts = str(a.get("message_ts", ""))
     msg = next((m for m in s.state.messages[ch["id"]] if m["ts"] == ts), None)
@@ -468,7 +464,7 @@ def _permalink(s: SlackStandIn, req: Request) -> Response:
 @routes.route("POST", r"/api/search\.messages")
 def _search(s: SlackStandIn, req: Request) -> Response:
     s.scoped(req, "search.messages")
-    a = _args(req)
+    a = arguments(req)
     words = str(a.get("query", "")).split()
     after = [w.removeprefix("after:") for w in words if w.startswith("after:")]
     terms = [w for w in words if not w.startswith(("after:", "before:", "in:", "from:"))]
@@ -569,7 +565,7 @@ def _authorize(s: SlackStandIn, req: Request) -> Response:
 
 @routes.route("POST", r"/api/oauth\.v2\.access")
 def _token(s: SlackStandIn, req: Request) -> Response:
-    a = _args(req)
+    a = arguments(req)
     if a.get("client_id") != s.client_id:
         raise s.fail("invalid_client_id")
     if a.get("grant_type") == "refresh_token":
