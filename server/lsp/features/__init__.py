@@ -15,6 +15,7 @@ from . import (
     diagrams,
     docs,
     documents,
+    focus,
     hover,
     lenses,
     lifecycle,
@@ -43,5 +44,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     docs.setup,
     snippets.setup,
     calendar.setup,
+    focus.setup,
     tasks.setup,
 ]
