@@ -151,3 +151,27 @@ async def test_a_prior_status_that_expired_meanwhile_is_not_brought_back(
     state["status"] = {**state["status"], "expiration": int(time.time()) - 5}
     await c.end_focus(snap.model_copy(update={"state": state}))
     assert world.ada["profile"]["status_text"] == "" and world.ada["profile"]["status_emoji"] == ""
+
+
+async def test_focus_moved_then_ended_by_the_clock_after_slack_cleared_it(
+    world: World, conn: Conn
+) -> None:
+    """The hub moves focus's end while it is on (start_focus again) and ends it once the end
+    has passed -- by when Slack has cleared the expired status and snooze itself."""
+    prior_end = int(time.time()) + 5 * 3600
+    set_status(world, "Out walking", ":walking:", prior_end)
+    world.state.snoozes[world.ada["id"]] = prior_end
+    c, _ = conn
+    snap, _ = await _focus_round(world, c)
+    later = soon(90)
+    await c.start_focus(later, "Focusing")
+    assert world.ada["profile"]["status_expiration"] == int(later.timestamp())
+    assert abs(world.state.snoozes[world.ada["id"]] - later.timestamp()) < 60
+    # The end passes: Slack clears the status whose expiry came, and the snooze runs out.
+    world.ada["profile"]["status_expiration"] = int(time.time()) - 1
+    world.state.snoozes[world.ada["id"]] = int(time.time()) - 1
+    await c.end_focus(snap)
+    profile = world.ada["profile"]
+    assert (profile["status_text"], profile["status_emoji"]) == ("Out walking", ":walking:")
+    assert profile["status_expiration"] == prior_end
+    assert 0 <= world.state.snoozes[world.ada["id"]] - prior_end < 60
