@@ -40,7 +40,15 @@ _REAUTH: dict[str, str] = {
     "account_inactive": "the token's user or workspace has been deactivated",
     "token_revoked": "the token has been revoked",
     "token_expired": "the token has expired",
+}
+#: The token is fine, but may not do this.
+_DENIED: dict[str, str] = {
     "no_permission": "the workspace does not let this token do this",
+    "not_allowed_token_type": "this needs a user token (xoxp-), not this kind of token",
+    "access_denied": "access denied",
+    "ekm_access_denied": "an administrator has suspended access to this content",
+    "team_access_not_granted": "the token has no access to this workspace",
+    "enterprise_is_restricted": "the organisation does not allow this",
 }
 _NOT_FOUND: dict[str, str] = {
     "channel_not_found": "no such channel, or it is private and you are not in it",
@@ -65,6 +73,7 @@ _INVALID: dict[str, str] = {
     "snooze_not_active": "notifications are not paused",
     "restricted_action": "a workspace setting does not allow this",
     "cannot_dm_bot": "that user is a bot that cannot be messaged",
+    "invalid_cursor": "the page cursor is no longer valid; list again from the start",
 }
 _UNAVAILABLE = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
@@ -120,8 +129,8 @@ def slack_error(
         return ServiceUnavailable(
             f"Slack: {code}: Slack is having trouble", status=status, service=SERVICE
         )
-    if code in ("access_denied", "ekm_access_denied", "team_access_not_granted"):
-        return PermissionDenied(f"Slack: {code}: access denied", status=status, service=SERVICE)
+    if code in _DENIED:
+        return PermissionDenied(f"Slack: {code}: {_DENIED[code]}", status=status, service=SERVICE)
     return ServiceError(f"Slack: {code}{_messages(body)}", status=status, service=SERVICE)
 
 

@@ -62,6 +62,8 @@ WRONG = "xoxp-9999999999-8888888888-7777777777777-deadbeefdeadbeefdeadbeefdeadbe
             "missing required field: channel",
         ),
         ({"ok": False, "error": "access_denied"}, PermissionDenied, "access_denied"),
+        ({"ok": False, "error": "no_permission"}, PermissionDenied, "does not let this token"),
+        ({"ok": False, "error": "not_allowed_token_type"}, PermissionDenied, "user token"),
         ({"ok": False, "error": "internal_error"}, ServiceUnavailable, "trouble"),
         ({"ok": False, "error": "something_new"}, ServiceError, "Slack: something_new"),
     ],
