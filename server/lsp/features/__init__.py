@@ -9,6 +9,7 @@ from . import (
     actions,
     auth,
     calendar,
+    chat,
     ci,
     commands,
     completion,
@@ -43,5 +44,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     docs.setup,
     snippets.setup,
     calendar.setup,
+    chat.setup,
     tasks.setup,
 ]

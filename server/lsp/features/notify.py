@@ -122,6 +122,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
 
     calendar_reminders(ls, hub)  # a meeting starts soon: with its join link
 
+    from .chat import subscribe as chat
+
+    chat(ls, hub)  # mentions as notifications, and chat.notify's events to channels
     from .tasks import subscribe as tasks
 
     tasks(ls, hub)  # workspace task runs: progress, panel, their errors as diagnostics
