@@ -30,6 +30,7 @@ from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer, client_supports_show_document, path_of
 
 if TYPE_CHECKING:
+    from connectors.sdk.chat import Post
     from connectors.sdk.models import PullRequest
     from server.hub.chat import Destination, Mention, PresenceCache, Recent
     from server.hub.hub import Hub
@@ -168,6 +169,37 @@ async def tell_sent(ls: TielineServer, text: str, url: str | None, service: str)
         await ls.window_show_document_async(types.ShowDocumentParams(uri=url, external=True))
 
 
+async def deliver(
+    ls: TielineServer,
+    hub: Hub,
+    dest: Destination,
+    post: Post,
+    what: str,
+    *,
+    thread: str | None = None,
+) -> dict[str, Any]:
+    """Send, then say so (in the background); a failure is an error message naming the
+    channel and why, and the command's answer says it was not sent."""
+    from server.hub.chat import SendFailed, send
+
+    try:
+        sent = await send(dest, post, thread=thread)
+    except SendFailed as exc:
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=exc.message)
+        )
+        return {"sent": False, "error": exc.message, "channel": dest.label}
+    recent_of(hub).used(dest)
+    _background(ls, tell_sent(ls, f"Shared {what} to {dest.label}", sent.url, dest.service))
+    return {
+        "sent": True,
+        "id": sent.id,
+        "channel": dest.label,
+        "url": sent.url,
+        "post": post.model_dump(mode="json"),
+    }
+
+
 # -- mentions ----------------------------------------------------------------------------------
 
 
@@ -237,12 +269,10 @@ def setup(server: TielineServer) -> None:
     async def share(ls: TielineServer, *args: Any) -> dict[str, Any]:
         from server.hub.chat import (
             Selection,
-            SendFailed,
             build_post,
             check_secrets,
             destinations,
             find,
-            send,
         )
 
         a = list(args)
@@ -272,38 +302,25 @@ def setup(server: TielineServer) -> None:
                     return {"cancelled": True, "secrets": list(exc.findings)}
         recent = recent_of(hub)
         wanted = _str_opt(opts, "channel")
-        dests = await destinations(hub, _str_opt(opts, "prefix") or "", recent)
+        prefix = _str_opt(opts, "prefix") or ""
+        dests = await destinations(hub, prefix, recent)
         if not dests:
             raise TielineError(
-                "no channel to share to: sign in to a chat service"
-                if not wanted and not opts.get("prefix")
-                else "no channel matches"
+                "no channel matches" if prefix else "no channel to share to: sign in to chat"
             )
         what = f"{post.code.path or 'the selection'}:{line}-{end_line}" if post.code else "this"
         if wanted is not None:
-            dest = find(dests, wanted, _str_opt(opts, "service") or "")
+            service = _str_opt(opts, "service") or ""
+            # by name first (a service may list more when asked for it), else by id
+            named = await destinations(hub, wanted.lstrip("#@"), recent)
+            dest = find(named, wanted, service) or find(dests, wanted, service)
             if dest is None:
                 raise FeatureError(code=INVALID_PARAMS, message=f"no channel {wanted!r}")
         else:
             dest = await pick_channel(ls, dests, hub.config.chat.picker_size, what)
             if dest is None:
                 return {"cancelled": True}
-        try:
-            sent = await send(dest, post, thread=_str_opt(opts, "thread"))
-        except SendFailed as exc:
-            ls.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Error, message=exc.message)
-            )
-            return {"sent": False, "error": exc.message, "channel": dest.label}
-        recent.used(dest)
-        _background(ls, tell_sent(ls, f"Shared {what} to {dest.label}", sent.url, dest.service))
-        return {
-            "sent": True,
-            "id": sent.id,
-            "channel": dest.label,
-            "url": sent.url,
-            "post": post.model_dump(mode="json"),
-        }
+        return await deliver(ls, hub, dest, post, what, thread=_str_opt(opts, "thread"))
 
 
 def subscribe(ls: TielineServer, hub: Hub) -> None:
