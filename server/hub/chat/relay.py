@@ -14,6 +14,7 @@ again.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import logging
 from collections import OrderedDict
@@ -79,6 +80,7 @@ class Relay:
         self._sent: OrderedDict[tuple[object, ...], None] = OrderedDict()
         self._failing: dict[int, str] = {}
         self._sub: Subscription | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         if self._sub is None:
@@ -97,7 +99,22 @@ class Relay:
             self._sent.popitem(last=False)
         return True
 
-    async def on_event(self, event: Event) -> None:
+    def on_event(self, event: Event) -> None:
+        """Sends in the background: a sync publishing its changes must not wait for a chat
+        service (or for its rate limit)."""
+        if not any(fnmatch.fnmatchcase(event.kind, r.event) for r in self.hub.config.chat.notify):
+            return
+        task = asyncio.ensure_future(self.relay(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for the posts under way (tests; a shutdown that wants them out)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def relay(self, event: Event) -> None:
+        """Post ``event`` to every rule's channel it matches, once per rule."""
         rules = self.hub.config.chat.notify
         for i, rule in enumerate(rules):
             if not fnmatch.fnmatchcase(event.kind, rule.event):

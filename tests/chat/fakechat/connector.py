@@ -42,6 +42,7 @@ class World:
     presence_delay: float = 0.0
     #: The error the next send raises (then cleared).
     send_error: TielineError | None = None
+    send_delay: float = 0.0
 
 
 WORLD = World()
@@ -64,6 +65,8 @@ class FakeChat(Connector):
         return [c for c in WORLD.channels if c.name.startswith(prefix.lower())]
 
     async def send_message(self, channel: str, post: Post, *, thread: str | None = None) -> Message:
+        if WORLD.send_delay:
+            await asyncio.sleep(WORLD.send_delay)
         if WORLD.send_error is not None:
             error, WORLD.send_error = WORLD.send_error, None
             raise error
