@@ -85,3 +85,19 @@ async def test_exactly_the_burst_is_told_one_by_one(hub: Hub, world: fakechat.Wo
     world.mentions = [_msg(n) for n in range(1, 4)]
     batch = await watch.poll(burst=3)
     assert not batch.summary and len(batch.mentions) == 3
+
+
+async def test_each_new_mention_is_published_on_the_bus(hub: Hub, world: fakechat.World) -> None:
+    from server.hub.events import Event, EventKind
+
+    seen: list[Event] = []
+    hub.bus.subscribe(EventKind.MESSAGE_MENTIONED, seen.append)
+    watch = MentionWatch(hub)
+    world.mentions = [_msg(1)]
+    await watch.poll(burst=3)  # the first poll remembers: nothing is news
+    world.mentions.append(_msg(2))
+    await watch.poll(burst=3)
+    await watch.poll(burst=3)
+    [e] = seen
+    assert (e.connector, e.account, e.subject) == ("fakechat", "ada@chat.example.test", "#dev")
+    assert e.payload["url"] == "https://chat.example.test/C2/x2" and e.payload["author"] == "bob"

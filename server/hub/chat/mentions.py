@@ -7,7 +7,8 @@ hour's mentions nor loses the ones that came while the editor was closed. The fi
 an account that has no checkpoint only remembers: a fresh install must not open with a
 screenful of old mentions.
 
-More new mentions at once than ``burst`` are one summary, not a flood of messages.
+More new mentions at once than ``burst`` are one summary, not a flood of messages. Each new
+mention is also published on the event bus as ``message.mentioned``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING
 from connectors.sdk.capabilities import Mentions
 from connectors.sdk.errors import TielineError
 from connectors.sdk.models import Message
+
+from ..events import Event, EventKind
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -109,6 +112,21 @@ class MentionWatch:
             await self.hub.store.set_checkpoint(s.connector_id, s.account, STREAM, state.dump())
         if first:
             return []
+        for m in new:  # for every other listener: outgoing webhooks, chat.notify rules
+            await self.hub.bus.publish(
+                Event(
+                    EventKind.MESSAGE_MENTIONED,
+                    s.connector_id,
+                    s.account,
+                    m.channel_name or m.channel,
+                    {
+                        "title": m.text[:200],
+                        "url": m.url,
+                        "author": m.author.login if m.author else None,
+                        "id": m.id,
+                    },
+                )
+            )
         return [Mention(m, s.manifest.name, s.connector_id) for m in new]
 
     async def poll(self, burst: int) -> Batch:

@@ -47,6 +47,7 @@ HEADLINES: dict[str, str] = {
     EventKind.PULL_REQUEST_MERGED: "Merged: {subject} {title}",
     EventKind.ISSUE_ASSIGNED: "Assigned to me: {subject} {title}",
     EventKind.ISSUE_CLOSED: "Closed: {subject} {title}",
+    EventKind.MESSAGE_MENTIONED: "Mentioned in {subject}: {title}",
 }
 
 
