@@ -260,3 +260,10 @@ async def test_send_errors_are_shown_clearly(
     [shown] = client.told
     assert shown.type == types.MessageType.Error and said in shown.message
     assert chat.recent_of(hub).ids == []  # a failed send is not a use
+
+
+async def test_a_single_channel_is_still_asked_for(hub: Hub, world: fakechat.World) -> None:
+    world.channels = world.channels[:1]
+    client = FakeClient(hub, answers=[])
+    assert await chat.pick_channel(_ls(client), await destinations(hub), 8, "x") is None
+    assert [a.title for a in client.asked[0].actions or []] == ["#general — Fake Chat (acme)"]

@@ -119,9 +119,8 @@ async def _ask(
 async def pick_channel(
     ls: TielineServer, dests: list[Destination], size: int, what: str
 ) -> Destination | None:
-    """One of ``dests`` (already recent-first), ``size`` at a time."""
-    if len(dests) == 1:
-        return dests[0]
+    """One of ``dests`` (already recent-first), ``size`` at a time. Asked even when there is
+    only one: code leaves the editor only where the person said."""
     start = 0
     while start < len(dests):
         page = dests[start : start + size]
