@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from connectors.sdk.manifest import Manifest
 from connectors.sdk.settings import ConnectorSettings, settings_model
@@ -198,6 +198,52 @@ class ChatSettings(_Section):
         default_factory=list,
         description="Events posted to a chat channel: a list of { event, channel, service? }.",
     )
+
+
+class FocusSettings(_Section):
+    """Focus mode: notifications held and a status set in every chat service that can
+    (Slack, Teams), during focus blocks of the calendar or for a time chosen in the editor."""
+
+    enabled_from_calendar: bool = Field(
+        default=True,
+        description="Start focus by itself while a calendar event marked as focus is on "
+        "(its title matches `focus.title_pattern`, or it has one of `focus.categories`), "
+        "and end it when the event ends, is cancelled or is shortened.",
+    )
+    title_pattern: str = Field(
+        default=r"(?i)\b(focus|deep work|heads? down|no meetings)\b",
+        min_length=1,
+        max_length=500,
+        description="A regular expression (Python syntax) an event's title is searched with; "
+        "a match marks the event as a focus block.",
+    )
+    categories: list[str] = Field(
+        default_factory=lambda: ["Focus"],
+        description="Calendar categories (compared without regard to case) that mark an "
+        "event as a focus block.",
+    )
+    status_text: str = Field(
+        default="Focusing",
+        min_length=1,
+        max_length=100,
+        description="The status line set in each service while focus is on.",
+    )
+    default_minutes: int = Field(
+        default=50,
+        ge=5,
+        le=480,
+        description="Minutes of focus that *Start focus* offers first, before 25, 50 "
+        "and 90 minutes and *until the next meeting*.",
+    )
+
+    @field_validator("title_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
 
 class TasksSettings(_Section):
@@ -416,6 +462,7 @@ class Config(_Section):
     snippets: SnippetSettings = Field(default_factory=SnippetSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
+    focus: FocusSettings = Field(default_factory=FocusSettings)
     tasks: TasksSettings = Field(default_factory=TasksSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)

@@ -16,6 +16,7 @@ from . import (
     diagrams,
     docs,
     documents,
+    focus,
     hover,
     lenses,
     lifecycle,
@@ -45,5 +46,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     snippets.setup,
     calendar.setup,
     chat.setup,
+    focus.setup,
     tasks.setup,
 ]

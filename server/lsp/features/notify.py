@@ -121,6 +121,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .calendar import subscribe as calendar_reminders
 
     calendar_reminders(ls, hub)  # a meeting starts soon: with its join link
+    from .focus import subscribe as focus
+
+    focus(ls, hub)  # focus blocks of the calendar, the period's end, restores after a restart
 
     from .chat import subscribe as chat
 
