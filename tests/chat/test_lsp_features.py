@@ -267,3 +267,23 @@ async def test_a_single_channel_is_still_asked_for(hub: Hub, world: fakechat.Wor
     client = FakeClient(hub, answers=[])
     assert await chat.pick_channel(_ls(client), await destinations(hub), 8, "x") is None
     assert [a.title for a in client.asked[0].actions or []] == ["#general — Fake Chat (acme)"]
+
+
+async def test_focus_holds_mentions_until_it_ends(hub: Hub, world: fakechat.World) -> None:
+    from datetime import timedelta
+
+    from server.hub.chat import MentionWatch
+    from server.hub.focus import FocusKeeper, FocusState, Period
+
+    watch = MentionWatch(hub)
+    client = FakeClient(hub)
+    await chat.poll_mentions(_ls(client), hub, watch)  # first poll: remembers only
+    world.mentions = [_mention(n).message for n in range(1, 5)]
+    keeper = FocusKeeper.of(hub)
+    until = datetime.now(UTC) + timedelta(minutes=30)
+    keeper.current = FocusState(period=Period(until=until.timestamp(), reason="manual"))
+    await chat.poll_mentions(_ls(client), hub, watch)
+    assert client.asked == [] and client.told == []
+    keeper.current = FocusState()
+    await chat.poll_mentions(_ls(client), hub, watch)
+    assert [t.message for t in client.told] == ["4 new mentions: 4 on Fake Chat"]

@@ -232,8 +232,12 @@ def _tell_batch(ls: TielineServer, batch: Any) -> None:
 
 
 async def poll_mentions(ls: TielineServer, hub: Hub, watch: Any) -> None:
+    """Tell what is new, unless mentions are off or focus holds notifications: then nothing
+    is read, so what came meanwhile is told when focus ends (one summary, when many)."""
+    from server.hub.focus import FocusKeeper
+
     cfg = hub.config.chat
-    if cfg.mentions:
+    if cfg.mentions and not FocusKeeper.of(hub).current.active:
         _tell_batch(ls, await watch.poll(cfg.mentions_burst))
 
 
