@@ -284,12 +284,15 @@ class UrlPattern(_Strict):
 
 class WebUrls(_Strict):
     """Templates for an item's web page: ``{web}`` (the web base URL), ``{scope}``,
-    ``{number}``, ``{key}``, ``{sha}``."""
+    ``{number}``, ``{key}``, ``{sha}``. ``lines`` is a file's lines at a commit (what a code
+    block shared to chat links back to), with ``{path}`` (URL-quoted), ``{line}`` and
+    ``{end_line}`` (1-based)."""
 
     issue: str | None = None
     pull_request: str | None = None
     any: str | None = None
     commit: str | None = None
+    lines: str | None = None
 
     def for_kind(self, kind: str) -> str | None:
         value: str | None = getattr(self, kind, None)

@@ -128,6 +128,78 @@ class CalendarSettings(_Section):
     )
 
 
+class ChatNotifyRule(_Section):
+    """One event kind sent to one channel: ``{event = "ci.failed", channel = "#dev",
+    service = "slack"}``."""
+
+    event: str = Field(
+        min_length=1,
+        pattern=r"^[a-z0-9_.*?-]+$",
+        description="An event kind (`ci.failed`, `pull_request.review_requested`) or a glob "
+        "of them (`ci.*`).",
+    )
+    channel: str = Field(
+        min_length=1, description="The channel's name (`#dev`, `dev`) or the service's id."
+    )
+    service: str = Field(
+        default="",
+        description="The chat connector's id (`slack`); empty: the first chat service that "
+        "has the channel.",
+    )
+
+
+class ChatPerson(_Section):
+    """A code-host login and the e-mail chat services know the person by."""
+
+    login: str = Field(min_length=1, description="The login on the code host.")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="The person's e-mail.")
+
+
+class ChatSettings(_Section):
+    """Chat: sharing code, mentions, presence on review cards, events to a channel."""
+
+    mentions_interval: float = Field(
+        default=120.0,
+        ge=15.0,
+        le=3600.0,
+        description="Seconds between checks for new messages mentioning me.",
+    )
+    mentions: bool = Field(default=True, description="Tell me when a chat message mentions me.")
+    mentions_burst: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="More new mentions than this at once are one summary message, not one each.",
+    )
+    picker_size: int = Field(
+        default=8,
+        ge=2,
+        le=20,
+        description="Channels a plain editor's channel picker offers at once (recent first).",
+    )
+    presence_ttl: float = Field(
+        default=120.0,
+        ge=5.0,
+        le=3600.0,
+        description="Seconds a reviewer's presence shown on a pull request's card is reused.",
+    )
+    presence_timeout: float = Field(
+        default=0.8,
+        gt=0.0,
+        le=10.0,
+        description="Seconds a hover waits for presence before showing the card without it.",
+    )
+    reviewer_emails: list[ChatPerson] = Field(
+        default_factory=list,
+        description="{ login, email } of reviewers whose code host does not say their e-mail "
+        "(presence is looked up by e-mail).",
+    )
+    notify: list[ChatNotifyRule] = Field(
+        default_factory=list,
+        description="Events posted to a chat channel: a list of { event, channel, service? }.",
+    )
+
+
 class FocusSettings(_Section):
     """Focus mode: notifications held and a status set in every chat service that can
     (Slack, Teams), during focus blocks of the calendar or for a time chosen in the editor."""
@@ -389,6 +461,7 @@ class Config(_Section):
     ci: CISettings = Field(default_factory=CISettings)
     snippets: SnippetSettings = Field(default_factory=SnippetSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     focus: FocusSettings = Field(default_factory=FocusSettings)
     tasks: TasksSettings = Field(default_factory=TasksSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)

@@ -9,6 +9,7 @@ from . import (
     actions,
     auth,
     calendar,
+    chat,
     ci,
     commands,
     completion,
@@ -44,6 +45,7 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     docs.setup,
     snippets.setup,
     calendar.setup,
+    chat.setup,
     focus.setup,
     tasks.setup,
 ]

@@ -125,6 +125,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
 
     focus(ls, hub)  # focus blocks of the calendar, the period's end, restores after a restart
 
+    from .chat import subscribe as chat
+
+    chat(ls, hub)  # mentions as notifications, and chat.notify's events to channels
     from .tasks import subscribe as tasks
 
     tasks(ls, hub)  # workspace task runs: progress, panel, their errors as diagnostics
