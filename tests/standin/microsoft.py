@@ -52,7 +52,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from .kit import OpenAPIContract, Quota, Reply, Request, Response, Router, StandIn
 
@@ -450,6 +450,9 @@ class MicrosoftStandIn(StandIn):
         self.state = GraphState()
         self.default_cache_control = "private, no-cache"
         self.page_size = 10
+        #: Graph pages server-side too: fewer than ``$top`` items and a nextLink (a test
+        #: lowers this to make any collection span pages).
+        self.max_page = 1000
 
     def grant(self, token: str, user: dict[str, Any]) -> None:
         self.tokens[token] = user["id"]
@@ -504,6 +507,7 @@ class MicrosoftStandIn(StandIn):
 
     def _route(self, req: Request) -> Response:
         """Answers are checked too: each must fit the description's response schema."""
+        req.path = unquote(req.path)  # ids are percent-encoded segments (= : @)
         status, payload, headers = super()._route(req)
         if self.validate and payload is not None and (req.method, req.path) not in UNDESCRIBED:
             self._check_answer(req, status, payload)
@@ -530,8 +534,9 @@ class MicrosoftStandIn(StandIn):
         return self.state.users[req.me]
 
     def page(self, req: Request, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        """One ``$top``/``$skip`` page with ``@odata.nextLink`` to the next."""
-        top = int(req.args.get("$top") or self.page_size)
+        """One ``$top``/``$skip`` page with ``@odata.nextLink`` to the next (server-driven:
+        at most ``max_page`` items whatever ``$top`` asks)."""
+        top = min(int(req.args.get("$top") or self.page_size), self.max_page)
         skip = int(req.args.get("$skip") or 0)
         chunk = items[skip : skip + top]
         body: dict[str, Any] = {
