@@ -246,16 +246,16 @@ class MicrosoftConnector(Connector):
     async def presence_of(self, emails: Sequence[str]) -> Mapping[str, PresenceStatus]:
         """Each address looked up as a user of the organisation (unknown ones left out),
         then everyone's presence in one request."""
-        ids: dict[str, str] = {}
+        asked: dict[str, list[str]] = {}  # user id -> the addresses that named them
         for email in dict.fromkeys(e.strip() for e in emails if e.strip()):
             try:
-                ids[(await self.client.user(email)).id] = email
+                asked.setdefault((await self.client.user(email)).id, []).append(email)
             except NotFound:
                 continue
-        if not ids:
+        if not asked:
             return {}
-        found = await self.client.presences(list(ids))
-        return {ids[p.id]: mapping.presence(p) for p in found if p.id in ids}
+        found = await self.client.presences(list(asked))
+        return {email: mapping.presence(p) for p in found if p.id in asked for email in asked[p.id]}
 
     # -- Focus --------------------------------------------------------------------------------
     async def focus_snapshot(self) -> FocusSnapshot:
