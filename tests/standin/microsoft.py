@@ -543,7 +543,10 @@ class MicrosoftStandIn(StandIn):
             "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#{req.path}",
             **extra,
         }
-        body["value"] = [select(i, req.args.get("$select")) for i in chunk]
+        fields = req.args.get("$select")
+        if fields and req.args.get("$expand"):  # expanded relations come whatever $select says
+            fields += "," + req.args["$expand"]
+        body["value"] = [select(i, fields) for i in chunk]
         if skip + top < len(items):
             args = {**req.args, "$skip": str(skip + top)}
             body["@odata.nextLink"] = f"{req.base_url}{req.path}?{urlencode(args)}"
