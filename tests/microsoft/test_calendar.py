@@ -72,6 +72,26 @@ async def test_events_in_the_window_with_join_links_categories_and_show_as(
     assert (offsite.end - offsite.start) == timedelta(days=1)
 
 
+async def test_a_join_link_from_online_meeting_url_or_a_teams_link_in_the_location(
+    world: World, conn: MicrosoftConnector
+) -> None:
+    """Older Skype for Business and third-party meetings fill only onlineMeetingUrl; a
+    room booked as a link has it in the location."""
+    st = world.state
+    legacy = st.add_event(world.ada, "Legacy", NOW + timedelta(hours=1))
+    legacy["onlineMeetingUrl"] = "https://meet.lync.com/contoso/ada/ABC123"
+    st.add_event(world.ada, "Room", NOW + timedelta(hours=2), location=JOIN)
+    st.add_event(
+        world.ada, "Plain", NOW + timedelta(hours=3), body="<p>see https://wiki.test/x</p>"
+    )
+    legacy_e, room, plain = await conn.events(START, END)
+    assert legacy_e.join is not None and legacy_e.join.provider is Provider.OTHER
+    assert legacy_e.join.url == "https://meet.lync.com/contoso/ada/ABC123"
+    assert room.join is not None and room.join.source == "location"
+    assert room.join.provider is Provider.TEAMS
+    assert plain.join is None  # a description's other links are never taken
+
+
 async def test_occurrences_keep_their_own_ids_and_share_the_series(
     world: World, conn: MicrosoftConnector
 ) -> None:

@@ -479,6 +479,10 @@ class MicrosoftStandIn(StandIn):
             ),
         )
 
+    def rejected(self, req: Request, problems: list[str]) -> Reply:
+        """Graph answers a request it cannot take with 400 BadRequest."""
+        return Reply(400, _body("BadRequest", "Invalid request: " + "; ".join(problems)))
+
     def rate_limited(self, quota: Quota) -> Reply:
         return Reply(
             429,
