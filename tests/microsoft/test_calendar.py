@@ -132,6 +132,21 @@ async def test_an_unchanged_window_costs_one_request_and_changes_apply(
     assert {e.ref.key for e in after} == {keep["id"], move["id"], added["id"]}
 
 
+async def test_an_expired_delta_token_starts_the_round_over(
+    world: World, conn: MicrosoftConnector
+) -> None:
+    st, g = world.state, world.standin
+    first = st.add_event(world.ada, "First", NOW + timedelta(hours=1))
+    assert [e.title for e in await conn.events(START, END)] == ["First"]
+    st.delete_event(first)
+    st.add_event(world.ada, "Second", NOW + timedelta(hours=2))
+    st.delta_floor = st.seq + 1  # every token issued so far has left Graph's cache
+    g.reset_log()
+    assert [e.title for e in await conn.events(START, END)] == ["Second"]
+    assert [r.status for r in g.log] == [410, 200]
+    assert "startDateTime" in dict(g.log[1].query)
+
+
 async def test_another_window_starts_a_new_round(world: World, conn: MicrosoftConnector) -> None:
     world.state.add_event(world.ada, "Soon", NOW + timedelta(hours=1))
     world.state.add_event(world.ada, "Next week", NOW + timedelta(days=8))

@@ -16,7 +16,8 @@ Where each shape comes from:
   URL with ``$skip`` that the client follows as it is; delta queries
   (learn.microsoft.com/graph/delta-query-events) page with ``$skiptoken`` and end a round
   with ``@odata.deltaLink`` (``$deltatoken``), whose next call answers only what changed
-  since, deleted events as ``{"id", "@removed": {"reason": "deleted"}}``. The first delta
+  since, deleted events as ``{"id", "@removed": {"reason": "deleted"}}``; a token that has
+  left Graph's cache is ``410 Gone`` (``SyncStateNotFound``: synchronise again). The first delta
   request must carry ``startDateTime`` and ``endDateTime``; later ones must not need them
   (the tokens encode them), which the description does not say, so the route enforces it.
 - Mail: ``$filter`` and ``$orderby`` together follow Outlook's rule (a property sorted on
@@ -27,6 +28,10 @@ Where each shape comes from:
   presence of the newest session (``setPresence``), else ``Offline``. Graph never says which
   of the two is shown, and neither does the stand-in. ``setStatusMessage`` is not in this
   description (it came to v1.0 later) and follows the documented shape.
+- Personal (consumer) accounts: Graph's permission tables list presence, Teams chats and
+  online meetings as not supported for them; the stand-in answers those calls ``403
+  Forbidden`` with a message naming personal (MSA) accounts.
+- A request the description does not allow is answered ``400 BadRequest``, as Graph does.
 - Errors: ``{"error": {"code", "message", "innerError": {"date", "request-id",
   "client-request-id"}}}`` with Graph's codes (``InvalidAuthenticationToken``,
   ``ErrorItemNotFound``, ``Request_ResourceNotFound``, ``ErrorAccessDenied``,
@@ -184,6 +189,8 @@ class GraphState:
         self.posted: list[dict[str, Any]] = []  # chat/channel messages, with "_where"
         self.meetings: list[dict[str, Any]] = []
         self.personal: set[str] = set()  # user ids of personal (consumer) accounts
+        #: Delta tokens issued before this ``seq`` are gone from Graph's token cache (410).
+        self.delta_floor = 0
 
     def new_id(self, prefix: str = "AAMk") -> str:
         n = next(self._ids)
@@ -680,6 +687,15 @@ def _delta(s: MicrosoftStandIn, req: Request) -> Response:
     elif "$deltatoken" in req.args:
         t = {**_untoken(req.args["$deltatoken"]), "offset": 0}
         t["since"] = t["seq"]
+        if t["seq"] < st.delta_floor:
+            raise Reply(
+                410,
+                _body(
+                    "SyncStateNotFound",
+                    "The sync state generation is not found. The delta token is expired and "
+                    "data must be synchronized again.",
+                ),
+            )
     else:
         start, end = _window(req)
         t = {"start": stamp(start), "end": stamp(end), "since": 0, "offset": 0}
