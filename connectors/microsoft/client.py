@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -154,8 +154,6 @@ def _seg(value: str) -> str:
 
 def graph_time(when: datetime) -> str:
     """An ISO 8601 UTC instant for query parameters (``2026-12-02T09:00:00Z``)."""
-    from datetime import UTC
-
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -105,9 +105,7 @@ def _address(r: w.Recipient | None) -> MailAddress | None:
     return MailAddress(email=r.email_address.address, name=r.email_address.name)
 
 
-def event(
-    e: w.Event, *, calendar: str, host: str, viewer: tzinfo, me: str | None = None
-) -> CalendarEvent:
+def event(e: w.Event, *, calendar: str, host: str, viewer: tzinfo) -> CalendarEvent:
     """One Graph event (or occurrence) as a :class:`CalendarEvent`."""
     assert e.start is not None and e.end is not None, "a removed event has no times"
     start, end = wall_time(e.start), wall_time(e.end)

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from connectors.microsoft.connector import MicrosoftConnector
-from server.hub.http import HubClient
 from tests.standin.kit import standin_fixture
 from tests.standin.microsoft import MicrosoftStandIn
 
@@ -28,6 +27,3 @@ async def conn(world: World) -> AsyncIterator[MicrosoftConnector]:
     connector, http = connect(world.standin.url)
     yield connector
     await http.aclose()
-
-
-Conn = tuple[MicrosoftConnector, HubClient]
