@@ -11,8 +11,9 @@ What "exactly" covers, and where Graph stops it:
   its availability (``Busy``/``Busy``, ``Away``/``Away``, ``DoNotDisturb``/``DoNotDisturb``,
   ``Offline``/``OffWork``) is what a person's own choice in Teams looks like, so it is set
   again as the preference (Graph does not show a preference's expiry either, so it comes
-  back without one); anything else (``Available``, ``Busy``/``InAMeeting``) was derived, and
-  the preference is cleared so Teams derives again.
+  back with Graph's default one: a day for Busy and DoNotDisturb, seven days otherwise);
+  anything else (``Available``, ``Busy``/``InAMeeting``) was derived, and the preference is
+  cleared so Teams derives again.
 - Only what focus still holds is restored: a presence the person changed from do not
   disturb, or a status message that is no longer focus's text, is theirs and stays.
 

@@ -109,7 +109,9 @@ async def test_focus_restores_a_preferred_presence_and_clears_its_own_message(
     p.preferred = ("Busy", "Busy", None)
     snap = await _focus_round(conn)
     await conn.end_focus(snap)
-    assert p.preferred == ("Busy", "Busy", None)
+    assert p.preferred is not None and p.preferred[:2] == ("Busy", "Busy")
+    assert p.preferred[2] is not None  # Graph's default for an undated Busy: a day
+    assert p.preferred[2] - datetime.now(UTC) > timedelta(hours=23)
     assert p.status is None
     clears = [r for r in world.standin.log if r.path.endswith("clearUserPreferredPresence")]
     assert clears == []

@@ -25,7 +25,9 @@ Where each shape comes from:
   ``$orderby``. ``reply``/``replyAll`` take ``comment`` or ``message``, answer 202.
 - Presence (learn.microsoft.com/graph/api/resources/presence): what ``GET /me/presence``
   shows is the user's preferred presence while one is set and has not expired, else the
-  presence of the newest session (``setPresence``), else ``Offline``. Graph never says which
+  presence of the newest session (``setPresence``), else ``Offline``; a preference set
+  without ``expirationDuration`` lasts a day (Busy, DoNotDisturb) or seven (the others), as
+  learn.microsoft.com/graph/api/presence-setuserpreferredpresence says. Graph never says which
   of the two is shown, and neither does the stand-in. ``setStatusMessage`` is not in this
   description (it came to v1.0 later) and follows the documented shape.
 - Personal (consumer) accounts: Graph's permission tables list presence, Teams chats and
@@ -895,8 +897,9 @@ def _set_preferred(s: MicrosoftStandIn, req: Request) -> Response:
     if pair not in _PREFERRED:
         raise Reply(400, _body("BadRequest", f"Invalid availability/activity combination {pair}."))
     ttl = duration(b.get("expirationDuration"))
-    until = datetime.now(UTC) + ttl if ttl else None
-    s.state.presence[req.me].preferred = (str(pair[0]), str(pair[1]), until)
+    if ttl is None:  # Graph's default: a day for Busy and DoNotDisturb, else seven
+        ttl = timedelta(days=1 if pair[0] in ("Busy", "DoNotDisturb") else 7)
+    s.state.presence[req.me].preferred = (str(pair[0]), str(pair[1]), datetime.now(UTC) + ttl)
     return 200, None, {}
 
 
