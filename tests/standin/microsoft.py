@@ -21,8 +21,9 @@ Where each shape comes from:
   request must carry ``startDateTime`` and ``endDateTime``; later ones must not need them
   (the tokens encode them), which the description does not say, so the route enforces it.
 - Mail: ``$filter`` and ``$orderby`` together follow Outlook's rule (a property sorted on
-  must be filtered on first, else ``400 InefficientFilter``); ``$search`` takes no
-  ``$orderby``. ``reply``/``replyAll`` take ``comment`` or ``message``, answer 202.
+  must be filtered on first, else ``400 InefficientFilter``); ``$search`` takes neither
+  ``$orderby`` nor ``$filter`` (learn.microsoft.com/graph/api/user-list-messages).
+  ``reply``/``replyAll`` take ``comment`` or ``message``, answer 202.
 - Presence (learn.microsoft.com/graph/api/resources/presence): what ``GET /me/presence``
   shows is the user's preferred presence while one is set and has not expired, else the
   presence of the newest session (``setPresence``), else ``Offline``; a preference set
@@ -787,6 +788,13 @@ def _mail(s: MicrosoftStandIn, req: Request, folder: str | None) -> Response:
     ]
     filt, order, search = req.args.get("$filter"), req.args.get("$orderby"), req.args.get("$search")
     if search is not None:
+        if filt:
+            raise Reply(
+                400,
+                _body(
+                    "BadRequest", "The query parameter '$filter' is not supported with '$search'."
+                ),
+            )
         if order:
             raise Reply(
                 400,
