@@ -47,6 +47,7 @@ from .models import (
     Chat,
     ChatMessage,
     Collection,
+    Event,
     Message,
     OnlineMeeting,
     Presence,
@@ -260,15 +261,15 @@ class GraphClient:
         params = {"startDateTime": graph_time(start), "endDateTime": graph_time(end)}
         return await self.page("me/calendarView/delta", params, headers={"prefer": prefer})
 
-    async def event(self, event_id: str) -> dict[str, Any]:
+    async def event(self, event_id: str) -> Event:
+        """One event or occurrence by its id (occurrences have ids of their own)."""
         r = await self._request(
             "GET",
             f"me/events/{_seg(event_id)}",
             params={"$select": EVENT_FIELDS},
             headers={"prefer": UTC_PREFER},
         )
-        body: dict[str, Any] = r.json()
-        return body
+        return Event.model_validate(r.json())
 
     # -- mail ---------------------------------------------------------------------------
     async def messages(

@@ -190,7 +190,7 @@ class MicrosoftConnector(Connector):
         return found
 
     async def get_event(self, ref: ItemRef) -> CalendarEvent:
-        e = w.Event.model_validate(await self.client.event(ref.key))
+        e = await self.client.event(ref.key)
         return mapping.event(e, calendar=ref.scope, host=self.host, viewer=self._zone)
 
     # -- Mail ---------------------------------------------------------------------------------
