@@ -1,7 +1,12 @@
 """Presence and focus on the Graph stand-in: my status, setting it, colleagues' presence by
 address, and focus put back exactly as Graph lets it be read -- the status message with its
 expiry, a preferred presence cleared when none was set and set again when one was -- and
-never over what the person changed meanwhile."""
+never over what the person changed meanwhile.
+
+``presence/setStatusMessage`` and presence's ``statusMessage`` are newer than the Graph
+description the stand-in validates against; they follow the documented shapes
+(learn.microsoft.com/graph/api/presence-setstatusmessage, resources/presencestatusmessage),
+which the stand-in checks itself."""
 
 from __future__ import annotations
 
