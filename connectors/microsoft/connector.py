@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,13 @@ from connectors.sdk import (
     NotFound,
     TielineError,
 )
-from connectors.sdk.calendar import CalendarEvent, CalendarInfo, JoinLink, Provider
+from connectors.sdk.calendar import (
+    CalendarEvent,
+    CalendarInfo,
+    JoinLink,
+    Provider,
+    viewer_zone,
+)
 from connectors.sdk.chat import Channel, FocusSnapshot, Post, PresenceStatus
 from connectors.sdk.mail import MailMessage, MailPage, MailView
 
@@ -65,10 +71,6 @@ class _Round:
     events: dict[str, w.Event] = field(default_factory=dict)
 
 
-def _viewer_zone(name: str) -> tzinfo:
-    return mapping.zone(name) or datetime.now().astimezone().tzinfo or UTC
-
-
 class MicrosoftConnector(Connector):
     manifest_path = Path(__file__).with_name("manifest.toml")
 
@@ -78,7 +80,9 @@ class MicrosoftConnector(Connector):
         self._me: w.User | None = None
         self._calendars: list[w.Calendar] | None = None
         self._round: _Round | None = None
-        self._zone = _viewer_zone(str(ctx.settings.get("timezone") or ""))
+        self._zone = viewer_zone(
+            str(ctx.settings.get("timezone") or ""), "connectors.microsoft.timezone"
+        )
         self.focus = FocusKeeper(self.client, self._client_id(ctx.settings))
 
     @property
