@@ -111,8 +111,42 @@ async def _google(radicale: Radicale) -> AsyncIterator[Story]:
             )
 
 
+@contextlib.asynccontextmanager
+async def _microsoft(radicale: Radicale) -> AsyncIterator[Story]:
+    """Graph's stand-in, serving occurrences as calendarView expands a series."""
+    from connectors.microsoft.connector import MicrosoftConnector
+    from tests.standin.harness import wire
+    from tests.standin.kit import serving
+    from tests.standin.kit.fixtures import require_contract
+    from tests.standin.microsoft import MicrosoftStandIn
+
+    require_contract(MicrosoftStandIn)
+    with serving(MicrosoftStandIn()) as graph:
+        st = graph.state
+        ada = st.add_user("Ada Lovelace", "ada@contoso.com")
+        graph.grant("graph-token", ada)
+        weekly = [
+            st.add_event(ada, "Sync", WEEKLY + timedelta(weeks=n), location=ZOOM, series="SYNC")
+            for n in range(4)
+        ]
+        single = st.add_event(ada, "Review", SINGLE)
+        st.add_event(ada, "Later", OUTSIDE)
+        c, http = wire(MicrosoftConnector, f"{graph.url}/v1.0", token="graph-token", method="pkce")
+
+        def remove_weekly() -> None:
+            for e in weekly:
+                st.delete_event(e)
+
+        async with http:
+            yield Story(
+                c,
+                change_single=lambda title: st.touch(single, subject=title),
+                remove_weekly=remove_weekly,
+            )
+
+
 #: connector id -> the builder serving the story from it.
-BUILDERS: dict[str, Builder] = {"caldav": _caldav, "google": _google}
+BUILDERS: dict[str, Builder] = {"caldav": _caldav, "google": _google, "microsoft": _microsoft}
 
 
 @pytest.fixture(scope="module")
