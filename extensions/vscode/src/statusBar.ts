@@ -20,6 +20,8 @@ import {
 
 /** The focus item's click (the shell's own: not a server command). */
 export const FOCUS_ACTIONS = 'tieline.focusActions';
+/** Server commands that change focus: the focus item is refreshed once they have run. */
+export const FOCUS_COMMANDS: ReadonlySet<string> = new Set(['tieline.startFocus', 'tieline.stopFocus']);
 
 const BACKGROUND = {
   error: new vscode.ThemeColor('statusBarItem.errorBackground'),
@@ -119,7 +121,7 @@ export class StatusBar implements vscode.Disposable {
     }
   }
 
-  /** The focus item's click: Stop (the pick is the confirmation) or Extend, then the new state. */
+  /** The focus item's click: Stop (the pick is the confirmation) or Extend. */
   private async focusActions() {
     const focus = this.focusState;
     if (!focus || !this.client) return;
@@ -127,12 +129,8 @@ export class StatusBar implements vscode.Disposable {
       title: `Focus ${focus.untilText}`,
       placeHolder: focus.why,
     });
-    if (!picked) return;
-    try {
-      await vscode.commands.executeCommand(picked.command, ...picked.arguments);
-    } finally {
-      await this.refreshHealth();
-    }
+    // The server command's run refreshes this item (ServerManager.onDidRunCommand).
+    if (picked) await vscode.commands.executeCommand(picked.command, ...picked.arguments);
   }
 
   dispose() {
