@@ -22,7 +22,9 @@ OPEN_ISSUE_STATES = ("new", "open", "submitted", "on hold")
 
 def user(a: BbAccount | None) -> User | None:
     """An account as a user. ``nickname`` is what follows ``@`` in Bitbucket's editor, but a
-    mention is stored by account id, so the login is a handle only when it is a nickname."""
+    mention is stored by account id, so the login is a handle only when it is a nickname.
+    Bitbucket Cloud shows no one's e-mail (its ``account`` and ``user`` objects have none),
+    so ``email`` stays ``None`` and chat presence falls back to ``chat.reviewer_emails``."""
     if a is None:
         return None
     return User(

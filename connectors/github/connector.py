@@ -263,7 +263,13 @@ class GitHubConnector(Gists, Connector):
     def _user(u: GhUser | None) -> User | None:
         if u is None:
             return None
-        return User(login=u.login, name=u.name, url=u.html_url, avatar_url=u.avatar_url)
+        return User(
+            login=u.login,
+            name=u.name,
+            url=u.html_url,
+            avatar_url=u.avatar_url,
+            email=u.email or None,
+        )
 
     @staticmethod
     def _labels(labels: Sequence[GhLabel]) -> tuple[Label, ...]:

@@ -14,11 +14,15 @@ class _Wire(BaseModel):
 
 
 class GhUser(_Wire):
+    """``simple-user``. ``email`` is the public e-mail, ``null`` unless its owner made one
+    public (and absent from some older answers)."""
+
     login: str
     id: int | None = None
     name: str | None = None
     html_url: str | None = None
     avatar_url: str | None = None
+    email: str | None = None
 
 
 class GhLabel(_Wire):

@@ -284,7 +284,7 @@ class GitLabConnector(GitLabSnippets, Connector):
             if m.id in seen or (m.state is not None and m.state != "active"):
                 continue
             seen.add(m.id)
-            yield User(login=m.username, name=m.name, url=m.web_url, avatar_url=m.avatar_url)
+            yield mapping.person(m)
 
     # -- CodeHost -----------------------------------------------------------------------------
     async def get_pull_request(self, ref: ItemRef) -> PullRequest:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from connectors.sdk import CheckConclusion, CheckRun, ItemState, Label, ReviewState, User
 from connectors.sdk.ci import CIAction, RunStatus
 
-from .models import GlApprovals, GlJob, GlLabel, GlMergeRequest, GlUser
+from .models import GlApprovals, GlJob, GlLabel, GlMember, GlMergeRequest, GlUser
 
 #: Pipeline and job statuses still on their way (GitLab's ``Ci::HasStatus``).
 ACTIVE = frozenset(
@@ -138,10 +138,19 @@ def review_state(mr: GlMergeRequest, approvals: GlApprovals | None) -> ReviewSta
     return ReviewState.NONE
 
 
+def person(u: GlUser | GlMember) -> User:
+    """A user or a project member as the sdk's; an empty ``public_email`` is none."""
+    return User(
+        login=u.username,
+        name=u.name,
+        url=u.web_url,
+        avatar_url=u.avatar_url,
+        email=u.public_email or None,
+    )
+
+
 def user(u: GlUser | None) -> User | None:
-    if u is None:
-        return None
-    return User(login=u.username, name=u.name, url=u.web_url, avatar_url=u.avatar_url)
+    return None if u is None else person(u)
 
 
 def users(us: Sequence[GlUser] | None) -> tuple[User, ...]:

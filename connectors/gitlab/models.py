@@ -21,7 +21,9 @@ class _Wire(BaseModel):
 
 
 class GlUser(_Wire):
-    """``UserBasic``: who wrote, is assigned to, or reviews something."""
+    """``UserBasic``: who wrote, is assigned to, or reviews something. ``public_email`` is
+    the address its owner chose to show on the profile; GitLab sends ``""`` or ``null`` (by
+    version) where there is none, and older instances leave it out."""
 
     id: int
     username: str
@@ -30,6 +32,7 @@ class GlUser(_Wire):
     avatar_url: str | None = None
     web_url: str | None = None
     bot: bool | None = None
+    public_email: str | None = None
 
 
 class GlLabel(_Wire):
@@ -238,7 +241,8 @@ class GlTodo(_Wire):
 
 
 class GlMember(_Wire):
-    """A project member, direct or inherited from a group (``/members/all``)."""
+    """A project member, direct or inherited from a group (``/members/all``); a ``UserBasic``
+    with its access level, ``public_email`` included."""
 
     id: int
     username: str
@@ -246,6 +250,7 @@ class GlMember(_Wire):
     state: str | None = None
     avatar_url: str | None = None
     web_url: str | None = None
+    public_email: str | None = None
     access_level: int | None = None
 
 

@@ -142,13 +142,16 @@ class ItemRef(_Model):
 class User(_Model):
     """A person on a service. ``login`` names them to the API; ``handle`` says whether it is
     also what people write after ``@`` (GitHub, GitLab) or an opaque id (a Jira Cloud
-    accountId), in which case editors show ``name``."""
+    accountId), in which case editors show ``name``. ``email`` is the address the service
+    shows of them (GitHub's public e-mail, GitLab's ``public_email``), ``None`` where it shows
+    none: it is what a chat service knows the same person by (presence on a review)."""
 
     login: str
     name: str | None = None
     url: str | None = None
     avatar_url: str | None = None
     handle: bool = True
+    email: str | None = None
 
 
 class Label(_Model):

@@ -197,6 +197,21 @@ async def test_the_card_shows_reviewers_presence(hub: Hub, reviewed: PullRequest
     assert card.rstrip().endswith("Reviewers: @carol busy · In a meeting")
 
 
+async def test_the_card_asks_by_the_code_hosts_email_without_a_setting(
+    hub: Hub, world: fakechat.World
+) -> None:
+    """A reviewer whose code host shows an e-mail needs no ``chat.reviewer_emails`` entry,
+    and the address survives the index the card is read from."""
+    hub.config.chat.reviewer_emails = []
+    world.presence = {"erin@acme.test": BUSY}
+    pr = _pr((User(login="erin", email="erin@acme.test"), User(login="dave")))
+    [session] = [s for s in hub.sessions.values() if s.connector_id == "fakehost"]
+    session.coordinator.index.put([pr])
+    card = await hover_text(_ls(FakeClient(hub)), _hover_ref(pr))
+    assert card is not None and card.rstrip().endswith("Reviewers: @erin busy · In a meeting")
+    assert world.presence_calls == [("erin@acme.test",)]
+
+
 async def test_a_slow_presence_service_does_not_hold_the_card(
     hub: Hub, reviewed: PullRequest, world: fakechat.World
 ) -> None:

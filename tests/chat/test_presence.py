@@ -1,4 +1,5 @@
-"""Reviewers' presence: looked up by e-mail (a login that is one, else the setting), cached
+"""Reviewers' presence: looked up by e-mail (the code host's, else the setting's, else a login
+that is one), cached
 for the TTL, and time-boxed: a slow service costs the hover nothing but the presence, and
 the answer it brings later serves the next hover."""
 
@@ -32,6 +33,31 @@ def test_email_from_the_login_or_the_setting() -> None:
     assert email_of(User(login="Ana@Acme.test"), {}) == "ana@acme.test"
     assert email_of(User(login="carol"), known) == "carol@acme.test"
     assert email_of(User(login="dave"), known) is None
+
+
+def test_the_code_hosts_email_comes_before_the_setting() -> None:
+    """The host's address is the person's own; the setting is for those who show none."""
+    known = {"carol": "carol@old.test"}
+    assert email_of(User(login="carol", email="Carol@Acme.test"), known) == "carol@acme.test"
+    assert email_of(User(login="bob@acme.test", email="robert@acme.test"), {}) == "robert@acme.test"
+    # no address shown (None, or GitLab's empty public_email): the setting, then the login
+    assert email_of(User(login="carol", email=None), known) == "carol@old.test"
+    assert email_of(User(login="carol", email=""), known) == "carol@old.test"
+    assert email_of(User(login="ana@acme.test", email=""), {}) == "ana@acme.test"
+    # something that is not an address is not asked for
+    assert email_of(User(login="carol", email="not an address"), known) == "carol@old.test"
+
+
+async def test_presence_is_asked_by_the_code_hosts_email(
+    hub: Hub, world: fakechat.World, reviewers: list[User]
+) -> None:
+    """A reviewer whose host shows an e-mail is asked by it, even when the setting names
+    another address for the login."""
+    world.presence["carol@new.test"] = BUSY
+    shown = [User(login="ana@acme.test"), User(login="carol", email="carol@new.test")]
+    got = await reviewers_presence(hub, PresenceCache(hub), shown)
+    assert [(u.login, p) for u, p in got] == [("ana@acme.test", BUSY), ("carol", BUSY)]
+    assert world.presence_calls == [("ana@acme.test", "carol@new.test")]
 
 
 @pytest.fixture

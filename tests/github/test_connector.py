@@ -88,6 +88,24 @@ async def test_pull_requests_reviews_mergeability_and_checks(github: GitHubStand
     await http.aclose()
 
 
+async def test_reviewers_carry_their_public_email(github: GitHubStandIn) -> None:
+    """GitHub's ``simple-user`` has ``email``: the public e-mail, ``null`` for those who keep
+    it private. Reviewers with one are known to chat presence without any setting."""
+    s = github.state
+    s.emails["hubot"] = "hubot@example.com"
+    pr = s.add_pull(
+        "o/r", "Review me", head="f", author="hubot", requested_reviewers=["hubot", "alice"]
+    )
+    gh, http = connect(github.url)
+    full = await gh.get_pull_request(numbered(REPO, pr["number"], pull=True))
+    assert [(u.login, u.email) for u in full.requested_reviewers] == [
+        ("hubot", "hubot@example.com"),
+        ("alice", None),
+    ]
+    assert full.author is not None and full.author.email == "hubot@example.com"
+    await http.aclose()
+
+
 async def test_user_completion_filters_by_prefix(github: GitHubStandIn) -> None:
     s = github.state
     s.repo("o/r").collaborators += ["hubot", "hugo", "alice"]

@@ -211,6 +211,30 @@ async def test_user_completion_from_project_members(gitlab: GitLabStandIn) -> No
     assert dict(gitlab.log[0].query)["query"] == "hu"
 
 
+async def test_users_carry_their_public_email(gitlab: GitLabStandIn) -> None:
+    """``UserBasic`` (authors, reviewers, members) has ``public_email``, an empty string where
+    its owner shows none (the description's type; newer instances send ``null``, read alike).
+    Reviewers with one are known to chat presence without any setting."""
+    s = gitlab.state
+    s.emails.update(bob="bob@example.com", hugo="hugo@example.com")
+    s.add_mr(SUBGROUP, "Add upload", source_branch="f", author="bob", reviewers=["bob", "carol"])
+    s.add_member(SUBGROUP, "hugo")
+    s.add_member(SUBGROUP, "hubot")
+    gl, http = connect(gitlab)
+    async with http:
+        mr = await gl.get_pull_request(ref(1, mr=True))
+        members = await gl.search_users(SUBGROUP, "hu")
+    assert [(u.login, u.email) for u in mr.requested_reviewers] == [
+        ("bob", "bob@example.com"),
+        ("carol", None),
+    ]
+    assert mr.author is not None and mr.author.email == "bob@example.com"
+    assert sorted((u.login, u.email) for u in members) == [
+        ("hubot", None),
+        ("hugo", "hugo@example.com"),
+    ]
+
+
 # -- merge requests ----------------------------------------------------------------------------
 async def test_merge_request_with_approvals_pipeline_and_stages(gitlab: GitLabStandIn) -> None:
     s = gitlab.state

@@ -19,6 +19,7 @@ Seed file (JSON; every key optional)::
 
     {"login": "octocat",
      "tokens": {"tok-a": "octocat", "tok-b": "hubot"},
+     "emails": {"hubot": "hubot@example.com"},
      "issues": [{"repo": "o/r", "title": "...", "assignees": ["octocat"], "author": "hubot",
                  "labels": ["bug"], "state": "open", "body": "...", "mentions": ["octocat"]}],
      "bulk_issues": [{"repo": "o/r", "count": 5000, "assignees": ["octocat"]}],
@@ -85,6 +86,9 @@ class State:
         self.repos: dict[tuple[str, str], _Repo] = {}
         self.clock = 1_700_000_000
         self.user_ids: dict[str, int] = {}
+        #: Public e-mails by login: GitHub shows one only where its owner made it public, and
+        #: sends ``"email": null`` otherwise.
+        self.emails: dict[str, str] = {}
         self._actions: ActionsState | None = None
         self._gists: GistsState | None = None
 
@@ -128,6 +132,7 @@ class State:
             url=f"{spec.SERVER}/users/{login}",
             html_url=f"https://github.com/{login}",
             avatar_url=f"https://avatars.githubusercontent.com/u/{uid}",
+            email=self.emails.get(login),
         )
         return u
 
@@ -297,6 +302,7 @@ class State:
         """Apply a seed document (see the module docstring)."""
         self.login = data.get("login", self.login)
         self.tokens.update(data.get("tokens", {}))
+        self.emails.update(data.get("emails", {}))
         for i in data.get("issues", []):
             i = dict(i)
             self.add_issue(i.pop("repo"), i.pop("title"), **i)

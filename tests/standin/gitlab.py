@@ -130,6 +130,8 @@ class State:
         self.web = web
         self.projects: dict[str, Project] = {}
         self.user_ids: dict[str, int] = {}
+        #: Public e-mails by username; the others are served as GitLab's ``""`` (none shown).
+        self.emails: dict[str, str] = {}
         self.todos: list[dict[str, Any]] = []
         self.clock = 1_700_000_000.0
         self.ids = 1000
@@ -178,6 +180,7 @@ class State:
             web_url=f"{self.web}/{login}",
             avatar_url=f"https://secure.gravatar.com/avatar/{uid}?s=80&d=identicon",
             locked=False,
+            public_email=self.emails.get(login, ""),
         )
         return out
 

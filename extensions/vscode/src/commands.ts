@@ -21,6 +21,8 @@ export const SHELL_COMMANDS: ReadonlySet<string> = new Set([
   'tieline.copyItemUrl',
   'tieline.itemActions',
   'tieline.openPanel',
+  // The focus item's click: a quick pick of Stop Focus / Extend (statusBar.ts).
+  'tieline.focusActions',
   // A job node's click: the shell shows the log as a tieline-log: document (ci.ts).
   'tieline.ci.openLog',
   'tieline.ci.runPipeline',

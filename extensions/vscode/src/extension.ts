@@ -15,7 +15,7 @@ import { CONNECTORS, NO_PARAMS, STATUS, type ConnectorsResult, type StatusResult
 import { ServerManager } from './server';
 import { affectsLaunch, SECTION } from './settings';
 import { needsSignIn, runSignIn, runSignOut } from './signIn';
-import { StatusBar } from './statusBar';
+import { FOCUS_COMMANDS, StatusBar } from './statusBar';
 
 export interface TielineApi {
   readonly server: ServerManager;
@@ -70,6 +70,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
     }),
     panels.onDidLoadPanels(() => {
       if (server.client && server.state === 'running') void updateSignInState(server.client, panels);
+    }),
+    // Focus started or stopped from the palette shows in the status bar now, not at the next poll.
+    server.onDidRunCommand((command) => {
+      if (FOCUS_COMMANDS.has(command)) void statusBar.refreshHealth();
     }),
     server.onDidChangeState((state) => {
       if (state !== 'running') {

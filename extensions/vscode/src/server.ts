@@ -15,6 +15,7 @@ import {
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
+  type ExecuteCommandSignature,
   type LanguageClientOptions,
   type ServerOptions,
   State,
@@ -132,6 +133,9 @@ export class ServerManager implements vscode.Disposable {
   private readonly readyEmitter = new vscode.EventEmitter<LanguageClient>();
   /** Fires each time a (re)started client is ready. */
   readonly onDidStart = this.readyEmitter.event;
+  private readonly commandEmitter = new vscode.EventEmitter<string>();
+  /** Fires when a server command has run (or failed): what shows its effect can refresh now. */
+  readonly onDidRunCommand = this.commandEmitter.event;
   state: ServerState = 'stopped';
   /** How the running server was started, for the log and for tests. */
   executable: string | undefined;
@@ -241,27 +245,13 @@ export class ServerManager implements vscode.Disposable {
       outputChannel: this.log,
       traceOutputChannel: this.traceChannel,
       middleware: {
-        // Run from the palette, a server command has no arguments: ask for what it needs.
+        // Every server command, however started, tells onDidRunCommand when it has run.
         executeCommand: async (command, args, next) => {
-          if (command === SAVE_SNIPPET && args.length === 2) {
-            // A code action on a selection: ask title and tags in input boxes.
-            const title = await vscode.window.showInputBox({
-              title: 'Save Selection as Snippet',
-              prompt: 'Title',
-              ignoreFocusOut: true,
-            });
-            const tags = title?.trim()
-              ? await vscode.window.showInputBox({ title: 'Save Selection as Snippet', prompt: 'Tags (optional, comma-separated)' })
-              : undefined;
-            const options = snippetOptions(title, tags);
-            return options ? next(command, [...args, options]) : undefined;
+          try {
+            return await this.runCommand(command, args, next);
+          } finally {
+            this.commandEmitter.fire(command);
           }
-          if (args.length === 0 && PALETTE_ARGS[command]) {
-            const filled = await paletteArgs(command, this.itemSource);
-            if (!filled) return undefined;
-            return next(command, filled);
-          }
-          return next(command, args);
         },
         workspace: {
           configuration: (params, _token, _next) =>
@@ -354,10 +344,34 @@ export class ServerManager implements vscode.Disposable {
     void client.sendNotification(DidChangeConfigurationNotification.type, { settings });
   }
 
+  /** Run from the palette, a server command has no arguments: ask for what it needs. */
+  private async runCommand(command: string, args: unknown[], next: ExecuteCommandSignature): Promise<unknown> {
+    if (command === SAVE_SNIPPET && args.length === 2) {
+      // A code action on a selection: ask title and tags in input boxes.
+      const title = await vscode.window.showInputBox({
+        title: 'Save Selection as Snippet',
+        prompt: 'Title',
+        ignoreFocusOut: true,
+      });
+      const tags = title?.trim()
+        ? await vscode.window.showInputBox({ title: 'Save Selection as Snippet', prompt: 'Tags (optional, comma-separated)' })
+        : undefined;
+      const options = snippetOptions(title, tags);
+      return options ? next(command, [...args, options]) : undefined;
+    }
+    if (args.length === 0 && PALETTE_ARGS[command]) {
+      const filled = await paletteArgs(command, this.itemSource);
+      if (!filled) return undefined;
+      return next(command, filled);
+    }
+    return next(command, args);
+  }
+
   dispose() {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     void this.stop();
     this.stateEmitter.dispose();
     this.readyEmitter.dispose();
+    this.commandEmitter.dispose();
   }
 }

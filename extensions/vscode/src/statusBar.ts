@@ -1,20 +1,27 @@
 /**
- * Status bar items: CI of the current branch (→ CI panel), a health warning (→ Integrations)
- * and the next meeting (→ join it, or the Agenda).
+ * Status bar items: CI of the current branch (→ CI panel), a health warning (→ Integrations),
+ * the next meeting (→ join it, or the Agenda) and focus mode while it is on (→ stop or extend).
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Panels } from './panels';
-import { NO_PARAMS, PANEL_ITEMS, STATUS, type PanelItemsResult, type StatusResult } from './protocol';
+import { NO_PARAMS, PANEL_ITEMS, STATUS, type FocusStatus, type PanelItemsResult, type StatusResult } from './protocol';
 import {
   AGENDA_PANEL,
   CI_PANEL,
   ciStatus,
+  focusActions,
+  focusStatus,
   healthStatus,
   INTEGRATIONS_PANEL,
   meetingStatus,
   type StatusView,
 } from './statusModel';
+
+/** The focus item's click (the shell's own: not a server command). */
+export const FOCUS_ACTIONS = 'tieline.focusActions';
+/** Server commands that change focus: the focus item is refreshed once they have run. */
+export const FOCUS_COMMANDS: ReadonlySet<string> = new Set(['tieline.startFocus', 'tieline.stopFocus']);
 
 const BACKGROUND = {
   error: new vscode.ThemeColor('statusBarItem.errorBackground'),
@@ -36,6 +43,9 @@ export class StatusBar implements vscode.Disposable {
   readonly ci = vscode.window.createStatusBarItem('tieline.ci', vscode.StatusBarAlignment.Left, 50);
   readonly health = vscode.window.createStatusBarItem('tieline.health', vscode.StatusBarAlignment.Right, 100);
   readonly meeting = vscode.window.createStatusBarItem('tieline.meeting', vscode.StatusBarAlignment.Right, 99);
+  readonly focus = vscode.window.createStatusBarItem('tieline.focus', vscode.StatusBarAlignment.Right, 101);
+  /** The focus state last shown, for the item's click. */
+  private focusState: FocusStatus | undefined;
   private client: LanguageClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -46,7 +56,10 @@ export class StatusBar implements vscode.Disposable {
     this.health.name = 'Tieline Integrations';
     this.health.command = { command: 'tieline.openPanel', title: 'Open Integrations', arguments: [INTEGRATIONS_PANEL] };
     this.meeting.name = 'Tieline next meeting';
+    this.focus.name = 'Tieline focus';
+    this.focus.command = { command: FOCUS_ACTIONS, title: 'Stop or extend focus' };
     this.disposables.push(
+      vscode.commands.registerCommand(FOCUS_ACTIONS, () => this.focusActions()),
       panels.onDidChangePanel((p) => {
         if (p.panelId === CI_PANEL) void this.refreshCi();
         if (p.panelId === INTEGRATIONS_PANEL || p.panelId === AGENDA_PANEL) void this.refreshHealth();
@@ -68,6 +81,8 @@ export class StatusBar implements vscode.Disposable {
     this.ci.hide();
     this.health.hide();
     this.meeting.hide();
+    this.focus.hide();
+    this.focusState = undefined;
   }
 
   async refresh() {
@@ -97,10 +112,25 @@ export class StatusBar implements vscode.Disposable {
         ? { command: 'tieline.joinNextMeeting', title: 'Join the next meeting' }
         : { command: 'tieline.openPanel', title: 'Open the Agenda', arguments: [AGENDA_PANEL] };
       apply(this.meeting, meeting);
+      this.focusState = status?.focus ?? undefined;
+      apply(this.focus, focusStatus(status));
     } catch {
       this.health.hide();
       this.meeting.hide();
+      this.focus.hide();
     }
+  }
+
+  /** The focus item's click: Stop (the pick is the confirmation) or Extend. */
+  private async focusActions() {
+    const focus = this.focusState;
+    if (!focus || !this.client) return;
+    const picked = await vscode.window.showQuickPick(focusActions(focus, new Date()), {
+      title: `Focus ${focus.untilText}`,
+      placeHolder: focus.why,
+    });
+    // The server command's run refreshes this item (ServerManager.onDidRunCommand).
+    if (picked) await vscode.commands.executeCommand(picked.command, ...picked.arguments);
   }
 
   dispose() {
@@ -108,6 +138,7 @@ export class StatusBar implements vscode.Disposable {
     this.ci.dispose();
     this.health.dispose();
     this.meeting.dispose();
+    this.focus.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

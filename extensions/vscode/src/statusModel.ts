@@ -1,8 +1,9 @@
 /**
  * Pure summaries for the status bar: the branch's CI state (from the CI panel's top-level
- * nodes, whichever service reports them) and integration health (from `tieline/status`).
+ * nodes, whichever service reports them), integration health, the next meeting and focus mode
+ * (from `tieline/status`).
  */
-import type { StatusResult, TreeItem } from './protocol';
+import type { FocusAccount, FocusStatus, StatusResult, TreeItem } from './protocol';
 
 export const CI_PANEL = 'ci';
 export const INTEGRATIONS_PANEL = 'integrations';
@@ -98,4 +99,70 @@ export function meetingStatus(status: StatusResult | undefined): MeetingView | u
     severity: m.until === 'now' ? 'warning' : undefined,
     join,
   };
+}
+
+/** What each chat account's focus state means to the person. */
+const FOCUS_ACCOUNT: Record<FocusAccount['state'], string> = {
+  focusing: 'notifications held',
+  starting: 'being told (retried while it fails)',
+  restoring: 'its status being put back (retried while it fails)',
+  waiting: 'not connected; its status is put back once it is',
+};
+
+/**
+ * The focus item while focus is on: until when in the text (a glance says whether
+ * notifications are held), and in the tooltip why (a calendar block or the editor), the status
+ * the services show, and any account that is not holding notifications yet.
+ */
+export function focusStatus(status: StatusResult | undefined): StatusView | undefined {
+  const f = status?.focus;
+  if (!f) return undefined;
+  const accounts = f.accounts ?? [];
+  const lines = [`Focus ${f.untilText}: ${plain(f.why)}`, `Your status says "${plain(f.statusText)}".`];
+  for (const a of accounts) {
+    lines.push(`${a.connector} @${a.account}: ${FOCUS_ACCOUNT[a.state] ?? a.state}${a.lastError ? ` — ${a.lastError}` : ''}`);
+  }
+  // Stopping a calendar block ends that block only; say so before the person clicks.
+  lines.push(f.reason === 'calendar' ? 'Click to stop (this block only) or extend focus.' : 'Click to stop or extend focus.');
+  return {
+    text: `$(bell-slash) Focus ${f.untilText}`,
+    tooltip: lines.join('\n'),
+    severity: accounts.some((a) => a.lastError) ? 'warning' : undefined,
+  };
+}
+
+/** One choice the focus item's click offers: a server command and its arguments. */
+export interface FocusAction {
+  label: string;
+  detail?: string;
+  command: string;
+  arguments: unknown[];
+}
+
+/** Minutes "Extend" adds to the focus period. */
+export const EXTEND_MINUTES: readonly number[] = [25, 50];
+/** `tieline.startFocus` takes 1 to 1440 minutes from now. */
+const MAX_MINUTES = 24 * 60;
+
+/**
+ * Stop, or extend by each of {@link EXTEND_MINUTES}. The server has no "extend": Start Focus
+ * takes minutes from now and lengthens focus already on (never shortens it), so extending is
+ * starting for what is left plus the extra, rounded up to the minute so it never ends early.
+ */
+export function focusActions(focus: FocusStatus, now: Date): FocusAction[] {
+  const stop: FocusAction = {
+    label: '$(bell) Stop Focus',
+    detail: focus.reason === 'calendar' ? `Ends ${plain(focus.why)} only; the next focus block starts focus again.` : undefined,
+    command: 'tieline.stopFocus',
+    arguments: [],
+  };
+  const until = Date.parse(focus.until);
+  if (Number.isNaN(until)) return [stop];
+  const left = Math.max(0, Math.ceil((until - now.getTime()) / 60_000));
+  const extend = EXTEND_MINUTES.filter((m) => left + m <= MAX_MINUTES).map((m) => ({
+    label: `$(clock) Extend by ${m} minutes`,
+    command: 'tieline.startFocus',
+    arguments: [left + m],
+  }));
+  return [stop, ...extend];
 }

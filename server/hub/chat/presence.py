@@ -1,9 +1,10 @@
 """Reviewers' presence for a pull request's hover card, never at the cost of the hover.
 
 Presence is asked by e-mail (what the code host and the chat service both know of a person):
-a reviewer's login when it is one, else the ``chat.reviewer_emails`` setting, since the
-sdk's :class:`~connectors.sdk.models.User` carries no e-mail. Every Presence session is asked
-at once; the first that knows a person wins.
+the address the code host shows (:attr:`~connectors.sdk.models.User.email`, a public e-mail)
+first, since it is the person's own word; else the ``chat.reviewer_emails`` setting, for
+those who show none (and for Bitbucket, which never does); else the login when it is an
+address. Every Presence session is asked at once; the first that knows a person wins.
 
 Answers are kept ``ttl`` seconds (presence changes, but not between two hovers), and a hover
 waits at most ``timeout`` for what is not cached: past that it shows the card without
@@ -36,8 +37,10 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def email_of(user: User, known: Mapping[str, str]) -> str | None:
-    """The reviewer's e-mail: from the setting (by login, any case), else the login itself
-    when it is an address."""
+    """The reviewer's e-mail: the one the code host shows, else the setting's (by login, any
+    case), else the login itself when it is an address."""
+    if user.email and _EMAIL.match(user.email):
+        return user.email.lower()
     lowered = {k.lower(): v for k, v in known.items()}
     mapped = lowered.get(user.login.lower())
     if mapped:

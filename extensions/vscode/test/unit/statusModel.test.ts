@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NextMeeting, TreeItem } from '../../src/protocol';
-import { ciStatus, healthStatus, meetingStatus } from '../../src/statusModel';
+import type { FocusStatus, NextMeeting, TreeItem } from '../../src/protocol';
+import { ciStatus, focusActions, focusStatus, healthStatus, meetingStatus } from '../../src/statusModel';
 
 const node = (over: Partial<TreeItem> & { contextValue: string }): TreeItem => ({
   id: `ci/${over.service ?? 'github'}/o/r@${over.label ?? 'feature'}`,
@@ -121,5 +121,93 @@ describe('meetingStatus', () => {
     expect(v?.text.startsWith('$(calendar) $\u200b(alert) ')).toBe(true);
     expect(v?.text).toContain('…');
     expect(v!.text.length).toBeLessThan(70);
+  });
+});
+
+describe('focusStatus', () => {
+  const focus = (over: Partial<FocusStatus> = {}): FocusStatus => ({
+    until: '2026-12-02T15:30:00Z',
+    untilText: 'until 15:30',
+    reason: 'manual',
+    why: 'started in the editor',
+    statusText: 'Focusing',
+    accounts: [{ connector: 'slack', account: 'ana', state: 'focusing' }],
+    ...over,
+  });
+  const status = (f: FocusStatus | null | undefined) => ({ overall: 'healthy' as const, connectors: [], focus: f });
+
+  it('shows until when, and why with each account in the tooltip', () => {
+    expect(focusStatus(status(focus()))).toEqual({
+      text: '$(bell-slash) Focus until 15:30',
+      tooltip: 'Focus until 15:30: started in the editor\nYour status says "Focusing".\nslack @ana: notifications held\nClick to stop or extend focus.',
+      severity: undefined,
+    });
+  });
+
+  it('is hidden when not focusing (absent, null, or no status at all)', () => {
+    expect(focusStatus(status(undefined))).toBeUndefined();
+    expect(focusStatus(status(null))).toBeUndefined();
+    expect(focusStatus(undefined)).toBeUndefined();
+  });
+
+  it('warns when an account is not holding notifications for an error, and says why', () => {
+    const v = focusStatus(
+      status(
+        focus({
+          accounts: [
+            { connector: 'slack', account: 'ana', state: 'focusing' },
+            { connector: 'microsoft', account: 'ana@acme.test', state: 'starting', lastError: 'Graph is unavailable (503)' },
+            { connector: 'discord', account: 'ana#1', state: 'waiting' },
+          ],
+        }),
+      ),
+    );
+    expect(v?.severity).toBe('warning');
+    expect(v?.tooltip.split('\n').slice(2, 5)).toEqual([
+      'slack @ana: notifications held',
+      'microsoft @ana@acme.test: being told (retried while it fails) — Graph is unavailable (503)',
+      'discord @ana#1: not connected; its status is put back once it is',
+    ]);
+    expect(focusStatus(status(focus({ accounts: [{ connector: 'discord', account: 'a', state: 'waiting' }] })))?.severity).toBeUndefined();
+  });
+
+  it("says a calendar block's stop ends that block only, and never renders its title as an icon", () => {
+    const v = focusStatus(status(focus({ reason: 'calendar', why: '$(zap) Deep work (calendar)', eventKey: 'caldav:x:e1' })));
+    expect(v?.tooltip.startsWith('Focus until 15:30: $\u200b(zap) Deep work (calendar)\n')).toBe(true);
+    expect(v?.tooltip.endsWith('Click to stop (this block only) or extend focus.')).toBe(true);
+  });
+});
+
+describe('focusActions', () => {
+  const focus = (over: Partial<FocusStatus> = {}): FocusStatus => ({
+    until: '2026-12-02T15:30:00Z',
+    untilText: 'until 15:30',
+    reason: 'manual',
+    why: 'started in the editor',
+    statusText: 'Focusing',
+    ...over,
+  });
+
+  it('offers Stop, and Extend as Start Focus for what is left plus the extra, rounded up', () => {
+    const acts = focusActions(focus(), new Date('2026-12-02T15:10:30Z'));
+    expect(acts.map((a) => [a.command, a.arguments])).toEqual([
+      ['tieline.stopFocus', []],
+      ['tieline.startFocus', [45]], // 19.5 minutes left: 20 + 25, so it never ends early
+      ['tieline.startFocus', [70]],
+    ]);
+    expect(acts.map((a) => a.label)).toEqual(['$(bell) Stop Focus', '$(clock) Extend by 25 minutes', '$(clock) Extend by 50 minutes']);
+    expect(acts[0].detail).toBeUndefined();
+  });
+
+  it('extends from now once the period is over, and never past what Start Focus takes (a day)', () => {
+    expect(focusActions(focus(), new Date('2026-12-02T16:00:00Z'))[1].arguments).toEqual([25]);
+    const late = focusActions(focus({ until: '2026-12-03T15:00:00Z' }), new Date('2026-12-02T15:30:00Z'));
+    expect(late.map((a) => a.arguments)).toEqual([[], [1435]]); // 1410 + 25; 1410 + 50 > 1440
+    expect(focusActions(focus({ until: 'soon' }), new Date()).map((a) => a.command)).toEqual(['tieline.stopFocus']);
+  });
+
+  it("says that stopping a calendar block ends that block only", () => {
+    const [stop] = focusActions(focus({ reason: 'calendar', why: 'Deep work (calendar)' }), new Date('2026-12-02T15:00:00Z'));
+    expect(stop.detail).toBe('Ends Deep work (calendar) only; the next focus block starts focus again.');
   });
 });

@@ -2,6 +2,7 @@ package dev.tieline.client
 
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Test
+import java.time.Instant
 
 class StatusTest {
     @Test
@@ -31,5 +32,90 @@ class StatusTest {
         val long = StatusSummary.of(StatusResult(HealthState.HEALTHY, nextMeeting = meeting.copy(title = "x".repeat(60), joinUrl = null)))
         assertEquals(null, long.joinUrl)
         assertEquals("Tieline · ${"x".repeat(39)}… in 5 min", long.text)
+    }
+
+    private val focus = FocusStatus(
+        until = "2026-12-02T15:30:00Z",
+        untilText = "until 15:30",
+        reason = "manual",
+        why = "started in the editor",
+        statusText = "Focusing",
+        accounts = listOf(FocusAccount("slack", "ana", "focusing")),
+    )
+
+    @Test
+    fun `focus is in the widget until when, with why and each account in the tooltip`() {
+        val s = StatusSummary.of(StatusResult(HealthState.HEALTHY, focus = focus))
+        assertEquals("Tieline · Focus until 15:30", s.text)
+        assertEquals(
+            "Focus until 15:30: started in the editor\nYour status says \"Focusing\".\n" +
+                "slack (ana) — notifications held\nClick to stop or extend focus.\nNo integrations configured",
+            s.tooltip,
+        )
+        assertEquals(focus, s.focus)
+        assertEquals(null, StatusSummary.of(StatusResult(HealthState.HEALTHY)).focus)
+    }
+
+    @Test
+    fun `an account not holding notifications yet says why, and a calendar block says stop ends it only`() {
+        val f = focus.copy(
+            reason = "calendar",
+            why = "Deep work (calendar)",
+            accounts = listOf(
+                FocusAccount("microsoft", "ana@acme.test", "starting", lastError = "Graph is unavailable (503)"),
+                FocusAccount("discord", "ana#1", "waiting"),
+            ),
+        )
+        val lines = StatusSummary.of(StatusResult(HealthState.HEALTHY, focus = f)).tooltip.split("\n")
+        assertEquals(
+            listOf(
+                "Focus until 15:30: Deep work (calendar)",
+                "Your status says \"Focusing\".",
+                "microsoft (ana@acme.test) — being told (retried while it fails): Graph is unavailable (503)",
+                "discord (ana#1) — not connected; its status is put back once it is",
+                "Click to stop (this block only) or extend focus.",
+                "No integrations configured",
+            ),
+            lines,
+        )
+    }
+
+    @Test
+    fun `focus and the next meeting share the widget, and a click offers the focus choices with Join`() {
+        val meeting = NextMeeting("caldav:h:work:e1", "Standup", until = "in 5 min", service = "caldav",
+            joinUrl = "https://meet.example.test/abc")
+        val s = StatusSummary.of(StatusResult(HealthState.HEALTHY, nextMeeting = meeting, focus = focus))
+        assertEquals("Tieline · Focus until 15:30 · Standup in 5 min", s.text)
+        // the click is the focus choices', so the meeting line does not promise a join
+        assertEquals("Next: Standup, in 5 min", s.tooltip.split("\n")[4])
+        val choices = FocusChoice.of(s, Instant.parse("2026-12-02T15:10:30Z"))
+        assertEquals(
+            listOf(
+                FocusChoice("Stop Focus", TielineCommands.STOP_FOCUS),
+                // 19.5 minutes left: 20 + 25, so it never ends early
+                FocusChoice("Extend by 25 minutes", TielineCommands.START_FOCUS, listOf(45)),
+                FocusChoice("Extend by 50 minutes", TielineCommands.START_FOCUS, listOf(70)),
+                FocusChoice("Join the next meeting", url = "https://meet.example.test/abc"),
+            ),
+            choices,
+        )
+        assertEquals(emptyList<FocusChoice>(), FocusChoice.of(StatusSummary.of(StatusResult(HealthState.HEALTHY)), Instant.now()))
+    }
+
+    @Test
+    fun `extend starts from now once the period is over and never past a day, and a calendar stop says so`() {
+        val over = FocusChoice.of(StatusSummary.of(StatusResult(focus = focus)), Instant.parse("2026-12-02T16:00:00Z"))
+        assertEquals(listOf(25), over[1].arguments)
+        val late = StatusSummary.of(StatusResult(focus = focus.copy(until = "2026-12-03T16:00:00+01:00")))
+        // 1410 minutes left: + 25 fits Start Focus's 1440, + 50 does not
+        assertEquals(
+            listOf(emptyList(), listOf(1435)),
+            FocusChoice.of(late, Instant.parse("2026-12-02T15:30:00Z")).map { it.arguments },
+        )
+        val calendar = StatusSummary.of(StatusResult(focus = focus.copy(reason = "calendar", until = "soon")))
+        assertEquals(
+            listOf(FocusChoice("Stop Focus (this block only)", TielineCommands.STOP_FOCUS)),
+            FocusChoice.of(calendar, Instant.now()),
+        )
     }
 }
