@@ -108,8 +108,19 @@ object ServerSettings {
 
     private fun plainItem(schema: JsonNode?, tag: String): SettingValue = when (schema?.get("type")?.asText()) {
         "object" -> table(schema, tag)
-        null, "string" -> SettingValue.Text("$tag.example.test")
+        null, "string" -> textItem(schema, tag)
         else -> sample(schema, tag)
+    }
+
+    /** A host name, unless the item's pattern wants another shape: an e-mail address
+     * (`chat.reviewerEmails`), else what [text] makes of it. */
+    private fun textItem(schema: JsonNode?, tag: String): SettingValue.Text {
+        val pattern = schema?.get("pattern")?.asText()?.let(::Regex)
+        val host = "$tag.example.test"
+        if (schema == null || pattern == null || pattern.containsMatchIn(host)) return SettingValue.Text(host)
+        val address = "$tag@example.test"
+        if (pattern.containsMatchIn(address)) return SettingValue.Text(address)
+        return text(schema, tag)
     }
 
     private fun table(schema: JsonNode, tag: String): SettingValue.Table {
