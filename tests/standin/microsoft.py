@@ -59,10 +59,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote, urlencode
 
 from .kit import OpenAPIContract, Quota, Reply, Request, Response, Router, StandIn
+from .microsoft_drive import BlobHost, DriveState, contract_path, register
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = OpenAPIContract(
@@ -463,6 +464,20 @@ class MicrosoftStandIn(StandIn):
         #: Graph pages server-side too: fewer than ``$top`` items and a nextLink (a test
         #: lowers this to make any collection span pages).
         self.max_page = 1000
+        #: OneDrive and SharePoint (tests/standin/microsoft_drive.py), downloads and upload
+        #: sessions served by a second host.
+        self.drive = DriveState()
+        self.blobs = BlobHost(self)
+
+    def start(self) -> Self:
+        self.blobs.start()
+        return super().start()
+
+    def stop(self) -> None:
+        super().stop()
+        self.blobs.stop()
+        with self.lock:
+            self.violations.extend(v for v in self.blobs.violations if v not in self.violations)
 
     def grant(self, token: str, user: dict[str, Any]) -> None:
         self.tokens[token] = user["id"]
@@ -510,7 +525,7 @@ class MicrosoftStandIn(StandIn):
     def check_contract(self, req: Request) -> list[str]:
         if (req.method, req.path) in UNDESCRIBED:
             return []
-        path = req.path
+        path = contract_path(req.path)
         for rx, repl in _NAMESPACED:
             path = rx.sub(repl, path)
         body = req.body
@@ -523,14 +538,18 @@ class MicrosoftStandIn(StandIn):
         """Answers are checked too: each must fit the description's response schema."""
         req.path = unquote(req.path)  # ids are percent-encoded segments (= : @)
         status, payload, headers = super()._route(req)
-        if self.validate and payload is not None and (req.method, req.path) not in UNDESCRIBED:
+        if (
+            self.validate
+            and isinstance(payload, (dict, list))
+            and (req.method, req.path) not in UNDESCRIBED
+        ):
             self._check_answer(req, status, payload)
         return status, payload, headers
 
     def _check_answer(self, req: Request, status: int, payload: Any) -> None:
         """The kit's answer check, on the namespaced path, with ``@odata.type`` filled in
         where Graph leaves it out (every entity schema requires it; see PROVENANCE)."""
-        path = req.path
+        path = contract_path(req.path)
         for rx, repl in _NAMESPACED:
             path = rx.sub(repl, path)
         body = json.dumps(_typed(payload)).encode()
@@ -1092,3 +1111,6 @@ def _meeting(s: MicrosoftStandIn, req: Request) -> Response:
     }
     s.state.meetings.append(meeting)
     return 201, meeting, {}
+
+
+register(routes, V1)
