@@ -186,9 +186,11 @@ class GraphClient:
         headers: Mapping[str, str] | None = None,
         content: bytes | None = None,
         signed: bool = True,
+        follow: bool = True,
     ) -> httpx.Response:
         """``signed=False`` sends no credentials at all: for URLs that carry their own
-        (an upload session's ``uploadUrl``, on another host, refuses a bearer token)."""
+        (an upload session's ``uploadUrl``, on another host, refuses a bearer token);
+        ``follow=False`` hands a redirect back instead of following it."""
         merged = {**HEADERS, **(headers or {})}
         target = url if url.startswith(("http://", "https://")) else url.lstrip("/")
         try:
@@ -200,6 +202,7 @@ class GraphClient:
                 content=content,
                 headers=merged,
                 auth=httpx.USE_CLIENT_DEFAULT if signed else None,
+                follow_redirects=follow,
             )
         except RateLimited as exc:
             # Refused by the HTTP stack before our hook read the body: say it plainly.

@@ -50,10 +50,11 @@ class DriveClient(GraphClient):
 
     @staticmethod
     def _drive(drive: str | None) -> str:
+        """``drives/{id}``, or the account's own OneDrive for no (or an empty) drive id."""
         return f"drives/{_seg(drive)}" if drive else "me/drive"
 
     def _at(self, drive: str, item: str, rel: str = "") -> str:
-        base = f"drives/{_seg(drive)}/items/{_seg(item)}"
+        base = f"{self._drive(drive)}/items/{_seg(item)}"
         return f"{base}:/{_path(rel)}:" if rel.strip("/") else base
 
     async def item_at(self, drive: str | None, path: str) -> DriveItem:
@@ -74,15 +75,21 @@ class DriveClient(GraphClient):
         or the page a nextLink / deltaLink names."""
         if link:
             return await self.page(link)
-        where = self._at(drive, folder) if folder else f"drives/{_seg(drive)}/root"
+        where = self._at(drive, folder) if folder else f"{self._drive(drive)}/root"
         return await self.page(f"{where}/delta", {"$select": ITEM_FIELDS})
 
     async def content(self, drive: str, item: str, *, format: str | None = None) -> bytes:
-        """A file's bytes, or a converted copy (``format="pdf"``), through Graph's redirect."""
+        """A file's bytes, or a converted copy (``format="pdf"``). Graph answers with a
+        redirect to a pre-authenticated URL on another host, which is read unsigned: the
+        token never goes there, whatever the HTTP stack would do with a redirect."""
         params = {"format": format} if format else None
+        accept = {"accept": "*/*"}
         r = await self._request(
-            "GET", f"{self._at(drive, item)}/content", params=params, headers={"accept": "*/*"}
+            "GET", f"{self._at(drive, item)}/content", params=params, headers=accept, follow=False
         )
+        location = r.headers.get("location")
+        if r.is_redirect and location:
+            r = await self._request("GET", str(r.url.join(location)), headers=accept, signed=False)
         return r.content
 
     async def put_content(

@@ -3,7 +3,8 @@ between them.
 
 An item's id is ``{drive id}/{item id}``: Graph's item ids are unique only within a drive,
 and download and delete are handed the item alone, so the drive travels with it (neither
-part ever holds a ``/``). Its path is relative to the linked folder.
+part ever holds a ``/``; an empty drive is the account's own OneDrive, as in
+:class:`~connectors.sdk.drive.DriveFolder`). Its path is relative to the linked folder.
 
 The hash is the strongest Graph gives: ``sha256Hash`` (personal OneDrive), else
 ``sha1Hash``, else ``quickXorHash`` (the only one on OneDrive for Business and SharePoint);
@@ -39,7 +40,7 @@ def item_id(drive: str, item: str) -> str:
 def split_id(value: str) -> tuple[str, str]:
     """``(drive id, item id)`` of an sdk item id."""
     drive, sep, item = value.partition("/")
-    if not sep or not drive or not item:
+    if not sep or not item:
         raise InvalidRequest(f"Microsoft 365: {value!r} is not a drive item id of this connector")
     return drive, item
 

@@ -353,3 +353,13 @@ async def test_a_delete_names_the_version_and_a_gone_item_stays_gone(
     await conn.delete(report, if_match=report.etag)  # already gone: nothing to do
     later = await conn.changes(folder, (await conn.changes(folder)).cursor)
     assert later.items == ()
+
+
+async def test_a_folder_on_the_own_drive_may_leave_the_drive_unnamed(
+    tree: Tree, conn: MicrosoftConnector
+) -> None:
+    """The sdk's ``drive=""`` is the account's own OneDrive: addressed as ``/me/drive``."""
+    folder = DriveFolder(id=tree.folder, path="/Documents/docs", name="docs")
+    items = {i.path: i for i in (await conn.changes(folder)).items}
+    assert unquote(tree.world.standin.log[-1].path).startswith("/v1.0/me/drive/items/")
+    assert await conn.download(items["readme.md"]) == b"# Hello\n"
