@@ -214,6 +214,7 @@ class OneDrive:
         offset, total, retries = _start(session.next_expected_ranges, 0), len(data), 0
         for _ in range(total // FRAGMENT + 16):
             piece = data[offset : offset + self.chunk]
+            sent = len(piece)
             try:
                 answer = await self.client.put_range(url, piece, offset, total)
             except (ServiceUnavailable, TransportError, InvalidRequest) as exc:
@@ -224,10 +225,10 @@ class OneDrive:
                 retries += 1
                 if retries > 3:
                     raise
-                answer = await self.client.session_status(url)
+                answer, sent = await self.client.session_status(url), 0
             if isinstance(answer, d.DriveItem):
                 return answer
-            offset = _start(answer.next_expected_ranges, offset + len(piece))
+            offset = _start(answer.next_expected_ranges, offset + sent)
         raise ServiceUnavailable("Microsoft 365: the upload session did not finish")
 
     async def move(

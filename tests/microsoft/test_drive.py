@@ -363,3 +363,23 @@ async def test_a_folder_on_the_own_drive_may_leave_the_drive_unnamed(
     items = {i.path: i for i in (await conn.changes(folder)).items}
     assert unquote(tree.world.standin.log[-1].path).startswith("/v1.0/me/drive/items/")
     assert await conn.download(items["readme.md"]) == b"# Hello\n"
+
+
+async def test_a_failed_fragment_is_resent_from_where_the_session_stands(
+    tree: Tree, conn: MicrosoftConnector, folder: DriveFolder
+) -> None:
+    """The content host fails one fragment past the stack's retries: the session is asked
+    for its next expected range and the upload goes on from there."""
+    data = os.urandom(SIMPLE_LIMIT + 2_000_000)
+    blobs = tree.world.standin.blobs
+    chunk = conn.drive.chunk
+    blobs.inject("502", count=4, path="/upload/")  # every attempt of the first fragment
+    await conn.upload(folder, "big.bin", data)
+    puts = [(r.method, r.status) for r in blobs.log]
+    assert puts[:5] == [("PUT", 502)] * 4 + [("GET", 200)]
+    total = len(data)
+    assert _ranges(tree)[-2:] == [
+        f"bytes 0-{chunk - 1}/{total}",
+        f"bytes {chunk}-{total - 1}/{total}",
+    ]
+    assert tree.st.by_path(tree.folder, "big.bin")["_data"] == data
