@@ -16,13 +16,20 @@ nameAlreadyExists`` rather than overwritten.
 Downloads are ``302 Found`` to a pre-authenticated URL on another host; the HTTP stack
 follows it and drops every credential on the way (it leaves the origin). An upload
 session's ``uploadUrl`` is pre-authenticated too, and Graph asks that no Authorization
-header be sent there, so its PUTs go unsigned.
+header be sent there, so its PUTs go unsigned. Such a URL is a secret of its own (its path
+or query authorises the request): it is kept out of error messages, and content is read
+``no-store``, so neither the URL nor the file lands in the hub's HTTP cache.
 """
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
+
+import httpx
+
+from connectors.sdk import TielineError
+from connectors.sdk.connector import NO_STORE
 
 from .client import GraphClient, _seg
 from .drive_models import DriveItem, UploadSession
@@ -83,14 +90,33 @@ class DriveClient(GraphClient):
         redirect to a pre-authenticated URL on another host, which is read unsigned: the
         token never goes there, whatever the HTTP stack would do with a redirect."""
         params = {"format": format} if format else None
-        accept = {"accept": "*/*"}
+        accept = {"accept": "*/*", **NO_STORE}
         r = await self._request(
             "GET", f"{self._at(drive, item)}/content", params=params, headers=accept, follow=False
         )
         location = r.headers.get("location")
         if r.is_redirect and location:
-            r = await self._request("GET", str(r.url.join(location)), headers=accept, signed=False)
+            r = await self._unsigned("GET", str(r.url.join(location)), headers=accept)
         return r.content
+
+    async def _unsigned(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """A request to a pre-authenticated URL: no credentials, and its path (the part
+        that authorises) left out of any error raised."""
+        try:
+            return await self._request(method, url, headers=headers, content=content, signed=False)
+        except TielineError as exc:
+            secret = httpx.URL(url).path
+            if len(secret) > 1 and secret in exc.message:
+                exc.message = exc.message.replace(secret, "/<pre-authenticated URL>")
+                exc.args = (exc.message,)
+            raise
 
     async def put_content(
         self, drive: str, parent: str, name: str, data: bytes, *, if_match: str | None
@@ -136,7 +162,7 @@ class DriveClient(GraphClient):
             "content-range": f"bytes {start}-{start + len(data) - 1}/{total}",
             "content-type": OCTETS,
         }
-        r = await self._request("PUT", url, content=data, headers=headers, signed=False)
+        r = await self._unsigned("PUT", url, content=data, headers=headers)
         body: Any = r.json()
         if r.status_code == 202:
             return UploadSession.model_validate(body)
@@ -144,7 +170,7 @@ class DriveClient(GraphClient):
 
     async def session_status(self, url: str) -> UploadSession:
         """Which ranges a session still expects, to resume after a failed fragment."""
-        r = await self._request("GET", url, signed=False)
+        r = await self._unsigned("GET", url, headers=dict(NO_STORE))
         return UploadSession.model_validate(r.json())
 
     async def create_folder(self, drive: str, parent: str, name: str) -> DriveItem:

@@ -22,7 +22,7 @@ import pytest
 
 from connectors.microsoft.connector import MicrosoftConnector
 from connectors.microsoft.drive_client import SIMPLE_LIMIT
-from connectors.sdk import InvalidRequest, NotFound
+from connectors.sdk import InvalidRequest, NotFound, ServiceUnavailable
 from connectors.sdk.drive import PDF, DriveFolder, DriveItem
 from connectors.sdk.errors import SyncConflict
 from tests.standin.microsoft_drive import DriveState
@@ -383,3 +383,16 @@ async def test_a_failed_fragment_is_resent_from_where_the_session_stands(
         f"bytes {chunk}-{total - 1}/{total}",
     ]
     assert tree.st.by_path(tree.folder, "big.bin")["_data"] == data
+
+
+async def test_pre_authenticated_urls_stay_out_of_error_messages(
+    tree: Tree, conn: MicrosoftConnector, folder: DriveFolder
+) -> None:
+    """An upload session's URL authorises whoever holds it: a failure names the host's
+    answer, never the URL."""
+    tree.world.standin.blobs.inject("500", count=40, path="/upload/")
+    with pytest.raises(ServiceUnavailable) as failed:
+        await conn.upload(folder, "big.bin", os.urandom(SIMPLE_LIMIT + 1))
+    key = next(iter(tree.st.sessions))
+    assert key not in failed.value.message and key not in str(failed.value)
+    assert "pre-authenticated URL" in failed.value.message
