@@ -47,7 +47,6 @@ Where each shape comes from:
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import html
@@ -62,6 +61,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import unquote, urlencode
 
+from .graph_wire import _body, _token, _untoken, select, stamp
 from .kit import OpenAPIContract, Quota, Reply, Request, Response, Router, StandIn
 from .microsoft_drive import BlobHost, DriveState, contract_path, register
 
@@ -102,11 +102,6 @@ def iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000")
 
 
-def stamp(when: datetime) -> str:
-    """An ``Edm.DateTimeOffset`` as Graph writes it."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_when(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -121,33 +116,6 @@ def duration(text: str | None) -> timedelta | None:
         raise Reply(400, _body("BadRequest", f"Invalid expirationDuration {text!r}"))
     h, mi, s = (int(g or 0) for g in m.groups())
     return timedelta(hours=h, minutes=mi, seconds=s)
-
-
-def _body(code: str, message: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    return {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": stamp(now),
-                "request-id": str(uuid.uuid4()),
-                "client-request-id": str(uuid.uuid4()),
-            },
-        }
-    }
-
-
-def _token(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-
-
-def _untoken(token: str) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except ValueError as exc:
-        raise Reply(400, _body("BadRequest", "Invalid state token.")) from exc
-    return data
 
 
 @dataclasses.dataclass
@@ -612,16 +580,6 @@ def _typed(node: Any) -> Any:
     if isinstance(node, list):
         return [_typed(v) for v in node]
     return node
-
-
-def select(item: dict[str, Any], fields: str | None) -> dict[str, Any]:
-    """What Graph answers for ``$select``: those fields (plus id and the etag), else all;
-    never the stand-in's own ``_`` keys."""
-    public = {k: v for k, v in item.items() if not k.startswith("_")}
-    if not fields:
-        return public
-    wanted = {"id", "@odata.etag", *fields.split(",")}
-    return {k: v for k, v in public.items() if k in wanted}
 
 
 def _personal(s: MicrosoftStandIn, req: Request, what: str) -> None:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
-import json
 import re
 import secrets
 import threading
@@ -50,6 +49,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode
 
+from .graph_wire import _body, _token, _untoken, select, stamp
 from .kit import Reply, Request, Response, Router, StandIn
 
 if TYPE_CHECKING:
@@ -66,8 +66,6 @@ _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
 def _err(status: int, code: str, message: str, inner: str | None = None) -> Reply:
-    from .microsoft import _body
-
     body = _body(code, message)
     if inner:
         body["error"]["innerError"]["code"] = inner
@@ -84,10 +82,6 @@ def quick_xor(data: bytes) -> str:
         state ^= (v & mask) ^ (v >> 160)
     state ^= len(data) << 96
     return base64.b64encode((state & mask).to_bytes(20, "little")).decode()
-
-
-def _stamp(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -231,8 +225,8 @@ class DriveState:
             "name": item["name"],
             "eTag": self.etag(item),
             "cTag": f'"c:{{{item["id"][-12:]}}},{item["_version"]}"',
-            "createdDateTime": _stamp(item.get("_created") or datetime(2026, 1, 5, tzinfo=UTC)),
-            "lastModifiedDateTime": _stamp(item.get("_modified") or datetime.now(UTC)),
+            "createdDateTime": stamp(item.get("_created") or datetime(2026, 1, 5, tzinfo=UTC)),
+            "lastModifiedDateTime": stamp(item.get("_modified") or datetime.now(UTC)),
             "webUrl": f"{base}/personal/{drive['id']}/Documents/{quote(item['name'])}",
             "size": len(item.get("_data", b"")),
         }
@@ -489,8 +483,6 @@ def _ref(req: Request) -> tuple[str, str]:
 
 @route("GET", _ITEM)
 def _get_item(s: MicrosoftStandIn, req: Request) -> Response:
-    from .microsoft import select
-
     item = _item(s, req, *_ref(req))
     return 200, select(s.drive.wire(item, base=s.url), req.args.get("$select")), {}
 
@@ -630,22 +622,8 @@ def _content(s: MicrosoftStandIn, req: Request) -> Response:
     return 302, None, {"location": f"{s.blobs.url}/download/{key}"}
 
 
-def _token(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-
-
-def _untoken(text: str) -> dict[str, Any]:
-    try:
-        out: dict[str, Any] = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except ValueError as exc:
-        raise _err(400, "invalidRequest", "Invalid delta token.") from exc
-    return out
-
-
 @route("GET", _ITEM + r"/delta")
 def _delta(s: MicrosoftStandIn, req: Request) -> Response:
-    from .microsoft import select
-
     st = s.drive
     scope = _item(s, req, *_ref(req))
     kind = st.drives[scope["_drive"]]["driveType"]
