@@ -10,11 +10,11 @@ replaced by a full listing with ``reset``.
 
 Delta items carry no ``parentReference.path`` (renaming a folder does not list its
 descendants), so paths are worked out from ids: from the folders listed in the same round,
-from what this instance saw before, and otherwise by reading the parent once (a plain read
-has the path). An item whose place resolves outside the folder is left out, or, when it was
-inside before, reported as deleted (moved out). A deletion of an item this instance cannot
-place is reported only on a folder delta (where everything listed is inside), under the
-name Graph gives, if any.
+from what this instance saw before, from the parent's path where Graph gives one after all,
+and otherwise by reading the parent once (a plain read has the path). An item whose place
+resolves outside the folder is left out, or, when it was inside before, reported as deleted
+(moved out). A deletion of an item this instance cannot place is reported only on a folder
+delta (where everything listed is inside), under the name Graph gives, if any.
 
 Writes name the version they replace (``If-Match``: :class:`SyncConflict` on 412); a new
 file or a move onto a taken name (409 ``nameAlreadyExists``) is a conflict too. Files under
@@ -280,10 +280,14 @@ class _Placer:
         item = self.batch.get(iid)
         place: str | None
         if item is not None and item.deleted is None:
-            if item.root is not None or not item.parent.id or not item.name:
+            parent = item.parent.id
+            if item.root is not None or not parent or not item.name:
                 place = None
+            elif item.parent.path and parent not in self.batch and parent not in self.seen.paths:
+                # Where Graph does give the parent's path, it saves reading the parent.
+                place = m.relative(self.folder.path, m.absolute(item))
             else:
-                up = await self.where(item.parent.id)
+                up = await self.where(parent)
                 place = None if up is None else m.join(up, item.name)
         elif iid in self.seen.paths:
             place = self.seen.paths[iid]

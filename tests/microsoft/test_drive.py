@@ -396,3 +396,26 @@ async def test_pre_authenticated_urls_stay_out_of_error_messages(
     key = next(iter(tree.st.sessions))
     assert key not in failed.value.message and key not in str(failed.value)
     assert "pre-authenticated URL" in failed.value.message
+
+
+async def test_a_parent_path_in_a_delta_item_spares_reading_the_parent(world: World) -> None:
+    tree = _seed(world, "business")
+    conn, http = connect(world.standin.url)
+    try:
+        folder = await conn.find_folder("Documents/docs")
+        first = await conn.changes(folder)
+    finally:
+        await http.aclose()
+    guides = tree.st.child(tree.folder, "guides")
+    tree.st.touch(tree.st.child(guides["id"], "setup.md"), b"Run it twice.\n")
+    for with_paths, reads in ((False, 1), (True, 0)):
+        tree.st.delta_paths = with_paths
+        fresh, http = connect(world.standin.url)
+        try:
+            world.standin.reset_log()
+            later = await fresh.changes(folder, first.cursor)
+            assert [i.path for i in later.items] == ["guides/setup.md"]
+            got = [r for r in world.standin.log if "/items/" in r.path and r.method == "GET"]
+            assert len(got) == reads + 1  # the drive's kind, then any parent read
+        finally:
+            await http.aclose()

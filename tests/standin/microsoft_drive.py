@@ -111,6 +111,9 @@ class DriveState:
         self.links: dict[str, tuple[str, str, str | None]] = {}  # key -> (account, id, format)
         self.delta_floor = 0
         self.accept_short = 0  # take only this many bytes of the next fragment
+        #: Give delta items their parent's path after all (the documentation says Graph
+        #: does not; a client must cope either way).
+        self.delta_paths = False
         self.lock = threading.RLock()
 
     # -- building ---------------------------------------------------------------------------
@@ -236,7 +239,7 @@ class DriveState:
             out["name"] = "root"
         else:
             ref["id"] = item["_parent"]
-            if not delta:  # delta leaves the path out (driveitem-delta, Remarks)
+            if not delta or self.delta_paths:  # delta leaves it out (driveitem-delta, Remarks)
                 ref["path"] = self.path_of(item)
         out["parentReference"] = ref
         if item["_folder"]:
