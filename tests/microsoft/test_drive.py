@@ -419,3 +419,20 @@ async def test_a_parent_path_in_a_delta_item_spares_reading_the_parent(world: Wo
             assert len(got) == reads + 1  # the drive's kind, then any parent read
         finally:
             await http.aclose()
+
+
+async def test_a_renamed_folder_moves_what_is_known_below_it(
+    tree: Tree, conn: MicrosoftConnector, folder: DriveFolder
+) -> None:
+    """Delta lists a renamed folder alone; a later change below it is placed under the new
+    name, from what the rename taught, without reading the parent."""
+    first = await conn.changes(folder)
+    guides = tree.st.child(tree.folder, "guides")
+    tree.st.move(guides, tree.folder, "manuals")
+    renamed = await conn.changes(folder, first.cursor)
+    assert [(i.path, i.folder) for i in renamed.items] == [("manuals", True)]
+    tree.st.touch(tree.st.child(guides["id"], "setup.md"), b"Run it twice.\n")
+    tree.world.standin.reset_log()
+    later = await conn.changes(folder, renamed.cursor)
+    assert [i.path for i in later.items] == ["manuals/setup.md"]
+    assert len(tree.world.standin.log) == 1
