@@ -11,9 +11,9 @@ The hash is the strongest Graph gives: ``sha256Hash`` (personal OneDrive), else
 hex digests are lower-cased, quickXor stays base64 as Graph writes it.
 
 Office documents list PDF as an export: Graph converts them with ``?format=pdf``
-(learn.microsoft.com/graph/api/driveitem-get-content-format). Of the types it converts,
-only Word, Excel and PowerPoint files (and their OpenDocument and RTF kin) are listed; the
-others it converts (HTML, Markdown, e-mail, images, CAD) are better read as they are.
+(learn.microsoft.com/graph/api/driveitem-get-content-format lists doc, docx, odt, rtf, xls,
+xlsx, ods, ppt, pptx, pptm, pps, ppsx, ppsxm, pot, potm, potx and odp, and csv, which is
+left out here: its bytes are text worth reading as they are).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from . import drive_models as d
 
 #: Extensions Graph converts to PDF that are Office documents.
 OFFICE = frozenset(
-    {"doc", "docx", "dot", "dotx", "dotm", "odt", "rtf"}
-    | {"xls", "xlsx", "xlsm", "ods"}
-    | {"ppt", "pptx", "pps", "ppsx", "odp"}
+    {"doc", "docx", "odt", "rtf"}
+    | {"xls", "xlsx", "ods"}
+    | {"ppt", "pptx", "pptm", "pps", "ppsx", "ppsxm", "pot", "potm", "potx", "odp"}
 )
 
 

@@ -13,8 +13,8 @@ named below):
 - ``GET .../content`` is ``302 Found`` to a pre-authenticated URL on another host
   (:class:`BlobHost`, its own port), which refuses any ``Authorization`` header it is sent
   and records it as a violation: the token must never travel there. ``?format=pdf`` does
-  the same for a converted copy of the Office types Graph converts
-  (driveitem-get-content-format); other types are ``406 notSupported``.
+  the same for a converted copy of the types Graph converts (driveitem-get-content-format);
+  the page names no error for other types, which the stand-in answers ``406 notSupported``.
 - ``PUT .../content`` takes at most 4 MB (driveitem-put-content: larger files go through an
   upload session), ``@microsoft.graph.conflictBehavior=fail`` refuses an existing name with
   ``409 nameAlreadyExists``.
@@ -57,10 +57,10 @@ if TYPE_CHECKING:
 
 SIMPLE_LIMIT = 4 * 1024 * 1024
 FRAGMENT = 320 * 1024
-#: Extensions Graph converts to PDF (driveitem-get-content-format), the Office ones.
+#: Extensions Graph converts to PDF (driveitem-get-content-format).
 PDF_FROM = frozenset(
-    {"doc", "docx", "dot", "dotx", "dotm", "odt", "rtf", "xls", "xlsx", "xlsm"}
-    | {"ods", "ppt", "pptx", "pps", "ppsx", "odp"}
+    {"csv", "doc", "docx", "odt", "rtf", "xls", "xlsx", "ods", "ppt", "pptx", "pptm", "pps"}
+    | {"ppsx", "ppsxm", "pot", "potm", "potx", "odp"}
 )
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
