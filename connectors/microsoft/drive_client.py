@@ -39,8 +39,9 @@ from .models import Collection
 ITEM_FIELDS = (
     "id,name,eTag,cTag,size,lastModifiedDateTime,webUrl,parentReference,file,folder,deleted,root"
 )
-#: Simple uploads take up to this much (driveitem-put-content says 4 MB for this path;
-#: larger files go in an upload session).
+#: Simple uploads take up to this much: the OneDrive API's documented limit (Graph's
+#: driveitem-put-content now allows 250 MB, but 4 MB holds on every cloud and keeps any
+#: larger file resumable, in an upload session).
 SIMPLE_LIMIT = 4 * 1024 * 1024
 #: Upload session fragments are multiples of this (driveitem-createuploadsession).
 FRAGMENT = 320 * 1024

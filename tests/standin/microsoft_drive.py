@@ -15,9 +15,10 @@ named below):
   and records it as a violation: the token must never travel there. ``?format=pdf`` does
   the same for a converted copy of the types Graph converts (driveitem-get-content-format);
   the page names no error for other types, which the stand-in answers ``406 notSupported``.
-- ``PUT .../content`` takes at most 4 MB (driveitem-put-content: larger files go through an
-  upload session), ``@microsoft.graph.conflictBehavior=fail`` refuses an existing name with
-  ``409 nameAlreadyExists``.
+- ``PUT .../content`` takes at most 4 MB (the OneDrive API's driveitem_put_content; Graph's
+  page now says 250 MB, the stand-in keeps the stricter limit);
+  ``@microsoft.graph.conflictBehavior=fail`` refuses an existing name with ``409
+  nameAlreadyExists``.
 - ``createUploadSession`` answers an ``uploadUrl`` on the other host; its PUTs carry
   ``Content-Range``, each fragment but the last a multiple of 320 KiB, and must start where
   ``nextExpectedRanges`` says (``416`` otherwise); ``202`` with the next expected range until
