@@ -38,6 +38,7 @@ from connectors.sdk import (
     ServiceUnavailable,
     TielineError,
 )
+from connectors.sdk.errors import SyncConflict
 from connectors.sdk.paging import check_link
 from connectors.sdk.redact import redact
 
@@ -89,6 +90,14 @@ _EXPLAINED: dict[str, str] = {
     "TooManyRequests": "Microsoft Graph is throttling this app for this mailbox; it says when "
     "to try again",
     "ErrorInvalidParameter": "Graph refused a parameter",
+    "itemNotFound": "no such file or folder, or this account cannot see it",
+    "preconditionFailed": "the item changed since it was last read (someone else edited, "
+    "moved or deleted it)",
+    "nameAlreadyExists": "an item of that name is already there",
+    "resyncRequired": "the change list's position is too old; the folder is read again",
+    "notSupported": "Graph cannot convert this file to that format",
+    "accessDenied": "this account or Tieline's permissions do not allow it (Files.ReadWrite, "
+    "or Sites.ReadWrite.All for a SharePoint library)",
 }
 #: Said when a personal (consumer) account meets a work-or-school-only API.
 PERSONAL = (
@@ -137,6 +146,8 @@ def graph_error(response: httpx.Response) -> TielineError | None:
         return ReauthRequired(text)
     if status == 429:
         return RateLimited(text, retry_at=retry_at_of(response), status=status, service=SERVICE)
+    if status == 412:  # If-Match named a version the item no longer has
+        return SyncConflict(text)
     kind: type[ServiceError]
     if status == 403:
         kind = PermissionDenied
@@ -173,11 +184,26 @@ class GraphClient:
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        signed: bool = True,
+        follow: bool = True,
     ) -> httpx.Response:
+        """``signed=False`` sends no credentials at all: for URLs that carry their own
+        (an upload session's ``uploadUrl``, on another host, refuses a bearer token);
+        ``follow=False`` hands a redirect back instead of following it."""
         merged = {**HEADERS, **(headers or {})}
         target = url if url.startswith(("http://", "https://")) else url.lstrip("/")
         try:
-            return await self.http.request(method, target, params=params, json=json, headers=merged)
+            return await self.http.request(
+                method,
+                target,
+                params=params,
+                json=json,
+                content=content,
+                headers=merged,
+                auth=httpx.USE_CLIENT_DEFAULT if signed else None,
+                follow_redirects=follow,
+            )
         except RateLimited as exc:
             # Refused by the HTTP stack before our hook read the body: say it plainly.
             raise RateLimited(

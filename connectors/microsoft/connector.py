@@ -2,7 +2,9 @@
 channels, and instant meetings, on Microsoft Graph v1.0.
 
 Glue only: requests live in :mod:`.client`, wire types in :mod:`.models`, the mapping to
-Tieline's models in :mod:`.mapping`, focus's save-and-restore in :mod:`.focus`. One instance
+Tieline's models in :mod:`.mapping`, focus's save-and-restore in :mod:`.focus`, OneDrive and
+SharePoint in :mod:`.drive` (on :mod:`.drive_client`, :mod:`.drive_models`,
+:mod:`.drive_mapping`). One instance
 serves one signed-in account (work or school, or personal: Graph offers personal accounts
 calendar and mail but no Teams presence, chats or meetings, and says so with a 403 that the
 client explains).
@@ -44,11 +46,14 @@ from connectors.sdk.calendar import (
     viewer_zone,
 )
 from connectors.sdk.chat import Channel, FocusSnapshot, Post, PresenceStatus
+from connectors.sdk.drive import DriveChanges, DriveFolder, DriveItem
 from connectors.sdk.mail import MailMessage, MailPage, MailView
 
 from . import mapping
 from . import models as w
 from .client import GraphClient, graph_error
+from .drive import OneDrive
+from .drive_client import DriveClient
 from .focus import FocusKeeper, iso_duration
 
 log = logging.getLogger("tieline.connector.microsoft")
@@ -84,6 +89,7 @@ class MicrosoftConnector(Connector):
             str(ctx.settings.get("timezone") or ""), "connectors.microsoft.timezone"
         )
         self.focus = FocusKeeper(self.client, self._client_id(ctx.settings))
+        self.drive = OneDrive(DriveClient(ctx.http), ctx.settings)
 
     @property
     def host(self) -> str:
@@ -313,3 +319,28 @@ class MicrosoftConnector(Connector):
             topic or "Meeting", now, now + timedelta(minutes=max(1, minutes))
         )
         return JoinLink(url=meeting.join_web_url, provider=Provider.TEAMS, source="conference")
+
+    # -- Drive --------------------------------------------------------------------------------
+    async def find_folder(self, path: str) -> DriveFolder:
+        """``docs`` in the account's OneDrive (or the ``drive`` setting's library), or
+        ``sites/{site}/drives/{drive}:/docs`` in a SharePoint document library."""
+        return await self.drive.find_folder(path)
+
+    async def changes(self, folder: DriveFolder, cursor: str | None = None) -> DriveChanges:
+        return await self.drive.changes(folder, cursor)
+
+    async def download(self, item: DriveItem, *, export: str | None = None) -> bytes:
+        return await self.drive.download(item, export=export)
+
+    async def upload(
+        self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None
+    ) -> DriveItem:
+        return await self.drive.upload(folder, path, data, if_match=if_match)
+
+    async def move(
+        self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None
+    ) -> DriveItem:
+        return await self.drive.move(folder, item, path, if_match=if_match)
+
+    async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
+        await self.drive.delete(item, if_match=if_match)

@@ -25,6 +25,7 @@ def test_every_declared_capability_is_implemented() -> None:
         "Focus",
         "Messaging",
         "OnlineMeetings",
+        "Drive",
     }
     assert MANIFEST.attach.kind == "account"
     assert MANIFEST.auth.methods == ("pkce", "device", "token")
@@ -51,6 +52,7 @@ def test_every_scope_says_why_and_offline_access_is_asked() -> None:
     assert "offline_access" in names and "User.Read" in names
     assert {"Calendars.Read", "Mail.Read", "Mail.Send", "Presence.ReadWrite"} <= set(names)
     assert {"Chat.ReadWrite", "ChannelMessage.Send", "OnlineMeetings.ReadWrite"} <= set(names)
+    assert {"Files.ReadWrite", "Sites.ReadWrite.All"} <= set(names)
     assert all(len(s.why) > 20 for s in oauth.scopes)
 
 

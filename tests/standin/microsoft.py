@@ -47,7 +47,6 @@ Where each shape comes from:
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import html
@@ -59,10 +58,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote, urlencode
 
+from .graph_wire import _body, _token, _untoken, select, stamp
 from .kit import OpenAPIContract, Quota, Reply, Request, Response, Router, StandIn
+from .microsoft_drive import BlobHost, DriveState, contract_path, register
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = OpenAPIContract(
@@ -101,11 +102,6 @@ def iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000")
 
 
-def stamp(when: datetime) -> str:
-    """An ``Edm.DateTimeOffset`` as Graph writes it."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_when(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -120,33 +116,6 @@ def duration(text: str | None) -> timedelta | None:
         raise Reply(400, _body("BadRequest", f"Invalid expirationDuration {text!r}"))
     h, mi, s = (int(g or 0) for g in m.groups())
     return timedelta(hours=h, minutes=mi, seconds=s)
-
-
-def _body(code: str, message: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    return {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": stamp(now),
-                "request-id": str(uuid.uuid4()),
-                "client-request-id": str(uuid.uuid4()),
-            },
-        }
-    }
-
-
-def _token(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-
-
-def _untoken(token: str) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except ValueError as exc:
-        raise Reply(400, _body("BadRequest", "Invalid state token.")) from exc
-    return data
 
 
 @dataclasses.dataclass
@@ -463,6 +432,20 @@ class MicrosoftStandIn(StandIn):
         #: Graph pages server-side too: fewer than ``$top`` items and a nextLink (a test
         #: lowers this to make any collection span pages).
         self.max_page = 1000
+        #: OneDrive and SharePoint (tests/standin/microsoft_drive.py), downloads and upload
+        #: sessions served by a second host.
+        self.drive = DriveState()
+        self.blobs = BlobHost(self)
+
+    def start(self) -> Self:
+        self.blobs.start()
+        return super().start()
+
+    def stop(self) -> None:
+        super().stop()
+        self.blobs.stop()
+        with self.lock:
+            self.violations.extend(v for v in self.blobs.violations if v not in self.violations)
 
     def grant(self, token: str, user: dict[str, Any]) -> None:
         self.tokens[token] = user["id"]
@@ -510,7 +493,7 @@ class MicrosoftStandIn(StandIn):
     def check_contract(self, req: Request) -> list[str]:
         if (req.method, req.path) in UNDESCRIBED:
             return []
-        path = req.path
+        path = contract_path(req.path)
         for rx, repl in _NAMESPACED:
             path = rx.sub(repl, path)
         body = req.body
@@ -523,14 +506,18 @@ class MicrosoftStandIn(StandIn):
         """Answers are checked too: each must fit the description's response schema."""
         req.path = unquote(req.path)  # ids are percent-encoded segments (= : @)
         status, payload, headers = super()._route(req)
-        if self.validate and payload is not None and (req.method, req.path) not in UNDESCRIBED:
+        if (
+            self.validate
+            and isinstance(payload, (dict, list))
+            and (req.method, req.path) not in UNDESCRIBED
+        ):
             self._check_answer(req, status, payload)
         return status, payload, headers
 
     def _check_answer(self, req: Request, status: int, payload: Any) -> None:
         """The kit's answer check, on the namespaced path, with ``@odata.type`` filled in
         where Graph leaves it out (every entity schema requires it; see PROVENANCE)."""
-        path = req.path
+        path = contract_path(req.path)
         for rx, repl in _NAMESPACED:
             path = rx.sub(repl, path)
         body = json.dumps(_typed(payload)).encode()
@@ -593,16 +580,6 @@ def _typed(node: Any) -> Any:
     if isinstance(node, list):
         return [_typed(v) for v in node]
     return node
-
-
-def select(item: dict[str, Any], fields: str | None) -> dict[str, Any]:
-    """What Graph answers for ``$select``: those fields (plus id and the etag), else all;
-    never the stand-in's own ``_`` keys."""
-    public = {k: v for k, v in item.items() if not k.startswith("_")}
-    if not fields:
-        return public
-    wanted = {"id", "@odata.etag", *fields.split(",")}
-    return {k: v for k, v in public.items() if k in wanted}
 
 
 def _personal(s: MicrosoftStandIn, req: Request, what: str) -> None:
@@ -1092,3 +1069,6 @@ def _meeting(s: MicrosoftStandIn, req: Request) -> Response:
     }
     s.state.meetings.append(meeting)
     return 201, meeting, {}
+
+
+register(routes, V1)

@@ -49,6 +49,11 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/teams/{team-id}/channels/{channel-id}/messages": ("post",),
     "/teams/{team-id}/channels/{channel-id}/messages/{chatMessage-id}/replies": ("post",),
     "/me/onlineMeetings": ("post",),
+    "/drives/{drive-id}/items/{driveItem-id}": ("get", "patch", "delete"),
+    "/drives/{drive-id}/items/{driveItem-id}/children": ("post",),
+    "/drives/{drive-id}/items/{driveItem-id}/content": ("get", "put"),
+    "/drives/{drive-id}/items/{driveItem-id}/microsoft.graph.createUploadSession": ("post",),
+    "/drives/{drive-id}/items/{driveItem-id}/microsoft.graph.delta()": ("get",),
 }
 #: Keys of a path item that are not operations but belong with them.
 _PATH_KEEP = ("parameters", "description")
