@@ -301,3 +301,13 @@ async def test_conflict_copies_are_never_uploaded(world: World) -> None:
     world.drive.put("guide.md", "theirs")
     await settled(world)
     assert set(world.remote()) == {"guide.md"}
+
+
+async def test_an_edit_right_after_a_push_is_pushed(world: World) -> None:
+    """The next changes list holds the round's own uploads; they are no news, and must not
+    hide a local edit made since."""
+    world.write("guide.md", "v1!")
+    await world.sync.sync()
+    world.write("guide.md", "v2")
+    r = await world.sync.sync()
+    assert r.pushed == ["guide.md"] and world.remote() == {"guide.md": "v2"}

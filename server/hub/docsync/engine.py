@@ -420,11 +420,13 @@ class _Round:
         if b is None:
             await self.remote_new(item, rel)
             return
-        self.handled.add(rel)
         if b.etag == item.etag or (item.hash and item.hash == b.remote_hash):
             if b.etag != item.etag:  # renamed or touched: same bytes, new version
-                await self.state.put(_replace(b, etag=item.etag))
-            return
+                b = _replace(b, etag=item.etag)
+                await self.state.put(b)
+                self.bases[b.path] = b
+            return  # unchanged there: the local side decides
+        self.handled.add(rel)
         if self.blocked(rel):  # the person has not chosen yet: keep the newest beside it
             await self.conflict(item, rel)
             return
