@@ -311,3 +311,14 @@ async def test_an_edit_right_after_a_push_is_pushed(world: World) -> None:
     world.write("guide.md", "v2")
     r = await world.sync.sync()
     assert r.pushed == ["guide.md"] and world.remote() == {"guide.md": "v2"}
+
+
+async def test_a_vanished_folder_empties_nothing_at_the_drive(world: World) -> None:
+    import shutil
+
+    world.write("guide.md", "text")
+    await settled(world)
+    shutil.rmtree(world.docs)
+    r = await world.sync.sync()
+    assert r.stopped and "not in the workspace" in r.stopped
+    assert world.remote() == {"guide.md": "text"}

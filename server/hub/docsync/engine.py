@@ -45,6 +45,7 @@ from typing import Literal
 from connectors.sdk.capabilities import Drive
 from connectors.sdk.drive import MARKDOWN, PDF, DriveChanges, DriveFolder, DriveItem
 from connectors.sdk.errors import (
+    ConfigError,
     NoSuchRecord,
     NotFound,
     RateLimited,
@@ -288,6 +289,13 @@ class _Round:
 
     async def load(self) -> None:
         self.bases = await self.state.bases()
+        if not self.dir.is_dir():
+            if self.bases:  # moved away or not there yet: not a reason to empty the drive
+                raise ConfigError(
+                    f"{self.s.spec.folder} is not in the workspace any more; nothing is "
+                    "deleted at the service (unlink it, or put it back)"
+                )
+            self.dir.mkdir(parents=True)
         self.pending = await self.state.conflicts()
         self.local = localfs.walk(self.dir, self.s.ignore)
         self.by_id = {b.remote_id: b for b in self.bases.values()}
