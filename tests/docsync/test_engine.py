@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -322,3 +323,16 @@ async def test_a_vanished_folder_empties_nothing_at_the_drive(world: World) -> N
     r = await world.sync.sync()
     assert r.stopped and "not in the workspace" in r.stopped
     assert world.remote() == {"guide.md": "text"}
+
+
+async def test_two_checkouts_linking_one_drive_folder_each_get_everything(
+    world: World, tmp_path: Path
+) -> None:
+    from server.hub.docsync.engine import DocSync
+
+    world.write("guide.md", "text")
+    await settled(world)
+    clone = DocSync(world.sync.state.db, world.drive, world.sync.spec, tmp_path / "clone")
+    r = await clone.sync()
+    assert r.pulled == ["guide.md"]
+    assert (tmp_path / "clone" / "docs" / "guide.md").read_text() == "text"

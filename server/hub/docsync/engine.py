@@ -33,12 +33,14 @@ next round carries on from what was committed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +65,10 @@ log = logging.getLogger("tieline.docsync")
 Keep = Literal["mine", "theirs", "both"]
 LocalStatus = Literal["same", "changed", "deleted"]
 
+#: Transfers (downloads, uploads) in flight at once: enough to hide a drive's latency on a
+#: first sync of many small files, few enough to stay clear of its rate limits.
+TRANSFERS = 4
+
 #: Export formats asked for, best first.
 EXPORTS = (MARKDOWN, PDF)
 
@@ -78,6 +84,7 @@ class LinkSpec:
 
     @property
     def key(self) -> str:
+        """The link as the settings name it (the store's key adds where the folder is)."""
         return "\x1f".join((self.folder.strip("/"), self.service, self.account, self.remote))
 
     @property
@@ -146,7 +153,10 @@ class DocSync:
         self.drive = drive
         self.spec = spec
         self.dir = root / spec.folder.strip("/")
-        self.state = LinkState(db, spec.key)
+        # Keyed by the folder's place on disk too: two checkouts of one workspace linking
+        # their ``docs`` to the same drive folder each have an agreement of their own.
+        where = str(self.dir.resolve())
+        self.state = LinkState(db, "\x1f".join((where, spec.service, spec.account, spec.remote)))
         self.ignore = ignore or Ignore(())
         self.now = now
 
@@ -284,6 +294,7 @@ class _Round:
         self.dir = sync.dir
         self.handled: set[str] = set()
         self.hashes: dict[str, str] = {}
+        self.batch: list[Callable[[], Awaitable[object]]] = []
         #: A write met a change made meanwhile: look at the drive again before the cursor.
         self.again = False
 
@@ -301,6 +312,32 @@ class _Round:
         self.by_id = {b.remote_id: b for b in self.bases.values()}
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def later(self, transfer: Callable[[], Awaitable[object]]) -> None:
+        """Queue a transfer that depends on no other (a plain pull or push) for
+        :meth:`flush`."""
+        self.batch.append(transfer)
+
+    async def flush(self) -> None:
+        """Run the queued transfers, :data:`TRANSFERS` at a time. After a failure no
+        further one starts (a dead service or a 429 is not hammered), those running finish,
+        and the first failure is raised: each finished transfer is committed already."""
+        batch, self.batch = self.batch, []
+        todo = iter(batch)
+        failed: list[BaseException] = []
+
+        async def worker() -> None:
+            for transfer in todo:
+                if failed:
+                    return
+                try:
+                    await transfer()
+                except Exception as exc:
+                    failed.append(exc)
+
+        await asyncio.gather(*(worker() for _ in range(min(TRANSFERS, len(batch)))))
+        if failed:
+            raise failed[0]
 
     def hash_of(self, rel: str) -> str:
         if rel not in self.hashes:
@@ -406,6 +443,7 @@ class _Round:
         )
         for item in live:
             await self.remote_item(item)
+        await self.flush()
         for item in gone:
             await self.remote_deleted(item)
 
@@ -440,7 +478,7 @@ class _Round:
             return
         st = self.status(b)
         if st == "same":
-            await self.pull(item, rel)
+            self.later(partial(self.pull, item, rel))
         elif st == "deleted":
             await self.pull(item, rel)
             c = await self.state.add_conflict(
@@ -458,7 +496,7 @@ class _Round:
         f = self.local.get(rel)
         old = self.bases.get(rel)  # the path was another item (replaced at the drive)
         if f is None or f.folder or (old is not None and self.status(old) == "same"):
-            await self.pull(item, rel)
+            self.later(partial(self.pull, item, rel))
         elif await self.same_bytes(item, rel):
             await self.agree(item, rel)
         else:
@@ -495,8 +533,8 @@ class _Round:
 
     async def remote_deleted(self, item: DriveItem) -> None:
         b = self.by_id.get(item.id)
-        if b is None or b.path not in self.bases:
-            return
+        if b is None or (cur := self.bases.get(b.path)) is None or cur.remote_id != item.id:
+            return  # not linked, or its path holds another item now
         targets = [b]
         if b.folder:
             prefix = b.path + "/"
@@ -560,7 +598,7 @@ class _Round:
                 else:
                     vanished.setdefault(b.local_hash, []).append(b)
                 continue
-            await self.push(b.path, if_match=b.etag or None)
+            self.later(partial(self.push, b.path, if_match=b.etag or None))
         for rel, f in sorted(self.local.items()):
             if f.folder or rel in self.bases or rel in self.handled or rel in self.pending:
                 continue
@@ -568,7 +606,8 @@ class _Round:
             if twins:
                 await self.move_there(twins.pop(0), rel)
             else:
-                await self.push(rel, if_match=None)
+                self.later(partial(self.push, rel, if_match=None))
+        await self.flush()
         for group in vanished.values():
             for b in group:
                 await self.delete_there(b)
