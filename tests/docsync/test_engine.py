@@ -336,3 +336,35 @@ async def test_two_checkouts_linking_one_drive_folder_each_get_everything(
     r = await clone.sync()
     assert r.pulled == ["guide.md"]
     assert (tmp_path / "clone" / "docs" / "guide.md").read_text() == "text"
+
+
+async def test_a_save_during_the_round_is_not_replaced_by_a_pull(world: World) -> None:
+    """The person saves between the walk and the pull's write: the pull does not land, the
+    round looks again and the two versions are a conflict, both kept."""
+    world.write("guide.md", "base")
+    await settled(world)
+    world.drive.put("guide.md", "theirs")
+
+    def save_first(name: str) -> None:
+        if name == "download":
+            world.drive.fail = None
+            world.write("guide.md", "saved meanwhile!")
+
+    world.drive.fail = save_first
+    r = await world.sync.sync()
+    assert r.stopped is None
+    assert world.read("guide.md") == "saved meanwhile!"
+    assert world.read(CONFLICT) == "theirs"
+
+
+async def test_keep_mine_after_the_service_deleted_the_conflicting_file(world: World) -> None:
+    world.write("guide.md", "base")
+    await settled(world)
+    world.write("guide.md", "mine")
+    world.drive.put("guide.md", "theirs")
+    await world.sync.sync()
+    world.drive.remove("guide.md")
+    await world.sync.sync()
+    await world.sync.resolve("guide.md", "mine")
+    await settled(world)
+    assert world.local() == world.remote() == {"guide.md": "mine"}

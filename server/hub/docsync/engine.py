@@ -356,9 +356,22 @@ class _Round:
         c = self.pending.get(rel)
         return c is not None and c.kind == "edit"
 
-    async def pull(self, item: DriveItem, rel: str) -> Base:
+    def touched_since_walk(self, rel: str) -> bool:
+        """Was the local file written since the walk (the person saved while the round
+        ran)? Then it must not be replaced: what the walk decided no longer holds."""
+        try:
+            now = (self.dir / rel).stat()
+        except FileNotFoundError:
+            return rel in self.local
+        f = self.local.get(rel)
+        return f is None or (now.st_size, now.st_mtime_ns) != (f.size, f.mtime_ns)
+
+    async def pull(self, item: DriveItem, rel: str) -> Base | None:
         fmt = export_format(item)
         data = await self.s.drive.download(item, export=fmt)
+        if self.touched_since_walk(rel):
+            self.again = True  # looked at afresh before the cursor moves on
+            return None
         st = write_atomic(self.dir / rel, data, read_only=fmt is not None)
         b = Base(
             rel,
@@ -480,7 +493,8 @@ class _Round:
         if st == "same":
             self.later(partial(self.pull, item, rel))
         elif st == "deleted":
-            await self.pull(item, rel)
+            if await self.pull(item, rel) is None:
+                return
             c = await self.state.add_conflict(
                 rel, "deleted_here", copy=None, remote_id=item.id, etag=item.etag
             )
@@ -547,7 +561,9 @@ class _Round:
 
     async def remote_deleted_one(self, b: Base) -> None:
         self.handled.add(b.path)
-        if self.blocked(b.path):
+        if self.blocked(b.path):  # gone there: keeping mine then writes it anew
+            c = self.pending[b.path]
+            await self.state.add_conflict(b.path, "edit", copy=c.copy, remote_id="", etag="")
             return
         st = self.status(b)
         if b.folder:
