@@ -368,3 +368,33 @@ async def test_keep_mine_after_the_service_deleted_the_conflicting_file(world: W
     await world.sync.resolve("guide.md", "mine")
     await settled(world)
     assert world.local() == world.remote() == {"guide.md": "mine"}
+
+
+async def test_a_conflict_whose_sides_agree_again_ends_by_itself(world: World) -> None:
+    """As when *keep mine* was cut short after its upload reached the drive."""
+    world.write("guide.md", "base")
+    await settled(world)
+    world.write("guide.md", "mine")
+    world.drive.put("guide.md", "theirs")
+    await world.sync.sync()
+    world.drive.put("guide.md", "mine")
+    await world.sync.sync()
+    assert await world.sync.conflicts() == []
+    assert world.local() == world.remote() == {"guide.md": "mine"}
+
+
+@pytest.mark.parametrize("keep", ["mine", "theirs"])
+async def test_resolving_an_export_never_writes_it_back(world: World, keep: str) -> None:
+    world.drive.put("Plan", "# Plan", export=(MARKDOWN,))
+    await settled(world)
+    os.chmod(world.docs / "Plan.md", 0o644)
+    world.write("Plan.md", "edited here")
+    world.drive.put("Plan", "# Plan v2", export=(MARKDOWN,))
+    await world.sync.sync()
+    await world.sync.resolve("Plan.md", keep)  # type: ignore[arg-type]
+    world.drive.calls.clear()
+    await settled(world)
+    assert world.drive.calls["upload"] == 0
+    assert world.drive.files() == {"Plan": b"# Plan v2"}
+    want = "edited here" if keep == "mine" else f"<!-- {MARKDOWN} -->\n# Plan v2"
+    assert world.local() == {"Plan.md": want}

@@ -234,18 +234,48 @@ class DocSync:
     async def _resolve_edit(self, folder: DriveFolder, c: Conflict, keep: Keep) -> None:
         target = self.dir / c.path
         copy = self.dir / c.copy if c.copy else None
+        old = (await self.state.bases()).get(c.path)
+        export = old.export if old is not None else None
         if keep == "theirs":
             if copy is None or not copy.exists():
                 raise NoSuchRecord(f"the service's version of {c.path!r} is gone; sync again")
             data = copy.read_bytes()
-            st = write_atomic(target, data)
+            st = write_atomic(target, data, read_only=export is not None)
             await self.state.put(
-                Base(c.path, c.remote_id, c.etag, False, sha256(data), st.st_size, st.st_mtime_ns)
+                Base(
+                    c.path,
+                    c.remote_id,
+                    c.etag,
+                    False,
+                    sha256(data),
+                    st.st_size,
+                    st.st_mtime_ns,
+                    export=export,
+                )
             )
             copy.unlink()
             return
         st = target.stat()
         data = target.read_bytes()
+        if export is not None:  # an export is never written back: mine stays here only
+            await self.state.put(
+                Base(
+                    c.path,
+                    c.remote_id,
+                    c.etag,
+                    False,
+                    sha256(data),
+                    st.st_size,
+                    st.st_mtime_ns,
+                    export=export,
+                )
+            )
+            if copy is not None and copy.exists():
+                if keep == "mine":
+                    copy.unlink()
+                else:
+                    os.replace(copy, self._free(_beside(c.path, f"{self.spec.service} version")))
+            return
         try:
             item = await self.drive.upload(folder, c.path, data, if_match=c.etag or None)
         except SyncConflict:
@@ -418,9 +448,21 @@ class _Round:
 
     async def agree(self, item: DriveItem, rel: str) -> None:
         f = self.local[rel]
-        b = Base(rel, item.id, item.etag, False, self.hash_of(rel), f.size, f.mtime_ns, item.hash)
+        fmt = export_format(item)
+        b = Base(
+            rel, item.id, item.etag, False, self.hash_of(rel), f.size, f.mtime_ns, item.hash, fmt
+        )
         await self.state.put(b)
         self._seen(b)
+
+    async def settle(self, item: DriveItem, rel: str) -> None:
+        """A pending conflict whose sides are now the same bytes (the same edit made on
+        both, or *keep mine* cut short after its upload): it ends by itself."""
+        await self.agree(item, rel)
+        c = self.pending.pop(rel)
+        if c.copy:
+            localfs.remove(self.dir / c.copy)
+        await self.state.drop_conflict(rel)
 
     async def conflict(self, item: DriveItem, rel: str) -> None:
         """Keep the drive's version beside the local file, and record it."""
@@ -487,7 +529,10 @@ class _Round:
             return  # unchanged there: the local side decides
         self.handled.add(rel)
         if self.blocked(rel):  # the person has not chosen yet: keep the newest beside it
-            await self.conflict(item, rel)
+            if rel in self.local and await self.same_bytes(item, rel):
+                await self.settle(item, rel)  # the two sides came to agree meanwhile
+            else:
+                await self.conflict(item, rel)
             return
         st = self.status(b)
         if st == "same":

@@ -152,6 +152,8 @@ class Rounds:
         self.last = 0.0
         self.ran: set[str] = set()
         self.told_stop: dict[str, str] = {}
+        #: A rate-limited service's time (epoch seconds) before which no round starts.
+        self.not_before = 0.0
 
     async def run(self, *, progress: str | None = None) -> list[Outcome]:
         from .lifecycle import _progress_begin
@@ -175,6 +177,8 @@ class Rounds:
         for o in outcomes:
             if o.report is not None:
                 self.ran.add(o.link.key)
+                if o.report.retry_at:
+                    self.not_before = max(self.not_before, o.report.retry_at)
                 self.tell(o)
         return outcomes
 
@@ -209,7 +213,7 @@ class Rounds:
         from server.hub.docsync.links import specs
 
         links = specs(self.hub)
-        if not links:
+        if not links or time.time() < self.not_before:
             return False
         if time.monotonic() - self.last >= self.hub.config.docsync.interval:
             return True
