@@ -2,7 +2,9 @@
 through an entry point, whose "service" is a JSON file the test edits. *Link Folder to
 Drive…* writes the link to ``.tieline.toml`` and syncs it; a file changed on both sides is
 a conflict the server tells with keep mine / theirs / both, and answering *Keep theirs*
-resolves it; *Show Conflicts* and *Sync Now* (with ``$/progress``) answer in their shapes.
+resolves it; *Show Conflicts* and *Sync Now* (with ``$/progress``) answer in their shapes;
+linking from the palette asks for the folder, and a drive folder the service has not stops
+that link's round with a message.
 
 The drive's shapes are the sdk's own (:mod:`connectors.sdk.drive`); no published contract is
 involved, as no real service is."""
@@ -176,6 +178,21 @@ async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: Wor
         assert sorted(p.name for p in docs.iterdir()) == ["guide.md", "remote.md"]
         got = await command(c, "tieline.docsync.syncNow")
         assert got["links"][0]["pushed"] == [] and world.drive().files()["guide.md"] == b"theirs"
+
+        # From the command palette (no arguments): the folder is asked for, the one drive
+        # taken, the drive folder named after it -- which this drive has not: the round
+        # stops and says so, once.
+        (world.root / "more").mkdir()
+        c.answer = "more"  # type: ignore[attr-defined]
+        got = await command(c, "tieline.docsync.link")
+        assert got["linked"] is True
+        more = next(lk for lk in got["links"] if lk["folder"] == "more")
+        assert "no folder /more in the drive" in more["stopped"]
+
+        async def warned() -> bool:
+            return any("no folder /more" in m.message for m in c.messages)
+
+        await _until(warned)
     finally:
         with contextlib.suppress(Exception):
             await c.shutdown_session()
