@@ -398,3 +398,18 @@ async def test_resolving_an_export_never_writes_it_back(world: World, keep: str)
     assert world.drive.files() == {"Plan": b"# Plan v2"}
     want = "edited here" if keep == "mine" else f"<!-- {MARKDOWN} -->\n# Plan v2"
     assert world.local() == {"Plan.md": want}
+
+
+async def test_a_cursor_the_drive_forgot_reconciles_the_whole_listing(world: World) -> None:
+    """``reset``: the listing is the whole folder; what is missing from it was deleted
+    there, and what is unchanged is not transferred again."""
+    world.write("kept.md", "k")
+    world.write("gone.md", "g")
+    await settled(world)
+    world.drive.remove("gone.md")
+    await world.sync.state.set_cursor("forgotten")
+    world.drive.log.clear()  # the drive's history is gone with it
+    world.drive.calls.clear()
+    r = await world.sync.sync()
+    assert r.deleted_here == ["gone.md"] and r.transfers == 0
+    assert world.local() == world.remote() == {"kept.md": "k"}
