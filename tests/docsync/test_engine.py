@@ -413,3 +413,24 @@ async def test_a_cursor_the_drive_forgot_reconciles_the_whole_listing(world: Wor
     r = await world.sync.sync()
     assert r.deleted_here == ["gone.md"] and r.transfers == 0
     assert world.local() == world.remote() == {"kept.md": "k"}
+
+
+async def test_a_push_of_a_file_deleted_there_meanwhile_restores_the_edit(world: World) -> None:
+    """A drive that answers 404 (not 412) to a conditional write of a deleted item: the
+    round looks again and the edit wins, as any delete meeting an edit."""
+    from connectors.sdk.errors import NotFound
+
+    world.write("guide.md", "base")
+    await settled(world)
+    world.write("guide.md", "edited")
+
+    def delete_first(name: str) -> None:
+        if name == "upload":
+            world.drive.fail = None
+            world.drive.remove("guide.md")
+            raise NotFound("gone", status=404)
+
+    world.drive.fail = delete_first
+    r = await world.sync.sync()
+    assert r.stopped is None
+    assert world.local() == world.remote() == {"guide.md": "edited"}

@@ -425,7 +425,7 @@ class _Round:
         data = path.read_bytes()
         try:
             item = await self.s.drive.upload(self.folder, rel, data, if_match=if_match)
-        except SyncConflict:
+        except (SyncConflict, NotFound):  # changed or deleted there meanwhile: look again
             self.again = True
             return None
         b = _base_of(rel, item, sha256(data), st)
