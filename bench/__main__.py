@@ -16,6 +16,7 @@ from . import (
     cli,
     diagrams,
     docs,
+    docsync,
     gitlab_poll,
     jenkins_poll,
     jobs,
@@ -74,6 +75,8 @@ def main() -> None:
     snippets.main([])
     _section("calendar_poll: the Agenda's CalDAV refresh, idle and with one change, per hour")
     asyncio.run(calendar_poll.main())
+    _section("docsync: a 1,000-file folder synced with a drive at 20 ms a request")
+    docsync.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -257,6 +257,62 @@ class TasksSettings(_Section):
     )
 
 
+class DocSyncLinkSettings(_Section):
+    """One workspace folder kept in step with a drive folder (``[[docsync.links]]``)."""
+
+    folder: str = Field(
+        min_length=1,
+        description="The folder, relative to the (first) workspace folder: `docs`.",
+    )
+    service: str = Field(
+        min_length=1,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="The connector whose drive it is synced with (one with the Drive "
+        "capability: `microsoft`, `google`).",
+    )
+    remote: str = Field(
+        min_length=1,
+        pattern=r"^/",
+        description="The drive folder, as the drive names it: `/Documents/docs`.",
+    )
+    account: str | None = Field(
+        default=None,
+        description="Which signed-in account of the service (`login@host`, or the login); "
+        "unset: the only one.",
+    )
+
+    @field_validator("folder")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        """A link never reaches outside the workspace: it writes wherever it points."""
+        parts = value.replace("\\", "/").strip("/").split("/")
+        if value.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts or "" in parts:
+            raise ValueError("must be a folder inside the workspace, such as `docs`")
+        return "/".join(parts)
+
+
+class DocSyncSettings(_Section):
+    """Two-way sync of workspace folders with a drive (OneDrive, SharePoint, Google Drive)."""
+
+    links: list[DocSyncLinkSettings] = Field(
+        default_factory=list,
+        description="Folders kept in step with a drive: { folder, service, remote, account? } "
+        "(*Link Folder to Drive* adds one to `.tieline.toml`).",
+    )
+    interval: float = Field(
+        default=300.0,
+        ge=30.0,
+        le=86400.0,
+        description="Seconds between sync rounds of the linked folders (*Sync Now* runs one "
+        "at once).",
+    )
+    ignore: list[str] = Field(
+        default_factory=lambda: [".git", ".DS_Store", "Thumbs.db", "desktop.ini", "*~", "*.swp"],
+        description="Glob patterns of files and folders never synced, matched against each "
+        "name and the relative path (conflict copies and unfinished downloads never are).",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -465,6 +521,7 @@ class Config(_Section):
     focus: FocusSettings = Field(default_factory=FocusSettings)
     tasks: TasksSettings = Field(default_factory=TasksSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    docsync: DocSyncSettings = Field(default_factory=DocSyncSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     diagrams: DiagramSettings = Field(default_factory=DiagramSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)

@@ -15,6 +15,7 @@ from . import (
     completion,
     diagrams,
     docs,
+    docsync,
     documents,
     focus,
     hover,
@@ -47,5 +48,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     calendar.setup,
     chat.setup,
     focus.setup,
+    docsync.setup,
     tasks.setup,
 ]

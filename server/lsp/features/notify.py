@@ -124,6 +124,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .focus import subscribe as focus
 
     focus(ls, hub)  # focus blocks of the calendar, the period's end, restores after a restart
+    from .docsync import subscribe as docsync
+
+    docsync(ls, hub)  # linked folders' rounds, and their conflicts with the ways out
 
     from .chat import subscribe as chat
 

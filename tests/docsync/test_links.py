@@ -1,0 +1,52 @@
+"""Links as settings: validated, written to ``.tieline.toml``, and matched to sessions."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from connectors.sdk.errors import ConfigError
+from server.hub import config as config_mod
+from server.hub.docsync.engine import LinkSpec
+from server.hub.docsync.links import add_link
+
+
+def test_a_link_is_appended_to_the_workspace_file(tmp_path: Path) -> None:
+    (tmp_path / ".tieline.toml").write_text('log_level = "debug"\n')
+    add_link(tmp_path, LinkSpec(folder="docs", service="google", remote='/My "Drive"/docs'))
+    add_link(tmp_path, LinkSpec(folder="notes", service="microsoft", remote="/N", account="a@b"))
+    got = tomllib.loads((tmp_path / ".tieline.toml").read_text())
+    assert got["log_level"] == "debug"
+    assert got["docsync"]["links"] == [
+        {"folder": "docs", "service": "google", "remote": '/My "Drive"/docs'},
+        {"folder": "notes", "service": "microsoft", "remote": "/N", "account": "a@b"},
+    ]
+    loaded = config_mod.load(workspace=tmp_path, environ={}, user_file=tmp_path / "none.toml")
+    assert [lk.folder for lk in loaded.config.docsync.links] == ["docs", "notes"]
+    assert loaded.problems == []
+
+
+def test_a_folder_is_linked_once(tmp_path: Path) -> None:
+    spec = LinkSpec(folder="docs", service="google", remote="/docs")
+    add_link(tmp_path, spec)
+    with pytest.raises(ConfigError, match="linked already"):
+        add_link(tmp_path, spec)
+
+
+def test_an_unreadable_workspace_file_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / ".tieline.toml").write_text("this is = = not toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        add_link(tmp_path, LinkSpec(folder="docs", service="google", remote="/docs"))
+    assert (tmp_path / ".tieline.toml").read_text() == "this is = = not toml"
+
+
+@pytest.mark.parametrize("folder", ["../elsewhere", "/etc", "a/../../b", "C:/x", "a//b"])
+def test_a_link_never_points_outside_the_workspace(tmp_path: Path, folder: str) -> None:
+    (tmp_path / ".tieline.toml").write_text(
+        f'[[docsync.links]]\nfolder = "{folder}"\nservice = "google"\nremote = "/docs"\n'
+    )
+    loaded = config_mod.load(workspace=tmp_path, environ={}, user_file=tmp_path / "none.toml")
+    assert loaded.config.docsync.links == []
+    assert any("docsync" in str(p) for p in loaded.problems)

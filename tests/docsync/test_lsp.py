@@ -1,0 +1,198 @@
+"""Folder sync end to end: the real server over stdio with a Drive connector installed
+through an entry point, whose "service" is a JSON file the test edits. *Link Folder to
+Drive…* writes the link to ``.tieline.toml`` and syncs it; a file changed on both sides is
+a conflict the server tells with keep mine / theirs / both, and answering *Keep theirs*
+resolves it; *Show Conflicts* and *Sync Now* (with ``$/progress``) answer in their shapes;
+linking from the palette asks for the folder, and a drive folder the service has not stops
+that link's round with a message.
+
+The drive's shapes are the sdk's own (:mod:`connectors.sdk.drive`); no published contract is
+involved, as no real service is."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from tests.docsync.fakedrive import FakeDrive
+from tests.lsp.conftest import Env, server_env
+
+
+@dataclass
+class World:
+    env: dict[str, str]
+    root: Path
+    drive_file: Path
+
+    def drive(self) -> FakeDrive:
+        return FakeDrive.load(self.drive_file)
+
+
+def _entry_points(where: Path) -> Path:
+    info = where / "tieline_docsync_drive-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: tieline-docsync-drive\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[tieline.connectors]\ndrivefake = tests.docsync.connector:FileDrive\n"
+    )
+    return where
+
+
+@pytest.fixture
+def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
+    root = tmp_path / "notes"
+    (root / "docs").mkdir(parents=True)
+    site = _entry_points(tmp_path / "site")
+    drive_file = tmp_path / "drive.json"
+    FakeDrive(path=drive_file).save()
+    env = server_env(
+        Env(root=root, github=None, home=tieline_home),
+        PYTHONPATH=f"{site}:{Path.cwd()}",
+        DRIVEFAKE_FILE=str(drive_file),
+        TIELINE_DRIVEFAKE_TOKEN="tok-drivefake-abcdefgh12",
+        TIELINE_DOCSYNC__INTERVAL="3600",
+    )
+    del env["TIELINE_GITHUB_TOKEN"]
+    yield World(env, root, drive_file)
+
+
+async def start(w: World) -> LanguageClient:
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "server", "serve"], server_env=w.env
+    )
+    c: LanguageClient = await config.start()  # type: ignore[assignment]
+    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
+    c.answer = None  # type: ignore[attr-defined]
+
+    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+        c.prompts.append(params)  # type: ignore[attr-defined]
+        answer = c.answer  # type: ignore[attr-defined]
+        return next((a for a in params.actions or [] if a.title == answer), None)
+
+    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def lens_refresh(params: Any) -> None:
+        return None
+
+    @c.feature("tieline/panel/changed")
+    def panel_changed(params: Any) -> None:
+        return None
+
+    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=w.root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=w.root.as_uri(), name="notes")],
+        )
+    )
+    return c
+
+
+async def _until(predicate: Any, timeout: float = 30.0) -> Any:
+    async with asyncio.timeout(timeout):
+        while not (got := await predicate()):
+            await asyncio.sleep(0.1)
+        return got
+
+
+async def command(c: LanguageClient, name: str, *args: Any) -> Any:
+    return await c.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=list(args))
+    )
+
+
+async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: World) -> None:
+    docs = world.root / "docs"
+    (docs / "guide.md").write_text("base")
+    d = world.drive()
+    d.put("remote.md", "from the drive")
+    c = await start(world)
+    try:
+        caps = c.init_result.capabilities  # type: ignore[attr-defined]
+        assert {
+            "tieline.docsync.link",
+            "tieline.docsync.syncNow",
+            "tieline.docsync.showConflicts",
+            "tieline.docsync.resolve",
+        } <= set(caps.execute_command_provider.commands)
+
+        async def linked() -> Any:
+            with contextlib.suppress(Exception):
+                return await command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+            return None
+
+        got = await _until(linked)  # once the drive's session is open
+        assert got["linked"] is True
+        written = tomllib.loads((world.root / ".tieline.toml").read_text())
+        assert written["docsync"]["links"] == [
+            {"folder": "docs", "service": "drivefake", "remote": "/Documents/docs"}
+        ]
+        assert (docs / "remote.md").read_text() == "from the drive"
+        assert world.drive().files()["guide.md"] == b"base"
+
+        # Both sides change the same file: the server tells, with the three ways out.
+        (docs / "guide.md").write_text("mine")
+        d = world.drive()
+        d.put("guide.md", "theirs")
+        c.answer = "Keep theirs"  # type: ignore[attr-defined]
+        c.progress_reports.clear()
+        got = await command(c, "tieline.docsync.syncNow")
+        (link,) = got["links"]
+        assert link["conflicts"] == ["guide.md"] and link["stopped"] is None
+        assert any(
+            isinstance(r, types.WorkDoneProgressBegin)
+            for rs in c.progress_reports.values()
+            for r in rs
+        )
+
+        async def asked() -> Any:
+            return [p for p in c.prompts if "guide.md" in p.message]  # type: ignore[attr-defined]
+
+        (prompt,) = await _until(asked)
+        assert [a.title for a in prompt.actions or []] == [
+            "Keep mine",
+            "Keep theirs",
+            "Keep both",
+            "Later",
+        ]
+        assert "drivefake" in prompt.message
+
+        async def resolved() -> bool:
+            got = await command(c, "tieline.docsync.showConflicts")
+            return not got["conflicts"]
+
+        await _until(resolved)
+        assert (docs / "guide.md").read_text() == "theirs"
+        assert sorted(p.name for p in docs.iterdir()) == ["guide.md", "remote.md"]
+        got = await command(c, "tieline.docsync.syncNow")
+        assert got["links"][0]["pushed"] == [] and world.drive().files()["guide.md"] == b"theirs"
+
+        # From the command palette (no arguments): the folder is asked for, the one drive
+        # taken, the drive folder named after it -- which this drive has not: the round
+        # stops and says so, once.
+        (world.root / "more").mkdir()
+        c.answer = "more"  # type: ignore[attr-defined]
+        got = await command(c, "tieline.docsync.link")
+        assert got["linked"] is True
+        more = next(lk for lk in got["links"] if lk["folder"] == "more")
+        assert "no folder /more in the drive" in more["stopped"]
+
+        async def warned() -> bool:
+            return any("no folder /more" in m.message for m in c.messages)
+
+        await _until(warned)
+    finally:
+        with contextlib.suppress(Exception):
+            await c.shutdown_session()
