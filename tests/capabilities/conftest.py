@@ -431,16 +431,29 @@ def _checkout_connectors(exclude: set[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def subjects(capability: str) -> list[str]:
-    """The builders whose connector declares ``capability`` (read from their manifests); a
-    builder ``id:variant`` is another setup of connector ``id``."""
+def declared() -> dict[str, tuple[str, ...]]:
+    """Each connector's capabilities as its manifest declares them: the installed ones, this
+    checkout's, and the synthetic tracker the suites also hold to the contract."""
     from connectors.sdk.registry import default_registry
     from tests.synthetic.connector import SyntheticConnector
 
-    declared = {m.id: m.capabilities for m in default_registry().manifests()}
-    declared.update(_checkout_connectors(exclude=set(declared)))
-    declared["synthetic"] = SyntheticConnector.manifest().capabilities
-    return [n for n in BUILDERS if capability in declared.get(n.partition(":")[0], ())]
+    out = {m.id: m.capabilities for m in default_registry().manifests()}
+    out.update(_checkout_connectors(exclude=set(out)))
+    out["synthetic"] = SyntheticConnector.manifest().capabilities
+    return out
+
+
+def declaring(capability: str) -> list[str]:
+    """The connectors that declare ``capability``, whether a suite has a builder for them
+    or not: a suite parametrised over these fails for a connector it cannot build."""
+    return sorted(n for n, caps in declared().items() if capability in caps)
+
+
+def subjects(capability: str) -> list[str]:
+    """The builders whose connector declares ``capability`` (read from their manifests); a
+    builder ``id:variant`` is another setup of connector ``id``."""
+    caps = declared()
+    return [n for n in BUILDERS if capability in caps.get(n.partition(":")[0], ())]
 
 
 @contextlib.asynccontextmanager
