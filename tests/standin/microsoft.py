@@ -823,8 +823,11 @@ def _mail(s: MicrosoftStandIn, req: Request, folder: str | None) -> Response:
                 ),
             )
     items = [m for m in items if all(_holds(m, *c) for c in clauses)]
-    if search is None:
-        items.sort(key=lambda m: m["receivedDateTime"], reverse=True)
+    # $search answers "sorted by the date and time the message was sent", newest first
+    # (learn.microsoft.com/graph/search-query-parameter); the rest newest received first.
+    items.sort(
+        key=lambda m: m["receivedDateTime" if search is None else "sentDateTime"], reverse=True
+    )
     return 200, s.page(req, items), {}
 
 
