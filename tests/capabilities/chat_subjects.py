@@ -28,8 +28,9 @@ from .conftest import declaring
 from .reading import html_text, slack_text, undefused
 
 #: How the person's status stands before focus: nothing set at all; a status line of their
-#: own with an expiry; notifications already held (a snooze, do not disturb) with a line.
-PRIORS = ("empty", "status", "dnd")
+#: own with an expiry; notifications already held (a snooze, do not disturb) with a line;
+#: set away (by hand) with a line.
+PRIORS = ("empty", "status", "dnd", "away")
 
 
 @dataclass
@@ -120,6 +121,9 @@ def _slack(stack: contextlib.AsyncExitStack) -> ChatSubject:
         elif kind == "dnd":
             profile("Out walking", ":walking:", _later(300))
             st.snoozes[ada["id"]] = int(_later(180).timestamp())
+        elif kind == "away":
+            profile("Lunch", ":sandwich:", None)
+            st.presence[ada["id"]] = "away"
 
     connector = fresh()
     return ChatSubject(
@@ -213,6 +217,10 @@ def _microsoft(stack: contextlib.AsyncExitStack) -> ChatSubject:
             in_teams()
             presence.preferred = ("DoNotDisturb", "DoNotDisturb", None)
             message("Heads down", None)
+        elif kind == "away":
+            in_teams()
+            presence.preferred = ("Away", "Away", None)
+            message("Lunch", None)
 
     connector = fresh()
     return ChatSubject(
