@@ -57,6 +57,13 @@ async def test_the_picker_lists_the_seeded_channels_and_narrows_by_prefix(
     assert chat.channel in {ch.id for ch in narrowed}
 
 
+async def test_the_prefix_ignores_case_and_a_leading_hash(chat: ChatSubject) -> None:
+    """What a person types in the picker: ``#Dep`` finds the channel whatever the service
+    writes before a channel's name."""
+    c: Messaging = chat.connector
+    assert {ch.name for ch in await c.channels(f"#{chat.prefix.upper()}")} == chat.prefixed
+
+
 async def test_code_arrives_intact_with_its_link(chat: ChatSubject) -> None:
     c: Messaging = chat.connector
     sent = await c.send_message(chat.channel, Post(text="Is this <right> & safe?", code=CODE))
@@ -67,6 +74,7 @@ async def test_code_arrives_intact_with_its_link(chat: ChatSubject) -> None:
     assert "src/ship.ts:3" in got
     assert sent.channel == chat.channel and sent.id
     assert sent.thread is None
+    assert sent.url and sent.url.startswith("https://")  # its permalink, to open it
 
 
 async def test_a_reply_goes_to_its_thread(chat: ChatSubject) -> None:
