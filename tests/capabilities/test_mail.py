@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.sdk import NotFound
+from connectors.sdk import InvalidRequest, NotFound
 from connectors.sdk.capabilities import Mail as MailCapability
 from connectors.sdk.mail import MailMessage, MailView
 
@@ -76,6 +76,8 @@ async def test_the_search_view_finds_the_inbox_matches_by_cursor(mailbox: MailSu
     inbox = newest_first(tuple(m for m in INBOX if m.subject.startswith(SEARCHED)))
     assert [s for s in subjects if s in inbox] == inbox
     assert all(s.startswith(SEARCHED) for s in subjects), subjects
+    with pytest.raises(InvalidRequest):  # no words: not the whole mailbox
+        await c.list_mail("query", query="  ")
 
 
 async def test_a_message_comes_with_its_body_as_sent(mailbox: MailSubject) -> None:

@@ -72,3 +72,5 @@ async def test_presence_of_a_known_and_an_unknown_address(chat: ChatSubject) -> 
     assert set(got) == {chat.known_email}
     assert got[chat.known_email].availability is not Availability.UNKNOWN
     assert await c.presence_of([chat.unknown_email]) == {}
+    shouted = chat.known_email.upper()  # addresses match in any case, answered as asked
+    assert set(await c.presence_of([shouted])) == {shouted}
