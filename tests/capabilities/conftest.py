@@ -19,6 +19,11 @@ Adding a connector to the suite is adding one ``_<id>`` builder here (another se
 same service, ``<id>:<variant>``: a Jenkins multibranch project, a CircleCI GitLab project);
 the tests themselves (``test_issue_tracker.py``, ``test_code_host.py``, ``test_pipelines.py``)
 name no service.
+
+The chat, mail and meeting suites keep their subjects apart (``chat_subjects.py``,
+``mail_subjects.py``, ``test_meetings.py``): their stories share nothing with a tracker's.
+They are parametrised over :func:`declaring`, every connector whose manifest names the
+capability, so one without a builder fails them instead of going untested.
 """
 
 from __future__ import annotations
