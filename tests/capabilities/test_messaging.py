@@ -25,15 +25,16 @@ from .conftest import declaring
 
 chat = chat_fixture("Messaging")
 
-URL = "https://github.com/octo/app/blob/0123abc/src/ship.ts#L3-L6"
+URL = "https://github.com/octo/app/blob/0123abc/src/ship.ts#L3-L7"
 LONG = "const banner = '" + "=" * 282 + "';"
 BODY = (
     "  const q = `${a} ``` ${b}`; // backticks\n"
     'if (a < b && c > "d") { s = "&amp; stays"; }\n'
     "const greeting = 'Grüße, 日本, naïve — ok ✓';\n"
     f"{LONG}\n"
+    "\tdone();  \n"  # a tab, and spaces at the end of the last line
 )
-CODE = CodeBlock(body=BODY, language="typescript", path="src/ship.ts", line=3, end_line=6, url=URL)
+CODE = CodeBlock(body=BODY, language="typescript", path="src/ship.ts", line=3, end_line=7, url=URL)
 
 
 def test_the_long_line_is_300_characters() -> None:
