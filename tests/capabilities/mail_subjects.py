@@ -1,6 +1,6 @@
 """The Mail suite's subjects: every connector declaring Mail, on its contract-checked
-stand-in, seeded with the same inbox (:data:`STORY`, oldest first) and enough bulk mail that
-every view spans pages of the service's size.
+stand-in, seeded with the same inbox (:data:`STORY`, oldest first) on pages of
+:data:`PAGE` messages, so every view spans several.
 
 A builder seeds the story in its service's terms (Graph's ``isRead`` and ``flag``, Gmail's
 ``UNREAD`` and ``STARRED`` labels), says what the service's search words for "deploy" are,
@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -37,13 +38,14 @@ class Mail:
     inbox: bool = True
 
 
-#: More read mail than a page of any connector holds (Gmail 25 here, Graph's pages are cut to
-#: :data:`GRAPH_PAGE`), so the inbox view pages.
-BULK = 27
-GRAPH_PAGE = 4
+#: Every view holds more than a page: Graph's pages are cut to this by the stand-in (as Graph
+#: may cut any page), Gmail's asked for at this size (the connector's ``PAGE``, lowered).
+PAGE = 4
 STORY: tuple[Mail, ...] = (
-    *(Mail(f"Newsletter {n}") for n in range(BULK)),
+    *(Mail(f"Newsletter {n}") for n in range(6)),
     Mail("Deploy archived", unread=True, inbox=False),
+    *(Mail(f"Deploy nightly {n}", unread=True) for n in range(3)),
+    *(Mail(f"Review {n}", flagged=True) for n in range(4)),
     Mail("Lunch plans", flagged=True),
     Mail("Quarterly report", html=HOSTILE),
     Mail("Deploy finished", unread=True),
@@ -72,11 +74,13 @@ Builder = Callable[[contextlib.AsyncExitStack], MailSubject]
 
 def _google(stack: contextlib.AsyncExitStack) -> MailSubject:
     """Gmail: a reply is threaded by its In-Reply-To (the answered message's Message-ID) and
-    the threadId the stand-in checks names a thread it holds."""
+    the threadId the stand-in checks names a thread it holds. Pages are asked for at
+    :data:`PAGE` messages, so a small story spans pages as a real inbox does."""
     from tests.google.helpers import connect, seed
     from tests.standin.google import GoogleStandIn
 
     require_contract(GoogleStandIn)
+    stack.enter_context(mock.patch("connectors.google.connector.PAGE", PAGE))
     standin = stack.enter_context(serving(GoogleStandIn()))
     seed(standin)
     st = standin.state
@@ -114,7 +118,7 @@ def _microsoft(stack: contextlib.AsyncExitStack) -> MailSubject:
 
     require_contract(MicrosoftStandIn)
     standin = stack.enter_context(serving(MicrosoftStandIn()))
-    standin.max_page = GRAPH_PAGE
+    standin.max_page = PAGE
     w = seed(standin)
     st = w.state
     keys: dict[str, str] = {}
