@@ -30,7 +30,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.sdk import NotFound
+from connectors.sdk import InvalidRequest, NotFound
 
 from .client import GraphClient
 from .mapping import wall_time
@@ -93,6 +93,8 @@ class FocusKeeper:
     async def start(self, until: datetime, text: str) -> None:
         now = datetime.now(UTC)
         span = until - now
+        if span <= timedelta(0):  # Graph would hold DND for its least, a minute, instead
+            raise InvalidRequest("focus must end in the future")
         current = await self.client.presence()
         if _opened_session(current.availability) and self.client_id:
             session = min(max(span, _SESSION_MIN), _SESSION_MAX)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from connectors.sdk import InvalidRequest
 from connectors.sdk.capabilities import Focus, Presence
 from connectors.sdk.chat import Availability, FocusSnapshot
 
@@ -108,3 +109,14 @@ async def test_a_status_set_during_focus_is_left_alone_after_a_restart(
     fresh = chat.fresh()
     await fresh.end_focus(FocusSnapshot.model_validate_json(snap.model_dump_json()))
     assert (await fresh.my_status()).text == "Actually in a call"
+
+
+async def test_focus_that_would_end_in_the_past_is_refused_and_changes_nothing(
+    chat: ChatSubject,
+) -> None:
+    assert chat.prior is not None
+    chat.prior("status")
+    before = await chat.connector.my_status()
+    with pytest.raises(InvalidRequest):
+        await chat.connector.start_focus(datetime.now(UTC) - timedelta(minutes=1), "Focusing")
+    same(await chat.connector.my_status(), before, chat)
