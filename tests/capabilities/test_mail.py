@@ -96,6 +96,8 @@ async def test_a_reply_reaches_the_service_answering_its_message(mailbox: MailSu
     body = "Thanks <b>Bob</b> & all — rolling back.\n\nAda"
     await c.reply_mail(failed.ref, body)
     assert mailbox.replies() == [(mailbox.keys["Deploy failed"], body)]
+    await c.reply_mail(failed.ref, "Everyone: rolled back.", all=True)
+    assert mailbox.replies()[1:] == [(mailbox.keys["Deploy failed"], "Everyone: rolled back.")]
 
 
 async def test_an_unknown_message_is_not_found(mailbox: MailSubject) -> None:

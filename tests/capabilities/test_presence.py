@@ -49,6 +49,8 @@ async def test_my_status_round_trips_through_set_status(chat: ChatSubject) -> No
     answered = await c.set_status(wanted)
     same(answered, wanted, chat)
     same(await c.my_status(), wanted, chat)
+    lasting = PresenceStatus(availability=Availability.AVAILABLE, text="Reviewing")
+    same(await c.set_status(lasting), lasting, chat)  # no expiry: none read back
 
 
 async def test_do_not_disturb_round_trips_and_clears(chat: ChatSubject) -> None:
