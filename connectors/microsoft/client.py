@@ -352,6 +352,10 @@ class GraphClient:
         }
         await self._request("POST", "me/presence/setPresence", json=body)
 
+    async def clear_presence(self, session_id: str) -> None:
+        """End this app's presence session; with no other session the user shows Offline."""
+        await self._request("POST", "me/presence/clearPresence", json={"sessionId": session_id})
+
     async def set_preferred(
         self, availability: str, activity: str, expiration: str | None = None
     ) -> None:

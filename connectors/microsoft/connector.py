@@ -282,12 +282,13 @@ class MicrosoftConnector(Connector):
 
     # -- Messaging ----------------------------------------------------------------------------
     async def channels(self, prefix: str = "") -> Sequence[Channel]:
-        """Chats first (named by topic or by the other members), then each team's channels."""
+        """Chats first (named by topic or by the other members), then each team's channels;
+        ``prefix`` as a picker is typed, any case, a leading ``#`` or ``@`` meaning nothing."""
         me = await self.me()
         out = [mapping.chat_channel(c, me.id) for c in await self.client.chats()]
         for team in await self.client.joined_teams():
             out += [mapping.team_channel(team, c) for c in await self.client.channels(team.id)]
-        needle = prefix.strip().casefold()
+        needle = prefix.strip().lstrip("#@").casefold()
         return [c for c in out if not needle or c.name.casefold().startswith(needle)]
 
     async def send_message(self, channel: str, post: Post, *, thread: str | None = None) -> Message:

@@ -20,13 +20,17 @@ What "exactly" covers, and where Graph stops it:
 A preferred presence shows only while the user has a presence session; when there is none
 (presence ``Offline`` with no Teams client signed in) focus opens one for this app, named by
 its client id as Graph asks (``setPresence``'s ``sessionId``), for as long as focus lasts
-(at most the four hours Graph allows).
+(at most the four hours Graph allows), and ends it with focus (``clearPresence``): left
+open, it would show the person Available until it expired.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from connectors.sdk import InvalidRequest, NotFound
 
 from .client import GraphClient
 from .mapping import wall_time
@@ -63,6 +67,12 @@ def _status_of(p: Presence) -> dict[str, Any] | None:
     }
 
 
+def _opened_session(availability: str | None) -> bool:
+    """Does focus open a presence session of its own over this availability (no Teams client
+    signed in)? Read again from the snapshot at the end, so a restarted hub closes it too."""
+    return availability in (None, "Offline", "PresenceUnknown")
+
+
 class FocusKeeper:
     """Focus's three steps over one account's presence."""
 
@@ -83,8 +93,10 @@ class FocusKeeper:
     async def start(self, until: datetime, text: str) -> None:
         now = datetime.now(UTC)
         span = until - now
+        if span <= timedelta(0):  # Graph would hold DND for its least, a minute, instead
+            raise InvalidRequest("focus must end in the future")
         current = await self.client.presence()
-        if current.availability in (None, "Offline", "PresenceUnknown") and self.client_id:
+        if _opened_session(current.availability) and self.client_id:
             session = min(max(span, _SESSION_MIN), _SESSION_MAX)
             await self.client.set_presence(
                 self.client_id, "Available", "Available", iso_duration(session)
@@ -111,6 +123,10 @@ class FocusKeeper:
         )
         if ours:
             await self._restore_status(state.get("status"), now)
+        if _opened_session(state.get("availability")) and self.client_id:
+            # A Teams client's own session is another; one already gone is nothing to end.
+            with contextlib.suppress(NotFound):
+                await self.client.clear_presence(self.client_id)
         self.text = None
 
     async def _restore_status(self, old: dict[str, Any] | None, now: datetime) -> None:

@@ -229,7 +229,9 @@ def post_html(post: Post) -> str:
     if code is not None and code.body.strip():
         lang = _LANG.sub("", code.language)
         cls = f' class="language-{lang}"' if lang else ""
-        parts.append(f"<pre><code{cls}>{html.escape(code.body.rstrip())}</code></pre>")
+        # Only the final line ends go: spaces ending the last line are the code's own.
+        body = html.escape(code.body.rstrip("\n"))
+        parts.append(f"<pre><code{cls}>{body}</code></pre>")
         where = code.path or ""
         if where and code.line:
             where += f":{code.line}" + (

@@ -19,6 +19,11 @@ Adding a connector to the suite is adding one ``_<id>`` builder here (another se
 same service, ``<id>:<variant>``: a Jenkins multibranch project, a CircleCI GitLab project);
 the tests themselves (``test_issue_tracker.py``, ``test_code_host.py``, ``test_pipelines.py``)
 name no service.
+
+The chat, mail and meeting suites keep their subjects apart (``chat_subjects.py``,
+``mail_subjects.py``, ``test_meetings.py``): their stories share nothing with a tracker's.
+They are parametrised over :func:`declaring`, every connector whose manifest names the
+capability, so one without a builder fails them instead of going untested.
 """
 
 from __future__ import annotations
@@ -431,16 +436,29 @@ def _checkout_connectors(exclude: set[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def subjects(capability: str) -> list[str]:
-    """The builders whose connector declares ``capability`` (read from their manifests); a
-    builder ``id:variant`` is another setup of connector ``id``."""
+def declared() -> dict[str, tuple[str, ...]]:
+    """Each connector's capabilities as its manifest declares them: the installed ones, this
+    checkout's, and the synthetic tracker the suites also hold to the contract."""
     from connectors.sdk.registry import default_registry
     from tests.synthetic.connector import SyntheticConnector
 
-    declared = {m.id: m.capabilities for m in default_registry().manifests()}
-    declared.update(_checkout_connectors(exclude=set(declared)))
-    declared["synthetic"] = SyntheticConnector.manifest().capabilities
-    return [n for n in BUILDERS if capability in declared.get(n.partition(":")[0], ())]
+    out = {m.id: m.capabilities for m in default_registry().manifests()}
+    out.update(_checkout_connectors(exclude=set(out)))
+    out["synthetic"] = SyntheticConnector.manifest().capabilities
+    return out
+
+
+def declaring(capability: str) -> list[str]:
+    """The connectors that declare ``capability``, whether a suite has a builder for them
+    or not: a suite parametrised over these fails for a connector it cannot build."""
+    return sorted(n for n, caps in declared().items() if capability in caps)
+
+
+def subjects(capability: str) -> list[str]:
+    """The builders whose connector declares ``capability`` (read from their manifests); a
+    builder ``id:variant`` is another setup of connector ``id``."""
+    caps = declared()
+    return [n for n in BUILDERS if capability in caps.get(n.partition(":")[0], ())]
 
 
 @contextlib.asynccontextmanager

@@ -26,8 +26,9 @@ Where each shape comes from:
   ``reply``/``replyAll`` take ``comment`` or ``message``, answer 202.
 - Presence (learn.microsoft.com/graph/api/resources/presence): what ``GET /me/presence``
   shows is the user's preferred presence while one is set and has not expired, else the
-  presence of the newest session (``setPresence``), else ``Offline``; a preference set
-  without ``expirationDuration`` lasts a day (Busy, DoNotDisturb) or seven (the others), as
+  presence of the newest session (``setPresence``; ``clearPresence`` ends one), else
+  ``Offline``; a preference set without ``expirationDuration`` lasts a day (Busy,
+  DoNotDisturb) or seven (the others), as
   learn.microsoft.com/graph/api/presence-setuserpreferredpresence says. Graph never says which
   of the two is shown, and neither does the stand-in. ``setStatusMessage`` is not in this
   description (it came to v1.0 later) and follows the documented shape.
@@ -75,7 +76,10 @@ _NAMESPACED = (
     (re.compile(r"/(reply|replyAll)$"), r"/microsoft.graph.\1"),
     (re.compile(r"/calendarView/delta$"), "/calendarView/microsoft.graph.delta()"),
     (
-        re.compile(r"/presence/(setPresence|setUserPreferredPresence|clearUserPreferredPresence)$"),
+        re.compile(
+            r"/presence/(setPresence|clearPresence|setUserPreferredPresence"
+            r"|clearUserPreferredPresence)$"
+        ),
         r"/presence/microsoft.graph.\1",
     ),
     (
@@ -796,8 +800,11 @@ def _mail(s: MicrosoftStandIn, req: Request, folder: str | None) -> Response:
                 ),
             )
     items = [m for m in items if all(_holds(m, *c) for c in clauses)]
-    if search is None:
-        items.sort(key=lambda m: m["receivedDateTime"], reverse=True)
+    # $search answers "sorted by the date and time the message was sent", newest first
+    # (learn.microsoft.com/graph/search-query-parameter); the rest newest received first.
+    items.sort(
+        key=lambda m: m["receivedDateTime" if search is None else "sentDateTime"], reverse=True
+    )
     return 200, s.page(req, items), {}
 
 
@@ -864,6 +871,17 @@ def _set_presence(s: MicrosoftStandIn, req: Request) -> Response:
     p = s.state.presence[req.me]
     p.sessions[b["sessionId"]] = (b["availability"], b["activity"], datetime.now(UTC) + ttl)
     return 200, None, {}
+
+
+@routes.route("POST", rf"{V1}/me/presence/clearPresence")
+def _clear_presence(s: MicrosoftStandIn, req: Request) -> Response:
+    """Ends this app's session (``sessionId``); with no other session the user is Offline."""
+    _personal(s, req, "Presence")
+    b = _action(req)
+    if not b.get("sessionId"):
+        raise Reply(400, _body("BadRequest", "sessionId is required."))
+    s.state.presence[req.me].sessions.pop(b["sessionId"], None)
+    return 204, None, {}
 
 
 _PREFERRED = {

@@ -38,6 +38,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/me/messages/{message-id}/microsoft.graph.replyAll": ("post",),
     "/me/presence": ("get",),
     "/me/presence/microsoft.graph.setPresence": ("post",),
+    "/me/presence/microsoft.graph.clearPresence": ("post",),
     "/me/presence/microsoft.graph.setUserPreferredPresence": ("post",),
     "/me/presence/microsoft.graph.clearUserPreferredPresence": ("post",),
     "/users/{user-id}": ("get",),
