@@ -278,7 +278,7 @@ class MicrosoftConnector(Connector):
         await self.focus.start(until, text)
 
     async def end_focus(self, snapshot: FocusSnapshot) -> None:
-        await self.focus.end(snapshot.state)
+        await self.focus.end(snapshot.state, text=snapshot.text)
 
     # -- Messaging ----------------------------------------------------------------------------
     async def channels(self, prefix: str = "") -> Sequence[Channel]:

@@ -106,8 +106,11 @@ class FocusKeeper:
         await self.client.set_status_message(text, expiry)
         self.text = text
 
-    async def end(self, state: dict[str, Any]) -> None:
+    async def end(self, state: dict[str, Any], *, text: str | None = None) -> None:
+        """Put back what ``state`` holds. ``text`` is the focus line the hub stored with the
+        snapshot: after a restart it is how this status is told from the person's own."""
         now = datetime.now(UTC)
+        text = self.text if self.text is not None else text
         current = await self.client.presence()
         if (current.availability, current.activity) == DND:
             before = (state.get("availability"), state.get("activity"))
@@ -117,8 +120,8 @@ class FocusKeeper:
                 await self.client.clear_preferred()
         now_text = _status_of(current)
         ours = now_text is not None and (
-            now_text["text"] == self.text
-            if self.text is not None
+            now_text["text"] == text
+            if text is not None
             else (current.availability, current.activity) == DND
         )
         if ours:

@@ -102,12 +102,18 @@ class FocusSnapshot(_Model):
 
     ``state`` is the connector's own, opaque to the hub, and must survive JSON: the hub
     keeps it in the store until the restore has succeeded.
+
+    ``text`` is the hub's: the status line it asks :meth:`Focus.start_focus` to show, added
+    when it stores the snapshot. After a restart the connector no longer remembers what it
+    set, and a service that keeps no mark of who wrote a status (Teams) can only tell its
+    own focus line from one the person wrote meanwhile by comparing with this.
     """
 
     connector: str
     account: str
     taken_at: datetime
     state: dict[str, Any] = Field(default_factory=dict)
+    text: str | None = None
 
 
 __all__ = [

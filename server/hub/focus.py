@@ -321,6 +321,9 @@ class FocusKeeper:
                 self._failed(key, "read the status of", exc)
                 return
             self._snap_wait.pop(key, None)
+            # The line focus will show goes with the snapshot, so the restore can tell it
+            # from a status the person writes meanwhile, even in another process.
+            snapshot = snapshot.model_copy(update={"text": self.settings().status_text})
             row = Held(
                 t.connector,
                 t.account,

@@ -187,6 +187,11 @@ async def test_after_a_crash_within_the_period_focus_goes_on_without_a_new_snaps
     state = await restarted.reconcile()
     assert not state.active and originals(world) == before
     assert [e.kind for e in world.published] == [ENDED]
+    # The restarted connectors got the line focus showed with the snapshot, from the store:
+    # what lets one with no mark of its own (Teams) tell it from the person's status.
+    for f in world.focus:
+        [(_, stored)] = [c for c in f.service.calls if c[0] == "end_focus"]
+        assert stored.text == world.settings.status_text
 
 
 async def test_a_restart_after_the_period_restores_at_once(world: World) -> None:
