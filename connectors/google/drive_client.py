@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import httpx
 
-from connectors.sdk import ServiceUnavailable
+from connectors.sdk import NO_STORE, ServiceUnavailable
 from connectors.sdk.paging import check_link
 
 from .models import GChangeList, GFile, GFileList, GStartPageToken
@@ -54,6 +54,8 @@ CHUNK = 16 * 256 * 1024
 #: Pieces a session may answer without progress before the upload is given up.
 STALLS = 3
 JSON = {"accept": "application/json"}
+#: File contents skip the HTTP cache: megabytes each, and read once per change anyway.
+_BYTES = NO_STORE
 
 
 def _seg(value: str) -> str:
@@ -81,21 +83,27 @@ class DriveClient:
         return r.json() if r.content else None
 
     # -- reading ----------------------------------------------------------------------------
-    async def get(self, file_id: str, *, fields: str = FILE_FIELDS) -> GFile:
-        """``files.get``: a file's metadata (``root`` names My Drive)."""
-        data = await self._json("GET", f"{DRIVE}/files/{_seg(file_id)}", params={"fields": fields})
-        return GFile.model_validate(data)
+    async def get(self, file_id: str, *, fields: str = FILE_FIELDS, fresh: bool = False) -> GFile:
+        """``files.get``: a file's metadata (``root`` names My Drive). ``fresh`` asks past
+        any cached answer (``Cache-Control: no-cache``: revalidated, a 304 when unchanged),
+        as the version read before a write must."""
+        headers = {**JSON, "cache-control": "no-cache"} if fresh else JSON
+        r = await self.http.get(
+            f"{DRIVE}/files/{_seg(file_id)}", params={"fields": fields}, headers=headers
+        )
+        return GFile.model_validate(r.json())
 
-    async def search(self, query: str) -> AsyncIterator[GFile]:
-        """``files.list`` with Drive's query language, every page."""
+    async def search(self, query: str, *, fresh: bool = False) -> AsyncIterator[GFile]:
+        """``files.list`` with Drive's query language, every page (``fresh``: as for
+        :meth:`get`)."""
+        headers = {**JSON, "cache-control": "no-cache"} if fresh else JSON
         token: str | None = None
         while True:
             params: dict[str, str | int] = {"q": query, "pageSize": PAGE, "fields": LIST_FIELDS}
             if token:
                 params["pageToken"] = token
-            page = GFileList.model_validate(
-                await self._json("GET", f"{DRIVE}/files", params=params)
-            )
+            r = await self.http.get(f"{DRIVE}/files", params=params, headers=headers)
+            page = GFileList.model_validate(r.json())
             for f in page.files:
                 yield f
             token = page.next_page_token
@@ -128,13 +136,15 @@ class DriveClient:
 
     async def download(self, file_id: str) -> bytes:
         """``files.get?alt=media``: a file's bytes (Google Docs have none: :meth:`export`)."""
-        r = await self.http.get(f"{DRIVE}/files/{_seg(file_id)}", params={"alt": "media"})
+        r = await self.http.get(
+            f"{DRIVE}/files/{_seg(file_id)}", params={"alt": "media"}, headers=_BYTES
+        )
         return r.content
 
     async def export(self, file_id: str, mime_type: str) -> bytes:
         """``files.export``: a Google Docs, Sheets or Slides file converted to ``mime_type``."""
         r = await self.http.get(
-            f"{DRIVE}/files/{_seg(file_id)}/export", params={"mimeType": mime_type}
+            f"{DRIVE}/files/{_seg(file_id)}/export", params={"mimeType": mime_type}, headers=_BYTES
         )
         return r.content
 

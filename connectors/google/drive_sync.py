@@ -370,11 +370,11 @@ class GoogleDrive:
 
     async def _current(self, item: DriveItem) -> GFile:
         """The item as Drive holds it now (its version), read right before a write."""
-        return await self.client.get(item.id)
+        return await self.client.get(item.id, fresh=True)
 
     async def _at(self, parent: str, name: str) -> GFile | None:
         """What is at ``name`` in ``parent`` (not trashed), if anything."""
-        async for f in self.client.search(drive.children(parent, name=name)):
+        async for f in self.client.search(drive.children(parent, name=name), fresh=True):
             return f
         return None
 
@@ -385,7 +385,8 @@ class GoogleDrive:
         for name in names:
             where = drive.join(where, name)
             found = None
-            async for f in self.client.search(drive.children(parent, name=name, folders=True)):
+            query = drive.children(parent, name=name, folders=True)
+            async for f in self.client.search(query, fresh=True):
                 found = f
                 break
             if found is None:

@@ -13,7 +13,7 @@ import pytest
 
 from connectors.google.connector import GoogleConnector
 from connectors.google.drive_client import CHUNK, SIMPLE_LIMIT
-from connectors.sdk import ConsentRequired, InvalidRequest, NotFound
+from connectors.sdk import ConsentRequired, InvalidRequest, NotFound, RateLimited
 from connectors.sdk.drive import MARKDOWN, PDF, DriveFolder, DriveItem
 from connectors.sdk.errors import SyncConflict
 from server.hub.http import HubClient
@@ -191,6 +191,9 @@ async def test_downloads_and_a_doc_exported_as_markdown(world: World, conn: Conn
     connector, _ = conn
     by = {i.path: i for i in (await connector.changes(folder)).items}
     assert await connector.download(by["guide.md"]) == b"# Guide\n"
+    media = world.standin.log[-1]
+    assert dict(media.query) == {"alt": "media"}
+    assert media.headers["cache-control"] == "no-store"  # bytes stay out of the HTTP cache
     assert await connector.download(by["Plan"], export=MARKDOWN) == b"# Plan\n\nShip it.\n"
     sent = [r for r in world.standin.log if r.path.endswith("/export")][-1]
     assert dict(sent.query) == {"mimeType": MARKDOWN}
@@ -241,6 +244,9 @@ async def test_a_stale_version_is_a_conflict_and_nothing_is_written(
     assert d.st.data[d.guide] == b"# Guide, edited on the web\n"
     assert d.st.files[d.guide]["name"] == "guide.md" and not d.st.files[d.guide]["trashed"]
     assert not [r for r in world.standin.log if r.method in ("PATCH", "PUT", "DELETE")]
+    # Each version was read past the HTTP cache, right before the write it guarded.
+    reads = [r for r in world.standin.log if r.path.endswith(d.guide)]
+    assert reads and all(r.headers.get("cache-control") == "no-cache" for r in reads)
 
 
 async def test_a_large_file_goes_up_in_resumable_pieces(world: World, conn: Conn) -> None:
@@ -306,3 +312,17 @@ async def test_without_the_drive_scope_consent_is_asked_naming_it(world: World) 
             await connector.find_folder("/Documents")
     finally:
         await http.aclose()
+
+
+async def test_drives_rate_limit_is_rate_limited_with_its_retry_after(
+    world: World, conn: Conn
+) -> None:
+    """Drive's 403 userRateLimitExceeded (guides/limits), longer than the hub waits inline."""
+    _, folder = await _linked(world, conn)
+    limit = world.standin.error(
+        403, "User Rate Limit Exceeded", reason="userRateLimitExceeded", domain="usageLimits"
+    )
+    world.standin.plan(limit.with_headers({"retry-after": "120"}), path="/changes")
+    with pytest.raises(RateLimited) as raised:
+        await conn[0].changes(folder, "1")
+    assert 110 <= raised.value.retry_after <= 120
