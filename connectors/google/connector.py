@@ -51,10 +51,12 @@ from connectors.sdk import (
 from connectors.sdk.calendar import CalendarEvent, CalendarInfo, viewer_zone
 from connectors.sdk.drive import DriveChanges, DriveFolder, DriveItem
 from connectors.sdk.mail import MailMessage, MailPage, MailView
+from connectors.sdk.models import Comment
 
 from . import calendar as cal
-from . import mail
+from . import comments, mail
 from .client import GoogleClient
+from .comments import DocComment
 from .drive_client import DriveClient
 from .drive_sync import GoogleDrive
 from .errors import google_error
@@ -325,6 +327,34 @@ class GoogleConnector(Connector):
 
     async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
         await self.drive.delete(item, if_match=if_match)
+
+    # -- Docs comments (Drive's comments API; no capability, plain methods) -----------------
+    async def doc_comments(self, file_id: str, *, resolved: bool = True) -> list[DocComment]:
+        """A file's comment threads, oldest first; ``resolved=False`` keeps the open ones."""
+        found = [comments.comment(c) async for c in self.drive.client.comments(file_id)]
+        return [c for c in found if resolved or not c.resolved]
+
+    async def add_doc_comment(
+        self, file_id: str, text: str, *, quoted: str | None = None
+    ) -> DocComment:
+        """A new comment on a file, about the ``quoted`` passage when given."""
+        if not text.strip():
+            raise InvalidRequest("a comment needs words")
+        return comments.comment(
+            await self.drive.client.create_comment(file_id, text, quoted=quoted)
+        )
+
+    async def reply_doc_comment(
+        self, file_id: str, comment_id: str, text: str = "", *, resolve: bool = False
+    ) -> Comment:
+        """A reply in a comment's thread; ``resolve`` closes the thread with it (words are
+        then optional)."""
+        if not text.strip() and not resolve:
+            raise InvalidRequest("a reply needs words")
+        action = "resolve" if resolve else None
+        return comments.reply(
+            await self.drive.client.create_reply(file_id, comment_id, text, action=action)
+        )
 
 
 def _looks_like_id(value: str) -> bool:

@@ -5,7 +5,8 @@ Google's JSON is camelCase; Python reads ``event.hangout_link`` for ``hangoutLin
 alias generator. Unknown fields are ignored. The shapes are the discovery documents'
 (``tests/contracts/google/``: schemas ``CalendarListEntry``, ``Event``, ``Events``,
 ``Message``, ``MessagePart``, ``ListMessagesResponse``, ``Label``, ``Profile``, ``File``,
-``FileList``, ``Change``, ``ChangeList``, ``StartPageToken``), which the stand-in's answers are
+``FileList``, ``Change``, ``ChangeList``, ``StartPageToken``, ``Comment``, ``Reply``,
+``CommentList``), which the stand-in's answers are
 validated against. int64 values (Gmail's ``internalDate``, ``historyId``; Drive's ``size`` and
 ``version``) arrive as JSON strings.
 """
@@ -215,3 +216,45 @@ class GChangeList(_Wire):
 
 class GStartPageToken(_Wire):
     start_page_token: str
+
+
+class GUser(_Wire):
+    display_name: str | None = None
+    email_address: str | None = None
+    photo_link: str | None = None
+    me: bool = False
+
+
+class GQuoted(_Wire):
+    mime_type: str | None = None
+    value: str | None = None
+
+
+class GReply(_Wire):
+    """A reply in a comment's thread; ``action`` ``resolve``/``reopen`` when it did that."""
+
+    id: str
+    content: str = ""
+    author: GUser | None = None
+    created_time: str | None = None
+    action: str | None = None
+    deleted: bool = False
+
+
+class GComment(_Wire):
+    """A comment on a file (a Google Doc's margin comment), with its thread."""
+
+    id: str
+    content: str = ""
+    author: GUser | None = None
+    created_time: str | None = None
+    modified_time: str | None = None
+    resolved: bool = False
+    deleted: bool = False
+    quoted_file_content: GQuoted | None = None
+    replies: tuple[GReply, ...] = ()
+
+
+class GCommentList(_Wire):
+    comments: tuple[GComment, ...] = ()
+    next_page_token: str | None = None

@@ -4,9 +4,10 @@ Requests are validated against ``drive.v3.json`` (with the discovery kit's uploa
 answers against its schemas by :class:`~tests.standin.google.GoogleStandIn`; this module holds
 what the document does not say, built from Drive's guides:
 
-- ``fields`` (guides/fields-parameter): answers hold only the fields asked for (``a,b(c,d)``),
-  and without ``fields`` only Drive's defaults (a file's ``kind,id,name,mimeType``), so a
-  client that forgets to ask for ``version`` gets none, as from Drive.
+- ``fields`` (guides/fields-parameter): answers hold only the fields asked for (``a,b(c,d)``,
+  ``a/b``), and without ``fields`` only Drive's defaults (a file's ``kind,id,name,mimeType``),
+  so a client that forgets to ask for ``version`` gets none, as from Drive; a name the
+  method's response schema lacks is 400 ``Invalid field selection``.
 - ``q`` (guides/search-files): the terms a sync uses, joined by ``and``: ``'<id>' in
   parents``, ``name = '...'``, ``mimeType = | != '...'``, ``trashed = true|false``, values
   quoted with ``\\'``/``\\\\`` escapes; anything else is 400, as Drive's ``Invalid Value``.
@@ -15,6 +16,10 @@ what the document does not say, built from Drive's guides:
   change, ``removed`` for a file deleted for good, and ends with ``newStartPageToken``.
 - Downloads: ``alt=media`` of a Google Doc is 403 ``fileNotDownloadable``; ``files.export``
   of a binary file 403 ``fileNotExportable``, of a format the type lacks 400.
+- Comments (guides/manage-comments): ``comments`` and ``replies`` methods have no default
+  fields -- without ``fields`` Drive answers 400 -- and a reply with ``action: resolve`` or
+  ``reopen`` closes or reopens its comment (``resolved``); a reply needs ``content`` unless
+  it has an action.
 - Uploads (guides/manage-uploads): multipart, media, and resumable sessions whose pieces must
   come in order, every piece but the last a multiple of 256 KiB; each is answered ``308``
   with ``Range: bytes=0-n`` until the last, answered with the file. ``short_pieces`` makes the
@@ -107,8 +112,41 @@ def project(value: Any, tree: Fields | None) -> Any:
     return {k: project(value[k], sub) for k, sub in tree.items() if k in value}
 
 
-def _fields(req: Request, default: str = DEFAULT_FILE) -> Fields:
-    return parse_fields(req.args.get("fields") or default)
+def _fields(s: GoogleStandIn, req: Request, default: str | None = DEFAULT_FILE) -> Fields:
+    """The ``fields`` asked for (``default`` when none; ``None``: required, as for comments
+    and replies), each name checked against the method's response schema: Drive answers
+    ``Invalid field selection`` for a name its resource lacks."""
+    text = req.args.get("fields") or default
+    if text is None:
+        raise s.error(400, "The 'fields' parameter is required for this method.", reason="required")
+    tree = parse_fields(text)
+    owner = s.contract.owner(req.path)
+    found = owner.find(req.method, req.path) if owner is not None else None
+    if owner is not None and found is not None and found[0].response:
+        schemas = owner.document["schemas"]
+        bad = _unknown(schemas, schemas[found[0].response], tree)
+        if bad:
+            raise s.error(400, f"Invalid field selection {bad}", reason="invalidParameter")
+    return tree
+
+
+def _unknown(schemas: dict[str, Any], spec: dict[str, Any], tree: Fields) -> str | None:
+    """The first name in ``tree`` the schema ``spec`` has no field for."""
+    while "$ref" in spec or spec.get("type") == "array":
+        spec = schemas[spec["$ref"]] if "$ref" in spec else spec.get("items", {})
+    props = spec.get("properties", {})
+    for name, sub in tree.items():
+        if name == "*":
+            continue
+        if name not in props:
+            if spec.get("additionalProperties") is not None or spec.get("type") == "any":
+                continue
+            return name
+        if sub is not None:
+            bad = _unknown(schemas, props[name], sub)
+            if bad:
+                return bad
+    return None
 
 
 # -- q ---------------------------------------------------------------------------------------
@@ -187,6 +225,7 @@ class DriveState:
         self.short_pieces = 0
         #: The most a page holds, whatever pageSize asks ("may return fewer"): tests page.
         self.page_max = 1000
+        self.comments: dict[str, list[dict[str, Any]]] = {}
         self.files[ROOT] = self._resource(ROOT, "My Drive", FOLDER, parents=None)
 
     def _resource(
@@ -271,6 +310,32 @@ class DriveState:
         self.removed.add(fid)
         self._changed(fid)
 
+    def add_comment(
+        self, fid: str, content: str, *, by: str, quoted: str | None = None, me: bool = False
+    ) -> dict[str, Any]:
+        now = self._now()
+        c: dict[str, Any] = {
+            "kind": "drive#comment",
+            "id": f"AAAB{next(self.ids):04d}",
+            "content": content,
+            "htmlContent": content,
+            "author": {
+                "kind": "drive#user",
+                "displayName": by.split("@")[0].title(),
+                "emailAddress": by,
+                "me": me,
+            },
+            "createdTime": now,
+            "modifiedTime": now,
+            "resolved": False,
+            "deleted": False,
+            "replies": [],
+        }
+        if quoted:
+            c["quotedFileContent"] = {"mimeType": "text/plain", "value": quoted}
+        self.comments.setdefault(fid, []).append(c)
+        return c
+
     def path_of(self, fid: str) -> str:
         f = self.files[fid]
         parents = f.get("parents")
@@ -328,7 +393,7 @@ def _list(s: GoogleStandIn, req: Request) -> Response:
     }
     if start + size < len(found):
         body["nextPageToken"] = encode_cursor("files", start + size)
-    return 200, project(body, _fields(req, DEFAULTS["files.list"])), {}
+    return 200, project(body, _fields(s, req, DEFAULTS["files.list"])), {}
 
 
 def _get(s: GoogleStandIn, req: Request) -> Response:
@@ -342,7 +407,7 @@ def _get(s: GoogleStandIn, req: Request) -> Response:
                 reason="fileNotDownloadable",
             )
         return 200, s.drive.data[f["id"]], {"content-type": f["mimeType"]}
-    return 200, project(f, _fields(req)), {}
+    return 200, project(f, _fields(s, req)), {}
 
 
 def _export(s: GoogleStandIn, req: Request) -> Response:
@@ -376,7 +441,7 @@ def _create(s: GoogleStandIn, meta: dict[str, Any], data: bytes | None) -> dict[
 
 def _create_route(s: GoogleStandIn, req: Request) -> Response:
     f = _create(s, req.json or {}, None)
-    return 200, project(f, _fields(req)), {}
+    return 200, project(f, _fields(s, req)), {}
 
 
 def _update(s: GoogleStandIn, req: Request, f: dict[str, Any], data: bytes | None) -> Response:
@@ -394,7 +459,7 @@ def _update(s: GoogleStandIn, req: Request, f: dict[str, Any], data: bytes | Non
         _parents_of(s, {"parents": add})
     moves: dict[str, Any] = {"addParents": add, "removeParents": remove} if add or remove else {}
     f = s.drive.edit(f["id"], data=data, **meta, **moves)
-    return 200, project(f, _fields(req)), {}
+    return 200, project(f, _fields(s, req)), {}
 
 
 def _patch(s: GoogleStandIn, req: Request) -> Response:
@@ -434,9 +499,9 @@ def _upload(s: GoogleStandIn, req: Request) -> Response:
         meta, data = {}, req.body
     if target is None:
         f = _create(s, {"mimeType": req.headers.get("content-type"), **meta}, data)
-        return 200, project(f, _fields(req)), {}
+        return 200, project(f, _fields(s, req)), {}
     f = s.drive.edit(target["id"], data=data, **{k: v for k, v in meta.items() if k == "name"})
-    return 200, project(f, _fields(req)), {}
+    return 200, project(f, _fields(s, req)), {}
 
 
 def _piece(s: GoogleStandIn, req: Request) -> Response:
@@ -465,7 +530,7 @@ def _piece(s: GoogleStandIn, req: Request) -> Response:
                 f = _create(s, session.meta, data)
             else:
                 f = s.drive.edit(session.file_id, data=data)
-            return 200, project(f, _fields(req)), {}
+            return 200, project(f, _fields(s, req)), {}
     held = len(session.data)
     return 308, None, ({"range": f"bytes=0-{held - 1}"} if held else {})
 
@@ -508,7 +573,72 @@ def _changes(s: GoogleStandIn, req: Request) -> Response:
         body["nextPageToken"] = str(entries[size][0])
     else:
         body["newStartPageToken"] = st.token
-    return 200, project(body, _fields(req, DEFAULTS["changes.list"])), {}
+    return 200, project(body, _fields(s, req, DEFAULTS["changes.list"])), {}
+
+
+def _comments(s: GoogleStandIn, req: Request) -> Response:
+    f = _file(s, req)
+    tree = _fields(s, req, None)
+    found = [
+        c
+        for c in s.drive.comments.get(f["id"], [])
+        if req.args.get("includeDeleted") == "true" or not c["deleted"]
+    ]
+    start = (
+        int(decode_cursor("comments", req.args["pageToken"])) if req.args.get("pageToken") else 0
+    )
+    size = min(int(req.args.get("pageSize") or 20), 100, s.drive.page_max)
+    body: dict[str, Any] = {"kind": "drive#commentList", "comments": found[start : start + size]}
+    if start + size < len(found):
+        body["nextPageToken"] = encode_cursor("comments", start + size)
+    return 200, project(body, tree), {}
+
+
+def _comment_create(s: GoogleStandIn, req: Request) -> Response:
+    f = _file(s, req)
+    tree = _fields(s, req, None)
+    body = req.json or {}
+    if not body.get("content"):
+        raise s.error(400, "Required parameter: content", reason="required")
+    quoted = (body.get("quotedFileContent") or {}).get("value")
+    c = s.drive.add_comment(f["id"], body["content"], by=req.me, quoted=quoted, me=True)
+    return 200, project(c, tree), {}
+
+
+def _reply_create(s: GoogleStandIn, req: Request) -> Response:
+    f = _file(s, req)
+    tree = _fields(s, req, None)
+    cid = unquote(req.path_args["cid"])
+    c = next((c for c in s.drive.comments.get(f["id"], []) if c["id"] == cid), None)
+    if c is None:
+        raise s.error(404, f"Comment not found: {cid}.", reason="notFound")
+    body = req.json or {}
+    action = body.get("action")
+    if action not in (None, "resolve", "reopen"):
+        raise s.error(400, f"Invalid action: {action}", reason="invalid")
+    if not body.get("content") and action is None:
+        raise s.error(400, "Required parameter: content", reason="required")
+    now = s.drive._now()
+    r: dict[str, Any] = {
+        "kind": "drive#reply",
+        "id": f"AAAR{next(s.drive.ids):04d}",
+        "content": body.get("content", ""),
+        "author": {
+            "kind": "drive#user",
+            "displayName": req.me.split("@")[0].title(),
+            "emailAddress": req.me,
+            "me": True,
+        },
+        "createdTime": now,
+        "modifiedTime": now,
+        "deleted": False,
+    }
+    if action:
+        r["action"] = action
+        c["resolved"] = action == "resolve"
+    c["replies"].append(r)
+    c["modifiedTime"] = now
+    return 200, project(r, tree), {}
 
 
 _ID = r"(?P<id>[^/]+)"
@@ -518,6 +648,9 @@ _ROUTES: list[tuple[str, str, Any]] = [
     ("GET", r"/drive/v3/files", _list),
     ("POST", r"/drive/v3/files", _create_route),
     ("GET", rf"/drive/v3/files/{_ID}/export", _export),
+    ("GET", rf"/drive/v3/files/{_ID}/comments", _comments),
+    ("POST", rf"/drive/v3/files/{_ID}/comments", _comment_create),
+    ("POST", rf"/drive/v3/files/{_ID}/comments/(?P<cid>[^/]+)/replies", _reply_create),
     ("GET", rf"/drive/v3/files/{_ID}", _get),
     ("PATCH", rf"/drive/v3/files/{_ID}", _patch),
     ("DELETE", rf"/drive/v3/files/{_ID}", _delete),
