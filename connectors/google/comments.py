@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.sdk.models import Comment, User
 
+from .drive import rfc3339
 from .models import GComment, GReply, GUser
 
 
@@ -34,10 +35,6 @@ class DocComment(BaseModel):
     replies: tuple[Comment, ...] = ()
 
 
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 def user(u: GUser | None) -> User | None:
     if u is None or not (u.email_address or u.display_name):
         return None
@@ -46,7 +43,9 @@ def user(u: GUser | None) -> User | None:
 
 
 def reply(r: GReply) -> Comment:
-    return Comment(id=r.id, body=r.content, author=user(r.author), created_at=_when(r.created_time))
+    return Comment(
+        id=r.id, body=r.content, author=user(r.author), created_at=rfc3339(r.created_time)
+    )
 
 
 def comment(c: GComment) -> DocComment:
@@ -54,8 +53,8 @@ def comment(c: GComment) -> DocComment:
         id=c.id,
         body=c.content,
         author=user(c.author),
-        created_at=_when(c.created_time),
-        modified_at=_when(c.modified_time),
+        created_at=rfc3339(c.created_time),
+        modified_at=rfc3339(c.modified_time),
         resolved=c.resolved,
         quoted=c.quoted_file_content.value if c.quoted_file_content else None,
         replies=tuple(reply(r) for r in c.replies if not r.deleted),

@@ -31,6 +31,11 @@ EXPORTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def rfc3339(value: str | None) -> datetime | None:
+    """Drive's times (``2026-12-02T14:00:00.000Z``) as aware datetimes."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
 def literal(value: str) -> str:
     """``value`` as a quoted string of Drive's query language."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -77,9 +82,7 @@ def item(f: GFile, path: str, *, deleted: bool = False) -> DriveItem:
         digest, kind = f.md5_checksum, "md5"
     else:
         digest, kind = None, None
-    modified = (
-        datetime.fromisoformat(f.modified_time.replace("Z", "+00:00")) if f.modified_time else None
-    )
+    modified = rfc3339(f.modified_time)
     return DriveItem(
         id=f.id,
         path=path,

@@ -28,8 +28,6 @@ what the document does not say, built from Drive's guides:
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import hashlib
 import itertools
 import json
@@ -41,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from .kit import BadRequest, Request, Response, Router
+from .kit.discovery import CONTENT_RANGE, related_parts
 from .kit.paging import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
@@ -473,12 +472,7 @@ def _delete(s: GoogleStandIn, req: Request) -> Response:
 
 
 def _multipart(req: Request) -> tuple[dict[str, Any], bytes]:
-    head = f"content-type: {req.headers['content-type']}\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + req.body)
-    meta, media = list(message.iter_parts())
-    raw = meta.get_payload(decode=True)
-    data = media.get_payload(decode=True)
-    assert isinstance(raw, bytes) and isinstance(data, bytes)
+    (_, raw), (_, data) = related_parts(req.headers["content-type"], req.body)  # as checked
     return json.loads(raw), data
 
 
@@ -508,7 +502,7 @@ def _piece(s: GoogleStandIn, req: Request) -> Response:
     session = s.drive.sessions.get(req.args["upload_id"])
     if session is None:
         raise s.error(404, "No such upload session.", reason="notFound")
-    m = re.match(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$", req.headers["content-range"])
+    m = CONTENT_RANGE.match(req.headers["content-range"])
     assert m is not None  # the contract checked it
     first, _, total = m.groups()
     have = len(session.data)

@@ -79,7 +79,7 @@ _INT_RANGES = {
     "int64": (-(2**63), 2**63 - 1),
     "uint64": (0, 2**64 - 1),
 }
-_CONTENT_RANGE = re.compile(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$")
+CONTENT_RANGE = re.compile(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$")
 UPLOAD_TYPES = ("media", "multipart", "resumable")
 _DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE
@@ -190,6 +190,20 @@ def _index(path: Path) -> _Index:
 
 
 # -- values ------------------------------------------------------------------------------------
+def related_parts(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
+    """The parts of a ``multipart/related`` body as ``(content type, bytes)``; empty when it
+    does not parse as one (a stand-in reads an upload with this too)."""
+    head = f"content-type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if message.defects or not message.is_multipart():
+        return []
+    out: list[tuple[str, bytes]] = []
+    for part in message.iter_parts():
+        data = part.get_payload(decode=True)
+        out.append((part.get_content_type(), data if isinstance(data, bytes) else b""))
+    return out
+
+
 def _is_base64(value: str) -> bool:
     padded = value + "=" * (-len(value) % 4)
     try:
@@ -427,7 +441,7 @@ class DiscoveryContract:
         return []
 
     def _piece_errors(self, method: Method, req: Request, where: str) -> list[str]:
-        found = _CONTENT_RANGE.match(req.headers.get("content-range", ""))
+        found = CONTENT_RANGE.match(req.headers.get("content-range", ""))
         if found is None:
             return [f"{where}: a resumable piece needs Content-Range: bytes first-last/total"]
         first, last, total = found.groups()
@@ -443,17 +457,12 @@ class DiscoveryContract:
         ctype = req.headers.get("content-type", "")
         if not ctype.lower().startswith("multipart/related") or "boundary=" not in ctype:
             return [f"{where}: a multipart upload is multipart/related with a boundary"]
-        head = f"content-type: {ctype}\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + req.body)
-        parts = list(message.iter_parts())
-        if len(parts) != 2 or message.defects:
+        parts = related_parts(ctype, req.body)
+        if len(parts) != 2:
             return [f"{where}: multipart/related needs two parts (metadata, media)"]
-        meta, media = parts
-        if meta.get_content_type() != "application/json":
-            return [f"{where}: the first part is {meta.get_content_type()}, not application/json"]
-        raw = meta.get_payload(decode=True)
-        data = media.get_payload(decode=True)
-        assert isinstance(raw, bytes) and isinstance(data, bytes)
+        (meta_type, raw), (_, data) = parts
+        if meta_type != "application/json":
+            return [f"{where}: the first part is {meta_type}, not application/json"]
         try:
             body = json.loads(raw)
         except ValueError as exc:
@@ -524,10 +533,12 @@ class DiscoveryContracts:
 
 
 __all__ = [
+    "CONTENT_RANGE",
     "STANDARD_PARAMETERS",
     "DiscoveryContract",
     "DiscoveryContracts",
     "Method",
     "parameter_errors",
+    "related_parts",
     "value_errors",
 ]
