@@ -15,6 +15,10 @@ the items it has reported.
   and moved out of the folder, are ``deleted`` (with the descendants of a folder); a folder
   renamed or moved inside re-reports its descendants at their new paths; a folder moved in
   from elsewhere is listed, since Drive reports no change for what it holds.
+- A change ``removed`` for good carries no parents: it is reported only for an item this
+  instance has reported. A new instance handed a cursor (after a restart) therefore misses a
+  file deleted for good -- not trashed -- meanwhile, rather than guess; trashed files, what
+  the Drive UI's delete does, keep their parents and are placed as ever.
 - Drive refusing the cursor (400/404/410) reads the folder anew, with ``reset``.
 
 Writes. Drive v3 has no conditional write (no etag in its ``File``, no If-Match on
@@ -205,11 +209,8 @@ class GoogleDrive:
             return []
         known = tree.items.get(file_id)
         if change.removed or f is None:
-            if known is not None:
-                return tree.forget(known)
-            # A cold tree (a new instance given a cursor) cannot tell whether the file was
-            # inside: report it by id, which the engine matches against what it holds.
-            return [] if tree.warm else [DriveItem(id=file_id, path="", deleted=True)]
+            # Only an item this tree reported can be placed: a removed change has no parents.
+            return tree.forget(known) if known is not None else []
         path = await self._path(tree, f)
         if f.trashed or path is None or not drive.syncable(f):
             if known is not None:
@@ -221,12 +222,14 @@ class GoogleDrive:
         tree.items[f.id] = it
         out = [it]
         if it.folder:
-            old = tree.folders.get(f.id)
             tree.folders[f.id] = path
             tree.outside.discard(f.id)
-            if known is None and old is None:
-                out += await self._list(tree, f.id, path)  # moved in: Drive says no more
-            elif known is not None and known.path != path:
+            if known is None:
+                # New to this tree -- made here, or moved in with what it holds, of which
+                # Drive reports nothing more: list it (a parent lookup may have placed it
+                # already, so "not reported yet" is the test, not "not placed yet").
+                out += await self._list(tree, f.id, path)
+            elif known.path != path:
                 out += self._moved(tree, known.path, path)
         return out
 

@@ -157,11 +157,21 @@ async def test_trashed_removed_and_moved_out_are_deleted(world: World, conn: Con
 async def test_moves_inside_and_into_the_folder(world: World, conn: Conn) -> None:
     d, folder = await _linked(world, conn)
     connector, _ = conn
+    d.st.add("keep.txt", d.other, mime="text/plain", data=b"keep")
     first = await connector.changes(folder)
     d.st.edit(d.notes, name="journal")  # its file is reported at its new path
-    d.st.edit(d.other, addParents=[d.docs], removeParents=[ROOT])  # moved in, with what it holds
+    # Other moves in with what it holds; one of its files changed first, so its change comes
+    # before the folder's and places the folder -- keep.txt must still be found.
+    d.st.edit(d.st.find("Other/outside.txt")["id"], data=b"edited")  # type: ignore[index]
+    d.st.edit(d.other, addParents=[d.docs], removeParents=[ROOT])
     got = await connector.changes(folder, first.cursor)
-    assert _paths(got.items) == ["Other", "Other/outside.txt", "journal", "journal/ideas.txt"]
+    assert _paths(got.items) == [
+        "Other",
+        "Other/keep.txt",
+        "Other/outside.txt",
+        "journal",
+        "journal/ideas.txt",
+    ]
 
 
 async def test_a_new_instance_given_a_cursor_places_changes_by_their_parents(
