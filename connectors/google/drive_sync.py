@@ -376,10 +376,13 @@ class GoogleDrive:
         return await self.client.get(item.id, fresh=True)
 
     async def _at(self, parent: str, name: str) -> GFile | None:
-        """What is at ``name`` in ``parent`` (not trashed), if anything."""
-        async for f in self.client.search(drive.children(parent, name=name), fresh=True):
-            return f
-        return None
+        """What is at ``name`` in ``parent`` (not trashed), if anything; several things of one
+        name (Drive allows that) are a conflict for the user to sort out, not a guess."""
+        query = drive.children(parent, name=name)
+        found = [f async for f in self.client.search(query, fresh=True)]
+        if len(found) > 1:  # Drive allows it; which one is meant cannot be told
+            raise SyncConflict(f"Google Drive holds {len(found)} items named {name!r} there")
+        return found[0] if found else None
 
     async def _parents(self, tree: _Tree, names: Sequence[str]) -> tuple[str, str]:
         """The folder ``names`` lead to from the linked folder, made where missing: its id
@@ -387,11 +390,9 @@ class GoogleDrive:
         parent, where = tree.root, ""
         for name in names:
             where = drive.join(where, name)
-            found = None
             query = drive.children(parent, name=name, folders=True)
-            async for f in self.client.search(query, fresh=True):
-                found = f
-                break
+            match = [f async for f in self.client.search(query, fresh=True)]
+            found = match[0] if match else None
             if found is None:
                 found = await self.client.create_folder(name, parent)
                 tree.items[found.id] = drive.item(found, where)

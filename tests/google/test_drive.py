@@ -247,6 +247,10 @@ async def test_a_stale_version_is_a_conflict_and_nothing_is_written(
         await connector.upload(folder, "guide.md", b"# Mine\n")
     with pytest.raises(SyncConflict, match="no longer in Google Drive"):
         await connector.upload(folder, "gone.md", b"x", if_match="3")
+    twin = d.st.add("twin.md", d.docs, mime="text/markdown", data=b"a")
+    d.st.add("twin.md", d.docs, mime="text/markdown", data=b"b")
+    with pytest.raises(SyncConflict, match=r"2 items named 'twin\.md'"):
+        await connector.upload(folder, "twin.md", b"mine", if_match=twin["version"])
     with pytest.raises(SyncConflict):
         await connector.move(folder, guide, "renamed.md", if_match=guide.etag)
     with pytest.raises(SyncConflict):
