@@ -39,7 +39,7 @@ UPLOAD = "upload/drive/v3"
 FOLDER = "application/vnd.google-apps.folder"
 FILE_FIELDS = (
     "id,name,mimeType,parents,trashed,size,version,md5Checksum,sha256Checksum,modifiedTime,"
-    "webViewLink"
+    "webViewLink,driveId"
 )
 LIST_FIELDS = f"nextPageToken,incompleteSearch,files({FILE_FIELDS})"
 CHANGE_FIELDS = (
@@ -63,6 +63,9 @@ CHUNK = 16 * 256 * 1024
 #: Pieces a session may answer without progress before the upload is given up.
 STALLS = 3
 JSON = {"accept": "application/json"}
+#: Files of a shared drive are served only to a caller that says it knows them (else 404):
+#: on every files method that takes it (files.export and comments take none).
+ALL_DRIVES = {"supportsAllDrives": "true"}
 #: File contents skip the HTTP cache: megabytes each, and read once per change anyway.
 _BYTES = NO_STORE
 
@@ -98,17 +101,23 @@ class DriveClient:
         as the version read before a write must."""
         headers = {**JSON, "cache-control": "no-cache"} if fresh else JSON
         r = await self.http.get(
-            f"{DRIVE}/files/{_seg(file_id)}", params={"fields": fields}, headers=headers
+            f"{DRIVE}/files/{_seg(file_id)}",
+            params={"fields": fields, **ALL_DRIVES},
+            headers=headers,
         )
         return GFile.model_validate(r.json())
 
-    async def search(self, query: str, *, fresh: bool = False) -> AsyncIterator[GFile]:
-        """``files.list`` with Drive's query language, every page (``fresh``: as for
-        :meth:`get`)."""
+    async def search(
+        self, query: str, *, drive: str = "", fresh: bool = False
+    ) -> AsyncIterator[GFile]:
+        """``files.list`` with Drive's query language, every page: in the shared drive
+        ``drive`` (its id), else in the account's own (``fresh``: as for :meth:`get`)."""
         headers = {**JSON, "cache-control": "no-cache"} if fresh else JSON
         token: str | None = None
         while True:
             params: dict[str, str | int] = {"q": query, "pageSize": PAGE, "fields": LIST_FIELDS}
+            if drive:
+                params.update(_in_drive(drive), corpora="drive")
             if token:
                 params["pageToken"] = token
             r = await self.http.get(f"{DRIVE}/files", params=params, headers=headers)
@@ -119,12 +128,14 @@ class DriveClient:
             if not token:
                 return
 
-    async def start_page_token(self) -> str:
-        """``changes.getStartPageToken``: where a listing of changes from now on starts."""
-        data = await self._json("GET", f"{DRIVE}/changes/startPageToken")
+    async def start_page_token(self, *, drive: str = "") -> str:
+        """``changes.getStartPageToken``: where a listing of changes from now on starts (of
+        the shared drive ``drive``, else of the account's own)."""
+        params = {"driveId": drive, **ALL_DRIVES} if drive else None
+        data = await self._json("GET", f"{DRIVE}/changes/startPageToken", params=params)
         return GStartPageToken.model_validate(data).start_page_token
 
-    async def change_pages(self, token: str) -> AsyncIterator[GChangeList]:
+    async def change_pages(self, token: str, *, drive: str = "") -> AsyncIterator[GChangeList]:
         """``changes.list`` from ``token``, page by page; the last has ``newStartPageToken``.
         Removed files are included (``includeRemoved``), as a sync must see them."""
         while True:
@@ -135,6 +146,8 @@ class DriveClient:
                 "spaces": "drive",
                 "fields": CHANGE_FIELDS,
             }
+            if drive:
+                params.update(_in_drive(drive))
             page = GChangeList.model_validate(
                 await self._json("GET", f"{DRIVE}/changes", params=params)
             )
@@ -146,7 +159,7 @@ class DriveClient:
     async def download(self, file_id: str) -> bytes:
         """``files.get?alt=media``: a file's bytes (Google Docs have none: :meth:`export`)."""
         r = await self.http.get(
-            f"{DRIVE}/files/{_seg(file_id)}", params={"alt": "media"}, headers=_BYTES
+            f"{DRIVE}/files/{_seg(file_id)}", params={"alt": "media", **ALL_DRIVES}, headers=_BYTES
         )
         return r.content
 
@@ -160,7 +173,8 @@ class DriveClient:
     # -- writing ----------------------------------------------------------------------------
     async def create_folder(self, name: str, parent: str) -> GFile:
         body = {"name": name, "mimeType": FOLDER, "parents": [parent]}
-        data = await self._json("POST", f"{DRIVE}/files", params={"fields": FILE_FIELDS}, body=body)
+        params = {"fields": FILE_FIELDS, **ALL_DRIVES}
+        data = await self._json("POST", f"{DRIVE}/files", params=params, body=body)
         return GFile.model_validate(data)
 
     async def update(
@@ -174,7 +188,7 @@ class DriveClient:
     ) -> GFile:
         """``files.update`` of metadata: rename, move (``addParents``/``removeParents``: the
         ``parents`` field itself is read-only in an update), trash."""
-        params: dict[str, str | int] = {"fields": FILE_FIELDS}
+        params: dict[str, str | int] = {"fields": FILE_FIELDS, **ALL_DRIVES}
         if add_parents:
             params["addParents"] = ",".join(add_parents)
         if remove_parents:
@@ -189,7 +203,7 @@ class DriveClient:
 
     async def delete(self, file_id: str) -> None:
         """``files.delete``: gone for good, skipping the trash."""
-        await self.http.delete(f"{DRIVE}/files/{_seg(file_id)}")
+        await self.http.delete(f"{DRIVE}/files/{_seg(file_id)}", params=ALL_DRIVES)
 
     async def create(self, name: str, parent: str, data: bytes, mime_type: str) -> GFile:
         """A new file in ``parent``: multipart up to :data:`SIMPLE_LIMIT`, else resumable."""
@@ -208,7 +222,7 @@ class DriveClient:
         )
         r = await self.http.post(
             f"{UPLOAD}/files",
-            params={"uploadType": "multipart", "fields": FILE_FIELDS},
+            params={"uploadType": "multipart", "fields": FILE_FIELDS, **ALL_DRIVES},
             content=body,
             headers={**JSON, "content-type": f"multipart/related; boundary={boundary}"},
         )
@@ -222,7 +236,7 @@ class DriveClient:
             return await self._resumable("PATCH", path, {}, data, mime_type)
         r = await self.http.patch(
             path,
-            params={"uploadType": "media", "fields": FILE_FIELDS},
+            params={"uploadType": "media", "fields": FILE_FIELDS, **ALL_DRIVES},
             content=data,
             headers={**JSON, "content-type": mime_type},
         )
@@ -286,7 +300,7 @@ class DriveClient:
         opened = await self.http.request(
             method,
             path,
-            params={"uploadType": "resumable", "fields": FILE_FIELDS},
+            params={"uploadType": "resumable", "fields": FILE_FIELDS, **ALL_DRIVES},
             json=dict(meta),
             headers={
                 **JSON,
@@ -323,6 +337,11 @@ class DriveClient:
                     f"Google Drive stopped taking the upload at byte {held}", service="Google"
                 )
             offset = held
+
+
+def _in_drive(drive: str) -> dict[str, str]:
+    """The parameters that keep a listing to one shared drive."""
+    return {"driveId": drive, "includeItemsFromAllDrives": "true", **ALL_DRIVES}
 
 
 def _held(header: str | None) -> int:

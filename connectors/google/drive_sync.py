@@ -21,6 +21,10 @@ the items it has reported.
   the Drive UI's delete does, keep their parents and are placed as ever.
 - Drive refusing the cursor (400/404/410) reads the folder anew, with ``reset``.
 
+Shared drives: a folder found by id or URL may be on one (``DriveFolder.drive`` names it);
+its listings, start token and changes are then asked of that drive (``driveId``), and every
+files call says ``supportsAllDrives``, without which Drive hides shared-drive files (404).
+
 Writes. Drive v3 has no conditional write (no etag in its ``File``, no If-Match on
 ``files.update``), so a write reads the item's current ``version`` right before it and raises
 :class:`~connectors.sdk.SyncConflict` when it is not the one the caller names. A narrow race
@@ -63,6 +67,8 @@ class _Tree:
     """What is known of one linked folder (see the module docstring)."""
 
     root: str
+    #: The shared drive the folder is on ("": the account's My Drive).
+    drive: str = ""
     folders: dict[str, str] = field(default_factory=dict)  # folder id -> path ("" the root)
     outside: set[str] = field(default_factory=set)
     items: dict[str, DriveItem] = field(default_factory=dict)
@@ -101,7 +107,7 @@ class GoogleDrive:
     def _tree(self, folder: DriveFolder) -> _Tree:
         tree = self._trees.get(folder.id)
         if tree is None:
-            tree = self._trees[folder.id] = _Tree(folder.id)
+            tree = self._trees[folder.id] = _Tree(folder.id, folder.drive)
         return tree
 
     # -- the linked folder --------------------------------------------------------------------
@@ -120,7 +126,11 @@ class GoogleDrive:
                 if not drive.is_folder(f) or f.trashed:
                     raise NotFound(f"Google Drive: {text} is not a folder", service="Google")
                 return DriveFolder(
-                    id=f.id, path=await self._where(f), name=f.name, url=f.web_view_link
+                    id=f.id,
+                    path=await self._where(f),
+                    name=f.name,
+                    drive=f.drive_id or "",
+                    url=f.web_view_link,
                 )
         names = drive.parts(text)
         current = await self.client.get("root")
@@ -164,7 +174,7 @@ class GoogleDrive:
         token = cursor
         first = True
         try:
-            async for page in self.client.change_pages(cursor):
+            async for page in self.client.change_pages(cursor, drive=tree.drive):
                 first = False
                 for change in page.changes:
                     for it in await self._apply(tree, change):
@@ -179,8 +189,8 @@ class GoogleDrive:
         return DriveChanges(items=tuple(out.values()), cursor=token)
 
     async def _full(self, folder: DriveFolder) -> DriveChanges:
-        token = await self.client.start_page_token()
-        tree = self._trees[folder.id] = _Tree(folder.id, warm=True)
+        token = await self.client.start_page_token(drive=folder.drive)
+        tree = self._trees[folder.id] = _Tree(folder.id, folder.drive, warm=True)
         items = await self._list(tree, folder.id, "")
         return DriveChanges(items=tuple(items), cursor=token, reset=True)
 
@@ -190,7 +200,7 @@ class GoogleDrive:
         queue = [(folder_id, path)]
         while queue:
             parent, where = queue.pop(0)
-            async for f in self.client.search(drive.children(parent)):
+            async for f in self.client.search(drive.children(parent), drive=tree.drive):
                 if not drive.syncable(f):
                     continue
                 it = drive.item(f, drive.join(where, f.name))
@@ -297,7 +307,7 @@ class GoogleDrive:
         parent, where = await self._parents(tree, names[:-1])
         name = names[-1]
         target = drive.join(where, name)
-        existing = await self._at(parent, name)
+        existing = await self._at(tree, parent, name)
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if existing is None:
             if if_match:
@@ -327,7 +337,7 @@ class GoogleDrive:
         parent, where = await self._parents(tree, names[:-1])
         name = names[-1]
         target = drive.join(where, name)
-        there = await self._at(parent, name)
+        there = await self._at(tree, parent, name)
         if there is not None and there.id != item.id:
             raise SyncConflict(f"{target} is already taken in Google Drive")
         f = await self.client.update(
@@ -375,11 +385,11 @@ class GoogleDrive:
         """The item as Drive holds it now (its version), read right before a write."""
         return await self.client.get(item.id, fresh=True)
 
-    async def _at(self, parent: str, name: str) -> GFile | None:
+    async def _at(self, tree: _Tree, parent: str, name: str) -> GFile | None:
         """What is at ``name`` in ``parent`` (not trashed), if anything; several things of one
         name (Drive allows that) are a conflict for the user to sort out, not a guess."""
         query = drive.children(parent, name=name)
-        found = [f async for f in self.client.search(query, fresh=True)]
+        found = [f async for f in self.client.search(query, drive=tree.drive, fresh=True)]
         if len(found) > 1:  # Drive allows it; which one is meant cannot be told
             raise SyncConflict(f"Google Drive holds {len(found)} items named {name!r} there")
         return found[0] if found else None
@@ -391,7 +401,7 @@ class GoogleDrive:
         for name in names:
             where = drive.join(where, name)
             query = drive.children(parent, name=name, folders=True)
-            match = [f async for f in self.client.search(query, fresh=True)]
+            match = [f async for f in self.client.search(query, drive=tree.drive, fresh=True)]
             found = match[0] if match else None
             if found is None:
                 found = await self.client.create_folder(name, parent)

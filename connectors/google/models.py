@@ -187,6 +187,8 @@ class GFile(_Wire):
     sha256_checksum: str | None = None
     modified_time: str | None = None
     web_view_link: str | None = None
+    #: The shared drive it is on (none: the account's own My Drive).
+    drive_id: str | None = None
 
 
 class GFileList(_Wire):

@@ -202,7 +202,7 @@ async def test_downloads_and_a_doc_exported_as_markdown(world: World, conn: Conn
     by = {i.path: i for i in (await connector.changes(folder)).items}
     assert await connector.download(by["guide.md"]) == b"# Guide\n"
     media = world.standin.log[-1]
-    assert dict(media.query) == {"alt": "media"}
+    assert dict(media.query) == {"alt": "media", "supportsAllDrives": "true"}
     assert media.headers["cache-control"] == "no-store"  # bytes stay out of the HTTP cache
     assert await connector.download(by["Plan"], export=MARKDOWN) == b"# Plan\n\nShip it.\n"
     sent = [r for r in world.standin.log if r.path.endswith("/export")][-1]
@@ -340,3 +340,25 @@ async def test_drives_rate_limit_is_rate_limited_with_its_retry_after(
     with pytest.raises(RateLimited) as raised:
         await conn[0].changes(folder, "1")
     assert 110 <= raised.value.retry_after <= 120
+
+
+async def test_a_folder_on_a_shared_drive(world: World, conn: Conn) -> None:
+    """Drive hides shared-drive files from callers that do not say supportsAllDrives, and
+    lists them only per drive: the stand-in holds both rules."""
+    d = _drive(world)
+    team = d.st.add_shared_drive("Team")["id"]
+    specs = d.st.add("specs", team)["id"]
+    d.st.add("api.md", specs, mime="text/markdown", data=b"# API\n")
+    connector, _ = conn
+    folder = await connector.find_folder(f"https://drive.google.com/drive/folders/{specs}")
+    assert folder.drive == team and folder.name == "specs"
+    first = await connector.changes(folder)
+    assert first.reset and _paths(first.items) == ["api.md"]
+    d.st.add("rfc.md", specs, mime="text/markdown", data=b"# RFC\n")
+    d.st.edit(d.guide, data=b"my drive, not this folder")
+    got = await connector.changes(folder, first.cursor)
+    assert _paths(got.items) == ["rfc.md"]
+    assert dict(world.standin.log[-1].query)["driveId"] == team
+    made = await connector.upload(folder, "drafts/new.md", b"# New\n")
+    assert d.st.files[made.id]["driveId"] == team
+    assert d.st.path_of(made.id) == "specs/drafts/new.md"

@@ -14,6 +14,10 @@ what the document does not say, built from Drive's guides:
 - Changes (guides/manage-changes): every write bumps the file's ``version`` and appends to the
   change log; ``changes.list`` from a token lists each file changed since once, at its latest
   change, ``removed`` for a file deleted for good, and ends with ``newStartPageToken``.
+- Shared drives (guides/enable-shareddrives): a shared drive's files are 404 to a files
+  call without ``supportsAllDrives=true``; ``files.list`` serves them with ``corpora=drive``,
+  ``driveId`` and ``includeItemsFromAllDrives=true``, ``changes.list`` with ``driveId``; the
+  account's own listing and changes leave them out.
 - Downloads: ``alt=media`` of a Google Doc is 403 ``fileNotDownloadable``; ``files.export``
   of a binary file 403 ``fileNotExportable``, of a format the type lacks 400.
 - Comments (guides/manage-comments): ``comments`` and ``replies`` methods have no default
@@ -219,7 +223,7 @@ class DriveState:
         self.data: dict[str, bytes] = {}
         self.exports: dict[str, dict[str, bytes]] = {}
         self.log: list[tuple[int, str]] = []  # (change number, file id)
-        self.removed: set[str] = set()
+        self.removed: dict[str, str] = {}  # file id -> the drive it was on ("" My Drive)
         self.sessions: dict[str, Session] = {}
         self.short_pieces = 0
         #: The most a page holds, whatever pageSize asks ("may return fewer"): tests page.
@@ -262,11 +266,21 @@ class DriveState:
     def new_id(self) -> str:
         return f"1Ada{next(self.ids):04d}" + "x" * 24
 
+    def add_shared_drive(self, name: str) -> dict[str, Any]:
+        """A shared drive: its root folder's id is the drive's id."""
+        did = "0AShared" + f"{next(self.ids):04d}" + "x" * 10
+        f = self._resource(did, name, FOLDER, parents=None)
+        f["driveId"] = did
+        self.files[did] = f
+        return f
+
     def add(
         self, name: str, parent: str = ROOT, *, mime: str = FOLDER, data: bytes | None = None
     ) -> dict[str, Any]:
         fid = self.new_id()
         f = self._resource(fid, name, mime, parents=[parent])
+        if "driveId" in self.files[parent]:
+            f["driveId"] = self.files[parent]["driveId"]
         self.files[fid] = f
         if data is not None:
             self._set_bytes(f, data)
@@ -304,9 +318,9 @@ class DriveState:
         """Deleted for good (and everything below a folder)."""
         for child in [c for c, f in self.files.items() if fid in f.get("parents", [])]:
             self.remove(child)
-        self.files.pop(fid, None)
+        gone = self.files.pop(fid, None) or {}
         self.data.pop(fid, None)
-        self.removed.add(fid)
+        self.removed[fid] = gone.get("driveId", "")
         self._changed(fid)
 
     def add_comment(
@@ -372,17 +386,39 @@ def add_routes(routes: Router[GoogleStandIn]) -> None:
 
 
 def _file(s: GoogleStandIn, req: Request, key: str = "id") -> dict[str, Any]:
+    """The file a path names; one on a shared drive only for a caller that says
+    ``supportsAllDrives`` (files.export and comments take no such parameter and serve it)."""
     fid = unquote(req.path_args[key])
     fid = ROOT if fid == "root" else fid
     f = s.drive.files.get(fid)
-    if f is None:
+    hidden = (
+        f is not None
+        and "driveId" in f
+        and req.args.get("supportsAllDrives") != "true"
+        and not req.path.endswith("/export")
+        and "/comments" not in req.path
+    )
+    if f is None or hidden:
         raise s.error(404, f"File not found: {fid}.", reason="notFound")
     return f
 
 
 def _list(s: GoogleStandIn, req: Request) -> Response:
     terms = parse_q(req.args.get("q", ""))
-    found = [f for f in s.drive.files.values() if f["id"] != ROOT and s.drive.matches(f, terms)]
+    a = req.args
+    if a.get("corpora") == "drive":
+        if not a.get("driveId") or a.get("includeItemsFromAllDrives") != "true":
+            raise s.error(400, "corpora=drive needs driveId and includeItemsFromAllDrives=true")
+        drive = a["driveId"]
+    elif a.get("corpora", "user") == "user" and a.get("includeItemsFromAllDrives") != "true":
+        drive = ""
+    else:
+        raise s.error(400, f"the stand-in serves corpora user and drive, not {a['corpora']}")
+    found = [
+        f
+        for f in s.drive.files.values()
+        if f["id"] != ROOT and f.get("driveId", "") == drive and s.drive.matches(f, terms)
+    ]
     start = int(decode_cursor("files", req.args["pageToken"])) if req.args.get("pageToken") else 0
     size = min(int(req.args.get("pageSize") or 100), s.drive.page_max)
     body: dict[str, Any] = {
@@ -546,10 +582,14 @@ def _changes(s: GoogleStandIn, req: Request) -> Response:
         latest[fid] = n
     order = sorted(latest.items(), key=lambda x: x[1])
     include_removed = req.args.get("includeRemoved", "true") == "true"
+    drive = req.args.get("driveId", "")
+    if drive and req.args.get("includeItemsFromAllDrives") != "true":
+        raise s.error(400, "driveId needs includeItemsFromAllDrives=true")
     entries: list[tuple[int, dict[str, Any]]] = []
     for fid, n in order:
         f = st.files.get(fid)
-        if f is None and not include_removed:
+        on = f.get("driveId", "") if f is not None else st.removed.get(fid, "")
+        if on != drive or (f is None and not include_removed):
             continue
         change: dict[str, Any] = {
             "kind": "drive#change",
