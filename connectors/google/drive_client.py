@@ -12,7 +12,9 @@ Paths, parameters, paging and the three upload protocols are Drive's
   of 256 KiB, as Drive requires of every piece but the last), each ``PUT`` with
   ``Content-Range: bytes first-last/total``. Drive answers ``308 Resume Incomplete`` with
   ``Range: bytes=0-n`` -- what it holds, which may be less than was sent -- and the next piece
-  starts after ``n``; the last piece is answered with the file.
+  starts after ``n``; the last piece is answered with the file. A piece that fails after the
+  hub's retries is followed by a status query (``Content-Range: bytes */total``), and the
+  upload goes on from what the session holds.
 
 Every answer about a file asks for :data:`FILE_FIELDS` (Drive returns only ``id``, ``name``
 and ``mimeType`` unless ``fields`` names more). Errors, retries and rate limits belong to the
@@ -29,7 +31,7 @@ from urllib.parse import quote
 
 import httpx
 
-from connectors.sdk import NO_STORE, ServiceUnavailable
+from connectors.sdk import NO_STORE, ServiceUnavailable, TransportError
 from connectors.sdk.paging import check_link
 
 from .models import GChangeList, GComment, GCommentList, GFile, GFileList, GReply, GStartPageToken
@@ -323,11 +325,19 @@ class DriveClient:
         while True:
             piece = data[offset : offset + self.chunk]
             last = offset + len(piece) - 1
-            r = await self.http.put(
-                target,
-                content=piece,
-                headers={**JSON, "content-range": f"bytes {offset}-{last}/{total}"},
-            )
+            try:
+                r = await self.http.put(
+                    target,
+                    content=piece,
+                    headers={**JSON, "content-range": f"bytes {offset}-{last}/{total}"},
+                )
+            except (ServiceUnavailable, TransportError):
+                # The hub's retries are spent: ask the session how far it got (the guide's
+                # "bytes */total" status query) and go on from there, or give up when that
+                # fails too.
+                r = await self.http.put(
+                    target, content=b"", headers={**JSON, "content-range": f"bytes */{total}"}
+                )
             if r.status_code != 308:
                 return GFile.model_validate(r.json())
             held = _held(r.headers.get("range"))

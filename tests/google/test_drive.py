@@ -288,6 +288,21 @@ async def test_a_large_file_goes_up_in_resumable_pieces(world: World, conn: Conn
     assert next(r.method for r in world.standin.log if r.path.startswith("/upload/")) == "PATCH"
 
 
+async def test_a_piece_that_keeps_failing_asks_the_session_and_goes_on(
+    world: World, conn: Conn
+) -> None:
+    d, folder = await _linked(world, conn)
+    data = b"z" * (SIMPLE_LIMIT + 1)
+    d.st.fail_pieces = 4  # more than the hub's own retries of a PUT
+    made = await conn[0].upload(folder, "big.bin", data)
+    assert d.st.data[made.id] == data
+    puts = [r for r in world.standin.log if r.method == "PUT"]
+    ranges = [r.headers["content-range"] for r in puts]
+    assert ranges[:4] == [f"bytes 0-{CHUNK - 1}/{len(data)}"] * 4
+    assert ranges[4] == f"bytes */{len(data)}" and puts[4].status == 308
+    assert ranges[5] == ranges[0] and puts[-1].status == 200
+
+
 async def test_a_move_renames_and_changes_parents(world: World, conn: Conn) -> None:
     d, folder = await _linked(world, conn)
     connector, _ = conn

@@ -27,7 +27,9 @@ what the document does not say, built from Drive's guides:
 - Uploads (guides/manage-uploads): multipart, media, and resumable sessions whose pieces must
   come in order, every piece but the last a multiple of 256 KiB; each is answered ``308``
   with ``Range: bytes=0-n`` until the last, answered with the file. ``short_pieces`` makes the
-  stand-in keep 256 KiB less than it was sent of the next pieces, as Drive may.
+  stand-in keep 256 KiB less than it was sent of the next pieces, as Drive may;
+  ``fail_pieces`` answers the next pieces 503, keeping nothing, and a status query
+  (``bytes */total``) is answered 308 with what the session holds.
 """
 
 from __future__ import annotations
@@ -226,6 +228,8 @@ class DriveState:
         self.removed: dict[str, str] = {}  # file id -> the drive it was on ("" My Drive)
         self.sessions: dict[str, Session] = {}
         self.short_pieces = 0
+        #: The next pieces of resumable uploads answer 503 without keeping anything.
+        self.fail_pieces = 0
         #: The most a page holds, whatever pageSize asks ("may return fewer"): tests page.
         self.page_max = 1000
         self.comments: dict[str, list[dict[str, Any]]] = {}
@@ -542,6 +546,9 @@ def _piece(s: GoogleStandIn, req: Request) -> Response:
     assert m is not None  # the contract checked it
     first, _, total = m.groups()
     have = len(session.data)
+    if first is not None and s.drive.fail_pieces:
+        s.drive.fail_pieces -= 1
+        raise s.error(503, "Backend Error", reason="backendError")
     if first is not None:
         if int(first) != have:
             raise s.error(400, f"the piece starts at {first}, the session holds {have} bytes")
