@@ -134,4 +134,7 @@ def test_google_token_shapes_are_masked() -> None:
     refresh = "1//0gLxQ-" + "r" * 50
     text = redact(f"token {access} and refresh {refresh} leaked")
     assert access not in text and refresh not in text
+    session = "https://www.googleapis.com/upload/drive/v3/files?uploadType=resumable&upload_id="
+    upload = "ADPycdvX9kQ_2mZl-8bW3tE"
+    assert upload not in redact(f"PUT {session}{upload} failed") and "uploadType" in redact(session)
     assert "2026-12-02" in redact("on 2026-12-02 at 1/2")  # dates and fractions stay
