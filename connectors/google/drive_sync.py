@@ -29,10 +29,11 @@ Writes. Drive v3 has no conditional write (no etag in its ``File``, no If-Match 
 ``files.update``), so a write reads the item's current ``version`` right before it and raises
 :class:`~connectors.sdk.SyncConflict` when it is not the one the caller names. A narrow race
 remains: a change landing between that read and the write is overwritten (Drive keeps the
-replaced bytes as a revision). ``upload`` with no ``if_match`` creates, and is a conflict
-when something is already at the path; with one, the file must still be there at that
-version. Missing parent folders are created. ``delete`` trashes (the ``drive_delete``
-setting, ``trash`` by default: the user can restore it for 30 days) or deletes for good.
+replaced bytes of a file as a revision, for 30 days unless kept forever). ``upload`` with no
+``if_match`` creates, and is a conflict when something is already at the path; with one, the
+file must still be there at that version; two items of the name there are a conflict too.
+Missing parent folders are created. ``delete`` trashes (the ``drive_delete`` setting,
+``trash`` by default: the user can restore it for 30 days) or deletes for good.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ from .models import GChange, GFile
 
 log = logging.getLogger("tieline.connector.google")
 
-#: Drive ids: URL-safe characters, 25 to 44 of them (``root`` is an alias).
+#: What may be a Drive id (URL-safe characters; real ones are 28 to 44 long): tried as an id
+#: first, then as a folder name.
 _ID = re.compile(r"^[A-Za-z0-9_-]{19,}$")
 _FOLDER_URL = re.compile(r"^https://drive\.google\.com/drive/(?:u/\d+/)?folders/([A-Za-z0-9_-]+)")
 #: How far up a parent chain is followed before giving up (Drive allows ~100 levels).
