@@ -5,8 +5,9 @@
   own have either.
 - Google Docs, Sheets and Slides have no bytes: they list what ``files.export`` turns them
   into (developers.google.com/workspace/drive/api/guides/ref-export-formats), Markdown first
-  for a Doc. Other Google types (Forms, Drawings, shortcuts, Sites, ...) can be neither
-  downloaded nor exported to a file worth syncing, so a listing leaves them out.
+  for a Doc; a Sheet's CSV holds its first sheet only, and Drive exports at most 10 MB.
+  Other Google types (Forms, Drawings, shortcuts, Sites, ...) can be neither downloaded nor
+  exported to a file worth syncing, so a listing leaves them out.
 - Queries (guides/search-files) quote values in single quotes, with ``\\'`` and ``\\\\`` inside.
 """
 
