@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from connectors.sdk import InvalidRequest
@@ -51,6 +52,19 @@ def children(parent: str, *, name: str | None = None, folders: bool = False) -> 
         terms.append(f"mimeType = {literal(FOLDER)}")
     terms.append("trashed = false")
     return " and ".join(terms)
+
+
+#: Folders one listing query names (``'a' in parents or 'b' in parents``): enough to list a
+#: wide level in a request or two, short enough for any URL.
+PARENTS = 40
+
+
+def children_of(parents: Sequence[str]) -> str:
+    """The query for what is in any of ``parents`` (not trashed)."""
+    either = " or ".join(f"{literal(p)} in parents" for p in parents)
+    return (
+        f"({either}) and trashed = false" if len(parents) > 1 else f"{either} and trashed = false"
+    )
 
 
 def parts(path: str) -> list[str]:

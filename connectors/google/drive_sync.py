@@ -197,21 +197,28 @@ class GoogleDrive:
         return DriveChanges(items=tuple(items), cursor=token, reset=True)
 
     async def _list(self, tree: _Tree, folder_id: str, path: str) -> list[DriveItem]:
-        """Everything below one folder of the tree, breadth first, remembered."""
+        """Everything below one folder of the tree, remembered: level by level, the folders
+        of a level asked for together (:data:`~.drive.PARENTS` to a query), so a wide tree
+        costs a request or two per level rather than one per folder."""
         out: list[DriveItem] = []
-        queue = [(folder_id, path)]
-        while queue:
-            parent, where = queue.pop(0)
-            async for f in self.client.search(drive.children(parent), drive=tree.drive):
-                if not drive.syncable(f):
-                    continue
-                it = drive.item(f, drive.join(where, f.name))
-                tree.items[f.id] = it
-                out.append(it)
-                if it.folder:
-                    tree.folders[f.id] = it.path
-                    tree.outside.discard(f.id)
-                    queue.append((f.id, it.path))
+        level = {folder_id: path}
+        while level:
+            below: dict[str, str] = {}
+            ids = list(level)
+            for at in range(0, len(ids), drive.PARENTS):
+                query = drive.children_of(ids[at : at + drive.PARENTS])
+                async for f in self.client.search(query, drive=tree.drive):
+                    parent = next((p for p in f.parents if p in level), None)
+                    if parent is None or not drive.syncable(f):
+                        continue
+                    it = drive.item(f, drive.join(level[parent], f.name))
+                    tree.items[f.id] = it
+                    out.append(it)
+                    if it.folder:
+                        tree.folders[f.id] = it.path
+                        tree.outside.discard(f.id)
+                        below[f.id] = it.path
+            level = below
         return out
 
     async def _apply(self, tree: _Tree, change: GChange) -> list[DriveItem]:

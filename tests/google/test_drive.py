@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from connectors.google.connector import GoogleConnector
+from connectors.google.drive import PARENTS
 from connectors.google.drive_client import CHUNK, SIMPLE_LIMIT
 from connectors.sdk import ConsentRequired, InvalidRequest, NotFound, RateLimited
 from connectors.sdk.drive import MARKDOWN, PDF, DriveFolder, DriveItem
@@ -97,6 +98,21 @@ async def test_no_cursor_lists_the_whole_folder_after_taking_a_start_token(
     assert guide.mime_type == "text/markdown" and guide.modified is not None
     assert by["notes"].folder and not by["notes"].export_formats
     assert by["Plan"].export_formats == (MARKDOWN, PDF) and by["Plan"].hash is None
+
+
+async def test_a_wide_tree_is_listed_a_level_at_a_time(world: World, conn: Conn) -> None:
+    d, folder = await _linked(world, conn)
+    wide = [d.st.add(f"w{n:02d}", d.docs)["id"] for n in range(PARENTS + 5)]
+    for n, fid in enumerate(wide):
+        d.st.add(f"f{n:02d}.txt", fid, mime="text/plain", data=b"x")
+    world.standin.reset_log()
+    got = await conn[0].changes(folder)
+    assert len(got.items) == 4 + 2 * len(wide)
+    assert {i.path for i in got.items} >= {"w00/f00.txt", f"w{PARENTS + 4}/f{PARENTS + 4}.txt"}
+    lists = [dict(r.query)["q"] for r in world.standin.log if r.path == "/drive/v3/files"]
+    # The folder; then its notes and PARENTS+5 folders, in two queries; then theirs, none.
+    assert len(lists) == 3 and lists[0] == f"'{d.docs}' in parents and trashed = false"
+    assert lists[1].startswith("(") and lists[1].count(" in parents") == PARENTS
 
 
 async def test_a_listing_and_changes_are_read_page_by_page(world: World, conn: Conn) -> None:

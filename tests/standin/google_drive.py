@@ -9,8 +9,9 @@ what the document does not say, built from Drive's guides:
   so a client that forgets to ask for ``version`` gets none, as from Drive; a name the
   method's response schema lacks is 400 ``Invalid field selection``.
 - ``q`` (guides/search-files): the terms a sync uses, joined by ``and``: ``'<id>' in
-  parents``, ``name = '...'``, ``mimeType = | != '...'``, ``trashed = true|false``, values
-  quoted with ``\\'``/``\\\\`` escapes; anything else is 400, as Drive's ``Invalid Value``.
+  parents`` (or several, ``('a' in parents or 'b' in parents)``), ``name = '...'``,
+  ``mimeType = | != '...'``, ``trashed = true|false``, values quoted with ``\\'``/``\\\\``
+  escapes; anything else is 400, as Drive's ``Invalid Value``.
 - Changes (guides/manage-changes): every write bumps the file's ``version`` and appends to the
   change log; ``changes.list`` from a token lists each file changed since once, at its latest
   change, ``removed`` for a file deleted for good, and ends with ``newStartPageToken``.
@@ -169,8 +170,15 @@ def _unescape(value: str) -> str:
     return re.sub(r"\\(.)", r"\1", value)
 
 
-def _split(q: str) -> list[str]:
-    """``q``'s terms: split at ``and`` outside quoted strings."""
+def _parent_term(raw: str) -> str:
+    m = _TERMS[0][0].match(raw.strip())
+    if m is None:
+        raise BadRequest(f"Invalid Value: the stand-in serves only parents in an or: {raw!r}")
+    return _unescape(m.group(1))
+
+
+def _split(q: str, word: str = " and ") -> list[str]:
+    """``q``'s terms: split at ``word`` outside quoted strings."""
     out: list[str] = []
     at = start = 0
     quoted = False
@@ -181,9 +189,9 @@ def _split(q: str) -> list[str]:
             continue
         if c == "'":
             quoted = not quoted
-        elif not quoted and q.startswith(" and ", at):
+        elif not quoted and q.startswith(word, at):
             out.append(q[start:at])
-            at = start = at + 5
+            at = start = at + len(word)
             continue
         at += 1
     out.append(q[start:])
@@ -191,9 +199,15 @@ def _split(q: str) -> list[str]:
 
 
 def parse_q(q: str) -> list[tuple[str, str]]:
-    """The terms of a query, or 400 for one the stand-in (and a sync) does not use."""
+    """The terms of a query, or 400 for one the stand-in (and a sync) does not use; a
+    parenthesised ``or`` of parent terms is one term, ``parent_any``."""
     terms: list[tuple[str, str]] = []
     for raw in _split(q.strip()):
+        raw = raw.strip()
+        if raw.startswith("(") and raw.endswith(")"):
+            ids = [_parent_term(t) for t in _split(raw[1:-1].strip(), " or ")]
+            terms.append(("parent_any", "\x00".join(ids)))
+            continue
         for pattern, kind in _TERMS:
             m = pattern.match(raw.strip())
             if m:
@@ -370,6 +384,8 @@ class DriveState:
     def matches(self, f: dict[str, Any], terms: list[tuple[str, str]]) -> bool:
         for kind, value in terms:
             if kind == "parent" and value not in f.get("parents", []):
+                return False
+            if kind == "parent_any" and not set(value.split("\x00")) & set(f.get("parents", [])):
                 return False
             if kind == "name" and f["name"] != value:
                 return False
