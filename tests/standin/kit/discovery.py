@@ -1,4 +1,5 @@
-"""Contracts from Google API discovery documents (``calendar.v3.json``, ``gmail.v1.json``).
+"""Contracts from Google API discovery documents (``calendar.v3.json``, ``gmail.v1.json``,
+``drive.v3.json``).
 
 Google describes each API in a discovery document rather than OpenAPI: methods under nested
 ``resources``, each with an ``httpMethod``, a ``path`` template relative to ``rootUrl`` +
