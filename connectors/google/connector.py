@@ -1,7 +1,10 @@
-"""Google connector: the account's Google Calendar and Gmail, as Tieline calendar and mail.
+"""Google connector: the account's Google Calendar, Gmail and Drive, as Tieline calendar, mail
+and a synced drive folder.
 
-Glue only: requests live in :mod:`.client`, the mapping in :mod:`.calendar` and :mod:`.mail`,
-Google's error bodies in :mod:`.errors`. One instance serves one Google account.
+Glue only: requests live in :mod:`.client` and :mod:`.drive_client`, the mapping in
+:mod:`.calendar`, :mod:`.mail` and :mod:`.drive`, the Drive capability's state and version
+checks in :mod:`.drive_sync`, Google's error bodies in :mod:`.errors`. One instance serves one
+Google account.
 
 Calendar refresh costs what changed. Per calendar the instance keeps the events it read and
 the ``nextSyncToken`` they are as of; each :meth:`GoogleConnector.events` call then sends:
@@ -46,11 +49,16 @@ from connectors.sdk import (
     TielineError,
 )
 from connectors.sdk.calendar import CalendarEvent, CalendarInfo, viewer_zone
+from connectors.sdk.drive import DriveChanges, DriveFolder, DriveItem
 from connectors.sdk.mail import MailMessage, MailPage, MailView
+from connectors.sdk.models import Comment
 
 from . import calendar as cal
-from . import mail
+from . import comments, mail
 from .client import GoogleClient
+from .comments import DocComment
+from .drive_client import DriveClient
+from .drive_sync import GoogleDrive
 from .errors import google_error
 from .models import GCalendar, GEvent, GMessage
 
@@ -98,6 +106,9 @@ class GoogleConnector(Connector):
         self._calendars_at = 0.0
         self._labels: dict[str, str] | None = None
         self._me: str | None = ctx.account if "@" in ctx.account else None
+        self.drive = GoogleDrive(
+            DriveClient(ctx.http), delete=str(s.get("drive_delete") or "trash")
+        )
 
     @property
     def host(self) -> str:
@@ -293,6 +304,57 @@ class GoogleConnector(Connector):
         ):
             self._labels = {lb.id: lb.name for lb in await self.client.labels()}
         return self._labels or {}
+
+    # -- Drive (see .drive_sync) ------------------------------------------------------------
+    async def find_folder(self, path: str) -> DriveFolder:
+        return await self.drive.find_folder(path)
+
+    async def changes(self, folder: DriveFolder, cursor: str | None = None) -> DriveChanges:
+        return await self.drive.changes(folder, cursor)
+
+    async def download(self, item: DriveItem, *, export: str | None = None) -> bytes:
+        return await self.drive.download(item, export=export)
+
+    async def upload(
+        self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None
+    ) -> DriveItem:
+        return await self.drive.upload(folder, path, data, if_match=if_match)
+
+    async def move(
+        self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None
+    ) -> DriveItem:
+        return await self.drive.move(folder, item, path, if_match=if_match)
+
+    async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
+        await self.drive.delete(item, if_match=if_match)
+
+    # -- Docs comments (Drive's comments API; no capability, plain methods) -----------------
+    async def doc_comments(self, file_id: str, *, resolved: bool = True) -> list[DocComment]:
+        """A file's comment threads, oldest first; ``resolved=False`` keeps the open ones."""
+        found = [comments.comment(c) async for c in self.drive.client.comments(file_id)]
+        return [c for c in found if resolved or not c.resolved]
+
+    async def add_doc_comment(
+        self, file_id: str, text: str, *, quoted: str | None = None
+    ) -> DocComment:
+        """A new comment on a file, about the ``quoted`` passage when given."""
+        if not text.strip():
+            raise InvalidRequest("a comment needs words")
+        return comments.comment(
+            await self.drive.client.create_comment(file_id, text, quoted=quoted)
+        )
+
+    async def reply_doc_comment(
+        self, file_id: str, comment_id: str, text: str = "", *, resolve: bool = False
+    ) -> Comment:
+        """A reply in a comment's thread; ``resolve`` closes the thread with it (words are
+        then optional)."""
+        if not text.strip() and not resolve:
+            raise InvalidRequest("a reply needs words")
+        action = "resolve" if resolve else None
+        return comments.reply(
+            await self.drive.client.create_reply(file_id, comment_id, text, action=action)
+        )
 
 
 def _looks_like_id(value: str) -> bool:

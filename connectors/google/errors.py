@@ -49,8 +49,11 @@ _SCOPES = "https://www.googleapis.com/auth/"
 
 
 def needed_scope(request: httpx.Request) -> str:
-    """The scope of the manifest a request needs: Gmail's send, Gmail's read, Calendar's."""
+    """The scope of the manifest a request needs: Drive's, Gmail's send, Gmail's read,
+    Calendar's."""
     path = request.url.path
+    if "/drive/" in path:
+        return _SCOPES + "drive"
     if "/gmail/" in path:
         return _SCOPES + ("gmail.send" if path.endswith("/send") else "gmail.readonly")
     return _SCOPES + "calendar.readonly"

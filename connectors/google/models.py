@@ -1,11 +1,14 @@
-"""Google wire types: the fields of Calendar API v3 and Gmail API v1 answers the connector reads.
+"""Google wire types: the fields of Calendar API v3, Gmail API v1 and Drive API v3 answers the
+connector reads.
 
 Google's JSON is camelCase; Python reads ``event.hangout_link`` for ``hangoutLink`` through an
 alias generator. Unknown fields are ignored. The shapes are the discovery documents'
 (``tests/contracts/google/``: schemas ``CalendarListEntry``, ``Event``, ``Events``,
-``Message``, ``MessagePart``, ``ListMessagesResponse``, ``Label``, ``Profile``), which the
-stand-in's answers are validated against. int64 values (Gmail's ``internalDate``,
-``historyId``) arrive as JSON strings.
+``Message``, ``MessagePart``, ``ListMessagesResponse``, ``Label``, ``Profile``, ``File``,
+``FileList``, ``Change``, ``ChangeList``, ``StartPageToken``, ``Comment``, ``Reply``,
+``CommentList``), which the stand-in's answers are
+validated against. int64 values (Gmail's ``internalDate``, ``historyId``; Drive's ``size`` and
+``version``) arrive as JSON strings.
 """
 
 from __future__ import annotations
@@ -164,3 +167,96 @@ class GLabels(_Wire):
 class GProfile(_Wire):
     email_address: str | None = None
     messages_total: int | None = None
+
+
+# -- Drive --------------------------------------------------------------------------------------
+class GFile(_Wire):
+    """A Drive file or folder (``File``), as far as the ``fields`` the client asks for go.
+
+    ``version`` rises with every change to the file on the server, metadata included: it is
+    what a write compares before replacing (Drive v3 has no ``etag`` and no If-Match)."""
+
+    id: str
+    name: str = ""
+    mime_type: str = ""
+    parents: tuple[str, ...] = ()
+    trashed: bool = False
+    size: str | None = None
+    version: str | None = None
+    md5_checksum: str | None = None
+    sha256_checksum: str | None = None
+    modified_time: str | None = None
+    web_view_link: str | None = None
+    #: The shared drive it is on (none: the account's own My Drive).
+    drive_id: str | None = None
+
+
+class GFileList(_Wire):
+    files: tuple[GFile, ...] = ()
+    next_page_token: str | None = None
+    incomplete_search: bool = False
+
+
+class GChange(_Wire):
+    """One entry of ``changes.list``: the file's state now, or ``removed`` (deleted for good,
+    or no longer shared with the account) with only its id."""
+
+    file_id: str | None = None
+    removed: bool = False
+    change_type: str | None = None
+    time: str | None = None
+    file: GFile | None = None
+
+
+class GChangeList(_Wire):
+    changes: tuple[GChange, ...] = ()
+    #: More of this listing.
+    next_page_token: str | None = None
+    #: On the last page: where the next listing starts.
+    new_start_page_token: str | None = None
+
+
+class GStartPageToken(_Wire):
+    start_page_token: str
+
+
+class GUser(_Wire):
+    display_name: str | None = None
+    email_address: str | None = None
+    photo_link: str | None = None
+    me: bool = False
+
+
+class GQuoted(_Wire):
+    mime_type: str | None = None
+    value: str | None = None
+
+
+class GReply(_Wire):
+    """A reply in a comment's thread; ``action`` ``resolve``/``reopen`` when it did that."""
+
+    id: str
+    content: str = ""
+    author: GUser | None = None
+    created_time: str | None = None
+    action: str | None = None
+    deleted: bool = False
+
+
+class GComment(_Wire):
+    """A comment on a file (a Google Doc's margin comment), with its thread."""
+
+    id: str
+    content: str = ""
+    author: GUser | None = None
+    created_time: str | None = None
+    modified_time: str | None = None
+    resolved: bool = False
+    deleted: bool = False
+    quoted_file_content: GQuoted | None = None
+    replies: tuple[GReply, ...] = ()
+
+
+class GCommentList(_Wire):
+    comments: tuple[GComment, ...] = ()
+    next_page_token: str | None = None

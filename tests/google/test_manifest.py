@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from connectors.google.connector import GoogleConnector
-from connectors.sdk import Calendar, Mail, provides
+from connectors.sdk import Calendar, Drive, Mail, provides
 from connectors.sdk.redact import redact, register_shapes
 from connectors.sdk.registry import Registry, manifest_path
 from connectors.sdk.settings import settings_model
@@ -36,12 +36,12 @@ def test_the_entry_point_loads_a_connector_that_implements_what_it_declares() ->
     registry = Registry()
     registry.add_manifest(MANIFEST, target)
     cls = registry.get("google")
-    assert provides(cls, Calendar) and provides(cls, Mail)
+    assert provides(cls, Calendar) and provides(cls, Mail) and provides(cls, Drive)
     assert MANIFEST.attach.kind == "account"
     assert settings_model(MANIFEST)().api_url == "https://www.googleapis.com"
 
 
-def test_every_scope_says_why_and_none_writes_more_than_replies() -> None:
+def test_every_scope_says_why_and_only_drive_writes_more_than_replies() -> None:
     o = MANIFEST.auth.oauth2
     assert o is not None
     names = [s.name for s in o.scopes]
@@ -51,8 +51,11 @@ def test_every_scope_says_why_and_none_writes_more_than_replies() -> None:
         SCOPES + "calendar.readonly",
         SCOPES + "gmail.readonly",
         SCOPES + "gmail.send",
+        SCOPES + "drive",
     ]
     assert all(len(s.why) > 20 for s in o.scopes)
+    # The full drive scope, because drive.file never reaches an existing folder: said so.
+    assert "drive.file" in o.scopes[-1].why
     assert MANIFEST.auth.methods == ("pkce", "token")
 
 
@@ -131,4 +134,7 @@ def test_google_token_shapes_are_masked() -> None:
     refresh = "1//0gLxQ-" + "r" * 50
     text = redact(f"token {access} and refresh {refresh} leaked")
     assert access not in text and refresh not in text
+    session = "https://www.googleapis.com/upload/drive/v3/files?uploadType=resumable&upload_id="
+    upload = "ADPycdvX9kQ_2mZl-8bW3tE"
+    assert upload not in redact(f"PUT {session}{upload} failed") and "uploadType" in redact(session)
     assert "2026-12-02" in redact("on 2026-12-02 at 1/2")  # dates and fractions stay

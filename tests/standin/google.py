@@ -1,7 +1,9 @@
-"""A local Google stand-in: Calendar API v3 and Gmail API v1 on one origin, on the stand-in kit.
+"""A local Google stand-in: Calendar API v3, Gmail API v1 and Drive API v3 (in
+:mod:`.google_drive`) on one origin, on the stand-in kit.
 
 Every request is checked against Google's own discovery documents
-(``tests/contracts/google/calendar.v3.json``, ``gmail.v1.json``; see PROVENANCE) before it
+(``tests/contracts/google/calendar.v3.json``, ``gmail.v1.json``, ``drive.v3.json``; see
+PROVENANCE) before it
 is served, and every 2xx answer against the method's response schema, so neither the
 connector nor this stand-in can use a path, parameter, body or field Google does not have.
 
@@ -45,6 +47,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from .google_drive import DriveState, add_routes
 from .kit import BadRequest, Quota, Reply, Request, Response, Router, StandIn
 from .kit.discovery import DiscoveryContract, DiscoveryContracts
 from .kit.paging import decode_cursor, encode_cursor
@@ -52,7 +55,8 @@ from .kit.paging import decode_cursor, encode_cursor
 ROOT = Path(__file__).resolve().parents[1]
 CALENDAR = DiscoveryContract(ROOT / "contracts" / "google" / "calendar.v3.json")
 GMAIL = DiscoveryContract(ROOT / "contracts" / "google" / "gmail.v1.json")
-CONTRACT = DiscoveryContracts([CALENDAR, GMAIL])
+DRIVE = DiscoveryContract(ROOT / "contracts" / "google" / "drive.v3.json")
+CONTRACT = DiscoveryContracts([CALENDAR, GMAIL, DRIVE])
 SCOPES = "https://www.googleapis.com/auth/"
 ALL_SCOPES = (
     "openid",
@@ -60,6 +64,7 @@ ALL_SCOPES = (
     SCOPES + "calendar.readonly",
     SCOPES + "gmail.readonly",
     SCOPES + "gmail.send",
+    SCOPES + "drive",
 )
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -75,6 +80,7 @@ STATUS_NAMES = {
 _REASONS = {400: "badRequest", 401: "authError", 403: "forbidden", 404: "notFound", 410: "deleted"}
 
 routes: Router[GoogleStandIn] = Router()
+add_routes(routes)
 
 
 def rfc3339(epoch: float) -> str:
@@ -306,6 +312,7 @@ class GoogleStandIn(StandIn):
     def __init__(self, *, port: int = 0, validate: bool = True) -> None:
         super().__init__(port=port, validate=validate)
         self.state = GoogleState()
+        self.drive = DriveState()
         self.accounts: dict[str, Account] = {}
         self.default_cache_control = "private, max-age=0, must-revalidate, no-transform"
         self.planned: list[tuple[str, Reply]] = []

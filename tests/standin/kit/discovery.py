@@ -1,4 +1,5 @@
-"""Contracts from Google API discovery documents (``calendar.v3.json``, ``gmail.v1.json``).
+"""Contracts from Google API discovery documents (``calendar.v3.json``, ``gmail.v1.json``,
+``drive.v3.json``).
 
 Google describes each API in a discovery document rather than OpenAPI: methods under nested
 ``resources``, each with an ``httpMethod``, a ``path`` template relative to ``rootUrl`` +
@@ -16,14 +17,30 @@ Paths are matched against the path part of ``rootUrl + servicePath`` (``/calenda
 ``/gmail/v1/...``), so a stand-in on any port serves them. Documents and their method
 indexes are built once per process (a few ms each: they are ~150 KB).
 
+Media: a method with a ``mediaUpload`` section (Drive's ``files.create``/``files.update``) is
+also served at the upload path its ``protocols`` name (``/upload/drive/v3/files``), where
+``uploadType`` is required: ``media`` (the bytes alone), ``multipart`` (``multipart/related``:
+the JSON metadata, checked against the request schema, then the media) or ``resumable``
+(Google's resumable-upload guide: the session is opened by the method's own verb with the
+metadata as JSON, then fed by ``PUT`` to the session URI -- the same path plus ``upload_id``
+-- each piece with ``Content-Range: bytes first-last/total``, or ``bytes */total`` to ask how
+far it got). The guide names that URI with ``/upload/...?uploadType=resumable``; the
+document's own ``/resumable/upload/...`` path is accepted as well. The media's size is held to
+``maxSize``. ``uploadType`` off an upload path, and ``alt=media`` on a method without
+``supportsMediaDownload``, are refused.
+
 Not checked: ``annotations.required`` (Google marks only some methods' required body fields
-that way), media uploads (``/upload/...``), and ``minimum``/``maximum`` of body values.
+that way), the media's type against ``accept`` (Drive's is ``*/*``), and
+``minimum``/``maximum`` of body values.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
+import email.parser
+import email.policy
 import functools
 import json
 import re
@@ -63,6 +80,8 @@ _INT_RANGES = {
     "int64": (-(2**63), 2**63 - 1),
     "uint64": (0, 2**64 - 1),
 }
+CONTENT_RANGE = re.compile(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$")
+UPLOAD_TYPES = ("media", "multipart", "resumable")
 _DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE
 )
@@ -83,6 +102,10 @@ class Method:
     literal: int  # characters of the template outside {...}: the more, the more specific
     #: OAuth scopes any one of which lets a token call the method.
     scopes: tuple[str, ...] = ()
+    #: The method's ``mediaUpload`` section, on the entry for its upload path (else ``None``).
+    upload: Mapping[str, Any] | None = None
+    #: ``supportsMediaDownload``: ``alt=media`` answers the bytes.
+    download: bool = False
 
     def match(self, path: str) -> dict[str, str] | None:
         m = self.pattern.fullmatch(path)
@@ -130,20 +153,37 @@ def _index(path: Path) -> _Index:
     for m in _walk(doc.get("resources", {})):
         template = m.get("flatPath") or m["path"]
         pattern, names, literal = _compile(prefix, template)
-        methods.append(
-            Method(
-                id=m["id"],
-                http_method=m["httpMethod"].upper(),
-                template=template,
-                pattern=pattern,
-                names=names,
-                parameters=m.get("parameters", {}),
-                request=(m.get("request") or {}).get("$ref"),
-                response=(m.get("response") or {}).get("$ref"),
-                literal=literal,
-                scopes=tuple(m.get("scopes", ())),
-            )
+        method = Method(
+            id=m["id"],
+            http_method=m["httpMethod"].upper(),
+            template=template,
+            pattern=pattern,
+            names=names,
+            parameters=m.get("parameters", {}),
+            request=(m.get("request") or {}).get("$ref"),
+            response=(m.get("response") or {}).get("$ref"),
+            literal=literal,
+            scopes=tuple(m.get("scopes", ())),
+            download=bool(m.get("supportsMediaDownload")),
         )
+        methods.append(method)
+        media = m.get("mediaUpload")
+        if media:
+            # Upload paths are absolute on the root ("/upload/drive/v3/files").
+            base = root.rstrip("/")
+            for proto in media.get("protocols", {}).values():
+                upath = proto["path"]
+                pattern, names, literal = _compile(base, upath)
+                methods.append(
+                    dataclasses.replace(
+                        method,
+                        template=upath,
+                        pattern=pattern,
+                        names=names,
+                        literal=literal,
+                        upload=media,
+                    )
+                )
     methods.sort(key=lambda x: -x.literal)  # /events/import before /events/{eventId}
     standard = STANDARD_PARAMETERS | frozenset(doc.get("parameters", {}))
     _timed("discovery", path, started)
@@ -151,6 +191,20 @@ def _index(path: Path) -> _Index:
 
 
 # -- values ------------------------------------------------------------------------------------
+def related_parts(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
+    """The parts of a ``multipart/related`` body as ``(content type, bytes)``; empty when it
+    does not parse as one (a stand-in reads an upload with this too)."""
+    head = f"content-type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if message.defects or not message.is_multipart():
+        return []
+    out: list[tuple[str, bytes]] = []
+    for part in message.iter_parts():
+        data = part.get_payload(decode=True)
+        out.append((part.get_content_type(), data if isinstance(data, bytes) else b""))
+    return out
+
+
 def _is_base64(value: str) -> bool:
     padded = value + "=" * (-len(value) % 4)
     try:
@@ -294,11 +348,16 @@ class DiscoveryContract:
         self.index  # noqa: B018 - built for its side effect
 
     def find(self, method: str, path: str) -> tuple[Method, dict[str, str]] | None:
-        """The method a verb and path name, with its path parameters decoded."""
+        """The method a verb and path name, with its path parameters decoded (a ``PUT`` to
+        an upload path is a piece of a resumable upload: the method that opened it)."""
         verb = method.upper()
         for m in self.index.methods:
             if m.http_method == verb and (args := m.match(path)) is not None:
                 return m, args
+        if verb == "PUT":
+            for m in self.index.methods:
+                if m.upload is not None and (args := m.match(path)) is not None:
+                    return m, args
         return None
 
     def serves(self, path: str) -> bool:
@@ -323,6 +382,8 @@ class DiscoveryContract:
             given.setdefault(name, []).append(value)
         for name, values in given.items():
             spec = params.get(name)
+            if name == "upload_id" and method.upload is not None:
+                continue  # judged with the upload below
             if spec is None or spec.get("location") != "query":
                 if name not in self.index.standard:
                     problems.append(f"{where}: {method.id} takes no query parameter {name!r}")
@@ -334,8 +395,82 @@ class DiscoveryContract:
         for name, spec in params.items():
             if spec.get("location") == "query" and spec.get("required") and name not in given:
                 problems.append(f"{where}: required query parameter {name} is missing")
+        if given.get("alt") == ["media"] and not method.download:
+            problems.append(f"{where}: {method.id} does not answer alt=media")
+        if method.upload is not None:
+            return problems + self._upload_errors(method, req, given, where)
+        if "uploadType" in given:
+            problems.append(f"{where}: uploadType belongs on {method.id}'s upload path, if any")
         problems += self._body_errors(method, req, where)
         return problems
+
+    def _upload_errors(
+        self, method: Method, req: Request, given: Mapping[str, list[str]], where: str
+    ) -> list[str]:
+        """An upload: ``uploadType`` and the body it calls for (see the module docstring)."""
+        assert method.upload is not None
+        kind = (given.get("uploadType") or [""])[-1]
+        if kind not in UPLOAD_TYPES:
+            return [f"{where}: an upload needs uploadType (one of {', '.join(UPLOAD_TYPES)})"]
+        protocols = method.upload.get("protocols", {})
+        if kind == "multipart" and not protocols.get("simple", {}).get("multipart"):
+            return [f"{where}: {method.id} takes no multipart upload"]
+        if kind == "resumable" and "resumable" not in protocols:
+            return [f"{where}: {method.id} takes no resumable upload"]
+        session = "upload_id" in given
+        if session and kind != "resumable":
+            return [f"{where}: upload_id names a resumable session (uploadType=resumable)"]
+        if req.method == "PUT" or session:
+            if req.method != "PUT" or not session:
+                return [f"{where}: a resumable session is fed by PUT with its upload_id"]
+            return self._piece_errors(method, req, where)
+        if req.method != method.http_method:
+            return [f"{where}: {method.id} uploads with {method.http_method}"]
+        if kind == "media":
+            return self._size_errors(method, len(req.body), where)
+        if kind == "resumable":
+            if not req.body:
+                return []
+            return self._body_errors(method, req, where)
+        return self._multipart_errors(method, req, where)
+
+    def _size_errors(self, method: Method, size: int, where: str) -> list[str]:
+        assert method.upload is not None
+        limit = int(method.upload.get("maxSize") or 0)
+        if limit and size > limit:
+            return [f"{where}: {size} bytes is over {method.id}'s maxSize {limit}"]
+        return []
+
+    def _piece_errors(self, method: Method, req: Request, where: str) -> list[str]:
+        found = CONTENT_RANGE.match(req.headers.get("content-range", ""))
+        if found is None:
+            return [f"{where}: a resumable piece needs Content-Range: bytes first-last/total"]
+        first, last, total = found.groups()
+        if first is None:
+            return [] if not req.body else [f"{where}: a status query (bytes */total) has no body"]
+        if int(last) < int(first) or int(last) - int(first) + 1 != len(req.body):
+            return [f"{where}: Content-Range bytes {first}-{last} for {len(req.body)} bytes"]
+        if total != "*" and int(last) >= int(total):
+            return [f"{where}: Content-Range ends at {last}, past the total {total}"]
+        return self._size_errors(method, int(last) + 1, where)
+
+    def _multipart_errors(self, method: Method, req: Request, where: str) -> list[str]:
+        ctype = req.headers.get("content-type", "")
+        if not ctype.lower().startswith("multipart/related") or "boundary=" not in ctype:
+            return [f"{where}: a multipart upload is multipart/related with a boundary"]
+        parts = related_parts(ctype, req.body)
+        if len(parts) != 2:
+            return [f"{where}: multipart/related needs two parts (metadata, media)"]
+        (meta_type, raw), (_, data) = parts
+        if meta_type != "application/json":
+            return [f"{where}: the first part is {meta_type}, not application/json"]
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            return [f"{where}: the metadata part is not JSON ({exc})"]
+        schemas = self.document["schemas"]
+        problems = value_errors(schemas, {"$ref": method.request}, body, f"{where}: metadata")
+        return problems + self._size_errors(method, len(data), where)
 
     def _body_errors(self, method: Method, req: Request, where: str) -> list[str]:
         if method.request is None:
@@ -399,10 +534,12 @@ class DiscoveryContracts:
 
 
 __all__ = [
+    "CONTENT_RANGE",
     "STANDARD_PARAMETERS",
     "DiscoveryContract",
     "DiscoveryContracts",
     "Method",
     "parameter_errors",
+    "related_parts",
     "value_errors",
 ]
