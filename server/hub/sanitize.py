@@ -119,6 +119,41 @@ def _clean_html(text: str) -> str:
     )
 
 
+#: Elements dropped *with* their content from a mail body: what is code, metadata or an
+#: embedded document rather than something the sender meant to be read.
+MAIL_CLEAN_CONTENT = frozenset(
+    {
+        "script", "style", "title", "template", "noscript", "noembed", "noframes", "xmp",
+        "iframe", "frame", "frameset", "object", "embed", "applet", "textarea", "select",
+        "option", "svg", "math", "head",
+    }
+)  # fmt: skip
+
+
+def sanitize_html(text: str | None) -> str:
+    """An HTML body from a service (an e-mail) made safe to show or convert to Markdown.
+
+    The hover allow-list, except that images keep no source: a remote image in a mail is how
+    a sender learns it was opened and from where (a tracking pixel), so none is ever fetched;
+    what remains is its ``alt`` text. Scripts, style sheets and embedded documents go with
+    their content, which is code or an unseen page rather than text for a reader.
+    """
+    if not text:
+        return ""
+    attributes = dict(ALLOWED_ATTRIBUTES)
+    attributes["img"] = {"alt", "title"}
+    return nh3.clean(
+        strip_controls(text),
+        tags=set(ALLOWED_TAGS),
+        attributes=attributes,
+        url_schemes=set(URL_SCHEMES),
+        strip_comments=True,
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=_absolute_urls_only,
+        clean_content_tags=set(MAIL_CLEAN_CONTENT),
+    )
+
+
 def _safe_links(text: str, kept: list[str]) -> str:
     """Turn every link destination that is not http(s)/mailto/#fragment into a fragment, and
     every reference definition with such a destination into text. A kept autolink is a safe

@@ -1,0 +1,150 @@
+"""The hostile-HTML corpus (``hostile_html/``) through every way service HTML reaches an
+editor, plus generated mixtures of it:
+
+* :func:`sanitize_html` as a webview would place it: only allow-listed elements and
+  attributes, links only http(s)/mailto/#, images without any source (no tracking pixel is
+  fetched), and stable when cleaned again -- HTML that changes on a second parse is the
+  mutation-XSS shape, where what the sanitiser checked is not what the browser builds;
+* an e-mail body as the Markdown document the editor shows (:func:`body_markdown`), rendered
+  by the most trusting Markdown renderer (raw HTML on, no link filter): the same audit, and no
+  image at all;
+* the same HTML as Markdown in a hover (:func:`sanitize_markdown`).
+
+The audit reads the HTML a browser or Markdown preview would be given, not our output's
+text, so it sees what would run.
+"""
+
+from __future__ import annotations
+
+import html as html_mod
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from connectors.sdk.mail import MailMessage
+from connectors.sdk.models import ItemRef
+from server.hub.mail import body_markdown
+from server.hub.sanitize import sanitize_html, sanitize_markdown
+from tests.conftest import examples
+from tests.text.test_sanitize import _Audit, assert_safe, render
+
+CORPUS_DIR = Path(__file__).with_name("hostile_html")
+CORPUS = {p.stem: p.read_text(encoding="utf-8") for p in sorted(CORPUS_DIR.glob("*.html"))}
+_REF = ItemRef(connector="fakemail", host="mail.example.test", scope="inbox", key="m1")
+
+
+def _mail(body: str) -> str:
+    return body_markdown(MailMessage(ref=_REF, subject="s", body_html=body))
+
+
+class _NoFetch(_Audit):
+    """The audit, and also: nothing the page would fetch by itself (any ``src``), and where
+    ``images`` is false no image at all."""
+
+    def __init__(self, *, images: bool) -> None:
+        super().__init__()
+        self.images = images
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        super().handle_starttag(tag, attrs)
+        if any(name == "src" for name, _ in attrs):
+            self.problems.append(f"src= on <{tag}> (it would be fetched)")
+        if tag == "img" and not self.images:
+            self.problems.append("an image")
+
+
+def _audit(html: str, *, images: bool) -> list[str]:
+    audit = _NoFetch(images=images)
+    audit.feed(html)
+    audit.close()
+    return audit.problems
+
+
+#: Characters that make text read differently from what it is (the "Trojan Source" trick).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\x00]")
+
+
+def check_webview(hostile: str) -> None:
+    out = sanitize_html(hostile)
+    problems = _audit(out, images=True)
+    if _BIDI.search(out):
+        problems.append("a bidi override or NUL")
+    assert sanitize_html(out) == out, "cleaning again changed it (a mutation shape)"
+    assert not problems, f"{problems}\nhtml: {out!r}"
+
+
+def check_mail(hostile: str) -> None:
+    md = _mail(hostile)
+    assert_safe(md)
+    problems = _audit(render(md), images=False)
+    assert not problems, f"{problems}\nmarkdown: {md!r}"
+
+
+def check_hover(hostile: str) -> None:
+    assert_safe(sanitize_markdown(hostile))
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(CORPUS) >= 40, sorted(CORPUS)
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_corpus_in_a_webview(name: str) -> None:
+    check_webview(CORPUS[name])
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_corpus_as_a_mail_document(name: str) -> None:
+    check_mail(CORPUS[name])
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_corpus_in_a_hover(name: str) -> None:
+    check_hover(CORPUS[name])
+
+
+def test_what_a_reader_needs_survives() -> None:
+    links = "<p><a href='https://ok.test/a'>ok</a> <a href='mailto:x@example.test'>mail</a></p>"
+    md = _mail(CORPUS["tracking-pixel"] + CORPUS["markdown-in-html"] + links)
+    assert "tracker.example.test" not in md and "cdn.example.test" not in md
+    assert "\\[image: Logo\\]" in md
+    assert "[ok](<https://ok.test/a>)" in md and "[mail](<mailto:x@example.test>)" in md
+    # Written-out markup stays words: shown, never parsed.
+    shown = html_mod.unescape(render(md))
+    assert "<img src=x onerror=alert(4)>" in shown
+    assert "[x](javascript:alert(1))" in shown
+
+
+#: Whole corpus files, arbitrary slices of them (half a tag, an attribute cut mid-value), and
+#: the pieces that decide where a tag, attribute, comment or raw-text element ends.
+PIECES = st.one_of(
+    st.sampled_from(sorted(CORPUS.values())),
+    st.sampled_from(sorted(CORPUS.values())).flatmap(
+        lambda s: st.tuples(st.integers(0, len(s)), st.integers(0, len(s))).map(
+            lambda ab: s[min(ab) : max(ab)]
+        )
+    ),
+    st.sampled_from(
+        [
+            "<", ">", "/", "\"", "'", "=", " ", "\n", "`", "<!--", "-->", "--!>", "<![CDATA[",
+            "]]>", "<svg>", "</svg>", "<math>", "<mtext>", "<style>", "</style>", "<noscript>",
+            "</noscript>", "<template>", "<textarea>", "<title>", "</title>", "<p title=\"",
+            "<a href=\"", "javascript:", "&#106;", "&colon;", "&lt;", "&", " onerror=alert(1)",
+            "<img src=x", "<table>", "<td>", "<select>", "<option>", "<pre>", "</pre>", "```",
+            "](", "[r]: ", "\u202e", "<xmp>", "<plaintext>", "<iframe srcdoc=\"",
+        ]
+    ),
+)  # fmt: skip
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.lists(PIECES, max_size=12).map("".join))
+@example("<svg><style><img src=x onerror=alert(1)></style></svg>")
+@example("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>")
+def test_generated_hostile_html_is_safe_everywhere(hostile: str) -> None:
+    check_webview(hostile)
+    check_mail(hostile)
+    check_hover(hostile)
