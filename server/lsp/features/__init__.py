@@ -19,6 +19,7 @@ from . import (
     lenses,
     lifecycle,
     links,
+    mail,
     panels,
     snippets,
     tasks,
@@ -43,5 +44,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     docs.setup,
     snippets.setup,
     calendar.setup,
+    mail.setup,
     tasks.setup,
 ]

@@ -50,6 +50,7 @@ def setup(server: TielineServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None:
             return None
+        from .mail import code_actions as mail_actions
         from .snippets import code_actions as snippet_actions
 
         drawn = diagrams.feature(ls).actions(doc, params.range)
@@ -57,7 +58,11 @@ def setup(server: TielineServer) -> None:
         if hub is None:
             return drawn or None
         lines = split_lines(doc.source)
-        out: list[types.CodeAction] = [*drawn, *snippet_actions(doc.uri, params.range)]
+        out: list[types.CodeAction] = [
+            *drawn,
+            *snippet_actions(doc.uri, params.range),
+            *mail_actions(ls, doc.uri, params.range),
+        ]
         first = max(0, params.range.start.line)
         last = min(len(lines) - 1, params.range.end.line, first + 50)
         dests = work.destinations(hub, hub.folder_for(path_of(doc.uri)))

@@ -122,6 +122,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
 
     calendar_reminders(ls, hub)  # a meeting starts soon: with its join link
 
+    from .mail import subscribe as mail_polls
+
+    mail_polls(ls, hub)  # the Inbox's shown views, polled while the panel is open
     from .tasks import subscribe as tasks
 
     tasks(ls, hub)  # workspace task runs: progress, panel, their errors as diagnostics
