@@ -255,8 +255,10 @@ class Inbox:
         return InboxPage(out, next_cursor, total if first else None, errors)
 
     def forget(self) -> None:
-        """Drop every kept first page and cursor (the next read asks every service)."""
-        self._first.clear()
+        """Make every kept first page stale and drop the cursors: the next read asks every
+        service, and a service answering "unchanged" still has its rows kept."""
+        for kept in self._first.values():
+            kept.read_at = float("-inf")
         self._cursors.clear()
 
     # -- messages -----------------------------------------------------------------------

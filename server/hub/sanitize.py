@@ -27,7 +27,8 @@ unsanitized:
   characters. Where that is uncertain it is taken to be raw HTML: at worst a code span shows
   an entity.
 * Control and bidirectional-override characters are removed (they can make a title read
-  differently from what it is, the "Trojan Source" trick).
+  differently from what it is, the "Trojan Source" trick), before nh3 and again after it,
+  since nh3 turns a character reference (``&#x202e;``) into the character.
 
 :func:`escape_inline` is for a title placed inside our own Markdown (``**#12 title**``): every
 Markdown-active character is backslash-escaped, so ``](javascript:...)`` or a stray backtick
@@ -95,6 +96,12 @@ _INLINE_ESCAPE = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&$])")
 _WS = re.compile(r"\s+")
 
 
+#: The same, without the private-use pair the prose cleaner marks kept pieces with.
+_CONTROL_DECODED = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
 def strip_controls(text: str) -> str:
     """Remove control and bidi-override characters (keeping tab and newline)."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -108,14 +115,19 @@ def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
 
 
 def _clean_html(text: str) -> str:
-    return nh3.clean(
-        text,
-        tags=set(ALLOWED_TAGS),
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=set(URL_SCHEMES),
-        strip_comments=True,
-        link_rel="noopener noreferrer nofollow",
-        attribute_filter=_absolute_urls_only,
+    # Controls are stripped again after nh3: it decodes character references, so ``&#x202e;``
+    # written in the text comes out as the override itself.
+    return _CONTROL_DECODED.sub(
+        "",
+        nh3.clean(
+            text,
+            tags=set(ALLOWED_TAGS),
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=set(URL_SCHEMES),
+            strip_comments=True,
+            link_rel="noopener noreferrer nofollow",
+            attribute_filter=_absolute_urls_only,
+        ),
     )
 
 
@@ -142,7 +154,7 @@ def sanitize_html(text: str | None) -> str:
         return ""
     attributes = dict(ALLOWED_ATTRIBUTES)
     attributes["img"] = {"alt", "title"}
-    return nh3.clean(
+    cleaned = nh3.clean(
         strip_controls(text),
         tags=set(ALLOWED_TAGS),
         attributes=attributes,
@@ -152,6 +164,7 @@ def sanitize_html(text: str | None) -> str:
         attribute_filter=_absolute_urls_only,
         clean_content_tags=set(MAIL_CLEAN_CONTENT),
     )
+    return strip_controls(cleaned)  # again: nh3 decodes ``&#x202e;`` to the override
 
 
 def _safe_links(text: str, kept: list[str]) -> str:

@@ -100,6 +100,11 @@ async def test_polls_cost_nothing_while_fresh_and_unchanged_keeps_the_rows(
     assert len(firsts) == 2  # one conditional read per mailbox, answered "unchanged"
     assert [r.message.key for r in polled.rows] == [r.message.key for r in first.rows]
 
+    setup.inbox.forget()  # Refresh: asked again at once, and "unchanged" keeps the rows
+    refreshed = await setup.inbox.page("inbox")
+    assert len(world.calls) == calls + 4
+    assert [r.message.key for r in refreshed.rows] == [r.message.key for r in first.rows]
+
     world.add("bob", 99)  # new mail: a refresh on demand sees it at once
     forced = await setup.inbox.page("inbox", force=True)
     assert forced.rows[0].message.subject == "Message 99"

@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from lsprotocol import types
@@ -32,13 +33,14 @@ def _entry_point(where: Path) -> Path:
     return where
 
 
-@pytest.fixture
-async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageClient]:
+async def _start(tmp_path: Path, home: Path, *, content: bool) -> LanguageClient:
+    """The server for a folder that is no clone, signed in to the fake through its token;
+    ``content``: the client reads ``workspace/textDocumentContent``."""
     root = tmp_path / "notes"
     root.mkdir()
     site = _entry_point(tmp_path / "site")
     env = server_env(
-        Env(root=root, github=None, home=tieline_home),
+        Env(root=root, github=None, home=home),
         PYTHONPATH=f"{site}:{Path.cwd()}",
         TIELINE_FAKEMAIL_TOKEN="tok-fakemail-ada",
     )
@@ -64,7 +66,8 @@ async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageCl
 
     caps = client_capabilities("visual-studio-code")
     assert caps.workspace is not None
-    caps.workspace.text_document_content = types.TextDocumentContentClientCapabilities()
+    if content:
+        caps.workspace.text_document_content = types.TextDocumentContentClientCapabilities()
     await c.initialize_session(
         types.InitializeParams(
             capabilities=caps,
@@ -72,6 +75,12 @@ async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageCl
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="notes")],
         )
     )
+    return c
+
+
+@pytest.fixture
+async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageClient]:
+    c = await _start(tmp_path, tieline_home, content=True)
     yield c
     await c.shutdown_session()
 
@@ -180,3 +189,29 @@ async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> Non
     async with asyncio.timeout(5):
         while not any(m.message.startswith("Replied to all") for m in client.messages):
             await asyncio.sleep(0.05)
+
+
+async def test_without_document_content_a_message_opens_as_a_private_copy(
+    tmp_path: Path, tieline_home: Path
+) -> None:
+    """A client that cannot read ``tieline-mail:`` gets a copy in the data directory
+    (readable by its owner only), and the copy offers the same code action."""
+    client = await _start(tmp_path, tieline_home, content=False)
+    try:
+        await wait_synced(client)
+        rows = await items(client, "inbox", "inbox/flagged")
+        opened = await _command(client, "tieline.mail.open", rows[0]["key"])
+        copy = Path(unquote(urlsplit(opened["file"]).path))
+        mode = (await asyncio.to_thread(copy.stat)).st_mode
+        assert copy.is_relative_to(tieline_home) and mode & 0o777 == 0o600
+        text = await asyncio.to_thread(copy.read_text, encoding="utf-8")
+        assert "[the runbook](<https://docs.example.test/runbook>)" in text
+        assert "<script" not in text.lower() and "pixel.gif" not in text
+        assert any(d.uri == opened["file"] for d in client.shown_documents)
+        _open(client, opened["file"], text, "markdown")
+        actions = await _actions(client, opened["file"], (0, 0), (0, 0))
+        (create,) = [a for a in actions if "issue" in a["title"]]
+        made = await _command(client, create["command"]["command"], *create["command"]["arguments"])
+        assert made["key"] == "OPS-1"
+    finally:
+        await client.shutdown_session()

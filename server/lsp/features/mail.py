@@ -20,11 +20,13 @@ import asyncio
 import base64
 import contextlib
 import logging
+import os
 import re
 import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -339,13 +341,20 @@ async def open_message(ls: TielineServer, message_id: str) -> dict[str, Any]:
         return {"uri": uri, "markdown": md}
     folder = paths.ensure(paths.data_dir() / "mail")
     target = folder / (re.sub(r"[^\w.-]+", "_", message_id)[-120:] + ".md")
-    await asyncio.to_thread(target.write_text, md, encoding="utf-8")
-    await asyncio.to_thread(target.chmod, 0o600)
+    await asyncio.to_thread(_write_private, target, md)
     state(ls).files[target.as_uri()] = message_id
     await ls.window_show_document_async(
         types.ShowDocumentParams(uri=target.as_uri(), take_focus=True)
     )
     return {"uri": uri, "file": target.as_uri()}
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a copy only its owner can read: it is someone's mail."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, 0o600)  # an older copy made under another umask
 
 
 def _message_arg(ls: TielineServer, args: list[Any], i: int) -> str:
