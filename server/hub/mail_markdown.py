@@ -7,7 +7,9 @@ only *converts* it; it decides nothing about safety, and what it writes goes thr
 
 Text is written so Markdown reads it as text: the characters Markdown gives a meaning are
 backslash-escaped, and ``<`` and ``&`` become entities (``&lt;script&gt;`` in a mail stays
-visible words, never a tag). An image becomes its alt text in brackets; it is never fetched.
+visible words, never a tag). An image becomes its alt text in brackets (nothing, without
+one); it is never fetched. Preformatted text becomes a fence longer than any backtick run in
+it, and tags inside it only lay it out.
 """
 
 from __future__ import annotations
@@ -80,8 +82,21 @@ class _Converter(HTMLParser):
 
     # -- parser callbacks -----------------------------------------------------------------
 
+    def _in_pre(self, tag: str, attrs: dict[str, str | None]) -> bool:
+        """Inside preformatted text every tag is text layout: a block or a break is a new
+        line, an image its alt text, anything else nothing (the fence shows it as code)."""
+        if not self.pre or tag == "pre":
+            return False
+        if tag in _BLOCKS or tag == "br":
+            self.line.append("\n")
+        elif tag == "img" and attrs.get("alt"):
+            self.line.append(f"[image: {attrs['alt']}]")
+        return True
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        if self._in_pre(tag, a):
+            return
         if tag in ("ul", "ol") and self.lists:
             self._flush()  # a list inside an item: no blank line, which would end the item
         elif tag in _BLOCKS and tag not in ("li", "tr", "thead", "tbody", "tfoot"):
@@ -117,7 +132,8 @@ class _Converter(HTMLParser):
             self.link = _Link(href if href and _LINK.match(href) else None)
         elif tag == "img":
             alt = _WS.sub(" ", a.get("alt") or "").strip()
-            self._emit(escape_text(f"[image: {alt}]" if alt else "[image]"))
+            if alt:  # one without words is a spacer or a tracking pixel: nothing to read
+                self._emit(escape_text(f"[image: {alt}]"))
         elif tag == "tr":
             self._flush()
             self.cells = []
@@ -125,6 +141,8 @@ class _Converter(HTMLParser):
             self.cell = []
 
     def handle_endtag(self, tag: str) -> None:
+        if self.pre and tag != "pre":
+            return
         if tag == "blockquote":
             self._flush()
             while self.lines and self.lines[-1].strip("> ") == "":

@@ -71,7 +71,10 @@ class _Tree(HTMLParser):
         self.events.append(("end", tag))
 
     def handle_data(self, data: str) -> None:
-        self.events.append(("text", data))
+        if self.events and self.events[-1][:2] in (("start", "pre"), ("start", "textarea")):
+            data = data.removeprefix("\n")  # as HTML parsing drops it
+        if data:
+            self.events.append(("text", data))
 
 
 def _tree(html: str) -> list[tuple[str, ...]]:
@@ -177,6 +180,11 @@ PIECES = st.one_of(
 # override written as one (``&#1``, ``&#x202e;``) came out as the character itself.
 @example('a href=" &#1')
 @example("invoice&#x202e;gpj.exe")
+# Found by it too: a block inside <pre> ended the mail's code fence early, so the text after it
+# (an <img> written out as &lt;img ...&gt;) became raw HTML in the Markdown.
+@example("<pre><p>a</p><p>&lt;img src=x onerror=alert(4)&gt;</p>")
+# ... and a newline after <pre> is dropped by HTML parsing, which is no mutation.
+@example('<pre><link rel=stylesheet href="https://evil.test/x.css">\n')
 @example("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>")
 def test_generated_hostile_html_is_safe_everywhere(hostile: str) -> None:
     check_webview(hostile)
