@@ -20,7 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.lsp.conftest import Env, server_env
 from tests.lsp.raw import raw_request
-from tests.lsp.test_features import items, wait_synced
+from tests.lsp.test_features import items, raw_request_error, wait_synced
 
 
 def _entry_point(where: Path) -> Path:
@@ -189,6 +189,26 @@ async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> Non
     async with asyncio.timeout(5):
         while not any(m.message.startswith("Replied to all") for m in client.messages):
             await asyncio.sleep(0.05)
+
+    # Reply with a snippet, from the mail document: the library's newest are offered.
+    (reply_snippet,) = [
+        a for a in await _actions(client, uri, (0, 0), (0, 0)) if "snippet" in a["title"]
+    ]
+    err = await raw_request_error(client, "workspace/executeCommand", reply_snippet["command"])
+    assert "snippet library is empty" in str(err)
+    saved = await _command(
+        client, "tieline.snippets.saveSelection", "untitled:fix.py", args[1]["range"]
+    )
+    assert saved["title"]
+    sent = await _command(
+        client, reply_snippet["command"]["command"], *reply_snippet["command"]["arguments"]
+    )
+    assert sent == {"sent": True, "all": False}
+    asked = [p.message for p in client.prompts[-2:]]  # type: ignore[attr-defined]
+    assert asked == [
+        "Reply with which snippet?",
+        "Reply to “Outage <b>now</b>” with the code block?",
+    ]
 
 
 async def test_without_document_content_a_message_opens_as_a_private_copy(

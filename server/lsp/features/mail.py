@@ -54,6 +54,13 @@ PANEL_ID = "inbox"
 MAIL_SCHEME = "tieline-mail"
 NO_MAIL = "Sign in to a mail service (Outlook, Gmail) to see your mail here."
 CREATE_TITLE = "Create an issue from this email"
+REPLY_SNIPPET_TITLE = "Reply with a snippet…"
+#: Snippets offered in "reply with a snippet" (the newest; a message request holds few).
+SNIPPET_CHOICES = 8
+
+
+class _Cancelled(Exception):
+    """The person closed a question: nothing is sent."""
 
 
 @dataclass
@@ -424,13 +431,24 @@ async def _reply_body(ls: TielineServer, hub: Hub, source: Any) -> str:
     if not isinstance(source, dict):
         raise FeatureError(
             code=INVALID_PARAMS,
-            message="expected argument 2: {uri, range} (a selection), {snippet} or {text}",
+            message="expected argument 2: {uri, range} (a selection), {snippet}, "
+            '{pick: "snippet"} or {text}',
         )
     if isinstance(source.get("text"), str):
         return code_block(source["text"], str(source.get("language") or ""))
     if isinstance(source.get("snippet"), str):
         snippet = await hub.snippets.get(source["snippet"])
         return code_block(snippet.body, snippet.language or "")
+    if source.get("pick") == "snippet":
+        newest = (await hub.snippets.all())[:SNIPPET_CHOICES]
+        if not newest:
+            raise TielineError("the snippet library is empty: save a selection as a snippet first")
+        by_title = {f"{s.title} ({s.language})" if s.language else s.title: s for s in newest}
+        picked = await _ask(ls, "Reply with which snippet?", list(by_title))
+        if picked is None:
+            raise _Cancelled
+        s = by_title[picked]
+        return code_block(s.body, s.language or "")
     doc = ls.document(str(source.get("uri") or ""))
     rng = source.get("range")
     if doc is None or not isinstance(rng, dict):
@@ -454,7 +472,10 @@ async def reply(
     hub = await hub_or_fail(ls)
     inbox = _inbox(hub)
     m = inbox.known(message_id) or await inbox.message(message_id)
-    body = await _reply_body(ls, hub, source)
+    try:
+        body = await _reply_body(ls, hub, source)
+    except _Cancelled:
+        return {"cancelled": True}
     everyone = options.get("all")
     if not isinstance(everyone, bool):
         picked = await _ask(ls, f"Reply to “{m.subject}” with the code block?",
@@ -479,8 +500,8 @@ async def reply(
 
 
 def code_actions(ls: TielineServer, uri: str, rng: types.Range) -> list[types.CodeAction]:
-    """On a mail document: make an issue of it. Elsewhere, with a selection, once a message
-    has been opened: reply to it with the selection."""
+    """On a mail document: make an issue of it, or reply with a snippet. Elsewhere, with a
+    selection, once a message has been opened: reply to it with the selection."""
     message_id = message_of(ls, uri)
     if message_id is not None:
         return [
@@ -490,7 +511,16 @@ def code_actions(ls: TielineServer, uri: str, rng: types.Range) -> list[types.Co
                 command=types.Command(
                     title=CREATE_TITLE, command="tieline.mail.createIssue", arguments=[message_id]
                 ),
-            )
+            ),
+            types.CodeAction(
+                title=REPLY_SNIPPET_TITLE,
+                kind=types.CodeActionKind.Empty,
+                command=types.Command(
+                    title=REPLY_SNIPPET_TITLE,
+                    command="tieline.mail.reply",
+                    arguments=[message_id, {"pick": "snippet"}],
+                ),
+            ),
         ]
     last = state(ls).last_opened
     if last is None or rng.start == rng.end:
