@@ -142,6 +142,10 @@ MAIL_CLEAN_CONTENT = frozenset(
 )  # fmt: skip
 
 
+#: Cleaning passes at most, until the output is what parsing it again gives.
+MAX_PASSES = 3
+
+
 def sanitize_html(text: str | None) -> str:
     """An HTML body from a service (an e-mail) made safe to show or convert to Markdown.
 
@@ -149,22 +153,33 @@ def sanitize_html(text: str | None) -> str:
     a sender learns it was opened and from where (a tracking pixel), so none is ever fetched;
     what remains is its ``alt`` text. Scripts, style sheets and embedded documents go with
     their content, which is code or an unseen page rather than text for a reader.
+
+    Misnested markup can serialise as a tree no parser builds (an ``<a>`` inside an ``<a>``,
+    which a browser splits in two): what is handed on is cleaned again until it is what a
+    parser makes of it, so the document checked is the document shown (the mutation-XSS rule).
     """
     if not text:
         return ""
     attributes = dict(ALLOWED_ATTRIBUTES)
     attributes["img"] = {"alt", "title"}
-    cleaned = nh3.clean(
-        strip_controls(text),
-        tags=set(ALLOWED_TAGS),
-        attributes=attributes,
-        url_schemes=set(URL_SCHEMES),
-        strip_comments=True,
-        link_rel="noopener noreferrer nofollow",
-        attribute_filter=_absolute_urls_only,
-        clean_content_tags=set(MAIL_CLEAN_CONTENT),
-    )
-    return strip_controls(cleaned)  # again: nh3 decodes ``&#x202e;`` to the override
+    out = strip_controls(text)
+    for _ in range(MAX_PASSES):
+        cleaned = nh3.clean(
+            out,
+            tags=set(ALLOWED_TAGS),
+            attributes=attributes,
+            url_schemes=set(URL_SCHEMES),
+            strip_comments=True,
+            link_rel="noopener noreferrer nofollow",
+            attribute_filter=_absolute_urls_only,
+            clean_content_tags=set(MAIL_CLEAN_CONTENT),
+        )
+        # Controls again: nh3 decodes ``&#x202e;`` to the override itself.
+        cleaned = _CONTROL_DECODED.sub("", cleaned)
+        if cleaned == out:
+            break
+        out = cleaned
+    return out
 
 
 def _safe_links(text: str, kept: list[str]) -> str:
