@@ -120,6 +120,15 @@ async def _actions(
     return list(got or [])
 
 
+def _progress_titles(client: LanguageClient) -> list[str]:
+    return [
+        r.title
+        for reports in client.progress_reports.values()
+        for r in reports
+        if isinstance(r, types.WorkDoneProgressBegin)
+    ]
+
+
 async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> None:
     await wait_synced(client)
     panels = await raw_request(client, "tieline/panels", None)
@@ -143,6 +152,10 @@ async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> Non
     flagged = await items(client, "inbox", "inbox/flagged")
     assert [r["label"] for r in flagged] == ["Outage <b>now</b>"]
 
+    refreshed = await _command(client, "tieline.mail.refresh")
+    assert refreshed == {"refreshed": True, "changed": []}  # asked again, nothing new
+    assert "Refreshing the Inbox" in _progress_titles(client)
+
     # Reading it: a sanitised document, no script in any form, no pixel fetched.
     opened = await _command(client, "tieline.mail.open", outage["key"])
     uri = opened["uri"]
@@ -164,6 +177,7 @@ async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> Non
     assert made["key"] == "OPS-1" and made["url"] == "https://mail.example.test/OPS/1"
     assert made["opened"] is True
     assert any(d.uri == made["url"] and d.external for d in client.shown_documents)
+    assert "Creating the issue on Fake Mail OPS" in _progress_titles(client)
     offer = client.prompts[-1]  # type: ignore[attr-defined]
     assert offer.message == "Created OPS-1: Outage <b>now</b>"
     assert [a.title for a in offer.actions or []] == ["Open Issue"]

@@ -23,7 +23,9 @@ import logging
 import os
 import re
 import time
+import uuid
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -312,6 +314,26 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
 # -- documents ------------------------------------------------------------------------------
 
 
+@contextlib.asynccontextmanager
+async def progress(ls: TielineServer, title: str) -> AsyncIterator[None]:
+    """``$/progress`` around a piece of work, for a client that declares it."""
+    caps = ls.client_capabilities
+    token = f"tieline-mail-{uuid.uuid4()}"
+    shown = False
+    if caps and caps.window and caps.window.work_done_progress:
+        with contextlib.suppress(Exception):  # no progress is no reason to fail the work
+            await asyncio.wait_for(ls.work_done_progress.create_async(token), 5)
+            ls.work_done_progress.begin(
+                token, types.WorkDoneProgressBegin(title=title, cancellable=False)
+            )
+            shown = True
+    try:
+        yield
+    finally:
+        if shown:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+
+
 def _client_reads_content(ls: TielineServer) -> bool:
     caps = ls.client_capabilities
     ws = caps.workspace if caps else None
@@ -402,17 +424,19 @@ async def create_issue(ls: TielineServer, message_id: str, wanted: str | None) -
             return {"cancelled": True}
         dest = by_label[picked]
     title, body = issue_from(m)
-    issue = await work.create_issue(hub, dest, title, body)
+    async with progress(ls, f"Creating the issue on {dest.label}"):
+        issue = await work.create_issue(hub, dest, title, body)
     opened = False
-    if issue.url.startswith(("https://", "http://")):
+    web = issue.url.startswith(("https://", "http://"))
+    if web and client_supports_show_document(ls):
         choice = await _ask(ls, f"Created {issue.ref.label}: {title}", ["Open Issue"])
-        if choice == "Open Issue" and client_supports_show_document(ls):
+        if choice == "Open Issue":
             shown = await ls.window_show_document_async(
                 types.ShowDocumentParams(uri=issue.url, external=True)
             )
             opened = bool(shown and shown.success)
-    else:
-        info(ls, f"Created {issue.ref.label}: {title}")
+    else:  # a client that cannot open it is told where it is
+        info(ls, f"Created {issue.ref.label}: {title}" + (f" ({issue.url})" if web else ""))
     return {"key": issue.ref.key, "id": issue.key, "url": issue.url, "opened": opened}
 
 
@@ -566,8 +590,10 @@ def setup(server: TielineServer) -> None:
     async def refresh_command(ls: TielineServer, *args: Any) -> dict[str, Any]:
         hub = await hub_or_fail(ls)
         _inbox(hub).forget()
+        async with progress(ls, "Refreshing the Inbox"):
+            changed = await poll(ls, hub)  # the views shown, asked again now
         panel_changed(ls)
-        return {"refreshed": True}
+        return {"refreshed": True, "changed": changed}
 
     @server.command("tieline.mail.createIssue")
     @guarded("tieline.mail.createIssue")
