@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 _MD_ACTIVE = re.compile(r"([\\`*_{}\[\]()#+\-!|~>])")
 _WS = re.compile(r"[ \t\r\n\f]+")
@@ -30,6 +31,13 @@ _BLOCKS = frozenset(
 _EMPHASIS = {"b": "**", "strong": "**", "i": "*", "em": "*", "del": "~~", "s": "~~",
              "strike": "~~"}  # fmt: skip
 _LINK = re.compile(r"(?:https?://|mailto:)", re.IGNORECASE)
+
+
+def _destination(href: str) -> str:
+    """A link's URL as a Markdown destination: every character that could end one (``>``,
+    ``<``, a space, a backslash, a quote, a parenthesis) percent-encoded, as a browser would
+    send it anyway."""
+    return quote(href, safe=":/?#[]@!$&*+,;=%~-._")
 
 
 def escape_text(text: str) -> str:
@@ -129,7 +137,7 @@ class _Converter(HTMLParser):
                 self._flush()
         elif tag == "a":
             href = a.get("href")
-            self.link = _Link(href if href and _LINK.match(href) else None)
+            self.link = _Link(_destination(href) if href and _LINK.match(href) else None)
         elif tag == "img":
             alt = _WS.sub(" ", a.get("alt") or "").strip()
             if alt:  # one without words is a spacer or a tracking pixel: nothing to read

@@ -185,6 +185,9 @@ PIECES = st.one_of(
 @example("<pre><p>a</p><p>&lt;img src=x onerror=alert(4)&gt;</p>")
 # ... and misnested anchors came out as an <a> inside an <a>, which a browser splits.
 @example("<a href=https://ok.test><table><a href=https://ok.test>x</a></table>")
+# ... and a link whose URL held a ``>`` ended its Markdown destination there, the rest of the
+# URL becoming markup.
+@example('<a href="https://x.test/a><img>b">x</a>')
 # ... and a newline after <pre> is dropped by HTML parsing, which is no mutation.
 @example('<pre><link rel=stylesheet href="https://evil.test/x.css">\n')
 @example("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>")
