@@ -254,6 +254,15 @@ class Inbox:
         total = sum(t for t in totals if t is not None) if totals and None not in totals else None
         return InboxPage(out, next_cursor, total if first else None, errors)
 
+    def kept_total(self, view_id: str) -> int | None:
+        """What the services last counted in a view, without asking them: the sum of every
+        session's kept first page, or ``None`` until each has been read and said."""
+        v = self.view(view_id)
+        totals = [self._first.get((s.key, f"{v.view}\n{v.query or ''}")) for s in self.sessions()]
+        if not totals or any(t is None or t.page.total is None for t in totals):
+            return None
+        return sum(t.page.total or 0 for t in totals if t is not None)
+
     def forget(self) -> None:
         """Make every kept first page stale and drop the cursors: the next read asks every
         service, and a service answering "unchanged" still has its rows kept."""

@@ -82,3 +82,25 @@ async def test_only_shown_views_are_polled_and_only_changes_are_told(world: fake
     before = len(world.calls)
     assert await feature.poll(ls, hub) == []  # type: ignore[arg-type]
     assert len(world.calls) == before and "inbox" not in feature.state(ls).shown  # type: ignore[arg-type]
+
+
+async def test_the_top_level_counts_only_what_was_read_and_asks_to_sign_in(
+    world: fake.World,
+) -> None:
+    for n in range(1, 6):
+        world.add("ada", n, unread=n > 3)
+    hub = _Hub([])
+    ls = _Server()
+    (none,) = await feature.panel_items(ls, hub, None)  # type: ignore[arg-type]
+    assert none.label == feature.NO_MAIL
+
+    hub.sessions = [session("ada")]
+    groups = await feature.panel_items(ls, hub, None)  # type: ignore[arg-type]
+    assert [(g.id, g.description) for g in groups] == [
+        ("inbox/unread", None), ("inbox/flagged", None), ("inbox/inbox", None)
+    ]  # fmt: skip
+    assert world.calls == []  # the top level never waits on a mailbox
+    assert [a.command.command for a in groups[0].actions] == ["tieline.mail.refresh"]
+    await feature.panel_items(ls, hub, "inbox/unread")  # type: ignore[arg-type]
+    groups = await feature.panel_items(ls, hub, None)  # type: ignore[arg-type]
+    assert [g.description for g in groups] == ["2", None, None]

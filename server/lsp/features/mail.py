@@ -240,6 +240,7 @@ async def panel_items(ls: TielineServer, hub: Hub, parent_id: str | None) -> lis
             proto.TreeItem(
                 id=f"{PANEL_ID}/{v.id}",
                 label=v.label,
+                description=_count(inbox.kept_total(v.id)),
                 icon={"unread": "mail", "flagged": "bookmark", "team": "organization"}.get(
                     v.id, "inbox"
                 ),
@@ -261,6 +262,10 @@ async def panel_items(ls: TielineServer, hub: Hub, parent_id: str | None) -> lis
                 id=f"{parent_id}/error", label=exc.message, icon="warning", context_value="error"
             )
         ]
+
+
+def _count(total: int | None) -> str | None:
+    return None if total is None else str(total)
 
 
 def panel_changed(ls: TielineServer, item_id: str | None = None) -> None:
