@@ -131,7 +131,7 @@ def _when(when: datetime | None, now: datetime) -> str:
     return f"{local:%H:%M}" if local.date() == now.date() else f"{local:%a %d %b}"
 
 
-def _row(hub: Hub, view: str, r: Row, now: datetime) -> proto.TreeItem:
+def _row(view: str, r: Row, now: datetime) -> proto.TreeItem:
     from server.hub.mail import row_marks
     from server.hub.sanitize import escape_inline, plain_text
 
@@ -147,7 +147,7 @@ def _row(hub: Hub, view: str, r: Row, now: datetime) -> proto.TreeItem:
         proto.ItemAction(
             id="open",
             title="Read",
-            icon="book",
+            icon="eye",  # one of the inline icons the VS Code shell declares
             placement="inline",
             command=_cmd("tieline.mail.open", "Read", m.key),
         ),
@@ -189,7 +189,7 @@ async def _page(ls: TielineServer, hub: Hub, view: str, cursor: str | None) -> l
 
     page = await _inbox(hub).page(view, cursor)
     now = datetime.now().astimezone()
-    out = [_row(hub, view, r, now) for r in page.rows]
+    out = [_row(view, r, now) for r in page.rows]
     for key, message in page.errors.items():
         out.append(
             proto.TreeItem(
