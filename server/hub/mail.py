@@ -16,6 +16,7 @@ opaque cursor this module keeps (the services' own cursors never leave the hub).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 import weakref
@@ -142,7 +143,12 @@ class Inbox:
         self._settings = settings
         self._clock = clock
         self._first: dict[tuple[str, str], _First] = {}
+        #: What each cursor continues from, and the page it gave (asked for again when a
+        #: shell re-expands "More…", it is the same page without asking the services).
         self._cursors: OrderedDict[str, dict[str, _Lane]] = OrderedDict()
+        self._served: dict[str, InboxPage] = {}
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._reads: dict[tuple[str, str], int] = {}
         self._ids = itertools.count(1)
         self._messages: OrderedDict[str, tuple[str, MailMessage]] = OrderedDict()
         #: Every message listed or read: its id -> (session key, headers).
@@ -175,16 +181,22 @@ class Inbox:
         """A session's first page of a view: the one kept while fresh, else asked again
         (an answer the service says is unchanged keeps the kept rows)."""
         key = (s.key, f"{v.view}\n{v.query or ''}")
-        kept = self._first.get(key)
-        now = self._clock()
-        fresh = kept is not None and now - kept.read_at < self._settings().refresh_interval
-        if kept is not None and fresh and not force:
-            return kept.page
-        page = await _mail(s).list_mail(v.view, query=v.query, cursor=None)
-        if page.unchanged and kept is not None:
-            page = kept.page
-        self._first[key] = _First(page, now)
-        return page
+        reads = self._reads.get(key, 0)
+        async with self._locks.setdefault(key, asyncio.Lock()):  # one read at a time
+            kept = self._first.get(key)
+            if kept is not None and not force:
+                fresh = self._clock() - kept.read_at < self._settings().refresh_interval
+                if fresh:
+                    return kept.page
+            if kept is not None and force and self._reads.get(key, 0) > reads:
+                return kept.page  # read while this one waited: that read is the refresh
+            now = self._clock()
+            page = await _mail(s).list_mail(v.view, query=v.query, cursor=None)
+            self._reads[key] = self._reads.get(key, 0) + 1
+            if page.unchanged and kept is not None:
+                page = kept.page
+            self._first[key] = _First(page, now)
+            return page
 
     async def page(
         self, view_id: str, cursor: str | None = None, *, force: bool = False
@@ -195,10 +207,14 @@ class Inbox:
             lanes: dict[str, _Lane] = {}
             first = True
         else:
-            got = self._cursors.pop(cursor, None)
+            served = self._served.get(cursor)
+            if served is not None:  # a shell re-expanding "More…": the same page, unasked
+                return served
+            got = self._cursors.get(cursor)
             if got is None:
                 raise TielineError("that page of the Inbox has expired: refresh the Inbox")
-            lanes, first = got, False
+            lanes = {k: _Lane(list(ln.held), ln.cursor, ln.done) for k, ln in got.items()}
+            first = False
         sessions = {s.key: s for s in self.sessions()}
         errors: dict[str, str] = {}
         totals: list[int | None] = []
@@ -252,7 +268,12 @@ class Inbox:
             while len(self._cursors) > KEPT_CURSORS:
                 self._cursors.popitem(last=False)
         total = sum(t for t in totals if t is not None) if totals and None not in totals else None
-        return InboxPage(out, next_cursor, total if first else None, errors)
+        result = InboxPage(out, next_cursor, total if first else None, errors)
+        if cursor is not None and not errors:
+            self._served[cursor] = result
+            while len(self._served) > KEPT_CURSORS:
+                self._served.pop(next(iter(self._served)))
+        return result
 
     def kept_total(self, view_id: str) -> int | None:
         """What the services last counted in a view, without asking them: the sum of every
@@ -269,6 +290,7 @@ class Inbox:
         for kept in self._first.values():
             kept.read_at = float("-inf")
         self._cursors.clear()
+        self._served.clear()
 
     # -- messages -----------------------------------------------------------------------
 

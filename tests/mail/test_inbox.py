@@ -160,3 +160,31 @@ async def test_a_reply_with_a_secret_is_refused_before_it_is_sent(
     assert world.replies == []
     await setup.inbox.reply(key, "```\nok()\n```", all=True, check=scan.check)
     assert world.replies == [("ada", "ada-1", "```\nok()\n```", True)]
+
+
+async def test_a_page_asked_again_is_the_same_page_unasked(
+    setup: Setup, world: fake.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shell re-expands "More…" whenever it redraws the tree: same rows, no request."""
+    _seed_interleaved(world)
+    monkeypatch.setattr(mail_mod, "PAGE_ROWS", 4)
+    first = await setup.inbox.page("inbox")
+    assert first.cursor is not None
+    second = await setup.inbox.page("inbox", first.cursor)
+    calls = len(world.calls)
+    again = await setup.inbox.page("inbox", first.cursor)
+    assert len(world.calls) == calls
+    assert [r.message.key for r in again.rows] == [r.message.key for r in second.rows]
+    assert again.cursor == second.cursor
+    third = await setup.inbox.page("inbox", second.cursor)
+    assert third.rows[0].when < second.rows[-1].when  # and it goes on from there
+
+
+async def test_reads_at_once_ask_each_mailbox_once(setup: Setup, world: fake.World) -> None:
+    import asyncio
+
+    world.add("ada", 1)
+    world.add("bob", 2)
+    pages = await asyncio.gather(*(setup.inbox.page("inbox") for _ in range(5)))
+    assert all([r.message.subject for r in p.rows] == ["Message 2", "Message 1"] for p in pages)
+    assert len([c for c in world.calls if c[0] == "list_mail"]) == 2
