@@ -397,11 +397,20 @@ SVG_ATTRIBUTES = frozenset(
 )  # fmt: skip
 
 
+#: CSS that runs something in some engine: IE's ``expression()`` and ``behavior``, Firefox's
+#: old ``-moz-binding``, and script URLs however they are reached.
+_ACTIVE_CSS = re.compile(
+    r"expression\s*\(|behavior\s*:|-moz-binding|javascript:|vbscript:", re.IGNORECASE
+)
+
+
 def _local_refs_only(tag: str, attribute: str, value: str) -> str | None:
     """A drawing may point inside itself (``#marker``, ``url(#g)``) and nowhere else: no
-    remote images or fonts, no ``javascript:`` or ``data:`` links."""
+    remote images or fonts, no ``javascript:`` or ``data:`` links, no active CSS."""
     if attribute in ("href", "xlink:href"):
         return value if value.startswith("#") else None
+    if _ACTIVE_CSS.search(value.replace("\\", "")):
+        return None
     if "url(" in value.replace(" ", "").lower() and not all(
         part.lstrip().startswith("#") for part in value.lower().split("url(")[1:]
     ):
@@ -409,7 +418,10 @@ def _local_refs_only(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-_CSS_IMPORT = re.compile(r"@import[^;]*;?|url\(\s*['\"]?(?!#)[^)]*\)", re.IGNORECASE)
+_CSS_IMPORT = re.compile(
+    r"@import[^;]*;?|url\(\s*['\"]?(?!#)[^)]*(?:\)|$)|expression\s*\(|behavior\s*:|-moz-binding",
+    re.IGNORECASE,
+)
 
 _STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.IGNORECASE | re.DOTALL)
 
@@ -423,7 +435,7 @@ def sanitize_svg(svg: str) -> str:
     labels). nh3 parses the drawing as HTML does when it is inlined -- the context it will be
     shown in -- keeping only drawing elements and presentation attributes, and links only
     to fragments of the drawing itself. Style sheets stay (the drawing's look) minus any
-    ``@import`` or ``url(...)`` that is not a fragment.
+    ``@import``, ``url(...)`` that is not a fragment, active CSS and ``<``.
     """
     start = svg.find("<svg")
     body = svg[start:] if start >= 0 else svg
@@ -437,6 +449,12 @@ def sanitize_svg(svg: str) -> str:
         attribute_filter=_local_refs_only,
         clean_content_tags={"script", "iframe", "object", "embed"},
     )
-    return _STYLE_BLOCK.sub(
-        lambda m: m.group(1) + _CSS_IMPORT.sub("", m.group(2)) + m.group(3), cleaned
-    )
+    return _STYLE_BLOCK.sub(lambda m: m.group(1) + _style_text(m.group(2)) + m.group(3), cleaned)
+
+
+def _style_text(css: str) -> str:
+    """A drawing's style sheet without imports, remote ``url()`` or active CSS, and without
+    ``<``: an HTML parser reads a style element as text, but an XML one (the drawing saved as
+    an ``.svg`` file) reads markup there, so ``</td><img onerror=...>`` must not survive in it.
+    ``\\3c `` is the same character to CSS."""
+    return _CSS_IMPORT.sub("", css).replace("<", "\\3c ")

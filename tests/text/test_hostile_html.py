@@ -8,7 +8,10 @@ editor, plus generated mixtures of it:
 * an e-mail body as the Markdown document the editor shows (:func:`body_markdown`), rendered
   by the most trusting Markdown renderer (raw HTML on, no link filter): the same audit, and no
   image at all;
-* the same HTML as Markdown in a hover (:func:`sanitize_markdown`).
+* the same HTML as Markdown in a hover (:func:`sanitize_markdown`);
+* the same inside a drawing placed inline in a webview (:func:`sanitize_svg`, a diagram
+  whose source carried markup): drawing elements may stay, but nothing that runs, loads or
+  points outside the drawing.
 
 The audit reads the HTML a browser or Markdown preview would be given, not our output's
 text, so it sees what would run.
@@ -28,7 +31,7 @@ from hypothesis import strategies as st
 from connectors.sdk.mail import MailMessage
 from connectors.sdk.models import ItemRef
 from server.hub.mail import body_markdown
-from server.hub.sanitize import sanitize_html, sanitize_markdown
+from server.hub.sanitize import sanitize_html, sanitize_markdown, sanitize_svg
 from tests.conftest import examples
 from tests.text.test_sanitize import _Audit, assert_safe, render
 
@@ -120,6 +123,68 @@ def check_hover(hostile: str) -> None:
     assert not _BIDI.search(md), f"a bidi override or NUL: {md!r}"
 
 
+#: What may not be in a drawing: whatever runs script, loads something or embeds a document.
+_SVG_ACTIVE_TAGS = {
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "link",
+    "meta", "form", "input", "button", "textarea", "select", "img", "image", "video", "audio",
+    "source", "animate", "set", "animatetransform", "animatemotion", "handler", "listener",
+    "math", "template", "noscript", "xmp", "plaintext",
+}  # fmt: skip
+_SVG_URL_ATTRIBUTES = {"href", "xlink:href", "src", "action", "formaction", "data", "srcdoc"}
+_CSS_ACTIVE = re.compile(r"expression\(|-moz-binding|behavior:")
+_ACTIVE_VALUE = re.compile(r"javascript:|vbscript:|expression\s*\(|-moz-binding|behavior\s*:",
+                           re.IGNORECASE)  # fmt: skip
+
+
+class _SvgAudit(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.in_style = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self.in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_style = tag == "style"
+        if tag in _SVG_ACTIVE_TAGS:
+            self.problems.append(f"element <{tag}>")
+        for name, value in attrs:
+            v = value or ""
+            flat = re.sub(r"\s+", "", v).lower()
+            if name.startswith("on"):
+                self.problems.append(f"handler {name}= on <{tag}>")
+            elif name in _SVG_URL_ATTRIBUTES and not v.startswith("#"):
+                self.problems.append(f"{name}={v!r} on <{tag}>")
+            elif "url(" in flat and not all(p.startswith(("#", "'#", '"#'))
+                                            for p in flat.split("url(")[1:]):  # fmt: skip
+                self.problems.append(f"a url() outside the drawing in {name}= on <{tag}>")
+            elif _ACTIVE_VALUE.search(v.replace("\\", "")):
+                self.problems.append(f"active CSS or script URL in {name}= on <{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_style:
+            return
+        flat = re.sub(r"\s+", "", data.replace("\\", "")).lower()
+        remote = any(not p.startswith(("#", "'#", '"#')) for p in flat.split("url(")[1:])
+        if "@import" in flat or remote or _CSS_ACTIVE.search(flat):
+            self.problems.append(f"active CSS in <style>: {data!r}")
+        if "<" in data:  # markup to an XML parser (the drawing saved as an .svg file)
+            self.problems.append(f"markup in <style>: {data!r}")
+
+    def handle_comment(self, data: str) -> None:
+        self.problems.append(f"comment <!--{data}-->")
+
+
+def check_drawing(hostile: str) -> None:
+    out = sanitize_svg(f"<svg>{hostile}</svg>")
+    audit = _SvgAudit()
+    audit.feed(out)
+    audit.close()
+    assert not audit.problems, f"{audit.problems}\nsvg: {out!r}"
+
+
 def test_the_corpus_is_there() -> None:
     assert len(CORPUS) >= 40, sorted(CORPUS)
 
@@ -137,6 +202,11 @@ def test_corpus_as_a_mail_document(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_corpus_in_a_hover(name: str) -> None:
     check_hover(CORPUS[name])
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_corpus_in_a_drawing(name: str) -> None:
+    check_drawing(CORPUS[name])
 
 
 def test_what_a_reader_needs_survives() -> None:
@@ -188,6 +258,10 @@ PIECES = st.one_of(
 # ... and a link whose URL held a ``>`` ended its Markdown destination there, the rest of the
 # URL becoming markup.
 @example('<a href="https://x.test/a><img>b">x</a>')
+# ... and a drawing kept markup as its style sheet's text, which an XML parser (the drawing
+# saved as a file) reads as elements.
+@example("<table><td><style></td><img src=x onerror=alert(2)>")
+@example("<svg><style>rect{fill:url(")
 # ... and a newline after <pre> is dropped by HTML parsing, which is no mutation.
 @example('<pre><link rel=stylesheet href="https://evil.test/x.css">\n')
 @example("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>")
@@ -195,3 +269,4 @@ def test_generated_hostile_html_is_safe_everywhere(hostile: str) -> None:
     check_webview(hostile)
     check_mail(hostile)
     check_hover(hostile)
+    check_drawing(hostile)
