@@ -68,7 +68,7 @@ async def _start(tmp_path: Path, home: Path, *, content: bool) -> LanguageClient
     assert caps.workspace is not None
     if content:
         caps.workspace.text_document_content = types.TextDocumentContentClientCapabilities()
-    await c.initialize_session(
+    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=caps,
             root_uri=root.as_uri(),
@@ -130,6 +130,8 @@ def _progress_titles(client: LanguageClient) -> list[str]:
 
 
 async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> None:
+    caps = client.init_result.capabilities  # type: ignore[attr-defined]
+    assert "tieline-mail" in caps.workspace.text_document_content.schemes
     await wait_synced(client)
     panels = await raw_request(client, "tieline/panels", None)
     assert {"id": "inbox", "title": "Inbox", "icon": "mail"}.items() <= next(
