@@ -30,15 +30,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.sdk import (
     CheckResult,
-    ConfigError,
     Connector,
     ConnectorContext,
     InvalidRequest,
@@ -47,7 +45,7 @@ from connectors.sdk import (
     PermissionDenied,
     TielineError,
 )
-from connectors.sdk.calendar import CalendarEvent, CalendarInfo
+from connectors.sdk.calendar import CalendarEvent, CalendarInfo, viewer_zone
 
 from . import mapping
 from .dav import CalDAVClient, DavCalendar, DavObject, Principal
@@ -85,7 +83,9 @@ class CalDAVConnector(Connector):
         self._principal: Principal | None = None
         self._held: dict[str, _Held] = {}
         self._calendars: list[DavCalendar] = []
-        self._zone = _zone(str(ctx.settings.get("timezone") or ""))
+        self._zone = viewer_zone(
+            str(ctx.settings.get("timezone") or ""), "connectors.caldav.timezone"
+        )
         #: The person's addresses (the principal's, and the account's when it is one).
         self._me: list[str] = []
 
@@ -247,19 +247,6 @@ class CalDAVConnector(Connector):
 
 
 _NONE = _Object(None, None)
-
-
-def _zone(name: str) -> tzinfo:
-    """The zone all-day and floating events are placed in: the setting's, else this
-    computer's (as a fixed offset when the system names no IANA zone)."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"connectors.caldav.timezone: unknown time zone {name!r}") from exc
-    local = datetime.now().astimezone().tzinfo
-    assert local is not None
-    return local
 
 
 def _chosen(calendars: Sequence[DavCalendar], wanted: Sequence[str]) -> list[DavCalendar]:

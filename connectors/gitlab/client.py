@@ -290,20 +290,32 @@ class GitLabClient(JsonApi):
     async def todos_page(self, url: str, params: Params | None = None) -> GitLabPage[GlTodo]:
         return await self.page(GlTodo, url, params)
 
-    # -- personal snippets --------------------------------------------------------------
-    async def list_snippets(self) -> AsyncIterator[GlSnippet]:
-        async for s in self.paginate(GlSnippet, "/snippets"):
+    # -- snippets: personal (project None) and a project's -------------------------------
+    @staticmethod
+    def _snippets(project: str | None) -> str:
+        return f"/projects/{project_id(project)}/snippets" if project else "/snippets"
+
+    async def list_snippets(self, project: str | None = None) -> AsyncIterator[GlSnippet]:
+        """``GET /snippets`` (the user's own) or ``GET /projects/:id/snippets`` (all of it)."""
+        async for s in self.paginate(GlSnippet, self._snippets(project)):
             yield s
 
-    async def get_snippet(self, snippet_id: int) -> GlSnippet:
-        return await self._get(GlSnippet, f"/snippets/{snippet_id}")
+    async def get_snippet(self, snippet_id: int, project: str | None = None) -> GlSnippet:
+        return await self._get(GlSnippet, f"{self._snippets(project)}/{snippet_id}")
 
-    async def snippet_content(self, snippet_id: int) -> str:
-        """``GET /snippets/:id/raw``: the (first) file's content, as text."""
-        return (await self._request("GET", f"/snippets/{snippet_id}/raw")).text
+    async def snippet_content(self, snippet_id: int, project: str | None = None) -> str:
+        """``GET .../snippets/:id/raw``: the (first) file's content, as text."""
+        url = f"{self._snippets(project)}/{snippet_id}/raw"
+        return (await self._request("GET", url)).text
 
     async def create_snippet(
-        self, title: str, file_name: str, content: str, *, visibility: str = "private"
+        self,
+        title: str,
+        file_name: str,
+        content: str,
+        *,
+        visibility: str = "private",
+        project: str | None = None,
     ) -> GlSnippet:
         body = {
             "title": title,
@@ -311,16 +323,22 @@ class GitLabClient(JsonApi):
             "content": content,
             "visibility": visibility,
         }
-        r = await self._request("POST", "/snippets", json=body)
+        r = await self._request("POST", self._snippets(project), json=body)
         return GlSnippet.model_validate(r.json())
 
     async def update_snippet(
-        self, snippet_id: int, *, title: str, file_name: str, content: str
+        self,
+        snippet_id: int,
+        *,
+        title: str,
+        file_name: str,
+        content: str,
+        project: str | None = None,
     ) -> GlSnippet:
-        """``PUT /snippets/:id`` with title, file name and content; never ``visibility``."""
+        """``PUT .../snippets/:id`` with title, file name and content; never ``visibility``."""
         body = {"title": title, "file_name": file_name, "content": content}
-        r = await self._request("PUT", f"/snippets/{snippet_id}", json=body)
+        r = await self._request("PUT", f"{self._snippets(project)}/{snippet_id}", json=body)
         return GlSnippet.model_validate(r.json())
 
-    async def delete_snippet(self, snippet_id: int) -> None:
-        await self._request("DELETE", f"/snippets/{snippet_id}")
+    async def delete_snippet(self, snippet_id: int, project: str | None = None) -> None:
+        await self._request("DELETE", f"{self._snippets(project)}/{snippet_id}")

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         Calendar,
         CIProvider,
         CodeHost,
+        Drive,
         Focus,
         IssueTracker,
         Mail,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         Connector,
         ConnectorContext,
     )
+    from .drive import DriveChanges, DriveFolder, DriveItem
     from .errors import (
         AuthError,
         CapabilityError,
@@ -153,6 +155,10 @@ _LAZY: dict[str, str] = {
     "Presence": ".capabilities",
     "Focus": ".capabilities",
     "Mail": ".capabilities",
+    "Drive": ".capabilities",
+    "DriveChanges": ".drive",
+    "DriveFolder": ".drive",
+    "DriveItem": ".drive",
     "OnlineMeetings": ".capabilities",
     "Availability": ".chat",
     "Channel": ".chat",
@@ -262,6 +268,10 @@ __all__ = [
     "ConnectorContext",
     "ConnectorSettings",
     "ConsentRequired",
+    "Drive",
+    "DriveChanges",
+    "DriveFolder",
+    "DriveItem",
     "Focus",
     "FocusSnapshot",
     "GraphQLClient",

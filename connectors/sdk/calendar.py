@@ -32,7 +32,9 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .errors import ConfigError
 from .models import ItemKind, ItemRef, _Model
 
 
@@ -207,6 +209,20 @@ def as_datetime(value: date | datetime, zone: tzinfo | None) -> datetime:
     return value
 
 
+def viewer_zone(name: str, setting: str) -> tzinfo:
+    """The zone all-day and floating events are placed in: the IANA zone ``name`` (a
+    connector's ``timezone`` setting, named ``setting`` in the error), else this computer's
+    (a fixed offset when the system names no IANA zone)."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"{setting}: unknown time zone {name!r}") from exc
+    local = datetime.now().astimezone().tzinfo
+    assert local is not None
+    return local
+
+
 def zone_name(value: date | datetime) -> str | None:
     """The IANA name of a datetime's zone (``Europe/Berlin``), or ``None``."""
     tz = getattr(value, "tzinfo", None)
@@ -338,5 +354,6 @@ __all__ = [
     "next_meeting",
     "provider_of",
     "until",
+    "viewer_zone",
     "zone_name",
 ]

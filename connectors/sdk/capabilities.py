@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 from .calendar import CalendarEvent, CalendarInfo, JoinLink
 from .chat import Channel, FocusSnapshot, Post, PresenceStatus
 from .ci import CIAction, LogChunk, Pipeline, Trigger
+from .drive import DriveChanges, DriveFolder, DriveItem
 from .mail import MailMessage, MailPage, MailView
 from .models import (
     CheckSummary,
@@ -246,6 +247,35 @@ class Mail(Protocol):
 @capability("Online meetings: start an instant meeting and get its join link.")
 class OnlineMeetings(Protocol):
     async def start_meeting(self, topic: str, *, minutes: int = 30) -> JoinLink: ...
+
+
+@runtime_checkable
+@capability("Cloud drive files: a folder linked to the workspace and synced both ways.")
+class Drive(Protocol):
+    """What the hub's folder sync needs of a drive (see :mod:`connectors.sdk.drive`).
+
+    Paths are relative to the linked folder. Every write that replaces or removes an item
+    names the version it expects (``if_match``, an :attr:`DriveItem.etag`) and raises
+    :class:`~connectors.sdk.errors.SyncConflict` when the service holds another one, so a
+    change made meanwhile is never overwritten. ``upload`` creates missing parent folders and
+    moves large files in the service's resumable upload session, in pieces.
+    """
+
+    async def find_folder(self, path: str) -> DriveFolder: ...
+
+    async def changes(self, folder: DriveFolder, cursor: str | None = None) -> DriveChanges: ...
+
+    async def download(self, item: DriveItem, *, export: str | None = None) -> bytes: ...
+
+    async def upload(
+        self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None
+    ) -> DriveItem: ...
+
+    async def move(
+        self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None
+    ) -> DriveItem: ...
+
+    async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None: ...
 
 
 @runtime_checkable

@@ -61,7 +61,9 @@ class ConnectorContext:
     api_url: str
     web_url: str | None = None
     host: str = ""
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    #: Left out of the repr: a setting may be a credential kept as one (a Discord webhook
+    #: URL), and a context is what ends up in a debugging line.
+    settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("tieline.connector"))
     method: str = "token"
 

@@ -87,6 +87,15 @@ class OAuth2(_Strict):
     pkce: bool = True
     #: Extra authorize-request parameters a service requires (Atlassian: audience, prompt).
     authorize_params: dict[str, str] = Field(default_factory=dict)
+    #: The authorize-request parameter the scopes travel in: RFC 6749's ``scope``, or the
+    #: service's own name where it differs (Slack asks for a user token's scopes in
+    #: ``user_scope``; its ``scope`` means a bot's).
+    scope_param: str = Field(default="scope", pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+    #: Where in the token endpoint's answer the token set is, when it is not at the top:
+    #: Slack nests a user token in ``authed_user`` {access_token, scope, token_type,
+    #: refresh_token, expires_in}. An answer without that object is read at the top (Slack's
+    #: refresh answers are), and errors are always read at the top.
+    token_field: str = ""
 
 
 class Auth(_Strict):
@@ -275,12 +284,15 @@ class UrlPattern(_Strict):
 
 class WebUrls(_Strict):
     """Templates for an item's web page: ``{web}`` (the web base URL), ``{scope}``,
-    ``{number}``, ``{key}``, ``{sha}``."""
+    ``{number}``, ``{key}``, ``{sha}``. ``lines`` is a file's lines at a commit (what a code
+    block shared to chat links back to), with ``{path}`` (URL-quoted), ``{line}`` and
+    ``{end_line}`` (1-based)."""
 
     issue: str | None = None
     pull_request: str | None = None
     any: str | None = None
     commit: str | None = None
+    lines: str | None = None
 
     def for_kind(self, kind: str) -> str | None:
         value: str | None = getattr(self, kind, None)

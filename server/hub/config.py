@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from connectors.sdk.manifest import Manifest
 from connectors.sdk.settings import ConnectorSettings, settings_model
@@ -126,6 +126,124 @@ class CalendarSettings(_Section):
         le=120,
         description="Minutes before a meeting starts to tell me, with a Join button; 0: never.",
     )
+
+
+class ChatNotifyRule(_Section):
+    """One event kind sent to one channel: ``{event = "ci.failed", channel = "#dev",
+    service = "slack"}``."""
+
+    event: str = Field(
+        min_length=1,
+        pattern=r"^[a-z0-9_.*?-]+$",
+        description="An event kind (`ci.failed`, `pull_request.review_requested`) or a glob "
+        "of them (`ci.*`).",
+    )
+    channel: str = Field(
+        min_length=1, description="The channel's name (`#dev`, `dev`) or the service's id."
+    )
+    service: str = Field(
+        default="",
+        description="The chat connector's id (`slack`); empty: the first chat service that "
+        "has the channel.",
+    )
+
+
+class ChatPerson(_Section):
+    """A code-host login and the e-mail chat services know the person by."""
+
+    login: str = Field(min_length=1, description="The login on the code host.")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="The person's e-mail.")
+
+
+class ChatSettings(_Section):
+    """Chat: sharing code, mentions, presence on review cards, events to a channel."""
+
+    mentions_interval: float = Field(
+        default=120.0,
+        ge=15.0,
+        le=3600.0,
+        description="Seconds between checks for new messages mentioning me.",
+    )
+    mentions: bool = Field(default=True, description="Tell me when a chat message mentions me.")
+    mentions_burst: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="More new mentions than this at once are one summary message, not one each.",
+    )
+    picker_size: int = Field(
+        default=8,
+        ge=2,
+        le=20,
+        description="Channels a plain editor's channel picker offers at once (recent first).",
+    )
+    presence_ttl: float = Field(
+        default=120.0,
+        ge=5.0,
+        le=3600.0,
+        description="Seconds a reviewer's presence shown on a pull request's card is reused.",
+    )
+    presence_timeout: float = Field(
+        default=0.8,
+        gt=0.0,
+        le=10.0,
+        description="Seconds a hover waits for presence before showing the card without it.",
+    )
+    reviewer_emails: list[ChatPerson] = Field(
+        default_factory=list,
+        description="{ login, email } of reviewers whose code host does not say their e-mail "
+        "(presence is looked up by e-mail).",
+    )
+    notify: list[ChatNotifyRule] = Field(
+        default_factory=list,
+        description="Events posted to a chat channel: a list of { event, channel, service? }.",
+    )
+
+
+class FocusSettings(_Section):
+    """Focus mode: notifications held and a status set in every chat service that can
+    (Slack, Teams), during focus blocks of the calendar or for a time chosen in the editor."""
+
+    enabled_from_calendar: bool = Field(
+        default=True,
+        description="Start focus by itself while a calendar event marked as focus is on "
+        "(its title matches `focus.title_pattern`, or it has one of `focus.categories`), "
+        "and end it when the event ends, is cancelled or is shortened.",
+    )
+    title_pattern: str = Field(
+        default=r"(?i)\b(focus|deep work|heads? down|no meetings)\b",
+        min_length=1,
+        max_length=500,
+        description="A regular expression (Python syntax) an event's title is searched with; "
+        "a match marks the event as a focus block.",
+    )
+    categories: list[str] = Field(
+        default_factory=lambda: ["Focus"],
+        description="Calendar categories (compared without regard to case) that mark an "
+        "event as a focus block.",
+    )
+    status_text: str = Field(
+        default="Focusing",
+        min_length=1,
+        max_length=100,
+        description="The status line set in each service while focus is on.",
+    )
+    default_minutes: int = Field(
+        default=50,
+        ge=5,
+        le=480,
+        description="Minutes of focus that *Start focus* offers first, before 25, 50 "
+        "and 90 minutes and *until the next meeting*.",
+    )
+
+    @field_validator("title_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
 
 class MailSettings(_Section):
@@ -361,6 +479,8 @@ class Config(_Section):
     ci: CISettings = Field(default_factory=CISettings)
     snippets: SnippetSettings = Field(default_factory=SnippetSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
+    focus: FocusSettings = Field(default_factory=FocusSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     tasks: TasksSettings = Field(default_factory=TasksSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)

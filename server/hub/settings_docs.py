@@ -197,7 +197,14 @@ def readme_table(manifests: Iterable[Manifest]) -> str:
     return "\n".join(lines)
 
 
+#: The editor-settings row that names every connector id (``tieline.connectors.<id>.*``).
+IDS_ROW = re.compile(r"(ids as `tieline/connectors` lists them: )[^;|]*(;)")
+
+
 def render_readme(manifests: Iterable[Manifest], text: str) -> str:
+    manifests = list(manifests)
+    ids = ", ".join(f"`{m.id}`" for m in sorted(manifests, key=lambda m: m.id))
+    text = IDS_ROW.sub(lambda m: f"{m.group(1)}{ids}{m.group(2)}", text, count=1)
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
     return text[:start] + "\n" + readme_table(manifests) + "\n" + text[end:]
 

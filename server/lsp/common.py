@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from connectors.sdk.errors import TielineError
+from server.hub.refs import index_of, split_lines
 
 from .guard import INVALID_PARAMS, FeatureError
 
@@ -104,3 +105,45 @@ def info(ls: TielineServer, message: str) -> None:
 
 def warn(ls: TielineServer, message: str) -> None:
     ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+
+
+def range_json(rng: types.Range) -> dict[str, Any]:
+    """A range as a command argument (JSON), the way shells send it back."""
+    return {
+        "start": {"line": rng.start.line, "character": rng.start.character},
+        "end": {"line": rng.end.line, "character": rng.end.character},
+    }
+
+
+def range_arg(value: Any) -> types.Range:
+    """A command's range argument (argument 2), refused when it is not a non-empty range."""
+    try:
+        s, e = value["start"], value["end"]
+        rng = types.Range(
+            start=types.Position(int(s["line"]), int(s["character"])),
+            end=types.Position(int(e["line"]), int(e["character"])),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise FeatureError(
+            code=INVALID_PARAMS, message="expected argument 2 (range) as {start, end}"
+        ) from None
+    if (rng.end.line, rng.end.character) <= (rng.start.line, rng.start.character):
+        raise FeatureError(code=INVALID_PARAMS, message="the selection is empty")
+    return rng
+
+
+def selected_text(source: str, rng: types.Range) -> str:
+    """The text of ``rng`` in ``source`` (LSP positions: UTF-16 columns)."""
+    lines = split_lines(source)
+    if rng.start.line >= len(lines):
+        raise FeatureError(code=INVALID_PARAMS, message="the selection is past the document's end")
+    last = min(rng.end.line, len(lines) - 1)
+    end_char = rng.end.character if rng.end.line == last else len(lines[last])
+    if rng.start.line == last:
+        line = lines[last]
+        return line[index_of(line, rng.start.character) : index_of(line, end_char)]
+    first = lines[rng.start.line]
+    parts = [first[index_of(first, rng.start.character) :]]
+    parts += lines[rng.start.line + 1 : last]
+    parts.append(lines[last][: index_of(lines[last], end_char)])
+    return "\n".join(parts)

@@ -44,7 +44,7 @@ from .tieline_methods import (
     STATUS,
 )
 
-PROTOCOL_VERSION = "1.3.0"
+PROTOCOL_VERSION = "1.4.0"
 SCHEMA_PATH = Path(__file__).with_name("tieline-protocol.schema.json")
 
 
@@ -187,12 +187,42 @@ class NextMeeting(WireModel):
     location: str | None = None
 
 
+class FocusAccount(WireModel):
+    """One chat account in focus mode, and where it stands."""
+
+    connector: str
+    account: str
+    state: Literal["focusing", "starting", "restoring", "waiting"] = Field(
+        description="'focusing': its notifications are held; 'starting' / 'restoring': "
+        "being told (retried while the service fails); 'waiting': not connected now, "
+        "its saved status is put back once it is."
+    )
+    last_error: str | None = Field(default=None, description="Secrets redacted.")
+    retry_at: datetime | None = Field(default=None, description="When it is tried again.")
+
+
+class FocusStatus(WireModel):
+    """Focus mode while it is on: notifications held and a status set in every chat service
+    that can (protocol 1.4). What a status bar item shows (until when, why)."""
+
+    until: datetime
+    until_text: str = Field(description="'until 15:30', for a status bar.")
+    reason: Literal["calendar", "manual"] = Field(
+        description="'calendar': a focus block of the calendar; 'manual': started in the editor."
+    )
+    why: str = Field(description="'Deep work (calendar)', 'started in the editor'.")
+    event_key: str | None = Field(default=None, description="The calendar event's id.")
+    status_text: str = Field(description="The status line set in each service.")
+    accounts: list[FocusAccount] = Field(default_factory=list)
+
+
 class StatusResult(WireModel):
     overall: HealthState
     connectors: list[ConnectorStatus]
     next_meeting: NextMeeting | None = Field(
         default=None, description="Absent when no calendar is connected or nothing is ahead."
     )
+    focus: FocusStatus | None = Field(default=None, description="Absent when not focusing.")
 
 
 # --- auth --------------------------------------------------------------------------------

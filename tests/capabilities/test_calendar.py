@@ -81,8 +81,72 @@ async def _caldav(radicale: Radicale) -> AsyncIterator[Story]:
         )
 
 
+@contextlib.asynccontextmanager
+async def _google(radicale: Radicale) -> AsyncIterator[Story]:
+    """Google expands the weekly meeting itself (``singleEvents=true``): the stand-in holds
+    its instances, and removing the series cancels each."""
+    from tests.google.helpers import ADA, connect, seed
+    from tests.standin.google import GoogleStandIn, rfc3339
+    from tests.standin.kit import serving
+
+    with serving(GoogleStandIn()) as standin:
+        seed(standin)
+        st = standin.state
+        starts = [rfc3339((WEEKLY + timedelta(weeks=n)).timestamp()) for n in range(6)]
+        weekly = st.add_instances(ADA, "weekly", "Sync", starts, 30, location=ZOOM)
+        for eid, title, when in (("single", "Review", SINGLE), ("outside", "Later", OUTSIDE)):
+            end = rfc3339((when + timedelta(minutes=30)).timestamp())
+            st.add_event(ADA, eid, title, rfc3339(when.timestamp()), end)
+
+        def remove_weekly() -> None:
+            for e in weekly:
+                st.cancel_event(ADA, e["id"])
+
+        c, http = connect(standin.url)
+        async with http:
+            yield Story(
+                c,
+                change_single=lambda title: st.update_event(ADA, "single", summary=title),
+                remove_weekly=remove_weekly,
+            )
+
+
+@contextlib.asynccontextmanager
+async def _microsoft(radicale: Radicale) -> AsyncIterator[Story]:
+    """Graph's stand-in, serving occurrences as calendarView expands a series."""
+    from connectors.microsoft.connector import MicrosoftConnector
+    from tests.standin.harness import wire
+    from tests.standin.kit import serving
+    from tests.standin.kit.fixtures import require_contract
+    from tests.standin.microsoft import MicrosoftStandIn
+
+    require_contract(MicrosoftStandIn)
+    with serving(MicrosoftStandIn()) as graph:
+        st = graph.state
+        ada = st.add_user("Ada Lovelace", "ada@contoso.com")
+        graph.grant("graph-token", ada)
+        weekly = [
+            st.add_event(ada, "Sync", WEEKLY + timedelta(weeks=n), location=ZOOM, series="SYNC")
+            for n in range(4)
+        ]
+        single = st.add_event(ada, "Review", SINGLE)
+        st.add_event(ada, "Later", OUTSIDE)
+        c, http = wire(MicrosoftConnector, f"{graph.url}/v1.0", token="graph-token", method="pkce")
+
+        def remove_weekly() -> None:
+            for e in weekly:
+                st.delete_event(e)
+
+        async with http:
+            yield Story(
+                c,
+                change_single=lambda title: st.touch(single, subject=title),
+                remove_weekly=remove_weekly,
+            )
+
+
 #: connector id -> the builder serving the story from it.
-BUILDERS: dict[str, Builder] = {"caldav": _caldav}
+BUILDERS: dict[str, Builder] = {"caldav": _caldav, "google": _google, "microsoft": _microsoft}
 
 
 @pytest.fixture(scope="module")

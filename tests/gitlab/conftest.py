@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -68,6 +69,7 @@ def connect(
     host: str = "gitlab.com",
     cache_dir: Path | None = None,
     max_rate_wait: float = 10.0,
+    settings: dict[str, Any] | None = None,
 ) -> tuple[GitLabConnector, HubClient]:
     url = api_url or f"{standin.url}/api/v4"
     transport = Loopback(int(standin.url.rsplit(":", 1)[1])) if api_url is not None else None
@@ -81,4 +83,5 @@ def connect(
         cache_dir=cache_dir,
         max_rate_wait=max_rate_wait,
         transport=transport,
+        settings=settings,
     )

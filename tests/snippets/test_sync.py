@@ -1,7 +1,8 @@
-"""Two-way sync with snippet hosts: the real GitHub (gists) and GitLab (personal snippets)
-connectors against their stand-ins, which check every request against the service's REST
-description (GitHub's answers too), with edits on both sides, conflicts kept and shown,
-secret (private) copies staying so, and nothing uploaded that the user did not share."""
+"""Two-way sync with snippet hosts: the real GitHub (gists) and GitLab (personal snippets, and
+a project's) connectors against their stand-ins, which check every request against the
+service's REST description (GitHub's answers too), with edits on both sides, conflicts kept
+and shown, secret (private) copies staying so, and nothing uploaded that the user did not
+share."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class Host:
     name: str
     standin: Any
     me: str
+    #: GitLab: the project whose snippets are synced (``None``: personal snippets).
+    project: str | None = None
 
     @property
     def _items(self) -> dict[Any, dict[str, Any]]:
@@ -42,10 +45,15 @@ class Host:
         return st.gists.gists if self.name == "github" else st.snippets.snippets
 
     def _key(self, rid: str) -> Any:
-        return rid if self.name == "github" else int(rid)
+        if self.name == "github":
+            return rid
+        project, _, number = rid.rpartition(":")
+        assert (project or None) == self.project, rid
+        return int(number)
 
     def ids(self) -> list[str]:
-        return [str(k) for k in self._items]
+        prefix = f"{self.project}:" if self.project else ""
+        return [f"{prefix}{k}" for k in self._items]
 
     def files(self, rid: str) -> dict[str, str]:
         g = self._items[self._key(rid)]
@@ -64,14 +72,14 @@ class Host:
         if self.name == "github":
             st.gists.edit(rid, title, {name: {"content": content}})
         else:
-            st.snippets.edit(int(rid), title=title, content=content)
+            st.snippets.edit(self._key(rid), title=title, content=content)
 
     def add(self, owner: str, title: str, name: str, content: str) -> None:
         st = self.standin.state
         if self.name == "github":
             st.gists.add(owner, title, {name: content})
         else:
-            st.snippets.add(owner, title, name, content)
+            st.snippets.add(owner, title, name, content, project=self.project)
 
     def delete(self, rid: str) -> None:
         del self._items[self._key(rid)]
@@ -80,7 +88,7 @@ class Host:
         return str(self._items)
 
 
-@pytest.fixture(params=["github", "gitlab"])
+@pytest.fixture(params=["github", "gitlab", "gitlab-project"])
 def host_standin(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
     cls = GitHubStandIn if request.param == "github" else GitLabStandIn
     require_contract(cls)
@@ -96,11 +104,17 @@ async def world(
     host_standin: tuple[str, Any], tmp_path: Path
 ) -> AsyncIterator[tuple[SnippetLibrary, SnippetSync, Host]]:
     name, standin = host_standin
+    project = None
     if name == "github":
         connector, http = github_connect(standin.url)
         me = "octocat"
-    else:
+    elif name == "gitlab":
         connector, http = gitlab_connect(standin)
+        me = standin.state.login
+    else:  # a project's snippets, shared snippets going there too
+        project = standin.state.project("acme/app").path
+        settings = {"snippet_projects": [project], "snippet_project": project}
+        connector, http = gitlab_connect(standin, settings=settings)
         me = standin.state.login
     assert provides(type(connector), SnippetStore)
     async with Store.open(tmp_path / "t.db") as store:
@@ -108,7 +122,7 @@ async def world(
         scanner = SecretScanner.from_manifests(default_registry().manifests())
         lib = SnippetLibrary(store, scanner=scanner)
         sync = SnippetSync(lib, connector, connector=name, account=f"{me}@host")
-        yield lib, sync, Host(name, standin, me)
+        yield lib, sync, Host(name, standin, me, project)
     await http.aclose()
     assert not getattr(standin, "violations", []), standin.violations
 
@@ -196,8 +210,12 @@ async def test_gists_only_on_the_host_are_downloaded(
     gh.add(gh.me, "Deploy script", "deploy.sh", "kubectl apply -f $1")
     gh.add("hubot", "Not mine", "x.py", "pass")
     report = await sync.sync()
-    assert report.downloaded == ["Deploy script"]
-    [s] = await lib.all()
+    if gh.project is None:  # the account's own gists / personal snippets only
+        assert report.downloaded == ["Deploy script"]
+        [s] = await lib.all()
+    else:  # a project's snippets are its members' shared library: everyone's come down
+        assert sorted(report.downloaded) == ["Deploy script", "Not mine"]
+        [s] = [x for x in await lib.all() if x.title == "Deploy script"]
     assert s.language == "shellscript" and s.body == "kubectl apply -f $1"
     assert (await sync.sync()).downloaded == []
 
@@ -227,3 +245,32 @@ async def test_a_gist_deleted_on_the_host_unlinks_and_keeps_the_snippet(
     gh.delete(remote.id)
     assert (await sync.sync()).gone == [s.id]
     assert (await lib.get(s.id)).body == "x" and await sync.link_of(s.id) is None
+
+
+async def test_gitlab_lists_personal_and_project_snippets_apart() -> None:
+    """Both kinds in one list, with ids that say which is which; a shared snippet goes to
+    ``snippet_project`` only when that project is also synced (or it would seem deleted)."""
+    from connectors.sdk.errors import ConfigError, NotFound
+
+    require_contract(GitLabStandIn)
+    with serving(GitLabStandIn()) as standin:
+        st = standin.state
+        st.project("acme/app")
+        mine = st.snippets.add(st.login, "Mine", "a.py", "1")
+        theirs = st.snippets.add("bob", "Team", "b.py", "2", project="acme/app")
+        settings = {"snippet_projects": ["acme/app/"], "snippet_project": "acme/web"}
+        connector, http = gitlab_connect(standin, settings=settings)
+        try:
+            got = {r.id: r.title for r in await connector.list_snippets()}
+            assert got == {str(mine["id"]): "Mine", f"acme/app:{theirs['id']}": "Team"}
+            assert (await connector.get_snippet(f"acme/app:{theirs['id']}")).content == "2"
+            with pytest.raises(NotFound):  # a project snippet is not a personal one
+                await connector.get_snippet(str(theirs["id"]))
+            for bad in ("", ":3", "acme/app:", "x"):
+                with pytest.raises(NotFound):
+                    await connector.get_snippet(bad)
+            with pytest.raises(ConfigError, match="not one of snippet_projects"):
+                await connector.create_snippet("New", "n.py", "3")
+        finally:
+            await http.aclose()
+        assert not standin.violations, standin.violations

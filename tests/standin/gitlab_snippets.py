@@ -1,7 +1,9 @@
-"""GitLab personal snippets on the GitLab stand-in: list, create, read (and its raw content),
-update and delete the user's snippets. Requests are checked against GitLab's description
-(``/api/v4/snippets``, ``/api/v4/snippets/{id}``, ``.../raw`` are in ``openapi3.yaml``);
-answers follow the "Snippets API" page's example (docs.gitlab.com/api/snippets/)."""
+"""GitLab snippets on the GitLab stand-in, personal and a project's: list, create, read (and
+its raw content), update and delete. Requests are checked against GitLab's description
+(``/api/v4/snippets``, ``/api/v4/projects/{id}/snippets``, each ``.../{id}`` and ``.../raw``
+are in ``openapi3.yaml``); answers follow the examples of the "Snippets API" and "Project
+snippets" pages (docs.gitlab.com/api/snippets/, docs.gitlab.com/api/project_snippets/): a
+project snippet's ``web_url`` is under the project and its ``project_id`` is set."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class SnippetsState:
         *,
         visibility: str = "private",
         description: str = "",
+        project: str | None = None,
     ) -> dict[str, Any]:
         sid = self.state._next_id()
         ts = self.state.tick()
@@ -39,6 +42,7 @@ class SnippetsState:
             "content": content,
             "visibility": visibility,
             "description": description,
+            "project": project,
             "created_at": ts,
             "updated_at": ts,
         }
@@ -52,7 +56,11 @@ class SnippetsState:
 
 
 def render(st: GitLabStandIn, s: dict[str, Any]) -> dict[str, Any]:
-    web = f"{st.state.web}/-/snippets/{s['id']}"
+    project = st.state.find(s["project"]) if s["project"] else None
+    if project is None:
+        web = f"{st.state.web}/-/snippets/{s['id']}"
+    else:
+        web = f"{st.state.web}/{project.path}/-/snippets/{s['id']}"
     return {
         "id": s["id"],
         "title": s["title"],
@@ -62,7 +70,7 @@ def render(st: GitLabStandIn, s: dict[str, Any]) -> dict[str, Any]:
         "author": st.state.user(s["author"]),
         "updated_at": s["updated_at"],
         "created_at": s["created_at"],
-        "project_id": None,
+        "project_id": project.id if project else None,
         "web_url": web,
         "raw_url": f"{web}/raw",
         "ssh_url_to_repo": f"git@gitlab.com:snippets/{s['id']}.git",
@@ -71,22 +79,41 @@ def render(st: GitLabStandIn, s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _scope(st: GitLabStandIn, req: Request) -> str | None:
+    """The project path a route is under (``None``: personal snippets)."""
+    return st.project(req).path if "id" in req.path_args else None
+
+
 def _snippet_of(st: GitLabStandIn, req: Request) -> dict[str, Any]:
     s = st.state.snippets.snippets.get(int(req.path_args["sid"]))
-    if s is None or s["author"] != req.me:
+    scope = _scope(st, req)
+    if s is None or s["project"] != scope or (scope is None and s["author"] != req.me):
         raise Reply(404, {"message": "404 Snippet Not Found"})
     return s
 
 
+BASES = (r"/api/v4/snippets", r"/api/v4/projects/(?P<id>[^/]+)/snippets")
+
+
 def register(R: Any) -> None:
-    @R.route("GET", r"/api/v4/snippets")
+    for base in BASES:
+        _register(R, base)
+
+
+def _register(R: Any, base: str) -> None:
+    @R.route("GET", base)
     def _r_list(st: GitLabStandIn, req: Request) -> Response:
-        mine = [s for s in st.state.snippets.snippets.values() if s["author"] == req.me]
+        scope = _scope(st, req)
+        mine = [
+            s
+            for s in st.state.snippets.snippets.values()
+            if s["project"] == scope and (scope is not None or s["author"] == req.me)
+        ]
         mine.sort(key=lambda s: s["updated_at"], reverse=True)
         items, headers = st.offset(req, [render(st, s) for s in mine])
         return 200, items, headers
 
-    @R.route("POST", r"/api/v4/snippets")
+    @R.route("POST", base)
     def _r_create(st: GitLabStandIn, req: Request) -> Response:
         d = req.json or {}
         st.require_api(req)
@@ -97,19 +124,20 @@ def register(R: Any) -> None:
             d.get("content", ""),
             visibility=d.get("visibility", "internal"),
             description=d.get("description", ""),
+            project=_scope(st, req),
         )
         return 201, render(st, s), {}
 
-    @R.route("GET", r"/api/v4/snippets/(?P<sid>\d+)")
+    @R.route("GET", base + r"/(?P<sid>\d+)")
     def _r_get(st: GitLabStandIn, req: Request) -> Response:
         return 200, render(st, _snippet_of(st, req)), {}
 
-    @R.route("GET", r"/api/v4/snippets/(?P<sid>\d+)/raw")
+    @R.route("GET", base + r"/(?P<sid>\d+)/raw")
     def _r_raw(st: GitLabStandIn, req: Request) -> Response:
         text = _snippet_of(st, req)["content"].encode()
         return 200, text, {"content-type": "text/plain; charset=utf-8"}
 
-    @R.route("PUT", r"/api/v4/snippets/(?P<sid>\d+)")
+    @R.route("PUT", base + r"/(?P<sid>\d+)")
     def _r_update(st: GitLabStandIn, req: Request) -> Response:
         s = _snippet_of(st, req)
         st.require_api(req)
@@ -124,7 +152,7 @@ def register(R: Any) -> None:
         )
         return 200, render(st, s), {}
 
-    @R.route("DELETE", r"/api/v4/snippets/(?P<sid>\d+)")
+    @R.route("DELETE", base + r"/(?P<sid>\d+)")
     def _r_delete(st: GitLabStandIn, req: Request) -> Response:
         s = _snippet_of(st, req)
         del st.state.snippets.snippets[s["id"]]

@@ -47,3 +47,28 @@ def test_a_new_manifest_field_appears_everywhere() -> None:
     keys = {s.key for s in settings_docs.settings([m])}
     assert "connectors.acme.board" in keys and "connectors.acme.enabled" in keys
     assert '`connectors.acme.board` | `"x"` | The board to show.' in settings_docs.readme_table([m])
+
+
+def test_the_readme_names_every_connector_id() -> None:
+    """The editor-settings row listing ``tieline.connectors.<id>`` ids follows the installed
+    connectors, so a new connector cannot be left out of it."""
+    from connectors.sdk.manifest import Manifest
+
+    installed = list(default_registry().manifests())
+    extra = Manifest.parse(
+        {
+            "id": "aardvark",
+            "name": "Aardvark",
+            "capabilities": [],
+            "api_url": "https://aardvark.test",
+            "attach": {"kind": "account"},
+            "auth": {"methods": ["token"]},
+        }
+    )
+    text = settings_docs.render_readme([*installed, extra], settings_docs.README.read_text())
+    row = settings_docs.IDS_ROW.search(text)
+    assert row is not None
+    line = text[row.start() : text.index("\n", row.start())]
+    assert line.startswith("ids as `tieline/connectors` lists them: `aardvark`, ")
+    for m in installed:
+        assert f"`{m.id}`" in line

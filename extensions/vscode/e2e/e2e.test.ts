@@ -73,6 +73,19 @@ async function runCommand(title: string) {
   await page.keyboard.press('Enter');
 }
 
+/** Open `file` through Quick Open and wait until the editor shows a line with `shown`. */
+async function openFile(file: string, shown: string) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(path.basename(file));
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor();
+  await page.keyboard.press('Enter');
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await editor.locator('.view-line', { hasText: shown }).waitFor({ timeout: 30_000 });
+  return editor;
+}
+
 beforeAll(async () => {
   expect(existsSync(VSIX), `${VSIX} (run npm run vsix first)`).toBe(true);
   world = await makeWorld('tieline-e2e-', { signInTo: ['linear'], gitlab: true });
@@ -287,14 +300,7 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
   }, 90_000);
 
   it('shows the issue card when hovering #1 in a comment', async () => {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(path.basename(SOURCE_FILE));
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(SOURCE_FILE) }).first().waitFor();
-    await page.keyboard.press('Enter');
-    const editor = page.locator('.editor-instance .monaco-editor').first();
-    await editor.locator('.view-line', { hasText: 'Fixes #1' }).waitFor({ timeout: 30_000 });
+    await openFile(SOURCE_FILE, 'Fixes #1');
     const text = readFileSync(path.join(world.workspace, SOURCE_FILE), 'utf8').split('\n');
     const line = text.findIndex((l) => l.includes('#1')) + 1;
     const column = text[line - 1].indexOf('#1') + 2;
@@ -403,14 +409,7 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
 
   it('previews a PlantUML diagram from its code lens in a webview', async () => {
     await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(path.basename(DIAGRAM_FILE));
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(DIAGRAM_FILE) }).first().waitFor();
-    await page.keyboard.press('Enter');
-    const editor = page.locator('.editor-instance .monaco-editor').first();
-    await editor.locator('.view-line', { hasText: 'Uploader -> Storage' }).waitFor({ timeout: 30_000 });
+    const editor = await openFile(DIAGRAM_FILE, 'Uploader -> Storage');
     // The server's lens above @startuml; the shell owns its command and opens a webview.
     const lens = editor.locator('.codelens-decoration a', { hasText: 'Preview diagram' });
     await lens.first().waitFor({ timeout: 60_000 });
@@ -432,5 +431,58 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
     expect(policy).toMatch(/^default-src 'none'/);
     expect(policy).not.toContain('script-src');
     await shot('diagram-preview');
+  }, 200_000);
+  it('saves the selection as a snippet from its code action and shows it in the Snippets panel', async () => {
+    await page.keyboard.press('Escape');
+    // Take the focus back from the previous test's webview, which keeps keys to itself.
+    await page.locator('.tabs-container .tab').first().click();
+    const editor = await openFile(SOURCE_FILE, 'for attempt in range(3)');
+    const text = readFileSync(path.join(world.workspace, SOURCE_FILE), 'utf8').split('\n');
+    const line = text.findIndex((l) => l.includes('for attempt in range(3)')) + 1;
+    // Select the loop (two lines), then open the code actions on the selection.
+    await runCommand('Go to Line/Column');
+    await page.keyboard.type(`${line}:1`);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+ArrowDown');
+    await page.keyboard.press('Shift+End');
+    const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Save selection as snippet' });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await page.keyboard.press('Control+.');
+      try {
+        await action.first().waitFor({ timeout: 4000 });
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error('no "Save selection as snippet" code action');
+        await page.keyboard.press('Escape');
+      }
+    }
+    await page.keyboard.press('Enter'); // the row is focused; a click lands on the menu's pointer block
+    // The shell asks title and tags in input boxes (the server would offer suggestions).
+    const box = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'Title' }).waitFor({ timeout: 30_000 });
+    await box.fill('Retry the upload');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'Tags' }).waitFor({ timeout: 30_000 });
+    await box.fill('retry, e2e');
+    await page.keyboard.press('Enter');
+    // The Snippets panel starts collapsed: open it and find the new snippet with its tags.
+    const pane = sidebar().locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Snippets\b/ }) });
+    const header = pane.locator('.pane-header');
+    await header.waitFor({ timeout: 60_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const saved = pane.locator('.monaco-list-row', { hasText: 'Retry the upload' });
+    const until = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await saved.first().waitFor({ timeout: 3000 });
+        break;
+      } catch {
+        if (Date.now() > until) throw new Error('the saved snippet is not in the Snippets panel');
+        await runCommand('Tieline: Refresh Panels');
+      }
+    }
+    expect(await saved.first().innerText()).toMatch(/#retry/);
+    await shot('snippets-panel');
   }, 200_000);
 });

@@ -21,10 +21,8 @@ import {
   type PanelsResult,
   type TreeItem,
 } from './protocol';
-import { assignViews, INLINE_ICONS, type InlineIcon, toNodeModel, type TreeNodeModel, welcomeText } from './treeModel';
+import { assignViews, INLINE_ICONS, type InlineIcon, SPARE_SLOTS, toNodeModel, type TreeNodeModel, welcomeText } from './treeModel';
 
-/** Spare slots declared in package.json (`tieline.panel1`…`tieline.panel5`). */
-export const SPARE_SLOTS = 5;
 
 export interface Node {
   panelId: string;

@@ -125,10 +125,33 @@ export interface NextMeeting {
   location?: string | null;
 }
 
+/** One chat account in focus mode, and where it stands (protocol 1.4). */
+export interface FocusAccount {
+  connector: string;
+  account: string;
+  state: 'focusing' | 'starting' | 'restoring' | 'waiting';
+  lastError?: string | null;
+  retryAt?: string | null;
+}
+
+/** Focus mode while it is on: notifications held and a status set in every chat service that can. */
+export interface FocusStatus {
+  until: string;
+  /** "until 15:30". */
+  untilText: string;
+  reason: 'calendar' | 'manual';
+  /** "Deep work (calendar)", "started in the editor". */
+  why: string;
+  eventKey?: string | null;
+  statusText: string;
+  accounts?: FocusAccount[];
+}
+
 export interface StatusResult {
   overall: HealthState;
   connectors: ConnectorStatus[];
   nextMeeting?: NextMeeting | null;
+  focus?: FocusStatus | null;
 }
 
 export type AuthMethod = 'pkce' | 'device' | 'token' | 'api_key' | 'basic';

@@ -112,6 +112,9 @@ export function toNodeModel(panelId: string, item: TreeItem): TreeNodeModel {
  */
 export const NAMED_PANELS = ['work', 'ci', 'integrations'] as const;
 
+/** Spare slots declared in package.json (`tieline.panel1`…`tieline.panel8`). */
+export const SPARE_SLOTS = 8;
+
 export function viewIdFor(panelId: string): string | undefined {
   return (NAMED_PANELS as readonly string[]).includes(panelId) ? `tieline.${panelId}` : undefined;
 }

@@ -121,6 +121,7 @@ class DeviceFlow:
                 form,
                 requested_scopes=self.client.scopes,
                 service=self.service,
+                token_field=self.client.token_field,
             )
             if isinstance(result, TokenSet):
                 return result

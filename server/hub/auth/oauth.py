@@ -39,6 +39,10 @@ class OAuthClientConfig:
     authorize_params: Mapping[str, str] = field(default_factory=dict)
     #: ``(regex, what to do)`` for errors this service is known to give (manifest error_help).
     error_help: tuple[tuple[str, str], ...] = ()
+    #: The authorize parameter the scopes go in (manifest ``scope_param``; RFC 6749: scope).
+    scope_param: str = "scope"
+    #: The object of a token answer that holds the token set (manifest ``token_field``).
+    token_field: str = ""
 
     def client_auth(self) -> dict[str, str]:
         """Client authentication in the form body (public clients send only ``client_id``)."""
@@ -144,8 +148,13 @@ async def token_request(
     requested_scopes: tuple[str, ...] = (),
     service: str = "the service",
     now: float | None = None,
+    token_field: str = "",
 ) -> TokenSet | TokenError:
-    """POST a form to a token endpoint; return the tokens or the error the server sent."""
+    """POST a form to a token endpoint; return the tokens or the error the server sent.
+
+    ``token_field`` names the object the token set is nested in, for servers that answer
+    more than one token (Slack's ``authed_user``); without that object the top is read.
+    """
     resp, body = await post_form(http, url, form, service=service, what="the token request")
     if "error" in body:
         return TokenError(
@@ -154,6 +163,9 @@ async def token_request(
             status=resp.status_code,
             extra={k: v for k, v in body.items() if k in ("interval", "error_uri")},
         )
+    nested = body.get(token_field) if token_field else None
+    if isinstance(nested, dict) and nested.get("access_token"):
+        body = nested
     token = body.get("access_token")
     if resp.status_code != 200 or not isinstance(token, str) or not token:
         raise AuthError(f"{service} answered the token request with HTTP {resp.status_code}")

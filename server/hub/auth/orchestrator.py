@@ -250,8 +250,10 @@ class SignIns:
                 header=header_for(manifest, creds.method),
                 username=creds.username,
             )
+            # The method too: a connector's revoke() may depend on it (Linear ends only
+            # OAuth tokens; a personal key is the user's to delete).
             connector: Connector = self.hub.build_connector(
-                service.connector, service.host, creds.login, auth
+                service.connector, service.host, creds.login, auth, method=creds.method
             )
             return connector
 

@@ -131,7 +131,7 @@ async def pkce_login(
             **(extra_params or {}),
         }
         if client.scopes:
-            params["scope"] = " ".join(client.scopes)
+            params[client.scope_param] = " ".join(client.scopes)
         open_browser(add_params_to_uri(client.authorize_url, list(params.items())))
         answer = await receiver.wait(wait_seconds)
         redirect_uri = receiver.redirect_uri
@@ -154,7 +154,12 @@ async def pkce_login(
         "code_verifier": verifier,
     }
     result = await token_request(
-        http, client.token_url, form, requested_scopes=client.scopes, service=service
+        http,
+        client.token_url,
+        form,
+        requested_scopes=client.scopes,
+        service=service,
+        token_field=client.token_field,
     )
     if not isinstance(result, TokenSet):
         raise_for_token_error(

@@ -56,7 +56,13 @@ class OAuthRefresher:
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
         }
-        result = await token_request(self.http, self.client.token_url, form, service=self.service)
+        result = await token_request(
+            self.http,
+            self.client.token_url,
+            form,
+            service=self.service,
+            token_field=self.client.token_field,
+        )
         if isinstance(result, TokenSet):
             return result
         raise_for_token_error(

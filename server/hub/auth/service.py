@@ -120,6 +120,8 @@ def resolve_service(
             client_secret=client_secret,
             authorize_params=dict(o.authorize_params),
             error_help=tuple((h.match, h.help) for h in manifest.auth.error_help),
+            scope_param=o.scope_param,
+            token_field=o.token_field,
         )
     return ServiceAuth(
         connector=manifest.id,

@@ -1,6 +1,6 @@
 """Code actions: create an issue from a TODO comment (on any tracker the folder is attached
 to); act on the reference under the cursor (open it, start work, check out a request); save
-the selection as a snippet."""
+the selection as a snippet, or share it to chat."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def setup(server: TielineServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None:
             return None
+        from .chat import code_actions as chat_actions
         from .mail import code_actions as mail_actions
         from .snippets import code_actions as snippet_actions
 
@@ -61,6 +62,7 @@ def setup(server: TielineServer) -> None:
         out: list[types.CodeAction] = [
             *drawn,
             *snippet_actions(doc.uri, params.range),
+            *chat_actions(hub, doc.uri, params.range),
             *mail_actions(ls, doc.uri, params.range),
         ]
         first = max(0, params.range.start.line)

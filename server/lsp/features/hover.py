@@ -1,5 +1,6 @@
 """Hover: the card of the item under the cursor (any connector's), or an autolink's target;
-elsewhere the documentation of the symbol under the cursor (:mod:`.docs`)."""
+elsewhere the documentation of the symbol under the cursor (:mod:`.docs`). A pull request's
+card adds its requested reviewers' presence from chat, when it is known in time."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ _cards = CardMemo()
 
 
 async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
+    from connectors.sdk.models import PullRequest
     from server.hub.refs import CommitTarget, ItemTarget, LinkTarget
     from server.hub.sanitize import escape_inline
 
@@ -75,7 +77,14 @@ async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
             return f"{escape_inline(ref.text)}: still loading…"
         except TielineError as exc:
             return f"{escape_inline(ref.text)}: {escape_inline(exc.message)}"
-    return _cards.card(item)
+    card = _cards.card(item)
+    if isinstance(item, PullRequest) and item.requested_reviewers:
+        from .chat import presence_line
+
+        line = await presence_line(hub, item)  # time-boxed: never holds the card up
+        if line:
+            card += "\n\n" + line
+    return card
 
 
 def setup(server: TielineServer) -> None:

@@ -121,6 +121,13 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .calendar import subscribe as calendar_reminders
 
     calendar_reminders(ls, hub)  # a meeting starts soon: with its join link
+    from .focus import subscribe as focus
+
+    focus(ls, hub)  # focus blocks of the calendar, the period's end, restores after a restart
+
+    from .chat import subscribe as chat
+
+    chat(ls, hub)  # mentions as notifications, and chat.notify's events to channels
 
     from .mail import subscribe as mail_polls
 

@@ -247,9 +247,13 @@ def status(hub: Hub) -> proto.StatusResult:
     states = {c.state for c in connectors}
     overall = next((o for o in order if o in states), "disabled" if connectors else "healthy")
     from .calendar import next_meeting
+    from .focus import focus_status
 
     return proto.StatusResult(
-        overall=overall, connectors=connectors, next_meeting=next_meeting(hub)
+        overall=overall,
+        connectors=connectors,
+        next_meeting=next_meeting(hub),
+        focus=focus_status(hub),
     )
 
 

@@ -23,7 +23,7 @@ from connectors.sdk.errors import SecretFound, TielineError
 from connectors.sdk.lazy import lazy_module
 from server.hub.refs import index_of, split_lines
 
-from ..common import arg, hub_or_fail, info
+from ..common import arg, hub_or_fail, info, range_arg, range_json, selected_text
 from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer, client_supports_show_document, client_supports_snippets, path_of
 
@@ -276,50 +276,9 @@ def code_actions(uri: str, rng: types.Range) -> list[types.CodeAction]:
         types.CodeAction(
             title=SAVE_TITLE,
             kind=types.CodeActionKind.Empty,
-            command=types.Command(
-                title=SAVE_TITLE, command=SAVE, arguments=[uri, _range_json(rng)]
-            ),
+            command=types.Command(title=SAVE_TITLE, command=SAVE, arguments=[uri, range_json(rng)]),
         )
     ]
-
-
-def _range_json(rng: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": rng.start.line, "character": rng.start.character},
-        "end": {"line": rng.end.line, "character": rng.end.character},
-    }
-
-
-def _range_arg(value: Any) -> types.Range:
-    try:
-        s, e = value["start"], value["end"]
-        rng = types.Range(
-            start=types.Position(int(s["line"]), int(s["character"])),
-            end=types.Position(int(e["line"]), int(e["character"])),
-        )
-    except (KeyError, TypeError, ValueError):
-        raise FeatureError(
-            code=INVALID_PARAMS, message="expected argument 2 (range) as {start, end}"
-        ) from None
-    if (rng.end.line, rng.end.character) <= (rng.start.line, rng.start.character):
-        raise FeatureError(code=INVALID_PARAMS, message="the selection is empty")
-    return rng
-
-
-def _selected(source: str, rng: types.Range) -> str:
-    lines = split_lines(source)
-    if rng.start.line >= len(lines):
-        raise FeatureError(code=INVALID_PARAMS, message="the selection is past the document's end")
-    last = min(rng.end.line, len(lines) - 1)
-    end_char = rng.end.character if rng.end.line == last else len(lines[last])
-    if rng.start.line == last:
-        line = lines[last]
-        return line[index_of(line, rng.start.character) : index_of(line, end_char)]
-    first = lines[rng.start.line]
-    parts = [first[index_of(first, rng.start.character) :]]
-    parts += lines[rng.start.line + 1 : last]
-    parts.append(lines[last][: index_of(lines[last], end_char)])
-    return "\n".join(parts)
 
 
 def _dedent(text: str) -> str:
@@ -407,12 +366,12 @@ def setup(server: TielineServer) -> None:
 
         a = list(args)
         uri = arg(a, 0, str, "document uri")
-        rng = _range_arg(a[1] if len(a) > 1 else None)
+        rng = range_arg(a[1] if len(a) > 1 else None)
         opts = _options(a, 2)
         doc = ls.document(uri)
         if doc is None:
             raise FeatureError(code=INVALID_PARAMS, message="no such open document")
-        text = _dedent(_selected(doc.source, rng))
+        text = _dedent(selected_text(doc.source, rng))
         if not text.strip():
             raise TielineError("the selection holds only white space")
         hub = await library(ls)

@@ -218,6 +218,23 @@ class OpenAPIContract:
         oreq = openapi_request(req, self.server, path=path)
         return list((openapi or self.openapi).iter_response_errors(oreq, answer))
 
+    def answer_problems(
+        self, req: Request, status: int, headers: Mapping[str, str], body: bytes
+    ) -> list[str]:
+        """:meth:`answer_errors` as messages, for a stand-in that checks every JSON answer it
+        serves: bodies of statuses the operation does not document (a 401, a 429 the
+        description leaves out) have no schema to break and are not judged."""
+        lower = {k.lower(): v for k, v in headers.items()}
+        if not body or "json" not in lower.get("content-type", "") or status >= 500:
+            return []
+        out = []
+        for err in self.answer_errors(req, status, headers, body):
+            if "Unknown response http status" in str(err):
+                continue
+            details = [str(x.message) for x in getattr(err.__cause__, "schema_errors", ())]
+            out.append(f"answer to {req.method} {req.path}: {status}: {'; '.join(details) or err}")
+        return out
+
     # -- the description's own examples, to start response bodies from ------------------------
     def resolve(self, node: Any) -> Any:
         """Follow local ``$ref``s until ``node`` is not one."""

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TreeItem } from '../../src/protocol';
-import { assignViews, FALLBACK_INLINE_ICON, inlineIconFor, NAMED_PANELS, toNodeModel, viewIdFor, welcomeText } from '../../src/treeModel';
+import { assignViews, FALLBACK_INLINE_ICON, inlineIconFor, NAMED_PANELS, SPARE_SLOTS, toNodeModel, viewIdFor, welcomeText } from '../../src/treeModel';
 
 const pr: TreeItem = {
   id: 'work/mine/github:github.com:o/r#7',
@@ -124,7 +124,8 @@ describe('assignViews', () => {
   it('declares exactly the views package.json contributes', () => {
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
     const declared = (pkg.contributes.views.tieline as { id: string; name: string; when: string }[]).filter((v) => v.id !== 'tieline.welcome');
-    const { views } = assignViews([], declared.length - NAMED_PANELS.length);
+    expect(declared.length - NAMED_PANELS.length).toBe(SPARE_SLOTS);
+    const { views } = assignViews([], SPARE_SLOTS);
     expect(declared.map((v) => v.id)).toEqual([...views.keys()]);
     expect(declared.slice(0, 3).map((v) => v.name)).toEqual(['My Work', 'CI', 'Integrations']);
     for (const v of declared) expect(v.when).toBe(`${v.id}.shown`);
@@ -140,7 +141,7 @@ describe('assignViews', () => {
     for (const source of regexes) {
       if (source === '^tieline\\.') continue; // Show Logs / Restart Server: every Tieline view
       const re = new RegExp(source);
-      for (const id of ['tieline.work', 'tieline.ci', 'tieline.integrations', 'tieline.panel1', 'tieline.panel5']) expect(re.test(id), `${source} ${id}`).toBe(true);
+      for (const id of ['tieline.work', 'tieline.ci', 'tieline.integrations', 'tieline.panel1', 'tieline.panel8']) expect(re.test(id), `${source} ${id}`).toBe(true);
       expect(re.test('tieline.welcome'), source).toBe(false);
     }
   });

@@ -156,6 +156,38 @@ data class StatusResult(
     val connectors: List<ConnectorStatus> = emptyList(),
     /** Absent when no calendar is connected or nothing is ahead. */
     val nextMeeting: NextMeeting? = null,
+    /** Absent when not focusing. */
+    val focus: FocusStatus? = null,
+)
+
+/**
+ * Focus mode while it is on (`tieline/status`, protocol 1.4): notifications held and a status
+ * set in every chat service that can; [untilText] and [why] are what a status bar says.
+ */
+data class FocusStatus(
+    val until: String = "",
+    /** "until 15:30". */
+    val untilText: String = "",
+    /** `calendar` (a focus block of the calendar) or `manual` (started in the editor). */
+    val reason: String = "",
+    /** "Deep work (calendar)", "started in the editor". */
+    val why: String = "",
+    /** The calendar event's id. */
+    val eventKey: String? = null,
+    /** The status line set in each service. */
+    val statusText: String = "",
+    val accounts: List<FocusAccount> = emptyList(),
+)
+
+/** One chat account in focus mode: `focusing`, `starting`, `restoring` or `waiting`. */
+data class FocusAccount(
+    val connector: String = "",
+    val account: String = "",
+    val state: String = "",
+    /** Secrets redacted. */
+    val lastError: String? = null,
+    /** When it is tried again. */
+    val retryAt: String? = null,
 )
 
 /** The meeting the person goes to next, from every connected calendar (`tieline/status`). */

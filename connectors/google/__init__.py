@@ -1,0 +1,1 @@
+"""Google Workspace connector: Calendar and Gmail for one Google account."""

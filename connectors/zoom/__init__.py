@@ -1,0 +1,1 @@
+"""Zoom (zoom.us): start a meeting and hand back its join link."""
