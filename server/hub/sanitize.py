@@ -182,6 +182,17 @@ def sanitize_html(text: str | None) -> str:
     return out
 
 
+def _one_line_tags(text: str) -> str:
+    """Every tag on one line: a line break inside an attribute value becomes ``&#10;``.
+
+    Markdown cuts the text into blocks by lines before it reads any HTML, so a tag whose
+    ``title`` spans a quote's or a list item's last line is cut in two, and its open quote
+    then ends at the next tag's first ``"``: what followed inside that tag's attribute (an
+    image ``src`` may hold spaces) is read as attributes of the first, ``onmouseover`` among
+    them. In a value the entity is the same character to a browser."""
+    return _TAG.sub(lambda m: m.group(0).replace("\n", "&#10;"), text)
+
+
 def _safe_links(text: str, kept: list[str]) -> str:
     """Turn every link destination that is not http(s)/mailto/#fragment into a fragment, and
     every reference definition with such a destination into text. A kept autolink is a safe
@@ -255,7 +266,7 @@ def _clean_prose(text: str) -> str:
 
     text = _CODE_SPAN.sub(code, text)
     text = _AUTOLINK.sub(lambda m: keep(m.group(0)), text)
-    text = _clean_html(text).replace("&gt;", ">")
+    text = _one_line_tags(_clean_html(text).replace("&gt;", ">"))
     text = _safe_links(text, kept)
     return _restore(text, kept)
 

@@ -262,6 +262,13 @@ PIECES = st.one_of(
 # saved as a file) reads as elements.
 @example("<table><td><style></td><img src=x onerror=alert(2)>")
 @example("<svg><style>rect{fill:url(")
+# ... and in a hover a tag whose title spanned a quote's last line was cut in two by
+# Markdown's blocks, its quote then closing inside the next tag's src, whose spaces made
+# onmouseover an attribute of the link.
+@example(
+    '><p><a href="https://ok.test/" title="x>\n<img alt="">'
+    '<img src="https://x.test/a onmouseover=alert(1) b">'
+)
 # ... and a newline after <pre> is dropped by HTML parsing, which is no mutation.
 @example('<pre><link rel=stylesheet href="https://evil.test/x.css">\n')
 @example("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>")
