@@ -91,6 +91,7 @@ _HTML_BLOCK_START = re.compile(
     r"^(?:[ \t>]|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))*<(pre\b)?", re.IGNORECASE
 )
 _SAFE_DEST = re.compile(r"(?:https?://|mailto:|#)", re.IGNORECASE)
+_URL_SPACE = re.compile(r"[ \t\n\r\f\v]")
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _INLINE_ESCAPE = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&$])")
 _WS = re.compile(r"\s+")
@@ -108,9 +109,13 @@ def strip_controls(text: str) -> str:
 
 
 def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
-    """nh3 attribute filter: a hover has no base URL, so relative links and images go."""
-    if attribute in ("href", "src") and not _SAFE_DEST.match(value):
-        return None
+    """nh3 attribute filter: a hover has no base URL, so relative links and images go; and a
+    URL holds no white space (percent-encoded, as a browser sends it), so no renderer that
+    misreads where the attribute ends finds words in it to take for attributes."""
+    if attribute in ("href", "src"):
+        if not _SAFE_DEST.match(value):
+            return None
+        return _URL_SPACE.sub(lambda m: f"%{ord(m.group(0)):02X}", value)
     return value
 
 
