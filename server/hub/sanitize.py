@@ -425,7 +425,7 @@ def _local_refs_only(tag: str, attribute: str, value: str) -> str | None:
     remote images or fonts, no ``javascript:`` or ``data:`` links, no active CSS."""
     if attribute in ("href", "xlink:href"):
         return value if value.startswith("#") else None
-    if _ACTIVE_CSS.search(value.replace("\\", "")):
+    if _ACTIVE_CSS.search(_CSS_ESCAPE.sub(_unescape_css, value)):
         return None
     if "url(" in value.replace(" ", "").lower() and not all(
         part.lstrip().startswith("#") for part in value.lower().split("url(")[1:]
@@ -470,7 +470,20 @@ def sanitize_svg(svg: str) -> str:
 
 def _style_text(css: str) -> str:
     """A drawing's style sheet without imports, remote ``url()`` or active CSS, and without
-    ``<``: an HTML parser reads a style element as text, but an XML one (the drawing saved as
-    an ``.svg`` file) reads markup there, so ``</td><img onerror=...>`` must not survive in it.
-    ``\\3c `` is the same character to CSS."""
-    return _CSS_IMPORT.sub("", css).replace("<", "\\3c ")
+    ``<`` (escapes read first, so none is spelled around): an HTML parser reads a style
+    element as text, but an XML one (the drawing saved as an ``.svg`` file) reads markup
+    there, so ``</td><img onerror=...>`` must not survive in it. ``\\3c `` is the same
+    character to CSS."""
+    return _CSS_IMPORT.sub("", _CSS_ESCAPE.sub(_unescape_css, css)).replace("<", "\\3c ")
+
+
+#: A CSS escape: ``\\65 `` (hex, one optional space after) or ``\\x`` (the character).
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|([^\n0-9a-fA-F]))")
+
+
+def _unescape_css(m: re.Match[str]) -> str:
+    """What a CSS escape stands for, so ``e\\xpression(`` is seen as ``expression(``."""
+    if m.group(2) is not None:
+        return m.group(2)
+    code = int(m.group(1), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"

@@ -136,6 +136,16 @@ _ACTIVE_VALUE = re.compile(r"javascript:|vbscript:|expression\s*\(|-moz-binding|
                            re.IGNORECASE)  # fmt: skip
 
 
+def _css(text: str) -> str:
+    """CSS with its escapes read (``\\65 `` and ``\\x`` alike), as an engine reads it."""
+    hexed = re.sub(
+        r"\\([0-9a-fA-F]{1,6})[ \t\n]?",
+        lambda m: chr(min(int(m.group(1), 16), 0x10FFFF)) if int(m.group(1), 16) else "",
+        text,
+    )
+    return re.sub(r"\\(.)", r"\1", hexed)
+
+
 class _SvgAudit(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -160,13 +170,13 @@ class _SvgAudit(HTMLParser):
             elif "url(" in flat and not all(p.startswith(("#", "'#", '"#'))
                                             for p in flat.split("url(")[1:]):  # fmt: skip
                 self.problems.append(f"a url() outside the drawing in {name}= on <{tag}>")
-            elif _ACTIVE_VALUE.search(v.replace("\\", "")):
+            elif _ACTIVE_VALUE.search(_css(v)):
                 self.problems.append(f"active CSS or script URL in {name}= on <{tag}>")
 
     def handle_data(self, data: str) -> None:
         if not self.in_style:
             return
-        flat = re.sub(r"\s+", "", data.replace("\\", "")).lower()
+        flat = re.sub(r"\s+", "", _css(data)).lower()
         remote = any(not p.startswith(("#", "'#", '"#')) for p in flat.split("url(")[1:])
         if "@import" in flat or remote or _CSS_ACTIVE.search(flat):
             self.problems.append(f"active CSS in <style>: {data!r}")
@@ -262,6 +272,8 @@ PIECES = st.one_of(
 # saved as a file) reads as elements.
 @example("<table><td><style></td><img src=x onerror=alert(2)>")
 @example("<svg><style>rect{fill:url(")
+@example("<svg><style>a{width:e\\xpression(1);b:\\65 xpression(2)}</style>"
+         '<rect style="width:\\65 xpression(1)"/></svg>')  # fmt: skip
 # ... and in a hover a tag whose title spanned a quote's last line was cut in two by
 # Markdown's blocks, its quote then closing inside the next tag's src, whose spaces made
 # onmouseover an attribute of the link.
