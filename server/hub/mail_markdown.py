@@ -93,9 +93,11 @@ class _Converter(HTMLParser):
     def _in_pre(self, tag: str, attrs: dict[str, str | None]) -> bool:
         """Inside preformatted text every tag is text layout: a block or a break is a new
         line, an image its alt text, anything else nothing (the fence shows it as code)."""
-        if not self.pre or tag == "pre":
+        if not self.pre:
             return False
-        if tag in _BLOCKS or tag == "br":
+        if tag == "pre":  # a <pre> inside one: still the same code
+            self.pre += 1
+        elif tag in _BLOCKS or tag == "br":
             self.line.append("\n")
         elif tag == "img" and attrs.get("alt"):
             self.line.append(f"[image: {attrs['alt']}]")
@@ -150,6 +152,9 @@ class _Converter(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self.pre and tag != "pre":
+            return
+        if self.pre > 1:  # the end of a <pre> inside one
+            self.pre -= 1
             return
         if tag == "blockquote":
             self._flush()

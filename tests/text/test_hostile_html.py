@@ -281,6 +281,8 @@ PIECES = st.one_of(
     '><p><a href="https://ok.test/" title="x>\n<img alt="">'
     '<img src="https://x.test/a onmouseover=alert(1) b">'
 )
+# ... and a <pre> inside a <pre> ended the code early the same way.
+@example("<pre><p>a</p><p>&lt;img src=x onerror=alert(4)&gt;</p><pre>")
 # ... and a newline after <pre> is dropped by HTML parsing, which is no mutation.
 @example('<pre><link rel=stylesheet href="https://evil.test/x.css">\n')
 @example("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>")
