@@ -246,6 +246,24 @@ class FocusSettings(_Section):
         return value
 
 
+class MailSettings(_Section):
+    """The Inbox panel, read from every connected mailbox (Outlook, Gmail, ...)."""
+
+    refresh_interval: int = Field(
+        default=300,
+        ge=60,
+        le=3600,
+        description="Seconds between inbox polls while the Inbox panel is open (Refresh "
+        "polls at once). An unchanged inbox costs each service one conditional request.",
+    )
+    team_query: str = Field(
+        default="",
+        max_length=500,
+        description="A saved search shown as the Inbox's \"Team\" view, in each service's own "
+        "syntax (Gmail `from:(@example.com)`, Outlook `from:example.com`); empty: no such view.",
+    )
+
+
 class TasksSettings(_Section):
     """Workspace tasks (Makefile, package.json, tasks.json, justfile)."""
 
@@ -519,6 +537,7 @@ class Config(_Section):
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     focus: FocusSettings = Field(default_factory=FocusSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
     tasks: TasksSettings = Field(default_factory=TasksSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     docsync: DocSyncSettings = Field(default_factory=DocSyncSettings)

@@ -27,7 +27,8 @@ unsanitized:
   characters. Where that is uncertain it is taken to be raw HTML: at worst a code span shows
   an entity.
 * Control and bidirectional-override characters are removed (they can make a title read
-  differently from what it is, the "Trojan Source" trick).
+  differently from what it is, the "Trojan Source" trick), before nh3 and again after it,
+  since nh3 turns a character reference (``&#x202e;``) into the character.
 
 :func:`escape_inline` is for a title placed inside our own Markdown (``**#12 title**``): every
 Markdown-active character is backslash-escaped, so ``](javascript:...)`` or a stray backtick
@@ -90,9 +91,16 @@ _HTML_BLOCK_START = re.compile(
     r"^(?:[ \t>]|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))*<(pre\b)?", re.IGNORECASE
 )
 _SAFE_DEST = re.compile(r"(?:https?://|mailto:|#)", re.IGNORECASE)
+_URL_SPACE = re.compile(r"[ \t\n\r\f\v]")
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _INLINE_ESCAPE = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&$])")
 _WS = re.compile(r"\s+")
+
+
+#: The same, without the private-use pair the prose cleaner marks kept pieces with.
+_CONTROL_DECODED = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def strip_controls(text: str) -> str:
@@ -101,22 +109,93 @@ def strip_controls(text: str) -> str:
 
 
 def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
-    """nh3 attribute filter: a hover has no base URL, so relative links and images go."""
-    if attribute in ("href", "src") and not _SAFE_DEST.match(value):
-        return None
+    """nh3 attribute filter: a hover has no base URL, so relative links and images go; and a
+    URL holds no white space (percent-encoded, as a browser sends it), so no renderer that
+    misreads where the attribute ends finds words in it to take for attributes."""
+    if attribute in ("href", "src"):
+        if not _SAFE_DEST.match(value):
+            return None
+        return _URL_SPACE.sub(lambda m: f"%{ord(m.group(0)):02X}", value)
     return value
 
 
 def _clean_html(text: str) -> str:
-    return nh3.clean(
-        text,
-        tags=set(ALLOWED_TAGS),
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=set(URL_SCHEMES),
-        strip_comments=True,
-        link_rel="noopener noreferrer nofollow",
-        attribute_filter=_absolute_urls_only,
+    # Controls are stripped again after nh3: it decodes character references, so ``&#x202e;``
+    # written in the text comes out as the override itself.
+    return _CONTROL_DECODED.sub(
+        "",
+        nh3.clean(
+            text,
+            tags=set(ALLOWED_TAGS),
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=set(URL_SCHEMES),
+            strip_comments=True,
+            link_rel="noopener noreferrer nofollow",
+            attribute_filter=_absolute_urls_only,
+        ),
     )
+
+
+#: Elements dropped *with* their content from a mail body: what is code, metadata or an
+#: embedded document rather than something the sender meant to be read.
+MAIL_CLEAN_CONTENT = frozenset(
+    {
+        "script", "style", "title", "template", "noscript", "noembed", "noframes", "xmp",
+        "iframe", "frame", "frameset", "object", "embed", "applet", "textarea", "select",
+        "option", "svg", "math", "head",
+    }
+)  # fmt: skip
+
+
+#: Cleaning passes at most, until the output is what parsing it again gives.
+MAX_PASSES = 3
+
+
+def sanitize_html(text: str | None) -> str:
+    """An HTML body from a service (an e-mail) made safe to show or convert to Markdown.
+
+    The hover allow-list, except that images keep no source: a remote image in a mail is how
+    a sender learns it was opened and from where (a tracking pixel), so none is ever fetched;
+    what remains is its ``alt`` text. Scripts, style sheets and embedded documents go with
+    their content, which is code or an unseen page rather than text for a reader.
+
+    Misnested markup can serialise as a tree no parser builds (an ``<a>`` inside an ``<a>``,
+    which a browser splits in two): what is handed on is cleaned again until it is what a
+    parser makes of it, so the document checked is the document shown (the mutation-XSS rule).
+    """
+    if not text:
+        return ""
+    attributes = dict(ALLOWED_ATTRIBUTES)
+    attributes["img"] = {"alt", "title"}
+    out = strip_controls(text)
+    for _ in range(MAX_PASSES):
+        cleaned = nh3.clean(
+            out,
+            tags=set(ALLOWED_TAGS),
+            attributes=attributes,
+            url_schemes=set(URL_SCHEMES),
+            strip_comments=True,
+            link_rel="noopener noreferrer nofollow",
+            attribute_filter=_absolute_urls_only,
+            clean_content_tags=set(MAIL_CLEAN_CONTENT),
+        )
+        # Controls again: nh3 decodes ``&#x202e;`` to the override itself.
+        cleaned = _CONTROL_DECODED.sub("", cleaned)
+        if cleaned == out:
+            break
+        out = cleaned
+    return out
+
+
+def _one_line_tags(text: str) -> str:
+    """Every tag on one line: a line break inside an attribute value becomes ``&#10;``.
+
+    Markdown cuts the text into blocks by lines before it reads any HTML, so a tag whose
+    ``title`` spans a quote's or a list item's last line is cut in two, and its open quote
+    then ends at the next tag's first ``"``: what followed inside that tag's attribute (an
+    image ``src`` may hold spaces) is read as attributes of the first, ``onmouseover`` among
+    them. In a value the entity is the same character to a browser."""
+    return _TAG.sub(lambda m: m.group(0).replace("\n", "&#10;"), text)
 
 
 def _safe_links(text: str, kept: list[str]) -> str:
@@ -192,7 +271,7 @@ def _clean_prose(text: str) -> str:
 
     text = _CODE_SPAN.sub(code, text)
     text = _AUTOLINK.sub(lambda m: keep(m.group(0)), text)
-    text = _clean_html(text).replace("&gt;", ">")
+    text = _one_line_tags(_clean_html(text).replace("&gt;", ">"))
     text = _safe_links(text, kept)
     return _restore(text, kept)
 
@@ -334,11 +413,20 @@ SVG_ATTRIBUTES = frozenset(
 )  # fmt: skip
 
 
+#: CSS that runs something in some engine: IE's ``expression()`` and ``behavior``, Firefox's
+#: old ``-moz-binding``, and script URLs however they are reached.
+_ACTIVE_CSS = re.compile(
+    r"expression\s*\(|behavior\s*:|-moz-binding|javascript:|vbscript:", re.IGNORECASE
+)
+
+
 def _local_refs_only(tag: str, attribute: str, value: str) -> str | None:
     """A drawing may point inside itself (``#marker``, ``url(#g)``) and nowhere else: no
-    remote images or fonts, no ``javascript:`` or ``data:`` links."""
+    remote images or fonts, no ``javascript:`` or ``data:`` links, no active CSS."""
     if attribute in ("href", "xlink:href"):
         return value if value.startswith("#") else None
+    if _ACTIVE_CSS.search(_CSS_ESCAPE.sub(_unescape_css, value)):
+        return None
     if "url(" in value.replace(" ", "").lower() and not all(
         part.lstrip().startswith("#") for part in value.lower().split("url(")[1:]
     ):
@@ -346,7 +434,10 @@ def _local_refs_only(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-_CSS_IMPORT = re.compile(r"@import[^;]*;?|url\(\s*['\"]?(?!#)[^)]*\)", re.IGNORECASE)
+_CSS_IMPORT = re.compile(
+    r"@import[^;]*;?|url\(\s*['\"]?(?!#)[^)]*(?:\)|$)|expression\s*\(|behavior\s*:|-moz-binding",
+    re.IGNORECASE,
+)
 
 _STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.IGNORECASE | re.DOTALL)
 
@@ -360,7 +451,7 @@ def sanitize_svg(svg: str) -> str:
     labels). nh3 parses the drawing as HTML does when it is inlined -- the context it will be
     shown in -- keeping only drawing elements and presentation attributes, and links only
     to fragments of the drawing itself. Style sheets stay (the drawing's look) minus any
-    ``@import`` or ``url(...)`` that is not a fragment.
+    ``@import``, ``url(...)`` that is not a fragment, active CSS and ``<``.
     """
     start = svg.find("<svg")
     body = svg[start:] if start >= 0 else svg
@@ -374,6 +465,25 @@ def sanitize_svg(svg: str) -> str:
         attribute_filter=_local_refs_only,
         clean_content_tags={"script", "iframe", "object", "embed"},
     )
-    return _STYLE_BLOCK.sub(
-        lambda m: m.group(1) + _CSS_IMPORT.sub("", m.group(2)) + m.group(3), cleaned
-    )
+    return _STYLE_BLOCK.sub(lambda m: m.group(1) + _style_text(m.group(2)) + m.group(3), cleaned)
+
+
+def _style_text(css: str) -> str:
+    """A drawing's style sheet without imports, remote ``url()`` or active CSS, and without
+    ``<`` (escapes read first, so none is spelled around): an HTML parser reads a style
+    element as text, but an XML one (the drawing saved as an ``.svg`` file) reads markup
+    there, so ``</td><img onerror=...>`` must not survive in it. ``\\3c `` is the same
+    character to CSS."""
+    return _CSS_IMPORT.sub("", _CSS_ESCAPE.sub(_unescape_css, css)).replace("<", "\\3c ")
+
+
+#: A CSS escape: ``\\65 `` (hex, one optional space after) or ``\\x`` (the character).
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|([^\n0-9a-fA-F]))")
+
+
+def _unescape_css(m: re.Match[str]) -> str:
+    """What a CSS escape stands for, so ``e\\xpression(`` is seen as ``expression(``."""
+    if m.group(2) is not None:
+        return m.group(2)
+    code = int(m.group(1), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"

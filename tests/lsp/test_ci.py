@@ -297,7 +297,8 @@ async def test_a_log_through_text_document_content_follows_the_job(world: World)
     client = await start(world, content=True)
     try:
         caps = client.init_result.capabilities  # type: ignore[attr-defined]
-        assert list(caps.workspace.text_document_content.schemes) == ["tieline-log"]
+        schemes = list(caps.workspace.text_document_content.schemes)
+        assert schemes == ["tieline-log", "tieline-mail"]  # CI and task logs, mail
         await wait_synced(client)
         (branch,) = await items(client, "ci")
         build, deploy = await items(client, "ci", branch["id"])

@@ -200,6 +200,7 @@ async def test_panels_and_status(client: LanguageClient, env: Env) -> None:
         "work",
         "ci",
         "agenda",
+        "inbox",
         "tasks",
         "snippets",
         "docs",

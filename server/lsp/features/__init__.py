@@ -22,6 +22,7 @@ from . import (
     lenses,
     lifecycle,
     links,
+    mail,
     panels,
     snippets,
     tasks,
@@ -49,5 +50,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     chat.setup,
     focus.setup,
     docsync.setup,
+    mail.setup,
     tasks.setup,
 ]

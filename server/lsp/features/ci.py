@@ -732,6 +732,10 @@ def setup(server: TielineServer) -> None:
     async def content(
         ls: TielineServer, params: types.TextDocumentContentParams
     ) -> types.TextDocumentContentResult:
+        if params.uri.startswith("tieline-mail:"):  # the one handler serves every scheme
+            from .mail import mail_content
+
+            return types.TextDocumentContentResult(text=await mail_content(ls, params.uri))
         return types.TextDocumentContentResult(text=await log_content(ls, params.uri))
 
     @server.command("tieline.ci.act")

@@ -131,6 +131,10 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .chat import subscribe as chat
 
     chat(ls, hub)  # mentions as notifications, and chat.notify's events to channels
+
+    from .mail import subscribe as mail_polls
+
+    mail_polls(ls, hub)  # the Inbox's shown views, polled while the panel is open
     from .tasks import subscribe as tasks
 
     tasks(ls, hub)  # workspace task runs: progress, panel, their errors as diagnostics

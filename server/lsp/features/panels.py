@@ -32,6 +32,7 @@ PANELS = (
     ("work", "My Work", "checklist"),
     ("ci", "CI", "pass"),
     ("agenda", "Agenda", "calendar"),
+    ("inbox", "Inbox", "mail"),
     ("tasks", "Tasks", "tools"),
     ("snippets", "Snippets", "symbol-snippet"),
     ("docs", "Docs", "book"),
@@ -285,6 +286,11 @@ def setup(server: TielineServer) -> None:
 
             items = await snippet_items(hub, ls.snippet_query) if p.parent_id is None else []
             return proto.PanelItemsResult(items=items).wire()
+        if p.panel_id == "inbox":  # read from the mailboxes (kept while fresh), not the index
+            from .mail import panel_items as mail_items
+
+            ls.panel_shown()
+            return proto.PanelItemsResult(items=await mail_items(ls, hub, p.parent_id)).wire()
         if p.panel_id == "tasks":  # read from the folders (make is asked), not the index
             from .tasks import panel_items as task_items
 

@@ -162,12 +162,13 @@ afterAll(async () => {
 describe('tieline/* against the real server', () => {
   let panels: P.Panel[] = [];
 
-  it('lists the My Work, CI, Agenda, Tasks, Snippets, Docs and Integrations panels', async () => {
+  it('lists the My Work, CI, Agenda, Inbox, Tasks, Snippets, Docs and Integrations panels', async () => {
     panels = (await request<P.PanelsResult>(P.PANELS)).panels;
     expect(panels.map((p) => [p.id, p.title])).toEqual([
       ['work', 'My Work'],
       ['ci', 'CI'],
       ['agenda', 'Agenda'],
+      ['inbox', 'Inbox'],
       ['tasks', 'Tasks'],
       ['snippets', 'Snippets'],
       ['docs', 'Docs'],

@@ -138,7 +138,7 @@ class ServerFeaturesTest {
     fun `panels and their items conform to the shared schema`() {
         val panels = await(server.panels())
         assertEquals(emptyList<String>(), ProtocolSchema.violations("PanelsResult", gson.toJson(panels)))
-        assertEquals(listOf("work", "ci", "agenda", "tasks", "snippets", "docs", "integrations"), panels.panels.map { it.id }, panels.toString())
+        assertEquals(listOf("work", "ci", "agenda", "inbox", "tasks", "snippets", "docs", "integrations"), panels.panels.map { it.id }, panels.toString())
 
         val tree = PanelTree(PanelSource.of(server))
         tree.load().get(30, TimeUnit.SECONDS)
