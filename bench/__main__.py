@@ -25,6 +25,7 @@ from . import (
     repoll,
     snippets,
     startup,
+    suite_poll,
     tasks_output,
 )
 
@@ -75,6 +76,8 @@ def main() -> None:
     snippets.main([])
     _section("calendar_poll: the Agenda's CalDAV refresh, idle and with one change, per hour")
     asyncio.run(calendar_poll.main())
+    _section("suite_poll: Agenda, Inbox and presence on Outlook, Google and Slack, per hour")
+    asyncio.run(suite_poll.main())
     _section("docsync: a 1,000-file folder synced with a drive at 20 ms a request")
     docsync.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
