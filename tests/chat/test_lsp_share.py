@@ -25,6 +25,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from tests.chat.conftest import REMOTE
 from tests.lsp.conftest import Env, server_env
 from tests.lsp.raw import raw_request
+from tests.lsp.test_features import raw_request_error
 
 SECRET = "fkc-" + "Q" * 20
 SOURCE = f"def main():\n    return 1\n\nTOKEN = '{SECRET}'\n"
@@ -215,3 +216,42 @@ async def test_a_named_channel_that_is_not_there_is_an_invalid_argument(
                 arguments=[uri, command.arguments[1], {"channel": "#nope"}],  # type: ignore[index]
             )
         )
+
+
+async def test_an_instant_meeting_is_started_and_its_link_shared(
+    client: LanguageClient, world: World
+) -> None:
+    """``tieline.startMeeting``: the meeting on the signed-in OnlineMeetings service, then
+    its link offered: Share to chat… posts it to the channel picked, Join opens it."""
+    await _share_action(  # offered once the chat session is open
+        client, _open(client, world), types.Range(types.Position(0, 0), types.Position(1, 0))
+    )
+    client.answers = ["Share to chat…", DEV]  # type: ignore[attr-defined]
+    got = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="tieline.startMeeting", arguments=[{"topic": "Pairing", "minutes": 20}]
+        )
+    )
+    assert got["url"] == "https://meet.example.test/1"
+    shared = got["shared"]
+    assert shared["sent"] is True and shared["channel"] == DEV
+    assert shared["post"]["text"] == "Join me: Pairing https://meet.example.test/1"
+    [ready] = [q for q in client.asked if "is ready" in q.message]  # type: ignore[attr-defined]
+    assert "Pairing" in ready.message and [a.title for a in ready.actions or []] == [
+        "Join", "Share to chat…",
+    ]  # fmt: skip
+
+    client.answers = ["Join"]  # type: ignore[attr-defined]
+    joined = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="tieline.startMeeting", arguments=[])
+    )
+    assert joined["joined"] is True and joined["url"] == "https://meet.example.test/2"
+    async with asyncio.timeout(10):
+        while not any(d.uri == joined["url"] for d in client.shown_documents):
+            await asyncio.sleep(0.05)
+    bad = await raw_request_error(
+        client,
+        "workspace/executeCommand",
+        {"command": "tieline.startMeeting", "arguments": [{"minutes": 0}]},
+    )
+    assert "1-1440" in str(bad)

@@ -1,6 +1,7 @@
 """An in-memory chat service written only against ``connectors.sdk``, as a third-party
 connector would be: channels, sending (a post is kept as sent, so a test reads what the hub
-handed over), mentions and presence. There is no wire here: no contract covers a fake, and
+handed over), mentions, presence and instant meetings (joined at
+``https://meet.example.test/<n>``). There is no wire here: no contract covers a fake, and
 the hub code under test is the same whichever connector answers.
 
 Its state is :data:`WORLD`, one per process: tests reset it and script it (a channel that is
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from connectors.sdk import CheckResult, Connector
+from connectors.sdk.calendar import JoinLink, Provider
 from connectors.sdk.chat import Channel, Post, PresenceStatus
 from connectors.sdk.errors import NotFound, RateLimited, TielineError
 from connectors.sdk.models import Message
@@ -43,6 +45,7 @@ class World:
     #: The error the next send raises (then cleared).
     send_error: TielineError | None = None
     send_delay: float = 0.0
+    meetings: list[tuple[str, int]] = field(default_factory=list)
 
 
 WORLD = World()
@@ -100,6 +103,12 @@ class FakeChat(Connector):
         if WORLD.presence_delay:
             await asyncio.sleep(WORLD.presence_delay)
         return {e: WORLD.presence[e] for e in emails if e in WORLD.presence}
+
+    async def start_meeting(self, topic: str, *, minutes: int = 30) -> JoinLink:
+        WORLD.meetings.append((topic, minutes))
+        return JoinLink(
+            url=f"https://meet.example.test/{len(WORLD.meetings)}", provider=Provider.OTHER
+        )
 
 
 def rate_limited(seconds: float) -> RateLimited:
