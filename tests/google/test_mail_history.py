@@ -218,3 +218,21 @@ async def test_never_a_stale_row(world: World, conn: Conn) -> None:
     finally:
         await fresh_http.aclose()
     assert not world.standin.violations
+
+
+async def test_history_answers_only_the_types_asked(world: World, conn: Conn) -> None:
+    """The stand-in's history.list, straight through the client: records after the id given,
+    of the ``historyTypes`` asked, each naming the message and the labels it moved."""
+    _inbox(world)
+    connector, _ = conn
+    start = (await connector.client.profile()).history_id
+    assert start is not None
+    world.state.relabel("m1", add=("STARRED",), remove=("UNREAD",))
+    world.state.delete_message("m3")
+    pages = [p async for p in connector.client.history_pages(start, types=("labelRemoved",))]
+    ((record,),) = [p.history for p in pages]
+    (entry,) = record.labels_removed
+    assert entry.message.id == "m1" and entry.label_ids == ("UNREAD",)
+    assert pages[-1].history_id == str(world.state.history_id) and int(record.id) > int(start)
+    everything = [p async for p in connector.client.history_pages(start)]
+    assert [r.message_ids() for p in everything for r in p.history] == [{"m1"}, {"m1"}, {"m3"}]
