@@ -6,7 +6,8 @@ It knows the paths, parameters and paging of the few methods Tieline calls and r
 models; retries, caching, rate limits and error mapping (:mod:`.errors`, through the
 connector's ``body_error``) belong to the client handed in. Every list is paged by
 ``pageToken``/``nextPageToken``; Calendar lists end with a ``nextSyncToken`` that a later
-``syncToken`` call turns into "only what changed".
+``syncToken`` call turns into "only what changed"; Gmail's ``historyId`` does the same for a
+mailbox through ``history.list``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .models import (
     GCalendarList,
     GEvent,
     GEvents,
+    GHistoryList,
     GLabel,
     GLabels,
     GMessage,
@@ -38,6 +40,10 @@ HEADERS = {"accept": "application/json"}
 EVENTS_PAGE = 250
 #: The headers a list of mail shows.
 LIST_HEADERS = ("From", "To", "Cc", "Subject", "Date")
+#: The history a mail list depends on: what arrives, goes, or changes label.
+HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
+#: history.list's largest page (its default is 100).
+HISTORY_PAGE = 500
 
 Params = Mapping[str, str | int | Sequence[str]]
 
@@ -65,7 +71,7 @@ class GoogleClient:
 
     # -- the account ------------------------------------------------------------------------
     async def profile(self) -> GProfile:
-        """Gmail's ``users.getProfile``: the account's address."""
+        """Gmail's ``users.getProfile``: the account's address and current ``historyId``."""
         return GProfile.model_validate(await self._get(f"{GMAIL}/profile"))
 
     # -- Calendar ---------------------------------------------------------------------------
@@ -150,6 +156,26 @@ class GoogleClient:
         return GMessage.model_validate(
             await self._get(f"{GMAIL}/messages/{_seg(message_id)}", params)
         )
+
+    async def history_pages(
+        self, start: str, *, types: Sequence[str] = HISTORY_TYPES
+    ) -> AsyncIterator[GHistoryList]:
+        """``users.history.list`` page by page: the mailbox's changes after ``start`` (a
+        ``historyId``); an out-of-date one is a 404 (:class:`~connectors.sdk.NotFound`),
+        which asks for a full read."""
+        base: dict[str, str | int | Sequence[str]] = {
+            "startHistoryId": start,
+            "historyTypes": list(types),
+            "maxResults": HISTORY_PAGE,
+        }
+        token: str | None = None
+        while True:
+            params = dict(base, pageToken=token) if token else base
+            page = GHistoryList.model_validate(await self._get(f"{GMAIL}/history", params))
+            yield page
+            token = page.next_page_token
+            if not token:
+                return
 
     async def labels(self) -> list[GLabel]:
         return list(GLabels.model_validate(await self._get(f"{GMAIL}/labels")).labels)

@@ -23,13 +23,14 @@ The calendar list itself (which calendars, their names) is read at most every
 calendar ids.
 
 Mail: a view is one ``messages.list`` page (label ids ``INBOX``, ``UNREAD``, ``STARRED``, or
-Gmail's own search syntax), then one ``messages.get?format=metadata`` per message on it: a
-page of ``PAGE`` messages costs ``PAGE + 1`` requests, however large the mailbox.
+Gmail's own search syntax) and the ``messages.get?format=metadata`` of each message on it
+that is not cached. :mod:`.gmail_sync` keeps the metadata and each view's first page as of
+the mailbox's ``historyId``: an idle poll of any number of views is one ``history.list``, a
+change the list plus the changed messages' metadata.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -60,7 +61,8 @@ from .comments import DocComment
 from .drive_client import DriveClient
 from .drive_sync import GoogleDrive
 from .errors import google_error
-from .models import GCalendar, GEvent, GMessage
+from .gmail_sync import MailSync
+from .models import GCalendar, GEvent, GMessage, GMessageList
 
 log = logging.getLogger("tieline.connector.google")
 
@@ -106,6 +108,7 @@ class GoogleConnector(Connector):
         self._calendars_at = 0.0
         self._labels: dict[str, str] | None = None
         self._me: str | None = ctx.account if "@" in ctx.account else None
+        self.mail_sync = MailSync(self.client, parallel=PARALLEL)
         self.drive = GoogleDrive(
             DriveClient(ctx.http), delete=str(s.get("drive_delete") or "trash")
         )
@@ -256,27 +259,24 @@ class GoogleConnector(Connector):
             scope = "INBOX"
         else:
             raise InvalidRequest(f"Gmail has no mail view {view!r}")
-        page = await self.client.messages(
-            query=query if view == "query" else None, labels=labels, page_token=cursor, limit=PAGE
-        )
-        gate = asyncio.Semaphore(PARALLEL)
+        q = query if view == "query" else None
 
-        async def read(message_id: str) -> GMessage | None:
-            async with gate:
-                try:
-                    return await self.client.message(message_id)
-                except NotFound:  # deleted between the list and the read
-                    return None
+        async def listing() -> GMessageList:
+            return await self.client.messages(query=q, labels=labels, page_token=cursor, limit=PAGE)
 
-        found = await asyncio.gather(*(read(m.id) for m in page.messages))
-        read_ones = [m for m in found if m is not None]
-        names = await self._label_names(read_ones)
-        items = tuple(
-            mail.message(m, host=self.host, scope=scope, label_names=names) for m in read_ones
-        )
-        return MailPage(
-            items=items, next_cursor=page.next_page_token, total=page.result_size_estimate
-        )
+        async def render(listed: GMessageList, read_ones: Sequence[GMessage]) -> MailPage:
+            names = await self._label_names(read_ones)
+            items = tuple(
+                mail.message(m, host=self.host, scope=scope, label_names=names) for m in read_ones
+            )
+            return MailPage(
+                items=items, next_cursor=listed.next_page_token, total=listed.result_size_estimate
+            )
+
+        key = (view, q)
+        if cursor is None:
+            return await self.mail_sync.first_page(key, listing, render)
+        return await self.mail_sync.later_page((*key, cursor), listing, render)
 
     async def get_mail(self, ref: ItemRef) -> MailMessage:
         m = await self.client.message(ref.key, full=True)

@@ -151,6 +151,8 @@ class GMessage(_Wire):
     snippet: str | None = None
     #: Epoch milliseconds, as a string.
     internal_date: str | None = None
+    #: The mailbox history record of the message's last change (uint64, as a string).
+    history_id: str | None = None
     payload: GPart | None = None
 
 
@@ -164,9 +166,50 @@ class GLabels(_Wire):
     labels: tuple[GLabel, ...] = ()
 
 
+class GMessageChange(_Wire):
+    """One entry of a history record's ``messagesAdded`` / ``labelsRemoved`` / ...: the
+    message it names (id and thread only, the reference says) and the labels it moved."""
+
+    message: GMessageId
+    label_ids: tuple[str, ...] = ()
+
+
+class GHistory(_Wire):
+    """A history record: the changes of one mailbox sequence id."""
+
+    id: str
+    messages_added: tuple[GMessageChange, ...] = ()
+    messages_deleted: tuple[GMessageChange, ...] = ()
+    labels_added: tuple[GMessageChange, ...] = ()
+    labels_removed: tuple[GMessageChange, ...] = ()
+
+    def message_ids(self) -> set[str]:
+        return {
+            c.message.id
+            for changes in (
+                self.messages_added,
+                self.messages_deleted,
+                self.labels_added,
+                self.labels_removed,
+            )
+            for c in changes
+        }
+
+
+class GHistoryList(_Wire):
+    """``users.history.list``: records after ``startHistoryId``, oldest first, and the
+    mailbox's current ``historyId``."""
+
+    history: tuple[GHistory, ...] = ()
+    history_id: str | None = None
+    next_page_token: str | None = None
+
+
 class GProfile(_Wire):
     email_address: str | None = None
     messages_total: int | None = None
+    #: The mailbox's current history record: where a later ``history.list`` starts.
+    history_id: str | None = None
 
 
 # -- Drive --------------------------------------------------------------------------------------

@@ -26,7 +26,14 @@ Where each behaviour comes from:
   syntax (``is:unread``, ``is:starred``, ``from:``, ``label:``, words), newest first, paged
   by ``pageToken``; ``messages.get`` answers ``format=full`` with the MIME tree (base64url
   bodies) and ``metadata`` with only the ``metadataHeaders`` asked for; ``messages.send``
-  parses the ``raw`` RFC 2822 message and files it in ``threadId``.
+  parses the ``raw`` RFC 2822 message and files it in ``threadId``. Every change the state
+  makes (:meth:`GoogleState.add_message`, :meth:`~GoogleState.relabel`,
+  :meth:`~GoogleState.delete_message`) appends a record to the mailbox's history log and
+  raises its ``historyId`` (``getProfile`` answers the current one); ``history.list`` answers
+  the records after ``startHistoryId`` of the ``historyTypes`` asked (``labelId`` keeps those
+  of messages carrying it), paged by ``pageToken``, and an id below the floor
+  (:meth:`~GoogleState.expire_history`) is 404, as the reference says of an out-of-date one
+  (developers.google.com/gmail/api/reference/rest/v1/users.history/list, guides/sync).
 - Rate limits: Google sends no budget headers; a spent budget is 429 ``rateLimitExceeded``
   with Retry-After, the ``secondary`` fault 403 ``userRateLimitExceeded`` with Retry-After,
   and ``plan(...)`` queues any other answer (a 403 limit without Retry-After, a 5xx).
@@ -120,6 +127,10 @@ class GoogleState:
         ]
         self.sent: list[email.message.EmailMessage] = []
         self.clock = 1_764_000_000
+        #: The mailbox's history log: ``(id, type, message as the record names it)``.
+        self.history: list[tuple[int, str, dict[str, Any]]] = []
+        self.history_id = next(self.seq)
+        self.history_floor = 0  # startHistoryId below this is out of date (404)
 
     # -- calendar --------------------------------------------------------------------------
     def add_calendar(
@@ -294,13 +305,43 @@ class GoogleState:
             "threadId": thread or mid,
             "labelIds": list(labels),
             "snippet": (text or html or "")[:100].replace("'", "&#39;"),
-            "historyId": str(next(self.seq)),
+            "historyId": "0",
             "internalDate": str(self.clock * 1000),
             "sizeEstimate": 2048,
             "payload": payload,
         }
         self.messages[mid] = m
+        self._record("messageAdded", m)
         return m
+
+    def relabel(self, mid: str, *, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
+        """``messages.modify`` as the owner's web client would: labels added and removed,
+        one history record for each kind."""
+        m = self.messages[mid]
+        added = [lb for lb in add if lb not in m["labelIds"]]
+        removed = [lb for lb in remove if lb in m["labelIds"]]
+        m["labelIds"] = [lb for lb in m["labelIds"] if lb not in removed] + added
+        if added:
+            self._record("labelAdded", m, added)
+        if removed:
+            self._record("labelRemoved", m, removed)
+
+    def delete_message(self, mid: str) -> None:
+        """Deleted for good (not trashed): gone from every list, a ``messageDeleted``."""
+        self._record("messageDeleted", self.messages.pop(mid))
+
+    def expire_history(self) -> None:
+        """History ids issued so far go out of date: ``history.list`` answers them 404."""
+        self.history_floor = self.history_id + 1
+
+    def _record(self, kind: str, m: dict[str, Any], labels: list[str] | None = None) -> None:
+        self.history_id = next(self.seq)
+        m["historyId"] = str(self.history_id)
+        named: dict[str, Any] = {"id": m["id"], "threadId": m["threadId"]}
+        if kind != "messageDeleted":
+            named["labelIds"] = list(m["labelIds"])
+        entry = {"message": named, **({"labelIds": labels} if labels is not None else {})}
+        self.history.append((self.history_id, kind, entry))
 
 
 class GoogleStandIn(StandIn):
@@ -436,10 +477,48 @@ def _profile(s: GoogleStandIn, req: Request) -> Response:
             "emailAddress": req.me,
             "messagesTotal": len(s.state.messages),
             "threadsTotal": len({m["threadId"] for m in s.state.messages.values()}),
-            "historyId": "1",
+            "historyId": str(s.state.history_id),
         },
         {},
     )
+
+
+_HISTORY_FIELDS = {
+    "messageAdded": "messagesAdded",
+    "messageDeleted": "messagesDeleted",
+    "labelAdded": "labelsAdded",
+    "labelRemoved": "labelsRemoved",
+}
+
+
+@routes.route("GET", r"/gmail/v1/users/me/history")
+def _history(s: GoogleStandIn, req: Request) -> Response:
+    st = s.state
+    start = req.args.get("startHistoryId")
+    if not start:
+        raise s.error(400, "Missing required parameter: startHistoryId", reason="required")
+    if int(start) < st.history_floor:
+        raise s.error(404, "Requested entity was not found.", reason="notFound")
+    kinds = {v for k, v in req.query if k == "historyTypes"} or set(_HISTORY_FIELDS)
+    label = req.args.get("labelId")
+    records = [
+        {
+            "id": str(n),
+            "messages": [entry["message"]],
+            _HISTORY_FIELDS[kind]: [entry],
+        }
+        for n, kind, entry in st.history
+        if n > int(start)
+        and kind in kinds
+        and (label is None or label in entry["message"].get("labelIds", [label]))
+    ]
+    chunk, nxt = _page(records, req, default=100, maximum=500)
+    body: dict[str, Any] = {"historyId": str(st.history_id)}
+    if chunk:
+        body["history"] = chunk
+    if nxt:
+        body["nextPageToken"] = nxt
+    return 200, body, {}
 
 
 @routes.route("GET", r"/gmail/v1/users/me/labels")
