@@ -23,6 +23,7 @@ from . import (
     lifecycle,
     links,
     mail,
+    notes,
     panels,
     snippets,
     tasks,
@@ -51,5 +52,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     focus.setup,
     docsync.setup,
     mail.setup,
+    notes.setup,
     tasks.setup,
 ]
