@@ -275,7 +275,9 @@ async def import_section(
 # -- export ----------------------------------------------------------------------------------
 def markdown_html(text: str) -> str:
     """Markdown as sanitised HTML for a new page: raw HTML in the Markdown is not passed
-    through (it shows as text), and what the renderer makes is cleaned again."""
+    through (it shows as text), and what the renderer makes is cleaned again. Images become
+    their alt text: a page is created from its HTML alone, and a local image would have to be
+    uploaded with it (a multipart request), which this does not do."""
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")

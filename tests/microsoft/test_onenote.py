@@ -113,3 +113,15 @@ async def test_a_page_is_created_from_html_titled_in_its_head(
     assert req.method == "POST" and req.headers["content-type"].startswith("text/html")
     assert world.standin.notes.html[page.id].strip() == "<h1>Plan</h1><p>Ship it.</p>"
     assert page.id in {p.id for p in await conn.list_pages(section)}
+
+
+async def test_graph_errors_map_to_the_sdk_hierarchy(
+    world: World, conn: MicrosoftConnector
+) -> None:
+    section, _, _ = _seed(world)
+    gone = NoteSection(id="1-sec-gone", name="Gone")
+    with pytest.raises(NotFound, match="20102"):
+        await conn.create_page(gone, "Lost", "<p>x</p>")
+    page = (await conn.list_pages(section))[0]
+    with pytest.raises(NotFound, match="20102"):
+        await conn.page_html(page.model_copy(update={"id": "1-page-gone"}))
