@@ -4,7 +4,7 @@ channels, and instant meetings, on Microsoft Graph v1.0.
 Glue only: requests live in :mod:`.client`, wire types in :mod:`.models`, the mapping to
 Tieline's models in :mod:`.mapping`, focus's save-and-restore in :mod:`.focus`, OneDrive and
 SharePoint in :mod:`.drive` (on :mod:`.drive_client`, :mod:`.drive_models`,
-:mod:`.drive_mapping`). One instance
+:mod:`.drive_mapping`), OneNote in :mod:`.onenote`. One instance
 serves one signed-in account (work or school, or personal: Graph offers personal accounts
 calendar and mail but no Teams presence, chats or meetings, and says so with a 403 that the
 client explains).
@@ -48,6 +48,7 @@ from connectors.sdk.calendar import (
 from connectors.sdk.chat import Channel, FocusSnapshot, Post, PresenceStatus
 from connectors.sdk.drive import DriveChanges, DriveFolder, DriveItem
 from connectors.sdk.mail import MailMessage, MailPage, MailView
+from connectors.sdk.notes import NotePage, NoteSection, PageContent
 
 from . import mapping
 from . import models as w
@@ -55,6 +56,7 @@ from .client import GraphClient, graph_error
 from .drive import OneDrive
 from .drive_client import DriveClient
 from .focus import FocusKeeper, iso_duration
+from .onenote import OneNote
 
 log = logging.getLogger("tieline.connector.microsoft")
 
@@ -90,6 +92,7 @@ class MicrosoftConnector(Connector):
         )
         self.focus = FocusKeeper(self.client, self._client_id(ctx.settings))
         self.drive = OneDrive(DriveClient(ctx.http), ctx.settings)
+        self.notes = OneNote(self.client)
 
     @property
     def host(self) -> str:
@@ -345,3 +348,19 @@ class MicrosoftConnector(Connector):
 
     async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
         await self.drive.delete(item, if_match=if_match)
+
+    # -- Notebooks ----------------------------------------------------------------------------
+    async def list_sections(self) -> Sequence[NoteSection]:
+        return await self.notes.list_sections()
+
+    async def list_pages(self, section: NoteSection) -> Sequence[NotePage]:
+        return await self.notes.list_pages(section)
+
+    async def page_html(self, page: NotePage) -> PageContent:
+        return await self.notes.page_html(page)
+
+    async def page_resource(self, url: str) -> bytes:
+        return await self.notes.page_resource(url)
+
+    async def create_page(self, section: NoteSection, title: str, html: str) -> NotePage:
+        return await self.notes.create_page(section, title, html)

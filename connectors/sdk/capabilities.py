@@ -36,6 +36,7 @@ from .models import (
     Transition,
     User,
 )
+from .notes import NotePage, NoteSection, PageContent
 
 #: ``open``: open items of one scope (a repository's open issues: ``#`` completion).
 IssueFilter = Literal["assigned", "mentioned", "created", "open"]
@@ -318,3 +319,22 @@ class Calendar(Protocol):
     ) -> Sequence[CalendarEvent]: ...
 
     async def get_event(self, ref: ItemRef) -> CalendarEvent: ...
+
+
+@runtime_checkable
+@capability("Notebooks: sections and their pages read as HTML, and new pages written.")
+class Notebooks(Protocol):
+    """``page_html`` gives a page's HTML as the service has it (unsanitised) and the resources
+    it names; ``page_resource`` reads one of those (a URL only the account may read, so the
+    connector refuses one of another host); ``create_page`` writes a page of ``html`` into a
+    section, titled ``title``."""
+
+    async def list_sections(self) -> Sequence[NoteSection]: ...
+
+    async def list_pages(self, section: NoteSection) -> Sequence[NotePage]: ...
+
+    async def page_html(self, page: NotePage) -> PageContent: ...
+
+    async def page_resource(self, url: str) -> bytes: ...
+
+    async def create_page(self, section: NoteSection, title: str, html: str) -> NotePage: ...

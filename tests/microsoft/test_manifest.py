@@ -26,6 +26,7 @@ def test_every_declared_capability_is_implemented() -> None:
         "Messaging",
         "OnlineMeetings",
         "Drive",
+        "Notebooks",
     }
     assert MANIFEST.attach.kind == "account"
     assert MANIFEST.auth.methods == ("pkce", "device", "token")

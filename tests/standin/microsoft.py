@@ -65,6 +65,8 @@ from urllib.parse import unquote, urlencode
 from .graph_wire import _body, _token, _untoken, select, stamp
 from .kit import OpenAPIContract, Quota, Reply, Request, Response, Router, StandIn
 from .microsoft_drive import BlobHost, DriveState, contract_path, register
+from .microsoft_onenote import NotesState, contract_body
+from .microsoft_onenote import register as register_onenote
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = OpenAPIContract(
@@ -82,6 +84,7 @@ _NAMESPACED = (
         ),
         r"/presence/microsoft.graph.\1",
     ),
+    (re.compile(r"(/onenote/resources/[^/]+)/\$value$"), r"\1/content"),
     (
         re.compile(r"^/v1\.0/communications/getPresencesByUserId$"),
         f"{V1}/communications/microsoft.graph.getPresencesByUserId",
@@ -440,6 +443,8 @@ class MicrosoftStandIn(StandIn):
         #: sessions served by a second host.
         self.drive = DriveState()
         self.blobs = BlobHost(self)
+        #: OneNote (tests/standin/microsoft_onenote.py).
+        self.notes = NotesState()
 
     def start(self) -> Self:
         self.blobs.start()
@@ -501,6 +506,12 @@ class MicrosoftStandIn(StandIn):
         for rx, repl in _NAMESPACED:
             path = rx.sub(repl, path)
         body = req.body
+        described = contract_body(req)
+        if described is not None:  # an HTML page: checked as the page it describes
+            req = dataclasses.replace(
+                req, body=described, headers={**req.headers, "content-type": "application/json"}
+            )
+            body = described
         if body and req.headers.get("content-type", "").startswith("application/json"):
             with contextlib.suppress(ValueError):  # else the contract says what is wrong
                 body = json.dumps(_typed(json.loads(body))).encode()
@@ -1090,3 +1101,4 @@ def _meeting(s: MicrosoftStandIn, req: Request) -> Response:
 
 
 register(routes, V1)
+register_onenote(routes, V1)

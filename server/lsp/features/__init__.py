@@ -24,6 +24,7 @@ from . import (
     links,
     mail,
     meetings,
+    notes,
     panels,
     snippets,
     tasks,
@@ -53,5 +54,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     focus.setup,
     docsync.setup,
     mail.setup,
+    notes.setup,
     tasks.setup,
 ]

@@ -55,6 +55,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/drives/{drive-id}/items/{driveItem-id}/content": ("get", "put"),
     "/drives/{drive-id}/items/{driveItem-id}/microsoft.graph.createUploadSession": ("post",),
     "/drives/{drive-id}/items/{driveItem-id}/microsoft.graph.delta()": ("get",),
+    "/me/onenote/sections": ("get",),
+    "/me/onenote/sections/{onenoteSection-id}/pages": ("get", "post"),
+    "/me/onenote/pages/{onenotePage-id}/content": ("get",),
+    "/me/onenote/resources/{onenoteResource-id}/content": ("get",),
 }
 #: Keys of a path item that are not operations but belong with them.
 _PATH_KEEP = ("parameters", "description")
