@@ -113,13 +113,14 @@ object ServerSettings {
     }
 
     /** A host name, unless the item's pattern wants another shape: an e-mail address
-     * (`chat.reviewerEmails`), else what [text] makes of it. */
+     * (`chat.reviewerEmails`), an absolute path (`docsync.links[].remote`), else what [text]
+     * makes of it. */
     private fun textItem(schema: JsonNode?, tag: String): SettingValue.Text {
         val pattern = schema?.get("pattern")?.asText()?.let(::Regex)
         val host = "$tag.example.test"
-        if (schema == null || pattern == null || pattern.containsMatchIn(host)) return SettingValue.Text(host)
-        val address = "$tag@example.test"
-        if (pattern.containsMatchIn(address)) return SettingValue.Text(address)
+        if (schema == null || pattern == null) return SettingValue.Text(host)
+        val shapes = listOf(host, "$tag@example.test", "/$tag")
+        shapes.firstOrNull { pattern.containsMatchIn(it) }?.let { return SettingValue.Text(it) }
         return text(schema, tag)
     }
 
