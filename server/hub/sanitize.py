@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 import nh3
 
@@ -167,16 +168,48 @@ def sanitize_html(text: str | None) -> str:
         return ""
     attributes = dict(ALLOWED_ATTRIBUTES)
     attributes["img"] = {"alt", "title"}
+    return _stable_clean(text, attributes, set(URL_SCHEMES), _absolute_urls_only)
+
+
+#: An image a docset preview keeps: a raster inlined by value (no file, no host is read).
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+=*\Z")
+
+
+def _docs_urls(tag: str, attribute: str, value: str) -> str | None:
+    """As :func:`_absolute_urls_only`, except that an ``img`` may hold an inlined raster."""
+    if tag == "img" and attribute == "src":
+        return value if _DATA_IMAGE.match(value) else None
+    return _absolute_urls_only(tag, attribute, value)
+
+
+def sanitize_docs_html(text: str | None) -> str:
+    """A local docset page made safe for a preview: :func:`sanitize_html`'s allow-list, with
+    images kept only as inlined rasters (``data:image/png;base64,...``, which
+    :mod:`server.hub.docs.preview` makes of the docset's own files) -- never a file or a
+    host to load, and never a ``data:`` link."""
+    if not text:
+        return ""
+    attributes = dict(ALLOWED_ATTRIBUTES)
+    attributes["img"] = {"src", "alt", "title", "width", "height"}
+    return _stable_clean(text, attributes, {*URL_SCHEMES, "data"}, _docs_urls)
+
+
+def _stable_clean(
+    text: str,
+    attributes: dict[str, set[str]],
+    schemes: set[str],
+    url_filter: Callable[[str, str, str], str | None],
+) -> str:
     out = strip_controls(text)
     for _ in range(MAX_PASSES):
         cleaned = nh3.clean(
             out,
             tags=set(ALLOWED_TAGS),
             attributes=attributes,
-            url_schemes=set(URL_SCHEMES),
+            url_schemes=schemes,
             strip_comments=True,
             link_rel="noopener noreferrer nofollow",
-            attribute_filter=_absolute_urls_only,
+            attribute_filter=url_filter,
             clean_content_tags=set(MAIL_CLEAN_CONTENT),
         )
         # Controls again: nh3 decodes ``&#x202e;`` to the override itself.

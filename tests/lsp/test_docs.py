@@ -216,6 +216,19 @@ async def test_commands_and_the_docs_panel(
     assert opened["local"].startswith("file://") and str(built.docset.name) in opened["local"]
     assert docs_client.shown_documents[-1].uri == local["url"]
 
+    # The same page for a shell's preview: sanitised HTML that still reads as the page.
+    page = await docs_client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="tieline.docs.page", arguments=[local["url"]])
+    )
+    assert page["local"] == local["url"] and page["title"]
+    assert "heat" in page["html"] and "<script" not in page["html"].lower()
+    bad = await raw_request_error(
+        docs_client,
+        "workspace/executeCommand",
+        {"command": "tieline.docs.page", "arguments": ["file:///etc/passwd"]},
+    )
+    assert "no installed documentation set" in bad.message
+
     # Only installed pages are opened.
     bad = await raw_request_error(
         docs_client,

@@ -12,6 +12,8 @@ Commands (every editor has them through ``workspace/executeCommand``):
 - ``tieline.openDocs [url]`` -- an installed entry's page, in the browser
   (``window/showDocument`` with ``external``); for a local HTML docset page the answer carries
   ``local`` too, for a shell with a preview to show it in.
+- ``tieline.docs.page [url]`` -- a local docset page sanitised for such a preview
+  (:mod:`server.hub.docs.preview`): ``{title, url, local, html}``.
 - ``tieline.updateDocs [set id?]`` -- fetch the URL-backed indexes again (revalidating).
 """
 
@@ -366,6 +368,25 @@ def setup(server: TielineServer) -> None:
             raise TielineError("that page belongs to no installed documentation set")
         hit = DocResult.of(entry, entry.set_id)
         return {"opened": await _open(ls, hit), "url": hit.url, "local": hit.local}
+
+    @server.command("tieline.docs.page")
+    @guarded("tieline.docs.page")
+    async def docs_page(ls: TielineServer, *args: Any) -> dict[str, Any]:
+        """A local docset page, sanitised, for a shell's preview (VS Code's webview): the
+        shell asks this before ``tieline.openDocs`` and opens the browser only without it."""
+        from server.hub.docs.preview import read_page
+
+        url = arg(list(args), 0, str, "url")
+        hub = await hub_or_fail(ls)
+        library = await _loaded(ls, hub, None)
+        assert library is not None
+        entry = library.entry_by_url(url)
+        if entry is None:
+            raise TielineError("that page belongs to no installed documentation set")
+        if entry.local is None:
+            raise TielineError("that page is on the web, not in a local docset: open it instead")
+        page = await asyncio.to_thread(read_page, entry.local)
+        return {"title": page.title, "url": entry.url, "local": entry.local, "html": page.html}
 
     @server.command("tieline.updateDocs")
     @guarded("tieline.updateDocs")
