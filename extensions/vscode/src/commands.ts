@@ -34,6 +34,9 @@ export const SHELL_COMMANDS: ReadonlySet<string> = new Set([
   // A diagram lens: the shell shows the drawing in a webview (diagrams.ts) rather than the
   // server's plain-editor answer, a message naming the SVG file.
   'tieline.diagrams.preview',
+  // A docs result's Open: a local docset page shows in a webview (docs.ts), else the
+  // server's command opens it in the browser.
+  'tieline.openDocs',
 ]);
 
 export function serverCommandsToRegister(commands: readonly string[] | undefined): string[] {

@@ -9,6 +9,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { vscodeSignInUi } from './auth';
 import { Ci } from './ci';
 import { Diagrams } from './diagrams';
+import { Docs } from './docs';
 import { serverCommandsToRegister } from './commands';
 import { Panels } from './panels';
 import { CONNECTORS, NO_PARAMS, STATUS, type ConnectorsResult, type StatusResult } from './protocol';
@@ -58,13 +59,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
   const statusBar = new StatusBar(panels);
   const ci = new Ci(log);
   const diagrams = new Diagrams(log);
-  context.subscriptions.push(log, trace, server, panels, statusBar, ci, diagrams);
+  const docs = new Docs(log);
+  context.subscriptions.push(log, trace, server, panels, statusBar, ci, diagrams, docs);
   void vscode.commands.executeCommand('setContext', 'tieline.state', 'starting');
 
   context.subscriptions.push(
     server.onDidStart(async (client) => {
       ci.attach(client);
       diagrams.attach(client);
+      docs.attach(client);
       await panels.attach(client);
       statusBar.attach(client);
     }),
@@ -81,6 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tielin
         statusBar.detach();
         ci.detach();
         diagrams.detach();
+        docs.detach();
       }
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
