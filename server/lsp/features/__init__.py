@@ -14,6 +14,7 @@ from . import (
     commands,
     completion,
     diagrams,
+    doccomments,
     docs,
     docsync,
     documents,
@@ -52,6 +53,7 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     meetings.setup,
     focus.setup,
     docsync.setup,
+    doccomments.setup,
     mail.setup,
     tasks.setup,
 ]
