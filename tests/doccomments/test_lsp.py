@@ -210,6 +210,10 @@ async def test_an_exports_comments_are_shown_replied_to_and_resolved(world: Worl
         got = await command(c, "tieline.docComments.refresh", uri)
         assert sorted(x["line"] for x in got["comments"]) == [0, 1]
         await _until(lambda: _ready(len(ours(c, uri)) == 2))
+        b = world.book()
+        b.add(doc_id, "From the palette", by="dan@example.com")
+        got = await command(c, "tieline.docComments.refresh")  # no uri: every open export
+        assert {x["uri"] for x in got["comments"]} == {uri} and len(got["comments"]) == 3
     finally:
         with contextlib.suppress(Exception):
             await c.shutdown_session()

@@ -10,8 +10,8 @@ they are about: source ``Google Docs`` (the service's name), message
 a shell asks for the words itself and passes them (VS Code shows an input box); without
 them the server offers a few canned replies in a ``showMessageRequest`` to clients that
 declare one, and otherwise says the words are needed. ``tieline.docComments.resolve`` takes
-``[uri, comment_id]`` and ``tieline.docComments.refresh`` ``[uri]``; each reads the threads
-again and republishes the file's list.
+``[uri, comment_id]`` and ``tieline.docComments.refresh`` ``[uri]`` (none: every open
+export); each reads the threads again and republishes the file's list.
 """
 
 from __future__ import annotations
@@ -199,11 +199,12 @@ def setup(server: TielineServer) -> None:
     @server.command(REFRESH)
     @guarded(REFRESH)
     async def refresh(ls: TielineServer, *args: Any) -> dict[str, Any]:
-        """``[uri]``: read the threads again."""
+        """``[uri]``: read the threads again; without a uri (the palette), of every open
+        export showing comments."""
         await hub_or_fail(ls)
-        uri = arg(list(args), 0, str, "uri")
-        placed = await show(ls, uri, refresh=True)
-        return {"comments": [{"id": p.comment.id, "line": p.line} for p in placed]}
+        uris = [arg(list(args), 0, str, "uri")] if args else sorted(shown(ls))
+        placed = [(u, p) for u in uris for p in await show(ls, u, refresh=True)]
+        return {"comments": [{"uri": u, "id": p.comment.id, "line": p.line} for u, p in placed]}
 
 
 def _path(uri: str) -> Path:
