@@ -74,7 +74,7 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
     yield World(env, root, drive_file, book_file)
 
 
-async def start(w: World) -> LanguageClient:
+async def start(w: World, caps: types.ClientCapabilities | None = None) -> LanguageClient:
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "server", "serve"], server_env=w.env
     )
@@ -96,7 +96,7 @@ async def start(w: World) -> LanguageClient:
 
     c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
+            capabilities=caps or client_capabilities("visual-studio-code"),
             root_uri=w.root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=w.root.as_uri(), name="notes")],
         )
@@ -214,6 +214,65 @@ async def test_an_exports_comments_are_shown_replied_to_and_resolved(world: Worl
         b.add(doc_id, "From the palette", by="dan@example.com")
         got = await command(c, "tieline.docComments.refresh")  # no uri: every open export
         assert {x["uri"] for x in got["comments"]} == {uri} and len(got["comments"]) == 3
+    finally:
+        with contextlib.suppress(Exception):
+            await c.shutdown_session()
+
+
+async def test_a_plain_client_gets_what_it_declares_and_lines_follow_the_text(
+    world: World,
+) -> None:
+    """A client declaring neither diagnostic ``data`` nor message requests: no ``data``, and
+    a reply without words is refused with why (nothing reaches the service). A new export
+    (as a sync pulls it) moves the thread to where its passage now is, without a request."""
+    d = FakeDrive.load(world.drive_file)
+    doc_id = d.put("Plan", "# Plan\n\nWe ship on Fridays.\n", export=(MARKDOWN,)).id
+    first = world.book().add(doc_id, "Still true?", by="bob@example.com", quoted="We ship")
+    c = await start(world, types.ClientCapabilities())
+    try:
+
+        async def linked() -> Any:
+            with contextlib.suppress(Exception):
+                return await command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+            return None
+
+        await _until(linked)
+        plan = world.root / "docs" / "Plan.md"
+        uri = plan.as_uri()
+        c.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="markdown", version=1, text=plan.read_text()
+                )
+            )
+        )
+
+        async def shown() -> Any:
+            return ours(c, uri)
+
+        (diag,) = await _until(shown)
+        assert diag.range.start.line == 3 and diag.data is None
+        with pytest.raises(Exception, match="the editor's shell passes them"):
+            await command(c, "tieline.docComments.reply", uri, first)
+        assert "reply" not in world.book().calls
+        lists = world.book().calls.count("list")
+
+        c.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangeWholeDocument(
+                        text="<!-- text/markdown -->\n# Plan\n\n## Why\n\nWe ship on Fridays.\n"
+                    )
+                ],
+            )
+        )
+
+        async def moved() -> Any:
+            return [x.range.start.line for x in ours(c, uri)] == [5]
+
+        await _until(moved)
+        assert world.book().calls.count("list") == lists  # placed from what was read
     finally:
         with contextlib.suppress(Exception):
             await c.shutdown_session()

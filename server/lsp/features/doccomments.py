@@ -54,6 +54,18 @@ def hub_part(hub: Hub) -> DocCommentsHub:
     return DocCommentsHub.of(hub)
 
 
+_RUNNING: weakref.WeakKeyDictionary[TielineServer, dict[str, asyncio.Future[None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _running(ls: TielineServer) -> dict[str, asyncio.Future[None]]:
+    got = _RUNNING.get(ls)
+    if got is None:
+        got = _RUNNING[ls] = {}
+    return got
+
+
 def shown(ls: TielineServer) -> dict[str, list[Placed]]:
     got = _SHOWN.get(ls)
     if got is None:
@@ -104,7 +116,8 @@ async def show(ls: TielineServer, uri: str, *, refresh: bool = False) -> list[Pl
 
 
 def opened(ls: TielineServer, uri: str) -> None:
-    """A document opened: show its comments in the background (a request to the service)."""
+    """A document opened: show its comments in the background (a request to the service).
+    A newer call for the same file cancels the one still running, so the last text wins."""
     if not uri.lower().endswith(".md"):
         return
 
@@ -114,12 +127,28 @@ def opened(ls: TielineServer, uri: str) -> None:
         except Exception:
             log.warning("document comments of %s could not be read", uri, exc_info=True)
 
+    running = _running(ls)
+    old = running.pop(uri, None)
+    if old is not None and not old.done():
+        old.cancel()
     task = asyncio.ensure_future(run())
+    running[uri] = task
     ls.background.add(task)
     task.add_done_callback(ls.background.discard)
+    task.add_done_callback(lambda t: running.pop(uri, None) if running.get(uri) is t else None)
+
+
+def changed(ls: TielineServer, uri: str) -> None:
+    """A shown document changed (a sync pulled a new export): place its threads again, from
+    what was read (a request only once that is older than the hub's TTL)."""
+    if uri in shown(ls):
+        opened(ls, uri)
 
 
 def closed(ls: TielineServer, uri: str) -> None:
+    task = _running(ls).pop(uri, None)
+    if task is not None and not task.done():
+        task.cancel()
     if shown(ls).pop(uri, None) is not None:
         ls.diagnostics.set(OWNER, uri, [])
 

@@ -29,6 +29,7 @@ def setup(server: TielineServer) -> None:
     def did_change(ls: TielineServer, params: types.DidChangeTextDocumentParams) -> None:
         _scan(ls, params.text_document.uri)
         diagrams.feature(ls).changed(params.text_document.uri)
+        doccomments.changed(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TielineServer, params: types.DidCloseTextDocumentParams) -> None:
