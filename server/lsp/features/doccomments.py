@@ -48,12 +48,7 @@ _SHOWN: weakref.WeakKeyDictionary[TielineServer, dict[str, list[Placed]]] = (
 )
 
 
-def hub_part(hub: Hub) -> DocCommentsHub:
-    from server.hub.doccomments import DocCommentsHub
-
-    return DocCommentsHub.of(hub)
-
-
+#: Per server: the reading still running for each file.
 _RUNNING: weakref.WeakKeyDictionary[TielineServer, dict[str, asyncio.Future[None]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -71,6 +66,12 @@ def shown(ls: TielineServer) -> dict[str, list[Placed]]:
     if got is None:
         got = _SHOWN[ls] = {}
     return got
+
+
+def hub_part(hub: Hub) -> DocCommentsHub:
+    from server.hub.doccomments import DocCommentsHub
+
+    return DocCommentsHub.of(hub)
 
 
 def message(p: Placed) -> str:
