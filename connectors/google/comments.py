@@ -1,38 +1,20 @@
 """Drive comments (a Google Doc's margin comments) as connector values.
 
-No capability covers document comments, so these are the connector's own shapes, built of
-sdk parts: a thread is a :class:`DocComment` whose replies are sdk
-:class:`~connectors.sdk.models.Comment` values. ``resolved`` follows Drive's: a reply with
-``action: resolve`` closes the thread, ``reopen`` opens it again. Deleted replies (which keep
+The sdk's :class:`~connectors.sdk.doccomments.DocComment` (the ``DocComments`` capability):
+a thread whose replies are sdk :class:`~connectors.sdk.models.Comment` values, ``quoted``
+Drive's ``quotedFileContent.value`` (plain text for a Google Doc, whatever its own anchor).
+``resolved`` follows Drive's: a reply with ``action: resolve`` closes the thread,
+``reopen`` opens it again. Deleted replies (which keep
 no words) are left out.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, ConfigDict
-
+from connectors.sdk.doccomments import DocComment
 from connectors.sdk.models import Comment, User
 
 from .drive import rfc3339
 from .models import GComment, GReply, GUser
-
-
-class DocComment(BaseModel):
-    """One comment thread on a file."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    body: str
-    author: User | None = None
-    created_at: datetime | None = None
-    modified_at: datetime | None = None
-    resolved: bool = False
-    #: The passage the comment is about, as Drive quotes it.
-    quoted: str | None = None
-    replies: tuple[Comment, ...] = ()
 
 
 def user(u: GUser | None) -> User | None:
@@ -59,3 +41,6 @@ def comment(c: GComment) -> DocComment:
         quoted=c.quoted_file_content.value if c.quoted_file_content else None,
         replies=tuple(reply(r) for r in c.replies if not r.deleted),
     )
+
+
+__all__ = ["DocComment", "comment", "reply", "user"]

@@ -1,5 +1,5 @@
-"""Google connector: the account's Google Calendar, Gmail and Drive, as Tieline calendar, mail
-and a synced drive folder.
+"""Google connector: the account's Google Calendar, Gmail and Drive, as Tieline calendar, mail,
+a synced drive folder and the comments of its Google Docs.
 
 Glue only: requests live in :mod:`.client` and :mod:`.drive_client`, the mapping in
 :mod:`.calendar`, :mod:`.mail` and :mod:`.drive`, the Drive capability's state and version
@@ -328,7 +328,7 @@ class GoogleConnector(Connector):
     async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
         await self.drive.delete(item, if_match=if_match)
 
-    # -- Docs comments (Drive's comments API; no capability, plain methods) -----------------
+    # -- DocComments (Drive's comments API) ---------------------------------------------------
     async def doc_comments(self, file_id: str, *, resolved: bool = True) -> list[DocComment]:
         """A file's comment threads, oldest first; ``resolved=False`` keeps the open ones."""
         found = [comments.comment(c) async for c in self.drive.client.comments(file_id)]

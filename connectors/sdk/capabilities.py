@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 from .calendar import CalendarEvent, CalendarInfo, JoinLink
 from .chat import Channel, FocusSnapshot, Post, PresenceStatus
 from .ci import CIAction, LogChunk, Pipeline, Trigger
+from .doccomments import DocComment
 from .drive import DriveChanges, DriveFolder, DriveItem
 from .mail import MailMessage, MailPage, MailView
 from .models import (
@@ -338,3 +339,21 @@ class Notebooks(Protocol):
     async def page_resource(self, url: str) -> bytes: ...
 
     async def create_page(self, section: NoteSection, title: str, html: str) -> NotePage: ...
+
+
+@runtime_checkable
+@capability("Document comments: a hosted document's comment threads, replied to and resolved.")
+class DocComments(Protocol):
+    """Comments on a document of the account's drive, named by its drive item id (what
+    :class:`~connectors.sdk.drive.DriveItem` calls ``id``). ``doc_comments`` gives the
+    threads oldest first (``resolved=False``: the open ones only); ``reply_doc_comment``
+    answers in a thread and, with ``resolve``, closes it with that reply (words are then
+    optional), answering the reply as the service stored it."""
+
+    async def doc_comments(
+        self, file_id: str, *, resolved: bool = True
+    ) -> Sequence[DocComment]: ...
+
+    async def reply_doc_comment(
+        self, file_id: str, comment_id: str, text: str = "", *, resolve: bool = False
+    ) -> Comment: ...

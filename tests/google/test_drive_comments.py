@@ -90,3 +90,22 @@ def test_the_stand_in_wants_fields_for_comments_and_known_names_only(world: Worl
     assert (
         r.json()["id"] == doc and world.standin.drive.files[doc]["mimeType"] == GOOGLE + "document"
     )
+
+
+async def test_the_connector_provides_doc_comments_as_the_sdk_shapes(
+    world: World, conn: Conn
+) -> None:
+    """The hub reaches comments only through the ``DocComments`` capability: the manifest
+    declares it, the class implements it, and its threads are the sdk's own shape."""
+    from connectors.sdk.capabilities import DocComments, missing_methods, provides
+    from connectors.sdk.doccomments import DocComment as SdkDocComment
+
+    connector, _ = conn
+    assert provides(connector, DocComments) and not missing_methods(GoogleConnector, "DocComments")
+    doc = _doc(world)
+    cap: DocComments = connector.capability(DocComments)
+    threads = await cap.doc_comments(doc, resolved=False)
+    assert all(isinstance(t, SdkDocComment) for t in threads)
+    first = threads[0]
+    await cap.reply_doc_comment(doc, first.id, "Fixed", resolve=True)
+    assert [t.body for t in await cap.doc_comments(doc, resolved=False)] == ["Add a diagram?"]

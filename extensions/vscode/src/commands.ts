@@ -123,6 +123,9 @@ export function itemChoices(items: readonly TreeItem[], command: string): ItemCh
   return out;
 }
 
+/** The server command that replies to a document's comment; the shell passes the words. */
+export const DOC_COMMENT_REPLY = 'tieline.docComments.reply';
+
 /** The server command that saves the selection as a snippet (its code action's command). */
 export const SAVE_SNIPPET = 'tieline.snippets.saveSelection';
 

@@ -22,6 +22,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import {
+  DOC_COMMENT_REPLY,
   filterCommandRegistration,
   itemChoices,
   ITEMS_PANEL,
@@ -358,6 +359,11 @@ export class ServerManager implements vscode.Disposable {
         : undefined;
       const options = snippetOptions(title, tags);
       return options ? next(command, [...args, options]) : undefined;
+    }
+    if (command === DOC_COMMENT_REPLY && args.length === 2) {
+      // A comment's code action: the words in an input box (the server cannot ask for text).
+      const text = await vscode.window.showInputBox({ title: 'Reply to Comment', prompt: 'Reply', ignoreFocusOut: true });
+      return text?.trim() ? next(command, [...args, text]) : undefined;
     }
     if (args.length === 0 && PALETTE_ARGS[command]) {
       const filled = await paletteArgs(command, this.itemSource);

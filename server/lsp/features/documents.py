@@ -1,12 +1,13 @@
 """Open documents: scan on open and change so requests read cached references, and have
-their diagrams checked (:mod:`.diagrams`)."""
+their diagrams checked (:mod:`.diagrams`) and, for a document's Markdown export, its comments
+shown (:mod:`.doccomments`)."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
 from ..server import TielineServer
-from . import diagrams
+from . import diagrams, doccomments
 
 
 def _scan(ls: TielineServer, uri: str) -> None:
@@ -22,15 +23,18 @@ def setup(server: TielineServer) -> None:
         diagrams.feature(ls).changed(params.text_document.uri)
         await ls.wait_hub()
         _scan(ls, params.text_document.uri)
+        doccomments.opened(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TielineServer, params: types.DidChangeTextDocumentParams) -> None:
         _scan(ls, params.text_document.uri)
         diagrams.feature(ls).changed(params.text_document.uri)
+        doccomments.changed(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TielineServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.release(params.text_document.uri)
         diagrams.feature(ls).closed(params.text_document.uri)
+        doccomments.closed(ls, params.text_document.uri)
         if ls.hub is not None:
             ls.hub.scanner.forget(params.text_document.uri)
