@@ -23,7 +23,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.chat.conftest import REMOTE
-from tests.lsp.conftest import Env, server_env
+from tests.lsp.conftest import Env, installed_connectors, server_env
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import raw_request_error
 
@@ -45,20 +45,6 @@ class World:
     env: dict[str, str]
 
 
-def _entry_points(where: Path) -> Path:
-    info = where / "tieline_chat_fakes-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: tieline-chat-fakes\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[tieline.connectors]\n"
-        "fakechat = tests.chat.fakechat.connector:FakeChat\n"
-        "fakehost = tests.chat.fakehost.connector:FakeHost\n"
-    )
-    return where
-
-
 @pytest.fixture
 def world(tmp_path: Path, tieline_home: Path) -> World:
     root = tmp_path / "app"
@@ -68,7 +54,14 @@ def world(tmp_path: Path, tieline_home: Path) -> World:
     (root / "src" / "app.py").write_text(SOURCE)
     repo.index.add(["src/app.py"])
     sha = repo.index.commit("first").hexsha
-    site = _entry_points(tmp_path / "site")
+    site = installed_connectors(
+        tmp_path / "site",
+        "tieline-chat-fakes",
+        {
+            "fakechat": "tests.chat.fakechat.connector:FakeChat",
+            "fakehost": "tests.chat.fakehost.connector:FakeHost",
+        },
+    )
     env = server_env(
         Env(root=root, github=None, home=tieline_home),
         PYTHONPATH=f"{site}:{Path.cwd()}",

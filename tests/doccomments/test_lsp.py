@@ -23,7 +23,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from connectors.sdk.drive import MARKDOWN
 from tests.docsync.fakedrive import FakeDrive
-from tests.lsp.conftest import Env, server_env
+from tests.lsp.conftest import Env, installed_connectors, server_env
 from tests.lsp.raw import raw_request
 
 from .book import CommentBook
@@ -42,23 +42,15 @@ class World:
         return CommentBook.load(self.book_file)
 
 
-def _entry_points(where: Path) -> Path:
-    info = where / "tieline_doccomments_fake-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: tieline-doccomments-fake\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[tieline.connectors]\ndocsfake = tests.doccomments.connector:DocsFake\n"
-    )
-    return where
-
-
 @pytest.fixture
 def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
     root = tmp_path / "notes"
     (root / "docs").mkdir(parents=True)
-    site = _entry_points(tmp_path / "site")
+    site = installed_connectors(
+        tmp_path / "site",
+        "tieline-doccomments-fake",
+        {"docsfake": "tests.doccomments.connector:DocsFake"},
+    )
     drive_file, book_file = tmp_path / "drive.json", tmp_path / "comments.json"
     FakeDrive(path=drive_file).save()
     CommentBook(path=book_file).save()

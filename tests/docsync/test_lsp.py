@@ -25,7 +25,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.docsync.fakedrive import FakeDrive
-from tests.lsp.conftest import Env, server_env
+from tests.lsp.conftest import Env, installed_connectors, server_env
 
 
 @dataclass
@@ -38,23 +38,15 @@ class World:
         return FakeDrive.load(self.drive_file)
 
 
-def _entry_points(where: Path) -> Path:
-    info = where / "tieline_docsync_drive-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: tieline-docsync-drive\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[tieline.connectors]\ndrivefake = tests.docsync.connector:FileDrive\n"
-    )
-    return where
-
-
 @pytest.fixture
 def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
     root = tmp_path / "notes"
     (root / "docs").mkdir(parents=True)
-    site = _entry_points(tmp_path / "site")
+    site = installed_connectors(
+        tmp_path / "site",
+        "tieline-docsync-drive",
+        {"drivefake": "tests.docsync.connector:FileDrive"},
+    )
     drive_file = tmp_path / "drive.json"
     FakeDrive(path=drive_file).save()
     env = server_env(

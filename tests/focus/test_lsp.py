@@ -30,7 +30,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from server.lsp import tieline_protocol as p
 from tests.focus.connector import FOCUS_EMOJI
-from tests.lsp.conftest import Env, server_env
+from tests.lsp.conftest import Env, installed_connectors, server_env
 from tests.lsp.raw import raw_request
 
 ORIGINAL = {"text": "In the zone", "emoji": ":surfer:", "expires": None, "dnd_until": None}
@@ -57,27 +57,20 @@ class World:
         (self.chat / "calendar.json").write_text(json.dumps(list(events)))
 
 
-def _entry_points(where: Path) -> Path:
-    info = where / "tieline_focus_chat-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: tieline-focus-chat\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[tieline.connectors]\n"
-        "focusfake = tests.focus.connector:FocusChat\n"
-        "presencefake = tests.focus.connector:PresenceChat\n"
-        "calfake = tests.focus.connector:FileCalendar\n"
-    )
-    return where
-
-
 @pytest.fixture
 def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
     root, chat = tmp_path / "notes", tmp_path / "chat"
     root.mkdir()
     chat.mkdir()
-    site = _entry_points(tmp_path / "site")
+    site = installed_connectors(
+        tmp_path / "site",
+        "tieline-focus-chat",
+        {
+            "focusfake": "tests.focus.connector:FocusChat",
+            "presencefake": "tests.focus.connector:PresenceChat",
+            "calfake": "tests.focus.connector:FileCalendar",
+        },
+    )
     env = server_env(
         Env(root=root, github=None, home=tieline_home),
         PYTHONPATH=f"{site}:{Path.cwd()}",

@@ -96,6 +96,18 @@ def env(github: GitHubStandIn, tmp_path: Path, tieline_home: Path) -> Env:
     return Env(root=root, github=github, home=tieline_home)
 
 
+def installed_connectors(where: Path, name: str, connectors: dict[str, str]) -> Path:
+    """A distribution holding only ``tieline.connectors`` entry points (``id -> module:Class``)
+    in ``where``, which a server started with ``where`` on its ``PYTHONPATH`` finds as it
+    finds any installed third-party connector; ``where`` is returned for that path."""
+    info = where / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    lines = "".join(f"{k} = {v}\n" for k, v in connectors.items())
+    (info / "entry_points.txt").write_text(f"[tieline.connectors]\n{lines}")
+    return where
+
+
 def server_env(e: Env, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")}
     env.update(

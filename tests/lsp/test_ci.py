@@ -20,7 +20,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.conftest import Env, server_env
+from tests.lsp.conftest import Env, installed_connectors, server_env
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import items, raw_request_error, wait_synced
 from tests.standin.kit import serving
@@ -42,20 +42,6 @@ class World:
     build: dict[str, Any]
     deploy: dict[str, Any]
     ship: dict[str, Any]
-
-
-def _entry_point(where: Path) -> Path:
-    """A distribution with only an entry point: the synthetic connector, found by the
-    registry like any installed third-party connector."""
-    info = where / "tieline_synthetic_ci-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: tieline-synthetic-ci\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[tieline.connectors]\nsynthetic = tests.synthetic.connector:SyntheticConnector\n"
-    )
-    return where
 
 
 @pytest.fixture
@@ -91,7 +77,11 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
         repo = git.Repo.init(root, initial_branch="feature")
         (root / ".synthetic-ci.yml").write_text("jobs: [unit]\n")
         repo.create_remote("origin", f"https://github.com/{REPO}.git")
-        site = _entry_point(tmp_path / "site")
+        site = installed_connectors(
+            tmp_path / "site",
+            "tieline-synthetic-ci",
+            {"synthetic": "tests.synthetic.connector:SyntheticConnector"},
+        )
         env = server_env(
             Env(root=root, github=None, home=tieline_home),
             PYTHONPATH=f"{site}:{Path.cwd()}",

@@ -22,7 +22,7 @@ from pytest_lsp import LanguageClient
 from connectors.sdk.registry import default_registry
 from tests.asana.helpers import CANARY as ASANA_TOKEN
 from tests.asana.helpers import seed as seed_asana
-from tests.lsp.conftest import Env, open_doc, start_client
+from tests.lsp.conftest import Env, installed_connectors, open_doc, start_client
 from tests.lsp.test_features import find, hover_at, items, wait_synced
 from tests.standin.asana import AsanaStandIn
 from tests.standin.github import GitHubStandIn
@@ -43,14 +43,7 @@ def checkout_entry_points(where: Path) -> str:
     points = project["project"]["entry-points"]["tieline.connectors"]
     installed = set(default_registry().ids())
     missing = {k: v for k, v in points.items() if k not in installed}
-    info = where / "tieline_checkout_connectors-0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: tieline-checkout-connectors\nVersion: 0\n"
-    )
-    lines = "".join(f"{k} = {v}\n" for k, v in missing.items())
-    (info / "entry_points.txt").write_text(f"[tieline.connectors]\n{lines}")
-    return str(where)
+    return str(installed_connectors(where, "tieline-checkout-connectors", missing))
 
 
 def written(home: Path) -> list[tuple[Path, bytes]]:

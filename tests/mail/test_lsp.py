@@ -18,19 +18,9 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.conftest import Env, server_env
+from tests.lsp.conftest import Env, installed_connectors, server_env
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import items, raw_request_error, wait_synced
-
-
-def _entry_point(where: Path) -> Path:
-    info = where / "tieline_fakemail-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tieline-fakemail\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[tieline.connectors]\nfakemail = tests.mail.fake.served:FakeMailConnector\n"
-    )
-    return where
 
 
 async def _start(tmp_path: Path, home: Path, *, content: bool) -> LanguageClient:
@@ -38,7 +28,11 @@ async def _start(tmp_path: Path, home: Path, *, content: bool) -> LanguageClient
     ``content``: the client reads ``workspace/textDocumentContent``."""
     root = tmp_path / "notes"
     root.mkdir()
-    site = _entry_point(tmp_path / "site")
+    site = installed_connectors(
+        tmp_path / "site",
+        "tieline-fakemail",
+        {"fakemail": "tests.mail.fake.served:FakeMailConnector"},
+    )
     env = server_env(
         Env(root=root, github=None, home=home),
         PYTHONPATH=f"{site}:{Path.cwd()}",

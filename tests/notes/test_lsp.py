@@ -20,7 +20,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.conftest import Env, server_env
+from tests.lsp.conftest import Env, installed_connectors, server_env
 from tests.notes.connector import Notes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 24
@@ -34,18 +34,6 @@ class World:
 
     def notes(self) -> Notes:
         return Notes.load(self.file)
-
-
-def _entry_points(where: Path) -> Path:
-    info = where / "tieline_notes_fake-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: tieline-notes-fake\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[tieline.connectors]\nnotesfake = tests.notes.connector:NotesFake\n"
-    )
-    return where
 
 
 @pytest.fixture
@@ -64,9 +52,12 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
     )
     file = tmp_path / "notes.json"
     notes.save(file)
+    site = installed_connectors(
+        tmp_path / "site", "tieline-notes-fake", {"notesfake": "tests.notes.connector:NotesFake"}
+    )
     env = server_env(
         Env(root=root, github=None, home=tieline_home),
-        PYTHONPATH=f"{_entry_points(tmp_path / 'site')}:{Path.cwd()}",
+        PYTHONPATH=f"{site}:{Path.cwd()}",
         NOTESFAKE_FILE=str(file),
         TIELINE_NOTESFAKE_TOKEN="tok-notesfake-abcdefgh12",
     )
