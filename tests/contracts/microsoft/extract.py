@@ -9,7 +9,7 @@ description would for those operations and is self-contained.
 
 Run from the repository root::
 
-    python tests/contracts/microsoft/extract.py PATH/TO/graph.json \
+    python -m tests.contracts.microsoft.extract PATH/TO/graph.json \
         tests/contracts/microsoft/graph.json
 
 It prints the sha256 of its input and output, which PROVENANCE records.
@@ -22,6 +22,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from tests.contracts.openapi_subset import subset
 
 #: path -> the methods kept there (the description's own spelling of each path).
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -64,51 +66,9 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 _PATH_KEEP = ("parameters", "description")
 
 
-def _refs(node: Any, out: set[str]) -> None:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/"):
-            out.add(ref)
-        for v in node.values():
-            _refs(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            _refs(v, out)
-
-
-def _target(doc: dict[str, Any], ref: str) -> tuple[str, str, Any]:
-    _, _, kind, name = ref.split("/", 3)
-    name = name.replace("~1", "/").replace("~0", "~")
-    return kind, name, doc["components"][kind][name]
-
-
 def extract(doc: dict[str, Any]) -> dict[str, Any]:
     """A description with only :data:`OPERATIONS` and the components they need."""
-    paths: dict[str, Any] = {}
-    for path, methods in OPERATIONS.items():
-        item = doc["paths"][path]
-        kept = {k: item[k] for k in _PATH_KEEP if k in item}
-        for m in methods:
-            kept[m] = item[m]
-        paths[path] = kept
-    components: dict[str, dict[str, Any]] = {}
-    pending: set[str] = set()
-    _refs(paths, pending)
-    seen: set[str] = set()
-    while pending:
-        ref = pending.pop()
-        if ref in seen:
-            continue
-        seen.add(ref)
-        kind, name, value = _target(doc, ref)
-        components.setdefault(kind, {})[name] = value
-        _refs(value, pending)
-    for kind in components:
-        components[kind] = dict(sorted(components[kind].items()))
-    out = {k: doc[k] for k in ("openapi", "info", "servers") if k in doc}
-    out["paths"] = paths
-    out["components"] = dict(sorted(components.items()))
-    return out
+    return subset(doc, OPERATIONS, path_keys=_PATH_KEEP, sort=True)
 
 
 def main(argv: list[str]) -> int:
