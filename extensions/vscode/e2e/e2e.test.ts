@@ -140,7 +140,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 2000 } });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(world.workspace)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
 }, 240_000);
@@ -166,6 +166,22 @@ afterAll(async () => {
 
 const sidebar = () => page.locator('#workbench\\.parts\\.sidebar');
 const row = (text: string) => sidebar().locator('.monaco-list-row', { hasText: text }).first();
+
+/**
+ * Scroll the `pane` panel's list until a row with `text` is drawn (VS Code draws only the rows
+ * in view, and Integrations lists a sign-in row for each of many services).
+ */
+async function reveal(paneTitle: string, text: string) {
+  const pane = sidebar().locator('.pane').filter({ has: page.locator('.pane-header', { hasText: paneTitle }) });
+  const list = pane.locator('.monaco-list').first();
+  await list.waitFor({ timeout: 30_000 });
+  for (let i = 0; i < 40 && (await row(text).count()) === 0; i++) {
+    await list.hover();
+    await page.mouse.wheel(0, 90);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return row(text);
+}
 
 /** Expand `group` until `child` shows under it (refreshing while the sync has not filled it). */
 async function expand(group: string, child: string) {
@@ -242,7 +258,7 @@ describe('Tieline in VS Code (code-server 4.100.3)', () => {
   it('signs in to Linear through the UI: QuickPick, password box, and Integrations shows the account', async () => {
     const input = page.locator('.quick-input-widget .quick-input-box input.input');
     // The Integrations panel's item preselects its service: straight to the key, never echoed.
-    await row('Sign in to Linear').click();
+    await (await reveal('Integrations', 'Sign in to Linear')).click();
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     await expect.poll(() => input.getAttribute('type'), { timeout: 10_000 }).toBe('password');
     await page.keyboard.press('Escape');
