@@ -480,7 +480,7 @@ class _Round:
                 self.folder,
                 _doc_path(rel),
                 data,
-                replace=_item_of(replace) if replace is not None else None,
+                replace=_doc_of(replace) if replace is not None else None,
                 if_match=(replace.etag or None) if replace is not None else None,
             )
         except (SyncConflict, NotFound):  # changed or deleted there meanwhile: look again
@@ -774,6 +774,13 @@ def _base_of(rel: str, item: DriveItem, digest: str, st: os.stat_result) -> Base
 def _doc_path(rel: str) -> str:
     """The document a Markdown export stands for: ``guides/Plan.md`` -> ``guides/Plan``."""
     return rel[: -len(".md")] if rel.endswith(".md") else rel
+
+
+def _doc_of(b: Base) -> DriveItem:
+    """The document an export's agreement stands for, named as the drive names it."""
+    return DriveItem(
+        id=b.remote_id, path=_doc_path(b.path), etag=b.etag, export_formats=(MARKDOWN,)
+    )
 
 
 def _doc_base(rel: str, item: DriveItem, digest: str, st: os.stat_result) -> Base:
