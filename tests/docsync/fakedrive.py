@@ -216,6 +216,8 @@ class FakeDrive:
                 raise InvalidRequest(f"{path} exists", status=400)
             return self.put(path, data, export=self.DOC_EXPORTS).item()
         e = self._get(replace.id)
+        if replace.path and replace.path != e.path:  # named as this drive names it
+            raise InvalidRequest(f"{replace.path} is not where {e.path} is", status=400)
         if not e.export_formats:
             raise InvalidRequest(f"{e.path} is not a service document", status=400)
         if if_match is not None and e.etag != if_match:

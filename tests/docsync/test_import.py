@@ -144,6 +144,21 @@ async def test_keep_mine_imports_it(world: World, store: Store) -> None:
     assert w.local() == {"Plan.md": "# Plan\n\nedited here"}
 
 
+async def test_an_edit_of_a_doc_deleted_there_makes_it_anew(world: World, store: Store) -> None:
+    """As any edit meeting a delete: the edit wins (here, a document again), and the
+    conflict is recorded so the person sees it. Off, the export goes with its document."""
+    w = importing(world, store)
+    await edited_export(w)
+    w.drive.remove("Plan")
+    r = await w.sync.sync()
+    assert [(c.path, c.kind) for c in r.conflicts] == [("Plan.md", "deleted_there")]
+    doc = w.drive.at("Plan")
+    assert doc is not None and doc.export_formats and doc.data == b"# Plan\n\nedited here"
+    assert w.local() == {"Plan.md": "# Plan\n\nedited here"}
+    r = await w.sync.sync()
+    assert not r.changed
+
+
 @pytest.mark.parametrize("new", [False, True])
 async def test_a_new_markdown_file(world: World, store: Store, new: bool) -> None:
     """Off: uploaded as the file it is (``import_docs`` alone does not change that); on:

@@ -24,7 +24,8 @@ else PDF) and never pushed back -- unless the link's drive can import Markdown
 (``docsync.import_docs``): then a local edit of a Markdown export replaces the document's
 content, naming the version it was exported from, so an edit made there meanwhile becomes a
 conflict like any other. The version the import answers is recorded as the agreement, so the
-export that the next look lists is not taken for an edit made at the service. With
+export that the next look lists is not taken for an edit made at the service; an edit of
+an export whose document was deleted there makes it anew, as any edit meeting a delete. With
 ``docsync.import_new`` a new local ``.md`` file becomes a document too (else it is uploaded
 as the file it is).
 
@@ -678,6 +679,17 @@ class _Round:
             await self.state.drop(b.path)
             self.bases.pop(b.path, None)
             nb = await self.push(b.path, if_match=None)
+            if nb is not None:
+                c = await self.state.add_conflict(
+                    b.path, "deleted_there", copy=None, remote_id=nb.remote_id, etag=nb.etag
+                )
+                self.report.conflicts.append(c)
+            return
+        if st == "changed" and b.export == MARKDOWN and self.s.import_docs:
+            # An edit of a document deleted there wins, as any edit: a document anew.
+            await self.state.drop(b.path)
+            self.bases.pop(b.path, None)
+            nb = await self.push_doc(b.path, None)
             if nb is not None:
                 c = await self.state.add_conflict(
                     b.path, "deleted_there", copy=None, remote_id=nb.remote_id, etag=nb.etag
