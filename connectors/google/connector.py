@@ -328,6 +328,21 @@ class GoogleConnector(Connector):
     async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
         await self.drive.delete(item, if_match=if_match)
 
+    # -- DocImport (Markdown into Google Docs, see .drive_sync) -------------------------------
+    async def import_document(
+        self,
+        folder: DriveFolder,
+        path: str,
+        data: bytes,
+        *,
+        source: str = "text/markdown",
+        replace: DriveItem | None = None,
+        if_match: str | None = None,
+    ) -> DriveItem:
+        return await self.drive.import_document(
+            folder, path, data, source=source, replace=replace, if_match=if_match
+        )
+
     # -- DocComments (Drive's comments API) ---------------------------------------------------
     async def doc_comments(self, file_id: str, *, resolved: bool = True) -> list[DocComment]:
         """A file's comment threads, oldest first; ``resolved=False`` keeps the open ones."""

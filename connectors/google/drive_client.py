@@ -207,9 +207,14 @@ class DriveClient:
         """``files.delete``: gone for good, skipping the trash."""
         await self.http.delete(f"{DRIVE}/files/{_seg(file_id)}", params=ALL_DRIVES)
 
-    async def create(self, name: str, parent: str, data: bytes, mime_type: str) -> GFile:
-        """A new file in ``parent``: multipart up to :data:`SIMPLE_LIMIT`, else resumable."""
-        meta = {"name": name, "parents": [parent], "mimeType": mime_type}
+    async def create(
+        self, name: str, parent: str, data: bytes, mime_type: str, *, convert_to: str = ""
+    ) -> GFile:
+        """A new file in ``parent``: multipart up to :data:`SIMPLE_LIMIT`, else resumable.
+        ``convert_to`` (a Google Docs type, such as a Doc's) is the metadata's ``mimeType``
+        while the media stays ``mime_type``: Drive then imports the bytes, converting them
+        into that type's document (guides/manage-uploads#import-docs)."""
+        meta = {"name": name, "parents": [parent], "mimeType": convert_to or mime_type}
         if len(data) > SIMPLE_LIMIT:
             return await self._resumable("POST", f"{UPLOAD}/files", meta, data, mime_type)
         boundary = "tieline-" + secrets.token_hex(12)
@@ -232,7 +237,9 @@ class DriveClient:
 
     async def replace(self, file_id: str, data: bytes, mime_type: str) -> GFile:
         """New bytes for an existing file (``files.update`` with media), its id, name and
-        place kept: ``uploadType=media`` up to :data:`SIMPLE_LIMIT`, else resumable."""
+        place kept: ``uploadType=media`` up to :data:`SIMPLE_LIMIT`, else resumable. For a
+        Google Doc and media Drive imports (Markdown), the Doc's content is converted anew
+        from it -- same id, comments and sharing."""
         path = f"{UPLOAD}/files/{_seg(file_id)}"
         if len(data) > SIMPLE_LIMIT:
             return await self._resumable("PATCH", path, {}, data, mime_type)

@@ -34,6 +34,11 @@ replaced bytes of a file as a revision, for 30 days unless kept forever). ``uplo
 file must still be there at that version; two items of the name there are a conflict too.
 Missing parent folders are created. ``delete`` trashes (the ``drive_delete`` setting,
 ``trash`` by default: the user can restore it for 30 days) or deletes for good.
+
+Imports (the DocImport capability). Drive converts Markdown into a Google Doc when an upload's
+metadata names the Doc type and its media is ``text/markdown`` (guides/manage-uploads,
+"Import to Google Docs types"): ``files.create`` so for a new Doc, ``files.update`` with the
+media on the Doc's id to replace its content. The version check is the writes' own.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connectors.sdk import InvalidRequest, NotFound
-from connectors.sdk.drive import DriveChanges, DriveFolder, DriveItem
+from connectors.sdk.drive import MARKDOWN, DriveChanges, DriveFolder, DriveItem
 from connectors.sdk.errors import SyncConflict
 
 from . import drive
@@ -62,6 +67,8 @@ _FOLDER_URL = re.compile(r"^https://drive\.google\.com/drive/(?:u/\d+/)?folders/
 DEPTH = 100
 PARENT_FIELDS = "id,name,mimeType,parents,trashed"
 DELETE_MODES = ("trash", "delete")
+#: What Drive converts into a Google Doc that a linked folder holds (Markdown since 2024).
+IMPORTS = (MARKDOWN, "text/plain")
 
 
 @dataclass
@@ -331,6 +338,45 @@ class GoogleDrive:
                 raise SyncConflict(f"{target} was created in Google Drive meanwhile")
             _same(target, existing, if_match)
             f = await self.client.replace(existing.id, data, mime)
+        it = drive.item(f, target)
+        tree.items[it.id] = it
+        return it
+
+    async def import_document(
+        self,
+        folder: DriveFolder,
+        path: str,
+        data: bytes,
+        *,
+        source: str = MARKDOWN,
+        replace: DriveItem | None = None,
+        if_match: str | None = None,
+    ) -> DriveItem:
+        """Markdown (``source``) into a Google Doc named by ``path``'s last part: a new one,
+        or the content of ``replace`` converted anew, at the version ``if_match`` names."""
+        if source not in IMPORTS:
+            raise InvalidRequest(f"Google Drive imports no {source} into a Google Doc")
+        names = self._names(path)
+        tree = self._tree(folder)
+        if replace is not None:
+            current = await self._current(replace)
+            where = replace.path or current.name
+            if current.trashed:
+                raise SyncConflict(f"{where} is no longer in Google Drive: it was trashed")
+            if current.mime_type != drive.DOC:
+                raise InvalidRequest(f"{where} is not a Google Doc; it cannot be imported into")
+            if if_match is not None:
+                _same(where, current, if_match)
+            f = await self.client.replace(current.id, data, source)
+            known = tree.items.get(current.id)
+            target = known.path if known is not None else where
+        else:
+            parent, at = await self._parents(tree, names[:-1])
+            name = names[-1]
+            target = drive.join(at, name)
+            if await self._at(tree, parent, name) is not None:
+                raise SyncConflict(f"{target} was created in Google Drive meanwhile")
+            f = await self.client.create(name, parent, data, source, convert_to=drive.DOC)
         it = drive.item(f, target)
         tree.items[it.id] = it
         return it

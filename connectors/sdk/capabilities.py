@@ -281,6 +281,32 @@ class Drive(Protocol):
 
 
 @runtime_checkable
+@capability("Document import: Markdown made (or remade) into a document of the service's own.")
+class DocImport(Protocol):
+    """The way back for a :class:`Drive`'s exported documents: the service converts the
+    bytes (``source``, Markdown unless said otherwise) into a document in its own format.
+
+    ``path`` is relative to the linked folder and is the document's name (no ``.md``
+    suffix: ``guides/Plan``); missing parent folders are created, as ``upload`` does. With
+    ``replace`` (an item of that folder, such as one pulled as an export) its content is
+    replaced in place -- same id, comments and sharing kept -- naming the version it expects
+    (``if_match``) and raising :class:`~connectors.sdk.errors.SyncConflict` when the
+    service holds another. The answer is the document as it now stands (its new ``etag``,
+    its ``export_formats``)."""
+
+    async def import_document(
+        self,
+        folder: DriveFolder,
+        path: str,
+        data: bytes,
+        *,
+        source: str = "text/markdown",
+        replace: DriveItem | None = None,
+        if_match: str | None = None,
+    ) -> DriveItem: ...
+
+
+@runtime_checkable
 @capability("Snippet hosting: the account's own snippets (gists), listed, read and written.")
 class SnippetStore(Protocol):
     """One file per snippet. ``create_snippet`` makes it secret unless ``public``;

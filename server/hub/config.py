@@ -329,6 +329,19 @@ class DocSyncSettings(_Section):
         description="Glob patterns of files and folders never synced, matched against each "
         "name and the relative path (conflict copies and unfinished downloads never are).",
     )
+    import_docs: bool = Field(
+        default=False,
+        description="Push a local edit of a document's Markdown export back into the "
+        "document (Google Docs), where the drive can import Markdown; off: such edits stay "
+        "here only. The service converts the Markdown, so formatting it has no Markdown for "
+        "is lost.",
+    )
+    import_new: bool = Field(
+        default=False,
+        description="Make a new `.md` file of a linked folder a document of the service's "
+        "own (a Google Doc) rather than uploading it as a file, where the drive can import "
+        "Markdown.",
+    )
 
 
 class SyncSettings(_Section):

@@ -44,3 +44,17 @@ class FileDrive(Connector):
 
     async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
         await _drive().delete(item, if_match=if_match)
+
+    async def import_document(
+        self,
+        folder: DriveFolder,
+        path: str,
+        data: bytes,
+        *,
+        source: str = "text/markdown",
+        replace: DriveItem | None = None,
+        if_match: str | None = None,
+    ) -> DriveItem:
+        return await _drive().import_document(
+            folder, path, data, source=source, replace=replace, if_match=if_match
+        )

@@ -31,6 +31,13 @@ what the document does not say, built from Drive's guides:
   stand-in keep 256 KiB less than it was sent of the next pieces, as Drive may;
   ``fail_pieces`` answers the next pieces 503, keeping nothing, and a status query
   (``bytes */total``) is answered 308 with what the session holds.
+- Imports (guides/manage-uploads#import-docs): an upload whose metadata names a Google Docs
+  type and whose media is of a type Drive converts to it (:data:`IMPORTS`) makes that type's
+  document, with no bytes of its own; new media for an existing document (``files.update``)
+  replaces its content the same way. The stand-in's conversion keeps the text: the Markdown
+  (and plain-text) export is the uploaded text, the PDF a placeholder. Media Drive does not
+  convert to the type is 400; new media for a Google type Drive imports nothing into (a form)
+  likewise.
 """
 
 from __future__ import annotations
@@ -71,6 +78,13 @@ DEFAULTS = {
 
 # -- fields ----------------------------------------------------------------------------------
 Fields = dict[str, "Fields | None"]
+
+
+#: Media Drive converts into a Google Docs type: of the guide's "Import to Google Docs types"
+#: table (Markdown among them since 2024), the text ones, which the stand-in can "convert".
+IMPORTS = {
+    GOOGLE + "document": ("text/markdown", "text/plain"),
+}
 
 
 def parse_fields(text: str) -> Fields:
@@ -227,6 +241,8 @@ class Session:
     meta: dict[str, Any]
     total: int | None
     data: bytearray = field(default_factory=bytearray)
+    #: The media's type (``X-Upload-Content-Type``), which decides an import.
+    media: str | None = None
 
 
 class DriveState:
@@ -309,6 +325,18 @@ class DriveState:
         f = self.add(name, parent, mime=GOOGLE + "document")
         self.exports[f["id"]] = exports
         return f
+
+    def set_content(self, f: dict[str, Any], data: bytes) -> None:
+        """New content for ``f``: its bytes, or for a Google Docs type the document
+        converted from ``data`` (the caller checked :data:`IMPORTS`)."""
+        if f["mimeType"] in IMPORTS:
+            self.exports[f["id"]] = {
+                "text/markdown": data,
+                "text/plain": data,
+                "application/pdf": b"%PDF-1.7 converted",
+            }
+        else:
+            self._set_bytes(f, data)
 
     def _set_bytes(self, f: dict[str, Any], data: bytes) -> None:
         self.data[f["id"]] = data
@@ -485,13 +513,44 @@ def _parents_of(s: GoogleStandIn, meta: dict[str, Any]) -> list[str]:
     return list(parents)
 
 
-def _create(s: GoogleStandIn, meta: dict[str, Any], data: bytes | None) -> dict[str, Any]:
+def _convertible(s: GoogleStandIn, mime: str, media: str | None) -> None:
+    """Refuse content Drive would not take for a file of ``mime``: media of another type
+    for a Google type (only an import converts into one, and only from :data:`IMPORTS`)."""
+    if not mime.startswith(GOOGLE) or mime == FOLDER:
+        return
+    if (media or "").split(";")[0].strip() not in IMPORTS.get(mime, ()):
+        raise s.error(
+            400, f"Conversion from {media} to {mime} is not supported.", reason="badRequest"
+        )
+
+
+def _create(
+    s: GoogleStandIn, meta: dict[str, Any], data: bytes | None, media: str | None = None
+) -> dict[str, Any]:
     bad = set(meta) - {"name", "mimeType", "parents", "description"}
     if bad:
         raise s.error(400, f"the stand-in does not set {sorted(bad)}", reason="badRequest")
     parents = _parents_of(s, meta)
-    mime = meta.get("mimeType") or "application/octet-stream"
-    return s.drive.add(meta.get("name") or "Untitled", parents[0], mime=mime, data=data)
+    mime = meta.get("mimeType") or media or "application/octet-stream"
+    if data is not None:
+        _convertible(s, mime, media)
+    if data is None or mime not in IMPORTS:
+        return s.drive.add(meta.get("name") or "Untitled", parents[0], mime=mime, data=data)
+    f = s.drive.add(meta.get("name") or "Untitled", parents[0], mime=mime)
+    s.drive.set_content(f, data)
+    return f
+
+
+def _replace_content(
+    s: GoogleStandIn, fid: str, data: bytes, media: str | None, **meta: Any
+) -> dict[str, Any]:
+    """``files.update`` with media: new bytes, or a document converted anew (same id)."""
+    f = s.drive.files[fid]
+    _convertible(s, f["mimeType"], media)
+    if f["mimeType"] not in IMPORTS:
+        return s.drive.edit(fid, data=data, **meta)
+    s.drive.set_content(f, data)
+    return s.drive.edit(fid, **meta)
 
 
 def _create_route(s: GoogleStandIn, req: Request) -> Response:
@@ -527,9 +586,10 @@ def _delete(s: GoogleStandIn, req: Request) -> Response:
     return 204, None, {}
 
 
-def _multipart(req: Request) -> tuple[dict[str, Any], bytes]:
-    (_, raw), (_, data) = related_parts(req.headers["content-type"], req.body)  # as checked
-    return json.loads(raw), data
+def _multipart(req: Request) -> tuple[dict[str, Any], str, bytes]:
+    """The metadata, the media's type and the media of a multipart upload."""
+    (_, raw), (media, data) = related_parts(req.headers["content-type"], req.body)  # as checked
+    return json.loads(raw), media, data
 
 
 def _upload(s: GoogleStandIn, req: Request) -> Response:
@@ -539,18 +599,22 @@ def _upload(s: GoogleStandIn, req: Request) -> Response:
         upload_id = "ADPyc" + secrets.token_urlsafe(12)
         total = req.headers.get("x-upload-content-length")
         s.drive.sessions[upload_id] = Session(
-            target["id"] if target else None, dict(req.json or {}), int(total) if total else None
+            target["id"] if target else None,
+            dict(req.json or {}),
+            int(total) if total else None,
+            media=req.headers.get("x-upload-content-type"),
         )
         session = f"{req.base_url}{req.path}?uploadType=resumable&upload_id={upload_id}"
         return 200, None, {"location": session, "x-guploader-uploadid": upload_id}
     if kind == "multipart":
-        meta, data = _multipart(req)
+        meta, media, data = _multipart(req)
     else:
-        meta, data = {}, req.body
+        meta, media, data = {}, req.headers.get("content-type"), req.body
     if target is None:
-        f = _create(s, {"mimeType": req.headers.get("content-type"), **meta}, data)
+        f = _create(s, meta, data, media)
         return 200, project(f, _fields(s, req)), {}
-    f = s.drive.edit(target["id"], data=data, **{k: v for k, v in meta.items() if k == "name"})
+    named = {k: v for k, v in meta.items() if k == "name"}
+    f = _replace_content(s, target["id"], data, media, **named)
     return 200, project(f, _fields(s, req)), {}
 
 
@@ -580,9 +644,9 @@ def _piece(s: GoogleStandIn, req: Request) -> Response:
             del s.drive.sessions[req.args["upload_id"]]
             data = bytes(session.data)
             if session.file_id is None:
-                f = _create(s, session.meta, data)
+                f = _create(s, session.meta, data, session.media)
             else:
-                f = s.drive.edit(session.file_id, data=data)
+                f = _replace_content(s, session.file_id, data, session.media)
             return 200, project(f, _fields(s, req)), {}
     held = len(session.data)
     return 308, None, ({"range": f"bytes=0-{held - 1}"} if held else {})

@@ -19,7 +19,15 @@ size or mtime moved. Then, per path:
   path becomes a conflict like any other.
 
 Documents the service keeps in its own format are pulled as read-only exports (Markdown,
-else PDF) and never pushed back.
+else PDF) and never pushed back -- unless the link's drive can import Markdown
+(:class:`~connectors.sdk.capabilities.DocImport`) and the person asked for it
+(``docsync.import_docs``): then a local edit of a Markdown export replaces the document's
+content, naming the version it was exported from, so an edit made there meanwhile becomes a
+conflict like any other. The version the import answers is recorded as the agreement, so the
+export that the next look lists is not taken for an edit made at the service; an edit of
+an export whose document was deleted there makes it anew, as any edit meeting a delete. With
+``docsync.import_new`` a new local ``.md`` file becomes a document too (else it is uploaded
+as the file it is).
 
 Durability: each path's agreement is committed the moment its transfer completes, and the
 cursor only at the end of a round, so a process killed anywhere loses nothing -- the next
@@ -44,7 +52,7 @@ from functools import partial
 from pathlib import Path
 from typing import Literal
 
-from connectors.sdk.capabilities import Drive
+from connectors.sdk.capabilities import DocImport, Drive
 from connectors.sdk.drive import MARKDOWN, PDF, DriveChanges, DriveFolder, DriveItem
 from connectors.sdk.errors import (
     ConfigError,
@@ -149,8 +157,16 @@ class DocSync:
         *,
         ignore: Ignore | None = None,
         now: Callable[[], datetime] = datetime.now,
+        importer: DocImport | None = None,
+        import_docs: bool = False,
+        import_new: bool = False,
     ) -> None:
         self.drive = drive
+        #: Set when Markdown goes back to the service as its documents: the drive's
+        #: :class:`DocImport` (the same connector), and which local files go that way.
+        self.importer = importer if (import_docs or import_new) else None
+        self.import_docs = import_docs and importer is not None
+        self.import_new = import_new and importer is not None
         self.spec = spec
         self.dir = root / spec.folder.strip("/")
         # Keyed by the folder's place on disk too: two checkouts of one workspace linking
@@ -257,6 +273,26 @@ class DocSync:
             return
         st = target.stat()
         data = target.read_bytes()
+        if export == MARKDOWN and self.import_docs and self.importer is not None:
+            try:
+                item = await self.importer.import_document(
+                    folder,
+                    _doc_path(c.path),
+                    data,
+                    replace=DriveItem(id=c.remote_id, path=_doc_path(c.path), etag=c.etag),
+                    if_match=c.etag or None,
+                )
+            except SyncConflict:
+                raise SyncConflict(
+                    f"{c.path} changed at {self.spec.service} again; sync, then resolve"
+                ) from None
+            await self.state.put(_doc_base(c.path, item, sha256(data), st))
+            if copy is not None and copy.exists():
+                if keep == "mine":
+                    copy.unlink()
+                else:
+                    os.replace(copy, self._free(_beside(c.path, f"{self.spec.service} version")))
+            return
         if export is not None:  # an export is never written back: mine stays here only
             await self.state.put(
                 Base(
@@ -429,6 +465,29 @@ class _Round:
             self.again = True
             return None
         b = _base_of(rel, item, sha256(data), st)
+        await self.state.put(b)
+        self._seen(b)
+        self.report.pushed.append(rel)
+        return b
+
+    async def push_doc(self, rel: str, replace: Base | None) -> Base | None:
+        """Markdown to the service as its document: ``replace``'s content, or a new one."""
+        assert self.s.importer is not None
+        path = self.dir / rel
+        st = path.stat()
+        data = path.read_bytes()
+        try:
+            item = await self.s.importer.import_document(
+                self.folder,
+                _doc_path(rel),
+                data,
+                replace=_doc_of(replace) if replace is not None else None,
+                if_match=(replace.etag or None) if replace is not None else None,
+            )
+        except (SyncConflict, NotFound):  # changed or deleted there meanwhile: look again
+            self.again = True
+            return None
+        b = _doc_base(rel, item, sha256(data), st)
         await self.state.put(b)
         self._seen(b)
         self.report.pushed.append(rel)
@@ -626,6 +685,17 @@ class _Round:
                 )
                 self.report.conflicts.append(c)
             return
+        if st == "changed" and b.export == MARKDOWN and self.s.import_docs:
+            # An edit of a document deleted there wins, as any edit: a document anew.
+            await self.state.drop(b.path)
+            self.bases.pop(b.path, None)
+            nb = await self.push_doc(b.path, None)
+            if nb is not None:
+                c = await self.state.add_conflict(
+                    b.path, "deleted_there", copy=None, remote_id=nb.remote_id, etag=nb.etag
+                )
+                self.report.conflicts.append(c)
+            return
         if st == "same" or b.export is not None:
             localfs.remove(self.dir / b.path)
             self.report.deleted_here.append(b.path)
@@ -648,7 +718,9 @@ class _Round:
                         await self.state.put(_replace(b, size=f.size, mtime_ns=f.mtime_ns))
                 continue
             if b.export is not None:
-                if st == "changed":
+                if st == "changed" and b.export == MARKDOWN and self.s.import_docs:
+                    self.later(partial(self.push_doc, b.path, b))
+                elif st == "changed":
                     self.report.held_back.append(b.path)
                 else:  # a deleted export: the document stays at the service
                     await self.state.drop(b.path)
@@ -666,6 +738,8 @@ class _Round:
             twins = vanished.get(self.hash_of(rel))
             if twins:
                 await self.move_there(twins.pop(0), rel)
+            elif self.s.import_new and rel.endswith(".md"):
+                self.later(partial(self.push_doc, rel, None))
             else:
                 self.later(partial(self.push, rel, if_match=None))
         await self.flush()
@@ -707,6 +781,24 @@ def _item_of(b: Base) -> DriveItem:
 
 def _base_of(rel: str, item: DriveItem, digest: str, st: os.stat_result) -> Base:
     return Base(rel, item.id, item.etag, False, digest, st.st_size, st.st_mtime_ns, item.hash)
+
+
+def _doc_path(rel: str) -> str:
+    """The document a Markdown export stands for: ``guides/Plan.md`` -> ``guides/Plan``."""
+    return rel[: -len(".md")] if rel.endswith(".md") else rel
+
+
+def _doc_of(b: Base) -> DriveItem:
+    """The document an export's agreement stands for, named as the drive names it."""
+    return DriveItem(
+        id=b.remote_id, path=_doc_path(b.path), etag=b.etag, export_formats=(MARKDOWN,)
+    )
+
+
+def _doc_base(rel: str, item: DriveItem, digest: str, st: os.stat_result) -> Base:
+    """The agreement after an import: the document's new version, kept as its export."""
+    fmt = export_format(item) or MARKDOWN
+    return Base(rel, item.id, item.etag, False, digest, st.st_size, st.st_mtime_ns, None, fmt)
 
 
 def _replace(b: Base, **kw: object) -> Base:

@@ -77,7 +77,7 @@ class DocSyncs:
 
     def engine(self, spec: LinkSpec) -> DocSync | str:
         """The engine of a link, or why there is none (for a person)."""
-        from connectors.sdk.capabilities import Drive
+        from connectors.sdk.capabilities import DocImport, Drive
 
         root = self.hub.root
         if root is None:
@@ -88,8 +88,19 @@ class DocSyncs:
                 f" as {spec.account}" if spec.account else ""
             )
         drive: Drive = s.connector.capability(Drive)
+        settings = self.hub.config.docsync
+        importer: DocImport | None = (
+            s.connector.capability(DocImport) if s.connector.provides(DocImport) else None
+        )
         return DocSync(
-            self.hub.store, drive, spec, root, ignore=Ignore(self.hub.config.docsync.ignore)
+            self.hub.store,
+            drive,
+            spec,
+            root,
+            ignore=Ignore(settings.ignore),
+            importer=importer,
+            import_docs=settings.import_docs,
+            import_new=settings.import_new,
         )
 
     async def sync_all(self, progress: Progress | None = None) -> list[Outcome]:

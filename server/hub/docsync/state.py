@@ -31,7 +31,8 @@ class Base:
     size: int = 0
     mtime_ns: int = 0
     remote_hash: str | None = None
-    #: The MIME type a service document was exported as (read-only here), else None.
+    #: The MIME type a service document was exported as (read-only here unless imported
+    #: back, see ``docsync.import_docs``), else None.
     export: str | None = None
 
 
