@@ -46,3 +46,38 @@ async def test_sync_now_imports_an_edited_export_when_the_setting_is_on(world: W
     finally:
         with contextlib.suppress(Exception):
             await c.shutdown_session()
+
+
+async def test_a_held_back_edit_is_said_once_with_the_setting_that_imports_it(
+    world: World,
+) -> None:
+    """With the setting off the edit of an export stays local -- and the editor says so, once,
+    naming ``docsync.import_docs`` (a silent hold would look like a lost edit)."""
+    d = world.drive()
+    d.put("Plan", "# Plan", export=FakeDrive.DOC_EXPORTS)
+    docs = world.root / "docs"
+    c = await start(world)
+    try:
+
+        async def linked() -> Any:
+            with contextlib.suppress(Exception):
+                return await command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+            return None
+
+        await _until(linked)
+        plan = docs / "Plan.md"
+        os.chmod(plan, 0o644)
+        plan.write_text("# Plan\n\nedited in the editor")
+        for _ in range(2):
+            (link,) = (await command(c, "tieline.docsync.syncNow"))["links"]
+            assert link["heldBack"] == ["Plan.md"] and link["pushed"] == []
+
+        async def said() -> list[str]:
+            return [m.message for m in c.messages if "docsync.import_docs" in m.message]
+
+        told = await _until(said)
+        assert len(told) == 1 and "Plan.md" in told[0]
+        assert world.drive().at("Plan").data == b"# Plan"  # type: ignore[union-attr]
+    finally:
+        with contextlib.suppress(Exception):
+            await c.shutdown_session()

@@ -152,6 +152,8 @@ class Rounds:
         self.last = 0.0
         self.ran: set[str] = set()
         self.told_stop: dict[str, str] = {}
+        #: Export paths already said to be held back, per link (said once, not every round).
+        self.told_held: dict[str, set[str]] = {}
         #: A rate-limited service's time (epoch seconds) before which no round starts.
         self.not_before = 0.0
 
@@ -193,6 +195,17 @@ class Rounds:
             self.told_stop.pop(o.link.key, None)
         for c in r.conflicts:
             self.later(self.offer(o.link, c))
+        held = set(r.held_back)
+        fresh = held - self.told_held.get(o.link.key, set())
+        self.told_held[o.link.key] = held
+        if fresh:
+            names = ", ".join(sorted(fresh)[:3]) + (" …" if len(fresh) > 3 else "")
+            _info(
+                self.ls,
+                f"Tieline: edits to exported documents in {o.link.folder} stay here: {names}."
+                " Turn on docsync.import_docs to import them into the documents, where the"
+                " service can.",
+            )
 
     def later(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
