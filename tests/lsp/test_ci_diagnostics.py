@@ -20,8 +20,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.ci.test_failures import TEST_CALC
-from tests.lsp.conftest import Env, server_env
-from tests.lsp.test_ci import _entry_point
+from tests.lsp.conftest import Env, installed_connectors, server_env
 from tests.lsp.test_features import wait_synced
 from tests.standin.kit import serving
 from tests.standin.synthetic import SyntheticStandIn
@@ -72,7 +71,11 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
         (root / "tests").mkdir()
         (root / "tests/test_calc.py").write_text(TEST_CALC)
         repo.create_remote("origin", f"https://github.com/{REPO}.git")
-        site = _entry_point(tmp_path / "site")
+        site = installed_connectors(
+            tmp_path / "site",
+            "tieline-synthetic-ci",
+            {"synthetic": "tests.synthetic.connector:SyntheticConnector"},
+        )
         env = server_env(
             Env(root=root, github=None, home=tieline_home),
             PYTHONPATH=f"{site}:{Path.cwd()}",
