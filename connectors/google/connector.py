@@ -50,7 +50,7 @@ from connectors.sdk import (
     TielineError,
 )
 from connectors.sdk.calendar import CalendarEvent, CalendarInfo, viewer_zone
-from connectors.sdk.drive import DriveChanges, DriveFolder, DriveItem
+from connectors.sdk.drive import DriveFolder, DriveItem, DriveThrough
 from connectors.sdk.mail import MailMessage, MailPage, MailView
 from connectors.sdk.models import Comment
 
@@ -94,8 +94,9 @@ class _Held:
     events: dict[str, GEvent] = field(default_factory=dict)
 
 
-class GoogleConnector(Connector):
+class GoogleConnector(DriveThrough, Connector):
     manifest_path = Path(__file__).with_name("manifest.toml")
+    drive: GoogleDrive  # the Drive capability's side (DriveThrough delegates to it)
 
     def __init__(self, ctx: ConnectorContext) -> None:
         super().__init__(ctx)
@@ -304,29 +305,6 @@ class GoogleConnector(Connector):
         ):
             self._labels = {lb.id: lb.name for lb in await self.client.labels()}
         return self._labels or {}
-
-    # -- Drive (see .drive_sync) ------------------------------------------------------------
-    async def find_folder(self, path: str) -> DriveFolder:
-        return await self.drive.find_folder(path)
-
-    async def changes(self, folder: DriveFolder, cursor: str | None = None) -> DriveChanges:
-        return await self.drive.changes(folder, cursor)
-
-    async def download(self, item: DriveItem, *, export: str | None = None) -> bytes:
-        return await self.drive.download(item, export=export)
-
-    async def upload(
-        self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None
-    ) -> DriveItem:
-        return await self.drive.upload(folder, path, data, if_match=if_match)
-
-    async def move(
-        self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None
-    ) -> DriveItem:
-        return await self.drive.move(folder, item, path, if_match=if_match)
-
-    async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
-        await self.drive.delete(item, if_match=if_match)
 
     # -- DocImport (Markdown into Google Docs, see .drive_sync) -------------------------------
     async def import_document(

@@ -46,7 +46,7 @@ from connectors.sdk.calendar import (
     viewer_zone,
 )
 from connectors.sdk.chat import Channel, FocusSnapshot, Post, PresenceStatus
-from connectors.sdk.drive import DriveChanges, DriveFolder, DriveItem
+from connectors.sdk.drive import DriveThrough
 from connectors.sdk.mail import MailMessage, MailPage, MailView
 from connectors.sdk.notes import NotePage, NoteSection, PageContent
 
@@ -78,8 +78,9 @@ class _Round:
     events: dict[str, w.Event] = field(default_factory=dict)
 
 
-class MicrosoftConnector(Connector):
+class MicrosoftConnector(DriveThrough, Connector):
     manifest_path = Path(__file__).with_name("manifest.toml")
+    drive: OneDrive  # the Drive capability's side (DriveThrough delegates to it)
 
     def __init__(self, ctx: ConnectorContext) -> None:
         super().__init__(ctx)
@@ -323,31 +324,6 @@ class MicrosoftConnector(Connector):
             topic or "Meeting", now, now + timedelta(minutes=max(1, minutes))
         )
         return JoinLink(url=meeting.join_web_url, provider=Provider.TEAMS, source="conference")
-
-    # -- Drive --------------------------------------------------------------------------------
-    async def find_folder(self, path: str) -> DriveFolder:
-        """``docs`` in the account's OneDrive (or the ``drive`` setting's library), or
-        ``sites/{site}/drives/{drive}:/docs`` in a SharePoint document library."""
-        return await self.drive.find_folder(path)
-
-    async def changes(self, folder: DriveFolder, cursor: str | None = None) -> DriveChanges:
-        return await self.drive.changes(folder, cursor)
-
-    async def download(self, item: DriveItem, *, export: str | None = None) -> bytes:
-        return await self.drive.download(item, export=export)
-
-    async def upload(
-        self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None
-    ) -> DriveItem:
-        return await self.drive.upload(folder, path, data, if_match=if_match)
-
-    async def move(
-        self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None
-    ) -> DriveItem:
-        return await self.drive.move(folder, item, path, if_match=if_match)
-
-    async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
-        await self.drive.delete(item, if_match=if_match)
 
     # -- Notebooks ----------------------------------------------------------------------------
     async def list_sections(self) -> Sequence[NoteSection]:

@@ -26,8 +26,12 @@ both services behave the same.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .models import _Model
+
+if TYPE_CHECKING:
+    from .capabilities import Drive
 
 #: Export formats the engine asks for, best first, when an item has no bytes of its own.
 MARKDOWN = "text/markdown"
@@ -82,3 +86,33 @@ class DriveChanges(_Model):
     cursor: str
     #: The old cursor was unknown (expired, or none was given): ``items`` is the whole folder.
     reset: bool = False
+
+
+class DriveThrough:
+    """Mixin for a connector whose :class:`~connectors.sdk.capabilities.Drive` methods live on
+    a helper of its own (``self.drive``: the Graph or Drive API side of the sync), so the
+    connector class lists the capability's methods without writing each delegation out."""
+
+    drive: Drive
+
+    async def find_folder(self, path: str) -> DriveFolder:
+        return await self.drive.find_folder(path)
+
+    async def changes(self, folder: DriveFolder, cursor: str | None = None) -> DriveChanges:
+        return await self.drive.changes(folder, cursor)
+
+    async def download(self, item: DriveItem, *, export: str | None = None) -> bytes:
+        return await self.drive.download(item, export=export)
+
+    async def upload(
+        self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None
+    ) -> DriveItem:
+        return await self.drive.upload(folder, path, data, if_match=if_match)
+
+    async def move(
+        self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None
+    ) -> DriveItem:
+        return await self.drive.move(folder, item, path, if_match=if_match)
+
+    async def delete(self, item: DriveItem, *, if_match: str | None = None) -> None:
+        await self.drive.delete(item, if_match=if_match)
