@@ -95,6 +95,8 @@ class OneDrive:
         return self.default_drive, path
 
     async def find_folder(self, path: str) -> DriveFolder:
+        """``docs`` in the account's OneDrive (or the ``drive`` setting's library), or
+        ``sites/{site}/drives/{drive}:/docs`` in a SharePoint document library."""
         drive, rel = self._where(path)
         item = await self.client.item_at(drive, rel)
         if not item.is_folder:
