@@ -9,7 +9,6 @@ involved, as no real service is (Google's side is tested on its Drive stand-in).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from connectors.sdk.drive import MARKDOWN
 from tests.docsync.fakedrive import FakeDrive
-from tests.lsp.conftest import Env, installed_connectors, server_env
+from tests.lsp.conftest import Env, installed_connectors, run_command, server_env, until
 from tests.lsp.raw import raw_request
 
 from .book import CommentBook
@@ -96,19 +95,6 @@ async def start(w: World, caps: types.ClientCapabilities | None = None) -> Langu
     return c
 
 
-async def _until(predicate: Any, timeout: float = 30.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while not (got := await predicate()):
-            await asyncio.sleep(0.1)
-        return got
-
-
-async def command(c: LanguageClient, name: str, *args: Any) -> Any:
-    return await c.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=name, arguments=list(args))
-    )
-
-
 def ours(c: LanguageClient, uri: str) -> list[types.Diagnostic]:
     return [d for d in c.diagnostics.get(uri, []) if d.source == SOURCE]
 
@@ -131,10 +117,10 @@ async def test_an_exports_comments_are_shown_replied_to_and_resolved(world: Worl
 
         async def linked() -> Any:
             with contextlib.suppress(Exception):
-                return await command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+                return await run_command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
             return None
 
-        assert (await _until(linked))["linked"] is True
+        assert (await until(linked))["linked"] is True
         plan = world.root / "docs" / "Plan.md"
         uri = plan.as_uri()
         for path in (plan, world.root / "docs" / "plain.md"):
@@ -149,7 +135,7 @@ async def test_an_exports_comments_are_shown_replied_to_and_resolved(world: Worl
         async def shown() -> Any:
             return len(ours(c, uri)) == 2 and ours(c, uri)
 
-        diagram, quoted = await _until(shown)
+        diagram, quoted = await until(shown)
         assert (diagram.range.start.line, quoted.range.start.line) == (0, 3)  # under the marker
         assert quoted.message == "Bob: Still true? (0 replies)" and quoted.code == first
         assert quoted.severity == types.DiagnosticSeverity.Information
@@ -173,38 +159,38 @@ async def test_an_exports_comments_are_shown_replied_to_and_resolved(world: Worl
         assert not any("Cleo" in t for t in titles)  # her thread is on line 1, not here
 
         # The shell passes the words (VS Code's input box); the list is read back.
-        got = await command(c, "tieline.docComments.reply", uri, first, "Yes, for now.")
+        got = await run_command(c, "tieline.docComments.reply", uri, first, "Yes, for now.")
         assert got == {"replied": True, "comment": first}
         assert world.book().thread(doc_id, first)["replies"][0]["body"] == "Yes, for now."
 
         async def counted() -> Any:
             return any(d.message.endswith("(1 reply)") for d in ours(c, uri))
 
-        await _until(counted)
+        await until(counted)
 
         # Without words, a plain editor is offered canned replies (this client takes the first).
-        got = await command(c, "tieline.docComments.reply", uri, first)
+        got = await run_command(c, "tieline.docComments.reply", uri, first)
         assert got["replied"] is True and c.prompts  # type: ignore[attr-defined]
         assert world.book().thread(doc_id, first)["replies"][1]["body"] == "Done."
 
-        got = await command(c, "tieline.docComments.resolve", uri, first)
+        got = await run_command(c, "tieline.docComments.resolve", uri, first)
         assert got == {"resolved": True, "comment": first}
         assert world.book().thread(doc_id, first)["resolved"] is True
 
         async def gone() -> Any:
             return [d.code for d in ours(c, uri)] == [diagram.code]
 
-        await _until(gone)
+        await until(gone)
 
         # A thread added in the service shows on refresh.
         b = world.book()
         b.add(doc_id, "New one", by="dan@example.com", quoted="Plan")
-        got = await command(c, "tieline.docComments.refresh", uri)
+        got = await run_command(c, "tieline.docComments.refresh", uri)
         assert sorted(x["line"] for x in got["comments"]) == [0, 1]
-        await _until(lambda: _ready(len(ours(c, uri)) == 2))
+        await until(lambda: _ready(len(ours(c, uri)) == 2))
         b = world.book()
         b.add(doc_id, "From the palette", by="dan@example.com")
-        got = await command(c, "tieline.docComments.refresh")  # no uri: every open export
+        got = await run_command(c, "tieline.docComments.refresh")  # no uri: every open export
         assert {x["uri"] for x in got["comments"]} == {uri} and len(got["comments"]) == 3
     finally:
         with contextlib.suppress(Exception):
@@ -225,10 +211,10 @@ async def test_a_plain_client_gets_what_it_declares_and_lines_follow_the_text(
 
         async def linked() -> Any:
             with contextlib.suppress(Exception):
-                return await command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+                return await run_command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
             return None
 
-        await _until(linked)
+        await until(linked)
         plan = world.root / "docs" / "Plan.md"
         uri = plan.as_uri()
         c.text_document_did_open(
@@ -242,10 +228,10 @@ async def test_a_plain_client_gets_what_it_declares_and_lines_follow_the_text(
         async def shown() -> Any:
             return ours(c, uri)
 
-        (diag,) = await _until(shown)
+        (diag,) = await until(shown)
         assert diag.range.start.line == 3 and diag.data is None
         with pytest.raises(Exception, match="the editor's shell passes them"):
-            await command(c, "tieline.docComments.reply", uri, first)
+            await run_command(c, "tieline.docComments.reply", uri, first)
         assert "reply" not in world.book().calls
         lists = world.book().calls.count("list")
 
@@ -263,7 +249,7 @@ async def test_a_plain_client_gets_what_it_declares_and_lines_follow_the_text(
         async def moved() -> Any:
             return [x.range.start.line for x in ours(c, uri)] == [5]
 
-        await _until(moved)
+        await until(moved)
         assert world.book().calls.count("list") == lists  # placed from what was read
     finally:
         with contextlib.suppress(Exception):

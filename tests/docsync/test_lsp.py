@@ -11,7 +11,6 @@ involved, as no real service is."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 import tomllib
@@ -25,7 +24,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.docsync.fakedrive import FakeDrive
-from tests.lsp.conftest import Env, installed_connectors, server_env
+from tests.lsp.conftest import Env, installed_connectors, run_command, server_env, until
 
 
 @dataclass
@@ -92,19 +91,6 @@ async def start(w: World) -> LanguageClient:
     return c
 
 
-async def _until(predicate: Any, timeout: float = 30.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while not (got := await predicate()):
-            await asyncio.sleep(0.1)
-        return got
-
-
-async def command(c: LanguageClient, name: str, *args: Any) -> Any:
-    return await c.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=name, arguments=list(args))
-    )
-
-
 async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: World) -> None:
     docs = world.root / "docs"
     (docs / "guide.md").write_text("base")
@@ -122,10 +108,10 @@ async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: Wor
 
         async def linked() -> Any:
             with contextlib.suppress(Exception):
-                return await command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+                return await run_command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
             return None
 
-        got = await _until(linked)  # once the drive's session is open
+        got = await until(linked)  # once the drive's session is open
         assert got["linked"] is True
         written = tomllib.loads((world.root / ".tieline.toml").read_text())
         assert written["docsync"]["links"] == [
@@ -140,7 +126,7 @@ async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: Wor
         d.put("guide.md", "theirs")
         c.answer = "Keep theirs"  # type: ignore[attr-defined]
         c.progress_reports.clear()
-        got = await command(c, "tieline.docsync.syncNow")
+        got = await run_command(c, "tieline.docsync.syncNow")
         (link,) = got["links"]
         assert link["conflicts"] == ["guide.md"] and link["stopped"] is None
         assert any(
@@ -152,7 +138,7 @@ async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: Wor
         async def asked() -> Any:
             return [p for p in c.prompts if "guide.md" in p.message]  # type: ignore[attr-defined]
 
-        (prompt,) = await _until(asked)
+        (prompt,) = await until(asked)
         assert [a.title for a in prompt.actions or []] == [
             "Keep mine",
             "Keep theirs",
@@ -162,13 +148,13 @@ async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: Wor
         assert "drivefake" in prompt.message
 
         async def resolved() -> bool:
-            got = await command(c, "tieline.docsync.showConflicts")
+            got = await run_command(c, "tieline.docsync.showConflicts")
             return not got["conflicts"]
 
-        await _until(resolved)
+        await until(resolved)
         assert (docs / "guide.md").read_text() == "theirs"
         assert sorted(p.name for p in docs.iterdir()) == ["guide.md", "remote.md"]
-        got = await command(c, "tieline.docsync.syncNow")
+        got = await run_command(c, "tieline.docsync.syncNow")
         assert got["links"][0]["pushed"] == [] and world.drive().files()["guide.md"] == b"theirs"
 
         # From the command palette (no arguments): the folder is asked for, the one drive
@@ -176,7 +162,7 @@ async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: Wor
         # stops and says so, once.
         (world.root / "more").mkdir()
         c.answer = "more"  # type: ignore[attr-defined]
-        got = await command(c, "tieline.docsync.link")
+        got = await run_command(c, "tieline.docsync.link")
         assert got["linked"] is True
         more = next(lk for lk in got["links"] if lk["folder"] == "more")
         assert "no folder /more in the drive" in more["stopped"]
@@ -184,7 +170,7 @@ async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: Wor
         async def warned() -> bool:
             return any("no folder /more" in m.message for m in c.messages)
 
-        await _until(warned)
+        await until(warned)
     finally:
         with contextlib.suppress(Exception):
             await c.shutdown_session()

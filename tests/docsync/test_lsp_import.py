@@ -11,7 +11,8 @@ import os
 from typing import Any
 
 from tests.docsync.fakedrive import FakeDrive
-from tests.docsync.test_lsp import World, _until, command, start, world
+from tests.docsync.test_lsp import World, start, world
+from tests.lsp.conftest import run_command, until
 
 __all__ = ["world"]  # the fixture, shared with test_lsp.py
 
@@ -26,21 +27,21 @@ async def test_sync_now_imports_an_edited_export_when_the_setting_is_on(world: W
 
         async def linked() -> Any:
             with contextlib.suppress(Exception):
-                return await command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+                return await run_command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
             return None
 
-        await _until(linked)
+        await until(linked)
         plan = docs / "Plan.md"
         assert plan.read_text().endswith("# Plan")
         os.chmod(plan, 0o644)
         plan.write_text("# Plan\n\nedited in the editor")
-        got = await command(c, "tieline.docsync.syncNow")
+        got = await run_command(c, "tieline.docsync.syncNow")
         (link,) = got["links"]
         assert link["pushed"] == ["Plan.md"] and link["stopped"] is None
         entry = world.drive().at("Plan")
         assert entry is not None and entry.data == b"# Plan\n\nedited in the editor"
         assert entry.export_formats  # still the document, not a file beside it
-        got = await command(c, "tieline.docsync.syncNow")
+        got = await run_command(c, "tieline.docsync.syncNow")
         (link,) = got["links"]
         assert link["pushed"] == [] and link["pulled"] == [] and link["conflicts"] == []
     finally:
@@ -61,21 +62,21 @@ async def test_a_held_back_edit_is_said_once_with_the_setting_that_imports_it(
 
         async def linked() -> Any:
             with contextlib.suppress(Exception):
-                return await command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+                return await run_command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
             return None
 
-        await _until(linked)
+        await until(linked)
         plan = docs / "Plan.md"
         os.chmod(plan, 0o644)
         plan.write_text("# Plan\n\nedited in the editor")
         for _ in range(2):
-            (link,) = (await command(c, "tieline.docsync.syncNow"))["links"]
+            (link,) = (await run_command(c, "tieline.docsync.syncNow"))["links"]
             assert link["heldBack"] == ["Plan.md"] and link["pushed"] == []
 
         async def said() -> list[str]:
             return [m.message for m in c.messages if "docsync.import_docs" in m.message]
 
-        told = await _until(said)
+        told = await until(said)
         assert len(told) == 1 and "Plan.md" in told[0]
         assert world.drive().at("Plan").data == b"# Plan"  # type: ignore[union-attr]
     finally:

@@ -30,7 +30,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from server.lsp import tieline_protocol as p
 from tests.focus.connector import FOCUS_EMOJI
-from tests.lsp.conftest import Env, installed_connectors, server_env
+from tests.lsp.conftest import Env, installed_connectors, run_command, server_env, until
 from tests.lsp.raw import raw_request
 
 ORIGINAL = {"text": "In the zone", "emoji": ":surfer:", "expires": None, "dnd_until": None}
@@ -126,13 +126,6 @@ async def kill(c: LanguageClient) -> None:
         await c.stop()
 
 
-async def _until(predicate: Any, timeout: float = 30.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while not (got := await predicate()):
-            await asyncio.sleep(0.1)
-        return got
-
-
 async def status(c: LanguageClient) -> dict[str, Any]:
     got: dict[str, Any] = await raw_request(c, "tieline/status", None)
     schema = json.loads(p.SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -148,19 +141,13 @@ async def focusing(c: LanguageClient) -> dict[str, Any] | None:
     return None
 
 
-async def command(c: LanguageClient, name: str, *args: Any) -> Any:
-    return await c.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=name, arguments=list(args))
-    )
-
-
 async def test_focus_from_the_editor_survives_kill_9_and_restores_exactly(world: World) -> None:
     c = await start(world)
     try:
         # Connected: the focus account is there to be held.
-        await _until(lambda: _has_session(c))
+        await until(lambda: _has_session(c))
         before = datetime.now().astimezone()
-        got = await command(c, "tieline.startFocus")
+        got = await run_command(c, "tieline.startFocus")
         (asked,) = c.prompts  # type: ignore[attr-defined]
         assert [a.title for a in asked.actions or []][:3] == [
             "50 minutes",
@@ -168,8 +155,8 @@ async def test_focus_from_the_editor_survives_kill_9_and_restores_exactly(world:
             "90 minutes",
         ]
         assert got["focusing"] is True and got["reason"] == "manual"
-        until = datetime.fromisoformat(got["until"])
-        assert before + timedelta(minutes=25) <= until <= before + timedelta(minutes=26)
+        ends = datetime.fromisoformat(got["until"])
+        assert before + timedelta(minutes=25) <= ends <= before + timedelta(minutes=26)
         assert world.service()["emoji"] == FOCUS_EMOJI
         assert world.service()["text"] == "Focusing"
         assert world.calls("presencefake") == []  # presence only: left alone
@@ -183,8 +170,8 @@ async def test_focus_from_the_editor_survives_kill_9_and_restores_exactly(world:
         ]
 
         # Again, longer: the period is extended, the first snapshot kept.
-        got = await command(c, "tieline.startFocus", 50)
-        assert datetime.fromisoformat(got["until"]) >= until + timedelta(minutes=24)
+        got = await run_command(c, "tieline.startFocus", 50)
+        assert datetime.fromisoformat(got["until"]) >= ends + timedelta(minutes=24)
         assert world.calls() == ["focus_snapshot", "start_focus", "start_focus"]
         await kill(c)
     finally:
@@ -198,10 +185,10 @@ async def test_focus_from_the_editor_survives_kill_9_and_restores_exactly(world:
     # A new process within the period: focus goes on, the service is not touched.
     c = await start(world)
     try:
-        focus = await _until(lambda: focusing(c))
+        focus = await until(lambda: focusing(c))
         assert focus["reason"] == "manual"
         assert world.calls() == ["focus_snapshot", "start_focus", "start_focus"]
-        got = await command(c, "tieline.stopFocus")
+        got = await run_command(c, "tieline.stopFocus")
         assert got == {"focusing": False}
         assert world.shown() == ORIGINAL
         assert world.calls()[-1] == "end_focus"
@@ -210,11 +197,11 @@ async def test_focus_from_the_editor_survives_kill_9_and_restores_exactly(world:
 
         # Bad arguments are refused, nothing started.
         with pytest.raises(Exception, match="minutes"):
-            await command(c, "tieline.startFocus", "soon")
+            await run_command(c, "tieline.startFocus", "soon")
         assert world.calls()[-1] == "end_focus"
 
         # Focus again, then a crash that lasts past the period's end.
-        await command(c, "tieline.startFocus", 25)
+        await run_command(c, "tieline.startFocus", 25)
         assert world.service()["emoji"] == FOCUS_EMOJI
         await kill(c)
     finally:
@@ -224,9 +211,9 @@ async def test_focus_from_the_editor_survives_kill_9_and_restores_exactly(world:
     _move_period_to_the_past(world)
     c = await start(world)
     try:
-        await _until(lambda: _restored(world))
+        await until(lambda: _restored(world))
         assert world.calls().count("focus_snapshot") == 2  # one per focus, none on restart
-        said = await _until(lambda: _said(c, "Focus ended"))
+        said = await until(lambda: _said(c, "Focus ended"))
         assert said
         assert "focus" not in await status(c)
         assert _rows(world) == []
@@ -275,7 +262,7 @@ async def test_calendar_focus_blocks_start_and_end_focus_by_themselves(world: Wo
     c = await start(world)
     c.answer = None  # type: ignore[attr-defined]  # the message is only read
     try:
-        focus = await _until(lambda: focusing(c))
+        focus = await until(lambda: focusing(c))
         assert focus["reason"] == "calendar" and focus["why"] == "Deep work (calendar)"
         assert datetime.fromisoformat(focus["until"]) == now + timedelta(minutes=30)
         (said,) = [m for m in c.prompts if m.message.startswith("Focus on until ")]  # type: ignore[attr-defined]
@@ -286,15 +273,15 @@ async def test_calendar_focus_blocks_start_and_end_focus_by_themselves(world: Wo
         # The organiser shortens it: the service is told the new end.
         shorter = now + timedelta(minutes=10)
         world.calendar({**deep, "end": shorter.isoformat()})
-        await command(c, "tieline.refresh")
-        await _until(lambda: _dnd_until(world, shorter))
+        await run_command(c, "tieline.refresh")
+        await until(lambda: _dnd_until(world, shorter))
         assert world.calls().count("focus_snapshot") == 1
 
         # Then cancels it: restored now.
         world.calendar({**deep, "end": shorter.isoformat(), "status": "cancelled"})
-        await command(c, "tieline.refresh")
-        await _until(lambda: _restored(world))
-        await _until(lambda: _said(c, "Focus ended"))
+        await run_command(c, "tieline.refresh")
+        await until(lambda: _restored(world))
+        await until(lambda: _said(c, "Focus ended"))
         assert "focus" not in await status(c)
 
         # Another block, stopped from its message: it stays stopped for that block.
@@ -302,9 +289,9 @@ async def test_calendar_focus_blocks_start_and_end_focus_by_themselves(world: Wo
         world.calendar(
             _block("hd", "Heads down", now - timedelta(minutes=1), now + timedelta(hours=1))
         )
-        await command(c, "tieline.refresh")
-        await _until(lambda: _stopped_after(world, 2))
-        await command(c, "tieline.refresh")
+        await run_command(c, "tieline.refresh")
+        await until(lambda: _stopped_after(world, 2))
+        await run_command(c, "tieline.refresh")
         await asyncio.sleep(1.0)
         assert world.calls().count("focus_snapshot") == 2
         assert world.shown() == ORIGINAL and "focus" not in await status(c)
@@ -315,13 +302,13 @@ async def test_calendar_focus_blocks_start_and_end_focus_by_themselves(world: Wo
             _block("hd", "Heads down", now - timedelta(minutes=1), now + timedelta(hours=1)),
             _block("su", "Standup", standup, standup + timedelta(minutes=15)),
         )
-        await command(c, "tieline.refresh")
+        await run_command(c, "tieline.refresh")
         c.answer = "Until the next meeting"  # type: ignore[attr-defined]
-        got = await _until(lambda: _start_until_next(c))
+        got = await until(lambda: _start_until_next(c))
         assert datetime.fromisoformat(got["until"]) == standup
         assert got["why"] == "until Standup" and got["reason"] == "manual"
         assert world.calls().count("focus_snapshot") == 3
-        await command(c, "tieline.stopFocus")
+        await run_command(c, "tieline.stopFocus")
         assert world.shown() == ORIGINAL
     finally:
         await c.shutdown_session()
@@ -340,5 +327,5 @@ async def _stopped_after(w: World, snapshots: int) -> bool:
 async def _start_until_next(c: LanguageClient) -> dict[str, Any] | None:
     """Start focus with the question answered "until the next meeting", once the refreshed
     agenda holds one (the question offers it only then)."""
-    got = await command(c, "tieline.startFocus")
+    got = await run_command(c, "tieline.startFocus")
     return dict(got) if got.get("focusing") else None

@@ -3,6 +3,8 @@ remote is on github.com, talking to the local GitHub stand-in."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -94,6 +96,26 @@ def env(github: GitHubStandIn, tmp_path: Path, tieline_home: Path) -> Env:
     repo.git.checkout("-b", "feature")
     repo.create_remote("origin", "https://github.com/octo/app.git")
     return Env(root=root, github=github, home=tieline_home)
+
+
+async def until(predicate: Any, timeout: float = 30.0, every: float = 0.1) -> Any:
+    """Poll ``predicate`` (a function, or a coroutine function) until it gives something
+    truthy, and return that; ``TimeoutError`` after ``timeout`` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            got = predicate()
+            if inspect.isawaitable(got):
+                got = await got
+            if got:
+                return got
+            await asyncio.sleep(every)
+
+
+async def run_command(c: LanguageClient, name: str, *args: Any) -> Any:
+    """``workspace/executeCommand`` ``name`` with ``args``, as an editor sends it."""
+    return await c.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=list(args))
+    )
 
 
 def installed_connectors(where: Path, name: str, connectors: dict[str, str]) -> Path:

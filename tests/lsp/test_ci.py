@@ -20,7 +20,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.conftest import Env, installed_connectors, server_env
+from tests.lsp.conftest import Env, installed_connectors, server_env, until
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import items, raw_request_error, wait_synced
 from tests.standin.kit import serving
@@ -145,13 +145,6 @@ async def _refresh(client: LanguageClient) -> None:
     )
 
 
-async def _until(predicate: Any, timeout: float = 20.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while not (got := await predicate()):
-            await asyncio.sleep(0.1)
-        return got
-
-
 async def test_the_ci_panel_shows_pipelines_and_a_failure_is_news(
     client: LanguageClient, world: World
 ) -> None:
@@ -190,13 +183,13 @@ async def test_the_ci_panel_shows_pipelines_and_a_failure_is_news(
     # client reads no tieline-log: documents).
     world.ci.ci.finish_job(world.ship["id"], "failed", "\x1b[31mno space left\x1b[0m\n")
     await _refresh(client)
-    message = await _until(
+    message = await until(
         lambda: _first(client, f"deploy #{world.deploy['number']} failed on feature")
     )
     assert (
         message == f"Synthetic Tracker: deploy #{world.deploy['number']} failed on feature (ship)"
     )
-    shown = await _until(_shown_file(client))
+    shown = await until(_shown_file(client))
     text = await asyncio.to_thread(Path(shown.removeprefix("file://")).read_text)
     assert text.startswith("=== Failing step: end of the log") and "no space left" in text
     assert "\x1b" not in text
@@ -262,7 +255,7 @@ async def test_actions_and_triggers(client: LanguageClient, world: World) -> Non
         (b,) = await items(client, "ci")
         return "Release" in {p["label"].split(" #")[0] for p in await items(client, "ci", b["id"])}
 
-    await _until(shows_release)
+    await until(shows_release)
 
     # As commands, for editors without a shell: a trigger with its inputs as arguments...
     out = await client.workspace_execute_command_async(
@@ -322,7 +315,7 @@ async def test_a_log_through_text_document_content_follows_the_job(world: World)
             )
             return again.text.startswith("shipping\nstep two\n")
 
-        await _until(grown)
+        await until(grown)
     finally:
         await client.shutdown_session()
 
@@ -387,7 +380,7 @@ async def test_one_branch_merges_a_code_hosts_checks_and_a_ci_servers_pipelines(
             top = await items(client, "ci")
             return top if top and "GitHub" in top[0]["description"] else None
 
-        (branch,) = await _until(both, 60)
+        (branch,) = await until(both, 60)
         assert branch["label"] == "feature" and branch["contextValue"] == "ci.failure"
         assert branch["description"].startswith("GitHub, Synthetic Tracker · octo/app · ")
         children = await items(client, "ci", branch["id"])

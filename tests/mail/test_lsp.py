@@ -18,7 +18,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.conftest import Env, installed_connectors, server_env
+from tests.lsp.conftest import Env, installed_connectors, run_command, server_env
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import items, raw_request_error, wait_synced
 
@@ -77,12 +77,6 @@ async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageCl
     c = await _start(tmp_path, tieline_home, content=True)
     yield c
     await c.shutdown_session()
-
-
-async def _command(client: LanguageClient, command: str, *args: Any) -> Any:
-    return await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=command, arguments=list(args))
-    )
 
 
 def _open(client: LanguageClient, uri: str, text: str, language: str) -> None:
@@ -148,12 +142,12 @@ async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> Non
     flagged = await items(client, "inbox", "inbox/flagged")
     assert [r["label"] for r in flagged] == ["Outage <b>now</b>"]
 
-    refreshed = await _command(client, "tieline.mail.refresh")
+    refreshed = await run_command(client, "tieline.mail.refresh")
     assert refreshed == {"refreshed": True, "changed": []}  # asked again, nothing new
     assert "Refreshing the Inbox" in _progress_titles(client)
 
     # Reading it: a sanitised document, no script in any form, no pixel fetched.
-    opened = await _command(client, "tieline.mail.open", outage["key"])
+    opened = await run_command(client, "tieline.mail.open", outage["key"])
     uri = opened["uri"]
     assert uri.startswith("tieline-mail:/") and uri.endswith("/Outage-b-now-b.md")
     assert any(d.uri == uri for d in client.shown_documents)
@@ -169,7 +163,7 @@ async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> Non
     _open(client, uri, text, "markdown")
     (create,) = [a for a in await _actions(client, uri, (0, 0), (0, 0)) if "issue" in a["title"]]
     assert create["title"] == "Create an issue from this email…"
-    made = await _command(client, create["command"]["command"], *create["command"]["arguments"])
+    made = await run_command(client, create["command"]["command"], *create["command"]["arguments"])
     assert made["key"] == "OPS-1" and made["url"] == "https://mail.example.test/OPS/1"
     assert made["opened"] is True
     assert any(d.uri == made["url"] and d.external for d in client.shown_documents)
@@ -187,14 +181,16 @@ async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> Non
         if "Reply" in a["title"]
     ]
     assert answer["title"] == "Reply to “Outage <b>now</b>” with the selection…"
-    refused = await _command(client, answer["command"]["command"], *answer["command"]["arguments"])
+    refused = await run_command(
+        client, answer["command"]["command"], *answer["command"]["arguments"]
+    )
     assert refused == {"sent": False, "secrets": ["a Fake Mail token (line 3)"]}
     assert any("Not sent" in m.message for m in client.messages)
     assert not any("tok-fakemail-abcdefgh12" in m.message for m in client.messages)
     args = list(answer["command"]["arguments"])
     args[1] = {**args[1], "range": {"start": {"line": 0, "character": 0},
                                     "end": {"line": 1, "character": 0}}}  # fmt: skip
-    sent = await _command(client, "tieline.mail.reply", args[0], args[1], {"all": True})
+    sent = await run_command(client, "tieline.mail.reply", args[0], args[1], {"all": True})
     assert sent == {"sent": True, "all": True}
     async with asyncio.timeout(5):
         while not any(m.message.startswith("Replied to all") for m in client.messages):
@@ -206,11 +202,11 @@ async def test_inbox_read_make_an_issue_and_reply(client: LanguageClient) -> Non
     ]
     err = await raw_request_error(client, "workspace/executeCommand", reply_snippet["command"])
     assert "snippet library is empty" in str(err)
-    saved = await _command(
+    saved = await run_command(
         client, "tieline.snippets.saveSelection", "untitled:fix.py", args[1]["range"]
     )
     assert saved["title"]
-    sent = await _command(
+    sent = await run_command(
         client, reply_snippet["command"]["command"], *reply_snippet["command"]["arguments"]
     )
     assert sent == {"sent": True, "all": False}
@@ -230,7 +226,7 @@ async def test_without_document_content_a_message_opens_as_a_private_copy(
     try:
         await wait_synced(client)
         rows = await items(client, "inbox", "inbox/flagged")
-        opened = await _command(client, "tieline.mail.open", rows[0]["key"])
+        opened = await run_command(client, "tieline.mail.open", rows[0]["key"])
         copy = Path(unquote(urlsplit(opened["file"]).path))
         mode = (await asyncio.to_thread(copy.stat)).st_mode
         assert copy.is_relative_to(tieline_home) and mode & 0o777 == 0o600
@@ -241,7 +237,9 @@ async def test_without_document_content_a_message_opens_as_a_private_copy(
         _open(client, opened["file"], text, "markdown")
         actions = await _actions(client, opened["file"], (0, 0), (0, 0))
         (create,) = [a for a in actions if "issue" in a["title"]]
-        made = await _command(client, create["command"]["command"], *create["command"]["arguments"])
+        made = await run_command(
+            client, create["command"]["command"], *create["command"]["arguments"]
+        )
         assert made["key"] == "OPS-1"
     finally:
         await client.shutdown_session()

@@ -20,7 +20,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.conftest import Env, installed_connectors, server_env
+from tests.lsp.conftest import Env, installed_connectors, run_command, server_env
 from tests.notes.connector import Notes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 24
@@ -97,19 +97,13 @@ async def _start(w: World) -> LanguageClient:
     return c
 
 
-async def _command(c: LanguageClient, name: str, *args: Any) -> Any:
-    return await c.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=name, arguments=list(args))
-    )
-
-
 async def _until_signed_in(c: LanguageClient) -> None:
     """Until the connector's session is open (the first command asks nothing before)."""
     async with asyncio.timeout(30):
         while True:
             c.answers[:] = []  # type: ignore[attr-defined]
             try:
-                got = await _command(c, "tieline.notes.importSection", "nope")
+                got = await run_command(c, "tieline.notes.importSection", "nope")
             except Exception as exc:  # "no section 'nope'" once signed in
                 if "no section" in str(exc):
                     return
@@ -124,7 +118,7 @@ async def test_import_from_the_palette_then_export_the_open_document(world: Worl
         await _until_signed_in(c)
         c.prompts.clear()  # type: ignore[attr-defined]
         c.answers[:] = ["Work / Design", "notes/Design"]  # type: ignore[attr-defined]
-        got = await _command(c, "tieline.notes.importSection")
+        got = await run_command(c, "tieline.notes.importSection")
         asked = [p.message for p in c.prompts]  # type: ignore[attr-defined]
         assert asked[0] == "Import which OneNote section?"
         options = [a.title for a in c.prompts[1].actions]  # type: ignore[attr-defined]
@@ -152,7 +146,7 @@ async def test_import_from_the_palette_then_export_the_open_document(world: Worl
             )
         )
         c.answers[:] = ["Work / Design"]  # type: ignore[attr-defined]
-        made = await _command(c, "tieline.notes.exportMarkdown")
+        made = await run_command(c, "tieline.notes.exportMarkdown")
         assert made["title"] == "Plan"
         html = world.notes().html[made["id"]]
         assert "<h1>Plan</h1>" in html and "<script" not in html and "href" not in html
