@@ -257,18 +257,7 @@ class DocSync:
                 raise NoSuchRecord(f"the service's version of {c.path!r} is gone; sync again")
             data = copy.read_bytes()
             st = write_atomic(target, data, read_only=export is not None)
-            await self.state.put(
-                Base(
-                    c.path,
-                    c.remote_id,
-                    c.etag,
-                    False,
-                    sha256(data),
-                    st.st_size,
-                    st.st_mtime_ns,
-                    export=export,
-                )
-            )
+            await self.state.put(_agreed(c, data, st, export))
             copy.unlink()
             return
         st = target.stat()
@@ -294,18 +283,7 @@ class DocSync:
                     os.replace(copy, self._free(_beside(c.path, f"{self.spec.service} version")))
             return
         if export is not None:  # an export is never written back: mine stays here only
-            await self.state.put(
-                Base(
-                    c.path,
-                    c.remote_id,
-                    c.etag,
-                    False,
-                    sha256(data),
-                    st.st_size,
-                    st.st_mtime_ns,
-                    export=export,
-                )
-            )
+            await self.state.put(_agreed(c, data, st, export))
             if copy is not None and copy.exists():
                 if keep == "mine":
                     copy.unlink()
@@ -792,6 +770,13 @@ def _doc_of(b: Base) -> DriveItem:
     """The document an export's agreement stands for, named as the drive names it."""
     return DriveItem(
         id=b.remote_id, path=_doc_path(b.path), etag=b.etag, export_formats=(MARKDOWN,)
+    )
+
+
+def _agreed(c: Conflict, data: bytes, st: os.stat_result, export: str | None) -> Base:
+    """The agreement a resolution leaves: the conflict's remote version, these local bytes."""
+    return Base(
+        c.path, c.remote_id, c.etag, False, sha256(data), st.st_size, st.st_mtime_ns, export=export
     )
 
 
