@@ -344,6 +344,26 @@ class DocSyncSettings(_Section):
     )
 
 
+class NotesSettings(_Section):
+    """Markdown vaults: folders of notes linked with ``[[wikilinks]]`` (Obsidian's kind)."""
+
+    vaults: list[str] = Field(
+        default_factory=list,
+        description="Folders that are vaults besides those holding `.obsidian/` (relative to "
+        'each workspace folder, or absolute), e.g. `["docs/notes"]`.',
+    )
+    find_obsidian: bool = Field(
+        default=True,
+        description="Make every folder with an `.obsidian/` folder (a workspace folder, or one "
+        "up to three levels under it) a vault.",
+    )
+    diagnostics: bool = Field(
+        default=True,
+        description="Show links to notes, headings or blocks that do not exist as warnings in "
+        "open notes, with a quick fix that creates the note.",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -554,6 +574,7 @@ class Config(_Section):
     tasks: TasksSettings = Field(default_factory=TasksSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     docsync: DocSyncSettings = Field(default_factory=DocSyncSettings)
+    notes: NotesSettings = Field(default_factory=NotesSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     diagrams: DiagramSettings = Field(default_factory=DiagramSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)

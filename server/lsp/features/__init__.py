@@ -29,6 +29,7 @@ from . import (
     panels,
     snippets,
     tasks,
+    wikilinks,
 )
 
 if TYPE_CHECKING:
@@ -58,4 +59,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     mail.setup,
     notes.setup,
     tasks.setup,
+    wikilinks.setup,
 ]

@@ -1,6 +1,6 @@
 """Code actions: create an issue from a TODO comment (on any tracker the folder is attached
-to); act on the reference under the cursor (open it, start work, check out a request); save
-the selection as a snippet, or share it to chat."""
+to); create the note a broken wikilink names; act on the reference under the cursor (open
+it, start work, check out a request); save the selection as a snippet, or share it to chat."""
 
 from __future__ import annotations
 
@@ -54,8 +54,12 @@ def setup(server: TielineServer) -> None:
         from .doccomments import code_actions as comment_actions
         from .mail import code_actions as mail_actions
         from .snippets import code_actions as snippet_actions
+        from .wikilinks import code_actions as note_actions
 
-        drawn = diagrams.feature(ls).actions(doc, params.range)
+        drawn = [
+            *diagrams.feature(ls).actions(doc, params.range),
+            *note_actions(ls, doc.uri, params.context),
+        ]
         hub = await ls.wait_hub()
         if hub is None:
             return drawn or None

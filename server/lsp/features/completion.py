@@ -1,5 +1,6 @@
 """Completion of open issue numbers after ``#`` and of people after ``@``, in prose only;
-of snippets after the snippet prefix anywhere (:mod:`.snippets`).
+of snippets after the snippet prefix anywhere (:mod:`.snippets`); in a note of a Markdown
+vault, of notes, headings and tags (:mod:`.wikilinks`).
 
 "Prose" is Markdown, plain text and commit messages anywhere, and comments and strings in
 source code: completing ``#`` in a C preprocessor line or ``@`` on a Python decorator would
@@ -65,8 +66,8 @@ def setup(server: TielineServer) -> None:
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        # ":" ends the default snippet trigger prefix (``snip:``).
-        types.CompletionOptions(trigger_characters=["#", "@", ":"]),
+        # ":" ends the default snippet trigger prefix (``snip:``); "[" opens a wikilink.
+        types.CompletionOptions(trigger_characters=["#", "@", ":", "["], resolve_provider=True),
     )
     @guarded("textDocument/completion")
     async def complete(
@@ -80,6 +81,11 @@ def setup(server: TielineServer) -> None:
         hub = await ls.wait_hub()
         if doc is None or hub is None:
             return None
+        from .wikilinks import complete as complete_notes
+
+        notes = complete_notes(ls, params)
+        if notes is not None:
+            return notes
         snippets = await complete_snippets(ls, hub, params)
         if snippets is not None:
             return snippets
@@ -116,3 +122,12 @@ def setup(server: TielineServer) -> None:
         else:
             return None
         return types.CompletionList(is_incomplete=False, items=items)
+
+    @server.feature(types.COMPLETION_ITEM_RESOLVE)
+    @guarded("completionItem/resolve")
+    async def resolve(ls: TielineServer, item: types.CompletionItem) -> types.CompletionItem:
+        """Only a note's item has more to say (its preview); every other comes back as it
+        went."""
+        from .wikilinks import resolve_item
+
+        return await resolve_item(ls, item)

@@ -1,13 +1,13 @@
 """Open documents: scan on open and change so requests read cached references, and have
-their diagrams checked (:mod:`.diagrams`) and, for a document's Markdown export, its comments
-shown (:mod:`.doccomments`)."""
+their diagrams checked (:mod:`.diagrams`), for a document's Markdown export, its comments
+shown (:mod:`.doccomments`), and for a note of a vault its text indexed (:mod:`.wikilinks`)."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
 from ..server import TielineServer
-from . import diagrams, doccomments
+from . import diagrams, doccomments, wikilinks
 
 
 def _scan(ls: TielineServer, uri: str) -> None:
@@ -24,17 +24,20 @@ def setup(server: TielineServer) -> None:
         await ls.wait_hub()
         _scan(ls, params.text_document.uri)
         doccomments.opened(ls, params.text_document.uri)
+        wikilinks.opened(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TielineServer, params: types.DidChangeTextDocumentParams) -> None:
         _scan(ls, params.text_document.uri)
         diagrams.feature(ls).changed(params.text_document.uri)
         doccomments.changed(ls, params.text_document.uri)
+        wikilinks.changed(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: TielineServer, params: types.DidCloseTextDocumentParams) -> None:
+    async def did_close(ls: TielineServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.release(params.text_document.uri)
         diagrams.feature(ls).closed(params.text_document.uri)
         doccomments.closed(ls, params.text_document.uri)
         if ls.hub is not None:
             ls.hub.scanner.forget(params.text_document.uri)
+        await wikilinks.closed(ls, params.text_document.uri)

@@ -1,4 +1,5 @@
 """Hover: the card of the item under the cursor (any connector's), or an autolink's target;
+in a note of a Markdown vault, the preview of the note a link names (:mod:`.wikilinks`);
 elsewhere the documentation of the symbol under the cursor (:mod:`.docs`). A pull request's
 card adds its requested reviewers' presence from chat, when it is known in time."""
 
@@ -96,6 +97,11 @@ def setup(server: TielineServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None or await ls.wait_hub() is None:
             return None
+        from .wikilinks import hover as note_hover
+
+        note = await note_hover(ls, params)
+        if note is not None:
+            return note
         ref = reference_at(ls.references(doc), params.position.line, params.position.character)
         if ref is None:
             from .docs import docs_hover

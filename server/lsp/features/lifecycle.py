@@ -113,6 +113,9 @@ async def open_hub(ls: TielineServer) -> None:
 
     hub.snippets.on_change = lambda what, snippet_id: panel_changed(ls)
     ls.hub_ready.set()
+    from . import wikilinks
+
+    await wikilinks.reconfigured(ls)  # the vaults are found now; their indexes build aside
     settle_heap()
     hub.start_background()
     await connect_and_sync(ls)
@@ -208,6 +211,9 @@ def setup(server: TielineServer) -> None:
         from . import diagrams
 
         diagrams.feature(ls).reconfigured()  # another renderer, or diagnostics off
+        from . import wikilinks
+
+        await wikilinks.reconfigured(ls)  # notes.vaults may name other folders
         await connect_and_sync(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
@@ -226,6 +232,9 @@ def setup(server: TielineServer) -> None:
         from . import tasks
 
         tasks.folders_changed(ls)  # and its tasks' errors
+        from . import wikilinks
+
+        await wikilinks.reconfigured(ls)  # a new folder may be a vault
         await connect_and_sync(ls)
 
     @server.feature(types.SHUTDOWN)
