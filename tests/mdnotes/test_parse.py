@@ -97,3 +97,48 @@ def test_wikilink_round_trip(
         line.encode("utf-16-le")[2 * link.target_start : 2 * link.target_end].decode("utf-16-le")
         == target
     )
+
+
+def _yaml_string(word: str) -> bool:
+    """A word YAML reads as that string (not ``0_``, an int to YAML 1.1; not ``null``)."""
+    import yaml
+
+    return bool(yaml.safe_load(word) == word)
+
+
+_word = st.text(alphabet="abcxyz/_-0", min_size=1, max_size=6).filter(
+    lambda w: w[0] not in "-/" and _yaml_string(w)
+)
+
+
+@settings(max_examples=examples(300))
+@given(
+    key=st.sampled_from(["tags", "tag", "aliases", "title"]),
+    values=st.lists(_word, min_size=1, max_size=4),
+    form=st.sampled_from(["flow", "block", "plain"]),
+)
+@example(key="tags", values=["a", "b"], form="flow")
+def test_simple_front_matter_reads_as_yaml_does(key: str, values: list[str], form: str) -> None:
+    """The fast path for plain front matter gives what a YAML parser gives."""
+    import yaml
+
+    from server.hub.mdnotes.parse import _simple_yaml
+
+    if form == "flow":
+        lines = [f"{key}: [{', '.join(values)}]"]
+    elif form == "block":
+        lines = [f"{key}:", *(f"  - {v}" for v in values)]
+    else:
+        lines = [f"{key}: {values[0]}"]
+    lines.append("other: plain words")
+    fast = _simple_yaml(lines)
+    assert fast is not None
+    slow = yaml.safe_load("\n".join(lines))
+    assert {
+        k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in slow.items()
+    } == fast
+
+
+def test_front_matter_yaml_fallback() -> None:
+    note = parse_note('---\ntags: {a: 1}\naliases: ["x, y", z]\n---\n')
+    assert note.aliases == ("x, y", "z")

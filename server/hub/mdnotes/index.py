@@ -70,6 +70,9 @@ class VaultIndex:
         self._tags: dict[str, set[str]] = {}  # casefolded tag -> notes
         self._tag_names: dict[str, str] = {}  # casefolded tag -> its spelling
         self.generation = 0  # bumped on every change, for answers that depend on the index
+        #: Bumped only when a file comes or goes or a note's aliases change: what the list
+        #: of names that completion offers is made of (an edit of a note's text is not).
+        self.names_generation = 0
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -81,9 +84,13 @@ class VaultIndex:
         self._exact[path.casefold()] = path
         self._by_name.setdefault(posixpath.basename(path).casefold(), set()).add(path)
         self.generation += 1
+        self.names_generation += 1
 
     def put(self, path: str, note: Note) -> None:
         """Add a note, or replace what was known of it."""
+        old = self.notes.get(path)
+        if old is not None and old.aliases != note.aliases:
+            self.names_generation += 1
         self._unfile(path)
         self.put_file(path)
         self.notes[path] = note
@@ -114,6 +121,7 @@ class VaultIndex:
                     del self._by_name[posixpath.basename(p).casefold()]
         if gone:
             self.generation += 1
+            self.names_generation += 1
 
     def _unfile(self, path: str) -> None:
         old = self.notes.pop(path, None)

@@ -66,7 +66,7 @@ RENAME = "tieline.notes.rename"
 BY_TAG = "tieline.notes.byTag"
 REINDEX = "tieline.notes.reindex"
 CHUNK = 500  # files read and parsed per trip to a thread while an index is built
-MAX_ITEMS = 100  # completion items per answer (the list says it is incomplete beyond)
+MAX_ITEMS = 50  # completion items per answer (the list says it is incomplete beyond)
 MAX_SYMBOLS = 200
 PREVIEW_LINES = 24
 PREVIEW_CHARS = 1500
@@ -94,14 +94,15 @@ class Vault:
 
     def names(self) -> list[tuple[str, str, str, str | None]]:
         gen, got = self._names
-        if gen != self.index.generation:
+        if gen != self.index.names_generation:
             got = []
-            for p in sorted(self.index.files):
+            for p in self.index.files:
                 got.append((stem(p).casefold(), p.casefold(), p, None))
                 note = self.index.notes.get(p)
                 for a in note.aliases if note else ():
                     got.append((a.casefold(), p.casefold(), p, a))
-            self._names = (self.index.generation, got)
+            got.sort(key=lambda t: (len(t[0]), t[1]))
+            self._names = (self.index.names_generation, got)
         return got
 
 
@@ -608,32 +609,31 @@ def _edit(
 
 
 def _score(query: str, name: str, path: str) -> int | None:
-    if not query:
-        return 0
-    if name.startswith(query):
-        return 0
-    if query in name:
-        return 1
-    if query in path:
-        return 2
-    it = iter(path)
-    return 3 if all(ch in it for ch in query) else None
+    """0: the name starts with what was typed, 1: holds it, 2: the path holds it; ``None``:
+    no match. No fuzzy matching here: the list says it is incomplete, so the editor asks
+    again as the person types and filters what it got its own way."""
+    if query not in path:
+        return None
+    return 0 if name.startswith(query) else 1 if query in name else 2
 
 
 def complete_notes(
     vault: Vault, rel: str, ctx: _Context, insert_replace: bool, label_details: bool
 ) -> types.CompletionList:
     q = ctx.query.strip().casefold()
-    found: list[tuple[int, int, str, str, str | None]] = []
+    ranked: tuple[list[tuple[str, str | None]], ...] = ([], [], [])
+    matched = 0
+    # ``names()`` is in order of the name's length, then the path: each rank stays so.
     for name_cf, path_cf, path, alias in vault.names():
-        if not ctx.embed and not path_cf.endswith(".md"):
+        if q not in path_cf or (not ctx.embed and not path_cf.endswith(".md")):
             continue
-        s = _score(q, name_cf, path_cf)
-        if s is not None:
-            found.append((s, len(name_cf), path, path, alias))
-    found.sort()
+        matched += 1
+        rank = 0 if name_cf.startswith(q) else 1 if q in name_cf else 2
+        if len(ranked[rank]) < MAX_ITEMS:
+            ranked[rank].append((path, alias))
+    found = [*ranked[0], *ranked[1], *ranked[2]][:MAX_ITEMS]
     items: list[types.CompletionItem] = []
-    for n, (_, _, path, _, alias) in enumerate(found[:MAX_ITEMS]):
+    for n, (path, alias) in enumerate(found):
         text = vault.index.link_text(path, rel)
         label = alias or stem(path)
         folder = posixpath.dirname(path)
@@ -654,7 +654,7 @@ def complete_notes(
         else:
             item.detail = where
         items.append(item)
-    return types.CompletionList(is_incomplete=len(found) > MAX_ITEMS, items=items)
+    return types.CompletionList(is_incomplete=matched > len(items), items=items)
 
 
 def complete_parts(
