@@ -27,6 +27,7 @@ from . import (
     startup,
     suite_poll,
     tasks_output,
+    vault,
 )
 
 
@@ -80,6 +81,8 @@ def main() -> None:
     asyncio.run(suite_poll.main())
     _section("docsync: a 1,000-file folder synced with a drive at 20 ms a request")
     docsync.main([])
+    _section("vault: a 10,000-note Markdown vault indexed; completion, backlinks, rename")
+    vault.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -199,3 +199,31 @@ def test_rename_keeps_every_link_leading_where_it_led(case: Case) -> None:
         p2 = new if p == old else p
         link = after.notes[p2].links[i]
         assert after.resolve_link(link, p2) == (new if was == old else was), (p, i, link)
+
+
+@settings(max_examples=examples(200))
+@given(
+    names=st.lists(st.text(alphabet="abc d", min_size=1, max_size=6), max_size=20),
+    query=st.text(alphabet="abc d", max_size=3),
+    limit=st.integers(1, 8),
+)
+def test_completion_names_find_what_a_scan_finds(names: list[str], query: str, limit: int) -> None:
+    """The joined-string search of completion ranks as a plain scan would: names starting
+    with the query, then holding it, then paths holding it, each in the list's order."""
+    from server.lsp.features.wikilinks import Names
+
+    entries = sorted(
+        ((n.casefold(), f"f/{n}.md".casefold(), f"f/{n}.md", None) for n in names),
+        key=lambda t: (len(t[0]), t[1]),
+    )
+    got, more = Names(entries).find(query, limit)
+    if not query:
+        want = list(range(len(entries)))
+    else:
+        ranks = [
+            [k for k, e in enumerate(entries) if e[0].startswith(query)],
+            [k for k, e in enumerate(entries) if query in e[0]],
+            [k for k, e in enumerate(entries) if query in e[1]],
+        ]
+        want = list(dict.fromkeys(k for rank in ranks for k in rank))
+    assert got == want[:limit] and more == (len(want) > limit)

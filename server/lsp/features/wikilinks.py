@@ -34,7 +34,8 @@ import os
 import posixpath
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,14 +75,64 @@ _BAD_NAME = re.compile(r'[\\:*?"<>|#^\[\]\x00-\x1f]')
 _TAG_BEFORE = re.compile(r"(?:^|(?<=[\s(,;]))#([\w/-]*)$")
 
 
+Entry = tuple[str, str, str, str | None]  # (name casefolded, path casefolded, path, alias)
+
+
+class Names:
+    """The names completion offers, searched at C speed: every entry's casefolded name (and
+    path) joined into one string, each after a ``\\n``, so ``str.find`` does the scanning
+    and a match's entry is a bisection away. Entries are in order of the name's length, then
+    the path, so the first matches are the shortest names."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self.name_blob, self.name_starts = self._blob(e[0] for e in entries)
+        self.path_blob, self.path_starts = self._blob(e[1] for e in entries)
+
+    @staticmethod
+    def _blob(parts: Iterable[str]) -> tuple[str, list[int]]:
+        starts: list[int] = []
+        chunks: list[str] = []
+        at = 0
+        for part in parts:
+            starts.append(at)
+            chunks.append("\n" + part)
+            at += len(part) + 1
+        return "".join(chunks), starts
+
+    def find(self, query: str, limit: int) -> tuple[list[int], bool]:
+        """Entries whose name starts with ``query``, then whose name holds it, then whose
+        path does, at most ``limit``; and whether there may be more."""
+        if not query:
+            return list(range(min(limit, len(self.entries)))), len(self.entries) > limit
+        out: list[int] = []
+        seen: set[int] = set()
+        for blob, starts, needle in (
+            (self.name_blob, self.name_starts, "\n" + query),
+            (self.name_blob, self.name_starts, query),
+            (self.path_blob, self.path_starts, query),
+        ):
+            i = blob.find(needle)
+            while i >= 0:
+                k = bisect_right(starts, i) - 1
+                if k not in seen:
+                    if len(out) >= limit:
+                        return out, True
+                    seen.add(k)
+                    out.append(k)
+                nxt = starts[k + 1] if k + 1 < len(starts) else len(blob)
+                i = blob.find(needle, nxt)
+        return out, False
+
+
 @dataclass
 class Vault:
     root: Path
     index: VaultIndex = field(default_factory=VaultIndex)
     ready: bool = False
     place: NewNotePlace = field(default_factory=NewNotePlace)
-    #: (index generation, [(name casefolded, path casefolded, path, alias)]) for completion.
-    _names: tuple[int, list[tuple[str, str, str, str | None]]] = (-1, [])
+    #: (index generation, notes only, every file) for completion.
+    _names: tuple[int, Names | None, Names | None] = (-1, None, None)
 
     def rel(self, path: Path) -> str | None:
         try:
@@ -92,18 +143,22 @@ class Vault:
     def uri(self, rel: str) -> str:
         return (self.root / rel).as_uri()
 
-    def names(self) -> list[tuple[str, str, str, str | None]]:
-        gen, got = self._names
-        if gen != self.index.names_generation:
-            got = []
+    def names(self, *, files: bool = False) -> Names:
+        """What completion offers: the notes and their aliases (``files``: every file,
+        for embeds), rebuilt only when a file comes or goes or aliases change."""
+        gen, notes, every = self._names
+        if gen != self.index.names_generation or notes is None or every is None:
+            got: list[Entry] = []
             for p in self.index.files:
                 got.append((stem(p).casefold(), p.casefold(), p, None))
                 note = self.index.notes.get(p)
                 for a in note.aliases if note else ():
                     got.append((a.casefold(), p.casefold(), p, a))
             got.sort(key=lambda t: (len(t[0]), t[1]))
-            self._names = (self.index.names_generation, got)
-        return got
+            every = Names(got)
+            notes = Names([e for e in got if e[1].endswith(".md")])
+            self._names = (self.index.names_generation, notes, every)
+        return every if files else notes
 
 
 def _real(path: Path) -> Path:
@@ -608,30 +663,13 @@ def _edit(
     return types.TextEdit(range=ins, new_text=text)
 
 
-def _score(query: str, name: str, path: str) -> int | None:
-    """0: the name starts with what was typed, 1: holds it, 2: the path holds it; ``None``:
-    no match. No fuzzy matching here: the list says it is incomplete, so the editor asks
-    again as the person types and filters what it got its own way."""
-    if query not in path:
-        return None
-    return 0 if name.startswith(query) else 1 if query in name else 2
-
-
 def complete_notes(
     vault: Vault, rel: str, ctx: _Context, insert_replace: bool, label_details: bool
 ) -> types.CompletionList:
     q = ctx.query.strip().casefold()
-    ranked: tuple[list[tuple[str, str | None]], ...] = ([], [], [])
-    matched = 0
-    # ``names()`` is in order of the name's length, then the path: each rank stays so.
-    for name_cf, path_cf, path, alias in vault.names():
-        if q not in path_cf or (not ctx.embed and not path_cf.endswith(".md")):
-            continue
-        matched += 1
-        rank = 0 if name_cf.startswith(q) else 1 if q in name_cf else 2
-        if len(ranked[rank]) < MAX_ITEMS:
-            ranked[rank].append((path, alias))
-    found = [*ranked[0], *ranked[1], *ranked[2]][:MAX_ITEMS]
+    names = vault.names(files=ctx.embed)
+    hits, more = names.find(q, MAX_ITEMS)
+    found = [(names.entries[k][2], names.entries[k][3]) for k in hits]
     items: list[types.CompletionItem] = []
     for n, (path, alias) in enumerate(found):
         text = vault.index.link_text(path, rel)
@@ -654,7 +692,7 @@ def complete_notes(
         else:
             item.detail = where
         items.append(item)
-    return types.CompletionList(is_incomplete=matched > len(items), items=items)
+    return types.CompletionList(is_incomplete=more, items=items)
 
 
 def complete_parts(
@@ -1025,12 +1063,11 @@ def setup(server: TielineServer) -> None:
                     )
                 continue
             q = query.casefold()
-            for name_cf, path_cf, rel, alias in vault.names():
-                if (
-                    alias is None
-                    and path_cf.endswith(".md")
-                    and _score(q, name_cf, path_cf) is not None
-                ):
+            names = vault.names()
+            hits, _ = names.find(q, MAX_SYMBOLS)
+            for k in hits:
+                _, _, rel, alias = names.entries[k]
+                if alias is None:
                     out.append(
                         types.SymbolInformation(
                             name=stem(rel),
