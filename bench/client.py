@@ -39,13 +39,14 @@ async def start(
     root: Path,
     configure: Callable[[LanguageClient], None] | None = None,
     capabilities: types.ClientCapabilities | None = None,
+    protocol_cls: type[LanguageServerProtocol] | None = None,
 ) -> tuple[LanguageClient, float]:
     """Start ``cmd`` and initialize it; return the client and seconds to the initialize result.
 
     ``configure`` may register more client-side handlers (e.g. ``$/progress``) before start;
     ``capabilities`` replaces the bare ones declared (work-done progress only).
     """
-    client = LanguageClient("bench", "0", protocol_cls=EditorProtocol)
+    client = LanguageClient("bench", "0", protocol_cls=protocol_cls or EditorProtocol)
     if configure is not None:
         configure(client)
 

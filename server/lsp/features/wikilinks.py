@@ -274,6 +274,9 @@ class Vaults:
                 self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
         self.adopt_open()
         self.publish_all()
+        from .lifecycle import settle_heap
+
+        settle_heap()  # the index lives as long as the server: no collection walks it
         await self.watch()
 
     async def _progress_begin(self, title: str) -> str | None:
