@@ -83,7 +83,7 @@ async def start(root: Path, home: Path, preset: str) -> LanguageClient:
     def lens_refresh(params: Any) -> None:
         return None
 
-    await client.initialize_session(
+    client.init_result = await client.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=client_capabilities(preset),
             root_uri=root.as_uri(),
@@ -413,3 +413,40 @@ async def test_rename_command_where_the_editor_cannot_rename_files(
         assert "[the goals](../plans/Roadmap.md#goals)" in journal
     finally:
         await client.shutdown_session()
+
+
+async def test_editor_renames_and_tags(code: LanguageClient, vault: Path) -> None:
+    """VS Code's Explorer renames a note itself: ``workspace/willRenameFiles`` answers the
+    link edits to make first (no file operation in them). Tags: hover, symbols."""
+    caps = code.init_result.capabilities  # type: ignore[attr-defined]
+    will = caps.workspace.file_operations.will_rename
+    assert will is not None and will.filters[0].pattern.glob == "**/*.md"
+    home = vault / "Home.md"
+    uri = open_note(code, home)
+    await indexed(code, uri)
+    edit = await code.workspace_will_rename_files_async(
+        types.RenameFilesParams(
+            files=[
+                types.FileRename(
+                    old_uri=(vault / "Project plan.md").as_uri(),
+                    new_uri=(vault / "archive" / "Old plan.md").as_uri(),
+                )
+            ]
+        )
+    )
+    assert edit is not None and edit.document_changes
+    assert not any(isinstance(c, types.RenameFile) for c in edit.document_changes)
+    apply(edit)
+    assert "[[Old plan#Goals|the goals]] and [[Old plan]]" in home.read_text()
+    journal = (vault / "daily" / "Journal.md").read_text()
+    assert "[the goals](../archive/Old%20plan.md#goals)" in journal
+
+    hover = await code.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=at(home, "#ideas", 2)
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "2 notes" in hover.contents.value and "Journal" in hover.contents.value
+    symbols = await code.workspace_symbol_async(types.WorkspaceSymbolParams(query="#home"))
+    assert symbols and [s.name for s in symbols] == ["Home"]
