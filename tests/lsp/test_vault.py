@@ -391,7 +391,11 @@ async def test_rename_command_where_the_editor_cannot_rename_files(
     try:
         home = vault / "Home.md"
         uri = open_note(client, home)
-        await indexed(client, uri)
+        got = await indexed(client, uri)
+        item = next(i for i in got.items if i.label == "Project plan")
+        # Neovim 0.7 declares neither insertReplaceSupport nor labelDetailsSupport.
+        assert isinstance(item.text_edit, types.TextEdit) and item.label_details is None
+        assert item.text_edit.new_text == "Project plan]]" and item.detail == "/"
         with pytest.raises(Exception, match=r"tieline\.notes\.rename"):
             await client.text_document_rename_async(
                 types.RenameParams(
