@@ -454,3 +454,27 @@ async def test_editor_renames_and_tags(code: LanguageClient, vault: Path) -> Non
     assert "2 notes" in hover.contents.value and "Journal" in hover.contents.value
     symbols = await code.workspace_symbol_async(types.WorkspaceSymbolParams(query="#home"))
     assert symbols and [s.name for s in symbols] == ["Home"]
+
+
+async def test_rename_a_heading(code: LanguageClient, vault: Path) -> None:
+    """Rename on a heading's text renames it and every link to it, with no file moved."""
+    plan = vault / "Project plan.md"
+    uri = open_note(code, plan)
+    await indexed(code, open_note(code, vault / "Home.md"))
+    pos = types.Position(line=4, character=5)  # "## Goals"
+    prep = await code.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=types.TextDocumentIdentifier(uri=uri), position=pos)
+    )
+    assert isinstance(prep, types.PrepareRenamePlaceholder) and prep.placeholder == "Goals"
+    assert (prep.range.start.character, prep.range.end.character) == (3, 8)
+    edit = await code.text_document_rename_async(
+        types.RenameParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=pos, new_name="Aims"
+        )
+    )
+    assert edit is not None and edit.document_changes
+    assert not any(isinstance(c, types.RenameFile) for c in edit.document_changes)
+    apply(edit)
+    assert "## Aims" in plan.read_text()
+    assert "[[Project plan#Aims|the goals]]" in (vault / "Home.md").read_text()
+    assert "(../Project%20plan.md#aims)" in (vault / "daily" / "Journal.md").read_text()

@@ -227,3 +227,24 @@ def test_completion_names_find_what_a_scan_finds(names: list[str], query: str, l
         ]
         want = list(dict.fromkeys(k for rank in ranks for k in rank))
     assert got == want[:limit] and more == (len(want) > limit)
+
+
+def test_heading_rename_updates_the_heading_and_its_links() -> None:
+    from server.hub.mdnotes.rename import plan_heading_rename
+
+    files = {
+        "N.md": "# Top\n## My Part\ntext\n",
+        "A.md": "[[N#My Part|x]] [[N#top#my part]] [[N#Other]] "
+        "[a](N.md#my-part) [b](N.md#My%20Part)",
+    }
+    v = vault(files)
+    heading = v.notes["N.md"].headings[1]
+    plan = plan_heading_rename(v, "N.md", heading, "New: part")
+    out = {p: apply_edits(t, plan.edits.get(p, [])) for p, t in files.items()}
+    assert out["N.md"] == "# Top\n## New: part\ntext\n"
+    assert out["A.md"] == (
+        "[[N#New part|x]] [[N#top#New part]] [[N#Other]] [a](N.md#new-part) [b](N.md#New:%20part)"
+    )
+    after = vault(out)
+    new = after.notes["N.md"].headings[1]
+    assert len(list(after.heading_backlinks("N.md", new))) == 4

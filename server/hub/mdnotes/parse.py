@@ -60,6 +60,10 @@ class Link:
     embed: bool = False
     raw_target: str = ""  # the target exactly as the text has it (encoded, for Markdown)
     angle: bool = False  # a Markdown destination written in ``<...>``
+    #: Columns of the heading (its last ``#`` part) or block id as written, for a heading's
+    #: rename; equal when the link names neither.
+    part_start: int = 0
+    part_end: int = 0
 
     def contains(self, line: int, character: int) -> bool:
         return line == self.line and self.start <= character <= self.end
@@ -70,6 +74,8 @@ class Heading:
     line: int
     level: int
     text: str
+    start: int = 0  # the columns of ``text`` on its line
+    end: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,12 @@ def heading_key(text: str) -> str:
     """What two spellings of one heading have in common: Obsidian drops the characters a
     link cannot hold (``# | ^ : % [ ]``) and ignores case and runs of white space."""
     return " ".join(re.sub(r"[#|^:%\[\]]", " ", text).split()).casefold()
+
+
+def link_heading(text: str) -> str:
+    """A heading as a wikilink can name it (``[[note#Part one]]``): without the characters
+    a link cannot hold, white space collapsed."""
+    return " ".join(re.sub(r"[#|^:%\[\]]", " ", text).split())
 
 
 def slug(text: str) -> str:
@@ -215,12 +227,21 @@ def _wikilink(line: str, n: int, m: re.Match[str]) -> Link:
         target_part = target_part[:-1]
     path, hash_, rest = target_part.partition("#")
     heading = block = None
+    part_start = part_end = inner_at + len(path)
     if hash_:
+        rest_at = inner_at + len(path) + 1
         if rest.startswith("^"):
             block = rest[1:].strip()
+            part_start = rest_at + 1 + (len(rest) - 1 - len(rest[1:].lstrip()))
+            part_end = part_start + len(block)
         else:
             parts = [p.strip() for p in rest.split("#") if p.strip()]
             heading = parts[-1] if parts else ""
+            j = rest.rfind("#")
+            last_at = rest_at + j + 1 if j >= 0 else rest_at
+            last = line[last_at : rest_at + len(rest)]
+            part_start = last_at + len(last) - len(last.lstrip())
+            part_end = part_start + len(last.strip())
     lead = len(path) - len(path.lstrip())
     t_start = inner_at + lead
     t_end = inner_at + len(path.rstrip())
@@ -238,6 +259,8 @@ def _wikilink(line: str, n: int, m: re.Match[str]) -> Link:
         kind="wiki",
         embed=m.group(1) == "!",
         raw_target=line[t_start:t_end],
+        part_start=column(line, part_start),
+        part_end=column(line, part_end),
     )
 
 
@@ -259,6 +282,8 @@ def _md_link(line: str, n: int, m: re.Match[str]) -> Link | None:
             heading = frag
     t_start = m.start(group)
     t_end = t_start + len(raw_path)
+    p_start = t_end + 1 if hash_ else t_end
+    p_end = m.end(group) if hash_ else t_end
     return Link(
         line=n,
         start=column(line, m.start()),
@@ -272,6 +297,8 @@ def _md_link(line: str, n: int, m: re.Match[str]) -> Link | None:
         embed=m.group(1) == "!",
         raw_target=raw_path,
         angle=group == "angle",
+        part_start=column(line, p_start),
+        part_end=column(line, p_end),
     )
 
 
@@ -331,7 +358,13 @@ def parse_note(text: str) -> Note:
         if line.startswith("#") or line.startswith(" "):
             h = _HEADING.match(line)
             if h:
-                headings.append(Heading(n, len(h.group(1)), (h.group(2) or "").strip()))
+                text = (h.group(2) or "").strip()
+                at = h.start(2) if h.group(2) is not None else len(line)
+                headings.append(
+                    Heading(
+                        n, len(h.group(1)), text, column(line, at), column(line, at + len(text))
+                    )
+                )
         if "^" in line:
             b = _BLOCK.search(line)
             if b:

@@ -29,7 +29,7 @@ from urllib.parse import quote
 from server.hub.refs.positions import index_of, split_lines
 
 from .index import VaultIndex
-from .parse import Link
+from .parse import Heading, Link, link_heading, slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +142,27 @@ _SAFE = "/!$&'*+,;=:@-._~"
 
 def _encode(path: str) -> str:
     return quote(path, safe=_SAFE)
+
+
+def plan_heading_rename(index: VaultIndex, path: str, heading: Heading, text: str) -> RenamePlan:
+    """Rename a heading of the note ``path`` to ``text``: the heading itself and every link
+    to it. A wikilink gets the text as a link can hold it; a Markdown link keeps its form
+    (the GitHub-style anchor ``#my-part``, or the text percent-encoded)."""
+    plan = RenamePlan(path, path)
+    new = text.strip()
+    plan.edits[path] = [Edit(heading.line, heading.start, heading.end, new)]
+    for source, link in list(index.heading_backlinks(path, heading)):
+        if link.kind == "wiki":
+            written = link_heading(new)
+        else:
+            anchor = link.heading == slug(heading.text)
+            written = slug(new) if anchor else _encode(new).replace("/", "%2F")
+        plan.edits.setdefault(source, []).append(
+            Edit(link.line, link.part_start, link.part_end, written)
+        )
+    for edits in plan.edits.values():
+        edits.sort(key=lambda e: (e.line, e.start))
+    return plan
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:

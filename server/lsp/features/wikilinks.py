@@ -17,9 +17,10 @@ with ``labelDetailsSupport``, and are plain text (never snippets, so every clien
 the same); their preview comes with ``completionItem/resolve``. A rename is a
 ``WorkspaceEdit`` with ``documentChanges`` and a ``RenameFile`` where the client declares both
 (``workspace.workspaceEdit.documentChanges`` and ``resourceOperations: rename``); elsewhere
-``tieline.notes.rename`` renames the file on disk and sends only the link edits. Editors that
-rename files themselves and declare ``workspace.fileOperations.willRename`` get the link
-edits before the move (``workspace/willRenameFiles``).
+``tieline.notes.rename`` renames the file on disk and sends only the link edits. Rename on
+a heading's text renames the heading and the links to it (text edits only, in any client).
+Editors that rename files themselves and declare ``workspace.fileOperations.willRename`` get
+the link edits before the move (``workspace/willRenameFiles``).
 
 Previews are Markdown read from the vault's files, which may hold raw HTML: they go through
 :func:`server.hub.sanitize.sanitize_markdown` like any text from a service.
@@ -45,8 +46,8 @@ from lsprotocol import types
 from connectors.sdk.errors import TielineError
 from server.hub.mdnotes import Link, Note, VaultIndex, parse_note
 from server.hub.mdnotes.index import Hit, find_heading, stem
-from server.hub.mdnotes.parse import Heading, heading_key
-from server.hub.mdnotes.rename import Edit, RenamePlan, plan_rename
+from server.hub.mdnotes.parse import Heading, heading_key, link_heading
+from server.hub.mdnotes.rename import Edit, RenamePlan, plan_heading_rename, plan_rename
 from server.hub.mdnotes.vaults import NewNotePlace
 from server.hub.refs.positions import column, index_of, split_lines
 
@@ -720,7 +721,7 @@ def complete_parts(
             )
     else:
         for n, h in enumerate(note.headings):
-            text = " ".join(re.sub(r"[#|^:%\[\]]", " ", h.text).split())
+            text = link_heading(h.text)
             if not text:
                 continue
             items.append(
@@ -910,6 +911,20 @@ def _rename_target(
     return (vault, target, link) if target is not None else None
 
 
+def _heading_target(
+    ls: TielineServer, uri: str, pos: types.Position
+) -> tuple[Vault, str, Heading] | None:
+    """The heading whose text the cursor is on, in a note of a vault."""
+    got = feature(ls).note_at(uri)
+    if got is None:
+        return None
+    vault, rel, note = got
+    h = _heading_at(note, pos.line)
+    if h is None or not h.text or not h.start <= pos.character <= h.end:
+        return None
+    return vault, rel, h
+
+
 def _iter_locations(vault: Vault, hits: Iterator[tuple[str, Link]]) -> list[types.Location]:
     return [_location(vault, rel, link) for rel, link in hits]
 
@@ -964,6 +979,12 @@ def setup(server: TielineServer) -> None:
     def prepare_rename(
         ls: TielineServer, params: types.PrepareRenameParams
     ) -> types.PrepareRenamePlaceholder | None:
+        on = _heading_target(ls, params.text_document.uri, params.position)
+        if on is not None:
+            h = on[2]
+            return types.PrepareRenamePlaceholder(
+                range=_range(h.line, h.start, h.end), placeholder=h.text
+            )
         got = _rename_target(ls, params.text_document.uri, params.position)
         if got is None:
             return None
@@ -976,6 +997,13 @@ def setup(server: TielineServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_RENAME)
     @guarded("textDocument/rename")
     def rename(ls: TielineServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        on = _heading_target(ls, params.text_document.uri, params.position)
+        if on is not None:
+            vault, rel, heading = on
+            if not link_heading(params.new_name):
+                raise FeatureError(code=INVALID_PARAMS, message="a heading needs some text")
+            plan = plan_heading_rename(vault.index, rel, heading, params.new_name)
+            return workspace_edit(ls, vault, [plan], move=False)
         got = _rename_target(ls, params.text_document.uri, params.position)
         if got is None:
             return None
