@@ -106,6 +106,12 @@ async def test_the_inbox_asks_for_the_mail_scope_once_and_signs_in_for_it(
         q = parse_qs(urlsplit(opened[0]).query)
         assert opened[0].startswith("https://login.mail.example.test/authorize?")
         assert q["scope"] == ["profile mail.read"] and q["code_challenge_method"] == ["S256"]
+        # The Integrations panel keeps the offer, for after a "Not now".
+        rows = await items(c, "integrations")
+        (allow,) = [r for r in rows if r["id"].startswith("integrations/consent/")]
+        assert allow["label"] == "Allow Mail for Fake Mail (ada)"
+        assert allow["command"]["command"] == "tieline.grantAccess"
+        assert allow["command"]["arguments"] == ["fakemail", HOST, "ada", "Mail"]
         # The offer is made once: the Inbox read again asks nobody.
         await items(c, "inbox", "inbox/inbox")
         await asyncio.sleep(0.5)

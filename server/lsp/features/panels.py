@@ -211,7 +211,30 @@ def _integrations(hub: Hub) -> list[proto.TreeItem]:
                 service=st.connector,
             )
         )
-    return items + _sign_in_items(hub)
+    return items + _consent_items(hub) + _sign_in_items(hub)
+
+
+def _consent_items(hub: Hub) -> list[proto.TreeItem]:
+    """An "Allow Mail for Google (ada@…)" item for each capability an account waits on, for
+    after a "Not now" (or an offer the person missed)."""
+    out = []
+    for w in hub.consent.wanted.values():
+        title = f"Allow {w.capability} for {w.service} ({w.login})"
+        out.append(
+            proto.TreeItem(
+                id=f"integrations/consent/{w.connector}/{w.host}/{w.login}/{w.capability}",
+                label=title,
+                description=", ".join(sc.name for sc in w.scopes),
+                tooltip=w.text(),
+                icon="unlock",
+                command=_cmd(
+                    "tieline.grantAccess", title, w.connector, w.host, w.login, w.capability
+                ),
+                context_value="consent",
+                service=w.connector,
+            )
+        )
+    return out
 
 
 def _dt(ts: float | None) -> datetime | None:
