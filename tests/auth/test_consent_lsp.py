@@ -6,20 +6,18 @@ consent prompt names only the new scope and whose browser page asks the old and 
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from keyring.backends import fail
 from lsprotocol import types
 from pydantic import SecretStr
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from server.hub.grants import StoreGrants
 from server.hub.paths import database_file
 from server.hub.vault import Credentials, open_vault
-from tests.lsp.conftest import Env, installed_connectors, server_env, until
+from tests.lsp.conftest import Env, installed_connectors, server_env, start_prompted, until
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import items
 
@@ -53,35 +51,7 @@ async def _start(tmp_path: Path, home: Path) -> LanguageClient:
     )
     env = server_env(Env(root=root, github=None, home=home), PYTHONPATH=f"{site}:{Path.cwd()}")
     del env["TIELINE_GITHUB_TOKEN"]
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        return (params.actions or [None])[0]  # "Allow…", then "Allow"
-
-    for method in (
-        types.WORKSPACE_CODE_LENS_REFRESH,
-        "tieline/panel/changed",
-        "tieline/status/changed",
-    ):
-
-        @c.feature(method)
-        def ignore(params: Any) -> None:
-            return None
-
-    await c.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="notes")],
-        )
-    )
-    return c
+    return await start_prompted(env, root)
 
 
 async def test_the_inbox_asks_for_the_mail_scope_once_and_signs_in_for_it(

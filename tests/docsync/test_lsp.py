@@ -12,7 +12,6 @@ involved, as no real service is."""
 from __future__ import annotations
 
 import contextlib
-import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,10 +20,18 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from tests.docsync.fakedrive import FakeDrive
-from tests.lsp.conftest import Env, installed_connectors, run_command, server_env, until
+from tests.lsp.conftest import (
+    Env,
+    installed_connectors,
+    named_answer,
+    run_command,
+    server_env,
+    start_prompted,
+    until,
+)
 
 
 @dataclass
@@ -60,35 +67,7 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
 
 
 async def start(w: World) -> LanguageClient:
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=w.env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-    c.answer = None  # type: ignore[attr-defined]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        answer = c.answer  # type: ignore[attr-defined]
-        return next((a for a in params.actions or [] if a.title == answer), None)
-
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    @c.feature("tieline/panel/changed")
-    def panel_changed(params: Any) -> None:
-        return None
-
-    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=w.root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=w.root.as_uri(), name="notes")],
-        )
-    )
-    return c
+    return await start_prompted(w.env, w.root, answering=named_answer, answer=None)
 
 
 async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: World) -> None:
