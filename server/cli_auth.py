@@ -45,6 +45,7 @@ from server.hub.auth import (
     resolve_service,
     select_account,
 )
+from server.hub.auth.service import holds
 from server.hub.grants import StoreGrants
 from server.hub.http import NetworkSettings
 from server.hub.vault import AccountSummary, Credentials, Vault, open_vault
@@ -253,10 +254,27 @@ def _show_code(code: DeviceCode, service: ServiceAuth, err: TextIO) -> None:
     )
 
 
+def _waiting(a: AccountSummary) -> list[str]:
+    """The capabilities whose scopes this OAuth account was not granted: asked the first
+    time a feature uses them (or now, with ``auth login --for CAPABILITY --account``)."""
+    if a.method not in ("pkce", "device"):
+        return []
+    try:
+        oauth = manifest_of(a.connector).auth.oauth2
+    except TielineError:
+        return []
+    if oauth is None:
+        return []
+    caps = dict.fromkeys(c for s in oauth.scopes for c in s.capabilities)
+    return [c for c in caps if any(not holds(a.scopes, s.name) for s in oauth.scopes_for([c]))]
+
+
 def _describe(a: AccountSummary, now: float) -> str:
     parts: list[str] = [a.method]
     if a.scopes:
         parts.append("scopes: " + ", ".join(a.scopes))
+    if waiting := _waiting(a):
+        parts.append("not yet allowed: " + ", ".join(waiting))
     if a.expires_at is not None:
         left = a.expires_at - now
         when = f"expires in {int(left // 60)} min" if left > 0 else "access token expired"
