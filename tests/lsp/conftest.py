@@ -234,7 +234,8 @@ async def start_prompted(
     """The server over stdio for the workspace folder ``root``, with ``env`` (from
     :func:`server_env`), its prompts (``window/showMessageRequest``) recorded in ``c.prompts``
     and answered by ``answering``; ``state`` sets the client attributes an answer reads
-    (``answer=``, ``answers=``). Lens refreshes and panel notifications are taken."""
+    (``answer=``, ``answers=``). Lens refreshes and panel notifications are taken, and
+    ``tieline/status/changed`` notifications kept in ``c.status_changes``."""
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "server", "serve"], server_env=env
     )
@@ -250,6 +251,11 @@ async def start_prompted(
 
     for method in (types.WORKSPACE_CODE_LENS_REFRESH, "tieline/panel/changed"):
         c.feature(method)(_ignore)
+    c.status_changes: list[Any] = []  # type: ignore[attr-defined]
+
+    @c.feature("tieline/status/changed")
+    def status_changed(params: Any) -> None:
+        c.status_changes.append(params)  # type: ignore[attr-defined]
 
     c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
