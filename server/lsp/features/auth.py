@@ -23,7 +23,7 @@ from connectors.sdk.errors import TielineError
 from connectors.sdk.lazy import lazy_module
 
 from .. import tieline_methods as methods
-from ..common import hub_or_fail, info, plain, warn
+from ..common import choose, hub_or_fail, info, plain, warn
 from ..guard import guarded
 from ..server import TielineServer, client_supports_show_document
 from . import notify
@@ -143,14 +143,7 @@ async def sign_in(
 async def _ask(ls: TielineServer, message: str, options: list[str]) -> str | None:
     if len(options) == 1:
         return options[0]
-    choice = await ls.window_show_message_request_async(
-        types.ShowMessageRequestParams(
-            type=types.MessageType.Info,
-            message=message,
-            actions=[types.MessageActionItem(title=o) for o in options],
-        )
-    )
-    return choice.title if choice is not None else None
+    return await choose(ls, message, options)
 
 
 async def sign_in_interactive(

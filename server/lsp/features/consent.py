@@ -14,9 +14,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from lsprotocol import types
-
-from ..common import hub_or_fail, info
+from ..common import choose, hub_or_fail, info
 from ..guard import guarded
 from ..server import TielineServer, client_supports_show_document
 from . import notify
@@ -97,17 +95,7 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
         if not wanted:
             return
         notify.panels_changed(ls)
-        choice = await ls.window_show_message_request_async(
-            types.ShowMessageRequestParams(
-                type=types.MessageType.Info,
-                message=offer_text(wanted),
-                actions=[
-                    types.MessageActionItem(title=ALLOW),
-                    types.MessageActionItem(title=NOT_NOW),
-                ],
-            )
-        )
-        if choice is None or choice.title != ALLOW:
+        if await choose(ls, offer_text(wanted), [ALLOW, NOT_NOW]) != ALLOW:
             return
         w = wanted[0]
         await grant_access(ls, hub, w.connector, w.host, w.login, [x.capability for x in wanted])
@@ -145,15 +133,9 @@ def setup(server: TielineServer) -> None:
                 info(ls, "No feature is waiting for a permission.")
                 return {"state": "none"}
             labels = {f"{w.service} ({w.account}): {w.capability}": w for w in wanted}
-            choice = await ls.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Info,
-                    message="Allow which permissions?",
-                    actions=[types.MessageActionItem(title=t) for t in labels],
-                )
-            )
-            if choice is None:
+            picked = await choose(ls, "Allow which permissions?", list(labels))
+            if picked is None:
                 return {"state": "cancelled"}
-            w = labels[choice.title]
+            w = labels[picked]
             connector, host, login, caps = w.connector, w.host, w.login, [w.capability]
         return {"state": await grant_access(ls, hub, connector, host, login, caps)}
