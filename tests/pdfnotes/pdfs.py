@@ -67,13 +67,17 @@ def by_contents(w: PdfWriter, page: int, contents: str) -> DictionaryObject:
     return next(a for a in annots(w, page) if str(a.get("/Contents", "")) == contents)
 
 
+def saved(w: PdfWriter) -> bytes:
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
 def edit(data: bytes, change: Callable[[PdfWriter], Any]) -> bytes:
     """``data`` with ``change`` applied by pypdf, saved again (as a viewer saves)."""
     w = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
     change(w)
-    out = io.BytesIO()
-    w.write(out)
-    return out.getvalue()
+    return saved(w)
 
 
 def finish(data: bytes) -> bytes:

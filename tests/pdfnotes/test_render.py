@@ -18,7 +18,10 @@ from server.hub.pdfnotes.extract import Annotation
 from server.hub.pdfnotes.render import colour_name, pdf_link, render, text_block
 from tests.pdfnotes import pdfs
 
-MARK = re.compile(r"<!-- (?:tieline-pdf id=\S+ page=\d+ digest=[0-9a-f]{12}|/tieline-pdf) -->\n")
+MARK = re.compile(
+    r"<!-- (?:tieline-pdf id=\S+ page=\d+ digest=[0-9a-f]{12}(?: removed=[\d-]+)?"
+    r"|/tieline-pdf) -->\n"
+)
 
 
 def tokens(md: str) -> list[Any]:

@@ -264,42 +264,87 @@ def text_under(quads: list[list[Point]], chars: Sequence[Char]) -> str:
 
 
 def page_chars(
-    data: bytes, pages: Iterable[int], progress: Progress | None = None
+    data: bytes,
+    pages: Iterable[int],
+    progress: Progress | None = None,
+    regions: dict[int, list[Rect]] | None = None,
 ) -> dict[int, list[Char]]:
-    """The characters of the given pages (0-based), in user space, by page."""
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar, LTContainer, LTItem
+    """The characters of the given pages (0-based), in user space, by page; with
+    ``regions``, only those near one of the page's rectangles (the markups' quadrilaterals).
+
+    A device of its own rather than pdfminer's layout analyser: it keeps each character's
+    text and box as four numbers and builds nothing else (no ``LTChar``, curves or images,
+    which cost half of a page's reading), and never runs layout analysis."""
+    from pdfminer.pdfdevice import PDFTextDevice
+    from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
 
+    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
     class _UserSpace(PDFPageInterpreter):
         def process_page(self, page: PDFPage) -> None:
-            self.device.begin_page(page, (1, 0, 0, 1, 0, 0))
-            self.render_contents(page.resources, page.contents, ctm=(1, 0, 0, 1, 0, 0))
+            self.device.begin_page(page, identity)
+            self.render_contents(page.resources, page.contents, ctm=identity)
             self.device.end_page(page)
+
+    class _Chars(PDFTextDevice):
+        def __init__(self, rsrc: PDFResourceManager) -> None:
+            super().__init__(rsrc)
+            self.chars: list[Char] = []
+            self.near: list[Rect] | None = None
+
+        def render_char(
+            self,
+            matrix: tuple[float, float, float, float, float, float],
+            font: PDFFont,
+            fontsize: float,
+            scaling: float,
+            rise: float,
+            cid: int,
+            ncs: object,
+            graphicstate: object,
+        ) -> float:
+            try:
+                text = font.to_unichr(cid)
+            except PDFUnicodeNotDefined:
+                text = "\ufffd"
+            adv = font.char_width(cid) * fontsize * scaling
+            a, b, c, d, e, f = matrix
+            if self.near is not None:  # the glyph's origin, and a margin of its size
+                m = 2 * (fontsize + abs(adv)) * max(abs(a), abs(b), abs(c), abs(d))
+                if not any(
+                    r[0] - m <= e <= r[2] + m and r[1] - m <= f <= r[3] + m for r in self.near
+                ):
+                    return adv
+            if font.is_vertical():  # pdfminer's own box for vertical writing
+                vx, vy = font.char_disp(cid)  # type: ignore[misc]
+                vx = fontsize * 0.5 if vx is None else vx * fontsize * 0.001
+                vy = (1000 - vy) * fontsize * 0.001
+                box = (-vx, vy + rise + adv, -vx + fontsize, vy + rise)
+            else:
+                descent = font.get_descent() * fontsize
+                box = (0.0, descent + rise, adv, descent + rise + fontsize)
+            xs = [a * x + c * y + e for x in (box[0], box[2]) for y in (box[1], box[3])]
+            ys = [b * x + d * y + f for x in (box[0], box[2]) for y in (box[1], box[3])]
+            self.chars.append(Char(text, min(xs), min(ys), max(xs), max(ys)))
+            return adv
 
     wanted = sorted(set(pages))
     rsrc = PDFResourceManager(caching=True)
-    device = PDFPageAggregator(rsrc, laparams=None)
+    device = _Chars(rsrc)
     interpreter = _UserSpace(rsrc, device)
     out: dict[int, list[Char]] = {}
-
-    def walk(item: LTItem, into: list[Char]) -> None:
-        if isinstance(item, LTChar):
-            into.append(Char(item.get_text(), item.x0, item.y0, item.x1, item.y1))
-        elif isinstance(item, LTContainer):
-            for child in item:
-                walk(child, into)
-
     pdf_pages = PDFPage.get_pages(io.BytesIO(data), pagenos=set(wanted), password="")
     for done, (number, page) in enumerate(zip(wanted, pdf_pages, strict=False), start=1):
-        chars: list[Char] = []
+        device.chars = []
+        device.near = regions.get(number) if regions is not None else None
         try:
             interpreter.process_page(page)
-            walk(device.get_result(), chars)
         except Exception as exc:  # one broken content stream costs that page's text only
             log.warning("page %d: its text could not be read (%s)", number + 1, exc)
-        out[number] = chars
+            device.chars = []
+        out[number] = device.chars
         if progress is not None:
             progress(done, len(wanted), f"page {number + 1}")
     return out
@@ -420,8 +465,12 @@ def extract(data: bytes, name: str = "the PDF", progress: Progress | None = None
             f"{name}: its annotations could not be read ({exc}); nothing was imported"
         ) from None
 
-    marked = [f["_index"] for f, q in found if q]
-    chars = page_chars(data, marked, progress) if marked else {}
+    regions: dict[int, list[Rect]] = {}
+    for f, quads in found:
+        for q in quads:
+            xs, ys = [p[0] for p in q], [p[1] for p in q]
+            regions.setdefault(f["_index"], []).append((min(xs), min(ys), max(xs), max(ys)))
+    chars = page_chars(data, regions, progress, regions) if regions else {}
     out = Extracted(pages=len(pages))
     for fields, quads in found:
         ref = fields.pop("_ref")

@@ -1,0 +1,142 @@
+"""*Import PDF Annotations…* end to end: the real server over stdio, started in a workspace
+holding generated PDFs. From the palette (no arguments) it asks which PDF, reports its
+progress, and writes a script-free note beside it; run again on a PDF changed in a viewer,
+it merges; a password-protected PDF is an error that names it, and nothing is written."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pypdf import PdfReader, PdfWriter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from tests.lsp.conftest import Env, run_command, server_env
+from tests.pdfnotes import pdfs
+from tests.pdfnotes.test_render import assert_inert
+
+COMMAND = "tieline.importPdfAnnotations"
+
+
+@pytest.fixture
+async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageClient]:
+    root = tmp_path / "ws"
+    (root / "papers").mkdir(parents=True)
+    (root / "papers" / "fox.pdf").write_bytes(pdfs.paper())
+    (root / "other.pdf").write_bytes(pdfs.base())
+    env = server_env(Env(root=root, github=None, home=tieline_home))
+    del env["TIELINE_GITHUB_TOKEN"]
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "server", "serve"], server_env=env
+    )
+    c: LanguageClient = await config.start()  # type: ignore[assignment]
+    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
+    c.answer = "papers/fox.pdf"  # type: ignore[attr-defined]
+    c.progress_seen: list[Any] = []  # type: ignore[misc]
+
+    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+        c.prompts.append(params)  # type: ignore[attr-defined]
+        want = c.answer  # type: ignore[attr-defined]
+        return next((a for a in params.actions or [] if a.title == want), None)
+
+    c.edits: list[types.ApplyWorkspaceEditParams] = []  # type: ignore[misc]
+
+    @c.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        c.edits.append(params)  # type: ignore[attr-defined]
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def lens_refresh(params: Any) -> None:
+        return None
+
+    @c.feature("tieline/panel/changed")
+    def panel_changed(params: Any) -> None:
+        return None
+
+    await c.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+        )
+    )
+    c.root = root  # type: ignore[attr-defined]
+    yield c
+    await c.shutdown_session()
+
+
+async def test_import_from_the_palette_then_merge_a_changed_pdf(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    got = await run_command(client, COMMAND)
+    asked = client.prompts  # type: ignore[attr-defined]
+    assert len(asked) == 1 and {a.title for a in asked[0].actions or []} == {
+        "papers/fox.pdf",
+        "other.pdf",
+    }
+    note = root / "papers" / "fox.annotations.md"
+    assert got["note"] == note.as_uri() and got["written"] and got["added"] == 6
+    text = note.read_text()
+    assert "**[Page 1](fox.pdf#page=1)** · highlight · green · Ada" in text
+    assert f"> {pdfs.MARKED}" in text and f"> {pdfs.PASSAGE}" in text
+    assert_inert(text, "fox.pdf")
+    assert client.progress_reports  # $/progress while the highlights' pages were read
+    assert any("fox.annotations.md" in m.message for m in client.messages)
+
+    # The user writes under the first entry; the PDF is changed in a viewer; import again,
+    # this time by path and into the same note.
+    end = "<!-- /tieline-pdf -->"
+    note.write_text(text.replace(end, end + "\n\nMine, kept.", 1))
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO((root / "papers" / "fox.pdf").read_bytes())))
+    pdfs.delete(w, 0, "circled")
+    pdfs.sticky(w, 0, "A new <script>x</script> note", (300, 530, 320, 550), nm="new-1")
+    (root / "papers" / "fox.pdf").write_bytes(pdfs.saved(w))
+    got = await run_command(client, COMMAND, "papers/fox.pdf", "papers/fox.annotations.md")
+    assert (got["added"], got["removed"], got["unchanged"]) == (1, 1, 5)
+    text = note.read_text()
+    assert f"{end}\n\nMine, kept.\n" in text and "Removed from the PDF" in text
+    assert "A new \\<script\\>x\\</script\\> note" in text
+    assert_inert(text, "fox.pdf")
+
+
+async def test_a_locked_pdf_is_an_error_and_writes_nothing(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(pdfs.paper())))
+    w.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    (root / "locked.pdf").write_bytes(pdfs.saved(w))
+    with pytest.raises(Exception, match=r"locked\.pdf is encrypted with a password"):
+        await run_command(client, COMMAND, (root / "locked.pdf").as_uri())
+    assert not (root / "locked.annotations.md").exists()
+    with pytest.raises(Exception, match="inside a workspace folder"):
+        await run_command(client, COMMAND, "other.pdf", "/tmp/elsewhere.md")
+
+
+async def test_an_open_note_is_merged_from_its_buffer(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    await run_command(client, COMMAND, "other.pdf")
+    note = root / "other.annotations.md"
+    on_disk = note.read_text()
+    unsaved = on_disk + "\nTyped, not saved yet.\n"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=note.as_uri(), language_id="markdown", version=1, text=unsaved
+            )
+        )
+    )
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO((root / "other.pdf").read_bytes())))
+    pdfs.delete(w, 0, "Boxed words")
+    (root / "other.pdf").write_bytes(pdfs.saved(w))
+    got = await run_command(client, COMMAND, (root / "other.pdf").as_uri())
+    assert got["applied"] and not got["written"] and got["removed"] == 1
+    assert note.read_text() == on_disk  # the editor saves it, with the user's words
+    (edit,) = client.edits  # type: ignore[attr-defined]
+    (change,) = (edit.edit.changes or {})[note.as_uri()]
+    assert "Typed, not saved yet." in change.new_text
+    assert "Removed from the PDF" in change.new_text
