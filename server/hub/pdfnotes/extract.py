@@ -273,8 +273,9 @@ def page_chars(
     ``regions``, only those near one of the page's rectangles (the markups' quadrilaterals).
 
     A device of its own rather than pdfminer's layout analyser: it keeps each character's
-    text and box as four numbers and builds nothing else (no ``LTChar``, curves or images,
-    which cost half of a page's reading), and never runs layout analysis."""
+    text and box as four numbers and builds nothing else (no ``LTChar``, curves or images),
+    and never runs layout analysis. Interpreting the page's content stream is most of the
+    cost that remains (``python -m bench.pdfnotes``)."""
     from pdfminer.pdfdevice import PDFTextDevice
     from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
