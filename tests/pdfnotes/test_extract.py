@@ -147,3 +147,21 @@ def test_a_name_added_later_changes_only_that_identity(paper: bytes) -> None:
 
     ids = [a.id for a in extract(pdfs.edit(paper, name)).annotations]
     assert "nm:box" in ids and "nm:fox-1" in ids
+
+
+def test_an_unreadable_annotation_is_skipped_and_counted(
+    paper: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.hub.pdfnotes import extract as module
+
+    real = module._one
+
+    def odd(ref: object, *args: object) -> object:
+        got = real(ref, *args)  # type: ignore[arg-type]
+        if isinstance(got, module._Found) and got.fields["kind"] == "ink":
+            raise ValueError("a broken /InkList")
+        return got
+
+    monkeypatch.setattr(module, "_one", odd)
+    got = extract(paper)
+    assert got.skipped == 1 and len(got.annotations) == 5

@@ -38,6 +38,7 @@ class ImportResult:
     merged: Merged
     written: bool
     annotations: int
+    skipped: int = 0  # annotations of the PDF that could not be read
 
 
 def default_note(pdf: Path) -> Path:
@@ -91,7 +92,9 @@ def import_annotations(
     changed = current is None or merged.text != current
     if write and changed:
         _write(note, merged.text)
-    return ImportResult(pdf, note, merged, write and changed, len(extracted.annotations))
+    return ImportResult(
+        pdf, note, merged, write and changed, len(extracted.annotations), extracted.skipped
+    )
 
 
 def summary(result: ImportResult) -> str:
@@ -107,4 +110,7 @@ def summary(result: ImportResult) -> str:
         )
         if v
     ]
-    return ", ".join(parts) or "no annotations"
+    said = ", ".join(parts) or "no annotations"
+    if result.skipped:
+        said += f" ({result.skipped} unreadable, skipped)"
+    return said

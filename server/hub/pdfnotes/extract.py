@@ -88,6 +88,7 @@ class Annotation:
 class Extracted:
     pages: int
     annotations: list[Annotation] = field(default_factory=list)
+    skipped: int = 0  # annotations that could not be read
 
 
 # -- small readers ----------------------------------------------------------------------------
@@ -378,15 +379,80 @@ def read_pdf(path: Path, progress: Progress | None = None) -> Extracted:
     return extract(data, path.name, progress)
 
 
+@dataclass
+class _Found:
+    fields: dict[str, Any]
+    quads: list[list[Point]]
+    ref: tuple[int, int] | None
+    index: int
+
+
+def _rect(raw: list[float]) -> Rect:
+    if len(raw) != 4:
+        return (0.0, 0.0, 0.0, 0.0)
+    return (min(raw[0], raw[2]), min(raw[1], raw[3]), max(raw[0], raw[2]), max(raw[1], raw[3]))
+
+
+def _one(
+    ref: Any, number: int, label: str | None, mediabox: Rect, rotate: int
+) -> _Found | tuple[tuple[int, int], Reply] | None:
+    """One entry of a page's ``/Annots``: an annotation imported, a reply (with the object it
+    answers), or nothing (a link, a form field, a pop-up, a review state...)."""
+    a = ref.get_object()
+    if not hasattr(a, "get"):
+        return None
+    subtype = str(a.get("/Subtype", ""))
+    irt = a.raw_get("/IRT") if "/IRT" in a else None
+    if irt is not None and hasattr(irt, "idnum") and subtype in ("/Text", "/FreeText"):
+        body = _text(a.get("/Contents"))
+        if a.get("/StateModel") is not None or not body:
+            return None
+        reply = Reply(_text(a.get("/T")), pdf_date(_text(a.get("/M"))), body)
+        return (irt.idnum, irt.generation), reply
+    if subtype not in MARKUPS and subtype not in OTHERS:
+        return None
+    raw = _numbers(a.get("/Rect"))
+    rect = _rect(raw)
+    ink = a.get("/InkList")
+    strokes = len(ink) if isinstance(ink, list) else 0
+    fields: dict[str, Any] = {
+        "id": annotation_id(_text(a.get("/NM")), number + 1, subtype, rect),
+        "kind": MARKUPS.get(subtype) or OTHERS[subtype],
+        "page": number + 1,
+        "page_label": label if label and label != str(number + 1) else None,
+        "rect": rect,
+        "colour": colour_of(_numbers(a.get("/C"))),
+        "author": _text(a.get("/T")),
+        "modified": pdf_date(_text(a.get("/M")) or _text(a.get("/CreationDate"))),
+        "contents": _text(a.get("/Contents")),
+        "strokes": strokes,
+        "position": _position(rect, mediabox, rotate),
+    }
+    quads = quads_of(_numbers(a.get("/QuadPoints"))) if subtype in MARKUPS else []
+    if subtype in MARKUPS and not quads and len(raw) == 4:
+        x0, y0, x1, y1 = rect
+        quads = quads_of([x0, y1, x1, y1, x0, y0, x1, y0])
+    if quads:  # where the marked text is, which a viewer's /Rect may not say
+        xs = [p[0] for q in quads for p in q]
+        ys = [p[1] for q in quads for p in q]
+        fields["position"] = _position((min(xs), min(ys), max(xs), max(ys)), mediabox, rotate)
+    own = (ref.idnum, ref.generation) if hasattr(ref, "idnum") else None
+    return _Found(fields, quads, own, number)
+
+
 def extract(data: bytes, name: str = "the PDF", progress: Progress | None = None) -> Extracted:
+    """The annotations of ``data`` (a PDF named ``name`` in messages), in reading order.
+
+    One annotation that cannot be read is skipped (and counted); a file whose pages cannot
+    be read is a :class:`FormatError`."""
     reader = _open(data, name)
     try:
         labels = list(reader.page_labels)
     except Exception:
         labels = []
-    found: list[tuple[dict[str, Any], list[list[Point]]]] = []
+    found: list[_Found] = []
     replies: dict[tuple[int, int], list[Reply]] = {}
-    seen: dict[str, int] = {}
+    skipped = 0
     try:
         pages = list(reader.pages)
         for number, page in enumerate(pages):
@@ -400,85 +466,42 @@ def extract(data: bytes, name: str = "the PDF", progress: Progress | None = None
                 rotate = int(page.get("/Rotate", 0) or 0) % 360
             except (TypeError, ValueError, IndexError):
                 mediabox, rotate = (0.0, 0.0, 612.0, 792.0), 0
+            label = labels[number] if number < len(labels) else None
             for ref in annots:
-                a = ref.get_object()
-                if not hasattr(a, "get"):
-                    continue
-                subtype = str(a.get("/Subtype", ""))
-                irt = a.raw_get("/IRT") if "/IRT" in a else None
-                if irt is not None and hasattr(irt, "idnum") and subtype in ("/Text", "/FreeText"):
-                    if a.get("/StateModel") is None and (body := _text(a.get("/Contents"))):
-                        key = (irt.idnum, irt.generation)
-                        replies.setdefault(key, []).append(
-                            Reply(_text(a.get("/T")), pdf_date(_text(a.get("/M"))), body)
-                        )
-                    continue
-                if subtype not in MARKUPS and subtype not in OTHERS:
-                    continue
-                raw = _numbers(a.get("/Rect"))
-                rect: Rect = (
-                    (
-                        min(raw[0], raw[2]),
-                        min(raw[1], raw[3]),
-                        max(raw[0], raw[2]),
-                        max(raw[1], raw[3]),
+                try:
+                    got = _one(ref, number, label, mediabox, rotate)
+                except Exception as exc:  # one odd annotation is no reason to lose the rest
+                    log.warning(
+                        "%s, page %d: an annotation was skipped (%s)", name, number + 1, exc
                     )
-                    if len(raw) == 4
-                    else (0.0, 0.0, 0.0, 0.0)
-                )
-                ident = annotation_id(_text(a.get("/NM")), number + 1, subtype, rect)
-                if ident in seen:  # two alike: the second is told apart by its place in the file
-                    seen[ident] += 1
-                    ident = f"{ident}-{seen[ident]}"
-                else:
-                    seen[ident] = 1
-                ink = a.get("/InkList")
-                label = labels[number] if number < len(labels) else None
-                fields: dict[str, Any] = {
-                    "id": ident,
-                    "kind": MARKUPS.get(subtype) or OTHERS[subtype],
-                    "page": number + 1,
-                    "page_label": label if label and label != str(number + 1) else None,
-                    "rect": rect,
-                    "colour": colour_of(_numbers(a.get("/C"))),
-                    "author": _text(a.get("/T")),
-                    "modified": pdf_date(_text(a.get("/M")) or _text(a.get("/CreationDate"))),
-                    "contents": _text(a.get("/Contents")),
-                    "strokes": len(ink.get_object()) if ink is not None else 0,
-                    "position": _position(rect, mediabox, rotate),
-                    "_ref": (ref.idnum, ref.generation) if hasattr(ref, "idnum") else None,
-                    "_index": number,
-                }
-                quads = quads_of(_numbers(a.get("/QuadPoints"))) if subtype in MARKUPS else []
-                if subtype in MARKUPS and not quads and len(raw) == 4:
-                    x0, y0, x1, y1 = rect
-                    quads = quads_of([x0, y1, x1, y1, x0, y0, x1, y0])
-                if quads:  # where the marked text is, which a viewer's /Rect may not say
-                    xs = [p[0] for q in quads for p in q]
-                    ys = [p[1] for q in quads for p in q]
-                    spans = (min(xs), min(ys), max(xs), max(ys))
-                    fields["position"] = _position(spans, mediabox, rotate)
-                found.append((fields, quads))
-    except FormatError:
-        raise
+                    skipped += 1
+                    continue
+                if isinstance(got, _Found):
+                    found.append(got)
+                elif got is not None:
+                    replies.setdefault(got[0], []).append(got[1])
     except Exception as exc:
         raise FormatError(
-            f"{name}: its annotations could not be read ({exc}); nothing was imported"
+            f"{name}: its pages could not be read ({exc}); nothing was imported"
         ) from None
 
+    seen: dict[str, int] = {}
+    for f in found:  # two alike (no /NM, one place): told apart by their order in the file
+        ident = f.fields["id"]
+        seen[ident] = seen.get(ident, 0) + 1
+        if seen[ident] > 1:
+            f.fields["id"] = f"{ident}-{seen[ident]}"
     regions: dict[int, list[Rect]] = {}
-    for f, quads in found:
-        for q in quads:
+    for f in found:
+        for q in f.quads:
             xs, ys = [p[0] for p in q], [p[1] for p in q]
-            regions.setdefault(f["_index"], []).append((min(xs), min(ys), max(xs), max(ys)))
+            regions.setdefault(f.index, []).append((min(xs), min(ys), max(xs), max(ys)))
     chars = page_chars(data, regions, progress, regions) if regions else {}
-    out = Extracted(pages=len(pages))
-    for fields, quads in found:
-        ref = fields.pop("_ref")
-        index = fields.pop("_index")
-        if quads:
-            fields["text"] = text_under(quads, chars.get(index, [])) or None
-        fields["replies"] = tuple(replies.get(ref, ())) if ref else ()
-        out.annotations.append(Annotation(**fields))
+    out = Extracted(pages=len(pages), skipped=skipped)
+    for f in found:
+        if f.quads:
+            f.fields["text"] = text_under(f.quads, chars.get(f.index, [])) or None
+        f.fields["replies"] = tuple(replies.get(f.ref, ())) if f.ref else ()
+        out.annotations.append(Annotation(**f.fields))
     out.annotations.sort(key=lambda a: a.sort_key)
     return out

@@ -224,5 +224,5 @@ def merge(
     lines: list[str] = []
     for p in pieces:
         lines += p.lines() if isinstance(p, _Block) else p
-    out.text = "\n".join(lines).rstrip("\n") + "\n"
+    out.text = "\n".join(lines) + "\n"  # the user's last lines as they were, blank or not
     return out
