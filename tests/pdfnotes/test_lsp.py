@@ -140,3 +140,24 @@ async def test_an_open_note_is_merged_from_its_buffer(client: LanguageClient) ->
     (change,) = (edit.edit.changes or {})[note.as_uri()]
     assert "Typed, not saved yet." in change.new_text
     assert "Removed from the PDF" in change.new_text
+
+
+def test_the_pdf_may_be_named_as_vs_code_passes_it_from_the_explorer(tmp_path: Path) -> None:
+    from server.lsp.features.pdfnotes import _as_path, workspace_pdfs
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "y.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "z.pdf").write_bytes(b"%PDF-1.4")
+    x = tmp_path / "a" / "x.pdf"
+    folders = [tmp_path]
+    uri_json = {"$mid": 1, "scheme": "file", "path": str(x), "fsPath": str(x)}
+    assert _as_path(uri_json, folders) == x
+    assert _as_path({"scheme": "file", "path": str(x)}, folders) == x
+    assert _as_path({"scheme": "untitled", "path": "x.pdf"}, folders) is None
+    assert _as_path(x.as_uri(), folders) == x
+    assert _as_path("a/x.pdf", folders) == x
+    assert _as_path(None, folders) is None
+    assert workspace_pdfs(folders) == [x]  # hidden and dependency folders are not looked in

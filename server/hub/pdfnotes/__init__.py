@@ -73,7 +73,9 @@ def import_annotations(
     ``current`` is the note's text where the caller has a newer one than the file (an editor's
     unsaved buffer); with ``write=False`` the merged text is only returned. Blocking: run it
     in a thread."""
-    note = note or default_note(pdf)
+    # Both resolved, so the link between them holds where a folder is reached by a symlink.
+    pdf = pdf.resolve()
+    note = (note or default_note(pdf)).resolve()
     if note.suffix.lower() not in NOTE_SUFFIXES:
         raise FormatError(f"{note.name}: the note must be a Markdown file (.md)")
     if not pdf.is_file():
