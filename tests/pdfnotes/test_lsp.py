@@ -60,7 +60,7 @@ async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageCl
     def panel_changed(params: Any) -> None:
         return None
 
-    await c.initialize_session(
+    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
             root_uri=root.as_uri(),
@@ -74,6 +74,8 @@ async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageCl
 
 async def test_import_from_the_palette_then_merge_a_changed_pdf(client: LanguageClient) -> None:
     root: Path = client.root  # type: ignore[attr-defined]
+    caps = client.init_result.capabilities  # type: ignore[attr-defined]
+    assert COMMAND in caps.execute_command_provider.commands
     got = await run_command(client, COMMAND)
     asked = client.prompts  # type: ignore[attr-defined]
     assert len(asked) == 1 and {a.title for a in asked[0].actions or []} == {
@@ -86,7 +88,14 @@ async def test_import_from_the_palette_then_merge_a_changed_pdf(client: Language
     assert "**[Page 1](fox.pdf#page=1)** · highlight · green · Ada" in text
     assert f"> {pdfs.MARKED}" in text and f"> {pdfs.PASSAGE}" in text
     assert_inert(text, "fox.pdf")
-    assert client.progress_reports  # $/progress while the highlights' pages were read
+    # $/progress while the highlights' pages were read, page by page
+    (mine,) = [
+        r
+        for r in client.progress_reports.values()
+        if r and getattr(r[0], "title", "") == "Importing annotations of fox.pdf"
+    ]
+    assert isinstance(mine[-1], types.WorkDoneProgressEnd)
+    assert any(getattr(r, "message", "") == "page 2 (2/2)" for r in mine)
     assert any("fox.annotations.md" in m.message for m in client.messages)
 
     # The user writes under the first entry; the PDF is changed in a viewer; import again,
