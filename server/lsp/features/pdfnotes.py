@@ -10,7 +10,8 @@ there is taken. The reading reports ``$/progress`` page by page where the client
 ``window.workDoneProgress`` (the text under highlights is the slow part of a large PDF).
 
 A note open in the editor is merged from its buffer, unsaved edits and all, and changed with
-``workspace/applyEdit`` rather than written behind the editor's back. An encrypted or damaged
+``workspace/applyEdit`` rather than written behind the editor's back (a client without
+``applyEdit`` gets the file written). An encrypted or damaged
 PDF is an error that says so, and nothing is written.
 """
 
@@ -101,10 +102,15 @@ async def _ask_pdf(ls: TielineServer, folders: list[Path]) -> Path | None:
     if len(pdfs) == 1:
         return pdfs[0]
     by_label = {_label(p, folders): p for p in pdfs[:OFFERED]}
+    more = (
+        f" (the {OFFERED} changed last of {len(pdfs)}; pass a path for another)"
+        if len(pdfs) > OFFERED
+        else ""
+    )
     choice = await ls.window_show_message_request_async(
         types.ShowMessageRequestParams(
             type=types.MessageType.Info,
-            message="Import the annotations of which PDF?",
+            message=f"Import the annotations of which PDF?{more}",
             actions=[types.MessageActionItem(title=t) for t in by_label],
         )
     )
@@ -188,7 +194,9 @@ async def import_pdf(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
     uri = note.as_uri()
     lock = _locks.setdefault(note, asyncio.Lock())
     async with lock, _progress(ls, f"Importing annotations of {pdf.name}") as report:
-        doc = ls.document(uri)
+        caps = ls.client_capabilities
+        edits = bool(caps and caps.workspace and caps.workspace.apply_edit)
+        doc = ls.document(uri) if edits else None  # else the file, which the editor reloads
         current = doc.source if doc is not None else None
         result: ImportResult = await asyncio.to_thread(
             pdfnotes.import_annotations,
