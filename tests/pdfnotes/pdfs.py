@@ -25,6 +25,8 @@ WHEN = datetime(2024, 1, 2, 10, 30, tzinfo=UTC)
 MARKED = "The quick brown fox"
 PASSAGE = "A longer passage that wraps over more than one line of the page."
 ROTATED = "Text on a turned page"
+#: Page text a highlight is made over: what is under a highlight is the PDF's too.
+HOSTILE_TEXT = "<img src=x onerror=alert(1)> [a](javascript:alert(2)) <!-- `code` -->"
 HOSTILE = (
     '<script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror="alert(3)"> '
     "<!-- x --> --> [r]: javascript:alert(4)\n\n1. not a list\n==="
@@ -33,7 +35,7 @@ HOSTILE = (
 
 def base() -> bytes:
     """Two pages: page 1 with two highlights, a sticky note, a text box and an ink drawing;
-    page 2 (turned 90 degrees by :func:`finish`) with a highlight."""
+    page 2 (turned 90 degrees by :func:`finish`) with two highlights, one over hostile text."""
     pdf = FPDF()
     pdf.set_creation_date(WHEN)
     pdf.set_font("helvetica", size=12)
@@ -55,6 +57,9 @@ def base() -> bytes:
     pdf.set_xy(20, 30)
     with pdf.highlight("turned", modification_time=WHEN):
         pdf.cell(text=ROTATED)
+    pdf.set_xy(20, 50)
+    with pdf.highlight("", modification_time=WHEN):
+        pdf.cell(text=HOSTILE_TEXT)
     return bytes(pdf.output())
 
 

@@ -39,6 +39,7 @@ def test_every_kind_with_its_page_colour_author_date_and_contents(paper: bytes) 
         (1, "text box"),
         (1, "ink"),
         (2, "highlight"),
+        (2, "highlight"),
     ]  # in reading order; the reply is no entry of its own
     fox = got.annotations[0]
     assert fox.id == "nm:fox-1"
@@ -52,7 +53,15 @@ def test_every_kind_with_its_page_colour_author_date_and_contents(paper: bytes) 
 
 def test_the_text_under_each_highlight(paper: bytes) -> None:
     marks = [a for a in extract(paper).annotations if a.kind == "highlight"]
-    assert [m.text for m in marks] == [pdfs.MARKED, pdfs.PASSAGE, pdfs.ROTATED]
+    # Page 2 is turned a quarter clockwise and its lines were written unturned, so as it is
+    # shown they are columns starting at one height: the lower line is the left column, and
+    # comes first. (A real turned page draws its text turned back, so it reads upright.)
+    assert [m.text for m in marks] == [
+        pdfs.MARKED,
+        pdfs.PASSAGE,
+        pdfs.HOSTILE_TEXT,
+        pdfs.ROTATED,
+    ]
 
 
 def test_identities_survive_a_save_and_nm_wins(paper: bytes) -> None:
@@ -164,4 +173,4 @@ def test_an_unreadable_annotation_is_skipped_and_counted(
 
     monkeypatch.setattr(module, "_one", odd)
     got = extract(paper)
-    assert got.skipped == 1 and len(got.annotations) == 5
+    assert got.skipped == 1 and len(got.annotations) == 6

@@ -83,7 +83,7 @@ async def test_import_from_the_palette_then_merge_a_changed_pdf(client: Language
         "other.pdf",
     }
     note = root / "papers" / "fox.annotations.md"
-    assert got["note"] == note.as_uri() and got["written"] and got["added"] == 6
+    assert got["note"] == note.as_uri() and got["written"] and got["added"] == 7
     text = note.read_text()
     assert "**[Page 1](fox.pdf#page=1)** · highlight · green · Ada" in text
     assert f"> {pdfs.MARKED}" in text and f"> {pdfs.PASSAGE}" in text
@@ -107,7 +107,7 @@ async def test_import_from_the_palette_then_merge_a_changed_pdf(client: Language
     pdfs.sticky(w, 0, "A new <script>x</script> note", (300, 530, 320, 550), nm="new-1")
     (root / "papers" / "fox.pdf").write_bytes(pdfs.saved(w))
     got = await run_command(client, COMMAND, "papers/fox.pdf", "papers/fox.annotations.md")
-    assert (got["added"], got["removed"], got["unchanged"]) == (1, 1, 5)
+    assert (got["added"], got["removed"], got["unchanged"]) == (1, 1, 6)
     text = note.read_text()
     assert f"{end}\n\nMine, kept.\n" in text and "Removed from the PDF" in text
     assert "A new \\<script\\>x\\</script\\> note" in text

@@ -59,8 +59,8 @@ def test_an_unchanged_pdf_writes_nothing(w: World) -> None:
     before = w.note.read_bytes()
     r = w.run()
     assert not r.written and w.note.read_bytes() == before
-    assert not r.merged.changed and len(r.merged.unchanged) == 6
-    assert summary(r) == "6 unchanged"
+    assert not r.merged.changed and len(r.merged.unchanged) == 7
+    assert summary(r) == "7 unchanged"
 
 
 def test_edit_add_and_delete_in_the_pdf(w: World) -> None:
@@ -145,7 +145,7 @@ def test_a_note_of_the_users_own_gets_the_entries_after_its_text(tmp_path: Path)
     import_annotations(pdf, note)
     text = note.read_text()
     assert text.startswith("# Reading log\n\nStarted on Monday.\n\n<!-- tieline-pdf id=nm:fox-1 ")
-    assert len(entry_ids(text)) == 6
+    assert len(entry_ids(text)) == 7
 
 
 def test_nothing_is_written_when_the_pdf_cannot_be_read(w: World) -> None:

@@ -77,6 +77,10 @@ def test_hostile_contents_and_author_are_text(note: str) -> None:
     assert "[click](javascript:alert(2))" in html
     assert "Eve &lt;b onmouseover=&quot;x()&quot;&gt;" in html
     assert "1. not a list" in html
+    # and the text under a highlight, the PDF's too
+    assert (
+        "&lt;img src=x onerror=alert(1)&gt; [a](javascript:alert(2)) &lt;!-- `code` --&gt;" in html
+    )
 
 
 def test_an_entry_has_page_link_kind_colour_author_date_text_and_replies(note: str) -> None:
