@@ -190,3 +190,11 @@ def test_merging_twice_is_merging_once() -> None:
     third = merge(second.text, entries[1:], keys, "2024-01-03")
     assert third.text == second.text and not third.changed
     assert "\nmine\n" in third.text
+
+
+def test_windows_line_ends_are_kept() -> None:
+    a = _entry("a", 1, "A")
+    first = merge("# N\r\n\r\nmine\r\n", [a], {"a": (1, 0, 0, "a")}, "2024-01-01").text
+    assert "\n" not in first.replace("\r\n", "")
+    again = merge(first, [a], {"a": (1, 0, 0, "a")}, "2024-01-02")
+    assert again.text == first and again.unchanged == ["a"]

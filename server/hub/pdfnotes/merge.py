@@ -225,4 +225,6 @@ def merge(
     for p in pieces:
         lines += p.lines() if isinstance(p, _Block) else p
     out.text = "\n".join(lines) + "\n"  # the user's last lines as they were, blank or not
+    if "\r\n" in old:  # a note kept with Windows line ends keeps them
+        out.text = out.text.replace("\n", "\r\n")
     return out

@@ -33,7 +33,7 @@ END = "<!-- /tieline-pdf -->"
 #: Longest line of PDF text kept (a line past it is cut with "…").
 MAX_LINE = 4000
 _BLOCK_START = re.compile(r"^(\d{1,9})([.)])|^(=)")
-#: Named colours a highlight is called by (viewers' usual palettes), nearest first.
+#: Named colours a highlight is called by (viewers' usual palettes); the nearest names it.
 COLOURS = {
     "yellow": (255, 255, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "red": (255, 0, 0),
     "orange": (255, 165, 0), "pink": (255, 105, 180), "purple": (128, 0, 128),
