@@ -6,17 +6,15 @@ it merges; a password-protected PDF is an error that names it, and nothing is wr
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lsprotocol import types
 from pypdf import PdfReader, PdfWriter
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import Env, run_command, server_env
+from tests.lsp.conftest import Env, named_answer, run_command, server_env, start_prompted
 from tests.pdfnotes import pdfs
 from tests.pdfnotes.test_render import assert_inert
 
@@ -31,20 +29,9 @@ async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageCl
     (root / "other.pdf").write_bytes(pdfs.base())
     env = server_env(Env(root=root, github=None, home=tieline_home))
     del env["TIELINE_GITHUB_TOKEN"]
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=env
+    c = await start_prompted(
+        env, root, answering=named_answer, answer="papers/fox.pdf", folder="ws", ws=root
     )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-    c.answer = "papers/fox.pdf"  # type: ignore[attr-defined]
-    c.progress_seen: list[Any] = []  # type: ignore[misc]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        want = c.answer  # type: ignore[attr-defined]
-        return next((a for a in params.actions or [] if a.title == want), None)
-
     c.edits: list[types.ApplyWorkspaceEditParams] = []  # type: ignore[misc]
 
     @c.feature(types.WORKSPACE_APPLY_EDIT)
@@ -52,28 +39,12 @@ async def client(tmp_path: Path, tieline_home: Path) -> AsyncIterator[LanguageCl
         c.edits.append(params)  # type: ignore[attr-defined]
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    @c.feature("tieline/panel/changed")
-    def panel_changed(params: Any) -> None:
-        return None
-
-    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-        )
-    )
-    c.root = root  # type: ignore[attr-defined]
     yield c
     await c.shutdown_session()
 
 
 async def test_import_from_the_palette_then_merge_a_changed_pdf(client: LanguageClient) -> None:
-    root: Path = client.root  # type: ignore[attr-defined]
+    root: Path = client.ws  # type: ignore[attr-defined]
     caps = client.init_result.capabilities  # type: ignore[attr-defined]
     assert COMMAND in caps.execute_command_provider.commands
     got = await run_command(client, COMMAND)
@@ -115,7 +86,7 @@ async def test_import_from_the_palette_then_merge_a_changed_pdf(client: Language
 
 
 async def test_a_locked_pdf_is_an_error_and_writes_nothing(client: LanguageClient) -> None:
-    root: Path = client.root  # type: ignore[attr-defined]
+    root: Path = client.ws  # type: ignore[attr-defined]
     w = PdfWriter(clone_from=PdfReader(io.BytesIO(pdfs.paper())))
     w.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
     (root / "locked.pdf").write_bytes(pdfs.saved(w))
@@ -127,7 +98,7 @@ async def test_a_locked_pdf_is_an_error_and_writes_nothing(client: LanguageClien
 
 
 async def test_an_open_note_is_merged_from_its_buffer(client: LanguageClient) -> None:
-    root: Path = client.root  # type: ignore[attr-defined]
+    root: Path = client.ws  # type: ignore[attr-defined]
     await run_command(client, COMMAND, "other.pdf")
     note = root / "other.annotations.md"
     on_disk = note.read_text()
