@@ -28,6 +28,7 @@ from . import (
     meetings,
     notes,
     panels,
+    pdfnotes,
     snippets,
     tasks,
 )
@@ -59,5 +60,6 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     doccomments.setup,
     mail.setup,
     notes.setup,
+    pdfnotes.setup,
     tasks.setup,
 ]
