@@ -29,7 +29,7 @@ from lsprotocol import types
 
 from connectors.sdk.errors import TielineError
 
-from ..common import info
+from ..common import choose, info
 from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer, path_of
 
@@ -107,14 +107,8 @@ async def _ask_pdf(ls: TielineServer, folders: list[Path]) -> Path | None:
         if len(pdfs) > OFFERED
         else ""
     )
-    choice = await ls.window_show_message_request_async(
-        types.ShowMessageRequestParams(
-            type=types.MessageType.Info,
-            message=f"Import the annotations of which PDF?{more}",
-            actions=[types.MessageActionItem(title=t) for t in by_label],
-        )
-    )
-    return by_label.get(choice.title) if choice is not None else None
+    picked = await choose(ls, f"Import the annotations of which PDF?{more}", list(by_label))
+    return by_label.get(picked) if picked is not None else None
 
 
 @contextlib.asynccontextmanager
