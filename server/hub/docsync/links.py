@@ -130,7 +130,8 @@ class DocSyncs:
         #: Per link key: (last completed round, error since, conflicts), from the store.
         self._known: dict[str, tuple[float | None, str | None, int]] = {}
         self._syncing: str | None = None
-        self._last: SyncStatus | None = None
+        #: What :meth:`status` said when last published (nothing linked, to begin with).
+        self._last = SyncStatus()
 
     def engine(self, spec: LinkSpec) -> DocSync | str:
         """The engine of a link, or why there is none (for a person)."""
