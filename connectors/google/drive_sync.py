@@ -45,6 +45,7 @@ media on the Doc's id to replace its content. The version check is the writes' o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 import re
@@ -114,6 +115,8 @@ class GoogleDrive:
         self.client = client
         self.delete_mode = delete
         self._trees: dict[str, _Tree] = {}
+        #: Held while folders are looked up and made (see :meth:`_parents`).
+        self._making = asyncio.Lock()
 
     def _tree(self, folder: DriveFolder) -> _Tree:
         tree = self._trees.get(folder.id)
@@ -351,13 +354,14 @@ class GoogleDrive:
         A file of that name is a conflict."""
         names = self._names(path)
         tree = self._tree(folder)
-        parent, where = await self._parents(tree, names[:-1])
-        name = names[-1]
-        target = drive.join(where, name)
-        existing = await self._at(tree, parent, name)
-        if existing is not None and not drive.is_folder(existing):
-            raise SyncConflict(f"{target} is a file in Google Drive, not a folder")
-        f = existing or await self.client.create_folder(name, parent)
+        async with self._making:
+            parent, where = await self._walk(tree, names[:-1])
+            name = names[-1]
+            target = drive.join(where, name)
+            existing = await self._at(tree, parent, name)
+            if existing is not None and not drive.is_folder(existing):
+                raise SyncConflict(f"{target} is a file in Google Drive, not a folder")
+            f = existing or await self.client.create_folder(name, parent)
         it = drive.item(f, target)
         tree.items[it.id] = it
         tree.folders[it.id] = target
@@ -473,7 +477,14 @@ class GoogleDrive:
 
     async def _parents(self, tree: _Tree, names: Sequence[str]) -> tuple[str, str]:
         """The folder ``names`` lead to from the linked folder, made where missing: its id
-        and path. Asked of Drive each time (a folder may have gone since the last look)."""
+        and path. Asked of Drive each time (a folder may have gone since the last look), one
+        caller at a time: Drive takes a second folder of a name beside the first, so two
+        uploads into one new folder, sent together, must not both find it missing."""
+        async with self._making:
+            return await self._walk(tree, names)
+
+    async def _walk(self, tree: _Tree, names: Sequence[str]) -> tuple[str, str]:
+        """:meth:`_parents`' work, with ``_making`` held."""
         parent, where = tree.root, ""
         for name in names:
             where = drive.join(where, name)

@@ -414,3 +414,25 @@ async def test_a_folder_on_a_shared_drive(world: World, conn: Conn) -> None:
     made = await connector.upload(folder, "drafts/new.md", b"# New\n")
     assert d.st.files[made.id]["driveId"] == team
     assert d.st.path_of(made.id) == "specs/drafts/new.md"
+
+
+async def test_uploads_at_once_into_a_new_folder_make_one_folder(world: World, conn: Conn) -> None:
+    """The engine sends a few uploads at a time: two into one new folder must not each make
+    a folder of that name (Drive would keep both, side by side)."""
+    import asyncio
+
+    d, folder = await _linked(world, conn)
+    connector, _ = conn
+    await asyncio.gather(
+        connector.upload(folder, "fresh/a.md", b"a"),
+        connector.upload(folder, "fresh/b.md", b"b"),
+        connector.create_folder(folder, "fresh/empty"),
+    )
+    assert [f["name"] for f in d.st.files.values()].count("fresh") == 1
+    fresh = d.st.find("Documents/Ada's docs/fresh")
+    assert fresh is not None
+    assert {f["name"] for f in d.st.files.values() if f.get("parents") == [fresh["id"]]} == {
+        "a.md",
+        "b.md",
+        "empty",
+    }
