@@ -297,6 +297,24 @@ async def test_an_empty_folder_is_made_with_its_parents_and_one_made_meanwhile_i
     assert listing["drafts/empty"].folder and listing["drafts/empty"].id == made.id
 
 
+async def test_uploads_at_once_into_a_new_folder_make_one_folder(
+    tree: Tree, conn: MicrosoftConnector, folder: DriveFolder
+) -> None:
+    """The sync sends a few uploads at a time: the second create of the folder meets 409
+    (conflictBehavior fail) and uses the first's."""
+    import asyncio
+
+    await asyncio.gather(
+        conn.upload(folder, "fresh/a.md", b"a"),
+        conn.upload(folder, "fresh/b.md", b"b"),
+        conn.create_folder(folder, "fresh/empty"),
+    )
+    fresh = [i for i in tree.st.items.values() if i["name"] == "fresh"]
+    assert len(fresh) == 1
+    kids = {i["name"] for i in tree.st.items.values() if i["_parent"] == fresh[0]["id"]}
+    assert kids == {"a.md", "b.md", "empty"}
+
+
 def _ranges(tree: Tree) -> list[str]:
     return [r.headers["content-range"] for r in tree.world.standin.blobs.log if r.method == "PUT"]
 
