@@ -204,6 +204,7 @@ async def test_the_status_says_where_the_links_stand_and_when_that_changes(
 ) -> None:
     docs = world.root / "docs"
     (docs / "guide.md").write_text("base")
+    (docs / "drafts").mkdir()  # an empty folder is mirrored too
     c = await start(world)
     try:
         assert await _docsync(c) is None  # nothing linked: no item in a status bar
@@ -213,7 +214,9 @@ async def test_the_status_says_where_the_links_stand_and_when_that_changes(
                 return await run_command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
             return None
 
-        await until(linked)
+        got = await until(linked)
+        assert got["links"][0]["madeThere"] == ["drafts"]
+        assert world.drive().folders() == {"drafts"}
         first = await _docsync(c)
         assert (first["state"], first["linked"], first["conflicts"]) == ("idle", 1, 0)
         assert first["lastSync"] and first.get("lastError") is None
