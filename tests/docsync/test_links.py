@@ -50,3 +50,20 @@ def test_a_link_never_points_outside_the_workspace(tmp_path: Path, folder: str) 
     loaded = config_mod.load(workspace=tmp_path, environ={}, user_file=tmp_path / "none.toml")
     assert loaded.config.docsync.links == []
     assert any("docsync" in str(p) for p in loaded.problems)
+
+
+def test_the_links_state_is_the_one_that_needs_the_person_most() -> None:
+    from server.hub.docsync.links import LinkStatus, SyncStatus
+
+    docs = LinkSpec(folder="docs", service="google", remote="/docs")
+    specs_ = LinkSpec(folder="specs", service="microsoft", remote="/specs")
+    idle = LinkStatus(docs, "idle", last_sync=100.0, conflicts=2)
+    stopped = LinkStatus(specs_, "error", last_sync=50.0, last_error="specs: sync stopped: 503")
+    offline = LinkStatus(specs_, "offline", last_error="not signed in to microsoft")
+    both = SyncStatus((idle, stopped))
+    assert (both.state, both.conflicts, both.last_sync) == ("error", 2, 100.0)
+    assert both.last_error == "specs: sync stopped: 503"
+    assert SyncStatus((LinkStatus(docs, "syncing"), stopped)).state == "syncing"
+    quiet = SyncStatus((idle, offline))  # not signed in is no error of a round
+    assert (quiet.state, quiet.last_error) == ("idle", None)
+    assert SyncStatus().state == "idle" and SyncStatus().last_sync is None

@@ -200,6 +200,8 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
     from server.hub.events import Event, EventKind
     from server.hub.focus import CHANGED, ENDED, STARTED
 
+    from .panels import status_changed
+
     k = keeper(hub)
     busy = asyncio.Lock()
 
@@ -230,6 +232,7 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
                 await k.stop()
 
     def on_focus(event: Event) -> None:
+        status_changed(ls, "focus")  # the shells' focus items follow, however it changed
         if not event.payload.get("automatic"):
             return  # the person just asked: the command's answer says it
         until = datetime.fromisoformat(str(event.payload["until"]))

@@ -270,6 +270,7 @@ def status(hub: Hub) -> proto.StatusResult:
     states = {c.state for c in connectors}
     overall = next((o for o in order if o in states), "disabled" if connectors else "healthy")
     from .calendar import next_meeting
+    from .docsync import docsync_status
     from .focus import focus_status
 
     return proto.StatusResult(
@@ -277,7 +278,14 @@ def status(hub: Hub) -> proto.StatusResult:
         connectors=connectors,
         next_meeting=next_meeting(hub),
         focus=focus_status(hub),
+        docsync=docsync_status(hub),
     )
+
+
+def status_changed(ls: TielineServer, part: str) -> None:
+    """``tieline/status/changed``: ``part`` of what :func:`status` answers changed by itself
+    (``docsync``, ``focus``), so the shells ask again rather than wait for their next poll."""
+    ls.protocol.notify(methods.STATUS_CHANGED, proto.StatusChangedParams(part=part).wire())
 
 
 def setup(server: TielineServer) -> None:
