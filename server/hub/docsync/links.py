@@ -138,13 +138,9 @@ class DocSyncs:
         from connectors.sdk.capabilities import DocImport, Drive
 
         root = self.hub.root
-        if root is None:
-            return "no workspace folder is open"
         s = session_for(self.hub, spec)
-        if s is None:
-            return f"not signed in to {spec.service}" + (
-                f" as {spec.account}" if spec.account else ""
-            )
+        if root is None or s is None:
+            return self._why_not(spec) or "not ready"
         drive: Drive = s.connector.capability(Drive)
         settings = self.hub.config.docsync
         importer: DocImport | None = (
@@ -191,6 +187,18 @@ class DocSyncs:
         if self.hub.root is None:
             return "no workspace folder is open"
         if session_for(self.hub, spec) is None:
+            waiting = [
+                w
+                for w in self.hub.consent.wanted.values()
+                if w.connector == spec.service
+                and w.capability == "Drive"
+                and (not spec.account or spec.account in (w.account, w.login))
+            ]
+            if waiting:
+                return (
+                    f"waiting for your permission for {waiting[0].service} to sync folders"
+                    " (Allow Drive, in Integrations)"
+                )
             return f"not signed in to {spec.service}" + (
                 f" as {spec.account}" if spec.account else ""
             )
