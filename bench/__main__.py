@@ -22,6 +22,7 @@ from . import (
     jobs,
     lenses,
     lsp,
+    pdfnotes,
     repoll,
     snippets,
     startup,
@@ -81,6 +82,8 @@ def main() -> None:
     asyncio.run(suite_poll.main())
     _section("docsync: a 1,000-file folder synced with a drive at 20 ms a request")
     docsync.main([])
+    _section("pdfnotes: a 100-page PDF with 300 highlights into a note, and its text readers")
+    pdfnotes.main([])
     _section("vault: a 10,000-note Markdown vault indexed; completion, backlinks, rename")
     vault.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")

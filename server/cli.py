@@ -71,6 +71,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     login.add_argument("--user", help="for basic sign-in: the user part, e.g. your email")
     login.add_argument("--web", action="store_true", help="browser sign-in (PKCE loopback)")
     login.add_argument("--yes", action="store_true", help="accept the requested scopes")
+    login.add_argument(
+        "--for",
+        dest="capabilities",
+        action="append",
+        metavar="CAPABILITY",
+        help="also ask now for the scopes a capability needs (e.g. Mail, Drive), which are"
+        " otherwise asked when a feature first uses it; repeatable",
+    )
+    login.add_argument(
+        "--account",
+        help="add the scopes to this signed-in account (its login): the grant it has is kept",
+    )
     st = asub.add_parser("status", help="list signed-in accounts")
     st.add_argument("service", nargs="?")
     lo = asub.add_parser("logout", help="forget an account's credentials")

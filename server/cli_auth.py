@@ -12,7 +12,7 @@ import os
 import sys
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,6 +45,7 @@ from server.hub.auth import (
     resolve_service,
     select_account,
 )
+from server.hub.auth.service import holds
 from server.hub.grants import StoreGrants
 from server.hub.http import NetworkSettings
 from server.hub.vault import AccountSummary, Credentials, Vault, open_vault
@@ -97,8 +98,27 @@ def run_auth(
         grants = grants or StoreGrants()
         if args.auth_command == "login":
             assert manifest is not None
+            settings = loaded.config.connectors.get(manifest.id)
+            caps = tuple(getattr(args, "capabilities", None) or ())
+            unknown = [c for c in caps if c not in manifest.capabilities]
+            if unknown:
+                raise ConfigError(
+                    f"{manifest.name} has no capability {', '.join(unknown)}"
+                    f" (it has {', '.join(manifest.capabilities)})"
+                )
+            account: str | None = None
+            granted: Collection[str] = ()
+            if getattr(args, "account", None):
+                host = resolve_service(manifest, host=args.host, settings=settings).host
+                account = f"{args.account}@{host}"
+                found = asyncio.run(grants.get_grant(manifest.id, account))
+                granted = found or ()
             service = resolve_service(
-                manifest, host=args.host, settings=loaded.config.connectors.get(manifest.id)
+                manifest,
+                host=args.host,
+                settings=settings,
+                capabilities=caps,
+                granted=granted,
             )
             if whoami is None:
                 from connectors.sdk import default_registry
@@ -112,8 +132,9 @@ def run_auth(
                     ),
                 )
             return _login(
-                args, service, vault, grants, stdin or sys.stdin, err, open_browser, whoami
-            )
+                args, service, vault, grants, stdin or sys.stdin, err, open_browser, whoami,
+                account,
+            )  # fmt: skip
         if args.auth_command == "status":
             settings = loaded.config.connectors.get(manifest.id) if manifest else None
             return _status(manifest, settings, vault, out, err)
@@ -164,6 +185,7 @@ def _login(
     err: TextIO,
     open_browser: Callable[[str], object] | None,
     whoami: Whoami,
+    account: str | None = None,
 ) -> int:
     method = _secret_method(args, service)
     if method is not None:
@@ -193,6 +215,7 @@ def _login(
                     return await login_web(
                         service, http=http, vault=vault, grants=grants, prompter=prompter,
                         open_browser=opener, assume_yes=args.yes, whoami=whoami,
+                        account=account,
                     )  # fmt: skip
 
             creds = asyncio.run(web())
@@ -203,7 +226,7 @@ def _login(
                     return await login_device(
                         service, http=http, vault=vault, grants=grants, prompter=prompter,
                         show=lambda code: _show_code(code, service, err), assume_yes=args.yes,
-                        whoami=whoami,
+                        whoami=whoami, account=account,
                     )  # fmt: skip
 
             creds = asyncio.run(device())
@@ -231,10 +254,27 @@ def _show_code(code: DeviceCode, service: ServiceAuth, err: TextIO) -> None:
     )
 
 
+def _waiting(a: AccountSummary) -> list[str]:
+    """The capabilities whose scopes this OAuth account was not granted: asked the first
+    time a feature uses them (or now, with ``auth login --for CAPABILITY --account``)."""
+    if a.method not in ("pkce", "device"):
+        return []
+    try:
+        oauth = manifest_of(a.connector).auth.oauth2
+    except TielineError:
+        return []
+    if oauth is None:
+        return []
+    caps = dict.fromkeys(c for s in oauth.scopes for c in s.capabilities)
+    return [c for c in caps if any(not holds(a.scopes, s.name) for s in oauth.scopes_for([c]))]
+
+
 def _describe(a: AccountSummary, now: float) -> str:
     parts: list[str] = [a.method]
     if a.scopes:
         parts.append("scopes: " + ", ".join(a.scopes))
+    if waiting := _waiting(a):
+        parts.append("not yet allowed: " + ", ".join(waiting))
     if a.expires_at is not None:
         left = a.expires_at - now
         when = f"expires in {int(left // 60)} min" if left > 0 else "access token expired"

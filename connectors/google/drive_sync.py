@@ -32,8 +32,10 @@ remains: a change landing between that read and the write is overwritten (Drive 
 replaced bytes of a file as a revision, for 30 days unless kept forever). ``upload`` with no
 ``if_match`` creates, and is a conflict when something is already at the path; with one, the
 file must still be there at that version; two items of the name there are a conflict too.
-Missing parent folders are created. ``delete`` trashes (the ``drive_delete`` setting,
-``trash`` by default: the user can restore it for 30 days) or deletes for good.
+Missing parent folders are created, and ``create_folder`` makes one of its own (an empty
+folder of the workspace), taking one of the name made meanwhile as it is. ``delete`` trashes
+(the ``drive_delete`` setting, ``trash`` by default: the user can restore it for 30 days) or
+deletes for good.
 
 Imports (the DocImport capability). Drive converts Markdown into a Google Doc when an upload's
 metadata names the Doc type and its media is ``text/markdown`` (guides/manage-uploads,
@@ -43,6 +45,7 @@ media on the Doc's id to replace its content. The version check is the writes' o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 import re
@@ -112,6 +115,8 @@ class GoogleDrive:
         self.client = client
         self.delete_mode = delete
         self._trees: dict[str, _Tree] = {}
+        #: Held while folders are looked up and made (see :meth:`_parents`).
+        self._making = asyncio.Lock()
 
     def _tree(self, folder: DriveFolder) -> _Tree:
         tree = self._trees.get(folder.id)
@@ -342,6 +347,27 @@ class GoogleDrive:
         tree.items[it.id] = it
         return it
 
+    async def create_folder(self, folder: DriveFolder, path: str) -> DriveItem:
+        """A folder at ``path`` (``files.create`` of the folder type, in its parent), the
+        parents made first where missing. One of that name there already (made meanwhile) is
+        the answer: Drive would take a second of the same name beside it, which nobody wants.
+        A file of that name is a conflict."""
+        names = self._names(path)
+        tree = self._tree(folder)
+        async with self._making:
+            parent, where = await self._walk(tree, names[:-1])
+            name = names[-1]
+            target = drive.join(where, name)
+            existing = await self._at(tree, parent, name)
+            if existing is not None and not drive.is_folder(existing):
+                raise SyncConflict(f"{target} is a file in Google Drive, not a folder")
+            f = existing or await self.client.create_folder(name, parent)
+        it = drive.item(f, target)
+        tree.items[it.id] = it
+        tree.folders[it.id] = target
+        tree.outside.discard(it.id)
+        return it
+
     async def import_document(
         self,
         folder: DriveFolder,
@@ -451,7 +477,14 @@ class GoogleDrive:
 
     async def _parents(self, tree: _Tree, names: Sequence[str]) -> tuple[str, str]:
         """The folder ``names`` lead to from the linked folder, made where missing: its id
-        and path. Asked of Drive each time (a folder may have gone since the last look)."""
+        and path. Asked of Drive each time (a folder may have gone since the last look), one
+        caller at a time: Drive takes a second folder of a name beside the first, so two
+        uploads into one new folder, sent together, must not both find it missing."""
+        async with self._making:
+            return await self._walk(tree, names)
+
+    async def _walk(self, tree: _Tree, names: Sequence[str]) -> tuple[str, str]:
+        """:meth:`_parents`' work, with ``_making`` held."""
         parent, where = tree.root, ""
         for name in names:
             where = drive.join(where, name)

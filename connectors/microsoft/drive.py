@@ -175,18 +175,34 @@ class OneDrive:
         parent, so_far = folder.id, ""
         for name in rel.split("/"):
             so_far = m.join(so_far, name)
-            try:
-                made = await self.client.create_folder(folder.drive, parent, name)
-            except InvalidRequest as exc:
-                if exc.status != 409:
-                    raise
-                made = await self.client.item(folder.drive, parent, name)
-                if not made.is_folder:
-                    raise SyncConflict(
-                        f"Microsoft 365: {so_far!r} is a file in the drive, not a folder"
-                    ) from exc
-            parent = made.id
+            parent = (await self._made(folder, parent, name, so_far)).id
         return parent
+
+    async def _made(self, folder: DriveFolder, parent: str, name: str, where: str) -> d.DriveItem:
+        """The folder ``name`` in ``parent``, created with ``conflictBehavior: fail``; one
+        made meanwhile (409 ``nameAlreadyExists``) is read and used as it is, and a file of
+        that name is a conflict (never renamed to ``name 1`` nor replaced)."""
+        try:
+            return await self.client.create_folder(folder.drive, parent, name)
+        except InvalidRequest as exc:
+            if exc.status != 409:
+                raise
+            made = await self.client.item(folder.drive, parent, name)
+            if not made.is_folder:
+                raise SyncConflict(
+                    f"Microsoft 365: {where!r} is a file in the drive, not a folder"
+                ) from exc
+            return made
+
+    async def create_folder(self, folder: DriveFolder, path: str) -> DriveItem:
+        """A folder at ``path`` (POST .../items/{parent-id}/children), its parents made first
+        where missing; an empty folder of the workspace is mirrored so."""
+        rel, name = m.split(path)
+        clean = m.join(rel, name)
+        parent = await self._parent(folder, rel)
+        made = await self._made(folder, parent, name, clean)
+        self._seen.setdefault(folder.id, _Seen()).paths[made.id] = clean
+        return m.drive_item(made, clean, drive=folder.drive)
 
     async def upload(
         self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None

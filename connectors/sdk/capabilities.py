@@ -261,6 +261,9 @@ class Drive(Protocol):
     :class:`~connectors.sdk.errors.SyncConflict` when the service holds another one, so a
     change made meanwhile is never overwritten. ``upload`` creates missing parent folders and
     moves large files in the service's resumable upload session, in pieces.
+    ``create_folder`` makes a folder at ``path`` (and its missing parents), so an empty folder
+    is mirrored too; a folder already there (made meanwhile) is the answer as it stands, a
+    file of that name is a :class:`~connectors.sdk.errors.SyncConflict`.
     """
 
     async def find_folder(self, path: str) -> DriveFolder: ...
@@ -272,6 +275,8 @@ class Drive(Protocol):
     async def upload(
         self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None
     ) -> DriveItem: ...
+
+    async def create_folder(self, folder: DriveFolder, path: str) -> DriveItem: ...
 
     async def move(
         self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None

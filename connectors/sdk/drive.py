@@ -109,6 +109,9 @@ class DriveThrough:
     ) -> DriveItem:
         return await self.drive.upload(folder, path, data, if_match=if_match)
 
+    async def create_folder(self, folder: DriveFolder, path: str) -> DriveItem:
+        return await self.drive.create_folder(folder, path)
+
     async def move(
         self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None
     ) -> DriveItem:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,10 +46,31 @@ def _regex(v: str) -> str:
 
 
 class Scope(_Strict):
-    """An OAuth scope and the reason it is asked for, shown to the user before consent."""
+    """An OAuth scope and the reason it is asked for, shown to the user before consent.
+
+    ``capabilities`` names the capabilities that cannot work without it (Google's
+    ``gmail.readonly`` for ``Mail``). The hub offers a capability of an account only once
+    the account's grant holds every scope naming it, and otherwise asks for the missing ones
+    with their reasons -- so a scope the person left unticked on a consent screen that lets
+    them choose is asked again when a feature needs it, not failed on.
+
+    ``on_demand`` makes the consent incremental: the scope is not asked at sign-in but the
+    first time a feature uses one of its capabilities (a restricted scope such as Gmail's or
+    Drive's is asked only by the person who uses mail or folder sync).
+    """
 
     name: str
     why: str
+    capabilities: tuple[str, ...] = ()
+    on_demand: bool = False
+
+    @model_validator(mode="after")
+    def _on_demand_names_a_capability(self) -> Scope:
+        if self.on_demand and not self.capabilities:
+            raise ValueError(
+                f"scope {self.name!r} is on_demand but names no capabilities that ask for it"
+            )
+        return self
 
 
 class ErrorHelp(_Strict):
@@ -96,6 +118,16 @@ class OAuth2(_Strict):
     #: refresh_token, expires_in}. An answer without that object is read at the top (Slack's
     #: refresh answers are), and errors are always read at the top.
     token_field: str = ""
+
+    @property
+    def sign_in_scopes(self) -> tuple[Scope, ...]:
+        """What a first sign-in asks: every scope but the on-demand ones."""
+        return tuple(s for s in self.scopes if not s.on_demand)
+
+    def scopes_for(self, capabilities: Collection[str]) -> tuple[Scope, ...]:
+        """The scopes any of ``capabilities`` needs, in the manifest's order."""
+        wanted = set(capabilities)
+        return tuple(s for s in self.scopes if wanted.intersection(s.capabilities))
 
 
 class Auth(_Strict):
@@ -352,6 +384,18 @@ class Manifest(_Strict):
             known = ", ".join(sorted(CAPABILITIES))
             raise ValueError(f"unknown capability {', '.join(unknown)} (known: {known})")
         return v
+
+    @model_validator(mode="after")
+    def _scope_capabilities_are_declared(self) -> Manifest:
+        o = self.auth.oauth2
+        for scope in o.scopes if o is not None else ():
+            undeclared = [c for c in scope.capabilities if c not in self.capabilities]
+            if undeclared:
+                raise ValueError(
+                    f"scope {scope.name!r} names {', '.join(undeclared)}, which the manifest's"
+                    " capabilities do not list"
+                )
+        return self
 
     @model_validator(mode="after")
     def _oauth_placeholders_are_settings(self) -> Manifest:

@@ -56,6 +56,7 @@ class EventKind(enum.StrEnum):
     SYNC_FAILED = "sync.failed"
     INTEGRATION_HEALTH_CHANGED = "integration.health_changed"
     AUTH_REQUIRED = "auth.required"
+    AUTH_CONSENT_REQUIRED = "auth.consent_required"
 
 
 def _now() -> datetime:

@@ -36,6 +36,7 @@ from . import config as config_mod
 from . import endpoints, paths
 from .autolinks import Autolinks, load_autolinks
 from .ci.logs import LogBook
+from .consent_gate import GATED_METHODS, ConsentGate
 from .credentials import CredentialProvider, Found, default_credentials
 from .events import Event, EventBus, EventKind
 from .health import HealthBoard
@@ -92,6 +93,7 @@ class Hub:
         self.credentials = credentials or default_credentials(self.environ)
         self.cache_dir = cache_dir
         self.bus = EventBus()
+        self.consent = ConsentGate(self.bus)
         self.health = HealthBoard()
         self.listeners = Listeners()
         self.queue = JobQueue(store)
@@ -400,6 +402,10 @@ class Hub:
         session = Session(
             cid, w.host, login, connector, connector.ctx.http, coordinator, tracker, found.method
         )
+        if found.method in GATED_METHODS:
+            grant = await self.store.get_grant(cid, account)
+            session.granted = frozenset(grant.scopes) if grant is not None else None
+        coordinator.allows = lambda cap: self.consent.allows(session, cap, ask=False)
         self.sessions[session.key] = session
         coordinator.index.put(await self.mirror.load(cid, account))
         coordinator.index.scopes = await self.mirror.load_scopes(cid, account)
@@ -496,6 +502,7 @@ class Hub:
                 self.scheduler.cancel(key)
                 await s.http.aclose()
                 del self.sessions[key]
+                self.consent.forget({key})
                 dropped += 1
         self._refresh_scan_context()
         return dropped
@@ -507,9 +514,19 @@ class Hub:
             if connector in (None, s.connector_id) and host in (None, s.host):
                 await self.drop_sessions(s.connector_id, s.host)
 
-    def sessions_with(self, capability: type) -> list[Session]:
-        """Sessions whose connector declares and implements ``capability``."""
-        return [s for s in self.sessions.values() if provides(s.connector, capability)]
+    def sessions_with(self, capability: type, *, ask: bool = True) -> list[Session]:
+        """Sessions whose connector declares and implements ``capability``, and whose
+        account granted the scopes it needs (:mod:`server.hub.consent_gate`).
+
+        ``ask``: the caller is a feature in use, so a session left out for want of consent
+        has the editor offer the person to allow it; a check made while rendering (a code
+        action's list, a hover) passes ``False`` and asks nobody."""
+        name = capability.__name__
+        return [
+            s
+            for s in self.sessions.values()
+            if provides(s.connector, capability) and self.consent.allows(s, name, ask=ask)
+        ]
 
     # -- sync -------------------------------------------------------------------------------
 

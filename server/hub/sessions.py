@@ -52,6 +52,9 @@ class Session:
     coordinator: Coordinator
     tracker: HealthTracker
     method: str = "token"
+    #: The scopes the account's recorded grant holds (``None``: not known, not gated); see
+    #: :mod:`server.hub.consent_gate`.
+    granted: frozenset[str] | None = None
 
     @property
     def key(self) -> str:

@@ -4,6 +4,7 @@ private helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -105,6 +106,23 @@ def info(ls: TielineServer, message: str) -> None:
 
 def warn(ls: TielineServer, message: str) -> None:
     ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+
+
+async def choose(
+    ls: TielineServer,
+    message: str,
+    options: Sequence[str],
+    *,
+    kind: types.MessageType = types.MessageType.Info,
+) -> str | None:
+    """Ask with ``window/showMessageRequest``: the title of the action picked, or ``None``
+    when the person dismissed the message."""
+    choice = await ls.window_show_message_request_async(
+        types.ShowMessageRequestParams(
+            type=kind, message=message, actions=[types.MessageActionItem(title=o) for o in options]
+        )
+    )
+    return choice.title if choice is not None else None
 
 
 def range_json(rng: types.Range) -> dict[str, Any]:

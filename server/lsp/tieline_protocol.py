@@ -42,9 +42,10 @@ from .tieline_methods import (
     PANEL_ITEMS,
     PANELS,
     STATUS,
+    STATUS_CHANGED,
 )
 
-PROTOCOL_VERSION = "1.4.0"
+PROTOCOL_VERSION = "1.5.0"
 SCHEMA_PATH = Path(__file__).with_name("tieline-protocol.schema.json")
 
 
@@ -216,6 +217,41 @@ class FocusStatus(WireModel):
     accounts: list[FocusAccount] = Field(default_factory=list)
 
 
+class DocSyncLink(WireModel):
+    """One workspace folder linked to a drive folder, and where its sync stands."""
+
+    folder: str = Field(description="Workspace-relative ('docs').")
+    service: str = Field(description="The drive's connector id ('microsoft', 'google').")
+    remote: str = Field(description="The drive folder, as the link names it.")
+    state: Literal["idle", "syncing", "error", "offline"] = Field(
+        description="'syncing': a round runs now; 'error': the last round stopped "
+        "(lastError says why) and none has completed since; 'offline': it does not run, "
+        "for want of a signed-in account (lastError says which)."
+    )
+    last_sync: datetime | None = Field(default=None, description="When a round last completed.")
+    conflicts: int = Field(default=0, ge=0, description="Conflicts waiting to be resolved.")
+    last_error: str | None = Field(default=None, description="Secrets redacted.")
+
+
+class DocSyncStatus(WireModel):
+    """Folder sync while any folder is linked (protocol 1.5): what a status bar item shows
+    (the state, the conflicts to resolve) and, per link, the details for its tooltip."""
+
+    state: Literal["idle", "syncing", "error"] = Field(
+        description="'syncing' while any link's round runs, else 'error' when any link's "
+        "last round stopped, else 'idle'."
+    )
+    linked: int = Field(ge=0, description="How many folders are linked.")
+    conflicts: int = Field(default=0, ge=0, description="Conflicts waiting, in every link.")
+    last_sync: datetime | None = Field(
+        default=None, description="When a round of any link last completed."
+    )
+    last_error: str | None = Field(
+        default=None, description="The first stopped link's error, secrets redacted."
+    )
+    links: list[DocSyncLink] = Field(default_factory=list)
+
+
 class StatusResult(WireModel):
     overall: HealthState
     connectors: list[ConnectorStatus]
@@ -223,6 +259,17 @@ class StatusResult(WireModel):
         default=None, description="Absent when no calendar is connected or nothing is ahead."
     )
     focus: FocusStatus | None = Field(default=None, description="Absent when not focusing.")
+    docsync: DocSyncStatus | None = Field(
+        default=None, description="Absent when no folder is linked to a drive."
+    )
+
+
+class StatusChangedParams(WireModel):
+    """Server → client: part of what ``tieline/status`` answers changed by itself (a sync
+    round started or ended, focus started or ended); the shell asks for the status again
+    (protocol 1.5)."""
+
+    part: str = Field(description="What changed: 'docsync' or 'focus' (more may come).")
 
 
 # --- auth --------------------------------------------------------------------------------
@@ -497,6 +544,14 @@ METHODS: dict[str, Method] = {
             "A panel's items changed; the shell asks for them again.",
         ),
         Method(STATUS, "request", "clientToServer", None, StatusResult, "Integration health."),
+        Method(
+            STATUS_CHANGED,
+            "notification",
+            "serverToClient",
+            StatusChangedParams,
+            None,
+            "Part of the status changed by itself; the shell asks for tieline/status again.",
+        ),
         Method(
             CONNECTORS,
             "request",

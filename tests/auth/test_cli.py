@@ -213,3 +213,33 @@ def test_doctor_counts_every_problem_and_prints_each_once(
     assert len(problems) == 3, r.stdout
     assert "3 problem(s) found." in r.stdout
     assert '{"ts"' not in r.stderr and "sync.poll_interval" not in r.stderr
+
+
+def test_status_names_the_capabilities_still_to_allow_and_login_checks_for(
+    tieline_home: Path,
+) -> None:
+    """Incremental consent on the command line: an account signed in with Microsoft's sign-in
+    scopes lists what its features will still ask, and ``--for`` names only real ones."""
+    from keyring.backends import fail
+    from pydantic import SecretStr
+
+    from server.hub.vault import Credentials, open_vault
+
+    vault = open_vault(
+        "file", keyring_backend=fail.Keyring(),
+        env={"TIELINE_VAULT_PASSPHRASE": "cli test passphrase"},
+    )  # fmt: skip
+    signed_in = ("offline_access", "User.Read", "Calendars.Read", "Presence.ReadWrite")
+    vault.save(
+        Credentials(
+            connector="microsoft", host="graph.microsoft.com", login="ada@contoso.test",
+            access_token=SecretStr("eyJ0eXAi.x.y"), scopes=(*signed_in, "mail.read"),
+            method="pkce",
+        )
+    )  # fmt: skip
+    r = tieline(tieline_home, None, "auth", "status", "microsoft")
+    assert r.returncode == 0, r.stderr
+    # Mail.Read is held (in Graph's lower-case spelling), Mail.Send is not: Mail still waits.
+    assert "not yet allowed: Mail, Messaging, OnlineMeetings, Drive, Notebooks" in r.stdout
+    r = tieline(tieline_home, None, "auth", "login", "microsoft", "--for", "Wiki")
+    assert r.returncode == 4 and "Microsoft 365 has no capability Wiki" in r.stderr

@@ -11,7 +11,6 @@ command's answer (the post as built and the message as the service answered it).
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,10 @@ from typing import Any
 import git
 import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from tests.chat.conftest import REMOTE
-from tests.lsp.conftest import Env, installed_connectors, server_env
+from tests.lsp.conftest import Env, any_answer, installed_connectors, server_env, start_prompted
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import raw_request_error
 
@@ -74,32 +73,7 @@ def world(tmp_path: Path, tieline_home: Path) -> World:
 
 @pytest.fixture
 async def client(world: World) -> AsyncIterator[LanguageClient]:
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=world.env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.answers: list[str] = []  # type: ignore[misc]
-    c.asked: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.asked.append(params)  # type: ignore[attr-defined]
-        for action in params.actions or []:
-            if action.title in c.answers:  # type: ignore[attr-defined]
-                return action
-        return None
-
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    await c.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=world.root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=world.root.as_uri(), name="app")],
-        )
-    )
+    c = await start_prompted(world.env, world.root, answering=any_answer, answers=[], folder="app")
     yield c
     await c.shutdown_session()
 
@@ -155,7 +129,7 @@ async def test_share_the_selection_to_a_picked_channel(
         "python", "src/app.py", 1, 2,
     )  # fmt: skip
     assert code["url"] == f"https://code.example.test/octo/app/blob/{world.sha}/src/app.py#L1-L2"
-    picker = client.asked[0]  # type: ignore[attr-defined]
+    picker = client.prompts[0]  # type: ignore[attr-defined]
     assert [a.title for a in picker.actions or []] == [
         "#general — Fake Chat (acme)", DEV, "#random — Fake Chat (acme)",
     ]  # fmt: skip
@@ -173,7 +147,7 @@ async def test_share_the_selection_to_a_picked_channel(
         )  # type: ignore[index]
     )
     assert again["sent"] and again["post"]["text"] == "see"
-    picker = client.asked[2]  # type: ignore[attr-defined]
+    picker = client.prompts[2]  # type: ignore[attr-defined]
     assert picker.actions and picker.actions[0].title == DEV
 
 
@@ -187,7 +161,7 @@ async def test_a_secret_is_refused_unless_confirmed(client: LanguageClient, worl
     )
     assert result["cancelled"] is True
     assert any("Fake Chat token" in f for f in result["secrets"])
-    [warning] = client.asked  # type: ignore[attr-defined]
+    [warning] = client.prompts  # type: ignore[attr-defined]
     assert "secret" in warning.message and SECRET not in warning.message
     client.answers = ["Share Anyway", DEV]  # type: ignore[attr-defined]
     result = await client.workspace_execute_command_async(
@@ -229,7 +203,7 @@ async def test_an_instant_meeting_is_started_and_its_link_shared(
     shared = got["shared"]
     assert shared["sent"] is True and shared["channel"] == DEV
     assert shared["post"]["text"] == "Join me: Pairing https://meet.example.test/1"
-    [ready] = [q for q in client.asked if "is ready" in q.message]  # type: ignore[attr-defined]
+    [ready] = [q for q in client.prompts if "is ready" in q.message]  # type: ignore[attr-defined]
     assert "Pairing" in ready.message and [a.title for a in ready.actions or []] == [
         "Join", "Share to chat…",
     ]  # fmt: skip

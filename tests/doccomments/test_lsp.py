@@ -10,7 +10,6 @@ involved, as no real service is (Google's side is tested on its Drive stand-in).
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +17,18 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from connectors.sdk.drive import MARKDOWN
 from tests.docsync.fakedrive import FakeDrive
-from tests.lsp.conftest import Env, installed_connectors, run_command, server_env, until
+from tests.lsp.conftest import (
+    Env,
+    installed_connectors,
+    run_command,
+    server_env,
+    start_prompted,
+    until,
+)
 from tests.lsp.raw import raw_request
 
 from .book import CommentBook
@@ -66,33 +72,7 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
 
 
 async def start(w: World, caps: types.ClientCapabilities | None = None) -> LanguageClient:
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=w.env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        return (params.actions or [None])[0]  # type: ignore[list-item]
-
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    @c.feature("tieline/panel/changed")
-    def panel_changed(params: Any) -> None:
-        return None
-
-    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
-        types.InitializeParams(
-            capabilities=caps or client_capabilities("visual-studio-code"),
-            root_uri=w.root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=w.root.as_uri(), name="notes")],
-        )
-    )
-    return c
+    return await start_prompted(w.env, w.root, caps=caps)
 
 
 def ours(c: LanguageClient, uri: str) -> list[types.Diagnostic]:

@@ -1,9 +1,12 @@
 """The folder sync tests' Drive connector, written only against ``connectors.sdk``: a
 :class:`FakeDrive` whose state is the JSON file ``$DRIVEFAKE_FILE``, read at every call and
-written after every change, so the server process and the test share one "service"."""
+written after every change, so the server process and the test share one "service". While
+the file ``$DRIVEFAKE_GATE`` exists, ``changes`` waits: a test holds a round there to see
+what the server says while it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -17,6 +20,11 @@ def _drive() -> FakeDrive:
     return FakeDrive.load(Path(os.environ["DRIVEFAKE_FILE"]))
 
 
+def _held() -> bool:
+    gate = os.environ.get("DRIVEFAKE_GATE")
+    return bool(gate) and Path(gate).exists()
+
+
 class FileDrive(Connector):
     manifest_path = Path(__file__).with_name("drivefake.toml")
 
@@ -27,6 +35,8 @@ class FileDrive(Connector):
         return await _drive().find_folder(path)
 
     async def changes(self, folder: DriveFolder, cursor: str | None = None) -> DriveChanges:
+        while _held():
+            await asyncio.sleep(0.02)
         return await _drive().changes(folder, cursor)
 
     async def download(self, item: DriveItem, *, export: str | None = None) -> bytes:
@@ -36,6 +46,9 @@ class FileDrive(Connector):
         self, folder: DriveFolder, path: str, data: bytes, *, if_match: str | None = None
     ) -> DriveItem:
         return await _drive().upload(folder, path, data, if_match=if_match)
+
+    async def create_folder(self, folder: DriveFolder, path: str) -> DriveItem:
+        return await _drive().create_folder(folder, path)
 
     async def move(
         self, folder: DriveFolder, item: DriveItem, path: str, *, if_match: str | None = None

@@ -5,8 +5,9 @@ It behaves as those services do where the sync engine depends on it: every write
 item a new etag; a write naming an etag the item no longer has (``if_match``) is refused with
 :class:`SyncConflict`; ids survive moves; a changes cursor returns only what changed after it
 (an unchanged folder: no items), and no cursor (or an unknown one) gives the whole folder
-with ``reset``; uploads create missing parent folders; documents in the service's own format
-list their export formats and have no bytes of their own, and Markdown imported into one
+with ``reset``; uploads create missing parent folders, and ``create_folder`` one of its own
+(a folder already there is the answer, a file there a conflict); documents in the service's
+own format list their export formats and have no bytes of their own, and Markdown imported into one
 (``import_document``, the DocImport capability) comes back from its export as the service's
 rendering, not byte for byte. Each call is counted, can be
 slowed (``latency``) and made to fail (``fail``), so the tests can count requests and cut a
@@ -67,6 +68,8 @@ class FakeDrive:
     fail: Callable[[str], None] | None = None
     #: Called inside ``upload`` after the data is taken (and saved), before it answers.
     during_upload: Callable[[str], None] | None = None
+    #: Called inside ``create_folder`` after the folder is made (and saved), before it answers.
+    during_create_folder: Callable[[str], None] | None = None
 
     ROOT = DriveFolder(id="root-folder", path="/Documents/docs", name="docs")
     #: What a document made by ``import_document`` exports to, as a Google Doc does.
@@ -188,9 +191,22 @@ class FakeDrive:
             raise SyncConflict(f"{path} changed at the service")
         if e is not None and e.export_formats:
             raise InvalidRequest(f"{path} is a service document", status=400)
+        if e is not None and e.folder:
+            raise SyncConflict(f"{path} is a folder at the service")
         e = self.put(path, data)
         if self.during_upload is not None:
             self.during_upload(path)
+        return e.item()
+
+    async def create_folder(self, folder: DriveFolder, path: str) -> DriveItem:
+        await self._call("create_folder")
+        e = self.at(path)
+        if e is not None and not e.folder:
+            raise SyncConflict(f"{path} is a file at the service")
+        if e is None:
+            e = self.mkdir(path)
+            if self.during_create_folder is not None:
+                self.during_create_folder(path)
         return e.item()
 
     # -- the DocImport capability ----------------------------------------------------------

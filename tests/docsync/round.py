@@ -3,7 +3,8 @@
 ``python -m tests.docsync.round DB WORKSPACE DRIVE_FILE [hang]``: the drive's state lives in
 ``DRIVE_FILE`` (see :class:`FakeDrive`), the sync's in the store ``DB``. ``hang`` is where
 the process stops dead, for the test to kill it there: ``upload-before`` (an upload sent,
-not yet taken by the service), ``upload-after`` (taken, not yet answered) -- it writes
+not yet taken by the service), ``upload-after`` (taken, not yet answered), and the same for
+a folder made at the drive (``folder-before``, ``folder-after``) -- it writes
 ``DRIVE_FILE.hung`` first. The round's report is printed as JSON.
 """
 
@@ -33,6 +34,10 @@ async def main(db: Path, root: Path, drive_file: Path, hang: str) -> None:
         drive.fail = lambda name: _hang(marker) if name == "upload" else None
     elif hang == "upload-after":
         drive.during_upload = lambda path: _hang(marker)
+    elif hang == "folder-before":
+        drive.fail = lambda name: _hang(marker) if name == "create_folder" else None
+    elif hang == "folder-after":
+        drive.during_create_folder = lambda path: _hang(marker)
     spec = LinkSpec(folder="docs", service="fakedrive", remote=FakeDrive.ROOT.path)
     async with Store.open(db) as store:
         report = await DocSync(store, drive, spec, root).sync()

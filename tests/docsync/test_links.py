@@ -50,3 +50,51 @@ def test_a_link_never_points_outside_the_workspace(tmp_path: Path, folder: str) 
     loaded = config_mod.load(workspace=tmp_path, environ={}, user_file=tmp_path / "none.toml")
     assert loaded.config.docsync.links == []
     assert any("docsync" in str(p) for p in loaded.problems)
+
+
+def test_the_links_state_is_the_one_that_needs_the_person_most() -> None:
+    from server.hub.docsync.links import LinkStatus, SyncStatus
+
+    docs = LinkSpec(folder="docs", service="google", remote="/docs")
+    specs_ = LinkSpec(folder="specs", service="microsoft", remote="/specs")
+    idle = LinkStatus(docs, "idle", last_sync=100.0, conflicts=2)
+    stopped = LinkStatus(specs_, "error", last_sync=50.0, last_error="specs: sync stopped: 503")
+    offline = LinkStatus(specs_, "offline", last_error="not signed in to microsoft")
+    both = SyncStatus((idle, stopped))
+    assert (both.state, both.conflicts, both.last_sync) == ("error", 2, 100.0)
+    assert both.last_error == "specs: sync stopped: 503"
+    assert SyncStatus((LinkStatus(docs, "syncing"), stopped)).state == "syncing"
+    quiet = SyncStatus((idle, offline))  # not signed in is no error of a round
+    assert (quiet.state, quiet.last_error) == ("idle", None)
+    assert SyncStatus().state == "idle" and SyncStatus().last_sync is None
+
+
+def test_a_link_waiting_for_drive_consent_says_so_rather_than_not_signed_in(
+    tmp_path: Path,
+) -> None:
+    """An account signed in without the Drive scopes (asked on first use) is left out of
+    Drive by the hub's consent gate; its link says it waits for the permission."""
+    from types import SimpleNamespace
+    from typing import Any
+
+    from connectors.sdk.manifest import Scope
+    from server.hub.consent_gate import ConsentWanted
+    from server.hub.docsync.links import DocSyncs
+
+    want = ConsentWanted(
+        "microsoft", "graph.microsoft.com", "ada", "Microsoft 365", "Drive",
+        (Scope(name="Files.ReadWrite", why="Sync."),),
+    )  # fmt: skip
+    link = SimpleNamespace(folder="docs", service="microsoft", remote="/docs", account=None)
+    hub: Any = SimpleNamespace(
+        root=tmp_path,
+        config=SimpleNamespace(docsync=SimpleNamespace(links=[link])),
+        consent=SimpleNamespace(wanted={("k", "Drive"): want}),
+        sessions_with=lambda cap, ask=True: [],
+    )
+    (status,) = DocSyncs(hub).status().links
+    assert status.state == "offline"
+    assert status.last_error is not None and "waiting for your permission" in status.last_error
+    hub.consent.wanted = {}
+    (status,) = DocSyncs(hub).status().links
+    assert status.last_error == "not signed in to microsoft"

@@ -4,27 +4,41 @@ Drive…* writes the link to ``.tieline.toml`` and syncs it; a file changed on b
 a conflict the server tells with keep mine / theirs / both, and answering *Keep theirs*
 resolves it; *Show Conflicts* and *Sync Now* (with ``$/progress``) answer in their shapes;
 linking from the palette asks for the folder, and a drive folder the service has not stops
-that link's round with a message.
+that link's round with a message. ``tieline/status`` says where the links stand (absent
+before any is linked; syncing while a round runs, then idle with the conflicts it found), and
+``tieline/status/changed`` says when that changes.
 
 The drive's shapes are the sdk's own (:mod:`connectors.sdk.drive`); no published contract is
 involved, as no real service is."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import sys
+import json
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
+from server.lsp import tieline_protocol as p
 from tests.docsync.fakedrive import FakeDrive
-from tests.lsp.conftest import Env, installed_connectors, run_command, server_env, until
+from tests.lsp.conftest import (
+    Env,
+    installed_connectors,
+    named_answer,
+    run_command,
+    server_env,
+    start_prompted,
+    until,
+)
+from tests.lsp.raw import raw_request
 
 
 @dataclass
@@ -32,6 +46,7 @@ class World:
     env: dict[str, str]
     root: Path
     drive_file: Path
+    gate: Path
 
     def drive(self) -> FakeDrive:
         return FakeDrive.load(self.drive_file)
@@ -52,43 +67,16 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
         Env(root=root, github=None, home=tieline_home),
         PYTHONPATH=f"{site}:{Path.cwd()}",
         DRIVEFAKE_FILE=str(drive_file),
+        DRIVEFAKE_GATE=str(tmp_path / "gate"),
         TIELINE_DRIVEFAKE_TOKEN="tok-drivefake-abcdefgh12",
         TIELINE_DOCSYNC__INTERVAL="3600",
     )
     del env["TIELINE_GITHUB_TOKEN"]
-    yield World(env, root, drive_file)
+    yield World(env, root, drive_file, tmp_path / "gate")
 
 
 async def start(w: World) -> LanguageClient:
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=w.env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-    c.answer = None  # type: ignore[attr-defined]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        answer = c.answer  # type: ignore[attr-defined]
-        return next((a for a in params.actions or [] if a.title == answer), None)
-
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    @c.feature("tieline/panel/changed")
-    def panel_changed(params: Any) -> None:
-        return None
-
-    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=w.root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=w.root.as_uri(), name="notes")],
-        )
-    )
-    return c
+    return await start_prompted(w.env, w.root, answering=named_answer, answer=None)
 
 
 async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: World) -> None:
@@ -171,6 +159,77 @@ async def test_link_sync_now_and_a_conflict_resolved_from_its_message(world: Wor
             return any("no folder /more" in m.message for m in c.messages)
 
         await until(warned)
+    finally:
+        with contextlib.suppress(Exception):
+            await c.shutdown_session()
+
+
+async def _docsync(c: LanguageClient) -> Any:
+    got = await raw_request(c, "tieline/status", None)
+    schema = json.loads(p.SCHEMA_PATH.read_text(encoding="utf-8"))
+    ref = schema["methods"][p.STATUS]["result"]["$ref"]
+    jsonschema.Draft202012Validator({"$ref": ref, "$defs": schema["$defs"]}).validate(got)
+    return got.get("docsync")
+
+
+async def test_the_status_says_where_the_links_stand_and_when_that_changes(
+    world: World,
+) -> None:
+    docs = world.root / "docs"
+    (docs / "guide.md").write_text("base")
+    (docs / "drafts").mkdir()  # an empty folder is mirrored too
+    c = await start(world)
+    try:
+        assert await _docsync(c) is None  # nothing linked: no item in a status bar
+
+        async def linked() -> Any:
+            with contextlib.suppress(Exception):
+                return await run_command(c, "tieline.docsync.link", "docs", "", "/Documents/docs")
+            return None
+
+        got = await until(linked)
+        assert got["links"][0]["madeThere"] == ["drafts"]
+        assert world.drive().folders() == {"drafts"}
+        first = await _docsync(c)
+        assert (first["state"], first["linked"], first["conflicts"]) == ("idle", 1, 0)
+        assert first["lastSync"] and first.get("lastError") is None
+        (link,) = first["links"]
+        assert (link["folder"], link["service"], link["state"]) == ("docs", "drivefake", "idle")
+
+        # A round held at the drive: the status says syncing, and then idle with the
+        # conflict it found; each change is announced.
+        (docs / "guide.md").write_text("mine")
+        world.drive().put("guide.md", "theirs")
+        world.gate.write_text("held")
+        c.status_changes.clear()  # type: ignore[attr-defined]
+        running = asyncio.ensure_future(run_command(c, "tieline.docsync.syncNow"))
+
+        async def syncing() -> Any:
+            got = await _docsync(c)
+            return got if got["state"] == "syncing" else None
+
+        held = await until(syncing)
+        assert held["links"][0]["state"] == "syncing" and held["conflicts"] == 0
+        assert await until(lambda: c.status_changes)  # type: ignore[attr-defined]
+        world.gate.unlink()
+        got = await running
+        assert got["links"][0]["conflicts"] == ["guide.md"]
+
+        async def settled() -> Any:
+            got = await _docsync(c)
+            return got if got["state"] == "idle" else None
+
+        after = await until(settled)
+        assert after["conflicts"] == 1 and after["links"][0]["conflicts"] == 1
+        assert after["lastSync"] >= first["lastSync"]
+        assert {ch.part for ch in c.status_changes} == {"docsync"}  # type: ignore[attr-defined]
+        assert len(c.status_changes) >= 2  # type: ignore[attr-defined]  # syncing, then idle
+
+        # Resolving the conflict brings the count down, and says so.
+        c.status_changes.clear()  # type: ignore[attr-defined]
+        await run_command(c, "tieline.docsync.resolve", "docs", "guide.md", "mine")
+        assert (await _docsync(c))["conflicts"] == 0
+        assert await until(lambda: c.status_changes)  # type: ignore[attr-defined]
     finally:
         with contextlib.suppress(Exception):
             await c.shutdown_session()

@@ -16,7 +16,6 @@ import json
 import os
 import signal
 import sqlite3
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,12 +24,19 @@ from typing import Any
 
 import jsonschema
 import pytest
-from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from server.lsp import tieline_protocol as p
 from tests.focus.connector import FOCUS_EMOJI
-from tests.lsp.conftest import Env, installed_connectors, run_command, server_env, until
+from tests.lsp.conftest import (
+    Env,
+    installed_connectors,
+    named_answer,
+    run_command,
+    server_env,
+    start_prompted,
+    until,
+)
 from tests.lsp.raw import raw_request
 
 ORIGINAL = {"text": "In the zone", "emoji": ":surfer:", "expires": None, "dnd_until": None}
@@ -85,35 +91,8 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
 
 
 async def start(w: World) -> LanguageClient:
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=w.env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-    c.answer = "25 minutes"  # type: ignore[attr-defined]  # the action to pick, if offered
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        answer = c.answer  # type: ignore[attr-defined]
-        return next((a for a in params.actions or [] if a.title == answer), None)
-
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    @c.feature("tieline/panel/changed")
-    def panel_changed(params: Any) -> None:
-        return None
-
-    await c.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=w.root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=w.root.as_uri(), name="notes")],
-        )
-    )
-    return c
+    # The action to pick, if offered: c.answer.
+    return await start_prompted(w.env, w.root, answering=named_answer, answer="25 minutes")
 
 
 async def kill(c: LanguageClient) -> None:

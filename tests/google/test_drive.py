@@ -250,6 +250,27 @@ async def test_an_upload_creates_missing_folders_then_replaces_at_the_version(
     assert [f["name"] for f in d.st.files.values()].count("new") == 1
 
 
+async def test_an_empty_folder_is_made_once_with_its_parents(world: World, conn: Conn) -> None:
+    d, folder = await _linked(world, conn)
+    connector, _ = conn
+    made = await connector.create_folder(folder, "drafts/empty")
+    assert made.folder and made.path == "drafts/empty"
+    stored = d.st.find("Documents/Ada's docs/drafts/empty")
+    assert stored is not None and stored["mimeType"] == GOOGLE + "folder"
+    assert stored["id"] == made.id
+    creates = [r for r in world.standin.log if r.method == "POST" and r.path.endswith("/files")]
+    assert len(creates) == 2  # drafts, then empty in it (validated against files.create)
+    drafts = d.st.find("Documents/Ada's docs/drafts")
+    assert drafts is not None and stored["parents"] == [drafts["id"]]
+    again = await connector.create_folder(folder, "drafts/empty")  # there already: that one
+    assert again.id == made.id
+    assert [f["name"] for f in d.st.files.values()].count("empty") == 1
+    with pytest.raises(SyncConflict, match="is a file"):
+        await connector.create_folder(folder, "guide.md")
+    listing = {i.path: i for i in (await connector.changes(folder)).items}
+    assert listing["drafts/empty"].folder and listing["drafts/empty"].id == made.id
+
+
 async def test_a_stale_version_is_a_conflict_and_nothing_is_written(
     world: World, conn: Conn
 ) -> None:
@@ -393,3 +414,25 @@ async def test_a_folder_on_a_shared_drive(world: World, conn: Conn) -> None:
     made = await connector.upload(folder, "drafts/new.md", b"# New\n")
     assert d.st.files[made.id]["driveId"] == team
     assert d.st.path_of(made.id) == "specs/drafts/new.md"
+
+
+async def test_uploads_at_once_into_a_new_folder_make_one_folder(world: World, conn: Conn) -> None:
+    """The engine sends a few uploads at a time: two into one new folder must not each make
+    a folder of that name (Drive would keep both, side by side)."""
+    import asyncio
+
+    d, folder = await _linked(world, conn)
+    connector, _ = conn
+    await asyncio.gather(
+        connector.upload(folder, "fresh/a.md", b"a"),
+        connector.upload(folder, "fresh/b.md", b"b"),
+        connector.create_folder(folder, "fresh/empty"),
+    )
+    assert [f["name"] for f in d.st.files.values()].count("fresh") == 1
+    fresh = d.st.find("Documents/Ada's docs/fresh")
+    assert fresh is not None
+    assert {f["name"] for f in d.st.files.values() if f.get("parents") == [fresh["id"]]} == {
+        "a.md",
+        "b.md",
+        "empty",
+    }

@@ -101,7 +101,13 @@ async def test_the_browser_sign_in_is_googles_installed_app_flow() -> None:
     assert q["access_type"] == "offline" and q["include_granted_scopes"] == "true"
     assert q["code_challenge_method"] == "S256" and q["response_type"] == "code"
     assert urlsplit(q["redirect_uri"]).hostname == "127.0.0.1"
-    assert q["scope"].split() == [s.name for s in MANIFEST.auth.oauth2.scopes]  # type: ignore[union-attr]
+    # Sign-in asks for who you are and the calendar; Gmail's and Drive's restricted scopes
+    # wait for the first use of mail or folder sync (incremental consent).
+    assert q["scope"].split() == [
+        "openid",
+        "email",
+        "https://www.googleapis.com/auth/calendar.readonly",
+    ]
     sent = seen["token"]
     assert sent["grant_type"] == "authorization_code" and sent["code_verifier"]
     # A Desktop app client's secret is not secret, but Google wants it at the token endpoint.
@@ -138,3 +144,17 @@ def test_google_token_shapes_are_masked() -> None:
     upload = "ADPycdvX9kQ_2mZl-8bW3tE"
     assert upload not in redact(f"PUT {session}{upload} failed") and "uploadType" in redact(session)
     assert "2026-12-02" in redact("on 2026-12-02 at 1/2")  # dates and fractions stay
+
+
+def test_a_feature_asks_only_its_own_scopes_beside_those_granted() -> None:
+    """Incremental authorization: mail's first use asks Gmail's scopes, keeps the calendar's
+    (include_granted_scopes), and never asks Drive's."""
+    granted = ["openid", "email", "https://www.googleapis.com/auth/calendar.readonly"]
+    oauth = resolve_service(MANIFEST, env=ENV, capabilities=["Mail"], granted=granted).oauth
+    assert oauth is not None and oauth.scopes == (
+        *granted,
+        "https://www.googleapis.com/auth/gmail.readonly",
+        "https://www.googleapis.com/auth/gmail.send",
+    )
+    drive = resolve_service(MANIFEST, env=ENV, capabilities=["DocComments"]).oauth
+    assert drive is not None and drive.scopes[-1] == "https://www.googleapis.com/auth/drive"

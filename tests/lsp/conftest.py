@@ -7,7 +7,7 @@ import asyncio
 import inspect
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,6 +190,85 @@ async def start_client(
         )
     )
     return client
+
+
+Answer = Callable[[LanguageClient, types.ShowMessageRequestParams], types.MessageActionItem | None]
+
+
+def pick(
+    params: types.ShowMessageRequestParams, title: str | None
+) -> types.MessageActionItem | None:
+    """The action titled ``title`` among those offered, else none (the person dismissed it)."""
+    return next((a for a in params.actions or [] if a.title == title), None)
+
+
+def first_action(c: LanguageClient, params: types.ShowMessageRequestParams) -> Any:
+    return (params.actions or [None])[0]
+
+
+def named_answer(c: LanguageClient, params: types.ShowMessageRequestParams) -> Any:
+    """The action named by ``c.answer``, which a test sets before the prompt comes."""
+    return pick(params, c.answer)  # type: ignore[attr-defined]
+
+
+def queued_answer(c: LanguageClient, params: types.ShowMessageRequestParams) -> Any:
+    """The next title of ``c.answers``, one per prompt, in order."""
+    answers: list[str] = c.answers  # type: ignore[attr-defined]
+    return pick(params, answers.pop(0)) if answers else None
+
+
+def any_answer(c: LanguageClient, params: types.ShowMessageRequestParams) -> Any:
+    """The first offered action whose title is among ``c.answers`` (kept for every prompt)."""
+    return next((a for a in params.actions or [] if a.title in c.answers), None)  # type: ignore[attr-defined]
+
+
+async def start_prompted(
+    env: dict[str, str],
+    root: Path,
+    *,
+    answering: Answer = first_action,
+    caps: types.ClientCapabilities | None = None,
+    folder: str = "notes",
+    **state: Any,
+) -> LanguageClient:
+    """The server over stdio for the workspace folder ``root``, with ``env`` (from
+    :func:`server_env`), its prompts (``window/showMessageRequest``) recorded in ``c.prompts``
+    and answered by ``answering``; ``state`` sets the client attributes an answer reads
+    (``answer=``, ``answers=``). Lens refreshes and panel notifications are taken, and
+    ``tieline/status/changed`` notifications kept in ``c.status_changes``."""
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "server", "serve"], server_env=env
+    )
+    c: LanguageClient = await config.start()  # type: ignore[assignment]
+    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
+    for name, value in state.items():
+        setattr(c, name, value)
+
+    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+        c.prompts.append(params)  # type: ignore[attr-defined]
+        return answering(c, params)
+
+    for method in (types.WORKSPACE_CODE_LENS_REFRESH, "tieline/panel/changed"):
+        c.feature(method)(_ignore)
+    c.status_changes: list[Any] = []  # type: ignore[attr-defined]
+
+    @c.feature("tieline/status/changed")
+    def status_changed(params: Any) -> None:
+        c.status_changes.append(params)  # type: ignore[attr-defined]
+
+    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
+        types.InitializeParams(
+            capabilities=caps or client_capabilities("visual-studio-code"),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=folder)],
+        )
+    )
+    return c
+
+
+def _ignore(params: Any) -> None:
+    return None
 
 
 @pytest.fixture

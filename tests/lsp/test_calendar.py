@@ -7,7 +7,6 @@ panel, the next meeting in ``tieline/status``, the reminder with its Join action
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +14,10 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from tests.caldav.radicale import Account, Radicale, start
-from tests.lsp.conftest import Env, server_env
+from tests.lsp.conftest import Env, pick, server_env, start_prompted
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import items, raw_request_error, wait_synced
 
@@ -75,33 +74,7 @@ async def _start(
         **creds,
     )
     del env["TIELINE_GITHUB_TOKEN"]  # calendars only
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        return next((a for a in params.actions or [] if a.title == "Join"), None)
-
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    @c.feature("tieline/panel/changed")
-    def panel_changed(params: Any) -> None:
-        return None
-
-    await c.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="notes")],
-        )
-    )
-    return c
+    return await start_prompted(env, root, answering=lambda c, p: pick(p, "Join"))
 
 
 @pytest.fixture

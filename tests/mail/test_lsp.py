@@ -8,7 +8,6 @@ a reply with a selection holding a token is refused while a clean one is sent.""
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient, client_capabilities
 
-from tests.lsp.conftest import Env, installed_connectors, run_command, server_env
+from tests.lsp.conftest import Env, installed_connectors, run_command, server_env, start_prompted
 from tests.lsp.raw import raw_request
 from tests.lsp.test_features import items, raw_request_error, wait_synced
 
@@ -39,37 +38,11 @@ async def _start(tmp_path: Path, home: Path, *, content: bool) -> LanguageClient
         TIELINE_FAKEMAIL_TOKEN="tok-fakemail-ada",
     )
     del env["TIELINE_GITHUB_TOKEN"]
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        return (params.actions or [None])[0]
-
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    @c.feature("tieline/panel/changed")
-    def panel_changed(params: Any) -> None:
-        return None
-
     caps = client_capabilities("visual-studio-code")
     assert caps.workspace is not None
     if content:
         caps.workspace.text_document_content = types.TextDocumentContentClientCapabilities()
-    c.init_result = await c.initialize_session(  # type: ignore[attr-defined]
-        types.InitializeParams(
-            capabilities=caps,
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="notes")],
-        )
-    )
-    return c
+    return await start_prompted(env, root, caps=caps)
 
 
 @pytest.fixture

@@ -273,6 +273,48 @@ async def test_an_existing_parent_made_meanwhile_is_reused(
     assert tree.st.by_path(guides["id"], "more/tips.md")["_data"] == b"tip"
 
 
+async def test_an_empty_folder_is_made_with_its_parents_and_one_made_meanwhile_is_taken(
+    tree: Tree, conn: MicrosoftConnector, folder: DriveFolder
+) -> None:
+    tree.world.standin.reset_log()
+    made = await conn.create_folder(folder, "drafts/empty")
+    assert made.folder and made.path == "drafts/empty" and made.etag
+    drafts = tree.st.child(tree.folder, "drafts")
+    assert drafts is not None and drafts["_folder"]
+    empty = tree.st.child(drafts["id"], "empty")
+    assert empty is not None and empty["_folder"] and made.id.endswith(empty["id"])
+    posts = [r for r in tree.world.standin.log if r.method == "POST"]
+    # drafts, then empty in it (each body validated against the description's driveItem)
+    assert [(unquote(r.path).rsplit("/", 2)[-2], r.status) for r in posts] == [
+        (tree.folder, 201),
+        (drafts["id"], 201),
+    ]
+    again = await conn.create_folder(folder, "drafts/empty")  # 409, then read: the same one
+    assert again.id == made.id and again.folder
+    with pytest.raises(SyncConflict, match="is a file"):
+        await conn.create_folder(folder, "readme.md")
+    listing = await _all(conn, folder)
+    assert listing["drafts/empty"].folder and listing["drafts/empty"].id == made.id
+
+
+async def test_uploads_at_once_into_a_new_folder_make_one_folder(
+    tree: Tree, conn: MicrosoftConnector, folder: DriveFolder
+) -> None:
+    """The sync sends a few uploads at a time: the second create of the folder meets 409
+    (conflictBehavior fail) and uses the first's."""
+    import asyncio
+
+    await asyncio.gather(
+        conn.upload(folder, "fresh/a.md", b"a"),
+        conn.upload(folder, "fresh/b.md", b"b"),
+        conn.create_folder(folder, "fresh/empty"),
+    )
+    fresh = [i for i in tree.st.items.values() if i["name"] == "fresh"]
+    assert len(fresh) == 1
+    kids = {i["name"] for i in tree.st.items.values() if i["_parent"] == fresh[0]["id"]}
+    assert kids == {"a.md", "b.md", "empty"}
+
+
 def _ranges(tree: Tree) -> list[str]:
     return [r.headers["content-range"] for r in tree.world.standin.blobs.log if r.method == "PUT"]
 

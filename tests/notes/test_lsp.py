@@ -10,17 +10,22 @@ involved, as no real service is (the Graph connector is proved in tests/microsof
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import Env, installed_connectors, run_command, server_env
+from tests.lsp.conftest import (
+    Env,
+    installed_connectors,
+    queued_answer,
+    run_command,
+    server_env,
+    start_prompted,
+)
 from tests.notes.connector import Notes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 24
@@ -66,35 +71,7 @@ def world(tmp_path: Path, tieline_home: Path) -> Iterator[World]:
 
 
 async def _start(w: World) -> LanguageClient:
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "server", "serve"], server_env=w.env
-    )
-    c: LanguageClient = await config.start()  # type: ignore[assignment]
-    c.prompts: list[types.ShowMessageRequestParams] = []  # type: ignore[misc]
-    c.answers: list[str] = []  # type: ignore[misc]
-
-    @c.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-    def prompt(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-        c.prompts.append(params)  # type: ignore[attr-defined]
-        want = c.answers.pop(0) if c.answers else None  # type: ignore[attr-defined]
-        return next((a for a in params.actions or [] if a.title == want), None)
-
-    @c.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def lens_refresh(params: Any) -> None:
-        return None
-
-    @c.feature("tieline/panel/changed")
-    def panel_changed(params: Any) -> None:
-        return None
-
-    await c.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=w.root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=w.root.as_uri(), name="ws")],
-        )
-    )
-    return c
+    return await start_prompted(w.env, w.root, answering=queued_answer, answers=[], folder="ws")
 
 
 async def _until_signed_in(c: LanguageClient) -> None:

@@ -18,7 +18,13 @@ class Partial:
 def test_drive_is_a_capability_needing_every_method() -> None:
     assert "Drive" in CAPABILITIES
     assert not provides(Partial(), Drive)
-    assert set(missing_methods(Partial, "Drive")) == {"download", "upload", "move", "delete"}
+    assert set(missing_methods(Partial, "Drive")) == {
+        "download",
+        "upload",
+        "create_folder",
+        "move",
+        "delete",
+    }
 
 
 def test_an_item_is_named_by_its_path_in_the_linked_folder() -> None:

@@ -29,6 +29,7 @@ def test_schema_is_deterministic_and_covers_every_method() -> None:
         p.PANEL_ITEMS,
         p.PANEL_CHANGED,
         p.STATUS,
+        p.STATUS_CHANGED,
         p.AUTH_SIGN_IN,
         p.AUTH_SIGN_OUT,
         p.AUTH_STATUS,
@@ -112,6 +113,29 @@ EXAMPLES: list[tuple[str, str, p.WireModel]] = [
             ],
         ),
     ),
+    (
+        p.STATUS,
+        "result",
+        p.StatusResult(
+            overall="healthy",
+            connectors=[],
+            docsync=p.DocSyncStatus(
+                state="error",
+                linked=2,
+                conflicts=1,
+                last_sync=NOW,
+                last_error="docs ↔ google:/docs: sync stopped: 503",
+                links=[
+                    p.DocSyncLink(folder="docs", service="google", remote="/docs",
+                                  state="error", last_sync=NOW, conflicts=1,
+                                  last_error="docs ↔ google:/docs: sync stopped: 503"),
+                    p.DocSyncLink(folder="specs", service="microsoft", remote="/specs",
+                                  state="offline", last_error="not signed in to microsoft"),
+                ],
+            ),
+        ),
+    ),
+    (p.STATUS_CHANGED, "params", p.StatusChangedParams(part="docsync")),
     (p.AUTH_SIGN_IN, "params", p.SignInParams(connector="github", host="ghe.corp.test")),
     (
         p.AUTH_SIGN_IN,
@@ -241,6 +265,12 @@ def test_schema_rejects_bad_messages() -> None:
     v = _validator(p.STATUS, "result")
     assert not v.is_valid({"overall": "fine", "connectors": []})
     assert not v.is_valid({"connectors": []})
+    syncing = {"state": "syncing", "linked": 1, "links": []}
+    assert v.is_valid({"overall": "healthy", "connectors": [], "docsync": syncing})
+    assert not v.is_valid({"overall": "healthy", "connectors": [], "docsync": {"linked": 1}})
+    assert not v.is_valid(
+        {"overall": "healthy", "connectors": [], "docsync": {**syncing, "state": "busy"}}
+    )
     assert _validator(p.PANEL_ITEMS, "params").is_valid({"panelId": "x", "future": 1})
 
 

@@ -9,6 +9,7 @@ export const PANELS = 'tieline/panels';
 export const PANEL_ITEMS = 'tieline/panel/items';
 export const PANEL_CHANGED = 'tieline/panel/changed';
 export const STATUS = 'tieline/status';
+export const STATUS_CHANGED = 'tieline/status/changed';
 export const AUTH_SIGN_IN = 'tieline/auth/signIn';
 export const AUTH_SIGN_OUT = 'tieline/auth/signOut';
 export const AUTH_STATUS = 'tieline/auth/status';
@@ -147,11 +148,41 @@ export interface FocusStatus {
   accounts?: FocusAccount[];
 }
 
+/** One workspace folder linked to a drive folder, and where its sync stands (protocol 1.5). */
+export interface DocSyncLink {
+  /** Workspace-relative ("docs"). */
+  folder: string;
+  /** The drive's connector id ("microsoft", "google"). */
+  service: string;
+  remote: string;
+  /** `error`: the last round stopped (lastError); `offline`: not running, not signed in (lastError). */
+  state: 'idle' | 'syncing' | 'error' | 'offline';
+  lastSync?: string | null;
+  conflicts?: number;
+  lastError?: string | null;
+}
+
+/** Folder sync while any folder is linked: absent when none is. */
+export interface DocSyncStatus {
+  state: 'idle' | 'syncing' | 'error';
+  linked: number;
+  conflicts?: number;
+  lastSync?: string | null;
+  lastError?: string | null;
+  links?: DocSyncLink[];
+}
+
 export interface StatusResult {
   overall: HealthState;
   connectors: ConnectorStatus[];
   nextMeeting?: NextMeeting | null;
   focus?: FocusStatus | null;
+  docsync?: DocSyncStatus | null;
+}
+
+/** Server → client: part of the status ("docsync", "focus") changed by itself; ask again (protocol 1.5). */
+export interface StatusChangedParams {
+  part: string;
 }
 
 export type AuthMethod = 'pkce' | 'device' | 'token' | 'api_key' | 'basic';

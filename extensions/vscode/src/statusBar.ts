@@ -1,20 +1,32 @@
 /**
  * Status bar items: CI of the current branch (→ CI panel), a health warning (→ Integrations),
- * the next meeting (→ join it, or the Agenda) and focus mode while it is on (→ stop or extend).
+ * the next meeting (→ join it, or the Agenda), focus mode while it is on (→ stop or extend) and
+ * folder sync while a folder is linked (→ the conflicts). `tieline/status/changed` refreshes
+ * the status items at once, besides the poll.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Panels } from './panels';
-import { NO_PARAMS, PANEL_ITEMS, STATUS, type FocusStatus, type PanelItemsResult, type StatusResult } from './protocol';
+import {
+  NO_PARAMS,
+  PANEL_ITEMS,
+  STATUS,
+  STATUS_CHANGED,
+  type FocusStatus,
+  type PanelItemsResult,
+  type StatusResult,
+} from './protocol';
 import {
   AGENDA_PANEL,
   CI_PANEL,
   ciStatus,
+  docsyncStatus,
   focusActions,
   focusStatus,
   healthStatus,
   INTEGRATIONS_PANEL,
   meetingStatus,
+  SHOW_CONFLICTS,
   type StatusView,
 } from './statusModel';
 
@@ -44,10 +56,12 @@ export class StatusBar implements vscode.Disposable {
   readonly health = vscode.window.createStatusBarItem('tieline.health', vscode.StatusBarAlignment.Right, 100);
   readonly meeting = vscode.window.createStatusBarItem('tieline.meeting', vscode.StatusBarAlignment.Right, 99);
   readonly focus = vscode.window.createStatusBarItem('tieline.focus', vscode.StatusBarAlignment.Right, 101);
+  readonly docsync = vscode.window.createStatusBarItem('tieline.docsync', vscode.StatusBarAlignment.Right, 98);
   /** The focus state last shown, for the item's click. */
   private focusState: FocusStatus | undefined;
   private client: LanguageClient | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private statusChanged: vscode.Disposable | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(panels: Panels) {
@@ -58,6 +72,8 @@ export class StatusBar implements vscode.Disposable {
     this.meeting.name = 'Tieline next meeting';
     this.focus.name = 'Tieline focus';
     this.focus.command = { command: FOCUS_ACTIONS, title: 'Stop or extend focus' };
+    this.docsync.name = 'Tieline folder sync';
+    this.docsync.command = { command: SHOW_CONFLICTS, title: 'Show sync conflicts' };
     this.disposables.push(
       vscode.commands.registerCommand(FOCUS_ACTIONS, () => this.focusActions()),
       panels.onDidChangePanel((p) => {
@@ -72,16 +88,21 @@ export class StatusBar implements vscode.Disposable {
     void this.refresh();
     if (this.timer) clearInterval(this.timer);
     this.timer = setInterval(() => void this.refresh(), 30_000);
+    this.statusChanged?.dispose();
+    this.statusChanged = client.onNotification(STATUS_CHANGED, () => void this.refreshHealth());
   }
 
   detach() {
     this.client = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.statusChanged?.dispose();
+    this.statusChanged = undefined;
     this.ci.hide();
     this.health.hide();
     this.meeting.hide();
     this.focus.hide();
+    this.docsync.hide();
     this.focusState = undefined;
   }
 
@@ -114,10 +135,12 @@ export class StatusBar implements vscode.Disposable {
       apply(this.meeting, meeting);
       this.focusState = status?.focus ?? undefined;
       apply(this.focus, focusStatus(status));
+      apply(this.docsync, docsyncStatus(status));
     } catch {
       this.health.hide();
       this.meeting.hide();
       this.focus.hide();
+      this.docsync.hide();
     }
   }
 
@@ -139,6 +162,7 @@ export class StatusBar implements vscode.Disposable {
     this.health.dispose();
     this.meeting.dispose();
     this.focus.dispose();
+    this.docsync.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

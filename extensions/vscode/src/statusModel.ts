@@ -1,9 +1,9 @@
 /**
  * Pure summaries for the status bar: the branch's CI state (from the CI panel's top-level
- * nodes, whichever service reports them), integration health, the next meeting and focus mode
- * (from `tieline/status`).
+ * nodes, whichever service reports them), integration health, the next meeting, focus mode
+ * and folder sync (from `tieline/status`).
  */
-import type { FocusAccount, FocusStatus, StatusResult, TreeItem } from './protocol';
+import type { DocSyncLink, FocusAccount, FocusStatus, StatusResult, TreeItem } from './protocol';
 
 export const CI_PANEL = 'ci';
 export const INTEGRATIONS_PANEL = 'integrations';
@@ -165,4 +165,57 @@ export function focusActions(focus: FocusStatus, now: Date): FocusAction[] {
     arguments: [left + m],
   }));
   return [stop, ...extend];
+}
+
+/** The server command the folder sync item's click runs: a message listing the conflicts. */
+export const SHOW_CONFLICTS = 'tieline.docsync.showConflicts';
+
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago": when a link last completed a round. */
+export function ago(when: string | null | undefined, now: Date): string | undefined {
+  const t = when ? Date.parse(when) : NaN;
+  if (Number.isNaN(t)) return undefined;
+  const min = Math.floor(Math.max(0, now.getTime() - t) / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} min ago`;
+  const h = Math.floor(min / 60);
+  return h < 24 ? `${h} h ago` : count(Math.floor(h / 24), 'day') + ' ago';
+}
+
+function linkLine(l: DocSyncLink, now: Date): string {
+  const where = `${plain(l.folder)} ↔ ${l.service}:${plain(l.remote)}`;
+  const conflicts = l.conflicts ? `, ${count(l.conflicts, 'conflict')} to resolve` : '';
+  const synced = ago(l.lastSync, now);
+  switch (l.state) {
+    case 'syncing':
+      return `${where}: syncing now${conflicts}`;
+    case 'error':
+      return `${where}: stopped${l.lastError ? ` — ${plain(l.lastError)}` : ''}${conflicts}`;
+    case 'offline':
+      return `${where}: not syncing${l.lastError ? ` — ${plain(l.lastError)}` : ''}${conflicts}`;
+    default:
+      return `${where}: ${synced ? `synced ${synced}` : 'not synced yet'}${conflicts}`;
+  }
+}
+
+/**
+ * The folder sync item while any folder is linked (hidden otherwise): the linked folder (or
+ * how many), spinning while a round runs, and the conflicts waiting — what needs the person —
+ * in the text; each link's state in the tooltip. Its click shows the conflicts.
+ */
+export function docsyncStatus(status: StatusResult | undefined, now: Date = new Date()): StatusView | undefined {
+  const d = status?.docsync;
+  if (!d || d.linked < 1) return undefined;
+  const links = d.links ?? [];
+  const icon = d.state === 'syncing' ? 'sync~spin' : d.state === 'error' ? 'sync-ignored' : 'sync';
+  const what = links.length === 1 ? plain(links[0].folder) : `${d.linked} folders`;
+  const conflicts = d.conflicts ?? 0;
+  const lines = links.map((l) => linkLine(l, now));
+  lines.push(conflicts ? 'Click to show the conflicts.' : 'Click to show sync conflicts (none now).');
+  return {
+    text: `$(${icon}) ${what}${conflicts ? ` ${count(conflicts, 'conflict')}` : ''}`,
+    tooltip: lines.join('\n'),
+    severity: d.state === 'error' ? 'error' : conflicts ? 'warning' : undefined,
+  };
 }

@@ -10,7 +10,7 @@ asks on the terminal; the LSP layer will use ``window/showMessageRequest``) and 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from connectors.sdk.errors import ConsentRequired
@@ -26,18 +26,33 @@ class ConsentRequest:
     host: str
     scopes: tuple[Scope, ...]
     account: str | None = None  # "alice@github.com" when known (not before first sign-in)
+    #: What the account already granted: a later sign-in that adds a scope (incremental
+    #: consent) asks only for the new ones, and says the others are kept.
+    granted: tuple[str, ...] = ()
 
     @property
     def scope_names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.scopes)
 
+    @property
+    def new_scopes(self) -> tuple[Scope, ...]:
+        """The scopes the person has not agreed to yet."""
+        from .service import holds
+
+        return tuple(s for s in self.scopes if not holds(self.granted, s.name))
+
     def text(self) -> str:
         """The explanation, the same on every surface."""
         who = f" as {self.account}" if self.account else ""
-        lines = [f"Tieline asks {self.service} ({self.host}){who} for:"]
-        lines += [f"  - {s.name}: {s.why}" for s in self.scopes]
-        if not self.scopes:
+        asked = self.new_scopes
+        more = " also" if len(asked) < len(self.scopes) else ""
+        lines = [f"Tieline asks {self.service} ({self.host}){who}{more} for:"]
+        lines += [f"  - {s.name}: {s.why}" for s in asked]
+        if not asked:
             lines.append("  (no extra permissions)")
+        kept = len(self.scopes) - len(asked)
+        if kept:
+            lines.append(f"The {kept} permission(s) you allowed before are kept.")
         return "\n".join(lines)
 
 
@@ -83,8 +98,10 @@ async def obtain_consent(
     """
     if request.account is not None:
         granted = await grants.get_grant(request.connector, request.account)
-        if granted is not None and set(request.scope_names) <= set(granted):
-            return False
+        if granted is not None:
+            request = replace(request, granted=tuple(granted))
+            if not request.new_scopes:
+                return False
     if assume_yes:
         return True
     if prompter is None:
@@ -104,8 +121,10 @@ async def require_grant(
     grants: GrantRecorder, connector: str, account: str, scopes: Collection[str] = ()
 ) -> None:
     """For the hub before first use of an integration: raise unless a covering grant exists."""
+    from .service import holds
+
     granted = await grants.get_grant(connector, account)
-    if granted is None or not set(scopes) <= set(granted):
+    if granted is None or not all(holds(granted, s) for s in scopes):
         raise ConsentRequired(
             f"{connector} has not been granted access for {account} yet; sign in with"
             f" tieline auth login {connector} to review and grant the permissions"

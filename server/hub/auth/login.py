@@ -105,10 +105,14 @@ async def login_device(
     assume_yes: bool = False,
     whoami: Whoami | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
+    account: str | None = None,
 ) -> Credentials:
+    """The device code flow. ``account`` (``login@host``): the account this sign-in adds
+    scopes to, whose earlier grant the consent prompt leaves out."""
     require_client_id(service.oauth, connector=service.connector, service=service.name)
     assert service.oauth is not None
-    await obtain_consent(consent_request(service), prompter, grants, assume_yes=assume_yes)
+    request = consent_request(service, account)
+    await obtain_consent(request, prompter, grants, assume_yes=assume_yes)
     flow = DeviceFlow(service.oauth, http, service=service.name, sleep=sleep or asyncio.sleep)
     tokens = await flow.run(show)
     return await _store(service, tokens, "device", http, vault, grants, whoami)
@@ -125,10 +129,13 @@ async def login_web(
     assume_yes: bool = False,
     whoami: Whoami | None = None,
     wait_seconds: float | None = 300.0,
+    account: str | None = None,
 ) -> Credentials:
+    """PKCE on a loopback redirect; ``account`` as for :func:`login_device`."""
     require_client_id(service.oauth, connector=service.connector, service=service.name)
     assert service.oauth is not None
-    await obtain_consent(consent_request(service), prompter, grants, assume_yes=assume_yes)
+    request = consent_request(service, account)
+    await obtain_consent(request, prompter, grants, assume_yes=assume_yes)
     tokens = await pkce_login(
         service.oauth, http, open_browser, service=service.name, wait_seconds=wait_seconds
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -98,10 +98,22 @@ class SignIns:
             raise ConfigError(f"signing in needs the vault, which is unavailable: {error}")
         return vault
 
-    def service(self, connector: str, host: str | None = None) -> ServiceAuth:
+    def service(
+        self,
+        connector: str,
+        host: str | None = None,
+        *,
+        capabilities: Sequence[str] = (),
+        granted: Collection[str] = (),
+    ) -> ServiceAuth:
         manifest = self.hub.registry.manifest(connector)
         return resolve_service(
-            manifest, host=host, settings=self.hub.settings(connector), env=self.hub.environ
+            manifest,
+            host=host,
+            settings=self.hub.settings(connector),
+            env=self.hub.environ,
+            capabilities=capabilities,
+            granted=granted,
         )
 
     def methods(self, connector: str) -> list[str]:
@@ -119,8 +131,20 @@ class SignIns:
         prompter: ConsentPrompter | None,
         token: str | None = None,
         username: str | None = None,
+        capabilities: Sequence[str] = (),
+        account: str | None = None,
     ) -> Pending:
-        service = self.service(connector, host)
+        """Start a sign-in. ``capabilities`` and ``account`` (a login) make it an incremental
+        one: the account signed in already, and a feature of it needs scopes it was not
+        granted; the sign-in asks for those beside the ones granted before, and the consent
+        prompt shows only the new ones."""
+        label = None
+        granted: Collection[str] = ()
+        if account is not None:
+            host = host or self.service(connector).host
+            label = f"{account}@{host}"
+            granted = await StoreGrants(self.hub.store).get_grant(connector, label) or ()
+        service = self.service(connector, host, capabilities=capabilities, granted=granted)
         offered = self.methods(connector)
         interactive = [m for m in service.methods if m in ("device", "pkce")]
         if method is None:  # "sign in": the first interactive flow the manifest lists
@@ -164,7 +188,7 @@ class SignIns:
             except TielineError as exc:
                 return Pending("failed", service.name, message=_message(exc))
             return Pending("signedIn", service.name, account=creds.login, done=_done(creds))
-        return await self._interactive(service, chosen, vault, grants, whoami, prompter)
+        return await self._interactive(service, chosen, vault, grants, whoami, prompter, label)
 
     async def _interactive(
         self,
@@ -174,6 +198,7 @@ class SignIns:
         grants: StoreGrants,
         whoami: Whoami,
         prompter: ConsentPrompter | None,
+        account: str | None = None,
     ) -> Pending:
         loop = asyncio.get_running_loop()
         shown: asyncio.Future[DeviceCode | str] = loop.create_future()
@@ -193,6 +218,7 @@ class SignIns:
                         prompter=prompter,
                         show=show,
                         whoami=whoami,
+                        account=account,
                     )
                 return await login_web(
                     service,
@@ -202,6 +228,7 @@ class SignIns:
                     prompter=prompter,
                     open_browser=show,
                     whoami=whoami,
+                    account=account,
                 )
 
         task: asyncio.Future[Credentials] = asyncio.ensure_future(run())

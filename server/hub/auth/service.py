@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
 from connectors.sdk.errors import AuthError
-from connectors.sdk.manifest import SETTING_PLACEHOLDER, Manifest, Scope
+from connectors.sdk.manifest import SETTING_PLACEHOLDER, Manifest, OAuth2, Scope
 from connectors.sdk.redact import register_secret
 from connectors.sdk.settings import ConnectorSettings, settings_model
 from server.hub import config, endpoints
@@ -84,6 +84,8 @@ def resolve_service(
     host: str | None = None,
     settings: ConnectorSettings | None = None,
     env: Mapping[str, str] | None = None,
+    capabilities: Collection[str] = (),
+    granted: Collection[str] = (),
 ) -> ServiceAuth:
     """Endpoints for ``host`` (default: the connector's public host).
 
@@ -92,6 +94,11 @@ def resolve_service(
     does for everything else. For another host of a code host (GitHub Enterprise Server, a
     self-managed GitLab) the OAuth URLs move to that host and the API follows
     :func:`server.hub.endpoints.resolve`.
+
+    The scopes asked are the manifest's sign-in scopes, those ``capabilities`` need (a
+    feature used for the first time: incremental consent), and any the account was
+    ``granted`` before -- asked again so that a service issuing tokens for exactly the scopes
+    requested (Microsoft's identity platform) does not drop them from the new token.
     """
     env = os.environ if env is None else env
     settings = settings if settings is not None else settings_model(manifest)()
@@ -101,7 +108,7 @@ def resolve_service(
     scopes: tuple[Scope, ...] = ()
     o = manifest.auth.oauth2
     if o is not None:
-        scopes = o.scopes
+        scopes = asked_scopes(o, capabilities, granted)
         moved = manifest.attach.kind == "remote" and ends.host != public
         client_secret = env.get(f"TIELINE_{manifest.id.upper()}_CLIENT_SECRET") or None
         register_secret(client_secret)
@@ -116,7 +123,7 @@ def resolve_service(
             authorize_url=at_host(o.authorize_url),
             device_authorization_url=at_host(o.device_authorization_url),
             revocation_url=at_host(o.revocation_url),
-            scopes=tuple(s.name for s in o.scopes),
+            scopes=tuple(s.name for s in scopes),
             client_secret=client_secret,
             authorize_params=dict(o.authorize_params),
             error_help=tuple((h.match, h.help) for h in manifest.auth.error_help),
@@ -138,6 +145,29 @@ def resolve_service(
         revoke_help=manifest.auth.revoke_help,
         settings=settings,
     )
+
+
+def same_scope(a: str, b: str) -> bool:
+    """Whether two spellings name one scope: scope names are compared without case
+    (Microsoft's are case-insensitive), and a resource's full name matches its short one
+    (``https://graph.microsoft.com/Mail.Read`` is the ``Mail.Read`` that was asked)."""
+    a, b = a.casefold(), b.casefold()
+    return a == b or a.endswith("/" + b) or b.endswith("/" + a)
+
+
+def holds(granted: Collection[str], scope: str) -> bool:
+    return any(same_scope(g, scope) for g in granted)
+
+
+def asked_scopes(
+    oauth: OAuth2, capabilities: Collection[str] = (), granted: Collection[str] = ()
+) -> tuple[Scope, ...]:
+    """The manifest's scopes a sign-in asks for, in the manifest's order (see
+    :func:`resolve_service`)."""
+    wanted = {s.name for s in oauth.sign_in_scopes}
+    wanted |= {s.name for s in oauth.scopes_for(capabilities)}
+    wanted |= {s.name for s in oauth.scopes if holds(granted, s.name)}
+    return tuple(s for s in oauth.scopes if s.name in wanted)
 
 
 def env_credentials(

@@ -73,7 +73,7 @@ class PresenceCache:
         return {k.lower(): v for k, v in got.items()}
 
     async def _fetch(self, emails: Sequence[str]) -> None:
-        sessions = self.hub.sessions_with(Presence)
+        sessions = self.hub.sessions_with(Presence, ask=False)
         answers = await asyncio.gather(*(self._ask(s, emails) for s in sessions))
         now = self._clock()
         for e in emails:
@@ -106,7 +106,7 @@ class PresenceCache:
                 stale.append(e)
             elif status is not None:
                 out[e] = status
-        if stale and self.hub.sessions_with(Presence):
+        if stale and self.hub.sessions_with(Presence, ask=False):
             tasks = self._start(stale)
             # shield: a hover that gives up must not cancel the lookup the next hover reads.
             done = asyncio.gather(*(asyncio.shield(t) for t in tasks))
@@ -131,7 +131,7 @@ async def reviewers_presence(
     known = {p.login: p.email for p in cfg.reviewer_emails}
     emails = {u.login: email_of(u, known) for u in reviewers}
     wanted = [e for e in emails.values() if e]
-    if not wanted or not hub.sessions_with(Presence):
+    if not wanted or not hub.sessions_with(Presence, ask=False):
         return []
     found = await cache.lookup(wanted, ttl=cfg.presence_ttl, patience=cfg.presence_timeout)
     return [(u, found[e]) for u in reviewers if (e := emails[u.login]) and e in found]

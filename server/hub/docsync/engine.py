@@ -14,6 +14,14 @@ size or mtime moved. Then, per path:
   conflict is recorded so the person sees it;
 * a move at the drive (same id, new path) is done locally; a local file that vanished while
   a new one with the same hash appeared is a rename, done at the drive with ``move``;
+* folders are mirrored, empty ones too: a new folder here with nothing in it is made at the
+  drive (``create_folder``; one with files is made by their uploads), a new one there here.
+  A folder is gone when its side removed it and the other side holds nothing new in it: a
+  folder removed here is deleted at the drive (to its trash, as files are) only once all it
+  held was deleted there too -- an edit or a new file there inside it, or a document the
+  drive keeps, keeps the folder and puts it back here -- and a folder removed there is
+  removed here only when it is empty (what the person put in it meanwhile is uploaded, and
+  makes it anew there; what is never synced, a ``.DS_Store``, keeps it here only);
 * a write the drive refuses with :class:`SyncConflict` (someone changed the item between
   the look and the write) is not an error: the round asks for changes once more and the
   path becomes a conflict like any other.
@@ -110,6 +118,9 @@ class Report:
     deleted_there: list[str] = field(default_factory=list)
     moved_here: list[tuple[str, str]] = field(default_factory=list)
     moved_there: list[tuple[str, str]] = field(default_factory=list)
+    #: Folders made on that side (a new one of the other side's; files come with their own).
+    made_here: list[str] = field(default_factory=list)
+    made_there: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     #: Local edits of read-only exports, not pushed.
     held_back: list[str] = field(default_factory=list)
@@ -131,6 +142,8 @@ class Report:
             or self.deleted_there
             or self.moved_here
             or self.moved_there
+            or self.made_here
+            or self.made_there
             or self.conflicts
         )
 
@@ -548,12 +561,7 @@ class _Round:
             if b is None:
                 return
         if item.folder:
-            (self.dir / rel).mkdir(parents=True, exist_ok=True)
-            if b is None or b.etag != item.etag:
-                nb = Base(rel, item.id, item.etag, folder=True)
-                await self.state.put(nb)
-                self._seen(nb)
-            self.handled.add(rel)
+            await self.remote_folder(item, rel, b)
             return
         if b is None:
             await self.remote_new(item, rel)
@@ -585,6 +593,31 @@ class _Round:
             await self.agree(item, rel)
         else:
             await self.conflict(item, rel)
+
+    async def remote_folder(self, item: DriveItem, rel: str, b: Base | None) -> None:
+        """A folder the drive lists. One the link knows, where it was, is news of nothing
+        (a drive lists a folder when something inside it changes, and what matters of a
+        folder is whether it is there): its version is noted and the local side decides, so
+        a folder removed here is not put back. A new one is made here."""
+        if b is not None:
+            if b.etag != item.etag:
+                nb = _replace(b, etag=item.etag)
+                await self.state.put(nb)
+                self.bases[nb.path] = nb
+                self.by_id[nb.remote_id] = nb
+            return
+        target = self.dir / rel
+        if target.exists() and not target.is_dir():
+            # A file here where the drive made a folder: neither replaces the other (the
+            # file's upload is refused as a conflict until one of them is renamed).
+            self.handled.add(rel)
+            return
+        if not target.exists():
+            target.mkdir(parents=True)
+            self.report.made_here.append(rel)
+        nb = Base(rel, item.id, item.etag, folder=True)
+        await self.state.put(nb)
+        self._seen(nb)
 
     async def remote_new(self, item: DriveItem, rel: str) -> None:
         """An item the link has not seen: new at the drive, or both sides made it."""
@@ -649,9 +682,7 @@ class _Round:
             return
         st = self.status(b)
         if b.folder:
-            localfs.prune(self.dir / b.path, self.dir)
-            await self.state.drop(b.path)
-            self.bases.pop(b.path, None)
+            await self.remote_folder_deleted(b)
             return
         if st == "changed" and b.export is None:  # the edit wins: restored at the drive
             await self.state.drop(b.path)
@@ -680,6 +711,22 @@ class _Round:
         await self.state.drop(b.path)
         self.bases.pop(b.path, None)
 
+    async def remote_folder_deleted(self, b: Base) -> None:
+        """A folder gone from the drive goes here when it is empty (what was in it and
+        synced went first). What the person put in it meanwhile stays, and its upload makes
+        the folder anew there; a folder holding only what is never synced (``.DS_Store``)
+        stays here with its agreement kept, so that it is not made anew there either."""
+        target = self.dir / b.path
+        was = target.is_dir()
+        localfs.prune(target, self.dir)
+        if target.is_dir():
+            if not localfs.walk(target, self.s.ignore):
+                return
+        elif was:
+            self.report.deleted_here.append(b.path)
+        await self.state.drop(b.path)
+        self.bases.pop(b.path, None)
+
     # -- the local side --------------------------------------------------------------------
 
     async def local_side(self) -> None:
@@ -701,6 +748,7 @@ class _Round:
                 elif st == "changed":
                     self.report.held_back.append(b.path)
                 else:  # a deleted export: the document stays at the service
+                    # (and in ``bases`` for this round, so its folder is not deleted there)
                     await self.state.drop(b.path)
                 continue
             if st == "deleted":
@@ -710,8 +758,13 @@ class _Round:
                     vanished.setdefault(b.local_hash, []).append(b)
                 continue
             self.later(partial(self.push, b.path, if_match=b.etag or None))
+        inhabited = {p for rel in self.local for p in localfs.iter_parents(rel)}
         for rel, f in sorted(self.local.items()):
-            if f.folder or rel in self.bases or rel in self.handled or rel in self.pending:
+            if rel in self.bases or rel in self.handled or rel in self.pending:
+                continue
+            if f.folder:
+                if rel not in inhabited:  # empty: no upload will make it there
+                    await self.make_there(rel)
                 continue
             twins = vanished.get(self.hash_of(rel))
             if twins:
@@ -725,7 +778,35 @@ class _Round:
             for b in group:
                 await self.delete_there(b)
         for b in sorted(vanished_folders, key=lambda b: -len(b.path)):
-            await self.delete_there(b)
+            await self.folder_removed_here(b)
+
+    async def make_there(self, rel: str) -> None:
+        """A new empty folder here, made at the drive (with its missing parents)."""
+        try:
+            item = await self.s.drive.create_folder(self.folder, rel)
+        except SyncConflict:  # a file of that name there: the next look shows it
+            self.again = True
+            return
+        nb = Base(rel, item.id, item.etag, folder=True)
+        await self.state.put(nb)
+        self._seen(nb)
+        self.report.made_there.append(rel)
+
+    async def folder_removed_here(self, b: Base) -> None:
+        """A folder removed here is deleted at the drive only when nothing of it stays
+        there: every path below it that the link knows was deleted there this round (an
+        item still known -- edited there, refused, in conflict, a document the drive keeps
+        -- holds the folder, which is then put back here, empty or with what the round
+        restored into it)."""
+        prefix = b.path + "/"
+        here = self.dir / b.path
+        kept = any(p.startswith(prefix) for p in self.bases) or any(
+            p.startswith(prefix) for p in self.pending
+        )
+        if kept or here.is_dir():
+            here.mkdir(parents=True, exist_ok=True)
+            return
+        await self.delete_there(b)
 
     async def move_there(self, b: Base, rel: str) -> None:
         try:

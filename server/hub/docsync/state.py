@@ -89,6 +89,18 @@ class LinkState:
             "UPDATE docsync_links SET last_error = ? WHERE link = ?", (message, self.key)
         )
 
+    async def summary(self) -> tuple[float | None, str | None, int]:
+        """When the last round completed (epoch seconds), the error that stopped a round
+        since (None: none did), and how many conflicts wait for the person."""
+        row = await self.db.fetchone(
+            "SELECT synced_at, last_error, (SELECT COUNT(*) FROM docsync_conflicts c"
+            " WHERE c.link = l.link) AS conflicts FROM docsync_links l WHERE link = ?",
+            (self.key,),
+        )
+        if row is None:
+            return None, None, 0
+        return row["synced_at"], row["last_error"], int(row["conflicts"])
+
     # -- paths -----------------------------------------------------------------------------
 
     async def bases(self) -> dict[str, Base]:

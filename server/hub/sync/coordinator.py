@@ -52,6 +52,9 @@ class Coordinator:
         self._inflight: dict[str, asyncio.Future[Issue]] = {}
         self._hidden: set[str] = set()
         self.syncs = 0
+        #: Whether the account may use a capability now (its grant holds the scopes the
+        #: capability needs; :mod:`server.hub.consent_gate`). ``None``: every one.
+        self.allows: Callable[[str], bool] | None = None
 
     async def sync(self, only: Sequence[Syncer] | None = None) -> list[Change]:
         """Run one sync (never two at once); return the changes it announced.
@@ -79,7 +82,9 @@ class Coordinator:
     async def _fetch(self, only: Sequence[Syncer] | None = None) -> Snapshot:
         run = _Pass(self)
         for syncer in SYNCERS if only is None else only:
-            if syncer.applies(self.connector):
+            if syncer.applies(self.connector) and (
+                self.allows is None or self.allows(syncer.capability.__name__)
+            ):
                 await syncer.run(run)
         self.index.put(run.snap.all_items().values())
         self.index.lists = run.lists if only is None else {**self.index.lists, **run.lists}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -22,7 +23,7 @@ from connectors.sdk.errors import TielineError
 from connectors.sdk.lazy import lazy_module
 
 from .. import tieline_methods as methods
-from ..common import hub_or_fail, info, plain, warn
+from ..common import choose, hub_or_fail, info, plain, warn
 from ..guard import guarded
 from ..server import TielineServer, client_supports_show_document
 from . import notify
@@ -109,7 +110,15 @@ def _finish_in_background(ls: TielineServer, hub: Hub, p: Pending, connector: st
     task.add_done_callback(ls.background.discard)
 
 
-async def sign_in(ls: TielineServer, p: proto.SignInParams) -> proto.SignInResult:
+async def sign_in(
+    ls: TielineServer,
+    p: proto.SignInParams,
+    *,
+    capabilities: Sequence[str] = (),
+    account: str | None = None,
+) -> proto.SignInResult:
+    """Start a sign-in; ``capabilities`` and ``account`` make it add the scopes those
+    capabilities need to a signed-in account (incremental consent)."""
     hub = await ls.wait_hub()
     if hub is None:
         return proto.SignInResult(state="failed", message="Tieline is still starting")
@@ -121,6 +130,8 @@ async def sign_in(ls: TielineServer, p: proto.SignInParams) -> proto.SignInResul
             prompter=EditorConsent(ls),
             token=p.token,
             username=p.username,
+            capabilities=capabilities,
+            account=account,
         )
     except TielineError as exc:
         return proto.SignInResult(state="failed", message=exc.message)
@@ -132,14 +143,7 @@ async def sign_in(ls: TielineServer, p: proto.SignInParams) -> proto.SignInResul
 async def _ask(ls: TielineServer, message: str, options: list[str]) -> str | None:
     if len(options) == 1:
         return options[0]
-    choice = await ls.window_show_message_request_async(
-        types.ShowMessageRequestParams(
-            type=types.MessageType.Info,
-            message=message,
-            actions=[types.MessageActionItem(title=o) for o in options],
-        )
-    )
-    return choice.title if choice is not None else None
+    return await choose(ls, message, options)
 
 
 async def sign_in_interactive(
@@ -170,6 +174,13 @@ async def sign_in_interactive(
     if method in ("token", "api_key", "basic"):
         return await _paste_in_browser(ls, hub, connector, host, method)
     result = await sign_in(ls, proto.SignInParams(connector=connector, host=host, method=method))
+    await present(ls, result)
+    return result
+
+
+async def present(ls: TielineServer, result: proto.SignInResult) -> None:
+    """Show what a started sign-in needs from the person, with what LSP offers: the device
+    code in a message, the OAuth page opened in the browser, or why it failed."""
     code = result.device_code
     if code is not None:
         open_action = types.MessageActionItem(title="Open browser")
@@ -192,7 +203,6 @@ async def sign_in_interactive(
         )
     elif result.message:
         warn(ls, result.message)
-    return result
 
 
 async def _paste_in_browser(

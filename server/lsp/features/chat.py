@@ -80,7 +80,7 @@ def code_actions(hub: Hub, uri: str, rng: types.Range) -> list[types.CodeAction]
     """ "Share selection to chat…" for a non-empty selection, when a chat service is signed in."""
     from connectors.sdk.capabilities import Messaging
 
-    if rng.start == rng.end or not hub.sessions_with(Messaging):
+    if rng.start == rng.end or not hub.sessions_with(Messaging, ask=False):
         return []
     return [
         types.CodeAction(

@@ -1,7 +1,8 @@
 """Folder sync in the editor: *Link Folder to Drive…*, *Sync Now* (with ``$/progress``
 where the client shows it), *Show Conflicts* and *Resolve Conflict…*, a round of every
-linked folder every ``docsync.interval`` seconds, and a message with the three ways out for
-each conflict a round finds.
+linked folder every ``docsync.interval`` seconds, a message with the three ways out for
+each conflict a round finds, and where the links stand in ``tieline/status`` (its
+``docsync`` block, protocol 1.5), with ``tieline/status/changed`` whenever that changes.
 
 Nothing here decides anything about files: the hub's :mod:`server.hub.docsync` does; this
 module asks the person, and tells them.
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from server.hub.docsync.state import Conflict
     from server.hub.hub import Hub
 
+    from .. import tieline_protocol as proto
+
 log = logging.getLogger("tieline.lsp")
 
 LINK = "tieline.docsync.link"
@@ -50,6 +53,40 @@ def syncs(hub: Hub) -> DocSyncs:
     from server.hub.docsync.links import DocSyncs
 
     return DocSyncs.of(hub)
+
+
+def docsync_status(hub: Hub) -> proto.DocSyncStatus | None:
+    """What ``tieline/status`` says of folder sync (None: no folder is linked)."""
+    from datetime import UTC, datetime
+
+    from .. import tieline_protocol as proto
+
+    st = syncs(hub).status()
+    if not st.links:
+        return None
+
+    def when(t: float | None) -> datetime | None:
+        return datetime.fromtimestamp(t, UTC) if t else None
+
+    return proto.DocSyncStatus(
+        state=st.state,
+        linked=len(st.links),
+        conflicts=st.conflicts,
+        last_sync=when(st.last_sync),
+        last_error=st.last_error,
+        links=[
+            proto.DocSyncLink(
+                folder=lk.link.folder,
+                service=lk.link.service,
+                remote=lk.link.remote,
+                state=lk.state,
+                last_sync=when(lk.last_sync),
+                conflicts=lk.conflicts,
+                last_error=lk.last_error,
+            )
+            for lk in st.links
+        ],
+    )
 
 
 def _info(
@@ -134,6 +171,8 @@ def _summary(outcomes: list[Outcome]) -> dict[str, Any]:
                 "deletedThere": r.deleted_there,
                 "movedHere": [list(m) for m in r.moved_here],
                 "movedThere": [list(m) for m in r.moved_there],
+                "madeHere": r.made_here,
+                "madeThere": r.made_there,
                 "conflicts": [c.path for c in r.conflicts],
                 "heldBack": r.held_back,
                 "stopped": r.stopped,
@@ -368,7 +407,13 @@ def setup(server: TielineServer) -> None:
 def subscribe(ls: TielineServer, hub: Hub) -> None:
     """A round of every linked folder each ``docsync.interval`` seconds, and at once when a
     link's service is signed in to for the first time since the server started."""
+    from server.hub.docsync.links import STATUS_CHANGED
+
+    from .panels import status_changed
+
     r = rounds(ls, hub)
+    hub.bus.subscribe(STATUS_CHANGED, lambda _e: status_changed(ls, "docsync"))
+    r.later(syncs(hub).load_status())  # what the last process left: conflicts, a stop
 
     async def tick() -> None:
         while True:

@@ -24,7 +24,7 @@ from lsprotocol import types
 from connectors.sdk.errors import TielineError
 from connectors.sdk.lazy import lazy_module
 
-from ..common import hub_or_fail, info
+from ..common import choose, hub_or_fail, info
 from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..server import TielineServer
 
@@ -121,16 +121,12 @@ async def _ask(ls: TielineServer, hub: Hub, at: datetime) -> int | str | None:
     options = [f"{m} minutes" for m in minutes]
     if _next_meeting(hub, at) is not None:
         options.append(NEXT)
-    choice = await ls.window_show_message_request_async(
-        types.ShowMessageRequestParams(
-            type=types.MessageType.Info,
-            message="Focus for how long? Notifications are held and your status says so.",
-            actions=[types.MessageActionItem(title=o) for o in options],
-        )
+    picked = await choose(
+        ls, "Focus for how long? Notifications are held and your status says so.", options
     )
-    if choice is None:
+    if picked is None:
         return None
-    return "next" if choice.title == NEXT else minutes[options.index(choice.title)]
+    return "next" if picked == NEXT else minutes[options.index(picked)]
 
 
 def _until(hub: Hub, how: int | str, at: datetime) -> tuple[datetime, str]:
@@ -204,6 +200,8 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
     from server.hub.events import Event, EventKind
     from server.hub.focus import CHANGED, ENDED, STARTED
 
+    from .panels import status_changed
+
     k = keeper(hub)
     busy = asyncio.Lock()
 
@@ -234,6 +232,7 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
                 await k.stop()
 
     def on_focus(event: Event) -> None:
+        status_changed(ls, "focus")  # the shells' focus items follow, however it changed
         if not event.payload.get("automatic"):
             return  # the person just asked: the command's answer says it
         until = datetime.fromisoformat(str(event.payload["until"]))

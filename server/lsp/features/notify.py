@@ -135,6 +135,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .mail import subscribe as mail_polls
 
     mail_polls(ls, hub)  # the Inbox's shown views, polled while the panel is open
+    from .consent import subscribe as consent_offers
+
+    consent_offers(ls, hub)  # a feature's first use of a permission not yet given
     from .tasks import subscribe as tasks
 
     tasks(ls, hub)  # workspace task runs: progress, panel, their errors as diagnostics

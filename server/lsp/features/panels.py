@@ -211,7 +211,30 @@ def _integrations(hub: Hub) -> list[proto.TreeItem]:
                 service=st.connector,
             )
         )
-    return items + _sign_in_items(hub)
+    return items + _consent_items(hub) + _sign_in_items(hub)
+
+
+def _consent_items(hub: Hub) -> list[proto.TreeItem]:
+    """An "Allow Mail for Google (ada@…)" item for each capability an account waits on, for
+    after a "Not now" (or an offer the person missed)."""
+    out = []
+    for w in hub.consent.wanted.values():
+        title = f"Allow {w.capability} for {w.service} ({w.login})"
+        out.append(
+            proto.TreeItem(
+                id=f"integrations/consent/{w.connector}/{w.host}/{w.login}/{w.capability}",
+                label=title,
+                description=", ".join(sc.name for sc in w.scopes),
+                tooltip=w.text(),
+                icon="unlock",
+                command=_cmd(
+                    "tieline.grantAccess", title, w.connector, w.host, w.login, w.capability
+                ),
+                context_value="consent",
+                service=w.connector,
+            )
+        )
+    return out
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -247,6 +270,7 @@ def status(hub: Hub) -> proto.StatusResult:
     states = {c.state for c in connectors}
     overall = next((o for o in order if o in states), "disabled" if connectors else "healthy")
     from .calendar import next_meeting
+    from .docsync import docsync_status
     from .focus import focus_status
 
     return proto.StatusResult(
@@ -254,7 +278,14 @@ def status(hub: Hub) -> proto.StatusResult:
         connectors=connectors,
         next_meeting=next_meeting(hub),
         focus=focus_status(hub),
+        docsync=docsync_status(hub),
     )
+
+
+def status_changed(ls: TielineServer, part: str) -> None:
+    """``tieline/status/changed``: ``part`` of what :func:`status` answers changed by itself
+    (``docsync``, ``focus``), so the shells ask again rather than wait for their next poll."""
+    ls.protocol.notify(methods.STATUS_CHANGED, proto.StatusChangedParams(part=part).wire())
 
 
 def setup(server: TielineServer) -> None:

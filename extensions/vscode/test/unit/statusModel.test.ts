@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FocusStatus, NextMeeting, TreeItem } from '../../src/protocol';
-import { ciStatus, focusActions, focusStatus, healthStatus, meetingStatus } from '../../src/statusModel';
+import type { DocSyncLink, DocSyncStatus, FocusStatus, NextMeeting, TreeItem } from '../../src/protocol';
+import { ago, ciStatus, docsyncStatus, focusActions, focusStatus, healthStatus, meetingStatus, SHOW_CONFLICTS } from '../../src/statusModel';
 
 const node = (over: Partial<TreeItem> & { contextValue: string }): TreeItem => ({
   id: `ci/${over.service ?? 'github'}/o/r@${over.label ?? 'feature'}`,
@@ -209,5 +209,92 @@ describe('focusActions', () => {
   it("says that stopping a calendar block ends that block only", () => {
     const [stop] = focusActions(focus({ reason: 'calendar', why: 'Deep work (calendar)' }), new Date('2026-12-02T15:00:00Z'));
     expect(stop.detail).toBe('Ends Deep work (calendar) only; the next focus block starts focus again.');
+  });
+});
+
+describe('docsyncStatus', () => {
+  const now = new Date('2026-12-02T15:30:00Z');
+  const link = (over: Partial<DocSyncLink> = {}): DocSyncLink => ({
+    folder: 'docs',
+    service: 'google',
+    remote: '/Documents/docs',
+    state: 'idle',
+    lastSync: '2026-12-02T15:25:00Z',
+    conflicts: 0,
+    ...over,
+  });
+  const status = (d: Partial<DocSyncStatus> | null | undefined, links: DocSyncLink[] = [link()]) => ({
+    overall: 'healthy' as const,
+    connectors: [],
+    docsync:
+      d === null || d === undefined
+        ? d
+        : {
+            state: 'idle' as const,
+            linked: links.length,
+            conflicts: links.reduce((n, l) => n + (l.conflicts ?? 0), 0),
+            links,
+            ...d,
+          },
+  });
+
+  it('is hidden while nothing is linked (absent, null, none, or no status at all)', () => {
+    expect(docsyncStatus(status(undefined), now)).toBeUndefined();
+    expect(docsyncStatus(status(null), now)).toBeUndefined();
+    expect(docsyncStatus(status({ linked: 0 }, []), now)).toBeUndefined();
+    expect(docsyncStatus(undefined, now)).toBeUndefined();
+  });
+
+  it('names the linked folder and when it last synced, quietly when all is well', () => {
+    expect(docsyncStatus(status({}), now)).toEqual({
+      text: '$(sync) docs',
+      tooltip: 'docs ↔ google:/Documents/docs: synced 5 min ago\nClick to show sync conflicts (none now).',
+      severity: undefined,
+    });
+  });
+
+  it('counts the conflicts in the text, with a warning, as the brief item a person acts on', () => {
+    const v = docsyncStatus(status({}, [link({ conflicts: 2 })]), now);
+    expect(v?.text).toBe('$(sync) docs 2 conflicts');
+    expect(v?.severity).toBe('warning');
+    expect(v?.tooltip).toBe('docs ↔ google:/Documents/docs: synced 5 min ago, 2 conflicts to resolve\nClick to show the conflicts.');
+    expect(docsyncStatus(status({}, [link({ conflicts: 1 })]), now)?.text).toBe('$(sync) docs 1 conflict');
+  });
+
+  it('spins while a round runs, and says which links stopped or do not run, and why', () => {
+    const links = [
+      link({ state: 'syncing' }),
+      link({ folder: 'specs', service: 'microsoft', remote: '/specs', state: 'error', lastError: 'sync stopped: $(x) 503', conflicts: 1 }),
+      link({ folder: 'notes', service: 'google', remote: '/notes', state: 'offline', lastSync: null, lastError: 'not signed in to google' }),
+      link({ folder: 'new', lastSync: null }),
+    ];
+    const syncing = docsyncStatus(status({ state: 'syncing' }, links), now);
+    expect(syncing?.text).toBe('$(sync~spin) 4 folders 1 conflict');
+    expect(syncing?.tooltip.split('\n')).toEqual([
+      'docs ↔ google:/Documents/docs: syncing now',
+      // a service's text never renders as an icon
+      'specs ↔ microsoft:/specs: stopped — sync stopped: $\u200b(x) 503, 1 conflict to resolve',
+      'notes ↔ google:/notes: not syncing — not signed in to google',
+      'new ↔ google:/Documents/docs: not synced yet',
+      'Click to show the conflicts.',
+    ]);
+    const stopped = docsyncStatus(status({ state: 'error' }, links.slice(1, 2)), now);
+    expect(stopped?.text).toBe('$(sync-ignored) specs 1 conflict');
+    expect(stopped?.severity).toBe('error');
+  });
+
+  it('runs Show Conflicts on click', () => {
+    expect(SHOW_CONFLICTS).toBe('tieline.docsync.showConflicts');
+  });
+
+  it('says how long ago in words a glance takes in', () => {
+    expect(ago('2026-12-02T15:29:45Z', now)).toBe('just now');
+    expect(ago('2026-12-02T15:00:00Z', now)).toBe('30 min ago');
+    expect(ago('2026-12-02T12:30:00Z', now)).toBe('3 h ago');
+    expect(ago('2026-11-30T15:30:00Z', now)).toBe('2 days ago');
+    expect(ago('2026-12-01T15:30:00Z', now)).toBe('1 day ago');
+    expect(ago('2026-12-02T15:31:00Z', now)).toBe('just now'); // a clock a little ahead
+    expect(ago(null, now)).toBeUndefined();
+    expect(ago('soon', now)).toBeUndefined();
   });
 });

@@ -17,6 +17,7 @@ object Methods {
     const val PANEL_ITEMS = "tieline/panel/items"
     const val PANEL_CHANGED = "tieline/panel/changed"
     const val STATUS = "tieline/status"
+    const val STATUS_CHANGED = "tieline/status/changed"
     const val AUTH_SIGN_IN = "tieline/auth/signIn"
     const val AUTH_SIGN_OUT = "tieline/auth/signOut"
     const val AUTH_STATUS = "tieline/auth/status"
@@ -158,7 +159,58 @@ data class StatusResult(
     val nextMeeting: NextMeeting? = null,
     /** Absent when not focusing. */
     val focus: FocusStatus? = null,
+    /** Absent when no folder is linked to a drive. */
+    val docsync: DocSyncStatus? = null,
 )
+
+/**
+ * Folder sync while any folder is linked (`tieline/status`, protocol 1.5): [state] is
+ * `syncing` while any link's round runs, else `error` when any link's last round stopped, else
+ * `idle`; [conflicts] wait for the person in every link.
+ */
+data class DocSyncStatus(
+    val state: String = IDLE,
+    /** How many folders are linked. */
+    val linked: Int = 0,
+    val conflicts: Int = 0,
+    /** When a round of any link last completed (ISO 8601). */
+    val lastSync: String? = null,
+    /** The first stopped link's error, secrets redacted. */
+    val lastError: String? = null,
+    val links: List<DocSyncLink> = emptyList(),
+) {
+    companion object {
+        const val IDLE = "idle"
+        const val SYNCING = "syncing"
+        const val ERROR = "error"
+        val ALL = listOf(IDLE, SYNCING, ERROR)
+    }
+}
+
+/**
+ * One workspace folder linked to a drive folder. [state] is one of [DocSyncStatus]'s, or
+ * [OFFLINE]: it does not run for want of a signed-in account ([lastError] says which).
+ */
+data class DocSyncLink(
+    /** Workspace-relative ("docs"). */
+    val folder: String = "",
+    /** The drive's connector id ("microsoft", "google"). */
+    val service: String = "",
+    val remote: String = "",
+    val state: String = DocSyncStatus.IDLE,
+    val lastSync: String? = null,
+    val conflicts: Int = 0,
+    /** Secrets redacted. */
+    val lastError: String? = null,
+) {
+    companion object {
+        const val OFFLINE = "offline"
+        val ALL = DocSyncStatus.ALL + OFFLINE
+    }
+}
+
+/** `tieline/status/changed`: [part] (`docsync`, `focus`) of the status changed; ask again. */
+data class StatusChangedParams(val part: String = "")
 
 /**
  * Focus mode while it is on (`tieline/status`, protocol 1.4): notifications held and a status

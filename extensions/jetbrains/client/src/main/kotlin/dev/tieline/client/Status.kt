@@ -8,7 +8,8 @@ import java.time.OffsetDateTime
  * What the status-bar widget shows for a `tieline/status` answer; [joinUrl] is where a click
  * goes when the next meeting has a link, and while [focus] is on a click offers
  * [FocusChoice.of] instead (stopping or extending focus matters more than a meeting's link,
- * which the choices still carry).
+ * which the choices still carry). While a folder is linked to a drive, [docsync] is its sync:
+ * the text says the folder and the conflicts waiting, the tooltip each link's state.
  */
 data class StatusSummary(
     val text: String,
@@ -16,11 +17,12 @@ data class StatusSummary(
     val tooltip: String,
     val joinUrl: String? = null,
     val focus: FocusStatus? = null,
+    val docsync: DocSyncStatus? = null,
 ) {
     companion object {
         private const val TITLE_MAX = 40
 
-        fun of(status: StatusResult): StatusSummary {
+        fun of(status: StatusResult, now: Instant = Instant.now()): StatusSummary {
             val problems = status.connectors.filter {
                 it.state == HealthState.DEGRADED || it.state == HealthState.FAILING
             }
@@ -47,13 +49,56 @@ data class StatusSummary(
                 val click = if (it.joinUrl == null) "" else if (f == null) " (click to join)" else ""
                 "Next: ${it.title}, ${it.until}$on$click"
             }
+            val d = status.docsync?.takeIf { it.linked > 0 }
             return StatusSummary(
-                text = listOfNotNull(health, f?.let { "Focus ${it.untilText}" }, meeting).joinToString(" · "),
+                text = listOfNotNull(health, f?.let { "Focus ${it.untilText}" }, d?.let { docsyncText(it) }, meeting)
+                    .joinToString(" · "),
                 state = status.overall,
-                tooltip = listOfNotNull(f?.let { focusTooltip(it) }, next, connectors).joinToString("\n"),
+                tooltip = listOfNotNull(f?.let { focusTooltip(it) }, next, d?.let { docsyncTooltip(it, now) }, connectors)
+                    .joinToString("\n"),
                 joinUrl = m?.joinUrl,
                 focus = f,
+                docsync = d,
             )
+        }
+
+        private fun count(n: Int, one: String) = "$n $one${if (n == 1) "" else "s"}"
+
+        /** "Sync: docs", "Sync: docs, 2 conflicts", "Syncing docs…", "Sync stopped: docs". */
+        private fun docsyncText(d: DocSyncStatus): String {
+            val what = if (d.links.size == 1) d.links[0].folder else count(d.linked, "folder")
+            val conflicts = if (d.conflicts > 0) ", ${count(d.conflicts, "conflict")}" else ""
+            return when (d.state) {
+                DocSyncStatus.SYNCING -> "Syncing $what…$conflicts"
+                DocSyncStatus.ERROR -> "Sync stopped: $what$conflicts"
+                else -> "Sync: $what$conflicts"
+            }
+        }
+
+        /** One line per link: where it goes, its state (and why), the conflicts to resolve. */
+        private fun docsyncTooltip(d: DocSyncStatus, now: Instant): String = d.links.joinToString("\n") { l ->
+            val where = "${l.folder} ↔ ${l.service}:${l.remote}"
+            val why = l.lastError?.let { " — $it" }.orEmpty()
+            val state = when (l.state) {
+                DocSyncStatus.SYNCING -> "syncing now"
+                DocSyncStatus.ERROR -> "stopped$why"
+                DocSyncLink.OFFLINE -> "not syncing$why"
+                else -> ago(l.lastSync, now)?.let { "synced $it" } ?: "not synced yet"
+            }
+            val conflicts = if (l.conflicts > 0) ", ${count(l.conflicts, "conflict")} to resolve" else ""
+            "$where: $state$conflicts"
+        }
+
+        /** "just now", "5 min ago", "3 h ago", "2 days ago"; null for a time that does not parse. */
+        fun ago(whenText: String?, now: Instant): String? {
+            val at = whenText?.let { runCatching { OffsetDateTime.parse(it).toInstant() }.getOrNull() } ?: return null
+            val min = Duration.between(at, now).toMinutes().coerceAtLeast(0)
+            return when {
+                min < 1 -> "just now"
+                min < 60 -> "$min min ago"
+                min < 24 * 60 -> "${min / 60} h ago"
+                else -> "${count((min / (24 * 60)).toInt(), "day")} ago"
+            }
         }
 
         /** What each chat account's focus state means to the person. */

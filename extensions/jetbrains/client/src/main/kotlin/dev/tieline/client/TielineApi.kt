@@ -67,4 +67,12 @@ interface TielineClientApi : LanguageClient {
     /** A log read with `tieline/log` grew or was laid out anew; a shell showing it reads on. */
     @JsonNotification(Methods.LOG_CHANGED)
     fun logChanged(params: LogChangedParams)
+
+    /**
+     * Part of what `tieline/status` answers changed by itself (a sync round started or ended,
+     * focus started or ended): a shell showing the status asks for it again. Ignored unless a
+     * client wants it, so a client written before protocol 1.5 keeps compiling.
+     */
+    @JsonNotification(Methods.STATUS_CHANGED)
+    fun statusChanged(params: StatusChangedParams) {}
 }

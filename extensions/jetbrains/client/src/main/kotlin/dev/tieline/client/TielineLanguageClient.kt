@@ -63,6 +63,21 @@ open class TielineLanguageClient(
         logListeners.forEach { it(params) }
     }
 
+    /** `tieline/status/changed` notifications as they arrive, oldest first. */
+    val statusChanges = LinkedBlockingQueue<StatusChangedParams>()
+    private val statusListeners = CopyOnWriteArrayList<(StatusChangedParams) -> Unit>()
+
+    /** Call [listener] for every `tieline/status/changed` (ask for the status again); close the result to stop. */
+    fun onStatusChanged(listener: (StatusChangedParams) -> Unit): AutoCloseable {
+        statusListeners.add(listener)
+        return AutoCloseable { statusListeners.remove(listener) }
+    }
+
+    override fun statusChanged(params: StatusChangedParams) {
+        statusChanges.add(params)
+        statusListeners.forEach { it(params) }
+    }
+
     override fun configuration(params: ConfigurationParams): CompletableFuture<List<Any?>> {
         configurationRequests.incrementAndGet()
         val current = settings

@@ -108,6 +108,8 @@ class ProtocolSchemaTest {
         assertEquals(CIAction.ALL.toSet(), enumOf("CIActParams", "action"))
         assertEquals(RunStatus.ALL.toSet(), enumOf("CIJob", "status"))
         assertEquals(CITriggerInput.TYPES.toSet(), enumOf("CITriggerInput", "type"))
+        assertEquals(DocSyncStatus.ALL.toSet(), enumOf("DocSyncStatus", "state"))
+        assertEquals(DocSyncLink.ALL.toSet(), enumOf("DocSyncLink", "state"))
     }
 
     @Test
@@ -172,6 +174,27 @@ class ProtocolSchemaTest {
         assertEquals(emptyList<AuthOption>(), minimal.auth)
         assertTrue(minimal.enabled && minimal.ready)
         assertEquals("", minimal.description)
+    }
+
+    @Test
+    fun `a status with folder sync reads into the data classes`() {
+        val json = """
+            {"overall": "healthy", "connectors": [],
+             "docsync": {"state": "syncing", "linked": 2, "conflicts": 1, "lastSync": "2026-12-02T15:25:00Z",
+               "future": true,
+               "links": [{"folder": "docs", "service": "google", "remote": "/docs", "state": "syncing",
+                          "lastSync": "2026-12-02T15:25:00Z", "conflicts": 1},
+                         {"folder": "specs", "service": "microsoft", "remote": "/specs", "state": "offline",
+                          "lastError": "not signed in to microsoft"}]}}
+        """.trimIndent()
+        assertEquals(emptyList<String>(), ProtocolSchema.violations("StatusResult", json))
+        val d = gson.fromJson(json, StatusResult::class.java).docsync!!
+        assertEquals(DocSyncStatus.SYNCING, d.state)
+        assertEquals(listOf(1, 0), d.links.map { it.conflicts }) // absent: the default, not null
+        assertEquals(DocSyncLink.OFFLINE, d.links[1].state)
+        val notified = """{"part": "docsync"}"""
+        assertEquals(emptyList<String>(), ProtocolSchema.violations("StatusChangedParams", notified))
+        assertEquals("docsync", gson.fromJson(notified, StatusChangedParams::class.java).part)
     }
 
     @Test

@@ -118,4 +118,67 @@ class StatusTest {
             FocusChoice.of(calendar, Instant.now()),
         )
     }
+
+    private val link = DocSyncLink("docs", "google", "/Documents/docs", lastSync = "2026-12-02T15:25:00Z")
+    private val now = Instant.parse("2026-12-02T15:30:00Z")
+
+    @Test
+    fun `folder sync is in the widget while a folder is linked, with the conflicts waiting`() {
+        val idle = StatusSummary.of(StatusResult(HealthState.HEALTHY, docsync = DocSyncStatus(linked = 1, links = listOf(link))), now)
+        assertEquals("Tieline · Sync: docs", idle.text)
+        assertEquals("docs ↔ google:/Documents/docs: synced 5 min ago\nNo integrations configured", idle.tooltip)
+        val two = link.copy(conflicts = 2)
+        val waiting = StatusSummary.of(
+            StatusResult(HealthState.HEALTHY, docsync = DocSyncStatus(linked = 1, conflicts = 2, links = listOf(two))),
+            now,
+        )
+        assertEquals("Tieline · Sync: docs, 2 conflicts", waiting.text)
+        assertEquals("docs ↔ google:/Documents/docs: synced 5 min ago, 2 conflicts to resolve", waiting.tooltip.split("\n")[0])
+        assertEquals(2, waiting.docsync?.conflicts)
+        // nothing linked (absent, or none): no word of it
+        assertEquals("Tieline", StatusSummary.of(StatusResult(HealthState.HEALTHY)).text)
+        assertEquals(null, StatusSummary.of(StatusResult(HealthState.HEALTHY, docsync = DocSyncStatus(linked = 0))).docsync)
+    }
+
+    @Test
+    fun `a running round, a stopped link and one not signed in say so, and why`() {
+        val links = listOf(
+            link.copy(state = DocSyncStatus.SYNCING),
+            DocSyncLink("specs", "microsoft", "/specs", DocSyncStatus.ERROR, conflicts = 1, lastError = "sync stopped: 503"),
+            DocSyncLink("notes", "google", "/notes", DocSyncLink.OFFLINE, lastError = "not signed in to google"),
+            link.copy(folder = "new", lastSync = null),
+        )
+        val s = StatusSummary.of(
+            StatusResult(HealthState.HEALTHY, docsync = DocSyncStatus(DocSyncStatus.SYNCING, 4, 1, links = links)),
+            now,
+        )
+        assertEquals("Tieline · Syncing 4 folders…, 1 conflict", s.text)
+        assertEquals(
+            listOf(
+                "docs ↔ google:/Documents/docs: syncing now",
+                "specs ↔ microsoft:/specs: stopped — sync stopped: 503, 1 conflict to resolve",
+                "notes ↔ google:/notes: not syncing — not signed in to google",
+                "new ↔ google:/Documents/docs: not synced yet",
+                "No integrations configured",
+            ),
+            s.tooltip.split("\n"),
+        )
+        val stopped = StatusSummary.of(
+            StatusResult(HealthState.HEALTHY, docsync = DocSyncStatus(DocSyncStatus.ERROR, 1, 1, links = links.subList(1, 2))),
+            now,
+        )
+        assertEquals("Tieline · Sync stopped: specs, 1 conflict", stopped.text)
+    }
+
+    @Test
+    fun `how long ago reads at a glance`() {
+        assertEquals("just now", StatusSummary.ago("2026-12-02T15:29:45Z", now))
+        assertEquals("30 min ago", StatusSummary.ago("2026-12-02T15:00:00Z", now))
+        assertEquals("3 h ago", StatusSummary.ago("2026-12-02T12:30:00+00:00", now))
+        assertEquals("1 day ago", StatusSummary.ago("2026-12-01T15:30:00Z", now))
+        assertEquals("2 days ago", StatusSummary.ago("2026-11-30T15:30:00Z", now))
+        assertEquals("just now", StatusSummary.ago("2026-12-02T15:31:00Z", now)) // a clock a little ahead
+        assertEquals(null, StatusSummary.ago(null, now))
+        assertEquals(null, StatusSummary.ago("soon", now))
+    }
 }
