@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import time
-import uuid
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from connectors.sdk.lazy import lazy_module
 
 from ..common import arg, hub_or_fail, info, warn
 from ..guard import INVALID_PARAMS, FeatureError, guarded
+from ..progress import work_done
 from ..server import PANEL_HOLD, TielineServer, client_supports_show_document
 
 if TYPE_CHECKING:
@@ -322,21 +322,8 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
 @contextlib.asynccontextmanager
 async def progress(ls: TielineServer, title: str) -> AsyncIterator[None]:
     """``$/progress`` around a piece of work, for a client that declares it."""
-    caps = ls.client_capabilities
-    token = f"tieline-mail-{uuid.uuid4()}"
-    shown = False
-    if caps and caps.window and caps.window.work_done_progress:
-        with contextlib.suppress(Exception):  # no progress is no reason to fail the work
-            await asyncio.wait_for(ls.work_done_progress.create_async(token), 5)
-            ls.work_done_progress.begin(
-                token, types.WorkDoneProgressBegin(title=title, cancellable=False)
-            )
-            shown = True
-    try:
+    async with work_done(ls, title, kind="mail", percentage=False):
         yield
-    finally:
-        if shown:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
 
 
 def _client_reads_content(ls: TielineServer) -> bool:

@@ -10,9 +10,7 @@ reports its progress page by page where the client declares ``window.workDonePro
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +21,7 @@ from connectors.sdk.errors import TielineError
 
 from ..common import hub_or_fail, info
 from ..guard import INVALID_PARAMS, FeatureError, guarded
+from ..progress import work_done
 from ..server import TielineServer, client_supports_show_document, path_of
 
 if TYPE_CHECKING:
@@ -104,34 +103,15 @@ async def _progress(
     ls: TielineServer, title: str
 ) -> AsyncIterator[Callable[[int, int, str], None]]:
     """``$/progress`` with a report per page, for a client that declares it."""
-    caps = ls.client_capabilities
-    token = f"tieline-notes-{uuid.uuid4()}"
-    shown = False
-    if caps and caps.window and caps.window.work_done_progress:
-        with contextlib.suppress(Exception):  # no progress is no reason to fail the work
-            await asyncio.wait_for(ls.work_done_progress.create_async(token), 5)
-            ls.work_done_progress.begin(
-                token, types.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False)
-            )
-            shown = True
+    async with work_done(ls, title, kind="notes") as send:
 
-    def report(done: int, total: int, page: str) -> None:
-        if shown and total:
-            from server.hub.sanitize import plain_text
+        def report(done: int, total: int, page: str) -> None:
+            if send is not None and total:
+                from server.hub.sanitize import plain_text
 
-            ls.work_done_progress.report(
-                token,
-                types.WorkDoneProgressReport(
-                    message=f"{done}/{total} {plain_text(page, 60)}".strip(),
-                    percentage=done * 100 // total,
-                ),
-            )
+                send(f"{done}/{total} {plain_text(page, 60)}".strip(), done * 100 // total)
 
-    try:
         yield report
-    finally:
-        if shown:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
 
 
 async def import_section(ls: TielineServer, args: list[Any]) -> dict[str, Any]:

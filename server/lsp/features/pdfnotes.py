@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from connectors.sdk.errors import TielineError
 
 from ..common import choose, info
 from ..guard import INVALID_PARAMS, FeatureError, guarded
+from ..progress import work_done
 from ..server import TielineServer, path_of
 
 if TYPE_CHECKING:
@@ -117,35 +117,15 @@ async def _progress(
 ) -> AsyncIterator[Callable[[int, int, str], None]]:
     """``$/progress`` for a client that declares it; the report may be called from the
     thread that reads the PDF."""
-    caps = ls.client_capabilities
-    token = f"tieline-pdfnotes-{uuid.uuid4()}"
-    shown = False
     loop = asyncio.get_running_loop()
-    if caps and caps.window and caps.window.work_done_progress:
-        with contextlib.suppress(Exception):  # no progress is no reason to fail the work
-            await asyncio.wait_for(ls.work_done_progress.create_async(token), 5)
-            ls.work_done_progress.begin(
-                token, types.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False)
-            )
-            shown = True
+    async with work_done(ls, title, kind="pdfnotes") as send:
 
-    def send(done: int, total: int, what: str) -> None:
-        ls.work_done_progress.report(
-            token,
-            types.WorkDoneProgressReport(
-                message=f"{what} ({done}/{total})", percentage=done * 100 // max(total, 1)
-            ),
-        )
+        def report(done: int, total: int, what: str) -> None:
+            if send is not None:
+                message = f"{what} ({done}/{total})"
+                loop.call_soon_threadsafe(send, message, done * 100 // max(total, 1))
 
-    def report(done: int, total: int, what: str) -> None:
-        if shown:
-            loop.call_soon_threadsafe(send, done, total, what)
-
-    try:
         yield report
-    finally:
-        if shown:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
 
 
 async def _apply(ls: TielineServer, uri: str, old: str, new: str) -> bool:
