@@ -31,7 +31,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from bench.client import percentiles, start, stop
+from bench.client import percentiles, plain, start, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = 10_000
@@ -121,15 +121,6 @@ async def search_in_process(home: Path) -> dict[str, tuple[float, float, float, 
             p50, p99 = percentiles(samples)
             out[label] = (p50, p99, max(samples) * 1000, found // len(typed), cpu_ms)
     return out
-
-
-def plain(value: Any) -> Any:
-    """pygls hands untyped JSON back as namedtuples: plain dicts and lists again."""
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 def _caps() -> types.ClientCapabilities:

@@ -36,7 +36,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import JsonRPCResponseMessage
 
-from bench.client import EditorProtocol, percentiles, rss_mb, start, stop
+from bench.client import EditorProtocol, percentiles, plain, rss_mb, start, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = 10_000
@@ -222,15 +222,6 @@ class JsonProtocol(EditorProtocol):
         return super().structure_message(data)
 
 
-def _plain(value: Any) -> Any:
-    """The raw completion result (pygls reads untyped JSON objects as namedtuples)."""
-    if hasattr(value, "_asdict"):
-        return {k: _plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _caps() -> types.ClientCapabilities:
     return types.ClientCapabilities(
         text_document=types.TextDocumentClientCapabilities(
@@ -265,7 +256,7 @@ async def over_stdio(home: Path, root: Path, paths: list[str]) -> dict[str, Any]
     def configure(c: LanguageClient) -> None:
         @c.feature(types.PROGRESS)
         def progress(params: Any) -> None:
-            value = _plain(params.value) if hasattr(params, "value") else {}
+            value = plain(params.value) if hasattr(params, "value") else {}
             kind = value.get("kind") if isinstance(value, dict) else None
             if kind == "begin":
                 titles[params.token] = value.get("title", "")
@@ -313,7 +304,7 @@ async def over_stdio(home: Path, root: Path, paths: list[str]) -> dict[str, Any]
             )
             t = time.perf_counter()
             got = await client.text_document_completion_async(params)
-            return time.perf_counter() - t, _plain(got)
+            return time.perf_counter() - t, plain(got)
 
         async with asyncio.timeout(300):
             while True:
