@@ -94,13 +94,6 @@ class ConsentGate:
             self._announce(session, want)
         return False
 
-    def for_account(self, connector: str, host: str, login: str) -> list[ConsentWanted]:
-        return [
-            w
-            for w in self.wanted.values()
-            if (w.connector, w.host, w.login) == (connector, host, login)
-        ]
-
     def forget(self, keys: Collection[str]) -> None:
         """A session closed (signed out, or reopened with a new grant): ask afresh."""
         for key in [k for k in self.wanted if k[0] in keys]:

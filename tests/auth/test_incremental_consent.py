@@ -230,7 +230,7 @@ async def test_the_gate_leaves_out_what_the_grant_lacks_and_announces_it_once() 
     event = seen[0]
     assert event.payload["scopes"] == ["Mail.Read", "Mail.Send"]
     assert event.payload["capability"] == "Mail" and event.payload["login"] == "ada"
-    want = gate.for_account("microsoft", "graph.microsoft.com", "ada")[0]
+    want = gate.wanted[(s.key, "Mail")]
     assert "Mail.Read: Show your inbox" in want.text()
     # Signed in again with the scope: the session reopens, and the gate asks afresh.
     gate.forget({s.key})
