@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
+from .ai import EmbeddingBatch
 from .calendar import CalendarEvent, CalendarInfo, JoinLink
 from .chat import Channel, FocusSnapshot, Post, PresenceStatus
 from .ci import CIAction, LogChunk, Pipeline, Trigger
@@ -38,6 +39,8 @@ from .models import (
     User,
 )
 from .notes import NotePage, NoteSection, PageContent
+from .pages import Block, PageDoc, PageInfo, PageParent
+from .papers import Paper, PaperId, PaperScheme
 
 #: ``open``: open items of one scope (a repository's open issues: ``#`` completion).
 IssueFilter = Literal["assigned", "mentioned", "created", "open"]
@@ -388,3 +391,72 @@ class DocComments(Protocol):
     async def reply_doc_comment(
         self, file_id: str, comment_id: str, text: str = "", *, resolve: bool = False
     ) -> Comment: ...
+
+
+@runtime_checkable
+@capability("Pages: hosted documents (Notion, Confluence) searched, read as blocks and written.")
+class Pages(Protocol):
+    """Pages as the neutral block tree of :mod:`connectors.sdk.pages`; the hub owns Markdown.
+
+    ``search_pages`` lists pages whose title (or text, where the service searches it) matches
+    ``query``, most relevant first. ``get_page`` gives a page's blocks and its child pages;
+    ``page_info`` only its metadata (a hover card). ``page_id_from_url`` recognises the
+    service's page URLs without a request (``None``: not one of its pages).
+    ``page_resource`` reads an image a page names (a URL only the account may read, so the
+    connector refuses one of another host). ``create_page`` and ``update_page`` write
+    blocks whose :class:`~connectors.sdk.pages.Image` urls may name keys of
+    ``attachments``; ``update_page`` replaces the page's content and title in place (same
+    id), naming the ``version`` it expects and raising
+    :class:`~connectors.sdk.errors.SyncConflict` when the service holds another."""
+
+    def page_id_from_url(self, url: str) -> str | None: ...
+
+    async def search_pages(self, query: str, *, limit: int = 20) -> Sequence[PageInfo]: ...
+
+    async def page_info(self, page_id: str) -> PageInfo: ...
+
+    async def get_page(self, page_id: str) -> PageDoc: ...
+
+    async def page_resource(self, url: str) -> bytes: ...
+
+    async def create_page(
+        self,
+        parent: PageParent,
+        title: str,
+        blocks: Sequence[Block],
+        *,
+        attachments: Mapping[str, bytes] | None = None,
+    ) -> PageInfo: ...
+
+    async def update_page(
+        self,
+        page_id: str,
+        title: str,
+        blocks: Sequence[Block],
+        *,
+        attachments: Mapping[str, bytes] | None = None,
+        if_match: str | None = None,
+    ) -> PageInfo: ...
+
+
+@runtime_checkable
+@capability(
+    "Papers: scholarly metadata (title, authors, year, abstract) by arXiv id, DOI or S2 id."
+)
+class Papers(Protocol):
+    """``paper_schemes`` names the id schemes the service answers for (arXiv: ``arxiv``;
+    Crossref: ``doi``; Semantic Scholar: all three); ``paper`` looks one up, raising
+    :class:`~connectors.sdk.errors.NotFound` for an id the service does not know."""
+
+    def paper_schemes(self) -> frozenset[PaperScheme]: ...
+
+    async def paper(self, ref: PaperId) -> Paper: ...
+
+
+@runtime_checkable
+@capability("Embeddings: texts turned into vectors by the account's model, for search by meaning.")
+class Embeddings(Protocol):
+    """``embed`` gives one vector per text, in order, from ``model`` (``None``: the one the
+    account is set to use). A connector batches as its service allows."""
+
+    async def embed(self, texts: Sequence[str], *, model: str | None = None) -> EmbeddingBatch: ...
