@@ -39,7 +39,7 @@ from .models import (
     User,
 )
 from .notes import NotePage, NoteSection, PageContent
-from .pages import Block, PageDoc, PageInfo, PageParent
+from .pages import Block, PageDoc, PageInfo, PageParent, PageSpace
 from .papers import Paper, PaperId, PaperScheme
 
 #: ``open``: open items of one scope (a repository's open issues: ``#`` completion).
@@ -407,13 +407,17 @@ class Pages(Protocol):
     blocks whose :class:`~connectors.sdk.pages.Image` urls may name keys of
     ``attachments``; ``update_page`` replaces the page's content and title in place (same
     id), naming the ``version`` it expects and raising
-    :class:`~connectors.sdk.errors.SyncConflict` when the service holds another."""
+    :class:`~connectors.sdk.errors.SyncConflict` when the service holds another.
+    ``page_spaces`` lists the spaces a new page may go in; a service without spaces (Notion,
+    where a page's parent is another page) gives none."""
 
     def page_id_from_url(self, url: str) -> str | None: ...
 
     async def search_pages(self, query: str, *, limit: int = 20) -> Sequence[PageInfo]: ...
 
     async def page_info(self, page_id: str) -> PageInfo: ...
+
+    async def page_spaces(self) -> Sequence[PageSpace]: ...
 
     async def get_page(self, page_id: str) -> PageDoc: ...
 

@@ -116,6 +116,15 @@ class PageParent(_Model):
     space: str = ""
 
 
+class PageSpace(_Model):
+    """A space pages live in (a Confluence space): what a user picks a new page's home from.
+    ``key`` is what :class:`PageParent` names."""
+
+    key: str
+    name: str
+    url: str | None = None
+
+
 class PageInfo(_Model):
     """A page without its content: what search lists, a hover card shows and a re-export
     names (``id``, ``version``)."""
@@ -155,6 +164,7 @@ __all__ = [
     "PageDoc",
     "PageInfo",
     "PageParent",
+    "PageSpace",
     "Paragraph",
     "Quote",
     "Span",
