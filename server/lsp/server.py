@@ -95,9 +95,18 @@ class TielineServer(LanguageServer):
     # -- documents --------------------------------------------------------------------------
 
     def document(self, uri: str) -> TextDocument | None:
-        """An open document, or ``None``: Tieline never reads unopened files from disk."""
-        doc: TextDocument | None = self.workspace.text_documents.get(uri)
+        """An open document, or ``None``: Tieline never reads unopened files from disk.
+
+        pygls keys its documents by the *unquoted* URI (``.../My note.md``) while editors
+        send it quoted (``.../My%20note.md``), so the look-up unquotes as pygls does: a path
+        with a space or any escaped character is as open as any other."""
+        doc: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
         return doc
+
+    def open_documents(self) -> list[TextDocument]:
+        """Every open document; each one's ``uri`` is the editor's own (quoted) spelling,
+        the one to answer and publish diagnostics with (pygls' keys are unquoted)."""
+        return list(self.workspace.text_documents.values())
 
     def references(self, doc: TextDocument) -> Sequence[Reference]:
         hub = self.hub

@@ -366,8 +366,8 @@ class Vaults:
     # -- open documents ----------------------------------------------------------------------
 
     def adopt_open(self) -> None:
-        for uri in list(self.ls.workspace.text_documents):
-            self.sync_open(uri)
+        for doc in self.ls.open_documents():
+            self.sync_open(doc.uri)
 
     def sync_open(self, uri: str) -> None:
         """The open document's text into its vault's index (it wins over the disk)."""
