@@ -32,3 +32,39 @@ def test_a_quoted_uri_finds_its_document(tmp_path: Path) -> None:
     assert ls.document((tmp_path / "closed.md").as_uri()) is None
     # Each open document names itself with the editor's spelling, to answer with.
     assert sorted(d.uri for d in ls.open_documents()) == sorted([spaced, plain])
+
+
+class _ClosedStdout:
+    """A writer whose stream is gone, as stdout is once the editor has left."""
+
+    def __init__(self) -> None:
+        self.tries: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.tries.append(data)
+        raise ValueError("I/O operation on closed file")
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_failed_send_is_reported_once_without_internals(tmp_path: Path) -> None:
+    """Sending to a closed stdout fails; the failure is reported to the editor once (that
+    send fails too, and is not reported again), naming no internals."""
+    ls = TielineServer()
+    out = _ClosedStdout()
+    ls.protocol.set_writer(out)
+    ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message="hi"))
+    assert len(out.tries) == 2
+    report = out.tries[1].decode()
+    assert "window/showMessage" in report and "closed file" not in report
+    assert "ValueError" in report
+
+
+def test_nothing_is_reported_after_shutdown(tmp_path: Path) -> None:
+    ls = TielineServer()
+    out = _ClosedStdout()
+    ls.protocol.set_writer(out)
+    ls.protocol._shutdown = True
+    ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message="hi"))
+    assert len(out.tries) == 1
