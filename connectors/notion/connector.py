@@ -16,8 +16,9 @@ fits the shared models:
 - Writing: one append carries at most 100 blocks and two levels of nesting, so the tree is
   sent in batches of 100, a block's children inline only when they have none of their own
   (and are at most 100), and otherwise appended to the created block in a follow-up call.
-  An update replaces the page's content in place: the old blocks are deleted (child pages
-  are kept: deleting their block would move them to the trash) and the new ones appended.
+  An update replaces the page's content in place: the new blocks are appended, then the
+  old ones deleted (child pages and databases are kept: deleting their block would move
+  them to the trash, so they end up above the new content).
 - Images written from ``attachments`` go through Notion's single-part file upload (at most
   20 MB each) and are placed as ``file_upload`` image blocks.
 - Notion has no spaces: a new page's parent is another page (:meth:`page_spaces` is empty).
@@ -25,6 +26,7 @@ fits the shared models:
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -396,10 +398,17 @@ class NotionConnector(Connector):
                 f"(this copy is of {if_match}); neither was overwritten"
             )
         wire = blocks_to_notion(blocks, await self._uploads(blocks, attachments))
-        for block in await self.client.all_children(pid):
-            if block.get("type") not in _NO_DESCENT:
-                await self.client.delete_block(str(block["id"]))
+        old = [
+            str(b["id"])
+            for b in await self.client.all_children(pid)
+            if b.get("type") not in _NO_DESCENT
+        ]
+        # The new content first, then the old goes: a failure midway leaves both, never
+        # neither.
         await self._append(pid, wire)
+        for block_id in old:
+            with contextlib.suppress(NotFound):  # deleted meanwhile
+                await self.client.delete_block(block_id)
         if title != page.title:
             await self.client.set_title(pid, title)
         return self._info(await self.client.page(pid))

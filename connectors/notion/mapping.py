@@ -357,6 +357,10 @@ def _read(block: Json) -> list[Block]:
         return [Paragraph(spans=(Span(text=caption, href=url or None),))] if url else []
     if kind in CHILD_PAGES:
         return []
+    if kind == "link_to_page":
+        target = str(body.get(str(body.get("type") or "page_id")) or "")
+        url = f"https://www.notion.so/{target.replace('-', '')}"
+        return [Paragraph(spans=(Span(text=url, href=url),))] if target else []
     text = plain(body.get("rich_text")) or str(body.get("title") or body.get("expression") or "")
     lead: list[Block] = [Paragraph(spans=(Span(text=text),))] if text else []
     return lead + list(notion_to_blocks(children))

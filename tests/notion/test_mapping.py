@@ -210,7 +210,13 @@ def test_notions_answer_shapes() -> None:
         {"type": "child_page", "child_page": {"title": "Sub"}},
         {"type": "equation", "equation": {"expression": "e=mc^2"}},
         {"type": "unsupported", "unsupported": {}},
+        {
+            "type": "link_to_page",
+            "link_to_page": {"type": "page_id", "page_id": "01234567-89ab-cdef-0123-456789abcdef"},
+        },
+        {"type": "child_database", "child_database": {"title": "Tasks"}},
     ]
+    link = "https://www.notion.so/0123456789abcdef0123456789abcdef"
     assert notion_to_blocks(answer) == (
         Quote(blocks=(Paragraph(spans=(Span(text="note"),)),)),
         ListBlock(
@@ -227,6 +233,8 @@ def test_notions_answer_shapes() -> None:
         Image(url="https://prod-files-secure.s3.us-west-2.amazonaws.com/x.png", alt="cap"),
         Paragraph(spans=(Span(text="@Ada", bold=True),)),
         Paragraph(spans=(Span(text="e=mc^2"),)),
+        Paragraph(spans=(Span(text=link, href=link),)),
+        Paragraph(spans=(Span(text="Tasks"),)),
     )
 
 
