@@ -12,7 +12,9 @@ How the two trees meet:
 - Rich text: bold, italic, code, strikethrough and links are kept; underline and colours are
   not (Markdown has neither). A text object carries at most 2,000 characters
   (developers.notion.com/reference/request-limits), so longer spans are cut into several;
-  reading merges adjacent runs of one style back into one span.
+  reading merges adjacent runs of one style back into one span. A block's rich text holds at
+  most 100 of them: a paragraph or code block longer than that continues in another block
+  of its kind (and reads back as two).
 - ``heading_1``..``heading_3`` are levels 1-3; Notion has no deeper headings, so levels 4-6
   are written as ``heading_3`` and read back as level 3.
 - A list item's (and a quote's) first paragraph is the block's own rich text; the blocks
@@ -51,6 +53,8 @@ from connectors.sdk.pages import (
 
 #: Characters in one text object (developers.notion.com/reference/request-limits).
 MAX_TEXT = 2000
+#: Text objects in one block's rich text (the same page).
+MAX_RICH = 100
 #: Notion's ``code.language`` enum (developers.notion.com/reference/block#code).
 _LANGUAGE_WORDS = (
     "abap|abc|agda|arduino|ascii art|assembly|bash|basic|bnf|c|c#|c++|clojure|coffeescript|"
@@ -235,6 +239,12 @@ def _block(kind: str, body: Json, children: list[Json] | None = None) -> Json:
     return {"object": "block", "type": kind, kind: body}
 
 
+def _runs(items: list[Json]) -> list[list[Json]]:
+    """Rich text in runs of at most :data:`MAX_RICH` objects: a paragraph or code block
+    longer than one block holds continues in the next (and reads back as several)."""
+    return [items[i : i + MAX_RICH] for i in range(0, len(items), MAX_RICH)] or [[]]
+
+
 def _lead(blocks: Sequence[Block], uploads: Mapping[str, str]) -> tuple[list[Json], list[Json]]:
     """A container's first paragraph as its rich text, the rest as its children."""
     if blocks and isinstance(blocks[0], Paragraph):
@@ -244,14 +254,16 @@ def _lead(blocks: Sequence[Block], uploads: Mapping[str, str]) -> tuple[list[Jso
 
 def _write(block: Block, uploads: Mapping[str, str]) -> list[Json]:
     if isinstance(block, Paragraph):
-        return [_block("paragraph", {"rich_text": rich_text(block.spans)})]
+        return [_block("paragraph", {"rich_text": r}) for r in _runs(rich_text(block.spans))]
     if isinstance(block, Heading):
         kind = f"heading_{min(block.level, 3)}"
         return [_block(kind, {"rich_text": rich_text(block.spans)})]
     if isinstance(block, Code):
-        code: Json = {"rich_text": _plain_rich(block.text)}
-        code["language"] = notion_language(block.language)
-        return [_block("code", code)]
+        language = notion_language(block.language)
+        return [
+            _block("code", {"rich_text": r, "language": language})
+            for r in _runs(_plain_rich(block.text))
+        ]
     if isinstance(block, Quote):
         text, children = _lead(block.blocks, uploads)
         return [_block("quote", {"rich_text": text}, children)]

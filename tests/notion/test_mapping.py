@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -68,6 +69,16 @@ def test_long_text_is_cut_at_2000_and_read_back_whole() -> None:
     code = Code(text="y" * 2500, language="python")
     assert len(blocks_to_notion([code])[0]["code"]["rich_text"]) == 2
     assert trip([code]) == (code,)
+
+
+def test_text_longer_than_one_block_continues_in_the_next() -> None:
+    spans = tuple(Span(text=f"w{n} ", bold=n % 2 == 0) for n in range(150))
+    wire = blocks_to_notion([Paragraph(spans=spans), Code(text="z" * 250_000)])
+    assert [b["type"] for b in wire] == ["paragraph", "paragraph", "code", "code"]
+    assert all(len(b[b["type"]]["rich_text"]) <= 100 for b in wire)
+    back = notion_to_blocks(wire)
+    assert back[0].spans + back[1].spans == spans  # type: ignore[union-attr]
+    assert back[2:] == (Code(text="z" * 200_000), Code(text="z" * 50_000))
 
 
 def test_headings_4_to_6_become_heading_3() -> None:
@@ -296,6 +307,8 @@ TREES = st.recursive(
 ).filter(_apart)
 
 
+# Hypothesis describes the recursive strategy once, at length; the description is not used.
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TREES)
 def test_round_trip_over_generated_trees(blocks: list[Block]) -> None:
