@@ -153,12 +153,28 @@ def split(block: Json) -> tuple[Json, list[Json]]:
         return block, []
     kind = block["type"]
     if kind == "table":
-        return {**block, kind: {**block[kind], "children": children[:MAX_APPEND]}}, children[
-            MAX_APPEND:
-        ]
+        first, rest = children[:MAX_APPEND], children[MAX_APPEND:]
+        return {**block, kind: {**block[kind], "children": first}}, rest
     if len(children) <= MAX_APPEND and not any(_kids(c) for c in children):
         return block, []
     return _without_kids(block), children
+
+
+#: Leading bytes of the image formats Notion takes, for attachments named without a suffix.
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"<svg", "image/svg+xml"),
+    (b"<?xml", "image/svg+xml"),
+)
+
+
+def sniff(data: bytes) -> str:
+    """An image's content type from its first bytes (``application/octet-stream``: none)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((t for magic, t in _MAGIC if data.startswith(magic)), "application/octet-stream")
 
 
 def _time(raw: str | None) -> datetime | None:
@@ -329,15 +345,21 @@ class NotionConnector(Connector):
         self, blocks: Sequence[Block], attachments: Mapping[str, bytes] | None
     ) -> dict[str, str]:
         """Upload the attachments the blocks' images name: attachment key -> upload id."""
-        if not attachments:
-            return {}
+        attachments = attachments or {}
         out: dict[str, str] = {}
         for image in _images(blocks):
             key = image.url
-            if key in out or key not in attachments:
+            if key in out:
+                continue
+            if key not in attachments:
+                if urlsplit(key).scheme not in ("http", "https"):
+                    raise InvalidRequest(
+                        f"Notion: the image {key!r} is neither an attachment nor a web address",
+                        service=SERVICE,
+                    )
                 continue
             name = PurePosixPath(key).name or "image"
-            ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            ctype = mimetypes.guess_type(name)[0] or sniff(attachments[key])
             try:
                 done = await self.client.upload(name, ctype, attachments[key])
             except ValueError as exc:

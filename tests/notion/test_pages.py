@@ -273,6 +273,16 @@ async def test_images_upload_and_read_back_through_page_resource(world: World, c
     assert await c.page_resource(image.url) == png
     with pytest.raises(InvalidRequest, match="not where Notion keeps"):
         await c.page_resource("https://evil.test/steal.png")
+    # An attachment named without a suffix is typed by its bytes.
+    await c.create_page(
+        PageParent(page_id=parent["id"]), "Sniffed", (Image(url="blob"),), attachments={"blob": png}
+    )
+    assert [u["content_type"] for u in world.standin.state.uploads.values()] == [
+        "image/png",
+        "image/png",
+    ]
+    with pytest.raises(InvalidRequest, match="neither an attachment nor a web address"):
+        await c.create_page(PageParent(page_id=parent["id"]), "Missing", (Image(url="gone.png"),))
 
 
 async def test_the_token_never_appears_in_messages_or_logs(
