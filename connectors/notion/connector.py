@@ -22,6 +22,8 @@ fits the shared models:
 - Images written from ``attachments`` go through Notion's single-part file upload (at most
   20 MB each) and are placed as ``file_upload`` image blocks.
 - Notion has no spaces: a new page's parent is another page (:meth:`page_spaces` is empty).
+- ``modified_by`` is resolved (``GET /v1/users/{id}``, once per person) for ``page_info``
+  and ``get_page``; search results leave it empty rather than spend a request per page.
 """
 
 from __future__ import annotations
