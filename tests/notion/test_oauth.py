@@ -9,8 +9,8 @@ the API as Bearer, like an internal integration's secret.
 Notion authenticates the client with HTTP Basic only: a secret in the body is refused (401
 ``invalid_client``), and so is Basic with ``client_id`` in the body as well (400 "Client must
 not use multiple authentication methods"; reported in kentcdodds/kody#711 and
-keurcien/auxilia#206). The hub's token exchange sends the client in the form, so the strict
-endpoint's test is an expected failure until the manifest can ask for HTTP Basic."""
+keurcien/auxilia#206); the token endpoint here refuses both the same way, so the manifest's
+``token_auth = "client_secret_basic"`` is what lets the sign-in through."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ import dataclasses
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 
 from connectors.notion.connector import NotionConnector
 from server.hub.auth.pkce import pkce_login
@@ -33,7 +32,9 @@ ACCESS = "ntn_" + "0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V2w"
 MANIFEST = NotionConnector.manifest()
 
 
-async def _sign_in(world: World, *, strict: bool) -> None:
+async def test_oauth_sign_in_then_the_api(world: World) -> None:
+    """The authorize URL, the code exchanged with HTTP Basic only (the manifest's
+    ``token_auth``), the token answer without refresh token or expiry, and the API."""
     service = resolve_service(MANIFEST, env={"TIELINE_NOTION_CLIENT_SECRET": "s3cr3t-client"})
     assert service.oauth is not None
     client = dataclasses.replace(service.oauth, client_id="notion-app-1")
@@ -48,7 +49,7 @@ async def _sign_in(world: World, *, strict: bool) -> None:
         if basic.startswith("Basic "):
             pair = base64.b64decode(basic[6:]).decode()
             assert pair == "notion-app-1:s3cr3t-client"
-            if strict and ({"client_id", "client_secret"} & set(form)):
+            if {"client_id", "client_secret"} & set(form):
                 return httpx.Response(
                     400,
                     json={
@@ -56,10 +57,8 @@ async def _sign_in(world: World, *, strict: bool) -> None:
                         "error_description": "Client must not use multiple authentication methods",
                     },
                 )
-        elif strict:
-            return httpx.Response(401, json={"error": "invalid_client"})
         else:
-            assert (form["client_id"], form["client_secret"]) == ("notion-app-1", "s3cr3t-client")
+            return httpx.Response(401, json={"error": "invalid_client"})
         return httpx.Response(
             200,
             json={
@@ -103,16 +102,3 @@ async def _sign_in(world: World, *, strict: bool) -> None:
         assert (await c.check()).account == "Acme"
     finally:
         await api.aclose()
-
-
-async def test_oauth_sign_in_then_the_api(world: World) -> None:
-    """The authorize URL, the token answer without refresh token or expiry, and the API."""
-    await _sign_in(world, strict=False)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hub's token exchange sends the client in the form; Notion takes HTTP Basic only",
-)
-async def test_oauth_sign_in_with_http_basic_only(world: World) -> None:
-    await _sign_in(world, strict=True)
