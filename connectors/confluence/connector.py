@@ -19,7 +19,7 @@ one account:
 - Images: an attachment image is read as the attachment's download link on the site;
   :meth:`page_resource` fetches only URLs of this site (through the gateway for OAuth).
   Written images naming a key of ``attachments`` are uploaded as attachments of the page
-  (create or update by file name) and referenced by file name.
+  (create or update by file name) once the page is written, and referenced by file name.
 """
 
 from __future__ import annotations
@@ -366,22 +366,24 @@ class ConfluenceConnector(Connector):
             )
         names = attachment_names(attachments or {})
         storage = mapping.blocks_to_storage(blocks, attachments=names)
-        await self._upload(page_id, attachments or {}, names)
         number = int(current.version or 0) + 1
         try:
             if self.cloud:
                 page = await client.v2_update_page(page_id, title, storage, version=number)
-                return await self._v2_info(page)
-            content = await client.v1_update_page(
-                page_id, current.space, title, storage, version=number
-            )
-            return self._v1_info(content)
+            else:
+                content = await client.v1_update_page(
+                    page_id, current.space, title, storage, version=number
+                )
         except ServiceError as exc:
             if exc.status == 409:
                 raise SyncConflict(
                     f"Confluence: page {page_id} changed while it was being saved ({exc.message})"
                 ) from exc
             raise
+        # After the body, so a conflict leaves the page's attachments as they were too; the
+        # body names the files, which Confluence resolves when the page is shown.
+        await self._upload(page_id, attachments or {}, names)
+        return await self._v2_info(page) if self.cloud else self._v1_info(content)
 
     # -- helpers ------------------------------------------------------------------------------
     async def _upload(

@@ -402,6 +402,11 @@ class _Reader:
                 out.append(Span(text=self._macro_text(n), **style.__dict__))
             elif n.tag in ("ri:user", "ri:page", "ri:space", "ri:attachment"):
                 out.append(Span(text=self._resource_name(n), **style.__dict__))
+            elif n.tag == "ac:emoticon":
+                said = n.attrs.get("ac:emoji-fallback") or f":{n.attrs.get('ac:name', '')}:"
+                out.append(Span(text=said, **style.__dict__))
+            elif n.tag == "time" and not n.children:
+                out.append(Span(text=n.attrs.get("datetime", ""), **style.__dict__))
             else:
                 out += self.inline(n.children, style)
         return out
@@ -416,16 +421,12 @@ class _Reader:
 
     @staticmethod
     def _resource_name(n: _Node) -> str:
+        """What a link to a resource says without a body: a page's title, a file's name, a
+        space's key, ``@name`` for a person (``@user`` when only an opaque id names them)."""
         a = n.attrs
-        return (
-            a.get("ri:content-title")
-            or a.get("ri:filename")
-            or a.get("ri:space-key")
-            or a.get("ri:username")
-            or a.get("ri:userkey")
-            or a.get("ri:account-id")
-            or ""
-        )
+        if n.tag == "ri:user":
+            return "@" + (a.get("ri:username") or "user")
+        return a.get("ri:content-title") or a.get("ri:filename") or a.get("ri:space-key") or ""
 
     @staticmethod
     def _macro_text(n: _Node) -> str:

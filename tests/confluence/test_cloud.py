@@ -142,10 +142,13 @@ async def test_a_stale_version_is_a_sync_conflict(signed_in: ConfluenceStandIn) 
     assert not [e for e in signed_in.log if e.method == "PUT"]  # refused before writing
     signed_in.races = 1  # another editor saves between our read and our write
     with pytest.raises(SyncConflict):
-        await conn.update_page(page.id, "Mine", [], if_match="1")
+        await conn.update_page(
+            page.id, "Mine", [Image(url="a.png")], attachments={"a.png": PNG}, if_match="1"
+        )
     puts = [e for e in signed_in.log if e.method == "PUT"]
     assert [e.status for e in puts] == [409]
-    assert signed_in.state.pages[page.id].title == "Shared"
+    stored = signed_in.state.pages[page.id]
+    assert stored.title == "Shared" and not stored.attachments  # nothing of ours landed
     again = await conn.update_page(page.id, "Mine", [], if_match="2")
     assert again.version == "3"
     await http.aclose()
