@@ -87,6 +87,10 @@ class ConfluenceClient(JsonApi):
         body, r = await self._json("GET", f"{self.v1}/user/current")
         return CUser.model_validate(body), r
 
+    async def user(self, account_id: str) -> CUser:
+        """A person by Cloud account id (REST v1: v2 has no users)."""
+        return await self._get(CUser, f"{self.v1}/user", {"accountId": account_id})
+
     # -- Cloud: REST v2 ---------------------------------------------------------------------
     async def _v2_list(
         self, url: str, cursor: str | None, params: Mapping[str, str | int] | None = None

@@ -14,8 +14,9 @@ one account:
 - Pages are named by their numeric id; ``version`` is Confluence's version number. An
   update reads the current number, refuses when ``if_match`` names another, and writes
   number + 1; a 409 (someone saved meanwhile) is a :class:`SyncConflict`.
-- v2 names a page's space by id; PageInfo carries the space *key* (what PageParent and
-  the web UI use), looked up once per space id.
+- v2 names a page's space by id and its last editor by account id; PageInfo carries the
+  space *key* (what PageParent and the web UI use) and the editor's display name, each
+  looked up once per id.
 - Images: an attachment image is read as the attachment's download link on the site;
   :meth:`page_resource` fetches only URLs of this site (through the gateway for OAuth).
   Written images naming a key of ``attachments`` are uploaded as attachments of the page
@@ -77,6 +78,7 @@ class ConfluenceConnector(Connector):
         self._scopes: tuple[str, ...] | None = None
         self._space_keys: dict[str, str] = {}  # v2 space id -> key
         self._space_ids: dict[str, str] = {}  # key -> v2 space id
+        self._people: dict[str, str] = {}  # Cloud account id -> display name
 
     # -- settings -------------------------------------------------------------------------
     @property
@@ -467,8 +469,21 @@ class ConfluenceConnector(Connector):
             parent_id=page.parent_id,
             modified=v.created_at if v else None,
             version=str(v.number) if v else None,
-            modified_by=(v.author_id or "") if v else "",
+            modified_by=await self._person(v.author_id) if v else "",
         )
+
+    async def _person(self, account_id: str | None) -> str:
+        """A v2 author id as the person's display name, looked up once per id; the id itself
+        when the profile cannot be read (a deleted user, a token without user scopes)."""
+        if not account_id:
+            return ""
+        if account_id not in self._people:
+            try:
+                user = await (await self.client()).user(account_id)
+                self._people[account_id] = user.display_name or user.public_name or account_id
+            except ServiceError:
+                self._people[account_id] = account_id
+        return self._people[account_id]
 
     def _v1_info(
         self, c: V1Content, *, fallback_space: str = "", parent: str | None = None

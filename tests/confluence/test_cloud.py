@@ -8,10 +8,18 @@ import logging
 import socket
 import time
 
+import httpx
 import pytest
 
 from connectors.confluence.connector import ConfluenceConnector, attachment_names
-from connectors.sdk import InvalidRequest, NotFound, RateLimited, ReauthRequired, TransportError
+from connectors.sdk import (
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ReauthRequired,
+    TransportError,
+)
 from connectors.sdk.errors import SyncConflict
 from connectors.sdk.pages import Heading, Image, PageParent, Paragraph, Span
 from tests.standin.confluence import CLOUD_ID, ConfluenceStandIn
@@ -94,6 +102,7 @@ async def test_create_and_update_a_page_with_an_attached_image(
     )
     stored = st.pages[made.id]
     assert made.title == "Architecture" and made.version == "1" and made.parent_id == root.id
+    assert made.modified_by == "Mia Krystof"  # v2's authorId, looked up by v1 /user
     assert 'ri:filename="diagram.png"' in stored.storage
     assert stored.attachments["diagram.png"].data == PNG
     assert stored.attachments["diagram.png"].media_type == "image/png"
@@ -224,6 +233,34 @@ async def test_page_resource_refuses_other_hosts(signed_in: ConfluenceStandIn) -
         await conn.page_resource("https://evil.example/wiki/download/attachments/1/x.png")
     assert not signed_in.log
     await http.aclose()
+
+
+async def test_an_unknown_author_is_named_by_id(signed_in: ConfluenceStandIn) -> None:
+    page = signed_in.state.add_page("DOCS", "Old", author="557058:gone")
+    conn, http = connect(signed_in)
+    assert (await conn.page_info(page.id)).modified_by == "557058:gone"
+    assert (await conn.page_info(page.id)).modified_by == "557058:gone"
+    assert [e.path for e in signed_in.log].count("/wiki/rest/api/user") == 1
+    await http.aclose()
+
+
+def _answer(status: int, body: object, path: str = "/wiki/api/v2/pages/1") -> httpx.Response:
+    return httpx.Response(status, json=body, request=httpx.Request("GET", f"https://s{path}"))
+
+
+def test_body_error_reads_both_error_shapes() -> None:
+    v2 = {"errors": [{"status": 404, "code": "NOT_FOUND", "title": "Not Found", "detail": "gone"}]}
+    err = ConfluenceConnector.body_error(_answer(404, v2))
+    assert isinstance(err, NotFound)
+    assert err.message == "Confluence: 404 Not Found on GET /wiki/api/v2/pages/1: Not Found - gone"
+    v1 = {"statusCode": 403, "message": "Not permitted to use Confluence", "reason": "Forbidden"}
+    denied = ConfluenceConnector.body_error(_answer(403, v1, "/wiki/rest/api/search"))
+    assert isinstance(denied, PermissionDenied) and denied.status == 403
+    assert denied.message.endswith(": Not permitted to use Confluence")
+    assert isinstance(ConfluenceConnector.body_error(_answer(401, v1)), ReauthRequired)
+    assert ConfluenceConnector.body_error(_answer(429, v1)) is None  # the stack reads Retry-After
+    assert ConfluenceConnector.body_error(_answer(200, {"errors": []})) is None
+    assert ConfluenceConnector.body_error(_answer(400, {"unrelated": 1})) is None
 
 
 def test_attachment_names_are_unique_file_names() -> None:

@@ -96,6 +96,12 @@ CLOUD_OPERATIONS = (
     Operation("GET", r"/wiki/rest/api/user/current", {"expand": Q_STR}),
     Operation(
         "GET",
+        r"/wiki/rest/api/user",
+        {"accountId": Q_STR, "expand": Q_STR},
+        required=frozenset({"accountId"}),
+    ),
+    Operation(
+        "GET",
         r"/wiki/api/v2/spaces",
         {**V_LIST, "keys": Q_STR, "ids": Q_STR, "type": Q_STR, "status": Q_STR, "sort": Q_STR},
     ),
@@ -737,6 +743,15 @@ def _me(s: ConfluenceStandIn, req: Request) -> Response:
     else:
         me = {"username": a.username, "userKey": a.account_id}
     return 200, {"type": "known", "displayName": a.display_name, **me}, {}
+
+
+@routes.route("GET", WIKI + r"/rest/api/user")
+def _user(s: ConfluenceStandIn, req: Request) -> Response:
+    a = s.state.accounts.get(req.args["accountId"])
+    if a is None:
+        raise s.error(404, f"No user found with accountId: {req.args['accountId']}")
+    body = {"type": "known", "accountId": a.account_id, "displayName": a.display_name}
+    return 200, {**body, "publicName": a.username}, {}
 
 
 @routes.route("GET", ANY + r"/download/attachments/(?P<id>\d+)/(?P<name>[^/]+)")
