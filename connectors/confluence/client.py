@@ -40,6 +40,7 @@ M = TypeVar("M", bound=BaseModel)
 PAGE_SIZE = 100
 #: Header Confluence's XSRF check wants on multipart uploads (v1 attachments).
 NO_CHECK = {"X-Atlassian-Token": "no-check"}
+MAX_REDIRECTS = 5
 
 
 def _seg(value: str) -> str:
@@ -226,5 +227,22 @@ class ConfluenceClient(JsonApi):
         return dict(results[0]) if results else dict(body)
 
     async def download(self, url: str) -> bytes:
-        r = await self.http.get(url)
+        """An attachment's bytes. Cloud answers a download with a redirect to Atlassian's
+        media service, a URL on another host carrying its own short-lived token: a redirect
+        off this origin is followed unsigned, so the account's credentials never go there."""
+        accept = {"accept": "*/*"}
+        r = await self.http.request("GET", url, headers=accept, follow_redirects=False)
+        for _ in range(MAX_REDIRECTS):
+            location = r.headers.get("location")
+            if not (r.is_redirect and location):
+                break
+            nxt = r.url.join(location)
+            same = (nxt.scheme, nxt.host, nxt.port) == (r.url.scheme, r.url.host, r.url.port)
+            r = await self.http.request(
+                "GET",
+                nxt,
+                headers=accept,
+                follow_redirects=False,
+                auth=httpx.USE_CLIENT_DEFAULT if same else None,
+            )
         return r.content

@@ -234,6 +234,14 @@ class ConfluenceContract:
 
     def check(self, req: Request) -> list[str]:
         path = req.path
+        if self.cloud and path.startswith("/media/"):
+            if req.headers.get("authorization"):
+                return [
+                    f"{req.method} {req.path}: the account's credentials went to the media host"
+                ]
+            if req.host.split(":")[0] != "localhost":
+                return [f"{req.method} {req.path}: the media service is on another host"]
+            return []
         if self.cloud:
             path = re.sub(r"^/ex/confluence/[^/]+(?=/wiki/)", "", path)
         elif path.startswith(DC_CONTEXT + "/"):
@@ -412,6 +420,8 @@ class ConfluenceStandIn(StandIn):
         self.max_limit = 250
         #: Updates that find someone else saved the page just before them (a race).
         self.races = 0
+        #: Media-service tokens handed out in download redirects (Cloud).
+        self.media: dict[str, Attachment] = {}
 
     @property
     def site(self) -> str:
@@ -469,6 +479,8 @@ class ConfluenceStandIn(StandIn):
         self.auth_seen.append(req.headers.get("authorization", ""))
         scheme, _, value = req.headers.get("authorization", "").partition(" ")
         scheme, value = scheme.lower(), value.strip()
+        if req.path.startswith("/media/") and self.cloud:
+            return "media"  # the URL's own token authorises (the route checks it)
         gateway = req.path.startswith(("/ex/confluence/", "/oauth/"))
         if scheme == "bearer" and gateway and self.cloud:
             found = self.state.oauth.get(value)
@@ -756,10 +768,26 @@ def _user(s: ConfluenceStandIn, req: Request) -> Response:
 
 @routes.route("GET", ANY + r"/download/attachments/(?P<id>\d+)/(?P<name>[^/]+)")
 def _download(s: ConfluenceStandIn, req: Request) -> Response:
+    """Data Center serves the file; Cloud redirects to the media service, on another host
+    (``localhost`` here, where the site is ``127.0.0.1``), with a token in the URL."""
     p = s.page(req)
     att = p.attachments.get(unquote(req.path_args["name"]))
     if att is None:
         raise s.error(404, "attachment not found")
+    if not s.cloud:
+        return 200, att.data, {"content-type": att.media_type}
+    token = f"media-{att.id}-{att.version}"
+    s.media[token] = att
+    port = s.url.rsplit(":", 1)[1]
+    where = f"http://localhost:{port}/media/file/{att.id}/binary?token={token}&client=wiki"
+    return 302, None, {"location": where}
+
+
+@routes.route("GET", r"/media/file/(?P<id>[^/]+)/binary")
+def _media(s: ConfluenceStandIn, req: Request) -> Response:
+    att = s.media.get(req.args.get("token", ""))
+    if att is None or att.id != req.path_args["id"]:
+        raise s.error(401, "invalid media token")
     return 200, att.data, {"content-type": att.media_type}
 
 
