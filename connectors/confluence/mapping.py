@@ -396,7 +396,10 @@ class _Reader:
                 out += self.inline(n.children, _Style(**{**style.__dict__, "href": href}))
             elif n.tag == "ac:link":
                 out += self.link(n, style)
-            elif n.tag in ("ac:image", "ac:parameter", "ac:task-id", "ac:task-status"):
+            elif n.tag == "ac:image":
+                # Only where a block cannot stand (a heading, a table cell): its words.
+                out.append(Span(text=self._image_words(n), **style.__dict__))
+            elif n.tag in ("ac:parameter", "ac:task-id", "ac:task-status"):
                 continue
             elif n.tag in ("ac:structured-macro", "ac:macro"):
                 out.append(Span(text=self._macro_text(n), **style.__dict__))
@@ -427,6 +430,12 @@ class _Reader:
         if n.tag == "ri:user":
             return "@" + (a.get("ri:username") or "user")
         return a.get("ri:content-title") or a.get("ri:filename") or a.get("ri:space-key") or ""
+
+    @staticmethod
+    def _image_words(n: _Node) -> str:
+        attachment = n.find("ri:attachment")
+        name = attachment.attrs.get("ri:filename", "") if attachment is not None else ""
+        return f"[{n.attrs.get('ac:alt') or name or 'image'}]"
 
     @staticmethod
     def _macro_text(n: _Node) -> str:
@@ -541,17 +550,23 @@ class _Reader:
         )
 
     def cell(self, n: _Node) -> Spans:
-        """A cell's text as spans; paragraphs (and other blocks) inside it end with a newline
-        between them."""
+        """A cell's text as spans (a cell is a run of text in the Block tree): paragraphs,
+        list items and other blocks inside it are set apart by newlines."""
         spans: list[Span] = []
-        for c in n.children:
-            if isinstance(c, _Node) and c.tag in BLOCK_TAGS:
+        self._flatten(n.children, spans)
+        return _merge(spans)
+
+    def _flatten(self, nodes: Sequence[_Node | str], spans: list[Span]) -> None:
+        for c in nodes:
+            if isinstance(c, _Node) and c.tag in BLOCK_TAGS and not _inline_macro(c):
                 if spans and not spans[-1].text.endswith("\n"):
                     spans.append(Span(text="\n"))
-                spans += self.inline(c.children) if c.tag != "ac:image" else []
+                if c.tag == "ac:image":
+                    spans += self.inline([c])
+                else:
+                    self._flatten(c.children, spans)
             else:
                 spans += self.inline([c])
-        return _merge(spans)
 
     def macro(self, n: _Node) -> list[Block]:
         name = n.attrs.get("ac:name", "").lower()

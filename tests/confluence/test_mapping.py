@@ -156,6 +156,33 @@ def test_tables_and_images() -> None:
     assert 'ri:filename="d 1.png"' in blocks_to_storage([bare[2]])
 
 
+def test_blocks_inside_cells_and_images_where_blocks_cannot_stand() -> None:
+    xhtml = (
+        "<table><tbody><tr><td><ul><li>a</li><li>b</li></ul><p>c</p></td>"
+        '<td><p><ac:image ac:alt="logo"><ri:attachment ri:filename="l.png"/></ac:image></p>'
+        "</td></tr></tbody></table>"
+        '<h2>Title <ac:image><ri:attachment ri:filename="i.png"/></ac:image></h2>'
+    )
+    assert storage_to_blocks(xhtml) == [
+        Table(rows=(((Span(text="a\nb\nc"),), (Span(text="[logo]"),)),), header=False),
+        Heading(level=2, spans=(Span(text="Title [i.png]"),)),
+    ]
+
+
+def test_links_mentions_emoticons_and_dates_keep_their_words() -> None:
+    xhtml = (
+        '<p><ac:link><ri:page ri:content-title="Other page"/></ac:link>, '
+        '<ac:link><ri:page ri:content-title="X"/><ac:plain-text-link-body><![CDATA[shown]]>'
+        '</ac:plain-text-link-body></ac:link>, <ac:link><ri:user ri:account-id="5b10"/></ac:link>'
+        ', <ac:link><ri:user ri:username="ann"/></ac:link> '
+        '<ac:emoticon ac:name="smile" ac:emoji-fallback="\U0001f642"/> '
+        '<ac:emoticon ac:name="tick"/> <time datetime="2024-05-01"/></p>'
+    )
+    assert storage_to_blocks(xhtml) == [
+        p("Other page, shown, @user, @ann \U0001f642 :tick: 2024-05-01"),
+    ]
+
+
 def test_attachment_keys_become_file_names() -> None:
     out = blocks_to_storage(
         [Image(url="img/a.png", alt="A"), Image(url="https://e.com/x.png")],
