@@ -18,6 +18,7 @@ from connectors.sdk import (
     PermissionDenied,
     RateLimited,
     ReauthRequired,
+    ServiceUnavailable,
     TransportError,
 )
 from connectors.sdk.errors import SyncConflict
@@ -182,6 +183,21 @@ async def test_a_429_then_success(signed_in: ConfluenceStandIn) -> None:
     signed_in.inject("retry_after", seconds=300, path="/pages/")
     with pytest.raises(RateLimited, match="Rate limit exceeded"):
         await conn.page_info(page.id)
+    await http.aclose()
+
+
+async def test_reads_are_retried_and_a_failed_create_is_not_repeated(
+    signed_in: ConfluenceStandIn,
+) -> None:
+    page = signed_in.state.add_page("DOCS", "Flaky")
+    conn, http = connect(signed_in)
+    signed_in.inject("502", count=2, path=f"/pages/{page.id}")
+    assert (await conn.page_info(page.id)).title == "Flaky"
+    signed_in.inject("500", path="/api/v2/pages")
+    with pytest.raises(ServiceUnavailable):
+        await conn.create_page(PageParent(space="DOCS"), "Once", [])
+    posts = [e for e in signed_in.log if e.method == "POST"]
+    assert len(posts) == 1 and len(signed_in.state.pages) == 1
     await http.aclose()
 
 
