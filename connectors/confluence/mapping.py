@@ -17,7 +17,10 @@ Reading:
 - The ``info``, ``note``, ``warning``, ``tip`` and ``panel`` macros become a :class:`Quote`;
   another macro with a rich-text body gives that body's blocks, one with a plain-text body a
   paragraph of its text, one with no body a paragraph naming it (nothing is dropped
-  silently).
+  silently). A panel's ``title`` opens its quote in bold; an inline macro (``status``)
+  stays in its paragraph as its title's text. Links to pages and people (``ac:link``) keep
+  their words (``@name`` for a person), emoticons their emoji, an image in a heading or a
+  table cell its ``[alt]``; blocks inside a cell are set apart by newlines.
 - Hostile content goes: ``script``, ``style``, ``iframe``, ``object``, ``embed`` and the like
   are dropped with their content; attributes are never carried (so no ``on*`` handlers),
   and a link or image whose URL has a scheme other than http(s)/mailto/tel (``javascript:``,
@@ -28,7 +31,8 @@ Reading:
 Writing is the converse: an :class:`Image` whose ``url`` is a key of ``attachments`` (or
 any URL that is not http(s)) is written as ``ri:attachment`` with the file name
 ``attachments`` maps it to; an http(s) URL as ``ri:url``. A list whose items are checked
-(or unchecked: ``checked`` is not ``None``) is written as a task list.
+(or unchecked: ``checked`` is not ``None``) is written as a task list; Confluence's task
+lists are unordered, so an ordered list is written as ``ol`` whatever its items' ``checked``.
 
 For a tree in the form this module itself reads (no empty or whitespace-only paragraphs,
 adjacent spans of one style merged), ``storage_to_blocks(blocks_to_storage(b)) == b``.
