@@ -38,6 +38,8 @@ class DevtoStandIn(StandIn):
 
     def __init__(self, *, port: int = 0, validate: bool = True) -> None:
         super().__init__(port=port, validate=validate)
+        # Forem's answers to requests with an api-key (Rails' default for private answers).
+        self.default_cache_control = "max-age=0, private, must-revalidate"
         self.tokens.update({"devkey-ada": "ada"})
         self.articles: dict[int, dict[str, Any]] = {}
         self.next_id = 1000
