@@ -114,6 +114,8 @@ async def test_publishing_again_updates_the_same_post(
     assert not second.created and second.post.id == first.post.id
     assert second.post.status == "published" and len(ghost.posts) == 1
     assert "(updated)" in second.summary
+    after = _applied(text, second.front_matter, second.end_line)
+    assert lens_title(after, "Ghost", "ghost") == "Update on Ghost · published"
 
 
 async def test_an_edit_on_the_site_since_is_a_conflict(
@@ -168,5 +170,5 @@ async def test_devto_gets_markdown_and_names_local_images(
     assert stored["cover_image"] == "https://cdn.example/c.png"
     assert done.summary == "Published “From the editor”"
     assert lens_title(_applied(text, done.front_matter, done.end_line), "dev.to", "devto") == (
-        "Update on dev.to · draft"
+        "Update on dev.to · published"
     )

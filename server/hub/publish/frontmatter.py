@@ -9,8 +9,9 @@ The front matter is the YAML mapping between a first line ``---`` and the next `
 - ``cover_image`` (or ``cover``, ``image``, ``feature_image``);
 - ``status: draft|published``, or ``published: true|false``, or ``draft: true|false``.
 
-What publishing records is kept under ``tieline.publish.<connector>``: ``id``, ``url`` and
-``updated_at`` (the version an update names), so publishing again updates the same post.
+What publishing records is kept under ``tieline.publish.<connector>``: ``id``, ``url``,
+``updated_at`` (the version an update names) and ``status``, so publishing again updates the
+same post.
 Writing the record re-serialises the front matter (its keys in their order; comments in it
 are not kept).
 """
@@ -100,6 +101,8 @@ class PostRecord:
     id: str
     url: str | None = None
     updated_at: str | None = None
+    #: The post's status when it was last published from here.
+    status: str | None = None
 
     def as_yaml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id}
@@ -107,6 +110,8 @@ class PostRecord:
             out["url"] = self.url
         if self.updated_at:
             out["updated_at"] = self.updated_at
+        if self.status:
+            out["status"] = self.status
         return out
 
 
@@ -139,7 +144,10 @@ def meta(data: dict[str, Any]) -> Meta:
         for service, rec in pub.items():
             if isinstance(rec, dict) and rec.get("id") not in (None, ""):
                 records[str(service)] = PostRecord(
-                    str(rec["id"]), _text(rec.get("url")), _text(rec.get("updated_at"))
+                    str(rec["id"]),
+                    _text(rec.get("url")),
+                    _text(rec.get("updated_at")),
+                    _text(rec.get("status")),
                 )
     tags = _tags(_first(data, "tags", "categories"))
     return Meta(

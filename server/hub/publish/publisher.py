@@ -251,7 +251,9 @@ async def publish(
         post = await pub.update_post(record.id, draft, status=wanted, if_match=record.updated_at)
     else:
         post = await pub.create_post(draft, status=wanted)
-    data = with_record(parts.data, connector_id, PostRecord(post.id, post.url, post.version))
+    data = with_record(
+        parts.data, connector_id, PostRecord(post.id, post.url, post.version, post.status)
+    )
     prefix = text[: parts.end]
     end_line = prefix.count("\n")
     end_character = len(prefix) - (prefix.rfind("\n") + 1)
@@ -265,14 +267,16 @@ def lens_title(text: str, service: str, connector_id: str) -> str:
         m = meta(split(text).data)
     except ValueError:
         return f"Publish to {service}"
-    if connector_id in m.records:
-        return f"Update on {service} · {m.status or 'draft'}"
+    record = m.records.get(connector_id)
+    if record is not None:
+        return f"Update on {service} · {record.status or m.status or 'draft'}"
     return f"Publish to {service}"
 
 
 __all__ = [
     "PublishError",
     "Published",
+    "Publishing",
     "lens_title",
     "local_images",
     "markdown_html",
