@@ -114,8 +114,17 @@ async def test_publishing_again_updates_the_same_post(
     assert not second.created and second.post.id == first.post.id
     assert second.post.status == "published" and len(ghost.posts) == 1
     assert "(updated)" in second.summary
-    after = _applied(text, second.front_matter, second.end_line)
-    assert lens_title(after, "Ghost", "ghost") == "Update on Ghost · published"
+    assert second.uploaded == [] and len(ghost.images) == 2  # unchanged: not uploaded again
+    assert second.images == first.images
+    text = _applied(text, second.front_matter, second.end_line)
+    assert lens_title(text, "Ghost", "ghost") == "Update on Ghost · published"
+
+    (tmp_path / "posts" / "img" / "cover.png").write_bytes(PNG + b"a new cover")
+    third = await publish(ghost_conn, "Ghost", text, connector_id="ghost", path=doc, root=tmp_path)
+    assert third.uploaded == ["img/cover.png"] and len(ghost.images) == 3
+    assert third.post.status == "published"  # kept: neither asked for nor in the front matter
+    assert ghost.posts[first.post.id]["feature_image"] == third.images["img/cover.png"]
+    assert third.images["img/diagram.png"] == first.images["img/diagram.png"]
 
 
 async def test_an_edit_on_the_site_since_is_a_conflict(

@@ -10,8 +10,9 @@ The front matter is the YAML mapping between a first line ``---`` and the next `
 - ``status: draft|published``, or ``published: true|false``, or ``draft: true|false``.
 
 What publishing records is kept under ``tieline.publish.<connector>``: ``id``, ``url``,
-``updated_at`` (the version an update names) and ``status``, so publishing again updates the
-same post.
+``updated_at`` (the version an update names), ``status`` and ``images`` (each local image's
+uploaded URL and SHA-256), so publishing again updates the same post and uploads only the
+images that changed.
 Writing the record re-serialises the front matter (its keys in their order; comments in it
 are not kept).
 """
@@ -94,6 +95,14 @@ def _tags(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class UploadedImage:
+    """A local image as uploaded: its URL on the service and the SHA-256 of its bytes."""
+
+    url: str
+    sha256: str
+
+
 @dataclass
 class PostRecord:
     """Where a document was published on one service."""
@@ -103,6 +112,8 @@ class PostRecord:
     updated_at: str | None = None
     #: The post's status when it was last published from here.
     status: str | None = None
+    #: Local image source (as the document names it) -> the image uploaded for it.
+    images: dict[str, UploadedImage] = field(default_factory=dict)
 
     def as_yaml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id}
@@ -112,7 +123,20 @@ class PostRecord:
             out["updated_at"] = self.updated_at
         if self.status:
             out["status"] = self.status
+        if self.images:
+            out["images"] = {
+                src: {"url": i.url, "sha256": i.sha256} for src, i in self.images.items()
+            }
         return out
+
+
+def _images(value: Any) -> dict[str, UploadedImage]:
+    out: dict[str, UploadedImage] = {}
+    if isinstance(value, dict):
+        for src, i in value.items():
+            if isinstance(i, dict) and isinstance(i.get("url"), str):
+                out[str(src)] = UploadedImage(i["url"], str(i.get("sha256") or ""))
+    return out
 
 
 @dataclass
@@ -148,6 +172,7 @@ def meta(data: dict[str, Any]) -> Meta:
                     _text(rec.get("url")),
                     _text(rec.get("updated_at")),
                     _text(rec.get("status")),
+                    _images(rec.get("images")),
                 )
     tags = _tags(_first(data, "tags", "categories"))
     return Meta(
@@ -183,6 +208,7 @@ __all__ = [
     "Meta",
     "PostRecord",
     "Split",
+    "UploadedImage",
     "meta",
     "render",
     "split",

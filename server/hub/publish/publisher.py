@@ -5,10 +5,12 @@ Nothing here knows a blogging service: it codes against
 
 1. the front matter (:mod:`.frontmatter`) gives the title (else the first ``# heading``,
    which then leaves the body: services show the title themselves), tags, excerpt,
-   canonical URL, cover image and status; the status asked for wins over it;
+   canonical URL, cover image and status; the status asked for wins over it, and without
+   either an update keeps the status the post was last published with (else: a draft);
 2. local images -- ``![alt](relative/path.png)`` and a relative ``cover_image`` -- are read
    (only from inside the workspace, or the document's folder without one) and uploaded
-   through the connector, and the Markdown is rewritten to the URLs the service gives back.
+   through the connector, and the Markdown is rewritten to the URLs the service gives back
+   (the record keeps each image's URL and hash: an unchanged image is not uploaded again).
    A service with no image upload (dev.to) fails the publish before anything is sent, with
    the list of local images that need an absolute URL;
 3. the body goes in the service's format: Markdown as it is, or HTML rendered with
@@ -27,9 +29,10 @@ Titles and URLs the service answers are shown back only as plain text
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -41,7 +44,7 @@ from connectors.sdk.errors import InvalidRequest, TielineError
 from connectors.sdk.publishing import Post, PostDraft, PostStatus
 
 from ..sanitize import plain_text
-from .frontmatter import PostRecord, meta, render, split, with_record
+from .frontmatter import PostRecord, UploadedImage, meta, render, split, with_record
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -99,6 +102,8 @@ class Published:
     end_line: int
     end_character: int
     images: dict[str, str] = field(default_factory=dict)  # local source -> uploaded URL
+    #: The sources uploaded this time (the others were uploaded before with the same bytes).
+    uploaded: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
@@ -165,7 +170,10 @@ async def _upload(
     root: Path,
     read: Callable[[Path], bytes],
     progress: Progress | None,
-) -> dict[str, str]:
+    known: Mapping[str, UploadedImage],
+) -> dict[str, UploadedImage]:
+    """Each source's uploaded image; one the last publish uploaded with the same bytes is
+    not uploaded again."""
     files: dict[str, Path] = {}
     missing: list[str] = []
     for src in sources:
@@ -175,9 +183,14 @@ async def _upload(
         files[src] = path
     if missing:
         raise PublishError("no such image: " + ", ".join(missing))
-    urls: dict[str, str] = {}
+    urls: dict[str, UploadedImage] = {}
     for n, (src, path) in enumerate(files.items(), 1):
         data = read(path)
+        digest = hashlib.sha256(data).hexdigest()
+        before = known.get(src)
+        if before is not None and before.sha256 == digest:
+            urls[src] = before
+            continue
         if len(data) > MAX_IMAGE:
             raise PublishError(f"the image {src} is larger than {MAX_IMAGE // (1024 * 1024)} MB")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -186,7 +199,7 @@ async def _upload(
         if progress is not None:
             progress(f"uploading {path.name} ({n}/{len(files)})")
         try:
-            urls[src] = await pub.upload_image(path.name, data, mime)
+            urls[src] = UploadedImage(await pub.upload_image(path.name, data, mime), digest)
         except InvalidRequest as exc:
             if n == 1 and exc.status is None:  # refused before any request: no upload at all
                 raise PublishError(
@@ -195,6 +208,13 @@ async def _upload(
                 ) from exc
             raise
     return urls
+
+
+def kept_status(record: PostRecord | None) -> PostStatus | None:
+    """The status a post published from here had: an update keeps it unless told."""
+    if record is None or record.status not in ("draft", "published"):
+        return None
+    return "published" if record.status == "published" else "draft"
 
 
 def _rewrite(markdown: str, urls: dict[str, str]) -> str:
@@ -224,12 +244,18 @@ async def publish(
     title, body = title_and_body(parts.body, m.title, fallback_title)
     cover = m.cover_image
     sources = local_images(body, cover)
-    urls: dict[str, str] = {}
+    record = m.records.get(connector_id)
+    images: dict[str, UploadedImage] = {}
     if sources:
         if path is None:
             raise PublishError("save the document first: its images are named relative to it")
         base = path.parent.resolve()
-        urls = await _upload(pub, service, sources, base, (root or base).resolve(), read, progress)
+        known = record.images if record is not None else {}
+        images = await _upload(
+            pub, service, sources, base, (root or base).resolve(), read, progress, known
+        )
+    urls = {src: i.url for src, i in images.items()}
+    if urls:
         body = _rewrite(body, urls)
         cover = urls.get(cover, cover) if cover else None
     formats = list(pub.publish_formats())
@@ -243,8 +269,7 @@ async def publish(
         canonical_url=m.canonical_url,
         cover_image=cover,
     )
-    wanted: PostStatus = status or m.status or "draft"
-    record = m.records.get(connector_id)
+    wanted: PostStatus = status or m.status or kept_status(record) or "draft"
     if progress is not None:
         progress(f"{'updating' if record else 'creating'} the post on {service}")
     if record is not None:
@@ -252,12 +277,13 @@ async def publish(
     else:
         post = await pub.create_post(draft, status=wanted)
     data = with_record(
-        parts.data, connector_id, PostRecord(post.id, post.url, post.version, post.status)
+        parts.data, connector_id, PostRecord(post.id, post.url, post.version, post.status, images)
     )
     prefix = text[: parts.end]
     end_line = prefix.count("\n")
     end_character = len(prefix) - (prefix.rfind("\n") + 1)
-    return Published(post, record is None, render(data), end_line, end_character, urls)
+    uploaded = [src for src, i in images.items() if record is None or record.images.get(src) != i]
+    return Published(post, record is None, render(data), end_line, end_character, urls, uploaded)
 
 
 def lens_title(text: str, service: str, connector_id: str) -> str:
@@ -277,6 +303,7 @@ __all__ = [
     "PublishError",
     "Published",
     "Publishing",
+    "kept_status",
     "lens_title",
     "local_images",
     "markdown_html",

@@ -6,10 +6,11 @@ service ("Publish to Ghost", "Update on dev.to · draft" once published there).
 Arguments, all optional: ``[uri, service, status]`` -- the document (else the one open
 Markdown document, or a choice of them), the service (a session key or a connector id;
 else the one signed in, or a choice) and ``draft`` / ``published`` (else the front matter's,
-else a choice). The post's id, URL and version go back into the front matter with
-``workspace/applyEdit`` (a document that is not open, or a client without ``applyEdit``, has
-its file written), so publishing again updates the same post. The upload of local images
-and the request are reported as work-done progress.
+else the status the post was last published with, else a choice). The post's id, URL and
+version go back into the front matter with ``workspace/applyEdit`` (a document that is not
+open, or a client without ``applyEdit``, has its file written), so publishing again updates
+the same post. The upload of local images and the request are reported as work-done
+progress.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pygls.workspace import TextDocument
 
 from connectors.sdk.errors import TielineError
 
-from ..common import choose, hub_or_fail, info
+from ..common import choose, hub_or_fail, info, warn
 from ..guard import INVALID_PARAMS, FeatureError, guarded
 from ..progress import work_done
 from ..server import TielineServer, path_of
@@ -129,9 +130,6 @@ def _root(ls: TielineServer, path: Path | None) -> Path | None:
 async def _apply(
     ls: TielineServer, uri: str, front_matter: str, end_line: int, end_character: int
 ) -> bool:
-    caps = ls.client_capabilities
-    if not (caps and caps.workspace and caps.workspace.apply_edit):
-        return False
     rng = types.Range(types.Position(0, 0), types.Position(end_line, end_character))
     edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(range=rng, new_text=front_matter)]})
     got = await ls.workspace_apply_edit_async(
@@ -157,7 +155,9 @@ async def publish(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
     if len(args) > 2 and args[2] in ("draft", "published"):
         status = "published" if args[2] == "published" else "draft"
     else:
-        status = frontmatter.meta(frontmatter.split(text).data).status
+        said = frontmatter.meta(frontmatter.split(text).data)
+        record = said.records.get(session.connector_id)
+        status = said.status or publisher.kept_status(record)
     if status is None:
         picked = await choose(ls, f"Publish {name} to {service}:", [DRAFT, PUBLIC])
         if picked is None:
@@ -183,15 +183,23 @@ async def publish(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
             progress=progress,
         )
     applied = written = False
-    if doc is not None:
+    caps = ls.client_capabilities
+    edits = bool(caps and caps.workspace and caps.workspace.apply_edit)
+    if doc is not None and edits:
         applied = await _apply(ls, uri, done.front_matter, done.end_line, done.end_character)
-    if not applied and path is not None and doc is None:
+    elif path is not None:  # not open, or a client that cannot apply edits: the file
         lines = text.splitlines(keepends=True)
         rest = "".join(lines[done.end_line :])[done.end_character :]
         path.write_text(done.front_matter + rest, encoding="utf-8")
         written = True
     from server.hub.sanitize import plain_text
 
+    if not (applied or written):
+        warn(
+            ls,
+            f"The post is on {service}, but its record was not added to the front matter: "
+            f"publishing again makes a new post (its id: {plain_text(done.post.id, 40)})",
+        )
     url = plain_text(done.post.url, 300) if done.post.url else ""
     info(ls, f"{done.summary} on {service}" + (f": {url}" if url else ""))
     return {
@@ -201,6 +209,7 @@ async def publish(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
         "created": done.created,
         "service": session.connector_id,
         "images": len(done.images),
+        "uploaded": len(done.uploaded),
         "applied": applied,
         "written": written,
     }
