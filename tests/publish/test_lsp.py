@@ -185,3 +185,53 @@ async def test_publish_to_ghost_then_update_and_devto_refuses_local_images(
         assert world.ghost.violations == [] and world.devto.violations == []
     finally:
         await c.shutdown_session()
+
+
+async def test_a_document_not_open_is_published_to_wordpress_and_its_file_written(
+    tmp_path: Path, tieline_home: Path
+) -> None:
+    """WordPress alone (HTTP Basic with an application password from the environment): a
+    document named by its URI, not open in the editor, gets its record written to the file;
+    the cover image becomes the post's featured media."""
+    from tests.standin.wordpress import PASSWORDS, WordPressStandIn
+
+    require_contract(WordPressStandIn)
+    root = tmp_path / "site"
+    (root / "img").mkdir(parents=True)
+    (root / "img" / "flow.png").write_bytes(PNG)
+    doc = root / "hello.md"
+    doc.write_text(DOC.replace("description:", "cover_image: img/flow.png\ndescription:"))
+    with serving(WordPressStandIn()) as wp:
+        env = server_env(
+            Env(root=root, github=None, home=tieline_home),
+            PYTHONPATH=f"{checkout_entry_points(tmp_path / 'path')}:{ROOT}",
+            TIELINE_WORDPRESS_USER="ada",
+            TIELINE_WORDPRESS_APP_PASSWORD=PASSWORDS["ada"],
+            TIELINE_CONNECTORS__WORDPRESS__SITE=wp.url,
+        )
+        del env["TIELINE_GITHUB_TOKEN"]
+        c = await start_prompted(env, root, answering=_answer, answers=[], folder="site")
+        try:
+            async with asyncio.timeout(40):
+                while True:
+                    try:
+                        got = await run_command(
+                            c, "tieline.publish", doc.as_uri(), "wordpress", "published"
+                        )
+                        break
+                    except Exception as exc:  # until the session is open
+                        if "sign in" not in str(exc) and "no signed-in" not in str(exc):
+                            raise
+                        await asyncio.sleep(0.2)
+            assert got["written"] is True and got["status"] == "published"
+            assert got["uploaded"] == 1  # one file: the image and the cover are the same
+            post = wp.posts[int(got["id"])]
+            assert post["status"] == "publish" and post["featured_media"] in wp.media
+            assert "wp-content/uploads" in post["_raw_content"]
+            assert [wp.tags[t]["name"] for t in post["tags"]] == ["python", "editors"]
+            on_disk = doc.read_text()
+            assert meta(split(on_disk).data).records["wordpress"].id == got["id"]
+            assert on_disk.endswith("A picture: ![flow](img/flow.png)\n")
+            assert wp.violations == []
+        finally:
+            await c.shutdown_session()
