@@ -143,3 +143,39 @@ def test_the_schemas_judge_requests(ghost: GhostStandIn) -> None:
     assert r.status_code == 422
     assert ghost.violations and "posts-add" in ghost.violations[0]
     ghost.violations.clear()
+
+
+def test_a_jwt_is_renewed_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from server.hub.auth import headers
+
+    now = [1_700_000_000.0]
+    monkeypatch.setattr(headers, "time", SimpleNamespace(time=lambda: now[0]))
+    auth = SecretAuth(ADMIN_KEY, header=("Authorization", "Ghost {jwt:/admin/}"))
+
+    def sent() -> str:
+        request = httpx.Request("GET", "https://blog.example/ghost/api/admin/site/")
+        next(auth.auth_flow(request))
+        return request.headers["authorization"]
+
+    first = sent()
+    now[0] += headers.JWT_RENEW - 1
+    assert sent() == first
+    now[0] += 2
+    renewed = sent()
+    assert renewed != first
+    claims = jwt.decode(
+        renewed.split(" ", 1)[1], OctKey.import_key(bytes.fromhex(ADMIN_KEY.split(":")[1]))
+    ).claims
+    assert claims["iat"] == int(now[0]) and claims["exp"] - claims["iat"] == JWT_LIFETIME
+
+
+async def test_a_malformed_key_fails_its_check_not_the_session(ghost: GhostStandIn) -> None:
+    c, http = connect(ghost.url, token="not-an-admin-key")
+    try:
+        got = await c.check()
+    finally:
+        await http.aclose()
+    assert not got.ok and "<id>:<secret>" in (got.detail or "")
+    assert not ghost.log

@@ -96,7 +96,10 @@ class SecretAuth(httpx.Auth):
         self._audience = jwt.group(1) if jwt else None
         self._minted = 0.0
         if self._audience is not None:
-            self._value = self._mint()
+            # Minted at the first request: a malformed key fails that request (ConfigError),
+            # not the building of every session.
+            self._value = ""
+            self._minted = -float(JWT_RENEW)
         else:
             self._value = render(self._template, token, username)
             register_secret(self._value)
