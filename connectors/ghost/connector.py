@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from connectors.sdk import (
     CheckResult,
@@ -51,9 +52,11 @@ class GhostConnector(Connector):
         except (TielineError, ConfigError) as exc:
             return CheckResult.failed(exc)
         title = site.title or site.url or "your Ghost site"
+        # An Admin API key belongs to an integration, not a person: the site names it.
+        host = urlsplit(site.url).netloc if site.url else ""
         return CheckResult(
             ok=True,
-            account=site.url or self.ctx.account,
+            account=host or self.ctx.account,
             name=site.title,
             detail=f"signed in to the Admin API of {title}"
             + (f" (Ghost {site.version})" if site.version else ""),
