@@ -174,6 +174,19 @@ async def test_publish_to_ghost_then_update_and_devto_refuses_local_images(
             "Update on Ghost · published",
         ]
 
+        # Edited in Ghost's admin since: the person is asked before it is overwritten.
+        world.ghost.posts[got["id"]]["updated_at"] = "2026-12-02T09:00:00.000Z"
+        c.prompts.clear()  # type: ignore[attr-defined]
+        c.answers[:] = []  # type: ignore[attr-defined]
+        kept = await run_command(c, "tieline.publish", uri, "ghost")
+        assert kept == {"cancelled": True, "conflict": True}
+        (asked_overwrite,) = c.prompts  # type: ignore[attr-defined]
+        assert "changed on the site" in asked_overwrite.message
+        assert [a.title for a in asked_overwrite.actions] == ["Overwrite"]
+        c.answers[:] = ["Overwrite"]  # type: ignore[attr-defined]
+        forced = await run_command(c, "tieline.publish", uri, "ghost")
+        assert forced["id"] == got["id"] and forced["status"] == "published"
+
         # From the palette: the one open document, a choice of service; dev.to refuses.
         c.prompts.clear()  # type: ignore[attr-defined]
         c.answers[:] = ["dev.to", "Save as draft"]  # type: ignore[attr-defined]

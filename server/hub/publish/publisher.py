@@ -237,8 +237,10 @@ async def publish(
     fallback_title: str = "Untitled",
     read: Callable[[Path], bytes] = Path.read_bytes,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> Published:
-    """Create or update the post ``text`` (a Markdown document at ``path``) stands for."""
+    """Create or update the post ``text`` (a Markdown document at ``path``) stands for.
+    ``force``: update the post even if it changed on the service since it was recorded."""
     parts = split(text)
     m = meta(parts.data)
     title, body = title_and_body(parts.body, m.title, fallback_title)
@@ -273,7 +275,8 @@ async def publish(
     if progress is not None:
         progress(f"{'updating' if record else 'creating'} the post on {service}")
     if record is not None:
-        post = await pub.update_post(record.id, draft, status=wanted, if_match=record.updated_at)
+        version = None if force else record.updated_at
+        post = await pub.update_post(record.id, draft, status=wanted, if_match=version)
     else:
         post = await pub.create_post(draft, status=wanted)
     data = with_record(

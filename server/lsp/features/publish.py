@@ -9,7 +9,8 @@ else the one signed in, or a choice) and ``draft`` / ``published`` (else the fro
 else the status the post was last published with, else a choice). The post's id, URL and
 version go back into the front matter with ``workspace/applyEdit`` (a document that is not
 open, or a client without ``applyEdit``, has its file written), so publishing again updates
-the same post. The upload of local images and the request are reported as work-done
+the same post; a post changed on the service since is overwritten only when the person says
+so. The upload of local images and the request are reported as work-done
 progress.
 """
 
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-from connectors.sdk.errors import TielineError
+from connectors.sdk.errors import SyncConflict, TielineError
 
 from ..common import choose, hub_or_fail, info, warn
 from ..guard import INVALID_PARAMS, FeatureError, guarded
@@ -31,11 +32,12 @@ from ..server import TielineServer, path_of
 if TYPE_CHECKING:
     from connectors.sdk.publishing import PostStatus
     from server.hub.hub import Hub
-    from server.hub.publish.publisher import PublishSession
+    from server.hub.publish.publisher import Published, PublishSession
 
 PUBLISH = "tieline.publish"
 DRAFT = "Save as draft"
 PUBLIC = "Publish now"
+OVERWRITE = "Overwrite"
 
 
 def _is_markdown(uri: str, doc: TextDocument | None) -> bool:
@@ -171,17 +173,27 @@ async def publish(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
             if send is not None:
                 send(message, min(90, steps[0] * 20))
 
-        done = await publisher.publish(
-            publisher.publishing(session),
-            service,
-            text,
-            connector_id=session.connector_id,
-            path=path,
-            root=_root(ls, path),
-            status=status,
-            fallback_title=path.stem if path is not None else "Untitled",
-            progress=progress,
-        )
+        async def attempt(force: bool) -> Published:
+            return await publisher.publish(
+                publisher.publishing(session),
+                service,
+                text,
+                connector_id=session.connector_id,
+                path=path,
+                root=_root(ls, path),
+                status=status,
+                fallback_title=path.stem if path is not None else "Untitled",
+                progress=progress,
+                force=force,
+            )
+
+        try:
+            done = await attempt(False)
+        except SyncConflict as exc:
+            asked = f"{exc.message}. Overwrite it with {name}?"
+            if await choose(ls, asked, [OVERWRITE], kind=types.MessageType.Warning) != OVERWRITE:
+                return {"cancelled": True, "conflict": True}
+            done = await attempt(True)
     applied = written = False
     caps = ls.client_capabilities
     edits = bool(caps and caps.workspace and caps.workspace.apply_edit)
