@@ -29,6 +29,7 @@ from . import (
     notes,
     panels,
     pdfnotes,
+    publish,
     snippets,
     tasks,
     wikilinks,
@@ -62,6 +63,7 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     mail.setup,
     notes.setup,
     pdfnotes.setup,
+    publish.setup,
     tasks.setup,
     wikilinks.setup,
 ]
