@@ -248,3 +248,15 @@ _block = st.recursive(_leaf, _containers, max_leaves=8)
 def test_generated_blocks_survive_markdown(blocks: list[Block]) -> None:
     md = blocks_to_markdown(blocks)
     assert normalise(markdown_to_blocks(md)) == normalise(blocks), md
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_block, min_size=1, max_size=4))
+def test_the_sanitiser_keeps_what_the_hub_writes(blocks: list[Block]) -> None:
+    """The import sends what it writes through ``sanitize_markdown``: written Markdown is
+    already safe, so the sanitiser changes nothing a reader sees (``&``/``<`` are entities,
+    which it keeps, not backslash escapes, which it would read as tags)."""
+    from server.hub.sanitize import sanitize_markdown
+
+    md = blocks_to_markdown(blocks)
+    assert normalise(markdown_to_blocks(sanitize_markdown(md))) == normalise(blocks), md

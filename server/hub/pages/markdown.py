@@ -362,13 +362,16 @@ def _table(block: Table) -> str:
     return "\n".join(line.replace("|  |", "| |") for line in lines)
 
 
-# Punctuation Markdown may read as markup anywhere in a line.
-_INLINE_ESC = re.compile(r"([\\`*_\[\]<>~&|!])")
+# Punctuation Markdown may read as markup anywhere in a line; ``&`` and ``<`` are written
+# as entities, which an HTML sanitiser passing over the Markdown leaves as they are.
+_INLINE_ESC = re.compile(r"([\\`*_\[\]~|!])")
+_ENTITIES = {"&": "&amp;", "<": "&lt;"}
 _LINE_START = re.compile(r"^(\s*)([#+=>-]|\d+[.)])")
 
 
 def _escape(text: str, *, single_line: bool = False) -> str:
     out = _INLINE_ESC.sub(r"\\\1", text)
+    out = re.sub(r"[&<]", lambda m: _ENTITIES[m.group(0)], out)
     if single_line:
         out = out.replace("\n", " ")
     return out
@@ -472,7 +475,11 @@ def _spans_md(spans: Sequence[Span], *, single_line: bool = False, in_table: boo
     text = "".join(parts)
     if not single_line:
         # A hard break at the very end means nothing to Markdown.
-        text = text.rstrip("\\\n ")
+        while text.rstrip(" ").endswith("\\\n"):
+            text = text.rstrip(" ")[:-2]
+        while text.lstrip(" ").startswith("\\\n"):
+            text = text.lstrip(" ")[2:]
+        text = text.strip(" ")
         text = _escape_line_starts(text)
     else:
         text = _escape_line_starts(text.strip())
