@@ -27,6 +27,7 @@ from . import (
     mail,
     meetings,
     notes,
+    pages,
     panels,
     pdfnotes,
     snippets,
@@ -64,4 +65,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     pdfnotes.setup,
     tasks.setup,
     wikilinks.setup,
+    pages.setup,
 ]
