@@ -211,3 +211,37 @@ async def test_search_import_hover_export_conflict(world: World) -> None:
         assert "<script" not in md and "javascript:" not in md and "click" in md
     finally:
         await c.shutdown_session()
+
+
+async def test_folder_setting_and_export_of_a_new_page(world: World) -> None:
+    site = world.site()
+    site.spaces.append(PageSpace(key="OPS", name="Operations"))
+    site.save(world.file)
+    world.env.update(TIELINE_PAGES__FOLDER="docs/wiki", TIELINE_PAGES__DEPTH="0")
+    c = await _start(world)
+    try:
+        await _until_signed_in(c)
+        c.prompts.clear()  # type: ignore[attr-defined]
+        got = await run_command(c, "tieline.importPage", world.handbook)
+        assert c.prompts == []  # type: ignore[attr-defined]  # the folder is the setting's
+        assert got["pages"] == 1 and got["written"][-1] == "Handbook.md"
+        assert (world.root / "docs" / "wiki" / "Handbook.md").is_file()
+        assert not (world.root / "docs" / "wiki" / "Handbook").exists()
+
+        (world.root / "docs" / "chart.png").write_bytes(PNG)
+        doc = world.root / "docs" / "Release notes.md"
+        doc.write_text("Shipped *it*.\n\n![chart](chart.png)\n")
+        uri = _open(c, doc)
+        c.answers[:] = ["Operations (OPS)"]  # type: ignore[attr-defined]
+        made = await run_command(c, "tieline.exportPage", uri)
+        asked = [p.message for p in c.prompts]  # type: ignore[attr-defined]
+        assert asked == ["Create “Release notes” in which space?"]
+        assert made["created"] and made["title"] == "Release notes" and made["applied"]
+        site = world.site()
+        assert site.pages[made["id"]].space == "OPS"
+        assert site.uploads[made["id"]] == {"chart.png": PNG}
+        meta, body = split_front_matter(_edited_text(c))
+        assert page_meta(meta)["page_id"] == made["id"] and page_meta(meta)["space"] == "OPS"
+        assert body == doc.read_text()
+    finally:
+        await c.shutdown_session()

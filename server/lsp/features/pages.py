@@ -2,8 +2,9 @@
 
 - ``tieline.searchPages [query]``: the pages matching ``query`` in every signed-in Pages
   session, offered as a choice (``window/showMessageRequest``); the one picked is imported.
-- ``tieline.importPage [url-or-id, folder?]``: a page and its child pages into a workspace
-  folder (asked when not given, default ``pages``), with work-done progress page by page.
+- ``tieline.importPage [url-or-id, folder?]``: a page and its child pages (``pages.depth``
+  levels) into a workspace folder: the one given, else the ``pages.folder`` setting, else
+  one asked for (default ``pages``); with work-done progress page by page.
 - ``tieline.exportPage [uri?, parent?]``: a Markdown document (the open one when not given)
   to the page its front matter names, else to a new page under a parent: ``parent`` names a
   space (``space:KEY``) or a page (its URL or id), else the space or page is asked for. The
@@ -64,6 +65,8 @@ async def _folder(ls: TielineServer, hub: Hub, title: str, wanted: Any) -> Path 
         raise FeatureError(code=INVALID_PARAMS, message="open a workspace folder first")
     if isinstance(wanted, str) and wanted:
         return _inside(root, wanted)
+    if hub.config.pages.folder:
+        return _inside(root, hub.config.pages.folder)
     tops = sorted(
         p.name
         for p in root.iterdir()
@@ -101,7 +104,12 @@ async def _import(
     service = sync.Service.of(session.connector)
     async with _progress(ls, f"Importing {plain_text(title, 80)}") as report:
         result = await sync.import_page(
-            sync.pages_of(session), service, page_id, where, progress=report
+            sync.pages_of(session),
+            service,
+            page_id,
+            where,
+            depth=hub.config.pages.depth,
+            progress=report,
         )
     info(ls, f"Imported “{plain_text(title, 80)}”: {sync.summary(result, service.name)}")
     return {
