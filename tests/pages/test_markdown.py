@@ -260,3 +260,17 @@ def test_the_sanitiser_keeps_what_the_hub_writes(blocks: list[Block]) -> None:
 
     md = blocks_to_markdown(blocks)
     assert normalise(markdown_to_blocks(sanitize_markdown(md))) == normalise(blocks), md
+
+
+_TABLE = "| a | b |\n| - | - |\n"
+_pieces = st.sampled_from([*"ab \n*_`[]()!#->|~1.<x:/\\&;", "http://x.y/", "- [ ] ", "```", _TABLE])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_pieces, max_size=30).map("".join))
+def test_any_text_reads_and_survives_a_rewrite(text: str) -> None:
+    """Whatever a user's file holds: it reads as blocks, and the hub's Markdown of them
+    reads back as the same blocks."""
+    blocks = markdown_to_blocks(text)
+    md = blocks_to_markdown(blocks)
+    assert normalise(markdown_to_blocks(md)) == normalise(blocks), (text, md)
