@@ -179,7 +179,7 @@ async def _open_markdown(ls: TielineServer) -> str | None:
 async def _session_for(ls: TielineServer, hub: Hub, text: str) -> PagesSession | None:
     """The session of the service the front matter names, else one chosen."""
     from server.hub.pages import sync
-    from server.hub.pages.markdown import page_meta, split_front_matter
+    from server.hub.pages.markdown import META_KEY, page_meta, split_front_matter
 
     found = sync.sessions(hub)
     if not found:
@@ -188,6 +188,11 @@ async def _session_for(ls: TielineServer, hub: Hub, text: str) -> PagesSession |
     same = [s for s in found if sync.Service.of(s.connector).id == named]
     if same:
         return same[0]
+    if named:  # exported elsewhere, it would lose its link to its own page
+        raise TielineError(
+            f"this document is a page of {named}: sign in to it to export, or remove the "
+            f"`{META_KEY}` front matter to make it a new page"
+        )
     if len(found) == 1:
         return found[0]
     choices = _labelled([(f"{sync.Service.of(s.connector).name} ({s.key})", s) for s in found])
