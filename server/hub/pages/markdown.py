@@ -372,6 +372,8 @@ _LINE_START = re.compile(r"^(\s*)([#+=>-]|\d+[.)])")
 def _escape(text: str, *, single_line: bool = False) -> str:
     out = _INLINE_ESC.sub(r"\\\1", text)
     out = re.sub(r"[&<]", lambda m: _ENTITIES[m.group(0)], out)
+    # ``](`` opens a link destination to a sanitiser that reads past the escaped bracket.
+    out = out.replace("\\](", "\\]\\(")
     if single_line:
         out = out.replace("\n", " ")
     return out

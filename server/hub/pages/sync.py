@@ -19,6 +19,9 @@ its service), saved as ``_resources/<sha256[:16]>.<ext>`` and linked relatively;
 connector will not read stays a link to its URL if that is http(s), else its alt text. The
 relative image links are put back after the sanitiser (which keeps only absolute links), as
 markers of letters and digits holding a nonce a page cannot guess.
+The sanitiser keeps everything else the Markdown says, but for what it cannot tell from
+HTML: a code span holding something tag-like (``<b>``, ``a<=b``, ``|`` beside ``<``) shows
+its ``<`` as ``&lt;``, and a code block's language is cut to its first word.
 
 Re-import finds a page's file by the ``page_id`` of its front matter (anywhere in the
 folder) and writes over it only if it is what the last import wrote (its hash is in
