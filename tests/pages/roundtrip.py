@@ -10,11 +10,19 @@ tests parametrize it over ``tests/pages/corpus``) checks, for one Markdown docum
    reads back as what it was written from.
 
 "Equals" is after :func:`normalise` on both sides. It returns ``B``.
+
+:func:`corpus` lists the README corpus (``tests/pages/corpus/*.md``, see its
+``PROVENANCE``) for a connector's test to parametrize::
+
+    @pytest.mark.parametrize("path", corpus(), ids=lambda p: p.stem)
+    def test_mapping_round_trips(path: Path) -> None:
+        assert_roundtrip(path.read_text(encoding="utf-8"), blocks_to_wire, wire_to_blocks)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from connectors.sdk.pages import (
@@ -30,7 +38,12 @@ from connectors.sdk.pages import (
 )
 from server.hub.pages.markdown import blocks_to_markdown, markdown_to_blocks
 
-__all__ = ["assert_roundtrip", "normalise", "normalise_spans"]
+__all__ = ["assert_roundtrip", "corpus", "normalise", "normalise_spans"]
+
+
+def corpus() -> list[Path]:
+    """The corpus' Markdown files, sorted."""
+    return sorted((Path(__file__).parent / "corpus").glob("*.md"))
 
 
 def normalise_spans(spans: Sequence[Span]) -> tuple[Span, ...]:

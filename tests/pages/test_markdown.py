@@ -30,9 +30,9 @@ from server.hub.pages.markdown import (
     with_front_matter,
 )
 
-from .roundtrip import assert_roundtrip, normalise
+from .roundtrip import assert_roundtrip, corpus, normalise
 
-CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.md"))
+CORPUS = corpus()
 
 
 def test_corpus_is_there() -> None:

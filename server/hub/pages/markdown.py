@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from html.parser import HTMLParser
 from typing import Any
 
@@ -63,6 +64,9 @@ META_KEY = "tieline"
 
 _md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
+#: The markdown-it environment of the document being read (its link references).
+_ENV: ContextVar[dict[str, Any]] = ContextVar("pages_markdown_env", default={})  # noqa: B039
+
 _TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
 
 
@@ -72,8 +76,13 @@ _TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
 def markdown_to_blocks(text: str) -> list[Block]:
     """The blocks of a Markdown document (without front matter: see
     :func:`split_front_matter`)."""
-    root = SyntaxTreeNode(_md.parse(text))
-    return list(_blocks(root.children))
+    env: dict[str, Any] = {}
+    root = SyntaxTreeNode(_md.parse(text, env))
+    token = _ENV.set(env)
+    try:
+        return list(_blocks(root.children))
+    finally:
+        _ENV.reset(token)
 
 
 def _blocks(nodes: Iterable[SyntaxTreeNode]) -> Iterator[Block]:
@@ -138,9 +147,10 @@ def _item(node: SyntaxTreeNode) -> ListItem:
 
 
 def _inline_of(source: str) -> list[SyntaxTreeNode]:
-    root = SyntaxTreeNode(_md.parse(source))
-    para = root.children[0] if root.children else None
-    return _inline(para) if para is not None and para.type == "paragraph" else []
+    """``source`` read as inline content only (what follows a task item's box), with the
+    document's link reference definitions."""
+    root = SyntaxTreeNode(_md.parseInline(source, dict(_ENV.get())))
+    return _inline(root)
 
 
 def _paragraph(nodes: list[SyntaxTreeNode]) -> Iterator[Block]:
