@@ -243,5 +243,15 @@ async def test_folder_setting_and_export_of_a_new_page(world: World) -> None:
         meta, body = split_front_matter(_edited_text(c))
         assert page_meta(meta)["page_id"] == made["id"] and page_meta(meta)["space"] == "OPS"
         assert body == doc.read_text()
+
+        # A parent page named by its URL: the new page goes under it, in its space.
+        child = world.root / "docs" / "FAQ.md"
+        child.write_text("# Questions\n\nAsk.\n")
+        made = await run_command(
+            c, "tieline.exportPage", _open(c, child), f"{HOST}/wiki/{world.handbook}"
+        )
+        under = world.site().pages[made["id"]]
+        assert made["title"] == "Questions"
+        assert (under.parent_id, under.space) == (world.handbook, "ENG")
     finally:
         await c.shutdown_session()

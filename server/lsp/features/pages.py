@@ -209,7 +209,8 @@ async def _parent(
     if isinstance(wanted, str) and wanted:
         if wanted.startswith("space:"):
             return PageParent(space=wanted[len("space:") :])
-        return PageParent(page_id=pages.page_id_from_url(wanted) or wanted)
+        under = await pages.page_info(pages.page_id_from_url(wanted) or wanted)
+        return PageParent(page_id=under.id, space=under.space)
     spaces = list(await pages.page_spaces())
     if spaces:
         if len(spaces) == 1:
@@ -220,9 +221,11 @@ async def _parent(
     found = list(await pages.search_pages("", limit=MAX_CHOICES))
     if not found:
         raise TielineError("no page to create the new page under: share one with Tieline first")
-    by_page = _labelled([(p.title or p.id, p.id) for p in found])
+    by_page = _labelled([(p.title or p.id, p) for p in found])
     picked = await _ask(ls, f"Create “{name}” under which page?", list(by_page))
-    return PageParent(page_id=by_page[picked]) if picked in by_page else None
+    if picked not in by_page:
+        return None
+    return PageParent(page_id=by_page[picked].id, space=by_page[picked].space)
 
 
 async def _apply(ls: TielineServer, uri: str, old: str, new: str) -> bool:
