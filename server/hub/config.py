@@ -372,6 +372,30 @@ class NotesSettings(_Section):
     )
 
 
+class PagesSettings(_Section):
+    """Hosted pages (Notion, Confluence) imported as Markdown files and exported back."""
+
+    folder: str = Field(
+        default="",
+        description="The folder pages are imported into, relative to the (first) workspace "
+        "folder, e.g. `docs/pages`; empty: asked at each import.",
+    )
+    depth: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Levels of child pages imported with a page (0: the page alone).",
+    )
+
+    @field_validator("folder")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        value = value.strip().strip("/")
+        if value.startswith(("/", "~")) or ".." in value.split("/") or ":" in value:
+            raise ValueError("must be a folder inside the workspace, such as `docs/pages`")
+        return value
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -586,6 +610,7 @@ class Config(_Section):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     diagrams: DiagramSettings = Field(default_factory=DiagramSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)
+    pages: PagesSettings = Field(default_factory=PagesSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "

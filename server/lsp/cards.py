@@ -23,6 +23,7 @@ from connectors.sdk.models import (
     ReviewState,
     User,
 )
+from connectors.sdk.pages import PageInfo
 from server.hub.sanitize import code_span, escape_inline, excerpt, plain_text
 
 _REVIEW_WORDS = {
@@ -205,3 +206,24 @@ def user_completion(user: User) -> types.CompletionItem:
         filter_text=f"{login} {plain_text(user.name, 60)}".strip(),
         insert_text=login,
     )
+
+
+def page_card(page: PageInfo, service: str) -> str:
+    """A hosted page's hover card: its title, service and space, who edited it last and
+    when, and a link to it."""
+    lines = [f"**{escape_inline(page.title) or 'Untitled page'}**"]
+    where = escape_inline(service)
+    if page.space:
+        where += f" · {escape_inline(page.space)}"
+    lines.append(where)
+    edited = []
+    if page.modified_by:
+        edited.append(f"by {escape_inline(page.modified_by)}")
+    if page.modified is not None:
+        edited.append(page.modified.strftime("on %Y-%m-%d %H:%M %Z").strip())
+    if edited:
+        lines.append("Last edited " + " ".join(edited))
+    link = _http(page.url)
+    if link:
+        lines.append(f"[Open in {escape_inline(service)}]({link})")
+    return "\n\n".join(lines)

@@ -76,6 +76,8 @@ export const PALETTE_ARGS: Record<string, ArgSource> = {
   'tieline.createIssueFromTodo': { kind: 'cursor' },
   'tieline.lookUpDocs': { kind: 'position' },
   'tieline.searchDocs': { kind: 'text', prompt: 'Search the installed documentation (a name, or part of one)' },
+  'tieline.searchPages': { kind: 'text', prompt: 'Search pages (Notion, Confluence) by title' },
+  'tieline.importPage': { kind: 'text', prompt: 'Page to import: its URL, or its id' },
 };
 
 /** The panel whose items the palette offers for `item` arguments. */

@@ -27,6 +27,7 @@ from . import (
     mail,
     meetings,
     notes,
+    pages,
     panels,
     pdfnotes,
     publish,
@@ -66,4 +67,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     publish.setup,
     tasks.setup,
     wikilinks.setup,
+    pages.setup,
 ]

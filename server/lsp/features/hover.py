@@ -102,6 +102,11 @@ def setup(server: TielineServer) -> None:
         note = await note_hover(ls, params)
         if note is not None:
             return note
+        from .pages import hover as page_hover
+
+        page = await page_hover(ls, params)
+        if page is not None:
+            return page
         ref = reference_at(ls.references(doc), params.position.line, params.position.character)
         if ref is None:
             from .docs import docs_hover
