@@ -28,6 +28,7 @@ from . import (
     meetings,
     notes,
     panels,
+    papers,
     pdfnotes,
     snippets,
     tasks,
@@ -64,4 +65,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     pdfnotes.setup,
     tasks.setup,
     wikilinks.setup,
+    papers.setup,
 ]
