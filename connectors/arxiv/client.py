@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from xml.etree.ElementTree import ParseError
 
 import httpx
 
-from connectors.sdk.errors import InvalidRequest
+from connectors.sdk.errors import InvalidRequest, ServiceError
 
 from .models import AFeed, parse_feed
 
@@ -41,7 +42,12 @@ class ArxivClient:
                 params={"id_list": arxiv_id, "max_results": 1},
                 headers={"accept": "application/atom+xml"},
             )
-        feed = parse_feed(r.content)
+        try:
+            feed = parse_feed(r.content)
+        except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors
+            raise ServiceError(
+                f"{SERVICE}: the answer for {arxiv_id} is not an Atom feed", service=SERVICE
+            ) from exc
         errors = feed.errors()
         if errors:  # an error entry in a 200 answer (the API's older behaviour)
             raise InvalidRequest(f"{SERVICE}: {errors[0]}")

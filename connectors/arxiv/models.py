@@ -61,7 +61,11 @@ def _text(el: Element | None) -> str:
 
 
 def parse_feed(xml: bytes | str) -> AFeed:
+    """The feed in ``xml``; a ``ValueError`` (or ElementTree's ``ParseError``) when it is
+    not one (a proxy's HTML error page)."""
     root = ElementTree.fromstring(xml)
+    if root.tag != f"{{{NS['atom']}}}feed":
+        raise ValueError(f"not an Atom feed: <{root.tag}>")
     total = _text(root.find("opensearch:totalResults", NS))
     entries = []
     for e in root.findall("atom:entry", NS):

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
+from connectors.sdk.errors import ServiceError
 from connectors.sdk.rest import JsonApi
 
 from .models import CWork, CWorkMessage
@@ -35,4 +36,9 @@ class CrossrefClient(JsonApi):
         params = {"mailto": self.mailto} if self.mailto else None
         headers = {"user-agent": f"Tieline (mailto:{self.mailto})"} if self.mailto else None
         r = await self._request("GET", doi_path(doi), params=params, headers=headers)
-        return CWorkMessage.model_validate(r.json()).message
+        try:
+            return CWorkMessage.model_validate(r.json()).message
+        except ValueError as exc:  # not JSON, or not a work (pydantic's errors are ValueErrors)
+            raise ServiceError(
+                f"{SERVICE}: the answer for {doi} is not a work", service=SERVICE
+            ) from exc

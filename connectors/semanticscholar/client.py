@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
+from connectors.sdk.errors import ServiceError
 from connectors.sdk.rest import JsonApi
 
 from .models import FIELDS, SPaper
@@ -26,6 +27,10 @@ class S2Client(JsonApi):
         super().__init__(http)
 
     async def paper(self, paper_id: str) -> SPaper:
-        return await self._get(
-            SPaper, "paper/" + quote(paper_id, safe=":/()._-;"), {"fields": FIELDS}
-        )
+        path = "paper/" + quote(paper_id, safe=":/()._-;")
+        try:
+            return await self._get(SPaper, path, {"fields": FIELDS})
+        except ValueError as exc:  # not JSON, or not a paper (pydantic's errors are ValueErrors)
+            raise ServiceError(
+                f"{SERVICE}: the answer for {paper_id} is not a paper", service=SERVICE
+            ) from exc
