@@ -266,7 +266,7 @@ class PaperDesk:
         self._sources = sources
         self.cache = cache if cache is not None else PaperCache()
         self._closer = closer
-        self._inflight: dict[str, asyncio.Future[Paper]] = {}
+        self._inflight: dict[str, asyncio.Task[Paper]] = {}
 
     @classmethod
     def for_hub(cls, hub: Hub) -> PaperDesk:
@@ -280,33 +280,31 @@ class PaperDesk:
         """The paper ``ref`` names, from the cache or the first source that knows it.
 
         Raises :class:`NotFound` when every source said so, else the first other error a
-        source gave (a rate limit, an outage) when none answered."""
+        source gave (a rate limit, an outage) when none answered. A caller that gives up (a
+        hover's time limit) does not stop the lookup: its answer is cached for the next."""
         key = cache_key(ref)
         known, paper = self.cache.get(key)
         if known:
             if paper is None:
                 raise NotFound(f"no paper {ref}")
             return paper
-        running = self._inflight.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
-        future: asyncio.Future[Paper] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._fetch(key, ref), name=f"paper {ref}")
+            task.add_done_callback(_retrieve)
+            self._inflight[key] = task
+        return await asyncio.shield(task)
+
+    async def _fetch(self, key: str, ref: PaperId) -> Paper:
         try:
             paper = await self._ask(ref)
-        except BaseException as exc:
-            if isinstance(exc, NotFound):
-                self.cache.put(key, None)
-            if not future.done():
-                future.set_exception(exc)
-                future.exception()  # retrieved: nobody else may be waiting
+        except NotFound:
+            self.cache.put(key, None)
             raise
-        else:
-            self.cache.put(key, paper)
-            future.set_result(paper)
-            return paper
         finally:
             self._inflight.pop(key, None)
+        self.cache.put(key, paper)
+        return paper
 
     async def _ask(self, ref: PaperId) -> Paper:
         sources = order_for(ref, self._sources())
@@ -328,6 +326,12 @@ class PaperDesk:
     async def aclose(self) -> None:
         if self._closer is not None:
             await self._closer()
+
+
+def _retrieve(task: asyncio.Task[Paper]) -> None:
+    """Mark a lookup's failure as seen: every caller may have given up waiting for it."""
+    if not task.cancelled():
+        task.exception()
 
 
 class ImplicitSessions:

@@ -123,3 +123,19 @@ async def test_the_error_surfaces_when_nobody_answered() -> None:
 async def test_no_source_for_a_scheme() -> None:
     with pytest.raises(NotFound, match="no installed connector"):
         await desk_of(Fake("arxiv", {"arxiv"}, set())).lookup(DOI)
+
+
+async def test_a_caller_giving_up_does_not_stop_the_lookup() -> None:
+    """A hover's time limit cancels its wait, not the call: the next hover finds the answer."""
+    arxiv = Fake("arxiv", {"arxiv"}, {ARXIV.value})
+    arxiv.gate = asyncio.Event()
+    desk = desk_of(arxiv)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(desk.lookup(ARXIV), 0.01)
+    arxiv.gate.set()
+    for _ in range(100):
+        if desk.cached(ARXIV) is not None:
+            break
+        await asyncio.sleep(0)
+    assert desk.cached(ARXIV) is not None
+    assert (await desk.lookup(ARXIV)).source == "arxiv" and len(arxiv.asked) == 1

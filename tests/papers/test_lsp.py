@@ -37,6 +37,8 @@ Alpha-synuclein: https://doi.org/10.1038/srep16696.
 Transformers: https://www.semanticscholar.org/paper/Attention/{ATTENTION}
 BERT (10.18653/v1/N19-1423) and a bad one 10.1371/notarealdoi
 """
+CODE = """ratio = 1605.08386  # from arXiv:1706.03762
+"""
 TEX = r"""\section{Related}
 Random walks on fibres 1605.08386 are mixing.
 """
@@ -55,6 +57,7 @@ async def client(
     root.mkdir()
     (root / "reading.md").write_text(NOTES)
     (root / "related.tex").write_text(TEX)
+    (root / "model.py").write_text(CODE)
     site = installed_connectors(
         tmp_path / "site",
         "tieline-papers",
@@ -196,3 +199,21 @@ async def test_insert_markdown_citation(client: LanguageClient) -> None:
 
     with pytest.raises(Exception, match="no arXiv id, DOI or Semantic Scholar id"):
         await run_command(c, "tieline.insertCitation", uri, {"line": 0, "character": 2})
+
+
+async def test_a_bare_number_in_code_is_no_paper(
+    client: LanguageClient, arxiv: ArxivStandIn
+) -> None:
+    """``1605.08386`` in code is a number, not a paper; ``arXiv:1706.03762`` in its comment is
+    one (arXiv's recordings lack it: Semantic Scholar answers)."""
+    c = client
+    uri = open_doc(c, c.root / "model.py", "python")  # type: ignore[attr-defined]
+    number = await c.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=at(CODE, "1605", 2)
+        )
+    )
+    assert number is None or "Heat" not in str(number.contents)
+    assert not any(("id_list", "1605.08386") in r.query for r in arxiv.log)
+    card = (await hover(c, uri, at(CODE, "1706.03762", 2))).contents.value
+    assert "Attention is All you Need" in card

@@ -71,7 +71,7 @@ def setup(server: TielineServer) -> None:
             *chat_actions(hub, doc.uri, params.range),
             *mail_actions(ls, doc.uri, params.range),
             *comment_actions(ls, doc.uri, params.range),
-            *paper_actions(doc, params.range),
+            *paper_actions(ls, doc, params.range),
         ]
         first = max(0, params.range.start.line)
         last = min(len(lines) - 1, params.range.end.line, first + 50)

@@ -68,6 +68,26 @@ def _range(doc: TextDocument, line: int, found: FoundId) -> types.Range:
     )
 
 
+def bare(found: FoundId) -> bool:
+    """A bare new-style arXiv id (``2106.01345``): a number to anyone but a reader of papers,
+    so it counts only in prose (Markdown, comments, strings), and one arXiv does not know
+    gets no card."""
+    return found.ref.scheme == "arxiv" and found.text == found.ref.value and "/" not in found.text
+
+
+def _counts(ls: TielineServer, doc: TextDocument, position: types.Position, f: FoundId) -> bool:
+    hub = ls.hub
+    if not bare(f):
+        return True
+    if style_for(doc) == "latex":  # TeX's text is prose, wherever it is
+        return True
+    if hub is None:
+        return False
+    return hub.scanner.in_prose(
+        doc.source, position.line, position.character, language_id=doc.language_id, uri=doc.uri
+    )
+
+
 def style_for(doc: TextDocument) -> str:
     lang = (doc.language_id or "").lower()
     if lang in TEX_LANGUAGES or doc.uri.endswith((".tex", ".ltx", ".sty", ".Rnw")):
@@ -84,7 +104,7 @@ async def hover(ls: TielineServer, params: types.HoverParams) -> types.Hover | N
     if doc is None:
         return None
     found = paper_at(doc, params.position)
-    if found is None:
+    if found is None or not _counts(ls, doc, params.position, found):
         return None
     hub = ls.hub
     rng = _range(doc, params.position.line, found)
@@ -95,6 +115,8 @@ async def hover(ls: TielineServer, params: types.HoverParams) -> types.Hover | N
     try:
         paper = await asyncio.wait_for(desk.lookup(found.ref), LOOKUP_WAIT)
     except NotFound:
+        if bare(found):
+            return None
         text = f"{label}: no such paper."
     except RateLimited:
         text = f"{label}: the paper services are busy; try again in a minute."
@@ -109,10 +131,10 @@ async def hover(ls: TielineServer, params: types.HoverParams) -> types.Hover | N
     return types.Hover(contents=markdown(text), range=rng)
 
 
-def code_actions(doc: TextDocument, rng: types.Range) -> list[types.CodeAction]:
+def code_actions(ls: TielineServer, doc: TextDocument, rng: types.Range) -> list[types.CodeAction]:
     """On a paper id: insert a citation for it, in Markdown or as ``\\cite{key}``."""
     found = paper_at(doc, rng.start)
-    if found is None:
+    if found is None or not _counts(ls, doc, rng.start, found):
         return []
     where = {"line": rng.start.line, "character": rng.start.character}
     preferred = style_for(doc)
