@@ -37,7 +37,7 @@ import nh3
 
 from connectors.sdk.capabilities import Papers
 from connectors.sdk.connector import Connector
-from connectors.sdk.errors import NotFound, TielineError
+from connectors.sdk.errors import NotFound, ServiceError, TielineError
 from connectors.sdk.papers import Paper, PaperId, PaperScheme
 
 from .sanitize import escape_inline, plain_text
@@ -319,6 +319,12 @@ class PaperDesk:
             except TielineError as exc:
                 log.info("%s could not look up %s: %s", s.connector_id, ref, exc.message)
                 failure = failure or exc
+            except Exception as exc:  # a connector's bug: the next source may still answer
+                log.exception("%s failed looking up %s", s.connector_id, ref)
+                failure = failure or ServiceError(
+                    f"{s.connector_id} failed looking up {ref}: {type(exc).__name__}",
+                    service=s.connector_id,
+                )
         if failure is not None:
             raise failure
         raise NotFound(f"no paper {ref}")

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from connectors.sdk import NotFound, RateLimited
+from connectors.sdk import NotFound, RateLimited, ServiceError
 from connectors.sdk.papers import Paper, PaperId, PaperScheme
 from server.hub.papers import PaperCache, PaperDesk, Source
 
@@ -139,3 +139,11 @@ async def test_a_caller_giving_up_does_not_stop_the_lookup() -> None:
         await asyncio.sleep(0)
     assert desk.cached(ARXIV) is not None
     assert (await desk.lookup(ARXIV)).source == "arxiv" and len(arxiv.asked) == 1
+
+
+async def test_a_broken_connector_is_passed_over() -> None:
+    broken = Fake("broken", {"arxiv"}, {ARXIV.value}, fail=KeyError("oops"))
+    s2 = Fake("s2", {"arxiv", "doi", "s2"}, {ARXIV.value})
+    assert (await desk_of(broken, s2).lookup(ARXIV)).source == "s2"
+    with pytest.raises(ServiceError, match=r"broken failed looking up arxiv:1706\.03762: KeyError"):
+        await desk_of(broken).lookup(ARXIV)
