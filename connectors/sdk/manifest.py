@@ -118,6 +118,11 @@ class OAuth2(_Strict):
     #: refresh_token, expires_in}. An answer without that object is read at the top (Slack's
     #: refresh answers are), and errors are always read at the top.
     token_field: str = ""
+    #: How a confidential client (one with a client secret) authenticates at the token,
+    #: device and revocation endpoints, by RFC 8414's names: ``client_secret_post`` (id and
+    #: secret in the form, what most services take) or ``client_secret_basic`` (an HTTP Basic
+    #: header, the only way Notion takes).
+    token_auth: Literal["client_secret_post", "client_secret_basic"] = "client_secret_post"  # noqa: S105
 
     @property
     def sign_in_scopes(self) -> tuple[Scope, ...]:
