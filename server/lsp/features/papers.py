@@ -107,10 +107,10 @@ async def hover(ls: TielineServer, params: types.HoverParams) -> types.Hover | N
     if found is None or not _counts(ls, doc, params.position, found):
         return None
     hub = ls.hub
-    rng = _range(doc, params.position.line, found)
-    label = escape_inline(found.text)
     if hub is None:
         return None
+    rng = _range(doc, params.position.line, found)
+    label = escape_inline(found.text)
     desk = papers.desk(hub)
     try:
         paper = await asyncio.wait_for(desk.lookup(found.ref), LOOKUP_WAIT)
