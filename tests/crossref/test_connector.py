@@ -12,6 +12,7 @@ from connectors.sdk.papers import PaperId
 from server.hub.http import HubClient
 from server.hub.sanitize import sanitize_html
 from tests.standin.crossref import CrossrefStandIn
+from tests.standin.harness import wire
 
 Conn = tuple[CrossrefConnector, HubClient]
 
@@ -74,3 +75,16 @@ async def test_other_schemes_are_not_asked(conn: Conn, crossref: CrossrefStandIn
 def test_doi_path_escapes_what_ends_a_path() -> None:
     assert doi_path("10.1002/(SICI)1097-4636") == "works/10.1002/(SICI)1097-4636"
     assert doi_path("10.1000/a?b#c d%") == "works/10.1000/a%3Fb%23c%20d%25"
+
+
+async def test_a_plus_token_travels_in_its_header(crossref: CrossrefStandIn) -> None:
+    """A Metadata Plus subscriber's token (the api_key method) goes in
+    ``Crossref-Plus-API-Token: Bearer <token>``, as Crossref documents."""
+    connector, http = wire(CrossrefConnector, crossref.url, token="plus-tok-123", method="api_key")
+    try:
+        await connector.paper(doi("10.1038/srep16696"))
+    finally:
+        await http.aclose()
+    (logged,) = crossref.log
+    assert logged.headers["crossref-plus-api-token"] == "Bearer plus-tok-123"
+    assert "mailto" not in dict(logged.query)  # no address configured: none sent

@@ -72,3 +72,10 @@ async def test_429_without_retry_after_backs_off(conn: Conn, s2: S2StandIn) -> N
     with pytest.raises(RateLimited):
         await connector.paper(PaperId(scheme="s2", value=BERT))
     assert len(s2.log) == sent  # not sent at all
+
+
+async def test_the_service_says_why(conn: Conn) -> None:
+    """The Graph API's ``{"error": ...}`` body is what the error says."""
+    connector, _ = conn
+    with pytest.raises(NotFound, match="Paper not found"):
+        await connector.paper(PaperId(scheme="s2", value="0" * 40))
