@@ -30,7 +30,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 import nh3
@@ -467,7 +467,7 @@ def links(paper: Paper) -> list[tuple[str, str]]:
 
     add(paper.source or "Page", paper.url)
     if paper.doi:
-        add("DOI", f"https://doi.org/{paper.doi}")
+        add("DOI", "https://doi.org/" + quote(paper.doi, safe="/:;,.()_-"))
     if paper.arxiv_id:
         add("arXiv", f"https://arxiv.org/abs/{paper.arxiv_id}")
         add("PDF", f"https://arxiv.org/pdf/{paper.arxiv_id}")

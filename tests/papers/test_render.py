@@ -119,3 +119,9 @@ def test_any_bibtex_parses_back(title: str, authors: list[str], venue: str) -> N
     assert entry.key.isascii()
     assert entry.fields_dict["year"].value == "1999"
     assert entry.fields_dict["doi"].value == "10.1/x"
+
+
+def test_a_doi_link_is_escaped() -> None:
+    odd = HOSTILE.model_copy(update={"doi": "10.1000/a#b?c<d>", "url": None})
+    card = paper_card(odd)
+    assert "[DOI](https://doi.org/10.1000/a%23b%3Fc%3Cd%3E)" in card
