@@ -154,6 +154,11 @@ class Auth(_Strict):
     username_label: str = "user name"
     #: Said on sign-out when the service cannot end an OAuth token from here (where to).
     revoke_help: str = ""
+    #: The service answers without any credential (arXiv, Crossref, Semantic Scholar): nobody
+    #: is asked to sign in, and a feature using it opens an implicit anonymous session
+    #: (:mod:`server.hub.papers`). ``methods`` then say how an optional key is sent when the
+    #: person has one (``token_env``).
+    anonymous: bool = False
     #: Known sign-in errors and what to do about each (first match wins).
     error_help: tuple[ErrorHelp, ...] = ()
 

@@ -23,7 +23,6 @@ from connectors.sdk.pages import Block, Code, Heading
 from server.hub.pages.markdown import markdown_to_blocks
 from tests.pages.roundtrip import assert_roundtrip, corpus
 
-
 _FENCE = re.compile(r"^(\s{0,3}(?:`{3,}|~{3,}))[ \t]*([^\s`]+)", re.M)
 
 

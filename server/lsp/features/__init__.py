@@ -29,6 +29,7 @@ from . import (
     notes,
     pages,
     panels,
+    papers,
     pdfnotes,
     publish,
     snippets,
@@ -68,4 +69,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     tasks.setup,
     wikilinks.setup,
     pages.setup,
+    papers.setup,
 ]

@@ -1,5 +1,6 @@
 """Hover: the card of the item under the cursor (any connector's), or an autolink's target;
 in a note of a Markdown vault, the preview of the note a link names (:mod:`.wikilinks`);
+on an arXiv id, a DOI or a Semantic Scholar id, the paper's card (:mod:`.papers`);
 elsewhere the documentation of the symbol under the cursor (:mod:`.docs`). A pull request's
 card adds its requested reviewers' presence from chat, when it is known in time."""
 
@@ -107,6 +108,11 @@ def setup(server: TielineServer) -> None:
         page = await page_hover(ls, params)
         if page is not None:
             return page
+        from .papers import hover as paper_hover
+
+        paper = await paper_hover(ls, params)
+        if paper is not None:
+            return paper
         ref = reference_at(ls.references(doc), params.position.line, params.position.character)
         if ref is None:
             from .docs import docs_hover

@@ -122,7 +122,7 @@ def _sign_in_items(hub: Hub) -> list[proto.TreeItem]:
     out = []
     for m in hub.registry.manifests():
         settings = hub.config.connectors[m.id]
-        if not settings.enabled or m.id in have:
+        if not settings.enabled or m.id in have or m.auth.anonymous:
             continue
         host = endpoints.public_host(m, settings)
         if host is None:

@@ -1,0 +1,1 @@
+"""arXiv (export.arxiv.org): metadata of preprints named by their arXiv id."""

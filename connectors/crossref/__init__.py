@@ -1,0 +1,1 @@
+"""Crossref (api.crossref.org): metadata of works named by their DOI."""
