@@ -29,6 +29,7 @@ from . import (
     notes,
     panels,
     pdfnotes,
+    semantic,
     snippets,
     tasks,
     wikilinks,
@@ -64,4 +65,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     pdfnotes.setup,
     tasks.setup,
     wikilinks.setup,
+    semantic.setup,
 ]
