@@ -80,8 +80,10 @@ class QdrantStandIn(StandIn):
     contract = PydanticContract()
     etags = False  # Qdrant sends none
 
-    def __init__(self, keys: dict[str, str] | None = None, *, port: int = 0) -> None:
-        super().__init__(port=port)
+    def __init__(
+        self, keys: dict[str, str] | None = None, *, port: int = 0, validate: bool = True
+    ) -> None:
+        super().__init__(port=port, validate=validate)
         self.tokens.update(keys or {"qk-ada": "ada"})
         self.db = QdrantClient(":memory:")
         self.default_cache_control = None
