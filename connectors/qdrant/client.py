@@ -28,6 +28,12 @@ class QdrantClient(JsonApi):
     async def version(self) -> QVersion:
         return await self._get(QVersion, "/")
 
+    async def collections(self) -> list[str]:
+        """The collections' names (needs a valid key, unlike ``GET /``)."""
+        answer = await self._get(QAnswer, "/collections")
+        result = answer.result if isinstance(answer.result, dict) else {}
+        return [str(c.get("name")) for c in result.get("collections", [])]
+
     async def collection(self, name: str) -> QCollectionInfo:
         answer = await self._get(QAnswer, _c(name))
         return QCollectionInfo.model_validate(answer.result)

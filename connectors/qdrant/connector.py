@@ -35,7 +35,7 @@ class QdrantConnector(Connector):
 
     async def check(self) -> CheckResult:
         v = await self.client.version()
-        await self.client._request("GET", "/collections")  # the key is checked here
+        await self.client.collections()  # the key is checked here
         return CheckResult(ok=True, account=self.ctx.host or "qdrant", name=f"Qdrant {v.version}")
 
     async def ensure_collection(self, name: str, dimension: int) -> None:

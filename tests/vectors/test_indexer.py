@@ -117,3 +117,43 @@ async def test_kinds_of_docs(tmp_path: Path, file: VectorFile) -> None:
     await ix.index(docs)
     hits = await ix.search("slow docker deploys", limit=2)
     assert {h.entry.kind for h in hits} == {"note", "pr"}
+
+
+async def test_related_items_are_remembered_until_the_next_reindex(
+    tmp_path: Path, calls: list[list[str]]
+) -> None:
+    from types import SimpleNamespace
+
+    from server.hub.config import Config
+    from server.hub.vectors.service import Semantic
+
+    class Hub(SimpleNamespace):
+        def sessions_with(self, capability: type, *, ask: bool = True) -> list[object]:
+            return [self.session]
+
+    session = SimpleNamespace(
+        connector_id="hashembed",
+        login="hashembed",
+        account="hashembed@hashembed.example.test",
+        connector=embedder.make(),
+    )
+    hub = Hub(
+        config=Config.model_validate({"vectors": {"enabled": True, "embeddings": "hashembed"}}),
+        session=session,
+    )
+    s = Semantic(hub, tmp_path)  # type: ignore[arg-type]
+    try:
+        assert not s.indexed()
+        ix = s.indexer()
+        await ix.index(issue_docs(known()))
+        assert s.indexed()
+        calls.clear()
+        first = await s.related(known()[0], limit=1)
+        assert [r.entry.ref for r in first] == ["octo/app#3"]
+        assert await s.related(known()[0], limit=1) == first
+        assert len(calls) == 1  # the second hover asked nobody
+        changed = issue(1, "Dark mode settings unreadable", "grey on grey")
+        assert [r.entry.ref for r in await s.related(changed, limit=1)] == ["octo/app#4"]
+        assert len(calls) == 2
+    finally:
+        s.close()

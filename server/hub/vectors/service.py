@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from ..config import VectorSettings
     from ..hub import Hub
 
+RELATED_MEMO = 256  # items whose related items are remembered
+
 _of: weakref.WeakKeyDictionary[Hub, Semantic] = weakref.WeakKeyDictionary()
 
 
@@ -44,6 +46,9 @@ class Semantic:
         self.folder = folder
         self._files: dict[str, VectorFile] = {}
         self._lock = asyncio.Lock()
+        #: Related items by (item id, content hash), until the next reindex: a hover asks
+        #: again and again for one item, and each search costs the embedding service a call.
+        self._related: dict[tuple[str, str], list[Related]] = {}
 
     @property
     def settings(self) -> VectorSettings:
@@ -141,7 +146,10 @@ class Semantic:
     async def reindex(self, progress: Progress | None = None) -> Report:
         async with self._lock:
             ix = self.indexer()
-            return await ix.index(await self.docs(), progress)
+            try:
+                return await ix.index(await self.docs(), progress)
+            finally:
+                self._related.clear()
 
     async def search(self, query: str, *, limit: int = 10) -> list[Related]:
         return await self.indexer().search(query, limit=limit)
@@ -152,7 +160,14 @@ class Semantic:
         if limit < 1 or not self.indexed():
             return []
         doc = issue_docs([item])[0]
-        return await self.indexer(ask=False).search(doc.text, limit=limit, exclude=[doc.id])
+        key = (doc.id, doc.sha256(str(limit)))
+        hit = self._related.get(key)
+        if hit is None:
+            hit = await self.indexer(ask=False).search(doc.text, limit=limit, exclude=[doc.id])
+            if len(self._related) >= RELATED_MEMO:
+                self._related.pop(next(iter(self._related)))
+            self._related[key] = hit
+        return hit
 
 
 __all__ = ["Semantic", "semantic"]
