@@ -15,6 +15,7 @@ from server.hub.vectors.indexer import Indexer, issue_docs
 from server.hub.vectors.store import Catalog, VectorFile
 from tests.vectors import embedder
 from tests.vectors.corpus import known
+from tests.vectors.suite import CHECKS, Check
 
 from .conftest import Checked
 
@@ -70,3 +71,8 @@ async def test_indexer_on_chroma(conn: ChromaConnector, tmp_path: Path) -> None:
         assert found[0] == "octo/app#2" and set(found) == {"octo/app#1", "octo/app#2", "octo/app#3"}
     finally:
         f.close()
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+async def test_the_vector_store_suite(conn: ChromaConnector, name: str, check: Check) -> None:
+    await check(conn, name)

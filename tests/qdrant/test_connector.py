@@ -17,6 +17,7 @@ from tests.standin.harness import wire
 from tests.standin.qdrant import QdrantStandIn
 from tests.vectors import embedder
 from tests.vectors.corpus import known
+from tests.vectors.suite import CHECKS, Check
 
 
 def p(id: str, text: str, **payload: str) -> VectorPoint:
@@ -99,3 +100,8 @@ def test_the_contract_refuses_what_qdrant_refuses() -> None:
     assert check("POST", "/collections/x/points/query", '{"query": [1, 0], "limit": 2}') == []
     assert check("POST", "/collections/x/points/query", '{"vector": [1, 0], "top": 2}')
     assert check("PUT", "/collections/x/points", '{"points": [{"id": "not-a-uuid"}]}')
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+async def test_the_vector_store_suite(conn: QdrantConnector, check: Check) -> None:
+    await check(conn, "suite")
