@@ -2,11 +2,12 @@
 one of 384 dimensions with a sign, the sum L2-normalised. Texts sharing words are near; the
 same text always gives the same vector, in any process. ``CALLS`` records each batch's texts
 so tests can see what was (and was not) sent to be embedded; in a server process
-``$HASHEMBED_LOG`` names a file each batch's size is appended to."""
+``$HASHEMBED_LOG`` names a file each batch is appended to, as a JSON list on a line."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import re
@@ -49,7 +50,7 @@ class HashEmbed(Connector):
         log = os.environ.get("HASHEMBED_LOG")
         if log:
             with Path(log).open("a") as f:  # noqa: ASYNC230 (a few bytes)
-                f.write(f"{len(texts)}\n")
+                f.write(json.dumps(list(texts)) + "\n")
         return EmbeddingBatch(
             model=model or MODEL,
             vectors=tuple(embed_text(t) for t in texts),

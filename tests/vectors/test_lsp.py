@@ -5,12 +5,13 @@ embedder.py) installed as a connector through an entry point.
 Off by default: without ``vectors.enabled`` nothing reaches the embedding service (its log
 stays empty), hovers have no Related section and Reindex says how to turn it on. On:
 Reindex embeds with ``$/progress``, a second one embeds nothing, the search command offers a
-quick pick whose choice opens with ``window/showDocument``, and an issue's hover lists its
-related items."""
+quick pick whose choice opens with ``window/showDocument``, an issue's hover lists its
+related items, and a sync's new issue is embedded after it without asking."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,21 @@ def _extra(e: Env, tmp: Path, *, enabled: bool) -> dict[str, str]:
         "TIELINE_HASHEMBED_TOKEN": "tok-hashembed-abcdefgh12",
         "HASHEMBED_LOG": str(tmp / "embedded.log"),
         "TIELINE_VECTORS__EMBEDDINGS": "hashembed",
+        "TIELINE_SYNC__REFRESH_DEBOUNCE": "0.1",
     }
     if enabled:
         extra["TIELINE_VECTORS__ENABLED"] = "true"
     return extra
 
 
-def _sent(tmp: Path) -> list[int]:
+def _batches(tmp: Path) -> list[list[str]]:
+    """The texts sent to the embedding service, batch by batch."""
     log = tmp / "embedded.log"
-    return [int(x) for x in log.read_text().split()] if log.exists() else []
+    return [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
+
+
+def _sent(tmp: Path) -> list[int]:
+    return [len(b) for b in _batches(tmp)]
 
 
 async def _reindex(c: LanguageClient, total: int) -> list[dict[str, Any]]:
@@ -90,7 +97,8 @@ async def test_reindex_search_and_related_on_hover(env: Env, tmp_path: Path) -> 
         await wait_synced(c)
         runs = await _reindex(c, TOTAL)
         assert runs[-1]["embedded"] + runs[-1]["unchanged"] == TOTAL
-        assert sum(r["embedded"] for r in runs) == TOTAL == sum(_sent(tmp_path))
+        # each text embedded once, by a Reindex or by the pass after the first sync
+        assert sum(_sent(tmp_path)) == TOTAL
         assert all(r["removed"] == 0 for r in runs)
         mine = [
             r
@@ -124,5 +132,20 @@ async def test_reindex_search_and_related_on_hover(env: Env, tmp_path: Path) -> 
         related = card.split("**Related**", 1)[1]
         assert "Startup crash" in related and "Crash on start" not in related
         assert "<script>" not in card
+
+        # a sync that brings a new issue: embedded after it, and only it
+        env.github.state.add_issue(  # type: ignore[union-attr]
+            "octo/app", "Dark mode colours unreadable", author="hubot"
+        )
+        before = len(_batches(tmp_path))
+        await run_command(c, "tieline.refresh")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while not (new := _batches(tmp_path)[before:]):
+            assert loop.time() < deadline, "the new issue was never embedded"
+            await asyncio.sleep(0.1)
+        assert new == [["Dark mode colours unreadable"]]
+        listed = await run_command(c, "tieline.semanticSearch", "dark mode colours", False)
+        assert listed["items"][0]["title"] == "Dark mode colours unreadable"
     finally:
         await c.shutdown_session()

@@ -149,6 +149,48 @@ async def related_section(hub: Hub, item: Issue) -> str | None:
     return "\n".join(lines)
 
 
+def subscribe(ls: TielineServer, hub: Hub) -> None:
+    """After syncs, embed what they changed -- only once the person has an index for the
+    current settings (search by meaning on, and Reindex run once): no sync sends anything to
+    an embedding service before. Debounced like refreshes (``sync.refresh_debounce``): a
+    burst of syncs costs one pass."""
+    from server.hub.events import EventKind
+    from server.hub.vectors.service import semantic
+
+    pending: list[asyncio.TimerHandle] = []
+
+    async def catch_up() -> None:
+        if ls.hub is not hub:
+            return
+        try:
+            report = await semantic(hub).reindex()
+        except Exception as exc:  # the next sync tries again
+            log.info("search by meaning not brought up to date: %s", exc)
+            return
+        if report.embedded or report.removed:
+            log.info(
+                "search by meaning: %d embedded, %d removed after sync",
+                report.embedded,
+                report.removed,
+            )
+
+    def start() -> None:
+        pending.clear()
+        task = asyncio.ensure_future(catch_up())
+        ls.background.add(task)
+        task.add_done_callback(ls.background.discard)
+
+    def on_sync(_event: object) -> None:
+        if not semantic(hub).indexed():
+            return
+        for h in pending:
+            h.cancel()
+        wait = hub.config.sync.refresh_debounce
+        pending[:] = [asyncio.get_running_loop().call_later(wait, start)]
+
+    hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
+
+
 def setup(server: TielineServer) -> None:
     @server.command(SEARCH)
     @guarded(SEARCH)
