@@ -41,5 +41,5 @@ fi
 # in a venv of its own: its dependencies clash with the main venv's pins.
 if [ ! -x tests/peers/chroma-venv/bin/chroma ]; then
   python3 -m venv tests/peers/chroma-venv
-  tests/peers/chroma-venv/bin/pip install -q --disable-pip-version-check chromadb
+  tests/peers/chroma-venv/bin/pip install -q --disable-pip-version-check "chromadb==1.5.9"
 fi
