@@ -157,3 +157,16 @@ async def test_related_items_are_remembered_until_the_next_reindex(
         assert len(calls) == 2
     finally:
         s.close()
+
+
+async def test_blank_texts_are_not_sent(file: VectorFile, calls: list[list[str]]) -> None:
+    from server.hub.vectors.indexer import Doc
+
+    ix, _ = make(file)
+    docs = [
+        Doc("a", "note", "a.md", "a", "file:///a.md", "  \n"),
+        Doc("b", "note", "b.md", "b", "file:///b.md", "text"),
+    ]
+    r = await ix.index(docs)
+    assert r.embedded == 1 and calls == [["text"]]
+    assert set(Catalog(file).entries()) == {"b"}

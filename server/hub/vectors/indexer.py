@@ -144,9 +144,8 @@ class Indexer:
         return collection_name(batch.model, batch.dimension), list(batch.vectors)
 
     async def index(self, docs: Iterable[Doc], progress: Progress | None = None) -> Report:
-        wanted: dict[str, Doc] = {}
-        for d in docs:
-            wanted[d.id] = d
+        # a blank text has no meaning to find (and embedding services refuse one)
+        wanted: dict[str, Doc] = {d.id: d for d in docs if d.text.strip()}
         known = self.catalog.entries()
         collection = self._collection()
         report = Report(collection=collection or "")
@@ -164,7 +163,7 @@ class Indexer:
                 report.unchanged += 1
             else:
                 todo.append((d, sha))
-        gone = [i for i in known if i not in wanted]
+        gone = {i for i in known if i not in wanted}
         total = len(todo)
         await _tell(progress, 0, total)
         for start in range(0, total, self.batch_size):
@@ -173,8 +172,7 @@ class Indexer:
             if name != collection:
                 await self.store.ensure_collection(name, len(vectors[0]))
                 # vectors of another model (or dimension) are of no use beside these
-                stale = [i for i, e in known.items() if e.collection != name and i in wanted]
-                gone.extend(i for i in stale if i not in gone)
+                gone.update(i for i, e in known.items() if e.collection != name and i in wanted)
                 collection = report.collection = name
                 self.catalog.set_meta({"model": self.model_key, "collection": name})
             await self.store.upsert_vectors(
