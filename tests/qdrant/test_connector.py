@@ -105,3 +105,38 @@ def test_the_contract_refuses_what_qdrant_refuses() -> None:
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
 async def test_the_vector_store_suite(conn: QdrantConnector, check: Check) -> None:
     await check(conn, "suite")
+
+
+async def test_the_hub_keeps_vectors_in_qdrant_when_the_backend_says_so(
+    conn: QdrantConnector, qdrant: QdrantStandIn, tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from connectors.sdk.capabilities import Embeddings
+    from server.hub.config import Config
+    from server.hub.vectors.service import Semantic
+
+    sessions = {
+        Embeddings: SimpleNamespace(
+            connector_id="hashembed", login="h", account="h@x", connector=embedder.make()
+        ),
+        VectorStore: SimpleNamespace(
+            connector_id="qdrant", login="q", account="q@x", connector=conn
+        ),
+    }
+
+    class Hub(SimpleNamespace):
+        def sessions_with(self, capability: type, *, ask: bool = True) -> list[object]:
+            return [sessions[capability]]
+
+    cfg = {"vectors": {"enabled": True, "embeddings": "hashembed", "backend": "qdrant"}}
+    s = Semantic(Hub(config=Config.model_validate(cfg)), tmp_path)  # type: ignore[arg-type]
+    try:
+        r = await s.indexer().index(issue_docs(known()))
+        assert r.embedded == 5 and qdrant.db.count(r.collection).count == 5
+        assert s.file().path.endswith("vectors-qdrant.db")
+        assert not (tmp_path / "vectors.db").exists()
+        hits = await s.search("login freezes on mobile iPhone", limit=1)
+        assert [h.entry.ref for h in hits] == ["octo/app#3"]
+    finally:
+        s.close()
