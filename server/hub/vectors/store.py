@@ -11,6 +11,7 @@ SQLite before 3.41 cannot pass a KNN query's limit as ``LIMIT``, so queries say
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -81,7 +82,7 @@ class SqliteVectors:
             raise NotFound(f"no vector collection {name!r}")
         return str(row[0]), int(row[1])
 
-    async def ensure_collection(self, name: str, dimension: int) -> None:
+    def _ensure_collection(self, name: str, dimension: int) -> None:
         if dimension < 1:
             raise InvalidRequest("a collection needs a dimension of at least 1")
         conn = self.file.conn
@@ -107,7 +108,7 @@ class SqliteVectors:
                     (name, dimension, tbl),
                 )
 
-    async def upsert_vectors(self, collection: str, points: Sequence[VectorPoint]) -> None:
+    def _upsert_vectors(self, collection: str, points: Sequence[VectorPoint]) -> None:
         conn = self.file.conn
         with self.file.lock:
             tbl, dim = self._table(collection)
@@ -139,7 +140,7 @@ class SqliteVectors:
                         (pk, sqlite_vec.serialize_float32(list(p.vector))),
                     )
 
-    async def query_vectors(
+    def _query_vectors(
         self, collection: str, vector: Sequence[float], *, limit: int = 10
     ) -> Sequence[VectorHit]:
         conn = self.file.conn
@@ -159,7 +160,7 @@ class SqliteVectors:
             VectorHit(id=str(i), score=1.0 - float(d), payload=json.loads(pl)) for i, pl, d in rows
         ]
 
-    async def delete_vectors(self, collection: str, ids: Sequence[str]) -> None:
+    def _delete_vectors(self, collection: str, ids: Sequence[str]) -> None:
         conn = self.file.conn
         with self.file.lock:
             tbl, _ = self._table(collection)
@@ -173,6 +174,22 @@ class SqliteVectors:
                         continue
                     conn.execute(f"DELETE FROM {tbl} WHERE rowid = ?", (row[0],))  # noqa: S608
                     conn.execute("DELETE FROM vec_points WHERE pk = ?", (row[0],))
+
+    # The capability's methods run their statements in a thread: a KNN over many thousand
+    # vectors takes milliseconds the event loop (hovers, completion) should not wait out.
+    async def ensure_collection(self, name: str, dimension: int) -> None:
+        await asyncio.to_thread(self._ensure_collection, name, dimension)
+
+    async def upsert_vectors(self, collection: str, points: Sequence[VectorPoint]) -> None:
+        await asyncio.to_thread(self._upsert_vectors, collection, points)
+
+    async def query_vectors(
+        self, collection: str, vector: Sequence[float], *, limit: int = 10
+    ) -> Sequence[VectorHit]:
+        return await asyncio.to_thread(self._query_vectors, collection, vector, limit=limit)
+
+    async def delete_vectors(self, collection: str, ids: Sequence[str]) -> None:
+        await asyncio.to_thread(self._delete_vectors, collection, ids)
 
     def count(self, collection: str) -> int:
         with self.file.lock:
