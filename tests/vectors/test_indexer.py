@@ -170,3 +170,15 @@ async def test_blank_texts_are_not_sent(file: VectorFile, calls: list[list[str]]
     r = await ix.index(docs)
     assert r.embedded == 1 and calls == [["text"]]
     assert set(Catalog(file).entries()) == {"b"}
+
+
+async def test_an_issue_pass_leaves_the_other_kinds_alone(file: VectorFile) -> None:
+    from server.hub.vectors.indexer import Doc
+
+    ix, _ = make(file)
+    note = Doc("n", "note", "n.md", "n", "file:///n.md", "a note about login")
+    r = await ix.index([*issue_docs(known()), note])
+    assert r.embedded == 6
+    r = await ix.index(issue_docs(known()[:4]), kinds=("issue", "pr"))
+    assert (r.embedded, r.unchanged, r.removed) == (0, 4, 1)
+    assert set(Catalog(file).entries()) == {*(i.key for i in known()[:4]), "n"}

@@ -143,7 +143,17 @@ class Indexer:
             )
         return collection_name(batch.model, batch.dimension), list(batch.vectors)
 
-    async def index(self, docs: Iterable[Doc], progress: Progress | None = None) -> Report:
+    async def index(
+        self,
+        docs: Iterable[Doc],
+        progress: Progress | None = None,
+        *,
+        kinds: Iterable[Kind] | None = None,
+    ) -> Report:
+        """Bring the index up to ``docs``. ``kinds``: the docs are every one of these kinds
+        (an issue sync's), so only indexed items of these kinds that they lack are removed;
+        ``None``: the docs are everything."""
+        scope = set(kinds) if kinds is not None else None
         # a blank text has no meaning to find (and embedding services refuse one)
         wanted: dict[str, Doc] = {d.id: d for d in docs if d.text.strip()}
         known = self.catalog.entries()
@@ -163,7 +173,9 @@ class Indexer:
                 report.unchanged += 1
             else:
                 todo.append((d, sha))
-        gone = {i for i in known if i not in wanted}
+        gone = {
+            i for i, e in known.items() if i not in wanted and (scope is None or e.kind in scope)
+        }
         total = len(todo)
         await _tell(progress, 0, total)
         for start in range(0, total, self.batch_size):
@@ -196,7 +208,7 @@ class Indexer:
         for coll, ids in by_collection.items():
             with contextlib.suppress(NotFound):  # the collection itself is gone
                 await self.store.delete_vectors(coll, ids)
-        removed = [i for i in gone if i not in wanted]
+        removed = [i for i in gone if i not in wanted]  # (the rest moved to this collection)
         self.catalog.remove(removed)
         report.removed = len(removed)
         return report

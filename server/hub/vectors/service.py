@@ -119,13 +119,16 @@ class Semantic:
             meta.get("collection")
         )
 
-    async def docs(self) -> list[Doc]:
-        hub = self.hub
+    def issue_docs(self) -> list[Doc]:
+        """The issues and pull requests the sessions mirror."""
         items: dict[str, Issue] = {}
-        for s in hub.sessions.values():
+        for s in self.hub.sessions.values():
             items.update(s.coordinator.index.items)
-        docs = issue_docs(items.values())
-        docs += snippet_docs(await hub.snippets.all())
+        return issue_docs(items.values())
+
+    async def docs(self) -> list[Doc]:
+        docs = self.issue_docs()
+        docs += snippet_docs(await self.hub.snippets.all())
         docs += await asyncio.to_thread(self._notes)
         return docs
 
@@ -143,10 +146,16 @@ class Semantic:
         self.embeddings()
         self.store()
 
-    async def reindex(self, progress: Progress | None = None) -> Report:
+    async def reindex(
+        self, progress: Progress | None = None, *, issues_only: bool = False
+    ) -> Report:
+        """Embed what is new or changed. ``issues_only``: after a sync, only the mirrored
+        issues and pull requests are looked at (snippets and notes wait for a full pass)."""
         async with self._lock:
             ix = self.indexer()
             try:
+                if issues_only:
+                    return await ix.index(self.issue_docs(), progress, kinds=("issue", "pr"))
                 return await ix.index(await self.docs(), progress)
             finally:
                 self._related.clear()

@@ -150,10 +150,11 @@ async def related_section(hub: Hub, item: Issue) -> str | None:
 
 
 def subscribe(ls: TielineServer, hub: Hub) -> None:
-    """After syncs, embed what they changed -- only once the person has an index for the
-    current settings (search by meaning on, and Reindex run once): no sync sends anything to
-    an embedding service before. Debounced like refreshes (``sync.refresh_debounce``): a
-    burst of syncs costs one pass."""
+    """After syncs, embed the issues and pull requests they changed -- only once the person
+    has an index for the current settings (search by meaning on, and Reindex run once): no
+    sync sends anything to an embedding service before. Debounced like refreshes
+    (``sync.refresh_debounce``): a burst of syncs costs one pass. Snippets and notes wait
+    for the next Reindex."""
     from server.hub.events import EventKind
     from server.hub.vectors.service import semantic
 
@@ -163,7 +164,7 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
         if ls.hub is not hub:
             return
         try:
-            report = await semantic(hub).reindex()
+            report = await semantic(hub).reindex(issues_only=True)
         except Exception as exc:  # the next sync tries again
             log.info("search by meaning not brought up to date: %s", exc)
             return
