@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from connectors.sdk.atlassian import accessible_resources, gateway_base, site_origin
+
 from .models import (
-    JAccessibleResource,
     JComment,
     JCreatedIssue,
     JCreateMetaIssueTypes,
@@ -38,6 +39,8 @@ from .models import (
     JUser,
 )
 
+__all__ = ["JiraClient", "accessible_resources", "gateway_base", "site_origin"]
+
 M = TypeVar("M", bound=BaseModel)
 HEADERS = {"accept": "application/json"}
 #: Jira's own ceiling for ``maxResults`` varies by endpoint; 50 is every endpoint's default.
@@ -46,23 +49,6 @@ PAGE_SIZE = 50
 
 def _seg(value: str) -> str:
     return quote(value, safe="")
-
-
-def site_origin(url: str) -> str:
-    """``scheme://host[:port]`` of a site URL, lower-cased, for comparing sites."""
-    parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
-
-
-async def accessible_resources(http: httpx.AsyncClient, gateway: str) -> list[JAccessibleResource]:
-    """The sites an OAuth access token reaches, each with its cloud id."""
-    r = await http.get(f"{gateway.rstrip('/')}/oauth/token/accessible-resources", headers=HEADERS)
-    return TypeAdapter(list[JAccessibleResource]).validate_python(r.json())
-
-
-def gateway_base(gateway: str, cloud_id: str) -> str:
-    """Where a site's REST API is for OAuth tokens: ``{gateway}/ex/jira/{cloudid}``."""
-    return f"{gateway.rstrip('/')}/ex/jira/{_seg(cloud_id)}"
 
 
 class JiraClient:

@@ -41,6 +41,8 @@ from .models import (
 from .notes import NotePage, NoteSection, PageContent
 from .pages import Block, PageDoc, PageInfo, PageParent, PageSpace
 from .papers import Paper, PaperId, PaperScheme
+from .publishing import Post as BlogPost
+from .publishing import PostDraft, PostStatus, PublishFormat
 from .vectors import VectorHit, VectorPoint
 
 #: ``open``: open items of one scope (a repository's open issues: ``#`` completion).
@@ -465,6 +467,37 @@ class Embeddings(Protocol):
     account is set to use). A connector batches as its service allows."""
 
     async def embed(self, texts: Sequence[str], *, model: str | None = None) -> EmbeddingBatch: ...
+
+
+@runtime_checkable
+@capability("Publishing: blog posts (WordPress, Ghost, dev.to) created and updated from Markdown.")
+class Publishing(Protocol):
+    """Posts as :mod:`connectors.sdk.publishing` shapes them; the hub owns front matter.
+
+    ``publish_formats`` names the body formats the service takes, the one it prefers first
+    (dev.to: Markdown; WordPress and Ghost: HTML). ``upload_image`` stores an image the post
+    names and gives its public URL (a service with no image upload raises
+    :class:`~connectors.sdk.errors.InvalidRequest`). ``update_post`` replaces the post's
+    content in place (same id); ``if_match`` is the :attr:`~connectors.sdk.publishing.Post.version`
+    last read, and a service that holds another raises
+    :class:`~connectors.sdk.errors.SyncConflict`."""
+
+    def publish_formats(self) -> Sequence[PublishFormat]: ...
+
+    async def upload_image(self, name: str, data: bytes, mime: str) -> str: ...
+
+    async def create_post(self, draft: PostDraft, *, status: PostStatus) -> BlogPost: ...
+
+    async def update_post(
+        self,
+        post_id: str,
+        draft: PostDraft,
+        *,
+        status: PostStatus,
+        if_match: str | None = None,
+    ) -> BlogPost: ...
+
+    async def get_post(self, post_id: str) -> BlogPost: ...
 
 
 @runtime_checkable

@@ -27,7 +27,8 @@ AuthMethod = Literal["pkce", "device", "token", "api_key", "basic"]
 #: API key or personal token; ``{basic}`` is base64 of ``username:token`` (HTTP Basic);
 #: ``{username}`` is a ``basic`` sign-in's user part as it is, for services whose credential
 #: is two parts sent side by side rather than as HTTP Basic (Trello's API key + token:
-#: ``OAuth oauth_consumer_key="{username}", oauth_token="{token}"``).
+#: ``OAuth oauth_consumer_key="{username}", oauth_token="{token}"``); ``{jwt:<audience>}`` a
+#: short-lived JWT signed with an admin key ``<id>:<hex secret>`` (Ghost's Admin API).
 DEFAULT_HEADER = "Authorization: Bearer {token}"
 #: ``{name}`` in an OAuth URL: a connector setting filled in at sign-in.
 SETTING_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -118,6 +119,11 @@ class OAuth2(_Strict):
     #: refresh_token, expires_in}. An answer without that object is read at the top (Slack's
     #: refresh answers are), and errors are always read at the top.
     token_field: str = ""
+    #: How a confidential client (one with a client secret) authenticates at the token,
+    #: device and revocation endpoints, by RFC 8414's names: ``client_secret_post`` (id and
+    #: secret in the form, what most services take) or ``client_secret_basic`` (an HTTP Basic
+    #: header, the only way Notion takes).
+    token_auth: Literal["client_secret_post", "client_secret_basic"] = "client_secret_post"  # noqa: S105
 
     @property
     def sign_in_scopes(self) -> tuple[Scope, ...]:
@@ -163,8 +169,10 @@ class Auth(_Strict):
             name, sep, value = template.partition(":")
             if not sep or not name.strip() or not value.strip():
                 raise ValueError(f"{method}: expected 'Header-Name: value template'")
-            if "{token}" not in value and "{basic}" not in value:
-                raise ValueError(f"{method}: the template names neither {{token}} nor {{basic}}")
+            if "{token}" not in value and "{basic}" not in value and "{jwt:" not in value:
+                raise ValueError(
+                    f"{method}: the template names neither {{token}}, {{basic}} nor {{jwt:...}}"
+                )
         return v
 
     @model_validator(mode="after")

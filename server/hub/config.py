@@ -362,6 +362,14 @@ class NotesSettings(_Section):
         description="Show links to notes, headings or blocks that do not exist as warnings in "
         "open notes, with a quick fix that creates the note.",
     )
+    poll_seconds: float = Field(
+        default=5.0,
+        ge=0.0,
+        le=3600.0,
+        description="Seconds between checks of the vaults for files changed outside the editor "
+        "(a `git pull`, a sync client), used only when the editor cannot watch files for "
+        "Tieline; 0 never checks.",
+    )
 
 
 class SyncSettings(_Section):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
@@ -60,6 +61,29 @@ class TielineServer(LanguageServer):
         self.diagnostics = DiagnosticsBoard(self)
         #: The diagrams of open documents (:mod:`.features.diagrams`).
         self.diagrams: Any = None
+        self._reporting = False  # a failure outside a request is being shown to the editor
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """A failure outside any request (pygls shows "Error in server: <error>").
+
+        Nothing is sent once the editor has asked the server to shut down, nor while such a
+        report is on its way: when stdout is closed, sending the report fails too, and
+        reporting that failure would send again -- an endless cascade of tracebacks at exit.
+        And the message names the kind of failure only, never its text (which may hold a
+        path or a service's reply): the details are in the log."""
+        if source is FeatureRequestError or self._reporting or self.protocol._shutdown:
+            return
+        self._reporting = True
+        try:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    message=f"Tieline hit an internal error ({type(error).__name__}); "
+                    "the Tieline log has the details.",
+                    type=types.MessageType.Error,
+                )
+            )
+        finally:
+            self._reporting = False
 
     # -- hub access -------------------------------------------------------------------------
 
@@ -95,9 +119,18 @@ class TielineServer(LanguageServer):
     # -- documents --------------------------------------------------------------------------
 
     def document(self, uri: str) -> TextDocument | None:
-        """An open document, or ``None``: Tieline never reads unopened files from disk."""
-        doc: TextDocument | None = self.workspace.text_documents.get(uri)
+        """An open document, or ``None``: Tieline never reads unopened files from disk.
+
+        pygls keys its documents by the *unquoted* URI (``.../My note.md``) while editors
+        send it quoted (``.../My%20note.md``), so the look-up unquotes as pygls does: a path
+        with a space or any escaped character is as open as any other."""
+        doc: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
         return doc
+
+    def open_documents(self) -> list[TextDocument]:
+        """Every open document; each one's ``uri`` is the editor's own (quoted) spelling,
+        the one to answer and publish diagnostics with (pygls' keys are unquoted)."""
+        return list(self.workspace.text_documents.values())
 
     def references(self, doc: TextDocument) -> Sequence[Reference]:
         hub = self.hub

@@ -3,7 +3,8 @@ notes, driven by pytest-lsp's client as VS Code (resource operations, insert/rep
 completion) and as Neovim 0.7 (neither). Completion inside ``[[`` and after ``#``, go to a
 note and a heading, a sanitized hover preview, backlinks, a rename whose edits are applied
 and then found by the index, broken-link warnings that clear once the quick fix made the
-note, and a file created behind the editor's back announced by a watched-files event."""
+note, and a file created behind the editor's back announced by a watched-files event, or,
+for an editor that cannot watch files for the server, found by polling."""
 
 from __future__ import annotations
 
@@ -60,8 +61,8 @@ def vault(tmp_path: Path) -> Path:
     return root
 
 
-async def start(root: Path, home: Path, preset: str) -> LanguageClient:
-    env = server_env(Env(root=root, github=None, home=home), TIELINE_GITHUB_TOKEN="")
+async def start(root: Path, home: Path, preset: str, **extra: str) -> LanguageClient:
+    env = server_env(Env(root=root, github=None, home=home), TIELINE_GITHUB_TOKEN="", **extra)
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "server", "serve"], server_env=env
     )
@@ -382,6 +383,33 @@ async def test_broken_links_warn_until_the_note_exists(code: LanguageClient, vau
         code.shown_documents
         and code.shown_documents[-1].uri == (vault / "Missing note.md").as_uri()
     )
+
+
+async def test_polling_finds_changes_where_the_editor_cannot_watch_files(
+    vault: Path, tieline_home: Path
+) -> None:
+    """Neovim 0.7 declares no ``didChangeWatchedFiles``: the server looks at the vault itself
+    every ``notes.poll_seconds``, so a note made or removed behind the editor's back (a
+    ``git pull``) mends or breaks links in the open notes."""
+    client = await start(vault, tieline_home, "neovim@v0.7.0", TIELINE_NOTES__POLL_SECONDS="0.2")
+    try:
+        home = vault / "Home.md"
+        uri = open_note(client, home)
+        await indexed(client, uri)
+
+        def broken() -> list[str]:
+            return [d.message for d in client.diagnostics.get(uri, []) if d.code == "broken-link"]
+
+        await until(lambda: len(broken()) == 2)
+        (vault / "Missing note.md").write_text("# Missing note\n")
+        await until(lambda: len(broken()) == 1)
+        assert not any("Missing note" in m for m in broken())
+        (vault / "Project plan.md").unlink()
+        await until(lambda: any("'Project plan'" in m for m in broken()))
+        registered = [r.method for r in client.registrations]  # type: ignore[attr-defined]
+        assert types.WORKSPACE_DID_CHANGE_WATCHED_FILES not in registered
+    finally:
+        await client.shutdown_session()
 
 
 async def test_rename_command_where_the_editor_cannot_rename_files(

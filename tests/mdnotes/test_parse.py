@@ -142,3 +142,43 @@ def test_simple_front_matter_reads_as_yaml_does(key: str, values: list[str], for
 def test_front_matter_yaml_fallback() -> None:
     note = parse_note('---\ntags: {a: 1}\naliases: ["x, y", z]\n---\n')
     assert note.aliases == ("x, y", "z")
+
+
+def test_setext_headings() -> None:
+    """A paragraph line underlined with ``===``/``---`` is a heading (CommonMark's setext);
+    a ``---`` after a blank line, a list item or a quote is a thematic break, and the
+    underline itself is no heading."""
+    text = "\n".join(
+        [
+            "Title",  # 0
+            "=====",
+            "",
+            "  Part two ",  # 3
+            "---",
+            "",
+            "---",  # a break: a blank line before
+            "- item",
+            "---",  # a break: a list item is no paragraph
+            "> quoted",
+            "---",
+            "    indented code",
+            "---",
+            "```",
+            "in code",
+            "===",
+            "```",
+            "## ATX",  # 17
+            "---",  # under a heading: a break
+        ]
+    )
+    note = parse_note(text)
+    got = [(h.line, h.level, h.text, h.start, h.end) for h in note.headings]
+    assert got == [(0, 1, "Title", 0, 5), (3, 2, "Part two", 2, 10), (17, 2, "ATX", 3, 6)]
+
+
+def test_setext_heading_is_a_link_target() -> None:
+    """``[[#Part]]`` finds a setext heading as it finds an ATX one."""
+    index_note = parse_note("Part\n----\n\nsee [[#Part]]")
+    assert [h.text for h in index_note.headings] == ["Part"]
+    (link,) = index_note.links
+    assert link.heading == "Part"

@@ -77,6 +77,7 @@ class DeviceFlow:
             form,
             service=self.service,
             what="the device sign-in request",
+            headers=self.client.client_headers(),
         )
         if "error" in body or resp.status_code != 200:
             raise_for_token_error(
@@ -122,6 +123,7 @@ class DeviceFlow:
                 requested_scopes=self.client.scopes,
                 service=self.service,
                 token_field=self.client.token_field,
+                headers=self.client.client_headers(),
             )
             if isinstance(result, TokenSet):
                 return result

@@ -10,11 +10,13 @@ helpers.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -43,14 +45,37 @@ class OAuthClientConfig:
     scope_param: str = "scope"
     #: The object of a token answer that holds the token set (manifest ``token_field``).
     token_field: str = ""
+    #: How a confidential client proves itself (manifest ``token_auth``, RFC 8414's names):
+    #: ``client_secret_post`` in the form, ``client_secret_basic`` in an HTTP Basic header.
+    token_auth: str = "client_secret_post"  # noqa: S105 -- a method's name, not a secret
+
+    @property
+    def _basic(self) -> bool:
+        return self.token_auth == "client_secret_basic" and bool(self.client_secret)  # noqa: S105
 
     def client_auth(self) -> dict[str, str]:
-        """Client authentication in the form body (public clients send only ``client_id``)."""
+        """Client authentication in the form body (public clients send only ``client_id``;
+        a client that authenticates with HTTP Basic sends nothing here: RFC 6749 2.3 allows
+        one method per request, and servers such as Notion refuse two)."""
+        if self._basic:
+            return {}
         form = {"client_id": self.client_id}
         if self.client_secret:
             register_secret(self.client_secret)
             form["client_secret"] = self.client_secret
         return form
+
+    def client_headers(self) -> dict[str, str]:
+        """The ``Authorization`` header of ``client_secret_basic`` (RFC 6749 2.3.1: id and
+        secret form-encoded, joined by ``:``, base64), else none."""
+        if not self._basic:
+            return {}
+        assert self.client_secret is not None
+        register_secret(self.client_secret)
+        pair = f"{quote_plus(self.client_id)}:{quote_plus(self.client_secret)}"
+        basic = base64.b64encode(pair.encode()).decode()
+        register_secret(basic)
+        return {"Authorization": f"Basic {basic}"}
 
 
 @dataclass(frozen=True)
@@ -84,12 +109,19 @@ def parse_scopes(value: object) -> tuple[str, ...]:
 
 
 async def revoke_request(
-    http: httpx.AsyncClient, url: str, form: Mapping[str, str], *, service: str
+    http: httpx.AsyncClient,
+    url: str,
+    form: Mapping[str, str],
+    *,
+    service: str,
+    headers: Mapping[str, str] | None = None,
 ) -> bool:
     """RFC 7009 token revocation: 200 (any body, usually none) means done -- including for a
     token the server no longer knows; ``unsupported_token_type`` means it cannot."""
     try:
-        resp = await http.post(url, data=dict(form), headers={"Accept": "application/json"})
+        resp = await http.post(
+            url, data=dict(form), headers={"Accept": "application/json", **(headers or {})}
+        )
     except httpx.TransportError as exc:
         raise TransportError(f"cannot reach {service} at {url}: {type(exc).__name__}") from None
     if resp.status_code == 200:
@@ -114,6 +146,7 @@ async def post_form(
     *,
     service: str,
     what: str,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[httpx.Response, dict[str, Any]]:
     """POST an OAuth form and read the JSON object answer (token and device endpoints alike).
 
@@ -124,7 +157,8 @@ async def post_form(
         resp = await http.post(
             url,
             data=dict(form),
-            headers={"Accept": "application/json"},  # GitHub answers form-encoded otherwise
+            # GitHub answers form-encoded without Accept; ``headers``: the client's Basic auth.
+            headers={"Accept": "application/json", **(headers or {})},
         )
     except httpx.TransportError as exc:
         raise TransportError(f"cannot reach {service} at {url}: {type(exc).__name__}") from None
@@ -149,13 +183,16 @@ async def token_request(
     service: str = "the service",
     now: float | None = None,
     token_field: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> TokenSet | TokenError:
     """POST a form to a token endpoint; return the tokens or the error the server sent.
 
     ``token_field`` names the object the token set is nested in, for servers that answer
     more than one token (Slack's ``authed_user``); without that object the top is read.
     """
-    resp, body = await post_form(http, url, form, service=service, what="the token request")
+    resp, body = await post_form(
+        http, url, form, service=service, what="the token request", headers=headers
+    )
     if "error" in body:
         return TokenError(
             error=str(body["error"]),

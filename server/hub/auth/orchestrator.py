@@ -313,7 +313,11 @@ async def revoke(
                 if value:
                     form = {**oauth.client_auth(), "token": value, "token_type_hint": hint}
                     ok = await revoke_request(
-                        http, oauth.revocation_url, form, service=service.name
+                        http,
+                        oauth.revocation_url,
+                        form,
+                        service=service.name,
+                        headers=oauth.client_headers(),
                     )
                     done = ok or done
             if done:

@@ -160,6 +160,7 @@ async def pkce_login(
         requested_scopes=client.scopes,
         service=service,
         token_field=client.token_field,
+        headers=client.client_headers(),
     )
     if not isinstance(result, TokenSet):
         raise_for_token_error(

@@ -62,6 +62,7 @@ class OAuthRefresher:
             form,
             service=self.service,
             token_field=self.client.token_field,
+            headers=self.client.client_headers(),
         )
         if isinstance(result, TokenSet):
             return result

@@ -129,6 +129,7 @@ def resolve_service(
             error_help=tuple((h.match, h.help) for h in manifest.auth.error_help),
             scope_param=o.scope_param,
             token_field=o.token_field,
+            token_auth=o.token_auth,
         )
     return ServiceAuth(
         connector=manifest.id,

@@ -8,7 +8,9 @@ What counts is what Obsidian shows as such:
 - Markdown links and images whose destination is a local ``.md`` file
   (``[text](folder/Note%20two.md#part)``, ``[text](<Note two.md>)``), resolved relative to
   the note like any Markdown link; links with a scheme (``https:``) are not notes;
-- ATX headings (``## Part``), block ids (a line ending in ``^id``), tags (``#tag``,
+- ATX headings (``## Part``) and setext ones (a paragraph line underlined with ``===`` or
+  ``---``: the heading is the line above the underline -- of a longer paragraph, only its
+  last line), block ids (a line ending in ``^id``), tags (``#tag``,
   ``#area/sub``: letters, digits, ``_``, ``-`` and ``/`` with at least one non-digit) and the
   front matter's ``tags:`` and ``aliases:``.
 
@@ -34,6 +36,9 @@ _MD_LINK = re.compile(
 )
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+#: A line that opens something other than a paragraph, so cannot be a setext heading's text.
+_NOT_PARAGRAPH = re.compile(r"^(?: {4}| {0,3}(?:[>#|<]|[-+*][ \t]|[-+*]$|\d{1,9}[.)](?:[ \t]|$)))")
 _BLOCK = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$")
 _TAG = re.compile(r"(?:^|(?<=[\s(,;]))#([\w/-]+)")
 _FRONT_KEYS = re.compile(r"^(tags?|aliases|alias)\s*:", re.MULTILINE | re.IGNORECASE)
@@ -327,6 +332,12 @@ def scan_line(line: str, n: int) -> tuple[list[Link], list[Tag]]:
     return links, tags
 
 
+def _setext(line: str, n: int, level: int) -> Heading:
+    text = line.strip()
+    at = len(line) - len(line.lstrip())
+    return Heading(n, level, text, column(line, at), column(line, at + len(text)))
+
+
 def parse_note(text: str) -> Note:
     """Everything the index keeps of one note (its text itself is not kept)."""
     lines = split_lines(text)
@@ -339,8 +350,10 @@ def parse_note(text: str) -> Note:
     headings: list[Heading] = []
     blocks: dict[str, int] = {}
     fence: str | None = None
+    paragraph = False  # the line before is a paragraph's text (a setext heading's, maybe)
     for n in range(end + 1, len(lines)):
         line = lines[n]
+        was_paragraph, paragraph = paragraph, False
         if fence is not None:
             m = _FENCE.match(line)
             if (
@@ -355,6 +368,11 @@ def parse_note(text: str) -> Note:
         if m:
             fence = m.group(1)
             continue
+        if was_paragraph and (u := _SETEXT.match(line)):
+            headings.append(_setext(lines[n - 1], n - 1, 1 if u.group(1)[0] == "=" else 2))
+            continue
+        if line.strip() and not _NOT_PARAGRAPH.match(line):
+            paragraph = True
         if line.startswith("#") or line.startswith(" "):
             h = _HEADING.match(line)
             if h:

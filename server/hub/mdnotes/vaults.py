@@ -73,6 +73,45 @@ def walk(root: Path, others: Iterable[Path] = ()) -> list[str]:
     return out
 
 
+Signature = tuple[int, int]  # (mtime in ns, size): what a poll compares
+
+
+def snapshot(root: Path, others: Iterable[Path] = ()) -> dict[str, Signature]:
+    """Every file of the vault at ``root`` (as :func:`walk` finds them) with its
+    :data:`Signature`, in one ``scandir`` pass: 10,000 notes take milliseconds."""
+    inner = {p for p in others if p != root}
+    out: dict[str, Signature] = {}
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        here, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            continue
+        for e in entries:
+            name = e.name
+            try:
+                if e.is_dir():
+                    if e.is_symlink():
+                        continue  # as os.walk (and so walk) does not go into it
+                    path = here / name
+                    if not _skipped(name) and path not in inner:
+                        stack.append((path, prefix + name + "/"))
+                elif not name.startswith("."):
+                    st = e.stat()
+                    out[prefix + name] = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                continue  # gone between the listing and the stat
+    return out
+
+
+def changed(before: dict[str, Signature], after: dict[str, Signature]) -> list[str]:
+    """The files created, changed or gone between two snapshots, sorted."""
+    out = [rel for rel, sig in after.items() if before.get(rel) != sig]
+    out += [rel for rel in before if rel not in after]
+    return sorted(out)
+
+
 def is_note(path: str) -> bool:
     return path.casefold().endswith(".md")
 

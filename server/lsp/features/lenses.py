@@ -20,7 +20,7 @@ from connectors.sdk.errors import TielineError
 from .. import answers
 from ..guard import guarded
 from ..server import TielineServer
-from . import diagrams, notify
+from . import diagrams, notify, publish
 
 if TYPE_CHECKING:
     from server.hub.refs import ItemTarget
@@ -54,6 +54,7 @@ def setup(server: TielineServer) -> None:
             return None
         drawn = diagrams.feature(ls).lenses(doc)
         hub = await ls.wait_hub()
+        drawn = [*drawn, *publish.lenses(hub, doc)]
         if hub is None or not hub.sessions:
             return drawn or None
         memo = ls.memo("lenses")

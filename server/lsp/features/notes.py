@@ -157,9 +157,9 @@ def _markdown_of(ls: TielineServer, uri: str) -> tuple[str, str]:
 async def _open_markdown(ls: TielineServer) -> str | None:
     """From the palette (no argument): the one open Markdown document, or a choice of them."""
     docs: dict[str, str] = {
-        Path(d.path).name or str(uri): str(uri)
-        for uri, d in ls.workspace.text_documents.items()
-        if d.language_id == "markdown" or uri.lower().endswith((".md", ".markdown"))
+        Path(d.path).name or d.uri: d.uri
+        for d in ls.open_documents()
+        if d.language_id == "markdown" or d.uri.lower().endswith((".md", ".markdown"))
     }
     if not docs:
         raise TielineError("open the Markdown document to export first")

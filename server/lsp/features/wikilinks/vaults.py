@@ -103,6 +103,8 @@ class Vault:
     index: VaultIndex = field(default_factory=VaultIndex)
     ready: bool = False
     place: NewNotePlace = field(default_factory=NewNotePlace)
+    #: Each file's signature when the vault was last read or polled (polling only).
+    seen: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: (index generation, notes only, every file) for completion.
     _names: tuple[int, Names | None, Names | None] = (-1, None, None)
 
@@ -147,6 +149,9 @@ class Vaults:
         self.diagnostics = True
         self._build: asyncio.Task[None] | None = None
         self._watch: str | None = None
+        self.poll_seconds = 0.0
+        self._poll: asyncio.Task[None] | None = None
+        self._polling_wanted = False  # the client cannot watch files for us
 
     # -- which vault -------------------------------------------------------------------------
 
@@ -180,6 +185,11 @@ class Vaults:
 
         cfg = hub.config.notes
         self.diagnostics = cfg.diagnostics
+        if cfg.poll_seconds != self.poll_seconds:
+            self.poll_seconds = cfg.poll_seconds
+            self._stop_polling()
+            if self._polling_wanted:
+                self._start_polling()
         roots = await asyncio.to_thread(
             find_vaults,
             [_real(p) for p in self.ls.folder_paths()],
@@ -212,13 +222,16 @@ class Vaults:
         return got
 
     async def build(self, vaults: Sequence[Vault]) -> None:
-        from server.hub.mdnotes.vaults import read_chunk, walk
+        from server.hub.mdnotes.vaults import read_chunk, snapshot
 
         all_roots = [v.root for v in self.vaults]
         token = await self._progress_begin("Indexing notes")
         try:
             for v in vaults:
-                files = await asyncio.to_thread(walk, v.root, all_roots)
+                # Signatures first, then the reading: a file changed while the index is
+                # built differs from its signature at the next poll.
+                v.seen = await asyncio.to_thread(snapshot, v.root, all_roots)
+                files = sorted(v.seen)
                 for i in range(0, len(files), CHUNK):
                     chunk = files[i : i + CHUNK]
                     got = await asyncio.to_thread(read_chunk, v.root, chunk)
@@ -266,11 +279,15 @@ class Vaults:
         return token
 
     async def watch(self) -> None:
-        """Ask the client to tell us about files of the vaults (dynamic registration)."""
+        """Ask the client to tell us about files of the vaults (dynamic registration), or,
+        where it cannot, look at them every ``notes.poll_seconds`` ourselves."""
         caps = self.ls.client_capabilities
         ws = caps.workspace if caps else None
         watched = ws.did_change_watched_files if ws else None
-        if not (watched and watched.dynamic_registration) or not self.vaults:
+        if not self.vaults:
+            return
+        if not (watched and watched.dynamic_registration):
+            self._start_polling()
             return
         if self._watch is not None:
             with contextlib.suppress(Exception):
@@ -308,14 +325,49 @@ class Vaults:
                 )
             )
         except Exception as exc:
-            log.warning("could not register file watching: %s", exc)
+            log.warning("could not register file watching: %s; polling instead", exc)
             self._watch = None
+            self._start_polling()
+
+    def _start_polling(self) -> None:
+        self._polling_wanted = True
+        if self.poll_seconds <= 0 or (self._poll is not None and not self._poll.done()):
+            return
+        self._poll = asyncio.ensure_future(self._polling(self.poll_seconds))
+        self.ls.background.add(self._poll)
+        self._poll.add_done_callback(self.ls.background.discard)
+
+    def _stop_polling(self) -> None:
+        if self._poll is not None:
+            self._poll.cancel()
+            self._poll = None
+
+    async def _polling(self, every: float) -> None:
+        """Compare each built vault's files with what was last seen, and read again the
+        ones created, changed or gone. One failing round is logged, not the end."""
+        from server.hub.mdnotes.vaults import changed, snapshot
+
+        while True:
+            await asyncio.sleep(every)
+            roots = [v.root for v in self.vaults]
+            for v in list(self.vaults):
+                if not v.ready:
+                    continue
+                try:
+                    now = await asyncio.to_thread(snapshot, v.root, roots)
+                    rels = changed(v.seen, now)
+                    v.seen = now
+                    if rels:
+                        log.debug("vault %s: %d files changed on disk", v.root, len(rels))
+                        await self.refresh(v, rels)
+                except Exception:
+                    log.exception("checking vault %s for changes failed", v.root)
 
     # -- open documents ----------------------------------------------------------------------
 
     def adopt_open(self) -> None:
-        for uri in list(self.ls.workspace.text_documents):
-            self.sync_open(uri)
+        for doc in self.ls.open_documents():
+            self.sync_open(doc.uri)
 
     def sync_open(self, uri: str) -> None:
         """The open document's text into its vault's index (it wins over the disk)."""

@@ -1,0 +1,1 @@
+"""Confluence Cloud (REST v2) and Data Center (REST v1) connector."""

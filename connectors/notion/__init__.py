@@ -1,0 +1,1 @@
+"""Notion: pages as the sdk's neutral block tree (``Pages``)."""
