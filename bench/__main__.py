@@ -29,6 +29,7 @@ from . import (
     suite_poll,
     tasks_output,
     vault,
+    vectors,
 )
 
 
@@ -86,6 +87,8 @@ def main() -> None:
     pdfnotes.main([])
     _section("vault: a 10,000-note Markdown vault indexed; completion, backlinks, rename")
     vault.main([])
+    _section("vectors: 5,000 issues by meaning on sqlite-vec, Qdrant and Chroma")
+    vectors.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

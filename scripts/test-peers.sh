@@ -36,3 +36,10 @@ if [ -f tests/peers/package.json ]; then
     touch tests/peers/node_modules
   fi
 fi
+
+# Chroma, the vector database the Chroma connector's tests run for real (tests/chroma). It lives
+# in a venv of its own: its dependencies clash with the main venv's pins.
+if [ ! -x tests/peers/chroma-venv/bin/chroma ]; then
+  python3 -m venv tests/peers/chroma-venv
+  tests/peers/chroma-venv/bin/pip install -q --disable-pip-version-check "chromadb==1.5.9"
+fi

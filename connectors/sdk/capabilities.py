@@ -43,6 +43,7 @@ from .pages import Block, PageDoc, PageInfo, PageParent, PageSpace
 from .papers import Paper, PaperId, PaperScheme
 from .publishing import Post as BlogPost
 from .publishing import PostDraft, PostStatus, PublishFormat
+from .vectors import VectorHit, VectorPoint
 
 #: ``open``: open items of one scope (a repository's open issues: ``#`` completion).
 IssueFilter = Literal["assigned", "mentioned", "created", "open"]
@@ -497,3 +498,25 @@ class Publishing(Protocol):
     ) -> BlogPost: ...
 
     async def get_post(self, post_id: str) -> BlogPost: ...
+
+
+@runtime_checkable
+@capability("VectorStore: vectors kept in collections and found by cosine nearness.")
+class VectorStore(Protocol):
+    """Collections of :class:`~connectors.sdk.vectors.VectorPoint`, cosine-measured.
+
+    ``ensure_collection`` makes ``name`` for vectors of ``dimension`` if it is missing (a
+    collection of another dimension is an :class:`~connectors.sdk.errors.InvalidRequest`).
+    ``upsert_vectors`` adds or replaces points by id; ``delete_vectors`` removes ids (unknown
+    ones are no error); ``query_vectors`` gives the ``limit`` nearest, nearest first, and
+    raises :class:`~connectors.sdk.errors.NotFound` for a missing collection."""
+
+    async def ensure_collection(self, name: str, dimension: int) -> None: ...
+
+    async def upsert_vectors(self, collection: str, points: Sequence[VectorPoint]) -> None: ...
+
+    async def query_vectors(
+        self, collection: str, vector: Sequence[float], *, limit: int = 10
+    ) -> Sequence[VectorHit]: ...
+
+    async def delete_vectors(self, collection: str, ids: Sequence[str]) -> None: ...

@@ -538,6 +538,39 @@ class DocsSettings(_Section):
     )
 
 
+class VectorSettings(_Section):
+    """Search by meaning over mirrored issues and pull requests, snippets and notes."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Index mirrored items, snippets and notes for search by meaning. Off by "
+        "default: when on, their text is sent to the embedding service named below.",
+    )
+    backend: Literal["sqlite", "qdrant", "chroma"] = Field(
+        default="sqlite",
+        description="Where the vectors are kept: `sqlite` (a file in Tieline's data folder, "
+        "nothing to run), or the signed-in `qdrant` or `chroma` connector.",
+    )
+    embeddings: str = Field(
+        default="",
+        description="The connector (with an Embeddings capability) that turns texts into "
+        "vectors, as `id` or `id:account`; empty: none, so nothing is indexed.",
+    )
+    model: str = Field(
+        default="",
+        description="The embedding model to ask for; empty: the connector's default.",
+    )
+    batch_size: int = Field(
+        default=64, ge=1, le=2048, description="Texts sent to the embedding service per request."
+    )
+    related: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Related items shown on an issue's hover (0: none).",
+    )
+
+
 class ConnectorSections(Mapping[str, ConnectorSettings]):
     """Every installed connector's validated settings, by id (``connectors.github``, or
     ``connectors.get("jira")`` for an id only known at run time)."""
@@ -611,6 +644,7 @@ class Config(_Section):
     diagrams: DiagramSettings = Field(default_factory=DiagramSettings)
     docs: DocsSettings = Field(default_factory=DocsSettings)
     pages: PagesSettings = Field(default_factory=PagesSettings)
+    vectors: VectorSettings = Field(default_factory=VectorSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "

@@ -32,6 +32,7 @@ from . import (
     papers,
     pdfnotes,
     publish,
+    semantic,
     snippets,
     tasks,
     wikilinks,
@@ -70,4 +71,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     wikilinks.setup,
     pages.setup,
     papers.setup,
+    semantic.setup,
 ]

@@ -86,6 +86,11 @@ async def hover_text(ls: TielineServer, ref: Reference) -> str | None:
         line = await presence_line(hub, item)  # time-boxed: never holds the card up
         if line:
             card += "\n\n" + line
+    from .semantic import related_section
+
+    related = await related_section(hub, item)  # off, or time-boxed
+    if related:
+        card += "\n\n" + related
     return card
 
 

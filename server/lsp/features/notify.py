@@ -141,6 +141,9 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     from .tasks import subscribe as tasks
 
     tasks(ls, hub)  # workspace task runs: progress, panel, their errors as diagnostics
+    from .semantic import subscribe as semantic
+
+    semantic(ls, hub)  # once indexed by meaning, what a sync changed is embedded after it
     hub.bus.subscribe("*", on_event)
     hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
     hub.bus.subscribe(EventKind.AUTH_REQUIRED, on_auth)

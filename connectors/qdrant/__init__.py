@@ -1,0 +1,1 @@
+"""Qdrant (qdrant.tech): a vector database, self-hosted or Qdrant Cloud, over its REST API."""
