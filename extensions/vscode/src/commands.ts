@@ -78,6 +78,8 @@ export const PALETTE_ARGS: Record<string, ArgSource> = {
   'tieline.searchDocs': { kind: 'text', prompt: 'Search the installed documentation (a name, or part of one)' },
   'tieline.searchPages': { kind: 'text', prompt: 'Search pages (Notion, Confluence) by title' },
   'tieline.importPage': { kind: 'text', prompt: 'Page to import: its URL, or its id' },
+  'tieline.insertCitation': { kind: 'position' },
+  'tieline.semanticSearch': { kind: 'text', prompt: 'Find by meaning: issues, pull requests, snippets, notes' },
 };
 
 /** The panel whose items the palette offers for `item` arguments. */
