@@ -7,6 +7,9 @@ from prices the user sets) locally.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Literal
+
 from .models import _Model
 
 
@@ -30,4 +33,56 @@ class EmbeddingBatch(_Model):
         return len(self.vectors[0]) if self.vectors else 0
 
 
-__all__ = ["EmbeddingBatch", "Usage"]
+Role = Literal["system", "user", "assistant"]
+
+
+class Turn(_Model):
+    """One message of a conversation sent to a language model."""
+
+    role: Role
+    content: str
+
+
+class Answer:
+    """A model's answer as it streams: iterate it for the text's pieces, in order; once
+    iterated to the end, ``usage``, ``model`` and ``finish_reason`` say what the service
+    reported (``usage`` stays zero when it reported none)."""
+
+    def __init__(self, pieces: AsyncIterator[str], *, model: str = "") -> None:
+        self._pieces = pieces
+        self.model = model
+        self.usage = Usage()
+        self.finish_reason: str | None = None
+        self.done = False
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[str]:
+        async for piece in self._pieces:
+            yield piece
+        self.done = True
+
+    async def text(self) -> str:
+        """The whole answer (iterates it)."""
+        return "".join([p async for p in self])
+
+
+class GeneratedImage(_Model):
+    """An image a model drew: PNG bytes, and the prompt as the service rewrote it, if it did."""
+
+    png: bytes
+    model: str = ""
+    revised_prompt: str | None = None
+
+
+class Transcript(_Model):
+    """Speech turned into text."""
+
+    text: str
+    model: str = ""
+    language: str | None = None
+    duration: float | None = None
+
+
+__all__ = ["Answer", "EmbeddingBatch", "GeneratedImage", "Role", "Transcript", "Turn", "Usage"]
