@@ -20,7 +20,15 @@ from typing import Any
 import httpx
 
 from connectors.sdk import CheckResult, Connector, ConnectorContext, InvalidRequest, TielineError
-from connectors.sdk.ai import Answer, EmbeddingBatch, GeneratedImage, Transcript, Turn, Usage
+from connectors.sdk.ai import (
+    Answer,
+    EmbeddingBatch,
+    GeneratedImage,
+    Transcript,
+    Turn,
+    Usage,
+    parse_prices,
+)
 
 from .client import Flavour, OpenAIClient, openai_error
 
@@ -34,19 +42,8 @@ DEFAULTS = {
 MAX_BATCH = 2048
 
 
-def prices(value: object) -> dict[str, tuple[float, float]]:
-    """``["gpt-4o-mini=0.15/0.60", ...]`` as ``{model: (input, output)}`` US dollars per
-    million tokens; entries that do not parse are left out."""
-    found: dict[str, tuple[float, float]] = {}
-    for entry in value if isinstance(value, list | tuple) else ():
-        model, sep, pair = str(entry).partition("=")
-        given, slash, taken = pair.partition("/")
-        try:
-            if sep and slash and model.strip():
-                found[model.strip()] = (float(given), float(taken))
-        except ValueError:
-            continue
-    return found
+#: ``prices`` as ``{model: (input, output)}`` (kept for callers of this module).
+prices = parse_prices
 
 
 class OpenAIConnector(Connector):

@@ -85,4 +85,28 @@ class Transcript(_Model):
     duration: float | None = None
 
 
-__all__ = ["Answer", "EmbeddingBatch", "GeneratedImage", "Role", "Transcript", "Turn", "Usage"]
+def parse_prices(value: object) -> dict[str, tuple[float, float]]:
+    """A ``prices`` setting, ``["gpt-4o-mini=0.15/0.60", ...]``, as ``{model: (input,
+    output)}`` US dollars per million tokens; entries that do not parse are left out."""
+    found: dict[str, tuple[float, float]] = {}
+    for entry in value if isinstance(value, list | tuple) else ():
+        model, sep, pair = str(entry).partition("=")
+        given, slash, taken = pair.partition("/")
+        try:
+            if sep and slash and model.strip():
+                found[model.strip()] = (float(given), float(taken))
+        except ValueError:
+            continue
+    return found
+
+
+__all__ = [
+    "Answer",
+    "EmbeddingBatch",
+    "GeneratedImage",
+    "Role",
+    "Transcript",
+    "Turn",
+    "Usage",
+    "parse_prices",
+]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from . import (
     actions,
+    ai,
     auth,
     calendar,
     chat,
@@ -64,4 +65,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     pdfnotes.setup,
     tasks.setup,
     wikilinks.setup,
+    ai.setup,
 ]
