@@ -24,6 +24,7 @@ from pytest_lsp import LanguageClient
 
 from tests.lsp.conftest import (
     Env,
+    env,
     installed_connectors,
     queued_answer,
     run_command,
@@ -31,6 +32,10 @@ from tests.lsp.conftest import (
     start_prompted,
 )
 from tests.standin.openai import OpenAIStandIn, png_pixel
+
+__all__ = ["env"]
+#: "Add the loader", head ``feature``: the first pull request tests/lsp/conftest.py seeds.
+PR = "github:github.com:octo/app#3"
 
 KEY = "sk-test-ada-0123456789abcdefghij"
 LEAK = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"
@@ -102,7 +107,7 @@ async def _until_signed_in(c: LanguageClient) -> None:
                 if "no signed-in account" not in str(exc):
                     raise
             else:
-                assert got == {"cancelled": True}
+                assert got in ({"cancelled": True}, {"empty": True})  # empty: nothing to send
                 return
             await asyncio.sleep(0.2)
 
@@ -175,11 +180,67 @@ async def test_ai_commands_over_stdio(world: World, openai: OpenAIStandIn) -> No
         (insert,) = c.applied_edits[-1].edit.changes[uri]  # type: ignore[attr-defined]
         assert insert.new_text == "call Ada tomorrow"
 
+        openai.replies.append("The test expects 2.")
+        c.answers[:] = ["Send"]  # type: ignore[attr-defined]
+        log = "collecting\n" + "\n".join(f"ok {i}" for i in range(50)) + "\nE assert 1 == 2"
+        why = await run_command(c, "tieline.ai.explainFailure", "pytest", log, "CI")
+        assert why["text"] == "The test expects 2."
+        assert "E assert 1 == 2" in openai.bodies[-1]["messages"][1]["content"]
+
+        c.answers[:] = ["Cancel"]  # type: ignore[attr-defined]
+        before = len(openai.bodies)
+        assert await run_command(c, "tieline.ai.explainFailure", "pytest", log) == {
+            "cancelled": True
+        }
+        assert len(openai.bodies) == before  # nothing sent
+
         summary = await run_command(c, "tieline.aiUsage")
         purposes = {(r["purpose"], r["model"]) for r in summary["rows"]}
         assert ("describe_diff", "gpt-4o-mini") in purposes
         assert {"draft_issue", "generate_image", "dictate"} <= {p for p, _ in purposes}
-        assert summary["requests"] == 4 and summary["totalCost"] > 0
+        assert summary["requests"] == 5 and summary["totalCost"] > 0
         assert "| gpt-4o-mini | describe_diff | 1 |" in summary["markdown"]
+    finally:
+        await c.shutdown_session()
+
+
+async def test_summarise_a_pull_request_with_its_local_diff(
+    env: Env, openai: OpenAIStandIn, tmp_path: Path
+) -> None:
+    """The PR from GitHub (the GitHub stand-in) and ``git diff main...feature``."""
+    (env.root / "main.py").write_text("print('loader')\n")
+    _git(env.root, "commit", "-qam", "Add the loader")
+    site = installed_connectors(
+        tmp_path / "site",
+        "tieline-openai-e2e",
+        {"openai": "connectors.openai.connector:OpenAIConnector"},
+    )
+    e = server_env(
+        env,
+        PYTHONPATH=f"{site}:{Path.cwd()}",
+        TIELINE_OPENAI_TOKEN=KEY,
+        TIELINE_CONNECTORS__OPENAI__API_URL=openai.url + "/v1",
+    )
+    c = await _start(World(e, env.root))
+    try:
+        await _until_signed_in(c)
+        openai.replies.append("- Adds the loader.")
+        c.answers[:] = ["Send"]  # type: ignore[attr-defined]
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    got = await run_command(
+                        c, "tieline.ai.summarisePR", "github:github.com:octo/app#3"
+                    )
+                    break
+                except Exception as exc:  # until the GitHub session is open
+                    if "no signed-in account reaches" not in str(exc):
+                        raise
+                    c.answers[:] = ["Send"]  # type: ignore[attr-defined]
+                    await asyncio.sleep(0.2)
+        assert got["text"] == "- Adds the loader."
+        user = openai.bodies[-1]["messages"][1]["content"]
+        assert "Title: Add the loader" in user and "feature into main" in user
+        assert "+print('loader')" in user
     finally:
         await c.shutdown_session()
