@@ -115,6 +115,9 @@ class OpenAIClient:
         #: The last "quota spent" refusal: the rate limiter holds requests back for a while
         #: after any 429, and while it does, that is still the reason.
         self.spent: QuotaExceeded | None = None
+        #: The organisation OpenAI said the key belongs to (``openai-organization``), once
+        #: models were listed; compatible servers name none.
+        self.organization: str | None = None
 
     def _quota(self, exc: RateLimited) -> TielineError:
         """A 429 the rate limiter raised, as :class:`QuotaExceeded` when its body said the
@@ -162,6 +165,7 @@ class OpenAIClient:
     async def models(self) -> list[OModel]:
         """``GET /models``: the models the key may use."""
         r = await self.http.get(self._path("models", None), params=self._params(), headers=HEADERS)
+        self.organization = r.headers.get("openai-organization") or None
         return list(OModelList.model_validate(r.json()).data)
 
     # -- chat ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -72,14 +73,18 @@ class OpenAIConnector(Connector):
 
     # -- hooks ------------------------------------------------------------------------------
     async def check(self) -> CheckResult:
-        """``GET /models``: a key that lists models works; OpenAI names no account for it."""
+        """``GET /models``: a key that lists models works. A key names no user: the account
+        is the organisation OpenAI answers with, else ``local`` for a server on this
+        machine, else ``api-key``."""
         try:
             models = await self.client.models()
         except TielineError as exc:
             return CheckResult.failed(exc)
+        host = (urlsplit(self.ctx.api_url).hostname or "").lower()
+        local = host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost")
         return CheckResult(
             ok=True,
-            account=self.ctx.account,
+            account=self.client.organization or ("local" if local else "api-key"),
             detail=f"{self.manifest().name} at {self.ctx.api_url}: {len(models)} models",
         )
 
@@ -100,9 +105,7 @@ class OpenAIConnector(Connector):
         name = self.model_for("chat_model", model)
         messages = [{"role": t.role, "content": t.content} for t in turns]
         opts: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
-        answer = Answer(_nothing(), model=name)
-        answer._pieces = self._pieces(answer, name, messages, opts)
-        return answer
+        return Answer(lambda answer: self._pieces(answer, name, messages, opts), model=name)
 
     async def _pieces(
         self, answer: Answer, model: str, messages: list[dict[str, str]], opts: Mapping[str, Any]
@@ -160,8 +163,3 @@ class OpenAIConnector(Connector):
         return Transcript(
             text=said.text, model=name, language=said.language, duration=said.duration
         )
-
-
-async def _nothing() -> AsyncIterator[str]:
-    return
-    yield  # pragma: no cover

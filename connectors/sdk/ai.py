@@ -7,7 +7,7 @@ from prices the user sets) locally.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Literal
 
 from .models import _Model
@@ -44,11 +44,14 @@ class Turn(_Model):
 
 
 class Answer:
-    """A model's answer as it streams: iterate it for the text's pieces, in order; once
-    iterated to the end, ``usage``, ``model`` and ``finish_reason`` say what the service
-    reported (``usage`` stays zero when it reported none)."""
+    """A model's answer as it streams: iterate it (once) for the text's pieces, in order;
+    once iterated to the end, ``usage``, ``model`` and ``finish_reason`` say what the
+    service reported (``usage`` stays zero when it reported none).
 
-    def __init__(self, pieces: AsyncIterator[str], *, model: str = "") -> None:
+    ``pieces`` makes the stream, given the answer to fill in as it goes: nothing is sent
+    before the first iteration."""
+
+    def __init__(self, pieces: Callable[[Answer], AsyncIterator[str]], *, model: str = "") -> None:
         self._pieces = pieces
         self.model = model
         self.usage = Usage()
@@ -59,7 +62,7 @@ class Answer:
         return self._run()
 
     async def _run(self) -> AsyncIterator[str]:
-        async for piece in self._pieces:
+        async for piece in self._pieces(self):
             yield piece
         self.done = True
 

@@ -30,7 +30,7 @@ def test_declares_and_implements_its_capabilities() -> None:
 async def test_models(conn: OpenAIConnector) -> None:
     assert "gpt-4o-mini" in await conn.models()
     check = await conn.check()
-    assert check.ok and "4 models" in check.detail
+    assert check.ok and "4 models" in check.detail and check.account == "org-ada"
 
 
 async def test_chat_streams_pieces_then_usage(conn: OpenAIConnector, openai: OpenAIStandIn) -> None:
@@ -175,6 +175,39 @@ async def test_azure_deployments_with_api_key_header(openai: OpenAIStandIn) -> N
 
 def test_prices() -> None:
     assert prices(["gpt-4o-mini=0.15/0.60", "bad", "x=1/y"]) == {"gpt-4o-mini": (0.15, 0.6)}
+
+
+def test_error_bodies_map_to_the_hierarchy() -> None:
+    import httpx
+
+    from connectors.openai.client import openai_error
+    from connectors.sdk import PermissionDenied, ServiceUnavailable
+
+    def answer(status: int, code: str | None, type_: str = "invalid_request_error") -> object:
+        request = httpx.Request("POST", "https://api.openai.com/v1/chat/completions")
+        body = {"error": {"message": "said", "type": type_, "param": None, "code": code}}
+        return openai_error(httpx.Response(status, json=body, request=request))
+
+    assert isinstance(answer(403, "unsupported_country_region_territory"), PermissionDenied)
+    assert isinstance(answer(500, None, "server_error"), ServiceUnavailable)
+    assert isinstance(answer(429, "insufficient_quota", "insufficient_quota"), QuotaExceeded)
+    assert answer(429, "rate_limit_exceeded", "requests") is None  # the rate limiter's
+    assert isinstance(answer(400, "invalid_value"), InvalidRequest)
+    ok = httpx.Response(200, json={"error": {}}, request=httpx.Request("GET", "https://x"))
+    assert openai_error(ok) is None
+
+
+def test_an_error_event_in_a_stream_is_raised() -> None:
+    import httpx
+
+    from connectors.openai.client import _chunk
+    from connectors.sdk import ServiceError
+
+    r = httpx.Response(200, request=httpx.Request("POST", "https://x"))
+    with pytest.raises(ServiceError, match="overloaded"):
+        _chunk('{"error": {"message": "The server is overloaded"}}', r)
+    with pytest.raises(ServiceError, match="not JSON"):
+        _chunk("{nope", r)
 
 
 async def test_sse_parsing() -> None:

@@ -261,7 +261,7 @@ def _models(s: OpenAIStandIn, req: Request) -> Response:
         )
         for m in s.models
     ]
-    return 200, {"object": "list", "data": data}, {}
+    return 200, {"object": "list", "data": data}, {"openai-organization": "org-ada"}
 
 
 @routes.route("POST", _DEP + r"/chat/completions")
