@@ -85,8 +85,10 @@ def world(tmp_path: Path, tieline_home: Path, openai: OpenAIStandIn) -> Iterator
     yield World(env, root)
 
 
-async def _start(w: World) -> LanguageClient:
-    c = await start_prompted(w.env, w.root, answering=queued_answer, answers=[], folder="ws")
+async def _start(w: World, caps: types.ClientCapabilities | None = None) -> LanguageClient:
+    c = await start_prompted(
+        w.env, w.root, answering=queued_answer, answers=[], folder="ws", caps=caps
+    )
     c.applied_edits: list[types.ApplyWorkspaceEditParams] = []  # type: ignore[misc]
 
     @c.feature(types.WORKSPACE_APPLY_EDIT)
@@ -242,5 +244,29 @@ async def test_summarise_a_pull_request_with_its_local_diff(
         user = openai.bodies[-1]["messages"][1]["content"]
         assert "Title: Add the loader" in user and "feature into main" in user
         assert "+print('loader')" in user
+    finally:
+        await c.shutdown_session()
+
+
+async def test_a_client_without_documents_or_edits_gets_the_answer_on_disk(
+    world: World, openai: OpenAIStandIn
+) -> None:
+    """No ``window.showDocument`` and no ``workspace.applyEdit`` declared: the offer has no
+    "Show request", nothing is opened or edited, and the answer is in the scratch file."""
+    caps = types.ClientCapabilities(
+        window=types.WindowClientCapabilities(work_done_progress=False),
+        workspace=types.WorkspaceClientCapabilities(apply_edit=False),
+    )
+    c = await _start(world, caps)
+    try:
+        await _until_signed_in(c)
+        c.prompts.clear()  # type: ignore[attr-defined]
+        openai.replies.append("Plain <b onclick='x()'>answer</b>.")
+        c.answers[:] = ["Send"]  # type: ignore[attr-defined]
+        got = await run_command(c, "tieline.ai.describeDiff")
+        assert [a.title for a in c.prompts[0].actions] == ["Send", "Cancel"]  # type: ignore[attr-defined]
+        assert not c.shown_documents and not c.applied_edits  # type: ignore[attr-defined]
+        assert "onclick" not in got["text"] and "answer" in got["text"]
+        assert _path(got["uri"]).read_text().endswith(got["text"])
     finally:
         await c.shutdown_session()
