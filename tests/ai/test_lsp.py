@@ -31,6 +31,7 @@ from tests.lsp.conftest import (
     server_env,
     start_prompted,
 )
+from tests.lsp.raw import raw_request
 from tests.standin.openai import OpenAIStandIn, png_pixel
 
 __all__ = ["env"]
@@ -160,9 +161,34 @@ async def test_ai_commands_over_stdio(world: World, openai: OpenAIStandIn) -> No
         ]
         assert mine and isinstance(mine[0][-1], types.WorkDoneProgressEnd)
 
+        uri = (world.root / "app.py").as_uri()
+        c.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri,
+                    language_id="python",
+                    version=1,
+                    text=(world.root / "app.py").read_text(),
+                )
+            )
+        )
+        # raw: pygls' client would read a CodeAction with a command as a Command
+        offered = await raw_request(
+            c,
+            "textDocument/codeAction",
+            {
+                "textDocument": {"uri": uri},
+                "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}},
+                "context": {"diagnostics": []},
+            },
+        )
+        drafting = "Draft an issue from this TODO with AI…"
+        (action,) = [a for a in offered or [] if a["title"] == drafting]
+        assert action["command"]["command"] == "tieline.ai.draftIssue"
+        assert action["command"]["arguments"] == [uri, 1]
+
         openai.replies.append('```json\n{"title": "Retry on 503", "body": "In `get`."}\n```')
         c.answers[:] = ["Send"]  # type: ignore[attr-defined]
-        uri = (world.root / "app.py").as_uri()
         draft = await run_command(c, "tieline.ai.draftIssue", uri, 1)
         assert draft["title"] == "Retry on 503" and draft["body"] == "In `get`."
         assert "app.py, line 2" in openai.bodies[-1]["messages"][1]["content"]

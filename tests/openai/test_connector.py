@@ -197,6 +197,22 @@ def test_error_bodies_map_to_the_hierarchy() -> None:
     assert openai_error(ok) is None
 
 
+def test_the_hub_quotes_an_openai_error_body() -> None:
+    import httpx
+
+    from server.hub.http.errors import service_message
+
+    body = {
+        "error": {
+            "message": "Rate limit reached",
+            "type": "requests",
+            "code": "rate_limit_exceeded",
+        }
+    }
+    r = httpx.Response(429, json=body, request=httpx.Request("POST", "https://x"))
+    assert service_message(r) == "Rate limit reached (rate_limit_exceeded)"
+
+
 def test_an_error_event_in_a_stream_is_raised() -> None:
     import httpx
 
