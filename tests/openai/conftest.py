@@ -11,12 +11,9 @@ import pytest
 
 from connectors.openai.connector import OpenAIConnector
 from server.hub.http import HubClient
-from tests.ai.llm_peer import llm_server
 from tests.standin.harness import wire
 from tests.standin.kit import standin_fixture
 from tests.standin.openai import OpenAIStandIn
-
-__all__ = ["llm_server"]
 
 KEY = "sk-test-ada-0123456789abcdefghij"
 
