@@ -270,6 +270,17 @@ async def test_summarise_a_pull_request_with_its_local_diff(
         user = openai.bodies[-1]["messages"][1]["content"]
         assert "Title: Add the loader" in user and "feature into main" in user
         assert "+print('loader')" in user
+
+        todo = env.root / "todo.py"
+        todo.write_text("x = 1\n# TODO: cache the loader's results\n")
+        openai.replies.append('{"title": "Cache the loader", "body": "In `todo.py`."}')
+        c.answers[:] = ["Send", "Create on GitHub octo/app"]  # type: ignore[attr-defined]
+        drafted = await run_command(c, "tieline.ai.draftIssue", todo.as_uri(), 1)
+        assert drafted["title"] == "Cache the loader"
+        assert drafted["issue"]["key"].startswith("#")
+        made = [i for i in env.github.state.repo("octo/app").issues.values()
+                if i["title"] == "Cache the loader"]  # fmt: skip
+        assert made and made[0]["body"] == "In `todo.py`."
     finally:
         await c.shutdown_session()
 

@@ -7,7 +7,8 @@ Commands (arguments in brackets; the palette works without them where it can):
   its diff from the checkout (``git diff base...head``).
 - ``tieline.ai.explainFailure`` [job, log excerpt, pipeline]: why a CI job failed.
 - ``tieline.ai.draftIssue`` [uri, line]: an issue draft (title and body) from a TODO
-  comment; offered as a code action on TODO lines.
+  comment, then an offer to create it on a tracker the folder is attached to; offered as a
+  code action on TODO lines.
 - ``tieline.ai.describeDiff`` [folder uri]: a commit message for ``git diff HEAD``.
 - ``tieline.ai.generateImage`` [prompt, path]: a PNG written into the workspace.
 - ``tieline.ai.dictate`` [audio file, uri, position]: speech turned into text (the
@@ -55,6 +56,7 @@ USAGE = "tieline.aiUsage"
 SEND = "Send"
 SHOW = "Show request"
 CANCEL = "Cancel"
+NOT_NOW = "Not now"
 #: Characters gathered before the scratch document is edited again.
 FLUSH_CHARS = 80
 
@@ -348,7 +350,30 @@ async def draft_issue(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
     if got.get("cancelled"):
         return got
     draft = parse_issue_draft(got["text"])
-    return {**got, "title": draft.title, "body": draft.body}
+    out = {**got, "title": draft.title, "body": draft.body}
+    created = await _offer_issue(ls, hub, uri, draft.title, draft.body)
+    if created is not None:
+        out["issue"] = created
+    return out
+
+
+async def _offer_issue(
+    ls: TielineServer, hub: Hub, uri: str, title: str, body: str
+) -> dict[str, Any] | None:
+    """Offer to create the drafted issue on a tracker the folder is attached to."""
+    from server.hub import work
+
+    dests = work.destinations(hub, hub.folder_for(path_of(uri)))
+    if not dests or not title:
+        return None
+    by_label = {f"Create on {d.label}": d for d in dests}
+    picked = await choose(ls, f"Create the issue “{title[:120]}”?", [*by_label, NOT_NOW])
+    dest = by_label.get(picked or "")
+    if dest is None:
+        return None
+    issue = await work.create_issue(hub, dest, title, body)
+    info(ls, f"Created {issue.ref.label}: {title}")
+    return {"key": issue.ref.key, "id": issue.key, "url": issue.url}
 
 
 def code_actions(uri: str, lines: list[str], first: int, last: int) -> list[types.CodeAction]:
