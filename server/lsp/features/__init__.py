@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from . import (
     actions,
+    ai,
     auth,
     calendar,
     chat,
@@ -72,4 +73,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     pages.setup,
     papers.setup,
     semantic.setup,
+    ai.setup,
 ]

@@ -50,6 +50,9 @@ def setup(server: TielineServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None:
             return None
+        from connectors.sdk.capabilities import Assistant
+
+        from .ai import code_actions as ai_actions
         from .chat import code_actions as chat_actions
         from .doccomments import code_actions as comment_actions
         from .mail import code_actions as mail_actions
@@ -75,6 +78,8 @@ def setup(server: TielineServer) -> None:
         ]
         first = max(0, params.range.start.line)
         last = min(len(lines) - 1, params.range.end.line, first + 50)
+        if hub.sessions_with(Assistant, ask=False):
+            out += ai_actions(doc.uri, lines, first, last)
         dests = work.destinations(hub, hub.folder_for(path_of(doc.uri)))
         title = (
             f"Create {dests[0].session.manifest.name} issue from this TODO"
