@@ -25,7 +25,6 @@ from pytest_lsp import LanguageClient
 from tests.lsp.conftest import (
     Env,
     env,
-    installed_connectors,
     queued_answer,
     run_command,
     server_env,
@@ -70,14 +69,8 @@ def world(tmp_path: Path, tieline_home: Path, openai: OpenAIStandIn) -> Iterator
         f"def get():\n    # TODO: retry when the server answers 503\n    token = '{LEAK}'\n"
         "    return 2\n"
     )
-    site = installed_connectors(
-        tmp_path / "site",
-        "tieline-openai-e2e",
-        {"openai": "connectors.openai.connector:OpenAIConnector"},
-    )
     env = server_env(
         Env(root=root, github=None, home=tieline_home),
-        PYTHONPATH=f"{site}:{Path.cwd()}",
         TIELINE_OPENAI_TOKEN=KEY,
         TIELINE_CONNECTORS__OPENAI__API_URL=openai.url + "/v1",
         TIELINE_CONNECTORS__OPENAI__PRICES=json.dumps(["gpt-4o-mini=0.15/0.60"]),
@@ -238,14 +231,8 @@ async def test_summarise_a_pull_request_with_its_local_diff(
     """The PR from GitHub (the GitHub stand-in) and ``git diff main...feature``."""
     (env.root / "main.py").write_text("print('loader')\n")
     _git(env.root, "commit", "-qam", "Add the loader")
-    site = installed_connectors(
-        tmp_path / "site",
-        "tieline-openai-e2e",
-        {"openai": "connectors.openai.connector:OpenAIConnector"},
-    )
     e = server_env(
         env,
-        PYTHONPATH=f"{site}:{Path.cwd()}",
         TIELINE_OPENAI_TOKEN=KEY,
         TIELINE_CONNECTORS__OPENAI__API_URL=openai.url + "/v1",
     )

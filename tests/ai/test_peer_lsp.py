@@ -12,7 +12,7 @@ import pytest
 
 from tests.ai.llm_peer import LlmServer
 from tests.ai.test_lsp import World, _git, _path, _start, _until_signed_in
-from tests.lsp.conftest import Env, installed_connectors, run_command, server_env
+from tests.lsp.conftest import Env, run_command, server_env
 
 pytestmark = pytest.mark.peers
 
@@ -29,14 +29,8 @@ async def test_describe_diff_with_a_real_model(
     _git(root, "add", ".")
     _git(root, "commit", "-q", "-m", "start")
     (root / "hello.py").write_text("print('hello, world')\n")
-    site = installed_connectors(
-        tmp_path / "site",
-        "tieline-openai-peer",
-        {"openai": "connectors.openai.connector:OpenAIConnector"},
-    )
     env = server_env(
         Env(root=root, github=None, home=tieline_home),
-        PYTHONPATH=f"{site}:{Path.cwd()}",
         TIELINE_OPENAI_TOKEN="none",
         TIELINE_CONNECTORS__OPENAI__API_URL=llm_server.url,
         TIELINE_CONNECTORS__OPENAI__CHAT_MODEL=llm_server.model,
