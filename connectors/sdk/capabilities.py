@@ -41,6 +41,7 @@ from .models import (
 from .notes import NotePage, NoteSection, PageContent
 from .pages import Block, PageDoc, PageInfo, PageParent, PageSpace
 from .papers import Paper, PaperId, PaperScheme
+from .references import LibraryItem, LibrarySync, NewLibraryItem
 
 #: ``open``: open items of one scope (a repository's open issues: ``#`` completion).
 IssueFilter = Literal["assigned", "mentioned", "created", "open"]
@@ -464,3 +465,21 @@ class Embeddings(Protocol):
     account is set to use). A connector batches as its service allows."""
 
     async def embed(self, texts: Sequence[str], *, model: str | None = None) -> EmbeddingBatch: ...
+
+
+@runtime_checkable
+@capability("References: a reference library (Zotero) read for citations and added to.")
+class References(Protocol):
+    """``library_items`` gives the items changed since ``since`` (a version an earlier call
+    gave; ``None``: every item), or ``unchanged``. ``library_export`` gives items (``keys``;
+    empty: all) as BibTeX or BibLaTeX text the service writes. ``add_library_item`` creates
+    one and gives it back with its key; the service refusing because the library changed
+    meanwhile raises :class:`~connectors.sdk.errors.SyncConflict`."""
+
+    async def library_items(self, *, since: int | None = None) -> LibrarySync: ...
+
+    async def library_export(
+        self, keys: Sequence[str] = (), *, fmt: Literal["bibtex", "biblatex"] = "biblatex"
+    ) -> str: ...
+
+    async def add_library_item(self, item: NewLibraryItem) -> LibraryItem: ...
