@@ -89,13 +89,25 @@ class BibFile:
     problems: list[BibProblem] = field(default_factory=list)
 
 
+def _decode(text: str) -> str:
+    """LaTeX to text (``M{\\"u}ller`` -> ``Müller``, ``{Google Research}`` -> its words)."""
+    if not any(c in text for c in "\\{}$~"):
+        return text
+    try:
+        from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
+
+        return str(LatexNodes2Text().latex_to_text(text))
+    except Exception:
+        return text.replace("{", "").replace("}", "")
+
+
 def _name(parts: Any) -> str:
     """``Family, Given`` of a bibtexparser ``NameParts`` (or the string it left as is)."""
     if isinstance(parts, str):
-        return parts.strip()
-    last = " ".join([*parts.von, *parts.last]).strip()
-    first = " ".join(parts.first).strip()
-    jr = " ".join(parts.jr).strip()
+        return _decode(parts.strip())
+    last = _decode(" ".join([*parts.von, *parts.last]).strip())
+    first = _decode(" ".join(parts.first).strip())
+    jr = _decode(" ".join(parts.jr).strip())
     if not first:
         return last
     return f"{last}, {jr}, {first}" if jr else f"{last}, {first}"
@@ -115,7 +127,8 @@ def _library(text: str) -> Any:
 
     names = [mw.SeparateCoAuthors(), mw.SplitNameParts()]
     try:
-        return parse_string(text, append_middleware=[mw.LatexDecodingMiddleware(), *names])
+        # Names first: decoding drops the braces that keep "{Google Research}" one name.
+        return parse_string(text, append_middleware=[*names, mw.LatexDecodingMiddleware()])
     except Exception:
         log.debug("LaTeX decoding failed; reading fields undecoded", exc_info=True)
         return parse_string(text, append_middleware=names)
