@@ -11,6 +11,7 @@ from . import (
     calendar,
     chat,
     ci,
+    citations,
     commands,
     completion,
     consent,
@@ -64,4 +65,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     pdfnotes.setup,
     tasks.setup,
     wikilinks.setup,
+    citations.setup,
 ]

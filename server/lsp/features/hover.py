@@ -102,6 +102,11 @@ def setup(server: TielineServer) -> None:
         note = await note_hover(ls, params)
         if note is not None:
             return note
+        from .citations import hover as citation_hover
+
+        cite = await citation_hover(ls, params)
+        if cite is not None:
+            return cite
         ref = reference_at(ls.references(doc), params.position.line, params.position.character)
         if ref is None:
             from .docs import docs_hover

@@ -1,0 +1,197 @@
+"""Citations end to end: the real server over stdio, a workspace with a ``.bib`` file (one
+entry hostile, one broken), a Markdown and a LaTeX document. ``@``/``\\cite{`` complete
+citekeys, a hover shows a sanitized card, unknown keys and the broken entry are warnings,
+and ``tieline.addReference`` appends a DOI's entry (from a ``Papers`` connector installed
+through an entry point) to the ``.bib`` file, which then completes.
+
+The shapes are the sdk's own (:mod:`connectors.sdk.papers`); no real service is involved."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.conftest import (
+    Env,
+    installed_connectors,
+    open_doc,
+    queued_answer,
+    run_command,
+    server_env,
+    start_prompted,
+    until,
+)
+
+BIB = r"""% the group's references
+@article{knuth1984,
+  author = {Knuth, Donald E.},
+  title = {Literate Programming},
+  journal = {The Computer Journal},
+  year = 1984,
+  doi = {10.1093/comjnl/27.2.97}
+}
+
+@misc{evil2020,
+  author = {<img src=x onerror=alert(1)>, Mallory},
+  title = {Click <script>alert(2)</script> [me](javascript:alert(3))},
+  year = 2020
+}
+
+@book{broken, title = {unclosed
+
+@misc{lamport1994, author = {Lamport, Leslie}, year = 1994,
+  title = {{\LaTeX}: A Document Preparation System}}
+"""
+
+MD = """---
+title: Paper
+---
+As shown by [@knuth1984; @nobody2000] and @lamport1994.
+See [@
+"""
+
+TEX = "\\documentclass{article}\n\\begin{document}\nText \\citep{knuth1984, }.\n\\end{document}\n"
+
+PAPER = {
+    "id": {"scheme": "doi", "value": "10.1145/3368089.3409741"},
+    "title": "A Study of Things",
+    "authors": ["Hopper, Grace", "Lovelace, Ada"],
+    "year": 2020,
+    "venue": "ESEC/FSE",
+    "doi": "10.1145/3368089.3409741",
+    "entry_type": "inproceedings",
+    "source": "Fake",
+}
+
+
+@dataclass
+class World:
+    env: dict[str, str]
+    root: Path
+
+
+@pytest.fixture
+def world(tmp_path: Path, tieline_home: Path) -> World:
+    root = tmp_path / "paper"
+    root.mkdir()
+    (root / "refs.bib").write_text(BIB)
+    (root / "paper.md").write_text(MD)
+    (root / "paper.tex").write_text(TEX)
+    papers = tmp_path / "papers.json"
+    papers.write_text(json.dumps({PAPER["doi"]: PAPER}))
+    site = installed_connectors(
+        tmp_path / "site",
+        "tieline-papers-fake",
+        {"papersfake": "tests.references.connector:PapersFake"},
+    )
+    env = server_env(
+        Env(root=root, github=None, home=tieline_home),
+        PYTHONPATH=f"{site}:{Path.cwd()}",
+        PAPERSFAKE_FILE=str(papers),
+        TIELINE_PAPERSFAKE_TOKEN="tok-papersfake-abcdefgh12",
+    )
+    del env["TIELINE_GITHUB_TOKEN"]
+    return World(env, root)
+
+
+@pytest.fixture
+async def client(world: World) -> AsyncIterator[LanguageClient]:
+    c = await start_prompted(
+        world.env, world.root, answering=queued_answer, answers=[], folder="paper"
+    )
+    yield c
+    await c.shutdown_session()
+
+
+async def _complete(c: LanguageClient, uri: str, line: int, col: int, ch: str | None) -> list[str]:
+    got = await c.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line, col),
+            context=types.CompletionContext(
+                trigger_kind=types.CompletionTriggerKind.TriggerCharacter
+                if ch
+                else types.CompletionTriggerKind.Invoked,
+                trigger_character=ch,
+            ),
+        )
+    )
+    assert isinstance(got, types.CompletionList)
+    return [i.label for i in got.items]
+
+
+async def test_completion_hover_and_warnings(client: LanguageClient, world: World) -> None:
+    md = open_doc(client, world.root / "paper.md", "markdown")
+    tex = open_doc(client, world.root / "paper.tex", "latex")
+    labels = await _complete(client, md, 4, 6, "@")
+    assert labels == ["evil2020", "knuth1984", "lamport1994"]
+    line = TEX.splitlines()[2]
+    labels = await _complete(client, tex, 2, line.index("}"), ",")
+    assert "knuth1984" in labels and "lamport1994" in labels
+
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=md), position=types.Position(3, 17)
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    text = hover.contents.value
+    assert "Literate Programming" in text and "Knuth, Donald E." in text and "1984" in text
+    assert "The Computer Journal" in text
+    assert "(https://doi.org/10.1093/comjnl/27.2.97)" in text
+
+    md_lines = MD.splitlines()
+    (world.root / "cite-evil.md").write_text("[@evil2020]\n")
+    evil_uri = open_doc(client, world.root / "cite-evil.md", "markdown")
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=evil_uri),
+            position=types.Position(0, 4),
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    card = hover.contents.value
+    # Shown as text: every "<" and link bracket escaped, so nothing renders as HTML or a link.
+    assert "Click" in card and "Mallory" in card
+    assert not re.search(r"(?<!\\)[<>]", card) and "](javascript:" not in card
+
+    def warned() -> list[types.Diagnostic]:
+        return [d for d in client.diagnostics.get(md, []) if d.code == "unknown-citekey"]
+
+    found = await until(warned)
+    assert [d.message for d in found] == [
+        "No BibTeX entry or library item has the key 'nobody2000'"
+    ]
+    start = md_lines[3].index("nobody2000")
+    assert found[0].range.start == types.Position(3, start)
+
+    bib_uri = (world.root / "refs.bib").resolve().as_uri()
+    broken = await until(lambda: client.diagnostics.get(bib_uri))
+    assert [d.range.start.line for d in broken] == [15]
+    assert "cannot read this entry" in broken[0].message
+
+
+async def test_add_reference_by_doi(client: LanguageClient, world: World) -> None:
+    md = open_doc(client, world.root / "paper.md", "markdown")
+    await _complete(client, md, 4, 6, "@")  # the index is built
+    got = await until(
+        lambda: run_command(
+            client, "tieline.addReference", "https://doi.org/10.1145/3368089.3409741"
+        )
+    )
+    assert got["added"] is True and got["citekey"] == "hopper2020study"
+    text = (world.root / "refs.bib").read_text()
+    assert text.startswith(BIB)  # nothing of the file rewritten
+    assert "@inproceedings{hopper2020study," in text and "ESEC/FSE" in text
+    labels = await _complete(client, md, 4, 6, "@")
+    assert "hopper2020study" in labels
+    again = await run_command(client, "tieline.addReference", "10.1145/3368089.3409741")
+    assert again["added"] is False and again["citekey"] == "hopper2020study"
+    assert (world.root / "refs.bib").read_text() == text
