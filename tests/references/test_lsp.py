@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from tests.lsp.conftest import (
     start_prompted,
     until,
 )
+from tests.standin.zotero import ZoteroStandIn
 
 BIB = r"""% the group's references
 @article{knuth1984,
@@ -195,3 +196,80 @@ async def test_add_reference_by_doi(client: LanguageClient, world: World) -> Non
     again = await run_command(client, "tieline.addReference", "10.1145/3368089.3409741")
     assert again["added"] is False and again["citekey"] == "hopper2020study"
     assert (world.root / "refs.bib").read_text() == text
+
+
+@pytest.fixture
+def zotero_world(tmp_path: Path, tieline_home: Path) -> Iterator[tuple[World, ZoteroStandIn]]:
+    """No .bib file: the citations come from a Zotero library (the stand-in, user 4711),
+    signed in with a key from the environment."""
+    from tests.zotero.conftest import KEY, seed
+
+    standin = ZoteroStandIn().start()
+    seed(standin)
+    root = tmp_path / "thesis"
+    root.mkdir()
+    (root / "ch1.md").write_text("Cited [@knuth1984] and [@ghost].\n")
+    papers = tmp_path / "papers.json"
+    papers.write_text(json.dumps({PAPER["doi"]: PAPER}))
+    site = installed_connectors(
+        tmp_path / "site",
+        "tieline-references-test",
+        {
+            "papersfake": "tests.references.connector:PapersFake",
+            "zotero": "connectors.zotero.connector:ZoteroConnector",
+        },
+    )
+    env = server_env(
+        Env(root=root, github=None, home=tieline_home),
+        PYTHONPATH=f"{site}:{Path.cwd()}",
+        PAPERSFAKE_FILE=str(papers),
+        TIELINE_PAPERSFAKE_TOKEN="tok-papersfake-abcdefgh12",
+        TIELINE_ZOTERO_TOKEN=KEY,
+        TIELINE_CONNECTORS__ZOTERO__API_URL=standin.url,
+    )
+    del env["TIELINE_GITHUB_TOKEN"]
+    try:
+        yield World(env, root), standin
+    finally:
+        standin.stop()
+
+
+async def test_a_zotero_library_cites_and_takes_new_works(
+    zotero_world: tuple[World, ZoteroStandIn],
+) -> None:
+    world, standin = zotero_world
+    c = await start_prompted(
+        world.env, world.root, answering=queued_answer, answers=[], folder="thesis"
+    )
+    try:
+        md = open_doc(c, world.root / "ch1.md", "markdown")
+
+        async def labels() -> list[str]:
+            return await _complete(c, md, 0, 8, None)
+
+        got = await until(labels)
+        assert got == ["knuth1984", "vaswani2017"]
+        hover = await c.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=md),
+                position=types.Position(0, 10),
+            )
+        )
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        assert "Literate Programming" in hover.contents.value
+        assert "Zotero" in hover.contents.value
+
+        def warned() -> list[str]:
+            return [d.message for d in c.diagnostics.get(md, []) if d.code == "unknown-citekey"]
+
+        assert await until(warned) == ["No BibTeX entry or library item has the key 'ghost'"]
+
+        made = await run_command(c, "tieline.addReference", PAPER["doi"], "zotero")
+        assert made["added"] is True and made["citekey"] == "hopper2020study"
+        items = standin.state.libraries["users/4711"].items.values()
+        new = next(i for i in items if i["title"] == "A Study of Things")
+        assert new["itemType"] == "conferencePaper" and new["DOI"] == PAPER["doi"]
+        assert "Citation Key: hopper2020study" in new["extra"]
+        assert "hopper2020study" in await labels()
+    finally:
+        await c.shutdown_session()
