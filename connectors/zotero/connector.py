@@ -80,8 +80,11 @@ def library_item(item: ZItem) -> LibraryItem:
     d = item.data
     rank = {t: i for i, t in enumerate(_AUTHORS)}
     people = [c for c in d.creators if c.creator_type in rank]
-    first_type = min((rank[c.creator_type] for c in people), default=0)
-    authors = tuple(_creator(c) for c in people if rank[c.creator_type] == first_type)
+    if people:
+        first_type = min(rank[c.creator_type] for c in people)
+        authors = tuple(_creator(c) for c in people if rank[c.creator_type] == first_type)
+    else:  # a film's director, an artwork's artist, contributors only: whoever is named
+        authors = tuple(_creator(c) for c in d.creators)
     m = _YEAR.search(item.meta.parsed_date or d.date)
     return LibraryItem(
         key=item.key,
