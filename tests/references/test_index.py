@@ -191,3 +191,41 @@ async def test_look_up_tries_each_session() -> None:
     assert await look_up_doi([S(None), S(PAPER)], PAPER.doi or "") is PAPER  # type: ignore[list-item]
     with pytest.raises(NotFound):
         await look_up_doi([S(None)], "10.1/x")  # type: ignore[list-item]
+
+
+async def test_add_from_doi_asks_a_doi_session_once(tmp_path: Path) -> None:
+    from server.hub.references.add import add_from_doi
+
+    asked: list[PaperId] = []
+
+    class Crossref:
+        connector: Crossref
+
+        def __init__(self) -> None:
+            self.connector = self
+
+        def capability(self, proto: object) -> Crossref:
+            return self
+
+        def paper_schemes(self) -> frozenset[str]:
+            return frozenset({"doi"})
+
+        async def paper(self, ref: PaperId) -> Paper:
+            asked.append(ref)
+            return PAPER
+
+    class Arxiv(Crossref):
+        def paper_schemes(self) -> frozenset[str]:
+            return frozenset({"arxiv"})
+
+    class FakeHub:
+        def sessions_with(self, proto: object) -> list[Crossref]:
+            return [Arxiv(), Crossref()]
+
+    bib = tmp_path / "refs.bib"
+    index = CitationIndex()
+    made, added = await add_from_doi(FakeHub(), index, "doi:10.1145/3368089.3409741", bib=bib)  # type: ignore[arg-type]
+    assert added and made.citekey == "muller2020deep"
+    assert asked == [PaperId(scheme="doi", value="10.1145/3368089.3409741")]
+    again, added = await add_from_doi(FakeHub(), index, "10.1145/3368089.3409741", bib=bib)  # type: ignore[arg-type]
+    assert not added and again.citekey == made.citekey and len(asked) == 1

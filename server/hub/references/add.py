@@ -166,7 +166,29 @@ async def add_paper(
     return found
 
 
+async def add_from_doi(
+    hub: Hub,
+    index: CitationIndex,
+    doi: str,
+    *,
+    bib: Path | None = None,
+    library: tuple[str, References] | None = None,
+) -> tuple[Citation, bool]:
+    """The work of ``doi`` (as typed or pasted) added to ``bib`` or ``library``, looked up with
+    the hub's ``Papers`` sessions that answer DOIs; ``(citation, False)`` when the index
+    already holds a work of that DOI, which is then not added again."""
+    clean = clean_doi(doi)
+    have = index.by_doi(clean)
+    if have is not None:
+        return have, False
+    paper = await look_up_doi(paper_sessions(hub), clean)
+    if not paper.doi:
+        paper = paper.model_copy(update={"doi": clean})
+    return await add_paper(index, paper, bib=bib, library=library), True
+
+
 __all__ = [
+    "add_from_doi",
     "add_paper",
     "append_entry",
     "clean_doi",

@@ -125,6 +125,10 @@ class CitationIndex:
             self._merged = None
         return changed
 
+    def invalidate(self) -> None:
+        """The files changed (read by :attr:`bib` directly, in another thread)."""
+        self._merged = None
+
     def put_library(
         self, source: str, items: Iterable[LibraryItem], version: int | None, *, full: bool
     ) -> None:

@@ -80,6 +80,9 @@ class Citations:
         self._lib_tasks: dict[str, asyncio.Task[None]] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._bib_uris: set[str] = set()
+        #: One reading of the files at a time: a second request waits for the first's
+        #: index rather than reading a half-built one.
+        self._lock = asyncio.Lock()
 
     # -- sources ------------------------------------------------------------------------------
     def bib_paths(self, hub: Hub) -> list[Path]:
@@ -95,13 +98,16 @@ class Citations:
         return list(dict.fromkeys(p.resolve() for p in paths))
 
     async def refresh(self, hub: Hub, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._bib_checked >= BIB_CHECK:
-            self._bib_checked = now
-            paths = await asyncio.to_thread(self.bib_paths, hub)
-            changed = await asyncio.to_thread(self.index.refresh_bib, paths)
-            if changed or force:
-                self.publish_bib(hub)
+        async with self._lock:
+            if force or time.monotonic() - self._bib_checked >= BIB_CHECK:
+                paths = await asyncio.to_thread(self.bib_paths, hub)
+                # Parsed aside; the merged view is dropped here, on the loop that reads it.
+                changed = await asyncio.to_thread(self.index.bib.refresh, paths)
+                if changed:
+                    self.index.invalidate()
+                self._bib_checked = time.monotonic()
+                if changed or force:
+                    self.publish_bib(hub)
         await self.refresh_libraries(hub)
 
     async def refresh_libraries(self, hub: Hub) -> None:
@@ -428,7 +434,7 @@ def _target(ls: TielineServer, hub: Hub, f: Citations, wanted: str) -> tuple[str
 
 
 async def add_reference(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
-    from server.hub.references.add import add_paper, clean_doi, look_up_doi, paper_sessions
+    from server.hub.references.add import add_from_doi, clean_doi
 
     if not args or not isinstance(args[0], str) or not args[0].strip():
         raise FeatureError(code=INVALID_PARAMS, message="expected argument 1 (a DOI)")
@@ -441,14 +447,12 @@ async def add_reference(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
     if have is not None:
         return _added(have, added=False)
     where, value = _target(ls, hub, f, wanted or hub.config.references.add_to)
-    paper = await look_up_doi(paper_sessions(hub), doi)
-    if where == "bib":
-        made = await add_paper(f.index, paper, bib=value)
-    else:
-        made = await add_paper(f.index, paper, library=value)
+    bib, library = (value, None) if where == "bib" else (None, value)
+    async with f._lock:  # no reading of the files while the entry is appended
+        made, added = await add_from_doi(hub, f.index, doi, bib=bib, library=library)
     f.publish_bib(hub)
     f.publish_open()
-    return _added(made, added=True)
+    return _added(made, added=added)
 
 
 def _added(c: Citation, *, added: bool) -> dict[str, Any]:
