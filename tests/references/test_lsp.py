@@ -28,6 +28,7 @@ from tests.lsp.conftest import (
     start_prompted,
     until,
 )
+from tests.lsp.raw import raw_request
 from tests.standin.zotero import ZoteroStandIn
 
 BIB = r"""% the group's references
@@ -56,6 +57,7 @@ title: Paper
 ---
 As shown by [@knuth1984; @nobody2000] and @lamport1994.
 See [@
+Also https://doi.org/10.1145/3368089.3409741 and doi:10.1093/comjnl/27.2.97.
 """
 
 TEX = "\\documentclass{article}\n\\begin{document}\nText \\citep{knuth1984, }.\n\\end{document}\n"
@@ -182,11 +184,21 @@ async def test_completion_hover_and_warnings(client: LanguageClient, world: Worl
 async def test_add_reference_by_doi(client: LanguageClient, world: World) -> None:
     md = open_doc(client, world.root / "paper.md", "markdown")
     await _complete(client, md, 4, 6, "@")  # the index is built
-    got = await until(
-        lambda: run_command(
-            client, "tieline.addReference", "https://doi.org/10.1145/3368089.3409741"
-        )
+    # raw: pygls' client would read a CodeAction with a command as a Command
+    actions = await raw_request(
+        client,
+        "textDocument/codeAction",
+        {
+            "textDocument": {"uri": md},
+            "range": {"start": {"line": 5, "character": 0}, "end": {"line": 5, "character": 80}},
+            "context": {"diagnostics": []},
+        },
     )
+    adds = [a for a in actions or [] if a["title"].startswith("Add ref")]
+    # The second DOI is knuth1984's: cited already, so not offered.
+    assert [a["title"] for a in adds] == ["Add reference for doi:10.1145/3368089.3409741"]
+    command = adds[0]["command"]
+    got = await until(lambda: run_command(client, command["command"], *command["arguments"]))
     assert got["added"] is True and got["citekey"] == "hopper2020study"
     text = (world.root / "refs.bib").read_text()
     assert text.startswith(BIB)  # nothing of the file rewritten

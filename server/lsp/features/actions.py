@@ -51,6 +51,7 @@ def setup(server: TielineServer) -> None:
         if doc is None:
             return None
         from .chat import code_actions as chat_actions
+        from .citations import code_actions as citation_actions
         from .doccomments import code_actions as comment_actions
         from .mail import code_actions as mail_actions
         from .snippets import code_actions as snippet_actions
@@ -70,6 +71,7 @@ def setup(server: TielineServer) -> None:
             *chat_actions(hub, doc.uri, params.range),
             *mail_actions(ls, doc.uri, params.range),
             *comment_actions(ls, doc.uri, params.range),
+            *citation_actions(ls, doc.uri, params.range),
         ]
         first = max(0, params.range.start.line)
         last = min(len(lines) - 1, params.range.end.line, first + 50)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,11 @@ FIRST_READ_WAIT = 3.0
 DEBOUNCE = 0.3
 MAX_ITEMS = 200
 _CROSSREF = ("fig:", "sec:", "tbl:", "eq:", "lst:")
+#: A DOI written in a document: bare, ``doi:``, or a doi.org link.
+_DOI_TEXT = re.compile(
+    r"(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)?\b(10\.\d{4,9}/[^\s\"<>{}\[\]()]+)",
+    re.IGNORECASE,
+)
 
 
 class Citations:
@@ -405,6 +411,39 @@ async def hover(ls: TielineServer, params: types.HoverParams) -> types.Hover | N
 
 
 # -- adding -------------------------------------------------------------------------------------
+
+
+def code_actions(ls: TielineServer, uri: str, rng: types.Range) -> list[types.CodeAction]:
+    """ "Add reference" on a DOI written in a Markdown or LaTeX document (under the cursor or
+    in the selection) that no source cites yet."""
+    doc = ls.document(uri)
+    if doc is None or kind_of(doc.language_id or "", str(path_of(uri) or "")) is None:
+        return []
+    index = feature(ls).index
+    lines = split_lines(doc.source)
+    out: list[types.CodeAction] = []
+    seen: set[str] = set()
+    last = min(len(lines) - 1, rng.end.line, rng.start.line + 20)
+    for n in range(max(0, rng.start.line), last + 1):
+        line = lines[n]
+        lo = index_of(line, rng.start.character) if n == rng.start.line else 0
+        hi = index_of(line, rng.end.character) if n == rng.end.line else len(line)
+        for m in _DOI_TEXT.finditer(line):
+            if m.end() < lo or m.start() > hi:
+                continue
+            doi = m.group(1).rstrip(".,;:")
+            if doi.lower() in seen or index.by_doi(doi) is not None:
+                continue
+            seen.add(doi.lower())
+            title = f"Add reference for doi:{doi}"
+            out.append(
+                types.CodeAction(
+                    title=title,
+                    kind=types.CodeActionKind.Empty,
+                    command=types.Command(title=title, command=ADD, arguments=[doi]),
+                )
+            )
+    return out
 
 
 def _target(ls: TielineServer, hub: Hub, f: Citations, wanted: str) -> tuple[str, Any]:
