@@ -180,6 +180,35 @@ async def test_completion_hover_and_warnings(client: LanguageClient, world: Worl
     assert [d.range.start.line for d in broken] == [15]
     assert "cannot read this entry" in broken[0].message
 
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=tex),
+            position=types.Position(2, line.index("knuth") + 2),
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "Literate Programming" in hover.contents.value
+
+    # A bare "@" in a document that cites nothing is a mention: left to other completions.
+    (world.root / "chat.md").write_text("Thanks @\n")
+    chat = open_doc(client, world.root / "chat.md", "markdown")
+    got = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=chat), position=types.Position(0, 8)
+        )
+    )
+    items = got.items if isinstance(got, types.CompletionList) else got or []
+    assert not [i for i in items if i.label == "knuth1984"]
+
+    # The broken entry mended: its warning goes once the files are read again.
+    (world.root / "refs.bib").write_text(BIB.replace("title = {unclosed", "title = {now closed}}"))
+
+    async def mended() -> bool:
+        await _complete(client, md, 4, 6, "@")  # a request reads the files again
+        return not client.diagnostics.get(bib_uri)
+
+    assert await until(mended, every=0.5)
+
 
 async def test_add_reference_by_doi(client: LanguageClient, world: World) -> None:
     md = open_doc(client, world.root / "paper.md", "markdown")
