@@ -24,8 +24,10 @@ log = logging.getLogger("tieline.references")
 
 #: Directories a workspace walk for ``*.bib`` never enters.
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", "build"})
-#: Files found by the workspace walk, at most (a huge tree must not stall indexing).
+#: Files found by the workspace walk, at most, and directories it looks in (a huge tree
+#: must not stall indexing).
 MAX_WALK = 200
+MAX_WALK_DIRS = 5000
 #: A file larger than this is not parsed (bytes).
 MAX_BYTES = 32 << 20
 
@@ -344,7 +346,10 @@ def _walk(root: Path) -> list[Path]:
     import os
 
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for seen, (dirpath, dirnames, filenames) in enumerate(os.walk(root)):
+        if seen >= MAX_WALK_DIRS:
+            log.info("%s: stopped looking for .bib files after %d folders", root, seen)
+            break
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         for f in sorted(filenames):
             if f.endswith(".bib"):

@@ -64,6 +64,9 @@ UNKNOWN = "unknown-citekey"
 BROKEN = "bibtex-entry"
 #: Seconds between checks of the ``.bib`` files a request relies on.
 BIB_CHECK = 2.0
+#: Seconds between walks of the workspace for new ``*.bib`` files (the files known are
+#: checked every :data:`BIB_CHECK`).
+WALK_EVERY = 30.0
 #: Seconds a request waits for a library never read yet.
 FIRST_READ_WAIT = 3.0
 #: Seconds a document's warnings wait for typing to pause.
@@ -89,13 +92,25 @@ class Citations:
         #: One reading of the files at a time: a second request waits for the first's
         #: index rather than reading a half-built one.
         self._lock = asyncio.Lock()
+        #: When the workspace was last walked, for which folders, and what it held.
+        self._walked: tuple[float, tuple[Path, ...], list[Path]] = (-1e9, (), [])
 
     # -- sources ------------------------------------------------------------------------------
-    def bib_paths(self, hub: Hub) -> list[Path]:
+    def bib_paths(self, hub: Hub, *, walk: bool = False) -> list[Path]:
+        """The files to cite from; the workspace is walked again when ``walk`` or
+        :data:`WALK_EVERY` seconds after the last walk."""
         from server.hub.references.bibtex import bibliographies_in, workspace_bibs
 
         cfg = hub.config.references
-        paths = workspace_bibs(self.ls.folder_paths(), cfg.bibtex, walk=cfg.find_bib)
+        folders = self.ls.folder_paths()
+        paths = workspace_bibs(folders, cfg.bibtex, walk=False)
+        if cfg.find_bib:
+            when, walked, found = self._walked
+            stale = time.monotonic() - when >= WALK_EVERY or walked != tuple(folders)
+            if walk or stale:
+                found = workspace_bibs(folders, walk=True)
+                self._walked = (time.monotonic(), tuple(folders), found)
+            paths += found
         for uri, doc in list(self.ls.workspace.text_documents.items()):
             path = path_of(uri)
             kind = kind_of(doc.language_id or "", str(path or ""))
@@ -106,7 +121,7 @@ class Citations:
     async def refresh(self, hub: Hub, *, force: bool = False) -> None:
         async with self._lock:
             if force or time.monotonic() - self._bib_checked >= BIB_CHECK:
-                paths = await asyncio.to_thread(self.bib_paths, hub)
+                paths = await asyncio.to_thread(self.bib_paths, hub, walk=force)
                 # Parsed aside; the merged view is dropped here, on the loop that reads it.
                 changed = await asyncio.to_thread(self.index.bib.refresh, paths)
                 if changed:
