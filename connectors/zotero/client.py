@@ -24,7 +24,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from connectors.sdk import InvalidRequest, TielineError
-from connectors.sdk.errors import SyncConflict
+from connectors.sdk.errors import FormatError, SyncConflict
 from connectors.sdk.paging import link_cursor
 
 from .models import ZItem, ZKey, ZWriteResult
@@ -63,7 +63,7 @@ class ZoteroClient:
     async def current_key(self) -> ZKey:
         """``GET /keys/current``: the key's user and access."""
         r = await self._send("GET", "/keys/current")
-        return ZKey.model_validate(r.json())
+        return ZKey.model_validate(_json(r))
 
     async def items(
         self, library: str, *, since: int | None = None
@@ -90,7 +90,7 @@ class ZoteroClient:
             if first:
                 version = _int(r.headers.get("last-modified-version"))
             first = False
-            out += [i for i in _ITEMS.validate_python(r.json()) if i.data.item_type != "note"]
+            out += [i for i in _ITEMS.validate_python(_json(r)) if i.data.item_type != "note"]
             url = link_cursor(r)
         return out, version, False
 
@@ -129,7 +129,7 @@ class ZoteroClient:
                     "read it again and retry"
                 ) from exc
             raise
-        return ZWriteResult.model_validate(r.json())
+        return ZWriteResult.model_validate(_json(r))
 
     async def ping(self, url: str) -> bool:
         """The desktop app's connector server (``GET /connector/ping``) answers."""
@@ -138,6 +138,17 @@ class ZoteroClient:
         except (TielineError, httpx.HTTPError):
             return False
         return r.status_code == 200
+
+
+def _json(r: httpx.Response) -> Any:
+    """The answer's JSON, or :class:`FormatError` for a body that is not (a proxy's page)."""
+    try:
+        return r.json()
+    except ValueError as exc:
+        kind = r.headers.get("content-type", "no content type")
+        raise FormatError(
+            f"{SERVICE}: {r.request.method} {r.request.url.path} answered {kind} that is not JSON"
+        ) from exc
 
 
 def _int(value: str | None) -> int | None:

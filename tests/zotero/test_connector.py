@@ -195,3 +195,24 @@ def test_a_malformed_library_setting_is_refused(zotero: ZoteroStandIn) -> None:
 
     with pytest.raises(InvalidRequest, match="users/<id>"):
         connect(zotero.url, settings={"library": "everyone"})
+
+
+async def test_a_429_with_retry_after_and_a_500_are_waited_out(
+    conn: Conn, zotero: ZoteroStandIn
+) -> None:
+    connector, _ = conn
+    zotero.inject("retry_after", seconds=0.05, path="/items")
+    zotero.inject("500", path="/items")
+    sync = await connector.library_items()
+    assert len(sync.items) == 2
+    statuses = [e.status for e in zotero.log if e.path.endswith("/items")]
+    assert statuses == [429, 500, 200]
+
+
+async def test_a_garbage_answer_is_an_error_not_a_crash(conn: Conn, zotero: ZoteroStandIn) -> None:
+    from connectors.sdk.errors import FormatError
+
+    connector, _ = conn
+    zotero.inject("garbage", path="/items")
+    with pytest.raises(FormatError, match="not JSON"):
+        await connector.library_items()
