@@ -216,3 +216,29 @@ async def test_a_garbage_answer_is_an_error_not_a_crash(conn: Conn, zotero: Zote
     zotero.inject("garbage", path="/items")
     with pytest.raises(FormatError, match="not JSON"):
         await connector.library_items()
+
+
+async def test_the_key_never_appears_in_messages_or_logs(
+    zotero: ZoteroStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    seed(zotero)
+    connector, http = connect(zotero.url)
+    messages: list[str] = []
+    try:
+        for fault in ("401", "500", "retry_after", "garbage", "reset"):
+            zotero.inject(fault, count=10, seconds=30)
+            try:
+                await connector.library_items()
+            except Exception as exc:  # every kind of failure is inspected
+                messages.append(str(exc))
+            zotero.faults.clear()
+            http.stack.limiter.info = type(http.stack.limiter.info)()
+        messages.append((await connector.check()).detail)
+    finally:
+        await http.aclose()
+    assert len(messages) >= 5
+    for text in [*messages, caplog.text]:
+        assert KEY not in text
