@@ -96,13 +96,30 @@ class Citations:
         self._walked: tuple[float, tuple[Path, ...], list[Path]] = (-1e9, (), [])
 
     # -- sources ------------------------------------------------------------------------------
-    def bib_paths(self, hub: Hub, *, walk: bool = False) -> list[Path]:
+    def _named(self) -> list[tuple[str, str, Path]]:
+        """``(text, kind, directory)`` of each open document that may name bibliographies
+        (taken on the event loop: the editor's documents change there)."""
+        out: list[tuple[str, str, Path]] = []
+        for uri, doc in list(self.ls.workspace.text_documents.items()):
+            path = path_of(uri)
+            kind = kind_of(doc.language_id or "", str(path or ""))
+            if path is not None and kind is not None:
+                out.append((doc.source, kind, path.parent))
+        return out
+
+    def bib_paths(
+        self,
+        hub: Hub,
+        folders: list[Path],
+        named: list[tuple[str, str, Path]],
+        *,
+        walk: bool = False,
+    ) -> list[Path]:
         """The files to cite from; the workspace is walked again when ``walk`` or
         :data:`WALK_EVERY` seconds after the last walk."""
         from server.hub.references.bibtex import bibliographies_in, workspace_bibs
 
         cfg = hub.config.references
-        folders = self.ls.folder_paths()
         paths = workspace_bibs(folders, cfg.bibtex, walk=False)
         if cfg.find_bib:
             when, walked, found = self._walked
@@ -111,17 +128,16 @@ class Citations:
                 found = workspace_bibs(folders, walk=True)
                 self._walked = (time.monotonic(), tuple(folders), found)
             paths += found
-        for uri, doc in list(self.ls.workspace.text_documents.items()):
-            path = path_of(uri)
-            kind = kind_of(doc.language_id or "", str(path or ""))
-            if path is not None and kind is not None:
-                paths += bibliographies_in(doc.source, kind, path.parent)
+        for text, kind, base in named:
+            paths += bibliographies_in(text, kind, base)
         return list(dict.fromkeys(p.resolve() for p in paths))
 
     async def refresh(self, hub: Hub, *, force: bool = False) -> None:
         async with self._lock:
             if force or time.monotonic() - self._bib_checked >= BIB_CHECK:
-                paths = await asyncio.to_thread(self.bib_paths, hub, walk=force)
+                paths = await asyncio.to_thread(
+                    self.bib_paths, hub, self.ls.folder_paths(), self._named(), walk=force
+                )
                 # Parsed aside; the merged view is dropped here, on the loop that reads it.
                 changed = await asyncio.to_thread(self.index.bib.refresh, paths)
                 if changed:
@@ -163,6 +179,9 @@ class Citations:
             sync = await refs.library_items(since=since)
         except TielineError as exc:
             log.warning("%s: could not read the library: %s", s.account, exc.message)
+            return
+        except Exception:
+            log.exception("%s: could not read the library", s.account)
             return
         if not sync.unchanged:
             self.index.put_library(s.key, sync.items, sync.version, full=since is None)
