@@ -38,9 +38,12 @@ class LibraryItem(_Model):
 
 class LibrarySync(_Model):
     """What changed in a library since a version: ``unchanged`` when nothing did (the
-    service answered 304), else the items modified since then (all of them, from ``None``)."""
+    service answered 304), else the items modified since then (all of them, from ``None``)
+    and the keys of those deleted."""
 
     items: tuple[LibraryItem, ...] = ()
+    #: Keys of the items removed since then (none when read from ``None``).
+    deleted: tuple[str, ...] = ()
     #: The library's version after these changes (Zotero's ``Last-Modified-Version``).
     version: int | None = None
     unchanged: bool = False

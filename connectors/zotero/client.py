@@ -94,6 +94,14 @@ class ZoteroClient:
             url = link_cursor(r)
         return out, version, False
 
+    async def deleted(self, library: str, since: int) -> list[str]:
+        """Keys of the items deleted since library version ``since``
+        (``GET /{library}/deleted?since=``)."""
+        r = await self._send("GET", f"/{library}/deleted", params={"since": since})
+        body = _json(r)
+        keys = body.get("items", []) if isinstance(body, dict) else []
+        return [k for k in keys if isinstance(k, str)]
+
     async def export(self, library: str, keys: Sequence[str], fmt: str) -> str:
         """Items as ``bibtex``/``biblatex`` text Zotero writes (all items: ``keys`` empty)."""
         if fmt not in ("bibtex", "biblatex"):

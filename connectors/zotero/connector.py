@@ -191,7 +191,10 @@ class ZoteroConnector(Connector):
             self._version = version
         if unchanged:
             return LibrarySync(version=since, unchanged=True)
-        return LibrarySync(items=tuple(library_item(i) for i in items), version=version)
+        gone = await self.client.deleted(library, since) if since is not None else []
+        return LibrarySync(
+            items=tuple(library_item(i) for i in items), deleted=tuple(gone), version=version
+        )
 
     async def library_export(
         self, keys: Sequence[str] = (), *, fmt: Literal["bibtex", "biblatex"] = "biblatex"

@@ -63,6 +63,8 @@ def test_bibtex_wins_and_library_items_fill_in(tmp_path: Path) -> None:
     index.put_library("zotero:a", [LibraryItem(key="DDDD4444", citekey="smith2021")], 8, full=False)
     assert index.get("smith2020") is None and index.get("smith2021") is not None
     assert index.get("vaswani2017attention") is not None
+    index.put_library("zotero:a", [], 9, full=False, deleted=["CCCC3333"])
+    assert index.get("vaswani2017attention") is None
     index.drop_library("zotero:a")
     assert index.keys() == {"knuth1984"}
 

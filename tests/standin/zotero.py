@@ -10,8 +10,9 @@ shapes, which it is the definition of here:
   ``Last-Modified-Version`` on every multi-object answer, ``since=<version>`` and
   ``If-Modified-Since-Version`` (304 when the library has not changed), ``Backoff`` and a
   429's ``Retry-After``, ``format=json|bibtex|biblatex``, ``itemKey=A,B``,
-  ``itemType=-attachment``; ``GET /keys/current`` -> ``{key, userID, username,
-  displayName, access}``
+  ``itemType=-attachment``; ``GET .../deleted?since=`` (``{items: [keys], ...}``, from
+  https://www.zotero.org/support/dev/web_api/v3/syncing); ``GET /keys/current`` ->
+  ``{key, userID, username, displayName, access}``
 - https://www.zotero.org/support/dev/web_api/v3/write_requests -- ``POST .../items`` with a
   JSON array of at most 50 items, ``Zotero-Write-Token`` (32 characters; a token used again
   answers as the first time and writes nothing), ``If-Unmodified-Since-Version`` (412 when
@@ -73,6 +74,8 @@ class Library:
     name: str
     version: int = 0
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: key -> the library version that deleted it
+    deleted: dict[str, int] = field(default_factory=dict)
     write_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -105,6 +108,11 @@ class Zotero:
         item["version"] = lib.version
         lib.items[item["key"]] = item
         return item
+
+    def delete(self, lib: Library, key: str) -> None:
+        lib.version += 1
+        del lib.items[key]
+        lib.deleted[key] = lib.version
 
 
 routes: Router[ZoteroStandIn] = Router()
@@ -325,6 +333,17 @@ def _items(s: ZoteroStandIn, req: Request) -> Response:
         text = "\n\n".join(_bibtex(i, fmt == "biblatex") for i in page)
         return 200, text.encode(), {**headers, "content-type": "text/plain; charset=utf-8"}
     raise s.error(400, f"Invalid 'format' value '{fmt}'")
+
+
+@routes.route("GET", _LIB + r"/deleted")
+def _deleted(s: ZoteroStandIn, req: Request) -> Response:
+    lib = s.library_of(req)
+    if "since" not in req.args:
+        raise s.error(400, "'since' parameter must be provided")
+    since = _int_arg(s, req, "since", 0)
+    keys = sorted(k for k, v in lib.deleted.items() if v > since)
+    body = {"collections": [], "searches": [], "items": keys, "tags": [], "settings": []}
+    return 200, body, {"Last-Modified-Version": str(lib.version)}
 
 
 def _problem(item: Any) -> str | None:

@@ -85,6 +85,11 @@ async def test_an_unchanged_library_is_a_304_and_changes_come_alone(
     zotero.state.add(lib, {"itemType": "book", "title": "New", "date": "2024"})
     later = await connector.library_items(since=first.version)
     assert [i.title for i in later.items] == ["New"] and later.version == 5
+    assert later.deleted == ()
+    knuth = next(i for i in first.items if i.citekey == "knuth1984")
+    zotero.state.delete(lib, knuth.key)
+    gone = await connector.library_items(since=later.version)
+    assert gone.items == () and gone.deleted == (knuth.key,) and gone.version == 6
 
 
 async def test_backoff_is_waited_out(

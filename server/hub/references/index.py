@@ -130,10 +130,19 @@ class CitationIndex:
         self._merged = None
 
     def put_library(
-        self, source: str, items: Iterable[LibraryItem], version: int | None, *, full: bool
+        self,
+        source: str,
+        items: Iterable[LibraryItem],
+        version: int | None,
+        *,
+        full: bool,
+        deleted: Iterable[str] = (),
     ) -> None:
-        """A library's items: all of them (``full``), or those changed since the last."""
+        """A library's items: all of them (``full``), or those changed since the last and
+        the keys of those ``deleted``."""
         held = {} if full else dict(self._libraries.get(source, {}))
+        for key in deleted:
+            held.pop(key, None)
         for item in items:
             held[item.key] = item
         self._libraries[source] = held

@@ -67,6 +67,8 @@ BIB_CHECK = 2.0
 #: Seconds between walks of the workspace for new ``*.bib`` files (the files known are
 #: checked every :data:`BIB_CHECK`).
 WALK_EVERY = 30.0
+#: Seconds a command waits for the sessions still being opened.
+CONNECT_WAIT = 10.0
 #: Seconds a request waits for a library never read yet.
 FIRST_READ_WAIT = 3.0
 #: Seconds a document's warnings wait for typing to pause.
@@ -184,7 +186,9 @@ class Citations:
             log.exception("%s: could not read the library", s.account)
             return
         if not sync.unchanged:
-            self.index.put_library(s.key, sync.items, sync.version, full=since is None)
+            self.index.put_library(
+                s.key, sync.items, sync.version, full=since is None, deleted=sync.deleted
+            )
             self.publish_open()
 
     # -- diagnostics --------------------------------------------------------------------------
@@ -514,6 +518,7 @@ async def add_reference(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
     doi = clean_doi(args[0])
     wanted = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
     hub = await hub_or_fail(ls)
+    await ls.wait_connected(CONNECT_WAIT)  # just started: the paper service's session opens
     f = feature(ls)
     await f.refresh(hub, force=True)
     have = f.index.by_doi(doi)
