@@ -12,6 +12,7 @@ the failure becomes a :class:`BibProblem` (a diagnostic on the ``.bib`` file, wi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -91,14 +92,22 @@ class BibFile:
     problems: list[BibProblem] = field(default_factory=list)
 
 
+@functools.cache
+def _latex() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
+
+    return LatexNodes2Text()
+
+
+@functools.lru_cache(maxsize=8192)  # names and journals recur across a file's entries
 def _decode(text: str) -> str:
     """LaTeX to text (``M{\\"u}ller`` -> ``Müller``, ``{Google Research}`` -> its words)."""
     if not any(c in text for c in "\\{}$~"):
         return text
+    if not any(c in text for c in "\\$~%"):  # braces only (case protection): no parser needed
+        return text.replace("{", "").replace("}", "")
     try:
-        from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
-
-        return str(LatexNodes2Text().latex_to_text(text))
+        return str(_latex().latex_to_text(text))
     except Exception:
         return text.replace("{", "").replace("}", "")
 
@@ -117,23 +126,21 @@ def _name(parts: Any) -> str:
 
 def _flat(value: Any) -> str:
     if isinstance(value, str):
-        return " ".join(value.split())
+        return " ".join(_decode(value).split())
     if isinstance(value, list):
         return " and ".join(_name(v) for v in value)
     return str(value)
 
 
 def _library(text: str) -> Any:
+    """Names split (before anything drops the braces that keep "{Google Research}" one
+    name); fields are decoded from LaTeX afterwards, one by one, and only those that need
+    it (:func:`_decode`): bibtexparser's decoding middleware runs the LaTeX parser on every
+    field, several times slower on a large file."""
     from bibtexparser import middlewares as mw
     from bibtexparser.entrypoint import parse_string
 
-    names = [mw.SeparateCoAuthors(), mw.SplitNameParts()]
-    try:
-        # Names first: decoding drops the braces that keep "{Google Research}" one name.
-        return parse_string(text, append_middleware=[*names, mw.LatexDecodingMiddleware()])
-    except Exception:
-        log.debug("LaTeX decoding failed; reading fields undecoded", exc_info=True)
-        return parse_string(text, append_middleware=names)
+    return parse_string(text, append_middleware=[mw.SeparateCoAuthors(), mw.SplitNameParts()])
 
 
 def parse_bib(text: str, path: Path) -> tuple[dict[str, BibEntry], list[BibProblem]]:
