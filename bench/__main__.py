@@ -23,6 +23,7 @@ from . import (
     lenses,
     lsp,
     pdfnotes,
+    references,
     repoll,
     snippets,
     startup,
@@ -86,6 +87,8 @@ def main() -> None:
     pdfnotes.main([])
     _section("vault: a 10,000-note Markdown vault indexed; completion, backlinks, rename")
     vault.main([])
+    _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
+    references.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -9,6 +9,7 @@ significant title word (``knuth1984literate``), with ``a``, ``b``... after a key
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -117,6 +118,9 @@ class CitationIndex:
         self.versions: dict[str, int | None] = {}
         self._merged: dict[str, Citation] | None = None
         self._sorted: list[str] = []
+        self._lower: list[str] = []
+        #: Lower-cased words of each citation's authors and title, by key, for search.
+        self._words: dict[str, tuple[str, ...]] = {}
 
     # -- feeding ------------------------------------------------------------------------------
     def refresh_bib(self, paths: Iterable[Path]) -> set[Path]:
@@ -182,6 +186,8 @@ class CitationIndex:
                 )
         self._merged = merged
         self._sorted = sorted(merged, key=str.lower)
+        self._lower = [k.lower() for k in self._sorted]
+        self._words = {k: _words(c) for k, c in merged.items()}
         return merged
 
     def get(self, key: str) -> Citation | None:
@@ -202,17 +208,28 @@ class CitationIndex:
         or title's words do, in key order."""
         merged = self._all()
         low = prefix.lower()
-        first = [merged[k] for k in self._sorted if k.lower().startswith(low)]
+        at = bisect.bisect_left(self._lower, low)
+        first: list[Citation] = []
+        for k, kl in zip(self._sorted[at:], self._lower[at:], strict=True):
+            if not kl.startswith(low) or len(first) >= limit:
+                break
+            first.append(merged[k])
         if len(first) >= limit or not low:
-            return first[:limit]
+            return first
         seen = {c.citekey for c in first}
-        more = [merged[k] for k in self._sorted if k not in seen and _words_match(merged[k], low)]
-        return (first + more)[:limit]
+        words = self._words
+        more: list[Citation] = []
+        for k in self._sorted:
+            if k not in seen and any(w.startswith(low) for w in words[k]):
+                more.append(merged[k])
+                if len(first) + len(more) >= limit:
+                    break
+        return first + more
 
 
-def _words_match(c: Citation, low: str) -> bool:
-    words = " ".join([*c.authors, c.title]).lower().replace(",", " ").split()
-    return any(w.startswith(low) for w in words)
+def _words(c: Citation) -> tuple[str, ...]:
+    text = " ".join([*c.authors, c.title]).lower().replace(",", " ")
+    return tuple(dict.fromkeys(text.split()))
 
 
 __all__ = ["Citation", "CitationIndex", "ascii_word", "from_bib", "make_citekey"]
