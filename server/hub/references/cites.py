@@ -25,6 +25,8 @@ _CITE_CMD = (
 )
 _TEX_TYPING = re.compile(_CITE_CMD + r"([^}]*)$")
 _TEX_CITE = re.compile(_CITE_CMD + r"([^}]*)\}")
+#: A LaTeX comment: ``%`` not escaped as ``\%``.
+_TEX_COMMENT = re.compile(r"(?<!\\)%")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_CODE = re.compile(r"`[^`]*`")
 
@@ -89,8 +91,9 @@ def citations_in(text: str, kind: str) -> list[Cite]:
                 sure = any(a < m.start(1) < b for a, b in brackets)
                 out.append(Cite(key, n, start, start + len(key), sure))
         else:
-            if line.lstrip().startswith("%"):
-                continue
+            comment = _TEX_COMMENT.search(line)
+            if comment is not None:
+                line = line[: comment.start()]
             for m in _TEX_CITE.finditer(line):
                 base = m.start(1)
                 offset = 0
