@@ -211,6 +211,8 @@ async def test_completion_hover_and_warnings(client: LanguageClient, world: Worl
 
 
 async def test_add_reference_by_doi(client: LanguageClient, world: World) -> None:
+    caps = client.init_result.capabilities  # type: ignore[attr-defined]
+    assert "tieline.addReference" in caps.execute_command_provider.commands
     md = open_doc(client, world.root / "paper.md", "markdown")
     await _complete(client, md, 4, 6, "@")  # the index is built
     # raw: pygls' client would read a CodeAction with a command as a Command
