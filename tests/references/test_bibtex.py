@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from server.hub.references.bibtex import (
     BibIndex,
     bibliographies_in,
@@ -127,3 +130,13 @@ def test_workspace_bibs_walk_and_patterns(tmp_path: Path) -> None:
         assert workspace_bibs([tmp_path], walk=False) == []
     finally:
         outside.unlink()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="@{}=,\"\\%# \nabcAB019_-$~'`^", max_size=300))
+def test_any_text_is_entries_and_problems_never_an_exception(text: str) -> None:
+    entries, problems = parse_bib(text, Path("/f.bib"))
+    for e in entries.values():
+        assert 0 <= e.line <= text.count("\n")
+    for p in problems:
+        assert 0 <= p.line <= text.count("\n") and p.message

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.sdk.errors import InvalidRequest, NotFound
 from connectors.sdk.papers import Paper, PaperId
@@ -20,6 +22,7 @@ from server.hub.references.add import (
 from server.hub.references.bibtex import parse_bib
 from server.hub.references.cites import citations_in, cite_at, completion_context, kind_of
 from server.hub.references.index import CitationIndex, make_citekey
+from server.hub.refs.positions import split_lines
 
 PAPER = Paper(
     id=PaperId(scheme="doi", value="10.1145/3368089.3409741"),
@@ -239,3 +242,21 @@ async def test_add_from_doi_asks_a_doi_session_once(tmp_path: Path) -> None:
     assert asked == [PaperId(scheme="doi", value="10.1145/3368089.3409741")]
     again, added = await add_from_doi(FakeHub(), index, "10.1145/3368089.3409741", bib=bib)  # type: ignore[arg-type]
     assert not added and again.citekey == made.citekey and len(asked) == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(alphabet="@[];-{}\\,%`~ \n\r\u2028abc019_:.citep", max_size=200),
+    st.sampled_from(["markdown", "latex"]),
+)
+def test_citations_are_where_they_say(text: str, kind: str) -> None:
+    lines = split_lines(text)
+    for c in citations_in(text, kind):
+        assert lines[c.line][c.start : c.end] == c.key
+        assert c.key
+    for line in lines:
+        for cut in range(len(line) + 1):
+            got = completion_context(line[:cut], kind)
+            if got is not None:
+                prefix, start, _ = got
+                assert line[:cut][start:] == prefix

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from server.hub.refs.positions import split_lines
+
 LATEX_IDS = frozenset({"latex", "tex", "context", "plaintex", "rnoweb"})
 MARKDOWN_IDS = frozenset({"markdown", "pandoc", "quarto", "rmd", "rmarkdown", "mdx"})
 
@@ -72,7 +74,7 @@ def completion_context(before: str, kind: str) -> tuple[str, int, bool] | None:
 def citations_in(text: str, kind: str) -> list[Cite]:
     out: list[Cite] = []
     fenced = False
-    for n, line in enumerate(text.splitlines()):
+    for n, line in enumerate(split_lines(text)):
         if kind == "markdown":
             if _FENCE.match(line):
                 fenced = not fenced
@@ -107,7 +109,7 @@ def citations_in(text: str, kind: str) -> list[Cite]:
 
 
 def cite_at(text: str, kind: str, line: int, column: int) -> Cite | None:
-    lines = text.splitlines()
+    lines = split_lines(text)
     if not 0 <= line < len(lines):
         return None
     for c in citations_in(lines[line], kind) if kind == "latex" else citations_in(text, kind):
