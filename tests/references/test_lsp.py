@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from tests.lsp.conftest import (
@@ -229,7 +230,13 @@ async def test_add_reference_by_doi(client: LanguageClient, world: World) -> Non
     # The second DOI is knuth1984's: cited already, so not offered.
     assert [a["title"] for a in adds] == ["Add reference for doi:10.1145/3368089.3409741"]
     command = adds[0]["command"]
-    got = await until(lambda: run_command(client, command["command"], *command["arguments"]))
+    assert command == {
+        "title": "Add reference for doi:10.1145/3368089.3409741",
+        "command": "tieline.addReference",
+        "arguments": ["10.1145/3368089.3409741"],
+    }
+    # From a palette, no argument: the one DOI written and not cited yet is the one added.
+    got = await until(lambda: run_command(client, "tieline.addReference"))
     assert got["added"] is True and got["citekey"] == "hopper2020study"
     text = (world.root / "refs.bib").read_text()
     assert text.startswith(BIB)  # nothing of the file rewritten
@@ -239,6 +246,9 @@ async def test_add_reference_by_doi(client: LanguageClient, world: World) -> Non
     again = await run_command(client, "tieline.addReference", "10.1145/3368089.3409741")
     assert again["added"] is False and again["citekey"] == "hopper2020study"
     assert (world.root / "refs.bib").read_text() == text
+    # From a palette, no argument: every DOI of the open documents is cited now.
+    with pytest.raises(JsonRpcException, match="no open document names one"):
+        await run_command(client, "tieline.addReference")
 
 
 @pytest.fixture

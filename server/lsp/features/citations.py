@@ -18,8 +18,10 @@ never warned about; a key inside ``[...]`` always is. pandoc-crossref's ``@fig:`
 ``@sec:``, ``@tbl:``, ``@eq:`` are not citations.
 
 ``tieline.addReference`` takes ``[doi, target?]``: the DOI (or a doi.org URL), and where to
-add it (a ``.bib`` path or ``zotero``; default ``references.add_to``). The editor's shell asks
-for the DOI; the server looks the work up with a ``Papers`` session that answers DOIs.
+add it (a ``.bib`` path or ``zotero``; default ``references.add_to``). Given no argument (a
+palette with no input box), it offers the DOIs written in the open Markdown and LaTeX
+documents that no source cites yet. The server looks the work up with a ``Papers`` session
+that answers DOIs.
 """
 
 from __future__ import annotations
@@ -513,7 +515,12 @@ def _target(ls: TielineServer, hub: Hub, f: Citations, wanted: str) -> tuple[str
 async def add_reference(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
     from server.hub.references.add import add_from_doi, clean_doi
 
-    if not args or not isinstance(args[0], str) or not args[0].strip():
+    if not args:  # from a palette without an input box: a DOI written in an open document
+        picked = await _pick_written_doi(ls)
+        if picked is None:
+            return {"cancelled": True}
+        args = [picked]
+    if not isinstance(args[0], str) or not args[0].strip():
         raise FeatureError(code=INVALID_PARAMS, message="expected argument 1 (a DOI)")
     doi = clean_doi(args[0])
     wanted = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
@@ -531,6 +538,38 @@ async def add_reference(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
     f.publish_bib(hub)
     f.publish_open()
     return _added(made, added=added)
+
+
+#: DOIs offered at most when the command is given none.
+PICK = 8
+
+
+def written_dois(ls: TielineServer) -> list[str]:
+    """DOIs written in the open Markdown and LaTeX documents that no source cites yet."""
+    index = feature(ls).index
+    out: dict[str, str] = {}
+    for uri, doc in list(ls.workspace.text_documents.items()):
+        if kind_of(doc.language_id or "", str(path_of(uri) or "")) is None:
+            continue
+        for m in _DOI_TEXT.finditer(doc.source):
+            doi = m.group(1).rstrip(".,;:")
+            if doi.lower() not in out and index.by_doi(doi) is None:
+                out[doi.lower()] = doi
+    return list(out.values())
+
+
+async def _pick_written_doi(ls: TielineServer) -> str | None:
+    from ..common import choose
+
+    dois = written_dois(ls)
+    if not dois:
+        raise FeatureError(
+            code=INVALID_PARAMS,
+            message="expected argument 1 (a DOI); no open document names one not cited yet",
+        )
+    if len(dois) == 1:
+        return dois[0]
+    return await choose(ls, "Add which work to the references?", dois[:PICK])
 
 
 def _added(c: Citation, *, added: bool) -> dict[str, Any]:
