@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -264,14 +265,11 @@ def zotero_world(tmp_path: Path, tieline_home: Path) -> Iterator[tuple[World, Zo
     (root / "ch1.md").write_text("Cited [@knuth1984] and [@ghost].\n")
     papers = tmp_path / "papers.json"
     papers.write_text(json.dumps({PAPER["doi"]: PAPER}))
-    site = installed_connectors(
-        tmp_path / "site",
-        "tieline-references-test",
-        {
-            "papersfake": "tests.references.connector:PapersFake",
-            "zotero": "connectors.zotero.connector:ZoteroConnector",
-        },
-    )
+    connectors = {"papersfake": "tests.references.connector:PapersFake"}
+    installed = {ep.name for ep in entry_points(group="tieline.connectors")}
+    if "zotero" not in installed:  # an install from before the connector: found here instead
+        connectors["zotero"] = "connectors.zotero.connector:ZoteroConnector"
+    site = installed_connectors(tmp_path / "site", "tieline-references-test", connectors)
     env = server_env(
         Env(root=root, github=None, home=tieline_home),
         PYTHONPATH=f"{site}:{Path.cwd()}",
