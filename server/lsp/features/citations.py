@@ -136,11 +136,14 @@ class Citations:
             paths += bibliographies_in(text, kind, base)
         return list(dict.fromkeys(p.resolve() for p in paths))
 
-    async def refresh(self, hub: Hub, *, force: bool = False) -> None:
+    async def refresh(self, hub: Hub, *, force: bool = False, walk: bool = False) -> None:
+        """The files checked again (now when ``force``, else at most every
+        :data:`BIB_CHECK` seconds; the workspace walked again too when ``walk``), and the
+        libraries asked for changes when due."""
         async with self._lock:
             if force or time.monotonic() - self._bib_checked >= BIB_CHECK:
                 paths = await asyncio.to_thread(
-                    self.bib_paths, hub, self.ls.folder_paths(), self._named(), walk=force
+                    self.bib_paths, hub, self.ls.folder_paths(), self._named(), walk=walk
                 )
                 # Parsed aside; the merged view is dropped here, on the loop that reads it.
                 changed = await asyncio.to_thread(self.index.bib.refresh, paths)
@@ -527,7 +530,7 @@ async def add_reference(ls: TielineServer, args: list[Any]) -> dict[str, Any]:
     hub = await hub_or_fail(ls)
     await ls.wait_connected(CONNECT_WAIT)  # just started: the paper service's session opens
     f = feature(ls)
-    await f.refresh(hub, force=True)
+    await f.refresh(hub, force=True, walk=True)
     have = f.index.by_doi(doi)
     if have is not None:
         return _added(have, added=False)
