@@ -23,6 +23,7 @@ from . import (
     lenses,
     lsp,
     pdfnotes,
+    references,
     repoll,
     snippets,
     startup,
@@ -89,6 +90,8 @@ def main() -> None:
     vault.main([])
     _section("vectors: 5,000 issues by meaning on sqlite-vec, Qdrant and Chroma")
     vectors.main([])
+    _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
+    references.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -43,6 +43,7 @@ from .pages import Block, PageDoc, PageInfo, PageParent, PageSpace
 from .papers import Paper, PaperId, PaperScheme
 from .publishing import Post as BlogPost
 from .publishing import PostDraft, PostStatus, PublishFormat
+from .references import LibraryItem, LibrarySync, NewLibraryItem
 from .vectors import VectorHit, VectorPoint
 
 #: ``open``: open items of one scope (a repository's open issues: ``#`` completion).
@@ -561,3 +562,21 @@ class Transcription(Protocol):
         model: str | None = None,
         language: str | None = None,
     ) -> Transcript: ...
+
+
+@runtime_checkable
+@capability("References: a reference library (Zotero) read for citations and added to.")
+class References(Protocol):
+    """``library_items`` gives the items changed since ``since`` (a version an earlier call
+    gave; ``None``: every item), or ``unchanged``. ``library_export`` gives items (``keys``;
+    empty: all) as BibTeX or BibLaTeX text the service writes. ``add_library_item`` creates
+    one and gives it back with its key; the service refusing because the library changed
+    meanwhile raises :class:`~connectors.sdk.errors.SyncConflict`."""
+
+    async def library_items(self, *, since: int | None = None) -> LibrarySync: ...
+
+    async def library_export(
+        self, keys: Sequence[str] = (), *, fmt: Literal["bibtex", "biblatex"] = "biblatex"
+    ) -> str: ...
+
+    async def add_library_item(self, item: NewLibraryItem) -> LibraryItem: ...

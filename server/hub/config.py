@@ -396,6 +396,38 @@ class PagesSettings(_Section):
         return value
 
 
+class ReferencesSettings(_Section):
+    """Citations: BibTeX files and reference libraries (Zotero) for ``[@key]`` and
+    ``\\cite{key}``."""
+
+    bibtex: list[str] = Field(
+        default_factory=list,
+        description="BibTeX files to cite from: paths or globs, relative to each workspace "
+        'folder or absolute, e.g. `["refs/*.bib", "~/library.bib"]`.',
+    )
+    find_bib: bool = Field(
+        default=True,
+        description="Also cite from every `*.bib` file in the workspace folders.",
+    )
+    add_to: str = Field(
+        default="",
+        description="Where *Add Reference* puts a work: a `.bib` file (relative to the first "
+        "workspace folder, or absolute), or `zotero`; empty: the first `.bib` file cited "
+        "from, else the Zotero library.",
+    )
+    diagnostics: bool = Field(
+        default=True,
+        description="Warn of citation keys no BibTeX file or library holds, and of BibTeX "
+        "entries that cannot be read.",
+    )
+    library_refresh: float = Field(
+        default=300.0,
+        ge=10.0,
+        le=86400.0,
+        description="Seconds before a reference library (Zotero) is asked again for changes.",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -645,6 +677,7 @@ class Config(_Section):
     docs: DocsSettings = Field(default_factory=DocsSettings)
     pages: PagesSettings = Field(default_factory=PagesSettings)
     vectors: VectorSettings = Field(default_factory=VectorSettings)
+    references: ReferencesSettings = Field(default_factory=ReferencesSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "

@@ -62,7 +62,7 @@ def _get(obj: Any, key: str) -> Any:
 async def test_capabilities_and_first_sync_progress(client: LanguageClient, env: Env) -> None:
     caps = client.init_result.capabilities  # type: ignore[attr-defined]
     assert caps.hover_provider and caps.document_link_provider and caps.code_lens_provider
-    assert set(caps.completion_provider.trigger_characters) == {"#", "@", ":", "["}
+    assert set(caps.completion_provider.trigger_characters) == {"#", "@", ":", "[", "{", ","}
     assert {"tieline.refresh", "tieline.startWork", "tieline.createIssueFromTodo"} <= set(
         caps.execute_command_provider.commands
     )

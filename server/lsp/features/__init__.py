@@ -12,6 +12,7 @@ from . import (
     calendar,
     chat,
     ci,
+    citations,
     commands,
     completion,
     consent,
@@ -74,4 +75,5 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     papers.setup,
     semantic.setup,
     ai.setup,
+    citations.setup,
 ]

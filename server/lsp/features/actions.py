@@ -54,6 +54,7 @@ def setup(server: TielineServer) -> None:
 
         from .ai import code_actions as ai_actions
         from .chat import code_actions as chat_actions
+        from .citations import code_actions as citation_actions
         from .doccomments import code_actions as comment_actions
         from .mail import code_actions as mail_actions
         from .papers import code_actions as paper_actions
@@ -75,6 +76,7 @@ def setup(server: TielineServer) -> None:
             *mail_actions(ls, doc.uri, params.range),
             *comment_actions(ls, doc.uri, params.range),
             *paper_actions(ls, doc, params.range),
+            *citation_actions(ls, doc.uri, params.range),
         ]
         first = max(0, params.range.start.line)
         last = min(len(lines) - 1, params.range.end.line, first + 50)

@@ -67,7 +67,10 @@ def setup(server: TielineServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
         # ":" ends the default snippet trigger prefix (``snip:``); "[" opens a wikilink.
-        types.CompletionOptions(trigger_characters=["#", "@", ":", "["], resolve_provider=True),
+        # "{" and "," open and go on with a LaTeX \\cite{a,b} (:mod:`.citations`).
+        types.CompletionOptions(
+            trigger_characters=["#", "@", ":", "[", "{", ","], resolve_provider=True
+        ),
     )
     @guarded("textDocument/completion")
     async def complete(
@@ -86,6 +89,11 @@ def setup(server: TielineServer) -> None:
         notes = complete_notes(ls, params)
         if notes is not None:
             return notes
+        from .citations import complete as complete_citations
+
+        cites = await complete_citations(ls, params)
+        if cites is not None:
+            return cites
         snippets = await complete_snippets(ls, hub, params)
         if snippets is not None:
             return snippets

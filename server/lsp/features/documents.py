@@ -7,7 +7,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..server import TielineServer
-from . import diagrams, doccomments, wikilinks
+from . import citations, diagrams, doccomments, wikilinks
 
 
 def _scan(ls: TielineServer, uri: str) -> None:
@@ -25,6 +25,7 @@ def setup(server: TielineServer) -> None:
         _scan(ls, params.text_document.uri)
         doccomments.opened(ls, params.text_document.uri)
         wikilinks.opened(ls, params.text_document.uri)
+        citations.opened(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TielineServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -32,6 +33,7 @@ def setup(server: TielineServer) -> None:
         diagrams.feature(ls).changed(params.text_document.uri)
         doccomments.changed(ls, params.text_document.uri)
         wikilinks.changed(ls, params.text_document.uri)
+        citations.changed(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: TielineServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -41,3 +43,4 @@ def setup(server: TielineServer) -> None:
         if ls.hub is not None:
             ls.hub.scanner.forget(params.text_document.uri)
         await wikilinks.closed(ls, params.text_document.uri)
+        citations.closed(ls, params.text_document.uri)

@@ -118,6 +118,11 @@ def setup(server: TielineServer) -> None:
         paper = await paper_hover(ls, params)
         if paper is not None:
             return paper
+        from .citations import hover as citation_hover
+
+        cite = await citation_hover(ls, params)
+        if cite is not None:
+            return cite
         ref = reference_at(ls.references(doc), params.position.line, params.position.character)
         if ref is None:
             from .docs import docs_hover

@@ -1,0 +1,1 @@
+"""Citations: BibTeX files and reference libraries merged into one index by citekey."""
