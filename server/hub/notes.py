@@ -23,12 +23,10 @@ is left alone and the page goes to ``<title> (from OneNote).md`` beside it.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -39,6 +37,7 @@ from connectors.sdk.connector import Connector
 from connectors.sdk.errors import TielineError
 from connectors.sdk.notes import NotePage, NoteSection
 
+from .imported import WriteRecord, Written, digest, safe_name, write_kept
 from .mail_markdown import escape_text, html_to_markdown
 from .sanitize import plain_text, sanitize_html, sanitize_markdown
 
@@ -46,6 +45,7 @@ if TYPE_CHECKING:
     from .hub import Hub
 
 RESOURCES = "_resources"
+SOURCE = "OneNote"  # what a copy beside a changed file is named after
 RECORD = ".tieline-notes.json"  # files are written off the event loop (asyncio.to_thread)
 #: Image types kept, and the extension each is saved with (anything else is not saved).
 _IMAGE_TYPES = {
@@ -56,7 +56,6 @@ _IMAGE_TYPES = {
     "image/bmp": "bmp",
 }
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 #: Progress: (pages done, pages in all, the page being imported).
 Progress = Callable[[int, int, str], None]
 
@@ -103,87 +102,13 @@ async def sections(hub: Hub) -> list[SectionChoice]:
     return out
 
 
-def safe_name(title: str, fallback: str = "Untitled page") -> str:
-    """A file name of a title: no separators, controls or characters Windows refuses, no
-    leading dot, at most 100 characters."""
-    name = re.sub(r"\s+", " ", _UNSAFE_NAME.sub(" ", plain_text(title, 200)))
-    return name.strip(" .")[:100].strip(" .") or fallback
-
-
 def default_folder(section: NoteSection) -> str:
     return f"notes/{safe_name(section.name, 'section')}"
 
 
-# -- the record of what was written ------------------------------------------------------------
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 @dataclass
-class _Record:
-    """Relative path -> sha256 of what the last import wrote there."""
-
-    path: Path
-    written: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, folder: Path) -> _Record:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / RECORD
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raw = {}
-        files = raw.get("files") if isinstance(raw, dict) else None
-        if not isinstance(files, dict):
-            return cls(path)
-        return cls(path, {str(k): str(v) for k, v in files.items()})
-
-    def save(self) -> None:
-        body = {"files": dict(sorted(self.written.items()))}
-        self.path.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
-
-
-@dataclass
-class ImportResult:
-    folder: Path
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    #: Pages whose file was changed here since: written beside it instead.
-    conflicts: list[str] = field(default_factory=list)
-    images: int = 0
-
-
-def _write(folder: Path, rel: str, data: bytes, record: _Record, result: ImportResult) -> str:
-    """Write ``rel`` unless a change made here would be lost, else the first free copy
-    beside it (``x (from OneNote).md``, ``x (from OneNote 2).md``); the path written or
-    found already holding ``data``."""
-    stem, dot, ext = rel.rpartition(".")
-    if not dot:
-        stem, ext = rel, ""
-    for n in range(1, 100):
-        if n > 1:
-            tag = " (from OneNote)" if n == 2 else f" (from OneNote {n - 1})"
-            rel = f"{stem}{tag}.{ext}" if ext else f"{stem}{tag}"
-        target = folder / rel
-        if not target.exists():
-            break
-        current = target.read_bytes()
-        if current == data:
-            record.written[rel] = _digest(data)
-            result.unchanged.append(rel)
-            return rel
-        if record.written.get(rel) == _digest(current):
-            break  # what the last import wrote, unchanged: written over
-    else:
-        raise TielineError(f"too many changed copies of {stem!r} in {folder}")
-    if n > 1:
-        result.conflicts.append(rel)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    record.written[rel] = _digest(data)
-    result.written.append(rel)
-    return rel
+class ImportResult(Written):
+    """What importing a section did to its folder."""
 
 
 # -- one page --------------------------------------------------------------------------------
@@ -226,7 +151,7 @@ def page_markdown(page_html: str, images: dict[str, str]) -> str:
 
 
 async def _page_file(
-    nb: Notebooks, page: NotePage, folder: Path, record: _Record, result: ImportResult
+    nb: Notebooks, page: NotePage, folder: Path, record: WriteRecord, result: ImportResult
 ) -> bytes:
     content = await nb.page_html(page)
     images: dict[str, str] = {}
@@ -239,7 +164,13 @@ async def _page_file(
         if ext is None:
             continue
         rel = await asyncio.to_thread(
-            _write, folder, f"{RESOURCES}/{_digest(data)[:16]}.{ext}", data, record, result
+            write_kept,
+            folder,
+            f"{RESOURCES}/{digest(data)[:16]}.{ext}",
+            data,
+            record,
+            result,
+            SOURCE,
         )
         images[res.url] = quote(rel)
         result.images += 1
@@ -252,7 +183,7 @@ async def import_section(
     nb: Notebooks, section: NoteSection, folder: Path, *, progress: Progress | None = None
 ) -> ImportResult:
     """Every page of ``section`` into ``folder`` (see the module docstring)."""
-    record = await asyncio.to_thread(_Record.load, folder)
+    record = await asyncio.to_thread(WriteRecord.load, folder, RECORD)
     result = ImportResult(folder)
     pages = list(await nb.list_pages(section))
     names: set[str] = set()
@@ -265,7 +196,7 @@ async def import_section(
             name, i = f"{stem} ({i})", i + 1
         names.add(name.lower())
         data = await _page_file(nb, page, folder, record, result)
-        await asyncio.to_thread(_write, folder, f"{name}.md", data, record, result)
+        await asyncio.to_thread(write_kept, folder, f"{name}.md", data, record, result, SOURCE)
     await asyncio.to_thread(record.save)
     if progress is not None:
         progress(len(pages), len(pages), "")

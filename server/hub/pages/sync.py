@@ -40,8 +40,6 @@ in its front matter, for the editor to apply (the hub never writes an open docum
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import posixpath
 import re
 import secrets
@@ -69,6 +67,7 @@ from connectors.sdk.pages import (
     Table,
 )
 
+from ..imported import WriteRecord, Written, digest, safe_name, write_kept
 from ..sanitize import plain_text, sanitize_markdown
 from .markdown import (
     META_KEY,
@@ -88,7 +87,6 @@ RECORD = ".tieline-pages.json"
 DEFAULT_DEPTH = 3
 #: Pages one import writes at most (a wiki's whole tree is not one click away).
 MAX_PAGES = 500
-_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _SAFE_SCHEMES = ("http", "https", "mailto")
 #: Image types kept, by their first bytes, and the extension each is saved with.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -194,97 +192,15 @@ async def spaces(session: PagesSession) -> Sequence[PageSpace]:
     return await pages_of(session).page_spaces()
 
 
-def safe_name(title: str, fallback: str = "Untitled page") -> str:
-    """A file name of a title: no separators, controls or characters Windows refuses, no
-    leading dot, at most 100 characters."""
-    name = re.sub(r"\s+", " ", _UNSAFE_NAME.sub(" ", plain_text(title, 200)))
-    return name.strip(" .")[:100].strip(" .") or fallback
-
-
 def default_folder(title: str) -> str:
     return f"pages/{safe_name(title, 'page')}"
 
 
-# -- the record of what was written ------------------------------------------------------
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 @dataclass
-class _Record:
-    """Relative path -> sha256 of what the last import wrote there."""
-
-    path: Path
-    written: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, folder: Path) -> _Record:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / RECORD
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raw = {}
-        files = raw.get("files") if isinstance(raw, dict) else None
-        if not isinstance(files, dict):
-            return cls(path)
-        return cls(path, {str(k): str(v) for k, v in files.items()})
-
-    def save(self) -> None:
-        body = {"files": dict(sorted(self.written.items()))}
-        self.path.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
-
-
-@dataclass
-class ImportResult:
-    folder: Path
+class ImportResult(Written):
     #: The file of the page asked for (relative to ``folder``).
     top: str = ""
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    #: Pages whose file was changed here since: written beside it instead.
-    conflicts: list[str] = field(default_factory=list)
-    images: int = 0
     pages: int = 0
-
-
-def _write(
-    folder: Path, rel: str, data: bytes, record: _Record, result: ImportResult, tag: str
-) -> str:
-    """Write ``rel`` unless a change made here would be lost, else the first free copy
-    beside it (``x (from Notion).md``, ``x (from Notion 2).md``); the path written or found
-    already holding ``data``."""
-    stem, dot, ext = rel.rpartition(".")
-    if not dot:
-        stem, ext = rel, ""
-    n = 1
-    for n in range(1, 100):
-        if n > 1:
-            suffix = f" (from {tag})" if n == 2 else f" (from {tag} {n - 1})"
-            rel = f"{stem}{suffix}.{ext}" if ext else f"{stem}{suffix}"
-        target = folder / rel
-        if not target.exists():
-            break
-        current = target.read_bytes()
-        if current == data:
-            record.written[rel] = _digest(data)
-            result.unchanged.append(rel)
-            return rel
-        if _digest(current) in record.written.values():
-            # What an import wrote (here, or where the user moved it from), unchanged.
-            record.written.pop(rel, None)
-            break
-    else:
-        raise TielineError(f"too many changed copies of {stem!r} in {folder}")
-    if n > 1:
-        result.conflicts.append(rel)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    record.written[rel] = _digest(data)
-    result.written.append(rel)
-    return rel
 
 
 def _index(folder: Path, service: str) -> dict[str, str]:
@@ -345,7 +261,7 @@ class _PageWriter:
     pages: Pages
     service: Service
     folder: Path
-    record: _Record
+    record: WriteRecord
     result: ImportResult
     #: Image URL -> resource path (relative to ``folder``), or "" when not saved.
     images: dict[str, str] = field(default_factory=dict)
@@ -363,9 +279,9 @@ class _PageWriter:
         ext = _sniff(data) if data else None
         if ext is not None:
             saved = await asyncio.to_thread(
-                _write,
+                write_kept,
                 self.folder,
-                f"{RESOURCES}/{_digest(data)[:16]}.{ext}",
+                f"{RESOURCES}/{digest(data)[:16]}.{ext}",
                 data,
                 self.record,
                 self.result,
@@ -447,7 +363,7 @@ async def import_page(
 ) -> ImportResult:
     """The page ``page_id`` and its child pages (``depth`` levels) into ``folder`` (see the
     module docstring)."""
-    record = await asyncio.to_thread(_Record.load, folder)
+    record = await asyncio.to_thread(WriteRecord.load, folder, RECORD)
     known = await asyncio.to_thread(_index, folder, service.id)
     result = ImportResult(folder)
     writer = _PageWriter(pages, service, folder, record, result)
@@ -473,7 +389,7 @@ async def import_page(
                 PurePosixPath(rel).stem.lower()
             )
         data = await writer.text(doc.page, doc.blocks, rel)
-        wrote = await asyncio.to_thread(_write, folder, rel, data, record, result, service.name)
+        wrote = await asyncio.to_thread(write_kept, folder, rel, data, record, result, service.name)
         if not result.top:
             result.top = wrote
         done += 1
@@ -611,8 +527,8 @@ def note_exported(path: Path, text: str) -> None:
     for folder in path.parents:
         record_path = folder / RECORD
         if record_path.is_file():
-            record = _Record.load(folder)
-            record.written[path.relative_to(folder).as_posix()] = _digest(text.encode())
+            record = WriteRecord.load(folder, RECORD)
+            record.written[path.relative_to(folder).as_posix()] = digest(text.encode())
             record.save()
             return
 
