@@ -41,15 +41,12 @@ from connectors.sdk import (
     Connector,
     ConnectorContext,
     InvalidRequest,
-    ReauthRequired,
     ServiceError,
     TielineError,
 )
 from connectors.sdk.atlassian import (
     GATEWAY,
-    accessible_resources,
-    find_site,
-    gateway_base,
+    site_gateway,
     site_origin,
 )
 from connectors.sdk.errors import SyncConflict, classify_status
@@ -125,17 +122,9 @@ class ConfluenceConnector(Connector):
                 "Center with a personal access token"
             )
         gateway = str(self.ctx.settings.get("gateway_url") or GATEWAY)
-        resources = await accessible_resources(self.ctx.http, gateway)
-        found = find_site(resources, self.site)
-        if found is None:
-            want = site_origin(self.site)
-            reached = ", ".join(r.url for r in resources) or "no site"
-            raise ReauthRequired(
-                f"Confluence: this sign-in reaches {reached}, not {want}; sign in again and "
-                f"choose {want} on Atlassian's consent page"
-            )
-        self._scopes = tuple(found.scopes)
-        base = gateway_base(gateway, found.id, "confluence")
+        base, self._scopes = await site_gateway(
+            self.ctx.http, gateway, self.site, "confluence", service="Confluence"
+        )
         return ConfluenceClient(self.ctx.http, wiki=f"{base}/wiki", cloud=True)
 
     # -- hooks ----------------------------------------------------------------------------

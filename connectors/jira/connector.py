@@ -40,24 +40,18 @@ from connectors.sdk import (
     ItemState,
     Label,
     Page,
-    ReauthRequired,
     Status,
     StatusCategory,
     TielineError,
     Transition,
     User,
 )
+from connectors.sdk.atlassian import GATEWAY, site_gateway
 from connectors.sdk.capabilities import IssueFilter
 from connectors.sdk.paging import collect, offset_cursor, offset_of
 
 from . import adf
-from .client import (
-    PAGE_SIZE,
-    JiraClient,
-    accessible_resources,
-    gateway_base,
-    site_origin,
-)
+from .client import PAGE_SIZE, JiraClient
 from .models import JIssue, JIssueType, JSprint, JStatus, JUser
 
 MAX_USERS = 20
@@ -142,18 +136,11 @@ class JiraConnector(Connector):
                 "Atlassian sign-in serves Jira Cloud only; sign in to Jira Data Center "
                 "with a personal access token"
             )
-        gateway = str(self.ctx.settings.get("gateway_url") or "https://api.atlassian.com")
-        resources = await accessible_resources(self.ctx.http, gateway)
-        want = site_origin(self.site)
-        for res in resources:
-            if site_origin(res.url) == want:
-                self._scopes = tuple(res.scopes)
-                return JiraClient(self.ctx.http, cloud=True, base=gateway_base(gateway, res.id))
-        reached = ", ".join(r.url for r in resources) or "no site"
-        raise ReauthRequired(
-            f"Jira: this sign-in reaches {reached}, not {want}; sign in again and choose "
-            f"{want} on Atlassian's consent page"
+        gateway = str(self.ctx.settings.get("gateway_url") or GATEWAY)
+        base, self._scopes = await site_gateway(
+            self.ctx.http, gateway, self.site, "jira", service="Jira"
         )
+        return JiraClient(self.ctx.http, cloud=True, base=base)
 
     # -- hooks ----------------------------------------------------------------------------
     async def check(self) -> CheckResult:

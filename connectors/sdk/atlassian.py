@@ -14,6 +14,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from .errors import ReauthRequired
+
 GATEWAY = "https://api.atlassian.com"
 
 
@@ -55,11 +57,30 @@ def gateway_base(gateway: str, cloud_id: str, product: str = "jira") -> str:
     return f"{gateway.rstrip('/')}/ex/{product}/{quote(cloud_id, safe='')}"
 
 
+async def site_gateway(
+    http: httpx.AsyncClient, gateway: str, site: str, product: str, *, service: str
+) -> tuple[str, tuple[str, ...]]:
+    """Where ``site``'s REST API is for this OAuth token (:func:`gateway_base`), and the
+    scopes the token holds there; :class:`ReauthRequired` naming the sites it does reach
+    when ``site`` is not among them (the person chose another on the consent page)."""
+    resources = await accessible_resources(http, gateway)
+    found = find_site(resources, site)
+    if found is None:
+        want = site_origin(site)
+        reached = ", ".join(r.url for r in resources) or "no site"
+        raise ReauthRequired(
+            f"{service}: this sign-in reaches {reached}, not {want}; sign in again and "
+            f"choose {want} on Atlassian's consent page"
+        )
+    return gateway_base(gateway, found.id, product), tuple(found.scopes)
+
+
 __all__ = [
     "GATEWAY",
     "AccessibleResource",
     "accessible_resources",
     "find_site",
     "gateway_base",
+    "site_gateway",
     "site_origin",
 ]
