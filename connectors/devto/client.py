@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from connectors.sdk.rest import JsonApi
+
 from .models import DArticle, DUser
 
 SERVICE = "dev.to"
@@ -20,23 +22,10 @@ HEADERS = {"accept": "application/vnd.forem.api-v1+json"}
 PAGE_SIZE = 30
 
 
-class DevtoClient:
+class DevtoClient(JsonApi):
     """Forem's API v1 relative to the http client's base URL."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json: Any = None,
-    ) -> httpx.Response:
-        return await self.http.request(
-            method, path.lstrip("/"), params=params, json=json, headers=HEADERS
-        )
+    headers = HEADERS
 
     async def me(self) -> tuple[DUser, httpx.Response]:
         r = await self._request("GET", "users/me")

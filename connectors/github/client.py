@@ -73,6 +73,7 @@ class GitHubClient(JsonApi):
         *,
         params: Params | None = None,
         json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         fresh: bool = False,
         store: bool = True,
@@ -80,7 +81,9 @@ class GitHubClient(JsonApi):
         """``fresh``: revalidated with GitHub (a 304 when unchanged); ``store=False``: round
         the cache altogether (logs: large, read once, never worth a stored copy)."""
         extra = {**(headers or {}), **(FRESH if fresh else {}), **({} if store else NO_STORE)}
-        return await super()._request(method, url, params=params, json=json, headers=extra)
+        return await super()._request(
+            method, url, params=params, json=json, content=content, headers=extra
+        )
 
     async def _get(
         self, model: type[M], url: str, params: Params | None = None, *, fresh: bool = False

@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import httpx
-
 from connectors.sdk.pages import Span
+from connectors.sdk.rest import JsonApi
 
 from .mapping import rich_text
 from .models import NFileUpload, NList, NPage, NUser
@@ -39,13 +38,12 @@ MAX_UPLOAD = 20 * 1024 * 1024
 Json = dict[str, Any]
 
 
-class NotionClient:
+class NotionClient(JsonApi):
     """Notion's REST API relative to the http client's base URL."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
+    headers = HEADERS
 
-    async def _request(
+    async def _json(
         self,
         method: str,
         path: str,
@@ -53,9 +51,8 @@ class NotionClient:
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
     ) -> Json:
-        r = await self.http.request(
-            method, path.lstrip("/"), params=params, json=json, headers=HEADERS
-        )
+        """A call's JSON object answer (``{}`` for an empty body)."""
+        r = await self._request(method, path.lstrip("/"), params=params, json=json)
         if not r.content:
             return {}
         body: Json = r.json()
@@ -64,10 +61,10 @@ class NotionClient:
     # -- users ------------------------------------------------------------------------------
     async def me(self) -> NUser:
         """The integration's bot user (``bot.workspace_name`` names the workspace)."""
-        return NUser.model_validate(await self._request("GET", "v1/users/me"))
+        return NUser.model_validate(await self._json("GET", "v1/users/me"))
 
     async def user(self, user_id: str) -> NUser:
-        return NUser.model_validate(await self._request("GET", f"v1/users/{user_id}"))
+        return NUser.model_validate(await self._json("GET", f"v1/users/{user_id}"))
 
     # -- pages ------------------------------------------------------------------------------
     async def search(self, query: str, cursor: str | None = None, *, page_size: int = 20) -> NList:
@@ -79,10 +76,10 @@ class NotionClient:
         }
         if cursor:
             body["start_cursor"] = cursor
-        return NList.model_validate(await self._request("POST", "v1/search", json=body))
+        return NList.model_validate(await self._json("POST", "v1/search", json=body))
 
     async def page(self, page_id: str) -> NPage:
-        return NPage.model_validate(await self._request("GET", f"v1/pages/{page_id}"))
+        return NPage.model_validate(await self._json("GET", f"v1/pages/{page_id}"))
 
     async def create_page(self, parent_id: str, title: str, children: Sequence[Json]) -> NPage:
         """A page under ``parent_id`` with ``children`` (at most :data:`MAX_APPEND`)."""
@@ -92,11 +89,11 @@ class NotionClient:
         }
         if children:
             body["children"] = list(children)
-        return NPage.model_validate(await self._request("POST", "v1/pages", json=body))
+        return NPage.model_validate(await self._json("POST", "v1/pages", json=body))
 
     async def set_title(self, page_id: str, title: str) -> NPage:
         body = {"properties": {"title": {"title": _title(title)}}}
-        return NPage.model_validate(await self._request("PATCH", f"v1/pages/{page_id}", json=body))
+        return NPage.model_validate(await self._json("PATCH", f"v1/pages/{page_id}", json=body))
 
     # -- blocks -----------------------------------------------------------------------------
     async def children(self, block_id: str, cursor: str | None = None) -> NList:
@@ -104,7 +101,7 @@ class NotionClient:
         if cursor:
             params["start_cursor"] = cursor
         return NList.model_validate(
-            await self._request("GET", f"v1/blocks/{block_id}/children", params=params)
+            await self._json("GET", f"v1/blocks/{block_id}/children", params=params)
         )
 
     async def all_children(self, block_id: str) -> list[Json]:
@@ -123,11 +120,11 @@ class NotionClient:
         if len(children) > MAX_APPEND:
             raise ValueError(f"Notion appends at most {MAX_APPEND} blocks per request")
         body = {"children": list(children)}
-        answer = await self._request("PATCH", f"v1/blocks/{block_id}/children", json=body)
+        answer = await self._json("PATCH", f"v1/blocks/{block_id}/children", json=body)
         return list(answer.get("results") or ())
 
     async def delete_block(self, block_id: str) -> None:
-        await self._request("DELETE", f"v1/blocks/{block_id}")
+        await self._json("DELETE", f"v1/blocks/{block_id}")
 
     # -- file uploads -----------------------------------------------------------------------
     async def upload(self, filename: str, content_type: str, data: bytes) -> NFileUpload:
@@ -135,7 +132,7 @@ class NotionClient:
         if len(data) > MAX_UPLOAD:
             raise ValueError(f"{filename}: Notion takes files of at most 20 MB in one part")
         created = NFileUpload.model_validate(
-            await self._request(
+            await self._json(
                 "POST",
                 "v1/file_uploads",
                 json={"mode": "single_part", "filename": filename, "content_type": content_type},

@@ -25,6 +25,8 @@ class JsonApi:
     #: Headers every request of this service sends (``Accept`` and the like), under any a
     #: call passes itself.
     headers: ClassVar[Mapping[str, str]] = {}
+    #: A path every call's relative URL is under (WordPress: ``wp-json/wp/v2``).
+    prefix: ClassVar[str] = ""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
@@ -36,10 +38,15 @@ class JsonApi:
         *,
         params: Params | None = None,
         json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         merged = {**self.headers, **headers} if headers else self.headers
-        return await self.http.request(method, url, params=params, json=json, headers=merged)
+        if self.prefix and "://" not in url:
+            url = f"{self.prefix}/{url.lstrip('/')}"
+        return await self.http.request(
+            method, url, params=params, json=json, content=content, headers=merged
+        )
 
     async def _get(self, model: type[M], url: str, params: Params | None = None) -> M:
         """``GET url`` read as ``model`` (a non-2xx answer has raised already)."""

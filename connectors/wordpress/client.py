@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
+from connectors.sdk.rest import JsonApi
 
 from .models import WMedia, WPost, WTerm, WUser
 
@@ -25,30 +25,11 @@ PER_PAGE = 100
 MAX_PAGES = 5
 
 
-class WordPressClient:
+class WordPressClient(JsonApi):
     """The site's REST API relative to the http client's base URL (the site)."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json: Any = None,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        return await self.http.request(
-            method,
-            f"{API}/{path}",
-            params=params,
-            json=json,
-            content=content,
-            headers={**HEADERS, **(headers or {})},
-        )
+    headers = HEADERS
+    prefix = API
 
     async def me(self) -> WUser:
         r = await self._request("GET", "users/me", params={"context": "edit"})
