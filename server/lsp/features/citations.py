@@ -300,7 +300,11 @@ def feature(ls: TielineServer) -> Citations:
 
 
 def _range(lines: list[str], c: Cite) -> types.Range:
-    text = lines[c.line] if c.line < len(lines) else ""
+    return _line_range(lines[c.line] if c.line < len(lines) else "", c)
+
+
+def _line_range(text: str, c: Cite) -> types.Range:
+    """``c``'s range, on its line whose text is ``text``."""
     return types.Range(
         start=types.Position(c.line, column(text, c.start)),
         end=types.Position(c.line, column(text, c.end)),
@@ -356,21 +360,32 @@ def completion_item(c: Citation, edit_range: types.Range) -> types.CompletionIte
     )
 
 
-async def complete(
-    ls: TielineServer, params: types.CompletionParams
-) -> types.CompletionList | None:
-    """Citekeys where one is being typed; ``None`` elsewhere, so the other completions answer."""
-    doc = ls.document(params.text_document.uri)
+def _citing_line(
+    ls: TielineServer, uri: str, pos: types.Position
+) -> tuple[TextDocument, str, str] | None:
+    """The open document at ``uri`` if it is one that cites (Markdown, LaTeX), its kind,
+    and the text of ``pos``'s line; ``None`` otherwise."""
+    doc = ls.document(uri)
     if doc is None:
         return None
     kind = kind_of(doc.language_id or "", str(path_of(doc.uri) or ""))
     if kind is None:
         return None
     lines = split_lines(doc.source)
-    pos = params.position
     if not 0 <= pos.line < len(lines):
         return None
-    line = lines[pos.line]
+    return doc, kind, lines[pos.line]
+
+
+async def complete(
+    ls: TielineServer, params: types.CompletionParams
+) -> types.CompletionList | None:
+    """Citekeys where one is being typed; ``None`` elsewhere, so the other completions answer."""
+    got_line = _citing_line(ls, params.text_document.uri, params.position)
+    if got_line is None:
+        return None
+    doc, kind, line = got_line
+    pos = params.position
     before = line[: index_of(line, pos.character)]
     got = completion_context(before, kind)
     if got is None:
@@ -424,17 +439,12 @@ def card(c: Citation) -> str:
 
 
 async def hover(ls: TielineServer, params: types.HoverParams) -> types.Hover | None:
-    doc = ls.document(params.text_document.uri)
-    if doc is None:
+    got_line = _citing_line(ls, params.text_document.uri, params.position)
+    if got_line is None:
         return None
-    kind = kind_of(doc.language_id or "", str(path_of(doc.uri) or ""))
-    if kind is None:
-        return None
-    lines = split_lines(doc.source)
+    doc, kind, line = got_line
     pos = params.position
-    if not 0 <= pos.line < len(lines):
-        return None
-    c = cite_at(doc.source, kind, pos.line, index_of(lines[pos.line], pos.character))
+    c = cite_at(doc.source, kind, pos.line, index_of(line, pos.character))
     if c is None or c.key.startswith(_CROSSREF):
         return None
     hub = await ls.wait_hub()
@@ -449,8 +459,8 @@ async def hover(ls: TielineServer, params: types.HoverParams) -> types.Hover | N
         from server.hub.sanitize import escape_inline
 
         text = f"No BibTeX entry or library item has the key `{escape_inline(c.key)}`."
-        return types.Hover(contents=markdown(text), range=_range(lines, c))
-    return types.Hover(contents=markdown(card(found)), range=_range(lines, c))
+        return types.Hover(contents=markdown(text), range=_line_range(line, c))
+    return types.Hover(contents=markdown(card(found)), range=_line_range(line, c))
 
 
 # -- adding -------------------------------------------------------------------------------------
