@@ -4,7 +4,8 @@ Run: ``python -m bench.vectors [ISSUES] [QUERIES]``. Generates ISSUES (5,000) sy
 (``tests/vectors/corpus.py``: six-word titles and thirty-word bodies from a tracker's
 vocabulary), embeds them once with the deterministic embedder of the tests (a hashed bag of
 words in 384 dimensions, ``tests/vectors/embedder.py``) -- and, when
-``TIELINE_BENCH_LLM_URL`` names an OpenAI-compatible server (``/v1/embeddings``; model
+``TIELINE_BENCH_LLM_URL`` names an OpenAI-compatible server's base URL (``.../v1``, reached
+through the OpenAI connector; model
 ``TIELINE_BENCH_LLM_MODEL``, default ``nomic-embed-text``), with that real local model too --
 then, per embedder and store:
 
@@ -37,7 +38,6 @@ from typing import Any
 import httpx
 
 from bench.client import percentiles
-from connectors.sdk.ai import EmbeddingBatch
 from connectors.sdk.capabilities import Embeddings, VectorStore
 from connectors.sdk.vectors import VectorHit, VectorPoint
 from server.hub.vectors.indexer import Doc, issue_docs
@@ -53,22 +53,16 @@ BATCH = 256
 CHROMA = ROOT / "tests" / "peers" / "chroma-venv" / "bin" / "chroma"
 
 
-class OpenAICompatible:
-    """``POST {url}/v1/embeddings`` on a local server (llama.cpp, Ollama, vLLM)."""
+def openai_compatible(url: str, model: str) -> Embeddings:
+    """The OpenAI connector on the hub's HTTP stack, at a local server's base URL
+    (``http://127.0.0.1:PORT/v1``: llama.cpp, Ollama, vLLM), embedding with ``model``."""
+    from connectors.openai.connector import OpenAIConnector
+    from tests.standin.harness import wire
 
-    def __init__(self, url: str, model: str) -> None:
-        self.http = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=120)
-        self.model = model
-
-    async def embed(self, texts: Sequence[str], *, model: str | None = None) -> EmbeddingBatch:
-        r = await self.http.post(
-            "/v1/embeddings", json={"model": model or self.model, "input": list(texts)}
-        )
-        r.raise_for_status()
-        data = sorted(r.json()["data"], key=lambda d: d["index"])
-        return EmbeddingBatch(
-            model=model or self.model, vectors=tuple(tuple(d["embedding"]) for d in data)
-        )
+    connector, _http = wire(
+        OpenAIConnector, url.rstrip("/"), token="none", settings={"embedding_model": model}
+    )
+    return connector
 
 
 class QdrantLocal:
@@ -210,7 +204,7 @@ async def run(
     llm = os.environ.get("TIELINE_BENCH_LLM_URL")
     if llm:
         model = os.environ.get("TIELINE_BENCH_LLM_MODEL", "nomic-embed-text")
-        embedders.append((model, OpenAICompatible(llm, model)))
+        embedders.append((model, openai_compatible(llm, model)))
     out: dict[str, dict[str, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="tieline-bench-vectors-") as tmp_s:
         tmp = Path(tmp_s)
