@@ -35,8 +35,6 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from connectors.sdk.capabilities import References
-from connectors.sdk.errors import TielineError
 from server.hub.references.cites import (
     Cite,
     citations_in,
@@ -44,7 +42,6 @@ from server.hub.references.cites import (
     completion_context,
     kind_of,
 )
-from server.hub.references.index import Citation, CitationIndex
 from server.hub.refs import index_of, split_lines
 from server.hub.refs.positions import column
 
@@ -55,7 +52,9 @@ from ..server import TielineServer, markdown, path_of
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
+    from connectors.sdk.capabilities import References
     from server.hub.hub import Hub
+    from server.hub.references.index import Citation
     from server.hub.sessions import Session
 
 log = logging.getLogger("tieline.citations")
@@ -86,6 +85,8 @@ _DOI_TEXT = re.compile(
 
 class Citations:
     def __init__(self, ls: TielineServer) -> None:
+        from server.hub.references.index import CitationIndex
+
         self.ls = ls
         self.index = CitationIndex()
         self._bib_checked = -1e9
@@ -155,6 +156,8 @@ class Citations:
         await self.refresh_libraries(hub)
 
     async def refresh_libraries(self, hub: Hub) -> None:
+        from connectors.sdk.capabilities import References
+
         sessions = {s.key: s for s in hub.sessions_with(References, ask=False)}
         for key in [k for k in self.index.versions if k not in sessions]:
             self.index.drop_library(key)
@@ -179,6 +182,9 @@ class Citations:
             await asyncio.wait(first, timeout=FIRST_READ_WAIT)
 
     async def _read_library(self, s: Session) -> None:
+        from connectors.sdk.capabilities import References
+        from connectors.sdk.errors import TielineError
+
         refs: References = s.connector.capability(References)
         known = s.key in self.index.versions
         since = self.index.versions.get(s.key) if known else None
@@ -501,6 +507,9 @@ def code_actions(ls: TielineServer, uri: str, rng: types.Range) -> list[types.Co
 
 def _target(ls: TielineServer, hub: Hub, f: Citations, wanted: str) -> tuple[str, Any]:
     """(``"bib"``, path) or (``"library"``, (source, References))."""
+    from connectors.sdk.capabilities import References
+    from connectors.sdk.errors import TielineError
+
     sessions = hub.sessions_with(References)
     if wanted.lower() == "zotero" or (not wanted and not f.index.bib.files and sessions):
         if not sessions:

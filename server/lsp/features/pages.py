@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from connectors.sdk.errors import NotFound, TielineError
-from connectors.sdk.pages import PageParent
 
 from ..common import arg, hub_or_fail, info
 from ..guard import INVALID_PARAMS, FeatureError, guarded
@@ -35,6 +34,7 @@ from ..server import TielineServer, markdown, path_of
 from .notes import _ask, _inside, _markdown_of
 
 if TYPE_CHECKING:
+    from connectors.sdk.pages import PageParent
     from server.hub.hub import Hub
     from server.hub.pages.sync import PagesSession
 
@@ -203,6 +203,7 @@ async def _session_for(ls: TielineServer, hub: Hub, text: str) -> PagesSession |
 async def _parent(
     ls: TielineServer, session: PagesSession, wanted: Any, name: str
 ) -> PageParent | None:
+    from connectors.sdk.pages import PageParent
     from server.hub.pages import sync
 
     pages = sync.pages_of(session)
