@@ -379,6 +379,9 @@ class PagesSettings(_Section):
         default="",
         description="The folder pages are imported into, relative to the (first) workspace "
         "folder, e.g. `docs/pages`; empty: asked at each import.",
+        # The editor's settings UI flags what the validator below refuses: an absolute or
+        # home path, a `..` step, a drive letter or URL (a colon).
+        json_schema_extra={"pattern": r"^(?!\s*[/~])(?!(\s*|.*/)\.\.(/|\s*$))[^:]*$"},
     )
     depth: int = Field(
         default=3,
@@ -390,10 +393,10 @@ class PagesSettings(_Section):
     @field_validator("folder")
     @classmethod
     def _relative(cls, value: str) -> str:
-        value = value.strip().strip("/")
+        value = value.strip()
         if value.startswith(("/", "~")) or ".." in value.split("/") or ":" in value:
             raise ValueError("must be a folder inside the workspace, such as `docs/pages`")
-        return value
+        return value.strip("/")
 
 
 class ReferencesSettings(_Section):

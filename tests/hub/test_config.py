@@ -77,3 +77,26 @@ def test_secrets_in_config_are_refused_without_echo(tmp_path: Path) -> None:
     assert loaded.problems and "secrets do not belong" in loaded.problems[0].reason
     assert all(canary not in str(p) for p in loaded.problems)
     assert "token" not in loaded.config.connectors.github.model_dump()
+
+
+def test_pages_folder_stays_inside_the_workspace_and_the_schema_says_so() -> None:
+    """The settings UI's pattern and the loader agree: an absolute path (even written with
+    several slashes), a home path, a `..` step or a URL is refused; the UI's sample value
+    for a string setting (a URL) is refused by both, which is what the schema promises."""
+    import re
+
+    import pydantic
+
+    pattern = config.PagesSettings.model_json_schema()["properties"]["folder"]["pattern"]
+    samples = ["", "docs/pages", " docs ", "a..b", "x/", "docs/ .."]
+    refused = ["/abs", "//abs", "/", "~/x", "a/../b", "..", "a/..", " ../x", "https://x.test"]
+    for value in samples:
+        assert re.search(pattern, value), value
+        assert config.PagesSettings(folder=value).folder == value.strip().strip("/")
+    for value in refused:
+        assert not re.search(pattern, value), value
+        try:
+            config.PagesSettings(folder=value)
+        except pydantic.ValidationError:
+            continue
+        raise AssertionError(f"{value!r} was accepted")
