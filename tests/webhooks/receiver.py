@@ -103,17 +103,22 @@ class Receiver:
         with self._lock:
             return [r.headers.get("webhook-id", "") for r in self.received]
 
-    def answered_ok(self) -> list[Received]:
+    def answered_ok(self, within: float = float("inf")) -> list[Received]:
+        """Requests answered 2xx in less than ``within`` seconds (a slower answer came after
+        the sender had given up, so it was rightly sent again)."""
         with self._lock:
             return [
                 r
                 for r in self.received
-                if 200 <= r.action.status < 300 and not (r.action.hang or r.action.reset)
+                if 200 <= r.action.status < 300
+                and not (r.action.hang or r.action.reset)
+                and r.action.delay < within
             ]
 
     # -- serving ---------------------------------------------------------------------------
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         self._loop = loop
         self._server = loop.run_until_complete(
             asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=512)
@@ -123,9 +128,10 @@ class Receiver:
         try:
             loop.run_forever()
         finally:
-            for task in asyncio.all_tasks(loop):
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
                 task.cancel()
-            loop.run_until_complete(asyncio.sleep(0))
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -161,6 +167,8 @@ class Receiver:
                     return
                 conn.start_next_cycle()
         except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):
+            return
+        except asyncio.CancelledError:  # the receiver is stopping: end quietly
             return
         finally:
             writer.close()

@@ -108,8 +108,11 @@ class Dispatcher:
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         worker_id: str | None = None,
+        on_disable: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
+        #: Called after an endpoint is disabled (the fan-out drops its cached list).
+        self.on_disable = on_disable
         self.queue = queue
         self.keys = keys
         self.sender = sender
@@ -329,6 +332,7 @@ class Dispatcher:
             reason = f"every delivery failed for {days:g} days"
         if reason is not None:
             await repo.set_enabled(self.db, endpoint_id, False, reason, now)
+            self.on_disable()
             where = origin(row["url"])
             log.warning("webhook endpoint %s (%s) disabled: %s", endpoint_id, where, reason)
 

@@ -94,7 +94,14 @@ class Webhooks:
         self.fanout = Fanout(db, queue, clock=clock)
         extra: dict[str, Any] = {"rng": rng} if rng is not None else {}
         self.dispatcher = Dispatcher(
-            db, queue, self.keys, self.sender, policy=policy, clock=clock, **extra
+            db,
+            queue,
+            self.keys,
+            self.sender,
+            policy=policy,
+            clock=clock,
+            on_disable=self.fanout.invalidate,
+            **extra,
         )
         self._sender: Sender | None = None
         self._sender_key: object = None
