@@ -79,6 +79,9 @@ class Policy:
     #: slow receiver from holding every delivery back.
     lanes: int = 4
     poll_interval: float = 1.0
+    #: Added to twice the timeout to make a batch's lease: how long a crashed worker's
+    #: deliveries wait before another worker sends them again.
+    lease_margin: float = 30.0
 
 
 @dataclass
@@ -126,7 +129,7 @@ class Dispatcher:
 
     def lease(self) -> float:
         """Long enough for every delivery of a batch to hit its deadline, and commit."""
-        return 2 * self.sender().timeout + 30.0
+        return 2 * self.sender().timeout + self.policy.lease_margin
 
     async def run_once(self, limit: int | None = None) -> int:
         """Claim one batch of due jobs, deliver it, record it; return how many jobs ran."""
