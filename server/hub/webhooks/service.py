@@ -51,7 +51,7 @@ class LogEntry:
     attempts: list[Attempt]
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.message.to_json(), "attempts": [a.to_json() for a in self.attempts]}
+        return {**self.message.to_json(), "history": [a.to_json() for a in self.attempts]}
 
 
 def check_url(url: str) -> str:
