@@ -192,3 +192,23 @@ class Receiver:
                 return request, bytes(body)
             elif isinstance(event, h11.ConnectionClosed):
                 return None, b""
+
+
+def main() -> None:
+    """Serve in a process of its own (the benchmark's receiver, on the other core): print
+    ``port N``, answer 200 until stdin closes, then print one JSON line per request:
+    ``[webhook-id, arrival time, body]``."""
+    import json
+    import sys
+
+    r = Receiver().start()
+    print(f"port {r.port}", flush=True)
+    sys.stdin.read()
+    r.stop()
+    for x in r.received:
+        print(json.dumps([x.headers.get("webhook-id"), x.at, x.body.decode()]))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

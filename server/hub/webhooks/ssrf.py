@@ -12,12 +12,12 @@ name: a resolver that mixes a public and a private answer is exactly the attack)
   reserved, unspecified, shared (CGNAT), documentation ranges; IPv4-mapped IPv6 addresses
   are judged as the IPv4 address they carry.
 
-**DNS rebinding.** Checking a name and then letting the HTTP client resolve it again would
-let a name answer "public" to the check and "10.0.0.1" to the connection. The guard is
-therefore the HTTP client's *network backend* (:class:`GuardedBackend`): the one resolution
-that is checked is the one connected to. The TCP connection goes to the vetted IP, while
-httpcore still sends the name in the ``Host`` header and as TLS SNI (and verifies the
-certificate against it); the peer address of the open socket is checked once more.
+**DNS rebinding.** Checking a name and then letting an HTTP client resolve it again would
+let a name answer "public" to the check and "10.0.0.1" to the connection. So the webhook
+client connects through :func:`open_guarded`: the one resolution that is checked is the one
+connected to. The TCP connection goes to the vetted IP, while the name still goes in the
+``Host`` header and as TLS SNI (and the certificate is verified against it); the peer
+address of the open socket is checked once more.
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import typing
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-
-import httpcore
 
 from .errors import AddressRefused
 
@@ -133,60 +131,29 @@ class Guard:
         return self.policy.check(host, [bare])
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, connecting only to addresses the guard vetted."""
+async def open_guarded(
+    guard: Guard, host: str, port: int, *, tls: ssl.SSLContext | None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP (or TLS) connection to ``host``, made to an address the guard vetted.
 
-    def __init__(self, guard: Guard, inner: httpcore.AsyncNetworkBackend | None = None):
-        self.guard = guard
-        self.inner = inner or httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 -- httpcore's interface
-        local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await self.guard.vet(host, port)
-        error: Exception | None = None
-        for addr in addresses:
-            try:
-                stream = await self.inner.connect_tcp(
-                    addr,
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError) as exc:
-                error = exc
-                continue
-            peer = _peer(stream)
-            if peer is not None and self.guard.policy.refusal(peer) is not None:
-                await stream.aclose()
-                raise AddressRefused(f"the connection to {host} reached a refused address")
-            return stream
-        assert error is not None
-        raise error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 -- httpcore's interface
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise AddressRefused("webhooks are sent over TCP only")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
-def _peer(stream: httpcore.AsyncNetworkStream) -> str | None:
-    sock = stream.get_extra_info("socket")
-    if sock is None:
-        return None
-    try:
-        return str(sock.getpeername()[0]).split("%", 1)[0]
-    except OSError:
-        return None
+    The name still goes in TLS SNI and the certificate is checked against it
+    (``server_hostname``); only the address is fixed. Addresses are tried in the resolver's
+    order; the peer of the socket that opened is checked once more.
+    """
+    addresses = await guard.vet(host, port)
+    error: OSError | None = None
+    for addr in addresses:
+        try:
+            reader, writer = await asyncio.open_connection(
+                addr, port, ssl=tls, server_hostname=host.strip("[]") if tls else None
+            )
+        except OSError as exc:
+            error = exc
+            continue
+        peer = writer.get_extra_info("peername")
+        if peer is not None and guard.policy.refusal(str(peer[0]).split("%", 1)[0]) is not None:
+            writer.close()
+            raise AddressRefused(f"the connection to {host} reached a refused address")
+        return reader, writer
+    assert error is not None
+    raise error
