@@ -31,6 +31,7 @@ from . import (
     tasks_output,
     vault,
     vectors,
+    webhooks,
 )
 
 
@@ -92,6 +93,8 @@ def main() -> None:
     vectors.main([])
     _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
     references.main([])
+    _section("webhooks: signed deliveries through the durable queue to a loopback receiver")
+    webhooks.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 
