@@ -487,11 +487,11 @@ class WebhookSettings(_Section):
     def _cidrs(cls, value: list[str]) -> list[str]:
         import ipaddress
 
-        for cidr in value:
+        for n, cidr in enumerate(value, start=1):
             try:
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError:
-                raise ValueError(f"{cidr!r} is not a network such as 10.0.0.0/8") from None
+                raise ValueError(f"entry {n} is not a network such as 10.0.0.0/8") from None
         return value
 
 
