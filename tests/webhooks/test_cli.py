@@ -104,6 +104,10 @@ def test_bad_input_gives_clear_errors(monkeypatch: pytest.MonkeyPatch, tmp_path:
         monkeypatch, tmp_path, "add", "http://127.0.0.1:9/x", "--template", "a ||"
     )
     assert code == 4 and "JMESPath" in err
+    code, _, err = tieline(monkeypatch, tmp_path, "add", "http://127.0.0.1:9/a b")
+    assert code == 4 and "percent-encode" in err
+    code, _, err = tieline(monkeypatch, tmp_path, "add", "http://user:pw@127.0.0.1:9/")
+    assert code == 4 and "user name" in err and "pw" not in err
     code, _, err = tieline(monkeypatch, tmp_path, "recover", "ep_x", "--since", "yesterday")
     assert code == 2 and "--since" in err
     code, _, err = tieline(monkeypatch, tmp_path, "replay", "msg_nope")

@@ -272,3 +272,16 @@ async def test_the_database_holds_no_secret(kit: Kit) -> None:
     for secret in (created.secret, rotated):
         assert secret.encode() not in raw and secret[6:].encode() not in raw
     assert b"webhook:" + created.endpoint.id.encode() in raw  # only the vault reference
+
+
+async def test_an_expired_previous_secret_leaves_the_vault(kit: Kit) -> None:
+    r = kit.receiver()
+    created = await kit.webhooks.add(r.url)
+    await kit.webhooks.rotate_secret(created.endpoint.id)
+    old_ref = created.endpoint.secret_ref
+    assert await kit.webhooks.forget_expired_secrets() == 0  # still in its overlap
+    assert kit.vault.get_secret(old_ref) == created.secret
+    kit.clock.advance(24 * 3600)
+    assert await kit.webhooks.forget_expired_secrets() == 1
+    assert kit.vault.get_secret(old_ref) is None
+    assert (await kit.webhooks.get(created.endpoint.id)).previous_secret_ref is None

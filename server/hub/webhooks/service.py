@@ -55,8 +55,15 @@ class LogEntry:
 
 
 def check_url(url: str) -> str:
-    """A URL webhooks can be sent to (http or https, a host, no credentials in it)."""
-    parts = urlsplit(url.strip())
+    """A URL webhooks can be sent to (http or https, a host, no credentials in it, printable
+    ASCII only: what goes on the request line must not carry a space or a line break)."""
+    text = url.strip()
+    if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in text):
+        raise InvalidEndpoint(
+            "a webhook URL may hold printable ASCII only: percent-encode spaces and other"
+            " characters, and write an international host name in punycode (xn--...)"
+        )
+    parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise InvalidEndpoint("a webhook URL must start with http:// or https://")
     if not parts.hostname:
@@ -67,7 +74,7 @@ def check_url(url: str) -> str:
         _ = parts.port
     except ValueError:
         raise InvalidEndpoint("the webhook URL's port is not a number from 0 to 65535") from None
-    return url.strip()
+    return text
 
 
 class Webhooks:
@@ -121,7 +128,25 @@ class Webhooks:
     async def run(self) -> None:
         """Deliver until stopped; returns at once when webhooks are turned off."""
         if self.settings().enabled:
+            await self.forget_expired_secrets()
             await self.dispatcher.run()
+
+    async def forget_expired_secrets(self) -> int:
+        """Delete the previous secrets whose rotation overlap has ended; return how many."""
+        now = self.clock()
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "SELECT id, previous_secret_ref FROM webhook_endpoints"
+                " WHERE previous_secret_ref IS NOT NULL AND previous_expires_at <= ?",
+                (now,),
+            )
+            await self.db.executemany(
+                "UPDATE webhook_endpoints SET previous_secret_ref = NULL,"
+                " previous_expires_at = NULL WHERE id = ?",
+                [(r["id"],) for r in rows],
+            )
+        await self.keys.delete(r["previous_secret_ref"] for r in rows)
+        return len(rows)
 
     def stop(self) -> None:
         self.dispatcher.stop()
