@@ -4,6 +4,8 @@ real HTTP, real SQLite), every attempt is logged, and a message keeps its webhoo
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -285,3 +287,34 @@ async def test_an_expired_previous_secret_leaves_the_vault(kit: Kit) -> None:
     assert await kit.webhooks.forget_expired_secrets() == 1
     assert kit.vault.get_secret(old_ref) is None
     assert (await kit.webhooks.get(created.endpoint.id)).previous_secret_ref is None
+
+
+async def test_the_pipeline_delivers_until_stopped(kit: Kit) -> None:
+    r = kit.receiver()
+    created = await kit.webhooks.add(r.url)
+    runner = asyncio.create_task(kit.webhooks.dispatcher.run())
+    for n in range(30):
+        await kit.bus.publish(ci_failed(n))
+    assert await asyncio.to_thread(r.wait_for, 30, 30.0)
+    kit.webhooks.dispatcher.stop()
+    await asyncio.wait_for(runner, 30)
+    log = await kit.webhooks.log(created.endpoint.id, limit=100)
+    assert len(log) == 30 and {e.message.state for e in log} == {MessageState.DELIVERED}
+    assert (await kit.queue.counts())[JobState.DONE] == 30
+
+
+async def test_cancelling_the_pipeline_gives_its_jobs_back(kit: Kit) -> None:
+    r = kit.receiver(always(Action(hang=True)))
+    kit.settings.timeout = 30.0
+    await kit.webhooks.add(r.url)
+    await kit.bus.publish(ci_failed())
+    runner = asyncio.create_task(kit.webhooks.dispatcher.run())
+    assert await asyncio.to_thread(r.wait_for, 1, 30.0)
+    assert (await kit.queue.counts())[JobState.RUNNING] == 1
+    runner.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await runner
+    counts = await kit.queue.counts()
+    assert counts[JobState.QUEUED] == 1 and counts[JobState.RUNNING] == 0
+    (job,) = await kit.store.fetchall("SELECT attempts FROM jobs")
+    assert job[0] == 0  # released unharmed: the attempt is not counted

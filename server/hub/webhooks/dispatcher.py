@@ -74,9 +74,11 @@ class Policy:
 
     schedule: Sequence[float] = SVIX_SCHEDULE
     disable_after: float = DISABLE_AFTER
+    #: Jobs claimed per statement.
     batch_size: int = 64
-    #: Parallel batches: a batch commits when its slowest delivery ends, so lanes keep one
-    #: slow receiver from holding every delivery back.
+    #: Deliveries :meth:`Dispatcher.run` keeps in flight at once.
+    max_in_flight: int = 256
+    #: Parallel batches of :meth:`Dispatcher.run_once` callers (the crash test's worker).
     lanes: int = 4
     poll_interval: float = 1.0
     #: Added to twice the timeout to make a batch's lease: how long a crashed worker's
@@ -163,24 +165,97 @@ class Dispatcher:
         return total
 
     async def run(self) -> None:
-        """Deliver until :meth:`stop` (or cancellation), in ``policy.lanes`` parallel lanes."""
+        """Deliver until :meth:`stop` (or cancellation), as a pipeline.
+
+        One task claims batches while fewer than ``max_in_flight`` deliveries are out; each
+        delivery is its own task; one committer writes whatever finished since its last
+        commit in one transaction (group commit). So a slow receiver holds only its own
+        deliveries' slots, not a batch's commit, and under load a commit covers many
+        deliveries.
+        """
         self._stopping = False
-        async with asyncio.TaskGroup() as tg:
-            for _ in range(max(1, self.policy.lanes)):
-                tg.create_task(self._lane())
+        finished: list[_Delivery] = []
+        ready = asyncio.Event()
+        freed = asyncio.Event()
+        in_flight = 0
+        tasks: set[asyncio.Task[None]] = set()
+        outstanding: dict[int, Job] = {}  # claimed, not yet recorded
+
+        async def deliver(d: _Delivery) -> None:
+            try:
+                await self._send(d)
+            finally:
+                finished.append(d)
+                ready.set()
+
+        async def commit() -> None:
+            nonlocal in_flight
+            while True:
+                await ready.wait()
+                ready.clear()
+                batch = finished[:]
+                del finished[:]
+                if batch:
+                    try:
+                        async with self.db.transaction():
+                            await self._record(batch, ack=True)
+                    except Exception:  # pragma: no cover - leases bring the jobs back
+                        log.exception("recording %d webhook deliveries failed", len(batch))
+                    for d in batch:
+                        outstanding.pop(d.job.id, None)
+                    in_flight -= len(batch)
+                    freed.set()
+                if self._stopping and in_flight == 0:
+                    return
+
+        async def claim() -> None:
+            nonlocal in_flight
+            while not self._stopping:
+                free = self.policy.max_in_flight - in_flight
+                if free < min(self.policy.batch_size, self.policy.max_in_flight):
+                    freed.clear()
+                    await freed.wait()
+                    continue
+                try:
+                    jobs = await claim_batch(
+                        self.db,
+                        DELIVER_JOB,
+                        self.worker_id,
+                        now=self.clock(),
+                        lease=self.lease(),
+                        limit=min(free, self.policy.batch_size),
+                    )
+                    outstanding.update((j.id, j) for j in jobs)
+                    loaded = await self._load(jobs) if jobs else []
+                except Exception:  # pragma: no cover - a locked database: try again soon
+                    log.exception("claiming webhook deliveries failed")
+                    jobs, loaded = [], []
+                if not loaded:
+                    await self.queue.wait_for_work(self.policy.poll_interval)
+                    continue
+                in_flight += len(loaded)
+                for d in loaded:
+                    task = asyncio.create_task(deliver(d))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+            ready.set()  # let the committer see the stop
+
+        committer = asyncio.create_task(commit())
+        try:
+            await claim()
+            await committer
+        except asyncio.CancelledError:
+            for t in list(tasks):
+                t.cancel()
+            committer.cancel()
+            await asyncio.gather(*tasks, committer, return_exceptions=True)
+            for job in outstanding.values():  # give them back unharmed (at least once)
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self.queue.release(job))
+            raise
 
     def stop(self) -> None:
         self._stopping = True
-
-    async def _lane(self) -> None:
-        while not self._stopping:
-            try:
-                ran = await self.run_once()
-            except WebhookError as exc:  # pragma: no cover - logged, the lane goes on
-                log.warning("webhook delivery batch failed: %s", exc.message)
-                ran = 0
-            if not ran:
-                await self.queue.wait_for_work(self.policy.poll_interval)
 
     async def handle(self, ctx: JobContext) -> None:
         """The hub worker's handler for one delivery job (same steps, a batch of one)."""
