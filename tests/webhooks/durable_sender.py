@@ -1,10 +1,11 @@
 """A delivery worker process for the crash test: the real webhooks service on a database
 file and an encrypted-file vault, delivering until no delivery job is queued or running.
 
-Usage: ``python -m tests.webhooks.durable_sender DB VAULT_DIR``
+Usage: ``python -m tests.webhooks.durable_sender DB VAULT_DIR [--pipeline]``
 
-Small batches in two lanes, a 2 s timeout and a short lease (4.5 s), so a killed worker's
-batch is soon taken over by the next process. Prints ``batch N`` after each committed batch.
+Small batches in two lanes of ``run_once`` (or, with ``--pipeline``, the dispatcher's
+``run`` with at most 16 deliveries in flight), a 2 s timeout and a short lease (4.5 s), so a
+killed worker's deliveries are soon taken over by the next process.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from server.hub.webhooks import Policy, Webhooks
 
 from .conftest import file_vault
 
-POLICY = Policy(batch_size=8, lanes=2, poll_interval=0.05, lease_margin=0.5)
+POLICY = Policy(batch_size=8, lanes=2, max_in_flight=16, poll_interval=0.05, lease_margin=0.5)
 SETTINGS = WebhookSettings(timeout=2.0)
 
 
@@ -28,6 +29,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("db", type=Path)
     parser.add_argument("vault_dir", type=Path)
+    parser.add_argument("--pipeline", action="store_true")
     args = parser.parse_args()
     vault = file_vault(args.vault_dir)
     async with Store.open(args.db) as store:
@@ -47,8 +49,21 @@ async def main() -> None:
                     return
                 await asyncio.sleep(0.05)
 
+        async def pipeline() -> None:
+            runner = asyncio.create_task(hooks.dispatcher.run())
+            while True:
+                await asyncio.sleep(0.05)
+                counts = await queue.counts()
+                if counts[JobState.QUEUED] + counts[JobState.RUNNING] == 0:
+                    break
+            hooks.dispatcher.stop()
+            await runner
+
         try:
-            await asyncio.gather(*(lane() for _ in range(POLICY.lanes)))
+            if args.pipeline:
+                await pipeline()
+            else:
+                await asyncio.gather(*(lane() for _ in range(POLICY.lanes)))
         finally:
             await hooks.aclose()
 

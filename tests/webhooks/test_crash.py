@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from server.hub.config import WebhookSettings
 from server.hub.events import Event
 from server.hub.jobs import JobQueue, JobState
@@ -51,10 +53,11 @@ async def _inspect(db: Path) -> tuple[dict[JobState, int], dict[str, tuple[str, 
     return counts, {r[0]: (r[1], r[2]) for r in rows}
 
 
-def _spawn(db: Path, vault_dir: Path) -> subprocess.Popen[str]:
+def _spawn(db: Path, vault_dir: Path, mode: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    extra = ["--pipeline"] if mode == "pipeline" else []
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.webhooks.durable_sender", str(db), str(vault_dir)],
+        [sys.executable, "-m", "tests.webhooks.durable_sender", str(db), str(vault_dir), *extra],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -62,7 +65,8 @@ def _spawn(db: Path, vault_dir: Path) -> subprocess.Popen[str]:
     )
 
 
-def test_a_sigkilled_delivery_worker_loses_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["batches", "pipeline"])
+def test_a_sigkilled_delivery_worker_loses_nothing(tmp_path: Path, mode: str) -> None:
     db, vault_dir = tmp_path / "hub.db", tmp_path
     first_run = True
 
@@ -72,7 +76,7 @@ def test_a_sigkilled_delivery_worker_loses_nothing(tmp_path: Path) -> None:
     with Receiver(script) as receiver:
         secret = asyncio.run(_prepare(db, vault_dir, receiver.url))
 
-        proc = _spawn(db, vault_dir)
+        proc = _spawn(db, vault_dir, mode)
         try:
             assert receiver.wait_for(HANG_AT + 1, HANG_GUARD), "the worker sent too little"
         finally:
@@ -84,7 +88,7 @@ def test_a_sigkilled_delivery_worker_loses_nothing(tmp_path: Path) -> None:
         counts, messages = asyncio.run(_inspect(db))
         assert counts[JobState.RUNNING] > 0  # the kill left leased jobs behind
 
-        proc = _spawn(db, vault_dir)
+        proc = _spawn(db, vault_dir, mode)
         out, _ = proc.communicate(timeout=HANG_GUARD)
         assert proc.returncode == 0, out
 
@@ -97,8 +101,10 @@ def test_a_sigkilled_delivery_worker_loses_nothing(tmp_path: Path) -> None:
         ids = Counter(receiver.ids())
         assert set(ids) == set(messages)  # every message arrived, under its own id
         repeats = {mid: n for mid, n in ids.items() if n > 1}
-        # only what the killed worker had in flight, uncommitted: at most one batch per lane
-        assert 1 <= len(repeats) <= POLICY.batch_size * POLICY.lanes, repeats
+        # only what the killed worker had in flight, uncommitted: at most one batch per lane,
+        # or the pipeline's deliveries in flight
+        bound = POLICY.batch_size * POLICY.lanes if mode == "batches" else POLICY.max_in_flight
+        assert 1 <= len(repeats) <= bound, repeats
         assert all(n == 2 for n in repeats.values())
         assert len(receiver.received) > seen_before_kill
         for r in receiver.received:  # every attempt, before and after the kill, is signed
