@@ -21,7 +21,8 @@ from server.hub.webhooks import Policy, Webhooks
 
 from .conftest import file_vault
 
-POLICY = Policy(batch_size=8, lanes=2, max_in_flight=16, poll_interval=0.05, lease_margin=0.5)
+POLICY = Policy(batch_size=8, max_in_flight=16, poll_interval=0.05, lease_margin=0.5)
+LANES = 2
 SETTINGS = WebhookSettings(timeout=2.0)
 
 
@@ -63,7 +64,7 @@ async def main() -> None:
             if args.pipeline:
                 await pipeline()
             else:
-                await asyncio.gather(*(lane() for _ in range(POLICY.lanes)))
+                await asyncio.gather(*(lane() for _ in range(LANES)))
         finally:
             await hooks.aclose()
 

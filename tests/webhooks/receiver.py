@@ -26,6 +26,9 @@ class Action:
     hang: bool = False
     reset: bool = False
     body: bytes = b"ok"
+    #: Close the connection after answering, without saying so (an idle keep-alive
+    #: connection the receiver drops: the sender must not lose the next request on it).
+    close: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ class Receiver:
                 writer.write(conn.send(h11.Data(data=action.body)))
                 writer.write(conn.send(h11.EndOfMessage()))
                 await writer.drain()
-                if conn.our_state is h11.MUST_CLOSE:
+                if conn.our_state is h11.MUST_CLOSE or action.close:
                     return
                 conn.start_next_cycle()
         except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):

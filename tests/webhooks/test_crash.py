@@ -22,7 +22,7 @@ from server.hub.store import Store
 from server.hub.webhooks import MessageState, Webhooks, verify
 
 from .conftest import file_vault
-from .durable_sender import POLICY
+from .durable_sender import LANES, POLICY
 from .receiver import Action, Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def test_a_sigkilled_delivery_worker_loses_nothing(tmp_path: Path, mode: str) ->
         repeats = {mid: n for mid, n in ids.items() if n > 1}
         # only what the killed worker had in flight, uncommitted: at most one batch per lane,
         # or the pipeline's deliveries in flight
-        bound = POLICY.batch_size * POLICY.lanes if mode == "batches" else POLICY.max_in_flight
+        bound = POLICY.batch_size * LANES if mode == "batches" else POLICY.max_in_flight
         assert 1 <= len(repeats) <= bound, repeats
         assert all(n == 2 for n in repeats.values())
         assert len(receiver.received) > seen_before_kill

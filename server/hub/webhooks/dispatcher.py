@@ -78,8 +78,6 @@ class Policy:
     batch_size: int = 64
     #: Deliveries :meth:`Dispatcher.run` keeps in flight at once.
     max_in_flight: int = 256
-    #: Parallel batches of :meth:`Dispatcher.run_once` callers (the crash test's worker).
-    lanes: int = 4
     poll_interval: float = 1.0
     #: Added to twice the timeout to make a batch's lease: how long a crashed worker's
     #: deliveries wait before another worker sends them again.
@@ -231,7 +229,7 @@ class Dispatcher:
                     log.exception("claiming webhook deliveries failed")
                     jobs, loaded = [], []
                 if not loaded:
-                    await self.queue.wait_for_work(self.policy.poll_interval)
+                    await self._idle()
                     continue
                 in_flight += len(loaded)
                 for d in loaded:
@@ -256,6 +254,19 @@ class Dispatcher:
 
     def stop(self) -> None:
         self._stopping = True
+
+    async def _idle(self) -> None:
+        """Wait for new work (or ``poll_interval``), without losing a cancellation.
+
+        ``asyncio.wait_for`` on Python 3.11 (inside ``JobQueue.wait_for_work``) can turn a
+        cancellation that lands as its timeout fires into a ``TimeoutError``, which the
+        queue suppresses: the task would go on "cancelling" forever and a hub closing would
+        wait for it. So a pending cancellation is raised here.
+        """
+        await self.queue.wait_for_work(self.policy.poll_interval)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
 
     async def handle(self, ctx: JobContext) -> None:
         """The hub worker's handler for one delivery job (same steps, a batch of one)."""

@@ -192,7 +192,8 @@ class Webhooks:
             template = Template.compile(template).expression
         parts = urlsplit(url)
         try:  # refuse what is surely refused now; a name that does not resolve yet may later
-            await self.guard().vet(parts.hostname or "", parts.port or 443)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            await self.guard().vet(parts.hostname or "", port)
         except AddressRefused as exc:
             if "does not resolve" not in exc.message:
                 raise
