@@ -9,11 +9,13 @@ attempt by attempt. The modules, one job each:
 - :mod:`.keys` -- secrets in the vault, only their record ids in the database;
 - :mod:`.template` -- JMESPath payload templates, on a budget;
 - :mod:`.ssrf` -- which addresses may be reached, checked at connect time;
-- :mod:`.sender` -- one guarded, pooled HTTP POST, its outcome as data;
+- :mod:`.http1` -- a small keep-alive HTTP/1.1 client (h11) connecting through the guard;
+- :mod:`.sender` -- one POST with its deadline, its outcome as data;
 - :mod:`.schedule` -- when a failed message is tried again;
 - :mod:`.claims` -- delivery jobs claimed and acked in batches;
 - :mod:`.fanout` -- the event subscriber making messages and their first jobs;
-- :mod:`.dispatcher` -- delivering and recording outcomes;
+- :mod:`.dispatcher` -- delivering (batches, or a pipeline with group commits) and
+  recording outcomes;
 - :mod:`.repository` -- the SQL of the three webhook tables;
 - :mod:`.service` -- :class:`Webhooks`, what the hub and the command line call.
 """
