@@ -51,11 +51,9 @@ HTML = "text/html; charset=utf-8"
 SVG = "image/svg+xml; charset=utf-8"
 CARD_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-_COMMON = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Resource-Policy": "cross-origin",  # a README preview embeds a badge
-}
+#: Who may embed a widget (a webview, a README preview of another origin) is the app's call,
+#: made with its Host checks and auth, so no Cross-Origin-Resource-Policy is set here.
+_COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def etag_of(body: str) -> str:

@@ -119,3 +119,25 @@ def test_an_event_over_midnight_is_on_both_days(store: Store) -> None:
     assert source.agenda(date(2026, 12, 3))[1] == [late]
     assert source.agenda(date(2026, 12, 4))[1] == [late]
     assert source.agenda(date(2026, 12, 5))[1] == []
+
+
+async def test_the_source_of_a_running_hub(store: Store) -> None:
+    """``of_hub`` reads the hub's own store, its sessions' agenda and the editor's presence
+    cache, as they are at each view."""
+    from types import SimpleNamespace
+
+    from server.hub.hub import Hub
+    from server.hub.sync.syncers import Index
+
+    hub = Hub(store=store, folders=[])
+    standup = data.event("Stand-up", datetime.now(UTC))
+    session = SimpleNamespace(coordinator=SimpleNamespace(index=Index(events=(standup,))))
+    hub.sessions["caldav:me"] = session  # type: ignore[assignment]
+    cache = PresenceCache(hub)
+    source = WidgetSource.of_hub(hub, presence=cache)
+    assert (await source.pull_request("github", "octo/app", "7")).number == 7
+    assert standup in source.agenda(standup.start.astimezone().date())[1]
+    assert source.presence() == []
+    cache._known["amy@x.test"] = (cache._clock(), data.presence(Availability.AWAY))
+    assert [p.who for p in source.presence()] == ["amy@x.test"]
+    assert WidgetSource.of_hub(hub).presence() == []
