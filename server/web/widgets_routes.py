@@ -11,7 +11,9 @@
 
 ``key`` is a number (``7``: ``#7``, or ``!7`` for a merge request), a key with its sigil
 written ``%237`` / ``!7``, or a project key (``PROJ-7``); ``?host=`` picks one host where a
-connector has several. A badge takes ``?label=`` (default ``ci``).
+connector has several. A badge takes ``?label=`` (default ``ci``); a card takes
+``?theme=light|dark`` where the embedder knows its scheme better than
+``prefers-color-scheme`` says (a webview under a dark editor theme).
 
 Every answer is built from the mirror (:class:`~server.hub.widgets.WidgetSource`), carries a
 strong ``ETag`` of its body and answers ``If-None-Match`` with 304, so a preview polling a
@@ -46,6 +48,7 @@ from server.hub.widgets import (
     pr_card,
     presence_card,
 )
+from server.hub.widgets.markup import THEMES, Theme
 
 HTML = "text/html; charset=utf-8"
 SVG = "image/svg+xml; charset=utf-8"
@@ -82,6 +85,16 @@ def _answer(request: Request, body: str, media_type: str, *, status: int = 200) 
     return Response(body, media_type=media_type, headers=headers)
 
 
+def _theme(request: Request) -> Theme | None:
+    value = request.query_params.get("theme")
+    if value is None:
+        return None
+    for t in THEMES:
+        if value == t:
+            return t
+    raise BadAddress(f"theme={value!r}: a card's theme is light or dark")
+
+
 def _scope_and_key(rest: str) -> tuple[str, str]:
     scope, _, key = rest.strip("/").rpartition("/")
     if not scope or not key:
@@ -114,21 +127,21 @@ def routes(source: WidgetSource) -> list[BaseRoute]:
         item = await source.pull_request(
             request.path_params["connector"], scope, key, host=request.query_params.get("host")
         )
-        return pr_card(item, zone=source.zone)
+        return pr_card(item, zone=source.zone, theme=_theme(request))
 
     async def issue(request: Request) -> str:
         scope, key = _scope_and_key(request.path_params["rest"])
         item = await source.issue(
             request.path_params["connector"], scope, key, host=request.query_params.get("host")
         )
-        return issue_card(item, zone=source.zone)
+        return issue_card(item, zone=source.zone, theme=_theme(request))
 
     async def agenda(request: Request) -> str:
         day, events = source.agenda(source.parse_day(request.query_params.get("day")))
-        return agenda_card(events, day, zone=source.zone)
+        return agenda_card(events, day, zone=source.zone, theme=_theme(request))
 
     async def presence(request: Request) -> str:
-        return presence_card(source.presence(), zone=source.zone)
+        return presence_card(source.presence(), zone=source.zone, theme=_theme(request))
 
     async def ci(request: Request) -> Response:
         label = request.query_params.get("label") or "ci"

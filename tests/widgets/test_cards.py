@@ -183,3 +183,10 @@ def test_rich_text_goes_through_nh3() -> None:
     assert "onerror" not in body and "javascript" not in body and "src" not in body
     assert "<strong>b</strong>" in body
     assert rich_text("") is None and rich_text(None) is None
+
+
+def test_a_forced_scheme_overrides_the_media_query() -> None:
+    doc = parse(issue_card(data.issue(), theme="light"))
+    assert doc.find("html").attrs["class"] == "light"
+    css = doc.find("style").text()
+    assert ":root.light{color-scheme:light;" in css and ":root.dark{color-scheme:dark;" in css

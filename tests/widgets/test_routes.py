@@ -163,3 +163,15 @@ async def test_a_hostile_label_parameter_stays_text(client: httpx.AsyncClient) -
     )
     assert audit_badge(r.text) == []
     assert svg_texts(r.text)[0] == "</text><script>alert(1)</script>]]>"
+
+
+async def test_a_card_can_be_asked_for_in_a_scheme(client: httpx.AsyncClient) -> None:
+    dark = await client.get("/widgets/pr/github/octo/app/7?theme=dark")
+    html_tag = parse(dark.text).find("html")
+    assert html_tag.attrs["class"] == "dark"
+    plain = await client.get("/widgets/pr/github/octo/app/7")
+    assert "class" not in parse(plain.text).find("html").attrs
+    assert dark.headers["etag"] != plain.headers["etag"]
+    bad = await client.get("/widgets/presence?theme=<script>")
+    assert bad.status_code == 400
+    assert "light or dark" in parse(bad.text).find("p").text()

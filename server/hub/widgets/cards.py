@@ -18,7 +18,7 @@ from connectors.sdk.chat import Availability, PresenceStatus
 from connectors.sdk.models import Issue, ItemState, Label, PullRequest, ReviewState, User
 
 from ..sanitize import plain_text
-from .markup import Markup, el, hex_colour, join, page, rich_text
+from .markup import Markup, Theme, el, hex_colour, join, page, rich_text
 
 #: How many labels, assignees or reviewers a card lists before "+N".
 MAX_PEOPLE = 8
@@ -123,7 +123,7 @@ def _checks(pr: PullRequest) -> Markup | None:
     return el("li", "checks ", _pill(state, state), " ", ", ".join(parts), class_="checks")
 
 
-def pr_card(pr: PullRequest, *, zone: tzinfo | None = None) -> str:
+def pr_card(pr: PullRequest, *, zone: tzinfo | None = None, theme: Theme | None = None) -> str:
     """A pull (merge) request: state, title, branches, review, checks, labels, body excerpt."""
     review = _REVIEW.get(pr.review_state)
     approvals = (
@@ -164,10 +164,10 @@ def pr_card(pr: PullRequest, *, zone: tzinfo | None = None) -> str:
         _body(pr),
         class_="card pr",
     )
-    return page(f"{pr.ref.label}: {plain_text(pr.title, 120)}", card)
+    return page(f"{pr.ref.label}: {plain_text(pr.title, 120)}", card, theme=theme)
 
 
-def issue_card(issue: Issue, *, zone: tzinfo | None = None) -> str:
+def issue_card(issue: Issue, *, zone: tzinfo | None = None, theme: Theme | None = None) -> str:
     """An issue or work item: state (and the tracker's status), title, people, fields,
     labels, body excerpt."""
     state = issue.state.value
@@ -196,7 +196,7 @@ def issue_card(issue: Issue, *, zone: tzinfo | None = None) -> str:
         _body(issue),
         class_="card issue",
     )
-    return page(f"{issue.ref.label}: {plain_text(issue.title, 120)}", card)
+    return page(f"{issue.ref.label}: {plain_text(issue.title, 120)}", card, theme=theme)
 
 
 def _clock(value: datetime, zone: tzinfo | None) -> str:
@@ -237,7 +237,13 @@ def _event_row(e: CalendarEvent, day: date, zone: tzinfo | None) -> Markup:
     )
 
 
-def agenda_card(events: Sequence[CalendarEvent], day: date, *, zone: tzinfo | None = None) -> str:
+def agenda_card(
+    events: Sequence[CalendarEvent],
+    day: date,
+    *,
+    zone: tzinfo | None = None,
+    theme: Theme | None = None,
+) -> str:
     """The events of ``day`` (already chosen and merged across calendars by the caller), in
     order of start, all-day ones first; cancelled ones struck through, declined ones muted."""
     ordered = sorted(events, key=lambda e: (not e.all_day, e.start, e.end, e.title))
@@ -252,7 +258,8 @@ def agenda_card(events: Sequence[CalendarEvent], day: date, *, zone: tzinfo | No
         if ordered
         else el("p", "Nothing on the calendar today.", class_="empty")
     )
-    return page(f"Agenda {day.isoformat()}", el("article", heading, rows, class_="card agenda"))
+    body = el("article", heading, rows, class_="card agenda")
+    return page(f"Agenda {day.isoformat()}", body, theme=theme)
 
 
 @dataclass(frozen=True)
@@ -290,7 +297,9 @@ def _presence_row(p: PresenceEntry, zone: tzinfo | None) -> Markup:
     )
 
 
-def presence_card(people: Sequence[PresenceEntry], *, zone: tzinfo | None = None) -> str:
+def presence_card(
+    people: Sequence[PresenceEntry], *, zone: tzinfo | None = None, theme: Theme | None = None
+) -> str:
     """People whose presence the hub knows, the available first, then by name."""
     ordered = sorted(people, key=lambda p: (_AVAILABILITY_ORDER[p.status.availability], p.who))
     rows = (
@@ -299,10 +308,10 @@ def presence_card(people: Sequence[PresenceEntry], *, zone: tzinfo | None = None
         else el("p", "No presence known yet.", class_="empty")
     )
     heading = el("div", el("span", "Presence"), class_="head")
-    return page("Presence", el("article", heading, rows, class_="card presence"))
+    return page("Presence", el("article", heading, rows, class_="card presence"), theme=theme)
 
 
-def message_card(title: str, message: str) -> str:
+def message_card(title: str, message: str, *, theme: Theme | None = None) -> str:
     """An answer that is not a card: why none could be drawn (a 404's or a 400's body)."""
     body = el(
         "article",
@@ -310,7 +319,7 @@ def message_card(title: str, message: str) -> str:
         el("p", message, class_="empty"),
         class_="card message",
     )
-    return page(title, body)
+    return page(title, body, theme=theme)
 
 
 __all__ = [

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 from markdown_it import MarkdownIt
 
@@ -123,16 +123,27 @@ def rich_text(markdown: str | None) -> Markup | None:
     return Markup(cleaned) if cleaned.strip() else None
 
 
-#: One style sheet for every card: light by default, dark when the viewer prefers it, and
-#: colours as custom properties so a state pill reads the same in both.
-CSS = """
-:root{color-scheme:light dark;--bg:#ffffff;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;
---chip:#eff2f5;--link:#0969da;--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--done:#8250df;
---off:#6e7781}
-@media (prefers-color-scheme: dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;
---border:#3d444d;--chip:#212830;--link:#4493f8;--ok:#3fb950;--bad:#f85149;--warn:#d29922;
---done:#ab7df8;--off:#9198a1}}
-*{box-sizing:border-box}
+_LIGHT = (
+    "--bg:#ffffff;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;--chip:#eff2f5;--link:#0969da;"
+    "--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--done:#8250df;--off:#6e7781"
+)
+_DARK = (
+    "--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;--chip:#212830;--link:#4493f8;"
+    "--ok:#3fb950;--bad:#f85149;--warn:#d29922;--done:#ab7df8;--off:#9198a1"
+)
+
+#: A scheme forced by the embedder (``?theme=dark``: a webview whose editor theme the page
+#: cannot see); otherwise the viewer's ``prefers-color-scheme`` decides.
+Theme = Literal["light", "dark"]
+THEMES: tuple[Theme, ...] = ("light", "dark")
+
+#: One style sheet for every card: light by default, dark when the viewer prefers it (or the
+#: embedder asks), and colours as custom properties so a state pill reads the same in both.
+CSS = (
+    f":root{{color-scheme:light dark;{_LIGHT}}}\n"
+    f"@media (prefers-color-scheme: dark){{:root{{{_DARK}}}}}\n"
+    f":root.light{{color-scheme:light;{_LIGHT}}}:root.dark{{color-scheme:dark;{_DARK}}}\n"
+    """*{box-sizing:border-box}
 body{margin:0;padding:8px;background:var(--bg);color:var(--fg);
 font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif}
 a{color:var(--link);text-decoration:none}a:hover{text-decoration:underline}
@@ -165,14 +176,18 @@ border-radius:999px;padding:0 8px;font-size:12px;background:var(--chip)}
 .dot{flex:0 0 10px;height:10px;border-radius:50%;margin-top:5px}
 .empty{color:var(--muted);margin:6px 0 0}
 """
+)
 
 
-def page(title: str, body: Markup) -> str:
+def page(title: str, body: Markup, *, theme: Theme | None = None) -> str:
     """A whole document: no script, one inline style sheet, light and dark schemes."""
+    if theme is not None and theme not in THEMES:
+        raise ValueError(f"not a theme: {theme!r}")
     return "".join(
         (
             "<!doctype html>",
-            '<html lang="en"><head><meta charset="utf-8">',
+            f'<html lang="en" class="{theme}">' if theme else '<html lang="en">',
+            '<head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<meta name="color-scheme" content="light dark">',
             el("title", title),
@@ -184,4 +199,16 @@ def page(title: str, body: Markup) -> str:
     )
 
 
-__all__ = ["CSS", "Markup", "el", "esc", "hex_colour", "join", "page", "rich_text", "safe_url"]
+__all__ = [
+    "CSS",
+    "THEMES",
+    "Markup",
+    "Theme",
+    "el",
+    "esc",
+    "hex_colour",
+    "join",
+    "page",
+    "rich_text",
+    "safe_url",
+]
