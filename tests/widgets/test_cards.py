@@ -190,3 +190,10 @@ def test_a_forced_scheme_overrides_the_media_query() -> None:
     assert doc.find("html").attrs["class"] == "light"
     css = doc.find("style").text()
     assert ":root.light{color-scheme:light;" in css and ":root.dark{color-scheme:dark;" in css
+
+
+def test_an_unsafe_join_link_is_left_out() -> None:
+    e = data.event("Call", at(10), join="javascript:alert(1)", location="Online")
+    row = parse(agenda_card([e], DAY, zone=UTC)).find("ul", "rows").find("li")
+    assert not row.find_all("a")
+    assert row.find("div", "sub").text() == "Online"

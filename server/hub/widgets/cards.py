@@ -18,7 +18,7 @@ from connectors.sdk.chat import Availability, PresenceStatus
 from connectors.sdk.models import Issue, ItemState, Label, PullRequest, ReviewState, User
 
 from ..sanitize import plain_text
-from .markup import Markup, Theme, el, hex_colour, join, page, rich_text
+from .markup import Markup, Theme, el, hex_colour, join, page, rich_text, safe_url
 
 #: How many labels, assignees or reviewers a card lists before "+N".
 MAX_PEOPLE = 8
@@ -71,22 +71,25 @@ def _pill(state: str, text: str | None = None) -> Markup:
     return el("span", text or state.replace("_", " "), class_=f"pill state-{state}")
 
 
+def _link(text: str, url: str | None) -> Markup:
+    """A link out of the card (a new browsing context, no referrer); only text when ``url``
+    is not http(s)/mailto."""
+    return el("a", text, href=url, target="_blank", rel="noopener noreferrer")
+
+
 def _head(item: Issue, state: Markup) -> Markup:
-    where = item.ref.host
     return el(
         "div",
         el("span", item.ref.connector, class_="connector"),
         el("span", item.ref.label, class_="ref"),
         state,
-        el("span", where, class_="host"),
+        el("span", item.ref.host, class_="host"),
         class_="head",
     )
 
 
 def _title(item: Issue) -> Markup:
-    text = plain_text(item.title, 300) or "(no title)"
-    return el("h1", el("a", text, href=item.url, target="_blank", rel="noopener noreferrer"),
-              class_="title")  # fmt: skip
+    return el("h1", _link(plain_text(item.title, 300) or "(no title)", item.url), class_="title")
 
 
 def _body(item: Issue) -> Markup | None:
@@ -210,25 +213,19 @@ def _event_row(e: CalendarEvent, day: date, zone: tzinfo | None) -> Markup:
         start = _clock(e.start, zone) if e.start.astimezone(zone).date() == day else "\u2026"
         end = _clock(e.end, zone) if e.end.astimezone(zone).date() == day else "\u2026"
         when = f"{start}\u2013{end}"
-    join_link = (
-        el("a", f"Join {e.join.provider_name}", href=e.join.url, target="_blank",
-           rel="noopener noreferrer")
-        if e.join is not None
-        else None
-    )  # fmt: skip
+    join_url = safe_url(e.join.url) if e.join is not None else None
+    join_link = _link(f"Join {e.join.provider_name}", join_url) if e.join and join_url else None
     title = plain_text(e.title, 200) or "(busy)"
-    sub = [plain_text(e.location, 120) if e.location else None]
+    location = plain_text(e.location, 120) if e.location else None
     state = "cancelled" if e.cancelled else "declined" if e.declined else None
     return el(
         "li",
         el("span", el("time", when, datetime=e.start.isoformat()), class_="when"),
         el(
             "span",
-            el("a", title, href=e.url, target="_blank", rel="noopener noreferrer")
-            if e.url
-            else title,
-            el("div", [s for s in sub if s], " ", join_link, class_="sub")
-            if sub[0] or join_link
+            _link(title, e.url) if e.url else title,
+            el("div", location, " " if location and join_link else None, join_link, class_="sub")
+            if location or join_link
             else None,
             el("div", state, class_="sub") if state else None,
             class_="what",
