@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -34,6 +35,8 @@ ALL_SCOPES = "*"
 #: again (a rotation by ``tieline web token --rotate`` takes effect within this).
 TOKEN_MAX_AGE = 5.0
 _SELF_AUTH = "__tieline_self_authenticating__"
+
+log = logging.getLogger("tieline.web.auth")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,14 +124,19 @@ class LocalToken:
 
 
 class AuthChain(AuthenticationBackend):
-    """Try each authenticator in order; the first principal wins."""
+    """Try each authenticator in order; the first principal wins. One that raises is
+    logged and skipped (fail closed), never a 500 for every request."""
 
     def __init__(self, authenticators: Sequence[Authenticator]) -> None:
         self.authenticators = list(authenticators)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         for a in self.authenticators:
-            principal = await a.authenticate(conn)
+            try:
+                principal = await a.authenticate(conn)
+            except Exception:  # fail closed: a broken scheme vouches for nobody
+                log.exception("authenticator %s failed; it vouches for no one", a.name)
+                continue
             if principal is not None:
                 return Grants(principal.scopes), principal
         return None
