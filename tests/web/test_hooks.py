@@ -551,3 +551,14 @@ async def test_standard_webhooks_signed_by_the_reference_library(
         await http.post(served.url + "/hooks/standard", content=body, headers=both)
     ).status_code == 200
     await until(lambda: len(served.events) == 2)
+
+
+async def test_a_mapping_that_breaks_on_an_odd_payload_still_acknowledges(
+    served: Served, http: httpx.AsyncClient
+) -> None:
+    """Fields of unexpected types are read as absent; the sender still gets its 2xx."""
+    served.secrets.set_hook_secret("github", SECRET)
+    odd = {"action": ["opened"], "pull_request": "not an object", "repository": 7}
+    r = await github(served, http, "pull_request", odd)
+    assert r.status_code == 200
+    await until(lambda: len(served.events) == 1)

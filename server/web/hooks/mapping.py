@@ -35,7 +35,11 @@ def _d(value: Any) -> Mapping[str, Any]:
 
 
 def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
+    """A string field as text; a number as its digits; anything else (absent, an object, a
+    list where a sender put none) as empty."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else ""
 
 
 def _host(url: Any) -> str:
@@ -395,11 +399,15 @@ def slack(event: str, p: Payload, delivery: str | None) -> list[Event]:
     inner_type = _s(inner.get("type"))
     channel = _s(inner.get("channel"))
     text = _s(inner.get("text"))
-    details: dict[str, Any] = {
+    user = _s(inner.get("user")) or None
+    ts = _s(inner.get("ts")) or None
+    details: dict[str, Any] = {  # the polled mentions' keys (author, id), and Slack's own
+        "author": user,
+        "id": f"{channel}:{ts}" if channel and ts else None,
         "team": _s(p.get("team_id")) or None,
         "channel": channel or None,
-        "user": _s(inner.get("user")) or None,
-        "ts": _s(inner.get("ts")) or None,
+        "user": user,
+        "ts": ts,
         "thread_ts": _s(inner.get("thread_ts")) or None,
         "text": text,
     }
@@ -410,7 +418,7 @@ def slack(event: str, p: Payload, delivery: str | None) -> list[Event]:
         kind = EventKind.MESSAGE_RECEIVED
     else:
         kind = namespaced("slack", inner_type, _s(inner.get("subtype")))
-    return [_event(kind, "slack", channel, delivery, title=text[:80], url=None, **details)]
+    return [_event(kind, "slack", channel, delivery, title=text[:200], url=None, **details)]
 
 
 # -- Standard Webhooks ---------------------------------------------------------------------
