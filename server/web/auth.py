@@ -109,9 +109,9 @@ class LocalToken:
 
     name = "local"
 
-    def __init__(self, secrets: WebSecrets, *, max_age: float = TOKEN_MAX_AGE) -> None:
+    def __init__(self, secrets: WebSecrets, *, max_age: float | None = None) -> None:
         self.secrets = secrets
-        self.max_age = max_age
+        self.max_age = TOKEN_MAX_AGE if max_age is None else max_age
 
     async def authenticate(self, conn: HTTPConnection) -> Principal | None:
         given = bearer_token(conn)

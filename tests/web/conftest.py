@@ -77,12 +77,17 @@ EXTRA: list[BaseRoute] = [
 ]
 
 
-@pytest.fixture
-def vault(tmp_path: Path) -> Vault:
+def file_vault(path: Path) -> Vault:
+    """The encrypted file vault at ``path`` (another opening of it is another process's)."""
     return open_vault(
-        "file", keyring_backend=fail.Keyring(), file=tmp_path / "vault.json",
+        "file", keyring_backend=fail.Keyring(), file=path,
         env={"TIELINE_VAULT_PASSPHRASE": "web test passphrase"}, scrypt_n=2**10,
     )  # fmt: skip
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Vault:
+    return file_vault(tmp_path / "vault.json")
 
 
 @pytest.fixture

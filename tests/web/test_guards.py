@@ -4,13 +4,18 @@ security headers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
+from server.hub.vault import Vault
 from server.web.app import create_app
+from server.web.face import WebFace
 from server.web.hooks import HookInbox
 from server.web.hooks.sources import SOURCES
-from tests.web.conftest import EXTRA, Served
+from server.web.secrets import WebSecrets
+from tests.web.conftest import EXTRA, HubStandIn, Served, file_vault
 from tests.web.probes import Probe, probes
 
 ORIGIN = "http://localhost:5173"
@@ -231,3 +236,29 @@ def test_the_app_can_be_built_without_a_listener(served: Served) -> None:
     """create_app is the extension point: extra routes go in without editing it."""
     app = create_app(served.hub, secrets=served.secrets, port=1, extra=EXTRA)
     assert {p.template for p in probes(app.routes)} >= {"/api/items/{id}", "/pages/hello"}
+
+
+async def test_a_rotation_by_another_process_reaches_the_running_server(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http: httpx.AsyncClient
+) -> None:
+    """``tieline web token --rotate`` runs in its own process: the server reads the vault
+    again once its copy is older than TOKEN_MAX_AGE (here 0, so at once)."""
+    import server.web.auth
+
+    monkeypatch.setattr(server.web.auth, "TOKEN_MAX_AGE", 0.0)
+    mine = WebSecrets(vault)
+    face = WebFace(HubStandIn(), mine)
+    url = await face.start()
+    try:
+        old = mine.token()
+        assert (await http.get(url + "/healthz", headers=bearer(old))).status_code == 200
+        other_process = WebSecrets(file_vault(tmp_path / "vault.json"))
+        new = other_process.rotate_token()
+        assert (await http.get(url + "/healthz", headers=bearer(old))).status_code == 401
+        assert (await http.get(url + "/healthz", headers=bearer(new))).status_code == 200
+    finally:
+        await face.stop()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
