@@ -33,10 +33,11 @@ def new_token() -> str:
 
 def new_hook_secret(source: str) -> str:
     """A fresh signing secret in the form ``source`` expects: Standard Webhooks' ``whsec_``
-    + base64 of 24 random bytes; for the others 32 random bytes as hex (GitHub, GitLab and
-    Jira take any string; a Slack signing secret is issued by Slack and only pasted)."""
+    + base64 of 32 random bytes (the spec allows 24 to 64; GitLab's signing tokens want 32);
+    for the others 32 random bytes as hex (GitHub, GitLab's secret token and Jira take any
+    string; a Slack signing secret is issued by Slack and only pasted)."""
     if source == "standard":
-        return "whsec_" + base64.b64encode(_random.token_bytes(24)).decode("ascii")
+        return "whsec_" + base64.b64encode(_random.token_bytes(32)).decode("ascii")
     return _random.token_hex(32)
 
 

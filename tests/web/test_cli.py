@@ -67,7 +67,7 @@ def test_secrets_are_set_generated_and_deleted(env: dict[str, str], tieline_home
     assert re.fullmatch(r"[0-9a-f]{64}", r.stdout.strip())
     assert "Settings > Webhooks" in r.stderr
     r = tieline(env, "secret", "standard", "--generate")
-    assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{32}", r.stdout.strip())
+    assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{43}=", r.stdout.strip())
     r = tieline(env, "secret", "slack", "--generate")
     assert r.returncode == 2
     assert "Slack issues the signing secret" in r.stderr

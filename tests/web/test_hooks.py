@@ -354,6 +354,27 @@ async def test_gitlab_deliveries(served: Served, http: httpx.AsyncClient) -> Non
     assert served.events[1].payload["requested_reviewer"] == "b"
 
 
+async def test_gitlab_with_a_signing_token(served: Served, http: httpx.AsyncClient) -> None:
+    """GitLab's signing token (whsec_...) signs as Standard Webhooks, webhook-id being the
+    Idempotency-Key; the plain X-Gitlab-Token is then not what counts."""
+    served.secrets.set_hook_secret("gitlab", SW_SECRET)
+    attrs = {"iid": 1, "action": "open"}
+    payload = {"object_kind": "issue", "project": PROJECT, "object_attributes": attrs}
+    body = json.dumps(payload)
+    headers = {**standard_headers("idem-1", body), "X-Gitlab-Event": "Issue Hook"}
+    r = await http.post(served.url + "/hooks/gitlab", content=body, headers=headers)
+    assert r.status_code == 200 and r.json()["events"] == ["issue.opened"]
+    r = await http.post(served.url + "/hooks/gitlab", content=body, headers=headers)
+    assert r.status_code == 409
+    r = await http.post(
+        served.url + "/hooks/gitlab", content=body, headers={"X-Gitlab-Token": SW_SECRET}
+    )
+    assert r.status_code == 401
+    old = {**standard_headers("idem-2", body, when=time.time() - 600)}
+    r = await http.post(served.url + "/hooks/gitlab", content=body, headers=old)
+    assert r.status_code == 401
+
+
 # -- Jira ------------------------------------------------------------------------------------
 async def jira(
     served: Served, http: httpx.AsyncClient, payload: dict[str, Any], *, ident: str | None = None

@@ -14,7 +14,8 @@ Sources:
   (developer.atlassian.com/cloud/jira/platform/webhooks, "Securing admin webhooks").
   Webhooks registered by Connect or OAuth apps are not signed this way and are refused.
 - GitLab: ``X-Gitlab-Token`` is the secret token itself, compared in constant time
-  (docs.gitlab.com, "Webhooks", secret token).
+  (docs.gitlab.com, "Webhooks", secret token). A webhook with a signing token
+  (``whsec_...``, GitLab's newer option) is signed as Standard Webhooks instead (below).
 - Slack: ``X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:" + timestamp + ":" +
   body)>`` with ``X-Slack-Request-Timestamp`` (api.slack.com, "Verifying requests from
   Slack").

@@ -64,9 +64,18 @@ def _github(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Deliver
 
 
 def _gitlab(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Delivery:
-    sig.verify_gitlab(secret, h.get("x-gitlab-token"))
-    # Idempotency-Key (GitLab 17.4+) stays the same across retries; the event UUID before.
-    delivery = h.get("idempotency-key") or h.get("x-gitlab-event-uuid") or None
+    if secret.startswith(sig.STANDARD_PREFIX):
+        # A signing token (whsec_...): GitLab signs as Standard Webhooks, webhook-id being
+        # the Idempotency-Key, and the timestamp is signed, so the window applies.
+        delivery = h.get("webhook-id")
+        signature = h.get("webhook-signature")
+        ts = sig.verify_standard(secret, body, delivery, h.get("webhook-timestamp"), signature)
+        guard.check_timestamp(ts)
+    else:
+        # A secret token, sent as is; Idempotency-Key (GitLab 17.4+) stays the same across
+        # retries, the event UUID before it.
+        sig.verify_gitlab(secret, h.get("x-gitlab-token"))
+        delivery = h.get("idempotency-key") or h.get("x-gitlab-event-uuid") or None
     payload = _json(body)
     return Delivery("gitlab", str(payload.get("object_kind") or ""), delivery, payload)
 
@@ -124,7 +133,8 @@ SOURCES: dict[str, Source] = {
         Source(
             "gitlab",
             "GitLab",
-            "project or group Settings > Webhooks: URL and Secret token",
+            "project or group Settings > Webhooks: URL and Secret token (or paste a whsec_ "
+            "signing token here instead: then the signature is checked)",
             _gitlab,
         ),
         Source(
