@@ -106,7 +106,7 @@ class WebFace:
                 access_log=False,
                 server_header=False,
                 proxy_headers=False,
-                lifespan="off",
+                lifespan="off",  # Starlette runs no mounted part's lifespan: parts start lazily
                 ws="none",
                 limit_concurrency=64,
                 timeout_graceful_shutdown=5,
@@ -118,8 +118,10 @@ class WebFace:
             )
             while not server.started:
                 if self._task.done():
-                    self._task.result()  # raises what stopped it
-                    raise StartFailed("the web face stopped while starting")
+                    task, self._server, self._task = self._task, None, None
+                    sock.close()
+                    why = repr(task.exception()) if task.exception() else "see the log"
+                    raise StartFailed(f"the web face stopped while starting ({why})")
                 await asyncio.sleep(0.01)
             self.port = port
             self.url = f"http://{LOOPBACK}:{port}"
