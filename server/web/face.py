@@ -151,5 +151,12 @@ def vault_of(hub: object) -> Vault:
 
 
 def for_hub(hub: HubLike, **kwargs: Any) -> WebFace:
-    """The hub's web face (not started), its secrets in the hub's vault."""
-    return WebFace(hub, WebSecrets(vault_of(hub)), **kwargs)
+    """The hub's web face (not started), its secrets in the hub's vault, serving every
+    built-in part (:mod:`.parts`) besides whatever ``extra`` routes are given."""
+    from .parts import gather
+
+    secrets = WebSecrets(vault_of(hub))
+    whole = gather(hub, secrets)
+    extra = [*whole.routes, *kwargs.pop("extra", ())]
+    authenticators = [*whole.authenticators, *kwargs.pop("authenticators", ())]
+    return WebFace(hub, secrets, extra=extra, authenticators=authenticators, **kwargs)

@@ -56,7 +56,15 @@ CARD_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 #: Who may embed a widget (a webview, a README preview of another origin) is the app's call,
 #: made with its Host checks and auth, so no Cross-Origin-Resource-Policy is set here.
-_COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+#: ``Cross-Origin-Resource-Policy: cross-origin``: a widget is meant to be shown from
+#: another origin (an ``<img>`` in a README preview, which is a webview of its own); the
+#: web face's default, ``same-origin``, would have the browser drop it. Only a signed
+#: link (:mod:`.widget_links`) or the token reaches one, so this exposes nothing new.
+_COMMON = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
 
 
 def etag_of(body: str) -> str:
