@@ -8,6 +8,7 @@ from typing import Any
 
 from connectors.declarative.connector import DeclarativeConnector, connector_class
 from connectors.declarative.load import parse
+from connectors.sdk.registry import SOURCES
 from server.hub.http import HubClient
 from tests.standin.harness import wire
 from tests.standin.tinytracker import TOKEN, USER
@@ -35,6 +36,7 @@ AUTH = {
     "basic": 'type = "basic"\nusername_label = "user"',
     "query": 'type = "query"\nparam = "api_key"',
 }
+ROOT = Path(__file__).resolve().parents[2]
 METHOD = {"bearer": "token", "header": "token", "basic": "basic", "query": "api_key"}
 
 
@@ -125,3 +127,21 @@ def connect(
         cache_dir=cache_dir,
         **kwargs,
     )
+
+
+def source_on_path(where: Path) -> str:
+    """A PYTHONPATH on which the declarative connector source is registered: the installed
+    metadata's, or (a virtualenv installed from an older checkout) a dist-info saying so."""
+    from importlib.metadata import entry_points
+
+    if any(ep.name == "declarative" for ep in entry_points(group=SOURCES)):
+        return str(ROOT)
+    info = where / "tieline_declarative_source-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: tieline-declarative\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[{SOURCES}]\ndeclarative = connectors.declarative.source:discover\n"
+    )
+    return f"{where}:{ROOT}"

@@ -125,3 +125,11 @@ async def test_the_hub_lists_a_bad_manifest_with_its_problems(tmp_path: Path) ->
         await hub.close()
         hub.registry.discover([])  # the shared registry forgets this workspace's connectors
     assert "tt_good" not in reg
+
+
+def test_the_commented_example_is_a_valid_manifest() -> None:
+    example = Path(__file__).resolve().parents[2] / "connectors" / "declarative" / "example.toml"
+    spec = parse(example.read_text(), source=str(example))
+    m = spec.manifest()
+    assert m.id == "tinytracker" and m.capabilities == ("IssueTracker",)
+    assert m.auth.header_for("token") == ("X-TT-Token", "{token}")
