@@ -6,6 +6,9 @@ configuration load. Each file stands alone: a bad one is answered as a
 :class:`~connectors.sdk.registry.Discovered` with its error, and the others load as if it
 were not there. Files are read in name order, folder by folder; a later folder's file with the
 same id wins (a workspace's over the user's).
+
+The manifest models, JMESPath and the connector base are imported only once a folder holds a
+file: a hub whose workspace declares nothing starts without them.
 """
 
 from __future__ import annotations
@@ -16,9 +19,6 @@ from pathlib import Path
 
 from connectors.sdk.errors import TielineError
 from connectors.sdk.registry import Discovered
-
-from .connector import connector_class, stamp_of
-from .load import read
 
 log = logging.getLogger("tieline.declarative")
 PATTERN = "*.toml"
@@ -38,6 +38,9 @@ def discover(folders: Sequence[Path]) -> list[Discovered]:
 
 def load(path: Path) -> Discovered:
     """One manifest file as a connector, or the reason it is not one."""
+    from .connector import connector_class, stamp_of
+    from .load import read
+
     try:
         spec, text = read(path)
         stamp = stamp_of(text)
