@@ -23,26 +23,29 @@ from .locate import locate
 from .spec import Spec
 
 
-def read(path: Path) -> tuple[Spec, str]:
-    """The manifest at ``path`` and its text; :class:`ManifestError` saying what is wrong."""
+def read(path: Path, *, named: bool = True) -> tuple[Spec, str]:
+    """The manifest at ``path`` and its text; :class:`ManifestError` saying what is wrong.
+    ``named=False`` leaves the path out of the message (the caller names the file)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{path}: cannot read the file: {exc}") from exc
-    return parse(text, source=str(path)), text
+        raise ManifestError(f"cannot read the file: {exc}") from exc
+    return parse(text, source=str(path) if named else ""), text
 
 
 def parse(text: str, *, source: str = "<manifest>") -> Spec:
+    """Validate a manifest's text. Problems are ``source:line: key: what`` (``line N: ...``
+    with no ``source``), several joined by ``; ``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib says "Expected '=' after a key ... (at line 3, column 7)".
-        raise ManifestError(f"{source}: not valid TOML: {exc}") from exc
+        raise ManifestError(f"{source + ': ' if source else ''}not valid TOML: {exc}") from exc
     try:
         return Spec.model_validate(data)
     except ValidationError as exc:
         problems = [_describe(e, text, source) for e in exc.errors()]
-        raise ManifestError("\n".join(problems)) from exc
+        raise ManifestError("; ".join(problems)) from exc
 
 
 def _describe(error: Any, text: str, source: str) -> str:
@@ -50,15 +53,20 @@ def _describe(error: Any, text: str, source: str) -> str:
     kind = error["type"]
     key = ".".join(str(p) for p in loc) or "(top)"
     line = locate(text, loc)
-    where = f"{source}:{line}" if line else source
+    if source:
+        where = f"{source}:{line}" if line else source
+    else:
+        where = f"line {line}" if line else "the file"
     if kind == "extra_forbidden":
         allowed = _fields_at(loc[:-1])
         expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
         return f"{where}: {key}: unknown key{expected}"
     if kind == "missing":
-        what = _fields_at(loc)
-        table = f" (a table with {', '.join(what)})" if what else ""
-        return f"{where}: {key}: missing{table}"
+        needed = _fields_at(loc, required=True)
+        if _fields_at(loc):
+            keys = f" with {', '.join(needed)}" if needed else ""
+            return f"{where}: {key}: missing (expected a [{key}] table{keys})"
+        return f"{where}: {key}: missing (expected a value)"
     message = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
     shown = f" (got {got!r})" if kind not in ("value_error",) and _plain(got) else ""
@@ -69,15 +77,18 @@ def _plain(value: Any) -> bool:
     return isinstance(value, str | int | float | bool) and len(repr(value)) < 80
 
 
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """The keys the model at ``loc`` takes (``[]`` when ``loc`` is not a model)."""
+def _fields_at(loc: tuple[Any, ...], *, required: bool = False) -> list[str]:
+    """The keys the model at ``loc`` takes, or only those it needs (``[]`` when ``loc`` is
+    not a model)."""
     model: Any = Spec
     for part in loc:
         model = _step(model, part)
         if model is None:
             return []
     model = _model_of(model)
-    return sorted(model.model_fields) if model is not None else []
+    if model is None:
+        return []
+    return sorted(n for n, f in model.model_fields.items() if f.is_required() or not required)
 
 
 def _step(annotation: Any, part: Any) -> Any:

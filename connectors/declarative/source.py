@@ -42,7 +42,7 @@ def load(path: Path) -> Discovered:
     from .load import read
 
     try:
-        spec, text = read(path)
+        spec, text = read(path, named=False)
         stamp = stamp_of(text)
         cls = connector_class(spec, stamp)
     except TielineError as exc:

@@ -153,28 +153,32 @@ class AuthSpec(_Strict):
         )
 
 
+def _needs_a_group(regex: str) -> str:
+    compiled = re.compile(regex)
+    if not compiled.groups and not {"number", "key"} & set(compiled.groupindex):
+        raise ValueError(
+            f"regex {regex!r} has no group; expected the number in one, as in 'TT-(\\d+)'"
+        )
+    return regex
+
+
+#: A regex whose first group (or ``number``/``key`` group) names the issue.
+Grouped = Annotated[str, AfterValidator(_regex), AfterValidator(_needs_a_group)]
+
+
 class Reference(_Strict):
     """Text that names an issue: ``regex = 'TT-(\\d+)'``. The first group is the number;
     or name them: ``(?P<number>...)``, ``(?P<key>...)`` (default: the whole match)."""
 
-    regex: Regex
+    regex: Grouped
     description: str = ""
-
-    @model_validator(mode="after")
-    def _has_a_group(self) -> Reference:
-        compiled = re.compile(self.regex)
-        if not compiled.groups and not {"number", "key"} & set(compiled.groupindex):
-            raise ValueError(
-                f"regex {self.regex!r} has no group; expected the number in one, as in 'TT-(\\d+)'"
-            )
-        return self
 
 
 class UrlRef(_Strict):
     """An issue's web page, recognised when pasted: a regex over the URL's path on the
     ``web_url`` host, the number in its first group (or named groups, as references)."""
 
-    path: Regex
+    path: Grouped
 
 
 class Pagination(_Strict):

@@ -49,7 +49,8 @@ class Broken:
 
 @dataclass(frozen=True)
 class Discovered:
-    """What a connector source found in one file: a connector class, or why there is none.
+    """What a connector source found in one file: a connector class, or why there is none
+    (``error``, which need not repeat the path: problems are listed under it).
 
     ``stamp`` changes whenever the file's content does (a hash): the hub reopens the
     sessions of a connector whose stamp changed."""

@@ -40,7 +40,7 @@ CASES = {
     ),
     "missing endpoint": (
         ('[endpoints.get]\npath = "/issues/{number}"\n', ""),
-        ["endpoints.get: missing", "path"],
+        ["endpoints.get: missing (expected a [endpoints.get] table with path)"],
     ),
 }
 
@@ -95,7 +95,7 @@ def test_discovery_keeps_the_good_and_reports_the_bad(tmp_path: Path) -> None:
     assert reg.manifest("github").name == "GitHub"  # never replaced by a file
     by_name = {b.name: b.error for b in reg.broken}
     assert "invalid JMESPath" in by_name[str(bad)], by_name
-    assert f"{bad}:" in by_name[str(bad)]
+    assert by_name[str(bad)].startswith("line "), by_name
     assert "installed connector" in by_name[str(clash)]
     assert reg.get("tt_a").manifest().capabilities == ("IssueTracker",)
     # Fixed: found again, and the problem is gone.
@@ -119,7 +119,8 @@ async def test_the_hub_lists_a_bad_manifest_with_its_problems(tmp_path: Path) ->
         assert "tt_good" in hub.registry and "tt_good" in hub.config.connectors
         assert hub.config.connectors["tt_good"].enabled
         problem = next(p for p in hub.state.problems if str(bad) in p)
-        assert "not valid TOML" in problem and "line 2" in problem, problem
+        assert problem.startswith(f"connector {bad}: not valid TOML"), problem
+        assert "line 2" in problem, problem
         assert "github" in hub.registry and not any("github" in p for p in hub.state.problems)
     finally:
         await hub.close()
@@ -133,3 +134,18 @@ def test_the_commented_example_is_a_valid_manifest() -> None:
     m = spec.manifest()
     assert m.id == "tinytracker" and m.capabilities == ("IssueTracker",)
     assert m.auth.header_for("token") == ("X-TT-Token", "{token}")
+
+
+def test_a_problem_in_the_second_of_an_array_of_tables_points_at_its_line() -> None:
+    text = broken(
+        manifest(URL),
+        "[[urls]]",
+        "[[references]]\nregex = 'BUG-(\\d+'\n\n[[urls]]",
+    )
+    with pytest.raises(ManifestError) as got:
+        parse(text, source="tt.toml")
+    line = line_of(text, "BUG-")
+    assert got.value.message.startswith(f"tt.toml:{line}: references.1.regex: invalid regex")
+    with pytest.raises(ManifestError) as got:
+        parse(broken(manifest(URL), "path = '^/issues/(\\d+)$'", "path = '^/issues/\\d+$'"))
+    assert "urls.0.path" in got.value.message and "has no group" in got.value.message

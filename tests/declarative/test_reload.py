@@ -83,5 +83,5 @@ def test_doctor_lists_a_broken_manifest(tmp_path: Path, tieline_home: Path) -> N
     problems = [line for line in r.stdout.splitlines() if "problem:" in line]
     bad = [p for p in problems if "bad.toml" in p]
     assert bad and "endpoints.list.selekt: unknown key" in bad[0], r.stdout + r.stderr
-    assert f"{folder / 'bad.toml'}:" in bad[0]
+    assert f"connector {folder / 'bad.toml'}: line " in bad[0], bad
     assert not [p for p in problems if "good.toml" in p], problems
