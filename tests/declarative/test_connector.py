@@ -82,6 +82,9 @@ async def test_each_auth_style_sends_the_secret_as_declared(
         await c.get_issue(ItemRef.keyed("tinytracker", "127.0.0.1", "TT-3"))  # from the cache
     assert who.ok and who.account == USER and who.name == "Ada", who
     assert [r.account for r in tt.log] == [USER] * len(tt.log)
+    # The second read came from the cache (the key taken out of the URL it stores, and put
+    # back on the way to the network, still tells this account's entries apart).
+    assert len([r for r in tt.log if r.path == "/api/issues/3"]) == 1
     assert not [p for p, data in files(tmp_path) if TOKEN.encode() in data]
 
 
@@ -90,3 +93,18 @@ async def test_a_wrong_token_is_a_failed_check(tt: TinyTracker) -> None:
     async with http:
         who = await c.check()
     assert not who.ok and who.error is not None
+
+
+@pytest.mark.parametrize("tt", ["query"], indirect=True)
+async def test_two_keys_in_the_url_never_share_cached_answers(
+    tt: TinyTracker, tmp_path: Path
+) -> None:
+    other = "tt_SECONDtokenDECLARED987654321"
+    tt.tokens[other] = "bob"
+    ref = ItemRef.keyed("tinytracker", "127.0.0.1", "TT-3")
+    for token in (TOKEN, other):
+        c, http = connect(tt.url, auth="query", token=token, cache_dir=tmp_path)
+        async with http:
+            await c.get_issue(ref)
+    assert [r.account for r in tt.log if r.path == "/api/issues/3"] == [USER, "bob"]
+    assert not [p for p, data in files(tmp_path) if other.encode() in data]
