@@ -54,23 +54,23 @@ def _describe(error: Any, text: str, source: str) -> str:
     key = ".".join(str(p) for p in loc) or "(top)"
     line = locate(text, loc)
     if source:
-        where = f"{source}:{line}" if line else source
+        where = f"{source}:{line}: " if line else f"{source}: "
     else:
-        where = f"line {line}" if line else "the file"
+        where = f"line {line}: " if line else ""
     if kind == "extra_forbidden":
         allowed = _fields_at(loc[:-1])
         expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
-        return f"{where}: {key}: unknown key{expected}"
+        return f"{where}{key}: unknown key{expected}"
     if kind == "missing":
         needed = _fields_at(loc, required=True)
         if _fields_at(loc):
             keys = f" with {', '.join(needed)}" if needed else ""
-            return f"{where}: {key}: missing (expected a [{key}] table{keys})"
-        return f"{where}: {key}: missing (expected a value)"
+            return f"{where}{key}: missing (expected a [{key}] table{keys})"
+        return f"{where}{key}: missing (expected a value)"
     message = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
     shown = f" (got {got!r})" if kind not in ("value_error",) and _plain(got) else ""
-    return f"{where}: {key}: {message}{shown}"
+    return f"{where}{key}: {message}{shown}"
 
 
 def _plain(value: Any) -> bool:

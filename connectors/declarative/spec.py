@@ -52,12 +52,20 @@ def _jmespath(v: str) -> str:
     try:
         jmespath.compile(v)
     except JMESPathError as exc:
-        detail = str(exc).strip().splitlines()[0]
         raise ValueError(
-            f"invalid JMESPath {v!r} ({detail}); expected an expression such as"
-            " 'items[]' or 'fields.summary'"
+            f"invalid JMESPath {v!r} ({_jmespath_problem(exc)}); expected an expression such"
+            " as 'items[]' or 'fields.summary'"
         ) from exc
     return v
+
+
+def _jmespath_problem(exc: JMESPathError) -> str:
+    """jmespath's message without the expression drawn under it: what, and at which column."""
+    first = str(exc).strip().splitlines()[0].rstrip(":")
+    what = first.partition(": ")[2] if first.startswith(("Invalid", "Bad")) else first
+    what = what.partition(": Parse error at column")[0]
+    column = getattr(exc, "lex_position", None)
+    return f"{what or 'not an expression'}, at column {column}" if column is not None else what
 
 
 def _regex(v: str) -> str:
