@@ -149,3 +149,18 @@ def test_a_problem_in_the_second_of_an_array_of_tables_points_at_its_line() -> N
     with pytest.raises(ManifestError) as got:
         parse(broken(manifest(URL), "path = '^/issues/(\\d+)$'", "path = '^/issues/\\d+$'"))
     assert "urls.0.path" in got.value.message and "has no group" in got.value.message
+
+
+def test_the_users_folder_counts_and_a_workspace_wins(tmp_path: Path, tieline_home: Path) -> None:
+    from server.hub.paths import connector_dirs
+
+    user = connector_dirs()[0]
+    assert user == tieline_home / "config" / "connectors"
+    write(user, "tt.toml", manifest(URL, name="Mine"))
+    write(user, "other.toml", manifest(URL, id="tt_other", name="Other"))
+    root = tmp_path / "app"
+    reg = Registry().discover(connector_dirs([root]))
+    assert reg.manifest("tinytracker").name == "Mine" and "tt_other" in reg
+    write(root / ".tieline" / "connectors", "tt.toml", manifest(URL, name="The team's"))
+    reg.discover(connector_dirs([root]))
+    assert reg.manifest("tinytracker").name == "The team's" and "tt_other" in reg
