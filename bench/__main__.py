@@ -31,6 +31,7 @@ from . import (
     tasks_output,
     vault,
     vectors,
+    web,
 )
 
 
@@ -92,6 +93,8 @@ def main() -> None:
     vectors.main([])
     _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
     references.main([])
+    _section("web: the web face's start, and a signed webhook to its event on the bus")
+    web.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 
