@@ -26,6 +26,7 @@ from .app import LOOPBACK, HubLike, create_app
 from .auth import Authenticator
 from .errors import StartFailed
 from .guards import SecurityHeaders
+from .parts import WebPart, discover
 from .secrets import WebSecrets
 
 log = logging.getLogger("tieline.web")
@@ -73,11 +74,16 @@ class WebFace:
         *,
         extra: Sequence[BaseRoute] = (),
         authenticators: Sequence[Authenticator] = (),
+        discover_parts: bool = True,
     ) -> None:
         self.hub = hub
         self.secrets = secrets
         self.extra = list(extra)
         self.authenticators = list(authenticators)
+        #: Mount the installed ``tieline.web`` parts (:mod:`.parts`) when starting.
+        self.discover_parts = discover_parts
+        #: The parts mounted by the last start.
+        self.parts: list[WebPart] = []
         self.url: str | None = None
         self.port: int | None = None
         #: The Starlette app being served (tests enumerate its routes).
@@ -95,15 +101,20 @@ class WebFace:
         async with self._lock:
             if self.running and self.url is not None:
                 return self.url
+            parts = discover(self.hub) if self.discover_parts else []
             sock = bind_loopback(self.hub.config.web.port)
             port = int(sock.getsockname()[1])
             app = create_app(
                 self.hub,
                 secrets=self.secrets,
                 port=port,
-                extra=self.extra,
-                authenticators=self.authenticators,
+                extra=[*self.extra, *(r for p in parts for r in p.routes)],
+                authenticators=[
+                    *self.authenticators,
+                    *(a for p in parts for a in p.authenticators),
+                ],
             )
+            self.parts = parts
             self.app = app
             config = uvicorn.Config(
                 SecurityHeaders(app),  # outermost too: even a 500 carries the headers
