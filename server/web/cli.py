@@ -119,6 +119,7 @@ async def _serve(out: TextIO, err: TextIO) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
     def show(event: Event) -> None:  # what a person testing a tunnel wants to see
         print(f"tieline: {event.connector}: {event.kind} {event.subject}", file=err, flush=True)
 
