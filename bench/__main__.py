@@ -32,6 +32,7 @@ from . import (
     vault,
     vectors,
     web,
+    widgets,
 )
 
 
@@ -95,6 +96,8 @@ def main() -> None:
     references.main([])
     _section("web: the web face's start, and a signed webhook to its event on the bus")
     web.main([])
+    _section("widgets: cards and badges rendered, and read from a 5,000-item mirror")
+    widgets.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

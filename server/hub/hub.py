@@ -203,6 +203,8 @@ class Hub:
         return self.config.connectors[connector_id]
 
     def _load_config(self, editor: Mapping[str, Any] | None) -> config_mod.Loaded:
+        # Connectors declared as data are read again with the configuration they belong to.
+        self.registry.discover(paths.connector_dirs(self.paths))
         return config_mod.load(
             workspace=self.root,
             editor=editor,
@@ -233,7 +235,9 @@ class Hub:
 
     def _session_settings(self) -> dict[str, object]:
         cfg = self.config
-        out: dict[str, object] = {cid: cfg.connectors[cid] for cid in cfg.connectors}
+        out: dict[str, object] = {
+            cid: (cfg.connectors[cid], self.registry.stamp(cid)) for cid in cfg.connectors
+        }
         out[""] = (cfg.network, cfg.sync)
         return out
 

@@ -6,6 +6,9 @@ webhook source's secret.
   bus and shown on stderr, one line each; an editor's server starts its own web face on
   demand instead.
 - ``tieline web token [--rotate]`` -- print the local bearer token (created on first use).
+- ``tieline web link ADDRESS`` -- a signed link to one widget (``/widgets/ci/github/o/r@main.svg``)
+  that shows it without the token (an ``<img>`` in a README preview); rotating the token
+  voids every link.
 - ``tieline web secret SOURCE [--generate | --delete]`` -- keep SOURCE's signing secret in
   the vault: read from stdin (a prompt at a terminal, so it stays out of shell history), or
   made here with ``--generate`` and printed once, to paste into the sender's settings.
@@ -35,6 +38,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("serve", help="serve the web face on 127.0.0.1 until interrupted")
     t = sub.add_parser("token", help="print the local bearer token")
     t.add_argument("--rotate", action="store_true", help="replace it (the old one stops working)")
+    ln = sub.add_parser("link", help="print a signed link to one widget (no token needed)")
+    ln.add_argument("address", help="the widget's address, e.g. /widgets/pr/github/octo/app/7")
+    ln.add_argument("--port", type=int, default=None, help="the port it will be served on")
     s = sub.add_parser("secret", help="keep a webhook source's signing secret in the vault")
     s.add_argument("source", choices=sorted(SOURCES), help="the webhook source")
     how = s.add_mutually_exclusive_group()
@@ -54,7 +60,7 @@ def run(
     err = stderr or sys.stderr
     command = getattr(args, "web_command", None)
     if command is None:
-        print("usage: tieline web {serve,token,secret} ...", file=err)
+        print("usage: tieline web {serve,token,link,secret} ...", file=err)
         return EXIT_USAGE
     try:
         if command == "serve":
@@ -67,6 +73,8 @@ def run(
             return EXIT_OK
         if command == "secret":
             return _secret(args, secrets, stdin or sys.stdin, out, err)
+        if command == "link":
+            return _link(args, secrets, out, err)
     except ConfigError as exc:
         print(f"tieline: {redact(exc.message)}", file=err)
         return EXIT_CONFIG
@@ -104,6 +112,23 @@ def _secret(
     value = getpass.getpass(prompt) if stdin.isatty() else stdin.read()
     secrets.set_hook_secret(source.name, value)
     print(f"tieline: {source.title} webhook secret stored (/hooks/{source.name})", file=err)
+    return EXIT_OK
+
+
+def _link(args: argparse.Namespace, secrets: WebSecrets, out: TextIO, err: TextIO) -> int:
+    from .app import LOOPBACK
+    from .widget_links import sign
+
+    try:
+        signed = sign(secrets.token(), args.address)
+    except ValueError as exc:
+        print(f"tieline: {exc}", file=err)
+        return EXIT_USAGE
+    if args.port:
+        signed = f"http://{LOOPBACK}:{args.port}{signed}"
+    else:
+        print("tieline: prefix the web face's base URL (set web.port to keep it)", file=err)
+    print(signed, file=out)
     return EXIT_OK
 
 

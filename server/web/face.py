@@ -26,7 +26,6 @@ from .app import LOOPBACK, HubLike, create_app
 from .auth import Authenticator
 from .errors import StartFailed
 from .guards import SecurityHeaders
-from .parts import WebPart, discover
 from .secrets import WebSecrets
 
 log = logging.getLogger("tieline.web")
@@ -74,16 +73,11 @@ class WebFace:
         *,
         extra: Sequence[BaseRoute] = (),
         authenticators: Sequence[Authenticator] = (),
-        discover_parts: bool = True,
     ) -> None:
         self.hub = hub
         self.secrets = secrets
         self.extra = list(extra)
         self.authenticators = list(authenticators)
-        #: Mount the installed ``tieline.web`` parts (:mod:`.parts`) when starting.
-        self.discover_parts = discover_parts
-        #: The parts mounted by the last start.
-        self.parts: list[WebPart] = []
         self.url: str | None = None
         self.port: int | None = None
         #: The Starlette app being served (tests enumerate its routes).
@@ -101,20 +95,15 @@ class WebFace:
         async with self._lock:
             if self.running and self.url is not None:
                 return self.url
-            parts = discover(self.hub) if self.discover_parts else []
             sock = bind_loopback(self.hub.config.web.port)
             port = int(sock.getsockname()[1])
             app = create_app(
                 self.hub,
                 secrets=self.secrets,
                 port=port,
-                extra=[*self.extra, *(r for p in parts for r in p.routes)],
-                authenticators=[
-                    *self.authenticators,
-                    *(a for p in parts for a in p.authenticators),
-                ],
+                extra=self.extra,
+                authenticators=self.authenticators,
             )
-            self.parts = parts
             self.app = app
             config = uvicorn.Config(
                 SecurityHeaders(app),  # outermost too: even a 500 carries the headers
@@ -167,5 +156,12 @@ def vault_of(hub: object) -> Vault:
 
 
 def for_hub(hub: HubLike, **kwargs: Any) -> WebFace:
-    """The hub's web face (not started), its secrets in the hub's vault."""
-    return WebFace(hub, WebSecrets(vault_of(hub)), **kwargs)
+    """The hub's web face (not started), its secrets in the hub's vault, serving every
+    built-in part (:mod:`.parts`) besides whatever ``extra`` routes are given."""
+    from .parts import gather
+
+    secrets = WebSecrets(vault_of(hub))
+    whole = gather(hub, secrets)
+    extra = [*whole.routes, *kwargs.pop("extra", ())]
+    authenticators = [*whole.authenticators, *kwargs.pop("authenticators", ())]
+    return WebFace(hub, secrets, extra=extra, authenticators=authenticators, **kwargs)
