@@ -31,6 +31,7 @@ from . import (
     tasks_output,
     vault,
     vectors,
+    web,
     widgets,
 )
 
@@ -93,6 +94,8 @@ def main() -> None:
     vectors.main([])
     _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
     references.main([])
+    _section("web: the web face's start, and a signed webhook to its event on the bus")
+    web.main([])
     _section("widgets: cards and badges rendered, and read from a 5,000-item mirror")
     widgets.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
