@@ -45,11 +45,14 @@ class Approver:
     provider: OAuthProvider
     mode: Literal["approve", "deny", "hold"] = "approve"
     seen: list[ConsentRequest] = field(default_factory=list)
+    #: Set once it has answered a request (the device grant's poller does not wait for it).
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def __call__(self, request: ConsentRequest) -> None:
         self.seen.append(request)
         if self.mode != "hold":
             await self.provider.decide(request.id, approve=self.mode == "approve", by="test")
+            self.answered.set()
 
 
 @dataclass
