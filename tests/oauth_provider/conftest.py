@@ -47,9 +47,17 @@ class Approver:
     seen: list[ConsentRequest] = field(default_factory=list)
     #: Set once it has answered a request (the device grant's poller does not wait for it).
     answered: asyncio.Event = field(default_factory=asyncio.Event)
+    _told: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def only(self) -> ConsentRequest:
+        """The one request it was told about (the telling runs beside the HTTP answer)."""
+        await self._told.wait()
+        (request,) = self.seen
+        return request
 
     async def __call__(self, request: ConsentRequest) -> None:
         self.seen.append(request)
+        self._told.set()
         if self.mode != "hold":
             await self.provider.decide(request.id, approve=self.mode == "approve", by="test")
             self.answered.set()

@@ -51,7 +51,7 @@ async def test_clients_approve_and_grants_from_the_command_line(api: Api) -> Non
         verifier = secrets.token_urlsafe(48)
         page = await authorize(api, client, verifier)
         assert page.status_code == 200
-        (asked,) = api.approver.seen
+        asked = await api.approver.only()
 
         rc, out, _ = await tieline("pending")
         assert asked.id in out and "My script" in out and "issues:write" in out
@@ -94,7 +94,7 @@ async def test_denied_at_the_terminal(api: Api) -> None:
     reg = await api.public_client()
     async with client_for(api, reg.client.client_id) as client:
         await authorize(api, client, secrets.token_urlsafe(48), state="s1")
-        (asked,) = api.approver.seen
+        asked = await api.approver.only()
         rc, out, _ = await tieline("deny", asked.id)
         assert rc == 0 and "denied" in out
         done = await client.request(

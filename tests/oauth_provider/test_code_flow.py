@@ -30,7 +30,7 @@ async def test_code_flow_refresh_rotation_and_revocation(
         assert token["expires_in"] == 3600
         access1, refresh1 = str(token["access_token"]), str(token["refresh_token"])
 
-        (asked,) = api.approver.seen
+        asked = await api.approver.only()
         assert asked.client_name == "Test CLI"
         assert asked.redirect_uri == REDIRECT
         assert asked.scope == "issues:read prs:read"
@@ -131,7 +131,7 @@ async def test_code_without_challenge_is_refused(api: Api) -> None:
         assert got["error"] == "invalid_request"
         assert "PKCE" in got["error_description"]
         assert "code" not in got
-    assert api.approver.seen == []
+    assert api.provider.storage.pending_consents() == []
 
 
 async def test_plain_challenge_is_refused(api: Api) -> None:
@@ -147,7 +147,7 @@ async def test_plain_challenge_is_refused(api: Api) -> None:
         got = query(resp.headers["location"])
         assert got["error"] == "invalid_request"
         assert "S256" in got["error_description"]
-    assert api.approver.seen == []
+    assert api.provider.storage.pending_consents() == []
 
 
 async def test_wrong_or_missing_verifier_is_refused(api: Api) -> None:
@@ -209,7 +209,7 @@ async def test_redirect_uri_mismatch_is_refused(api: Api) -> None:
             assert resp.status_code == 400, bad
             assert "location" not in resp.headers
             assert resp.json()["error"] == "invalid_request"
-    assert api.approver.seen == []
+    assert api.provider.storage.pending_consents() == []
 
     # At the token endpoint, the redirect URI must be the one the code was issued for.
     async with client_for(api, client_id) as client:
@@ -254,7 +254,7 @@ async def test_waiting_page_then_approval_elsewhere(api: Api) -> None:
         resp = await authorize(api, client, verifier)
         assert resp.status_code == 200
         assert "Waiting for your approval" in resp.text
-        (asked,) = api.approver.seen
+        asked = await api.approver.only()
         assert f"tieline api approve {asked.id}" in resp.text
         assert "Test CLI" in resp.text and "issues:read" in resp.text
         wait_url = api.url(f"/oauth/authorize/wait?request={asked.id}")

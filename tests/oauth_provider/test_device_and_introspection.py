@@ -57,7 +57,7 @@ async def test_device_grant_pending_slow_down_approved(api: Api) -> None:
         assert await _poll_error(api, client, device_code) == "authorization_pending"
 
         # The person sees the code and the scopes, and approves.
-        (asked,) = api.approver.seen
+        asked = await api.approver.only()
         assert asked.id == user_code and asked.kind == "device"
         assert asked.scope == "ci:read"
         page = await client.request(
@@ -193,3 +193,56 @@ async def test_a_removed_client_or_revoked_grant_stops_its_tokens(api: Api) -> N
     await api.provider.admin.remove_client(reg2.client.client_id)
     assert api.provider.verify(str(token3["access_token"]), "issues:read") is None
     assert token2 != token3
+
+
+async def test_module_verify_uses_the_provider_set_with_use(api: Api) -> None:
+    from server.hub.oauth_provider import provider as module
+
+    reg = await api.public_client()
+    async with client_for(api, reg.client.client_id) as client:
+        token, _, _ = await code_flow(api, client)
+    module.use(api.provider)
+    try:
+        assert verify(str(token["access_token"]), "issues:read") is not None
+    finally:
+        module.use(None)
+    # Without one set, verify() opens the hub's default database: the same file here.
+    assert verify(str(token["access_token"]), "issues:read") is not None
+    module.use(None)
+
+
+async def test_token_responses_are_not_cached(api: Api) -> None:
+    reg = await api.public_client()
+    async with client_for(api, reg.client.client_id) as client:
+        token, _, _ = await code_flow(api, client)
+        resp = await client.request(
+            "POST",
+            api.url("/oauth/token"),
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": str(token["refresh_token"]),
+                "client_id": reg.client.client_id,
+            },
+            withhold_token=True,
+        )
+    assert resp.status_code == 200
+    assert resp.headers["cache-control"] == "no-store"
+    assert resp.headers["content-type"].startswith("application/json")
+
+
+async def test_purge_keeps_what_replay_detection_needs(api: Api) -> None:
+    reg = await api.public_client()
+    async with client_for(api, reg.client.client_id) as client:
+        token, _, _ = await code_flow(api, client)
+        api.clock.advance(3601)  # the access token expired; the refresh token lives on
+        api.provider.storage.purge()
+        refreshed = await client.refresh_token(
+            api.url("/oauth/token"), refresh_token=str(token["refresh_token"])
+        )
+        api.clock.advance(3601)
+        api.provider.storage.purge()
+        with pytest.raises(OAuthError):  # the spent one is still recognised
+            await client.refresh_token(
+                api.url("/oauth/token"), refresh_token=str(token["refresh_token"])
+            )
+        assert api.provider.verify(str(refreshed["access_token"]), "issues:read") is None

@@ -45,7 +45,7 @@ async def test_register_approve_and_revoke_from_the_editor(
         async with client_for(api, client_id, scope="snippets:read") as client:
             verifier = secrets.token_urlsafe(48)
             assert (await authorize(api, client, verifier)).status_code == 200
-            (asked,) = api.approver.seen
+            asked = await api.approver.only()
 
             answered = await run_command(c, api_clients.APPROVE)
             assert answered == {"id": asked.id, "status": "approved"}

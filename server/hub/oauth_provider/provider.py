@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -151,20 +152,25 @@ class OAuthProvider:
             grant = self.server.get_consent_grant(req, end_user=SUBJECT)
         except OAuth2Error as error:
             return self.server.handle_error_response(None, error)  # type: ignore[no-any-return]
-        payload = grant.request.payload
-        params = dict(payload.data)
-        request_id = new_request_id()
-        self.storage.create_consent(
-            id=request_id,
-            kind="authorization_code",
-            client_id=grant.request.client.get_client_id(),
-            redirect_uri=grant.redirect_uri,
-            scope=grant.request.scope,
-            params=params,
-            expires_in=self.lifetimes.consent,
-        )
-        self._filed(request_id)
-        return request_id
+        self.storage.purge()
+        params = dict(grant.request.payload.data)
+        for _attempt in range(5):  # 34 bits: a clash is rare, and then another id is drawn
+            request_id = new_request_id()
+            try:
+                self.storage.create_consent(
+                    id=request_id,
+                    kind="authorization_code",
+                    client_id=grant.request.client.get_client_id(),
+                    redirect_uri=grant.redirect_uri,
+                    scope=grant.request.scope,
+                    params=params,
+                    expires_in=self.lifetimes.consent,
+                )
+            except sqlite3.IntegrityError:
+                continue
+            self._filed(request_id)
+            return request_id
+        raise RuntimeError("could not draw a free consent request id")
 
     async def _await_decision(self, request_id: str, req: HttpRequest) -> HttpResponse | Waiting:
         event = self._decided.setdefault(request_id, asyncio.Event())
@@ -179,6 +185,8 @@ class OAuthProvider:
                 return await self._http(self._finish, found, req)
             left = deadline - time.monotonic()
             if left <= 0:
+                # The page comes back through resume(); until then polling finds the answer.
+                self._decided.pop(request_id, None)
                 return Waiting(found)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=min(left, POLL_SECONDS))

@@ -528,12 +528,19 @@ class OAuthStorage:
             )
 
     def purge(self) -> None:
-        """Drop rows nothing can use any more (expired codes, device codes, requests)."""
+        """Drop rows nothing can use any more: expired codes, device codes and requests, and
+        tokens whose access and refresh halves both expired (until then a spent refresh token
+        is kept, to recognise its replay)."""
         now = self.clock()
         with self._db() as db:
             db.execute("DELETE FROM oauth_codes WHERE expires_at <= ?", (now,))
             db.execute("DELETE FROM oauth_device_codes WHERE expires_at <= ?", (now,))
             db.execute("DELETE FROM oauth_consent_requests WHERE expires_at <= ?", (now,))
+            db.execute(
+                "DELETE FROM oauth_tokens WHERE expires_at <= ?"
+                " AND (refresh_expires_at IS NULL OR refresh_expires_at <= ?)",
+                (now, now),
+            )
 
 
 def _client(r: sqlite3.Row) -> Client:
