@@ -94,6 +94,9 @@ async def api() -> AsyncIterator[Api]:
     provider.listeners.append(approver)
     app = Starlette(routes=routes(provider))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Accepted connections inherit it; without it each small response waits ~40 ms for a
+    # delayed ACK (uvicorn writes headers and body separately).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
@@ -108,3 +111,4 @@ async def api() -> AsyncIterator[Api]:
         server.should_exit = True
         await task
         sock.close()
+        provider.close()

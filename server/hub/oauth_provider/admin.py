@@ -53,9 +53,11 @@ class ApiGrant:
 class ApiAdmin:
     """The provider's management operations on the database at ``path``."""
 
-    def __init__(self, path: Path, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self, path: Path, *, clock: Clock = time.time, storage: OAuthStorage | None = None
+    ) -> None:
         self.path = Path(path)
-        self.storage = OAuthStorage(self.path, clock=clock)
+        self.storage = storage or OAuthStorage(self.path, clock=clock)
         self.grants = StoreGrants(path=self.path)
 
     async def ready(self) -> ApiAdmin:

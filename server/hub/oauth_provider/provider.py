@@ -86,7 +86,7 @@ class OAuthProvider:
         self.bus = bus
         self.lifetimes = lifetimes or Lifetimes()
         self.storage = OAuthStorage(self.path, clock=clock)
-        self.admin = ApiAdmin(self.path, clock=clock)
+        self.admin = ApiAdmin(self.path, storage=self.storage)
         self.consent_wait = consent_wait
         self.listeners: list[ConsentListener] = []
         self.server = TielineAuthorizationServer(self.storage, self.lifetimes, self._filed)
@@ -101,6 +101,10 @@ class OAuthProvider:
         provider = cls(path, **kwargs)
         await provider.admin.ready()
         return provider
+
+    def close(self) -> None:
+        """Close the provider's database connections."""
+        self.storage.close()
 
     # -- token-side endpoints ---------------------------------------------------------------
 
