@@ -7,7 +7,9 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 from server.hub.events import EventBus
 from server.lsp.features import api_clients
@@ -72,8 +74,27 @@ async def test_register_approve_and_revoke_from_the_editor(
         assert revoked == {"revokedTokens": 1}
         assert api.provider.verify(str(token["access_token"]), "snippets:read") is None
         assert await run_command(c, api_clients.APPROVE) == {"state": "none"}
+
+        secret_made = await run_command(
+            c,
+            api_clients.ADD,
+            {"name": "Server", "kind": "confidential", "redirectUris": ["https://s.example/cb"]},
+        )
+        secret = secret_made["clientSecret"]
+        assert secret.startswith("tlcs_")
+        with pytest.raises(JsonRpcException, match="only allowed to a loopback address"):
+            await run_command(
+                c, api_clients.ADD, {"name": "x", "redirectUris": ["http://example.com/cb"]}
+            )
     finally:
         await c.shutdown_session()
+    # The secret went to the editor once; not to the server's log (at debug) nor the database.
+    assert _files_holding(tieline_home / "logs", b"tlci_"), "no log written: the check is void"
+    assert _files_holding(tieline_home, secret.encode()) == []
+
+
+def _files_holding(root: Path, needle: bytes) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
 
 
 class _Editor:

@@ -44,7 +44,7 @@ def load_migrations(package: str = _PACKAGE) -> list[Migration]:
         m = _NAME.match(entry.name)
         if m:
             found.append(Migration(int(m.group(1)), m.group(2), entry.read_text("utf-8")))
-    found.sort(key=lambda mig: mig.version)
+    found.sort(key=lambda mig: (mig.version, mig.name))
     for before, mig in itertools.pairwise(found):
         if mig.version == before.version:
             raise StoreError(
