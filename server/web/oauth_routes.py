@@ -10,10 +10,17 @@ the person's decision, ``/oauth/authorize/wait``), ``/oauth/token``,
 These handlers only translate: a Starlette request becomes the provider's framework-neutral
 :class:`HttpRequest`, its :class:`HttpResponse` becomes a Starlette response. Every decision
 is the provider's (:mod:`server.hub.oauth_provider`).
+
+In the web face (:mod:`server.web.app`) every endpoint here is
+:func:`~server.web.auth.self_authenticating`: OAuth clients prove themselves to these
+endpoints (client credentials, PKCE, device codes), never with the local token.
+:class:`OAuthBearer` is the authenticator that lets the provider's access tokens into the
+rest of the face, with their scopes (``starlette.authentication.requires("issues:read")``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
@@ -26,9 +33,13 @@ from server.hub.oauth_provider.adapter import Headers, HttpRequest, HttpResponse
 from server.hub.oauth_provider.consent import consent_text
 from server.hub.oauth_provider.provider import Waiting
 from server.hub.oauth_provider.scopes import ALL_SCOPES
-from server.hub.oauth_provider.tokens import normalise_user_code
+from server.hub.oauth_provider.tokens import ACCESS_PREFIX, normalise_user_code
+
+from .auth import Principal, bearer_token, self_authenticating
 
 if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+
     from server.hub.oauth_provider.provider import OAuthProvider
 
 #: The browser reloads the waiting page this often (seconds) until the person decided.
@@ -90,9 +101,33 @@ def _authorization(request: Request, outcome: HttpResponse | Waiting) -> Respons
     return _starlette(outcome)
 
 
+class OAuthBearer:
+    """The web face's authenticator for the provider's access tokens: the client is the
+    principal's subject, the token's scopes its scopes."""
+
+    name = "oauth"
+
+    def __init__(self, provider: OAuthProvider) -> None:
+        self.provider = provider
+
+    async def authenticate(self, conn: HTTPConnection) -> Principal | None:
+        token = bearer_token(conn)
+        if token is None or not token.startswith(ACCESS_PREFIX):
+            return None  # not ours (the local token, another scheme): the chain goes on
+        who = await asyncio.to_thread(self.provider.principal, token)
+        if who is None:
+            return None
+        return Principal(who.client_id, frozenset(who.scopes), via=self.name)
+
+
+_CLIENTS = "OAuth: clients prove themselves (PKCE, client secret, device code)"
+_PUBLIC = "OAuth: public by design (metadata, the pages a browser waits on)"
+
+
 def routes(provider: OAuthProvider) -> list[BaseRoute]:
     """The provider's endpoints, for any Starlette app."""
 
+    @self_authenticating(_PUBLIC)
     async def metadata(request: Request) -> Response:
         def url(name: str) -> str:
             return str(request.url_for(name))
@@ -125,28 +160,35 @@ def routes(provider: OAuthProvider) -> list[BaseRoute]:
             }
         )
 
+    @self_authenticating(_PUBLIC)
     async def authorize(request: Request) -> Response:
         return _authorization(request, await provider.authorize(await _neutral(request)))
 
+    @self_authenticating(_PUBLIC)
     async def authorize_wait(request: Request) -> Response:
         request_id = request.query_params.get("request", "")
         return _authorization(request, await provider.resume(request_id, await _neutral(request)))
 
+    @self_authenticating(_CLIENTS)
     async def token(request: Request) -> Response:
         return _starlette(await provider.token(await _neutral(request)))
 
+    @self_authenticating(_CLIENTS)
     async def revoke(request: Request) -> Response:
         return _starlette(await provider.revoke(await _neutral(request)))
 
+    @self_authenticating(_CLIENTS)
     async def introspect(request: Request) -> Response:
         return _starlette(await provider.introspect(await _neutral(request)))
 
+    @self_authenticating(_CLIENTS)
     async def device_authorization(request: Request) -> Response:
         verification = str(request.url_for("oauth_device"))
         return _starlette(
             await provider.device_authorization(await _neutral(request), verification)
         )
 
+    @self_authenticating(_PUBLIC)
     async def device(request: Request) -> Response:
         code = request.query_params.get("user_code", "")
         intro = (
