@@ -22,6 +22,7 @@ from . import (
     jobs,
     lenses,
     lsp,
+    oauth_verify,
     pdfnotes,
     references,
     repoll,
@@ -98,6 +99,8 @@ def main() -> None:
     web.main([])
     _section("widgets: cards and badges rendered, and read from a 5,000-item mirror")
     widgets.main([])
+    _section("oauth_verify: an API token checked among 10,000; a refresh over HTTP")
+    oauth_verify.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

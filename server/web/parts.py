@@ -63,8 +63,25 @@ def widgets(hub: HubLike, secrets: WebSecrets) -> Part:
     return Part(routes(WidgetSource.of_hub(hub)), [SignedLinks(secrets)])
 
 
+def oauth(hub: HubLike, secrets: WebSecrets) -> Part:
+    """Tieline's OAuth 2.0 provider for the public API: its endpoints, and its access tokens
+    as principals (whose consent requests the editor asks about over the hub's bus)."""
+    from pathlib import Path
+
+    from server.hub.hub import Hub
+    from server.hub.oauth_provider import provider as oauth_provider
+
+    from .oauth_routes import OAuthBearer, routes
+
+    if not isinstance(hub, Hub):  # a stand-in hub has no database
+        return Part()
+    provider = oauth_provider.OAuthProvider(Path(hub.store.path), bus=hub.bus)
+    oauth_provider.use(provider)
+    return Part(routes(provider), [OAuthBearer(provider)])
+
+
 #: Every built-in part, in mounting order.
-BUILTIN: tuple[PartMaker, ...] = (widgets,)
+BUILTIN: tuple[PartMaker, ...] = (widgets, oauth)
 
 
 def installed() -> list[tuple[str, PartMaker]]:
