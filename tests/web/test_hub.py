@@ -12,6 +12,7 @@ import httpx
 
 from server.hub.config import load
 from server.hub.hub import Hub
+from server.web.auth import self_authentication
 
 
 async def test_the_hub_starts_its_web_face_on_demand(tmp_path: Path) -> None:
@@ -87,6 +88,12 @@ def test_bad_web_settings_fall_back_to_defaults(tmp_path: Path) -> None:
     assert {p.key for p in loaded.problems} == {"web.allowed_origins.0", "web.replay_window"}
 
 
+#: The only routes a request without any credential may get a 200 from: the OAuth
+#: provider's metadata (RFC 8414, which clients read before they have a token) and the
+#: device page a person opens to find how to approve (it shows nothing of theirs).
+PUBLIC = {"GET /.well-known/oauth-authorization-server", "GET /oauth/device"}
+
+
 async def test_every_route_of_the_hubs_web_face_is_guarded(tmp_path: Path) -> None:
     """The probes over the web face as the hub builds it, with every part it gathers
     (widgets...), so a part added later is probed without anyone listing its routes."""
@@ -105,7 +112,11 @@ async def test_every_route_of_the_hubs_web_face_is_guarded(tmp_path: Path) -> No
             for probe in found:
                 path = probe.path.replace("probe-source", "github")
                 r = await http.request(probe.method, url + path, content=b"{}")
-                if probe.self_authenticating:
+                if str(probe) in PUBLIC:
+                    # public by design: what a client discovers, the page a person opens
+                    assert r.status_code == 200, str(probe)
+                    assert "public by design" in str(self_authentication(probe.endpoint))
+                elif probe.self_authenticating:
                     assert r.status_code >= 400, str(probe)
                 else:
                     assert r.status_code == 401, (str(probe), r.status_code)
