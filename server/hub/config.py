@@ -431,6 +431,16 @@ class ReferencesSettings(_Section):
     )
 
 
+class McpSettings(_Section):
+    """``tieline mcp``: Tieline's tools for AI agents over the Model Context Protocol."""
+
+    allow_writes: bool = Field(
+        default=False,
+        description="Offer agents the tools that change something (create an issue, comment, "
+        "save a snippet). Each such tool still needs its own grant: `tieline mcp grant TOOL`.",
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -681,6 +691,7 @@ class Config(_Section):
     pages: PagesSettings = Field(default_factory=PagesSettings)
     vectors: VectorSettings = Field(default_factory=VectorSettings)
     references: ReferencesSettings = Field(default_factory=ReferencesSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "
