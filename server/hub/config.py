@@ -437,7 +437,10 @@ class McpSettings(_Section):
     allow_writes: bool = Field(
         default=False,
         description="Offer agents the tools that change something (create an issue, comment, "
-        "save a snippet). Each such tool still needs its own grant: `tieline mcp grant TOOL`.",
+        "save a snippet); read from your own config.toml or the environment, never from a "
+        "workspace's .tieline.toml. Each such tool still needs its own grant: `tieline mcp "
+        "grant TOOL`.",
+        json_schema_extra={"scope": "machine"},
     )
 
 

@@ -3,7 +3,8 @@ line's verbs open it, held for the whole session, and an :class:`MCPServer` with
 and resources on it.
 
 Which tools exist is decided when the server starts: the write tools are added only when
-``[mcp] allow_writes`` is on, so an agent of a read-only session never sees them. On stdio
+``[mcp] allow_writes`` is on (in the person's own configuration, never a workspace's), so
+an agent of a read-only session never sees them. On stdio
 nothing but the protocol reaches stdout: the verbs write into buffers and logs go to
 stderr.
 """
@@ -44,7 +45,9 @@ def build(hub: Hub) -> MCPServer[Any]:
         version=__version__,
         log_level="WARNING",
     )
-    names = tools.register(server, hub, writes=hub.config.mcp.allow_writes)
+    from .grants import writes_allowed
+
+    names = tools.register(server, hub, writes=writes_allowed(hub.environ))
     resources.register(server, hub)
     log.info("MCP tools: %s", ", ".join(names))
     return server

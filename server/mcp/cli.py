@@ -105,9 +105,11 @@ async def _grants(args: argparse.Namespace) -> int:
 
 
 def _writes_allowed() -> bool:
-    from server.cli_common import load_config
+    import os
 
-    return load_config().config.mcp.allow_writes
+    from .grants import writes_allowed
+
+    return writes_allowed(os.environ)
 
 
 __all__ = ["arguments", "run"]

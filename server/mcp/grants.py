@@ -12,7 +12,7 @@ grant. The services' own scopes are still checked by the hub's consent gate
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from server.hub.grants import StoreGrants
 from server.hub.store import Store
@@ -31,6 +31,15 @@ WRITE_TOOLS: dict[str, str] = {
     "comment_on_issue": "comment on issues and pull requests",
     "save_snippet": "save snippets to your snippet library",
 }
+
+
+def writes_allowed(environ: Mapping[str, str]) -> bool:
+    """``[mcp] allow_writes`` as the person set it: in their own ``config.toml`` or the
+    environment. A workspace's ``.tieline.toml`` is left out -- it comes with whatever
+    repository an agent is working in, and must not be able to open writes."""
+    from server.hub import config
+
+    return config.load(workspace=None, environ=environ).config.mcp.allow_writes
 
 
 def _account(tool: str) -> str:
@@ -67,4 +76,4 @@ async def granted_tools(store: Store, tools: Iterable[str] = WRITE_TOOLS) -> lis
     return [t for t in tools if await granted(store, t)]
 
 
-__all__ = ["WRITE_TOOLS", "grant", "granted", "granted_tools", "revoke"]
+__all__ = ["WRITE_TOOLS", "grant", "granted", "granted_tools", "revoke", "writes_allowed"]

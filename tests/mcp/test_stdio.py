@@ -186,6 +186,15 @@ async def test_writes_need_the_setting_and_a_grant_per_tool(
     assert len(gh.comments[1]) == 1
 
 
+async def test_a_workspace_file_cannot_turn_writes_on(app: Path, env: dict[str, str]) -> None:
+    (app / ".tieline.toml").write_text("[mcp]\nallow_writes = true\n")
+    r = tieline(app, env, "mcp", "grant", "create_issue")
+    assert r.code == 0 and "allow_writes" in r.err  # still off, it says
+    async with stdio(app, env) as s:
+        names = {t.name for t in (await s.list_tools()).tools}
+    assert names == READ_TOOLS
+
+
 def test_grant_names_only_write_tools(app: Path, env: dict[str, str]) -> None:
     r = tieline(app, env, "mcp", "grant", "list_issues")
     assert r.code == 2 and "create_issue" in r.err
