@@ -73,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
     except TielineError as exc:
         print(f"tieline: {redact(exc.message)}", file=sys.stderr)
         return EXIT_PROBLEM
+    except OSError as exc:  # the port is taken, or the data directory cannot be written
+        where = f"127.0.0.1:{args.port}: " if args.http else ""
+        print(f"tieline: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEM
 
 
 async def _grants(args: argparse.Namespace) -> int:

@@ -24,11 +24,11 @@ from server.verbs.base import Context, VerbModule
 from server.verbs.render import Style
 
 
-def context(hub: Any, *, fresh: bool = False) -> Context:
-    """A JSON context on ``hub`` writing into a buffer (``ctx.out.getvalue()``)."""
+def context(hub: Any, *, fresh: bool = False, out: io.StringIO | None = None) -> Context:
+    """A JSON context on ``hub`` writing into ``out`` (a new buffer unless given)."""
     return Context(
         hub=hub,
-        out=io.StringIO(),
+        out=io.StringIO() if out is None else out,
         err=io.StringIO(),
         json=True,
         tty=False,
@@ -46,10 +46,11 @@ async def run_json(hub: Any, name: str, *, fresh: bool = False, **args: Any) -> 
     if spec is None:  # a programming error: the tools name verbs that exist
         raise TielineError(f"no verb {name!r}")
     module: VerbModule = importlib.import_module(spec.module)
-    ctx = context(hub, fresh=fresh)
-    await module.run(ctx, argparse.Namespace(json=True, fresh=fresh, **args))
-    assert isinstance(ctx.out, io.StringIO)
-    lines = [line for line in ctx.out.getvalue().splitlines() if line.strip()]
+    out = io.StringIO()
+    await module.run(
+        context(hub, fresh=fresh, out=out), argparse.Namespace(json=True, fresh=fresh, **args)
+    )
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
     if not lines:
         raise TielineError(f"{name} gave no answer")
     doc = json.loads(lines[-1])
