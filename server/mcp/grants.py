@@ -8,6 +8,10 @@ every other consent Tieline asks for is recorded -- the store's ``grants`` table
 ``tool:<name>``, and granting and revoking are written to the audit log like any other
 grant. The services' own scopes are still checked by the hub's consent gate
 (:mod:`server.hub.consent_gate`) when the tool finds its session.
+
+MCP's elicitation (a server asking "allow this?" through the client) is not taken as
+consent: the protocol lets the client answer it itself, and the client may be the very
+agent asking.
 """
 
 from __future__ import annotations
