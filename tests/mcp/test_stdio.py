@@ -11,6 +11,7 @@ from typing import Any
 
 from mcp.shared.exceptions import MCPError
 
+from server.hub.store import Store
 from tests.cli.test_listings import ITEM_KEYS, PR_KEYS
 from tests.mcp.conftest import (
     REPO,
@@ -184,6 +185,13 @@ async def test_writes_need_the_setting_and_a_grant_per_tool(
         again = error_text(await s.call_tool("comment_on_issue", {"key": "#1", "body": "more"}))
     assert "[refused]" in again
     assert len(gh.comments[1]) == 1
+    async with Store.open() as store:  # the same database, through TIELINE_HOME
+        audit = await store.list_audit(limit=200)
+    actions = [(a.actor, a.action, a.target) for a in reversed(audit)]
+    assert ("user", "grant", "mcp:tool:create_issue") in actions
+    assert ("mcp", "mcp.create_issue", REPO) in actions
+    assert ("user", "revoke", "mcp:tool:comment_on_issue") in actions
+    assert [t for _, a, t in actions if a == "mcp.refused"] == ["create_issue", "comment_on_issue"]
 
 
 async def test_a_workspace_file_cannot_turn_writes_on(app: Path, env: dict[str, str]) -> None:
