@@ -71,11 +71,15 @@ async def run_stdio() -> None:
 async def run_http(port: int, secret: str) -> None:
     from . import http
 
-    hub = await open_hub()
+    sock = http.listen(port)  # a taken port fails before the hub opens
     try:
-        await http.serve(build(hub), secret, port)
+        hub = await open_hub()
+        try:
+            await http.serve(build(hub), secret, sock)
+        finally:
+            await hub.close()
     finally:
-        await hub.close()
+        sock.close()
 
 
 __all__ = ["build", "open_hub", "run_http", "run_stdio"]

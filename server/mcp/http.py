@@ -99,11 +99,10 @@ def app(server: Any, secret: str, port: int) -> ASGIApp:
     return BearerGate(inner, secret)
 
 
-async def serve(server: Any, secret: str, port: int) -> None:
-    """Serve until cancelled; say the address on stderr once listening."""
+async def serve(server: Any, secret: str, sock: socket.socket) -> None:
+    """Serve on ``sock`` (from :func:`listen`) until cancelled; say the address on stderr."""
     import uvicorn
 
-    sock = listen(port)
     bound = sock.getsockname()[1]
     config = uvicorn.Config(
         app(server, secret, bound), log_level="warning", access_log=False, lifespan="on"
