@@ -96,7 +96,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     from server.mcp.cli import arguments as mcp_arguments
 
-    mcp_arguments(sub.add_parser("mcp", help="serve Tieline's tools to AI agents (MCP, stdio)"))
+    mcp_help = "serve Tieline's tools to AI agents (MCP, stdio)"
+    mcp_arguments(sub.add_parser("mcp", help=mcp_help, description=mcp_help))
 
     chosen = _chosen(sys.argv[1:] if argv is None else argv)
     for v in VERBS:

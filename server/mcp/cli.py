@@ -28,7 +28,7 @@ def arguments(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_PORT,
         help=f"with --http: the port (default {DEFAULT_PORT}; 0: any free one)",
     )
-    sub = p.add_subparsers(dest="mcp_command", metavar="ACTION")
+    sub = p.add_subparsers(dest="mcp_command", metavar="[ACTION]")
     g = sub.add_parser("grant", help="let agents call a tool that changes something")
     g.add_argument("tool", metavar="TOOL")
     r = sub.add_parser("revoke", help="withdraw a tool's grant")
