@@ -60,20 +60,20 @@ async def open_hub(cwd: Path | None = None) -> Hub:
     return await Hub.open(root=workspace_root(cwd or Path.cwd()))
 
 
-async def run_stdio() -> None:
-    hub = await open_hub()
+async def run_stdio(cwd: Path | None = None) -> None:
+    hub = await open_hub(cwd)
     try:
         await build(hub).run_stdio_async()
     finally:
         await hub.close()
 
 
-async def run_http(port: int, secret: str) -> None:
+async def run_http(port: int, secret: str, cwd: Path | None = None) -> None:
     from . import http
 
     sock = http.listen(port)  # a taken port fails before the hub opens
     try:
-        hub = await open_hub()
+        hub = await open_hub(cwd)
         try:
             await http.serve(build(hub), secret, sock)
         finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from connectors.sdk.errors import TielineError
 from connectors.sdk.redact import redact
@@ -27,6 +28,12 @@ def arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=DEFAULT_PORT,
         help=f"with --http: the port (default {DEFAULT_PORT}; 0: any free one)",
+    )
+    p.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="the workspace (a checkout) to serve; default: the current directory's",
     )
     sub = p.add_subparsers(dest="mcp_command", metavar="[ACTION]")
     g = sub.add_parser("grant", help="let agents call a tool that changes something")
@@ -56,14 +63,19 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         from . import app
 
+        root: Path | None = args.root
+        if root is not None and not root.expanduser().is_dir():
+            print(f"tieline: --root {root}: no such directory", file=sys.stderr)
+            return EXIT_USAGE
+        cwd = root.expanduser().resolve() if root is not None else None
         if args.http:
             from server.hub.vault import open_vault
 
             from .http import token
 
-            asyncio.run(app.run_http(args.port, token(open_vault())))
+            asyncio.run(app.run_http(args.port, token(open_vault()), cwd))
         else:
-            asyncio.run(app.run_stdio())
+            asyncio.run(app.run_stdio(cwd))
         return EXIT_OK
     except KeyboardInterrupt:
         return 130

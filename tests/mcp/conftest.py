@@ -55,12 +55,12 @@ def tieline(cwd: Path, env: dict[str, str], *args: str) -> Result:
 
 @contextlib.asynccontextmanager
 async def stdio(
-    cwd: Path, env: dict[str, str], errlog: Path | None = None
+    cwd: Path, env: dict[str, str], errlog: Path | None = None, *, args: tuple[str, ...] = ()
 ) -> AsyncIterator[ClientSession]:
-    """An initialized MCP client session with ``tieline mcp`` spawned over stdio; what the
-    server says on stderr goes to ``errlog`` (appended)."""
+    """An initialized MCP client session with ``tieline mcp ARGS`` spawned over stdio; what
+    the server says on stderr goes to ``errlog`` (appended)."""
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "server", "mcp"], env=env, cwd=str(cwd)
+        command=sys.executable, args=["-m", "server", "mcp", *args], env=env, cwd=str(cwd)
     )
     log = cwd.parent / "mcp-stderr.log" if errlog is None else errlog
     with log.open("a", encoding="utf-8") as err:

@@ -97,6 +97,18 @@ async def test_errors_are_tool_errors_with_their_kind_and_no_secret(
     no_secret(usage, missing, no_docs, no_snippet, log.read_text())
 
 
+async def test_root_names_the_workspace_when_started_elsewhere(
+    app: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    async with stdio(elsewhere, env, args=("--root", str(app))) as s:
+        one = structured(await s.call_tool("get_issue", {"key": "#1"}))
+    assert one["item"]["ref"] == f"{REPO}#1"
+    bad = tieline(elsewhere, env, "mcp", "--root", str(tmp_path / "missing"))
+    assert bad.code == 2 and "no such directory" in bad.err
+
+
 async def test_a_signed_out_service_says_how_to_sign_in(app: Path, env: dict[str, str]) -> None:
     signed_out = {k: v for k, v in env.items() if k != "TIELINE_GITHUB_TOKEN"}
     async with stdio(app, signed_out) as s:
