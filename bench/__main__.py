@@ -32,6 +32,7 @@ from . import (
     tasks_output,
     vault,
     vectors,
+    widgets,
 )
 
 
@@ -95,6 +96,8 @@ def main() -> None:
     vectors.main([])
     _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
     references.main([])
+    _section("widgets: cards and badges rendered, and read from a 5,000-item mirror")
+    widgets.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

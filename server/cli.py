@@ -26,6 +26,19 @@ def _parse_hostport(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _first_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs: its first word that is not an option or an option's value."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--log-level":
+            skip = True
+        elif not a.startswith("-"):
+            return a
+    return None
+
+
 def _chosen(argv: Sequence[str]) -> Verb | None:
     """The verb ``argv`` runs (its first word that is not an option or an option's value)."""
     skip = False
@@ -94,10 +107,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     csub = c.add_subparsers(dest="connectors_command", metavar="ACTION")
     csub.add_parser("list", help="list installed connectors and their capabilities")
 
-    from server.mcp.cli import arguments as mcp_arguments
+    w = sub.add_parser("web", help="the local web face: serve, its token, webhook secrets")
+    if _first_word(sys.argv[1:] if argv is None else argv) == "web":
+        from server.web.cli import arguments as web_arguments
+
+        web_arguments(w)
 
     mcp_help = "serve Tieline's tools to AI agents (MCP, stdio)"
-    mcp_arguments(sub.add_parser("mcp", help=mcp_help, description=mcp_help))
+    m = sub.add_parser("mcp", help=mcp_help, description=mcp_help)
+    if _first_word(sys.argv[1:] if argv is None else argv) == "mcp":
+        from server.mcp.cli import arguments as mcp_arguments
+
+        mcp_arguments(m)
 
     chosen = _chosen(sys.argv[1:] if argv is None else argv)
     for v in VERBS:
@@ -152,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.cli_auth import run_auth
 
         return run_auth(args)
+    if args.command == "web":
+        from server.web.cli import run as run_web
+
+        return run_web(args)
     chosen = verb(args.command)
     if chosen is not None:
         from server.verbs.base import run_verb

@@ -33,6 +33,7 @@ class EventKind(enum.StrEnum):
 
     PULL_REQUEST_OPENED = "pull_request.opened"
     PULL_REQUEST_CLOSED = "pull_request.closed"
+    PULL_REQUEST_REOPENED = "pull_request.reopened"
     PULL_REQUEST_MERGED = "pull_request.merged"
     PULL_REQUEST_REVIEW_REQUESTED = "pull_request.review_requested"
     PULL_REQUEST_REVIEWED = "pull_request.reviewed"
@@ -40,6 +41,7 @@ class EventKind(enum.StrEnum):
     ISSUE_OPENED = "issue.opened"
     ISSUE_CLOSED = "issue.closed"
     ISSUE_REOPENED = "issue.reopened"
+    ISSUE_UPDATED = "issue.updated"
     ISSUE_ASSIGNED = "issue.assigned"
     ISSUE_COMMENTED = "issue.commented"
     CHECK_SUITE_FAILED = "check_suite.failed"

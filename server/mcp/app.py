@@ -45,9 +45,7 @@ def build(hub: Hub) -> MCPServer[Any]:
         version=__version__,
         log_level="WARNING",
     )
-    from .grants import writes_allowed
-
-    names = tools.register(server, hub, writes=writes_allowed(hub.environ))
+    names = tools.register(server, hub, writes=hub.config.mcp.allow_writes)
     resources.register(server, hub)
     log.info("MCP tools: %s", ", ".join(names))
     return server

@@ -121,11 +121,9 @@ async def _grants(args: argparse.Namespace) -> int:
 
 
 def _writes_allowed() -> bool:
-    import os
+    from server.cli_common import load_config
 
-    from .grants import writes_allowed
-
-    return writes_allowed(os.environ)
+    return load_config().config.mcp.allow_writes
 
 
 __all__ = ["arguments", "run"]

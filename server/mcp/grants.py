@@ -16,7 +16,7 @@ agent asking.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from server.hub.grants import StoreGrants
 from server.hub.store import Store
@@ -35,15 +35,6 @@ WRITE_TOOLS: dict[str, str] = {
     "comment_on_issue": "comment on issues and pull requests",
     "save_snippet": "save snippets to your snippet library",
 }
-
-
-def writes_allowed(environ: Mapping[str, str]) -> bool:
-    """``[mcp] allow_writes`` as the person set it: in their own ``config.toml`` or the
-    environment. A workspace's ``.tieline.toml`` is left out -- it comes with whatever
-    repository an agent is working in, and must not be able to open writes."""
-    from server.hub import config
-
-    return config.load(workspace=None, environ=environ).config.mcp.allow_writes
 
 
 def _account(tool: str) -> str:
@@ -80,4 +71,4 @@ async def granted_tools(store: Store, tools: Iterable[str] = WRITE_TOOLS) -> lis
     return [t for t in tools if await granted(store, t)]
 
 
-__all__ = ["WRITE_TOOLS", "grant", "granted", "granted_tools", "revoke", "writes_allowed"]
+__all__ = ["WRITE_TOOLS", "grant", "granted", "granted_tools", "revoke"]

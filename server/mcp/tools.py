@@ -171,7 +171,7 @@ class Writes:
 
     async def permit(self, tool: str, target: str) -> None:
         hub = self.hub
-        if not grants.writes_allowed(hub.environ):
+        if not hub.config.mcp.allow_writes:  # the user's own layers: mcp is machine-only
             await hub.store.audit("mcp", "mcp.refused", tool, {"why": "writes off"})
             raise WriteRefused(
                 f"{tool} changes something, and writes are off: set [mcp] allow_writes = true"
