@@ -23,6 +23,7 @@ from . import (
     lenses,
     lsp,
     mcp,
+    oauth_verify,
     pdfnotes,
     references,
     repoll,
@@ -32,6 +33,7 @@ from . import (
     tasks_output,
     vault,
     vectors,
+    web,
     widgets,
 )
 
@@ -96,8 +98,12 @@ def main() -> None:
     vectors.main([])
     _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
     references.main([])
+    _section("web: the web face's start, and a signed webhook to its event on the bus")
+    web.main([])
     _section("widgets: cards and badges rendered, and read from a 5,000-item mirror")
     widgets.main([])
+    _section("oauth_verify: an API token checked among 10,000; a refresh over HTTP")
+    oauth_verify.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

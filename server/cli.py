@@ -1,4 +1,5 @@
-"""The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``, and
+"""The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``,
+``api ...`` (:mod:`server.cli_api`), and
 the verbs of :mod:`server.verbs` (``prs``, ``issues``, ``issue``, ``ci``, ``log``,
 ``snippets``, ``docs``).
 
@@ -112,6 +113,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         from server.web.cli import arguments as web_arguments
 
         web_arguments(w)
+    api = sub.add_parser("api", help="Tieline's own API: clients, consent requests, grants")
+    if _first_word(sys.argv[1:] if argv is None else argv) == "api":
+        from server.cli_api import arguments as api_arguments
+
+        api_arguments(api)
 
     mcp_help = "serve Tieline's tools to AI agents (MCP, stdio)"
     m = sub.add_parser("mcp", help=mcp_help, description=mcp_help)
@@ -177,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.web.cli import run as run_web
 
         return run_web(args)
+    if args.command == "api":
+        from server.cli_api import run_api
+
+        return run_api(args)
     chosen = verb(args.command)
     if chosen is not None:
         from server.verbs.base import run_verb

@@ -61,6 +61,20 @@ class EventKind(enum.StrEnum):
     AUTH_CONSENT_REQUIRED = "auth.consent_required"
 
 
+#: ``payload["via"]`` of an event a verified webhook delivery published (``server/web``). Such
+#: an event is about anyone's item -- a pull request of the organisation, any branch's run --
+#: and the delivery also asks for a sync, which publishes the person's own events as a poll
+#: would. Subscribers that speak to the person (notifications) therefore skip pushed events;
+#: those that forward everything (outgoing webhooks, the API's stream) keep them.
+VIA_WEBHOOK = "webhook"
+
+
+def pushed(event: Event) -> bool:
+    """Whether ``event`` came from a webhook delivery rather than from a sync of the
+    person's own account (see :data:`VIA_WEBHOOK`)."""
+    return event.payload.get("via") == VIA_WEBHOOK
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 

@@ -4,7 +4,9 @@
 on. Later parts add themselves without editing this module: their routes or mounts go in
 ``extra`` (``Route``, ``Mount("/api", routes=...)``, ``Mount("/widgets", app=...)``), and
 a new way of proving identity (an OAuth provider's access tokens) goes in
-``authenticators``, tried after the local token. Every route is behind
+``authenticators``, tried after the local token -- or, with no edit anywhere, as a
+``tieline.web`` entry point (:mod:`.parts`) that :class:`~server.web.face.WebFace` mounts
+when it starts. Every route is behind
 :class:`~server.web.auth.RequireAuth` unless its endpoint is marked
 :func:`~server.web.auth.self_authenticating`; ``request.user`` is the
 :class:`~server.web.auth.Principal`, and Starlette's ``requires("scope")`` works.

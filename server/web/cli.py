@@ -3,7 +3,8 @@ webhook source's secret.
 
 - ``tieline web serve`` -- listen on 127.0.0.1 (``web.port``, else a free port), print the
   base URL, serve until interrupted. Verified webhooks are published on this process's
-  bus (and logged); an editor's server starts its own web face on demand instead.
+  bus and shown on stderr, one line each; an editor's server starts its own web face on
+  demand instead.
 - ``tieline web token [--rotate]`` -- print the local bearer token (created on first use).
 - ``tieline web link ADDRESS`` -- a signed link to one widget (``/widgets/ci/github/o/r@main.svg``)
   that shows it without the token (an ``<img>`` in a README preview); rotating the token
@@ -132,8 +133,7 @@ def _link(args: argparse.Namespace, secrets: WebSecrets, out: TextIO, err: TextI
 
 
 async def _serve(out: TextIO, err: TextIO) -> int:
-    import logging
-
+    from server.hub.events import Event
     from server.hub.hub import Hub
 
     from .face import for_hub
@@ -144,8 +144,11 @@ async def _serve(out: TextIO, err: TextIO) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log = logging.getLogger("tieline.web")
-    sub = hub.bus.subscribe("*", lambda e: log.info("event %s %s", e.kind, e.subject))
+
+    def show(event: Event) -> None:  # what a person testing a tunnel wants to see
+        print(f"tieline: {event.connector}: {event.kind} {event.subject}", file=err, flush=True)
+
+    sub = hub.bus.subscribe("*", show)
     try:
         url = await face.start()
         print(url, file=out, flush=True)

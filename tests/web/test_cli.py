@@ -124,3 +124,4 @@ def test_serve_in_the_foreground(env: dict[str, str], tmp_path: Path) -> None:
     assert proc.stderr is not None
     err = proc.stderr.read()
     assert token not in err and secret not in err
+    assert "tieline: github: github.star.created o/r" in err

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.web.errors import StartFailed
-from server.web.face import WebFace
+from server.web.face import WebFace, bind_loopback
 from server.web.secrets import WebSecrets
 from tests.web.conftest import HubStandIn
 
@@ -63,3 +63,14 @@ async def test_a_broken_route_answers_500_with_the_headers_and_no_detail(
     assert "detail" not in r.text and "Traceback" not in r.text
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["cache-control"] == "no-store"
+
+
+def test_the_listener_says_it_is_tcp() -> None:
+    """asyncio sets TCP_NODELAY on accepted connections only for a socket whose protocol is
+    IPPROTO_TCP; with 0 every answer waited ~40 ms (Nagle and delayed ACK: bench/web.py)."""
+    sock = bind_loopback(0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockname()[0] == "127.0.0.1"
+    finally:
+        sock.close()

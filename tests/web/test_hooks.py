@@ -583,3 +583,23 @@ async def test_a_mapping_that_breaks_on_an_odd_payload_still_acknowledges(
     r = await github(served, http, "pull_request", odd)
     assert r.status_code == 200
     await until(lambda: len(served.events) == 1)
+
+
+async def test_no_secret_reaches_the_log(
+    served: Served, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    served.secrets.set_hook_secret("gitlab", SECRET)
+    served.secrets.set_hook_secret("github", SECRET)
+    payload = {"object_kind": "push", "project": PROJECT}
+    await gitlab(served, http, payload, token=SECRET + "-but-longer")
+    await gitlab(served, http, payload, token=SECRET[:-1])
+    await gitlab(served, http, payload)
+    await github(served, http, "issues", {"action": "opened", "issue": {"number": 1}})
+    await github(served, http, "issues", {"action": "opened"}, secret=SECRET[::-1])
+    await http.get(served.url + "/healthz", headers=served.auth())
+    await http.get(served.url + "/healthz", headers={"Authorization": f"Bearer {SECRET}"})
+    await until(lambda: len(served.events) == 2)
+    assert "refused" in caplog.text and "webhook from gitlab" in caplog.text
+    for secret in (SECRET, SECRET[:-1], served.token, sig.sign_github(SECRET, b"{}")[7:]):
+        assert secret not in caplog.text

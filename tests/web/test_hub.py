@@ -85,3 +85,33 @@ def test_bad_web_settings_fall_back_to_defaults(tmp_path: Path) -> None:
     assert loaded.config.web.allowed_origins == []
     assert loaded.config.web.replay_window == 300
     assert {p.key for p in loaded.problems} == {"web.allowed_origins.0", "web.replay_window"}
+
+
+async def test_every_route_of_the_hubs_web_face_is_guarded(tmp_path: Path) -> None:
+    """The probes over the web face as the hub builds it, with every part it gathers
+    (widgets...), so a part added later is probed without anyone listing its routes."""
+    from tests.web.probes import probes
+
+    environ = {"TIELINE_VAULT_BACKEND": "file", "TIELINE_VAULT_PASSPHRASE": "hub web test"}
+    hub = await Hub.open(root=tmp_path, store_path=tmp_path / "t.db", environ=environ)
+    try:
+        url = await hub.web.start()
+        app = hub.web.app
+        assert app is not None
+        port = hub.web.port
+        found = list(probes(app.routes))
+        assert any(p.template.startswith("/widgets/") for p in found)
+        async with httpx.AsyncClient(timeout=10) as http:
+            for probe in found:
+                path = probe.path.replace("probe-source", "github")
+                r = await http.request(probe.method, url + path, content=b"{}")
+                if probe.self_authenticating:
+                    assert r.status_code >= 400, str(probe)
+                else:
+                    assert r.status_code == 401, (str(probe), r.status_code)
+                r = await http.request(
+                    probe.method, url + path, headers={"Host": f"evil.example:{port}"}
+                )
+                assert r.status_code == 421, str(probe)
+    finally:
+        await hub.close()

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import pytest
 import standardwebhooks
+from slack_sdk.signature import SignatureVerifier
 
 from server.web.errors import Replayed, SignatureInvalid, StaleDelivery
 from server.web.hooks import signatures as sig
@@ -92,6 +93,21 @@ def test_gitlab_token() -> None:
 def test_slack_docs_example() -> None:
     assert sig.sign_slack(SLACK_SECRET, SLACK_TS, SLACK_BODY) == SLACK_SIGNATURE
     assert sig.verify_slack(SLACK_SECRET, SLACK_BODY, SLACK_TS, SLACK_SIGNATURE) == int(SLACK_TS)
+
+
+def test_slack_agrees_with_slacks_own_sdk() -> None:
+    """Both directions with slack_sdk's SignatureVerifier (its clock pinned to the example)."""
+
+    class At:
+        def now(self) -> float:
+            return float(SLACK_TS)
+
+    sdk = SignatureVerifier(SLACK_SECRET, clock=At())
+    assert sdk.is_valid(SLACK_BODY, SLACK_TS, sig.sign_slack(SLACK_SECRET, SLACK_TS, SLACK_BODY))
+    body = b'{"type":"event_callback","event":{"type":"app_mention","text":"hi"}}'
+    theirs = sdk.generate_signature(timestamp=SLACK_TS, body=body)
+    assert theirs is not None
+    assert sig.verify_slack(SLACK_SECRET, body, SLACK_TS, theirs) == int(SLACK_TS)
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,9 @@ async def open_hub(ls: TielineServer) -> None:
     announce_problems(ls, await hub.reconfigure(settings) if settings else hub.state.problems)
     ls.hub = hub
     notify.subscribe(ls, hub)
+    from . import api_clients
+
+    api_clients.subscribe(ls, hub)
     from .snippets import panel_changed
 
     hub.snippets.on_change = lambda what, snippet_id: panel_changed(ls)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from server.hub.events import Event, EventKind
+from server.hub.events import VIA_WEBHOOK, Event, EventKind
 
 _KIND_PART = re.compile(r"[^a-z0-9_]+")
 
@@ -53,7 +53,7 @@ def namespaced(source: str, *parts: str) -> str:
 
 
 def _event(kind: str, source: str, subject: str, delivery: str | None, **payload: Any) -> Event:
-    body = {"via": "webhook", "delivery": delivery, **payload}
+    body = {"via": VIA_WEBHOOK, "delivery": delivery, **payload}
     return Event(kind, source, "", subject, body)
 
 
