@@ -22,6 +22,7 @@ from . import (
     jobs,
     lenses,
     lsp,
+    mcp,
     oauth_verify,
     pdfnotes,
     references,
@@ -79,6 +80,8 @@ def main() -> None:
     diagrams.main([])
     _section("cli: tieline prs --json as a new process, beside tieline --version")
     cli.main([])
+    _section("mcp: an agent's tool call on a held tieline mcp session, beside a new process")
+    mcp.main([])
     _section("snippets: search per keystroke over 10,000 snippets; completion beside the floor")
     snippets.main([])
     _section("calendar_poll: the Agenda's CalDAV refresh, idle and with one change, per hour")

@@ -119,6 +119,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
         api_arguments(api)
 
+    mcp_help = "serve Tieline's tools to AI agents (MCP, stdio)"
+    m = sub.add_parser("mcp", help=mcp_help, description=mcp_help)
+    if _first_word(sys.argv[1:] if argv is None else argv) == "mcp":
+        from server.mcp.cli import arguments as mcp_arguments
+
+        mcp_arguments(m)
+
     chosen = _chosen(sys.argv[1:] if argv is None else argv)
     for v in VERBS:
         vp = sub.add_parser(v.name, help=v.help, description=v.help)
@@ -144,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The server logs JSON to stderr (the editor's output channel) and to its file. A
     # command at a terminal prints its own plain words: only errors reach the terminal, as
     # one line of text, and it leaves the file (and its rotation) to the server.
-    if args.command == "serve":
+    if args.command == "serve" or (args.command == "mcp" and not args.mcp_command):
         setup_logging(level, to_file=True)
     else:
         setup_logging(level, to_file=False, terminal="plain")
@@ -164,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_doctor()
     if args.command == "connectors":
         return _connectors(args)
+    if args.command == "mcp":
+        from server.mcp.cli import run as run_mcp
+
+        return run_mcp(args)
     if args.command == "auth":
         from server.cli_auth import run_auth
 

@@ -55,7 +55,7 @@ _NOT_CONFIG_ENV = re.compile(
 
 
 #: Sections only the user's own layers may set (never a workspace's ``.tieline.toml``).
-_MACHINE_ONLY = ("web",)
+_MACHINE_ONLY = ("web", "mcp")
 
 
 class _Section(BaseModel):
@@ -435,6 +435,19 @@ class ReferencesSettings(_Section):
     )
 
 
+class McpSettings(_Section):
+    """``tieline mcp``: Tieline's tools for AI agents over the Model Context Protocol."""
+
+    allow_writes: bool = Field(
+        default=False,
+        description="Offer agents the tools that change something (create an issue, comment, "
+        "save a snippet); read from your own config.toml or the environment, never from a "
+        "workspace's .tieline.toml. Each such tool still needs its own grant: `tieline mcp "
+        "grant TOOL`.",
+        json_schema_extra={"scope": "machine"},
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -733,6 +746,7 @@ class Config(_Section):
     pages: PagesSettings = Field(default_factory=PagesSettings)
     vectors: VectorSettings = Field(default_factory=VectorSettings)
     references: ReferencesSettings = Field(default_factory=ReferencesSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
