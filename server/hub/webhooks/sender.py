@@ -22,7 +22,6 @@ from connectors.sdk.redact import redact
 from server import __version__
 
 from .errors import AddressRefused
-from .http1 import Pool
 from .models import Outcome
 from .ssrf import Guard
 
@@ -66,6 +65,8 @@ class Sender:
         max_connections: int = 64,
         ca_bundle: Path | None = None,
     ) -> None:
+        from .http1 import Pool  # h11 loads with the first delivery, not with the hub
+
         self.guard = guard
         self.timeout = timeout
         self._pool = Pool(guard, _ssl_context(ca_bundle), per_origin=max_connections)
