@@ -39,6 +39,7 @@ T = TypeVar("T")
 ALL = "tok-all-scopes"
 READ_ISSUES = "tok-issues-read"
 NOTHING = "tok-no-scopes"
+EVENTS_ONLY = "tok-events-read"
 REPO = RepoRef(host="github.com", owner="octo", name="app")
 OTHER = RepoRef(host="gitlab.com", owner="group", name="tool")
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -50,6 +51,7 @@ def tokens() -> TokenTable:
             ALL: Principal("alice", frozenset(SCOPES)),
             READ_ISSUES: Principal("bob", frozenset({"issues:read"})),
             NOTHING: Principal("carol", frozenset()),
+            EVENTS_ONLY: Principal("dave", frozenset({"events:read"})),
         }
     )
 

@@ -35,7 +35,10 @@ def endpoints(handlers: Any) -> list[Endpoint]:
     h = handlers
     link = Header("Link", 'The next page, as <url>; rel="next" (absent on the last page)')
     inm = Header("If-None-Match", "An ETag from an earlier answer: 304 when unchanged")
-    item_id = {"id": "The item's id, connector:host:label (github:github.com:octo/app#7)"}
+    item_id = {
+        "id": "The item's id, connector:host:label (github:github.com:octo/app#7), "
+        "percent-encoded (# as %23; slashes may stay)"
+    }
     return [
         Endpoint("GET", "/openapi.json", "getOpenApi", "This document", None, h.openapi,
                  tag="meta", etag=True, headers=(inm,)),

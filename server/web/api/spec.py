@@ -20,6 +20,8 @@ from .auth import SCOPES
 from .problems import TYPES, Problem
 
 REF = "#/components/schemas/{model}"
+#: Ids are printable: no control characters or spaces (no route matches a path with them).
+PATH_PARAM = {"type": "string", "minLength": 1, "pattern": "^[^\\u0000-\\u0020\\u007f]+$"}
 SECURITY = "bearer"
 
 
@@ -154,7 +156,7 @@ def _operation(e: Endpoint, refs: Mapping[tuple[Any, Any], Any]) -> dict[str, An
     if e.scope:
         op["x-scope"] = e.scope
     params: list[dict[str, Any]] = [
-        {"name": n, "in": "path", "required": True, "description": d, "schema": {"type": "string"}}
+        {"name": n, "in": "path", "required": True, "description": d, "schema": PATH_PARAM}
         for n, d in e.params.items()
     ]
     if e.query is not None:
