@@ -7,6 +7,7 @@ import time
 
 from . import (
     actions_poll,
+    api,
     bitbucket_poll,
     calendar_poll,
     ci_failures,
@@ -92,6 +93,8 @@ def main() -> None:
     vectors.main([])
     _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
     references.main([])
+    _section("api: the REST API listing 1,000 mirrored issues over HTTP")
+    api.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 
