@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,17 +125,28 @@ class Served:
 
 @contextlib.contextmanager
 def served(
-    home: Path, *, issues: int = 30, pulls: int = 5, keepalive: float = 15.0
+    home: Path,
+    *,
+    issues: int = 30,
+    pulls: int = 5,
+    keepalive: float = 15.0,
+    environ: Mapping[str, str] | None = None,
+    root: Path | None = None,
 ) -> Iterator[Served]:
-    """Serve the seeded world until the block ends."""
+    """Serve the seeded world until the block ends. ``environ`` and ``root``: the hub's
+    environment (services' settings and tokens) and workspace folder; when given, the hub
+    connects the sessions they call for and syncs them before serving."""
     ready = threading.Event()
     box: dict[str, Any] = {}
 
     async def main() -> None:
         store = await Store.open(home / "tieline.db")
-        hub = Hub(store=store, environ={"TIELINE_HOME": str(home)})
+        hub = Hub(store=store, root=root, environ={"TIELINE_HOME": str(home), **(environ or {})})
         try:
             await seed(hub, issues=issues, pulls=pulls)
+            if environ is not None:
+                for session in await hub.connect():
+                    await hub.sync_now(session)
             hooks = MemoryHooks()
             app = Starlette(
                 exception_handlers={404: not_found},
