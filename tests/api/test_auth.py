@@ -84,3 +84,10 @@ def test_every_operation_names_its_scope_and_every_scope_is_used() -> None:
 def test_the_served_document_is_the_generated_one(api: Served) -> None:
     served = _get(api, "/openapi.json", ALL).json()
     assert served["paths"] == openapi_document()["paths"]
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation import OpenAPIV31SpecValidator
+
+    validate(openapi_document(), cls=OpenAPIV31SpecValidator)

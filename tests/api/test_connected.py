@@ -2,17 +2,20 @@
 seeded with the scenario's repository and the capability suite's CI story): creating an
 issue goes through the hub's own ``create_issue``, answers 201 and is served from the mirror
 at once; a service nobody is signed in to is 409 not-connected, one not installed 422; and
-the checkout's branch has its CI status."""
+the checkout's branch has its CI status; and the agenda serves a window of the sessions'
+events."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
 
+from connectors.sdk.calendar import CalendarEvent, event_ref
 from tests.api.world import ALL, Served, served
 from tests.cli.conftest import clone
 from tests.scenarios import GITHUB_TOKEN, seed_github
@@ -69,3 +72,38 @@ def test_ci_status_of_the_checkouts_branch(connected: Served) -> None:
     assert by_name["deploy"]["state"] == "running"
     other = httpx.get(connected.url + "/ci?repo=octo/app&branch=main", headers=AUTH)
     assert other.status_code == 404
+
+
+def _event(uid: str, start: datetime, **kw: object) -> CalendarEvent:
+    return CalendarEvent(
+        ref=event_ref("caldav", "dav.example.com", "/cal/", uid, start),
+        uid=uid,
+        calendar="/cal/",
+        title=uid,
+        start=start,
+        end=start + timedelta(minutes=30),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_agenda_of_a_window(connected: Served) -> None:
+    # The events a calendar session's syncer keeps, put in the signed-in session's index
+    # (the agenda merges every session's).
+    day = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    (session,) = connected.hub.sessions.values()
+    events = (_event("standup", day), _event("review", day + timedelta(hours=3)),
+              _event("tomorrow", day + timedelta(days=1, hours=1)))  # fmt: skip
+
+    async def put() -> None:
+        session.coordinator.index.events = events
+
+    connected.run(put())
+    window = {"start": day.isoformat(), "end": (day + timedelta(hours=8)).isoformat()}
+    r = httpx.get(connected.url + "/calendar/agenda", params=window, headers=AUTH)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [e["title"] for e in items] == ["standup", "review"]
+    assert items[0]["is_meeting"] is True and items[0]["calendar"] == "/cal/"
+    empty = {"start": window["end"], "end": window["start"]}
+    assert httpx.get(connected.url + "/calendar/agenda", params=empty,
+                     headers=AUTH).json() == {"items": []}  # fmt: skip

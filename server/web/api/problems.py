@@ -32,7 +32,6 @@ TYPES: dict[str, tuple[int, str]] = {
     "unauthorized": (401, "Credentials are missing or invalid"),
     "insufficient-scope": (403, "The token lacks the scope this needs"),
     "not-found": (404, "No such resource"),
-    "not-acceptable": (406, "No representation in an accepted media type"),
     "method-not-allowed": (405, "Method not allowed"),
     "conflict": (409, "The request conflicts with the current state"),
     "unsupported-media-type": (415, "The body must be application/json"),
