@@ -31,6 +31,7 @@ def _problem(r: httpx.Response, status: int, slug: str) -> dict[str, object]:
 def test_http_problems(api: Served) -> None:
     _problem(httpx.get(api.url + "/snippets/nope", headers=AUTH), 404, "not-found")
     _problem(httpx.get(api.url + "/no/such/path", headers=AUTH), 404, "not-found")
+    assert httpx.get(api.url + "/no/such/path").status_code == 401
     r = httpx.put(api.url + "/issues", headers=AUTH)
     _problem(r, 405, "method-not-allowed")
     assert r.headers["allow"] == "GET, POST"

@@ -49,10 +49,14 @@ def build_routes(endpoints: Sequence[Endpoint], authorize: Authorize) -> list[Ba
     by_path: dict[str, dict[str, Endpoint]] = {}
     for e in endpoints:
         by_path.setdefault(e.route_path or e.path, {})[e.method.upper()] = e
-    return [
+    out: list[BaseRoute] = [
         Route(path, _dispatcher(methods, authorize), methods=list(_EVERY_METHOD))
         for path, methods in by_path.items()
     ]
+    # Last: any other path under the mount is a 404 problem -- to a caller with credentials
+    # (a stranger learns nothing of which paths exist).
+    out.append(Route("/{rest:path}", _dispatcher({}, authorize), methods=list(_EVERY_METHOD)))
+    return out
 
 
 #: What a route takes to its dispatcher, which answers 405 itself for the ones it lacks.
@@ -69,6 +73,8 @@ def _dispatcher(
         try:
             if e is None:  # who asks is checked first: nothing is said to a stranger
                 await _authorized(request, None, authorize)
+                if not methods:
+                    raise ApiError("not-found", "no such path")
                 raise ApiError(
                     "method-not-allowed",
                     f"{request.method} is not allowed here (allowed: {allow})",
