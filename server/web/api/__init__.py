@@ -6,6 +6,11 @@ the Host header and serves them. Two seams are injected: ``authorize``
 (:class:`~.hooks.HookRegistry`: where REST hook subscriptions are kept and delivered from).
 The OpenAPI document (``GET /api/v1/openapi.json``, authenticated like the rest) is made
 from the same endpoint table the routes are (:mod:`.spec`).
+
+Any other path under the mount is a 404 problem (401 without credentials). A path no route
+of the app matches at all (one holding a newline, which no Starlette mount matches) is the
+app's to answer: :func:`~.dispatch.not_found` answers it as a problem, installed with
+``Starlette(exception_handlers={404: not_found})``.
 """
 
 from __future__ import annotations

@@ -46,8 +46,11 @@ class Principal:
 class Authorize(Protocol):
     """``authorize(request, scope)``: the principal of the request's credentials, or
     ``None`` when it has none or they are invalid (expired, revoked, unknown). The scope the
-    endpoint needs is passed along so a verifier may narrow what it returns; the API itself
-    checks :meth:`Principal.allows` and answers 403 when it does not."""
+    endpoint needs is passed along so a verifier may narrow what it returns (it is empty for
+    what any valid token may read: the OpenAPI document); the API itself checks
+    :meth:`Principal.allows` and answers 403 when it does not -- so a verifier returns the
+    principal of a valid token even when it lacks the scope, or the caller gets 401 where
+    403 was due. May be ``async``."""
 
     def __call__(
         self, request: Request, scope: str
