@@ -13,6 +13,7 @@ test draws its cases with the operation's own Hypothesis strategy. (Schemathesis
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import schemathesis
@@ -85,3 +86,23 @@ def _run(check: Callable[[], None], mode: GenerationMode) -> None:
         if mode is GenerationMode.POSITIVE:
             raise
         pytest.skip("no input of this operation can be invalid (a string header at most)")
+
+
+def test_linked_operations_chain(api_schema: schemathesis.BaseSchema) -> None:
+    """Schemathesis's stateful run over the document's links: a hook created then deleted
+    (and deleted again: 404), a snippet created then read, a listed item then read."""
+    machine = api_schema.as_state_machine()
+
+    class Workflow(machine):  # type: ignore[misc, valid-type]
+        def before_call(self, case: schemathesis.Case) -> None:
+            if case.query:
+                case.query.pop("cursor", None)  # opaque: see test_every_answer_is_documented
+
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"headers": AUTH}
+
+    Workflow.run(
+        settings=settings(
+            max_examples=15, stateful_step_count=6, suppress_health_check=list(HealthCheck)
+        )
+    )

@@ -50,6 +50,7 @@ def endpoints(handlers: Any) -> list[Endpoint]:
         Endpoint("GET", "/issues", "listIssues", "List mirrored issues", "issues:read",
                  h.list_issues, tag="issues", query=m.IssueQuery, response=m.IssuePage,
                  etag=True, headers=(link, inm),
+                 links={"GetFirstIssue": ("getIssue", {"id": "$response.body#/items/0/id"})},
                  description="Issues from every tracker signed in to, as the last sync "
                  "mirrored them, newest change first."),
         Endpoint("POST", "/issues", "createIssue", "Create an issue", "issues:write",
@@ -62,7 +63,8 @@ def endpoints(handlers: Any) -> list[Endpoint]:
                  errors=(404,), etag=True, headers=(inm,), route_path="/issues/{id:path}"),
         Endpoint("GET", "/prs", "listPullRequests", "List mirrored pull requests", "prs:read",
                  h.list_pulls, tag="prs", query=m.IssueQuery, response=m.PullRequestPage,
-                 etag=True, headers=(link, inm)),
+                 etag=True, headers=(link, inm),
+                 links={"GetFirstPull": ("getPullRequest", {"id": "$response.body#/items/0/id"})}),
         Endpoint("GET", "/prs/{id}", "getPullRequest", "One mirrored pull request", "prs:read",
                  h.get_pull, tag="prs", params=item_id, response=m.PullRequestDetail,
                  errors=(404,), etag=True, headers=(inm,), route_path="/prs/{id:path}"),
@@ -77,6 +79,7 @@ def endpoints(handlers: Any) -> list[Endpoint]:
         Endpoint("POST", "/snippets", "createSnippet", "Save a snippet", "snippets:write",
                  h.create_snippet, tag="snippets", body=m.SnippetCreate, status=201,
                  response=m.Snippet,
+                 links={"GetSnippet": ("getSnippet", {"id": "$response.body#/id"})},
                  description="Refused with 422 secret-found when the body looks like it "
                  "holds a secret (the findings say what and where, never the value)."),
         Endpoint("GET", "/snippets/search", "searchSnippets", "Search snippets",
@@ -106,6 +109,7 @@ def endpoints(handlers: Any) -> list[Endpoint]:
         Endpoint("POST", "/hooks", "createHook", "Subscribe a REST hook", "events:read",
                  h.create_hook, tag="hooks", body=m.HookCreate, status=201,
                  response=m.HookOut,
+                 links={"DeleteHook": ("deleteHook", {"id": "$response.body#/id"})},
                  description="Events of kind `event` (a glob) are POSTed to `target_url`; "
                  "a target answering 410 Gone is unsubscribed."),
         Endpoint("DELETE", "/hooks/{id}", "deleteHook", "Unsubscribe a REST hook",

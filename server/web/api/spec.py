@@ -60,6 +60,9 @@ class Endpoint:
     headers: tuple[Header, ...] = ()
     #: The path in Starlette's syntax when it differs (``{id:path}`` takes slashes).
     route_path: str | None = None
+    #: OpenAPI links from the success answer: name -> (operationId, {parameter: expression}),
+    #: so a client (and a stateful test) knows which operation takes what this one returned.
+    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def takes_input(self) -> bool:
@@ -190,6 +193,11 @@ def _operation(e: Endpoint, refs: Mapping[tuple[Any, Any], Any]) -> dict[str, An
         }
     if answer_headers:
         ok["headers"] = answer_headers
+    if e.links:
+        ok["links"] = {
+            name: {"operationId": op_id, "parameters": params}
+            for name, (op_id, params) in e.links.items()
+        }
     responses[str(e.status)] = ok
     if e.etag:
         responses["304"] = {"description": _DESCRIPTIONS[304]}
