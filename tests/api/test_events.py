@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
 from server.hub.events import Event, EventKind
-from tests.api.world import ALL, Served
+from tests.api.world import ALL, Served, served
 
 AUTH = {"Authorization": f"Bearer {ALL}"}
 
@@ -85,3 +86,15 @@ def test_a_ring_keeps_the_newest_and_says_when_some_were_dropped() -> None:
         ring.add(Event("x.y", "c", "a", str(i)))
     assert [n.id for n in ring.since(0)] == [3, 4, 5]
     assert ring.gap(0) and ring.gap(1) and not ring.gap(2)
+
+
+def test_resuming_past_what_the_ring_holds_says_so(tmp_path: Path) -> None:
+    with served(tmp_path, issues=0, pulls=0, ring_size=3, keepalive=0.2) as api:
+        _publish(api, 5)  # ids 1-5; the ring keeps 3-5
+        headers = {**AUTH, "Last-Event-ID": "1"}
+        with httpx.stream("GET", api.url + "/events/stream", headers=headers, timeout=30) as r:
+            frames = _frames(r.iter_lines())
+            first = next(f for f in frames if "event" in f)
+            assert first["event"] == "gap" and json.loads(first["data"]) == {"after": 1, "first": 3}
+            ids = [int(next(f for f in frames if "id" in f)["id"]) for _ in range(3)]
+            assert ids == [3, 4, 5]

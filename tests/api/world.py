@@ -130,6 +130,7 @@ def served(
     issues: int = 30,
     pulls: int = 5,
     keepalive: float = 15.0,
+    ring_size: int | None = None,
     environ: Mapping[str, str] | None = None,
     root: Path | None = None,
 ) -> Iterator[Served]:
@@ -153,7 +154,13 @@ def served(
                 routes=[
                     Mount(
                         PREFIX,
-                        routes=routes(hub, authorize=tokens(), hooks=hooks, keepalive=keepalive),
+                        routes=routes(
+                            hub,
+                            authorize=tokens(),
+                            hooks=hooks,
+                            keepalive=keepalive,
+                            ring_size=ring_size,
+                        ),
                     )
                 ],
             )

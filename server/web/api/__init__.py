@@ -103,7 +103,8 @@ def endpoints(handlers: Any) -> list[Endpoint]:
                  description="Server-Sent Events: each event as `id:`, `event:` (its kind) "
                  "and `data:` (an Event as JSON); a `: keep-alive` comment when quiet. "
                  "Reconnect with Last-Event-ID to get what was missed (from the in-memory "
-                 "ring)."),
+                 "ring); when the ring no longer holds all of it, an `event: gap` frame "
+                 "(data: {after, first}) comes first."),
         Endpoint("GET", "/hooks", "listHooks", "My REST hooks", "events:read", h.list_hooks,
                  tag="hooks", response=m.HookList),
         Endpoint("POST", "/hooks", "createHook", "Subscribe a REST hook", "events:read",

@@ -236,6 +236,9 @@ class Handlers:
         async def lines() -> Any:
             nonlocal after
             yield f"retry: 3000\n: resuming after {after}\n\n"
+            if ring.gap(after):  # the ring dropped some before this client read them
+                gap = json.dumps({"after": after, "first": ring.first_id})
+                yield f"event: gap\ndata: {gap}\n\n"
             while True:
                 if await ring.wait(after, keepalive):
                     for n in ring.since(after):
