@@ -23,6 +23,8 @@ from . import (
     jobs,
     lenses,
     lsp,
+    mcp,
+    oauth_verify,
     pdfnotes,
     references,
     repoll,
@@ -32,6 +34,8 @@ from . import (
     tasks_output,
     vault,
     vectors,
+    web,
+    widgets,
 )
 
 
@@ -77,6 +81,8 @@ def main() -> None:
     diagrams.main([])
     _section("cli: tieline prs --json as a new process, beside tieline --version")
     cli.main([])
+    _section("mcp: an agent's tool call on a held tieline mcp session, beside a new process")
+    mcp.main([])
     _section("snippets: search per keystroke over 10,000 snippets; completion beside the floor")
     snippets.main([])
     _section("calendar_poll: the Agenda's CalDAV refresh, idle and with one change, per hour")
@@ -93,6 +99,12 @@ def main() -> None:
     vectors.main([])
     _section("references: a 5,000-entry BibTeX file parsed; citekey search per keystroke")
     references.main([])
+    _section("web: the web face's start, and a signed webhook to its event on the bus")
+    web.main([])
+    _section("widgets: cards and badges rendered, and read from a 5,000-item mirror")
+    widgets.main([])
+    _section("oauth_verify: an API token checked among 10,000; a refresh over HTTP")
+    oauth_verify.main([])
     _section("api: the REST API listing 1,000 mirrored issues over HTTP")
     api.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")

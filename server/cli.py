@@ -1,4 +1,5 @@
-"""The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``, and
+"""The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``,
+``api ...`` (:mod:`server.cli_api`), and
 the verbs of :mod:`server.verbs` (``prs``, ``issues``, ``issue``, ``ci``, ``log``,
 ``snippets``, ``docs``).
 
@@ -24,6 +25,19 @@ def _parse_hostport(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not host:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host, int(port)
+
+
+def _first_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs: its first word that is not an option or an option's value."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--log-level":
+            skip = True
+        elif not a.startswith("-"):
+            return a
+    return None
 
 
 def _chosen(argv: Sequence[str]) -> Verb | None:
@@ -94,6 +108,24 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     csub = c.add_subparsers(dest="connectors_command", metavar="ACTION")
     csub.add_parser("list", help="list installed connectors and their capabilities")
 
+    w = sub.add_parser("web", help="the local web face: serve, its token, webhook secrets")
+    if _first_word(sys.argv[1:] if argv is None else argv) == "web":
+        from server.web.cli import arguments as web_arguments
+
+        web_arguments(w)
+    api = sub.add_parser("api", help="Tieline's own API: clients, consent requests, grants")
+    if _first_word(sys.argv[1:] if argv is None else argv) == "api":
+        from server.cli_api import arguments as api_arguments
+
+        api_arguments(api)
+
+    mcp_help = "serve Tieline's tools to AI agents (MCP, stdio)"
+    m = sub.add_parser("mcp", help=mcp_help, description=mcp_help)
+    if _first_word(sys.argv[1:] if argv is None else argv) == "mcp":
+        from server.mcp.cli import arguments as mcp_arguments
+
+        mcp_arguments(m)
+
     chosen = _chosen(sys.argv[1:] if argv is None else argv)
     for v in VERBS:
         vp = sub.add_parser(v.name, help=v.help, description=v.help)
@@ -119,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The server logs JSON to stderr (the editor's output channel) and to its file. A
     # command at a terminal prints its own plain words: only errors reach the terminal, as
     # one line of text, and it leaves the file (and its rotation) to the server.
-    if args.command == "serve":
+    if args.command == "serve" or (args.command == "mcp" and not args.mcp_command):
         setup_logging(level, to_file=True)
     else:
         setup_logging(level, to_file=False, terminal="plain")
@@ -139,10 +171,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_doctor()
     if args.command == "connectors":
         return _connectors(args)
+    if args.command == "mcp":
+        from server.mcp.cli import run as run_mcp
+
+        return run_mcp(args)
     if args.command == "auth":
         from server.cli_auth import run_auth
 
         return run_auth(args)
+    if args.command == "web":
+        from server.web.cli import run as run_web
+
+        return run_web(args)
+    if args.command == "api":
+        from server.cli_api import run_api
+
+        return run_api(args)
     chosen = verb(args.command)
     if chosen is not None:
         from server.verbs.base import run_verb

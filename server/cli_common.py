@@ -9,7 +9,7 @@ from pathlib import Path
 from connectors.sdk import Registry, default_registry
 from connectors.sdk.errors import TielineError
 from connectors.sdk.manifest import Manifest
-from server.hub import config
+from server.hub import config, paths
 from server.hub.config import WORKSPACE_FILE
 
 
@@ -26,8 +26,15 @@ def workspace_root(cwd: Path) -> Path:
     return here
 
 
-def load_config(cwd: Path | None = None, registry: Registry | None = None) -> config.Loaded:
+def installed(cwd: Path | None = None, registry: Registry | None = None) -> Registry:
+    """The connectors a command in ``cwd`` sees: the installed ones and those declared in
+    the user's and the workspace's connector folders (``.tieline/connectors/*.toml``)."""
     reg = registry or default_registry()
+    return reg.discover(paths.connector_dirs([workspace_root(cwd or Path.cwd())]))
+
+
+def load_config(cwd: Path | None = None, registry: Registry | None = None) -> config.Loaded:
+    reg = installed(cwd, registry)
     return config.load(
         workspace=workspace_root(cwd or Path.cwd()),
         environ=os.environ,
@@ -38,7 +45,7 @@ def load_config(cwd: Path | None = None, registry: Registry | None = None) -> co
 def manifest_of(service: str, registry: Registry | None = None) -> Manifest:
     """The connector's manifest (read, not imported: signing in must work even while a
     connector's code fails its capability check)."""
-    reg = registry or default_registry()
+    reg = installed(None, registry)
     if service not in reg:
         known = ", ".join(reg.ids()) or "none"
         raise TielineError(f"unknown service {service!r} (installed: {known})")

@@ -9,6 +9,13 @@ without importing it), and imports a connector's code only when the hub first op
 session for it. A broken connector -- an invalid manifest, an import error, a declared
 capability it does not implement -- is reported with its name and the reason, never fatal
 to the others.
+
+Connectors may also be *discovered* in folders (:meth:`Registry.discover`): a package
+registered in the ``tieline.connector_sources`` group is a function that reads a list of
+folders and answers the connectors it found there (``connectors.declarative`` builds one
+from each TOML manifest in ``.tieline/connectors/``). Discovery runs again whenever the
+caller asks -- on every configuration load -- and replaces what the last run found; a file
+that cannot become a connector is reported in :attr:`Registry.broken` under its path.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -28,6 +35,8 @@ from .manifest import Manifest
 from .redact import register_shapes
 
 GROUP = "tieline.connectors"
+#: Functions ``(folders) -> Sequence[Discovered]`` that find connectors in folders.
+SOURCES = "tieline.connector_sources"
 MANIFEST = "manifest.toml"
 log = logging.getLogger("tieline.registry")
 
@@ -36,6 +45,23 @@ log = logging.getLogger("tieline.registry")
 class Broken:
     name: str
     error: str
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """What a connector source found in one file: a connector class, or why there is none
+    (``error``, which need not repeat the path: problems are listed under it).
+
+    ``stamp`` changes whenever the file's content does (a hash): the hub reopens the
+    sessions of a connector whose stamp changed."""
+
+    path: Path
+    cls: type[Connector] | None = None
+    error: str | None = None
+    stamp: str = ""
+
+
+Source = Callable[[Sequence[Path]], Sequence[Discovered]]
 
 
 @dataclass
@@ -48,6 +74,8 @@ class Entry:
     error: str | None = field(default=None)
     #: The file the manifest was read from (``None`` when it came in code).
     path: Path | None = None
+    #: Set for a discovered connector: its source's stamp of the file (see :class:`Discovered`).
+    stamp: str | None = None
 
     @property
     def id(self) -> str:
@@ -70,6 +98,10 @@ class Registry:
     def __init__(self) -> None:
         self._entries: dict[str, Entry] = {}
         self.broken: list[Broken] = []
+        #: The connectors and problems the last :meth:`discover` found (replaced by the next).
+        self._discovered: set[str] = set()
+        self._discovered_broken: list[Broken] = []
+        self._sources: list[Source] | None = None
 
     # -- building ---------------------------------------------------------------------------
     def add(self, cls: type[Connector]) -> None:
@@ -93,6 +125,63 @@ class Registry:
                 log.error("connector %s could not be loaded: %s", ep.name, message)
                 self.broken.append(Broken(ep.name, message))
         return self
+
+    def discover(self, folders: Sequence[Path]) -> Registry:
+        """Find connectors in ``folders`` with every installed source, replacing what the last
+        call found. A connector whose file did not change keeps its entry (and its class);
+        one whose id an installed connector already has is refused, never replacing it."""
+        found: dict[str, Entry] = {}
+        broken: list[Broken] = []
+        for source in self._connector_sources():
+            try:
+                results = source(folders)
+            except Exception as exc:  # a source's bug costs its connectors, not the others
+                log.exception("connector source %r failed", source)
+                broken.append(Broken(getattr(source, "__module__", "source"), str(exc)))
+                continue
+            for d in results:
+                if d.cls is None:
+                    broken.append(Broken(str(d.path), d.error or "not a connector"))
+                    continue
+                m = d.cls.manifest()
+                if m.id in self._entries and m.id not in self._discovered:
+                    broken.append(
+                        Broken(str(d.path), f"the id {m.id!r} is an installed connector's")
+                    )
+                    continue
+                if m.id in found:
+                    log.info("%s replaces the connector %r of %s", d.path, m.id, found[m.id].path)
+                old = self._entries.get(m.id)
+                if old is not None and m.id in self._discovered and old.stamp == d.stamp:
+                    found[m.id] = old
+                    continue
+                register_shapes(m.auth.token_patterns)
+                target = f"{d.cls.__module__}:{d.cls.__qualname__}"
+                found[m.id] = Entry(m, target, d.cls, path=d.path, stamp=d.stamp)
+        for cid in self._discovered - set(found):
+            del self._entries[cid]
+        self._entries.update(found)
+        self._discovered = set(found)
+        self.broken = [b for b in self.broken if b not in self._discovered_broken] + broken
+        self._discovered_broken = broken
+        return self
+
+    def _connector_sources(self) -> list[Source]:
+        if self._sources is None:
+            self._sources = []
+            for ep in entry_points(group=SOURCES):
+                try:
+                    self._sources.append(ep.load())
+                except Exception as exc:  # an uninstallable source must not stop the others
+                    log.error("connector source %s could not be loaded: %s", ep.name, exc)
+                    self.broken.append(Broken(ep.name, str(exc)))
+        return self._sources
+
+    def stamp(self, connector_id: str) -> str | None:
+        """The stamp of a discovered connector's file (``None`` for an installed one or an
+        unknown id): it changes when the file does."""
+        entry = self._entries.get(connector_id)
+        return entry.stamp if entry is not None else None
 
     def _from_entry_point(self, ep: EntryPoint) -> None:
         path = manifest_path(ep.value)

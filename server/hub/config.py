@@ -33,7 +33,7 @@ import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, overload
+from typing import Annotated, Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
@@ -52,6 +52,10 @@ _NOT_CONFIG_ENV = re.compile(
     r"^TIELINE_(HOME|VAULT_PASSPHRASE|VAULT_BACKEND"
     r"|[A-Z0-9]+_(?:TOKEN|EMAIL|USER|USERNAME|CLIENT_SECRET))$"
 )
+
+
+#: Sections only the user's own layers may set (never a workspace's ``.tieline.toml``).
+_MACHINE_ONLY = ("web", "mcp")
 
 
 class _Section(BaseModel):
@@ -431,6 +435,19 @@ class ReferencesSettings(_Section):
     )
 
 
+class McpSettings(_Section):
+    """``tieline mcp``: Tieline's tools for AI agents over the Model Context Protocol."""
+
+    allow_writes: bool = Field(
+        default=False,
+        description="Offer agents the tools that change something (create an issue, comment, "
+        "save a snippet); read from your own config.toml or the environment, never from a "
+        "workspace's .tieline.toml. Each such tool still needs its own grant: `tieline mcp "
+        "grant TOOL`.",
+        json_schema_extra={"scope": "machine"},
+    )
+
+
 class SyncSettings(_Section):
     poll_interval: float = Field(
         default=60.0,
@@ -606,6 +623,54 @@ class VectorSettings(_Section):
     )
 
 
+class WebSettings(_Section):
+    """The local web face (``server/web``): loopback HTTP for incoming webhooks and the
+    routes later parts mount. Machine settings: a workspace's ``.tieline.toml`` cannot
+    loosen them (see :data:`_MACHINE_ONLY`)."""
+
+    port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="The loopback port the web face listens on (127.0.0.1 only); 0 picks a "
+        "free one each time it starts.",
+        json_schema_extra={"scope": "machine"},
+    )
+    allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the web face across origins (CORS), such "
+        "as `http://localhost:5173`; empty: none, and preflight requests are refused.",
+        json_schema_extra={"scope": "machine"},
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="More `Host` header values accepted besides 127.0.0.1 and localhost on the "
+        "web face's port: a tunnel's public name that forwards webhooks here unchanged.",
+        json_schema_extra={"scope": "machine"},
+    )
+    replay_window: int = Field(
+        default=300,
+        ge=30,
+        le=86400,
+        description="Seconds a signed webhook's timestamp may be old (or ahead) before it is "
+        "refused; delivery ids seen within this window are refused as replays.",
+        json_schema_extra={"scope": "machine"},
+    )
+    max_body_kb: int = Field(
+        default=25 * 1024,
+        ge=1,
+        le=100 * 1024,
+        description="The largest webhook body accepted, in KiB (GitHub caps payloads at 25 MB).",
+        json_schema_extra={"scope": "machine"},
+    )
+    refresh_on_hook: bool = Field(
+        default=True,
+        description="Ask for a (debounced) sync when a verified webhook arrives, so what the "
+        "editor shows follows the push instead of the next poll.",
+        json_schema_extra={"scope": "machine"},
+    )
+
+
 class ConnectorSections(Mapping[str, ConnectorSettings]):
     """Every installed connector's validated settings, by id (``connectors.github``, or
     ``connectors.get("jira")`` for an id only known at run time)."""
@@ -681,6 +746,8 @@ class Config(_Section):
     pages: PagesSettings = Field(default_factory=PagesSettings)
     vectors: VectorSettings = Field(default_factory=VectorSettings)
     references: ReferencesSettings = Field(default_factory=ReferencesSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "
@@ -756,6 +823,8 @@ def load(
         if not data:
             continue
         data = _refuse_secrets(data, source, problems)
+        if workspace is not None and source == str(workspace / WORKSPACE_FILE):
+            data = _refuse_machine_only(data, source, problems)
         sources.append(source)
         _merge(merged, data, (), origin, source)
     raw_connectors = merged.pop("connectors", None)
@@ -882,6 +951,21 @@ def _refuse_secrets(data: dict[str, Any], source: str, problems: list[Problem]) 
         return clean
 
     return walk(data, "")
+
+
+def _refuse_machine_only(
+    data: dict[str, Any], source: str, problems: list[Problem]
+) -> dict[str, Any]:
+    """Drop the sections a checked-out repository must not set: a ``.tieline.toml`` that
+    opened the web face to other origins or hosts would be an attack from a clone."""
+    clean = dict(data)
+    for section in _MACHINE_ONLY:
+        if section in clean:
+            del clean[section]
+            problems.append(
+                Problem(section, source, "set in the user configuration file, not a workspace's")
+            )
+    return clean
 
 
 def _merge(

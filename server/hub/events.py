@@ -33,6 +33,7 @@ class EventKind(enum.StrEnum):
 
     PULL_REQUEST_OPENED = "pull_request.opened"
     PULL_REQUEST_CLOSED = "pull_request.closed"
+    PULL_REQUEST_REOPENED = "pull_request.reopened"
     PULL_REQUEST_MERGED = "pull_request.merged"
     PULL_REQUEST_REVIEW_REQUESTED = "pull_request.review_requested"
     PULL_REQUEST_REVIEWED = "pull_request.reviewed"
@@ -40,6 +41,7 @@ class EventKind(enum.StrEnum):
     ISSUE_OPENED = "issue.opened"
     ISSUE_CLOSED = "issue.closed"
     ISSUE_REOPENED = "issue.reopened"
+    ISSUE_UPDATED = "issue.updated"
     ISSUE_ASSIGNED = "issue.assigned"
     ISSUE_COMMENTED = "issue.commented"
     CHECK_SUITE_FAILED = "check_suite.failed"
@@ -57,6 +59,20 @@ class EventKind(enum.StrEnum):
     INTEGRATION_HEALTH_CHANGED = "integration.health_changed"
     AUTH_REQUIRED = "auth.required"
     AUTH_CONSENT_REQUIRED = "auth.consent_required"
+
+
+#: ``payload["via"]`` of an event a verified webhook delivery published (``server/web``). Such
+#: an event is about anyone's item -- a pull request of the organisation, any branch's run --
+#: and the delivery also asks for a sync, which publishes the person's own events as a poll
+#: would. Subscribers that speak to the person (notifications) therefore skip pushed events;
+#: those that forward everything (outgoing webhooks, the API's stream) keep them.
+VIA_WEBHOOK = "webhook"
+
+
+def pushed(event: Event) -> bool:
+    """Whether ``event`` came from a webhook delivery rather than from a sync of the
+    person's own account (see :data:`VIA_WEBHOOK`)."""
+    return event.payload.get("via") == VIA_WEBHOOK
 
 
 def _now() -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from .store import Store
+from .store import Grant, Store
 
 
 class StoreGrants:
@@ -34,3 +34,21 @@ class StoreGrants:
             return None if grant is None else grant.scopes
         async with Store.open(self._path) as store:
             return await StoreGrants(store).get_grant(connector, account)
+
+    async def list_grants(self, connector: str | None = None) -> list[Grant]:
+        """Every grant recorded, or those of one ``connector``."""
+        if self._store is not None:
+            grants = await self._store.list_grants()
+            return [g for g in grants if connector is None or g.connector == connector]
+        async with Store.open(self._path) as store:
+            return await StoreGrants(store).list_grants(connector)
+
+    async def revoke_grant(self, connector: str, account: str) -> bool:
+        """Forget a grant (audited); whether there was one."""
+        if self._store is not None:
+            gone = await self._store.revoke_grant(connector, account)
+            if gone:
+                await self._store.audit("user", "revoke_grant", f"{connector}:{account}")
+            return gone
+        async with Store.open(self._path) as store:
+            return await StoreGrants(store).revoke_grant(connector, account)

@@ -55,6 +55,8 @@ from .tasks.board import Board as TaskBoard
 from .workspace import Folder, Workspace, detect_folder
 
 if TYPE_CHECKING:
+    from server.web.face import WebFace
+
     from .auth.orchestrator import SignIns
     from .docs import DocsLibrary
 
@@ -114,6 +116,7 @@ class Hub:
         )
         self._sign_ins: SignIns | None = None
         self._docs: DocsLibrary | None = None
+        self._web: WebFace | None = None
         self.sessions: dict[str, Session] = {}
         self.folders: list[Folder] = []
         self.state = HubState()
@@ -147,6 +150,8 @@ class Hub:
         return cls(store=store, root=root, cache_dir=cache_dir, **kwargs)
 
     async def close(self) -> None:
+        if self._web is not None:
+            await self._web.stop()
         self.worker.stop()
         self.logs.close()
         await self.tasks.close()
@@ -162,6 +167,17 @@ class Hub:
         if self._docs is not None:
             await self._docs.aclose()
         await self.store.close()
+
+    @property
+    def web(self) -> WebFace:
+        """The local web face (``server/web``), made on first use and started by whoever
+        needs it: ``url = await hub.web.start()``. Imported only then: an editor that never
+        receives a webhook never loads Starlette."""
+        if self._web is None:
+            from server.web.face import for_hub
+
+            self._web = for_hub(self)
+        return self._web
 
     def start_background(self) -> None:
         """Run the job worker and the scheduler on the current event loop."""
@@ -187,6 +203,8 @@ class Hub:
         return self.config.connectors[connector_id]
 
     def _load_config(self, editor: Mapping[str, Any] | None) -> config_mod.Loaded:
+        # Connectors declared as data are read again with the configuration they belong to.
+        self.registry.discover(paths.connector_dirs(self.paths))
         return config_mod.load(
             workspace=self.root,
             editor=editor,
@@ -217,7 +235,9 @@ class Hub:
 
     def _session_settings(self) -> dict[str, object]:
         cfg = self.config
-        out: dict[str, object] = {cid: cfg.connectors[cid] for cid in cfg.connectors}
+        out: dict[str, object] = {
+            cid: (cfg.connectors[cid], self.registry.stamp(cid)) for cid in cfg.connectors
+        }
         out[""] = (cfg.network, cfg.sync)
         return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import platformdirs
@@ -36,6 +37,20 @@ def cache_dir() -> Path:
 
 def user_config_file() -> Path:
     return config_dir() / "config.toml"
+
+
+#: Where connectors declared as data live, in the user's config folder and in a workspace.
+CONNECTORS_DIR = "connectors"
+WORKSPACE_CONNECTORS_DIR = Path(".tieline") / "connectors"
+
+
+def connector_dirs(workspace_folders: Sequence[Path] = ()) -> list[Path]:
+    """The folders connector manifests are discovered in: the user's first, then each
+    workspace folder's ``.tieline/connectors`` (a workspace's wins over the user's)."""
+    return [
+        config_dir() / CONNECTORS_DIR,
+        *(f / WORKSPACE_CONNECTORS_DIR for f in workspace_folders),
+    ]
 
 
 def database_file() -> Path:

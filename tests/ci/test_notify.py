@@ -67,3 +67,10 @@ async def test_a_failure_offers_its_log_and_its_page() -> None:
     ls = await _heard("all", PASSED, _event(EventKind.CI_FAILED, conclusion="cancelled"))
     assert ls.asked[0].message == "ci: build #7 passed on feature"
     assert ls.told[0].message == "ci: build #7 was cancelled on feature"  # nothing to offer
+
+
+async def test_a_pushed_run_of_any_branch_is_not_news() -> None:
+    """A webhook's ``ci.failed`` is about any branch; the sync the delivery asks for tells of
+    the person's own, so the pushed one alone is never a message."""
+    ls = await _heard("all", _event(EventKind.CI_FAILED, via="webhook"), PASSED)
+    assert len(ls.asked) + len(ls.told) == 1

@@ -27,7 +27,7 @@ def _tables(path: Path) -> set[str]:
 
 async def test_migrations_apply_from_empty(db_path: Path) -> None:
     async with Store.open(db_path) as store:
-        assert await current_version(store) == len(load_migrations())
+        assert await current_version(store) == load_migrations()[-1].version
     assert {"items", "checkpoints", "jobs", "job_effects", "grants", "audit_log"} <= _tables(
         db_path
     )
@@ -41,7 +41,7 @@ async def test_migrations_are_idempotent(db_path: Path) -> None:
     async with Store.open(db_path) as store:
         assert await current_version(store) == first
         row = await store.fetchone("SELECT count(*) FROM schema_version")
-        assert row is not None and row[0] == first
+        assert row is not None and row[0] == len(load_migrations())
 
 
 async def test_pragmas_are_set(store: Store) -> None:
@@ -200,3 +200,26 @@ async def test_metrics_accumulate(store: Store) -> None:
     assert m.last_error is not None and "abcdefghijkl" not in m.last_error
     assert m.error_rate == pytest.approx(1 / 3)
     assert [x.connector for x in await store.all_metrics()] == ["github"]
+
+
+def test_migration_numbers_may_have_gaps_but_not_repeats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numbers are handed out ahead of merging, so 0003 may land before 0002; two files with
+    one number would apply only one of them, and are refused by name."""
+    import importlib
+
+    for name, files in {
+        "gapmigs": ["0001_a.sql", "0003_c.sql"],
+        "dupmigs": ["0001_a.sql", "0002_b.sql", "0002_other.sql"],
+    }.items():
+        pkg = tmp_path / name
+        pkg.mkdir()
+        (pkg / "__init__.py").write_text("")
+        for f in files:
+            (pkg / f).write_text("CREATE TABLE t (x);")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    assert [m.version for m in load_migrations("gapmigs")] == [1, 3]
+    with pytest.raises(StoreError, match="0002_b and 0002_other share a number"):
+        load_migrations("dupmigs")

@@ -8,7 +8,9 @@ want ``PRIVATE-TOKEN: <token>``; Trello wants its API key and a token side by si
 sign-in whose user part is the key, named ``{username}`` in the template); Ghost's Admin
 API wants a short-lived JWT signed with the admin key (``Authorization: Ghost {jwt:/admin/}``,
 see :func:`admin_jwt`). The manifest says which (``[auth.headers]``), so the hub never
-assumes Bearer.
+assumes Bearer. A template whose name starts with ``?`` (``?api_key: {token}``) is a query
+parameter rather than a header, for services that take a key only in the URL; the HTTP
+cache keeps such a parameter out of its file as it keeps a credential header out.
 """
 
 from __future__ import annotations
@@ -115,7 +117,10 @@ class SecretAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._audience is not None and time.time() - self._minted >= JWT_RENEW:
             self._value = self._mint()
-        request.headers[self._name] = self._value
+        if self._name.startswith("?"):
+            request.url = request.url.copy_set_param(self._name[1:], self._value)
+        else:
+            request.headers[self._name] = self._value
         yield request
 
     def __repr__(self) -> str:  # never show the token, even in a debugger

@@ -63,6 +63,12 @@ class PresenceCache:
             return False, None
         return True, hit[1]
 
+    def known(self, ttl: float) -> dict[str, PresenceStatus]:
+        """Every address whose presence was read at most ``ttl`` seconds ago and is known:
+        what a presence widget shows without asking any service."""
+        now = self._clock()
+        return {e: s for e, (at, s) in self._known.items() if s is not None and now - at <= ttl}
+
     async def _ask(self, session: Session, emails: Sequence[str]) -> Mapping[str, PresenceStatus]:
         source: Presence = session.connector.capability(Presence)
         try:

@@ -12,6 +12,9 @@ cache just the same, or two accounts of that service would share entries.
 The credential itself never reaches the cache file: hishel stores the request it is given,
 headers and all, so the credential headers are taken off before the request enters the
 cache and put back on a copy only on its way to the network.
+A key sent in the URL (a manifest's ``?param: {token}`` template) is treated the same way:
+the parameter is taken out of the URL the cache keys and stores, folded into the account
+fingerprint, and put back only on the network's copy.
 
 Revalidation: within ``max-age`` a GET is answered from the cache without any request. A
 poller that wants the service's current answer wraps the call in :func:`revalidate`, which
@@ -44,6 +47,9 @@ _revalidate: contextvars.ContextVar[bool] = contextvars.ContextVar(
 _credential: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "tieline_credential", default=None
 )
+_credential_params: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "tieline_credential_params", default=None
+)
 #: Headers that carry a credential when a manifest names no other.
 DEFAULT_CREDENTIAL_HEADERS = ("authorization",)
 
@@ -74,11 +80,14 @@ def make_storage(cache_dir: Path | None) -> AsyncSqliteStorage:
 
 
 def account_fingerprint(
-    request: httpx.Request, headers: tuple[str, ...] = DEFAULT_CREDENTIAL_HEADERS
+    request: httpx.Request,
+    headers: tuple[str, ...] = DEFAULT_CREDENTIAL_HEADERS,
+    params: dict[str, str] | None = None,
 ) -> str:
     # Values only: with Authorization alone the key is what it always was (no cache turns
     # cold on upgrade).
-    auth = "\n".join(request.headers[h] for h in headers if h in request.headers)
+    values = [request.headers[h] for h in headers if h in request.headers]
+    auth = "\n".join([*values, *(params or {}).values()])
     return hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else "anonymous"
 
 
@@ -91,8 +100,10 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
         storage: AsyncSqliteStorage,
         *,
         credential_headers: tuple[str, ...] = DEFAULT_CREDENTIAL_HEADERS,
+        credential_params: tuple[str, ...] = (),
     ) -> None:
         self.credential_headers = tuple(dict.fromkeys(h.lower() for h in credential_headers))
+        self.credential_params = credential_params
         self.inner = inner
         self.cache = AsyncCacheTransport(
             _Reattach(inner),
@@ -107,19 +118,25 @@ class AccountKeyedCache(httpx.AsyncBaseTransport):
             # again and again while it grows, would otherwise be rewritten into the cache
             # file on every read (and a stored copy could answer for a log still growing).
             return await self.inner.handle_async_request(request)
-        request = _detached(request)  # what follows takes the credential off: off a copy
+        params = {
+            p: request.url.params[p] for p in self.credential_params if p in request.url.params
+        }
+        request = _detached(request, without=tuple(params))  # the credential comes off a copy
         # In RFC mode every method shares one key per URL, so a PATCH finds (and invalidates)
         # the entries its GETs stored; the account fingerprint keeps accounts apart.
-        identity = f"RFC {request.url} {account_fingerprint(request, self.credential_headers)}"
+        fingerprint = account_fingerprint(request, self.credential_headers, params)
+        identity = f"RFC {request.url} {fingerprint}"
         key = hashlib.sha256(identity.encode()).hexdigest()
         request.extensions = {**request.extensions, "caching": {"key": key}}
         if _revalidate.get() and request.method == "GET" and "cache-control" not in request.headers:
             request.headers["cache-control"] = "no-cache"
         taken = {h: request.headers.pop(h) for h in self.credential_headers if h in request.headers}
         token = _credential.set(taken or None)
+        param_token = _credential_params.set(params or None)
         try:
             response = await self.cache.handle_async_request(request)
         finally:
+            _credential_params.reset(param_token)
             _credential.reset(token)
         caching = response.extensions.get("caching") or {}
         if request.method == "GET" and caching.get("revalidated") and caching.get("stored"):
@@ -150,15 +167,18 @@ def _no_store(request: httpx.Request) -> bool:
     return any(d.strip() == "no-store" for d in directives)
 
 
-def _detached(request: httpx.Request) -> httpx.Request:
+def _detached(request: httpx.Request, *, without: tuple[str, ...] = ()) -> httpx.Request:
     """The request with headers of its own. The cache takes the credential off the request
     it hands hishel; done on the caller's request, that once stripped it from every redirect
     httpx built from it, a same-origin one too (a renamed repository's 301 then answered 404
     for a private repository). Cross-origin hops lose credentials in
     ``HubClient._redirect_headers`` instead."""
+    url = request.url
+    for name in without:
+        url = url.copy_remove_param(name)
     return httpx.Request(
         request.method,
-        request.url,
+        url,
         headers=request.headers.copy(),
         stream=request.stream,
         extensions=request.extensions,
@@ -173,12 +193,14 @@ class _Reattach(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         credential = _credential.get()
-        if credential:
+        params = _credential_params.get()
+        if credential or params:
             headers = request.headers.copy()
-            headers.update(credential)
+            headers.update(credential or {})
+            url = request.url.copy_merge_params(params) if params else request.url
             request = httpx.Request(
                 request.method,
-                request.url,
+                url,
                 headers=headers,
                 stream=request.stream,
                 extensions=request.extensions,

@@ -288,7 +288,14 @@ def credential_headers(manifest: Manifest) -> tuple[str, ...]:
     """``authorization`` and every header the manifest's auth templates send a secret in
     (lower-cased): what the cache keys accounts by and keeps out of its file."""
     named = [t.partition(":")[0].strip().lower() for t in manifest.auth.headers.values()]
-    return tuple(dict.fromkeys(["authorization", *named]))
+    return tuple(dict.fromkeys(["authorization", *(n for n in named if not n.startswith("?"))]))
+
+
+def credential_params(manifest: Manifest) -> tuple[str, ...]:
+    """The query parameters the manifest's auth templates send a secret in (``?api_key:
+    {token}``): kept out of the cache's file and folded into its account key like headers."""
+    named = [t.partition(":")[0].strip() for t in manifest.auth.headers.values()]
+    return tuple(dict.fromkeys(n[1:] for n in named if n.startswith("?") and n[1:]))
 
 
 def build_client(
@@ -334,6 +341,7 @@ def build_client(
             RetryTransport(RateLimitTransport(counter, limiter), retry),
             storage,
             credential_headers=credential_headers(manifest),
+            credential_params=credential_params(manifest),
         )
 
     return HubClient(

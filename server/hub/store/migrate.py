@@ -9,6 +9,7 @@ after taking the write lock). Files are never edited once released; a change is 
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 import time
@@ -33,16 +34,23 @@ class Migration:
 
 
 def load_migrations(package: str = _PACKAGE) -> list[Migration]:
-    """Read the migration files of ``package``, checking they number 1, 2, 3 ... with no gap."""
+    """Read the migration files of ``package`` in order, checking no number is used twice.
+
+    Numbers are handed out ahead of time to work that lands in any order, so a gap (0007
+    before 0006 exists) is allowed; two files claiming one number are not.
+    """
     found: list[Migration] = []
     for entry in resources.files(package).iterdir():
         m = _NAME.match(entry.name)
         if m:
             found.append(Migration(int(m.group(1)), m.group(2), entry.read_text("utf-8")))
-    found.sort(key=lambda mig: mig.version)
-    for expected, mig in enumerate(found, start=1):
-        if mig.version != expected:
-            raise StoreError(f"migration {expected:04d} is missing (found {mig.version:04d})")
+    found.sort(key=lambda mig: (mig.version, mig.name))
+    for before, mig in itertools.pairwise(found):
+        if mig.version == before.version:
+            raise StoreError(
+                f"migrations {before.version:04d}_{before.name} and {mig.version:04d}_{mig.name}"
+                " share a number"
+            )
     return found
 
 

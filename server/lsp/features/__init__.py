@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from . import (
     actions,
     ai,
+    api_clients,
     auth,
     calendar,
     chat,
@@ -55,6 +56,7 @@ FEATURES: list[Callable[[TielineServer], None]] = [
     panels.setup,
     auth.setup,
     consent.setup,
+    api_clients.setup,
     ci.setup,
     diagrams.setup,
     docs.setup,

@@ -643,7 +643,7 @@ async def open_log_document(ls: TielineServer, uri: str) -> dict[str, Any]:
 
 def subscribe(ls: TielineServer, hub: Hub) -> None:
     """A pipeline of my branch finished: a message (``ci.notify``) offering its log and page."""
-    from server.hub.events import EventKind
+    from server.hub.events import EventKind, pushed
 
     async def ask(event: Event) -> None:
         p = event.payload
@@ -687,6 +687,8 @@ def subscribe(ls: TielineServer, hub: Hub) -> None:
 
     def on_ci(event: Event) -> None:
         wanted = hub.config.ci.notify
+        if pushed(event):  # any branch's run, from a webhook; the sync it asks for tells of mine
+            return
         if wanted == "off" or (wanted == "failures" and event.kind != EventKind.CI_FAILED):
             return
         task = asyncio.ensure_future(ask(event))

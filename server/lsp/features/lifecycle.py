@@ -26,6 +26,12 @@ SECTION = "tieline"
 CLOSE_WAIT = 5.0
 #: How long after ``exit`` the process may still be alive before it is ended outright.
 EXIT_WAIT = 3.0
+#: How often the folders of connectors declared as data (``.tieline/connectors/*.toml``,
+#: the user's ``connectors/``) are looked at for an added, edited or removed manifest. Polled
+#: rather than watched: ``workspace/didChangeWatchedFiles`` is one handler per server, owned
+#: by the notes feature, and not every client can register watchers; a few ``stat`` calls
+#: every couple of seconds cost nothing measurable.
+CONNECTOR_POLL = float(os.environ.get("TIELINE_CONNECTOR_POLL_SECONDS", "2") or 2)
 
 
 def arm_exit_watchdog(
@@ -109,6 +115,9 @@ async def open_hub(ls: TielineServer) -> None:
     announce_problems(ls, await hub.reconfigure(settings) if settings else hub.state.problems)
     ls.hub = hub
     notify.subscribe(ls, hub)
+    from . import api_clients
+
+    api_clients.subscribe(ls, hub)
     from .snippets import panel_changed
 
     hub.snippets.on_change = lambda what, snippet_id: panel_changed(ls)
@@ -118,8 +127,68 @@ async def open_hub(ls: TielineServer) -> None:
     await wikilinks.reconfigured(ls)  # the vaults are found now; their indexes build aside
     settle_heap()
     hub.start_background()
+    watch_connector_files(ls)
     await connect_and_sync(ls)
     settle_heap()
+
+
+def connector_files(folders: list[Any]) -> tuple[tuple[str, int, int], ...]:
+    """``(path, mtime, size)`` of every file in the folders connectors are declared in."""
+    from server.hub.paths import connector_dirs
+
+    out: list[tuple[str, int, int]] = []
+    for d in connector_dirs(folders):
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                st = e.stat()
+            except OSError:
+                continue
+            out.append((e.path, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def watch_connector_files(ls: TielineServer) -> None:
+    """Reload the configuration -- and with it the declared connectors -- when a manifest
+    in their folders is added, edited or removed, as a settings change would."""
+    if CONNECTOR_POLL <= 0:
+        return
+
+    async def poll() -> None:
+        hub = ls.hub
+        seen = connector_files(hub.paths) if hub else ()
+        while ls.hub is not None:
+            await asyncio.sleep(CONNECTOR_POLL)
+            hub = ls.hub
+            if hub is None:
+                return
+            now = await asyncio.to_thread(connector_files, hub.paths)
+            if now == seen:
+                continue
+            seen = now
+            log.info("connector manifests changed: reloading")
+            try:
+                await reload_settings(ls)
+            except Exception:  # a reload that fails must not end the watching
+                log.exception("reloading the connector manifests failed")
+
+    task = asyncio.ensure_future(poll())
+    ls.background.add(task)
+    task.add_done_callback(ls.background.discard)
+
+
+async def reload_settings(ls: TielineServer) -> None:
+    """Read every configuration layer again (the editor's settings asked for anew), say what
+    is wrong, and open the sessions wanted now."""
+    hub = ls.hub
+    if hub is None:
+        return
+    settings = await fetch_settings(ls)
+    announce_problems(ls, await hub.reconfigure(settings))
+    await connect_and_sync(ls)
 
 
 def settle_heap() -> None:

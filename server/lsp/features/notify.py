@@ -8,7 +8,7 @@ import logging
 
 from lsprotocol import types
 
-from server.hub.events import Event, EventKind
+from server.hub.events import Event, EventKind, pushed
 
 from ..server import TielineServer, client_supports_code_lens_refresh
 
@@ -62,7 +62,7 @@ def subscribe(ls: TielineServer, hub: object) -> None:
 
     def on_event(event: Event) -> None:
         spec = MESSAGES.get(event.kind)
-        if spec is None:
+        if spec is None or pushed(event):  # anyone's; the sync it asks for tells of mine
             return
         switch, text, level = spec
         if not getattr(hub.config.notifications, switch, False):
