@@ -91,3 +91,9 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     from openapi_spec_validator.validation import OpenAPIV31SpecValidator
 
     validate(openapi_document(), cls=OpenAPIV31SpecValidator)
+
+
+def test_every_scope_the_api_checks_is_one_the_oauth_provider_grants() -> None:
+    from server.hub.oauth_provider.scopes import ALL_SCOPES
+
+    assert set(SCOPES) <= set(ALL_SCOPES)
