@@ -7,6 +7,7 @@ import time
 
 from . import (
     actions_poll,
+    api,
     bitbucket_poll,
     calendar_poll,
     ci_failures,
@@ -107,6 +108,8 @@ def main() -> None:
     widgets.main([])
     _section("oauth_verify: an API token checked among 10,000; a refresh over HTTP")
     oauth_verify.main([])
+    _section("api: the REST API listing 1,000 mirrored issues over HTTP")
+    api.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

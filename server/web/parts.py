@@ -80,8 +80,19 @@ def oauth(hub: HubLike, secrets: WebSecrets) -> Part:
     return Part(routes(provider), [OAuthBearer(provider)])
 
 
+def api(hub: HubLike, secrets: WebSecrets) -> Part:
+    """The public REST API under ``/api/v1``, on the principals the chain vouched for."""
+    from server.hub.hub import Hub
+
+    from .api.face import mount
+
+    if not isinstance(hub, Hub):  # a stand-in hub has no mirror
+        return Part()
+    return Part([mount(hub)])
+
+
 #: Every built-in part, in mounting order.
-BUILTIN: tuple[PartMaker, ...] = (widgets, oauth)
+BUILTIN: tuple[PartMaker, ...] = (widgets, oauth, api)
 
 
 def installed() -> list[tuple[str, PartMaker]]:
