@@ -84,11 +84,12 @@ def api(hub: HubLike, secrets: WebSecrets) -> Part:
     """The public REST API under ``/api/v1``, on the principals the chain vouched for."""
     from server.hub.hub import Hub
 
+    from .api.durable_hooks import WebhookHooks
     from .api.face import mount
 
     if not isinstance(hub, Hub):  # a stand-in hub has no mirror
         return Part()
-    return Part([mount(hub)])
+    return Part([mount(hub, WebhookHooks(hub.webhooks))])
 
 
 #: Every built-in part, in mounting order.

@@ -8,8 +8,9 @@ authenticating themselves, so the face's guard lets a request without credential
 to them and the API answers it with its own RFC 6750 problem (401, ``WWW-Authenticate:
 Bearer``) -- the one its OpenAPI document promises -- instead of the face's plain text.
 
-REST hook subscriptions are kept in memory (:class:`~.hooks.MemoryHooks`) until the hub
-has durable outgoing webhooks to back :class:`~.hooks.HookRegistry`.
+REST hook subscriptions are the hub's durable outgoing webhooks
+(:class:`~.durable_hooks.WebhookHooks`, given by :mod:`server.web.parts`); without one the
+API keeps them in memory (:class:`~.hooks.MemoryHooks`).
 """
 
 from __future__ import annotations
