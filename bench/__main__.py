@@ -33,6 +33,7 @@ from . import (
     vault,
     vectors,
     web,
+    webhooks,
     widgets,
 )
 
@@ -101,6 +102,8 @@ def main() -> None:
     widgets.main([])
     _section("oauth_verify: an API token checked among 10,000; a refresh over HTTP")
     oauth_verify.main([])
+    _section("webhooks: signed deliveries through the durable queue to a loopback receiver")
+    webhooks.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -465,6 +465,40 @@ class NetworkSettings(_Section):
     timeout: float = Field(default=20.0, gt=0.0, le=300.0, description="Seconds per HTTP request.")
 
 
+class WebhookSettings(_Section):
+    """Outgoing webhooks (``tieline webhooks``): events sent, signed, to URLs you register."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Send events to the registered webhook endpoints (none are registered "
+        "until `tieline webhooks add`).",
+    )
+    timeout: float = Field(
+        default=15.0,
+        gt=0.0,
+        le=300.0,
+        description="Seconds a webhook delivery may take, from connecting to the last byte of "
+        "the answer; a slower one counts as failed and is retried.",
+    )
+    allow_private_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDRs such as 192.168.1.0/24) webhooks may reach besides public "
+        "addresses and loopback; private, link-local and reserved ranges are refused otherwise.",
+    )
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for n, cidr in enumerate(value, start=1):
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"entry {n} is not a network such as 10.0.0.0/8") from None
+        return value
+
+
 class DiagramSettings(_Section):
     """Mermaid and PlantUML blocks in Markdown and in ``.mmd``/``.puml`` files."""
 
@@ -734,6 +768,7 @@ class Config(_Section):
     vectors: VectorSettings = Field(default_factory=VectorSettings)
     references: ReferencesSettings = Field(default_factory=ReferencesSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "

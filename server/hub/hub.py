@@ -52,6 +52,7 @@ from .sync.changes import Change
 from .sync.coordinator import Coordinator
 from .sync.syncers import SYNCERS, Syncer, Watch
 from .tasks.board import Board as TaskBoard
+from .webhooks import Webhooks
 from .workspace import Folder, Workspace, detect_folder
 
 if TYPE_CHECKING:
@@ -101,6 +102,15 @@ class Hub:
         self.queue = JobQueue(store)
         self.worker = Worker(self.queue, {SYNC_JOB: self._run_sync_job})
         self.scheduler = Scheduler(self.queue, listeners=self.listeners)
+        #: Outgoing webhooks: every event to the endpoints that want it, as durable jobs.
+        self.webhooks = Webhooks(
+            store,
+            self.queue,
+            vault=self._webhook_vault,
+            settings=lambda: self.config.webhooks,
+            ca_bundle=lambda: Path(b) if (b := self.config.network.ca_bundle) else None,
+        )
+        self.webhooks.attach(self.bus, self.worker)
         self.mirror = Mirror(store)
         #: The snippet library, checking for every installed service's token shapes.
         self.snippets = SnippetLibrary(
@@ -153,6 +163,7 @@ class Hub:
         if self._web is not None:
             await self._web.stop()
         self.worker.stop()
+        self.webhooks.stop()
         self.logs.close()
         await self.tasks.close()
         for task in self._tasks:
@@ -166,6 +177,7 @@ class Hub:
         self.sessions.clear()
         if self._docs is not None:
             await self._docs.aclose()
+        await self.webhooks.aclose()
         await self.store.close()
 
     @property
@@ -186,7 +198,17 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self.worker.run(), name="tieline-worker"),
             asyncio.create_task(self.scheduler.run(), name="tieline-scheduler"),
+            asyncio.create_task(self.webhooks.run(), name="tieline-webhooks"),
         ]
+
+    def _webhook_vault(self) -> Any:
+        """The vault webhook secrets live in: the credentials' own, else one opened now."""
+        vault = getattr(self.credentials, "vault", None)
+        if vault is None:
+            from .vault import open_vault
+
+            vault = open_vault(env=self.environ)
+        return vault
 
     # -- configuration ----------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The verbs a shell uses to read the hub: ``tieline prs``, ``issues``, ``issue KEY``, ``ci``,
-``log JOB``, ``snippets search|add|show``, ``docs QUERY``.
+``log JOB``, ``snippets search|add|show``, ``docs QUERY``, ``webhooks ...``.
 
 Each verb is one module of this package with two functions -- ``arguments(parser)`` adding
 its own options and ``async run(ctx, args) -> int`` -- and one :class:`Verb` line in
@@ -31,6 +31,7 @@ VERBS: tuple[Verb, ...] = (
     Verb("log", "server.verbs.log", "a CI job's log, the failing step first"),
     Verb("snippets", "server.verbs.snippets", "the snippet library: search, add, show"),
     Verb("docs", "server.verbs.docs", "look a name up in the installed documentation sets"),
+    Verb("webhooks", "server.verbs.webhooks", "outgoing webhooks: add, list, test, log, replay"),
 )
 
 

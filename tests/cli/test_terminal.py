@@ -168,6 +168,7 @@ CALLS: list[tuple[list[str], int]] = [
     (["snippets", "show", "nope", "--json"], 5),
     (["docs", "path.join", "--json"], 0),
     (["docs", "path.join"], 0),
+    (["webhooks", "list", "--json"], 0),
 ]
 SCRIPT = """
 import json, sys

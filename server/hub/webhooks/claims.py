@@ -1,0 +1,56 @@
+"""Claiming and acking delivery jobs in batches, on the hub's job queue (``jobs`` table).
+
+The same contract as :class:`~server.hub.jobs.JobQueue`'s single-job ``claim`` / ``ack``, so
+the two interoperate on one table: a claim is one ``UPDATE ... RETURNING`` that marks jobs
+``running`` with this worker's lease and counts an attempt; an expired lease makes a job
+claimable again; an ack only matches a row whose ``attempts`` is still the claimer's (the
+fencing token), so a worker that lost a lease changes nothing. The difference is only the
+batch: one statement claims up to ``limit`` due jobs and one acks many, so a thousand
+deliveries cost a few dozen commits instead of two thousand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from ..jobs.models import Job
+from ..store.database import Database
+
+_CLAIM = (
+    "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, run_at = ?,"
+    " attempts = attempts + 1, updated_at = ?"
+    " WHERE id IN (SELECT id FROM jobs"
+    "  WHERE state IN ('queued', 'running') AND run_at <= ?"
+    "  AND (state = 'queued' OR attempts < max_attempts) AND kind = ?"
+    "  ORDER BY run_at, id LIMIT ?)"
+    " RETURNING *"
+)
+
+#: Ack the jobs whose ``id -> attempts`` pairs are given as a JSON object: a primary-key
+#: look-up per job, and one SQL text whatever the batch size.
+_ACK = (
+    "UPDATE jobs SET state = 'done', finished_at = ?, updated_at = ?,"
+    " lease_owner = NULL, lease_expires_at = NULL"
+    " WHERE id IN (SELECT CAST(key AS INTEGER) FROM json_each(?))"
+    " AND state = 'running' AND attempts = json_extract(?, '$.\"' || id || '\"')"
+    " RETURNING id"
+)
+
+
+async def claim_batch(
+    db: Database, kind: str, worker_id: str, *, now: float, lease: float, limit: int
+) -> list[Job]:
+    """Lease up to ``limit`` due jobs of ``kind`` (or ones whose lease ran out)."""
+    until = now + lease
+    rows = await db.fetchall(_CLAIM, (worker_id, until, until, now, now, kind, limit))
+    return sorted((Job.from_row(r) for r in rows), key=lambda j: (j.run_at, j.id))
+
+
+async def ack_batch(db: Database, jobs: Sequence[Job], *, now: float) -> set[int]:
+    """Mark jobs done; return the ids acked (a missing one lost its lease)."""
+    if not jobs:
+        return set()
+    fence = json.dumps({str(j.id): j.attempts for j in jobs})
+    rows = await db.fetchall(_ACK, (now, now, fence, fence))
+    return {int(r[0]) for r in rows}
