@@ -139,7 +139,7 @@ def action(run: Action, back: Callable[[Request], str]) -> Callable[[Request], A
             form = await read_form(request)
             check_csrf(session, first(form, "csrf"))
         except CsrfRefused as exc:
-            return _refused("Refused", str(exc), 403)
+            return _refused("Refused", exc.message, 403)
         try:
             where = await run(request, session, form)
         except TielineError as exc:
@@ -191,7 +191,7 @@ def routes(hub: Hub, sessions: Sessions, admin: ApiAdmin | None = None) -> list[
             check_same_origin(request)
             check_csrf(session, first(await read_form(request), "csrf"))
         except CsrfRefused as exc:
-            return _refused("Refused", str(exc), 403)
+            return _refused("Refused", exc.message, 403)
         sessions.end(session.id)
         response = _refused("Logged out", "Close this page, or log in again with a new link.", 200)
         response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="strict")

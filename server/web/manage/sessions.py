@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from starlette.requests import HTTPConnection
 
 from ..auth import TOKEN_MAX_AGE, Principal
+from ..errors import CsrfRefused
 from ..secrets import WebSecrets
 
 #: Where the session cookie is sent and honoured.
@@ -49,6 +50,7 @@ LIFETIME = 8 * 3600.0
 _LABEL = b"tieline manage login v1"
 
 Clock = Callable[[], float]
+__all__ = ["CsrfRefused", "ManageSession", "Session", "Sessions", "login_link", "mint"]
 
 
 def _key(token: str) -> bytes:
@@ -174,10 +176,6 @@ class ManageSession:
             return None
         conn.scope["tieline.manage"] = session
         return Principal("local", frozenset({SCOPE}), via=self.name)
-
-
-class CsrfRefused(Exception):
-    """A form post that did not come from the page, said in words for the refusal page."""
 
 
 def check_same_origin(conn: HTTPConnection) -> None:
