@@ -299,3 +299,22 @@ def test_tickets_expire_and_sessions_do_not_outlive_their_lifetime() -> None:
     """The constants the pages promise: a short ticket, a bounded session."""
     assert manage_sessions.TICKET_TTL <= 300
     assert manage_sessions.IDLE <= manage_sessions.LIFETIME <= 24 * 3600
+
+
+async def test_a_hostile_answer_is_shown_escaped_and_cut_in_the_log(
+    served: Served, browser: Browser
+) -> None:
+    from tests.webhooks.receiver import Action, always
+
+    body = b"<script>alert(5)</script>" + b"x" * 2000
+    with Receiver(always(Action(status=500, body=body))) as hostile:
+        await browser.login()
+        await browser.post("/manage/webhooks", {"url": hostile.url})
+        (ep,) = await served.hub.webhooks.endpoints()
+        r = await browser.post(f"/manage/webhooks/{ep.id}/test")
+    assert "http_error (500)" in r.text
+    assert "<script>" not in r.text
+    assert "&lt;script&gt;alert(5)&lt;/script&gt;" in r.text
+    assert "x" * 2000 not in r.text  # an excerpt, not the whole answer
+    listing = (await browser.get("/manage/webhooks")).text
+    assert "HTTP 500" in listing and "pending" in listing  # to be tried again

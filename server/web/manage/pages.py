@@ -141,7 +141,7 @@ action="/manage/webhooks/{{ ep.id }}/enable">"""
 {% for a in e.attempts %}<tr class="attempt"><td>{{ when(a.started_at) }}</td>
 <td>{{ a.trigger.value }}</td><td>{{ a.status if a.status is not none else "-" }}</td>
 <td>{{ "%.1f" | format(a.latency_ms) }} ms</td><td>{{ a.outcome.value }}</td>
-<td><pre>{{ excerpt(a.error or a.response or "") }}</pre></td></tr>
+<td>{{ a.error or "" }}<pre>{{ excerpt(a.response or "") }}</pre></td></tr>
 {% else %}<tr><td colspan="6">not tried yet</td></tr>{% endfor %}</tbody></table></td>
 <td><form method="post" action="/manage/webhooks/messages/{{ e.message.id }}/replay">"""
     + _CSRF
