@@ -10,6 +10,7 @@ rules are for.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,7 +27,8 @@ from .conftest import Served
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: Debian's Chromium; ``CHROMIUM_PATH`` names another build of it.
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 try:
     import playwright.async_api as _playwright
