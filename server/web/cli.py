@@ -9,6 +9,9 @@ webhook source's secret.
 - ``tieline web link ADDRESS`` -- a signed link to one widget (``/widgets/ci/github/o/r@main.svg``)
   that shows it without the token (an ``<img>`` in a README preview); rotating the token
   voids every link.
+- ``tieline web manage [--port N]`` -- serve the web face here and print a one-time login
+  link to its management pages (webhooks, API clients); with ``--port``, only print a link
+  for the web face already listening on that port (the editor's, with ``web.port`` set).
 - ``tieline web secret SOURCE [--generate | --delete]`` -- keep SOURCE's signing secret in
   the vault: read from stdin (a prompt at a terminal, so it stays out of shell history), or
   made here with ``--generate`` and printed once, to paste into the sender's settings.
@@ -41,6 +44,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     ln = sub.add_parser("link", help="print a signed link to one widget (no token needed)")
     ln.add_argument("address", help="the widget's address, e.g. /widgets/pr/github/octo/app/7")
     ln.add_argument("--port", type=int, default=None, help="the port it will be served on")
+    m = sub.add_parser("manage", help="a one-time login link to the management pages")
+    m.add_argument(
+        "--port", type=int, default=None, help="print a link for the web face on this port"
+    )
     s = sub.add_parser("secret", help="keep a webhook source's signing secret in the vault")
     s.add_argument("source", choices=sorted(SOURCES), help="the webhook source")
     how = s.add_mutually_exclusive_group()
@@ -60,11 +67,13 @@ def run(
     err = stderr or sys.stderr
     command = getattr(args, "web_command", None)
     if command is None:
-        print("usage: tieline web {serve,token,link,secret} ...", file=err)
+        print("usage: tieline web {serve,token,link,manage,secret} ...", file=err)
         return EXIT_USAGE
     try:
         if command == "serve":
             return asyncio.run(_serve(out, err))
+        if command == "manage" and not args.port:
+            return asyncio.run(_serve(out, err, manage=True))
         secrets = WebSecrets(vault or open_vault())
         if command == "token":
             print(secrets.rotate_token() if args.rotate else secrets.token(), file=out)
@@ -75,6 +84,13 @@ def run(
             return _secret(args, secrets, stdin or sys.stdin, out, err)
         if command == "link":
             return _link(args, secrets, out, err)
+        if command == "manage":
+            from .app import LOOPBACK
+            from .manage.sessions import TICKET_TTL, login_link
+
+            print(login_link(f"http://{LOOPBACK}:{args.port}", secrets.token()), file=out)
+            print(f"tieline: the link works once, within {TICKET_TTL:.0f} s", file=err)
+            return EXIT_OK
     except ConfigError as exc:
         print(f"tieline: {redact(exc.message)}", file=err)
         return EXIT_CONFIG
@@ -132,7 +148,7 @@ def _link(args: argparse.Namespace, secrets: WebSecrets, out: TextIO, err: TextI
     return EXIT_OK
 
 
-async def _serve(out: TextIO, err: TextIO) -> int:
+async def _serve(out: TextIO, err: TextIO, *, manage: bool = False) -> int:
     from server.hub.events import Event
     from server.hub.hub import Hub
 
@@ -151,8 +167,20 @@ async def _serve(out: TextIO, err: TextIO) -> int:
     sub = hub.bus.subscribe("*", show)
     try:
         url = await face.start()
-        print(url, file=out, flush=True)
-        print("tieline: serving; the token is `tieline web token`; Ctrl-C stops", file=err)
+        if manage:
+            from .manage.sessions import TICKET_TTL, login_link
+
+            hub.start_background()  # so queued webhook deliveries (recover) go out
+            print(login_link(url, face.secrets.token()), file=out, flush=True)
+            print(
+                f"tieline: open the link within {TICKET_TTL:.0f} s (it works once);"
+                " serving until Ctrl-C",
+                file=err,
+                flush=True,
+            )
+        else:
+            print(url, file=out, flush=True)
+            print("tieline: serving; the token is `tieline web token`; Ctrl-C stops", file=err)
         await stop.wait()
     finally:
         hub.bus.unsubscribe(sub)

@@ -10,7 +10,8 @@
         │   ├── Replayed            its delivery id was already accepted in the window (409)
         │   ├── HookNotConfigured   no secret is kept for this source (404: nothing is here)
         │   └── BadPayload          signed, but not the JSON (or form) its source sends (400)
-        └── StartFailed             the listener could not bind or start
+        ├── StartFailed             the listener could not bind or start
+        └── CsrfRefused             a management form post not from its page (403)
 
 Messages say what was wrong with the request, never what the secret or the expected
 signature is.
@@ -53,3 +54,8 @@ class BadPayload(HookRefused):
 
 class StartFailed(WebError):
     """The web face could not listen (the configured port is taken, say)."""
+
+
+class CsrfRefused(WebError):
+    """A management page's form post without the session's CSRF token, or from another
+    origin (:mod:`server.web.manage.sessions`); answered 403, nothing done."""

@@ -92,8 +92,22 @@ def api(hub: HubLike, secrets: WebSecrets) -> Part:
     return Part([mount(hub, WebhookHooks(hub.webhooks))])
 
 
+def manage(hub: HubLike, secrets: WebSecrets) -> Part:
+    """The management pages (``/manage/``): webhooks, API clients, consent requests and
+    grants, for a browser logged in by a one-time link (its session cookie as principal)."""
+    from server.hub.hub import Hub
+
+    from .manage.routes import routes
+    from .manage.sessions import ManageSession, Sessions
+
+    if not isinstance(hub, Hub):  # a stand-in hub has no webhooks nor database
+        return Part()
+    sessions = Sessions(secrets)
+    return Part(routes(hub, sessions), [ManageSession(sessions)])
+
+
 #: Every built-in part, in mounting order.
-BUILTIN: tuple[PartMaker, ...] = (widgets, oauth, api)
+BUILTIN: tuple[PartMaker, ...] = (widgets, oauth, api, manage)
 
 
 def installed() -> list[tuple[str, PartMaker]]:

@@ -55,7 +55,8 @@ def test_nothing_of_the_web_face_loads_with_the_hub_or_the_cli() -> None:
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)},
     )
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
-    heavy = {m for m in loaded if m.split(".")[0] in ("starlette", "uvicorn", "h11")}
+    # h11 alone is no sign of the web face: the hub's outgoing webhooks send with it.
+    heavy = {m for m in loaded if m.split(".")[0] in ("starlette", "uvicorn")}
     assert heavy == set()
     assert not any(m.startswith("server.web") for m in loaded)
 

@@ -46,6 +46,6 @@ async def test_a_target_gone_for_good_loses_its_hook(kit: Kit) -> None:
 
 async def test_a_private_target_is_refused_as_the_callers_mistake(kit: Kit) -> None:
     hooks = WebhookHooks(kit.webhooks)
-    with pytest.raises(ConfigError, match="10.0.0.7"):
+    with pytest.raises(ConfigError, match=r"10\.0\.0\.7"):
         await hooks.subscribe(ZAP, "http://10.0.0.7/hook", "*")
     assert await kit.webhooks.endpoints() == []
