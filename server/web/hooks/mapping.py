@@ -314,29 +314,21 @@ def gitlab(event: str, p: Payload, delivery: str | None) -> list[Event]:
             )
         ]
     if kind_of == "note":
-        noteable = _s(attrs.get("noteable_type"))
-        if noteable == "MergeRequest":
-            mr = _d(p.get("merge_request"))
+        # a comment on a merge request or an issue: (payload field, kind, key separator)
+        target = {
+            "MergeRequest": ("merge_request", EventKind.PULL_REQUEST_COMMENTED, "!"),
+            "Issue": ("issue", EventKind.ISSUE_COMMENTED, "#"),
+        }.get(_s(attrs.get("noteable_type")))
+        if target is not None:
+            field, comment_kind, sep = target
+            item = _d(p.get(field))
             return [
                 _event(
-                    EventKind.PULL_REQUEST_COMMENTED,
+                    comment_kind,
                     "gitlab",
-                    f"{path}!{mr.get('iid')}",
+                    f"{path}{sep}{item.get('iid')}",
                     delivery,
-                    title=_s(mr.get("title")),
-                    url=url,
-                    **common,
-                )
-            ]
-        if noteable == "Issue":
-            issue = _d(p.get("issue"))
-            return [
-                _event(
-                    EventKind.ISSUE_COMMENTED,
-                    "gitlab",
-                    f"{path}#{issue.get('iid')}",
-                    delivery,
-                    title=_s(issue.get("title")),
+                    title=_s(item.get("title")),
                     url=url,
                     **common,
                 )
