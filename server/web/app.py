@@ -37,6 +37,7 @@ from server.hub.events import EventBus
 from .auth import AuthChain, Authenticator, LocalToken, Principal, RequireAuth
 from .guards import HostGuard, NoCrossOrigin, SecurityHeaders
 from .hooks import HookInbox
+from .hooks.ledger import DeliveryLedger
 from .replay import ReplayGuard
 from .secrets import WebSecrets
 
@@ -84,6 +85,7 @@ def create_app(
         guard=guard,
         max_body=lambda: settings().max_body_kb * 1024,
         after=after,
+        ledger=_ledger(hub, clock),
     )
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"], name="healthz"),
@@ -127,6 +129,15 @@ def create_app(
     app.state.inbox = inbox
     app.state.port = port
     return app
+
+
+def _ledger(hub: HubLike, clock: Callable[[], float]) -> DeliveryLedger | None:
+    """Accepted delivery ids in the hub's database, where the hub has one (a stand-in hub of
+    the app's own tests has not: memory alone then)."""
+    from server.hub.store import Store
+
+    store = getattr(hub, "store", None)
+    return DeliveryLedger(store, clock=clock) if isinstance(store, Store) else None
 
 
 def _auth_error(conn: HTTPConnection, exc: Exception) -> Response:

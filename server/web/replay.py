@@ -1,11 +1,10 @@
 """Replay protection for incoming webhooks: signed timestamps must be recent, and a
 delivery id is accepted once within the window.
 
-The ids live in memory only (a restart of the web face forgets them): the web face runs
-inside one server process, and a delivery
-older than the window is refused by its timestamp wherever the source signs one (Slack,
-Standard Webhooks). GitHub, GitLab and Jira sign no timestamp, so for them the id is the
-only replay check, and it lasts the window -- as long as an id is remembered.
+This guard keeps the ids in memory, the quick first check. Behind it, the hub's database
+keeps them too (:mod:`server.web.hooks.ledger`), so a restart forgets none, and for the
+senders that sign no timestamp (GitHub, GitLab's secret token, Jira), whose id is the only
+replay check, for days rather than the window.
 """
 
 from __future__ import annotations

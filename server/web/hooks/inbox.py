@@ -16,6 +16,7 @@ from ..auth import self_authenticating
 from ..errors import HookNotConfigured, HookRefused
 from ..replay import ReplayGuard
 from ..secrets import WebSecrets
+from .ledger import UNSIGNED_KEEP, DeliveryLedger
 from .mapping import MAPPERS
 from .sources import SOURCES
 
@@ -38,12 +39,15 @@ class HookInbox:
         guard: ReplayGuard,
         max_body: Callable[[], int],
         after: Callable[[], Awaitable[None]] | None = None,
+        ledger: DeliveryLedger | None = None,
     ) -> None:
         self.secrets = secrets
         self.bus = bus
         self.guard = guard
         self.max_body = max_body
         self.after = after
+        #: Accepted ids in the store (None: memory only, as for a hub without a database).
+        self.ledger = ledger
         self._background: set[asyncio.Task[None]] = set()
 
     def routes(self) -> list[BaseRoute]:
@@ -71,6 +75,9 @@ class HookInbox:
             delivery = source.verify(secret, request.headers, body, self.guard)
             if delivery.delivery_id:
                 self.guard.accept(name, delivery.delivery_id)
+                if self.ledger is not None:
+                    keep = self.guard.window() if delivery.timed else UNSIGNED_KEEP
+                    await self.ledger.accept(name, delivery.delivery_id, keep=keep)
         except HookRefused as exc:
             log.info("webhook from %s refused: %s", name, exc.message)
             return PlainTextResponse(exc.message + "\n", status_code=exc.status)

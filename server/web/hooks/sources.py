@@ -31,6 +31,9 @@ class Delivery:
     payload: dict[str, Any] = field(default_factory=dict)
     #: What to answer instead of the usual acknowledgement (Slack's challenge).
     reply: dict[str, Any] | None = None
+    #: Whether the sender signed a timestamp the replay window was checked against (then an
+    #: id need be remembered only for the window; see :mod:`.ledger`).
+    timed: bool = False
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -71,13 +74,16 @@ def _gitlab(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Deliver
         signature = h.get("webhook-signature")
         ts = sig.verify_standard(secret, body, delivery, h.get("webhook-timestamp"), signature)
         guard.check_timestamp(ts)
+        timed = True
     else:
         # A secret token, sent as is; Idempotency-Key (GitLab 17.4+) stays the same across
         # retries, the event UUID before it.
         sig.verify_gitlab(secret, h.get("x-gitlab-token"))
         delivery = h.get("idempotency-key") or h.get("x-gitlab-event-uuid") or None
+        timed = False
     payload = _json(body)
-    return Delivery("gitlab", str(payload.get("object_kind") or ""), delivery, payload)
+    kind = str(payload.get("object_kind") or "")
+    return Delivery("gitlab", kind, delivery, payload, timed=timed)
 
 
 def _jira(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Delivery:
@@ -97,17 +103,20 @@ def _slack(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Delivery
         form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         if "payload" in form:  # interactivity: the JSON is one form field
             inner = _json(form["payload"].encode("utf-8"))
-            return Delivery("slack", str(inner.get("type") or "interaction"), None, inner)
-        return Delivery("slack", "command" if "command" in form else "form", None, dict(form))
+            kind = str(inner.get("type") or "interaction")
+            return Delivery("slack", kind, None, inner, timed=True)
+        kind = "command" if "command" in form else "form"
+        return Delivery("slack", kind, None, dict(form), timed=True)
     payload = _json(body)
     kind = str(payload.get("type") or "")
     if kind == "url_verification":
         challenge = payload.get("challenge")
         if not isinstance(challenge, str):
             raise BadPayload("a url_verification without its challenge")
-        return Delivery("slack", kind, None, payload, reply={"challenge": challenge})
+        return Delivery("slack", kind, None, payload, reply={"challenge": challenge}, timed=True)
     event_id = payload.get("event_id")
-    return Delivery("slack", kind, event_id if isinstance(event_id, str) else None, payload)
+    event = event_id if isinstance(event_id, str) else None
+    return Delivery("slack", kind, event, payload, timed=True)
 
 
 def _standard(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Delivery:
@@ -117,7 +126,7 @@ def _standard(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Deliv
     )
     guard.check_timestamp(ts)
     payload = _json(body)
-    return Delivery("standard", str(payload.get("type") or ""), msg_id, payload)
+    return Delivery("standard", str(payload.get("type") or ""), msg_id, payload, timed=True)
 
 
 SOURCES: dict[str, Source] = {
