@@ -317,9 +317,15 @@ class JobQueue:
         )
 
     async def wait_for_work(self, max_wait: float) -> None:
-        """Sleep until something is enqueued in this process, or ``max_wait`` seconds pass."""
+        """Sleep until something is enqueued in this process, or ``max_wait`` seconds pass.
+
+        ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11 the latter can
+        turn a cancellation that lands as its timeout fires into a ``TimeoutError``, which
+        would be suppressed here, and a worker being stopped would run on.
+        """
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), max_wait)
+            async with asyncio.timeout(max_wait):
+                await self._wakeup.wait()
         self._wakeup.clear()
 
 

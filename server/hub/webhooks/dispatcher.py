@@ -256,17 +256,9 @@ class Dispatcher:
         self._stopping = True
 
     async def _idle(self) -> None:
-        """Wait for new work (or ``poll_interval``), without losing a cancellation.
-
-        ``asyncio.wait_for`` on Python 3.11 (inside ``JobQueue.wait_for_work``) can turn a
-        cancellation that lands as its timeout fires into a ``TimeoutError``, which the
-        queue suppresses: the task would go on "cancelling" forever and a hub closing would
-        wait for it. So a pending cancellation is raised here.
-        """
+        """Wait for new work (or ``poll_interval``); a cancellation is never lost there
+        (``JobQueue.wait_for_work`` says why)."""
         await self.queue.wait_for_work(self.policy.poll_interval)
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            raise asyncio.CancelledError
 
     async def handle(self, ctx: JobContext) -> None:
         """The hub worker's handler for one delivery job (same steps, a batch of one)."""
