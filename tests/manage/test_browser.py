@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from server.hub.oauth_provider.admin import ApiAdmin
+from server.hub.webhooks.keys import shown_url
 from server.web.manage.sessions import COOKIE
 from tests.webhooks.receiver import Receiver
 
@@ -90,7 +91,8 @@ async def test_a_person_manages_webhooks_and_api_clients_in_chromium(
     secret = await page.locator("#secret").inner_text()
     assert secret.startswith("whsec_")
     (ep,) = await served.hub.webhooks.endpoints()
-    assert ep.url == receiver.url and ep.event_types == ("ci.*", "pull_request.*")
+    assert await served.hub.webhooks.keys.url(ep.url_ref) == receiver.url
+    assert ep.url == shown_url(receiver.url) and ep.event_types == ("ci.*", "pull_request.*")
 
     # A test event: it arrives, and the delivery log shows it.
     await page.click("#send-test")

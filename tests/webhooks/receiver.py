@@ -38,6 +38,7 @@ class Received:
     body: bytes
     at: float  # time.time() when the request was read
     action: Action
+    target: str = ""  # the request line's target: path and query
 
 
 Script = Callable[[int, dict[str, str]], Action]
@@ -150,7 +151,8 @@ class Receiver:
                 with self._arrived:
                     n = len(self.received)
                     action = self.script(n, headers)
-                    self.received.append(Received(n, headers, body, time.time(), action))
+                    got = Received(n, headers, body, time.time(), action, request.target.decode())
+                    self.received.append(got)
                     self._arrived.notify_all()
                 if action.reset:
                     sock = writer.get_extra_info("socket")

@@ -275,6 +275,26 @@ async def test_the_database_holds_no_secret(kit: Kit) -> None:
     assert b"webhook:" + created.endpoint.id.encode() in raw  # only the vault reference
 
 
+async def test_a_url_that_is_its_own_credential_stays_in_the_vault(kit: Kit) -> None:
+    """Slack's and Discord's incoming webhooks, IFTTT's key and n8n's webhook id are in the
+    URL's path: the database keeps what may be shown, the delivery goes to the whole URL,
+    and removing the endpoint takes the URL out of the vault."""
+    r = kit.receiver()
+    token = "T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX"
+    url = f"{r.url.rstrip('/')}/services/{token}"
+    created = await kit.webhooks.add(url)
+    assert created.endpoint.url == f"http://127.0.0.1:{r.port}/***XXXX"
+    assert created.endpoint.to_json()["url"] == created.endpoint.url
+    await kit.bus.publish(ci_failed())
+    await kit.settle()
+    assert len(r.received) == 1 and r.received[0].target.endswith(token)
+    await kit.store.execute("PRAGMA wal_checkpoint(FULL)")
+    assert token.encode() not in kit.store.path.read_bytes()
+    assert kit.vault.get_secret(created.endpoint.url_ref) == url
+    await kit.webhooks.remove(created.endpoint.id)
+    assert kit.vault.get_secret(created.endpoint.url_ref) is None
+
+
 async def test_an_expired_previous_secret_leaves_the_vault(kit: Kit) -> None:
     r = kit.receiver()
     created = await kit.webhooks.add(r.url)

@@ -303,12 +303,13 @@ class Dispatcher:
         d.started_at = now
         try:
             keys = await self.keys.keys(ep.secret_refs(now))
+            url = await self.keys.url(ep.url_ref)
         except WebhookError as exc:
             d.result = Result(Outcome.ERROR, None, 0.0, error=exc.message)
             return
         body = msg.body.encode("utf-8")
         hdrs = signed_headers(keys, msg.id, int(now), body)
-        d.result = await self.sender().post(ep.url, hdrs, body)
+        d.result = await self.sender().post(url, hdrs, body)
 
     async def _record(self, batch: Sequence[_Delivery], *, ack: bool) -> None:
         """Write a batch's outcomes (inside the caller's transaction)."""

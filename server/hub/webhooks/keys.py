@@ -11,12 +11,36 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from connectors.sdk.redact import register_secret
 
 from .errors import WebhookError
 from .ids import new_id
 from .signing import new_secret, secret_key
+
+
+def _register_url(url: str) -> None:
+    """Have the redactor mask the URL, and its path and query, wherever they would be logged."""
+    parts = urlsplit(url)
+    register_secret(url)
+    rest = parts.path + ("?" + parts.query if parts.query else "")
+    if len(rest.strip("/")) >= 8:
+        register_secret(rest)
+
+
+def shown_url(url: str) -> str:
+    """What may be shown of a webhook URL: scheme, host and port, and the last four
+    characters of its path and query (enough to tell two apart), never the rest."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port is not None else "")
+    rest = (parts.path + ("?" + parts.query if parts.query else "")).lstrip("/")
+    if not rest:
+        return f"{parts.scheme}://{netloc}/"
+    return f"{parts.scheme}://{netloc}/***" + (rest[-4:] if len(rest) > 8 else "")
 
 
 class SecretStore(Protocol):
@@ -36,6 +60,7 @@ class Keys:
         self._open = vault
         self._vault: SecretStore | None = None
         self._cache: dict[str, bytes] = {}
+        self._urls: dict[str, str] = {}
 
     def _store(self) -> SecretStore:
         if self._vault is None:
@@ -68,8 +93,31 @@ class Keys:
             out.append(key)
         return out
 
+    async def put_url(self, endpoint_id: str, url: str) -> str:
+        """Keep an endpoint's URL in the vault; return its record id."""
+        ref = f"webhook:{endpoint_id}:url"
+        _register_url(url)
+        await asyncio.to_thread(self._store().set_secret, ref, url)
+        self._urls[ref] = url
+        return ref
+
+    async def url(self, ref: str) -> str:
+        """An endpoint's URL from the vault (cached like the keys)."""
+        url = self._urls.get(ref)
+        if url is None:
+            url = await asyncio.to_thread(self._store().get_secret, ref)
+            if url is None:
+                raise WebhookError(
+                    "the endpoint's URL is missing from the vault; remove the endpoint and add"
+                    " it again: tieline webhooks remove ID"
+                )
+            _register_url(url)
+            self._urls[ref] = url
+        return url
+
     async def delete(self, refs: Iterable[str | None]) -> None:
         for ref in refs:
             if ref:
                 self._cache.pop(ref, None)
+                self._urls.pop(ref, None)
                 await asyncio.to_thread(self._store().delete_secret, ref)

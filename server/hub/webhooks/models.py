@@ -42,7 +42,9 @@ class Trigger(enum.StrEnum):
 @dataclass(frozen=True)
 class Endpoint:
     id: str
+    #: What may be shown of the URL (:func:`shown_url`); the URL itself is in the vault.
     url: str
+    url_ref: str
     description: str
     event_types: tuple[str, ...]
     template: str | None
@@ -62,6 +64,7 @@ class Endpoint:
         return cls(
             id=r["id"],
             url=r["url"],
+            url_ref=r["url_ref"],
             description=r["description"],
             event_types=types,
             template=r["template"],

@@ -20,6 +20,7 @@ async def insert_endpoint(
     *,
     id: str,
     url: str,
+    url_ref: str,
     description: str,
     event_types: Sequence[str],
     template: str | None,
@@ -27,9 +28,19 @@ async def insert_endpoint(
     now: float,
 ) -> Endpoint:
     row = await db.fetchone(
-        "INSERT INTO webhook_endpoints (id, url, description, event_types, template,"
-        " secret_ref, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        (id, url, description, json.dumps(list(event_types)), template, secret_ref, now, now),
+        "INSERT INTO webhook_endpoints (id, url, url_ref, description, event_types, template,"
+        " secret_ref, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        (
+            id,
+            url,
+            url_ref,
+            description,
+            json.dumps(list(event_types)),
+            template,
+            secret_ref,
+            now,
+            now,
+        ),
     )
     assert row is not None
     return Endpoint.from_row(row)

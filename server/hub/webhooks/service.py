@@ -24,7 +24,7 @@ from .dispatcher import DELIVER_JOB, JOB_ATTEMPTS, Dispatcher, Policy, job_key
 from .errors import AddressRefused, InvalidEndpoint
 from .fanout import TEST_EVENT, Fanout
 from .ids import endpoint_id
-from .keys import Keys, SecretStore
+from .keys import Keys, SecretStore, shown_url
 from .models import Attempt, Endpoint, Message, MessageState, Trigger
 from .sender import Sender
 from .ssrf import AddressPolicy, Guard, Resolver, system_resolver
@@ -199,11 +199,13 @@ class Webhooks:
                 raise
         eid = endpoint_id()
         ref, secret = await self.keys.create(eid)
+        url_ref = await self.keys.put_url(eid, url)
         try:
             ep = await repo.insert_endpoint(
                 self.db,
                 id=eid,
-                url=url,
+                url=shown_url(url),
+                url_ref=url_ref,
                 description=description,
                 event_types=types,
                 template=template,
@@ -211,7 +213,7 @@ class Webhooks:
                 now=self.clock(),
             )
         except BaseException:
-            await self.keys.delete([ref])
+            await self.keys.delete([ref, url_ref])
             raise
         self.fanout.invalidate()
         return Created(ep, secret)
@@ -226,7 +228,7 @@ class Webhooks:
         """Delete an endpoint, its log and its secrets; its queued jobs end as no-ops."""
         ep = await repo.get_endpoint(self.db, endpoint_id)
         await repo.delete_endpoint(self.db, endpoint_id)
-        await self.keys.delete([ep.secret_ref, ep.previous_secret_ref])
+        await self.keys.delete([ep.secret_ref, ep.previous_secret_ref, ep.url_ref])
         self.fanout.invalidate()
 
     async def enable(self, endpoint_id: str) -> Endpoint:

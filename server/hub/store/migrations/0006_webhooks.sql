@@ -1,8 +1,12 @@
 -- Outgoing webhooks (server/hub/webhooks): endpoints, the messages made for them, and each
--- delivery attempt. Secrets are not here: `secret_ref` names a record in the vault.
+-- delivery attempt. Secrets are not here: `secret_ref` names a record in the vault, and so
+-- does `url_ref` -- a webhook URL's path is often its credential (Slack's and Discord's
+-- incoming webhooks, IFTTT's key, n8n's webhook id) -- while `url` keeps only what may be
+-- shown: scheme, host, port and the path's last four characters.
 CREATE TABLE webhook_endpoints (
     id                   TEXT PRIMARY KEY,           -- ep_...
-    url                  TEXT NOT NULL,
+    url                  TEXT NOT NULL,              -- shown: https://host/***abcd
+    url_ref              TEXT NOT NULL,              -- vault record id of the whole URL
     description          TEXT NOT NULL DEFAULT '',
     event_types          TEXT NOT NULL,              -- JSON array of globs: ["pull_request.*"]
     template             TEXT,                       -- JMESPath expression, NULL: the envelope
