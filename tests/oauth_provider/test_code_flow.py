@@ -19,9 +19,17 @@ CLIENT_LOGGERS = ("httpx", "httpcore")
 
 
 async def test_code_flow_refresh_rotation_and_revocation(
-    api: Api, caplog: pytest.LogCaptureFixture
+    api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # Whatever an earlier test's uvicorn did to its loggers (its default logging config stops
+    # uvicorn.access from propagating; log_level="warning" raises its level), every record
+    # of the server's must reach the capture, or the check below would pass on nothing.
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "tieline", "tieline.oauth"):
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "propagate", True)
+        monkeypatch.setattr(logger, "disabled", False)
+        monkeypatch.setattr(logger, "level", logging.NOTSET)
     reg = await api.public_client(["issues:read", "prs:read"])
     async with client_for(api, reg.client.client_id, scope="issues:read prs:read") as client:
         token, code, verifier = await code_flow(api, client)

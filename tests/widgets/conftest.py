@@ -71,7 +71,7 @@ def source(store: Store, live: Live) -> WidgetSource:
 @pytest.fixture
 async def client(source: WidgetSource) -> AsyncIterator[httpx.AsyncClient]:
     app = Starlette(routes=routes(source))
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
