@@ -497,6 +497,15 @@ class WebhookSettings(_Section):
         default_factory=list,
         description="Networks (CIDRs such as 192.168.1.0/24) webhooks may reach besides public "
         "addresses and loopback; private, link-local and reserved ranges are refused otherwise.",
+        # The editors' settings UI checks the shape of each entry (the validator below is
+        # the authority: it parses each with ipaddress).
+        json_schema_extra={
+            "items": {
+                "type": "string",
+                "pattern": r"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$",
+                "examples": ["192.168.1.0/24"],
+            }
+        },
     )
 
     @field_validator("allow_private_networks")

@@ -116,6 +116,8 @@ object ServerSettings {
      * (`chat.reviewerEmails`), an absolute path (`docsync.links[].remote`), else what [text]
      * makes of it. */
     private fun textItem(schema: JsonNode?, tag: String): SettingValue.Text {
+        // An item whose schema gives an example (a network: `webhooks.allowPrivateNetworks`).
+        schema?.get("examples")?.get(0)?.let { return SettingValue.Text(it.asText()) }
         val pattern = schema?.get("pattern")?.asText()?.let(::Regex)
         val host = "$tag.example.test"
         if (schema == null || pattern == null) return SettingValue.Text(host)
