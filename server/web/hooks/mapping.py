@@ -61,6 +61,18 @@ def _event(kind: str, source: str, subject: str, delivery: str | None, **payload
 _GH_FAILED = {"failure", "timed_out", "startup_failure", "action_required", "cancelled"}
 
 
+def _finished(
+    action: str, conclusion: str, passed: EventKind, failed: EventKind
+) -> EventKind | None:
+    """The kind a completed GitHub run or suite becomes, by its conclusion; ``None`` for any
+    other action or conclusion (published under GitHub's own name)."""
+    if action != "completed":
+        return None
+    if conclusion == "success":
+        return passed
+    return failed if conclusion in _GH_FAILED else None
+
+
 def github(event: str, p: Payload, delivery: str | None) -> list[Event]:
     if event == "ping":
         return []
@@ -158,11 +170,9 @@ def github(event: str, p: Payload, delivery: str | None) -> list[Event]:
     if event == "check_suite":
         suite = _d(p.get("check_suite"))
         conclusion = _s(suite.get("conclusion"))
-        kind = None
-        if action == "completed" and conclusion == "success":
-            kind = EventKind.CHECK_SUITE_SUCCEEDED
-        elif action == "completed" and conclusion in _GH_FAILED:
-            kind = EventKind.CHECK_SUITE_FAILED
+        kind = _finished(
+            action, conclusion, EventKind.CHECK_SUITE_SUCCEEDED, EventKind.CHECK_SUITE_FAILED
+        )
         prs = [_d(x) for x in suite.get("pull_requests") or [] if isinstance(x, Mapping)]
         branch = _s(suite.get("head_branch"))
         subject = numbered(prs[0]) if prs else f"{full}@{branch}"
@@ -182,11 +192,7 @@ def github(event: str, p: Payload, delivery: str | None) -> list[Event]:
     if event == "workflow_run":
         run = _d(p.get("workflow_run"))
         conclusion = _s(run.get("conclusion"))
-        kind = None
-        if action == "completed" and conclusion == "success":
-            kind = EventKind.CI_SUCCEEDED
-        elif action == "completed" and conclusion in _GH_FAILED:
-            kind = EventKind.CI_FAILED
+        kind = _finished(action, conclusion, EventKind.CI_SUCCEEDED, EventKind.CI_FAILED)
         branch = _s(run.get("head_branch"))
         name = _s(run.get("name"))
         number = run.get("run_number")
