@@ -24,11 +24,11 @@ import pytest
 from server.hub.events import Event
 from server.hub.hub import Hub
 from server.hub.webhooks.models import MessageState
+from tests.hubs import running_hub
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "integrations" / "n8n"
 N8N = ROOT / "tests" / "peers" / "n8n" / "node_modules" / ".bin" / "n8n"
-ENV = {"TIELINE_VAULT_BACKEND": "file", "TIELINE_VAULT_PASSPHRASE": "n8n recipe"}
 
 opt_in = pytest.mark.skipif(
     os.environ.get("TIELINE_TEST_N8N") != "1",
@@ -78,19 +78,22 @@ class N8n:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    def start(self) -> None:
+    def start(self, hook: str) -> None:
+        """Start n8n and wait until ``hook`` is registered: ``/healthz`` answers before the
+        active workflows' webhooks are, so a POST without a signature is the probe (404
+        while unregistered; the workflow's refusal, a 500, once it runs)."""
         out = self.log.open("wb")
         self.proc = subprocess.Popen([str(N8N), "start"], env=self.env, stdout=out, stderr=out)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()[-3000:]
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).is_success:
+                if httpx.post(hook, json={}, timeout=10).status_code != 404:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        raise AssertionError("n8n did not become healthy:\n" + self.log.read_text()[-3000:])
+        raise AssertionError("n8n never served the webhook:\n" + self.log.read_text()[-3000:])
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -113,12 +116,8 @@ def n8n_installed() -> Path:
 
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    hub = await Hub.open(root=tmp_path, store_path=tmp_path / "t.db", environ=ENV)
-    hub.start_background()
-    try:
+    async with running_hub(tmp_path, "n8n recipe") as hub:
         yield hub
-    finally:
-        await hub.close()
 
 
 @pytest.fixture
@@ -159,7 +158,7 @@ async def test_n8n_verifies_a_signed_delivery_and_calls_the_api(
     )
     n8n.cli("import:workflow", f"--input={RECIPE / 'tieline-webhook.json'}")
     n8n.cli("update:workflow", "--id=TielineRecipe0001", "--active=true")
-    await asyncio.to_thread(n8n.start)
+    await asyncio.to_thread(n8n.start, hook)
     try:
         await hub.bus.publish(
             Event("ci.failed", "github", "octo", "octo/app@main", {"title": "unit tests"})
