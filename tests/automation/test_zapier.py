@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from authlib.integrations.httpx_client import AsyncOAuth2Client
 from standardwebhooks import Webhook
 
 from server.hub.events import Event
@@ -132,6 +133,27 @@ async def _authorize(zap: Driver, base: str, typed: str | None = None) -> tuple[
     back = _query(location)
     assert back["state"] == "st4te"
     return back["code"], verifier
+
+
+async def _narrow_token(hub: Hub, base: str) -> str:
+    """An access token of another client that was allowed ``events:read`` only."""
+    reg = await ApiAdmin(Path(hub.store.path)).add_client(
+        "Narrow", kind="public", redirect_uris=["http://127.0.0.1/cb"], scopes=["events:read"]
+    )
+    verifier = _pkce()[0]
+    async with AsyncOAuth2Client(
+        client_id=reg.client.client_id, scope="events:read", redirect_uri="http://127.0.0.1:9/cb",
+        code_challenge_method="S256",
+    ) as client:  # fmt: skip
+        url, _ = client.create_authorization_url(base + "/oauth/authorize", code_verifier=verifier)
+        resp = await client.request("GET", url, withhold_token=True)
+        assert resp.status_code == 302, resp.text
+        token = await client.fetch_token(
+            base + "/oauth/token",
+            authorization_response=resp.headers["location"],
+            code_verifier=verifier,
+        )
+    return str(token["access_token"])
 
 
 async def test_sign_in_and_rest_hooks(hub: Hub, node: str) -> None:
@@ -252,6 +274,17 @@ async def test_sign_in_and_rest_hooks(hub: Hub, node: str) -> None:
                 f"{HOOK}.performUnsubscribe", {"authData": auth, "subscribeData": sub}
             )
             assert again == {"id": sub["id"], "removed": False}
+
+        # A token without issues:write (another client's, allowed events:read only): Create
+        # Issue fails with Tieline's 403 problem, naming the scope to allow.
+        narrow = {**auth, "access_token": await _narrow_token(hub, base)}
+        with pytest.raises(ZapierError) as scope:
+            new = {"connector": "github", "scope": "octo/app", "title": "x"}
+            await zap.call(
+                "creates.create_issue.operation.perform", {"authData": narrow, "inputData": new}
+            )
+        assert (scope.value.code, scope.value.status) == ("insufficient-scope", 403)
+        assert "issues:write" in scope.value.message
 
         # A spent refresh token is refused, and ends that sign-in: the person reconnects.
         with pytest.raises(ZapierError) as expired:

@@ -61,7 +61,7 @@ module.exports = {
   display: {
     label: 'New Event',
     description:
-      'Triggers instantly when Tieline sees an event of the kinds you pick: CI failed, a review requested, an issue opened, a sync completed...',
+      'Triggers when Tieline sees an event of the kinds you pick (CI failed, a review requested, an issue opened, a sync completed...), at once.',
   },
   operation: {
     type: 'hook',
