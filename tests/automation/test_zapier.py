@@ -43,11 +43,12 @@ from tests.automation.zapier_driver import (
     zapier_headers,
 )
 from tests.cli.conftest import clone
+from tests.hubs import file_vault_env, running_hub
 from tests.scenarios import GITHUB_TOKEN, seed_github
 from tests.standin.github import GitHubStandIn
 from tests.webhooks.receiver import Action, Receiver, sequence
 
-ENV = {"TIELINE_VAULT_BACKEND": "file", "TIELINE_VAULT_PASSPHRASE": "zapier e2e"}
+PASSPHRASE = "zapier e2e"
 #: The redirect URL Zapier gives a CLI app (its app id in the middle).
 REDIRECT = "https://zapier.com/dashboard/auth/oauth/return/App123456CLIAPI/"
 SCOPES = ["events:read", "issues:read", "issues:write"]
@@ -90,12 +91,8 @@ def _query(url: str) -> dict[str, str]:
 
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    hub = await Hub.open(root=tmp_path, store_path=tmp_path / "t.db", environ=ENV)
-    hub.start_background()
-    try:
+    async with running_hub(tmp_path, PASSPHRASE) as hub:
         yield hub
-    finally:
-        await hub.close()
 
 
 async def _client(hub: Hub) -> tuple[str, str]:
@@ -304,7 +301,7 @@ async def test_sign_in_and_rest_hooks(hub: Hub, node: str) -> None:
 async def connected(github: GitHubStandIn, tmp_path: Path) -> AsyncIterator[Hub]:
     seed_github(github)
     app = clone(tmp_path / "app", "https://github.com/octo/app.git")
-    env = {**ENV, "TIELINE_GITHUB_TOKEN": GITHUB_TOKEN,
+    env = {**file_vault_env(PASSPHRASE), "TIELINE_GITHUB_TOKEN": GITHUB_TOKEN,
            "TIELINE_CONNECTORS__GITHUB__API_URL": github.url}  # fmt: skip
     hub = await Hub.open(root=app, store_path=tmp_path / "t.db", environ=env)
     try:
