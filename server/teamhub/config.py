@@ -5,7 +5,7 @@ hub serve`` starts, from ``--config FILE`` (else ``$TIELINE_HUB_CONFIG``), and e
 variables override the file key by key::
 
     # /etc/tieline/hub.toml
-    database_url = "sqlite:////var/lib/tieline-hub/hub.db"
+    database_url = ""           # empty: $TIELINE_HOME/data/tieline.db (as `tieline api`)
     host = "0.0.0.0"            # a team service may listen on every interface
     port = 8080
     allowed_hosts = ["hub.example.com"]
@@ -80,7 +80,7 @@ class HubSettings(BaseModel):
     database_url: str = Field(
         default="",
         description="Where the hub's store is: sqlite:////abs/path.db (or a plain path); "
-        "empty: hub.db in Tieline's data directory.",
+        "empty: the database under TIELINE_HOME, which `tieline api` also works on.",
     )
     host: str = Field(
         default="127.0.0.1",

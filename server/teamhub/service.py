@@ -64,11 +64,12 @@ def database_path(url: str) -> Path:
     """The SQLite file a ``database_url`` names.
 
     ``sqlite:////abs/path.db`` (absolute), ``sqlite:///rel/path.db`` (relative), or a plain
-    path; empty: ``hub.db`` in Tieline's data directory. A PostgreSQL URL needs the store's
-    PostgreSQL backend, which this function is the seam for.
+    path; empty: Tieline's own database file under ``TIELINE_HOME`` -- the one ``tieline api``
+    (clients, consent, grants) works on, so an operator's commands reach the hub's provider. A
+    PostgreSQL URL needs the store's PostgreSQL backend, which this function is the seam for.
     """
     if not url:
-        return paths.data_dir() / "hub.db"
+        return paths.database_file()
     scheme, sep, rest = url.partition("://")
     if not sep:
         return Path(url)
