@@ -13,6 +13,13 @@ be woken early with :meth:`LogTailer.wake` -- the node that appended wakes its o
 and on PostgreSQL a ``LISTEN`` on the channel :data:`NOTIFY_CHANNEL` is meant to call it for
 the others' appends (``NOTIFY`` after the insert), leaving the poll as the safety net.
 
+The seam, concretely: a database object that has ``notify(channel)`` and
+``listen(channel, callback)`` coroutines (the PostgreSQL backend can give ``NOTIFY`` and
+``LISTEN``) is used by :meth:`EventLog.append` (``notify`` in the appending transaction, so
+the notification goes out with the commit) and by :meth:`LogTailer.start` (``listen`` with
+:meth:`LogTailer.wake`). SQLite's :class:`~server.hub.store.Database` has neither, and the
+poll alone serves.
+
 Ordering: on SQLite one writer at a time assigns ids in commit order. Where ids can commit
 out of order (a PostgreSQL sequence: id 7 may commit before id 6, and a rolled-back insert
 leaves a hole forever), the tailer does not step over a missing id at once: it waits up to
@@ -138,6 +145,9 @@ class EventLog:
                 ),
             )
             ids.append(int(row[0]))
+        notify = getattr(self.db, "notify", None)
+        if ids and callable(notify):
+            await notify(NOTIFY_CHANNEL)
         return ids
 
     async def after(
@@ -278,6 +288,9 @@ class LogTailer:
     async def start(self) -> None:
         """Start after the newest row (new streams begin there unless they resume)."""
         self.cursor = await self.log.last_id()
+        listen = getattr(self.log.db, "listen", None)
+        if callable(listen):
+            await listen(NOTIFY_CHANNEL, self.wake)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="hub-tailer")
 
     async def stop(self) -> None:

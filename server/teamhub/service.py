@@ -232,6 +232,7 @@ class Node:
     # -- running -----------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        await self._purge()  # before serving: no stream is offered what retention deletes
         await self.tailer.start()
         self._spawn(self._retention(), "hub-retention")
 
@@ -241,18 +242,25 @@ class Node:
         task.add_done_callback(self._tasks.discard)
 
     async def _retention(self) -> None:
-        """Delete events older than the retention, at start and then every few minutes."""
+        """Apply the retention every few minutes."""
         every = min(300.0, self.settings.retention_days * 86400 / 10)
         while True:
-            try:
-                horizon = time.time() - self.settings.retention_days * 86400
-                gone = await self.events.purge(horizon)
-                if gone:
-                    log.info("retention: %d events older than %g days deleted", gone,
-                             self.settings.retention_days)  # fmt: skip
-            except Exception:
-                log.exception("retention: purging the event log failed")
             await asyncio.sleep(every)
+            await self._purge()
+
+    async def _purge(self) -> None:
+        """Delete events, and cursors of clients unseen, older than the retention."""
+        try:
+            horizon = time.time() - self.settings.retention_days * 86400
+            gone = await self.events.purge(horizon)
+            await self.store.execute(
+                "DELETE FROM hub_stream_cursors WHERE last_seen_at < ?", (horizon,)
+            )
+            if gone:
+                log.info("retention: %d events older than %g days deleted", gone,
+                         self.settings.retention_days)  # fmt: skip
+        except Exception:
+            log.exception("retention: purging the event log failed")
 
     def begin_shutdown(self, sig: int | None = None) -> None:
         """Stop taking work: readiness fails, streams end, the listener closes, in-flight

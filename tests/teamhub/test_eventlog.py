@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.hub.eventlog import PAGE, EventLog, Follower, LoggedEvent, LogTailer
+from server.hub.eventlog import NOTIFY_CHANNEL, PAGE, EventLog, Follower, LoggedEvent, LogTailer
 from server.hub.events import Event
 from server.hub.store import Store
 
@@ -138,3 +138,40 @@ async def test_a_full_page_is_read_on_at_once(store: Store) -> None:
 def _drain(follower: Follower) -> list[LoggedEvent]:
     q = follower.queue
     return [r for r in (q.get_nowait() for _ in range(q.qsize())) if r is not None]
+
+
+class _Notifying:
+    """A database with the PostgreSQL backend's seam: ``notify`` and ``listen``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.notified: list[str] = []
+        self.listeners: list[tuple[str, object]] = []
+
+    async def execute(self, sql: str, params: object = ()) -> int:
+        return await self.store.execute(sql, params)  # type: ignore[arg-type]
+
+    async def fetchall(self, sql: str, params: object = ()) -> list[object]:
+        return list(await self.store.fetchall(sql, params))  # type: ignore[arg-type]
+
+    async def fetchone(self, sql: str, params: object = ()) -> object:
+        return await self.store.fetchone(sql, params)  # type: ignore[arg-type]
+
+    async def notify(self, channel: str) -> None:
+        self.notified.append(channel)
+
+    async def listen(self, channel: str, callback: object) -> None:
+        self.listeners.append((channel, callback))
+
+
+async def test_a_backend_with_notifications_drives_wake(store: Store) -> None:
+    db = _Notifying(store)
+    log = EventLog(db)
+    tailer = LogTailer(log, interval=60)
+    await tailer.start()
+    try:
+        assert db.listeners == [(NOTIFY_CHANNEL, tailer.wake)]
+        await log.append("alpha", "github", None, [ev("a")])
+        assert db.notified == [NOTIFY_CHANNEL]
+    finally:
+        await tailer.stop()

@@ -9,6 +9,10 @@ import re
 
 import httpx
 
+from server.hub.eventlog import EventLog
+from server.hub.events import Event
+from server.hub.store import Store
+
 from .conftest import (
     SECRETS,
     Cluster,
@@ -220,11 +224,12 @@ async def test_a_client_sees_and_revokes_what_the_hub_holds(cluster: Cluster) ->
         await stream.events(1)
     auth = {"authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=a.url, headers=auth) as http:
-        for _ in range(100):  # the cursor is written as the stream ends, beside its request
-            held = (await http.get("/api/v1/me")).json()
-            if held["stream_cursors"] and held["stream_cursors"][0]["last_event_id"] == last:
-                break
-            await asyncio.sleep(0.05)
+        async with asyncio.timeout(30):  # the cursor is written as the stream's end is seen
+            while True:
+                held = (await http.get("/api/v1/me")).json()
+                if held["stream_cursors"] and held["stream_cursors"][0]["last_event_id"] == last:
+                    break
+                await asyncio.sleep(0.05)
         assert held["client_id"] == cluster.teams["alpha"].client_id
         assert held["team"] == "alpha"
         assert [c["node"] for c in held["stream_cursors"]] == ["node1"]
@@ -234,6 +239,27 @@ async def test_a_client_sees_and_revokes_what_the_hub_holds(cluster: Cluster) ->
         assert gone.json() == {"revoked_tokens": 1, "forgotten_cursors": 1}
         assert (await http.get("/api/v1/me")).status_code == 401
         assert (await http.get("/api/v1/events/stream")).status_code == 401
+
+
+async def test_a_client_behind_the_retention_is_told_of_the_gap(cluster: Cluster) -> None:
+    async with Store.open(cluster.db) as store:
+        old = EventLog(store, clock=lambda: 1000.0)  # received long ago
+        await old.append(
+            "alpha",
+            "github",
+            "d-old",
+            [Event("issue.opened", "github", "", s) for s in ("o/r#1", "o/r#2", "o/r#3")],
+        )
+        (kept,) = await EventLog(store).append(
+            "alpha", "github", "d-new", [Event("issue.opened", "github", "", "o/r#4")]
+        )  # fmt: skip
+    a = cluster.start()
+    token = await cluster.token(a, "alpha")
+    async with Stream(a, token, last_event_id=1) as stream:
+        gap = await stream.next_frame()
+        assert (gap.event, gap.data) == ("gap", {"after": 1, "first": kept})
+        (only,) = await stream.events(1)
+        assert (only.id, only.data["subject"]) == (kept, "o/r#4")
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
