@@ -172,6 +172,7 @@ async def run(n: int, n_clients: int, n_nodes: int, n_paced: int = 200) -> None:
         nodes = [_start(config, env, i) for i in range(n_nodes)]
         urls = [u for _, u in nodes]
         stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
         try:
             token = await _token(urls[0], db, reg.client.client_id)
             clients = [Client(i % n_nodes) for i in range(n_clients)]
@@ -228,7 +229,7 @@ async def run(n: int, n_clients: int, n_nodes: int, n_paced: int = 200) -> None:
                 proc.terminate()
             for proc, _ in nodes:
                 proc.wait(timeout=30)
-            for t in tasks if "tasks" in locals() else []:
+            for t in tasks:
                 t.cancel()
 
 

@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(level, to_file=True)
     elif args.command == "hub" and getattr(args, "hub_command", None) == "serve":
         # A service: JSON lines on stderr for its supervisor's journal, no file of its own.
-        setup_logging(os.environ.get("TIELINE_HUB_LOG_LEVEL") or level, to_file=False)
+        setup_logging(level, to_file=False)  # then the hub's log_level, unless --log-level
     else:
         setup_logging(level, to_file=False, terminal="plain")
 

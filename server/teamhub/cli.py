@@ -52,9 +52,10 @@ def run(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
         if command == "config":
             print(json.dumps(public_view(settings, HubSecrets()), indent=2), file=out)
             return EXIT_OK
-        import logging
+        if not getattr(args, "log_level", None):  # --log-level wins over the settings
+            import logging
 
-        logging.getLogger("tieline").setLevel(settings.log_level.upper())
+            logging.getLogger("tieline").setLevel(settings.log_level.upper())
         from .service import serve
 
         return asyncio.run(serve(settings, out=out))

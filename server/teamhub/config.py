@@ -33,7 +33,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -123,7 +123,9 @@ class HubSettings(BaseModel):
     )
     max_body_kb: int = Field(default=25 * 1024, ge=1, le=100 * 1024)
     max_streams: int = Field(default=10_000, ge=1, description="Concurrent SSE streams at most.")
-    log_level: str = Field(default="info")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="How much the hub logs (JSON lines on stderr)."
+    )
     ssl_certfile: str = Field(default="", description="Serve TLS with this certificate (PEM).")
     ssl_keyfile: str = Field(default="", description="The certificate's private key (PEM).")
     trust_proxy: bool = Field(
