@@ -288,7 +288,10 @@ class Streams:
                 }
                 for t in tokens
             ],
-            "stream_cursors": [dict(c) for c in cursors],
+            "stream_cursors": [
+                {k: c[k] for k in ("node", "team", "last_event_id", "connected_at", "last_seen_at")}
+                for c in cursors
+            ],
             "not_held": [
                 "your credentials to GitHub, GitLab, Jira or any other service",
                 "your IP address or user agent",

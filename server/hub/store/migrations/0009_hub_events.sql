@@ -5,7 +5,8 @@
 -- team's rows. `item_keys` is a JSON array of the affected items' keys (the subject first),
 -- so an editor refreshes only those. `payload` is the mapped event's JSON, as the API stream
 -- sends it. Rows older than the hub's retention are purged, never the newest one (its id is
--- what the next row's id counts on).
+-- what the next row's id counts on). Times are Unix seconds as DOUBLE PRECISION, which SQLite
+-- stores as REAL and PostgreSQL as float8 (its REAL is float4, minutes coarse for a Unix time).
 CREATE TABLE hub_events (
     id          INTEGER PRIMARY KEY,
     team        TEXT NOT NULL,
@@ -16,8 +17,8 @@ CREATE TABLE hub_events (
     subject     TEXT NOT NULL,
     item_keys   TEXT NOT NULL,
     payload     TEXT NOT NULL,
-    event_time  REAL NOT NULL,
-    received_at REAL NOT NULL
+    event_time  DOUBLE PRECISION NOT NULL,
+    received_at DOUBLE PRECISION NOT NULL
 );
 
 CREATE INDEX hub_events_team ON hub_events (team, id);
@@ -31,7 +32,7 @@ CREATE TABLE hub_stream_cursors (
     node          TEXT NOT NULL,
     team          TEXT NOT NULL,
     last_event_id INTEGER NOT NULL,
-    connected_at  REAL NOT NULL,
-    last_seen_at  REAL NOT NULL,
+    connected_at  DOUBLE PRECISION NOT NULL,
+    last_seen_at  DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (client_id, node)
 );
