@@ -1,4 +1,5 @@
-"""The team hub's API: ``GET /api/v1/events/stream`` (SSE from the event log) and
+"""The team hub's API: ``GET /api/v1/events/stream`` (SSE from the event log),
+``GET /api/v1/events`` (a page of it) and
 ``GET``/``DELETE /api/v1/me`` (what the hub holds about the caller, and forgetting it).
 
 The stream speaks the local API's wire format exactly (:mod:`server.web.api`: ``id: N``,
@@ -24,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -31,7 +33,7 @@ from starlette.routing import BaseRoute, Route
 from server.hub.eventlog import PAGE, EventLog, LoggedEvent, LogTailer
 from server.hub.oauth_provider.provider import OAuthProvider
 from server.hub.store import Database
-from server.web.api.models import EventOut
+from server.web.api.models import EventOut, EventPage, EventQuery
 from server.web.api.problems import ApiError
 from server.web.auth import Principal
 
@@ -73,16 +75,21 @@ class Frames:
         return made
 
 
-def frame(row: LoggedEvent) -> str:
-    """One SSE frame, as the local API's stream writes it."""
+def event_out(row: LoggedEvent) -> EventOut:
+    """A row as the local API shows an event, with ``payload.item_keys`` added."""
     e = row.event
     payload = json.loads(json.dumps(e.payload, default=str))
     payload["item_keys"] = list(row.item_keys)
-    out = EventOut(
+    return EventOut(
         id=row.id, kind=e.kind, connector=e.connector, account=e.account, subject=e.subject,
         payload=payload, time=e.time,
     )  # fmt: skip
-    return f"id: {row.id}\nevent: {e.kind}\ndata: {out.model_dump_json()}\n\n"
+
+
+def frame(row: LoggedEvent) -> str:
+    """One SSE frame, as the local API's stream writes it."""
+    data = event_out(row).model_dump_json()
+    return f"id: {row.id}\nevent: {row.event.kind}\ndata: {data}\n\n"
 
 
 class Streams:
@@ -118,6 +125,7 @@ class Streams:
 
     def routes(self) -> list[BaseRoute]:
         return [
+            Route("/api/v1/events", self.page, methods=["GET"], name="hub_events"),
             Route("/api/v1/events/stream", self.stream, methods=["GET"], name="hub_stream"),
             Route("/api/v1/me", self.me, methods=["GET", "DELETE"], name="hub_me"),
         ]
@@ -136,6 +144,28 @@ class Streams:
                 extra={"scope": scope},
             )
         return who, team
+
+    # -- a page of events -------------------------------------------------------------------------
+
+    async def page(self, request: Request) -> Response:
+        """``GET /api/v1/events?since=N&limit=M``: the team's events after N, as the local
+        API's ``EventPage`` (for a client that polls, or catches up before it streams)."""
+        try:
+            _who, team = self._caller(request, SCOPE)
+            try:
+                q = EventQuery.model_validate(dict(request.query_params))
+            except ValidationError as exc:
+                raise ApiError("validation", str(exc.errors()[0]["msg"])) from None
+        except ApiError as exc:
+            return exc.response(request.url.path)
+        rows = await self.events.after(q.since, team=team, limit=q.limit)
+        first = await self.events.first_id()
+        out = EventPage(
+            items=[event_out(r) for r in rows],
+            last_id=await self.events.last_id(),
+            gap=q.since < first - 1,
+        )
+        return Response(out.model_dump_json(), media_type="application/json")
 
     # -- the stream ------------------------------------------------------------------------------
 

@@ -124,6 +124,17 @@ async def test_a_team_sees_only_its_own_events(cluster: Cluster) -> None:
     assert first_alpha.id == alpha_id
     assert first_beta.id == beta_id["ids"][0]  # not alpha's, though it came first
     assert first_beta.data["subject"] == "beta/x#2"
+    # A page of the log, as the local API's GET /events: the team's own only.
+    async with httpx.AsyncClient(base_url=a.url) as http:
+        page = await http.get(
+            "/api/v1/events", params={"since": 0}, headers={"authorization": f"Bearer {beta}"}
+        )
+        bad = await http.get(
+            "/api/v1/events", params={"limit": 0}, headers={"authorization": f"Bearer {beta}"}
+        )
+    assert [e["id"] for e in page.json()["items"]] == beta_id["ids"]
+    assert page.json()["last_id"] == max(alpha_id, *beta_id["ids"]) and not page.json()["gap"]
+    assert bad.status_code == 422
     # Resuming from 0 replays the team's whole log, and still nothing of the other team's.
     async with Stream(a, beta, last_event_id=0) as again:
         (only,) = await again.events(1)
