@@ -32,6 +32,7 @@ from . import (
     startup,
     suite_poll,
     tasks_output,
+    teamhub,
     vault,
     vectors,
     web,
@@ -110,6 +111,8 @@ def main() -> None:
     oauth_verify.main([])
     _section("api: the REST API listing 1,000 mirrored issues over HTTP")
     api.main([])
+    _section("teamhub: webhooks in, SSE out to 100 clients over two hub nodes")
+    teamhub.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -1,5 +1,5 @@
 """The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``,
-``api ...`` (:mod:`server.cli_api`), and
+``api ...`` (:mod:`server.cli_api`), ``hub ...`` (:mod:`server.teamhub.cli`), and
 the verbs of :mod:`server.verbs` (``prs``, ``issues``, ``issue``, ``ci``, ``log``,
 ``snippets``, ``docs``).
 
@@ -119,6 +119,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
         api_arguments(api)
 
+    h = sub.add_parser("hub", help="the shared team hub: serve it, show its configuration")
+    if _first_word(sys.argv[1:] if argv is None else argv) == "hub":
+        from server.teamhub.cli import arguments as hub_arguments
+
+        hub_arguments(h)
+
     mcp_help = "serve Tieline's tools to AI agents (MCP, stdio)"
     m = sub.add_parser("mcp", help=mcp_help, description=mcp_help)
     if _first_word(sys.argv[1:] if argv is None else argv) == "mcp":
@@ -153,6 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # one line of text, and it leaves the file (and its rotation) to the server.
     if args.command == "serve" or (args.command == "mcp" and not args.mcp_command):
         setup_logging(level, to_file=True)
+    elif args.command == "hub" and getattr(args, "hub_command", None) == "serve":
+        # A service: JSON lines on stderr for its supervisor's journal, no file of its own.
+        setup_logging(level, to_file=False)  # then the hub's log_level, unless --log-level
     else:
         setup_logging(level, to_file=False, terminal="plain")
 
@@ -183,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.web.cli import run as run_web
 
         return run_web(args)
+    if args.command == "hub":
+        from server.teamhub.cli import run as run_hub
+
+        return run_hub(args)
     if args.command == "api":
         from server.cli_api import run_api
 
