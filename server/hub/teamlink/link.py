@@ -261,7 +261,10 @@ class TeamLink:
         if self.pushing != pushed:
             self._retime(poll_now=before is not LinkState.OFF)
         if self.status_changed is not None:
-            self.status_changed(self.status())
+            try:
+                self.status_changed(self.status())
+            except Exception:  # the editor went away: the link goes on
+                log.debug("team hub status listener failed", exc_info=True)
 
     def _retime(self, *, poll_now: bool) -> None:
         """Stretch or restore the covered sessions' polls for the state just entered; a
