@@ -98,6 +98,14 @@ class SecretStore(Protocol):
     def get_secret(self, record_id: str) -> str | None: ...
 
 
+class SecretWriter(SecretStore, Protocol):
+    """What ``tieline teamhub token`` needs of a vault (:class:`server.hub.vault.Vault`)."""
+
+    def set_secret(self, record_id: str, secret: str) -> None: ...
+
+    def delete_secret(self, record_id: str) -> bool: ...
+
+
 class LinkError(TielineError):
     """The hub answered, but not with an event stream."""
 
@@ -181,8 +189,7 @@ class TeamLink:
     @property
     def account(self) -> str:
         """The checkpoints' account: the stream's host and path (another hub, other ids)."""
-        p = urlsplit(self.settings.url or "")
-        return f"{(p.hostname or '').lower()}{p.path}"
+        return account_of(self.settings)
 
     def _wanted(self) -> tuple[str | None, str, bool]:
         s = self.settings
@@ -514,6 +521,35 @@ class TeamLink:
                 {"changes": len(found), "stream": stream, MARK: True},
             )
         )
+
+
+def account_of(settings: TeamHubSettings) -> str:
+    """The checkpoints' account for a hub URL (see :attr:`TeamLink.account`)."""
+    p = urlsplit(settings.url or "")
+    return f"{(p.hostname or '').lower()}{p.path}"
+
+
+class CheckpointReader(Protocol):
+    async def get_checkpoint(self, connector: str, account: str, stream: str) -> Any: ...
+
+
+async def stored_status(store: CheckpointReader, settings: TeamHubSettings) -> list[str]:
+    """What the last server run left of the link, in lines for ``doctor`` and ``tieline
+    teamhub status`` (another process: the live state is the server's)."""
+    if not settings.url:
+        return ["not configured (team_hub.url)"]
+    out = [f"{shown(settings.url)} ({'on' if settings.enabled else 'off: team_hub.enabled'})"]
+    account = account_of(settings)
+    state = await store.get_checkpoint(TEAMHUB, account, STATE)
+    last = await store.get_checkpoint(TEAMHUB, account, LAST_ID)
+    if state is not None:
+        out.append(f"state: {state.cursor} since {state.updated_at:%Y-%m-%d %H:%M:%S %Z}")
+    else:
+        out.append("state: never connected")
+    if last is not None:
+        out.append(f"last event id: {last.cursor} (at {last.updated_at:%Y-%m-%d %H:%M:%S %Z})")
+    out.append(f"token: vault record {record_for(settings)}")
+    return out
 
 
 def _time(value: Any) -> datetime | None:
