@@ -93,6 +93,8 @@ class HubStandIn:
         if self.status is not None:
             return PlainTextResponse("unavailable\n", status_code=self.status)
         after = int(header) if header and header.isdigit() else len(self.log)
+        if after > len(self.log):  # an id of a log since reset: all it holds (as the web face)
+            after = 0
         gap, self.gap = self.gap, False
         drop = self.drop_after
 

@@ -176,3 +176,41 @@ async def test_a_pushed_event_refreshes_the_list_and_announces_the_persons_own_c
     )
     mine = [e for e in announced if not pushed(e)]  # the sync's, which notifications show
     assert [e.subject for e in mine] == [f"octo/app#{number}"]
+
+
+async def test_a_hub_whose_numbering_began_again_costs_one_full_refresh(world: World) -> None:
+    w = world
+    key = w.session_key()
+    seen = record(w)
+    w.link().start()
+    await connected(w)
+    for n in range(3):
+        w.teamhub.add("issue.updated", f"octo/app#{n + 1}")
+    await until(lambda: applied_ids(seen) == ["1", "2", "3"])
+    await w.link().stop()
+    await w.clear_jobs()
+    w.teamhub.log.clear()  # the hub lost its log: ids start from 1 again
+    w.teamhub.add("pull_request.opened", "octo/app#7")
+    w.link().start()
+    await until(lambda: applied_ids(seen) == ["1", "2", "3", "1"])
+    assert w.teamhub.connections[-1].last_event_id == "3"
+    assert await w.jobs() == [
+        ("sync", f"sync:{key}"),  # what fell between is unknown
+        (REFRESH_JOB, f"teamhub:{key}:pulls"),
+    ]
+    assert w.link().status().last_event_id == "1"
+
+
+async def test_a_silent_connection_counts_as_dropped_and_resumes(world: World) -> None:
+    w = world
+    seen = record(w)
+    w.teamhub.keepalive = 60.0  # no keep-alive comes in time
+    link = TeamLink(w.hub, vault=lambda: w.vault, rng=lambda: 0.5, idle_timeout=0.3)
+    w.hub.teamlink = link
+    link.start()
+    await connected(w)
+    w.teamhub.add("issue.updated", "octo/app#1")
+    await until(lambda: applied_ids(seen) == ["1"])
+    await until(lambda: len(w.teamhub.connections) >= 2)
+    assert w.teamhub.connections[1].last_event_id == "1"
+    await link.stop()

@@ -213,6 +213,8 @@ class TeamLink:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._set(LinkState.OFF)
+        if self._pending:  # the last state written before the store closes
+            await asyncio.gather(*self._pending, return_exceptions=True)
 
     async def reconfigured(self) -> None:
         """After a configuration reload: restart when the URL, token record or switch
