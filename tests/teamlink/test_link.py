@@ -207,10 +207,28 @@ async def test_a_silent_connection_counts_as_dropped_and_resumes(world: World) -
     w.teamhub.keepalive = 60.0  # no keep-alive comes in time
     link = TeamLink(w.hub, vault=lambda: w.vault, rng=lambda: 0.5, idle_timeout=0.3)
     w.hub.teamlink = link
+    states: list[LinkState] = []
+    link.status_changed = lambda st: states.append(st.state)
     link.start()
     await connected(w)
     w.teamhub.add("issue.updated", "octo/app#1")
     await until(lambda: applied_ids(seen) == ["1"])
     await until(lambda: len(w.teamhub.connections) >= 2)
     assert w.teamhub.connections[1].last_event_id == "1"
+    assert link.pushing  # a drop, not an outage: polls stay a safety net
+    assert LinkState.FALLBACK not in states
     await link.stop()
+
+
+async def test_an_error_answer_falls_back_and_retries_until_the_hub_serves_again(
+    world: World,
+) -> None:
+    w = world
+    w.teamhub.status = 503
+    w.link().start()
+    await until(lambda: w.link().state is LinkState.FALLBACK)
+    assert "503" in (w.link().status().error or "")
+    await until(lambda: len(w.teamhub.connections) >= 3)  # backing off, not giving up
+    w.teamhub.status = None
+    await connected(w)
+    assert w.link().pushing

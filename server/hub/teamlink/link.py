@@ -107,7 +107,12 @@ class SecretWriter(SecretStore, Protocol):
 
 
 class LinkError(TielineError):
-    """The hub answered, but not with an event stream."""
+    """The hub answered, but not with an event stream (``retry_after``: seconds it asked
+    to be left alone, from ``Retry-After``)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class _Refused(Exception):
@@ -178,6 +183,7 @@ class TeamLink:
         #: reconnect fails (a drop that resumes at once keeps it).
         self.pushing = False
         self._pending: set[asyncio.Task[None]] = set()
+        self._up = False  # whether the current connection delivered anything
         hub.worker.handlers[REFRESH_JOB] = self._run_refresh
 
     # -- settings and lifecycle ---------------------------------------------------------------
@@ -262,7 +268,8 @@ class TeamLink:
             return
         before, pushed = self.state, self.pushing
         self.state, self._error = state, error
-        self._since = self.clock()
+        if state is not before:
+            self._since = self.clock()
         self.pushing = state is LinkState.CONNECTED or (state is LinkState.CONNECTING and pushed)
         if state is not before:
             log.info("team hub link: %s%s", state.value, f" ({error})" if error else "")
@@ -332,18 +339,23 @@ class TeamLink:
                 )
                 await self._pause(self.token_recheck)
                 continue
-            streamed = False
+            self._up = False
+            wait: float | None = None
             try:
-                streamed = await self._stream(token)
+                await self._stream(token)
             except _Refused as exc:
                 self._refused = _fingerprint(token)
                 await self._auth_required(f"the hub refused the token ({exc.status})")
                 continue
             except (httpx.HTTPError, LinkError, OSError) as exc:
                 self._error = redact(str(exc) or type(exc).__name__)
+                wait = exc.retry_after if isinstance(exc, LinkError) else None
                 log.debug("team hub stream: %s", self._error)
+            except Exception as exc:  # a bug must not leave polls stretched with no push
+                self._error = redact(f"{type(exc).__name__}: {exc}")
+                log.exception("team hub stream failed")
             self._reconnects += 1
-            if streamed:  # it was up: resume at once (after the server's retry time)
+            if self._up:  # it was up: resume at once (after the server's retry time)
                 failures = 0
                 self._set(LinkState.CONNECTING)
                 await self._pause(self._retry * (0.5 + self.rng() / 2))
@@ -352,7 +364,7 @@ class TeamLink:
             self._set(LinkState.FALLBACK, self._error)
             base = max(self._retry, 0.05)
             delay = backoff_delay(failures, base=base, cap=self.max_backoff, rng=self.rng)
-            await self._pause(delay)
+            await self._pause(max(delay, min(wait or 0.0, self.max_backoff)))
 
     async def _pause(self, seconds: float) -> None:
         self._wake.clear()
@@ -388,8 +400,9 @@ class TeamLink:
             return httpx.AsyncClient(transport=self.transport, timeout=timeout)
         return httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=False)
 
-    async def _stream(self, token: str) -> bool:
-        """One connection: whether it delivered anything (it was up). Raises on failure."""
+    async def _stream(self, token: str) -> None:
+        """One connection, until it ends; :attr:`_up` says whether it delivered anything
+        (a drop of a stream that was up, even by an error, resumes without falling back)."""
         url = self.settings.url or ""
         headers = {
             "Accept": "text/event-stream",
@@ -398,18 +411,21 @@ class TeamLink:
         }
         if self._last_id:
             headers["Last-Event-ID"] = self._last_id
-        up = False
         async with self._client() as client, client.stream("GET", url, headers=headers) as r:
             if r.status_code in (401, 403):
                 raise _Refused(r.status_code)
             ctype = r.headers.get("content-type", "")
             if r.status_code != 200 or not ctype.startswith("text/event-stream"):
-                raise LinkError(f"the hub answered {r.status_code} {ctype or 'without a type'}")
+                after = r.headers.get("retry-after", "")
+                raise LinkError(
+                    f"the hub answered {r.status_code} {ctype or 'without a type'}",
+                    retry_after=float(after) if after.isdigit() else None,
+                )
             parser = SSEParser(self._last_id or "")
             first: int | None = None  # the first numeric id of this connection
             async for chunk in r.aiter_text():
-                if not up:
-                    up = True
+                if not self._up:
+                    self._up = True
                     self._refused = None
                     self._set(LinkState.CONNECTED)
                 for item in parser.feed(chunk):
@@ -419,7 +435,6 @@ class TeamLink:
                         first = await self._on_event(item, first)
                     elif isinstance(item, Comment):
                         pass
-        return up
 
     # -- events -----------------------------------------------------------------------------------
 
