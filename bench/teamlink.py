@@ -63,8 +63,8 @@ def change(gh: GitHubStandIn, n: int, kind: str) -> str:
     return f"{REPO}@feature"
 
 
-async def session_hour(link_up: bool) -> tuple[int, int]:
-    """(requests, rate-limit points) of one simulated hour."""
+async def session_hour(link_up: bool, *, seconds: int = HOUR) -> tuple[int, int]:
+    """(requests, rate-limit points) of one simulated hour (or its first ``seconds``)."""
     state = State()
     with tempfile.TemporaryDirectory() as tmp, GitHubStandIn(state, validate=False) as gh:
         seed(gh)
@@ -84,9 +84,9 @@ async def session_hour(link_up: bool) -> tuple[int, int]:
             interval = (
                 TeamHubSettings().safety_interval if link_up else SyncSettings().poll_interval
             )
-            polls = set(range(int(interval), HOUR + 1, int(interval)))
+            polls = set(range(int(interval), seconds + 1, int(interval)))
             changes = {m * 60: kind for m, kind in CHANGES}
-            for second in range(1, HOUR + 1):
+            for second in range(1, seconds + 1):
                 kind = changes.get(second)
                 if kind is not None:
                     change(gh, second, kind)
