@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connectors.sdk.models import ItemRef
 from server.hub.events import Event, EventKind, pushed
 from server.hub.teamlink import MARK, REFRESH_JOB, LinkState, TeamLink
 from server.hub.teamlink.link import LAST_ID, TEAMHUB
@@ -232,3 +233,37 @@ async def test_an_error_answer_falls_back_and_retries_until_the_hub_serves_again
     w.teamhub.status = None
     await connected(w)
     assert w.link().pushing
+
+
+async def test_an_item_the_editor_shows_outside_every_list_is_fetched_again(
+    world: World,
+) -> None:
+    w = world
+    key = w.session_key()
+    session = w.hub.sessions[key]
+    pr = w.github.state.add_pull("octo/app", "Theirs", head="theirs", author="hubot")
+    n = pr["number"]
+    repo = session.watch.repos[0].repo
+    ref = ItemRef.numbered("github", repo, n)
+    await session.coordinator.lookup(ref)  # a lens or a hover card shows it
+    item_key = next(k for k, it in session.coordinator.index.items.items() if it.number == n)
+    assert item_key not in {k for v in session.coordinator.index.lists.values() for k in v}
+    for table in (w.github.state.repo("octo/app").pulls, w.github.state.repo("octo/app").issues):
+        table[n]["title"] = "Theirs, renamed"
+    await w.clear_jobs()
+    w.link().start()
+    await connected(w)
+    w.teamhub.add("pull_request.closed", f"octo/app#{n}")
+    await until(lambda: len(w.teamhub.connections[-1].sent) == 1)
+    await until(w.jobs)
+    assert [k for _, k in await w.jobs()] == [
+        f"teamhub:{key}:pulls",
+        f"teamhub:{key}:item:{item_key}",
+    ]
+
+    async def drained() -> bool:  # the refreshes fall due (debounced) and run
+        await w.hub.worker.run_once()
+        return not await w.jobs()
+
+    await until(drained)
+    assert session.coordinator.index.items[item_key].title == "Theirs, renamed"

@@ -147,6 +147,12 @@ class Coordinator:
             pending.add_done_callback(lambda _f: self._inflight.pop(key, None))
         return await asyncio.shield(pending)
 
+    async def refresh_item(self, ref: ItemRef) -> Issue:
+        """Fetch an item again, past the index and the HTTP cache's freshness (a pushed
+        event says it changed); the index and the mirror get the new copy."""
+        with revalidate():
+            return await self._fetch_one(ref)
+
     async def _fetch_one(self, ref: ItemRef) -> Issue:
         c = self.connector
         if not provides(c, IssueTracker):

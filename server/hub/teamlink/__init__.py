@@ -40,8 +40,11 @@ What the hub sends, for a narrow refresh (the contract)
       event about one person's private item); empty for organisation-wide events.
     - ``payload.streams`` (optional): the streams to refresh (``pulls``, ``issues``,
       ``ci``), overriding the kind's.
-    - ``subject``, ``payload.title`` / ``url``: republished as they are, for panels and
-      outgoing hooks; ``time`` gives the lag shown in the status.
+    - ``subject`` (wanted): the item in the connector's reference syntax (``octo/app#7``,
+      ``group/project!3``, ``PROJ-7``); where a session's index holds that item (a lens,
+      a hover card shows it, though no list does), it is fetched again on its own, in a
+      job coalesced per item. Republished as it is, with ``payload.title`` / ``url``, for
+      panels and outgoing hooks; ``time`` gives the lag shown in the status.
     - ``payload.team_hub`` must be absent: it marks an event a team link already
       republished, which is never applied again (no echo between a hub and its editors).
 

@@ -42,7 +42,7 @@ from connectors.sdk.redact import redact, register_secret
 from ..events import VIA_WEBHOOK, Event, EventKind
 from ..jobs import JobContext
 from ..jobs.backoff import backoff_delay
-from .refresh import Target, streams_for, syncers_of, targets
+from .refresh import ITEM, Target, known_item, streams_for, syncers_of, targets
 from .sse import Comment, Retry, SSEParser, SSEvent
 
 if TYPE_CHECKING:
@@ -495,6 +495,11 @@ class TeamLink:
         )
         for t in found:
             await self._enqueue(t, subject)
+        for key in dict.fromkeys(t.session for t in found):
+            s = self.hub.sessions.get(key)
+            held = known_item(s.coordinator.index.items, subject) if s is not None else None
+            if held is not None:
+                await self._enqueue(Target(key, ITEM, held), subject)
         if found:
             self.hub.scheduler.wake()
         body = {**payload, "via": VIA_WEBHOOK, MARK: item.id or True}
@@ -525,6 +530,9 @@ class TeamLink:
         session = self.hub.sessions.get(key)
         if session is None:
             return
+        if stream == ITEM:
+            await self._refresh_item(key, str(ctx.payload.get("subject") or ""))
+            return
         syncers = [s for s in syncers_of(stream) if s.applies(session.connector)]
         if not syncers:
             return
@@ -536,6 +544,27 @@ class TeamLink:
                 key,
                 key,
                 {"changes": len(found), "stream": stream, MARK: True},
+            )
+        )
+
+    async def _refresh_item(self, key: str, subject: str) -> None:
+        """Fetch the event's item again where this session's index holds it (what the
+        editor shows of it: a lens, a hover card), then say the session changed."""
+        session = self.hub.sessions.get(key)
+        if session is None:
+            return
+        index = session.coordinator.index
+        item = known_item(index.items, subject)
+        if item is None:
+            return
+        await session.coordinator.refresh_item(index.items[item].ref)
+        await self.hub.bus.publish(
+            Event(
+                EventKind.SYNC_COMPLETED,
+                session.connector_id,
+                key,
+                key,
+                {"changes": 0, "stream": ITEM, MARK: True},
             )
         )
 

@@ -4,7 +4,8 @@ A session syncs in parts (:data:`server.hub.sync.syncers.SYNCERS`); a *stream* h
 the parts one kind of change can touch. A pull request event re-reads the pull request
 lists (whose detailed reads cost 304s when nothing else changed), an issue event the issue
 lists, a CI event the branch checks and pipelines (and the pull requests, whose cards carry
-their checks). Each refresh is one coalesced job per session and stream, so a burst of
+their checks), and an item the session's index holds that the event names is fetched again
+on its own (:data:`ITEM`). Each refresh is one coalesced job per session and stream, so a burst of
 events about one repository costs one sync of that part, and it runs with the session's own
 credentials: the hub never needs the person's tokens.
 """
@@ -34,6 +35,11 @@ KIND_STREAMS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The stream of one item's refresh: the event's subject, fetched again where the editor
+#: shows it (a lens on someone else's pull request is in no list a sync re-reads).
+ITEM = "item"
+
+
 def syncers_of(stream: str) -> list[Syncer]:
     """The syncers a stream runs, in sync order (none for a name this version lacks)."""
     views = STREAMS.get(stream, ())
@@ -53,14 +59,28 @@ def streams_for(kind: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Target:
-    """One refresh to enqueue: a session (by key) and a stream."""
+    """One refresh to enqueue: a session (by key) and a stream (for :data:`ITEM`, the item's
+    key in the session's index)."""
 
     session: str
     stream: str
+    item: str = ""
 
     @property
     def coalesce_key(self) -> str:
-        return f"teamhub:{self.session}:{self.stream}"
+        tail = f":{self.item}" if self.item else ""
+        return f"teamhub:{self.session}:{self.stream}{tail}"
+
+
+def known_item(index_items: Mapping[str, Any], subject: str) -> str | None:
+    """The index key of the item ``subject`` names (``octo/app#7``, ``PROJ-7``), when the
+    session's index holds it: the editor may be showing it."""
+    if not subject:
+        return None
+    for key, item in index_items.items():
+        if item.ref.label == subject:
+            return str(key)
+    return None
 
 
 def targets(
@@ -90,4 +110,13 @@ def targets(
     return out
 
 
-__all__ = ["KIND_STREAMS", "STREAMS", "Target", "streams_for", "syncers_of", "targets"]
+__all__ = [
+    "ITEM",
+    "KIND_STREAMS",
+    "STREAMS",
+    "Target",
+    "known_item",
+    "streams_for",
+    "syncers_of",
+    "targets",
+]
