@@ -33,6 +33,7 @@ from . import (
     suite_poll,
     tasks_output,
     teamhub,
+    teamlink,
     vault,
     vectors,
     web,
@@ -53,6 +54,8 @@ def main() -> None:
     lenses.main()
     _section("repoll: unchanged re-poll of a 5,000-issue mirror")
     asyncio.run(repoll.main())
+    _section("teamlink: requests per user per hour, polling alone vs the team hub link up")
+    asyncio.run(teamlink.main())
     _section("startup: the connectors installed today vs 40 more")
     startup.main([])
     _section("lsp: what the editor sees, beside a bare pygls server, one at a time")

@@ -1,5 +1,6 @@
 """The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``,
-``api ...`` (:mod:`server.cli_api`), ``hub ...`` (:mod:`server.teamhub.cli`), and
+``api ...`` (:mod:`server.cli_api`), ``hub ...`` (:mod:`server.teamhub.cli`),
+``teamhub ...`` (:mod:`server.cli_teamhub`), and
 the verbs of :mod:`server.verbs` (``prs``, ``issues``, ``issue``, ``ci``, ``log``,
 ``snippets``, ``docs``).
 
@@ -125,6 +126,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
         hub_arguments(h)
 
+    th = sub.add_parser("teamhub", help="the team hub this Tieline follows: its token, status")
+    if _first_word(sys.argv[1:] if argv is None else argv) == "teamhub":
+        from server.cli_teamhub import arguments as teamhub_arguments
+
+        teamhub_arguments(th)
+
     mcp_help = "serve Tieline's tools to AI agents (MCP, stdio)"
     m = sub.add_parser("mcp", help=mcp_help, description=mcp_help)
     if _first_word(sys.argv[1:] if argv is None else argv) == "mcp":
@@ -200,6 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.cli_api import run_api
 
         return run_api(args)
+    if args.command == "teamhub":
+        from server.cli_teamhub import run as run_teamhub
+
+        return run_teamhub(args)
     chosen = verb(args.command)
     if chosen is not None:
         from server.verbs.base import run_verb
