@@ -1,7 +1,8 @@
 /**
  * Status bar items: CI of the current branch (→ CI panel), a health warning (→ Integrations),
  * the next meeting (→ join it, or the Agenda), focus mode while it is on (→ stop or extend) and
- * folder sync while a folder is linked (→ the conflicts). `tieline/status/changed` refreshes
+ * folder sync while a folder is linked (→ the conflicts) and the team hub link while one is
+ * configured (no click: the tooltip says it all). `tieline/status/changed` refreshes
  * the status items at once, besides the poll.
  */
 import * as vscode from 'vscode';
@@ -27,6 +28,7 @@ import {
   INTEGRATIONS_PANEL,
   meetingStatus,
   SHOW_CONFLICTS,
+  teamHubStatus,
   type StatusView,
 } from './statusModel';
 
@@ -57,6 +59,7 @@ export class StatusBar implements vscode.Disposable {
   readonly meeting = vscode.window.createStatusBarItem('tieline.meeting', vscode.StatusBarAlignment.Right, 99);
   readonly focus = vscode.window.createStatusBarItem('tieline.focus', vscode.StatusBarAlignment.Right, 101);
   readonly docsync = vscode.window.createStatusBarItem('tieline.docsync', vscode.StatusBarAlignment.Right, 98);
+  readonly teamHub = vscode.window.createStatusBarItem('tieline.teamHub', vscode.StatusBarAlignment.Right, 97);
   /** The focus state last shown, for the item's click. */
   private focusState: FocusStatus | undefined;
   private client: LanguageClient | undefined;
@@ -74,6 +77,7 @@ export class StatusBar implements vscode.Disposable {
     this.focus.command = { command: FOCUS_ACTIONS, title: 'Stop or extend focus' };
     this.docsync.name = 'Tieline folder sync';
     this.docsync.command = { command: SHOW_CONFLICTS, title: 'Show sync conflicts' };
+    this.teamHub.name = 'Tieline team hub';
     this.disposables.push(
       vscode.commands.registerCommand(FOCUS_ACTIONS, () => this.focusActions()),
       panels.onDidChangePanel((p) => {
@@ -103,6 +107,7 @@ export class StatusBar implements vscode.Disposable {
     this.meeting.hide();
     this.focus.hide();
     this.docsync.hide();
+    this.teamHub.hide();
     this.focusState = undefined;
   }
 
@@ -136,11 +141,13 @@ export class StatusBar implements vscode.Disposable {
       this.focusState = status?.focus ?? undefined;
       apply(this.focus, focusStatus(status));
       apply(this.docsync, docsyncStatus(status));
+      apply(this.teamHub, teamHubStatus(status));
     } catch {
       this.health.hide();
       this.meeting.hide();
       this.focus.hide();
       this.docsync.hide();
+      this.teamHub.hide();
     }
   }
 
@@ -163,6 +170,7 @@ export class StatusBar implements vscode.Disposable {
     this.meeting.dispose();
     this.focus.dispose();
     this.docsync.dispose();
+    this.teamHub.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -1,9 +1,9 @@
 /**
  * Pure summaries for the status bar: the branch's CI state (from the CI panel's top-level
  * nodes, whichever service reports them), integration health, the next meeting, focus mode
- * and folder sync (from `tieline/status`).
+ * folder sync and the team hub link (from `tieline/status`).
  */
-import type { DocSyncLink, FocusAccount, FocusStatus, StatusResult, TreeItem } from './protocol';
+import type { DocSyncLink, FocusAccount, FocusStatus, StatusResult, TeamHubStatus, TreeItem } from './protocol';
 
 export const CI_PANEL = 'ci';
 export const INTEGRATIONS_PANEL = 'integrations';
@@ -218,4 +218,68 @@ export function docsyncStatus(status: StatusResult | undefined, now: Date = new 
     tooltip: lines.join('\n'),
     severity: d.state === 'error' ? 'error' : conflicts ? 'warning' : undefined,
   };
+}
+
+/** The hub's host for a glance ("hub.example.com"); the URL as sent when it does not parse. */
+function hubHost(t: TeamHubStatus): string {
+  if (!t.url) return 'the team hub';
+  try {
+    return plain(new URL(t.url).host || t.url);
+  } catch {
+    return plain(t.url);
+  }
+}
+
+/** "under a second", "4 s", "3 min": how far behind the hub the last event arrived. */
+function lag(seconds: number | null | undefined): string | undefined {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return undefined;
+  if (seconds < 1) return 'under a second';
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+/** What `tieline teamhub token` (server/cli_teamhub.py) is for, said where the person looks. */
+export const TEAMHUB_TOKEN_COMMAND = 'tieline teamhub token';
+
+/**
+ * The team hub link while one is configured (hidden when off or absent, as the server sends
+ * no block then): a quiet icon while changes are pushed, spinning while it connects, and a
+ * warning only when the person loses something — the hub is unreachable (services are polled
+ * as usual, so nothing is missed, only slower) or it refused the token (nothing retries
+ * until a new one is stored, so the tooltip says how).
+ */
+export function teamHubStatus(status: StatusResult | undefined, now: Date = new Date()): StatusView | undefined {
+  const t = status?.teamHub;
+  if (!t) return undefined;
+  const host = hubHost(t);
+  const since = ago(t.since, now);
+  const why = t.lastError ? plain(t.lastError) : undefined;
+  switch (t.state) {
+    case 'connected': {
+      const lines = [`Team hub: live — changes from ${host} are pushed; services are polled only as a safety net.`];
+      if (since) lines.push(`Connected ${since}.`);
+      if (t.lastEventId) lines.push(`Last event: ${plain(t.lastEventId)}${lag(t.lagSeconds) ? `, ${lag(t.lagSeconds)} behind the hub` : ''}.`);
+      else lines.push('No event yet.');
+      return { text: '$(broadcast)', tooltip: lines.join('\n') };
+    }
+    case 'connecting':
+      return {
+        text: '$(loading~spin)',
+        tooltip: `Team hub: connecting to ${host}…${t.lastEventId ? `\nResuming after event ${plain(t.lastEventId)}.` : ''}`,
+      };
+    case 'fallback': {
+      const lines = [`Team hub ${host} unreachable${since ? ` (since ${since})` : ''}${why ? `: ${why}` : ''}.`];
+      lines.push('Services are polled as usual; the link reconnects by itself and catches up.');
+      return { text: '$(debug-disconnect) Team hub unreachable — polling', tooltip: lines.join('\n'), severity: 'warning' };
+    }
+    case 'auth_required': {
+      const lines = [`Team hub ${host} needs a new token${why ? `: ${why}` : ''}.`];
+      lines.push(`Run \`${TEAMHUB_TOKEN_COMMAND}\` in a terminal to store one; the server tries it within half a minute.`);
+      lines.push('Until then, services are polled as usual.');
+      return { text: '$(key) Team hub: token needed', tooltip: lines.join('\n'), severity: 'warning' };
+    }
+    default:
+      // "off", or a state this shell does not know yet: nothing to say.
+      return undefined;
+  }
 }

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { DocSyncLink, DocSyncStatus, FocusStatus, NextMeeting, TreeItem } from '../../src/protocol';
-import { ago, ciStatus, docsyncStatus, focusActions, focusStatus, healthStatus, meetingStatus, SHOW_CONFLICTS } from '../../src/statusModel';
+import type { DocSyncLink, DocSyncStatus, FocusStatus, NextMeeting, TeamHubStatus, TreeItem } from '../../src/protocol';
+import {
+  ago,
+  ciStatus,
+  docsyncStatus,
+  focusActions,
+  focusStatus,
+  healthStatus,
+  meetingStatus,
+  SHOW_CONFLICTS,
+  teamHubStatus,
+} from '../../src/statusModel';
 
 const node = (over: Partial<TreeItem> & { contextValue: string }): TreeItem => ({
   id: `ci/${over.service ?? 'github'}/o/r@${over.label ?? 'feature'}`,
@@ -296,5 +306,75 @@ describe('docsyncStatus', () => {
     expect(ago('2026-12-02T15:31:00Z', now)).toBe('just now'); // a clock a little ahead
     expect(ago(null, now)).toBeUndefined();
     expect(ago('soon', now)).toBeUndefined();
+  });
+});
+
+describe('teamHubStatus', () => {
+  const now = new Date('2026-12-03T18:10:00Z');
+  const status = (teamHub: TeamHubStatus | null | undefined) => ({ overall: 'healthy' as const, connectors: [], teamHub });
+  const hub = (over: Partial<TeamHubStatus>): TeamHubStatus => ({
+    state: 'connected',
+    url: 'https://hub.example.com/api/v1/events/stream',
+    since: '2026-12-03T18:05:00Z',
+    ...over,
+  });
+
+  it('is hidden when no team hub is configured (or the link is off)', () => {
+    expect(teamHubStatus(undefined, now)).toBeUndefined();
+    expect(teamHubStatus(status(undefined), now)).toBeUndefined();
+    expect(teamHubStatus(status(null), now)).toBeUndefined();
+    // The server sends no block when off; a shell that gets one anyway shows nothing.
+    expect(teamHubStatus(status(hub({ state: 'off' as TeamHubStatus['state'] })), now)).toBeUndefined();
+  });
+
+  it('is a quiet broadcast icon while live, with the host, the last event and the lag in the tooltip', () => {
+    expect(teamHubStatus(status(hub({ lastEventId: '42', lagSeconds: 1.4 })), now)).toEqual({
+      text: '$(broadcast)',
+      tooltip:
+        'Team hub: live — changes from hub.example.com are pushed; services are polled only as a safety net.\n' +
+        'Connected 5 min ago.\nLast event: 42, 1 s behind the hub.',
+    });
+    const fresh = teamHubStatus(status(hub({ lastEventId: '7', lagSeconds: 0.2, since: null })), now);
+    expect(fresh?.tooltip).toBe(
+      'Team hub: live — changes from hub.example.com are pushed; services are polled only as a safety net.\nLast event: 7, under a second behind the hub.',
+    );
+    expect(teamHubStatus(status(hub({ lagSeconds: 300, lastEventId: '8' })), now)?.tooltip).toContain('Last event: 8, 5 min behind the hub.');
+    expect(teamHubStatus(status(hub({})), now)?.tooltip).toContain('No event yet.');
+    expect(teamHubStatus(status(hub({})), now)?.severity).toBeUndefined();
+  });
+
+  it('spins while connecting, and says where a reconnect resumes', () => {
+    const v = teamHubStatus(status(hub({ state: 'connecting', lastEventId: '41' })), now);
+    expect(v).toEqual({ text: '$(loading~spin)', tooltip: 'Team hub: connecting to hub.example.com…\nResuming after event 41.' });
+    expect(teamHubStatus(status(hub({ state: 'connecting', url: null })), now)?.tooltip).toBe('Team hub: connecting to the team hub…');
+  });
+
+  it('warns when the hub is unreachable, with the error, and that polling goes on', () => {
+    const v = teamHubStatus(status(hub({ state: 'fallback', lastError: 'ConnectError: connection refused' })), now);
+    expect(v).toEqual({
+      text: '$(debug-disconnect) Team hub unreachable — polling',
+      tooltip:
+        'Team hub hub.example.com unreachable (since 5 min ago): ConnectError: connection refused.\n' +
+        'Services are polled as usual; the link reconnects by itself and catches up.',
+      severity: 'warning',
+    });
+  });
+
+  it('warns when the hub refused its token and says which command stores a new one', () => {
+    const v = teamHubStatus(status(hub({ state: 'auth_required', lastError: 'the hub refused the token (401)' })), now);
+    expect(v?.text).toBe('$(key) Team hub: token needed');
+    expect(v?.severity).toBe('warning');
+    expect(v?.tooltip).toBe(
+      'Team hub hub.example.com needs a new token: the hub refused the token (401).\n' +
+        'Run `tieline teamhub token` in a terminal to store one; the server tries it within half a minute.\n' +
+        'Until then, services are polled as usual.',
+    );
+  });
+
+  it('never lets service text render as an icon', () => {
+    const v = teamHubStatus(status(hub({ state: 'fallback', url: 'not a url $(zap)', lastError: 'boom $(flame)' })), now);
+    expect(v?.tooltip).not.toContain('$(');
+    const live = teamHubStatus(status(hub({ lastEventId: '$(x)' })), now);
+    expect(live?.tooltip).not.toContain('$(');
   });
 });
