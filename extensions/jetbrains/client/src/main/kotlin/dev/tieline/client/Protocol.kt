@@ -155,6 +155,8 @@ data class ConnectorStatus(
 data class StatusResult(
     val overall: String = HealthState.DISABLED,
     val connectors: List<ConnectorStatus> = emptyList(),
+    /** Absent when no team hub is configured. */
+    val teamHub: TeamHubStatus? = null,
     /** Absent when no calendar is connected or nothing is ahead. */
     val nextMeeting: NextMeeting? = null,
     /** Absent when not focusing. */
@@ -209,7 +211,36 @@ data class DocSyncLink(
     }
 }
 
-/** `tieline/status/changed`: [part] (`docsync`, `focus`) of the status changed; ask again. */
+/**
+ * The link to the team hub while one is configured (`tieline/status`): [state] is one of
+ * [ALL] — [CONNECTED]: changes are pushed and polls are a safety net; [FALLBACK]: the hub is
+ * unreachable, so services are polled as usual; [AUTH_REQUIRED]: the hub refused its token
+ * ([lastError] says why) and nothing retries until `tieline teamhub token` stores another.
+ * Times are ISO 8601 strings as sent; [url] is the hub's stream without its query.
+ */
+data class TeamHubStatus(
+    val state: String = CONNECTING,
+    val url: String? = null,
+    /** Where a reconnect resumes. */
+    val lastEventId: String? = null,
+    /** From the last event's time at the hub to its arrival here. */
+    val lagSeconds: Double? = null,
+    val lastEventAt: String? = null,
+    /** When the state began. */
+    val since: String? = null,
+    /** Secrets redacted. */
+    val lastError: String? = null,
+) {
+    companion object {
+        const val CONNECTING = "connecting"
+        const val CONNECTED = "connected"
+        const val FALLBACK = "fallback"
+        const val AUTH_REQUIRED = "auth_required"
+        val ALL = listOf(CONNECTING, CONNECTED, FALLBACK, AUTH_REQUIRED)
+    }
+}
+
+/** `tieline/status/changed`: [part] (`docsync`, `focus`, `team_hub`) of the status changed; ask again. */
 data class StatusChangedParams(val part: String = "")
 
 /**

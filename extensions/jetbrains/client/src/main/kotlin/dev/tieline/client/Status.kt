@@ -9,7 +9,9 @@ import java.time.OffsetDateTime
  * goes when the next meeting has a link, and while [focus] is on a click offers
  * [FocusChoice.of] instead (stopping or extending focus matters more than a meeting's link,
  * which the choices still carry). While a folder is linked to a drive, [docsync] is its sync:
- * the text says the folder and the conflicts waiting, the tooltip each link's state.
+ * the text says the folder and the conflicts waiting, the tooltip each link's state. While a
+ * team hub is configured, [teamHub] is its link ([TeamHubView]): in the text only when it
+ * needs the person (unreachable, or its token refused), always in the tooltip.
  */
 data class StatusSummary(
     val text: String,
@@ -18,6 +20,7 @@ data class StatusSummary(
     val joinUrl: String? = null,
     val focus: FocusStatus? = null,
     val docsync: DocSyncStatus? = null,
+    val teamHub: TeamHubView? = null,
 ) {
     companion object {
         private const val TITLE_MAX = 40
@@ -50,15 +53,27 @@ data class StatusSummary(
                 "Next: ${it.title}, ${it.until}$on$click"
             }
             val d = status.docsync?.takeIf { it.linked > 0 }
+            val hub = TeamHubView.of(status.teamHub, now)
             return StatusSummary(
-                text = listOfNotNull(health, f?.let { "Focus ${it.untilText}" }, d?.let { docsyncText(it) }, meeting)
-                    .joinToString(" · "),
+                text = listOfNotNull(
+                    health,
+                    f?.let { "Focus ${it.untilText}" },
+                    d?.let { docsyncText(it) },
+                    hub?.takeIf { it.severity != null }?.text,
+                    meeting,
+                ).joinToString(" · "),
                 state = status.overall,
-                tooltip = listOfNotNull(f?.let { focusTooltip(it) }, next, d?.let { docsyncTooltip(it, now) }, connectors)
-                    .joinToString("\n"),
+                tooltip = listOfNotNull(
+                    f?.let { focusTooltip(it) },
+                    next,
+                    d?.let { docsyncTooltip(it, now) },
+                    hub?.tooltip,
+                    connectors,
+                ).joinToString("\n"),
                 joinUrl = m?.joinUrl,
                 focus = f,
                 docsync = d,
+                teamHub = hub,
             )
         }
 
@@ -119,6 +134,78 @@ data class StatusSummary(
             // Stopping a calendar block ends that block only; say so before the person clicks.
             lines += if (f.reason == "calendar") "Click to stop (this block only) or extend focus." else "Click to stop or extend focus."
             return lines.joinToString("\n")
+        }
+    }
+}
+
+/**
+ * The team hub link for a status bar: [text] at a glance, [tooltip] with the host, the last
+ * event and the lag, and [severity] `warning` only when the person loses something — the hub
+ * is unreachable (services are polled as usual, so nothing is missed, only later) or it refused
+ * its token (nothing retries until a new one is stored, so the tooltip says how). Pure, so the
+ * plugin's widget and tests read the same words as the VS Code shell's status item.
+ */
+data class TeamHubView(
+    val text: String,
+    val tooltip: String,
+    val severity: String? = null,
+) {
+    companion object {
+        const val WARNING = "warning"
+
+        /** What stores a new token (server/cli_teamhub.py). */
+        const val TOKEN_COMMAND = "tieline teamhub token"
+
+        /** Null when no team hub is configured, the link is off, or its state is one this client does not know. */
+        fun of(t: TeamHubStatus?, now: Instant = Instant.now()): TeamHubView? {
+            t ?: return null
+            val host = host(t.url)
+            val since = StatusSummary.ago(t.since, now)
+            val why = t.lastError?.let { ": $it" }.orEmpty()
+            return when (t.state) {
+                TeamHubStatus.CONNECTED -> {
+                    val lines = mutableListOf("Team hub: live — changes from $host are pushed; services are polled only as a safety net.")
+                    if (since != null) lines += "Connected $since."
+                    lines += t.lastEventId?.let { id ->
+                        "Last event: $id${lag(t.lagSeconds)?.let { ", $it behind the hub" }.orEmpty()}."
+                    } ?: "No event yet."
+                    TeamHubView("Team hub: live", lines.joinToString("\n"))
+                }
+                TeamHubStatus.CONNECTING -> TeamHubView(
+                    "Team hub: connecting…",
+                    "Team hub: connecting to $host…" + t.lastEventId?.let { "\nResuming after event $it." }.orEmpty(),
+                )
+                TeamHubStatus.FALLBACK -> TeamHubView(
+                    "Team hub unreachable — polling",
+                    "Team hub $host unreachable${since?.let { " (since $it)" }.orEmpty()}$why.\n" +
+                        "Services are polled as usual; the link reconnects by itself and catches up.",
+                    WARNING,
+                )
+                TeamHubStatus.AUTH_REQUIRED -> TeamHubView(
+                    "Team hub: token needed",
+                    "Team hub $host needs a new token$why.\n" +
+                        "Run `$TOKEN_COMMAND` in a terminal to store one; the server tries it within half a minute.\n" +
+                        "Until then, services are polled as usual.",
+                    WARNING,
+                )
+                else -> null // "off", or a state a newer server added
+            }
+        }
+
+        /** The hub's host ("hub.example.com"); the URL as sent when it has none. */
+        private fun host(url: String?): String {
+            url ?: return "the team hub"
+            val uri = runCatching { java.net.URI(url) }.getOrNull()
+            val host = uri?.host?.takeIf { it.isNotEmpty() } ?: return url
+            return if (uri.port == -1) host else "$host:${uri.port}"
+        }
+
+        /** "under a second", "4 s", "3 min": how far behind the hub the last event arrived. */
+        private fun lag(seconds: Double?): String? = when {
+            seconds == null || seconds.isNaN() || seconds < 0 -> null
+            seconds < 1 -> "under a second"
+            seconds < 120 -> "${Math.round(seconds)} s"
+            else -> "${Math.round(seconds / 60)} min"
         }
     }
 }

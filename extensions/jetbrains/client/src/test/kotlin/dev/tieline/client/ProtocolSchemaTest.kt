@@ -110,6 +110,7 @@ class ProtocolSchemaTest {
         assertEquals(CITriggerInput.TYPES.toSet(), enumOf("CITriggerInput", "type"))
         assertEquals(DocSyncStatus.ALL.toSet(), enumOf("DocSyncStatus", "state"))
         assertEquals(DocSyncLink.ALL.toSet(), enumOf("DocSyncLink", "state"))
+        assertEquals(TeamHubStatus.ALL.toSet(), enumOf("TeamHubStatus", "state"))
     }
 
     @Test
@@ -195,6 +196,24 @@ class ProtocolSchemaTest {
         val notified = """{"part": "docsync"}"""
         assertEquals(emptyList<String>(), ProtocolSchema.violations("StatusChangedParams", notified))
         assertEquals("docsync", gson.fromJson(notified, StatusChangedParams::class.java).part)
+    }
+
+    @Test
+    fun `a status with the team hub link reads into the data classes`() {
+        val json = """
+            {"overall": "healthy", "connectors": [],
+             "teamHub": {"state": "fallback", "url": "https://hub.example.com/api/v1/events/stream",
+               "lastEventId": "41", "lagSeconds": 0.4, "lastEventAt": "2026-12-03T18:00:00Z",
+               "since": "2026-12-03T18:05:00Z", "lastError": "ConnectError: connection refused"}}
+        """.trimIndent()
+        assertEquals(emptyList<String>(), ProtocolSchema.violations("StatusResult", json))
+        val t = gson.fromJson(json, StatusResult::class.java).teamHub!!
+        assertEquals(TeamHubStatus.FALLBACK, t.state)
+        assertEquals("41", t.lastEventId)
+        assertEquals(0.4, t.lagSeconds)
+        assertEquals(null, gson.fromJson("""{"overall": "healthy", "connectors": []}""", StatusResult::class.java).teamHub)
+        val notified = """{"part": "team_hub"}"""
+        assertEquals(emptyList<String>(), ProtocolSchema.violations("StatusChangedParams", notified))
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.tieline.client
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import java.time.Instant
 
@@ -180,5 +181,79 @@ class StatusTest {
         assertEquals("just now", StatusSummary.ago("2026-12-02T15:31:00Z", now)) // a clock a little ahead
         assertEquals(null, StatusSummary.ago(null, now))
         assertEquals(null, StatusSummary.ago("soon", now))
+    }
+}
+
+class TeamHubViewTest {
+    private val now = Instant.parse("2026-12-03T18:10:00Z")
+    private val hub = TeamHubStatus(
+        state = TeamHubStatus.CONNECTED,
+        url = "https://hub.example.com/api/v1/events/stream",
+        since = "2026-12-03T18:05:00Z",
+    )
+
+    @Test
+    fun `nothing when no team hub is configured, the link is off, or its state is unknown`() {
+        assertEquals(null, TeamHubView.of(null, now))
+        assertEquals(null, TeamHubView.of(hub.copy(state = "off"), now))
+        assertEquals(null, TeamHubView.of(hub.copy(state = "someday"), now))
+        assertEquals(null, StatusSummary.of(StatusResult(HealthState.HEALTHY), now).teamHub)
+    }
+
+    @Test
+    fun `live is quiet, with the host, the last event and the lag in the tooltip`() {
+        val v = TeamHubView.of(hub.copy(lastEventId = "42", lagSeconds = 1.4), now)!!
+        assertEquals("Team hub: live", v.text)
+        assertEquals(null, v.severity)
+        assertEquals(
+            "Team hub: live — changes from hub.example.com are pushed; services are polled only as a safety net.\n" +
+                "Connected 5 min ago.\nLast event: 42, 1 s behind the hub.",
+            v.tooltip,
+        )
+        assertTrue("Last event: 7, under a second behind the hub." in TeamHubView.of(hub.copy(lastEventId = "7", lagSeconds = 0.2), now)!!.tooltip)
+        assertTrue("Last event: 8, 5 min behind the hub." in TeamHubView.of(hub.copy(lastEventId = "8", lagSeconds = 300.0), now)!!.tooltip)
+        assertTrue("No event yet." in TeamHubView.of(hub, now)!!.tooltip)
+        assertTrue("from hub.example.com:8443 are" in TeamHubView.of(hub.copy(url = "https://hub.example.com:8443/s"), now)!!.tooltip)
+        // The widget's text stays as it was: only the tooltip says the link is live.
+        val s = StatusSummary.of(StatusResult(HealthState.HEALTHY, teamHub = hub.copy(lastEventId = "42")), now)
+        assertEquals("Tieline", s.text)
+        assertEquals(v.copy(tooltip = v.tooltip.replace(", 1 s behind the hub", "")), s.teamHub)
+        assertTrue(s.tooltip.startsWith("Team hub: live"), s.tooltip)
+        assertTrue(s.tooltip.endsWith("No integrations configured"), s.tooltip)
+    }
+
+    @Test
+    fun `connecting says where a reconnect resumes`() {
+        val v = TeamHubView.of(hub.copy(state = TeamHubStatus.CONNECTING, lastEventId = "41"), now)!!
+        assertEquals(TeamHubView("Team hub: connecting…", "Team hub: connecting to hub.example.com…\nResuming after event 41."), v)
+        assertEquals("Team hub: connecting to the team hub…", TeamHubView.of(hub.copy(state = TeamHubStatus.CONNECTING, url = null), now)!!.tooltip)
+    }
+
+    @Test
+    fun `an unreachable hub warns with the error, in the widget's text too, and polling goes on`() {
+        val t = hub.copy(state = TeamHubStatus.FALLBACK, lastError = "ConnectError: connection refused")
+        assertEquals(
+            TeamHubView(
+                "Team hub unreachable — polling",
+                "Team hub hub.example.com unreachable (since 5 min ago): ConnectError: connection refused.\n" +
+                    "Services are polled as usual; the link reconnects by itself and catches up.",
+                TeamHubView.WARNING,
+            ),
+            TeamHubView.of(t, now),
+        )
+        assertEquals("Tieline · Team hub unreachable — polling", StatusSummary.of(StatusResult(HealthState.HEALTHY, teamHub = t), now).text)
+    }
+
+    @Test
+    fun `a refused token warns and says which command stores a new one`() {
+        val v = TeamHubView.of(hub.copy(state = TeamHubStatus.AUTH_REQUIRED, lastError = "the hub refused the token (401)"), now)!!
+        assertEquals("Team hub: token needed", v.text)
+        assertEquals(TeamHubView.WARNING, v.severity)
+        assertEquals(
+            "Team hub hub.example.com needs a new token: the hub refused the token (401).\n" +
+                "Run `tieline teamhub token` in a terminal to store one; the server tries it within half a minute.\n" +
+                "Until then, services are polled as usual.",
+            v.tooltip,
+        )
     }
 }
