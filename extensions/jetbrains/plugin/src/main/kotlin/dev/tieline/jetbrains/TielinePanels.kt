@@ -11,6 +11,7 @@ import dev.tieline.client.PanelTree
 import dev.tieline.client.PanelsResult
 import dev.tieline.client.TielineServerApi
 import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CopyOnWriteArrayList
 import org.eclipse.lsp4j.ExecuteCommandParams
 import org.eclipse.lsp4j.ServerCapabilities
 
@@ -32,6 +33,18 @@ class TielinePanels(private val project: Project) {
     fun capabilities(): CompletableFuture<ServerCapabilities?> =
         LanguageServerManager.getInstance(project).getLanguageServer(SERVER_ID)
             .thenApply { it?.serverCapabilities }
+
+    private val statusListeners = CopyOnWriteArrayList<() -> Unit>()
+
+    /** Called on `tieline/status/changed` (folder sync, focus, the team hub link); close to stop. */
+    fun onStatusChanged(listener: () -> Unit): AutoCloseable {
+        statusListeners += listener
+        return AutoCloseable { statusListeners -= listener }
+    }
+
+    fun statusChanged() {
+        for (listener in statusListeners) listener()
+    }
 
     fun execute(command: String, arguments: List<Any?> = emptyList()): CompletableFuture<Any?> =
         server().thenCompose { it.workspaceService.executeCommand(ExecuteCommandParams(command, arguments)) }

@@ -9,6 +9,7 @@ import com.redhat.devtools.lsp4ij.server.StreamConnectionProvider
 import dev.tieline.client.LogChangedParams
 import dev.tieline.client.PanelChangedParams
 import dev.tieline.client.ServerCommand
+import dev.tieline.client.StatusChangedParams
 import dev.tieline.client.TielineClientApi
 import dev.tieline.client.TielineServerApi
 import java.util.concurrent.CompletableFuture
@@ -33,6 +34,11 @@ class TielineServerFactory : LanguageServerFactory {
 class TielineIdeClient(project: Project) : LanguageClientImpl(project), TielineClientApi {
     override fun panelChanged(params: PanelChangedParams) {
         TielinePanels.get(project).tree.onPanelChanged(params)
+    }
+
+    /** Part of the status changed by itself (a sync round, focus, the team hub link): the widget asks again. */
+    override fun statusChanged(params: StatusChangedParams) {
+        TielinePanels.get(project).statusChanged()
     }
 
     /** A log open in an editor tab grew or was laid out anew: the client's LogReader reads on. */

@@ -19,8 +19,9 @@ import java.awt.event.MouseEvent
 import java.time.Instant
 
 /**
- * Integration health, focus mode and the next meeting in the status bar: `tieline/status` every
- * minute, summarized by the client module.
+ * Integration health, focus mode, folder sync, the team hub link and the next meeting in the
+ * status bar: `tieline/status` every minute and on `tieline/status/changed`, summarized by the
+ * client module.
  */
 class TielineStatusWidgetFactory : StatusBarWidgetFactory {
     override fun getId() = "dev.tieline.status"
@@ -32,6 +33,7 @@ class TielineStatusWidget(private val project: Project) : StatusBarWidget, Statu
     @Volatile private var summary = StatusSummary("Tieline", "disabled", "Starting…")
     private var statusBar: StatusBar? = null
     private val alarm = Alarm(Alarm.ThreadToUse.POOLED_THREAD, this)
+    private var statusChanges: AutoCloseable? = null
 
     override fun ID() = "dev.tieline.status"
     override fun getPresentation() = this
@@ -74,6 +76,7 @@ class TielineStatusWidget(private val project: Project) : StatusBarWidget, Statu
 
     override fun install(statusBar: StatusBar) {
         this.statusBar = statusBar
+        statusChanges = TielinePanels.get(project).onStatusChanged { poll(again = false) }
         poll()
     }
 
@@ -88,6 +91,7 @@ class TielineStatusWidget(private val project: Project) : StatusBarWidget, Statu
     }
 
     override fun dispose() {
+        statusChanges?.close()
         Disposer.dispose(alarm)
     }
 }
