@@ -40,8 +40,8 @@ class DeliveryLedger:
         now = self.clock()
         await self.db.execute("DELETE FROM webhook_inbox_seen WHERE keep_until < ?", (now,))
         added = await self.db.execute(
-            "INSERT OR IGNORE INTO webhook_inbox_seen (source, delivery_id, seen_at, keep_until)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO webhook_inbox_seen (source, delivery_id, seen_at, keep_until)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING",
             (source, delivery_id, now, now + keep),
         )
         if added == 0:
