@@ -164,3 +164,7 @@ def pg_cluster() -> Iterator[PgCluster]:
         pytest.skip(missing_message())
     with running_cluster() as cluster:
         yield cluster
+
+
+#: For a test about SQLite itself in a suite that runs on both backends (tests/hub).
+sqlite_only = pytest.mark.parametrize("db_backend", ["sqlite"])

@@ -53,7 +53,8 @@ log = logging.getLogger("tieline.store")
 #: Connections a store may hold at once; lone statements and open transactions share them.
 DEFAULT_POOL_SIZE = 10
 
-#: How long opening the pool waits for its first connection.
+#: How long opening the pool waits for its first connection, unless the URL's own
+#: ``connect_timeout`` says otherwise.
 CONNECT_TIMEOUT = 30.0
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -141,6 +142,14 @@ def safe_location(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{parts.get('dbname') or ''}"
 
 
+def _open_timeout(url: str) -> float:
+    try:
+        given = conninfo_to_dict(url).get("connect_timeout")
+        return max(1.0, float(given)) if given else CONNECT_TIMEOUT
+    except (psycopg.ProgrammingError, ValueError):
+        return CONNECT_TIMEOUT
+
+
 class PostgresBackend:
     """A connection pool, the open transactions by task, and an optional listener."""
 
@@ -172,7 +181,7 @@ class PostgresBackend:
             name="tieline-store",
         )
         try:
-            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            await pool.open(wait=True, timeout=_open_timeout(url))
         except Exception as exc:
             await pool.close()
             raise StoreError(

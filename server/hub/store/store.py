@@ -268,12 +268,13 @@ class Store(Database):
             " latency_count, rate_limit_remaining, last_success, last_error_at, last_error)"
             " VALUES (:c, :a, 1, :err, :hit, :lat, :latn, :rl, :ls, :le, :msg)"
             " ON CONFLICT (connector, account) DO UPDATE SET"
-            " requests = requests + 1, errors = errors + :err, cache_hits = cache_hits + :hit,"
-            " latency_sum = latency_sum + :lat, latency_count = latency_count + :latn,"
-            " rate_limit_remaining = coalesce(:rl, rate_limit_remaining),"
-            " last_success = coalesce(:ls, last_success),"
-            " last_error_at = coalesce(:le, last_error_at),"
-            " last_error = coalesce(:msg, last_error)",
+            " requests = metrics.requests + 1, errors = metrics.errors + :err,"
+            " cache_hits = metrics.cache_hits + :hit, latency_sum = metrics.latency_sum + :lat,"
+            " latency_count = metrics.latency_count + :latn,"
+            " rate_limit_remaining = coalesce(:rl, metrics.rate_limit_remaining),"
+            " last_success = coalesce(:ls, metrics.last_success),"
+            " last_error_at = coalesce(:le, metrics.last_error_at),"
+            " last_error = coalesce(:msg, metrics.last_error)",
             {
                 "c": connector,
                 "a": account,
