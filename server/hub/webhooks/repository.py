@@ -76,7 +76,7 @@ async def set_enabled(
 ) -> Endpoint:
     row = await db.fetchone(
         "UPDATE webhook_endpoints SET enabled = ?, disabled_reason = ?, updated_at = ?,"
-        " failing_since = CASE WHEN ? THEN NULL ELSE failing_since END"
+        " failing_since = CASE WHEN ? = 1 THEN NULL ELSE failing_since END"
         " WHERE id = ? RETURNING *",
         (int(enabled), None if enabled else reason, now, int(enabled), endpoint_id),
     )
