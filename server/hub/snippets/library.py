@@ -4,6 +4,10 @@ Every write goes through :class:`SnippetLibrary`, which checks a snippet for sec
 (:mod:`.secrets`): a snippet that looks like it holds one is refused with
 :class:`SecretFound` unless the caller says the user allowed it. The index follows the table
 by triggers (migration ``0002``), inside the same transaction as the write.
+
+SQLite-only: the library is a local feature of one person's embedded database. On a
+PostgreSQL store the ``snippets`` table exists but its FTS5 index does not (see
+:mod:`server.hub.store.dialect`), so search is unavailable there.
 """
 
 from __future__ import annotations
