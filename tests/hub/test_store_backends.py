@@ -258,3 +258,19 @@ def test_sqlite_is_still_what_a_path_opens(tmp_path: Path) -> None:
     asyncio.run(run())
     with sqlite3.connect(tmp_path / "t.db") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_listening_on_a_second_channel_keeps_the_first(
+    db_path: Path | str, db_backend: str
+) -> None:
+    if db_backend != "postgres":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    async with Store.open(db_path) as a, Store.open(db_path) as b:
+        heard = {"one": asyncio.Event(), "two": asyncio.Event()}
+        assert await a.listen("one", heard["one"].set)
+        assert await a.listen("two", heard["two"].set)
+        async with asyncio.timeout(HANG_GUARD):
+            await b.notify("one")
+            await b.notify("two")
+            await heard["one"].wait()
+            await heard["two"].wait()

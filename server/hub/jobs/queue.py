@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -46,6 +47,8 @@ from ..store.database import Database
 from ..store.models import to_ts
 from .backoff import backoff_delay
 from .models import Job, JobState
+
+log = logging.getLogger("tieline.jobs")
 
 DEFAULT_LEASE = 30.0
 DEFAULT_MAX_ATTEMPTS = 5
@@ -367,7 +370,10 @@ class JobQueue:
         """
         if self._pg and not self._listening:
             self._listening = True
-            await self.db.listen(CHANNEL, self._wakeup.set)
+            try:
+                await self.db.listen(CHANNEL, self._wakeup.set)
+            except Exception as exc:  # polling still works: degrade, do not stop the worker
+                log.warning("job queue: cannot listen for enqueues (%s); polling", exc)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(max_wait):
                 await self._wakeup.wait()

@@ -192,15 +192,7 @@ class PostgresBackend:
 
     async def close(self) -> None:
         """Stop listening and close every connection (idempotent)."""
-        if self._listen_task is not None:
-            self._listen_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._listen_task
-            self._listen_task = None
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.close()
-            self._listener = None
+        await self._stop_listening()
         await self._pool.close()
 
     # -- transactions -----------------------------------------------------------------------
@@ -270,12 +262,24 @@ class PostgresBackend:
         when this returns, so a notification sent after it is never missed."""
         first = channel not in self._callbacks
         self._callbacks.setdefault(channel, []).append(callback)
-        if self._listener is None:
-            self._listener = await self._open_listener()
-        elif first:
-            await self._listener.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
-        if self._listen_task is None:
-            self._listen_task = asyncio.create_task(self._pump(), name="tieline-store-listen")
+        if self._listener is not None and not first:
+            return
+        # A new channel: (re)open the listening connection with every channel, rather than
+        # issue LISTEN on a connection the pump is reading notifications from.
+        await self._stop_listening()
+        self._listener = await self._open_listener()
+        self._listen_task = asyncio.create_task(self._pump(), name="tieline-store-listen")
+
+    async def _stop_listening(self) -> None:
+        if self._listen_task is not None:
+            self._listen_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listen_task
+            self._listen_task = None
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+            self._listener = None
 
     async def _open_listener(self) -> psycopg.AsyncConnection[Any]:
         conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
