@@ -274,3 +274,12 @@ async def test_listening_on_a_second_channel_keeps_the_first(
             await b.notify("two")
             await heard["one"].wait()
             await heard["two"].wait()
+
+
+async def test_a_postgres_store_has_no_file_path(store: Store, db_backend: str) -> None:
+    if db_backend == "sqlite":
+        assert store.path.name == "tieline.db"
+        return
+    with pytest.raises(StoreError, match="not an SQLite file"):
+        _ = store.path
+    assert store.location.startswith("postgresql://postgres@127.0.0.1:")

@@ -112,12 +112,12 @@ class Database:
         self._pg = postgres
         if postgres is not None:
             self._conn: aiosqlite.Connection = None  # type: ignore[assignment]
-            self.path = Path(postgres.location)
+            self._path: Path | None = None
             self.dialect: Dialect = postgres.dialect
         else:
             assert conn is not None
             self._conn = conn
-            self.path = Path(path) if str(path) != ":memory:" else Path(":memory:")
+            self._path = Path(path) if str(path) != ":memory:" else Path(":memory:")
             self.dialect = SQLITE
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
@@ -136,9 +136,21 @@ class Database:
         return cls(await cls.connect(path, busy_timeout_ms=busy_timeout_ms), path)
 
     @property
+    def path(self) -> Path:
+        """The SQLite file. A PostgreSQL store has none: the parts that open the file
+        themselves (the OAuth provider's storage) are SQLite-only, and fail here clearly
+        rather than create a stray file named after a URL."""
+        if self._path is None:
+            raise StoreError(
+                f"the store is the PostgreSQL database {self.location}, not an SQLite file;"
+                " this feature needs an SQLite store"
+            )
+        return self._path
+
+    @property
     def location(self) -> str:
         """Where the data is, fit for a message: the file, or the URL without its password."""
-        return self._pg.location if self._pg is not None else str(self.path)
+        return self._pg.location if self._pg is not None else str(self._path)
 
     @staticmethod
     async def connect(
