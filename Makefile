@@ -52,3 +52,4 @@ clean:
 	rm -rf $(VENV) tests/peers/node_modules .pytest_cache .mypy_cache .ruff_cache
 	rm -rf extensions/jetbrains/client/target
 	rm -rf extensions/vscode/node_modules extensions/vscode/e2e/node_modules extensions/vscode/dist extensions/vscode/server
+	rm -rf integrations/zapier/node_modules

@@ -33,6 +33,8 @@ from . import (
     startup,
     suite_poll,
     tasks_output,
+    teamhub,
+    teamlink,
     vault,
     vectors,
     web,
@@ -55,6 +57,8 @@ def main() -> None:
     lenses.main()
     _section("repoll: unchanged re-poll of a 5,000-issue mirror")
     asyncio.run(repoll.main())
+    _section("teamlink: requests per user per hour, polling alone vs the team hub link up")
+    asyncio.run(teamlink.main())
     _section("startup: the connectors installed today vs 40 more")
     startup.main([])
     _section("lsp: what the editor sees, beside a bare pygls server, one at a time")
@@ -113,6 +117,8 @@ def main() -> None:
     oauth_verify.main([])
     _section("api: the REST API listing 1,000 mirrored issues over HTTP")
     api.main([])
+    _section("teamhub: webhooks in, SSE out to 100 clients over two hub nodes")
+    teamhub.main([])
     print(f"\nall benchmarks: {time.perf_counter() - t0:.0f} s")
 
 

@@ -1,5 +1,6 @@
 """The ``tieline`` command line: ``serve``, ``doctor``, ``auth ...``, ``connectors list``,
-``api ...`` (:mod:`server.cli_api`), and
+``api ...`` (:mod:`server.cli_api`), ``hub ...`` (:mod:`server.teamhub.cli`),
+``teamhub ...`` (:mod:`server.cli_teamhub`), and
 the verbs of :mod:`server.verbs` (``prs``, ``issues``, ``issue``, ``ci``, ``log``,
 ``snippets``, ``docs``).
 
@@ -119,6 +120,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
         api_arguments(api)
 
+    h = sub.add_parser("hub", help="the shared team hub: serve it, show its configuration")
+    if _first_word(sys.argv[1:] if argv is None else argv) == "hub":
+        from server.teamhub.cli import arguments as hub_arguments
+
+        hub_arguments(h)
+
+    th = sub.add_parser("teamhub", help="the team hub this Tieline follows: its token, status")
+    if _first_word(sys.argv[1:] if argv is None else argv) == "teamhub":
+        from server.cli_teamhub import arguments as teamhub_arguments
+
+        teamhub_arguments(th)
+
     mcp_help = "serve Tieline's tools to AI agents (MCP, stdio)"
     m = sub.add_parser("mcp", help=mcp_help, description=mcp_help)
     if _first_word(sys.argv[1:] if argv is None else argv) == "mcp":
@@ -153,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # one line of text, and it leaves the file (and its rotation) to the server.
     if args.command == "serve" or (args.command == "mcp" and not args.mcp_command):
         setup_logging(level, to_file=True)
+    elif args.command == "hub" and getattr(args, "hub_command", None) == "serve":
+        # A service: JSON lines on stderr for its supervisor's journal, no file of its own.
+        setup_logging(level, to_file=False)  # then the hub's log_level, unless --log-level
     else:
         setup_logging(level, to_file=False, terminal="plain")
 
@@ -183,10 +199,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.web.cli import run as run_web
 
         return run_web(args)
+    if args.command == "hub":
+        from server.teamhub.cli import run as run_hub
+
+        return run_hub(args)
     if args.command == "api":
         from server.cli_api import run_api
 
         return run_api(args)
+    if args.command == "teamhub":
+        from server.cli_teamhub import run as run_teamhub
+
+        return run_teamhub(args)
     chosen = verb(args.command)
     if chosen is not None:
         from server.verbs.base import run_verb

@@ -67,6 +67,12 @@ async def _doctor(cwd: Path, out: TextIO) -> int:
         say(f"  {db} (schema {await current_version(hub.store)}, {size // 1024} KiB, WAL)")
         say(f"  log file: {paths.log_dir() / 'tieline.log'}")
 
+        say("\nTeam hub")
+        from server.hub.teamlink.link import stored_status
+
+        for line in await stored_status(hub.store, hub.config.team_hub):
+            say(f"  {line}")
+
         say("\nWorkspace")
         for folder in hub.folders:
             if not folder.remotes:

@@ -55,7 +55,7 @@ _NOT_CONFIG_ENV = re.compile(
 
 
 #: Sections only the user's own layers may set (never a workspace's ``.tieline.toml``).
-_MACHINE_ONLY = ("web", "mcp")
+_MACHINE_ONLY = ("web", "mcp", "team_hub")
 
 
 class _Section(BaseModel):
@@ -714,6 +714,68 @@ class WebSettings(_Section):
     )
 
 
+class TeamHubSettings(_Section):
+    """The team hub this Tieline follows for pushed changes (``server.hub.teamlink``).
+    Machine settings: a workspace's ``.tieline.toml`` cannot point the hub token elsewhere
+    (see :data:`_MACHINE_ONLY`)."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Follow the team hub's event stream and refresh what its events name, "
+        "polling the services it covers only at `team_hub.safety_interval` while it is "
+        "reachable.",
+        json_schema_extra={"scope": "machine"},
+    )
+    url: str | None = Field(
+        default=None,
+        description="The team hub's event stream, such as "
+        "`https://hub.example.com/api/v1/events/stream` (https; plain http only to "
+        "127.0.0.1, ::1 or localhost).",
+        json_schema_extra={"scope": "machine", "pattern": r"^https?://[^\s]+$"},
+    )
+    token_ref: str = Field(
+        default="",
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_.:@-]*$",
+        description="The vault record holding the hub's access token (`tieline teamhub "
+        "token` keeps one there); empty: `teamhub:<the URL's host>`. The token itself is "
+        "never configuration.",
+        json_schema_extra={"scope": "machine"},
+    )
+    covers: list[str] = Field(
+        default_factory=lambda: ["github", "gitlab", "jira", "linear", "slack"],
+        description="Connectors whose changes the hub pushes (it receives their webhooks): "
+        "their polling slows to the safety interval while the hub is reachable.",
+        json_schema_extra={"scope": "machine"},
+    )
+    safety_interval: float = Field(
+        default=1800.0,
+        ge=60.0,
+        le=86400.0,
+        description="Seconds between polls of the covered connectors while the hub's stream "
+        "is up (a safety net for an event the hub never got).",
+        json_schema_extra={"scope": "machine"},
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _secure(cls, value: str | None) -> str | None:
+        """The stream carries a bearer token: https, or http only to this machine."""
+        if value is None or not value.strip():
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        host = (parts.hostname or "").lower()
+        if not host or parts.scheme not in ("https", "http"):
+            raise ValueError("must be an https:// URL with a host")
+        if parts.username or parts.password:
+            raise ValueError("must not carry credentials; keep the token in the vault")
+        if parts.scheme == "http" and host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError("must use https (plain http only to 127.0.0.1, ::1 or localhost)")
+        return value.strip()
+
+
 class ConnectorSections(Mapping[str, ConnectorSettings]):
     """Every installed connector's validated settings, by id (``connectors.github``, or
     ``connectors.get("jira")`` for an id only known at run time)."""
@@ -792,6 +854,7 @@ class Config(_Section):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     mcp: McpSettings = Field(default_factory=McpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    team_hub: TeamHubSettings = Field(default_factory=TeamHubSettings)
     branch_template: str = Field(
         default="{number}-{slug}",
         description="Branch name for *Start work on an issue*: `{number}` (a tracker's key, "

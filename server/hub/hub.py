@@ -52,6 +52,7 @@ from .sync.changes import Change
 from .sync.coordinator import Coordinator
 from .sync.syncers import SYNCERS, Syncer, Watch
 from .tasks.board import Board as TaskBoard
+from .teamlink import TeamLink
 from .webhooks import Webhooks
 from .workspace import Folder, Workspace, detect_folder
 
@@ -111,6 +112,8 @@ class Hub:
             ca_bundle=lambda: Path(b) if (b := self.config.network.ca_bundle) else None,
         )
         self.webhooks.attach(self.bus, self.worker)
+        #: The team hub's event stream (``team_hub.*``): pushed changes instead of polls.
+        self.teamlink = TeamLink(self, vault=self._webhook_vault)
         self.mirror = Mirror(store)
         #: The snippet library, checking for every installed service's token shapes.
         self.snippets = SnippetLibrary(
@@ -162,6 +165,7 @@ class Hub:
     async def close(self) -> None:
         if self._web is not None:
             await self._web.stop()
+        await self.teamlink.stop()
         self.worker.stop()
         self.webhooks.stop()
         self.logs.close()
@@ -200,6 +204,7 @@ class Hub:
             asyncio.create_task(self.scheduler.run(), name="tieline-scheduler"),
             asyncio.create_task(self.webhooks.run(), name="tieline-webhooks"),
         ]
+        self.teamlink.start()
 
     def _webhook_vault(self) -> Any:
         """The vault webhook secrets live in: the credentials' own, else one opened now."""
@@ -253,6 +258,7 @@ class Hub:
             if before.get(s.connector_id) != after.get(s.connector_id) or before[""] != after[""]:
                 log.info("%s settings changed: reconnecting", s.connector_id)
                 await self.drop_sessions(s.connector_id, s.host, s.login)
+        await self.teamlink.reconfigured()
         return self.state.problems
 
     def _session_settings(self) -> dict[str, object]:
@@ -451,9 +457,10 @@ class Hub:
         self.sessions[session.key] = session
         coordinator.index.put(await self.mirror.load(cid, account))
         coordinator.index.scopes = await self.mirror.load_scopes(cid, account)
+        interval = self.teamlink.poll_interval(cid)  # a safety net while the team hub pushes
         self.scheduler.every(
             session.key,
-            self.config.sync.poll_interval,
+            interval,
             SYNC_JOB,
             {"session": session.key},
             jitter=self.config.sync.jitter,
@@ -461,7 +468,7 @@ class Hub:
             coalesce_key=f"sync:{session.key}",
             # The caller of connect() runs the first sync (with progress); a tick now would
             # only queue a second full sync behind it, on the loop while the editor hovers.
-            first_in=self.config.sync.poll_interval,
+            first_in=interval,
         )
         self.scheduler.wake()
         log.info("session %s opened (%s)", session.key, settings.api_url or "default API")
@@ -592,16 +599,20 @@ class Hub:
         )
         return found
 
-    async def sync_part(self, session: Session, syncers: Sequence[Syncer]) -> None:
+    async def sync_part(
+        self, session: Session, syncers: Sequence[Syncer], *, announce: bool = False
+    ) -> list[Change]:
         """Sync only some of a session's parts (a command showing pull requests needs no
-        issues), mirrored like a full sync's; nothing is announced."""
+        issues), mirrored like a full sync's; nothing is announced unless ``announce`` (a
+        pushed event's refresh: see :meth:`Coordinator.sync`)."""
         known = session.coordinator.index.scopes
         try:
-            await session.coordinator.sync(syncers)
+            found = await session.coordinator.sync(syncers, announce=announce)
         except ReauthRequired:
             session.tracker.set_disabled(True)
             raise
         await self._keep(session, syncers, known)
+        return found
 
     async def _keep(
         self, s: Session, syncers: Sequence[Syncer], known: frozenset[str] | None

@@ -252,9 +252,30 @@ class DocSyncStatus(WireModel):
     links: list[DocSyncLink] = Field(default_factory=list)
 
 
+class TeamHubStatus(WireModel):
+    """The link to the team hub while one is configured: pushed changes, or polling."""
+
+    state: Literal["connecting", "connected", "fallback", "auth_required"] = Field(
+        description="'connected': changes are pushed and polls are a safety net; "
+        "'fallback': the hub is unreachable, so services are polled as usual; "
+        "'auth_required': the hub refused its token (lastError says what to do)."
+    )
+    url: str | None = Field(default=None, description="The hub's stream, without its query.")
+    last_event_id: str | None = Field(default=None, description="Where a reconnect resumes.")
+    lag_seconds: float | None = Field(
+        default=None, ge=0, description="From the last event's time at the hub to here."
+    )
+    last_event_at: datetime | None = None
+    since: datetime | None = Field(default=None, description="When the state began.")
+    last_error: str | None = Field(default=None, description="Secrets redacted.")
+
+
 class StatusResult(WireModel):
     overall: HealthState
     connectors: list[ConnectorStatus]
+    team_hub: TeamHubStatus | None = Field(
+        default=None, description="Absent when no team hub is configured."
+    )
     next_meeting: NextMeeting | None = Field(
         default=None, description="Absent when no calendar is connected or nothing is ahead."
     )
@@ -269,7 +290,7 @@ class StatusChangedParams(WireModel):
     round started or ended, focus started or ended); the shell asks for the status again
     (protocol 1.5)."""
 
-    part: str = Field(description="What changed: 'docsync' or 'focus' (more may come).")
+    part: str = Field(description="What changed: 'docsync', 'focus' or 'team_hub' (more may come).")
 
 
 # --- auth --------------------------------------------------------------------------------

@@ -83,9 +83,10 @@ def _page(title: str, body: str, *, status: int = 200, refresh: str | None = Non
 
 
 def _waiting(request: Request, waiting: Waiting) -> Response:
-    again = str(
-        request.url_for("oauth_authorize_wait").include_query_params(request=waiting.request.id)
-    )
+    # A path, not an absolute URL: behind a tunnel that ends TLS (the web face sees plain
+    # http and no forwarded scheme), an absolute one would send the browser to http://.
+    wait = request.url_for("oauth_authorize_wait").include_query_params(request=waiting.request.id)
+    again = f"{wait.path}?{wait.query}"
     text = html.escape(consent_text(waiting.request))
     return _page(
         "Waiting for your approval",

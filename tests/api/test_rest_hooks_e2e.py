@@ -14,19 +14,14 @@ import pytest
 
 from server.hub.events import Event
 from server.hub.hub import Hub
+from tests.hubs import running_hub
 from tests.webhooks.receiver import Action, Receiver, sequence
-
-ENV = {"TIELINE_VAULT_BACKEND": "file", "TIELINE_VAULT_PASSPHRASE": "rest hooks e2e"}
 
 
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    hub = await Hub.open(root=tmp_path, store_path=tmp_path / "t.db", environ=ENV)
-    hub.start_background()
-    try:
+    async with running_hub(tmp_path, "rest hooks e2e") as hub:
         yield hub
-    finally:
-        await hub.close()
 
 
 async def _until(what: str, check: Callable[[], Awaitable[bool] | bool]) -> None:

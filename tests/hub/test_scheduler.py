@@ -115,3 +115,19 @@ async def test_run_wakes_up_when_a_listener_arrives(queue: JobQueue) -> None:
 def test_bad_schedule_is_refused(queue: JobQueue) -> None:
     with pytest.raises(ValueError, match="interval"):
         Scheduler(queue).every("x", 0, "sync")
+
+
+async def test_retime_stretches_a_poll_from_now_and_restores_it_due_at_once(
+    queue: JobQueue, clock: FakeClock
+) -> None:
+    sched = Scheduler(queue)
+    entry = sched.every("gh", 60, "sync", jitter=0.0, first_in=60)
+    assert sched.interval("gh") == 60 and sched.interval("nope") is None
+    assert sched.retime("gh", 1800)  # a push link stands in: a safety net from now
+    assert entry.interval == 1800 and entry.next_at == pytest.approx(clock.now + 1800)
+    clock.advance(600)
+    assert await sched.tick() == []
+    assert sched.retime("gh", 60, due_in=0.0)  # the link went away: poll at once
+    assert len(await sched.tick()) == 1
+    assert entry.next_at == pytest.approx(clock.now + 60)
+    assert not sched.retime("nope", 60)

@@ -425,6 +425,95 @@ async def test_jira_deliveries(served: Served, http: httpx.AsyncClient) -> None:
     assert r.status_code == 401
 
 
+# -- Linear ----------------------------------------------------------------------------------
+# Linear publishes no contract for its webhooks: these follow the documented shapes
+# (linear.app/developers/webhooks: the Linear-Signature, Linear-Delivery and Linear-Event
+# headers; a body of action, type, data, url, updatedFrom, webhookTimestamp in ms).
+LINEAR_ISSUE = {
+    "id": "2174add1-f7c8-44e3-bbf3-2d60b5ea8bc9",
+    "identifier": "ENG-12",
+    "title": "Push, not poll",
+    "team": {"id": "72b2a2dc-6f4f-4423-9d34-24b5bd10634a", "key": "ENG", "name": "Engineering"},
+    "state": {"id": "s-todo", "name": "Todo", "type": "unstarted"},
+    "assigneeId": None,
+}
+
+
+def linear_payload(action: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "action": action,
+        "type": extra.pop("type", "Issue"),
+        "actor": {"id": "u-1", "name": "Mona", "type": "user"},
+        "createdAt": "2026-12-03T10:00:00.000Z",
+        "data": data,
+        "url": "https://linear.app/octo/issue/ENG-12/push-not-poll",
+        "organizationId": "o-1",
+        "webhookTimestamp": extra.pop("ms", int(time.time() * 1000)),
+        "webhookId": "w-1",
+        **extra,
+    }
+
+
+async def linear(
+    served: Served,
+    http: httpx.AsyncClient,
+    payload: dict[str, Any],
+    *,
+    delivery: str | None = None,
+    secret: str = SECRET,
+) -> httpx.Response:
+    body = body_of(payload)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Linear-Event": str(payload["type"]),
+        "Linear-Delivery": delivery or str(uuid.uuid4()),
+        "Linear-Signature": sig.sign_linear(secret, body),
+    }
+    return await http.post(served.url + "/hooks/linear", content=body, headers=headers)
+
+
+async def test_linear_deliveries(served: Served, http: httpx.AsyncClient) -> None:
+    served.secrets.set_hook_secret("linear", SECRET)
+    created = linear_payload("create", LINEAR_ISSUE)
+    r = await linear(served, http, created, delivery="d-1")
+    assert r.status_code == 200 and r.json()["events"] == ["issue.opened"]
+    await until(lambda: len(served.events) == 1)
+    e = served.events[0]
+    assert (e.connector, e.subject, e.payload["scope"], e.payload["title"]) == (
+        "linear", "ENG-12", "ENG", "Push, not poll",
+    )  # fmt: skip
+    assert e.payload["via"] == "webhook" and e.payload["host"] == "linear.app"
+    assert (await linear(served, http, created, delivery="d-1")).status_code == 409
+
+    done = {**LINEAR_ISSUE, "state": {"id": "s-done", "name": "Done", "type": "completed"}}
+    closed = linear_payload("update", done, updatedFrom={"stateId": "s-todo", "completedAt": None})
+    assert (await linear(served, http, closed)).json()["events"] == ["issue.closed"]
+    reopened = linear_payload(
+        "update", LINEAR_ISSUE, updatedFrom={"stateId": "s-done", "completedAt": "2026-12-01"}
+    )
+    assert (await linear(served, http, reopened)).json()["events"] == ["issue.reopened"]
+    mine = {**LINEAR_ISSUE, "assigneeId": "u-2", "assignee": {"id": "u-2", "name": "Hubot"}}
+    assigned = linear_payload("update", mine, updatedFrom={"assigneeId": None})
+    assert (await linear(served, http, assigned)).json()["events"] == ["issue.assigned"]
+    retitled = linear_payload("update", LINEAR_ISSUE, updatedFrom={"title": "Poll"})
+    assert (await linear(served, http, retitled)).json()["events"] == ["issue.updated"]
+    comment = linear_payload(
+        "create",
+        {"id": "c-1", "body": "On it", "issueId": LINEAR_ISSUE["id"], "issue": LINEAR_ISSUE},
+        type="Comment",
+    )
+    assert (await linear(served, http, comment)).json()["events"] == ["issue.commented"]
+    project = linear_payload("create", {"id": "p-1", "name": "Hub"}, type="Project")
+    assert (await linear(served, http, project)).json()["events"] == ["linear.project.create"]
+
+    stale = linear_payload("create", LINEAR_ISSUE, ms=int((time.time() - 3600) * 1000))
+    assert (await linear(served, http, stale)).status_code == 401
+    forged = await linear(served, http, linear_payload("create", LINEAR_ISSUE), secret="guess")
+    assert forged.status_code == 401
+    untimed = {k: v for k, v in created.items() if k != "webhookTimestamp"}
+    assert (await linear(served, http, untimed)).status_code == 400
+
+
 # -- Slack -----------------------------------------------------------------------------------
 async def slack(
     served: Served,

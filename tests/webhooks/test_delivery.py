@@ -348,3 +348,28 @@ async def test_a_receiver_dropping_idle_connections_loses_nothing(kit: Kit) -> N
     log = await kit.webhooks.log(created.endpoint.id, limit=100)
     assert {e.message.state for e in log} == {MessageState.DELIVERED} and len(log) == 10
     assert r.connections >= 10
+
+
+async def test_a_hanging_endpoint_holds_only_its_share_of_the_pipeline(kit: Kit) -> None:
+    """With eight slots, a hanging receiver's backlog would hold all of them until its
+    timeouts; capped at two sending (and two waiting) it leaves the rest to the others."""
+    hanging = kit.receiver(always(Action(hang=True)))
+    healthy = kit.receiver()
+    kit.settings.timeout = 30.0
+    policy = kit.webhooks.dispatcher.policy
+    policy.max_in_flight, policy.batch_size, policy.per_endpoint = 8, 4, 2
+    await kit.webhooks.add(hanging.url)
+    await kit.webhooks.add(healthy.url)
+    for n in range(20):
+        await kit.bus.publish(ci_failed(n))
+    runner = asyncio.create_task(kit.webhooks.dispatcher.run())
+    try:
+        assert await asyncio.to_thread(healthy.wait_for, 20, 30.0), len(healthy.received)
+        assert len(hanging.received) <= 2
+    finally:
+        runner.cancel()
+        await asyncio.wait({runner}, timeout=30)
+    counts = await kit.queue.counts()
+    # the hung, waiting and held-back ones were given back; none was lost or doubled
+    assert counts[JobState.RUNNING] == 0 and counts[JobState.DEAD] == 0
+    assert counts[JobState.QUEUED] + counts[JobState.DONE] == 40

@@ -172,15 +172,28 @@ export interface DocSyncStatus {
   links?: DocSyncLink[];
 }
 
+/** The link to the team hub while one is configured: absent when none is. */
+export interface TeamHubStatus {
+  /** `connected`: changes are pushed, polls are a safety net; `fallback`: polling as usual. */
+  state: 'connecting' | 'connected' | 'fallback' | 'auth_required';
+  url?: string | null;
+  lastEventId?: string | null;
+  lagSeconds?: number | null;
+  lastEventAt?: string | null;
+  since?: string | null;
+  lastError?: string | null;
+}
+
 export interface StatusResult {
   overall: HealthState;
   connectors: ConnectorStatus[];
   nextMeeting?: NextMeeting | null;
   focus?: FocusStatus | null;
   docsync?: DocSyncStatus | null;
+  teamHub?: TeamHubStatus | null;
 }
 
-/** Server → client: part of the status ("docsync", "focus") changed by itself; ask again (protocol 1.5). */
+/** Server → client: part of the status ("docsync", "focus", "team_hub") changed by itself; ask again (protocol 1.5). */
 export interface StatusChangedParams {
   part: string;
 }

@@ -143,6 +143,23 @@ class Scheduler:
         self.wake()
         return entry
 
+    def retime(self, name: str, interval: float, *, due_in: float | None = None) -> bool:
+        """Give a periodic job a new interval, counted from now (a push link stretching a
+        poll to a safety net, or restoring it); ``due_in``: it falls due that many seconds
+        from now instead (0: at once). Returns whether the job exists."""
+        entry = self._periodic.get(name)
+        if entry is None or interval <= 0:
+            return False
+        entry.interval = interval
+        entry.next_at = self.queue.clock() + (interval if due_in is None else max(0.0, due_in))
+        self.wake()
+        return True
+
+    def interval(self, name: str) -> float | None:
+        """A periodic job's current interval, or ``None`` when there is none by ``name``."""
+        entry = self._periodic.get(name)
+        return entry.interval if entry is not None else None
+
     def cancel(self, name: str) -> bool:
         """Stop a periodic job; return whether it existed."""
         return self._periodic.pop(name, None) is not None

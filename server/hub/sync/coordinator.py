@@ -12,6 +12,7 @@ domain events.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -56,19 +57,35 @@ class Coordinator:
         #: capability needs; :mod:`server.hub.consent_gate`). ``None``: every one.
         self.allows: Callable[[str], bool] | None = None
 
-    async def sync(self, only: Sequence[Syncer] | None = None) -> list[Change]:
+    async def sync(
+        self, only: Sequence[Syncer] | None = None, *, announce: bool = False
+    ) -> list[Change]:
         """Run one sync (never two at once); return the changes it announced.
 
         ``only``: run just these syncers (a command that shows pull requests needs no
         issues). Their lists and items replace what the index had; nothing is announced,
-        since a snapshot of part of the session would read as the rest having gone."""
+        since a snapshot of part of the session would read as the rest having gone --
+        unless ``announce``: then the parts these syncers fill (:attr:`Syncer.fills`)
+        replace those of the previous snapshot, and what changed in them is announced as a
+        full sync would (a pushed event's narrow refresh still tells the person of theirs).
+        """
         async with self._lock:
             with revalidate():  # a poll wants the service's answer: ETag → free 304
                 snap = await self._fetch(only)
             if only is not None:
                 if self._mirror is not None:
                     await self._mirror(list(snap.all_items().values()))
-                return []
+                if not announce or self._previous is None:
+                    return []
+                ran = [s for s in only if s.applies(self.connector)]
+                parts = {f: getattr(snap, f) for s in ran for f in s.fills}
+                merged = dataclasses.replace(self._previous, **parts)
+                found = changes(self._previous, merged)
+                self._previous = merged
+                if self._publish is not None:
+                    for change in found:
+                        await self._publish(change)
+                return found
             found = changes(self._previous, snap)
             self._previous = snap
             self.syncs += 1
@@ -129,6 +146,12 @@ class Coordinator:
             self._inflight[key] = pending
             pending.add_done_callback(lambda _f: self._inflight.pop(key, None))
         return await asyncio.shield(pending)
+
+    async def refresh_item(self, ref: ItemRef) -> Issue:
+        """Fetch an item again, past the index and the HTTP cache's freshness (a pushed
+        event says it changed); the index and the mirror get the new copy."""
+        with revalidate():
+            return await self._fetch_one(ref)
 
     async def _fetch_one(self, ref: ItemRef) -> Issue:
         c = self.connector

@@ -157,6 +157,9 @@ class Syncer:
     capability: ClassVar[type]
     groups: ClassVar[tuple[Group, ...]] = ()
     view: ClassVar[str] = ""
+    #: The :class:`.changes.Snapshot` fields a run fills: a sync of only some syncers
+    #: announces what changed by replacing just these in the previous snapshot.
+    fills: ClassVar[tuple[str, ...]] = ()
 
     def applies(self, connector: object) -> bool:
         return provides(connector, self.capability)
@@ -190,6 +193,7 @@ def _load_lists(index: Index, data: Mapping[str, Any]) -> dict[str, list[str]] |
 class PullRequests(Syncer):
     capability = CodeHost
     view = "pulls"
+    fills = ("review_requested", "my_pull_requests")
     groups = (
         Group("work", "review", "Needs my review", "pulls.review_requested"),
         Group("work", "mine", "My pull & merge requests", "pulls.mine"),
@@ -246,6 +250,7 @@ def _hosted(p: Pass) -> tuple[Watched, ...]:
 class Issues(Syncer):
     capability = IssueTracker
     view = "issues"
+    fills = ("assigned", "other_issues")
     groups = (
         Group("work", "assigned", "Assigned to me", "issues.assigned"),
         Group("work", "mentioned", "Mentioning me", "issues.mentioned"),
@@ -291,6 +296,7 @@ class Issues(Syncer):
 class Checks(Syncer):
     capability = CIProvider
     view = "checks"
+    fills = ("branch_checks",)
 
     async def run(self, p: Pass) -> None:
         c: CIProvider = p.connector
@@ -328,6 +334,7 @@ class PipelineRuns(Syncer):
 
     capability = Pipelines
     view = "pipelines"
+    fills = ("pipelines", "pipeline_branches")
     #: How many of the branch's newest pipelines are listed (the newest per name is kept).
     LIMIT = 10
 

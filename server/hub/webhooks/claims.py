@@ -71,3 +71,17 @@ async def ack_batch(db: Database, jobs: Sequence[Job], *, now: float) -> set[int
     fence = json.dumps({str(j.id): j.attempts for j in jobs})
     rows = await db.fetchall(_ACK, (now, now, fence, fence))
     return {int(r[0]) for r in rows}
+
+
+#: Give claimed jobs back, due later, uncounting the claim's attempt (fenced like an ack):
+#: deliveries held back because their endpoint already has its share in flight.
+_DEFER = (
+    "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = ?, updated_at = ?,"
+    " lease_owner = NULL, lease_expires_at = NULL"
+    " WHERE id = ? AND attempts = ? AND state = 'running'"
+)
+
+
+async def defer_batch(db: Database, jobs: Sequence[Job], *, now: float, until: float) -> int:
+    """Requeue claimed jobs, due at ``until``; return how many were still this claimer's."""
+    return await db.executemany(_DEFER, [(until, now, j.id, j.attempts) for j in jobs])

@@ -30,6 +30,7 @@ import json
 import logging
 import random
 import time
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -39,7 +40,7 @@ from ..jobs.models import Job
 from ..jobs.worker import default_worker_id
 from ..store.database import Database
 from . import repository as repo
-from .claims import ack_batch, claim_batch
+from .claims import ack_batch, claim_batch, defer_batch
 from .errors import WebhookError
 from .keys import Keys
 from .models import Endpoint, Message, MessageState, Outcome, Trigger
@@ -78,6 +79,12 @@ class Policy:
     batch_size: int = 64
     #: Deliveries :meth:`Dispatcher.run` keeps in flight at once.
     max_in_flight: int = 256
+    #: Of those, at most this many are sent to one endpoint at once, and as many more wait
+    #: in line for it; the rest go back to the queue for ``hold_back`` seconds. So a hanging
+    #: receiver with a backlog holds a few slots until its timeouts, not the pipeline. (A
+    #: waiting delivery starts within one timeout, so its lease, two timeouts, still holds.)
+    per_endpoint: int = 32
+    hold_back: float = 1.0
     poll_interval: float = 1.0
     #: Added to twice the timeout to make a batch's lease: how long a crashed worker's
     #: deliveries wait before another worker sends them again.
@@ -169,7 +176,8 @@ class Dispatcher:
         delivery is its own task; one committer writes whatever finished since its last
         commit in one transaction (group commit). So a slow receiver holds only its own
         deliveries' slots, not a batch's commit, and under load a commit covers many
-        deliveries.
+        deliveries. No endpoint has more than ``per_endpoint`` sending and as many waiting
+        (see :class:`Policy`).
         """
         self._stopping = False
         finished: list[_Delivery] = []
@@ -178,6 +186,15 @@ class Dispatcher:
         in_flight = 0
         tasks: set[asyncio.Task[None]] = set()
         outstanding: dict[int, Job] = {}  # claimed, not yet recorded
+        sending: Counter[str] = Counter()  # per endpoint
+        waiting: dict[str, deque[_Delivery]] = {}
+
+        def start(d: _Delivery) -> None:
+            if d.endpoint is not None:
+                sending[d.endpoint.id] += 1
+            task = asyncio.create_task(deliver(d))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
 
         async def deliver(d: _Delivery) -> None:
             try:
@@ -185,6 +202,32 @@ class Dispatcher:
             finally:
                 finished.append(d)
                 ready.set()
+                if d.endpoint is not None:
+                    eid = d.endpoint.id
+                    sending[eid] -= 1
+                    line = waiting.get(eid)
+                    if line:
+                        start(line.popleft())
+                    if not line:
+                        waiting.pop(eid, None)
+
+        async def admit(loaded: list[_Delivery]) -> int:
+            """Start, line up or give back each delivery; return how many were given back."""
+            held: list[Job] = []
+            for d in loaded:
+                eid = d.endpoint.id if d.endpoint is not None else None
+                if eid is None or sending[eid] < self.policy.per_endpoint:
+                    start(d)
+                elif len(line := waiting.setdefault(eid, deque())) < self.policy.per_endpoint:
+                    line.append(d)
+                else:
+                    held.append(d.job)
+            if held:
+                now = self.clock()
+                await defer_batch(self.db, held, now=now, until=now + self.policy.hold_back)
+                for job in held:
+                    outstanding.pop(job.id, None)
+            return len(held)
 
         async def commit() -> None:
             nonlocal in_flight
@@ -231,11 +274,11 @@ class Dispatcher:
                 if not loaded:
                     await self._idle()
                     continue
-                in_flight += len(loaded)
-                for d in loaded:
-                    task = asyncio.create_task(deliver(d))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                held = await admit(loaded)
+                in_flight += len(loaded) - held
+                if held:  # busy endpoints: claim again once a delivery is done
+                    freed.clear()
+                    await self._idle(freed)
             ready.set()  # let the committer see the stop
 
         committer = asyncio.create_task(commit())
@@ -255,10 +298,15 @@ class Dispatcher:
     def stop(self) -> None:
         self._stopping = True
 
-    async def _idle(self) -> None:
+    async def _idle(self, freed: asyncio.Event | None = None) -> None:
         """Wait for new work (or ``poll_interval``); a cancellation is never lost there
-        (``JobQueue.wait_for_work`` says why)."""
-        await self.queue.wait_for_work(self.policy.poll_interval)
+        (``JobQueue.wait_for_work`` says why). With ``freed``, wait for that instead."""
+        if freed is None:
+            await self.queue.wait_for_work(self.policy.poll_interval)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.policy.poll_interval):
+                await freed.wait()
 
     async def handle(self, ctx: JobContext) -> None:
         """The hub worker's handler for one delivery job (same steps, a batch of one)."""

@@ -108,6 +108,16 @@ def subscribe(ls: TielineServer, hub: object) -> None:
             return  # once per account: a prompt, not a loop
         prompted.add(event.account)
         panels_changed(ls)
+        how = event.payload.get("how")
+        if isinstance(how, str):  # no sign-in flow here (the team hub's token): say what to do
+            service = str(event.payload.get("service") or event.connector)
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message=f"Tieline: {service} ({event.subject}) refused its token. {how}",
+                )
+            )
+            return
         task = asyncio.ensure_future(ask_to_sign_in(event))
         ls.background.add(task)
         task.add_done_callback(ls.background.discard)
@@ -147,3 +157,7 @@ def subscribe(ls: TielineServer, hub: object) -> None:
     hub.bus.subscribe("*", on_event)
     hub.bus.subscribe(EventKind.SYNC_COMPLETED, on_sync)
     hub.bus.subscribe(EventKind.AUTH_REQUIRED, on_auth)
+    from .panels import status_changed
+
+    # The team hub link came up, fell back to polling, or wants a token: the shells ask again.
+    hub.teamlink.status_changed = lambda _st: status_changed(ls, "team_hub")

@@ -276,9 +276,26 @@ def status(hub: Hub) -> proto.StatusResult:
     return proto.StatusResult(
         overall=overall,
         connectors=connectors,
+        team_hub=team_hub_status(hub),
         next_meeting=next_meeting(hub),
         focus=focus_status(hub),
         docsync=docsync_status(hub),
+    )
+
+
+def team_hub_status(hub: Hub) -> proto.TeamHubStatus | None:
+    """What ``tieline/status`` says of the team hub link (None: none configured)."""
+    st = hub.teamlink.status()
+    if st.state.value == "off":
+        return None
+    return proto.TeamHubStatus(
+        state=st.state.value,
+        url=st.url,
+        last_event_id=st.last_event_id,
+        lag_seconds=st.lag_seconds,
+        last_event_at=st.last_event_at,
+        since=st.since,
+        last_error=st.error,
     )
 
 

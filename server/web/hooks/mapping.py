@@ -7,7 +7,7 @@ carrying ``title``, ``url`` and ``via = "webhook"`` beside the source's own deta
 
 Anything else that verified -- an event type, or an action, with no domain kind -- is
 published under a namespaced kind, ``<source>.<event>[.<action>]`` (``github.star.created``,
-``gitlab.push``, ``jira.issue_deleted``, ``slack.reaction_added``,
+``gitlab.push``, ``jira.issue_deleted``, ``linear.project.create``, ``slack.reaction_added``,
 ``standard.<type>``), as :mod:`server.hub.events` asks of kinds it does not list, so a
 subscriber can still opt in by pattern. Only handshakes carry nothing and publish nothing:
 GitHub's ``ping`` and Slack's ``url_verification``.
@@ -384,6 +384,54 @@ def jira(event: str, p: Payload, delivery: str | None) -> list[Event]:
     return [one(namespaced("jira", name))]
 
 
+# -- Linear --------------------------------------------------------------------------------
+#: Linear's workflow state types that end an issue.
+_LINEAR_DONE = {"completed", "canceled"}
+
+
+def linear(event: str, p: Payload, delivery: str | None) -> list[Event]:
+    """Issues and comments as the Linear connector names them (``ENG-12``, scope the team
+    key); what an update changed is read from ``updatedFrom``, which holds the previous
+    value of each field that changed."""
+    kind_of, _, action = event.partition(".")
+    data = _d(p.get("data"))
+    before = _d(p.get("updatedFrom"))
+    actor = _d(p.get("actor"))
+    issue = data if kind_of == "Issue" else _d(data.get("issue"))
+    key = _s(issue.get("identifier"))
+    team = _d(issue.get("team")) or _d(data.get("team"))
+    common: dict[str, Any] = {
+        "host": _host(p.get("url")) or "linear.app",
+        "scope": _s(team.get("key")) or (key.split("-", 1)[0] if "-" in key else None),
+        "actor": _s(actor.get("name") or actor.get("id")) or None,
+        "action": action or None,
+        "organization": _s(p.get("organizationId")) or None,
+    }
+
+    def one(kind: str, **extra: Any) -> Event:
+        url = _s(p.get("url")) or None
+        title = _s(issue.get("title"))
+        return _event(kind, "linear", key, delivery, title=title, url=url, **common, **extra)
+
+    if kind_of == "Issue" and key:
+        if action == "create":
+            return [one(EventKind.ISSUE_OPENED)]
+        if action == "update":
+            state = _s(_d(data.get("state")).get("type"))
+            out: list[Event] = []
+            if "stateId" in before and state in _LINEAR_DONE:
+                out.append(one(EventKind.ISSUE_CLOSED, resolution=state))
+            elif "stateId" in before and (before.get("completedAt") or before.get("canceledAt")):
+                out.append(one(EventKind.ISSUE_REOPENED))
+            if "assigneeId" in before and data.get("assigneeId"):
+                name = _s(_d(data.get("assignee")).get("name")) or None
+                out.append(one(EventKind.ISSUE_ASSIGNED, assignee=name))
+            return out or [one(EventKind.ISSUE_UPDATED)]
+    if kind_of == "Comment" and action == "create" and key:
+        return [one(EventKind.ISSUE_COMMENTED, comment=_s(data.get("body"))[:500] or None)]
+    return [one(namespaced("linear", kind_of, action))]
+
+
 # -- Slack ---------------------------------------------------------------------------------
 _PLAIN_MESSAGE = {None, "", "thread_broadcast", "file_share", "me_message"}
 
@@ -441,6 +489,7 @@ MAPPERS: dict[str, Callable[[str, Payload, str | None], list[Event]]] = {
     "github": github,
     "gitlab": gitlab,
     "jira": jira,
+    "linear": linear,
     "slack": slack,
     "standard": standard,
 }

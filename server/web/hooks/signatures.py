@@ -19,6 +19,9 @@ Sources:
 - Slack: ``X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:" + timestamp + ":" +
   body)>`` with ``X-Slack-Request-Timestamp`` (api.slack.com, "Verifying requests from
   Slack").
+- Linear: ``Linear-Signature: <hex HMAC-SHA256(secret, body)>`` (no prefix), the body
+  carrying ``webhookTimestamp`` in milliseconds (linear.app/developers/webhooks, "Securing
+  webhooks").
 - Standard Webhooks (standardwebhooks.com, spec v1): ``webhook-signature`` is a space
   separated list of ``v1,<base64 HMAC-SHA256(key, id + "." + timestamp + "." + body)>``;
   the key is the base64 after ``whsec_``.
@@ -155,3 +158,12 @@ def _timestamp(value: str | None, what: str) -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 12:
         raise SignatureInvalid(f"the {what} header is not a Unix time in seconds")
     return int(value)
+
+
+# -- Linear --------------------------------------------------------------------------------
+def sign_linear(secret: str, body: bytes) -> str:
+    return _hex_hmac(secret, body)
+
+
+def verify_linear(secret: str, body: bytes, header: str | None) -> None:
+    _prefixed_hex(header, "", _hex_hmac(secret, body), "Linear-Signature")

@@ -119,6 +119,18 @@ def _slack(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Delivery
     return Delivery("slack", kind, event, payload, timed=True)
 
 
+def _linear(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Delivery:
+    sig.verify_linear(secret, body, h.get("linear-signature"))
+    payload = _json(body)
+    stamp = payload.get("webhookTimestamp")  # milliseconds, inside the signed body
+    if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+        raise BadPayload("the delivery carries no webhookTimestamp")
+    guard.check_timestamp(stamp / 1000)
+    kind = ".".join(str(payload.get(k) or "") for k in ("type", "action"))
+    delivery = h.get("linear-delivery") or None
+    return Delivery("linear", kind, delivery, payload, timed=True)
+
+
 def _standard(secret: str, h: Headers, body: bytes, guard: ReplayGuard) -> Delivery:
     msg_id = h.get("webhook-id")
     ts = sig.verify_standard(
@@ -159,6 +171,13 @@ SOURCES: dict[str, Source] = {
             "api.slack.com/apps > your app > Basic Information > Signing Secret (paste it "
             "here); Event Subscriptions > Request URL",
             _slack,
+        ),
+        Source(
+            "linear",
+            "Linear",
+            "Linear Settings > API > Webhooks > New webhook: URL, the data types, and copy "
+            "its signing secret here",
+            _linear,
         ),
         Source(
             "standard",
