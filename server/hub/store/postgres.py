@@ -163,6 +163,7 @@ class PostgresBackend:
         self._callbacks: dict[str, list[Callable[[], None]]] = {}
         self._listener: psycopg.AsyncConnection[Any] | None = None
         self._listen_task: asyncio.Task[None] | None = None
+        self._returning: set[asyncio.Future[None]] = set()
 
     @classmethod
     async def connect(cls, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> PostgresBackend:
@@ -209,7 +210,7 @@ class PostgresBackend:
         if task in self._tx:
             yield
             return
-        async with self._pool.connection() as conn:
+        async with self._borrowed() as conn:
             self._tx[task] = conn
             try:
                 async with conn.transaction():
@@ -224,8 +225,36 @@ class PostgresBackend:
         if joined is not None:
             yield joined
             return
-        async with self._pool.connection() as conn:
+        async with self._borrowed() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def _borrowed(self) -> AsyncIterator[psycopg.AsyncConnection[PgRow]]:
+        """A pooled connection for the block, given back after it.
+
+        Not ``pool.connection()``: a task cancelled while the pool is handing it a connection
+        can get the connection *and lose the cancellation* (the pool's waiter keeps the
+        CancelledError and returns the connection), and a task that should stop would run
+        on. So the wait is shielded here: the cancellation is raised in the task, and a
+        connection that arrives afterwards goes straight back to the pool.
+        """
+        getting = asyncio.ensure_future(self._pool.getconn())
+        try:
+            conn = await asyncio.shield(getting)
+        except asyncio.CancelledError:
+            getting.add_done_callback(self._give_back)
+            raise
+        try:
+            yield conn
+        finally:
+            await asyncio.shield(self._pool.putconn(conn))
+
+    def _give_back(self, getting: asyncio.Future[Any]) -> None:
+        if getting.cancelled() or getting.exception() is not None:
+            return
+        task = asyncio.ensure_future(self._pool.putconn(getting.result()))
+        self._returning.add(task)
+        task.add_done_callback(self._returning.discard)
 
     # -- statements -------------------------------------------------------------------------
 
