@@ -21,6 +21,7 @@ from . import (
     gitlab_poll,
     jenkins_poll,
     jobs,
+    jobs_postgres,
     lenses,
     lsp,
     mcp,
@@ -50,6 +51,8 @@ def main() -> None:
     t0 = time.perf_counter()
     _section("jobs: durable queue")
     jobs.main([])
+    _section("jobs_postgres: the queue on PostgreSQL, 1 and 4 worker processes, beside SQLite")
+    jobs_postgres.main([])
     _section("lenses: reference scanner, in process")
     lenses.main()
     _section("repoll: unchanged re-poll of a 5,000-issue mirror")

@@ -19,6 +19,15 @@ if [ ${#apt_need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_need[@]}" >/dev/null
 fi
 
+# postgresql: the store and job queue tests start a throwaway cluster of their own from its
+# server binaries (tests/pg.py), run as its postgres system user. Debian keeps them off PATH.
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  echo "installing Debian packages: postgresql"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=900 install -y -qq postgresql >/dev/null
+fi
+
 # just runs the justfile recipes of the workspace-task tests (tests/lsp/test_tasks.py, which
 # skip them without it). Debian has it from trixie (13) on; on older releases it is left out.
 if ! command -v just >/dev/null 2>&1; then

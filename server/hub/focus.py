@@ -249,8 +249,10 @@ class FocusKeeper:
                 await self.store.execute("DELETE FROM focus_requests WHERE kind = 'manual'")
                 for block in self._calendar_periods(now, await self._requests(), rows):
                     await self.store.execute(
-                        "INSERT OR REPLACE INTO focus_requests (kind, key, until, title,"
-                        " created_at) VALUES ('stopped', ?, ?, ?, ?)",
+                        "INSERT INTO focus_requests (kind, key, until, title, created_at)"
+                        " VALUES ('stopped', ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET"
+                        " until = excluded.until, title = excluded.title,"
+                        " created_at = excluded.created_at",
                         (block.key, block.until, block.title, now),
                     )
         return await self.reconcile(automatic=False)

@@ -1,5 +1,11 @@
-"""Fixtures for the hub's store and job queue: a fresh database file per test, and a queue
-whose clock the test moves by hand (jitter pinned to the middle of its range)."""
+"""Fixtures for the hub's store and job queue: a fresh database per test, and a queue whose
+clock the test moves by hand (jitter pinned to the middle of its range).
+
+Every test that takes ``db_path`` (and so ``store`` and ``queue``) runs twice: on an SQLite
+file, and on a fresh database of the session's throwaway PostgreSQL cluster (tests/pg.py;
+skipped where PostgreSQL is not installed, failed in CI). A test about SQLite itself says
+``@sqlite_only``.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +17,27 @@ import pytest
 from server.hub.jobs import JobQueue
 from server.hub.store import Store
 from tests.hub.clock import FakeClock
+from tests.pg import PgCluster, pg_cluster
+
+__all__ = ["pg_cluster"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def db_path(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where the test's database is: a file path (SQLite) or a URL (PostgreSQL)."""
+    if db_backend == "postgres":
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        return cluster.create_database()
     return tmp_path / "tieline.db"
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
+async def store(db_path: Path | str) -> AsyncIterator[Store]:
     async with Store.open(db_path) as s:
         yield s
 

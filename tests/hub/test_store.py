@@ -13,19 +13,38 @@ from server.hub import paths
 from server.hub.store import Item, Migration, Store, current_version, load_migrations, migrate
 from server.hub.store.database import check_sqlite_version
 from server.hub.store.migrate import split_statements
+from tests.pg import sqlite_only
 
 
 def _mode(path: Path) -> int:
     return path.stat().st_mode
 
 
-def _tables(path: Path) -> set[str]:
+def _tables(path: Path | str) -> set[str]:
+    if isinstance(path, str) and path.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(path) as pg:
+            got = pg.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            ).fetchall()
+        return {str(r[0]) for r in got}
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
     return {r[0] for r in rows}
 
 
-async def test_migrations_apply_from_empty(db_path: Path) -> None:
+def _syntax_error(db_backend: str) -> type[Exception]:
+    """What the backend's driver raises for SQL it cannot parse."""
+    if db_backend == "postgres":
+        import psycopg
+
+        return psycopg.errors.SyntaxError
+    return sqlite3.OperationalError
+
+
+async def test_migrations_apply_from_empty(db_path: Path | str) -> None:
     async with Store.open(db_path) as store:
         assert await current_version(store) == load_migrations()[-1].version
     assert {"items", "checkpoints", "jobs", "job_effects", "grants", "audit_log"} <= _tables(
@@ -34,7 +53,7 @@ async def test_migrations_apply_from_empty(db_path: Path) -> None:
     assert {"metrics", "schema_version"} <= _tables(db_path)
 
 
-async def test_migrations_are_idempotent(db_path: Path) -> None:
+async def test_migrations_are_idempotent(db_path: Path | str) -> None:
     async with Store.open(db_path) as store:
         first = await current_version(store)
         assert await migrate(store) == first
@@ -44,6 +63,7 @@ async def test_migrations_are_idempotent(db_path: Path) -> None:
         assert row is not None and row[0] == len(load_migrations())
 
 
+@sqlite_only
 async def test_pragmas_are_set(store: Store) -> None:
     mode = await store.fetchone("PRAGMA journal_mode")
     fk = await store.fetchone("PRAGMA foreign_keys")
@@ -53,6 +73,7 @@ async def test_pragmas_are_set(store: Store) -> None:
     assert sync is not None and sync[0] == 1  # NORMAL
 
 
+@sqlite_only
 async def test_database_file_is_owner_only(db_path: Path) -> None:
     async with Store.open(db_path):
         pass
@@ -65,7 +86,7 @@ async def test_default_path_is_under_the_data_dir() -> None:
     assert _mode(paths.database_file())
 
 
-async def test_newer_database_is_refused_with_a_clear_error(db_path: Path) -> None:
+async def test_newer_database_is_refused_with_a_clear_error(db_path: Path | str) -> None:
     async with Store.open(db_path) as store:
         await store.execute(
             "INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'future', 0)"
@@ -76,13 +97,18 @@ async def test_newer_database_is_refused_with_a_clear_error(db_path: Path) -> No
     assert info.value.found == 999
 
 
-async def test_failed_migration_rolls_back_completely(store: Store) -> None:
+async def test_failed_migration_rolls_back_completely(
+    store: Store, db_path: Path | str, db_backend: str
+) -> None:
     have = await current_version(store)
-    steps = [*load_migrations(), Migration(have + 1, "broken", "CREATE TABLE t (x); BOGUS;")]
-    with pytest.raises(sqlite3.OperationalError):
+    steps = [
+        *load_migrations(),
+        Migration(have + 1, "broken", "CREATE TABLE t (x INTEGER); BOGUS;"),
+    ]
+    with pytest.raises(_syntax_error(db_backend)):
         await migrate(store, steps)
     assert await current_version(store) == have
-    assert await store.fetchone("SELECT name FROM sqlite_master WHERE name = 't'") is None
+    assert "t" not in _tables(db_path)
 
 
 def test_split_statements_keeps_triggers_whole() -> None:

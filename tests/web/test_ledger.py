@@ -16,14 +16,26 @@ from server.web.errors import Replayed
 from server.web.hooks import signatures as sig
 from server.web.hooks.ledger import UNSIGNED_KEEP, DeliveryLedger
 from tests.hub.clock import FakeClock
+from tests.pg import PgCluster, pg_cluster
+
+__all__ = ["pg_cluster"]
 
 ENV = {"TIELINE_VAULT_BACKEND": "file", "TIELINE_VAULT_PASSPHRASE": "ledger test"}
 SECRET = "ledger test secret"
 
 
-async def test_an_id_is_refused_until_it_expires(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def ledger_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The ledger's table on both store backends (a team hub keeps it on PostgreSQL)."""
+    if request.param == "postgres":
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        return cluster.create_database()
+    return tmp_path / "t.db"
+
+
+async def test_an_id_is_refused_until_it_expires(ledger_db: Path | str) -> None:
     clock = FakeClock(start=1_000.0)
-    async with Store.open(tmp_path / "t.db") as store:
+    async with Store.open(ledger_db) as store:
         ledger = DeliveryLedger(store, clock=clock)
         await ledger.accept("github", "d-1", keep=60)
         await ledger.accept("gitlab", "d-1", keep=60)  # ids are per source

@@ -1,5 +1,6 @@
-"""A webhook kit for the tests: a store on a temporary file, the job queue and the webhooks
-service on one hand-moved clock, an encrypted-file vault, and loopback receivers."""
+"""A webhook kit for the tests: a store on a temporary file (and again on a PostgreSQL
+database, tests/pg.py), the job queue and the webhooks service on one hand-moved clock, an
+encrypted-file vault, and loopback receivers."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from server.hub.vault import AccountIndex, EncryptedFileVault
 from server.hub.webhooks import Policy, Webhooks
 from server.hub.webhooks.ssrf import Resolver, system_resolver
 from tests.hub.clock import FakeClock
+from tests.pg import PgCluster, pg_cluster
 
 from .receiver import Action, Receiver, Script, always
 
@@ -42,6 +44,21 @@ class Kit:
     settings: WebhookSettings
     vault: EncryptedFileVault
     receivers: list[Receiver] = field(default_factory=list)
+
+    async def database_bytes(self) -> bytes:
+        """Everything the database holds, as bytes to search for a secret: the SQLite file
+        after a checkpoint, or every row of every table as text on PostgreSQL."""
+        if not self.store.dialect.postgres:
+            await self.store.execute("PRAGMA wal_checkpoint(FULL)")
+            return self.store.path.read_bytes()
+        tables = await self.store.fetchall(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )
+        out = []
+        for (name,) in tables:
+            rows = await self.store.fetchall(f'SELECT t::text FROM "{name}" AS t')
+            out.extend(str(r[0]) for r in rows)
+        return "\n".join(out).encode()
 
     def receiver(self, script: Script | None = None) -> Receiver:
         r = Receiver(script or always(Action())).start()
@@ -85,9 +102,25 @@ def clock() -> FakeClock:
     return FakeClock(start=float(int(time.time())))
 
 
+__all__ = ["pg_cluster"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def kit(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Kit]:
-    store = await Store.open(tmp_path / "hub.db")
+def db_target(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    if db_backend == "postgres":
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        return cluster.create_database()
+    return tmp_path / "hub.db"
+
+
+@pytest.fixture
+async def kit(tmp_path: Path, clock: FakeClock, db_target: Path | str) -> AsyncIterator[Kit]:
+    store = await Store.open(db_target)
     queue = JobQueue(store, clock=clock)
     settings = WebhookSettings(timeout=0.5)
     vault = file_vault(tmp_path)

@@ -28,7 +28,7 @@ SETTINGS = WebhookSettings(timeout=2.0)
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("db", type=Path)
+    parser.add_argument("db")  # an SQLite file or a PostgreSQL URL
     parser.add_argument("vault_dir", type=Path)
     parser.add_argument("--pipeline", action="store_true")
     args = parser.parse_args()

@@ -31,7 +31,7 @@ N = 60
 HANG_AT = 30  # the request number the receiver never answers in the first run
 
 
-async def _prepare(db: Path, vault_dir: Path, url: str) -> str:
+async def _prepare(db: Path | str, vault_dir: Path, url: str) -> str:
     async with Store.open(db) as store:
         settings = WebhookSettings()
         vault = file_vault(vault_dir)
@@ -43,7 +43,7 @@ async def _prepare(db: Path, vault_dir: Path, url: str) -> str:
         return created.secret
 
 
-async def _inspect(db: Path) -> tuple[dict[JobState, int], dict[str, tuple[str, int]]]:
+async def _inspect(db: Path | str) -> tuple[dict[JobState, int], dict[str, tuple[str, int]]]:
     async with Store.open(db) as store:
         counts = await JobQueue(store).counts()
         rows = await store.fetchall(
@@ -53,7 +53,7 @@ async def _inspect(db: Path) -> tuple[dict[JobState, int], dict[str, tuple[str, 
     return counts, {r[0]: (r[1], r[2]) for r in rows}
 
 
-def _spawn(db: Path, vault_dir: Path, mode: str) -> subprocess.Popen[str]:
+def _spawn(db: Path | str, vault_dir: Path, mode: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     extra = ["--pipeline"] if mode == "pipeline" else []
     return subprocess.Popen(
@@ -66,8 +66,10 @@ def _spawn(db: Path, vault_dir: Path, mode: str) -> subprocess.Popen[str]:
 
 
 @pytest.mark.parametrize("mode", ["batches", "pipeline"])
-def test_a_sigkilled_delivery_worker_loses_nothing(tmp_path: Path, mode: str) -> None:
-    db, vault_dir = tmp_path / "hub.db", tmp_path
+def test_a_sigkilled_delivery_worker_loses_nothing(
+    tmp_path: Path, mode: str, db_target: Path | str
+) -> None:
+    db, vault_dir = db_target, tmp_path
     first_run = True
 
     def script(n: int, headers: dict[str, str]) -> Action:

@@ -268,8 +268,7 @@ async def test_the_database_holds_no_secret(kit: Kit) -> None:
     rotated = await kit.webhooks.rotate_secret(created.endpoint.id)
     await kit.bus.publish(ci_failed())
     await kit.webhooks.dispatcher.drain()
-    await kit.store.execute("PRAGMA wal_checkpoint(FULL)")
-    raw = kit.store.path.read_bytes()
+    raw = await kit.database_bytes()
     for secret in (created.secret, rotated):
         assert secret.encode() not in raw and secret[6:].encode() not in raw
     assert b"webhook:" + created.endpoint.id.encode() in raw  # only the vault reference
@@ -288,8 +287,7 @@ async def test_a_url_that_is_its_own_credential_stays_in_the_vault(kit: Kit) -> 
     await kit.bus.publish(ci_failed())
     await kit.settle()
     assert len(r.received) == 1 and r.received[0].target.endswith(token)
-    await kit.store.execute("PRAGMA wal_checkpoint(FULL)")
-    assert token.encode() not in kit.store.path.read_bytes()
+    assert token.encode() not in await kit.database_bytes()
     assert kit.vault.get_secret(created.endpoint.url_ref) == url
     await kit.webhooks.remove(created.endpoint.id)
     assert kit.vault.get_secret(created.endpoint.url_ref) is None

@@ -16,9 +16,12 @@ from server.hub.webhooks import DELIVER_JOB
 from .receiver import Receiver
 
 
-async def test_a_hub_event_is_delivered_by_the_hubs_background_work(tmp_path: Path) -> None:
+async def test_a_hub_event_is_delivered_by_the_hubs_background_work(
+    db_target: Path | str,
+) -> None:
+    """The whole hub on either store: a PostgreSQL URL goes where the file path would."""
     environ = {"TIELINE_VAULT_BACKEND": "file", "TIELINE_VAULT_PASSPHRASE": "hub webhooks"}
-    hub = await Hub.open(folders=[], store_path=tmp_path / "t.db", environ=environ, cache_dir=None)
+    hub = await Hub.open(folders=[], store_path=db_target, environ=environ, cache_dir=None)
     try:
         assert DELIVER_JOB in hub.worker.handlers
         with Receiver() as r:

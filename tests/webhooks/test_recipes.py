@@ -45,5 +45,4 @@ async def test_the_ifttt_recipe_fires_a_maker_event_with_three_values(kit: Kit) 
     assert entry.attempts[0].response == fired.decode()
     shown = json.dumps(created.endpoint.to_json())
     assert IFTTT_KEY not in shown and IFTTT_KEY[-4:] in shown
-    await kit.store.execute("PRAGMA wal_checkpoint(FULL)")
-    assert IFTTT_KEY.encode() not in kit.store.path.read_bytes()
+    assert IFTTT_KEY.encode() not in await kit.database_bytes()

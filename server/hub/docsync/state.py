@@ -8,13 +8,12 @@ agreement or the new one, never half of one.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Literal
 
 from connectors.sdk.drive import DriveFolder
-from server.hub.store.database import Database
+from server.hub.store.database import Database, Row
 
 ConflictKind = Literal["edit", "deleted_there", "deleted_here"]
 
@@ -174,7 +173,7 @@ class LinkState:
         )
 
 
-def _base(r: sqlite3.Row) -> Base:
+def _base(r: Row) -> Base:
     return Base(
         path=r["path"],
         remote_id=r["remote_id"],
@@ -188,7 +187,7 @@ def _base(r: sqlite3.Row) -> Base:
     )
 
 
-def _conflict(r: sqlite3.Row) -> Conflict:
+def _conflict(r: Row) -> Conflict:
     return Conflict(
         r["link"], r["path"], r["kind"], r["copy"], r["remote_id"], r["etag"], r["detected_at"]
     )

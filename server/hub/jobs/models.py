@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import enum
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..store.database import Row
 from ..store.models import from_ts
 
 
@@ -57,7 +57,7 @@ class Job:
         return self.idempotency_key if self.idempotency_key is not None else f"job:{self.id}"
 
     @classmethod
-    def from_row(cls, r: sqlite3.Row) -> Job:
+    def from_row(cls, r: Row) -> Job:
         return cls(
             id=r["id"],
             kind=r["kind"],

@@ -1,4 +1,4 @@
-"""The durable job queue, kept in the hub's SQLite database.
+"""The durable job queue, kept in the hub's database (SQLite, or PostgreSQL for a team hub).
 
 Life of a job::
 
@@ -19,6 +19,13 @@ Life of a job::
 
 Each of ``claim``, ``ack``, ``fail`` and ``renew`` is a single SQL statement, atomic across
 processes and connections; ``claim`` is one ``UPDATE ... RETURNING`` (SQLite >= 3.35).
+
+The same queue runs on PostgreSQL, shared by workers on several machines: there the claim's
+subquery is ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent claimers each take a
+different job instead of queueing behind one row lock, and kinds are one array parameter
+(``kind = ANY(...)``). Enqueueing sends a ``NOTIFY`` that wakes idle workers everywhere
+(:meth:`JobQueue.wait_for_work`); on SQLite, where every worker shares one file on one
+machine, idle workers poll as before.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -39,6 +47,8 @@ from ..store.database import Database
 from ..store.models import to_ts
 from .backoff import backoff_delay
 from .models import Job, JobState
+
+log = logging.getLogger("tieline.jobs")
 
 DEFAULT_LEASE = 30.0
 DEFAULT_MAX_ATTEMPTS = 5
@@ -64,6 +74,22 @@ _CLAIM = (
     " RETURNING *"
 )
 
+#: The same on PostgreSQL: ``SKIP LOCKED`` lets concurrent claimers pass a row another one is
+#: taking (each then gets a different job, none waits), and the kinds are a text array.
+_CLAIM_PG = (
+    "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, run_at = ?,"
+    " attempts = attempts + 1, updated_at = ?"
+    " WHERE id = (SELECT id FROM jobs"
+    "  WHERE state IN ('queued', 'running') AND run_at <= ?"
+    "  AND (state = 'queued' OR attempts < max_attempts)"
+    "  AND (CAST(? AS TEXT[]) IS NULL OR kind = ANY(CAST(? AS TEXT[])))"
+    "  ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    " RETURNING *"
+)
+
+#: The channel enqueues notify on PostgreSQL.
+CHANNEL = "tieline_jobs"
+
 
 class JobQueue:
     """Enqueue, claim, ack and fail jobs in a :class:`~server.hub.store.Database`.
@@ -83,6 +109,9 @@ class JobQueue:
         self.clock = clock
         self.rng = rng
         self._wakeup = asyncio.Event()
+        self._pg = db.dialect.postgres
+        self._claim_sql = _CLAIM_PG if self._pg else _CLAIM
+        self._listening = False
 
     # -- producing --------------------------------------------------------------------------
 
@@ -113,7 +142,7 @@ class JobQueue:
                 "SELECT * FROM jobs WHERE idempotency_key = ?", (idempotency_key,)
             )
         assert row is not None
-        self._wakeup.set()
+        await self._announce()
         return Job.from_row(row)
 
     async def enqueue_many(
@@ -127,7 +156,7 @@ class JobQueue:
         ]
         async with self.db.transaction():
             await self.db.executemany(_INSERT, rows)
-        self._wakeup.set()
+            await self._announce()
         return len(rows)
 
     async def enqueue_coalesced(
@@ -148,19 +177,22 @@ class JobQueue:
         now = self.clock()
         due = now + delay
         async with self.db.transaction():
+            # Two processes coalescing one key must not both find nothing and both insert.
+            await self.db.lock(f"tieline.jobs.coalesce:{coalesce_key}")
             row = await self.db.fetchone(
-                "UPDATE jobs SET run_at = min(run_at, ?), updated_at = ?"
+                "UPDATE jobs SET run_at = CASE WHEN ? < run_at THEN ? ELSE run_at END,"
+                " updated_at = ?"
                 " WHERE id = (SELECT id FROM jobs WHERE coalesce_key = ? AND state = 'queued'"
                 " ORDER BY id LIMIT 1) RETURNING *",
-                (due, now, coalesce_key),
+                (due, due, now, coalesce_key),
             )
             if row is None:
                 row = await self.db.fetchone(
                     _INSERT + " RETURNING *",
                     (kind, _json(payload), None, coalesce_key, max_attempts, due, now, now),
                 )
+            await self._announce()
         assert row is not None
-        self._wakeup.set()
         return Job.from_row(row)
 
     # -- consuming --------------------------------------------------------------------------
@@ -177,10 +209,12 @@ class JobQueue:
         and a job whose expired lease was its last attempt is left for :meth:`reap`.
         """
         now = self.clock()
-        kind_list = None if kinds is None else json.dumps(sorted(set(kinds)))
+        kind_list: str | list[str] | None = None
+        if kinds is not None:
+            kind_list = sorted(set(kinds)) if self._pg else json.dumps(sorted(set(kinds)))
         until = now + lease_seconds
         params = (worker_id, until, until, now, now, kind_list, kind_list)
-        row = await self.db.fetchone(_CLAIM, params)
+        row = await self.db.fetchone(self._claim_sql, params)
         return Job.from_row(row) if row else None
 
     async def renew(self, job: Job, lease_seconds: float = DEFAULT_LEASE) -> bool:
@@ -247,7 +281,7 @@ class JobQueue:
             (now, now, job.id, job.attempts),
         )
         if n:
-            self._wakeup.set()
+            await self._announce()
         return n == 1
 
     async def reap(self) -> int:
@@ -289,7 +323,7 @@ class JobQueue:
         )
         if row is None:
             return None
-        self._wakeup.set()
+        await self._announce()
         return Job.from_row(row)
 
     async def counts(self) -> dict[JobState, int]:
@@ -316,13 +350,30 @@ class JobQueue:
             (to_ts(finished_before),),
         )
 
+    async def _announce(self) -> None:
+        """A job became claimable: wake this process's idle workers, and on PostgreSQL every
+        other process's too (the ``NOTIFY`` goes out when the enclosing transaction commits)."""
+        self._wakeup.set()
+        if self._pg:
+            await self.db.notify(CHANNEL)
+
     async def wait_for_work(self, max_wait: float) -> None:
-        """Sleep until something is enqueued in this process, or ``max_wait`` seconds pass.
+        """Sleep until something is enqueued, or ``max_wait`` seconds pass.
+
+        On SQLite "enqueued" means in this process (workers elsewhere poll every
+        ``max_wait``); on PostgreSQL it means anywhere: the first wait starts listening to
+        the enqueues' notifications.
 
         ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11 the latter can
         turn a cancellation that lands as its timeout fires into a ``TimeoutError``, which
         would be suppressed here, and a worker being stopped would run on.
         """
+        if self._pg and not self._listening:
+            self._listening = True
+            try:
+                await self.db.listen(CHANNEL, self._wakeup.set)
+            except Exception as exc:  # polling still works: degrade, do not stop the worker
+                log.warning("job queue: cannot listen for enqueues (%s); polling", exc)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(max_wait):
                 await self._wakeup.wait()

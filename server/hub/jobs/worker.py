@@ -11,6 +11,10 @@ How a handler's exception decides the job's fate (the HTTP stack already turned 
 - anything else -> retried with exponential backoff and jitter, dead after ``max_attempts``.
 
 A handler that returns normally is acked (unless it already acked through ``ctx.atomic()``).
+
+An idle worker waits in :meth:`JobQueue.wait_for_work` for at most ``poll_interval``: on
+SQLite it wakes early only for enqueues in its own process, on PostgreSQL for an enqueue on
+any machine (``LISTEN/NOTIFY``), so workers there can poll rarely and still start at once.
 """
 
 from __future__ import annotations

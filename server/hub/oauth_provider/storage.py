@@ -10,6 +10,11 @@ the hub's migrations (:meth:`.provider.OAuthProvider.open` applies them when nee
 
 Every "claim" (spend a code, rotate a refresh token, finish a device code) is one
 ``UPDATE ... WHERE <not yet spent>``: of two concurrent requests exactly one wins.
+
+The SQL here is portable (no ``lastrowid``, no ``INSERT OR``), but the connections are
+``sqlite3`` ones to the hub's file: a hub whose store is on PostgreSQL does not serve the
+OAuth provider yet (it needs a synchronous psycopg pool here and a database URL instead of
+a file path in :class:`.admin.ApiAdmin` and :class:`.provider.OAuthProvider`).
 """
 
 from __future__ import annotations
@@ -318,7 +323,7 @@ class OAuthStorage:
             cur = db.execute(
                 "INSERT INTO oauth_tokens (client_id, subject, scope, access_hash, refresh_hash,"
                 " family, code_hash, issued_at, expires_at, refresh_expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     client_id,
                     subject,
@@ -334,7 +339,8 @@ class OAuthStorage:
                     else now + refresh_expires_in,
                 ),
             )
-            return int(cur.lastrowid or 0)
+            rows = cur.fetchall()  # to the end: the statement (and its commit) completes
+            return int(rows[0][0]) if rows else 0
 
     def _token(
         self, column: Literal["access_hash", "refresh_hash"], value: str

@@ -4,6 +4,10 @@ Every write goes through :class:`SnippetLibrary`, which checks a snippet for sec
 (:mod:`.secrets`): a snippet that looks like it holds one is refused with
 :class:`SecretFound` unless the caller says the user allowed it. The index follows the table
 by triggers (migration ``0002``), inside the same transaction as the write.
+
+SQLite-only: the library is a local feature of one person's embedded database. On a
+PostgreSQL store the ``snippets`` table exists but its FTS5 index does not (see
+:mod:`server.hub.store.dialect`), so search is unavailable there.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from connectors.sdk.errors import NoSuchRecord, StoreError
 from connectors.sdk.models import Snippet, SnippetSource
 
-from ..store.database import Database
+from ..store.database import Database, Row
 from .query import RANK, WINDOW, match_expression, words
 from .secrets import SecretScanner
 
@@ -37,7 +41,7 @@ class Hit:
 
     __slots__ = ("_row", "_snippet", "score")
 
-    def __init__(self, row: sqlite3.Row, score: float) -> None:
+    def __init__(self, row: Row, score: float) -> None:
         self._row = row
         self.score = score
         self._snippet: Snippet | None = None
@@ -88,7 +92,7 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-def from_row(row: sqlite3.Row | Mapping[str, Any]) -> Snippet:
+def from_row(row: Row | Mapping[str, Any]) -> Snippet:
     """A snippet from its row, unvalidated (``model_construct``): every row was validated on
     its way in, and a search builds up to hundreds of these per keystroke."""
     source = json.loads(row["source"]) if row["source"] else None

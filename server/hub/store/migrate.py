@@ -5,6 +5,12 @@ inside one ``BEGIN IMMEDIATE`` transaction together with its row in ``schema_ver
 crash mid-migration leaves the database at the previous version, and two processes opening
 the same file at once apply each migration exactly once (the second re-reads the version
 after taking the write lock). Files are never edited once released; a change is a new file.
+
+The files are written in SQLite's dialect, and are the one set of migrations for both
+backends: on PostgreSQL each statement is translated by
+:func:`server.hub.store.dialect.translate_migration` (SQLite-only objects are skipped there, by
+name), and each step runs in a transaction that first takes an advisory lock, so two
+processes migrating one database at once apply each step exactly once there too.
 """
 
 from __future__ import annotations
@@ -19,6 +25,15 @@ from importlib import resources
 from connectors.sdk.errors import SchemaTooNew, StoreError
 
 from .database import Database
+from .dialect import PG_BOOTSTRAP, translate_migration
+
+#: The lock every migration transaction takes (a no-op on SQLite, see ``Database.lock``).
+MIGRATION_LOCK = "tieline.store.migrate"
+
+_SCHEMA_VERSION = (
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+)
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _PACKAGE = "server.hub.store.migrations"
@@ -91,18 +106,30 @@ async def migrate(db: Database, migrations: list[Migration] | None = None) -> in
     """
     steps = load_migrations() if migrations is None else migrations
     known = steps[-1].version if steps else 0
-    await db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
-    )
+    pg = db.dialect.postgres
+    if pg:
+        async with db.transaction():
+            await db.lock(MIGRATION_LOCK)
+            if await _pg_needs_bootstrap(db):
+                for stmt in PG_BOOTSTRAP:
+                    await db.execute(stmt)
+                await db.execute(_pg_statement(_SCHEMA_VERSION, 0))
+    else:
+        await db.execute(_SCHEMA_VERSION)
     _check_not_newer(await current_version(db), known, db)
     for step in steps:
         async with db.transaction():
+            await db.lock(MIGRATION_LOCK)
             have = await current_version(db)
             _check_not_newer(have, known, db)
             if step.version <= have:
                 continue
             for stmt in split_statements(step.sql):
+                if pg:
+                    translated = translate_migration(stmt, step.version)
+                    if translated is None:
+                        continue
+                    stmt = translated
                 await db.execute(stmt)
             await db.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
@@ -111,10 +138,23 @@ async def migrate(db: Database, migrations: list[Migration] | None = None) -> in
     return await current_version(db)
 
 
+def _pg_statement(stmt: str, version: int) -> str:
+    translated = translate_migration(stmt, version)
+    assert translated is not None
+    return translated
+
+
+async def _pg_needs_bootstrap(db: Database) -> bool:
+    """Whether the PostgreSQL schema lacks ``schema_version`` (creating the function while
+    another process's migration runs would wait on its lock for nothing)."""
+    row = await db.fetchone("SELECT to_regclass('schema_version') IS NULL")
+    return bool(row and row[0])
+
+
 def _check_not_newer(found: int, known: int, db: Database) -> None:
     if found > known:
         raise SchemaTooNew(
-            f"the database {db.path} has schema version {found}, but this Tieline knows only "
+            f"the database {db.location} has schema version {found}, but this Tieline knows only "
             f"up to {known}; upgrade Tieline or use another database file",
             found=found,
             known=known,

@@ -1,5 +1,5 @@
-"""The hub's database: one SQLite file holding mirrored items, checkpoints, jobs, grants, the
-audit log and metrics, behind a typed async API.
+"""The hub's database: one SQLite file (or a PostgreSQL database, for a team hub) holding
+mirrored items, checkpoints, jobs, grants, the audit log and metrics, behind a typed async API.
 
 Open it with ``async with Store.open(path) as store:`` or ``store = await Store.open(path)``
 (then ``await store.close()``). Opening applies any pending migrations. Batch writes use
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from connectors.sdk.redact import redact
 
 from .. import paths
-from .database import DEFAULT_BUSY_TIMEOUT_MS, Database
+from .database import DEFAULT_BUSY_TIMEOUT_MS, Database, Row
 from .migrate import migrate
 from .models import (
     AuditEntry,
@@ -68,13 +67,13 @@ class Store(Database):
         """Open (creating and migrating as needed) the database at ``path``.
 
         ``path`` defaults to :func:`server.hub.paths.database_file`; ``":memory:"`` works for
-        throwaway stores.
+        throwaway stores. A ``postgresql://`` URL opens a PostgreSQL database instead (see
+        :mod:`server.hub.store.database`).
         """
         target = paths.database_file() if path is None else path
 
         async def factory() -> Store:
-            conn = await Database.connect(target, busy_timeout_ms=busy_timeout_ms)
-            store = cls(conn, target)
+            store = await cls.open_target(target, busy_timeout_ms=busy_timeout_ms)
             try:
                 await migrate(store)
             except BaseException:
@@ -131,11 +130,14 @@ class Store(Database):
         self, connector: str, account: str, kind: str, *, limit: int | None = None
     ) -> list[Item]:
         """Items of one kind, most recently changed first."""
-        rows = await self.fetchall(
+        sql = (
             "SELECT * FROM items WHERE connector = ? AND account = ? AND kind = ?"
-            " ORDER BY updated_at DESC, key LIMIT ?",
-            (connector, account, kind, -1 if limit is None else limit),
+            " ORDER BY updated_at DESC, key"
         )
+        if limit is None:
+            rows = await self.fetchall(sql, (connector, account, kind))
+        else:
+            rows = await self.fetchall(sql + " LIMIT ?", (connector, account, kind, limit))
         return [_item(r) for r in rows]
 
     async def delete_items(
@@ -146,16 +148,10 @@ class Store(Database):
         if not rows:
             return 0
         async with self.transaction():
-            before = await self._changes()
-            await self.executemany(
+            return await self.executemany(
                 "DELETE FROM items WHERE connector = ? AND account = ? AND kind = ? AND key = ?",
                 rows,
             )
-            return await self._changes() - before
-
-    async def _changes(self) -> int:
-        row = await self.fetchone("SELECT total_changes()")
-        return int(row[0]) if row else 0
 
     # -- checkpoints ------------------------------------------------------------------------
 
@@ -236,7 +232,8 @@ class Store(Database):
     async def list_audit(self, *, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
         """The newest audit entries first, optionally only one action."""
         rows = await self.fetchall(
-            "SELECT * FROM audit_log WHERE ? IS NULL OR action = ? ORDER BY id DESC LIMIT ?",
+            "SELECT * FROM audit_log WHERE CAST(? AS TEXT) IS NULL OR action = ?"
+            " ORDER BY id DESC LIMIT ?",
             (action, action, limit),
         )
         return [
@@ -271,12 +268,13 @@ class Store(Database):
             " latency_count, rate_limit_remaining, last_success, last_error_at, last_error)"
             " VALUES (:c, :a, 1, :err, :hit, :lat, :latn, :rl, :ls, :le, :msg)"
             " ON CONFLICT (connector, account) DO UPDATE SET"
-            " requests = requests + 1, errors = errors + :err, cache_hits = cache_hits + :hit,"
-            " latency_sum = latency_sum + :lat, latency_count = latency_count + :latn,"
-            " rate_limit_remaining = coalesce(:rl, rate_limit_remaining),"
-            " last_success = coalesce(:ls, last_success),"
-            " last_error_at = coalesce(:le, last_error_at),"
-            " last_error = coalesce(:msg, last_error)",
+            " requests = metrics.requests + 1, errors = metrics.errors + :err,"
+            " cache_hits = metrics.cache_hits + :hit, latency_sum = metrics.latency_sum + :lat,"
+            " latency_count = metrics.latency_count + :latn,"
+            " rate_limit_remaining = coalesce(:rl, metrics.rate_limit_remaining),"
+            " last_success = coalesce(:ls, metrics.last_success),"
+            " last_error_at = coalesce(:le, metrics.last_error_at),"
+            " last_error = coalesce(:msg, metrics.last_error)",
             {
                 "c": connector,
                 "a": account,
@@ -306,7 +304,7 @@ def _dt(ts: float) -> Any:
     return from_ts(ts)
 
 
-def _item(r: sqlite3.Row) -> Item:
+def _item(r: Row) -> Item:
     return Item(
         connector=r["connector"],
         account=r["account"],
@@ -319,7 +317,7 @@ def _item(r: sqlite3.Row) -> Item:
     )
 
 
-def _grant(r: sqlite3.Row) -> Grant:
+def _grant(r: Row) -> Grant:
     return Grant(
         connector=r["connector"],
         account=r["account"],
@@ -328,7 +326,7 @@ def _grant(r: sqlite3.Row) -> Grant:
     )
 
 
-def _metrics(r: sqlite3.Row) -> ConnectorMetrics:
+def _metrics(r: Row) -> ConnectorMetrics:
     return ConnectorMetrics(
         connector=r["connector"],
         account=r["account"],

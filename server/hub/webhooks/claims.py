@@ -7,6 +7,10 @@ claimable again; an ack only matches a row whose ``attempts`` is still the claim
 fencing token), so a worker that lost a lease changes nothing. The difference is only the
 batch: one statement claims up to ``limit`` due jobs and one acks many, so a thousand
 deliveries cost a few dozen commits instead of two thousand.
+
+On PostgreSQL the claim's subquery locks with ``FOR UPDATE SKIP LOCKED`` (dispatchers on
+several machines take disjoint batches) and the ack's ``id -> attempts`` pairs are two arrays
+(``unnest``) instead of a JSON object.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ _CLAIM = (
     "  ORDER BY run_at, id LIMIT ?)"
     " RETURNING *"
 )
+_CLAIM_PG = _CLAIM.replace("LIMIT ?)", "LIMIT ? FOR UPDATE SKIP LOCKED)")
 
 #: Ack the jobs whose ``id -> attempts`` pairs are given as a JSON object: a primary-key
 #: look-up per job, and one SQL text whatever the batch size.
@@ -36,6 +41,13 @@ _ACK = (
     " AND state = 'running' AND attempts = json_extract(?, '$.\"' || id || '\"')"
     " RETURNING id"
 )
+_ACK_PG = (
+    "UPDATE jobs SET state = 'done', finished_at = ?, updated_at = ?,"
+    " lease_owner = NULL, lease_expires_at = NULL"
+    " FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS fence (id, attempts)"
+    " WHERE jobs.id = fence.id AND jobs.attempts = fence.attempts AND jobs.state = 'running'"
+    " RETURNING jobs.id"
+)
 
 
 async def claim_batch(
@@ -43,7 +55,8 @@ async def claim_batch(
 ) -> list[Job]:
     """Lease up to ``limit`` due jobs of ``kind`` (or ones whose lease ran out)."""
     until = now + lease
-    rows = await db.fetchall(_CLAIM, (worker_id, until, until, now, now, kind, limit))
+    sql = _CLAIM_PG if db.dialect.postgres else _CLAIM
+    rows = await db.fetchall(sql, (worker_id, until, until, now, now, kind, limit))
     return sorted((Job.from_row(r) for r in rows), key=lambda j: (j.run_at, j.id))
 
 
@@ -51,6 +64,10 @@ async def ack_batch(db: Database, jobs: Sequence[Job], *, now: float) -> set[int
     """Mark jobs done; return the ids acked (a missing one lost its lease)."""
     if not jobs:
         return set()
+    if db.dialect.postgres:
+        ids, attempts = [j.id for j in jobs], [j.attempts for j in jobs]
+        rows = await db.fetchall(_ACK_PG, (now, now, ids, attempts))
+        return {int(r[0]) for r in rows}
     fence = json.dumps({str(j.id): j.attempts for j in jobs})
     rows = await db.fetchall(_ACK, (now, now, fence, fence))
     return {int(r[0]) for r in rows}

@@ -10,9 +10,10 @@ import enum
 import fnmatch
 import json
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..store.database import Row
 
 
 class MessageState(enum.StrEnum):
@@ -59,7 +60,7 @@ class Endpoint:
     _patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
-    def from_row(cls, r: sqlite3.Row) -> Endpoint:
+    def from_row(cls, r: Row) -> Endpoint:
         types = tuple(json.loads(r["event_types"]))
         return cls(
             id=r["id"],
@@ -128,7 +129,7 @@ class Message:
     delivered_at: float | None
 
     @classmethod
-    def from_row(cls, r: sqlite3.Row) -> Message:
+    def from_row(cls, r: Row) -> Message:
         return cls(
             id=r["id"],
             endpoint_id=r["endpoint_id"],
@@ -174,7 +175,7 @@ class Attempt:
     error: str | None
 
     @classmethod
-    def from_row(cls, r: sqlite3.Row) -> Attempt:
+    def from_row(cls, r: Row) -> Attempt:
         return cls(
             id=r["id"],
             message_id=r["message_id"],

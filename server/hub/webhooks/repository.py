@@ -61,8 +61,8 @@ async def list_endpoints(db: Database, *, enabled_only: bool = False) -> list[En
 
 async def endpoints_by_id(db: Database, ids: Iterable[str]) -> dict[str, Endpoint]:
     rows = await db.fetchall(
-        "SELECT * FROM webhook_endpoints WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(ids))),),
+        f"SELECT * FROM webhook_endpoints WHERE {db.dialect.in_list('id')}",  # noqa: S608
+        (db.dialect.list_param(sorted(set(ids))),),
     )
     return {r["id"]: Endpoint.from_row(r) for r in rows}
 
@@ -76,7 +76,7 @@ async def set_enabled(
 ) -> Endpoint:
     row = await db.fetchone(
         "UPDATE webhook_endpoints SET enabled = ?, disabled_reason = ?, updated_at = ?,"
-        " failing_since = CASE WHEN ? THEN NULL ELSE failing_since END"
+        " failing_since = CASE WHEN ? = 1 THEN NULL ELSE failing_since END"
         " WHERE id = ? RETURNING *",
         (int(enabled), None if enabled else reason, now, int(enabled), endpoint_id),
     )
@@ -124,8 +124,8 @@ async def get_message(db: Database, message_id: str) -> Message:
 
 async def messages_by_id(db: Database, ids: Iterable[str]) -> dict[str, Message]:
     rows = await db.fetchall(
-        "SELECT * FROM webhook_messages WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(ids))),),
+        f"SELECT * FROM webhook_messages WHERE {db.dialect.in_list('id')}",  # noqa: S608
+        (db.dialect.list_param(sorted(set(ids))),),
     )
     return {r["id"]: Message.from_row(r) for r in rows}
 
@@ -140,7 +140,8 @@ async def list_messages(
 ) -> list[Message]:
     rows = await db.fetchall(
         "SELECT * FROM webhook_messages WHERE endpoint_id = ?"
-        " AND (? IS NULL OR state = ?) AND (? IS NULL OR created_at >= ?)"
+        " AND (CAST(? AS TEXT) IS NULL OR state = ?)"
+        " AND (CAST(? AS DOUBLE PRECISION) IS NULL OR created_at >= ?)"
         " ORDER BY created_at DESC, id DESC LIMIT ?",
         (endpoint_id, state, state, since, since, limit),
     )
@@ -149,9 +150,9 @@ async def list_messages(
 
 async def attempts_of(db: Database, message_ids: Sequence[str]) -> dict[str, list[Attempt]]:
     rows = await db.fetchall(
-        "SELECT * FROM webhook_attempts WHERE message_id IN (SELECT value FROM json_each(?))"
+        f"SELECT * FROM webhook_attempts WHERE {db.dialect.in_list('message_id')}"  # noqa: S608
         " ORDER BY id",
-        (json.dumps(list(message_ids)),),
+        (db.dialect.list_param(list(message_ids)),),
     )
     out: dict[str, list[Attempt]] = {m: [] for m in message_ids}
     for r in rows:

@@ -278,9 +278,10 @@ class Webhooks:
         return await self.entry(message_id)
 
     async def _run_message_jobs(self, message_id: str) -> int:
+        message = self.db.dialect.json_text("payload", "message")
         rows = await self.db.fetchall(
-            "SELECT id FROM jobs WHERE kind = ? AND state = 'queued' AND run_at <= ?"
-            " AND json_extract(payload, '$.message') = ?",
+            "SELECT id FROM jobs WHERE kind = ? AND state = 'queued' AND run_at <= ?"  # noqa: S608
+            f" AND {message} = ?",
             (DELIVER_JOB, self.clock(), message_id),
         )
         if not rows:
