@@ -29,6 +29,7 @@ from server.hub.eventlog import EventLog, LogTailer
 from server.hub.events import Event
 from server.hub.store import Database
 from server.web.auth import self_authenticating
+from server.web.bodies import BodyTooLarge, read_limited
 from server.web.errors import HookNotConfigured, HookRefused, Replayed
 from server.web.hooks.ledger import UNSIGNED_KEEP, DeliveryLedger
 from server.web.hooks.mapping import MAPPERS
@@ -39,10 +40,6 @@ from .config import HubSecrets, HubSettings
 from .metrics import HubMetrics
 
 log = logging.getLogger("tieline.hub.hooks")
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class HubInbox:
@@ -94,8 +91,8 @@ class HubInbox:
         if team is None or source is None or name not in team.sources:
             return PlainTextResponse("no such webhook endpoint\n", status_code=404)
         try:
-            body = await self._body(request)
-        except _TooLarge:
+            body = await read_limited(request, self.settings.max_body_kb * 1024)
+        except BodyTooLarge:
             self._failed(team_name, name, "too_large")
             return PlainTextResponse("body too large\n", status_code=413)
         except ClientDisconnect:
@@ -156,20 +153,6 @@ class HubInbox:
                 await self.ledger.accept(key, delivery_id, keep=keep)
             source = key.partition("/")[2]
             return await self.events.append(team, source, delivery_id, events)
-
-    async def _body(self, request: Request) -> bytes:
-        limit = self.settings.max_body_kb * 1024
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _TooLarge
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _TooLarge
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 __all__ = ["HubInbox"]

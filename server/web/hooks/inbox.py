@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from server.hub.events import EventBus
 
 from ..auth import self_authenticating
+from ..bodies import BodyTooLarge, read_limited
 from ..errors import HookNotConfigured, HookRefused
 from ..replay import ReplayGuard
 from ..secrets import WebSecrets
@@ -21,10 +22,6 @@ from .mapping import MAPPERS
 from .sources import SOURCES
 
 log = logging.getLogger("tieline.web.hooks")
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class HookInbox:
@@ -63,8 +60,8 @@ class HookInbox:
         if source is None:
             return PlainTextResponse("no such webhook source\n", status_code=404)
         try:
-            body = await self._body(request)
-        except _TooLarge:
+            body = await read_limited(request, self.max_body())
+        except BodyTooLarge:
             return PlainTextResponse("body too large\n", status_code=413)
         except ClientDisconnect:
             return PlainTextResponse("incomplete body\n", status_code=400)
@@ -100,20 +97,6 @@ class HookInbox:
         if self.after is not None and events:
             self._spawn(self.after())
         return JSONResponse({"accepted": True, "events": [e.kind for e in events]})
-
-    async def _body(self, request: Request) -> bytes:
-        limit = self.max_body()
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _TooLarge
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _TooLarge
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         async def run() -> None:
