@@ -3,8 +3,6 @@ and a link between them whose waits are short and whose jitter is pinned."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from server.hub.hub import Hub
 from server.hub.store import Store
 from server.hub.teamlink import TeamLink
 from tests.lsp.conftest import REPO, TOKEN, seed
+from tests.lsp.conftest import until as lsp_until
 from tests.standin.github import GitHubStandIn
 from tests.teamlink.standin import HubStandIn
 
@@ -72,15 +71,9 @@ def make_repo(root: Path) -> Path:
 
 
 async def until(predicate: Any, timeout: float = 20.0, every: float = 0.02) -> Any:
-    """Poll ``predicate`` until it gives something truthy (``TimeoutError`` otherwise)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            got = predicate()
-            if inspect.isawaitable(got):
-                got = await got
-            if got:
-                return got
-            await asyncio.sleep(every)
+    """The LSP suite's :func:`tests.lsp.conftest.until`, polling more often (the link's
+    stand-in answers in milliseconds)."""
+    return await lsp_until(predicate, timeout=timeout, every=every)
 
 
 @pytest.fixture
