@@ -16,8 +16,8 @@ java_ok() {
 if ! command -v mvn >/dev/null 2>&1 || ! java_ok; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   echo "installing Debian packages: maven openjdk-17-jdk-headless"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq maven openjdk-17-jdk-headless >/dev/null
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=900 install -y -qq maven openjdk-17-jdk-headless >/dev/null
 fi
 
 cd extensions/jetbrains/client

@@ -15,8 +15,8 @@ done
 if [ ${#apt_need[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   echo "installing Debian packages: ${apt_need[*]}"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_need[@]}" >/dev/null
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${apt_need[@]}" >/dev/null
 fi
 
 # postgresql: the store and job queue tests start a throwaway cluster of their own from its
@@ -24,7 +24,7 @@ fi
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   echo "installing Debian packages: postgresql"
-  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=900 update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=900 install -y -qq postgresql >/dev/null
 fi
 

@@ -8,6 +8,11 @@ or deny what they ask for, list and revoke grants.
   answer one (the id the browser page or the device shows).
 - ``api grants list`` / ``api grants revoke CLIENT_ID``
 
+``--hub-config FILE`` (before the action) manages a team hub's provider instead of this
+machine's: the database the hub's TOML file (and its ``TIELINE_HUB_*`` variables) names,
+an SQLite file or the PostgreSQL database its nodes share -- the operator registers the
+editors' clients and approves their device codes there.
+
 Listings go to stdout; messages to stderr.
 """
 
@@ -17,13 +22,25 @@ import argparse
 import asyncio
 import sys
 import time
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from server.exit_codes import EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from server.hub.oauth_provider.admin import ApiAdmin
 
 
 def arguments(p: argparse.ArgumentParser) -> None:
     """The ``api`` command's sub-commands (added by :mod:`server.cli`)."""
+    p.add_argument(
+        "--hub-config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="manage the team hub configured by FILE (its database_url, with TIELINE_HUB_*"
+        " overrides) instead of this machine's Tieline",
+    )
     sub = p.add_subparsers(dest="api_command", metavar="ACTION")
     c = sub.add_parser("clients", help="register, list and remove API clients")
     csub = c.add_subparsers(dest="clients_command", metavar="ACTION")
@@ -67,6 +84,7 @@ def arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_api(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    from connectors.sdk.errors import ConfigError, StoreError
     from server.hub.oauth_provider.errors import (
         InvalidClientConfig,
         OAuthProviderError,
@@ -77,6 +95,12 @@ def run_api(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sy
 
     try:
         return asyncio.run(_run(args, out, err))
+    except ConfigError as exc:
+        print(f"tieline api: {exc.message}", file=err)
+        return EXIT_CONFIG
+    except StoreError as exc:
+        print(f"tieline api: {exc.message}", file=err)
+        return EXIT_PROBLEM
     except InvalidClientConfig as exc:
         print(f"tieline api: {exc}", file=err)
         return EXIT_CONFIG
@@ -90,11 +114,25 @@ def run_api(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sy
 
 async def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from server.hub import paths
-    from server.hub.oauth_provider import scopes
     from server.hub.oauth_provider.admin import ApiAdmin
+
+    target: Path | str = paths.database_file()
+    if getattr(args, "hub_config", None) is not None:
+        from server.teamhub.config import load
+        from server.teamhub.service import database_target
+
+        target = database_target(load(args.hub_config).database_url)
+    admin = await ApiAdmin(target).ready()
+    try:
+        return await _act(admin, args, out, err)
+    finally:
+        admin.storage.close()
+
+
+async def _act(admin: ApiAdmin, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from server.hub.oauth_provider import scopes
     from server.hub.oauth_provider.consent import consent_text
 
-    admin = await ApiAdmin(paths.database_file()).ready()
     cmd = args.api_command
     if cmd == "clients" and args.clients_command == "add":
         reg = await admin.add_client(

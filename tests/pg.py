@@ -90,6 +90,18 @@ class PgCluster:
             *("-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8"),
             *("--locale=C", "--no-sync"),
         )
+        self._serve()
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop the server (``fast``: it ends every session, as an operator's restart does),
+        stay down ``down_for`` seconds, and start it again on the same port."""
+        import time
+
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        time.sleep(down_for)
+        self._serve(port=self.port)
+
+    def _serve(self, port: int = 0) -> None:
         # fsync stays on for a durable (benchmark) cluster; synchronous_commit=off there is
         # PostgreSQL's match for SQLite's synchronous=NORMAL (safe against a process crash).
         speed = (
@@ -99,7 +111,7 @@ class PgCluster:
         )
         last: subprocess.CalledProcessError | None = None
         for _ in range(3):  # the ephemeral port can be taken between choosing and binding
-            self.port = _free_port()
+            self.port = port or _free_port()
             opts = (
                 f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
                 f" -c max_connections=200 {speed}"

@@ -10,8 +10,8 @@ or not at all), and every node *tails* the table.
 
 Tailing polls (a short interval: one indexed query per node, however many clients) and can
 be woken early with :meth:`LogTailer.wake` -- the node that appended wakes its own tailer,
-and on PostgreSQL a ``LISTEN`` on the channel :data:`NOTIFY_CHANNEL` is meant to call it for
-the others' appends (``NOTIFY`` after the insert), leaving the poll as the safety net.
+and on PostgreSQL a ``LISTEN`` on the channel :data:`NOTIFY_CHANNEL` calls it for the other
+nodes' appends (``NOTIFY`` in the appending transaction), leaving the poll as the safety net.
 
 The seam, concretely: a database object that has ``notify(channel)`` and
 ``listen(channel, callback)`` coroutines (the PostgreSQL backend can give ``NOTIFY`` and
@@ -43,8 +43,8 @@ from .events import Event
 
 log = logging.getLogger("tieline.hub.eventlog")
 
-#: The PostgreSQL ``LISTEN``/``NOTIFY`` channel a backend with notifications would use to call
-#: :meth:`LogTailer.wake` on every node when any node appends.
+#: The PostgreSQL ``LISTEN``/``NOTIFY`` channel on which an append calls
+#: :meth:`LogTailer.wake` on every node.
 NOTIFY_CHANNEL = "tieline_hub_events"
 #: How many rows one read takes (a resuming client is served page by page).
 PAGE = 500
@@ -264,7 +264,7 @@ class LogTailer:
 
     def wake(self) -> None:
         """Read the log now instead of at the next poll: called after this node appended,
-        and meant for a PostgreSQL ``LISTEN`` on :data:`NOTIFY_CHANNEL` for other nodes'."""
+        and by the PostgreSQL ``LISTEN`` on :data:`NOTIFY_CHANNEL` for other nodes'."""
         self._woken.set()
 
     # -- followers -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from .store import Grant, Store
 
 
 class StoreGrants:
-    def __init__(self, store: Store | None = None, *, path: Path | None = None) -> None:
+    def __init__(self, store: Store | None = None, *, path: Path | str | None = None) -> None:
         self._store = store
         self._path = path
 

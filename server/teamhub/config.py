@@ -24,6 +24,11 @@ webhook sources it receives at ``/hooks/<team>/<source>``. Its webhook secrets n
 this file: each is read from ``TIELINE_HUB_SECRET_<TEAM>_<SOURCE>`` or from the file named by
 ``TIELINE_HUB_SECRET_<TEAM>_<SOURCE>_FILE`` (a container's or systemd's credentials
 directory), registered with the redactor as it is read, and never logged or shown.
+
+The same holds for the database's password: a ``database_url`` in the file may not carry
+one (libpq's ``PGPASSWORD``, ``PGPASSFILE`` or ``~/.pgpass`` supply it, or the whole URL
+comes from ``TIELINE_HUB_DATABASE_URL``); one given by the environment is registered with
+the redactor, and ``tieline hub config`` shows the URL without it.
 """
 
 from __future__ import annotations
@@ -79,8 +84,9 @@ class HubSettings(BaseModel):
 
     database_url: str = Field(
         default="",
-        description="Where the hub's store is: sqlite:////abs/path.db (or a plain path); "
-        "empty: the database under TIELINE_HOME, which `tieline api` also works on.",
+        description="Where the hub's store is: sqlite:////abs/path.db (or a plain path), or "
+        "postgresql://user@host/db shared by every node; empty: the database under "
+        "TIELINE_HOME, which `tieline api` also works on.",
     )
     host: str = Field(
         default="127.0.0.1",
@@ -186,6 +192,11 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> HubS
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"the hub configuration {file} is not valid TOML: {exc}") from None
     _refuse_secrets(data, str(file))
+    if _url_password(str(data.get("database_url", ""))):
+        raise ConfigError(
+            f"{file}: database_url holds a password; give it by PGPASSWORD, PGPASSFILE or"
+            f" ~/.pgpass, or the whole URL by {ENV_PREFIX}DATABASE_URL, never in a file"
+        )
     fields = HubSettings.model_fields
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or name.startswith(ENV_PREFIX + "SECRET_"):
@@ -197,12 +208,44 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> HubS
             raise ConfigError(f"{name} is not a hub setting; known: {', '.join(sorted(fields))}")
         data[key] = _env_value(key, raw)
     try:
-        return HubSettings.model_validate(data)
+        settings = HubSettings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigError(f"invalid hub configuration: {problems}") from None
+    password = _url_password(settings.database_url)
+    if password:
+        register_secret(password)
+    return settings
+
+
+def _url_password(url: str) -> str:
+    """The password a ``postgresql://`` URL carries (in its userinfo or as a parameter)."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    if not url.startswith(("postgresql://", "postgres://")):
+        return ""
+    try:
+        parts = urlsplit(url)
+        given = parts.password or (parse_qs(parts.query).get("password") or [""])[0]
+    except ValueError:
+        return ""
+    return unquote(given) if given else ""
+
+
+def masked_url(url: str) -> str:
+    """``url`` without its password, for a listing."""
+    from urllib.parse import urlsplit
+
+    if not _url_password(url):
+        return url
+    parts = urlsplit(url)
+    if parts.password:
+        user, _, host = parts.netloc.rpartition("@")
+        parts = parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}")
+    query = re.sub(r"(^|&)password=[^&]*", r"\1password=***", parts.query)
+    return parts._replace(query=query).geturl()
 
 
 def _refuse_secrets(data: Mapping[str, Any], where: str, prefix: str = "") -> None:
@@ -252,6 +295,7 @@ def public_view(settings: HubSettings, secrets: HubSecrets) -> dict[str, Any]:
     """The settings as ``tieline hub config`` shows them: every key, and for each team's
     sources whether a secret is set (never the secret)."""
     out = settings.model_dump()
+    out["database_url"] = masked_url(settings.database_url)
     for name, team in settings.teams.items():
         out["teams"][name]["secrets"] = {
             s: ("set" if secrets.configured(name, s) else f"missing ({secret_env(name, s)})")

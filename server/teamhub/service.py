@@ -60,13 +60,14 @@ log = logging.getLogger("tieline.hub")
 _PUBLIC = "operations: public by design (liveness, readiness, metrics carry no secret)"
 
 
-def database_path(url: str) -> Path:
-    """The SQLite file a ``database_url`` names.
+def database_target(url: str) -> Path | str:
+    """The database a ``database_url`` names: an SQLite file, or a PostgreSQL URL as given.
 
     ``sqlite:////abs/path.db`` (absolute), ``sqlite:///rel/path.db`` (relative), or a plain
     path; empty: Tieline's own database file under ``TIELINE_HOME`` -- the one ``tieline api``
-    (clients, consent, grants) works on, so an operator's commands reach the hub's provider. A
-    PostgreSQL URL needs the store's PostgreSQL backend, which this function is the seam for.
+    (clients, consent, grants) works on, so an operator's commands reach the hub's provider.
+    ``postgresql://user@host/db`` (or ``postgres://``): the database several nodes share,
+    the store, event log and OAuth provider all in it (needs the ``postgres`` extra).
     """
     if not url:
         return paths.database_file()
@@ -77,10 +78,8 @@ def database_path(url: str) -> Path:
         if not rest.startswith("/") or rest == "/":
             raise ConfigError("a SQLite database_url is sqlite:///relative.db or sqlite:////abs.db")
         return Path(rest[1:])
-    if scheme.startswith("postgres"):
-        raise ConfigError(
-            "database_url names PostgreSQL, but this store opens SQLite only; use sqlite:///..."
-        )
+    if scheme in ("postgresql", "postgres"):
+        return url
     raise ConfigError(f"database_url: unknown scheme {scheme}: (sqlite:/// or postgresql://)")
 
 
@@ -123,10 +122,10 @@ class Node:
     async def open(
         cls, settings: HubSettings, *, secrets: HubSecrets | None = None, port: int = 0
     ) -> Node:
-        path = database_path(settings.database_url)
-        store = await Store.open(path)
+        target = database_target(settings.database_url)
+        store = await Store.open(target)
         try:
-            provider = await OAuthProvider.open(path)
+            provider = await OAuthProvider.open(target, store=store)
         except BaseException:
             await store.close()
             raise
@@ -364,4 +363,4 @@ async def serve(
         sock.close()
 
 
-__all__ = ["Node", "bind", "database_path", "serve"]
+__all__ = ["Node", "bind", "database_target", "serve"]

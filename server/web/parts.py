@@ -66,7 +66,6 @@ def widgets(hub: HubLike, secrets: WebSecrets) -> Part:
 def oauth(hub: HubLike, secrets: WebSecrets) -> Part:
     """Tieline's OAuth 2.0 provider for the public API: its endpoints, and its access tokens
     as principals (whose consent requests the editor asks about over the hub's bus)."""
-    from pathlib import Path
 
     from server.hub.hub import Hub
     from server.hub.oauth_provider import provider as oauth_provider
@@ -75,7 +74,7 @@ def oauth(hub: HubLike, secrets: WebSecrets) -> Part:
 
     if not isinstance(hub, Hub):  # a stand-in hub has no database
         return Part()
-    provider = oauth_provider.OAuthProvider(Path(hub.store.path), bus=hub.bus)
+    provider = oauth_provider.OAuthProvider(hub.store.target, store=hub.store, bus=hub.bus)
     oauth_provider.use(provider)
     return Part(routes(provider), [OAuthBearer(provider)])
 

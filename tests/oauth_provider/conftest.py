@@ -1,6 +1,12 @@
 """The provider served for real: a small Starlette app with ``routes(provider)`` on uvicorn
 at 127.0.0.1 (an ephemeral port), over the test's own database, with an approver standing
-in for the person (it listens for consent requests as the editor does)."""
+in for the person (it listens for consent requests as the editor does).
+
+Every test that takes ``api`` runs twice: on the SQLite file under ``TIELINE_HOME`` (the
+embedded default), and on a fresh database of the session's throwaway PostgreSQL cluster
+(tests/pg.py), as a team hub serves the provider. A test about the file itself, or about a
+command that opens ``TIELINE_HOME``'s database, says ``@sqlite_provider``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -21,6 +28,9 @@ from server.hub.oauth_provider.provider import OAuthProvider
 from server.hub.oauth_provider.server import Lifetimes
 from server.hub.oauth_provider.storage import ConsentRequest
 from server.web.oauth_routes import routes
+from tests.pg import PgCluster, pg_cluster
+
+__all__ = ["pg_cluster", "sqlite_provider"]
 
 LOOPBACK = "http://127.0.0.1/callback"
 
@@ -84,11 +94,29 @@ class Api:
         )
 
 
+#: For a test of the SQLite file itself, or of a command that opens ``TIELINE_HOME``'s.
+sqlite_provider = pytest.mark.parametrize("oauth_backend", ["sqlite"])
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def oauth_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def api() -> AsyncIterator[Api]:
+def oauth_target(oauth_backend: str, request: pytest.FixtureRequest) -> Path | str:
+    """The provider's database: the default file, or a fresh PostgreSQL database's URL."""
+    if oauth_backend == "postgres":
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        return cluster.create_database("oauth")
+    return paths.database_file()
+
+
+@pytest.fixture
+async def api(oauth_target: Path | str) -> AsyncIterator[Api]:
     clock = FakeClock()
     provider = await OAuthProvider.open(
-        paths.database_file(), clock=clock, lifetimes=Lifetimes(), consent_wait=10.0
+        oauth_target, clock=clock, lifetimes=Lifetimes(), consent_wait=10.0
     )
     approver = Approver(provider)
     provider.listeners.append(approver)

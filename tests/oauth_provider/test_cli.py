@@ -6,8 +6,10 @@ import asyncio
 import secrets
 import sys
 
-from .conftest import Api
+from .conftest import Api, sqlite_provider
 from .flows import authorize, client_for, query
+
+pytestmark = sqlite_provider  # the commands work on TIELINE_HOME's database file
 
 
 async def tieline(*args: str) -> tuple[int, str, str]:

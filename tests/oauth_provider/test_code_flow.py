@@ -3,14 +3,14 @@ rotation on refresh, family revocation on replay, revocation, and what is refuse
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sqlite3
+from pathlib import Path
 
 import pytest
 from authlib.integrations.base_client import OAuthError
-
-from server.hub import paths
 
 from .conftest import Api
 from .flows import REDIRECT, authorize, client_for, code_flow, query
@@ -117,17 +117,36 @@ async def test_tokens_are_stored_hashed(api: Api) -> None:
     assert reg.secret is not None
     async with client_for(api, reg.client.client_id, secret=reg.secret) as client:
         token, code, _ = await code_flow(api, client)
-    conn = sqlite3.connect(paths.database_file())
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        dump = "\n".join(conn.iterdump())
-    finally:
-        conn.close()
+    dump = _dump(api.provider.target)
     assert "oauth_tokens" in dump
     for value in (str(token["access_token"]), str(token["refresh_token"]), code, reg.secret):
         assert value not in dump
-    raw = paths.database_file().read_bytes()
-    assert str(token["access_token"]).encode() not in raw
+    if not isinstance(api.provider.target, str):
+        raw = api.provider.target.read_bytes()
+        assert str(token["access_token"]).encode() not in raw
+
+
+def _dump(target: Path | str) -> str:
+    """Every row of every table, as text (SQLite's dump; PostgreSQL's rows one by one)."""
+    if isinstance(target, str):
+        import psycopg
+
+        lines: list[str] = []
+        with psycopg.connect(target) as pg:
+            tables = pg.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            ).fetchall()
+            for (table,) in tables:
+                lines.append(table)
+                query = psycopg.sql.SQL("SELECT * FROM {}").format(psycopg.sql.Identifier(table))
+                lines.extend(repr(row) for row in pg.execute(query))
+        return "\n".join(lines)
+    conn = sqlite3.connect(target)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
 
 
 async def test_code_without_challenge_is_refused(api: Api) -> None:
@@ -179,6 +198,35 @@ async def test_wrong_or_missing_verifier_is_refused(api: Api) -> None:
             api.url("/oauth/token"), authorization_response=location, code_verifier=verifier
         )
         assert api.provider.verify(str(token["access_token"]), "issues:read") is not None
+
+
+async def test_a_code_redeemed_twice_at_once_gives_one_token(api: Api) -> None:
+    """Two token requests race with one code (two hub nodes on one PostgreSQL, or two
+    threads on one file): the claim is one UPDATE, so exactly one gets a token, and the
+    loser's replay revokes what the winner got."""
+    reg = await api.public_client()
+    async with client_for(api, reg.client.client_id) as client:
+        verifier = secrets.token_urlsafe(48)
+        resp = await authorize(api, client, verifier)
+        location = resp.headers["location"]
+
+        async def redeem() -> dict[str, object] | OAuthError:
+            try:
+                return dict(
+                    await client.fetch_token(
+                        api.url("/oauth/token"),
+                        authorization_response=location,
+                        code_verifier=verifier,
+                    )
+                )
+            except OAuthError as exc:
+                return exc
+
+        results = await asyncio.gather(*(redeem() for _ in range(4)))
+    won = [r for r in results if isinstance(r, dict)]
+    lost = [r for r in results if isinstance(r, OAuthError)]
+    assert len(won) == 1 and len(lost) == 3, results
+    assert {e.error for e in lost} == {"invalid_grant"}
 
 
 async def test_code_reuse_is_refused_and_revokes_its_tokens(api: Api) -> None:

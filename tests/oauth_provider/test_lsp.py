@@ -12,13 +12,15 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from server.hub.events import EventBus
+from server.hub.store import Store
 from server.lsp.features import api_clients
 from tests.lsp.conftest import Env, run_command, server_env, start_prompted
 
-from .conftest import Api
+from .conftest import Api, sqlite_provider
 from .flows import authorize, client_for
 
 
+@sqlite_provider  # the editor's Tieline works on TIELINE_HOME's database file
 async def test_register_approve_and_revoke_from_the_editor(
     api: Api, tmp_path: Path, tieline_home: Path
 ) -> None:
@@ -113,9 +115,11 @@ class _Editor:
 
 
 class _Hub:
-    def __init__(self, bus: EventBus, path: Path) -> None:
+    """What :func:`api_clients.subscribe` uses of the hub: its bus and its store."""
+
+    def __init__(self, bus: EventBus, store: Store) -> None:
         self.bus = bus
-        self.store = type("S", (), {"path": path})()
+        self.store = store
 
 
 async def test_a_consent_request_on_the_bus_becomes_a_prompt(api: Api) -> None:
@@ -125,11 +129,12 @@ async def test_a_consent_request_on_the_bus_becomes_a_prompt(api: Api) -> None:
     api.provider.bus = bus
     api.approver.mode = "hold"
     editor = _Editor("Allow")
-    api_clients.subscribe(editor, _Hub(bus, api.provider.path))  # type: ignore[arg-type]
-    reg = await api.public_client()
-    async with client_for(api, reg.client.client_id) as client:
-        resp = await authorize(api, client, secrets.token_urlsafe(48))
-        assert resp.status_code == 302, resp.text
-        assert "code=" in resp.headers["location"]
+    async with Store.open(api.provider.target) as store:
+        api_clients.subscribe(editor, _Hub(bus, store))  # type: ignore[arg-type]
+        reg = await api.public_client()
+        async with client_for(api, reg.client.client_id) as client:
+            resp = await authorize(api, client, secrets.token_urlsafe(48))
+            assert resp.status_code == 302, resp.text
+            assert "code=" in resp.headers["location"]
     (text,) = editor.asked
     assert '"Test CLI" asks' in text and "issues:read" in text

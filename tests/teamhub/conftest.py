@@ -1,6 +1,11 @@
-"""``tieline hub serve`` run for real: subprocesses on ephemeral ports sharing one SQLite file,
+"""``tieline hub serve`` run for real: subprocesses on ephemeral ports sharing one database,
 with OAuth clients registered in it and tokens got through the hub's own device grant (the
-operator's approval done here, from another process, as ``tieline api approve`` would)."""
+operator's approval done here, from another process, as ``tieline api approve`` would).
+
+Every test that takes ``cluster`` runs twice: the nodes share an SQLite file, or a fresh
+database of the session's throwaway PostgreSQL cluster (tests/pg.py) -- the deployment a team
+runs, several nodes on several machines. A test about the file says ``@sqlite_hub``.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,9 @@ import pytest
 
 from server.hub.oauth_provider.admin import ApiAdmin
 from server.web.hooks import signatures as sig
+from tests.pg import PgCluster, pg_cluster
+
+__all__ = ["pg_cluster", "sqlite_hub"]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
@@ -61,7 +69,8 @@ class Cluster:
     """A database, teams and their clients, and the hub nodes started over them."""
 
     tmp: Path
-    db: Path
+    #: The nodes' database: an SQLite file, or a PostgreSQL URL.
+    db: Path | str
     config: Path
     env: dict[str, str]
     teams: dict[str, Team] = field(default_factory=dict)
@@ -110,8 +119,9 @@ class Cluster:
             return str(r.json()["access_token"])
 
 
-def write_config(path: Path, db: Path, teams: dict[str, list[str]], **top: Any) -> None:
-    lines = [f'database_url = "sqlite:///{db}"', "port = 0", "poll_interval = 0.05"]
+def write_config(path: Path, db: Path | str, teams: dict[str, list[str]], **top: Any) -> None:
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    lines = [f"database_url = {json.dumps(url)}", "port = 0", "poll_interval = 0.05"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in top.items()]
     for name, clients in teams.items():
         lines += [f"[teams.{name}]", f"clients = {json.dumps(clients)}"]
@@ -119,9 +129,27 @@ def write_config(path: Path, db: Path, teams: dict[str, list[str]], **top: Any) 
     path.write_text("\n".join(lines) + "\n")
 
 
+#: For a test about the SQLite file itself.
+sqlite_hub = pytest.mark.parametrize("hub_backend", ["sqlite"])
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def hub_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
-    db = tmp_path / "hub.db"
+def hub_db(hub_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """The nodes' database: a file, or a fresh PostgreSQL database's URL."""
+    if hub_backend == "postgres":
+        pg: PgCluster = request.getfixturevalue("pg_cluster")
+        return pg.create_database("hub")
+    return tmp_path / "hub.db"
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, hub_db: Path | str) -> AsyncIterator[Cluster]:
+    db = hub_db
     admin = await ApiAdmin(db).ready()
     teams: dict[str, Team] = {}
     try:

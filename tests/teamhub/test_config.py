@@ -3,6 +3,7 @@ or files, never echoed; database URLs."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from connectors.sdk.errors import ConfigError
 from connectors.sdk.redact import redact
 from server.teamhub.config import HubSecrets, load, public_view, secret_env
-from server.teamhub.service import database_path
+from server.teamhub.service import database_target
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
@@ -69,10 +70,35 @@ def test_secrets_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
 
 
 def test_database_urls(tmp_path: Path) -> None:
-    assert database_path("sqlite:////var/lib/hub.db") == Path("/var/lib/hub.db")
-    assert database_path("sqlite:///rel/hub.db") == Path("rel/hub.db")
-    assert database_path(str(tmp_path / "x.db")) == tmp_path / "x.db"
-    with pytest.raises(ConfigError, match="PostgreSQL"):
-        database_path("postgresql://hub@db/hub")
+    assert database_target("sqlite:////var/lib/hub.db") == Path("/var/lib/hub.db")
+    assert database_target("sqlite:///rel/hub.db") == Path("rel/hub.db")
+    assert database_target(str(tmp_path / "x.db")) == tmp_path / "x.db"
+    assert database_target("postgresql://hub@db/hub") == "postgresql://hub@db/hub"
+    assert database_target("postgres://hub@db/hub") == "postgres://hub@db/hub"
     with pytest.raises(ConfigError, match="unknown scheme"):
-        database_path("mysql://x")
+        database_target("mysql://x")
+    with pytest.raises(ConfigError, match="sqlite:///"):
+        database_target("sqlite://rel.db")
+
+
+def test_the_database_password_stays_out_of_files_and_listings(tmp_path: Path) -> None:
+    file = tmp_path / "hub.toml"
+    file.write_text('database_url = "postgresql://hub:pa%40ss-w0rd@db/hub"\n')
+    with pytest.raises(ConfigError, match="PGPASSWORD") as refused:
+        load(file, env={})
+    assert "pa%40ss" not in str(refused.value)
+    file.write_text('database_url = "postgresql://hub@db/hub?password=w0rd-in-query"\n')
+    with pytest.raises(ConfigError, match="holds a password"):
+        load(file, env={})
+    file.write_text('database_url = "postgresql://hub@db/hub"\n')
+    assert load(file, env={}).database_url == "postgresql://hub@db/hub"
+
+    for url in (
+        "postgresql://hub:pa%40ss-w0rd@db:5432/hub",
+        "postgresql://hub@db/hub?sslmode=require&password=pa%40ss-w0rd",
+    ):
+        settings = load(file, env={"TIELINE_HUB_DATABASE_URL": url})
+        assert settings.database_url == url  # the nodes connect with it
+        shown = json.dumps(public_view(settings, HubSecrets({})))
+        assert "pa%40ss" not in shown and "pa@ss" not in shown and "***" in shown
+        assert redact("connecting with pa@ss-w0rd") == "connecting with [REDACTED]"

@@ -36,6 +36,12 @@ async def store(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator
         yield s
 
 
+async def hand_polled(tailer: LogTailer) -> None:
+    """Start ``tailer`` as :meth:`LogTailer.start` does, but without its loop: the test polls
+    by hand. (On PostgreSQL a real ``NOTIFY`` would wake the loop to poll beside the test.)"""
+    tailer.cursor = await tailer.log.last_id()
+
+
 def ev(subject: str, kind: str = "issue.opened") -> Event:
     return Event(kind, "github", "", subject, {"title": subject, "item_keys": ["github:extra"]})
 
@@ -67,7 +73,7 @@ async def test_retention_keeps_the_newest_row_so_ids_never_repeat(store: Store) 
 async def test_the_tailer_fans_out_by_team_once(store: Store) -> None:
     log = EventLog(store)
     tailer = LogTailer(log, interval=60)
-    await tailer.start()
+    await hand_polled(tailer)
     try:
         alpha, start = tailer.follow("alpha")
         beta, _ = tailer.follow("beta")
@@ -91,7 +97,7 @@ async def test_a_missing_id_is_waited_for_then_stepped_over(store: Store) -> Non
     log = EventLog(store)
     clock = Clock()
     tailer = LogTailer(log, interval=60, settle=2.0, clock=clock)
-    await tailer.start()
+    await hand_polled(tailer)
     follower, _ = tailer.follow("alpha")
     await log.append("alpha", "github", None, [ev("one")])
     row = dict(
@@ -122,7 +128,7 @@ async def test_a_missing_id_is_waited_for_then_stepped_over(store: Store) -> Non
 async def test_a_slow_follower_overflows_and_is_told(store: Store) -> None:
     log = EventLog(store)
     tailer = LogTailer(log, interval=60, queue_size=3)
-    await tailer.start()
+    await hand_polled(tailer)
     follower, _ = tailer.follow("alpha")
     await log.append("alpha", "github", None, [ev(f"e{i}") for i in range(5)])
     while await tailer.poll():
@@ -133,11 +139,9 @@ async def test_a_slow_follower_overflows_and_is_told(store: Store) -> None:
 
 
 async def test_a_full_page_is_read_on_at_once(store: Store) -> None:
-    if store.dialect.postgres:
-        pytest.skip("a real LISTEN wakes the tailer to poll beside the test's own polls")
     log = EventLog(store)
     tailer = LogTailer(log, interval=60)
-    await tailer.start()
+    await hand_polled(tailer)
     await log.append("alpha", "github", None, [ev(str(i)) for i in range(PAGE + 3)])
     assert await tailer.poll() is True
     assert await tailer.poll() is False
@@ -185,3 +189,28 @@ async def test_a_backend_with_notifications_drives_wake(store: Store) -> None:
         assert db.notified == [NOTIFY_CHANNEL]
     finally:
         await tailer.stop()
+
+
+async def test_another_nodes_append_wakes_this_tailer_through_postgresql(
+    pg_cluster: PgCluster,
+) -> None:
+    """Two nodes, two stores on one PostgreSQL database: node B's tailer polls once a minute,
+    yet a row node A appends reaches B's follower at once -- A's ``NOTIFY`` goes out with its
+    commit and B's ``LISTEN`` wakes the tailer."""
+    import asyncio
+
+    url = pg_cluster.create_database("notify")
+    async with Store.open(url) as a, Store.open(url) as b:
+        tailer = LogTailer(EventLog(b), interval=60)
+        await tailer.start()
+        try:
+            follower, _ = tailer.follow("alpha")
+            while tailer.polls == 0:  # its first read done, it waits out its minute
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.2)
+            await EventLog(a).append("alpha", "github", "d-1", [ev("a")])
+            async with asyncio.timeout(10):
+                row = await follower.queue.get()
+            assert row is not None and row.event.subject == "a"
+        finally:
+            await tailer.stop()

@@ -51,18 +51,28 @@ class ApiGrant:
 
 
 class ApiAdmin:
-    """The provider's management operations on the database at ``path``."""
+    """The provider's management operations on the database at ``target`` (a file, or a
+    PostgreSQL URL).
+
+    ``store``: the hub's open store on that database, for the grants; without it each
+    grant call opens the database briefly (the CLI's one command).
+    """
 
     def __init__(
-        self, path: Path, *, clock: Clock = time.time, storage: OAuthStorage | None = None
+        self,
+        target: Path | str,
+        *,
+        clock: Clock = time.time,
+        storage: OAuthStorage | None = None,
+        store: Store | None = None,
     ) -> None:
-        self.path = Path(path)
-        self.storage = storage or OAuthStorage(self.path, clock=clock)
-        self.grants = StoreGrants(path=self.path)
+        self.target = target
+        self.storage = storage or OAuthStorage(target, clock=clock)
+        self.grants = StoreGrants(store, path=target)
 
     async def ready(self) -> ApiAdmin:
-        """Apply the hub's migrations (a fresh database file)."""
-        async with Store.open(self.path):
+        """Apply the hub's migrations (a fresh database)."""
+        async with Store.open(self.target):
             pass
         return self
 

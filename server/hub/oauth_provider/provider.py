@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from .storage import Clock, ConsentRequest, OAuthStorage
 
 if TYPE_CHECKING:
     from server.hub.events import EventBus
+    from server.hub.store import Store
 
 log = logging.getLogger("tieline.oauth")
 ConsentListener = Callable[[ConsentRequest], Awaitable[None] | None]
@@ -70,23 +70,25 @@ class Waiting:
 
 
 class OAuthProvider:
-    """Tieline's OAuth 2.0 authorization server over the hub's database at ``path``."""
+    """Tieline's OAuth 2.0 authorization server over the hub's database at ``target`` (a
+    file, or a PostgreSQL URL); ``store``, the hub's open store on it, serves the grants."""
 
     def __init__(
         self,
-        path: Path,
+        target: Path | str,
         *,
+        store: Store | None = None,
         bus: EventBus | None = None,
         lifetimes: Lifetimes | None = None,
         clock: Clock = time.time,
         consent_wait: float = 2.0,
     ) -> None:
         quiet_authlib()
-        self.path = Path(path)
+        self.target = target
         self.bus = bus
         self.lifetimes = lifetimes or Lifetimes()
-        self.storage = OAuthStorage(self.path, clock=clock)
-        self.admin = ApiAdmin(self.path, storage=self.storage)
+        self.storage = OAuthStorage(target, clock=clock)
+        self.admin = ApiAdmin(target, storage=self.storage, store=store)
         self.consent_wait = consent_wait
         self.listeners: list[ConsentListener] = []
         self.server = TielineAuthorizationServer(self.storage, self.lifetimes, self._filed)
@@ -96,9 +98,9 @@ class OAuthProvider:
         self._tasks: set[asyncio.Future[Any]] = set()
 
     @classmethod
-    async def open(cls, path: Path, **kwargs: Any) -> OAuthProvider:
-        """A provider over ``path``, its schema migrated first."""
-        provider = cls(path, **kwargs)
+    async def open(cls, target: Path | str, **kwargs: Any) -> OAuthProvider:
+        """A provider over ``target``, its schema migrated first."""
+        provider = cls(target, **kwargs)
         await provider.admin.ready()
         return provider
 
@@ -160,20 +162,17 @@ class OAuthProvider:
         params = dict(grant.request.payload.data)
         for _attempt in range(5):  # 34 bits: a clash is rare, and then another id is drawn
             request_id = new_request_id()
-            try:
-                self.storage.create_consent(
-                    id=request_id,
-                    kind="authorization_code",
-                    client_id=grant.request.client.get_client_id(),
-                    redirect_uri=grant.redirect_uri,
-                    scope=grant.request.scope,
-                    params=params,
-                    expires_in=self.lifetimes.consent,
-                )
-            except sqlite3.IntegrityError:
-                continue
-            self._filed(request_id)
-            return request_id
+            if self.storage.create_consent(
+                id=request_id,
+                kind="authorization_code",
+                client_id=grant.request.client.get_client_id(),
+                redirect_uri=grant.redirect_uri,
+                scope=grant.request.scope,
+                params=params,
+                expires_in=self.lifetimes.consent,
+            ):
+                self._filed(request_id)
+                return request_id
         raise RuntimeError("could not draw a free consent request id")
 
     async def _await_decision(self, request_id: str, req: HttpRequest) -> HttpResponse | Waiting:

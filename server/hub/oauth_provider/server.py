@@ -297,7 +297,7 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):  # type: ignore[misc]
             expires_in=self.EXPIRES_IN,
             interval=self.INTERVAL,
         )
-        storage.create_consent(
+        filed = storage.create_consent(
             id=data["user_code"],
             kind="device",
             client_id=client_id,
@@ -306,6 +306,8 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):  # type: ignore[misc]
             params={},
             expires_in=self.EXPIRES_IN,
         )
+        if not filed:  # a live request holds this user code: a 500, and the client asks again
+            raise RuntimeError("the drawn user code is in use")
         self.server.on_consent(data["user_code"])
 
 

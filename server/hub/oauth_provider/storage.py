@@ -2,32 +2,27 @@
 
 Synchronous on purpose: authlib's server calls its storage hooks synchronously, so the
 provider runs each protocol request in a worker thread (:mod:`.provider`), and this module
-keeps its own small pool of ``sqlite3`` connections to the hub's database file (WAL lets them
-run beside the hub's aiosqlite connection). Each has the hub's pragmas: without
-``synchronous=NORMAL`` every commit is an fsync, and storing a token cost ~20 ms on a loaded
-disk; a fresh connection per call cost more than the query. The schema itself is created by
-the hub's migrations (:meth:`.provider.OAuthProvider.open` applies them when needed).
+uses the hub's database through a blocking pool (:mod:`server.hub.store.blocking`): the
+embedded SQLite file, or the PostgreSQL database a team hub shares. The schema itself is
+created by the hub's migrations (:meth:`.provider.OAuthProvider.open` applies them).
 
 Every "claim" (spend a code, rotate a refresh token, finish a device code) is one
-``UPDATE ... WHERE <not yet spent>``: of two concurrent requests exactly one wins.
-
-The SQL here is portable (no ``lastrowid``, no ``INSERT OR``), but the connections are
-``sqlite3`` ones to the hub's file: a hub whose store is on PostgreSQL does not serve the
-OAuth provider yet (it needs a synchronous psycopg pool here and a database URL instead of
-a file path in :class:`.admin.ApiAdmin` and :class:`.provider.OAuthProvider`).
+``UPDATE ... WHERE <not yet spent>``: of two concurrent requests -- two threads, or two hub
+nodes on one PostgreSQL -- exactly one wins. The SQL is portable: no ``lastrowid``, no
+``INSERT OR``; the one read-then-write step (a device poll) locks its row.
 """
 
 from __future__ import annotations
 
 import json
-import queue
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
+
+from server.hub.store.blocking import BlockingDatabase, open_blocking
+from server.hub.store.database import Row
 
 from .clients import Client
 
@@ -158,63 +153,21 @@ class ConsentRequest:
 
 
 class OAuthStorage:
-    """The provider's rows in the hub's SQLite file at ``path``."""
+    """The provider's rows in the hub's database at ``target`` (a file, or a PostgreSQL
+    URL)."""
 
-    def __init__(self, path: Path, *, clock: Clock = time.time) -> None:
-        self.path = Path(path)
+    def __init__(self, target: Path | str, *, clock: Clock = time.time) -> None:
+        self.db: BlockingDatabase = open_blocking(target)
         self.clock = clock
-        self._pool: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            str(self.path), isolation_level=None, timeout=5.0, check_same_thread=False
-        )
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        return conn
 
     def close(self) -> None:
         """Close the pooled connections (those in use close when they come back)."""
-        while True:
-            try:
-                self._pool.get_nowait().close()
-            except queue.Empty:
-                return
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection for one thread's use, returned to the pool afterwards."""
-        try:
-            conn = self._pool.get_nowait()
-        except queue.Empty:
-            conn = self._connect()
-        try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            self._pool.put(conn)
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._db() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        self.db.close()
 
     # -- clients ------------------------------------------------------------------------------
 
     def add_client(self, client: Client) -> None:
-        with self._db() as db:
+        with self.db.connection() as db:
             db.execute(
                 "INSERT INTO oauth_clients (client_id, name, kind, secret_hash, redirect_uris,"
                 " scopes, grant_types, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -231,20 +184,20 @@ class OAuthStorage:
             )
 
     def get_client(self, client_id: str) -> Client | None:
-        with self._db() as db:
+        with self.db.connection() as db:
             row = db.execute(
                 "SELECT * FROM oauth_clients WHERE client_id = ?", (client_id,)
             ).fetchone()
         return _client(row) if row else None
 
     def list_clients(self) -> list[Client]:
-        with self._db() as db:
+        with self.db.connection() as db:
             rows = db.execute("SELECT * FROM oauth_clients ORDER BY created_at, name").fetchall()
         return [_client(r) for r in rows]
 
     def remove_client(self, client_id: str) -> bool:
         """Forget a client; its codes, tokens and requests go with it (foreign keys)."""
-        with self._db() as db:
+        with self.db.connection() as db:
             return (
                 db.execute("DELETE FROM oauth_clients WHERE client_id = ?", (client_id,)).rowcount
                 > 0
@@ -253,7 +206,7 @@ class OAuthStorage:
     # -- authorization codes ------------------------------------------------------------------
 
     def save_code(self, code: CodeRecord) -> None:
-        with self._db() as db:
+        with self.db.connection() as db:
             db.execute(
                 "INSERT INTO oauth_codes (code_hash, client_id, redirect_uri, scope,"
                 " code_challenge, code_challenge_method, subject, created_at, expires_at)"
@@ -272,7 +225,7 @@ class OAuthStorage:
             )
 
     def get_code(self, code_hash: str) -> CodeRecord | None:
-        with self._db() as db:
+        with self.db.connection() as db:
             row = db.execute(
                 "SELECT * FROM oauth_codes WHERE code_hash = ?", (code_hash,)
             ).fetchone()
@@ -293,7 +246,7 @@ class OAuthStorage:
     def claim_code(self, code_hash: str) -> bool:
         """Spend a code; False when it was spent already (or expired meanwhile)."""
         now = self.clock()
-        with self._db() as db:
+        with self.db.connection() as db:
             return (
                 db.execute(
                     "UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL"
@@ -319,7 +272,7 @@ class OAuthStorage:
         refresh_expires_in: int | None,
     ) -> int:
         now = self.clock()
-        with self._db() as db:
+        with self.db.connection() as db:
             cur = db.execute(
                 "INSERT INTO oauth_tokens (client_id, subject, scope, access_hash, refresh_hash,"
                 " family, code_hash, issued_at, expires_at, refresh_expires_at)"
@@ -349,7 +302,7 @@ class OAuthStorage:
             "access_hash": "SELECT * FROM oauth_tokens WHERE access_hash = ?",
             "refresh_hash": "SELECT * FROM oauth_tokens WHERE refresh_hash = ?",
         }[column]
-        with self._db() as db:
+        with self.db.connection() as db:
             row = db.execute(sql, (value,)).fetchone()
         return _token(row, self.clock()) if row else None
 
@@ -362,7 +315,7 @@ class OAuthStorage:
 
     def claim_refresh(self, token_id: int) -> bool:
         """Spend a refresh token (rotation); False when it was spent or revoked already."""
-        with self._db() as db:
+        with self.db.connection() as db:
             return (
                 db.execute(
                     "UPDATE oauth_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL"
@@ -374,7 +327,7 @@ class OAuthStorage:
 
     def revoke_token(self, token_id: int) -> None:
         """Revoke an access token and the refresh token issued with it."""
-        with self._db() as db:
+        with self.db.connection() as db:
             db.execute(
                 "UPDATE oauth_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
                 (self.clock(), token_id),
@@ -382,7 +335,7 @@ class OAuthStorage:
 
     def revoke_family(self, family: str) -> int:
         """Revoke every token descended from one authorization; how many were live."""
-        with self._db() as db:
+        with self.db.connection() as db:
             return db.execute(
                 "UPDATE oauth_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
                 (self.clock(), family),
@@ -390,7 +343,7 @@ class OAuthStorage:
 
     def revoke_from_code(self, code_hash: str) -> int:
         """Revoke the tokens an authorization code gave, and everything refreshed from them."""
-        with self._db() as db:
+        with self.db.connection() as db:
             families = [
                 r[0]
                 for r in db.execute(
@@ -400,7 +353,7 @@ class OAuthStorage:
         return sum(self.revoke_family(f) for f in families)
 
     def revoke_client_tokens(self, client_id: str) -> int:
-        with self._db() as db:
+        with self.db.connection() as db:
             return db.execute(
                 "UPDATE oauth_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
                 (self.clock(), client_id),
@@ -408,7 +361,7 @@ class OAuthStorage:
 
     def live_tokens(self, client_id: str) -> int:
         """How many of the client's access tokens are neither revoked nor expired."""
-        with self._db() as db:
+        with self.db.connection() as db:
             row = db.execute(
                 "SELECT count(*) FROM oauth_tokens WHERE client_id = ? AND revoked_at IS NULL"
                 " AND expires_at > ?",
@@ -429,7 +382,7 @@ class OAuthStorage:
         interval: int,
     ) -> None:
         now = self.clock()
-        with self._db() as db:
+        with self.db.connection() as db:
             db.execute(
                 "INSERT INTO oauth_device_codes (device_hash, user_code, client_id, scope,"
                 " created_at, expires_at, interval) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -437,7 +390,7 @@ class OAuthStorage:
             )
 
     def get_device(self, device_hash: str) -> DeviceRecord | None:
-        with self._db() as db:
+        with self.db.connection() as db:
             row = db.execute(
                 "SELECT * FROM oauth_device_codes WHERE device_hash = ?", (device_hash,)
             ).fetchone()
@@ -459,9 +412,10 @@ class OAuthStorage:
         """Record a poll; True when it came sooner than the interval allows (RFC 8628 §3.5),
         in which case the interval grows by ``slow_down_by`` seconds for every later poll."""
         now = self.clock()
-        with self._tx() as db:
+        with self.db.transaction() as db:
             row = db.execute(
-                "SELECT last_poll_at, interval FROM oauth_device_codes WHERE device_hash = ?",
+                "SELECT last_poll_at, interval FROM oauth_device_codes"  # noqa: S608 (fixed text)
+                " WHERE device_hash = ?" + self.db.dialect.for_update,
                 (device_hash,),
             ).fetchone()
             if row is None:
@@ -478,7 +432,7 @@ class OAuthStorage:
 
     def claim_device(self, device_hash: str) -> bool:
         """Finish a device code: one token response per approval."""
-        with self._db() as db:
+        with self.db.connection() as db:
             return (
                 db.execute(
                     "UPDATE oauth_device_codes SET used_at = ? WHERE device_hash = ?"
@@ -500,12 +454,14 @@ class OAuthStorage:
         scope: str,
         params: dict[str, str],
         expires_in: int,
-    ) -> None:
+    ) -> bool:
+        """File a request; False when ``id`` is taken (the caller draws another)."""
         now = self.clock()
-        with self._db() as db:
-            db.execute(
+        with self.db.connection() as db:
+            cur = db.execute(
                 "INSERT INTO oauth_consent_requests (id, kind, client_id, redirect_uri, scope,"
-                " params, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " params, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
                 (
                     id,
                     kind,
@@ -517,9 +473,10 @@ class OAuthStorage:
                     now + expires_in,
                 ),
             )
+            return cur.rowcount == 1
 
     def get_consent(self, request_id: str) -> ConsentRequest | None:
-        with self._db() as db:
+        with self.db.connection() as db:
             row = db.execute(
                 "SELECT r.*, c.name AS client_name FROM oauth_consent_requests r"
                 " JOIN oauth_clients c USING (client_id) WHERE r.id = ?",
@@ -528,7 +485,7 @@ class OAuthStorage:
         return _consent(row) if row else None
 
     def pending_consents(self) -> list[ConsentRequest]:
-        with self._db() as db:
+        with self.db.connection() as db:
             rows = db.execute(
                 "SELECT r.*, c.name AS client_name FROM oauth_consent_requests r"
                 " JOIN oauth_clients c USING (client_id)"
@@ -540,7 +497,7 @@ class OAuthStorage:
     def decide_consent(self, request_id: str, approve: bool, by: str) -> bool:
         """Record the person's decision; False when it was not pending (or expired)."""
         now = self.clock()
-        with self._db() as db:
+        with self.db.connection() as db:
             return (
                 db.execute(
                     "UPDATE oauth_consent_requests SET status = ?, decided_at = ?, decided_by = ?"
@@ -552,7 +509,7 @@ class OAuthStorage:
 
     def complete_consent(self, request_id: str) -> bool:
         """An approved request produced its code: it cannot produce another."""
-        with self._db() as db:
+        with self.db.connection() as db:
             return (
                 db.execute(
                     "UPDATE oauth_consent_requests SET status = 'completed'"
@@ -567,7 +524,7 @@ class OAuthStorage:
         tokens whose access and refresh halves both expired (until then a spent refresh token
         is kept, to recognise its replay)."""
         now = self.clock()
-        with self._db() as db:
+        with self.db.connection() as db:
             db.execute("DELETE FROM oauth_codes WHERE expires_at <= ?", (now,))
             db.execute("DELETE FROM oauth_device_codes WHERE expires_at <= ?", (now,))
             db.execute("DELETE FROM oauth_consent_requests WHERE expires_at <= ?", (now,))
@@ -578,7 +535,7 @@ class OAuthStorage:
             )
 
 
-def _client(r: sqlite3.Row) -> Client:
+def _client(r: Row) -> Client:
     return Client(
         client_id=r["client_id"],
         name=r["name"],
@@ -591,7 +548,7 @@ def _client(r: sqlite3.Row) -> Client:
     )
 
 
-def _token(r: sqlite3.Row, now: float) -> TokenRecord:
+def _token(r: Row, now: float) -> TokenRecord:
     return TokenRecord(
         id=r["id"],
         client_id=r["client_id"],
@@ -609,7 +566,7 @@ def _token(r: sqlite3.Row, now: float) -> TokenRecord:
     )
 
 
-def _consent(r: sqlite3.Row) -> ConsentRequest:
+def _consent(r: Row) -> ConsentRequest:
     params: Any = json.loads(r["params"])
     return ConsentRequest(
         id=r["id"],

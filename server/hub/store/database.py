@@ -169,6 +169,15 @@ class Database:
         return self._path
 
     @property
+    def target(self) -> Path | str:
+        """What to open to reach this same database from elsewhere (another connection, a
+        blocking pool): the SQLite file, or the PostgreSQL URL -- which may hold a password,
+        so it is for connecting, never for a message (that is :attr:`location`)."""
+        if self._pg is not None:
+            return self._pg.url
+        return self.path
+
+    @property
     def location(self) -> str:
         """Where the data is, fit for a message: the file, or the URL without its password."""
         return self._pg.location if self._pg is not None else str(self._path)

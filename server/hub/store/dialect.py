@@ -191,6 +191,12 @@ class Dialect:
     def postgres(self) -> bool:
         return self.name == "postgresql"
 
+    @property
+    def for_update(self) -> str:
+        """The clause that locks the rows a transaction's ``SELECT`` reads until it ends
+        (nothing on SQLite, where ``BEGIN IMMEDIATE`` holds the one write lock already)."""
+        return " FOR UPDATE" if self.postgres else ""
+
     def in_list(self, column: str, sql_type: str = "TEXT") -> str:
         """``column`` is one of a list given as one parameter (see :meth:`list_param`), so
         the SQL text never varies with the list's length."""

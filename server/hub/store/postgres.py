@@ -57,6 +57,11 @@ DEFAULT_POOL_SIZE = 10
 #: ``connect_timeout`` says otherwise.
 CONNECT_TIMEOUT = 30.0
 
+#: How long a statement waits for a pooled connection before it fails with a
+#: :class:`StoreError`. psycopg_pool's default is 30 s; a webhook's sender gives up after 10
+#: (GitHub), so with the server away the hub must answer 503 -- "try again" -- well before.
+WAIT_TIMEOUT = 5.0
+
 Params = Sequence[Any] | Mapping[str, Any]
 
 
@@ -126,7 +131,8 @@ class _BoolAsInt(Dumper):
         return b"1" if obj else b"0"
 
 
-def _configure_adapters(conn: psycopg.AsyncConnection[Any]) -> None:
+def configure_adapters(conn: psycopg.AsyncConnection[Any] | psycopg.Connection[Any]) -> None:
+    """The store's adapters on a new connection (async or blocking)."""
     conn.adapters.register_dumper(bool, _BoolAsInt)
 
 
@@ -142,7 +148,7 @@ def safe_location(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{parts.get('dbname') or ''}"
 
 
-def _open_timeout(url: str) -> float:
+def open_timeout(url: str) -> float:
     try:
         given = conninfo_to_dict(url).get("connect_timeout")
         return max(1.0, float(given)) if given else CONNECT_TIMEOUT
@@ -170,7 +176,7 @@ class PostgresBackend:
         """Open a pool on ``url`` and wait for its first connection."""
 
         async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
-            _configure_adapters(conn)
+            configure_adapters(conn)
 
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             url,
@@ -179,10 +185,11 @@ class PostgresBackend:
             open=False,
             kwargs={"autocommit": True, "row_factory": pg_rows},
             configure=configure,
+            timeout=WAIT_TIMEOUT,
             name="tieline-store",
         )
         try:
-            await pool.open(wait=True, timeout=_open_timeout(url))
+            await pool.open(wait=True, timeout=open_timeout(url))
         except Exception as exc:
             await pool.close()
             raise StoreError(
@@ -190,6 +197,11 @@ class PostgresBackend:
                 f"{type(exc).__name__}"
             ) from None
         return cls(url, pool)
+
+    @property
+    def url(self) -> str:
+        """The URL connected to (with any password it holds: never for a message)."""
+        return self._url
 
     async def close(self) -> None:
         """Stop listening and close every connection (idempotent)."""
@@ -237,6 +249,11 @@ class PostgresBackend:
         CancelledError and returns the connection), and a task that should stop would run
         on. So the wait is shielded here: the cancellation is raised in the task, and a
         connection that arrives afterwards goes straight back to the pool.
+
+        A connection found broken (the server restarted) makes the pool check its idle ones
+        at once, so the one failed statement is the last: without it each pooled connection
+        would fail one statement in turn. Checking on every borrow instead would cost a round
+        trip per statement.
         """
         getting = asyncio.ensure_future(self._pool.getconn())
         try:
@@ -246,15 +263,22 @@ class PostgresBackend:
             raise
         try:
             yield conn
+        except psycopg.OperationalError:
+            if conn.broken:
+                self._background(self._pool.check())
+            raise
         finally:
             await asyncio.shield(self._pool.putconn(conn))
+
+    def _background(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._returning.add(task)
+        task.add_done_callback(self._returning.discard)
 
     def _give_back(self, getting: asyncio.Future[Any]) -> None:
         if getting.cancelled() or getting.exception() is not None:
             return
-        task = asyncio.ensure_future(self._pool.putconn(getting.result()))
-        self._returning.add(task)
-        task.add_done_callback(self._returning.discard)
+        self._background(self._pool.putconn(getting.result()))
 
     # -- statements -------------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ Heavy modules (the provider, authlib) are imported inside the handlers, never at
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..common import arg, choose, hub_or_fail, info
@@ -48,7 +47,7 @@ COMMANDS = (ADD, LIST, REMOVE, APPROVE, GRANTS, REVOKE)
 def _admin(hub: Hub) -> ApiAdmin:
     from server.hub.oauth_provider.admin import ApiAdmin
 
-    return ApiAdmin(Path(hub.store.path))
+    return ApiAdmin(hub.store.target, store=hub.store)
 
 
 async def ask(ls: TielineServer, admin: ApiAdmin, request: ConsentRequest) -> str:

@@ -26,7 +26,6 @@ secret travels in the session's one-time notices, so a reload shows it no more.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -155,7 +154,7 @@ def routes(hub: Hub, sessions: Sessions, admin: ApiAdmin | None = None) -> list[
     if admin is None:
         from server.hub.oauth_provider.admin import ApiAdmin
 
-        admin = ApiAdmin(Path(hub.store.path))
+        admin = ApiAdmin(hub.store.target, store=hub.store)
     api: ApiAdmin = admin
     hooks = hub.webhooks
 
