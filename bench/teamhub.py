@@ -1,9 +1,11 @@
 """The team hub: webhooks in, SSE out, with 100 editors following the stream.
 
-Run: ``python -m bench.teamhub [N] [--clients C] [--nodes K] [--paced P]``. Starts K
-``tieline hub serve`` processes (default 2) over one SQLite file, connects C SSE clients
-(default 100) spread over the nodes, and sends signed GitHub webhooks to the nodes in turn.
-Prints:
+Run: ``python -m bench.teamhub [N] [--clients C] [--nodes K] [--paced P] [--backend B]``.
+Starts K ``tieline hub serve`` processes (default 2) over one database, connects C SSE
+clients (default 100) spread over the nodes, and sends signed GitHub webhooks to the nodes
+in turn. The database is an SQLite file, then a PostgreSQL database (a throwaway local
+cluster, tests/pg.py, fsync on and ``synchronous_commit=off``), the figures side by side;
+``--backend sqlite`` or ``postgres`` runs one. Prints, for each:
 
 - throughput: N webhooks sent with 16 in flight, from the first sent to the last event
   read by every client (events/s in, and pushes/s out = events x clients);
@@ -63,7 +65,7 @@ def _start(config: Path, env: dict[str, str], n: int) -> tuple[subprocess.Popen[
     return proc, line.split()[-1]
 
 
-async def _token(url: str, db: Path, client_id: str) -> str:
+async def _token(url: str, db: Path | str, client_id: str) -> str:
     async with httpx.AsyncClient(base_url=url) as http:
         r = await http.post(
             "/oauth/device_authorization", data={"client_id": client_id, "scope": "events:read"}
@@ -152,10 +154,14 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def run(n: int, n_clients: int, n_nodes: int, n_paced: int = 200) -> None:
+async def run(
+    n: int, n_clients: int, n_nodes: int, n_paced: int = 200, db_url: str = ""
+) -> None:
+    """One run over ``db_url`` (a PostgreSQL database), or over a fresh SQLite file."""
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        db = tmp / "hub.db"
+        db: Path | str = db_url or tmp / "hub.db"
+        url = db_url or f"sqlite:///{db}"
         admin = await ApiAdmin(db).ready()
         reg = await admin.add_client(
             "bench", kind="public", redirect_uris=["http://127.0.0.1/cb"], scopes=["events:read"]
@@ -163,7 +169,7 @@ async def run(n: int, n_clients: int, n_nodes: int, n_paced: int = 200) -> None:
         admin.storage.close()
         config = tmp / "hub.toml"
         config.write_text(
-            f'database_url = "sqlite:///{db}"\nport = 0\npoll_interval = 0.05\n'
+            f'database_url = "{url}"\nport = 0\npoll_interval = 0.05\n'
             f'[teams.bench]\nclients = ["{reg.client.client_id}"]\nsources = ["github"]\n'
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith("TIELINE_")}
@@ -178,7 +184,8 @@ async def run(n: int, n_clients: int, n_nodes: int, n_paced: int = 200) -> None:
             clients = [Client(i % n_nodes) for i in range(n_clients)]
             tasks = [asyncio.create_task(_follow(c, urls[c.node], token, stop)) for c in clients]
             await asyncio.gather(*(c.ready.wait() for c in clients))
-            print(f"  {n_nodes} nodes over one SQLite file, {n_clients} SSE clients")
+            over = "one PostgreSQL database" if db_url else "one SQLite file"
+            print(f"  {n_nodes} nodes over {over}, {n_clients} SSE clients", flush=True)
             limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
             async with httpx.AsyncClient(limits=limits, timeout=30) as http:
                 # Warm up: connections, the tailers' first reads.
@@ -239,8 +246,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--clients", type=int, default=100)
     p.add_argument("--nodes", type=int, default=2)
     p.add_argument("--paced", type=int, default=200, help="deliveries in the latency run")
+    p.add_argument("--backend", choices=["both", "sqlite", "postgres"], default="both")
     args = p.parse_args(argv)
-    asyncio.run(run(args.n, args.clients, args.nodes, args.paced))
+    print(f"teamhub: {args.n} webhooks, {args.clients} SSE clients, {args.nodes} nodes")
+    if args.backend in ("both", "sqlite"):
+        asyncio.run(run(args.n, args.clients, args.nodes, args.paced))
+    if args.backend in ("both", "postgres"):
+        try:
+            from tests.pg import running_cluster
+
+            with running_cluster(durable=True) as pg:
+                url = pg.create_database("bench")
+                asyncio.run(run(args.n, args.clients, args.nodes, args.paced, db_url=url))
+        except (ImportError, RuntimeError) as exc:  # no tests/pg.py, or no PostgreSQL here
+            print(f"  PostgreSQL: skipped ({exc})")
 
 
 if __name__ == "__main__":
