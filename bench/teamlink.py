@@ -63,8 +63,9 @@ def change(gh: GitHubStandIn, n: int, kind: str) -> str:
     return f"{REPO}@feature"
 
 
-async def session_hour(link_up: bool, *, seconds: int = HOUR) -> tuple[int, int]:
-    """(requests, rate-limit points) of one simulated hour (or its first ``seconds``)."""
+async def session_hour(link_up: bool, *, seconds: int = HOUR) -> tuple[int, int, int]:
+    """(requests, rate-limit points, requests of the periodic syncs) of one simulated hour
+    (or its first ``seconds``)."""
     state = State()
     with tempfile.TemporaryDirectory() as tmp, GitHubStandIn(state, validate=False) as gh:
         seed(gh)
@@ -86,6 +87,7 @@ async def session_hour(link_up: bool, *, seconds: int = HOUR) -> tuple[int, int]
             )
             polls = set(range(int(interval), seconds + 1, int(interval)))
             changes = {m * 60: kind for m, kind in CHANGES}
+            polling = 0
             for second in range(1, seconds + 1):
                 kind = changes.get(second)
                 if kind is not None:
@@ -99,15 +101,17 @@ async def session_hour(link_up: bool, *, seconds: int = HOUR) -> tuple[int, int]
                                 hub.sessions[t.session], syncers_of(t.stream), announce=True
                             )
                 if second in polls:
+                    made = len(gh.log)
                     await hub.sync_now(session)
-            return len(gh.log), gh.spent() - before
+                    polling += len(gh.log) - made
+            return len(gh.log), gh.spent() - before, polling
         finally:
             await hub.close()
 
 
 async def main() -> None:
-    polled, polled_points = await session_hour(link_up=False)
-    pushed, pushed_points = await session_hour(link_up=True)
+    polled, polled_points, _ = await session_hour(link_up=False)
+    pushed, pushed_points, safety = await session_hour(link_up=True)
     print(
         f"polling alone:   {polled} requests/user/hour ({polled_points} rate-limit points), "
         f"a full sync every {SyncSettings().poll_interval:.0f} s"
@@ -116,6 +120,10 @@ async def main() -> None:
         f"team hub link:   {pushed} requests/user/hour ({pushed_points} rate-limit points), "
         f"{len(CHANGES)} pushed events + a safety sync every "
         f"{TeamHubSettings().safety_interval:.0f} s"
+    )
+    print(
+        f"  of which:      {safety} by the safety syncs (polling), {pushed - safety} by the"
+        f" {len(CHANGES)} events' narrow refreshes"
     )
     if pushed:
         print(f"ratio:           {polled / pushed:.1f}x fewer requests with the link up")
