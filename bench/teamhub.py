@@ -154,9 +154,7 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def run(
-    n: int, n_clients: int, n_nodes: int, n_paced: int = 200, db_url: str = ""
-) -> None:
+async def run(n: int, n_clients: int, n_nodes: int, n_paced: int = 200, db_url: str = "") -> None:
     """One run over ``db_url`` (a PostgreSQL database), or over a fresh SQLite file."""
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)

@@ -6,7 +6,8 @@ over the exact bytes, the signed timestamp against the replay window) and so is 
 to domain events (:data:`server.web.hooks.mapping.MAPPERS`). What differs is where accepted
 events go: not onto one process's bus but into the durable log every node tails, and only
 once per delivery: the ledger row (:class:`~server.web.hooks.ledger.DeliveryLedger`, keyed
-``<team>/<source>``) and the log rows commit together, so a sender's retry after a failure
+``<team>/<source>``), the log rows and the shared mirror's updates (:mod:`.mirror`) commit
+together, so a sender's retry after a failure
 here is accepted, and a replay after success is refused (409) on any node.
 
 Deliveries are isolated per team: each team has its own path and its own secrets, and its
@@ -38,6 +39,7 @@ from server.web.replay import ReplayGuard
 
 from .config import HubSecrets, HubSettings
 from .metrics import HubMetrics
+from .mirror import SharedMirror
 
 log = logging.getLogger("tieline.hub.hooks")
 
@@ -52,9 +54,11 @@ class HubInbox:
         events: EventLog,
         tailer: LogTailer,
         metrics: HubMetrics,
+        mirror: SharedMirror | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
+        self.mirror = mirror
         self.secrets = secrets
         self.db = db
         self.events = events
@@ -152,7 +156,10 @@ class HubInbox:
                 keep = float(self.settings.replay_window) if timed else UNSIGNED_KEEP
                 await self.ledger.accept(key, delivery_id, keep=keep)
             source = key.partition("/")[2]
-            return await self.events.append(team, source, delivery_id, events)
+            ids = await self.events.append(team, source, delivery_id, events)
+            if self.mirror is not None:
+                await self.mirror.record(team, events, ids)
+            return ids
 
 
 __all__ = ["HubInbox"]

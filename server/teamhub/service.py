@@ -53,6 +53,7 @@ from server.web.oauth_routes import routes as oauth_routes
 from .config import HubSecrets, HubSettings
 from .inbox import HubInbox
 from .metrics import CONTENT_TYPE, HubMetrics
+from .mirror import SharedMirror
 from .streams import Streams
 
 log = logging.getLogger("tieline.hub")
@@ -144,6 +145,7 @@ class Node:
             on_row=on_row,
         )
         name = settings.node_name(port)
+        mirror = SharedMirror(store)
         inbox = HubInbox(
             settings=settings,
             secrets=secrets or HubSecrets(),
@@ -151,6 +153,7 @@ class Node:
             events=events,
             tailer=tailer,
             metrics=metrics,
+            mirror=mirror,
         )
         streams = Streams(
             settings=settings,
@@ -160,6 +163,7 @@ class Node:
             provider=provider,
             metrics=metrics,
             node=name,
+            mirror=mirror,
         )
         return cls(settings, store, provider, events, tailer, metrics, inbox, streams, name)
 
@@ -252,6 +256,7 @@ class Node:
         try:
             horizon = time.time() - self.settings.retention_days * 86400
             gone = await self.events.purge(horizon)
+            await self.streams.mirror.purge(horizon)
             await self.store.execute(
                 "DELETE FROM hub_stream_cursors WHERE last_seen_at < ?", (horizon,)
             )

@@ -1,6 +1,7 @@
 """The team hub's API: ``GET /api/v1/events/stream`` (SSE from the event log),
-``GET /api/v1/events`` (a page of it) and
-``GET``/``DELETE /api/v1/me`` (what the hub holds about the caller, and forgetting it).
+``GET /api/v1/events`` (a page of it), ``GET /api/v1/items`` (the shared mirror's changed
+items, :mod:`.mirror`) and ``GET``/``DELETE /api/v1/me`` (what the hub holds about the
+caller, and forgetting it).
 
 The stream speaks the local API's wire format exactly (:mod:`server.web.api`: ``id: N``,
 ``event: <kind>``, ``data: <EventOut JSON>``, a ``retry:`` hint, ``: keep-alive`` comments,
@@ -39,6 +40,7 @@ from server.web.auth import Principal
 
 from .config import HubSettings
 from .metrics import HubMetrics
+from .mirror import ItemQuery, SharedMirror
 
 log = logging.getLogger("tieline.hub.streams")
 
@@ -105,10 +107,12 @@ class Streams:
         provider: OAuthProvider,
         metrics: HubMetrics,
         node: str,
+        mirror: SharedMirror | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.db = db
+        self.mirror = mirror or SharedMirror(db)
         self.events = events
         self.tailer = tailer
         self.provider = provider
@@ -127,6 +131,7 @@ class Streams:
         return [
             Route("/api/v1/events", self.page, methods=["GET"], name="hub_events"),
             Route("/api/v1/events/stream", self.stream, methods=["GET"], name="hub_stream"),
+            Route("/api/v1/items", self.items, methods=["GET"], name="hub_items"),
             Route("/api/v1/me", self.me, methods=["GET", "DELETE"], name="hub_me"),
         ]
 
@@ -165,6 +170,20 @@ class Streams:
             last_id=await self.events.last_id(),
             gap=q.since < first - 1,
         )
+        return Response(out.model_dump_json(), media_type="application/json")
+
+    async def items(self, request: Request) -> Response:
+        """``GET /api/v1/items?since=N&limit=M[&connector=C]``: the team's items whose newest
+        event came after event id N, oldest change first (``ItemPage``)."""
+        try:
+            _who, team = self._caller(request, SCOPE)
+            try:
+                q = ItemQuery.model_validate(dict(request.query_params))
+            except ValidationError as exc:
+                raise ApiError("validation", str(exc.errors()[0]["msg"])) from None
+        except ApiError as exc:
+            return exc.response(request.url.path)
+        out = await self.mirror.changed(team, q)
         return Response(out.model_dump_json(), media_type="application/json")
 
     # -- the stream ------------------------------------------------------------------------------

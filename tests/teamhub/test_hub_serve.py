@@ -141,6 +141,33 @@ async def test_a_team_sees_only_its_own_events(cluster: Cluster) -> None:
         assert only.id == beta_id["ids"][0]
 
 
+async def test_the_shared_mirror_shows_where_each_item_stands(cluster: Cluster) -> None:
+    """Webhooks to one node; any node's ``GET /api/v1/items`` lists each item once, at its
+    newest event's state, for the team's own readers only."""
+    a, b = cluster.start(), cluster.start()
+    alpha, beta = await cluster.token(a, "alpha"), await cluster.token(a, "beta")
+    await send(a, "github", github_pr(5))
+    closed = (await send(a, "github", github_pr(5, action="closed"))).json()["ids"][0]
+    await send(a, "jira", jira_issue("PROJ-9"))
+    await send(a, "github", github_pr(6, repo="beta/x"), team="beta")
+    async with httpx.AsyncClient(base_url=b.url) as http:
+        mine = {"authorization": f"Bearer {alpha}"}
+        page = (await http.get("/api/v1/items", headers=mine)).json()
+        github_only = await http.get("/api/v1/items", params={"connector": "github"}, headers=mine)
+        theirs = await http.get("/api/v1/items", headers={"authorization": f"Bearer {beta}"})
+        bad = await http.get("/api/v1/items", params={"limit": 9999}, headers=mine)
+        anonymous = await http.get("/api/v1/items")
+    by_key = {i["key"]: i for i in page["items"]}
+    assert set(by_key) == {"github:octo/app#5", "jira:PROJ-9"}
+    pr5 = by_key["github:octo/app#5"]
+    assert pr5["last_kind"] == "pull_request.closed" and pr5["last_event_id"] == closed
+    assert pr5["title"] == "PR 5" and pr5["url"] == "https://github.com/octo/app/pull/5"
+    assert by_key["jira:PROJ-9"]["title"] == "Jira PROJ-9"
+    assert [i["key"] for i in github_only.json()["items"]] == ["github:octo/app#5"]
+    assert [i["key"] for i in theirs.json()["items"]] == ["github:beta/x#6"]
+    assert bad.status_code == 422 and anonymous.status_code == 401
+
+
 async def test_health_readiness_and_metrics(cluster: Cluster) -> None:
     a = cluster.start()
     token = await cluster.token(a, "alpha")
