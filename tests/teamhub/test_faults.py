@@ -110,6 +110,9 @@ async def test_a_postgresql_restart_loses_no_accepted_delivery(
         async with asyncio.timeout(30):
             while (await _ready(node))[0] != 200:
                 await asyncio.sleep(0.2)
+    # The OAuth provider's own pool came back too: a new editor signs in on either node.
+    for node in (a, b):
+        assert await cluster.token(node, "alpha")
 
 
 @pytest.mark.parametrize("hub_backend", ["postgres"])
