@@ -180,3 +180,17 @@ def pg_cluster() -> Iterator[PgCluster]:
 
 #: For a test about SQLite itself in a suite that runs on both backends (tests/hub).
 sqlite_only = pytest.mark.parametrize("db_backend", ["sqlite"])
+
+#: The store's backends, for a fixture that runs its tests on each.
+BACKENDS = ["sqlite", "postgres"]
+
+
+def backend_target(
+    request: pytest.FixtureRequest, backend: str, file: Path, prefix: str = "t"
+) -> Path | str:
+    """Where a test's database is on ``backend``: ``file`` (SQLite), or a fresh database of
+    the session's cluster (the ``pg_cluster`` fixture, which the test module must see)."""
+    if backend == "postgres":
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        return cluster.create_database(prefix)
+    return file

@@ -24,9 +24,9 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -43,6 +43,8 @@ from .metrics import HubMetrics
 from .mirror import ItemQuery, SharedMirror
 
 log = logging.getLogger("tieline.hub.streams")
+
+Q = TypeVar("Q", bound=BaseModel)
 
 SCOPE = "events:read"
 #: Frames written to a stream at once at most.
@@ -150,17 +152,21 @@ class Streams:
             )
         return who, team
 
+    def _query(self, request: Request, model: type[Q]) -> tuple[str, Q]:
+        """The caller's team (``events:read`` needed) and its query parameters as ``model``."""
+        _who, team = self._caller(request, SCOPE)
+        try:
+            return team, model.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            raise ApiError("validation", str(exc.errors()[0]["msg"])) from None
+
     # -- a page of events -------------------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
         """``GET /api/v1/events?since=N&limit=M``: the team's events after N, as the local
         API's ``EventPage`` (for a client that polls, or catches up before it streams)."""
         try:
-            _who, team = self._caller(request, SCOPE)
-            try:
-                q = EventQuery.model_validate(dict(request.query_params))
-            except ValidationError as exc:
-                raise ApiError("validation", str(exc.errors()[0]["msg"])) from None
+            team, q = self._query(request, EventQuery)
         except ApiError as exc:
             return exc.response(request.url.path)
         rows = await self.events.after(q.since, team=team, limit=q.limit)
@@ -176,11 +182,7 @@ class Streams:
         """``GET /api/v1/items?since=N&limit=M[&connector=C]``: the team's items whose newest
         event came after event id N, oldest change first (``ItemPage``)."""
         try:
-            _who, team = self._caller(request, SCOPE)
-            try:
-                q = ItemQuery.model_validate(dict(request.query_params))
-            except ValidationError as exc:
-                raise ApiError("validation", str(exc.errors()[0]["msg"])) from None
+            team, q = self._query(request, ItemQuery)
         except ApiError as exc:
             return exc.response(request.url.path)
         out = await self.mirror.changed(team, q)

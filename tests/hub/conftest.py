@@ -17,12 +17,12 @@ import pytest
 from server.hub.jobs import JobQueue
 from server.hub.store import Store
 from tests.hub.clock import FakeClock
-from tests.pg import PgCluster, pg_cluster
+from tests.pg import BACKENDS, backend_target, pg_cluster
 
 __all__ = ["pg_cluster"]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def db_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -30,10 +30,7 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db_path(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
     """Where the test's database is: a file path (SQLite) or a URL (PostgreSQL)."""
-    if db_backend == "postgres":
-        cluster: PgCluster = request.getfixturevalue("pg_cluster")
-        return cluster.create_database()
-    return tmp_path / "tieline.db"
+    return backend_target(request, db_backend, tmp_path / "tieline.db")
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from server.hub.oauth_provider.provider import OAuthProvider
 from server.hub.oauth_provider.server import Lifetimes
 from server.hub.oauth_provider.storage import ConsentRequest
 from server.web.oauth_routes import routes
-from tests.pg import PgCluster, pg_cluster
+from tests.pg import BACKENDS, backend_target, pg_cluster
 
 __all__ = ["pg_cluster", "sqlite_provider"]
 
@@ -98,7 +98,7 @@ class Api:
 sqlite_provider = pytest.mark.parametrize("oauth_backend", ["sqlite"])
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def oauth_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -106,10 +106,7 @@ def oauth_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def oauth_target(oauth_backend: str, request: pytest.FixtureRequest) -> Path | str:
     """The provider's database: the default file, or a fresh PostgreSQL database's URL."""
-    if oauth_backend == "postgres":
-        cluster: PgCluster = request.getfixturevalue("pg_cluster")
-        return cluster.create_database("oauth")
-    return paths.database_file()
+    return backend_target(request, oauth_backend, paths.database_file(), "oauth")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest
 
 from server.hub.oauth_provider.admin import ApiAdmin
 from server.web.hooks import signatures as sig
-from tests.pg import PgCluster, pg_cluster
+from tests.pg import BACKENDS, backend_target, pg_cluster
 
 __all__ = ["pg_cluster", "sqlite_hub"]
 
@@ -133,7 +133,7 @@ def write_config(path: Path, db: Path | str, teams: dict[str, list[str]], **top:
 sqlite_hub = pytest.mark.parametrize("hub_backend", ["sqlite"])
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def hub_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -141,10 +141,7 @@ def hub_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def hub_db(hub_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
     """The nodes' database: a file, or a fresh PostgreSQL database's URL."""
-    if hub_backend == "postgres":
-        pg: PgCluster = request.getfixturevalue("pg_cluster")
-        return pg.create_database("hub")
-    return tmp_path / "hub.db"
+    return backend_target(request, hub_backend, tmp_path / "hub.db", "hub")
 
 
 @pytest.fixture

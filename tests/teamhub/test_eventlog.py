@@ -12,7 +12,7 @@ import pytest
 from server.hub.eventlog import NOTIFY_CHANNEL, PAGE, EventLog, Follower, LoggedEvent, LogTailer
 from server.hub.events import Event
 from server.hub.store import Store
-from tests.pg import PgCluster, pg_cluster
+from tests.pg import BACKENDS, PgCluster, backend_target, pg_cluster
 
 __all__ = ["pg_cluster"]
 
@@ -25,14 +25,10 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 async def store(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     """The log on both store backends: a team hub keeps it on PostgreSQL (tests/pg.py)."""
-    target: Path | str = tmp_path / "hub.db"
-    if request.param == "postgres":
-        cluster: PgCluster = request.getfixturevalue("pg_cluster")
-        target = cluster.create_database()
-    async with Store.open(target) as s:
+    async with Store.open(backend_target(request, request.param, tmp_path / "hub.db")) as s:
         yield s
 
 

@@ -13,18 +13,14 @@ from server.hub.eventlog import EventLog
 from server.hub.events import Event
 from server.hub.store import Store
 from server.teamhub.mirror import ItemQuery, SharedMirror
-from tests.pg import PgCluster, pg_cluster
+from tests.pg import BACKENDS, backend_target, pg_cluster
 
 __all__ = ["pg_cluster"]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 async def store(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Store]:
-    target: Path | str = tmp_path / "hub.db"
-    if request.param == "postgres":
-        cluster: PgCluster = request.getfixturevalue("pg_cluster")
-        target = cluster.create_database("mirror")
-    async with Store.open(target) as s:
+    async with Store.open(backend_target(request, request.param, tmp_path / "hub.db")) as s:
         yield s
 
 

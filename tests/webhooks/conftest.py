@@ -19,7 +19,7 @@ from server.hub.vault import AccountIndex, EncryptedFileVault
 from server.hub.webhooks import Policy, Webhooks
 from server.hub.webhooks.ssrf import Resolver, system_resolver
 from tests.hub.clock import FakeClock
-from tests.pg import PgCluster, pg_cluster
+from tests.pg import BACKENDS, backend_target, pg_cluster
 
 from .receiver import Action, Receiver, Script, always
 
@@ -105,17 +105,14 @@ def clock() -> FakeClock:
 __all__ = ["pg_cluster"]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def db_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture
 def db_target(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
-    if db_backend == "postgres":
-        cluster: PgCluster = request.getfixturevalue("pg_cluster")
-        return cluster.create_database()
-    return tmp_path / "hub.db"
+    return backend_target(request, db_backend, tmp_path / "hub.db")
 
 
 @pytest.fixture
