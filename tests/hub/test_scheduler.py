@@ -112,6 +112,21 @@ async def test_run_wakes_up_when_a_listener_arrives(queue: JobQueue) -> None:
     assert sched.cancel("gh") and not sched.cancel("gh")
 
 
+async def test_run_ends_when_cancelled_just_after_a_wake(queue: JobQueue) -> None:
+    """A hub closing: the team link's last state change wakes the scheduler, and its task is
+    cancelled before it runs again. The cancellation must end it: Python 3.11's
+    ``asyncio.wait_for`` returned the finished wait instead, swallowing it, and ``run()``
+    slept on (the editor's ``shutdown`` waited its whole grace for the hub to close)."""
+    sched = Scheduler(queue)
+    task = asyncio.create_task(sched.run())
+    for _ in range(3):  # into its sleep, with nothing due
+        await asyncio.sleep(0)
+    sched.wake()
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=10)  # hang guard only
+    assert done == {task} and task.cancelled()
+
+
 def test_bad_schedule_is_refused(queue: JobQueue) -> None:
     with pytest.raises(ValueError, match="interval"):
         Scheduler(queue).every("x", 0, "sync")

@@ -210,5 +210,8 @@ class Scheduler:
             due = self.next_wakeup()
             now = self.queue.clock()
             sleep = _MAX_SLEEP if due is None else min(_MAX_SLEEP, max(0.0, due - now))
+            # Not ``wait_for``: on Python 3.11 it returns a wait that finished as the task was
+            # cancelled, swallowing the cancellation (a wake just before a hub closes).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), sleep)
+                async with asyncio.timeout(sleep):
+                    await self._wake.wait()
