@@ -368,8 +368,11 @@ class TeamLink:
 
     async def _pause(self, seconds: float) -> None:
         self._wake.clear()
+        # Not ``wait_for``: on Python 3.11 a wake that lands as the task is cancelled (a new
+        # token as the link stops) returns the wait and swallows the cancellation.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
 
     async def _auth_required(self, reason: str | None) -> None:
         if self.state is LinkState.AUTH_REQUIRED:
