@@ -35,8 +35,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from connectors.sdk.errors import ConfigError
@@ -45,7 +45,8 @@ from server.hub import paths
 from server.hub.eventlog import EventLog, LoggedEvent, LogTailer
 from server.hub.oauth_provider.provider import OAuthProvider
 from server.hub.store import Store, current_version, load_migrations
-from server.web.auth import AuthChain, RequireAuth, self_authenticating
+from server.web.api.problems import ApiError
+from server.web.auth import AuthChain, RequireAuth, auth_error, self_authenticating
 from server.web.guards import HostGuard, NoCrossOrigin, SecurityHeaders
 from server.web.oauth_routes import OAuthBearer
 from server.web.oauth_routes import routes as oauth_routes
@@ -187,6 +188,7 @@ class Node:
 
         app = Starlette(
             routes=routes,
+            exception_handlers={e: _database_away for e in _database_errors()},
             middleware=[
                 Middleware(SecurityHeaders),
                 Middleware(HostGuard, allowed=lambda: hosts),
@@ -194,7 +196,7 @@ class Node:
                 Middleware(
                     AuthenticationMiddleware,
                     backend=AuthChain([OAuthBearer(self.provider)]),
-                    on_error=_auth_error,
+                    on_error=auth_error,
                 ),
                 Middleware(RequireAuth, routes=current),
             ],
@@ -294,10 +296,29 @@ class Node:
         await self.store.close()
 
 
-def _auth_error(conn: HTTPConnection, exc: Exception) -> Response:
-    return PlainTextResponse(
-        "authentication failed\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
-    )
+def _database_errors() -> tuple[type[Exception], ...]:
+    """What a statement raises when the database is away: SQLite's, PostgreSQL's (psycopg's,
+    its pool's wait included), and the store's own."""
+    import sqlite3
+
+    from connectors.sdk.errors import StoreError
+
+    errors: list[type[Exception]] = [StoreError, sqlite3.OperationalError]
+    with contextlib.suppress(ImportError):  # the postgres extra is optional
+        import psycopg
+
+        errors.append(psycopg.OperationalError)
+    return tuple(errors)
+
+
+def _database_away(request: Request, exc: Exception) -> Response:
+    """503 with ``Retry-After`` instead of a 500: a client (an editor's link, a script paging
+    events) comes back in a moment, to this node or another."""
+    log.warning("%s %s: the database is unreachable (%s)", request.method, request.url.path,
+                type(exc).__name__)  # fmt: skip
+    away = ApiError("service-unavailable", "the hub's database is unreachable; try again shortly")
+    away.headers["Retry-After"] = "5"
+    return away.response(request.url.path)
 
 
 def bind(host: str, port: int) -> socket.socket:

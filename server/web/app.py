@@ -26,15 +26,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server import __version__
 from server.hub.config import Config, WebSettings
 from server.hub.events import EventBus
 
-from .auth import AuthChain, Authenticator, LocalToken, Principal, RequireAuth
+from .auth import AuthChain, Authenticator, LocalToken, Principal, RequireAuth, auth_error
 from .guards import HostGuard, NoCrossOrigin, SecurityHeaders
 from .hooks import HookInbox
 from .hooks.ledger import DeliveryLedger
@@ -119,7 +119,7 @@ def create_app(
             Middleware(
                 AuthenticationMiddleware,
                 backend=AuthChain([LocalToken(secrets), *authenticators]),
-                on_error=_auth_error,
+                on_error=auth_error,
             ),
             Middleware(RequireAuth, routes=current_routes),
         ],
@@ -138,12 +138,6 @@ def _ledger(hub: HubLike, clock: Callable[[], float]) -> DeliveryLedger | None:
 
     store = getattr(hub, "store", None)
     return DeliveryLedger(store, clock=clock) if isinstance(store, Store) else None
-
-
-def _auth_error(conn: HTTPConnection, exc: Exception) -> Response:
-    return PlainTextResponse(
-        "authentication failed\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
-    )
 
 
 async def healthz(request: Request) -> Response:

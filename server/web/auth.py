@@ -22,8 +22,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+)
 from starlette.requests import HTTPConnection
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Host, Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -123,23 +129,53 @@ class LocalToken:
         return None
 
 
+class CannotVerify(AuthenticationError):
+    """No authenticator vouched for the caller, and one could not tell: the store that holds
+    its tokens is away. Answered 503 (:func:`auth_error`), not 401 -- the credentials may be
+    good, and a client told 401 drops its token and stops trying."""
+
+
 class AuthChain(AuthenticationBackend):
     """Try each authenticator in order; the first principal wins. One that raises is
-    logged and skipped (fail closed), never a 500 for every request."""
+    logged and skipped (fail closed), never a 500 for every request; if none vouched and one
+    raised because its store is away, :class:`CannotVerify`."""
 
     def __init__(self, authenticators: Sequence[Authenticator]) -> None:
         self.authenticators = list(authenticators)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        from connectors.sdk.errors import StoreError
+
+        unsure = False
         for a in self.authenticators:
             try:
                 principal = await a.authenticate(conn)
+            except StoreError as exc:  # cannot tell now: vouches for nobody, says so
+                log.warning("authenticator %s cannot check credentials: %s", a.name, exc.message)
+                unsure = True
+                continue
             except Exception:  # fail closed: a broken scheme vouches for nobody
                 log.exception("authenticator %s failed; it vouches for no one", a.name)
                 continue
             if principal is not None:
                 return Grants(principal.scopes), principal
+        if unsure:
+            raise CannotVerify("the credentials cannot be checked now")
         return None
+
+
+def auth_error(conn: HTTPConnection, exc: Exception) -> Response:
+    """What ``AuthenticationMiddleware`` answers when authenticating raised: 503 with
+    ``Retry-After`` when the credentials could not be checked, else 401."""
+    if isinstance(exc, CannotVerify):
+        return PlainTextResponse(
+            "the credentials cannot be checked now; try again shortly\n",
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    return PlainTextResponse(
+        "authentication failed\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+    )
 
 
 def self_authenticating(reason: str) -> Callable[[F], F]:

@@ -96,6 +96,11 @@ async def test_a_postgresql_restart_loses_no_accepted_delivery(
     await asyncio.sleep(0.5)  # down now
     code, body = await _ready(a)
     assert code == 503 and any("database unreachable" in p for p in body["problems"]), body
+    # An editor asking meanwhile is told to come back (503), not that its token is bad (401:
+    # it would drop the token and stop trying).
+    async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
+        page = await http.get("/api/v1/events", headers={"authorization": f"Bearer {token}"})
+    assert page.status_code == 503 and page.headers["retry-after"] == "5", page.text
     # Senders keep sending while it is down: each is answered 503 and tried again.
     during = [asyncio.create_task(_deliver(n, 3 + i)) for i, n in enumerate((a, b, a, b), 1)]
     await restart
@@ -167,3 +172,38 @@ def test_an_unreachable_hub_database_is_named_without_its_password(tmp_path: Any
     assert "127.0.0.1:1/hub" in done.stderr and "PostgreSQL" in done.stderr, done.stderr
     assert "hunter2" not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("error", ["psycopg", "sqlite", "store"])
+async def test_a_request_whose_database_is_away_gets_a_503_problem(error: str) -> None:
+    """Past the credentials, a statement that finds the database away (it went between the
+    two) is answered as a problem with Retry-After, not a bare 500."""
+    import sqlite3
+
+    import psycopg
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from connectors.sdk.errors import StoreError
+    from server.teamhub.service import _database_away, _database_errors
+
+    raised: dict[str, Exception] = {
+        "psycopg": psycopg.OperationalError("server closed the connection unexpectedly"),
+        "sqlite": sqlite3.OperationalError("disk I/O error"),
+        "store": StoreError("cannot reach the PostgreSQL database postgresql://db/hub"),
+    }
+
+    async def page(request: Request) -> None:
+        raise raised[error]
+
+    app = Starlette(
+        routes=[Route("/api/v1/events", page)],
+        exception_handlers={e: _database_away for e in _database_errors()},
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub") as http:
+        r = await http.get("/api/v1/events")
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["detail"] == "the hub's database is unreachable; try again shortly"

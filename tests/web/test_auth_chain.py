@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connectors.sdk.errors import StoreError
 from server.web.auth import Principal, bearer_token
 from server.web.face import WebFace
 from server.web.secrets import WebSecrets
@@ -88,3 +89,31 @@ async def test_a_second_scheme_with_scopes(
         r = await http.get(url + "/api/things", headers=headers)
         assert r.status_code == 401
         assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+class StoreAway:
+    """A scheme whose token store is unreachable (a team hub's PostgreSQL restarting)."""
+
+    name = "away"
+
+    async def authenticate(self, conn: HTTPConnection) -> Principal | None:
+        raise StoreError("cannot reach the PostgreSQL database postgresql://db/hub")
+
+
+async def test_a_scheme_whose_store_is_away_answers_503_not_401(
+    secrets: WebSecrets, http: httpx.AsyncClient
+) -> None:
+    """The caller's token may be good: 401 would make a client drop it and stop trying, so
+    the answer is 503 with Retry-After -- still granting nothing -- unless another scheme
+    vouches for the caller."""
+    tokens = ClientTokens({"oauth-read": frozenset({"api:read"})})
+    face = WebFace(HubStandIn(), secrets, extra=ROUTES, authenticators=[StoreAway(), tokens])
+    url = await face.start()
+    try:
+        r = await http.get(url + "/api/things", headers={"Authorization": "Bearer tla_maybe"})
+        assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
+        assert "www-authenticate" not in r.headers
+        ok = await http.get(url + "/api/things", headers={"Authorization": "Bearer oauth-read"})
+        assert ok.status_code == 200  # another scheme vouched: the one away does not matter
+    finally:
+        await face.stop()
