@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from connectors.sdk.capabilities import CAPABILITIES
@@ -74,3 +76,20 @@ def test_loopback_port_is_free_only_when_registered_without_one() -> None:
 def test_user_codes_are_typed_loosely() -> None:
     assert normalise_user_code("wdjb mjht") == "WDJB-MJHT"
     assert normalise_user_code("WDJBMJHT") == "WDJB-MJHT"
+
+
+def test_an_unopenable_database_file_is_a_store_error(tmp_path: Path) -> None:
+    """The provider's blocking pool says the database is away (the web face then answers
+    503, not 401) when the file cannot be opened; a wrong statement stays an SQLite error."""
+    import sqlite3
+
+    from connectors.sdk.errors import StoreError
+    from server.hub.store.blocking import open_blocking
+
+    db = open_blocking(tmp_path / "no" / "such" / "dir" / "tieline.db")
+    with pytest.raises(StoreError, match="unavailable"), db.connection() as conn:
+        conn.execute("SELECT 1")
+    ok = open_blocking(tmp_path / "here.db")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"), ok.connection() as conn:
+        conn.execute("SELECT * FROM nothing_here")
+    ok.close()

@@ -25,6 +25,7 @@ server restart costs a reconnect, not a failed request; an unreachable server is
 from __future__ import annotations
 
 import queue
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -75,6 +76,10 @@ def open_blocking(target: Path | str) -> BlockingDatabase:
     return SqliteBlocking(Path(path))
 
 
+#: SQLite's errors that mean "the database is away now", not "this statement is wrong".
+_AWAY = re.compile(r"locked|unable to open|disk I/O|readonly|busy", re.I)
+
+
 class SqliteBlocking:
     """``sqlite3`` connections to the hub's file; WAL lets them run beside the hub's own."""
 
@@ -104,19 +109,34 @@ class SqliteBlocking:
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
-        """A connection for one thread's use, returned to the pool afterwards."""
+        """A connection for one thread's use, returned to the pool afterwards. A file that
+        cannot be opened, or stays locked past the busy timeout, is a :class:`StoreError`
+        (the database is away, as a PostgreSQL server can be); other SQLite errors stay
+        what they are."""
         try:
             conn = self._pool.get_nowait()
         except queue.Empty:
-            conn = self._connect()
+            try:
+                conn = self._connect()
+            except sqlite3.OperationalError as exc:
+                raise self._away(exc) from None
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _AWAY.search(str(exc)):
+                raise self._away(exc) from None
+            raise
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         finally:
             self._pool.put(conn)
+
+    def _away(self, exc: sqlite3.OperationalError) -> StoreError:
+        return StoreError(f"the database {self.path} is unavailable: {exc}")
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
