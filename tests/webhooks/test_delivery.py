@@ -187,8 +187,16 @@ async def test_nothing_is_lost_under_random_faults(kit: Kit) -> None:
     assert all(e.message.state is MessageState.DELIVERED for e in log_a + log_b)
     assert set(r.ids()) == messages
     for e in log_a + log_b:
-        # the log holds every attempt the receiver saw, and nothing is sent after a success
-        assert len(e.attempts) == r.ids().count(e.message.id)
+        # The log holds every attempt the receiver saw; each it answered it saw. One that
+        # timed out or lost its connection may never have reached it: on a loaded machine
+        # the 0.5 s timeout can pass before the receiver reads the body. Nothing is sent
+        # after a success.
+        seen = r.ids().count(e.message.id)
+        answered = [a for a in e.attempts if a.status is not None]
+        assert len(answered) <= seen <= len(e.attempts), e.attempts
+        unseen = len(e.attempts) - seen
+        lost = [a for a in e.attempts if a.outcome in (Outcome.TIMEOUT, Outcome.CONNECTION)]
+        assert unseen <= len(lost), e.attempts
         outcomes = [a.outcome for a in e.attempts]
         assert outcomes.count(Outcome.SUCCESS) == 1 and outcomes[-1] is Outcome.SUCCESS
 
